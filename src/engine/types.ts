@@ -1,0 +1,66 @@
+// Shapes shared by the engine, io, app and CLI. Arrays are flat, row-major (C order), with explicit shapes.
+
+export const MODEL_ID = 'eeg-things_eeg_2-alexnet_untrained';
+export const N_CHANNELS = 63;
+export const N_TIMES = 140;
+export const N_REPETITIONS = 4;
+/** Length of the concatenated AlexNet feature vector (8 taps, channel-major). */
+export const N_FEATURES = 205_672;
+
+export type Device = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+export type Backend = Exclude<Device, 'auto'>;
+
+/** uint8 RGB images, [B, 3, H, W], H === W. */
+export interface ImageBatch {
+  data: Uint8Array;
+  shape: [number, number, number, number];
+}
+
+/** float32 array of shape [B, 4, C, T] (C order). */
+export interface Responses {
+  data: Float32Array;
+  shape: [number, number, number, number];
+}
+
+/**
+ * BERG's selection: channel names (kept in the model's ch_names order) and a
+ * 140-long 0/1 timepoint mask. Missing fields mean "all".
+ */
+export interface Selection {
+  channels?: string[];
+  timepoints?: ArrayLike<number | boolean>;
+}
+
+/** Contents of a model folder's manifest.json (contract fields first). */
+export interface ModelManifest {
+  model_id: string;
+  subject: number | 'demo';
+  synthetic: boolean;
+  ch_names: string[];
+  /** seconds */
+  times: number[];
+  [key: string]: unknown;
+}
+
+export interface ModelMetadata {
+  model_id: string;
+  subject: number | 'demo';
+  synthetic: boolean;
+  eeg: {
+    ch_names: string[];
+    times: number[];
+    ncsnr?: Float32Array; // [63, 140]
+    noise_ceiling?: Float32Array; // [63, 140]
+  };
+  encoding_models?: {
+    correlation_averaged_repetitions?: Float32Array; // [63, 140]
+    correlation_single_repetitions?: Float32Array; // [4, 63, 140]
+  };
+  train_img_info?: Record<string, string[]>;
+  test_img_info?: Record<string, string[]>;
+}
+
+export interface EncodeProgress {
+  done: number;
+  total: number;
+}
