@@ -1,0 +1,154 @@
+// torchvision's AlexNet transforms on a uint8 tensor, reproduced exactly:
+//   resize(256, bilinear, antialias=True) -> round back to uint8 -> center_crop(224)
+//   -> /255 -> normalize(ImageNet mean, std).
+// Everything runs in float32 arithmetic on the CPU (Math.fround at each step) so the result
+// is the same on every backend and equals PyTorch's to the last bit, uint8 rounding included.
+
+import { StimulusError } from './errors.ts';
+import type { ImageBatch } from './types.ts';
+
+export const RESIZE_SIZE = 256;
+export const CROP_SIZE = 224;
+export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
+export const IMAGENET_STD = [0.229, 0.224, 0.225];
+
+const f = Math.fround;
+
+/** One output sample's input window and normalised filter weights. */
+interface AxisWeights {
+  start: Int32Array; // first input index per output
+  count: Int32Array; // number of taps per output
+  stride: number; // taps stored per output
+  weights: Float32Array; // [outSize * stride]
+}
+
+/**
+ * Antialiased bilinear ("triangle") filter weights along one axis, as ATen's
+ * _upsample_bilinear2d_aa computes them for float32 (align_corners=False, no explicit scale).
+ * Mixed float/double expressions mirror the C++ types so that window bounds and weights match.
+ */
+export function antialiasWeights(inSize: number, outSize: number, first = 0, count = outSize): AxisWeights {
+  const scale = f(inSize / outSize);
+  const support = scale >= 1 ? scale : 1.0; // (interp_size / 2) * scale, interp_size = 2
+  const invscale = scale >= 1 ? f(1.0 / scale) : 1.0;
+  const stride = Math.ceil(support) * 2 + 1;
+  const start = new Int32Array(count);
+  const taps = new Int32Array(count);
+  const weights = new Float32Array(count * stride);
+  for (let o = 0; o < count; o++) {
+    const i = first + o;
+    const center = f(scale * (i + 0.5));
+    const xmin = Math.max(Math.trunc(f(center - support) + 0.5), 0);
+    const xsize = Math.min(Math.trunc(f(center + support) + 0.5), inSize) - xmin;
+    let total = 0;
+    const base = o * stride;
+    for (let j = 0; j < xsize; j++) {
+      let x = f((f(f(j + xmin) - center) + 0.5) * invscale);
+      if (x < 0) x = -x;
+      const w = x < 1 ? f(1 - x) : 0;
+      weights[base + j] = w;
+      total = f(total + w);
+    }
+    if (total !== 0) for (let j = 0; j < xsize; j++) weights[base + j] = f(weights[base + j] / total);
+    start[o] = xmin;
+    taps[o] = xsize;
+  }
+  return { start, count: taps, stride, weights };
+}
+
+/** Round half to even (torch.round), then clamp into uint8. */
+function roundToUint8(v: number): number {
+  let r = Math.round(v);
+  if (r - v === 0.5 && r % 2 !== 0) r -= 1; // Math.round sends .5 up; torch sends it to even
+  return r < 0 ? 0 : r > 255 ? 255 : r;
+}
+
+/**
+ * The uint8 image after resize(256, antialias) and center_crop(224), for one [3, S, S] image.
+ * Returns [3, 224, 224] uint8 (CHW), before /255.
+ */
+export function resizeAndCrop(image: Uint8Array, size: number, offset = 0): Uint8Array {
+  const out = RESIZE_SIZE;
+  const top = Math.round((out - CROP_SIZE) / 2); // torchvision: int(round((256 - 224) / 2.0)) = 16
+  // Only the cropped window is computed: each output sample depends on its own weights alone.
+  const wx = antialiasWeights(size, out, top, CROP_SIZE);
+  const wy = antialiasWeights(size, out, top, CROP_SIZE);
+  const plane = size * size;
+  const tmp = new Float32Array(size * CROP_SIZE); // horizontal pass: [rows = size, cols = 224]
+  const result = new Uint8Array(3 * CROP_SIZE * CROP_SIZE);
+  for (let c = 0; c < 3; c++) {
+    const src = offset + c * plane;
+    // ATen resamples the contiguous (width) dimension first, then the height, in float32.
+    for (let y = 0; y < size; y++) {
+      const row = src + y * size;
+      for (let o = 0; o < CROP_SIZE; o++) {
+        const x0 = wx.start[o];
+        const n = wx.count[o];
+        const wb = o * wx.stride;
+        let acc = f(image[row + x0] * wx.weights[wb]);
+        for (let j = 1; j < n; j++) acc = f(acc + f(image[row + x0 + j] * wx.weights[wb + j]));
+        tmp[y * CROP_SIZE + o] = acc;
+      }
+    }
+    const dst = c * CROP_SIZE * CROP_SIZE;
+    for (let o = 0; o < CROP_SIZE; o++) {
+      const y0 = wy.start[o];
+      const n = wy.count[o];
+      const wb = o * wy.stride;
+      for (let x = 0; x < CROP_SIZE; x++) {
+        let acc = f(tmp[y0 * CROP_SIZE + x] * wy.weights[wb]);
+        for (let j = 1; j < n; j++) acc = f(acc + f(tmp[(y0 + j) * CROP_SIZE + x] * wy.weights[wb + j]));
+        result[dst + o * CROP_SIZE + x] = roundToUint8(acc);
+      }
+    }
+  }
+  return result;
+}
+
+/** Check that `images` is a batch BERG accepts: uint8 [B, 3, S, S] with B >= 1. */
+export function validateImages(images: ImageBatch): void {
+  if (!images || !(images.data instanceof Uint8Array) || images.data instanceof Uint8ClampedArray) {
+    throw new StimulusError('images must be uint8 (a Uint8Array with values 0..255), shape [B, 3, H, W]');
+  }
+  const { shape } = images;
+  if (!Array.isArray(shape) || shape.length !== 4) {
+    throw new StimulusError(`images must have 4 dimensions [B, 3, H, W]; got shape [${shape}]`);
+  }
+  const [b, c, h, w] = shape;
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new StimulusError(`image shape [${shape}] must hold non-negative integers`);
+  }
+  if (b === 0) throw new StimulusError('the image batch is empty: give at least one image');
+  if (c !== 3) throw new StimulusError(`images must be RGB with 3 channels first ([B, 3, H, W]); got ${c} channels`);
+  if (h !== w) {
+    throw new StimulusError(`images must be square (BERG requires H == W); got ${h}x${w}: center-crop or pad them first`);
+  }
+  if (h < 1) throw new StimulusError('images must be at least 1x1 pixel');
+  if (images.data.length !== b * c * h * w) {
+    throw new StimulusError(`image data holds ${images.data.length} values but shape [${shape}] needs ${b * c * h * w}`);
+  }
+}
+
+/**
+ * The network input for images [B, 3, S, S] uint8: float32 [B, 224, 224, 3] (NHWC, TF.js's layout),
+ * equal to torchvision's transform output transposed from NCHW.
+ */
+export function preprocess(images: ImageBatch): Float32Array {
+  validateImages(images);
+  const [b, , size] = images.shape;
+  const hw = CROP_SIZE * CROP_SIZE;
+  const out = new Float32Array(b * hw * 3);
+  const mean = IMAGENET_MEAN.map(f);
+  const std = IMAGENET_STD.map(f);
+  for (let i = 0; i < b; i++) {
+    const crop = resizeAndCrop(images.data, size, i * 3 * size * size);
+    const base = i * hw * 3;
+    for (let c = 0; c < 3; c++) {
+      for (let p = 0; p < hw; p++) {
+        const v = f(crop[c * hw + p] / 255);
+        out[base + p * 3 + c] = f(f(v - mean[c]) / std[c]);
+      }
+    }
+  }
+  return out;
+}
