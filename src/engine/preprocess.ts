@@ -79,6 +79,8 @@ export function resizeAndCrop(image: Uint8Array, size: number, offset = 0): Uint
   for (let c = 0; c < 3; c++) {
     const src = offset + c * plane;
     // ATen resamples the contiguous (width) dimension first, then the height, in float32.
+    // Its build fuses `acc += v * w` into a multiply-add: v * w is exact in a double, so
+    // rounding the double sum once to float32 reproduces it (the uint8 rounding depends on it).
     for (let y = 0; y < size; y++) {
       const row = src + y * size;
       for (let o = 0; o < CROP_SIZE; o++) {
@@ -86,7 +88,7 @@ export function resizeAndCrop(image: Uint8Array, size: number, offset = 0): Uint
         const n = wx.count[o];
         const wb = o * wx.stride;
         let acc = f(image[row + x0] * wx.weights[wb]);
-        for (let j = 1; j < n; j++) acc = f(acc + f(image[row + x0 + j] * wx.weights[wb + j]));
+        for (let j = 1; j < n; j++) acc = f(acc + image[row + x0 + j] * wx.weights[wb + j]);
         tmp[y * CROP_SIZE + o] = acc;
       }
     }
@@ -97,7 +99,7 @@ export function resizeAndCrop(image: Uint8Array, size: number, offset = 0): Uint
       const wb = o * wy.stride;
       for (let x = 0; x < CROP_SIZE; x++) {
         let acc = f(tmp[y0 * CROP_SIZE + x] * wy.weights[wb]);
-        for (let j = 1; j < n; j++) acc = f(acc + f(tmp[(y0 + j) * CROP_SIZE + x] * wy.weights[wb + j]));
+        for (let j = 1; j < n; j++) acc = f(acc + tmp[(y0 + j) * CROP_SIZE + x] * wy.weights[wb + j]);
         result[dst + o * CROP_SIZE + x] = roundToUint8(acc);
       }
     }

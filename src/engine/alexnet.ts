@@ -1,0 +1,164 @@
+// AlexNet's forward pass in TF.js with BERG's eight feature taps.
+// TF.js is channels-last (NHWC), PyTorch channels-first: the conv taps come out flattened in
+// (H, W, C) order here. Instead of transposing activations on every batch, the weights that read
+// them (fc6 and the PCA components) are permuted once at load from PyTorch's (C, H, W) order.
+
+import * as tf from '@tensorflow/tfjs-core';
+import type { AlexNetWeights } from './backbone_weights.ts';
+
+export interface TapSpec {
+  /** torchvision node name */
+  node: string;
+  /** PyTorch shape per image: [C, H, W] for conv taps, [N] for fully connected ones */
+  shape: number[];
+  size: number;
+  /** offset in BERG's concatenated, channel-major feature vector */
+  offset: number;
+}
+
+const TAP_SHAPES: Array<[string, number[]]> = [
+  ['features.2', [64, 27, 27]],
+  ['features.5', [192, 13, 13]],
+  ['features.7', [384, 13, 13]],
+  ['features.9', [256, 13, 13]],
+  ['features.12', [256, 6, 6]],
+  ['classifier.2', [4096]],
+  ['classifier.5', [4096]],
+  ['classifier.6', [1000]],
+];
+
+export const TAPS: TapSpec[] = (() => {
+  let offset = 0;
+  return TAP_SHAPES.map(([node, shape]) => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const tap = { node, shape, size, offset };
+    offset += size;
+    return tap;
+  });
+})();
+
+interface Conv {
+  filter: tf.Tensor4D; // [kh, kw, in, out]
+  bias: tf.Tensor1D;
+  stride: number;
+  pad: number;
+}
+interface Dense {
+  weight: tf.Tensor2D; // [out, in], used with transposeB
+  bias: tf.Tensor1D;
+}
+
+/** AlexNet's parameters resident on the active backend. */
+export interface AlexNet {
+  convs: Conv[];
+  dense: Dense[];
+  dispose(): void;
+}
+
+const CONV_GEOMETRY = [
+  { name: 'features.0', stride: 4, pad: 2 },
+  { name: 'features.3', stride: 1, pad: 2 },
+  { name: 'features.6', stride: 1, pad: 1 },
+  { name: 'features.8', stride: 1, pad: 1 },
+  { name: 'features.10', stride: 1, pad: 1 },
+];
+
+/**
+ * Permute the columns of a [rows, C*H*W] matrix from PyTorch's (C, H, W) flattening to
+ * TF.js's (H, W, C) flattening. Used for fc6 and for the PCA components of conv taps.
+ */
+export function chwToHwcColumns(m: tf.Tensor2D, chw: number[]): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [c, h, w] = chw;
+    const rows = m.shape[0];
+    return tf.reshape(tf.transpose(tf.reshape(m, [rows, c, h, w]), [0, 2, 3, 1]), [rows, c * h * w]) as tf.Tensor2D;
+  });
+}
+
+/** Upload PyTorch-layout weights to the active backend. */
+export function uploadAlexNet(weights: AlexNetWeights): AlexNet {
+  const get = (name: string) => {
+    const w = weights.get(name);
+    if (!w) throw new Error(`missing AlexNet parameter ${name}`);
+    return w;
+  };
+  const convs: Conv[] = CONV_GEOMETRY.map(({ name, stride, pad }) => {
+    const w = get(`${name}.weight`);
+    const out = get(`${name}.bias`).length;
+    const k = name === 'features.0' ? 11 : name === 'features.3' ? 5 : 3;
+    const inC = w.length / (out * k * k);
+    const filter = tf.tidy(() => tf.transpose(tf.tensor4d(w, [out, inC, k, k]), [2, 3, 1, 0])) as tf.Tensor4D;
+    return { filter, bias: tf.tensor1d(get(`${name}.bias`)), stride, pad };
+  });
+  const dense: Dense[] = ['classifier.1', 'classifier.4', 'classifier.6'].map((name) => {
+    const b = get(`${name}.bias`);
+    const w = get(`${name}.weight`);
+    let weight = tf.tensor2d(w, [b.length, w.length / b.length]);
+    if (name === 'classifier.1') {
+      const permuted = chwToHwcColumns(weight, [256, 6, 6]);
+      weight.dispose();
+      weight = permuted;
+    }
+    return { weight, bias: tf.tensor1d(b) };
+  });
+  return {
+    convs,
+    dense,
+    dispose() {
+      for (const c of convs) tf.dispose([c.filter, c.bias]);
+      for (const d of dense) tf.dispose([d.weight, d.bias]);
+    },
+  };
+}
+
+function conv(x: tf.Tensor4D, c: Conv): tf.Tensor4D {
+  const p = c.pad;
+  return tf.fused.conv2d({
+    x,
+    filter: c.filter,
+    strides: c.stride,
+    pad: [[0, 0], [p, p], [p, p], [0, 0]],
+    bias: c.bias,
+    activation: 'relu',
+  });
+}
+
+/**
+ * The eight taps for a preprocessed batch x [B, 224, 224, 3], each flattened to [B, size]
+ * in (H, W, C) order for conv taps. Call inside tf.tidy.
+ */
+export function alexnetTaps(net: AlexNet, x: tf.Tensor4D): tf.Tensor2D[] {
+  const b = x.shape[0];
+  const pool = (t: tf.Tensor4D) => tf.maxPool(t, 3, 2, 'valid');
+  const flat = (t: tf.Tensor) => tf.reshape(t, [b, -1]) as tf.Tensor2D;
+  const [c1, c2, c3, c4, c5] = net.convs;
+  const t1 = pool(conv(x, c1)); // features.2 [B, 27, 27, 64]
+  const t2 = pool(conv(t1, c2)); // features.5 [B, 13, 13, 192]
+  const t3 = conv(t2, c3); // features.7 [B, 13, 13, 384]
+  const t4 = conv(t3, c4); // features.9 [B, 13, 13, 256]
+  const t5 = pool(conv(t4, c5)); // features.12 [B, 6, 6, 256]; avgpool(6x6) is the identity here
+  const [d6, d7, d8] = net.dense;
+  // Not tf.fused.matMul: tfjs-backend-wasm 4.22 returns wrong values for it with transposeB and a bias.
+  const dense = (t: tf.Tensor2D, d: Dense, relu: boolean): tf.Tensor2D => {
+    const y = tf.add(tf.matMul(t, d.weight, false, true), d.bias) as tf.Tensor2D;
+    return relu ? tf.relu(y) : y;
+  };
+  const t6 = dense(flat(t5), d6, true); // classifier.2 (dropout is off in eval)
+  const t7 = dense(t6, d7, true); // classifier.5
+  const t8 = dense(t7, d8, false); // classifier.6, the logits
+  return [flat(t1), flat(t2), flat(t3), flat(t4), flat(t5), t6, t7, t8];
+}
+
+/** BERG's concatenated feature vector [B, 205672] in PyTorch's channel-major order (for parity tests). */
+export function alexnetFeaturesChannelMajor(net: AlexNet, x: tf.Tensor4D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const taps = alexnetTaps(net, x);
+    const b = x.shape[0];
+    const parts = taps.map((t, i) => {
+      const s = TAPS[i].shape;
+      if (s.length === 1) return t;
+      return tf.reshape(tf.transpose(tf.reshape(t, [b, s[1], s[2], s[0]]), [0, 3, 1, 2]), [b, -1]);
+    });
+    return tf.concat(parts, 1) as tf.Tensor2D;
+  });
+}

@@ -1,0 +1,100 @@
+// Backend choice. 'auto' prefers a hardware GPU (WebGPU, then WebGL), then wasm, then the
+// pure-JS cpu backend, and never picks a software GPU (SwiftShader, llvmpipe) over wasm:
+// there it is 10-100x slower than wasm.
+
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { InvalidParameterError, BackendError } from './errors.ts';
+import type { Backend, Device } from './types.ts';
+
+export interface BackendChoice {
+  backend: Backend;
+  /** Why this backend (or why others were skipped), for the UI and the CLI. */
+  note: string;
+}
+
+export interface BackendOptions {
+  /** Where tfjs-backend-wasm's .wasm files are served (browser): a URL prefix or a file-name map. */
+  wasmPaths?: string | Record<string, string>;
+  /** Threads for the wasm backend (browser with cross-origin isolation only). */
+  wasmThreads?: number;
+}
+
+const SOFTWARE_GPU = /swiftshader|llvmpipe|softpipe|software|basic render|microsoft basic/i;
+
+async function importBackend(name: Backend, options: BackendOptions): Promise<void> {
+  if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+  else if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
+  else if (name === 'wasm') {
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    if (options.wasmPaths) wasm.setWasmPaths(options.wasmPaths as never);
+    if (options.wasmThreads) wasm.setThreadsCount(options.wasmThreads);
+  }
+}
+
+/** Describe the WebGPU adapter, or null when there is none. */
+async function webgpuAdapter(): Promise<{ software: boolean; description: string } | null> {
+  const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (!gpu) return null;
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+  if (!adapter) return null;
+  const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
+  const description = [info?.vendor, info?.architecture, info?.device, info?.description].filter(Boolean).join(' ');
+  const software = Boolean((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter) || SOFTWARE_GPU.test(description);
+  return { software, description: description || 'unknown adapter' };
+}
+
+/** Describe the WebGL2 renderer, or null when WebGL2 is unavailable. */
+function webglRenderer(): { software: boolean; description: string } | null {
+  if (typeof OffscreenCanvas === 'undefined' && typeof document === 'undefined') return null;
+  const canvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : document.createElement('canvas');
+  const gl = canvas.getContext('webgl2') as WebGL2RenderingContext | null;
+  if (!gl) return null;
+  const ext = gl.getExtension('WEBGL_debug_renderer_info');
+  const description = String(ext ? gl.getParameter(ext.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return { software: SOFTWARE_GPU.test(description), description };
+}
+
+async function activate(name: Backend, options: BackendOptions): Promise<boolean> {
+  try {
+    await importBackend(name, options);
+    if (!tf.findBackendFactory(name)) return false;
+    if (tf.getBackend() === name) return true;
+    return await tf.setBackend(name);
+  } catch {
+    return false;
+  }
+}
+
+/** Switch TF.js to the requested device; 'auto' picks the fastest real one. */
+export async function selectBackend(device: Device = 'auto', options: BackendOptions = {}): Promise<BackendChoice> {
+  const valid: Device[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+  if (!valid.includes(device)) {
+    throw new InvalidParameterError(`device must be one of ${valid.join(', ')}; got '${device}'`);
+  }
+  if (device !== 'auto') {
+    if (!(await activate(device, options))) {
+      throw new BackendError(`the ${device} backend is not available here; use device 'auto' or another of webgpu, webgl, wasm, cpu`);
+    }
+    return { backend: device, note: `${device} (requested)` };
+  }
+  const skipped: string[] = [];
+  const gpu = await webgpuAdapter().catch(() => null);
+  if (gpu && !gpu.software && (await activate('webgpu', options))) {
+    return { backend: 'webgpu', note: `webgpu on ${gpu.description}` };
+  }
+  if (gpu?.software) skipped.push(`WebGPU adapter is software (${gpu.description})`);
+  const gl = webglRenderer();
+  if (gl && !gl.software && (await activate('webgl', options))) {
+    return { backend: 'webgl', note: `webgl on ${gl.description}` };
+  }
+  if (gl?.software) skipped.push(`WebGL renderer is software (${gl.description})`);
+  if (await activate('wasm', options)) {
+    return { backend: 'wasm', note: ['wasm', ...skipped].join('; ') };
+  }
+  if (await activate('cpu', options)) {
+    return { backend: 'cpu', note: ['cpu (slow: wasm unavailable)', ...skipped].join('; ') };
+  }
+  throw new BackendError('no TF.js backend could be started');
+}

@@ -1,0 +1,126 @@
+// BERG's linear encoder on top of the AlexNet taps, per repetition r = 1..4:
+//   z = (x - scaler.mean_) / scaler.scale_
+//   p_r = (z - pca_r.mean_) @ pca_r.components_^T           (K components)
+//   y_r = p_r @ coef_r^T + intercept_r                       (coef_r rows: channel-major, then time)
+// Model folders store the scaler folded into the PCA (components / scale_, plus an offset), so
+// p_r = x @ C_r^T + offset_r. Each tap is projected as soon as it exists, so the 205,672-long
+// feature vector is never materialised and no weight tensor exceeds a GPU binding limit.
+
+import * as tf from '@tensorflow/tfjs-core';
+import { TAPS, chwToHwcColumns } from './alexnet.ts';
+import { ModelLoadError } from './errors.ts';
+import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from './types.ts';
+
+/** Encoder arrays as a model folder names them (float32, row-major). */
+export type EncoderArrays = Map<string, Float32Array>;
+
+export interface EncoderTensors {
+  /** PCA components per tap: [P, tap size] with columns in TF.js's (H, W, C) order; P = K or 4K. */
+  components: tf.Tensor2D[];
+  /** [P] */
+  offset: tf.Tensor1D;
+  /** true: one PCA shared by the 4 repetitions (P = K); false: one per repetition (P = 4K) */
+  sharedPca: boolean;
+  nComponents: number;
+  /** [4, rows, K], rows = selected channel x time rows */
+  coef: tf.Tensor3D;
+  /** [4, rows] */
+  intercept: tf.Tensor2D;
+  rows: number;
+  dispose(): void;
+}
+
+/** The 63*140 regression rows kept by a selection, channel-major then time (BERG's order). */
+export function selectionRows(channelIndices: number[], timeIndices: number[]): Int32Array {
+  const rows = new Int32Array(channelIndices.length * timeIndices.length);
+  let k = 0;
+  for (const c of channelIndices) for (const t of timeIndices) rows[k++] = c * N_TIMES + t;
+  return rows;
+}
+
+function need(arrays: EncoderArrays, name: string, length?: number): Float32Array {
+  const a = arrays.get(name);
+  if (!a) throw new ModelLoadError(`model weights lack '${name}': the model folder is incomplete; convert it again`);
+  if (length !== undefined && a.length !== length) {
+    throw new ModelLoadError(`model weight '${name}' holds ${a.length} values, expected ${length}`);
+  }
+  return a;
+}
+
+/** Upload the encoder, keeping only the selected regression rows. */
+export function uploadEncoder(arrays: EncoderArrays, nComponents: number, sharedPca: boolean, rows: Int32Array): EncoderTensors {
+  const K = nComponents;
+  if (!Number.isInteger(K) || K < 1) throw new ModelLoadError(`invalid number of PCA components: ${K}`);
+  const pcaNames = sharedPca ? ['pca'] : [1, 2, 3, 4].map((r) => `pca/rep-${r}`);
+  const P = pcaNames.length * K;
+
+  // Stack the PCA matrices [P, F] one tap at a time (never more than one tap's columns at once).
+  const components: tf.Tensor2D[] = [];
+  const comps = pcaNames.map((n) => need(arrays, `${n}/components`, K * N_FEATURES));
+  for (const tap of TAPS) {
+    const block = new Float32Array(P * tap.size);
+    comps.forEach((c, i) => {
+      for (let k = 0; k < K; k++) {
+        const src = (k * N_FEATURES) + tap.offset;
+        block.set(c.subarray(src, src + tap.size), (i * K + k) * tap.size);
+      }
+    });
+    const t = tf.tensor2d(block, [P, tap.size]);
+    if (tap.shape.length === 3) {
+      components.push(chwToHwcColumns(t, tap.shape));
+      t.dispose();
+    } else components.push(t);
+  }
+  const offsetData = new Float32Array(P);
+  pcaNames.forEach((n, i) => offsetData.set(need(arrays, `${n}/offset`, K), i * K));
+
+  const nRows = rows.length;
+  const coefData = new Float32Array(N_REPETITIONS * nRows * K);
+  const interceptData = new Float32Array(N_REPETITIONS * nRows);
+  for (let r = 0; r < N_REPETITIONS; r++) {
+    const coef = need(arrays, `reg/rep-${r + 1}/coef`, N_CHANNELS * N_TIMES * K);
+    const intercept = need(arrays, `reg/rep-${r + 1}/intercept`, N_CHANNELS * N_TIMES);
+    for (let i = 0; i < nRows; i++) {
+      const row = rows[i];
+      coefData.set(coef.subarray(row * K, row * K + K), (r * nRows + i) * K);
+      interceptData[r * nRows + i] = intercept[row];
+    }
+  }
+  const offset = tf.tensor1d(offsetData);
+  const coef = tf.tensor3d(coefData, [N_REPETITIONS, nRows, K]);
+  const intercept = tf.tensor2d(interceptData, [N_REPETITIONS, nRows]);
+  return {
+    components,
+    offset,
+    sharedPca,
+    nComponents: K,
+    coef,
+    intercept,
+    rows: nRows,
+    dispose() {
+      tf.dispose([...components, offset, coef, intercept]);
+    },
+  };
+}
+
+/** PCA scores [B, P] from the eight taps: sum over taps of tap @ C_tap^T, plus the offset. */
+export function project(enc: EncoderTensors, taps: tf.Tensor2D[]): tf.Tensor2D {
+  let acc: tf.Tensor2D | null = null;
+  for (let i = 0; i < taps.length; i++) {
+    const part = tf.matMul(taps[i], enc.components[i], false, true) as tf.Tensor2D;
+    acc = acc ? (tf.add(acc, part) as tf.Tensor2D) : part;
+  }
+  return tf.add(acc!, enc.offset) as tf.Tensor2D;
+}
+
+/** Responses [B, 4, rows] from PCA scores [B, P]. */
+export function regress(enc: EncoderTensors, scores: tf.Tensor2D): tf.Tensor3D {
+  const b = scores.shape[0];
+  const K = enc.nComponents;
+  // [4, B, K]: the shared PCA feeds all four regressions with the same scores.
+  const p = enc.sharedPca
+    ? tf.tile(tf.reshape(scores, [1, b, K]), [N_REPETITIONS, 1, 1])
+    : tf.transpose(tf.reshape(scores, [b, N_REPETITIONS, K]), [1, 0, 2]);
+  const y = tf.add(tf.matMul(p as tf.Tensor3D, enc.coef, false, true), tf.reshape(enc.intercept, [N_REPETITIONS, 1, enc.rows]));
+  return tf.transpose(y, [1, 0, 2]) as tf.Tensor3D;
+}
