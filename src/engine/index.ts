@@ -1,0 +1,290 @@
+// BERG-shaped API: getEncodingModel / encode / getModelMetadata.
+// The same code runs in Node (CLI, tests) and in a browser worker: no DOM, no UI.
+
+import * as tf from '@tensorflow/tfjs-core';
+import { generateAlexNetWeights, type AlexNetWeights } from './backbone_weights.ts';
+import { alexnetTaps, uploadAlexNet, type AlexNet } from './alexnet.ts';
+import { selectBackend, type BackendOptions } from './backend.ts';
+import { uploadEncoder, project, regress, selectionRows, type EncoderTensors, type EncoderArrays } from './encoder.ts';
+import { preprocess, validateImages } from './preprocess.ts';
+import { generateDemoEncoder, isDemoManifest } from './demo_weights.ts';
+import { BackendError, CancelledError, InvalidParameterError, ModelLoadError, BergError } from './errors.ts';
+import type { ModelSource } from './source.ts';
+import {
+  MODEL_ID,
+  N_CHANNELS,
+  N_REPETITIONS,
+  N_TIMES,
+  type Backend,
+  type Device,
+  type EncodeProgress,
+  type ImageBatch,
+  type ModelManifest,
+  type ModelMetadata,
+  type Responses,
+  type Selection,
+} from './types.ts';
+import { readModelFolder, readModelManifest, readModelMetadata } from '../io/model_folder.ts';
+
+export * from './types.ts';
+export * from './errors.ts';
+export { urlSource, memorySource, type ModelSource } from './source.ts';
+
+export interface LoadProgress {
+  stage: 'backbone' | 'weights' | 'upload';
+  done: number;
+  total: number;
+}
+
+export interface GetEncodingModelOptions extends BackendOptions {
+  /** The model folder (subject folder holding manifest.json). */
+  source: ModelSource;
+  selection?: Selection;
+  device?: Device;
+  onProgress?: (p: LoadProgress) => void;
+}
+
+export interface EncodingModel {
+  modelId: string;
+  subject: number | 'demo';
+  synthetic: boolean;
+  /** The backend in use (what 'auto' chose). */
+  backend: Backend;
+  backendNote: string;
+  manifest: ModelManifest;
+  /** Selected channel names, in the model's ch_names order. */
+  chNames: string[];
+  /** Selected time points, seconds. */
+  times: number[];
+  channelIndices: number[];
+  timeIndices: number[];
+  nComponents: number;
+  /** sha256 of each weight shard, from the manifest (empty for generated demo weights). */
+  weightsSha256: Record<string, string>;
+  dispose(): void;
+}
+
+export interface EncodeOptions {
+  /** Images per forward pass; defaults depend on the backend. */
+  batchSize?: number;
+  onProgress?: (p: EncodeProgress) => void;
+  signal?: AbortSignal;
+  returnMetadata?: boolean;
+}
+
+interface ModelInternals {
+  encoder: EncoderTensors;
+  source: ModelSource;
+  disposed: boolean;
+}
+const internals = new WeakMap<EncodingModel, ModelInternals>();
+
+// The backbone is the same for every subject: generated once, uploaded once per backend.
+let backboneWeights: AlexNetWeights | null = null;
+let backbone: { backend: string; net: AlexNet } | null = null;
+
+function getBackbone(onProgress?: (p: LoadProgress) => void): AlexNet {
+  const active = tf.getBackend();
+  if (backbone && backbone.backend === active) return backbone.net;
+  onProgress?.({ stage: 'backbone', done: 0, total: 1 });
+  backboneWeights ??= generateAlexNetWeights();
+  backbone?.net.dispose();
+  backbone = { backend: active, net: uploadAlexNet(backboneWeights) };
+  onProgress?.({ stage: 'backbone', done: 1, total: 1 });
+  return backbone.net;
+}
+
+/** Release the backbone's tensors (they are otherwise kept for the next model). */
+export function disposeBackbone(): void {
+  backbone?.net.dispose();
+  backbone = null;
+}
+
+function checkModelId(modelId: string): void {
+  if (modelId !== MODEL_ID) {
+    throw new InvalidParameterError(`unknown model '${modelId}': this engine implements '${MODEL_ID}' only`);
+  }
+}
+
+function checkSubject(subject: number | 'demo'): void {
+  if (subject === 'demo') return;
+  if (!Number.isInteger(subject) || subject < 1 || subject > 10) {
+    throw new InvalidParameterError(`subject must be an integer from 1 to 10 (THINGS EEG2), or 'demo'; got ${String(subject)}`);
+  }
+}
+
+/** Resolve a BERG selection to channel and time indices (channels in ch_names order). */
+export function resolveSelection(chNames: string[], selection: Selection = {}): { channelIndices: number[]; timeIndices: number[] } {
+  let channelIndices = chNames.map((_, i) => i);
+  if (selection.channels !== undefined) {
+    if (!Array.isArray(selection.channels) || selection.channels.length === 0) {
+      throw new InvalidParameterError('selection.channels must be a non-empty list of channel names');
+    }
+    const unknown = selection.channels.filter((c) => !chNames.includes(c));
+    if (unknown.length) {
+      throw new InvalidParameterError(`unknown channel name(s) ${unknown.join(', ')}; valid names: ${chNames.join(', ')}`);
+    }
+    const wanted = new Set(selection.channels);
+    channelIndices = channelIndices.filter((i) => wanted.has(chNames[i]));
+  }
+  let timeIndices = Array.from({ length: N_TIMES }, (_, i) => i);
+  if (selection.timepoints !== undefined) {
+    const mask = selection.timepoints;
+    if (mask.length !== N_TIMES) {
+      throw new InvalidParameterError(`selection.timepoints must be a 0/1 mask of length ${N_TIMES}; got length ${mask.length}`);
+    }
+    const bad = Array.from(mask).findIndex((v) => !(v === 0 || v === 1 || v === true || v === false));
+    if (bad >= 0) throw new InvalidParameterError(`selection.timepoints must hold only 0 and 1; position ${bad} holds ${String(mask[bad])}`);
+    timeIndices = timeIndices.filter((i) => Boolean(mask[i]));
+    if (timeIndices.length === 0) throw new InvalidParameterError('selection.timepoints selects no time point');
+  }
+  return { channelIndices, timeIndices };
+}
+
+function asBackendError(e: unknown, backend: string): unknown {
+  if (e instanceof BergError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/out of memory|oom|allocation|failed to (allocate|grow)|memory access out of bounds|Maximum call stack|device (was )?lost|context lost/i.test(msg)) {
+    return new BackendError(`the ${backend} backend failed (${msg}): use a smaller batchSize, a channel/time selection, or another device`);
+  }
+  return e;
+}
+
+/** Load a subject's encoding model (BERG's get_encoding_model). */
+export async function getEncodingModel(
+  modelId: string,
+  subject: number | 'demo',
+  options: GetEncodingModelOptions,
+): Promise<EncodingModel> {
+  checkModelId(modelId);
+  checkSubject(subject);
+  const { source, onProgress } = options ?? ({} as GetEncodingModelOptions);
+  if (!source) throw new InvalidParameterError('options.source (the model folder) is required');
+  const manifest = await readModelManifest(source);
+  if (manifest.model_id !== modelId) {
+    throw new ModelLoadError(`${source.location} holds model '${manifest.model_id}', not '${modelId}'`);
+  }
+  if (manifest.subject !== subject) {
+    throw new ModelLoadError(`${source.location} holds subject ${manifest.subject}, not ${subject}`);
+  }
+  if (manifest.ch_names?.length !== N_CHANNELS || manifest.times?.length !== N_TIMES) {
+    throw new ModelLoadError(`${source.location}/manifest.json must list ${N_CHANNELS} ch_names and ${N_TIMES} times`);
+  }
+  const { channelIndices, timeIndices } = resolveSelection(manifest.ch_names, options.selection);
+  const choice = await selectBackend(options.device ?? 'auto', options);
+
+  let arrays: EncoderArrays;
+  let nComponents: number;
+  let sharedPca: boolean;
+  let weightsSha256: Record<string, string> = {};
+  if (isDemoManifest(manifest)) {
+    ({ arrays, nComponents, sharedPca } = generateDemoEncoder(manifest));
+  } else {
+    const folder = await readModelFolder(source, {
+      onProgress: (done: number, total: number) => onProgress?.({ stage: 'weights', done, total }),
+    });
+    arrays = folder.arrays;
+    const enc = folder.manifest.encoder as { n_components: number; pca_layout: string };
+    nComponents = enc.n_components;
+    sharedPca = enc.pca_layout === 'shared';
+    const shards = (folder.manifest.shards ?? {}) as Record<string, { sha256: string }>;
+    weightsSha256 = Object.fromEntries(Object.entries(shards).map(([k, v]) => [k, v.sha256]));
+  }
+
+  onProgress?.({ stage: 'upload', done: 0, total: 1 });
+  let encoder: EncoderTensors;
+  try {
+    getBackbone(onProgress);
+    encoder = uploadEncoder(arrays, nComponents, sharedPca, selectionRows(channelIndices, timeIndices));
+  } catch (e) {
+    throw asBackendError(e, choice.backend);
+  }
+  onProgress?.({ stage: 'upload', done: 1, total: 1 });
+
+  const model: EncodingModel = {
+    modelId,
+    subject,
+    synthetic: Boolean(manifest.synthetic),
+    backend: choice.backend,
+    backendNote: choice.note,
+    manifest,
+    chNames: channelIndices.map((i) => manifest.ch_names[i]),
+    times: timeIndices.map((i) => manifest.times[i]),
+    channelIndices,
+    timeIndices,
+    nComponents,
+    weightsSha256,
+    dispose() {
+      const inner = internals.get(model);
+      if (inner && !inner.disposed) {
+        inner.encoder.dispose();
+        inner.disposed = true;
+      }
+    },
+  };
+  internals.set(model, { encoder, source, disposed: false });
+  return model;
+}
+
+const DEFAULT_BATCH: Record<Backend, number> = { webgpu: 32, webgl: 8, wasm: 16, cpu: 4 };
+
+/** In-silico EEG responses [B, 4, C, T] for uint8 images [B, 3, S, S] (BERG's encode). */
+export async function encode(model: EncodingModel, images: ImageBatch, options?: EncodeOptions & { returnMetadata?: false }): Promise<Responses>;
+export async function encode(model: EncodingModel, images: ImageBatch, options: EncodeOptions & { returnMetadata: true }): Promise<{ responses: Responses; metadata: ModelMetadata }>;
+export async function encode(
+  model: EncodingModel,
+  images: ImageBatch,
+  options: EncodeOptions = {},
+): Promise<Responses | { responses: Responses; metadata: ModelMetadata }> {
+  const inner = internals.get(model);
+  if (!inner) throw new InvalidParameterError('model must come from getEncodingModel()');
+  if (inner.disposed) throw new InvalidParameterError('this model was disposed; load it again with getEncodingModel()');
+  validateImages(images);
+  if (tf.getBackend() !== model.backend) {
+    throw new BackendError(`the active backend is ${tf.getBackend()}, but this model was loaded on ${model.backend}; load it again`);
+  }
+  const { signal, onProgress } = options;
+  const batchSize = options.batchSize ?? DEFAULT_BATCH[model.backend];
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidParameterError(`batchSize must be a positive integer; got ${batchSize}`);
+
+  const [n, , size] = images.shape;
+  const rows = inner.encoder.rows;
+  const out = new Float32Array(n * N_REPETITIONS * rows);
+  const perImage = 3 * size * size;
+  const net = getBackbone();
+  onProgress?.({ done: 0, total: n });
+  for (let start = 0; start < n; start += batchSize) {
+    if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${start} of ${n} images`);
+    const b = Math.min(batchSize, n - start);
+    const x = preprocess({ data: images.data.subarray(start * perImage, (start + b) * perImage), shape: [b, 3, size, size] });
+    let y: tf.Tensor | null = null;
+    try {
+      y = tf.tidy(() => {
+        const input = tf.tensor4d(x, [b, 224, 224, 3]);
+        return regress(inner.encoder, project(inner.encoder, alexnetTaps(net, input)));
+      });
+      out.set((await y.data()) as Float32Array, start * N_REPETITIONS * rows);
+    } catch (e) {
+      throw asBackendError(e, model.backend);
+    } finally {
+      y?.dispose();
+    }
+    onProgress?.({ done: start + b, total: n });
+  }
+  const responses: Responses = { data: out, shape: [n, N_REPETITIONS, model.channelIndices.length, model.timeIndices.length] };
+  if (!options.returnMetadata) return responses;
+  return { responses, metadata: await getModelMetadata(model.modelId, model.subject, { source: inner.source }) };
+}
+
+/** The subject's metadata (channels, times, noise ceiling, encoding accuracy), without loading weights. */
+export async function getModelMetadata(modelId: string, subject: number | 'demo', options: { source: ModelSource }): Promise<ModelMetadata> {
+  checkModelId(modelId);
+  checkSubject(subject);
+  if (!options?.source) throw new InvalidParameterError('options.source (the model folder) is required');
+  const manifest = await readModelManifest(options.source);
+  if (manifest.subject !== subject) throw new ModelLoadError(`${options.source.location} holds subject ${manifest.subject}, not ${subject}`);
+  if (isDemoManifest(manifest)) {
+    return { model_id: manifest.model_id, subject, synthetic: true, eeg: { ch_names: manifest.ch_names, times: manifest.times } };
+  }
+  return readModelMetadata(options.source);
+}

@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateAlexNetWeights } from '../../src/engine/backbone_weights.ts';
+import { TAPS, alexnetFeaturesChannelMajor, uploadAlexNet, type AlexNet } from '../../src/engine/alexnet.ts';
+import { selectBackend } from '../../src/engine/backend.ts';
+import { preprocess } from '../../src/engine/preprocess.ts';
+import { loadJson, loadNpy, maxErr } from '../helpers.ts';
+
+const weights = generateAlexNetWeights();
+const input = loadNpy('test/golden/taps/input.npy').data as Uint8Array;
+const ref = loadNpy('test/golden/taps/taps.npy').data as Float32Array;
+const x = preprocess({ data: input, shape: [2, 3, 300, 300] });
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  describe(`AlexNet taps on ${backend}`, () => {
+    let net: AlexNet;
+    let got: Float32Array;
+    beforeAll(async () => {
+      await selectBackend(backend);
+      net = uploadAlexNet(weights);
+      const before = tf.memory().numTensors;
+      const f = alexnetFeaturesChannelMajor(net, tf.tensor4d(x, [2, 224, 224, 3]));
+      got = (await f.data()) as Float32Array;
+      f.dispose();
+      // the input tensor above is the only one left behind by this call
+      expect(tf.memory().numTensors).toBeLessThanOrEqual(before + 1);
+    });
+    afterAll(() => net.dispose());
+
+    it('tap layout equals torchvision nodes', () => {
+      const layout = loadJson<{ taps: Array<{ node: string; shape: number[]; offset: number }> }>('test/golden/taps/layout.json');
+      expect(TAPS.map((t) => [t.node, t.shape, t.offset])).toEqual(layout.taps.map((t) => [t.node, t.shape, t.offset]));
+    });
+
+    for (const tap of TAPS) {
+      it(`${tap.node} within 1e-4 x max|ref| of PyTorch`, () => {
+        const g: number[] = [];
+        const r: number[] = [];
+        for (let b = 0; b < 2; b++) {
+          const o = b * 205_672 + tap.offset;
+          g.push(...got.subarray(o, o + tap.size));
+          r.push(...ref.subarray(o, o + tap.size));
+        }
+        const m = maxErr(g, r);
+        expect(m.ref).toBeGreaterThan(0);
+        expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
+      });
+    }
+  });
+}
