@@ -1,0 +1,317 @@
+// NumPy .npy files (format versions 1.0, 2.0 and 3.0): header parsing, reading numeric,
+// string and (through the safe unpickler) object arrays, and writing.
+// Spec: numpy/lib/format.py. Magic "\x93NUMPY", major, minor, header length (u16 for v1,
+// u32 for v2/v3), then a Python dict literal padded with spaces and ended by '\n'.
+
+import { ByteSource, memoryByteSource, ProgressCallback, SequentialReader } from './byte_source.ts';
+import { decodeNumeric, decodeStrings, Dtype, NdArray, NumericArray, parseDescr, product, UnsupportedDtypeError } from './dtype.ts';
+import { PickleValue, unpickleFrom } from './pickle.ts';
+
+export { NdArray } from './dtype.ts';
+export type { NumericArray } from './dtype.ts';
+
+const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
+
+export class NpyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NpyError';
+  }
+}
+
+export interface NpyHeader {
+  version: [number, number];
+  dtype: Dtype;
+  shape: number[];
+  fortranOrder: boolean;
+  /** Offset of the array data: magic + version + length field + header text. */
+  headerLength: number;
+}
+
+/** The result of reading an .npy: an NdArray plus where its data started. */
+export interface NpyArray<T extends NdArray['data'] = NdArray['data']> extends NdArray<T> {
+  headerLength: number;
+}
+
+// ---------- header ----------
+
+type PyLit = string | number | boolean | null | PyLit[] | { [k: string]: PyLit };
+
+/** Parses the Python literal numpy writes in the header (dicts, tuples, lists, str, int, bools). */
+function parsePyLiteral(text: string): PyLit {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && /\s/.test(text[i])) i++;
+  };
+  const err = (what: string) => new NpyError(`malformed .npy header (${what} at character ${i}): ${JSON.stringify(text.slice(0, 200))}`);
+  const parse = (): PyLit => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '(' || c === '[') {
+      const close = c === '{' ? '}' : c === '(' ? ')' : ']';
+      i++;
+      const items: PyLit[] = [];
+      const obj: { [k: string]: PyLit } = {};
+      for (;;) {
+        ws();
+        if (text[i] === close) {
+          i++;
+          break;
+        }
+        const v = parse();
+        ws();
+        if (c === '{') {
+          if (text[i] !== ':') throw err("expected ':'");
+          i++;
+          obj[String(v)] = parse();
+          ws();
+        } else items.push(v);
+        if (text[i] === ',') i++;
+        else if (text[i] !== close) throw err(`expected ',' or '${close}'`);
+      }
+      return c === '{' ? obj : items;
+    }
+    if (c === "'" || c === '"') {
+      const end = text.indexOf(c, i + 1);
+      if (end < 0) throw err('unterminated string');
+      const s = text.slice(i + 1, end);
+      i = end + 1;
+      return s;
+    }
+    const m = /^(-?\d+L?|True|False|None)/.exec(text.slice(i));
+    if (!m) throw err('unexpected token');
+    i += m[0].length;
+    if (m[0] === 'True') return true;
+    if (m[0] === 'False') return false;
+    if (m[0] === 'None') return null;
+    return Number(m[0].replace(/L$/, ''));
+  };
+  const v = parse();
+  ws();
+  if (i !== text.length) throw err('trailing characters');
+  return v;
+}
+
+function headerFromText(text: string, version: [number, number], headerLength: number): NpyHeader {
+  const d = parsePyLiteral(text);
+  if (typeof d !== 'object' || d === null || Array.isArray(d)) throw new NpyError('.npy header is not a dict');
+  const { descr, fortran_order, shape } = d as { [k: string]: PyLit };
+  if (Array.isArray(descr)) {
+    throw new NpyError('structured .npy arrays (record dtypes) are not supported');
+  }
+  if (typeof descr !== 'string') throw new NpyError('.npy header has no descr');
+  if (typeof fortran_order !== 'boolean') throw new NpyError('.npy header has no fortran_order');
+  if (!Array.isArray(shape) || !shape.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) {
+    throw new NpyError('.npy header has no valid shape');
+  }
+  let dtype: Dtype;
+  try {
+    dtype = parseDescr(descr);
+  } catch (e) {
+    throw new NpyError(`.npy: ${(e as Error).message}`);
+  }
+  return { version, dtype, shape: shape as number[], fortranOrder: fortran_order && shape.length > 1, headerLength };
+}
+
+function checkMagic(b: Uint8Array, name: string): void {
+  for (let i = 0; i < Math.min(b.length, MAGIC.length); i++) {
+    if (b[i] !== MAGIC[i]) {
+      throw new NpyError(`${name} is not a NumPy .npy file (it does not start with the bytes \\x93NUMPY)`);
+    }
+  }
+}
+
+/** Reads and parses the header; leaves the reader at the start of the data. */
+export async function readNpyHeaderFrom(reader: SequentialReader): Promise<NpyHeader> {
+  const name = reader.src.name;
+  if (reader.size < 12) parseNpyHeader(await reader.src.read(0, reader.size), name); // throws the precise error
+  const pre = await reader.view(8, 'the .npy header');
+  checkMagic(pre, name);
+  const major = pre[6];
+  const minor = pre[7];
+  if (major < 1 || major > 3) throw new NpyError(`${name}: .npy format version ${major}.${minor} is not supported (1.0-3.0 are)`);
+  const lenBytes = await reader.view(major === 1 ? 2 : 4, 'the .npy header');
+  const lv = new DataView(lenBytes.buffer, lenBytes.byteOffset, lenBytes.byteLength);
+  const hlen = major === 1 ? lv.getUint16(0, true) : lv.getUint32(0, true);
+  if (hlen > 1 << 24) throw new NpyError(`${name}: .npy header length ${hlen} is implausible: the file is corrupt`);
+  const textBytes = await reader.take(hlen, 'the .npy header');
+  return headerFromText(decodeHeaderText(textBytes, major), [major, minor], reader.position);
+}
+
+/** Parses the header of .npy bytes (at least the header must be present). */
+export async function readNpyHeader(src: ByteSource): Promise<NpyHeader> {
+  return readNpyHeaderFrom(new SequentialReader(src, 0, { readAhead: 1 << 16 }));
+}
+
+// ---------- reading ----------
+
+export interface ReadNpyOptions {
+  /**
+   * Object arrays ('|O') hold a pickle. Only with allowPickle are they read, through
+   * the safe unpickler (no code runs; unknown globals are refused).
+   */
+  allowPickle?: boolean;
+  onProgress?: ProgressCallback;
+  /** read-ahead buffer size in bytes (default 4 MiB) */
+  readAhead?: number;
+}
+
+/**
+ * Reads an .npy from a byte source, streaming: the data is read straight into its
+ * typed array. Object arrays come back with `data` = the list of unpickled items.
+ */
+export async function readNpy(src: ByteSource, opts: ReadNpyOptions = {}): Promise<NpyArray> {
+  const reader = new SequentialReader(src, 0, { readAhead: opts.readAhead, onProgress: opts.onProgress });
+  const h = await readNpyHeaderFrom(reader);
+  const count = product(h.shape);
+  if (h.dtype.kind === 'O') {
+    if (!opts.allowPickle) {
+      throw new NpyError(`${src.name} holds pickled Python objects (dtype object), which were not expected here`);
+    }
+    reader.what = 'the pickle';
+    const v: PickleValue = await unpickleFrom(reader);
+    if (!(v instanceof NdArray) || v.dtype !== '|O') {
+      throw new NpyError(`${src.name}: the pickle in this object .npy is not an object ndarray`);
+    }
+    return Object.assign(v, { headerLength: h.headerLength }) as NpyArray;
+  }
+  const nbytes = count * h.dtype.itemsize;
+  const left = src.size - h.headerLength;
+  if (left < nbytes) {
+    throw new NpyError(
+      `${src.name}: the file ends inside the array data at byte ${src.size} ` +
+        `(shape (${h.shape}) ${h.dtype.descr} needs ${nbytes} bytes after the ${h.headerLength}-byte header): ` +
+        `the file is truncated, download it again`,
+    );
+  }
+  const bytes = await reader.take(nbytes, 'the array data');
+  const data = h.dtype.kind === 'U' || h.dtype.kind === 'S' ? decodeStrings(bytes, h.dtype, count) : decodeNumeric(bytes, h.dtype, count, true);
+  const a = new NdArray(h.dtype.descr, h.shape, data, h.fortranOrder);
+  return Object.assign(a, { headerLength: h.headerLength }) as NpyArray;
+}
+
+/**
+ * Parses .npy bytes held in memory, synchronously. Numeric and string arrays only;
+ * object (pickled) arrays need readNpy(..., { allowPickle: true }).
+ */
+export function parseNpy(bytes: Uint8Array, name = 'npy'): NpyArray<NumericArray | string[]> {
+  const h = parseNpyHeader(bytes, name);
+  if (h.dtype.kind === 'O') {
+    throw new NpyError(`${name} holds pickled Python objects (dtype object); read it with readNpy and allowPickle`);
+  }
+  const count = product(h.shape);
+  const nbytes = count * h.dtype.itemsize;
+  if (bytes.length - h.headerLength < nbytes) {
+    throw new NpyError(
+      `${name}: the file ends inside the array data at byte ${bytes.length} ` +
+        `(shape (${h.shape}) ${h.dtype.descr} needs ${nbytes} bytes after the ${h.headerLength}-byte header): ` +
+        `the file is truncated, download it again`,
+    );
+  }
+  const body = bytes.subarray(h.headerLength, h.headerLength + nbytes);
+  const data = h.dtype.kind === 'U' || h.dtype.kind === 'S' ? decodeStrings(body, h.dtype, count) : decodeNumeric(body, h.dtype, count, false);
+  return Object.assign(new NdArray(h.dtype.descr, h.shape, data, h.fortranOrder), { headerLength: h.headerLength });
+}
+
+/** Parses the header at the start of `bytes` (synchronous). */
+export function parseNpyHeader(bytes: Uint8Array, name = 'npy'): NpyHeader {
+  const trunc = () =>
+    new NpyError(`${name}: the file ends inside the .npy header at byte ${bytes.length}: the file is truncated, download it again`);
+  if (bytes.length === 0) throw new NpyError(`${name} is empty`);
+  checkMagic(bytes.subarray(0, Math.min(6, bytes.length)), name);
+  if (bytes.length < 10) throw trunc();
+  const major = bytes[6];
+  const minor = bytes[7];
+  if (major < 1 || major > 3) throw new NpyError(`${name}: .npy format version ${major}.${minor} is not supported (1.0-3.0 are)`);
+  const pre = major === 1 ? 10 : 12;
+  if (bytes.length < pre) throw trunc();
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const hlen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
+  if (bytes.length < pre + hlen) throw trunc();
+  return headerFromText(decodeHeaderText(bytes.subarray(pre, pre + hlen), major), [major, minor], pre + hlen);
+}
+
+function decodeHeaderText(b: Uint8Array, major: number): string {
+  if (major === 3) return new TextDecoder('utf-8').decode(b).trim();
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]); // latin-1
+  return s.trim();
+}
+
+// ---------- writing ----------
+
+const DESCR_OF: [new (...a: never[]) => ArrayBufferView, string][] = [
+  [Float32Array, '<f4'],
+  [Float64Array, '<f8'],
+  [Uint8Array, '|u1'],
+  [Int8Array, '|i1'],
+  [Uint16Array, '<u2'],
+  [Int16Array, '<i2'],
+  [Uint32Array, '<u4'],
+  [Int32Array, '<i4'],
+  [BigInt64Array, '<i8'],
+  [BigUint64Array, '<u8'],
+];
+
+function descrFor(data: NumericArray): string {
+  for (const [ctor, d] of DESCR_OF) if (data instanceof ctor) return d;
+  throw new NpyError('writeNpy: unsupported typed array');
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/**
+ * The .npy header for an array of this shape and dtype; the data (shape product x
+ * itemsize bytes, little-endian) follows. Written up front so large arrays can be
+ * streamed to disk after it. Total length is a multiple of 64, as numpy writes it.
+ */
+export function npyHeader(shape: readonly number[], descr: string, fortranOrder = false): Uint8Array {
+  const d = parseDescr(descr);
+  if (d.kind === 'O') throw new NpyError('npyHeader: object arrays cannot be written');
+  const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let dict = `{'descr': '${d.descr}', 'fortran_order': ${fortranOrder ? 'True' : 'False'}, 'shape': ${shapeText}, }`;
+  for (const version of [1, 2]) {
+    const pre = version === 1 ? 10 : 12;
+    const total = Math.ceil((pre + dict.length + 1) / 64) * 64;
+    if (version === 1 && total - pre > 0xffff) continue;
+    const hlen = total - pre;
+    dict = dict.padEnd(hlen - 1, ' ') + '\n';
+    const out = new Uint8Array(total);
+    out.set(MAGIC, 0);
+    out[6] = version;
+    out[7] = 0;
+    const dv = new DataView(out.buffer);
+    if (version === 1) dv.setUint16(8, hlen, true);
+    else dv.setUint32(8, hlen, true);
+    for (let i = 0; i < dict.length; i++) out[pre + i] = dict.charCodeAt(i);
+    return out;
+  }
+  throw new NpyError('npyHeader: header too long');
+}
+
+export interface WriteNpyOptions {
+  /**
+   * Override the dtype written for the typed array's bytes, e.g. '|b1' for a
+   * Uint8Array of 0/1, '<f2' for a Uint16Array of float16 bits.
+   */
+  descr?: string;
+  fortranOrder?: boolean;
+}
+
+/** An .npy file (little-endian, C order unless fortranOrder) that numpy.load reads as is. */
+export function writeNpy(shape: readonly number[], data: NumericArray, opts: WriteNpyOptions = {}): Uint8Array {
+  const descr = opts.descr ?? descrFor(data);
+  const d = parseDescr(descr);
+  if (d.byteOrder === '>') throw new NpyError('writeNpy writes little-endian data only');
+  if (d.itemsize !== data.BYTES_PER_ELEMENT) {
+    throw new NpyError(`writeNpy: dtype ${descr} does not match a ${data.constructor.name}`);
+  }
+  const n = product(shape);
+  if (data.length !== n) throw new NpyError(`writeNpy: ${data.length} values for shape (${shape.join(', ')})`);
+  if (!LITTLE_ENDIAN) throw new UnsupportedDtypeError('writeNpy: big-endian hosts are not supported');
+  const header = npyHeader(shape, descr, opts.fortranOrder);
+  const out = new Uint8Array(header.length + data.byteLength);
+  out.set(header, 0);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), header.length);
+  return out;
+}

@@ -1,0 +1,795 @@
+// A safe, streaming reader for the pickles numpy writes (np.save of object arrays,
+// pickled sklearn estimators). It executes nothing: every global the pickle names is
+// looked up in a fixed allow-list, and the few allowed "calls" are interpreted here
+// (rebuild an ndarray, a dtype, a numpy scalar, an estimator's attribute dict).
+//
+// Supported: protocols 0-5 binary opcodes plus the few text ones numpy's pickles can
+// contain (GLOBAL, PUT/GET, INT/LONG/FLOAT). Out-of-band buffers (NEXT_BUFFER),
+// persistent ids and extension codes are refused.
+
+import { ByteSource, memoryByteSource, ProgressCallback, SequentialReader, TruncatedError } from './byte_source.ts';
+import { decodeNumeric, decodeStrings, NdArray, parseDescr, product, UnsupportedDtypeError } from './dtype.ts';
+
+/** A Python object rebuilt from a pickle. Tuples and lists both become arrays. */
+export type PickleValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | PickleValue[]
+  | NdArray
+  | NumpyDtype
+  | PyGlobal
+  | PickleDict;
+
+/** A dict (string keys; other keys are stringified) or an estimator: {__class__: 'module.Name', ...state}. */
+export interface PickleDict {
+  [key: string]: PickleValue;
+}
+
+/** A numpy dtype object (numpy.dtype(...) + its BUILD state). */
+export class NumpyDtype {
+  constructor(
+    /** the constructor argument, e.g. 'f4', 'U5', 'O8' */
+    readonly base: string,
+    /** byte order from the BUILD state; '=' until then (native, taken as little-endian) */
+    public byteOrder: string = '=',
+  ) {}
+
+  get descr(): string {
+    const order = this.byteOrder === '=' ? '<' : this.byteOrder;
+    return parseDescr(order + this.base.replace(/^([OUSa])\d+$/, (m, k) => (k === 'O' ? 'O' : m))).descr;
+  }
+}
+
+/** A reference to an allowed global that was not called (e.g. numpy.ndarray itself). */
+export class PyGlobal {
+  constructor(
+    readonly module: string,
+    readonly name: string,
+  ) {}
+  toString(): string {
+    return `${this.module}.${this.name}`;
+  }
+}
+
+/** The pickle is malformed or asks for something this reader refuses. */
+export class PickleError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PickleError';
+  }
+}
+
+type Role =
+  | 'reconstruct'
+  | 'ndarray'
+  | 'dtype'
+  | 'scalar'
+  | 'frombuffer'
+  | 'codecs_encode'
+  | 'copyreg_reconstructor'
+  | 'copyreg_newobj'
+  | 'object'
+  | 'estimator';
+
+const NUMPY_GLOBALS: Record<string, Role> = {
+  'numpy.core.multiarray._reconstruct': 'reconstruct',
+  'numpy._core.multiarray._reconstruct': 'reconstruct',
+  'numpy.ndarray': 'ndarray',
+  'numpy.dtype': 'dtype',
+  'numpy.core.multiarray.scalar': 'scalar',
+  'numpy._core.multiarray.scalar': 'scalar',
+  // protocol 5 in-band buffers: np.ndarray.__reduce_ex__(5)
+  'numpy.core.numeric._frombuffer': 'frombuffer',
+  'numpy._core.numeric._frombuffer': 'frombuffer',
+  // protocol 2 writes bytes as _codecs.encode(str, 'latin1')
+  '_codecs.encode': 'codecs_encode',
+  'copyreg._reconstructor': 'copyreg_reconstructor',
+  'copy_reg._reconstructor': 'copyreg_reconstructor',
+  'copyreg.__newobj__': 'copyreg_newobj',
+  'builtins.object': 'object',
+  '__builtin__.object': 'object',
+};
+
+/** Estimators whose pickled state (a plain attribute dict) may be read. */
+export const ALLOWED_ESTIMATORS = new Set([
+  'sklearn.decomposition._pca.PCA',
+  'sklearn.decomposition.pca.PCA',
+  'sklearn.decomposition.PCA',
+  'sklearn.preprocessing._data.StandardScaler',
+  'sklearn.preprocessing.data.StandardScaler',
+  'sklearn.preprocessing.StandardScaler',
+  'sklearn.linear_model._base.LinearRegression',
+  'sklearn.linear_model.base.LinearRegression',
+  'sklearn.linear_model.LinearRegression',
+]);
+
+class Callable {
+  constructor(
+    readonly role: Role,
+    readonly qualname: string,
+  ) {}
+}
+
+class Mark {}
+const MARK = new Mark();
+
+export interface UnpickleOptions {
+  /** Bytes held ahead of the parser (default 4 MiB); large payloads bypass it. */
+  readAhead?: number;
+  onProgress?: ProgressCallback;
+}
+
+function resolveGlobal(module: string, name: string): Callable {
+  const q = `${module}.${name}`;
+  const role = NUMPY_GLOBALS[q];
+  if (role) return new Callable(role, q);
+  if (ALLOWED_ESTIMATORS.has(q)) return new Callable('estimator', q);
+  throw new PickleError(
+    `refusing to load pickle global ${q}: only numpy arrays, numpy scalars, dicts, lists, strings ` +
+      `and known sklearn estimators are allowed`,
+  );
+}
+
+function setKey(d: PickleDict, key: PickleValue, value: PickleValue): void {
+  const k = typeof key === 'string' ? key : String(key);
+  // defineProperty so a key named "__proto__" is stored as data, not as the prototype
+  Object.defineProperty(d, k, { value, writable: true, enumerable: true, configurable: true });
+}
+
+function latin1(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 255) throw new PickleError('array data string is not latin-1');
+    out[i] = c;
+  }
+  return out;
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeUtf8(bytes: Uint8Array, at: number): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new PickleError(`invalid UTF-8 string in the pickle at byte ${at}`);
+  }
+}
+
+function leInt(bytes: Uint8Array): bigint {
+  // little-endian two's complement (LONG1/LONG4)
+  let v = 0n;
+  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
+  if (bytes.length > 0 && bytes[bytes.length - 1] & 0x80) v -= 1n << BigInt(8 * bytes.length);
+  return v;
+}
+
+function narrow(v: bigint): number | bigint {
+  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+}
+
+function asShape(v: unknown, what: string): number[] {
+  if (typeof v === 'number') return [v];
+  if (!Array.isArray(v) || !v.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
+    throw new PickleError(`${what}: array shape is not a tuple of non-negative ints`);
+  }
+  return v as number[];
+}
+
+function asDtype(v: unknown, what: string): NumpyDtype {
+  if (!(v instanceof NumpyDtype)) throw new PickleError(`${what}: expected a numpy dtype`);
+  return v;
+}
+
+/**
+ * Builds the array data. `bytesUsed` remembers buffers already viewed by an array so a
+ * buffer referenced twice (through the memo) is copied, never shared or swapped twice.
+ */
+function arrayData(
+  dtypeObj: NumpyDtype,
+  shape: number[],
+  raw: PickleValue,
+  bytesUsed: WeakSet<Uint8Array>,
+  what: string,
+): NdArray['data'] {
+  const dtype = parseDescr(dtypeObj.descr);
+  const count = product(shape);
+  if (dtype.kind === 'O') {
+    if (!Array.isArray(raw)) throw new PickleError(`${what}: object array data is not a list`);
+    if (raw.length !== count) throw new PickleError(`${what}: object array has ${raw.length} items for shape (${shape})`);
+    return raw;
+  }
+  let bytes: Uint8Array;
+  let owned = false;
+  if (raw instanceof Uint8Array) {
+    bytes = raw;
+    owned = !bytesUsed.has(raw);
+    bytesUsed.add(raw);
+  } else if (typeof raw === 'string') bytes = latin1(raw);
+  else if (Array.isArray(raw)) {
+    throw new PickleError(`${what}: a numeric array stored as a list is not supported`);
+  } else throw new PickleError(`${what}: array data is not bytes`);
+  if (bytes.length !== count * dtype.itemsize) {
+    throw new PickleError(
+      `${what}: array of shape (${shape}) and dtype ${dtype.descr} needs ${count * dtype.itemsize} bytes, the pickle holds ${bytes.length}`,
+    );
+  }
+  if (dtype.kind === 'U' || dtype.kind === 'S') return decodeStrings(bytes, dtype, count);
+  return decodeNumeric(bytes, dtype, count, owned);
+}
+
+function scalarValue(dtypeObj: NumpyDtype, raw: PickleValue, bytesUsed: WeakSet<Uint8Array>): PickleValue {
+  const dtype = parseDescr(dtypeObj.descr);
+  if (dtype.kind === 'O') return raw;
+  if (dtype.kind === 'S') {
+    if (!(raw instanceof Uint8Array)) throw new PickleError('numpy bytes scalar without bytes');
+    let end = raw.length;
+    while (end > 0 && raw[end - 1] === 0) end--;
+    return raw.slice(0, end);
+  }
+  const data = arrayData(dtypeObj, [1], typeof raw === 'string' ? latin1(raw) : raw, bytesUsed, 'numpy scalar');
+  const v = (data as ArrayLike<unknown>)[0];
+  if (dtype.kind === 'b') return v !== 0;
+  if (typeof v === 'bigint') return narrow(v);
+  return v as number | string;
+}
+
+/** Reads one pickle from `src` starting at `offset`. */
+export async function unpickle(src: ByteSource, offset = 0, opts: UnpickleOptions = {}): Promise<PickleValue> {
+  const reader = new SequentialReader(src, offset, { readAhead: opts.readAhead, onProgress: opts.onProgress, what: 'the pickle' });
+  return unpickleFrom(reader);
+}
+
+/** Reads one pickle from an in-memory buffer. */
+export async function unpickleBytes(bytes: Uint8Array, opts: UnpickleOptions = {}): Promise<PickleValue> {
+  return unpickle(memoryByteSource(bytes), 0, opts);
+}
+
+const OPNAMES: Record<number, string> = {
+  0x28: 'MARK', 0x2e: 'STOP', 0x30: 'POP', 0x31: 'POP_MARK', 0x32: 'DUP', 0x46: 'FLOAT', 0x49: 'INT', 0x4a: 'BININT',
+  0x4b: 'BININT1', 0x4c: 'LONG', 0x4d: 'BININT2', 0x4e: 'NONE', 0x50: 'PERSID', 0x51: 'BINPERSID', 0x52: 'REDUCE',
+  0x53: 'STRING', 0x54: 'BINSTRING', 0x55: 'SHORT_BINSTRING', 0x56: 'UNICODE', 0x58: 'BINUNICODE', 0x61: 'APPEND',
+  0x62: 'BUILD', 0x63: 'GLOBAL', 0x64: 'DICT', 0x7d: 'EMPTY_DICT', 0x65: 'APPENDS', 0x67: 'GET', 0x68: 'BINGET',
+  0x69: 'INST', 0x6a: 'LONG_BINGET', 0x6c: 'LIST', 0x5d: 'EMPTY_LIST', 0x6f: 'OBJ', 0x70: 'PUT', 0x71: 'BINPUT',
+  0x72: 'LONG_BINPUT', 0x73: 'SETITEM', 0x74: 'TUPLE', 0x29: 'EMPTY_TUPLE', 0x75: 'SETITEMS', 0x47: 'BINFLOAT',
+  0x80: 'PROTO', 0x81: 'NEWOBJ', 0x82: 'EXT1', 0x83: 'EXT2', 0x84: 'EXT4', 0x85: 'TUPLE1', 0x86: 'TUPLE2',
+  0x87: 'TUPLE3', 0x88: 'NEWTRUE', 0x89: 'NEWFALSE', 0x8a: 'LONG1', 0x8b: 'LONG4', 0x42: 'BINBYTES',
+  0x43: 'SHORT_BINBYTES', 0x8c: 'SHORT_BINUNICODE', 0x8d: 'BINUNICODE8', 0x8e: 'BINBYTES8', 0x8f: 'EMPTY_SET',
+  0x90: 'ADDITEMS', 0x91: 'FROZENSET', 0x92: 'NEWOBJ_EX', 0x93: 'STACK_GLOBAL', 0x94: 'MEMOIZE', 0x95: 'FRAME',
+  0x96: 'BYTEARRAY8', 0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
+};
+
+type Item = PickleValue | Callable | Mark;
+
+/** Reads one pickle from a positioned reader; leaves the reader just after STOP. */
+export async function unpickleFrom(reader: SequentialReader): Promise<PickleValue> {
+  let stack: Item[] = [];
+  const metastack: Item[][] = [];
+  const memo = new Map<number, Item>();
+  const bytesUsed = new WeakSet<Uint8Array>();
+  let opPos = 0;
+  let opName = '';
+
+  const fail = (msg: string) => new PickleError(`pickle opcode ${opName} at byte ${opPos}: ${msg}`);
+  const inside = () => `the pickle (opcode ${opName} at byte ${opPos})`;
+  const pop = (): Item => {
+    if (stack.length === 0) throw fail('stack underflow: the pickle is corrupt');
+    return stack.pop()!;
+  };
+  const top = (): Item => {
+    if (stack.length === 0) throw fail('stack underflow: the pickle is corrupt');
+    return stack[stack.length - 1];
+  };
+  const popMark = (): Item[] => {
+    const items = stack;
+    const prev = metastack.pop();
+    if (!prev) throw fail('no MARK on the stack: the pickle is corrupt');
+    stack = prev;
+    return items;
+  };
+  const value = (x: Item, what: string): PickleValue => {
+    if (x instanceof Mark) throw fail(`unexpected MARK as ${what}`);
+    if (x instanceof Callable) return new PyGlobal(x.qualname.slice(0, x.qualname.lastIndexOf('.')), x.qualname.slice(x.qualname.lastIndexOf('.') + 1));
+    return x;
+  };
+  const values = (xs: Item[], what: string) => xs.map((x) => value(x, what));
+  const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const u32 = async () => dv(await reader.view(4, inside())).getUint32(0, true);
+  const u64 = async () => {
+    const big = dv(await reader.view(8, inside())).getBigUint64(0, true);
+    if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw fail('length too large');
+    return Number(big);
+  };
+  const checkLen = (n: number) => {
+    const left = reader.size - reader.position;
+    if (n > left) {
+      throw new TruncatedError(
+        `${reader.src.name}: the file ends inside ${inside()} at byte ${reader.size} ` +
+          `(a ${n}-byte payload starts at byte ${reader.position}): the file is truncated, download it again`,
+      );
+    }
+  };
+  const readText = async (n: number) => {
+    checkLen(n);
+    return decodeUtf8(await reader.take(n, inside()), opPos);
+  };
+  const readBytes = async (n: number) => {
+    checkLen(n);
+    return reader.take(n, inside());
+  };
+  const readLine = async (): Promise<string> => {
+    let s = '';
+    for (;;) {
+      const c = await reader.u8(inside());
+      if (c === 0x0a) return s;
+      s += String.fromCharCode(c);
+      if (s.length > 4096) throw fail('text line longer than 4096 bytes');
+    }
+  };
+  const memoGet = (i: number) => {
+    if (!memo.has(i)) throw fail(`memo key ${i} not defined: the pickle is corrupt`);
+    return memo.get(i)!;
+  };
+
+  const call = (fn: Item, argsItem: Item): Item => {
+    if (!(fn instanceof Callable)) throw fail(`REDUCE on ${describe(fn)}, which is not a callable this reader knows`);
+    const args = value(argsItem, 'arguments');
+    if (!Array.isArray(args)) throw fail('REDUCE arguments are not a tuple');
+    switch (fn.role) {
+      case 'reconstruct': {
+        const cls = args[0];
+        if (!(cls instanceof PyGlobal) || `${cls}` !== 'numpy.ndarray') {
+          throw fail(`${fn.qualname} of ${describe(cls)}: only numpy.ndarray can be rebuilt`);
+        }
+        // the real array comes with BUILD; until then an empty placeholder
+        return new NdArray('', asShape(args[1], fn.qualname), [] as unknown[]);
+      }
+      case 'dtype': {
+        const spec = args[0];
+        if (typeof spec !== 'string') throw fail('numpy.dtype of a non-string (structured dtypes are not supported)');
+        try {
+          parseDescr(spec.replace(/^O\d+$/, 'O'));
+        } catch (e) {
+          throw fail((e as Error).message);
+        }
+        return new NumpyDtype(spec);
+      }
+      case 'scalar': {
+        const d = asDtype(args[0], fn.qualname);
+        return scalarValue(d, args.length > 1 ? args[1] : null, bytesUsed);
+      }
+      case 'frombuffer': {
+        const [buf, d, shape, order] = args;
+        const dt = asDtype(d, fn.qualname);
+        const sh = asShape(shape, fn.qualname);
+        const fortran = order === 'F';
+        return new NdArray(dt.descr, sh, arrayData(dt, sh, buf, bytesUsed, fn.qualname), fortran && sh.length > 1);
+      }
+      case 'codecs_encode': {
+        const [s, enc] = args;
+        if (typeof s !== 'string' || (enc !== 'latin1' && enc !== 'latin-1')) {
+          throw fail('_codecs.encode is only allowed for latin-1 byte strings');
+        }
+        return latin1(s);
+      }
+      case 'copyreg_reconstructor': {
+        const [cls, base] = args;
+        if (!(cls instanceof PyGlobal) || !ALLOWED_ESTIMATORS.has(`${cls}`) || !(base instanceof PyGlobal) || `${base}` !== 'builtins.object') {
+          throw fail(`copyreg._reconstructor of ${describe(cls)} is not allowed`);
+        }
+        return estimator(`${cls}`);
+      }
+      case 'copyreg_newobj': {
+        const cls = args[0];
+        if (!(cls instanceof PyGlobal) || !ALLOWED_ESTIMATORS.has(`${cls}`)) throw fail(`__newobj__ of ${describe(cls)} is not allowed`);
+        return estimator(`${cls}`);
+      }
+      default:
+        throw fail(`calling ${fn.qualname} is not allowed`);
+    }
+  };
+
+  const estimator = (cls: string): PickleDict => {
+    const o: PickleDict = {};
+    setKey(o, '__class__', cls);
+    return o;
+  };
+
+  const build = (target: Item, stateItem: Item) => {
+    const state = value(stateItem, 'BUILD state');
+    if (target instanceof NdArray) {
+      if (!Array.isArray(state) || (state.length !== 5 && state.length !== 4)) throw fail('ndarray state is not a 4- or 5-tuple');
+      const [shapeV, dtypeV, fortranV, raw] = state.length === 5 ? state.slice(1) : state;
+      const shape = asShape(shapeV, 'ndarray');
+      const d = asDtype(dtypeV, 'ndarray');
+      const fortran = fortranV === true || fortranV === 1;
+      target.shape = shape;
+      target.dtype = parseDescr(d.descr).descr;
+      target.data = arrayData(d, shape, raw, bytesUsed, `ndarray ${target.dtype} (${shape})`);
+      target.fortranOrder = fortran && shape.length > 1;
+      return;
+    }
+    if (target instanceof NumpyDtype) {
+      if (!Array.isArray(state) || state.length < 8) throw fail('dtype state is not a tuple of 8 or 9 items');
+      const [, order, subarray, names, fields] = state;
+      if (subarray !== null || names !== null || fields !== null) {
+        throw fail('structured or sub-array numpy dtypes are not supported');
+      }
+      if (typeof order !== 'string' || !['<', '>', '|', '='].includes(order)) throw fail('bad dtype byte order');
+      target.byteOrder = order;
+      return;
+    }
+    if (isEstimator(target)) {
+      let dict = state;
+      if (Array.isArray(state) && state.length === 2) {
+        // (dict, slotstate)
+        const [d, slots] = state;
+        for (const part of [d, slots]) {
+          if (part === null) continue;
+          if (!isPlainDict(part)) throw fail('estimator state is not a dict');
+          for (const [k, v] of Object.entries(part)) setKey(target, k, v);
+        }
+        return;
+      }
+      if (!isPlainDict(dict)) throw fail('estimator state is not a dict');
+      for (const [k, v] of Object.entries(dict)) if (k !== '__class__') setKey(target, k, v);
+      return;
+    }
+    throw fail(`BUILD on ${describe(target)} is not allowed`);
+  };
+
+  for (;;) {
+    opPos = reader.position;
+    const op = await reader.u8('the pickle (expected an opcode)');
+    opName = OPNAMES[op] ?? `0x${op.toString(16).padStart(2, '0')}`;
+    switch (op) {
+      case 0x80: {
+        // PROTO
+        const p = await reader.u8(inside());
+        if (p > 5) throw fail(`pickle protocol ${p} is newer than this reader (0-5)`);
+        break;
+      }
+      case 0x95: // FRAME: a framing hint only
+        await reader.view(8, inside());
+        break;
+      case 0x2e: // STOP
+        if (stack.length !== 1 || metastack.length !== 0) throw fail('the pickle ends with a malformed stack');
+        return value(stack[0], 'result');
+      case 0x28: // MARK
+        metastack.push(stack);
+        stack = [];
+        break;
+      case 0x30: // POP
+        if (stack.length === 0) popMark();
+        else pop();
+        break;
+      case 0x31: // POP_MARK
+        popMark();
+        break;
+      case 0x32: // DUP
+        stack.push(top());
+        break;
+      case 0x4e:
+        stack.push(null);
+        break;
+      case 0x88:
+        stack.push(true);
+        break;
+      case 0x89:
+        stack.push(false);
+        break;
+      case 0x4a: // BININT
+        stack.push(dv(await reader.view(4, inside())).getInt32(0, true));
+        break;
+      case 0x4b: // BININT1
+        stack.push(await reader.u8(inside()));
+        break;
+      case 0x4d: // BININT2
+        stack.push(dv(await reader.view(2, inside())).getUint16(0, true));
+        break;
+      case 0x8a: {
+        // LONG1
+        const n = await reader.u8(inside());
+        stack.push(narrow(leInt(await readBytes(n))));
+        break;
+      }
+      case 0x8b: {
+        // LONG4
+        const n = await u32();
+        if (n > 1 << 16) throw fail('integer longer than 64 KiB');
+        stack.push(narrow(leInt(await readBytes(n))));
+        break;
+      }
+      case 0x47: // BINFLOAT (big-endian double)
+        stack.push(dv(await reader.view(8, inside())).getFloat64(0, false));
+        break;
+      case 0x49: {
+        // INT (text); protocol 0 writes bools as I00/I01
+        const line = await readLine();
+        if (line === '00' || line === '01') stack.push(line === '01');
+        else {
+          if (!/^[-+]?\d+$/.test(line)) throw fail(`bad INT ${JSON.stringify(line)}`);
+          stack.push(narrow(BigInt(line)));
+        }
+        break;
+      }
+      case 0x4c: {
+        // LONG (text)
+        const line = (await readLine()).replace(/L$/, '');
+        if (!/^[-+]?\d+$/.test(line)) throw fail(`bad LONG ${JSON.stringify(line)}`);
+        stack.push(narrow(BigInt(line)));
+        break;
+      }
+      case 0x46: {
+        // FLOAT (text)
+        const line = await readLine();
+        const v = Number(line);
+        if (Number.isNaN(v) && !/nan/i.test(line)) throw fail(`bad FLOAT ${JSON.stringify(line)}`);
+        stack.push(v);
+        break;
+      }
+      case 0x8c: // SHORT_BINUNICODE
+        stack.push(await readText(await reader.u8(inside())));
+        break;
+      case 0x58: // BINUNICODE
+        stack.push(await readText(await u32()));
+        break;
+      case 0x8d: // BINUNICODE8
+        stack.push(await readText(await u64()));
+        break;
+      case 0x55: {
+        // SHORT_BINSTRING (Python 2 str): decoded as latin-1, like pickle.load(encoding='latin1')
+        const b = await readBytes(await reader.u8(inside()));
+        stack.push(String.fromCharCode(...b));
+        break;
+      }
+      case 0x54: {
+        // BINSTRING
+        const n = dv(await reader.view(4, inside())).getInt32(0, true);
+        if (n < 0) throw fail('negative length');
+        const b = await readBytes(n);
+        let s = '';
+        for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
+        stack.push(s);
+        break;
+      }
+      case 0x43: // SHORT_BINBYTES
+        stack.push(await readBytes(await reader.u8(inside())));
+        break;
+      case 0x42: // BINBYTES: array payloads arrive here, read straight into their own buffer
+        stack.push(await readBytes(await u32()));
+        break;
+      case 0x8e: // BINBYTES8
+      case 0x96: // BYTEARRAY8
+        stack.push(await readBytes(await u64()));
+        break;
+      case 0x98: // READONLY_BUFFER: no-op for in-band data
+        break;
+      case 0x29: // EMPTY_TUPLE
+        stack.push([]);
+        break;
+      case 0x74: // TUPLE
+        {
+          const items = values(popMark(), 'tuple item');
+          stack.push(items);
+        }
+        break;
+      case 0x85: {
+        const a = value(pop(), 'tuple item');
+        stack.push([a]);
+        break;
+      }
+      case 0x86: {
+        const b = value(pop(), 'tuple item');
+        const a = value(pop(), 'tuple item');
+        stack.push([a, b]);
+        break;
+      }
+      case 0x87: {
+        const c = value(pop(), 'tuple item');
+        const b = value(pop(), 'tuple item');
+        const a = value(pop(), 'tuple item');
+        stack.push([a, b, c]);
+        break;
+      }
+      case 0x5d: // EMPTY_LIST
+        stack.push([]);
+        break;
+      case 0x6c: // LIST
+        {
+          const items = values(popMark(), 'list item');
+          stack.push(items);
+        }
+        break;
+      case 0x61: {
+        // APPEND
+        const v = value(pop(), 'list item');
+        const list = top();
+        if (!Array.isArray(list)) throw fail('APPEND to a non-list');
+        list.push(v);
+        break;
+      }
+      case 0x65: {
+        // APPENDS
+        const items = values(popMark(), 'list item');
+        const list = top();
+        if (!Array.isArray(list)) throw fail('APPENDS to a non-list');
+        for (const v of items) list.push(v);
+        break;
+      }
+      case 0x8f: // EMPTY_SET: sets become arrays
+        stack.push([]);
+        break;
+      case 0x90: {
+        // ADDITEMS
+        const items = values(popMark(), 'set item');
+        const set = top();
+        if (!Array.isArray(set)) throw fail('ADDITEMS to a non-set');
+        for (const v of items) set.push(v);
+        break;
+      }
+      case 0x91: // FROZENSET
+        {
+          const items = values(popMark(), 'set item');
+          stack.push(items);
+        }
+        break;
+      case 0x7d: // EMPTY_DICT
+        stack.push({} as PickleDict);
+        break;
+      case 0x64: {
+        // DICT
+        const items = values(popMark(), 'dict item');
+        const d: PickleDict = {};
+        for (let i = 0; i + 1 < items.length; i += 2) setKey(d, items[i], items[i + 1]);
+        stack.push(d);
+        break;
+      }
+      case 0x73: {
+        // SETITEM
+        const v = value(pop(), 'dict value');
+        const k = value(pop(), 'dict key');
+        const d = top();
+        if (!isPlainDict(d)) throw fail('SETITEM on a non-dict');
+        setKey(d, k, v);
+        break;
+      }
+      case 0x75: {
+        // SETITEMS
+        const items = values(popMark(), 'dict item');
+        const d = top();
+        if (!isPlainDict(d)) throw fail('SETITEMS on a non-dict');
+        if (items.length % 2) throw fail('odd number of items');
+        for (let i = 0; i < items.length; i += 2) setKey(d, items[i], items[i + 1]);
+        break;
+      }
+      case 0x63: {
+        // GLOBAL "module\nname\n"
+        const module = await readLine();
+        const name = await readLine();
+        stack.push(resolveGlobal(module, name));
+        break;
+      }
+      case 0x93: {
+        // STACK_GLOBAL
+        const name = value(pop(), 'global name');
+        const module = value(pop(), 'global module');
+        if (typeof name !== 'string' || typeof module !== 'string') throw fail('STACK_GLOBAL names are not strings');
+        stack.push(resolveGlobal(module, name));
+        break;
+      }
+      case 0x52: {
+        // REDUCE
+        const args = pop();
+        const fn = pop();
+        stack.push(call(fn, args));
+        break;
+      }
+      case 0x81: {
+        // NEWOBJ: cls.__new__(cls, *args) for allowed estimators
+        pop(); // args: estimators are created empty, their state comes with BUILD
+        const cls = pop();
+        if (!(cls instanceof Callable) || cls.role !== 'estimator') throw fail(`NEWOBJ of ${describe(cls)} is not allowed`);
+        stack.push(estimator(cls.qualname));
+        break;
+      }
+      case 0x92: {
+        // NEWOBJ_EX
+        pop();
+        pop();
+        const cls = pop();
+        if (!(cls instanceof Callable) || cls.role !== 'estimator') throw fail(`NEWOBJ_EX of ${describe(cls)} is not allowed`);
+        stack.push(estimator(cls.qualname));
+        break;
+      }
+      case 0x62: {
+        // BUILD
+        const state = pop();
+        build(top(), state);
+        break;
+      }
+      case 0x71: // BINPUT
+        memo.set(await reader.u8(inside()), top());
+        break;
+      case 0x72: // LONG_BINPUT
+        memo.set(await u32(), top());
+        break;
+      case 0x94: // MEMOIZE
+        memo.set(memo.size, top());
+        break;
+      case 0x70: {
+        // PUT (text)
+        const line = await readLine();
+        if (!/^\d+$/.test(line)) throw fail('bad PUT index');
+        memo.set(Number(line), top());
+        break;
+      }
+      case 0x68: // BINGET
+        stack.push(memoGet(await reader.u8(inside())));
+        break;
+      case 0x6a: // LONG_BINGET
+        stack.push(memoGet(await u32()));
+        break;
+      case 0x67: {
+        // GET (text)
+        const line = await readLine();
+        if (!/^\d+$/.test(line)) throw fail('bad GET index');
+        stack.push(memoGet(Number(line)));
+        break;
+      }
+      case 0x97:
+        throw fail('out-of-band buffers (pickle protocol 5 NEXT_BUFFER) are not supported');
+      case 0x50:
+      case 0x51:
+        throw fail('persistent ids are not supported');
+      case 0x82:
+      case 0x83:
+      case 0x84:
+        throw fail('extension codes (copyreg registry) are not supported');
+      case 0x69:
+      case 0x6f:
+        throw fail('old-style instances (INST/OBJ) are not allowed');
+      default:
+        throw new PickleError(
+          `unsupported pickle opcode ${opName} at byte ${opPos}: this is not a pickle numpy writes, or the file is corrupt`,
+        );
+    }
+  }
+}
+
+function isPlainDict(x: unknown): x is PickleDict {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    !Array.isArray(x) &&
+    !(x instanceof Uint8Array) &&
+    !(x instanceof NdArray) &&
+    !(x instanceof NumpyDtype) &&
+    !(x instanceof PyGlobal) &&
+    !(x instanceof Callable) &&
+    !(x instanceof Mark)
+  );
+}
+
+function isEstimator(x: unknown): x is PickleDict {
+  return isPlainDict(x) && typeof x.__class__ === 'string' && ALLOWED_ESTIMATORS.has(x.__class__);
+}
+
+function describe(x: unknown): string {
+  if (x instanceof Callable) return x.qualname;
+  if (x instanceof PyGlobal) return `${x}`;
+  if (x instanceof NdArray) return 'an ndarray';
+  if (x instanceof NumpyDtype) return 'a dtype';
+  if (x instanceof Mark) return 'a MARK';
+  if (x === null) return 'None';
+  if (Array.isArray(x)) return 'a tuple/list';
+  if (x instanceof Uint8Array) return 'bytes';
+  if (isPlainDict(x)) return typeof x.__class__ === 'string' ? `a ${x.__class__}` : 'a dict';
+  return typeof x;
+}
+
+export { UnsupportedDtypeError };
