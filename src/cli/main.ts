@@ -1,0 +1,54 @@
+// insilico-eeg: BERG's eeg-things_eeg_2-alexnet_untrained in Node (wasm backend, cpu fallback).
+import * as tf from '@tensorflow/tfjs-core';
+import { UsageError } from './args.ts';
+import { VERSION } from './version.ts';
+
+const USAGE = `insilico-eeg ${VERSION}: in-silico EEG from BERG's eeg-things_eeg_2-alexnet_untrained
+
+usage:
+  insilico-eeg convert  --berg-dir DIR --subject N|all [--out public/models] [--dtype float32|float16]
+  insilico-eeg encode   --model MODEL_DIR --images IN --out OUT.npy [--channels Oz,Cz,...]
+                        [--timepoints MASK] [--device auto|wasm|cpu] [--batch-size N] [--shard i/n]
+  insilico-eeg merge    --out OUT.npy SHARD_0.npy SHARD_1.npy ...
+  insilico-eeg metadata --model MODEL_DIR
+
+IN is a uint8 .npy [B,3,H,W] or a folder of PNG/JPEG files (non-square ones are center-cropped).
+MASK is a 140-character 0/1 string. OUT is float32, C order, shape [B, 4, C, T].
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  // Quiet TF.js's console hints; errors still surface as exceptions.
+  tf.env().set('PROD', true);
+  switch (command) {
+    case 'convert':
+      return (await import('./convert.ts')).runConvert(rest);
+    case 'encode':
+      return (await import('./encode.ts')).runEncode(rest);
+    case 'merge':
+      return (await import('./merge.ts')).runMerge(rest);
+    case 'metadata':
+      return (await import('./metadata.ts')).runMetadata(rest);
+    case '--version':
+      process.stdout.write(VERSION + '\n');
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      throw new UsageError(`unknown command '${command}' (try: insilico-eeg --help)`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    const msg = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`error: ${msg.split('\n')[0]}\n`);
+    if (process.env.INSILICO_EEG_DEBUG && e instanceof Error) process.stderr.write(e.stack + '\n');
+    process.exit(e instanceof UsageError ? 2 : 1);
+  },
+);
