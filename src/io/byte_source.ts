@@ -101,7 +101,8 @@ export class SequentialReader {
     );
   }
 
-  private report(): void {
+  /** Calls onProgress with the current position (if it moved). */
+  report(): void {
     if (!this.onProgress) return;
     const p = this.position;
     if (p !== this.lastReported) {

@@ -70,6 +70,7 @@ type Role =
   | 'scalar'
   | 'frombuffer'
   | 'codecs_encode'
+  | 'empty_bytes'
   | 'copyreg_reconstructor'
   | 'copyreg_newobj'
   | 'object'
@@ -87,6 +88,9 @@ const NUMPY_GLOBALS: Record<string, Role> = {
   'numpy._core.numeric._frombuffer': 'frombuffer',
   // protocol 2 writes bytes as _codecs.encode(str, 'latin1')
   '_codecs.encode': 'codecs_encode',
+  // ... and empty bytes as bytes()
+  '__builtin__.bytes': 'empty_bytes',
+  'builtins.bytes': 'empty_bytes',
   'copyreg._reconstructor': 'copyreg_reconstructor',
   'copy_reg._reconstructor': 'copyreg_reconstructor',
   'copyreg.__newobj__': 'copyreg_newobj',
@@ -376,9 +380,12 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
         }
         return latin1(s);
       }
+      case 'empty_bytes':
+        if (args.length !== 0) throw fail('bytes(...) is only allowed without arguments');
+        return new Uint8Array(0);
       case 'copyreg_reconstructor': {
         const [cls, base] = args;
-        if (!(cls instanceof PyGlobal) || !ALLOWED_ESTIMATORS.has(`${cls}`) || !(base instanceof PyGlobal) || `${base}` !== 'builtins.object') {
+        if (!(cls instanceof PyGlobal) || !ALLOWED_ESTIMATORS.has(`${cls}`) || !(base instanceof PyGlobal) || NUMPY_GLOBALS[`${base}`] !== 'object') {
           throw fail(`copyreg._reconstructor of ${describe(cls)} is not allowed`);
         }
         return estimator(`${cls}`);
@@ -458,6 +465,7 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
         break;
       case 0x2e: // STOP
         if (stack.length !== 1 || metastack.length !== 0) throw fail('the pickle ends with a malformed stack');
+        reader.report();
         return value(stack[0], 'result');
       case 0x28: // MARK
         metastack.push(stack);
