@@ -45,8 +45,13 @@ def pickle_globals(path):
 
 def main():
     os.makedirs(BAD, exist_ok=True)
-    scaler, z = B.build_shared()
     rng = np.random.default_rng(404)
+    # Error-path files only need honest shapes: an identity scaler and very
+    # sparse components keep them tiny once compressed.
+    scaler = {'scale_': np.ones(C.N_FEATURES), 'mean_': np.zeros(C.N_FEATURES),
+              'var_': np.ones(C.N_FEATURES), 'n_features_in_': C.N_FEATURES,
+              'n_samples_seen_': np.int64(B.N_TRAIN)}
+    z = rng.standard_normal((20, C.N_FEATURES))
     written = {}
 
     # A weights-shaped dict with a hostile leaf: the reader must stop at the global.
@@ -74,13 +79,13 @@ def main():
     written[path] = 'features 9216'
 
     # Real feature dimension, K=1, but no 'reg_param' key.
-    pca1 = B.make_pca(rng, 1, z)
+    pca1 = B.make_pca(rng, 1, z, density=0.002)
     path = os.path.join(BAD, 'missing_reg_param.npy')
     np.save(path, {'scaler_param': scaler, 'pca_param': pca1})
     written[path] = 'no reg_param'
 
     # PCA with 3 components, regression expecting 4.
-    pca3 = B.make_pca(rng, 3, z)
+    pca3 = B.make_pca(rng, 3, z, density=0.002)
     reg4 = B.make_reg(rng, 4, np.ones(4) * 40.0, np.float32, 1, bits=3, noise=0, zero_below=0.2)
     path = os.path.join(BAD, 'k_mismatch.npy')
     np.save(path, {'scaler_param': scaler, 'pca_param': pca3, 'reg_param': reg4})

@@ -102,11 +102,11 @@ def sparse_components(rng, k, n=C.N_FEATURES, density=0.01):
     return comp
 
 
-def make_pca(rng, k, z):
+def make_pca(rng, k, z, density=0.01):
     """PCA attributes as sklearn 1.2 would store them after fitting float32 data."""
-    comp = sparse_components(rng, k)
+    comp = sparse_components(rng, k, density=density)
     mean = np.zeros(C.N_FEATURES, np.float32)
-    mask = rng.random(C.N_FEATURES) < 0.01
+    mask = rng.random(C.N_FEATURES) < density
     mean[mask] = rng.integers(-16, 17, mask.sum()) / 16.0
     scores = (z - mean) @ comp.T.astype(np.float64)
     ev = scores.var(axis=0, ddof=1)
