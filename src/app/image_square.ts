@@ -92,7 +92,7 @@ export function hasTransparency(rgba: ArrayLike<number>): boolean {
 }
 
 /** Square CHW -> RGBA of the same size (for thumbnails of exactly what the model sees). */
-export function chwToRgba(img: SquareImage): Uint8ClampedArray {
+export function chwToRgba(img: SquareImage): Uint8ClampedArray<ArrayBuffer> {
   const plane = img.size * img.size;
   const out = new Uint8ClampedArray(plane * 4);
   for (let p = 0; p < plane; p++) {

@@ -1,0 +1,52 @@
+import { useEffect } from 'react';
+import { init } from './controller.ts';
+import { ChannelPicker } from './components/ChannelPicker.tsx';
+import { ConditionsPanel } from './components/ConditionsPanel.tsx';
+import { ExportPanel } from './components/ExportPanel.tsx';
+import { Header, SyntheticBanner } from './components/Header.tsx';
+import { ImagePanel } from './components/ImagePanel.tsx';
+import { QualityPanel } from './components/QualityPanel.tsx';
+import { RdmPanel } from './components/RdmPanel.tsx';
+import { TimecoursePanel } from './components/TimecoursePanel.tsx';
+import { TimePicker } from './components/TimePicker.tsx';
+import { TopomapPanel } from './components/TopomapPanel.tsx';
+
+let started = false;
+
+export function App() {
+  useEffect(() => {
+    // Once per page, also under React's development double-invocation of effects.
+    if (started) return;
+    started = true;
+    void init();
+  }, []);
+  return (
+    <div className="app">
+      <Header />
+      <SyntheticBanner />
+      <main className="layout">
+        <aside className="left">
+          <ImagePanel />
+          <ExportPanel />
+        </aside>
+        <div className="center">
+          <TimePicker />
+          <div className="plots">
+            <TopomapPanel />
+            <TimecoursePanel />
+          </div>
+          <ConditionsPanel />
+          <RdmPanel />
+          <QualityPanel />
+        </div>
+        <aside className="right">
+          <ChannelPicker />
+        </aside>
+      </main>
+      <footer className="footer">
+        Re-implementation of BERG (Gifford et al.) eeg-things_eeg_2-alexnet_untrained on TF.js. Sensor positions: MNE-Python standard_1005
+        montage. Outputs are in the units of the preprocessed THINGS EEG2 data (multivariate-noise-normalised, a.u.).
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,93 @@
+import type { Device } from '../../engine/types.ts';
+import { cancelEncode, encodeRequestCount, resumeEncode, selectModel, setDevice } from '../controller.ts';
+import { useApp } from '../store.ts';
+
+const DEVICES: { value: Device; label: string }[] = [
+  { value: 'auto', label: 'auto' },
+  { value: 'webgpu', label: 'WebGPU' },
+  { value: 'webgl', label: 'WebGL' },
+  { value: 'wasm', label: 'wasm' },
+  { value: 'cpu', label: 'cpu (slow)' },
+];
+
+export const SYNTHETIC_NOTICE = 'synthetic demo weights, not fitted to EEG';
+
+export function Header() {
+  const catalog = useApp((s) => s.catalog);
+  const modelPath = useApp((s) => s.modelPath);
+  const device = useApp((s) => s.device);
+  const model = useApp((s) => s.model);
+  return (
+    <header className="app-header">
+      <div className="brand">
+        <h1>In-silico EEG</h1>
+        <span className="sub">BERG eeg-things_eeg_2-alexnet_untrained · 63 channels × 140 samples (−100…595 ms, 200 Hz) × 4 repetitions</span>
+      </div>
+      <div className="header-controls">
+        <label>
+          Model
+          <select data-testid="subject-select" value={modelPath ?? ''} onChange={(e) => selectModel(e.target.value)} disabled={!catalog.length}>
+            {catalog.map((m) => (
+              <option key={m.path} value={m.path}>
+                {m.label ?? (m.subject === 'demo' ? 'Demo subject (synthetic)' : `Subject ${String(m.subject).padStart(2, '0')}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label title={model?.backendNote ?? ''}>
+          Backend
+          <select data-testid="backend-select" value={device} onChange={(e) => setDevice(e.target.value as Device)}>
+            {DEVICES.map((d) => (
+              <option key={d.value} value={d.value}>
+                {d.label}
+              </option>
+            ))}
+          </select>
+          <span className="backend-used" data-testid="backend-used" title={model?.backendNote ?? ''}>
+            {model ? `using ${model.backend}` : '…'}
+          </span>
+        </label>
+        <StatusBar />
+      </div>
+    </header>
+  );
+}
+
+function StatusBar() {
+  const status = useApp((s) => s.status);
+  const paused = useApp((s) => s.paused);
+  const images = useApp((s) => s.images);
+  const pct = status.total ? Math.round((100 * (status.done ?? 0)) / status.total) : undefined;
+  const canResume = paused && images.some((i) => i.status === 'ready');
+  return (
+    <div className={`status status-${status.state}`} data-testid="encode-status" data-state={status.state} data-encode-requests={encodeRequestCount()} role="status" aria-live="polite">
+      <span className="status-dot" />
+      <span className="status-text">{status.text}</span>
+      {(status.state === 'encoding' || status.state === 'loading') && status.total ? <progress max={status.total} value={status.done ?? 0} aria-label={`${pct}%`} /> : null}
+      {status.state === 'encoding' && status.total ? (
+        <button type="button" className="small" data-testid="cancel-encode" onClick={cancelEncode}>
+          Cancel
+        </button>
+      ) : null}
+      {canResume && status.state !== 'encoding' ? (
+        <button type="button" className="small" onClick={resumeEncode}>
+          {status.state === 'error' ? 'Retry' : 'Resume'}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+export function SyntheticBanner() {
+  const model = useApp((s) => s.model);
+  const entry = useApp((s) => s.catalog.find((m) => m.path === s.modelPath));
+  const synthetic = model ? model.synthetic : entry?.synthetic;
+  if (!synthetic) return null;
+  return (
+    <div className="banner" data-testid="synthetic-banner" role="note">
+      <strong>Demo subject: {SYNTHETIC_NOTICE}.</strong> The backbone is BERG's exact untrained AlexNet, but the PCA and regression weights are
+      generated, so the responses show how the pipeline behaves, not how a brain responds. To use BERG's fitted models for subjects 1–10, see
+      README section <em>“Real BERG weights”</em> (<code>npx insilico-eeg convert --berg-dir DIR --subject N</code>).
+    </div>
+  );
+}

@@ -1,0 +1,67 @@
+// Thin React wrapper over plotly: Plotly.react on every new figure, events through refs,
+// PNG and SVG export in the modebar.
+import { useEffect, useRef } from 'react';
+import Plotly from 'plotly.js-dist-min';
+import type { Config, PlotMouseEvent, PlotSelectionEvent, PlotlyHTMLElement } from 'plotly.js-dist-min';
+import type { Figure } from '../../viz/plots.ts';
+
+export interface PlotProps {
+  figure: Figure;
+  /** File name stem for PNG/SVG export. */
+  filename: string;
+  onClick?: (e: PlotMouseEvent) => void;
+  onSelected?: (e: PlotSelectionEvent | undefined) => void;
+  className?: string;
+  style?: React.CSSProperties;
+}
+
+const svgIcon = {
+  width: 1000,
+  height: 1000,
+  // "SVG" letters drawn as a simple document glyph.
+  path: 'M200 50h450l150 150v750H200z M620 90v140h140 M300 520h400v60H300z M300 660h400v60H300z M300 380h250v60H300z',
+  transform: 'matrix(1 0 0 -1 0 1000)',
+};
+
+export function Plot({ figure, filename, onClick, onSelected, className, style }: PlotProps) {
+  const ref = useRef<HTMLDivElement>(null);
+  const handlers = useRef({ onClick, onSelected });
+  handlers.current = { onClick, onSelected };
+  const bound = useRef(false);
+
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const config: Partial<Config> = {
+      responsive: true,
+      displaylogo: false,
+      scrollZoom: false,
+      toImageButtonOptions: { format: 'png', filename, scale: 2 },
+      modeBarButtonsToRemove: ['lasso2d', 'autoScale2d'],
+      modeBarButtonsToAdd: [
+        {
+          name: 'downloadSvg',
+          title: 'Download plot as SVG',
+          icon: svgIcon,
+          click: (gd: PlotlyHTMLElement) => void Plotly.downloadImage(gd, { format: 'svg', filename, width: gd.clientWidth, height: gd.clientHeight }),
+        },
+      ],
+    } as Partial<Config>;
+    void Plotly.react(el, figure.data, figure.layout, config).then((gd) => {
+      if (bound.current) return;
+      bound.current = true;
+      gd.on('plotly_click', (e: PlotMouseEvent) => handlers.current.onClick?.(e));
+      gd.on('plotly_selected', (e: PlotSelectionEvent) => handlers.current.onSelected?.(e));
+    });
+  }, [figure, filename]);
+
+  useEffect(() => {
+    const el = ref.current;
+    return () => {
+      if (el) Plotly.purge(el);
+      bound.current = false;
+    };
+  }, []);
+
+  return <div ref={ref} className={className} style={style} />;
+}

@@ -1,0 +1,132 @@
+import { useMemo } from 'react';
+import { EEG_UNIT, PALETTE, timecourseFigure, timesMs, type Series } from '../../viz/plots.ts';
+import { band, gfp, meanChannelsByTime, repSeries, type BandKind } from '../../viz/stats.ts';
+import { imagesFor, useEncoded, useSelection } from '../derived.ts';
+import { set, times, useApp, type ChannelView, type ImageView } from '../store.ts';
+import { Plot } from './Plot.tsx';
+import { nearestIndex, setWindow } from './TimePicker.tsx';
+
+export const BAND_LABEL: Record<BandKind, string> = {
+  minmax: 'min–max over 4 repetitions',
+  sd: '±1 SD over 4 repetitions (n − 1)',
+  none: 'no band',
+};
+
+export function TimecoursePanel() {
+  const enc = useEncoded();
+  const { names, ch, chMask } = useSelection();
+  const s = useApp();
+  const tms = useMemo(() => timesMs(times()), [s.model]);
+
+  const view = useMemo(() => {
+    const t0 = performance.now();
+    const { dims, data } = enc;
+    if (!dims.B) return null;
+    const T = dims.T;
+    // Which image groups: one line per image, per condition, or their mean.
+    let groups: { name: string; idx: number[] }[];
+    if (s.imageView === 'each') groups = enc.items.map((it, i) => ({ name: `${i + 1}: ${it.name}`, idx: [i] }));
+    else if (s.imageView === 'conditions') {
+      groups = s.conditions.map((c) => ({ name: c, idx: imagesFor(enc, `cond:${c}`) })).filter((g) => g.idx.length);
+      if (!groups.length) groups = [{ name: 'all images', idx: enc.items.map((_, i) => i) }];
+    } else if (s.imageView.startsWith('img:')) groups = [{ name: enc.items.find((i) => i.id === s.imageView.slice(4))?.name ?? 'image', idx: imagesFor(enc, s.imageView as `img:${string}`) }];
+    else groups = [{ name: `mean of ${enc.items.length} image${enc.items.length === 1 ? '' : 's'}`, idx: enc.items.map((_, i) => i) }];
+
+    const series: Series[] = [];
+    let lower: { name: string; values: Float32Array; unit: string } | undefined;
+    if (s.channelView === 'butterfly') {
+      const idx = groups.flatMap((g) => g.idx);
+      const ct = meanChannelsByTime(data, dims, idx);
+      names.forEach((n, c) => {
+        series.push({ name: n, mean: ct.subarray(c * T, (c + 1) * T), color: chMask[c] ? '#1f4e99' : '#9a9a9a', faint: true, width: chMask[c] ? 1 : 0.6 });
+      });
+      lower = { name: 'GFP', values: gfp(ct, names.length, T), unit: EEG_UNIT };
+    } else if (s.channelView === 'each') {
+      const g = groups.length === 1 ? groups[0] : { name: 'all', idx: groups.flatMap((x) => x.idx) };
+      Array.from(ch).forEach((c, k) => {
+        const b = band(repSeries(data, dims, g.idx, [c]), dims.R, T, s.band);
+        series.push({ name: names[c], mean: b.mean, lo: s.band === 'none' ? undefined : b.lo, hi: s.band === 'none' ? undefined : b.hi, color: PALETTE[k % PALETTE.length] });
+      });
+    } else {
+      groups.forEach((g, k) => {
+        const b = band(repSeries(data, dims, g.idx, ch), dims.R, T, s.band);
+        series.push({ name: g.name, mean: b.mean, lo: s.band === 'none' ? undefined : b.lo, hi: s.band === 'none' ? undefined : b.hi, color: PALETTE[k % PALETTE.length] });
+      });
+    }
+    const chLabel = ch.length === names.length ? 'all channels' : ch.length <= 4 ? Array.from(ch, (c) => names[c]).join(', ') : `${ch.length} channels`;
+    const title =
+      s.channelView === 'butterfly' ? 'Butterfly: all channels (selected in blue) + global field power' : s.channelView === 'each' ? `Selected channels (${ch.length})` : `Mean over ${chLabel}`;
+    const figure = timecourseFigure({ timesMs: tms, series, cursorMs: tms[s.cursor], mask: s.timeMask, lower, title, height: s.channelView === 'butterfly' ? 420 : 360 });
+    const ysum = series.reduce((acc, x) => acc + Array.from(x.mean).reduce((a, b) => a + b, 0), 0);
+    return { figure, ms: performance.now() - t0, ysum, nSeries: series.length };
+  }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.cursor, s.timeMask, s.conditions]);
+
+  const noChannels = ch.length === 0 && s.channelView !== 'butterfly';
+  return (
+    <section
+      className="panel timecourse-panel"
+      data-testid="timecourse"
+      data-has-data={view && !noChannels ? 'true' : 'false'}
+      data-compute-ms={view?.ms.toFixed(2)}
+      data-values-sum={view ? view.ysum.toPrecision(8) : ''}
+      data-series={view?.nSeries ?? 0}
+      aria-label="Time courses"
+    >
+      <div className="panel-head">
+        <h2>Time course</h2>
+        <label className="small-label">
+          Images
+          <select aria-label="Images" value={s.imageView} onChange={(e) => set({ imageView: e.target.value as ImageView })}>
+            <option value="mean">mean over images</option>
+            <option value="each">each image</option>
+            {s.conditions.length > 0 && <option value="conditions">each condition</option>}
+            {enc.items.map((it, i) => (
+              <option key={it.id} value={`img:${it.id}`}>
+                image {i + 1}: {it.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="small-label">
+          Channels
+          <select aria-label="Channels" data-testid="channel-view" value={s.channelView} onChange={(e) => set({ channelView: e.target.value as ChannelView })}>
+            <option value="mean">mean of selected</option>
+            <option value="each">each selected</option>
+            <option value="butterfly">butterfly (all) + GFP</option>
+          </select>
+        </label>
+        <label className="small-label">
+          Band
+          <select aria-label="Band" value={s.band} onChange={(e) => set({ band: e.target.value as BandKind })} disabled={s.channelView === 'butterfly'}>
+            {(Object.keys(BAND_LABEL) as BandKind[]).map((k) => (
+              <option key={k} value={k}>
+                {BAND_LABEL[k]}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {view && !noChannels ? (
+        <Plot
+          figure={view.figure}
+          filename="timecourse"
+          className="plot"
+          onClick={(e) => {
+            const x = e.points?.[0]?.x;
+            if (typeof x === 'number') set({ cursor: nearestIndex(x, tms) });
+          }}
+          onSelected={(e) => {
+            const r = e?.range?.x;
+            if (r && r.length === 2) setWindow(nearestIndex(Number(r[0]), tms), nearestIndex(Number(r[1]), tms));
+          }}
+        />
+      ) : (
+        <div className="empty">{noChannels ? 'No channels selected.' : 'Add images to see time courses.'}</div>
+      )}
+      <p className="caption">
+        Lines: mean over the 4 repetitions of BERG's model; band: {BAND_LABEL[s.band]}, computed on the plotted average. Drag horizontally to set the
+        window; click to move the cursor. Amplitudes in a.u. (multivariate-noise-normalised EEG).
+      </p>
+    </section>
+  );
+}

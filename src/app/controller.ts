@@ -1,0 +1,252 @@
+// Side effects: catalog, model loading, decoding, and incremental encoding in the worker.
+// Only images without cached responses for the current model + backend are sent to encode.
+import type { Device } from '../engine/types.ts';
+import { EngineClient } from './engine_client.ts';
+import { decodeImage } from './decode.ts';
+import type { SquareMode } from './image_square.ts';
+import type { CatalogEntry, EncodeItem } from './protocol.ts';
+import { dropImage, getResponse, modelTag, pixelKey, putResponse } from './responses.ts';
+import { chNames, effectiveMode, get, set, type ImageItem } from './store.ts';
+import { wasmPaths } from './wasm_paths.ts';
+
+let client: EngineClient | null = null;
+let job: { reqId: number; tag: string } | null = null;
+let loadSeq = 0;
+let nextImageId = 1;
+
+function engine(): EngineClient {
+  client ??= new EngineClient();
+  return client;
+}
+
+/** Encode requests sent to the worker so far. */
+export function encodeRequestCount(): number {
+  return client?.encodeRequests ?? 0;
+}
+
+function modelsBase(): string {
+  return new URL(`${import.meta.env.BASE_URL}models/`, location.href).href;
+}
+
+const DEVICES: Device[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+
+export async function init() {
+  const q = new URLSearchParams(location.search);
+  const dev = q.get('backend') as Device | null;
+  if (dev && DEVICES.includes(dev)) set({ device: dev });
+  const bs = Number(q.get('batch'));
+  if (Number.isInteger(bs) && bs > 0) set({ batchSize: bs });
+  let catalog: CatalogEntry[];
+  try {
+    const res = await fetch(modelsBase() + 'index.json');
+    if (!res.ok) throw new Error(`models/index.json: HTTP ${res.status}`);
+    catalog = ((await res.json()) as { models: CatalogEntry[] }).models ?? [];
+    if (!catalog.length) throw new Error('models/index.json lists no models');
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    set({ catalogError: msg, status: { state: 'error', text: `No model catalog: ${msg}` } });
+    return;
+  }
+  // ?subject=3 or ?subject=demo picks a catalog entry; the demo subject is the default.
+  const want = q.get('subject');
+  const pick =
+    catalog.find((m) => want !== null && String(m.subject) === want) ?? catalog.find((m) => m.subject === 'demo') ?? catalog[0];
+  set({ catalog, modelPath: pick.path });
+  await loadModel();
+}
+
+export async function loadModel() {
+  const { catalog, modelPath, device } = get();
+  const entry = catalog.find((m) => m.path === modelPath);
+  if (!entry) return;
+  const seq = ++loadSeq;
+  if (job) engine().cancel(job.reqId);
+  job = null;
+  set({ model: null, quality: null, qualityNote: undefined, status: { state: 'loading', text: `Loading ${entry.label ?? entry.path}…` } });
+  try {
+    const r = await engine().load(entry, new URL(entry.path, modelsBase()).href, device, wasmPaths(), (stage, done, total) => {
+      if (seq === loadSeq) set({ status: { state: 'loading', text: `Loading model: ${stage}`, done, total } });
+    });
+    if (seq !== loadSeq) return;
+    set({ model: r.info, quality: r.quality, qualityNote: r.qualityNote, responsesVersion: get().responsesVersion + 1 });
+    reconcileChannels();
+    schedule();
+  } catch (e) {
+    if (seq !== loadSeq) return;
+    set({ status: { state: 'error', text: `Model failed to load: ${message(e)}` } });
+  }
+}
+
+function message(e: unknown): string {
+  if (e instanceof Error) return e.name && e.name !== 'Error' && e.name !== 'WorkerError' ? `${e.message} (${e.name})` : e.message;
+  return String(e);
+}
+
+/** Keep the channel selection valid for the loaded model's ch_names (and in its order). */
+function reconcileChannels() {
+  const names = chNames();
+  const sel = new Set(get().selectedChannels);
+  set({ selectedChannels: names.filter((n) => sel.has(n)) });
+}
+
+export function selectModel(path: string) {
+  set({ modelPath: path });
+  void loadModel();
+}
+
+export function setDevice(device: Device) {
+  set({ device });
+  void loadModel();
+}
+
+// ---------- images ----------
+
+export function addFiles(files: Iterable<File>) {
+  const items: ImageItem[] = [];
+  for (const f of files) {
+    items.push({ id: `i${nextImageId++}`, name: f.name || `pasted-${nextImageId}.png`, file: f, status: 'decoding' });
+  }
+  if (!items.length) return;
+  // Placeholders go in now, so the gallery (and export) order is the order of adding.
+  set({ images: [...get().images, ...items], paused: false });
+  for (const it of items) void decode(it.id);
+}
+
+async function decode(id: string) {
+  const it = get().images.find((i) => i.id === id);
+  if (!it) return;
+  const mode = effectiveMode(it);
+  try {
+    const d = await decodeImage(it.file, mode);
+    patch(id, { status: 'ready', error: undefined, width: d.width, height: d.height, square: d.square, squareMode: mode, thumb: d.thumb, transparent: d.transparent });
+  } catch (e) {
+    patch(id, { status: 'error', error: message(e), square: undefined });
+  }
+  // Mode changed while decoding: decode again with the current one.
+  const now = get().images.find((i) => i.id === id);
+  if (now && now.status === 'ready' && now.squareMode !== effectiveMode(now)) return decode(id);
+  schedule();
+}
+
+function patch(id: string, p: Partial<ImageItem>) {
+  set({ images: get().images.map((i) => (i.id === id ? { ...i, ...p } : i)) });
+}
+
+export function removeImage(id: string) {
+  set({ images: get().images.filter((i) => i.id !== id), responsesVersion: get().responsesVersion + 1 });
+  dropImage(id);
+  const s = get();
+  if (s.mapSource === `img:${id}`) set({ mapSource: 'all' });
+  if (s.imageView === `img:${id}`) set({ imageView: 'mean' });
+  schedule();
+}
+
+export function clearImages() {
+  for (const i of get().images) dropImage(i.id);
+  set({ images: [], responsesVersion: get().responsesVersion + 1, mapSource: 'all', imageView: 'mean' });
+  if (job) engine().cancel(job.reqId);
+  schedule();
+}
+
+/** Move an image to position `to` among the readable images (error chips keep no place in the order). */
+export function moveImage(id: string, to: number) {
+  const all = get().images;
+  const good = all.filter((i) => i.status !== 'error');
+  const from = good.findIndex((i) => i.id === id);
+  if (from < 0) return;
+  const [it] = good.splice(from, 1);
+  good.splice(Math.max(0, Math.min(good.length, to)), 0, it);
+  set({ images: [...good, ...all.filter((i) => i.status === 'error')], responsesVersion: get().responsesVersion + 1 });
+}
+
+export function setImageMode(id: string, mode: SquareMode | undefined) {
+  patch(id, { mode });
+  resquare();
+}
+
+export function setGlobalMode(mode: SquareMode) {
+  set({ globalMode: mode });
+  resquare();
+}
+
+function resquare() {
+  for (const it of get().images) {
+    if (it.status === 'ready' && it.squareMode !== effectiveMode(it)) {
+      patch(it.id, { status: 'decoding' });
+      void decode(it.id);
+    }
+  }
+}
+
+export function setCondition(id: string, condition: string | undefined) {
+  patch(id, { condition });
+}
+
+// ---------- encoding ----------
+
+/** Send every ready image that has no response for the current model yet. */
+export function schedule() {
+  const s = get();
+  if (!s.model) return;
+  const tag = modelTag(s.model);
+  const ready = s.images.filter((i) => i.status === 'ready' && i.square);
+  const missing = ready.filter((i) => !getResponse(tag, pixelKey(i.id, i.squareMode!)));
+  if (job) return; // the running job reschedules when it ends
+  const decoding = s.images.some((i) => i.status === 'decoding');
+  if (!missing.length || s.paused) {
+    if (s.status.state === 'error' && s.status.text.startsWith('Model')) return;
+    const errors = s.images.filter((i) => i.status === 'error').length;
+    const skipped = errors ? `; ${errors} file${errors > 1 ? 's' : ''} could not be read` : '';
+    if (s.paused && missing.length) {
+      set({ status: { state: 'idle', text: `Cancelled: ${ready.length - missing.length} of ${ready.length} images encoded` } });
+    } else if (decoding) {
+      set({ status: { state: 'encoding', text: 'Decoding images…' } });
+    } else if (!ready.length) {
+      set({ status: { state: 'idle', text: `Model ready on ${s.model.backend}. Add images to encode${skipped}.` } });
+    } else {
+      set({ status: { state: 'done', text: `${ready.length} image${ready.length > 1 ? 's' : ''} encoded on ${s.model.backend}${skipped}` } });
+    }
+    return;
+  }
+  const items: EncodeItem[] = missing.map((i) => ({
+    key: pixelKey(i.id, i.squareMode!),
+    size: i.square!.size,
+    pixels: i.square!.data.slice().buffer, // a copy: the original stays for later re-encodes
+  }));
+  const total = items.length;
+  set({ status: { state: 'encoding', text: `Encoding ${total} image${total > 1 ? 's' : ''} on ${s.model.backend}…`, done: 0, total } });
+  const j = engine().encode(
+    items,
+    s.batchSize,
+    (key, data) => {
+      putResponse(tag, key, data);
+      set({ responsesVersion: get().responsesVersion + 1 });
+    },
+    (done, tot) => {
+      if (job?.reqId === j.reqId) set({ status: { state: 'encoding', text: `Encoding on ${s.model!.backend}: ${done} of ${tot} images`, done, total: tot } });
+    },
+  );
+  job = { reqId: j.reqId, tag };
+  j.done.then(
+    (how) => {
+      if (job?.reqId !== j.reqId) return;
+      job = null;
+      if (how === 'cancelled') set({ paused: true });
+      schedule();
+    },
+    (e) => {
+      if (job?.reqId !== j.reqId) return;
+      job = null;
+      set({ status: { state: 'error', text: `Encoding failed: ${message(e)}` }, paused: true });
+    },
+  );
+}
+
+export function cancelEncode() {
+  if (job) engine().cancel(job.reqId);
+}
+
+export function resumeEncode() {
+  set({ paused: false });
+  schedule();
+}

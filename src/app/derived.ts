@@ -1,0 +1,77 @@
+// The encoded responses of the gallery, stacked [B, 4, 63, 140] in gallery order, and the
+// index arrays of the current selection. Recomputed only when images or responses change;
+// selections only re-slice these arrays.
+import { useMemo } from 'react';
+import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../engine/types.ts';
+import { channelIndices, maskIndices, stack, type Dims } from '../viz/stats.ts';
+import { getResponse, modelTag, pixelKey } from './responses.ts';
+import { chNames, useApp, type ImageItem } from './store.ts';
+
+export interface Encoded {
+  /** Encoded images, gallery order. */
+  items: ImageItem[];
+  data: Float32Array;
+  dims: Dims;
+  /** Ready images (decoded) still without a response for this model. */
+  pending: number;
+}
+
+const BLOCK = N_REPETITIONS * N_CHANNELS * N_TIMES;
+
+export function collectEncoded(images: ImageItem[], model: ReturnType<typeof useApp.getState>['model']): Encoded {
+  const items: ImageItem[] = [];
+  const blocks: Float32Array[] = [];
+  let pending = 0;
+  if (model) {
+    const tag = modelTag(model);
+    for (const it of images) {
+      if (it.status !== 'ready' || !it.squareMode) continue;
+      const r = getResponse(tag, pixelKey(it.id, it.squareMode));
+      if (r) {
+        items.push(it);
+        blocks.push(r);
+      } else pending++;
+    }
+  }
+  return { items, data: stack(blocks, BLOCK), dims: { B: items.length, R: N_REPETITIONS, C: N_CHANNELS, T: N_TIMES }, pending };
+}
+
+export function useEncoded(): Encoded {
+  const images = useApp((s) => s.images);
+  const model = useApp((s) => s.model);
+  const version = useApp((s) => s.responsesVersion);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  return useMemo(() => collectEncoded(images, model), [images, model, version]);
+}
+
+export function useSelection() {
+  const model = useApp((s) => s.model);
+  const selected = useApp((s) => s.selectedChannels);
+  const mask = useApp((s) => s.timeMask);
+  return useMemo(() => {
+    const names = chNames();
+    const ch = channelIndices(names, selected);
+    const t = maskIndices(mask);
+    const chMask = names.map((n) => selected.includes(n));
+    return { names, ch, t, chMask };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [model, selected, mask]);
+}
+
+/** Indices (into Encoded.items) of the images a view refers to. */
+export function imagesFor(enc: Encoded, which: 'all' | `img:${string}` | `cond:${string}`): number[] {
+  if (which === 'all') return enc.items.map((_, i) => i);
+  if (which.startsWith('img:')) {
+    const id = which.slice(4);
+    const i = enc.items.findIndex((it) => it.id === id);
+    return i >= 0 ? [i] : [];
+  }
+  const cond = which.slice(5);
+  return enc.items.flatMap((it, i) => (it.condition === cond ? [i] : []));
+}
+
+export function imageLabel(enc: Encoded, i: number, all: ImageItem[]): string {
+  const it = enc.items[i];
+  const n = all.findIndex((x) => x.id === it.id) + 1;
+  return `#${n} ${it.name}`;
+}

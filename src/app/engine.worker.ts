@@ -1,0 +1,128 @@
+// Owns the encoding model so that TF.js never blocks the page. One model at a time;
+// requests run one after another, and 'cancel' aborts the encode in progress.
+/// <reference lib="webworker" />
+import { encode, getEncodingModel, getModelMetadata, type EncodingModel } from '../engine/index.ts';
+import { urlSource } from '../engine/source.ts';
+import type { ModelSource } from '../engine/source.ts';
+import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../engine/types.ts';
+import type { EncodeItem, FromWorker, QualityArrays, ToWorker } from './protocol.ts';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+
+let model: EncodingModel | null = null;
+let source: ModelSource | null = null;
+let queue: Promise<void> = Promise.resolve();
+const running = new Map<number, AbortController>();
+
+function post(msg: FromWorker, transfer: Transferable[] = []) {
+  scope.postMessage(msg, transfer);
+}
+
+function fail(reqId: number, e: unknown) {
+  const err = e instanceof Error ? e : new Error(String(e));
+  post({ type: 'error', reqId, name: err.name, message: err.message });
+}
+
+async function load(msg: Extract<ToWorker, { type: 'load' }>) {
+  model?.dispose();
+  model = null;
+  source = urlSource(msg.url);
+  const subject = msg.entry.subject;
+  model = await getEncodingModel(msg.entry.model_id, subject, {
+    source,
+    device: msg.device,
+    wasmPaths: msg.wasmPaths,
+    onProgress: (p) => post({ type: 'load-progress', reqId: msg.reqId, stage: p.stage, done: p.done, total: p.total }),
+  });
+  const info = {
+    modelId: model.modelId,
+    subject: model.subject,
+    synthetic: model.synthetic,
+    backend: model.backend,
+    backendNote: model.backendNote,
+    chNames: [...model.chNames],
+    times: [...model.times],
+    weightsSha256: { ...model.weightsSha256 },
+  };
+  // Model-quality arrays are optional: a model without them still encodes.
+  let quality: QualityArrays | null = null;
+  let qualityNote: string | undefined;
+  try {
+    const md = await getModelMetadata(msg.entry.model_id, subject, { source });
+    quality = {
+      ncsnr: md.eeg.ncsnr ? Float32Array.from(md.eeg.ncsnr) : undefined,
+      noiseCeiling: md.eeg.noise_ceiling ? Float32Array.from(md.eeg.noise_ceiling) : undefined,
+      corrAveraged: md.encoding_models?.correlation_averaged_repetitions
+        ? Float32Array.from(md.encoding_models.correlation_averaged_repetitions)
+        : undefined,
+      corrSingle: md.encoding_models?.correlation_single_repetitions
+        ? Float32Array.from(md.encoding_models.correlation_single_repetitions)
+        : undefined,
+    };
+  } catch (e) {
+    qualityNote = e instanceof Error ? e.message : String(e);
+  }
+  const transfer = quality
+    ? Object.values(quality)
+        .filter((a): a is Float32Array => a instanceof Float32Array)
+        .map((a) => a.buffer)
+    : [];
+  post({ type: 'loaded', reqId: msg.reqId, info, quality, qualityNote }, transfer);
+}
+
+async function runEncode(msg: Extract<ToWorker, { type: 'encode' }>, signal: AbortSignal) {
+  if (!model) throw new Error('No model is loaded');
+  const t0 = performance.now();
+  const per = N_REPETITIONS * N_CHANNELS * N_TIMES;
+  // A batch must share one image size: group by size, keeping the request order within a group.
+  const groups = new Map<number, EncodeItem[]>();
+  for (const it of msg.items) {
+    const g = groups.get(it.size) ?? [];
+    g.push(it);
+    groups.set(it.size, g);
+  }
+  const total = msg.items.length;
+  let done = 0;
+  post({ type: 'encode-progress', reqId: msg.reqId, done, total });
+  for (const [size, items] of groups) {
+    for (let i = 0; i < items.length; i += msg.batchSize) {
+      if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
+      const chunk = items.slice(i, i + msg.batchSize);
+      const plane = 3 * size * size;
+      const data = new Uint8Array(chunk.length * plane);
+      chunk.forEach((it, k) => data.set(new Uint8Array(it.pixels), k * plane));
+      const out = await encode(model, { data, shape: [chunk.length, 3, size, size] }, { batchSize: msg.batchSize, signal });
+      const results = chunk.map((it, k) => ({ key: it.key, data: out.data.slice(k * per, (k + 1) * per).buffer }));
+      post({ type: 'encoded', reqId: msg.reqId, results }, results.map((r) => r.data));
+      done += chunk.length;
+      post({ type: 'encode-progress', reqId: msg.reqId, done, total });
+    }
+  }
+  post({ type: 'encode-finished', reqId: msg.reqId, ms: performance.now() - t0 });
+}
+
+function isCancel(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'CancelledError' || e.name === 'AbortError');
+}
+
+scope.onmessage = (ev: MessageEvent<ToWorker>) => {
+  const msg = ev.data;
+  if (msg.type === 'cancel') {
+    running.get(msg.reqId)?.abort();
+    return;
+  }
+  const ctl = new AbortController();
+  running.set(msg.reqId, ctl);
+  queue = queue.then(async () => {
+    try {
+      if (ctl.signal.aborted) throw new DOMException('cancelled', 'AbortError');
+      if (msg.type === 'load') await load(msg);
+      else await runEncode(msg, ctl.signal);
+    } catch (e) {
+      if (isCancel(e)) post({ type: 'cancelled', reqId: msg.reqId });
+      else fail(msg.reqId, e);
+    } finally {
+      running.delete(msg.reqId);
+    }
+  });
+};

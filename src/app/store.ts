@@ -1,0 +1,126 @@
+// Application state (zustand). Encoded responses live outside the store (responses.ts):
+// they are large typed arrays, and the store only records a version number for them.
+import { create } from 'zustand';
+import type { Device } from '../engine/types.ts';
+import { MONTAGE_SENSORS } from '../viz/channels.ts';
+import type { BandKind } from '../viz/stats.ts';
+import type { SquareImage, SquareMode } from './image_square.ts';
+import type { CatalogEntry, LoadedModelInfo, QualityArrays } from './protocol.ts';
+
+export type EncodeState = 'idle' | 'loading' | 'encoding' | 'done' | 'error';
+
+export interface Status {
+  state: EncodeState;
+  text: string;
+  done?: number;
+  total?: number;
+}
+
+export interface ImageItem {
+  id: string;
+  name: string;
+  file: Blob;
+  status: 'decoding' | 'ready' | 'error';
+  error?: string;
+  /** Size after EXIF orientation. */
+  width?: number;
+  height?: number;
+  /** Per-image square mode; undefined follows the global mode. */
+  mode?: SquareMode;
+  /** Pixels as encoded, and the mode they were made with. */
+  square?: SquareImage;
+  squareMode?: SquareMode;
+  thumb?: string;
+  transparent?: boolean;
+  condition?: string;
+}
+
+/** What the topomap shows: all images, one image, one condition, or condition A - B. */
+export type MapSource = 'all' | `img:${string}` | `cond:${string}` | 'diff';
+export type ImageView = 'mean' | 'each' | 'conditions' | `img:${string}`;
+export type ChannelView = 'mean' | 'each' | 'butterfly';
+
+/** Default times (s) until a model is loaded: -100..595 ms at 200 Hz. */
+export const DEFAULT_TIMES = Array.from({ length: 140 }, (_, i) => Math.round(-100 + 5 * i) / 1000);
+export const DEFAULT_CH_NAMES = MONTAGE_SENSORS.map((s) => s.name);
+
+export interface AppState {
+  catalog: CatalogEntry[];
+  catalogError?: string;
+  modelPath: string | null;
+  device: Device;
+  model: LoadedModelInfo | null;
+  quality: QualityArrays | null;
+  qualityNote?: string;
+  status: Status;
+  /** Paused after a cancel, until the user resumes or adds images. */
+  paused: boolean;
+  batchSize: number;
+
+  images: ImageItem[];
+  globalMode: SquareMode;
+  conditions: string[];
+  responsesVersion: number;
+
+  selectedChannels: string[];
+  timeMask: number[];
+  cursor: number;
+  topoMode: 'cursor' | 'window';
+  colorScale: 'fixed' | 'frame';
+  mapSource: MapSource;
+  multiples: 'off' | 'peaks' | 'times';
+  multipleTimes: string;
+  imageView: ImageView;
+  channelView: ChannelView;
+  band: BandKind;
+  diffA: string;
+  diffB: string;
+  playing: boolean;
+  /** Main-thread time of the last re-slice (ms), shown for transparency and checked in tests. */
+  sliceMs: number;
+}
+
+export const useApp = create<AppState>(() => ({
+  catalog: [],
+  modelPath: null,
+  device: 'auto',
+  model: null,
+  quality: null,
+  status: { state: 'loading', text: 'Starting…' },
+  paused: false,
+  batchSize: 8,
+
+  images: [],
+  globalMode: 'crop',
+  conditions: [],
+  responsesVersion: 0,
+
+  selectedChannels: [...DEFAULT_CH_NAMES],
+  timeMask: new Array(140).fill(1),
+  cursor: 40, // 100 ms
+  topoMode: 'cursor',
+  colorScale: 'fixed',
+  mapSource: 'all',
+  multiples: 'off',
+  multipleTimes: '100, 170, 250, 400',
+  imageView: 'mean',
+  channelView: 'mean',
+  band: 'minmax',
+  diffA: '',
+  diffB: '',
+  playing: false,
+  sliceMs: 0,
+}));
+
+export const set = useApp.setState;
+export const get = useApp.getState;
+
+export function chNames(s: AppState = get()): string[] {
+  return s.model?.chNames ?? DEFAULT_CH_NAMES;
+}
+export function times(s: AppState = get()): number[] {
+  return s.model?.times ?? DEFAULT_TIMES;
+}
+export function effectiveMode(item: ImageItem, s: AppState = get()): SquareMode {
+  return item.mode ?? s.globalMode;
+}
