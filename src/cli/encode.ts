@@ -13,7 +13,7 @@ import { InvalidParameterError } from '../engine/errors.ts';
 import { npyHeader } from '../io/npy.ts';
 import { readModelManifest } from '../io/model_folder.ts';
 import { parseFlags, required, UsageError } from './args.ts';
-import { fsSource } from './fs_source.ts';
+import { directorySource } from '../io/source_node.ts';
 import { openStimuli, type Stimulus } from './images.ts';
 import { VERSION } from './version.ts';
 
@@ -72,7 +72,7 @@ export async function runEncode(argv: string[]): Promise<number> {
     timepoints: parseTimepoints(flags.timepoints),
   };
 
-  const source = fsSource(modelDir);
+  const source = directorySource(modelDir);
   const manifest = await readModelManifest(source);
   const stimuli = await openStimuli(required(flags, 'images'));
   let model: EncodingModel | null = null;

@@ -2,11 +2,11 @@
 import { getModelMetadata, MODEL_ID } from '../engine/index.ts';
 import { readModelManifest } from '../io/model_folder.ts';
 import { parseFlags, required } from './args.ts';
-import { fsSource } from './fs_source.ts';
+import { directorySource } from '../io/source_node.ts';
 
 export async function runMetadata(argv: string[]): Promise<number> {
   const flags = parseFlags(argv, ['model']);
-  const source = fsSource(required(flags, 'model'));
+  const source = directorySource(required(flags, 'model'));
   const manifest = await readModelManifest(source);
   const meta = await getModelMetadata(MODEL_ID, manifest.subject, { source });
   // Typed arrays print as plain lists.

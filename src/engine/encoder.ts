@@ -15,17 +15,20 @@ import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from './types.ts';
 export type EncoderArrays = Map<string, Float32Array>;
 
 export interface EncoderTensors {
-  /** PCA components per tap: [P, tap size] with columns in TF.js's (H, W, C) order; P = K or 4K. */
+  /**
+   * PCA components per tap, [tap size, P] (rows in TF.js's (H, W, C) order; P = K or 4K).
+   * Stored transposed because the wasm backend multiplies [B, n] @ [n, P] far faster than with transposeB.
+   */
   components: tf.Tensor2D[];
   /** [P] */
   offset: tf.Tensor1D;
   /** true: one PCA shared by the 4 repetitions (P = K); false: one per repetition (P = 4K) */
   sharedPca: boolean;
   nComponents: number;
-  /** [4, rows, K], rows = selected channel x time rows */
-  coef: tf.Tensor3D;
-  /** [4, rows] */
-  intercept: tf.Tensor2D;
+  /** Per repetition [K, rows], rows = selected channel x time rows (transposed for the same reason). */
+  coef: tf.Tensor2D[];
+  /** Per repetition [rows] */
+  intercept: tf.Tensor1D[];
   rows: number;
   dispose(): void;
 }
@@ -65,30 +68,35 @@ export function uploadEncoder(arrays: EncoderArrays, nComponents: number, shared
         block.set(c.subarray(src, src + tap.size), (i * K + k) * tap.size);
       }
     });
-    const t = tf.tensor2d(block, [P, tap.size]);
-    if (tap.shape.length === 3) {
-      components.push(chwToHwcColumns(t, tap.shape));
-      t.dispose();
-    } else components.push(t);
+    components.push(
+      tf.tidy(() => {
+        let t = tf.tensor2d(block, [P, tap.size]);
+        if (tap.shape.length === 3) t = chwToHwcColumns(t, tap.shape);
+        return tf.transpose(t) as tf.Tensor2D;
+      }),
+    );
   }
   const offsetData = new Float32Array(P);
   pcaNames.forEach((n, i) => offsetData.set(need(arrays, `${n}/offset`, K), i * K));
 
   const nRows = rows.length;
-  const coefData = new Float32Array(N_REPETITIONS * nRows * K);
-  const interceptData = new Float32Array(N_REPETITIONS * nRows);
+  const coef: tf.Tensor2D[] = [];
+  const intercept: tf.Tensor1D[] = [];
   for (let r = 0; r < N_REPETITIONS; r++) {
-    const coef = need(arrays, `reg/rep-${r + 1}/coef`, N_CHANNELS * N_TIMES * K);
-    const intercept = need(arrays, `reg/rep-${r + 1}/intercept`, N_CHANNELS * N_TIMES);
+    const c = need(arrays, `reg/rep-${r + 1}/coef`, N_CHANNELS * N_TIMES * K);
+    const b = need(arrays, `reg/rep-${r + 1}/intercept`, N_CHANNELS * N_TIMES);
+    // [K, rows]: row-gather and transpose in one pass.
+    const ct = new Float32Array(K * nRows);
+    const bt = new Float32Array(nRows);
     for (let i = 0; i < nRows; i++) {
       const row = rows[i];
-      coefData.set(coef.subarray(row * K, row * K + K), (r * nRows + i) * K);
-      interceptData[r * nRows + i] = intercept[row];
+      for (let k = 0; k < K; k++) ct[k * nRows + i] = c[row * K + k];
+      bt[i] = b[row];
     }
+    coef.push(tf.tensor2d(ct, [K, nRows]));
+    intercept.push(tf.tensor1d(bt));
   }
   const offset = tf.tensor1d(offsetData);
-  const coef = tf.tensor3d(coefData, [N_REPETITIONS, nRows, K]);
-  const intercept = tf.tensor2d(interceptData, [N_REPETITIONS, nRows]);
   return {
     components,
     offset,
@@ -98,7 +106,7 @@ export function uploadEncoder(arrays: EncoderArrays, nComponents: number, shared
     intercept,
     rows: nRows,
     dispose() {
-      tf.dispose([...components, offset, coef, intercept]);
+      tf.dispose([...components, offset, ...coef, ...intercept]);
     },
   };
 }
@@ -107,7 +115,7 @@ export function uploadEncoder(arrays: EncoderArrays, nComponents: number, shared
 export function project(enc: EncoderTensors, taps: tf.Tensor2D[]): tf.Tensor2D {
   let acc: tf.Tensor2D | null = null;
   for (let i = 0; i < taps.length; i++) {
-    const part = tf.matMul(taps[i], enc.components[i], false, true) as tf.Tensor2D;
+    const part = tf.matMul(taps[i], enc.components[i]) as tf.Tensor2D;
     acc = acc ? (tf.add(acc, part) as tf.Tensor2D) : part;
   }
   return tf.add(acc!, enc.offset) as tf.Tensor2D;
@@ -115,12 +123,13 @@ export function project(enc: EncoderTensors, taps: tf.Tensor2D[]): tf.Tensor2D {
 
 /** Responses [B, 4, rows] from PCA scores [B, P]. */
 export function regress(enc: EncoderTensors, scores: tf.Tensor2D): tf.Tensor3D {
-  const b = scores.shape[0];
   const K = enc.nComponents;
-  // [4, B, K]: the shared PCA feeds all four regressions with the same scores.
-  const p = enc.sharedPca
-    ? tf.tile(tf.reshape(scores, [1, b, K]), [N_REPETITIONS, 1, 1])
-    : tf.transpose(tf.reshape(scores, [b, N_REPETITIONS, K]), [1, 0, 2]);
-  const y = tf.add(tf.matMul(p as tf.Tensor3D, enc.coef, false, true), tf.reshape(enc.intercept, [N_REPETITIONS, 1, enc.rows]));
-  return tf.transpose(y, [1, 0, 2]) as tf.Tensor3D;
+  const b = scores.shape[0];
+  // Four 2-D products rather than one batched one: the wasm backend runs 2-D ones on XNNPACK.
+  const perRep = enc.coef.map((coef, r) => {
+    // The shared PCA feeds all four regressions with the same scores.
+    const p = enc.sharedPca ? scores : (tf.slice(scores, [0, r * K], [b, K]) as tf.Tensor2D);
+    return tf.fused.matMul({ a: p, b: coef, bias: enc.intercept[r] });
+  });
+  return tf.stack(perRep, 1) as tf.Tensor3D;
 }

@@ -1,0 +1,121 @@
+// The BERG-shaped API end to end in Node: converted BERG-format fixtures reproduce the
+// Python reference (all three pca_param layouts), selections, errors, cancellation, disposal.
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CancelledError,
+  encode,
+  getEncodingModel,
+  getModelMetadata,
+  InvalidParameterError,
+  ModelLoadError,
+  MODEL_ID,
+  StimulusError,
+  type EncodingModel,
+} from '../../src/engine/index.ts';
+import { convertBergSubject } from '../../src/io/convert.ts';
+import { directorySource } from '../../src/io/source_node.ts';
+import { loadJson, loadNpy, maxErr, ROOT } from '../helpers.ts';
+
+const CASES: Array<[string, number]> = [
+  ['layout-a', 1],
+  ['layout-b', 1],
+  ['layout-b', 2],
+  ['layout-c', 1],
+];
+const images = { data: loadNpy('test/golden/taps/input.npy').data as Uint8Array, shape: [2, 3, 300, 300] as [number, number, number, number] };
+const selection = loadJson<{ channels: string[]; channels_out: string[]; timepoints: string }>('test/golden/responses/selection.json');
+const sub = (n: number) => `sub-${String(n).padStart(2, '0')}`;
+
+let out: string;
+beforeAll(async () => {
+  out = mkdtempSync(join(tmpdir(), 'insilico-api-'));
+  for (const [layout, subject] of CASES) {
+    await convertBergSubject({ bergDir: join(ROOT, 'test/fixtures/berg', layout), subject, out: join(out, layout) });
+  }
+});
+afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+const modelDir = (layout: string, subject: number) => join(out, layout, MODEL_ID, sub(subject));
+
+for (const backend of ['wasm', 'cpu'] as const) {
+  describe(`converted BERG fixtures reproduce the Python reference on ${backend}`, () => {
+    for (const [layout, subject] of CASES) {
+      it(`${layout} ${sub(subject)}: all channels and times, and a selection`, async () => {
+        const source = directorySource(modelDir(layout, subject));
+        const model = await getEncodingModel(MODEL_ID, subject, { source, device: backend });
+        expect(model.backend).toBe(backend);
+        const baseline = tf.memory().numTensors;
+        const y = await encode(model, images);
+        expect(tf.memory().numTensors).toBe(baseline);
+        expect(y.shape).toEqual([2, 4, 63, 140]);
+        const ref = loadNpy(`test/golden/responses/${layout}_${sub(subject)}_all.npy`).data as Float32Array;
+        const m = maxErr(y.data, ref);
+        expect(m.ref).toBeGreaterThan(0);
+        expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
+        model.dispose();
+
+        const mask = Array.from(selection.timepoints, Number);
+        const sel = await getEncodingModel(MODEL_ID, subject, { source, device: backend, selection: { channels: selection.channels, timepoints: mask } });
+        expect(sel.chNames).toEqual(selection.channels_out);
+        const ys = await encode(sel, images, { batchSize: 1 });
+        const refSel = loadNpy(`test/golden/responses/${layout}_${sub(subject)}_sel.npy`);
+        expect(ys.shape).toEqual(refSel.shape);
+        const ms = maxErr(ys.data, refSel.data as Float32Array);
+        expect(ms.err).toBeLessThanOrEqual(1e-4 * ms.ref);
+        sel.dispose();
+      });
+    }
+  });
+}
+
+describe('API contract', () => {
+  let model: EncodingModel;
+  beforeAll(async () => {
+    model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(modelDir('layout-a', 1)), device: 'wasm' });
+  });
+  afterAll(() => model.dispose());
+
+  it('reports progress per batch, returns metadata on request, disposes every tensor', async () => {
+    const seen: number[] = [];
+    const baseline = tf.memory().numTensors;
+    const r = await encode(model, images, { batchSize: 1, returnMetadata: true, onProgress: (p) => seen.push(p.done) });
+    expect(seen).toEqual([0, 1, 2]);
+    expect(r.responses.shape).toEqual([2, 4, 63, 140]);
+    expect(r.metadata.eeg.ch_names).toHaveLength(63);
+    expect(r.metadata.eeg.times).toHaveLength(140);
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  it('is cancellable through an AbortSignal', async () => {
+    const ctrl = new AbortController();
+    const p = encode(model, images, { batchSize: 1, signal: ctrl.signal, onProgress: (x) => x.done === 1 && ctrl.abort() });
+    await expect(p).rejects.toBeInstanceOf(CancelledError);
+  });
+
+  it('getModelMetadata reads metadata without loading weights', async () => {
+    const meta = await getModelMetadata(MODEL_ID, 1, { source: directorySource(modelDir('layout-a', 1)) });
+    expect(meta.eeg.ch_names[0]).toBe('Fp1');
+    expect(meta.eeg.times[0]).toBeCloseTo(-0.1, 12);
+    expect(meta.eeg.times[139]).toBeCloseTo(0.595, 12);
+    expect(meta.eeg.noise_ceiling?.length).toBe(63 * 140);
+  });
+
+  it('gives typed errors that say what to fix', async () => {
+    const source = directorySource(modelDir('layout-a', 1));
+    await expect(getEncodingModel('eeg-things_eeg_2-vit', 1, { source })).rejects.toThrow(InvalidParameterError);
+    await expect(getEncodingModel(MODEL_ID, 11, { source })).rejects.toThrow(/1 to 10/);
+    await expect(getEncodingModel(MODEL_ID, 2, { source })).rejects.toThrow(ModelLoadError);
+    await expect(getEncodingModel(MODEL_ID, 1, { source, selection: { channels: ['Oz', 'Xy1'] } })).rejects.toThrow(/unknown channel name\(s\) Xy1/);
+    await expect(getEncodingModel(MODEL_ID, 1, { source, selection: { timepoints: [1, 0, 1] } })).rejects.toThrow(/length 140/);
+    await expect(getEncodingModel(MODEL_ID, 1, { source, selection: { timepoints: new Array(140).fill(0) } })).rejects.toThrow(/no time point/);
+    await expect(getEncodingModel(MODEL_ID, 1, { source, device: 'tpu' as never })).rejects.toThrow(InvalidParameterError);
+    await expect(encode(model, { data: new Uint8Array(0), shape: [0, 3, 8, 8] })).rejects.toThrow(StimulusError);
+    await expect(encode(model, { data: new Uint8Array(3 * 8 * 6), shape: [1, 3, 8, 6] })).rejects.toThrow(/square/);
+    await expect(encode(model, { data: new Float32Array(3 * 64) as never, shape: [1, 3, 8, 8] })).rejects.toThrow(/uint8/);
+    await expect(encode(model, { data: new Uint8Array(3 * 64), shape: [3, 8, 8] as never })).rejects.toThrow(/4 dimensions/);
+  });
+});
