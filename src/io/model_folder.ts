@@ -1,0 +1,395 @@
+// Our converted model folder: the contract between the converter (writes it, see
+// model_folder_node.ts) and the engine (reads it here, in the browser, a worker or Node).
+//
+//   <out>/index.json                                   catalog of model folders
+//   <out>/eeg-things_eeg_2-alexnet_untrained/sub-NN/manifest.json
+//   <out>/eeg-things_eeg_2-alexnet_untrained/sub-NN/metadata.json
+//   <out>/eeg-things_eeg_2-alexnet_untrained/shared/<sha256-prefix>-shardIofN.bin
+//
+// Weight shards are content-addressed (named after the sha256 of the weight they hold),
+// so identical arrays of different subjects are stored once. manifest.json lists them
+// relative to the subject folder ("../shared/...") with their byte length and sha256.
+
+import { ModelLoadError } from '../engine/errors.ts';
+import type { ModelSource } from '../engine/source.ts';
+import { MODEL_ID, N_CHANNELS, N_REPETITIONS, N_TIMES, type ModelManifest, type ModelMetadata } from '../engine/types.ts';
+import { float16ToFloat32, product } from './dtype.ts';
+
+export const MODEL_FORMAT = 'insilico-eeg-model/1';
+/** Largest shard file, in bytes. */
+export const SHARD_BYTES = 4 << 20;
+/** Where shared, content-addressed shards live, relative to a subject folder. */
+export const SHARED_DIR = '../shared';
+
+export type StoredDtype = 'float32' | 'float16';
+export type PcaLayoutStored = 'shared' | 'per-repetition';
+
+/** One weight in TF.js's weightsManifest format; float16 is TF.js's float16 quantization. */
+export interface WeightEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+  quantization?: { dtype: 'float16'; original_dtype: 'float32' };
+}
+
+export interface WeightGroup {
+  /** shard files, relative to the manifest's folder, concatenated in order */
+  paths: string[];
+  weights: WeightEntry[];
+}
+
+export interface ShardInfo {
+  bytes: number;
+  sha256: string;
+}
+
+export interface EncoderInfo {
+  n_features: number;
+  n_components: number;
+  pca_layout: PcaLayoutStored;
+  scaler_folded: true;
+  dtype: StoredDtype;
+}
+
+export interface SourceFileInfo {
+  file: string;
+  bytes: number;
+  sha256: string;
+}
+
+/** The descriptive part of manifest.json (everything but the weight listing). */
+export interface ManifestFields {
+  format: string;
+  model_id: string;
+  /** a number for converted subjects ('demo' only for the generated demo folder) */
+  subject: number | 'demo';
+  synthetic: boolean;
+  ch_names: string[];
+  times: number[];
+  encoder: EncoderInfo;
+  /** metadata file name, relative to the manifest */
+  metadata: string;
+  provenance: {
+    converter: string;
+    converted_at: string;
+    sources: SourceFileInfo[];
+  };
+}
+
+/** manifest.json of a converted subject. */
+export interface ConvertedManifest extends ModelManifest, ManifestFields {
+  subject: number | 'demo';
+  weightsManifest: WeightGroup[];
+  shards: Record<string, ShardInfo>;
+}
+
+export interface IndexEntry {
+  model_id: string;
+  subject: number | 'demo';
+  /** folder of the manifest, relative to index.json, ending in '/' */
+  path: string;
+  synthetic: boolean;
+  label: string;
+  [key: string]: unknown;
+}
+
+export interface ModelIndex {
+  models: IndexEntry[];
+  [key: string]: unknown;
+}
+
+/** 'sub-01' for 1. */
+export function subjectFolderName(subject: number): string {
+  if (!Number.isInteger(subject) || subject < 1 || subject > 99) throw new ModelLoadError(`subject ${subject} is not a number from 1 to 99`);
+  return `sub-${String(subject).padStart(2, '0')}`;
+}
+
+/** Weight names the engine loads (a contract): PCA (scaler folded in) and regression per repetition. */
+export function weightNames(layout: PcaLayoutStored): string[] {
+  const names: string[] = [];
+  if (layout === 'shared') names.push('pca/components', 'pca/offset');
+  else for (let r = 1; r <= N_REPETITIONS; r++) names.push(`pca/rep-${r}/components`, `pca/rep-${r}/offset`);
+  for (let r = 1; r <= N_REPETITIONS; r++) names.push(`reg/rep-${r}/coef`, `reg/rep-${r}/intercept`);
+  return names;
+}
+
+/** The PCA weights used by repetition r (1-based) under either layout. */
+export function pcaWeightNames(layout: PcaLayoutStored, rep: number): { components: string; offset: string } {
+  const base = layout === 'shared' ? 'pca' : `pca/rep-${rep}`;
+  return { components: `${base}/components`, offset: `${base}/offset` };
+}
+
+/** Hex sha256 with WebCrypto (Node 20, browsers, workers). */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function where(source: ModelSource, name: string): string {
+  const loc = source.location.endsWith('/') ? source.location : source.location + '/';
+  return loc + name;
+}
+
+async function readJson(source: ModelSource, name: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await source.readText(name);
+  } catch (e) {
+    throw new ModelLoadError(`cannot read ${what} ${where(source, name)}: ${(e as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ModelLoadError(`${where(source, name)} is not valid JSON (${(e as Error).message}): the model folder is corrupt; convert again`);
+  }
+}
+
+/** Reads and checks manifest.json without touching any weights. */
+export async function readModelManifest(source: ModelSource): Promise<ConvertedManifest> {
+  const m = (await readJson(source, 'manifest.json', 'the model manifest')) as Partial<ConvertedManifest>;
+  const at = where(source, 'manifest.json');
+  if (typeof m !== 'object' || m === null) throw new ModelLoadError(`${at} is not a manifest object`);
+  if (m.format !== undefined && !/^insilico-eeg-model\/1(\.|$)/.test(String(m.format))) {
+    throw new ModelLoadError(`${at} has format ${JSON.stringify(m.format)}; this version reads ${MODEL_FORMAT}`);
+  }
+  if (m.model_id !== MODEL_ID) {
+    throw new ModelLoadError(`${at} is for model ${JSON.stringify(m.model_id)}, not ${MODEL_ID}`);
+  }
+  if (!Array.isArray(m.ch_names) || m.ch_names.length !== N_CHANNELS) {
+    throw new ModelLoadError(`${at}: ch_names must list ${N_CHANNELS} channels`);
+  }
+  if (!Array.isArray(m.times) || m.times.length !== N_TIMES) {
+    throw new ModelLoadError(`${at}: times must list ${N_TIMES} time points`);
+  }
+  if (m.weightsManifest !== undefined) {
+    if (!Array.isArray(m.weightsManifest) || !m.weightsManifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) {
+      throw new ModelLoadError(`${at}: weightsManifest is not a list of {paths, weights} groups`);
+    }
+  }
+  return m as ConvertedManifest;
+}
+
+// ---------------- metadata.json ----------------
+
+/** A numeric array in metadata.json: flat data (NaN written as null) plus shape. */
+export interface JsonArray {
+  shape: number[];
+  data: (number | null)[];
+}
+
+function fromJsonArray(v: unknown, shape: number[], what: string, at: string): Float32Array | undefined {
+  if (v === undefined || v === null) return undefined;
+  let flat: unknown[];
+  let got: number[];
+  if (Array.isArray(v)) {
+    // nested lists
+    got = [];
+    let x: unknown = v;
+    while (Array.isArray(x)) {
+      got.push(x.length);
+      x = x[0];
+    }
+    flat = (v as unknown[]).flat(Infinity);
+  } else if (typeof v === 'object' && Array.isArray((v as JsonArray).data)) {
+    flat = (v as JsonArray).data;
+    got = (v as JsonArray).shape ?? [flat.length];
+  } else throw new ModelLoadError(`${at}: ${what} is not a number array`);
+  if (got.join() !== shape.join() || flat.length !== product(shape)) {
+    throw new ModelLoadError(`${at}: ${what} has shape (${got.join(', ')}), expected (${shape.join(', ')})`);
+  }
+  return Float32Array.from(flat, (x) => (x === null ? NaN : Number(x)));
+}
+
+/** Reads the subject's metadata.json (as written by the converter) into ModelMetadata. */
+export async function readModelMetadata(source: ModelSource, manifest?: ConvertedManifest | ModelManifest): Promise<ModelMetadata> {
+  const m = manifest ?? (await readModelManifest(source));
+  const name = typeof m.metadata === 'string' ? m.metadata : 'metadata.json';
+  const at = where(source, name);
+  const j = (await readJson(source, name, 'the model metadata')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (typeof j !== 'object' || j === null) throw new ModelLoadError(`${at} is not an object`);
+  const eeg = j.eeg ?? {};
+  const grid = [N_CHANNELS, N_TIMES];
+  const meta: ModelMetadata = {
+    model_id: m.model_id,
+    subject: m.subject,
+    synthetic: Boolean(m.synthetic),
+    eeg: {
+      ch_names: Array.isArray(eeg.ch_names) ? eeg.ch_names : m.ch_names,
+      times: Array.isArray(eeg.times) ? eeg.times : m.times,
+      ncsnr: fromJsonArray(eeg.ncsnr, grid, 'eeg.ncsnr', at),
+      noise_ceiling: fromJsonArray(eeg.noise_ceiling, grid, 'eeg.noise_ceiling', at),
+    },
+  };
+  if (j.encoding_models) {
+    meta.encoding_models = {
+      correlation_averaged_repetitions: fromJsonArray(j.encoding_models.correlation_averaged_repetitions, grid, 'correlation_averaged_repetitions', at),
+      correlation_single_repetitions: fromJsonArray(
+        j.encoding_models.correlation_single_repetitions,
+        [N_REPETITIONS, ...grid],
+        'correlation_single_repetitions',
+        at,
+      ),
+    };
+  }
+  if (j.train_img_info) meta.train_img_info = j.train_img_info;
+  if (j.test_img_info) meta.test_img_info = j.test_img_info;
+  for (const k of ['ncsnr', 'noise_ceiling'] as const) if (meta.eeg[k] === undefined) delete meta.eeg[k];
+  return meta;
+}
+
+// ---------------- weights ----------------
+
+export interface ReadModelFolderOptions {
+  onProgress?: (bytesLoaded: number, totalBytes: number) => void;
+  /** check every shard's length and sha256 against the manifest (default true) */
+  verify?: boolean;
+  /** shards fetched at once (default 4) */
+  concurrency?: number;
+  /** load only these weights (default: all) */
+  names?: string[];
+}
+
+export interface ModelFolder {
+  manifest: ConvertedManifest;
+  /** weight name -> float32 data (float16 shards decoded), C order, shape in the manifest */
+  arrays: Map<string, Float32Array>;
+}
+
+interface Dest {
+  entry: WeightEntry;
+  start: number; // byte offset in the group
+  nbytes: number;
+  bytes: Uint8Array; // where the raw stored bytes go
+  out: Float32Array;
+}
+
+/**
+ * Loads every weight of a model folder. Shards are fetched a few at a time, checked
+ * (length, sha256) and copied straight into their arrays.
+ */
+export async function readModelFolder(source: ModelSource, opts: ReadModelFolderOptions = {}): Promise<ModelFolder> {
+  const manifest = await readModelManifest(source);
+  const at = where(source, 'manifest.json');
+  const verify = opts.verify ?? true;
+  const groups = manifest.weightsManifest;
+  if (!Array.isArray(groups)) throw new ModelLoadError(`${at} has no weightsManifest`);
+  const want = opts.names ? new Set(opts.names) : null;
+
+  // plan: byte ranges of each weight inside its group
+  const jobs: { path: string; group: number; offset: number; expected?: ShardInfo }[] = [];
+  const dests: Dest[][] = [];
+  const groupSize: number[] = [];
+  const received: number[] = [];
+  let total = 0;
+  groups.forEach((g, gi) => {
+    let pos = 0;
+    const ds: Dest[] = [];
+    for (const e of g.weights) {
+      if (e.dtype !== 'float32') throw new ModelLoadError(`${at}: weight ${e.name} has dtype ${e.dtype}; only float32 (optionally float16-quantized) is supported`);
+      const q = e.quantization?.dtype;
+      if (q !== undefined && q !== 'float16') throw new ModelLoadError(`${at}: weight ${e.name} uses ${q} quantization, which is not supported`);
+      const n = product(e.shape);
+      const nbytes = n * (q === 'float16' ? 2 : 4);
+      if (!want || want.has(e.name)) {
+        const out = new Float32Array(n);
+        const bytes = q === 'float16' ? new Uint8Array(nbytes) : new Uint8Array(out.buffer);
+        ds.push({ entry: e, start: pos, nbytes, bytes, out });
+      }
+      pos += nbytes;
+    }
+    dests.push(ds);
+    groupSize.push(pos);
+    received.push(0);
+    if (ds.length === 0) return;
+    let off = 0;
+    for (const p of g.paths) {
+      const expected = manifest.shards?.[p];
+      jobs.push({ path: p, group: gi, offset: off, expected });
+      off += expected?.bytes ?? NaN; // NaN: unknown sizes, fetched in order below
+    }
+    total += pos;
+  });
+  const ordered = jobs.some((j) => Number.isNaN(j.offset));
+
+  let loaded = 0;
+  opts.onProgress?.(0, total);
+  const groupFill = new Map<number, number>(); // bytes placed, for groups whose shard sizes are unknown
+
+  const place = (gi: number, offset: number, chunk: Uint8Array) => {
+    for (const d of dests[gi]) {
+      const a = Math.max(offset, d.start);
+      const b = Math.min(offset + chunk.length, d.start + d.nbytes);
+      if (a < b) d.bytes.set(chunk.subarray(a - offset, b - offset), a - d.start);
+    }
+  };
+
+  const fetchShard = async (job: (typeof jobs)[number]): Promise<Uint8Array> => {
+    let bytes: Uint8Array;
+    try {
+      bytes = await source.readBytes(job.path);
+    } catch (e) {
+      throw new ModelLoadError(`cannot read shard ${where(source, job.path)}: ${(e as Error).message}; the model folder is incomplete, convert again`);
+    }
+    if (verify && job.expected) {
+      if (bytes.length !== job.expected.bytes) {
+        throw new ModelLoadError(
+          `shard ${job.path} has ${bytes.length} bytes, manifest says ${job.expected.bytes}: the model folder is corrupt; convert again (${at})`,
+        );
+      }
+      const h = await sha256Hex(bytes);
+      if (h !== job.expected.sha256) {
+        throw new ModelLoadError(
+          `shard ${job.path} has sha256 ${h}, manifest says ${job.expected.sha256}: the model folder is corrupt; convert again (${at})`,
+        );
+      }
+    }
+    return bytes;
+  };
+
+  if (ordered) {
+    for (const job of jobs) {
+      const bytes = await fetchShard(job);
+      const off = groupFill.get(job.group) ?? 0;
+      place(job.group, off, bytes);
+      groupFill.set(job.group, off + bytes.length);
+      received[job.group] += bytes.length;
+      loaded += bytes.length;
+      opts.onProgress?.(loaded, total);
+    }
+  } else {
+    let next = 0;
+    const worker = async () => {
+      while (next < jobs.length) {
+        const job = jobs[next++];
+        const bytes = await fetchShard(job);
+        place(job.group, job.offset, bytes);
+        received[job.group] += bytes.length;
+        loaded += bytes.length;
+        opts.onProgress?.(loaded, total);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
+  }
+
+  dests.forEach((ds, gi) => {
+    if (ds.length && received[gi] !== groupSize[gi]) {
+      throw new ModelLoadError(
+        `${at}: the shards of ${groups[gi].weights.map((w) => w.name).join(', ')} hold ${received[gi]} bytes, ` +
+          `the weights need ${groupSize[gi]}: the model folder is corrupt; convert again`,
+      );
+    }
+  });
+  const arrays = new Map<string, Float32Array>();
+  for (const ds of dests) {
+    for (const d of ds) {
+      if (d.entry.quantization?.dtype === 'float16') {
+        d.out.set(float16ToFloat32(new Uint16Array(d.bytes.buffer, d.bytes.byteOffset, d.nbytes / 2)));
+      }
+      arrays.set(d.entry.name, d.out);
+    }
+  }
+  if (want) {
+    for (const n of want) if (!arrays.has(n)) throw new ModelLoadError(`${at} has no weight ${n}`);
+  }
+  return { manifest, arrays };
+}
