@@ -128,9 +128,14 @@ export async function writeModelFolder(opts: WriteModelFolderOptions): Promise<W
         if (await fileMatches(file, info)) shardsReused++;
         else {
           const t = file + tmpSuffix();
-          await writeFile(t, chunk);
           const existed = await stat(file).then(() => true, () => false);
-          await rename(t, file);
+          try {
+            await writeFile(t, chunk);
+            await rename(t, file);
+          } catch (e) {
+            await unlink(t).catch(() => {});
+            throw e;
+          }
           if (!existed) created.push(file);
           shardsWritten++;
           bytesWritten += chunk.length;
