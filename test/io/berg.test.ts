@@ -8,13 +8,8 @@ import { readBergMetadata, readBergWeights } from '../../src/io/berg.ts';
 import { blobByteSource, memoryByteSource, observedByteSource } from '../../src/io/byte_source.ts';
 import { writeNpy } from '../../src/io/npy.ts';
 import { fileByteSource, withFileByteSource } from '../../src/io/source_node.ts';
-import { BAD_DIR, BERG_DIR, fixture } from './helpers.ts';
+import { BAD_DIR, fixture, metadataFile, weightsFile } from './helpers.ts';
 
-const MODEL = 'encoding_models/modality-eeg/train_dataset-things_eeg_2/model-alexnet_untrained';
-export const weightsFile = (layout: string, s: number) =>
-  path.join(BERG_DIR, layout, MODEL, 'encoding_models_weights', `weights_subject-${String(s).padStart(2, '0')}.npy`);
-export const metadataFile = (layout: string, s: number) =>
-  path.join(BERG_DIR, layout, MODEL, 'metadata', `metadata_subject-${String(s).padStart(2, '0')}.npy`);
 const bytesOf = (f: string) => {
   const b = readFileSync(f);
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);

@@ -19,10 +19,7 @@ import {
 } from '../../src/io/model_folder.ts';
 import { writeModelFolder } from '../../src/io/model_folder_node.ts';
 import { directorySource, withFileByteSource } from '../../src/io/source_node.ts';
-import { metadataFile, weightsFile } from './berg.test.ts';
-import { BERG_DIR } from './helpers.ts';
-
-const MODEL_SUB = 'encoding_models/modality-eeg/train_dataset-things_eeg_2/model-alexnet_untrained';
+import { BERG_DIR, BERG_MODEL_SUBDIR as MODEL_SUB, metadataFile, weightsFile } from './helpers.ts';
 let tmp: string;
 const subDir = (out: string, s: number) => path.join(out, MODEL_ID, `sub-${String(s).padStart(2, '0')}`);
 const readWeights = (layout: string, s: number) => withFileByteSource(weightsFile(layout, s), (src) => readBergWeights(src));

@@ -12,6 +12,12 @@ export const PICKLE_DIR = path.join(ROOT, 'test', 'fixtures', 'pickle');
 export const BERG_DIR = path.join(ROOT, 'test', 'fixtures', 'berg');
 export const BAD_DIR = path.join(ROOT, 'test', 'fixtures', 'bad');
 
+export const BERG_MODEL_SUBDIR = 'encoding_models/modality-eeg/train_dataset-things_eeg_2/model-alexnet_untrained';
+export const weightsFile = (layout: string, s: number) =>
+  path.join(BERG_DIR, layout, BERG_MODEL_SUBDIR, 'encoding_models_weights', `weights_subject-${String(s).padStart(2, '0')}.npy`);
+export const metadataFile = (layout: string, s: number) =>
+  path.join(BERG_DIR, layout, BERG_MODEL_SUBDIR, 'metadata', `metadata_subject-${String(s).padStart(2, '0')}.npy`);
+
 export const expected: Record<string, unknown> = JSON.parse(readFileSync(path.join(PICKLE_DIR, 'expected.json'), 'utf8'));
 
 export function fixture(name: string): Uint8Array {
