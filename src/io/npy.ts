@@ -3,7 +3,7 @@
 // Spec: numpy/lib/format.py. Magic "\x93NUMPY", major, minor, header length (u16 for v1,
 // u32 for v2/v3), then a Python dict literal padded with spaces and ended by '\n'.
 
-import { ByteSource, memoryByteSource, ProgressCallback, SequentialReader } from './byte_source.ts';
+import { ByteSource, ProgressCallback, SequentialReader } from './byte_source.ts';
 import { decodeNumeric, decodeStrings, Dtype, NdArray, NumericArray, parseDescr, product, UnsupportedDtypeError } from './dtype.ts';
 import { PickleValue, unpickleFrom } from './pickle.ts';
 

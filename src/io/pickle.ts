@@ -8,7 +8,7 @@
 // persistent ids and extension codes are refused.
 
 import { ByteSource, memoryByteSource, ProgressCallback, SequentialReader, TruncatedError } from './byte_source.ts';
-import { decodeNumeric, decodeStrings, NdArray, parseDescr, product, UnsupportedDtypeError } from './dtype.ts';
+import { decodeNumeric, decodeStrings, NdArray, parseDescr, product } from './dtype.ts';
 
 /** A Python object rebuilt from a pickle. Tuples and lists both become arrays. */
 export type PickleValue =
@@ -117,9 +117,6 @@ class Callable {
     readonly qualname: string,
   ) {}
 }
-
-class Mark {}
-const MARK = new Mark();
 
 export interface UnpickleOptions {
   /** Bytes held ahead of the parser (default 4 MiB); large payloads bypass it. */
@@ -267,7 +264,7 @@ const OPNAMES: Record<number, string> = {
   0x96: 'BYTEARRAY8', 0x97: 'NEXT_BUFFER', 0x98: 'READONLY_BUFFER',
 };
 
-type Item = PickleValue | Callable | Mark;
+type Item = PickleValue | Callable;
 
 /** Reads one pickle from a positioned reader; leaves the reader just after STOP. */
 export async function unpickleFrom(reader: SequentialReader): Promise<PickleValue> {
@@ -295,12 +292,11 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
     stack = prev;
     return items;
   };
-  const value = (x: Item, what: string): PickleValue => {
-    if (x instanceof Mark) throw fail(`unexpected MARK as ${what}`);
+  const value = (x: Item): PickleValue => {
     if (x instanceof Callable) return new PyGlobal(x.qualname.slice(0, x.qualname.lastIndexOf('.')), x.qualname.slice(x.qualname.lastIndexOf('.') + 1));
     return x;
   };
-  const values = (xs: Item[], what: string) => xs.map((x) => value(x, what));
+  const values = (xs: Item[]) => xs.map((x) => value(x));
   const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
   const u32 = async () => dv(await reader.view(4, inside())).getUint32(0, true);
   const u64 = async () => {
@@ -341,7 +337,7 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
 
   const call = (fn: Item, argsItem: Item): Item => {
     if (!(fn instanceof Callable)) throw fail(`REDUCE on ${describe(fn)}, which is not a callable this reader knows`);
-    const args = value(argsItem, 'arguments');
+    const args = value(argsItem);
     if (!Array.isArray(args)) throw fail('REDUCE arguments are not a tuple');
     switch (fn.role) {
       case 'reconstruct': {
@@ -407,7 +403,7 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
   };
 
   const build = (target: Item, stateItem: Item) => {
-    const state = value(stateItem, 'BUILD state');
+    const state = value(stateItem);
     if (target instanceof NdArray) {
       if (!Array.isArray(state) || (state.length !== 5 && state.length !== 4)) throw fail('ndarray state is not a 4- or 5-tuple');
       const [shapeV, dtypeV, fortranV, raw] = state.length === 5 ? state.slice(1) : state;
@@ -466,7 +462,7 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
       case 0x2e: // STOP
         if (stack.length !== 1 || metastack.length !== 0) throw fail('the pickle ends with a malformed stack');
         reader.report();
-        return value(stack[0], 'result');
+        return value(stack[0]);
       case 0x28: // MARK
         metastack.push(stack);
         stack = [];
@@ -582,25 +578,25 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
         break;
       case 0x74: // TUPLE
         {
-          const items = values(popMark(), 'tuple item');
+          const items = values(popMark());
           stack.push(items);
         }
         break;
       case 0x85: {
-        const a = value(pop(), 'tuple item');
+        const a = value(pop());
         stack.push([a]);
         break;
       }
       case 0x86: {
-        const b = value(pop(), 'tuple item');
-        const a = value(pop(), 'tuple item');
+        const b = value(pop());
+        const a = value(pop());
         stack.push([a, b]);
         break;
       }
       case 0x87: {
-        const c = value(pop(), 'tuple item');
-        const b = value(pop(), 'tuple item');
-        const a = value(pop(), 'tuple item');
+        const c = value(pop());
+        const b = value(pop());
+        const a = value(pop());
         stack.push([a, b, c]);
         break;
       }
@@ -609,13 +605,13 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
         break;
       case 0x6c: // LIST
         {
-          const items = values(popMark(), 'list item');
+          const items = values(popMark());
           stack.push(items);
         }
         break;
       case 0x61: {
         // APPEND
-        const v = value(pop(), 'list item');
+        const v = value(pop());
         const list = top();
         if (!Array.isArray(list)) throw fail('APPEND to a non-list');
         list.push(v);
@@ -623,7 +619,7 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
       }
       case 0x65: {
         // APPENDS
-        const items = values(popMark(), 'list item');
+        const items = values(popMark());
         const list = top();
         if (!Array.isArray(list)) throw fail('APPENDS to a non-list');
         for (const v of items) list.push(v);
@@ -634,7 +630,7 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
         break;
       case 0x90: {
         // ADDITEMS
-        const items = values(popMark(), 'set item');
+        const items = values(popMark());
         const set = top();
         if (!Array.isArray(set)) throw fail('ADDITEMS to a non-set');
         for (const v of items) set.push(v);
@@ -642,7 +638,7 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
       }
       case 0x91: // FROZENSET
         {
-          const items = values(popMark(), 'set item');
+          const items = values(popMark());
           stack.push(items);
         }
         break;
@@ -651,7 +647,7 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
         break;
       case 0x64: {
         // DICT
-        const items = values(popMark(), 'dict item');
+        const items = values(popMark());
         const d: PickleDict = {};
         for (let i = 0; i + 1 < items.length; i += 2) setKey(d, items[i], items[i + 1]);
         stack.push(d);
@@ -659,8 +655,8 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
       }
       case 0x73: {
         // SETITEM
-        const v = value(pop(), 'dict value');
-        const k = value(pop(), 'dict key');
+        const v = value(pop());
+        const k = value(pop());
         const d = top();
         if (!isPlainDict(d)) throw fail('SETITEM on a non-dict');
         setKey(d, k, v);
@@ -668,7 +664,7 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
       }
       case 0x75: {
         // SETITEMS
-        const items = values(popMark(), 'dict item');
+        const items = values(popMark());
         const d = top();
         if (!isPlainDict(d)) throw fail('SETITEMS on a non-dict');
         if (items.length % 2) throw fail('odd number of items');
@@ -684,8 +680,8 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
       }
       case 0x93: {
         // STACK_GLOBAL
-        const name = value(pop(), 'global name');
-        const module = value(pop(), 'global module');
+        const name = value(pop());
+        const module = value(pop());
         if (typeof name !== 'string' || typeof module !== 'string') throw fail('STACK_GLOBAL names are not strings');
         stack.push(resolveGlobal(module, name));
         break;
@@ -778,8 +774,7 @@ function isPlainDict(x: unknown): x is PickleDict {
     !(x instanceof NdArray) &&
     !(x instanceof NumpyDtype) &&
     !(x instanceof PyGlobal) &&
-    !(x instanceof Callable) &&
-    !(x instanceof Mark)
+    !(x instanceof Callable)
   );
 }
 
@@ -792,7 +787,6 @@ function describe(x: unknown): string {
   if (x instanceof PyGlobal) return `${x}`;
   if (x instanceof NdArray) return 'an ndarray';
   if (x instanceof NumpyDtype) return 'a dtype';
-  if (x instanceof Mark) return 'a MARK';
   if (x === null) return 'None';
   if (Array.isArray(x)) return 'a tuple/list';
   if (x instanceof Uint8Array) return 'bytes';
@@ -800,4 +794,3 @@ function describe(x: unknown): string {
   return typeof x;
 }
 
-export { UnsupportedDtypeError };
