@@ -76,6 +76,7 @@ export async function runEncode(argv: string[]): Promise<number> {
   const manifest = await readModelManifest(source);
   const stimuli = await openStimuli(required(flags, 'images'));
   let model: EncodingModel | null = null;
+  let lastPct = -1;
   try {
     const [lo, hi] = shardRange(stimuli.count, shard);
     const n = hi - lo;
@@ -84,7 +85,10 @@ export async function runEncode(argv: string[]): Promise<number> {
       source,
       selection,
       device: (flags.device ?? 'auto') as never,
-      onProgress: (p) => p.stage === 'weights' && process.stderr.write(`\rloading weights ${Math.round((100 * p.done) / p.total)}%`),
+      onProgress: (p) => {
+        const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
+        if (p.stage === 'weights' && pct !== lastPct) process.stderr.write(`\rloading weights ${(lastPct = pct)}%`);
+      },
     });
     process.stderr.write(`\rmodel ${manifest.model_id} subject ${manifest.subject} on ${model.backendNote}\n`);
     if (model.synthetic) process.stderr.write(`warning: ${SYNTHETIC_NOTICE}\n`);

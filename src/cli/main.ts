@@ -43,8 +43,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// Exit only once stdout is flushed: a pipe reader would otherwise get truncated JSON.
+const flushed = () => new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  async (code) => {
+    await flushed();
+    process.exit(code);
+  },
   (e: unknown) => {
     const msg = e instanceof Error ? e.message : String(e);
     process.stderr.write(`error: ${msg.split('\n')[0]}\n`);

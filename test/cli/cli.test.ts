@@ -1,0 +1,193 @@
+// The command line end to end: convert a BERG-format fixture, encode from .npy and from a folder
+// of PNG/JPEG files, selections, sharding + merge, resume after a kill, and bad input.
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { PNG } from 'pngjs';
+import jpeg from 'jpeg-js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseNpy, writeNpy } from '../../src/io/npy.ts';
+import { calibrationImages } from '../../tools/demo/calibration_images.ts';
+import { loadJson, loadNpy, maxErr, ROOT } from '../helpers.ts';
+
+const run = promisify(execFile);
+const BIN = join(ROOT, 'bin/insilico-eeg.mjs');
+const DEMO = join(ROOT, 'public/models/eeg-things_eeg_2-alexnet_untrained/demo');
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 64 << 20 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+const read = (p: string) => parseNpy(new Uint8Array(readFileSync(p)), p);
+let dir: string;
+let models: string;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'insilico-cli-'));
+  models = join(dir, 'models');
+  const r = await cli(['convert', '--berg-dir', join(ROOT, 'test/fixtures/berg/layout-a'), '--subject', '1', '--out', models]);
+  expect(r.code, r.stderr).toBe(0);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('insilico-eeg CLI', () => {
+  it('encode on a converted fixture reproduces the Python reference within 1e-4 relative', async () => {
+    const out = join(dir, 'all.npy');
+    const r = await cli(['encode', '--model', join(models, 'eeg-things_eeg_2-alexnet_untrained/sub-01'), '--images', join(ROOT, 'test/golden/taps/input.npy'), '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const y = read(out);
+    expect(y.shape).toEqual([2, 4, 63, 140]);
+    expect(y.dtype).toBe('<f4');
+    const ref = loadNpy('test/golden/responses/layout-a_sub-01_all.npy').data as Float32Array;
+    const m = maxErr(y.data as Float32Array, ref);
+    expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
+    const sidecar = JSON.parse(readFileSync(out + '.json', 'utf8'));
+    expect(sidecar).toMatchObject({ model_id: 'eeg-things_eeg_2-alexnet_untrained', subject: 1, synthetic: false, shape: [2, 4, 63, 140] });
+    expect(existsSync(out + '.partial')).toBe(false);
+  });
+
+  it('applies --channels and --timepoints like BERG (channels in ch_names order)', async () => {
+    const sel = loadJson<{ channels: string[]; channels_out: string[]; timepoints: string }>('test/golden/responses/selection.json');
+    const out = join(dir, 'sel.npy');
+    const r = await cli(['encode', '--model', join(models, 'eeg-things_eeg_2-alexnet_untrained/sub-01'), '--images', join(ROOT, 'test/golden/taps/input.npy'), '--out', out, '--channels', sel.channels.join(','), '--timepoints', sel.timepoints]);
+    expect(r.code, r.stderr).toBe(0);
+    const ref = loadNpy('test/golden/responses/layout-a_sub-01_sel.npy');
+    const y = read(out);
+    expect(y.shape).toEqual(ref.shape);
+    const m = maxErr(y.data as Float32Array, ref.data as Float32Array);
+    expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
+    expect(JSON.parse(readFileSync(out + '.json', 'utf8')).ch_names).toEqual(sel.channels_out);
+  });
+
+  it('reads a folder of PNG and JPEG files, center-crops non-square ones with a warning, and labels demo output synthetic', async () => {
+    const imgs = join(dir, 'imgs');
+    mkdirSync(imgs);
+    const sq = calibrationImages(2, 96, 5);
+    const plane = 96 * 96;
+    const toRgba = (i: number, w: number, h: number) => {
+      const rgba = Buffer.alloc(w * h * 4);
+      for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < 3; c++) rgba[(y * w + x) * 4 + c] = sq[i * 3 * plane + c * plane + (y % 96) * 96 + (x % 96)];
+      for (let p = 0; p < w * h; p++) rgba[p * 4 + 3] = 255;
+      return rgba;
+    };
+    const png = new PNG({ width: 96, height: 96 });
+    png.data = toRgba(0, 96, 96);
+    writeFileSync(join(imgs, 'a.png'), PNG.sync.write(png));
+    writeFileSync(join(imgs, 'b.jpg'), jpeg.encode({ data: toRgba(1, 120, 96), width: 120, height: 96 }, 95).data);
+    writeFileSync(join(imgs, 'notes.txt'), 'not an image');
+    const out = join(dir, 'folder.npy');
+    const r = await cli(['encode', '--model', DEMO, '--images', imgs, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/1 non-square image\(s\) were center-cropped/);
+    expect(r.stderr).toMatch(/synthetic demo weights, not fitted to EEG/);
+    expect(read(out).shape).toEqual([2, 4, 63, 140]);
+    const sidecar = JSON.parse(readFileSync(out + '.json', 'utf8'));
+    expect(sidecar.synthetic).toBe(true);
+    expect(sidecar.notice).toMatch(/synthetic demo weights/);
+    expect(sidecar.images.names).toEqual(['a.png', 'b.jpg']);
+  });
+
+  it('two shards merged equal one run', async () => {
+    const n = 5;
+    const imgs = join(dir, 'five.npy');
+    writeFileSync(imgs, writeNpy([n, 3, 64, 64], calibrationImages(n, 64, 11)));
+    const whole = join(dir, 'whole.npy');
+    expect((await cli(['encode', '--model', DEMO, '--images', imgs, '--out', whole])).code).toBe(0);
+    for (const i of [0, 1]) {
+      const r = await cli(['encode', '--model', DEMO, '--images', imgs, '--out', join(dir, `shard${i}.npy`), '--shard', `${i}/2`, '--batch-size', '2']);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    expect(read(join(dir, 'shard0.npy')).shape[0] + read(join(dir, 'shard1.npy')).shape[0]).toBe(n);
+    const merged = join(dir, 'merged.npy');
+    // shards given out of order: merge orders them by their image ranges
+    const r = await cli(['merge', '--out', merged, join(dir, 'shard1.npy'), join(dir, 'shard0.npy')]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(Buffer.compare(readFileSync(merged), readFileSync(whole))).toBe(0);
+    const missing = await cli(['merge', '--out', join(dir, 'bad.npy'), join(dir, 'shard1.npy')]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/missing/);
+    expect(existsSync(join(dir, 'bad.npy'))).toBe(false);
+  });
+
+  it('resumes after being killed without redoing finished batches', async () => {
+    const n = 24;
+    const imgs = join(dir, 'many.npy');
+    writeFileSync(imgs, writeNpy([n, 3, 64, 64], calibrationImages(n, 64, 12)));
+    const out = join(dir, 'resumed.npy');
+    const args = ['encode', '--model', DEMO, '--images', imgs, '--out', out, '--batch-size', '1'];
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: 'ignore' });
+    const progress = out + '.partial.json';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setInterval(() => {
+        try {
+          if (existsSync(progress) && JSON.parse(readFileSync(progress, 'utf8')).done >= 2) {
+            clearInterval(timer);
+            child.kill('SIGKILL');
+            resolve();
+          }
+        } catch {
+          /* being rewritten */
+        }
+      }, 10);
+      child.on('exit', () => {
+        clearInterval(timer);
+        resolve();
+      });
+      setTimeout(() => reject(new Error('no progress')), 120_000);
+    });
+    await new Promise((r) => child.on('exit', r).emit('exit'));
+    expect(existsSync(out)).toBe(false);
+    const done = JSON.parse(readFileSync(progress, 'utf8')).done;
+    expect(done).toBeGreaterThanOrEqual(2);
+    expect(done).toBeLessThan(n);
+    const r = await cli(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`resuming: ${done} of ${n}`));
+    const whole = join(dir, 'many-whole.npy');
+    expect((await cli(['encode', '--model', DEMO, '--images', imgs, '--out', whole])).code).toBe(0);
+    const m = maxErr(read(out).data as Float32Array, read(whole).data as Float32Array);
+    expect(m.err).toBeLessThanOrEqual(1e-5 * m.ref);
+    expect(existsSync(progress)).toBe(false);
+  });
+
+  it('metadata prints the subject metadata as JSON without weights', async () => {
+    const r = await cli(['metadata', '--model', join(models, 'eeg-things_eeg_2-alexnet_untrained/sub-01')]);
+    expect(r.code, r.stderr).toBe(0);
+    const meta = JSON.parse(r.stdout);
+    expect(meta.eeg.ch_names).toHaveLength(63);
+    expect(meta.eeg.noise_ceiling).toHaveLength(63 * 140);
+  });
+
+  it('bad input exits non-zero with one clear line and no output file', async () => {
+    const out = join(dir, 'never.npy');
+    const floats = join(dir, 'floats.npy');
+    writeFileSync(floats, writeNpy([1, 3, 8, 8], new Float32Array(192)));
+    const rect = join(dir, 'rect.npy');
+    writeFileSync(rect, writeNpy([1, 3, 8, 6], new Uint8Array(144)));
+    const cases: Array<[string[], RegExp]> = [
+      [['encode', '--model', DEMO, '--images', join(dir, 'nope'), '--out', out], /no such file or folder/],
+      [['encode', '--model', DEMO, '--images', floats, '--out', out], /must be uint8/],
+      [['encode', '--model', DEMO, '--images', rect, '--out', out], /square/],
+      [['encode', '--model', DEMO, '--images', join(ROOT, 'test/golden/taps/input.npy'), '--out', out, '--channels', 'Oz,Qq9'], /unknown channel name\(s\) Qq9/],
+      [['encode', '--model', DEMO, '--images', join(ROOT, 'test/golden/taps/input.npy'), '--out', out, '--timepoints', '0101'], /length 140/],
+      [['encode', '--model', join(dir, 'nomodel'), '--images', floats, '--out', out], /manifest/],
+      [['encode', '--model', DEMO, '--images', floats], /--out is required/],
+      [['frobnicate'], /unknown command/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await cli(args);
+      expect(r.code, args.join(' ')).not.toBe(0);
+      const lines = r.stderr.trim().split('\n').filter((l) => l.startsWith('error:'));
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(msg);
+    }
+    expect(readdirSync(dir).filter((f) => f.startsWith('never'))).toEqual([]);
+  });
+});
