@@ -81,6 +81,9 @@ const NUMPY_GLOBALS: Record<string, Role> = {
   'numpy._core.multiarray._reconstruct': 'reconstruct',
   'numpy.ndarray': 'ndarray',
   'numpy.dtype': 'dtype',
+  // the modules numpy itself fetches dtype from, should a pickler record those
+  'numpy.core.multiarray.dtype': 'dtype',
+  'numpy._core.multiarray.dtype': 'dtype',
   'numpy.core.multiarray.scalar': 'scalar',
   'numpy._core.multiarray.scalar': 'scalar',
   // protocol 5 in-band buffers: np.ndarray.__reduce_ex__(5)
