@@ -6,7 +6,7 @@ import { decodeImage } from './decode.ts';
 import type { SquareMode } from './image_square.ts';
 import type { CatalogEntry, EncodeItem } from './protocol.ts';
 import { dropImage, getResponse, modelTag, pixelKey, putResponse } from './responses.ts';
-import { chNames, effectiveMode, get, set, type ImageItem } from './store.ts';
+import { chNames, get, pixelMode, set, type ImageItem } from './store.ts';
 import { wasmPaths } from './wasm_paths.ts';
 
 let client: EngineClient | null = null;
@@ -22,6 +22,11 @@ function engine(): EngineClient {
 /** Encode requests sent to the worker so far. */
 export function encodeRequestCount(): number {
   return client?.encodeRequests ?? 0;
+}
+
+/** Images sent to the worker for encoding so far. */
+export function imagesSentCount(): number {
+  return client?.imagesSent ?? 0;
 }
 
 function modelsBase(): string {
@@ -115,17 +120,28 @@ export function addFiles(files: Iterable<File>) {
 async function decode(id: string) {
   const it = get().images.find((i) => i.id === id);
   if (!it) return;
-  const mode = effectiveMode(it);
+  const mode = pixelMode(it);
   try {
     const d = await decodeImage(it.file, mode);
-    patch(id, { status: 'ready', error: undefined, width: d.width, height: d.height, square: d.square, squareMode: mode, thumb: d.thumb, transparent: d.transparent });
+    const squareMode = d.width === d.height ? 'crop' : mode;
+    patch(id, { status: 'ready', error: undefined, width: d.width, height: d.height, square: d.square, squareMode, thumb: d.thumb, transparent: d.transparent });
   } catch (e) {
     patch(id, { status: 'error', error: message(e), square: undefined });
   }
   // Mode changed while decoding: decode again with the current one.
   const now = get().images.find((i) => i.id === id);
-  if (now && now.status === 'ready' && now.squareMode !== effectiveMode(now)) return decode(id);
-  schedule();
+  if (now && now.status === 'ready' && now.squareMode !== pixelMode(now)) return decode(id);
+  scheduleSoon();
+}
+
+let soon: ReturnType<typeof setTimeout> | null = null;
+/** Decodes that finish close together go to the worker as one request. */
+function scheduleSoon() {
+  if (soon) clearTimeout(soon);
+  soon = setTimeout(() => {
+    soon = null;
+    schedule();
+  }, 40);
 }
 
 function patch(id: string, p: Partial<ImageItem>) {
@@ -171,7 +187,7 @@ export function setGlobalMode(mode: SquareMode) {
 
 function resquare() {
   for (const it of get().images) {
-    if (it.status === 'ready' && it.squareMode !== effectiveMode(it)) {
+    if (it.status === 'ready' && it.squareMode !== pixelMode(it)) {
       patch(it.id, { status: 'decoding' });
       void decode(it.id);
     }

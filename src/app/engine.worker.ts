@@ -1,11 +1,18 @@
 // Owns the encoding model so that TF.js never blocks the page. One model at a time;
 // requests run one after another, and 'cancel' aborts the encode in progress.
 /// <reference lib="webworker" />
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-wasm';
 import { encode, getEncodingModel, getModelMetadata, type EncodingModel } from '../engine/index.ts';
 import { urlSource } from '../engine/source.ts';
 import type { ModelSource } from '../engine/source.ts';
 import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../engine/types.ts';
 import type { EncodeItem, FromWorker, QualityArrays, ToWorker } from './protocol.ts';
+
+// The threaded wasm build starts its pthreads from a Blob holding the factory's source text,
+// which breaks once the factory is bundled (it refers to names outside itself). Use the
+// single-threaded SIMD binary instead.
+tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 

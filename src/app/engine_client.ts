@@ -29,6 +29,8 @@ export class EngineClient {
   private handlers = new Map<number, Handler>();
   /** Encode requests sent to the worker (tests check that re-slicing sends none). */
   encodeRequests = 0;
+  /** Images sent to encode, over all requests. */
+  imagesSent = 0;
 
   constructor() {
     this.worker = new Worker(new URL('./engine.worker.ts', import.meta.url), { type: 'module', name: 'engine' });
@@ -69,6 +71,7 @@ export class EngineClient {
   ): EncodeJob {
     const reqId = this.nextId++;
     this.encodeRequests++;
+    this.imagesSent += items.length;
     const done = new Promise<'finished' | 'cancelled'>((resolve, reject) => {
       this.handlers.set(reqId, (m) => {
         if (m.type === 'encoded') for (const r of m.results) onResult(r.key, new Float32Array(r.data));

@@ -104,7 +104,8 @@ export const useApp = create<AppState>(() => ({
   multiples: 'off',
   multipleTimes: '100, 170, 250, 400',
   imageView: 'mean',
-  channelView: 'mean',
+  // Butterfly + GFP is the first look at all 63 channels (a fresh page selects them all).
+  channelView: 'butterfly',
   band: 'minmax',
   diffA: '',
   diffB: '',
@@ -123,4 +124,9 @@ export function times(s: AppState = get()): number[] {
 }
 export function effectiveMode(item: ImageItem, s: AppState = get()): SquareMode {
   return item.mode ?? s.globalMode;
+}
+
+/** The mode the pixels need: square images are the same under every mode, so they stay 'crop' (one cache entry). */
+export function pixelMode(item: ImageItem, s: AppState = get()): SquareMode {
+  return item.width !== undefined && item.width === item.height ? 'crop' : effectiveMode(item, s);
 }

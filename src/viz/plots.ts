@@ -262,14 +262,14 @@ export function timecourseFigure(o: TimecourseOptions): Figure {
     dragmode: 'select',
     selectdirection: 'h',
     xaxis: { title: { text: 'Time (ms)' }, range: [x[0] - half, x[x.length - 1] + half], zeroline: false, showspikes: true, spikemode: 'across', spikethickness: 1, spikecolor: '#888' },
-    yaxis: { title: { text: o.yTitle ?? unit }, domain: mainDomain, zeroline: true, zerolinecolor: '#bbb' },
+    yaxis: { title: { text: o.yTitle ?? unit }, domain: mainDomain, zeroline: true, zerolinecolor: '#bbb', exponentformat: 'e' },
     legend: { orientation: 'h', y: 1.02, yanchor: 'bottom', x: 1, xanchor: 'right', font: { size: 11 } },
     shapes,
     paper_bgcolor: 'rgba(0,0,0,0)',
     plot_bgcolor: '#fff',
   };
   if (o.title) layout.title = { text: o.title, font: { size: 14 }, x: 0.02, xanchor: 'left' };
-  if (o.lower) layout.yaxis2 = { title: { text: o.lower.name }, domain: lowerDomain, rangemode: 'tozero', zeroline: false };
+  if (o.lower) layout.yaxis2 = { title: { text: o.lower.name }, domain: lowerDomain, rangemode: 'tozero', zeroline: false, exponentformat: 'e' };
   return { data, layout: layout as Partial<Layout> };
 }
 

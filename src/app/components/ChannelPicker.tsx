@@ -6,7 +6,10 @@ import { chNames, set, useApp } from '../store.ts';
 
 const MM = 1000; // SVG user units: millimetres, y pointing down
 const R = HEAD_RADIUS_M * MM;
-const VIEW = 122;
+// Tight box: ears reach ~103 mm, the nose ~109 mm.
+const VIEW_X = 108;
+const VIEW_TOP = 112;
+const VIEW_BOTTOM = 100;
 
 function pathOf(part: { x: number[]; y: number[] }): string {
   return part.x.map((x, i) => `${i ? 'L' : 'M'}${(x * MM).toFixed(2)},${(-part.y[i] * MM).toFixed(2)}`).join('');
@@ -112,7 +115,7 @@ export function ChannelPicker() {
       <svg
         ref={svg}
         className="scalp"
-        viewBox={`${-VIEW} ${-VIEW - 8} ${2 * VIEW} ${2 * VIEW + 8}`}
+        viewBox={`${-VIEW_X} ${-VIEW_TOP} ${2 * VIEW_X} ${VIEW_TOP + VIEW_BOTTOM}`}
         role="group"
         aria-label="Scalp map of the sensors"
         onPointerDown={(e) => {
@@ -144,8 +147,8 @@ export function ChannelPicker() {
               aria-label={s.name}
             >
               <title>{s.name}</title>
-              <circle r={5.2} />
-              <text y={1.8}>{s.name}</text>
+              <circle r={4.5} />
+              <text y={1.2}>{s.name}</text>
             </g>
           );
         })}

@@ -1,5 +1,5 @@
 import type { Device } from '../../engine/types.ts';
-import { cancelEncode, encodeRequestCount, resumeEncode, selectModel, setDevice } from '../controller.ts';
+import { cancelEncode, encodeRequestCount, imagesSentCount, resumeEncode, selectModel, setDevice } from '../controller.ts';
 import { useApp } from '../store.ts';
 
 const DEVICES: { value: Device; label: string }[] = [
@@ -60,7 +60,7 @@ function StatusBar() {
   const pct = status.total ? Math.round((100 * (status.done ?? 0)) / status.total) : undefined;
   const canResume = paused && images.some((i) => i.status === 'ready');
   return (
-    <div className={`status status-${status.state}`} data-testid="encode-status" data-state={status.state} data-encode-requests={encodeRequestCount()} role="status" aria-live="polite">
+    <div className={`status status-${status.state}`} data-testid="encode-status" data-state={status.state} data-encode-requests={encodeRequestCount()} data-images-sent={imagesSentCount()} role="status" aria-live="polite">
       <span className="status-dot" />
       <span className="status-text">{status.text}</span>
       {(status.state === 'encoding' || status.state === 'loading') && status.total ? <progress max={status.total} value={status.done ?? 0} aria-label={`${pct}%`} /> : null}

@@ -84,7 +84,10 @@ export function ImagePanel() {
         <div className="chips">
           {bad.map((it) => (
             <span key={it.id} className="chip error-chip" data-testid="error-chip" title={it.error}>
-              <strong>{it.name}</strong>: {it.error}
+              <span className="what">
+                <strong>{it.name}</strong>
+                {it.error}
+              </span>
               <button type="button" aria-label={`Dismiss ${it.name}`} onClick={() => removeImage(it.id)}>
                 ×
               </button>

@@ -22,7 +22,9 @@ export function RdmPanel() {
   const view = useMemo(() => {
     if (!overTime) return null;
     const m = dissimilarity(patternsAt(enc.data, enc.dims, all, ch, cursor), enc.dims.B, ch.length);
-    const mat = matrixFigure(m, labels, { range: [0, 2], colormap: 'viridis', unit: '1 − r', title: `Dissimilarity at ${tms[cursor]} ms`, height: 360 });
+    let top = 0;
+    for (const v of m) if (Number.isFinite(v) && v > top) top = v;
+    const mat = matrixFigure(m, labels, { range: [0, top > 0 ? top : 1], colormap: 'viridis', unit: '1 − r', title: `Dissimilarity at ${tms[cursor]} ms`, height: 360 });
     const line = timecourseFigure({
       timesMs: tms,
       series: [{ name: 'mean dissimilarity', mean: overTime, color: '#444444' }],

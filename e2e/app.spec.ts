@@ -1,0 +1,253 @@
+// The playground end to end on the wasm backend: images in, encoding in the worker, plots that
+// follow channel and time selections without re-encoding, and an .npy export equal to the engine's
+// output in Node on the same pixels.
+import { test, expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFixtures, type Fixture } from './fixtures.ts';
+import { referenceResponse } from './reference.ts';
+import { encodeRequests, exportBoth, imagesSent, maxErr, SCREENSHOTS, sliceRef, waitForState } from './helpers.ts';
+
+test.describe.configure({ mode: 'serial' });
+
+let page: Page;
+let fx: { images: Fixture[]; broken: string };
+const ref = new Map<string, Float32Array>(); // `${name}|${mode}` -> [4, 63, 140]
+let chNames: string[];
+
+async function refFor(f: Fixture, mode: 'crop' | 'pad-black' = 'crop') {
+  const key = `${f.name}|${mode}`;
+  if (!ref.has(key)) ref.set(key, await referenceResponse(f.path, mode));
+  return ref.get(key)!;
+}
+
+test.beforeAll(async ({ browser }, info) => {
+  fx = writeFixtures(info.outputPath('images'));
+  chNames = JSON.parse(readFileSync('public/models/eeg-things_eeg_2-alexnet_untrained/demo/manifest.json', 'utf8')).ch_names;
+  page = await browser.newPage({ viewport: { width: 1680, height: 1050 } });
+  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+});
+test.afterAll(async () => {
+  await page?.close();
+});
+
+test('a fresh page: demo subject, synthetic banner, all 63 channels and 140 samples selected', async () => {
+  await page.goto('/?backend=wasm');
+  await waitForState(page, 'idle');
+  await expect(page.getByTestId('encode-status')).toContainText('Model ready on wasm');
+  const subject = page.getByTestId('subject-select');
+  await expect(subject).toHaveValue('eeg-things_eeg_2-alexnet_untrained/demo/');
+  await expect(page.getByTestId('synthetic-banner')).toContainText('synthetic demo weights, not fitted to EEG');
+  await expect(page.getByTestId('synthetic-banner')).toContainText('Real BERG weights');
+  await expect(page.getByTestId('channel-picker')).toHaveAttribute('data-selected-count', '63');
+  await expect(page.getByTestId('time-picker')).toHaveAttribute('data-count', '140');
+  await expect(page.getByTestId('time-picker')).toHaveAttribute('data-window', '-100,595');
+  await expect(page.getByTestId('backend-used')).toHaveText('using wasm');
+  await expect(page.getByTestId('export-npy')).toBeDisabled();
+  const input = page.getByTestId('dropzone').locator('input[type=file]');
+  await expect(input).toHaveAttribute('multiple', '');
+  await expect(input).toHaveAttribute('accept', 'image/*');
+  await page.screenshot({ path: join(SCREENSHOTS, '01-fresh-page.png'), fullPage: true });
+});
+
+test('images in: encoded in order, the broken file gets an error chip, non-square ones a notice', async () => {
+  const before = await encodeRequests(page);
+  await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles([...fx.images.map((i) => i.path), fx.broken]);
+  await waitForState(page, 'done');
+  await expect(page.getByTestId('encode-status')).toContainText('4 images encoded on wasm; 1 file could not be read');
+  expect(await encodeRequests(page)).toBeGreaterThan(before);
+  await expect(page.getByTestId('error-chip')).toHaveCount(1);
+  await expect(page.getByTestId('error-chip')).toContainText('notes_not_an_image.png');
+  await expect(page.getByTestId('error-chip')).toContainText('not a decodable image');
+  const thumbs = page.getByTestId('thumb');
+  await expect(thumbs).toHaveCount(4);
+  expect(await thumbs.evaluateAll((els) => els.map((e) => e.getAttribute('data-name')))).toEqual(fx.images.map((i) => i.name));
+  await expect(page.locator('[data-testid=thumb][data-encoded=true]')).toHaveCount(4);
+  await expect(page.getByTestId('square-notice')).toHaveText(['centre-cropped to 240×240', 'centre-cropped to 200×200']);
+  await expect(page.getByTestId('topomap')).toHaveAttribute('data-has-data', 'true');
+  await expect(page.getByTestId('timecourse')).toHaveAttribute('data-has-data', 'true');
+  await expect(page.getByTestId('topomap').locator('.heatmaplayer')).toHaveCount(1);
+  await expect(page.getByTestId('timecourse').locator('.scatterlayer .trace')).not.toHaveCount(0);
+  await page.screenshot({ path: join(SCREENSHOTS, '02-encoded-butterfly.png'), fullPage: true });
+});
+
+test('export of all channels and times equals the engine in Node on the same pixels', async () => {
+  const { npy, sidecar, npyName } = await exportBoth(page);
+  expect(npyName).toMatch(/^insilico-eeg_demo_4x4x63x140_/);
+  expect(npy.shape).toEqual([4, 4, 63, 140]);
+  const blocks = await Promise.all(fx.images.map((f) => refFor(f)));
+  const want = sliceRef(blocks, [...Array(63).keys()], [...Array(140).keys()]);
+  const m = maxErr(npy.data, want);
+  expect(m.ref).toBeGreaterThan(0);
+  expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
+
+  expect(sidecar.model_id).toBe('eeg-things_eeg_2-alexnet_untrained');
+  expect(sidecar.subject).toBe('demo');
+  expect(sidecar.synthetic).toBe(true);
+  expect(String(sidecar.synthetic_notice)).toContain('synthetic demo weights, not fitted to EEG');
+  expect(sidecar.shape).toEqual([4, 4, 63, 140]);
+  expect(sidecar.dtype).toBe('float32');
+  expect(sidecar.order).toBe('C');
+  expect(sidecar.ch_names).toEqual(chNames);
+  expect(sidecar.times).toHaveLength(140);
+  expect(sidecar.times[0]).toBeCloseTo(-0.1, 9);
+  expect(sidecar.times[139]).toBeCloseTo(0.595, 9);
+  expect(sidecar.backend).toBe('wasm');
+  expect(sidecar.weights_sha256).toBeDefined();
+  expect(typeof (sidecar.app as { version: string }).version).toBe('string');
+  expect(Date.parse(String(sidecar.created_at))).not.toBeNaN();
+  expect(sidecar.images.map((i) => i.name)).toEqual(fx.images.map((i) => i.name));
+  expect(sidecar.images.map((i) => [i.original_width, i.original_height])).toEqual(fx.images.map((i) => [i.width, i.height]));
+  expect(sidecar.images.map((i) => i.crop_mode)).toEqual(['none (square)', 'crop', 'crop', 'none (square)']);
+});
+
+test('channel and time selections re-slice the plots without re-encoding; the export follows them', async () => {
+  const requests = await encodeRequests(page);
+  const tc = page.getByTestId('timecourse');
+  const topo = page.getByTestId('topomap');
+  await page.getByTestId('channel-view').selectOption('mean');
+  const sum0 = await tc.getAttribute('data-values-sum');
+
+  // Presets, a click on the scalp map, and a box drag.
+  await page.locator('[data-preset=occipital]').click();
+  await expect(page.getByTestId('channel-picker')).toHaveAttribute('data-selected-count', '8');
+  await expect(tc).not.toHaveAttribute('data-values-sum', sum0!);
+  await page.locator('.scalp [data-channel=Cz]').click();
+  await expect(page.getByTestId('channel-picker')).toHaveAttribute('data-selected-count', '9');
+  await page.locator('.scalp [data-channel=Cz]').click();
+  await expect(page.getByTestId('channel-picker')).toHaveAttribute('data-selected-count', '8');
+  // Clicking a sensor on the topomap toggles it too.
+  await page.locator('[data-preset=all]').click();
+  await expect(page.getByTestId('channel-picker')).toHaveAttribute('data-selected-count', '63');
+  const svg = await page.locator('.scalp').boundingBox();
+  await page.mouse.move(svg!.x + svg!.width * 0.2, svg!.y + svg!.height * 0.62);
+  await page.mouse.down();
+  await page.mouse.move(svg!.x + svg!.width * 0.8, svg!.y + svg!.height * 0.78, { steps: 6 });
+  await page.mouse.up();
+  const boxed = Number(await page.getByTestId('channel-picker').getAttribute('data-selected-count'));
+  expect(boxed).toBeGreaterThan(3);
+  expect(boxed).toBeLessThan(40);
+  await page.locator('[data-preset=occipital]').click();
+
+  // Time window 0..300 ms (61 samples) through the number fields; the cursor through its slider.
+  const topoSum = await topo.getAttribute('data-values-sum');
+  await page.getByLabel('Window start (ms)').fill('0');
+  await page.getByLabel('Window end (ms)').fill('300');
+  await expect(page.getByTestId('time-picker')).toHaveAttribute('data-count', '61');
+  await page.getByTestId('cursor').fill('54'); // 170 ms
+  await expect(page.getByTestId('time-picker')).toHaveAttribute('data-cursor-ms', '170');
+  await expect(topo).not.toHaveAttribute('data-values-sum', topoSum!);
+  await expect(topo).toContainText('170 ms');
+  await page.getByTestId('topo-window').click();
+  await expect(topo).toContainText('mean 0…300 ms');
+
+  // Everything above only re-sliced cached responses.
+  expect(await encodeRequests(page)).toBe(requests);
+  const ms = Number(await tc.getAttribute('data-compute-ms'));
+  console.log(`time-course re-slice: ${ms} ms; topomap: ${await topo.getAttribute('data-compute-ms')} ms`);
+  expect(ms).toBeLessThan(16);
+  await page.screenshot({ path: join(SCREENSHOTS, '03-occipital-selection.png'), fullPage: true });
+
+  const { npy, sidecar } = await exportBoth(page);
+  const occipital = ['O1', 'Oz', 'O2', 'PO7', 'PO3', 'POz', 'PO4', 'PO8'];
+  expect(sidecar.ch_names).toEqual(occipital);
+  const chIdx = occipital.map((n) => chNames.indexOf(n));
+  const tIdx = Array.from({ length: 61 }, (_, i) => 20 + i);
+  expect(npy.shape).toEqual([4, 4, 8, 61]);
+  expect(sidecar.times[0]).toBeCloseTo(0, 9);
+  expect(sidecar.times[60]).toBeCloseTo(0.3, 9);
+  expect(sidecar.timepoint_mask).toBe('0'.repeat(20) + '1'.repeat(61) + '0'.repeat(59));
+  const want = sliceRef(await Promise.all(fx.images.map((f) => refFor(f))), chIdx, tIdx);
+  const m = maxErr(npy.data, want);
+  expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
+  expect(await encodeRequests(page)).toBe(requests);
+});
+
+test('brushing the time course sets the window', async () => {
+  await page.getByRole('button', { name: 'All', exact: true }).click();
+  await expect(page.getByTestId('time-picker')).toHaveAttribute('data-count', '140');
+  const drag = page.getByTestId('timecourse').locator('.nsewdrag').first();
+  const box = (await drag.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.4, box.y + box.height * 0.5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.7, box.y + box.height * 0.5, { steps: 8 });
+  await page.mouse.up();
+  await expect.poll(async () => Number(await page.getByTestId('time-picker').getAttribute('data-count'))).toBeLessThan(50);
+  expect(Number(await page.getByTestId('time-picker').getAttribute('data-count'))).toBeGreaterThan(30);
+});
+
+test('conditions: means, difference wave and its topomap; dissimilarity matrix', async () => {
+  await page.getByRole('button', { name: 'All', exact: true }).click();
+  for (const c of ['faces', 'houses']) {
+    await page.getByTestId('condition-name').fill(c);
+    await page.getByTestId('add-condition').click();
+  }
+  const cond = page.getByTestId('conditions');
+  await cond.getByLabel('File name contains').fill('face');
+  await cond.getByLabel('Assign to').selectOption('faces');
+  await cond.getByRole('button', { name: 'Assign' }).click();
+  await cond.getByLabel('File name contains').fill('house');
+  await cond.getByLabel('Assign to').selectOption('houses');
+  await cond.getByRole('button', { name: 'Assign' }).click();
+  await expect(cond).toContainText('faces · 2 images');
+  await expect(cond).toContainText('houses · 2 images');
+  await expect(cond.locator('.js-plotly-plot')).toHaveCount(2);
+  await expect(cond).toContainText('faces − houses');
+  await page.getByTestId('topomap').getByLabel('Map of').selectOption('diff');
+  await expect(page.getByTestId('topomap')).toContainText('faces − houses');
+  await expect(page.getByTestId('rdm').locator('.js-plotly-plot')).toHaveCount(2);
+  await page.getByTestId('cursor').fill('54');
+  await page.getByTestId('conditions').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(SCREENSHOTS, '04-conditions-rdm.png'), fullPage: true });
+  await page.getByTestId('topomap').getByLabel('Map of').selectOption('all');
+});
+
+test('reorder and pad: the export follows the gallery; padding re-encodes only the changed images', async () => {
+  await page.locator('[data-preset=all]').click();
+  await page.getByRole('button', { name: 'All', exact: true }).click();
+  // Move the first image down one place: order becomes 2, 1, 3, 4.
+  await page.getByTestId('thumb').first().getByRole('button', { name: 'Move down' }).click();
+  await expect(page.getByTestId('thumb').first()).toHaveAttribute('data-name', fx.images[1].name);
+  const sent = await imagesSent(page);
+  await page.getByTestId('global-mode').selectOption('pad-black');
+  await waitForState(page, 'done');
+  await expect(page.getByTestId('square-notice')).toHaveText(['padded to 320×320 with black', 'padded to 300×300 with black']);
+  expect(await imagesSent(page)).toBe(sent + 2);
+  const { npy, sidecar } = await exportBoth(page);
+  const order = [fx.images[1], fx.images[0], fx.images[2], fx.images[3]];
+  expect(sidecar.images.map((i) => i.name)).toEqual(order.map((f) => f.name));
+  expect(sidecar.images.map((i) => i.crop_mode)).toEqual(['pad-black', 'none (square)', 'pad-black', 'none (square)']);
+  expect(sidecar.images.map((i) => i.square_size)).toEqual([320, 256, 300, 224]);
+  const blocks = await Promise.all(order.map((f) => refFor(f, f.width === f.height ? 'crop' : 'pad-black')));
+  const m = maxErr(npy.data, sliceRef(blocks, [...Array(63).keys()], [...Array(140).keys()]));
+  expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
+  // Back to cropping: those responses are cached, nothing is encoded again.
+  const requests = await encodeRequests(page);
+  await page.getByTestId('global-mode').selectOption('crop');
+  await expect(page.getByTestId('square-notice')).toHaveText(['centre-cropped to 240×240', 'centre-cropped to 200×200']);
+  await waitForState(page, 'done');
+  expect(await encodeRequests(page)).toBe(requests);
+  expect(await imagesSent(page)).toBe(sent + 2);
+});
+
+test('paste and drop add images after the others; remove takes one out', async () => {
+  const bytes = [...readFileSync(fx.images[3].path)];
+  await page.evaluate((b) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([new Uint8Array(b)], 'pasted.png', { type: 'image/png' }));
+    document.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true }));
+  }, bytes);
+  const dt = await page.evaluateHandle((b) => {
+    const d = new DataTransfer();
+    d.items.add(new File([new Uint8Array(b)], 'dropped.png', { type: 'image/png' }));
+    return d;
+  }, bytes);
+  await page.getByTestId('dropzone').dispatchEvent('drop', { dataTransfer: dt });
+  await expect(page.getByTestId('thumb')).toHaveCount(6);
+  await waitForState(page, 'done');
+  const names = await page.getByTestId('thumb').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
+  expect(names.slice(4)).toEqual(['pasted.png', 'dropped.png']);
+  await page.getByTestId('thumb').nth(4).getByTestId('remove-image').click();
+  await expect(page.getByTestId('thumb')).toHaveCount(5);
+  await expect(page.getByTestId('export-shape')).toContainText('[5, 4, 63, 140]');
+});

@@ -1,0 +1,73 @@
+import { expect, type Download, type Locator, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { parseNpyF32 } from './reference.ts';
+
+export const SCREENSHOTS = 'docs/screenshots';
+
+/** Click and collect n downloads (the export writes the .npy and then its .json sidecar). */
+export async function clickForDownloads(page: Page, target: Locator, n: number): Promise<Download[]> {
+  const got: Download[] = [];
+  const all = new Promise<void>((resolve) => {
+    const onDownload = (d: Download) => {
+      got.push(d);
+      if (got.length === n) {
+        page.off('download', onDownload);
+        resolve();
+      }
+    };
+    page.on('download', onDownload);
+  });
+  await target.click();
+  await all;
+  return got;
+}
+
+export async function exportBoth(page: Page) {
+  const [npyDl, jsonDl] = await clickForDownloads(page, page.getByTestId('export-npy'), 2);
+  expect(npyDl.suggestedFilename()).toMatch(/\.npy$/);
+  expect(jsonDl.suggestedFilename()).toMatch(/\.json$/);
+  const npy = parseNpyF32(readFileSync((await npyDl.path())!));
+  const sidecar = JSON.parse(readFileSync((await jsonDl.path())!, 'utf8')) as Record<string, unknown> & {
+    shape: number[];
+    ch_names: string[];
+    times: number[];
+    images: { name: string; original_width: number; original_height: number; crop_mode: string; square_size: number }[];
+  };
+  expect(jsonDl.suggestedFilename().replace(/\.json$/, '')).toBe(npyDl.suggestedFilename().replace(/\.npy$/, ''));
+  return { npy, sidecar, npyName: npyDl.suggestedFilename() };
+}
+
+/** Largest absolute difference and largest |ref|. */
+export function maxErr(a: ArrayLike<number>, ref: ArrayLike<number>): { err: number; ref: number } {
+  expect(a.length).toBe(ref.length);
+  let err = 0;
+  let m = 0;
+  for (let i = 0; i < ref.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - ref[i]));
+    m = Math.max(m, Math.abs(ref[i]));
+  }
+  return { err, ref: m };
+}
+
+/** Reference [B, 4, C, T] from per-image [4, 63, 140] blocks, sliced like the export. */
+export function sliceRef(blocks: Float32Array[], chIdx: number[], tIdx: number[]): Float32Array {
+  const out = new Float32Array(blocks.length * 4 * chIdx.length * tIdx.length);
+  let o = 0;
+  for (const b of blocks)
+    for (let r = 0; r < 4; r++)
+      for (const c of chIdx)
+        for (const t of tIdx) out[o++] = b[(r * 63 + c) * 140 + t];
+  return out;
+}
+
+export async function encodeRequests(page: Page): Promise<number> {
+  return Number(await page.getByTestId('encode-status').getAttribute('data-encode-requests'));
+}
+
+export async function waitForState(page: Page, state: string, timeout = 180_000) {
+  await expect(page.getByTestId('encode-status')).toHaveAttribute('data-state', state, { timeout });
+}
+
+export async function imagesSent(page: Page): Promise<number> {
+  return Number(await page.getByTestId('encode-status').getAttribute('data-images-sent'));
+}
