@@ -1,0 +1,189 @@
+// npm run bench: encoding throughput of BERG's pipeline (K = 250, 256x256 images) on every backend
+// available here, as ratios to the PyTorch CPU reference measured in the same run.
+//   node bin/run-ts.mjs scripts/bench.ts [--n 100] [--k 250] [--size 256] [--only node-wasm,browser-wasm,...]
+// Weights are random (seeded) but stored and loaded exactly like a converted subject.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { chromium } from 'playwright-core';
+import { createServer } from 'vite';
+import { generateAlexNetWeights } from '../src/engine/backbone_weights.ts';
+import { uploadAlexNet } from '../src/engine/alexnet.ts';
+import { selectBackend } from '../src/engine/backend.ts';
+import { disposeBackbone, encode, getEncodingModel, MODEL_ID, N_CHANNELS, N_FEATURES, N_TIMES } from '../src/engine/index.ts';
+import { MT19937 } from '../src/engine/mt19937.ts';
+import { writeModelFolder } from '../src/io/model_folder_node.ts';
+import { directorySource } from '../src/io/source_node.ts';
+import channels from '../src/data/channels_10-05_63.json' with { type: 'json' };
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce<string[][]>((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+const N = Number(args.n ?? 100);
+const K = Number(args.k ?? 250);
+const SIZE = Number(args.size ?? 256);
+const ONLY = args.only ? new Set(String(args.only).split(',')) : null;
+const want = (name: string) => !ONLY || ONLY.has(name);
+const MODELS = '.cache/bench-models';
+const modelDir = join(MODELS, MODEL_ID, 'sub-01');
+
+interface Row {
+  name: string;
+  images: number;
+  imgPerS: number | null;
+  coldStartS?: number;
+  loadS?: number;
+  note: string;
+}
+const rows: Row[] = [];
+
+function images(n: number): Uint8Array {
+  const a = new Uint8Array(n * 3 * SIZE * SIZE);
+  let s = 12345;
+  for (let i = 0; i < a.length; i++) a[i] = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
+  return a;
+}
+
+async function writeBenchModel(): Promise<void> {
+  const stamp = join(MODELS, `k${K}.done`);
+  if (existsSync(stamp) && existsSync(join(modelDir, 'manifest.json'))) return;
+  rmSync(MODELS, { recursive: true, force: true });
+  console.error(`writing a K=${K} per-repetition model to ${MODELS} (once)...`);
+  const rng = new MT19937(250);
+  const weights = [];
+  for (let r = 1; r <= 4; r++) {
+    const comp = new Float32Array(K * N_FEATURES);
+    rng.fillUniformFloat32(comp, -0.004, 0.004);
+    weights.push({ name: `pca/rep-${r}/components`, shape: [K, N_FEATURES], data: comp });
+    weights.push({ name: `pca/rep-${r}/offset`, shape: [K], data: new Float32Array(K) });
+    const coef = new Float32Array(N_CHANNELS * N_TIMES * K);
+    rng.fillUniformFloat32(coef, -0.05, 0.05);
+    weights.push({ name: `reg/rep-${r}/coef`, shape: [N_CHANNELS * N_TIMES, K], data: coef });
+    weights.push({ name: `reg/rep-${r}/intercept`, shape: [N_CHANNELS * N_TIMES], data: new Float32Array(N_CHANNELS * N_TIMES) });
+  }
+  await writeModelFolder({
+    out: MODELS,
+    subject: 1,
+    manifest: {
+      format: 'insilico-eeg-model/1',
+      model_id: MODEL_ID,
+      subject: 1,
+      synthetic: true,
+      ch_names: channels.channels.map((c) => c.name),
+      times: Array.from({ length: N_TIMES }, (_, i) => (-100 + 5 * i) / 1000),
+      encoder: { n_features: N_FEATURES, n_components: K, pca_layout: 'per-repetition', scaler_folded: true, dtype: 'float32' },
+      metadata: 'metadata.json',
+      provenance: { converter: 'bench (random weights)', converted_at: new Date().toISOString(), sources: [] },
+    },
+    weights,
+    metadata: { eeg: { ch_names: channels.channels.map((c) => c.name), times: Array.from({ length: N_TIMES }, (_, i) => (-100 + 5 * i) / 1000) } },
+  });
+  execFileSync('touch', [stamp]);
+}
+
+function pytorch(threads: number): Row {
+  const name = `pytorch-cpu (${threads === 0 ? 'default threads' : threads + ' threads'})`;
+  try {
+    const out = execFileSync('/usr/bin/python3', ['tools/reference/bench_torch.py', '--n', String(N), '--size', String(SIZE), '--k', String(K), '--threads', String(threads)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const r = JSON.parse(out.trim().split('\n').pop()!);
+    return { name, images: N, imgPerS: r.img_per_s, loadS: r.load_seconds, note: `torch ${r.torch}, ${r.threads} thread(s)` };
+  } catch (e) {
+    return { name, images: 0, imgPerS: null, note: `not measured (${(e as Error).message.split('\n')[0]}); needs Debian python3-torch` };
+  }
+}
+
+async function nodeBackend(device: 'wasm' | 'cpu', n: number): Promise<Row> {
+  await selectBackend(device);
+  disposeBackbone();
+  let t0 = performance.now();
+  const w = generateAlexNetWeights();
+  const genS = (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  uploadAlexNet(w).dispose();
+  const coldStartS = genS + (performance.now() - t0) / 1000;
+  t0 = performance.now();
+  const model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(modelDir), device });
+  const loadS = (performance.now() - t0) / 1000;
+  const batch = device === 'cpu' ? n : 25;
+  const data = images(n);
+  await encode(model, { data: data.subarray(0, Math.min(batch, n) * 3 * SIZE * SIZE), shape: [Math.min(batch, n), 3, SIZE, SIZE] }, { batchSize: batch }); // warm-up
+  t0 = performance.now();
+  await encode(model, { data, shape: [n, 3, SIZE, SIZE] }, { batchSize: batch });
+  const s = (performance.now() - t0) / 1000;
+  model.dispose();
+  disposeBackbone();
+  return { name: `node ${device}`, images: n, imgPerS: n / s, coldStartS, loadS, note: `batch ${batch}, backbone generation ${genS.toFixed(2)} s` };
+}
+
+async function browserBackends(devices: string[]): Promise<Row[]> {
+  const out: Row[] = [];
+  const server = await createServer({ server: { port: 5175, strictPort: true }, logLevel: 'error' });
+  await server.listen();
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-unsafe-webgpu', '--headless=new'],
+  });
+  try {
+    for (const device of devices) {
+      const n = device === 'wasm' ? N : 2;
+      const page = await browser.newPage();
+      try {
+        await page.goto('http://localhost:5175/e2e/parity/index.html');
+        await page.waitForFunction(() => (window as any).parityReady === true, null, { timeout: 120_000 });
+        const r = await page.evaluate(
+          async ({ device, n, size, url }) => {
+            const P = (window as any).parity;
+            const choice = await P.selectBackend(device, { wasmPaths: P.wasmPaths });
+            let t0 = performance.now();
+            P.uploadAlexNet(P.generateAlexNetWeights()).dispose();
+            const cold = (performance.now() - t0) / 1000;
+            t0 = performance.now();
+            const model = await P.engine.getEncodingModel(P.engine.MODEL_ID, 1, { source: P.engine.urlSource(url), device });
+            const load = (performance.now() - t0) / 1000;
+            const data = new Uint8Array(n * 3 * size * size).map((_: number, i: number) => (i * 2654435761) >>> 24);
+            const batch = device === 'wasm' ? 25 : n;
+            await P.engine.encode(model, { data: data.subarray(0, Math.min(batch, n) * 3 * size * size), shape: [Math.min(batch, n), 3, size, size] }, { batchSize: batch });
+            t0 = performance.now();
+            await P.engine.encode(model, { data, shape: [n, 3, size, size] }, { batchSize: batch });
+            const s = (performance.now() - t0) / 1000;
+            model.dispose();
+            return { note: choice.note, cold, load, imgPerS: n / s, batch };
+          },
+          { device, n, size: SIZE, url: `/${MODELS}/${MODEL_ID}/sub-01/` },
+        );
+        out.push({ name: `chromium ${device}`, images: n, imgPerS: r.imgPerS, coldStartS: r.cold, loadS: r.load, note: `${r.note}, batch ${r.batch}` });
+      } catch (e) {
+        out.push({ name: `chromium ${device}`, images: 0, imgPerS: null, note: `failed: ${(e as Error).message.split('\n')[0].slice(0, 160)}` });
+      } finally {
+        await page.close();
+      }
+    }
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+  return out;
+}
+
+await writeBenchModel();
+tf.env().set('PROD', true);
+const torchRows = [pytorch(0), pytorch(2)];
+rows.push(...torchRows);
+if (want('node-wasm')) rows.push(await nodeBackend('wasm', N));
+if (want('node-cpu')) rows.push(await nodeBackend('cpu', Math.min(N, 4)));
+const browserDevices = ['wasm', 'webgl', 'webgpu'].filter((d) => want(`browser-${d}`));
+if (browserDevices.length) rows.push(...(await browserBackends(browserDevices)));
+
+const ref = torchRows[0].imgPerS;
+const ref2 = torchRows[1].imgPerS;
+console.log(`\nBERG eeg-things_eeg_2-alexnet_untrained, K=${K}, ${SIZE}x${SIZE} images; ratios to PyTorch CPU measured in this run\n`);
+console.log('backend                          images   img/s   x torch(default)  x torch(2 thr)  cold start  load     note');
+for (const r of rows) {
+  const f = (v: number | null | undefined, d = 2) => (v == null ? '-' : v.toFixed(d));
+  console.log(
+    `${r.name.padEnd(32)} ${String(r.images).padStart(6)} ${f(r.imgPerS, 1).padStart(7)}  ${(r.imgPerS && ref ? (r.imgPerS / ref).toFixed(2) + 'x' : '-').padStart(16)}  ${(r.imgPerS && ref2 ? (r.imgPerS / ref2).toFixed(2) + 'x' : '-').padStart(14)}  ${(f(r.coldStartS) + ' s').padStart(10)}  ${(f(r.loadS) + ' s').padStart(7)}  ${r.note}`,
+  );
+}
+process.exit(0);
