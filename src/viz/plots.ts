@@ -39,6 +39,21 @@ export function maskSpans(mask: ArrayLike<number | boolean>): [number, number][]
   return spans;
 }
 
+function polyPath(p: { x: number[]; y: number[] }): string {
+  return p.x.map((x, i) => `${i ? 'L' : 'M'}${x.toPrecision(6)},${p.y[i].toPrecision(6)}`).join(' ');
+}
+
+/** A square of half-side `outer` with a circular hole of radius `inner` (even-odd fill). */
+function ringPath(inner: number, outer: number, n = 180): string {
+  const circle: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = (2 * Math.PI * i) / n;
+    circle.push(`${i ? 'L' : 'M'}${(inner * Math.cos(a)).toPrecision(6)},${(inner * Math.sin(a)).toPrecision(6)}`);
+  }
+  const o = outer.toPrecision(6);
+  return `M-${o},-${o} L${o},-${o} L${o},${o} L-${o},${o} Z ${circle.join(' ')} Z`;
+}
+
 export interface TopoPanel {
   values: ArrayLike<number>;
   title?: string;
@@ -56,6 +71,8 @@ export interface TopoOptions {
   contours?: number;
   height?: number;
   title?: string;
+  /** Colour around the head (the panel background). */
+  background?: string;
 }
 
 function axisName(i: number, kind: 'x' | 'y'): string {
@@ -89,6 +106,9 @@ export function topomapFigure(grid: TopomapGrid, panels: TopoPanel[], opts: Topo
   };
   if (opts.title) layout.title = { text: opts.title, font: { size: 14 }, x: 0.02, xanchor: 'left' };
   const extent = grid.clipRadius * 1.16;
+  // Plotly's shape types list axis ids literally; these are built per subplot.
+  const shapes: Record<string, unknown>[] = [];
+  layout.shapes = shapes as unknown as Layout['shapes'];
   const barSpace = 0.1;
   panels.forEach((p, i) => {
     const xa = axisName(i, 'x');
@@ -127,8 +147,20 @@ export function topomapFigure(grid: TopomapGrid, panels: TopoPanel[], opts: Topo
         yaxis: ya,
       } as Data);
     }
+    // A ring over everything past the clip circle gives the map a smooth round edge; the head
+    // outline is drawn on top of it.
+    shapes.push({
+      type: 'path',
+      xref: xa,
+      yref: ya,
+      path: ringPath(grid.clipRadius, extent * 2),
+      fillcolor: opts.background ?? '#ffffff',
+      fillrule: 'evenodd',
+      line: { width: 0 },
+      layer: 'above',
+    });
     for (const part of [outline.head, outline.nose, outline.leftEar, outline.rightEar]) {
-      data.push({ type: 'scatter', mode: 'lines', x: part.x, y: part.y, line: { color: '#222', width: 1.4 }, hoverinfo: 'skip', xaxis: xa, yaxis: ya } as Data);
+      shapes.push({ type: 'path', xref: xa, yref: ya, path: polyPath(part), line: { color: '#222', width: 1.4 }, layer: 'above' });
     }
     const sel = opts.selected;
     const names = opts.names ?? grid.sensors.map((s) => s.name);
@@ -261,9 +293,9 @@ export function timecourseFigure(o: TimecourseOptions): Figure {
     hovermode: 'x',
     dragmode: 'select',
     selectdirection: 'h',
-    xaxis: { title: { text: 'Time (ms)' }, range: [x[0] - half, x[x.length - 1] + half], zeroline: false, showspikes: true, spikemode: 'across', spikethickness: 1, spikecolor: '#888' },
+    xaxis: { title: { text: 'Time (ms)' }, anchor: o.lower ? 'y2' : 'y', range: [x[0] - half, x[x.length - 1] + half], zeroline: false, showspikes: true, spikemode: 'across', spikethickness: 1, spikecolor: '#888' },
     yaxis: { title: { text: o.yTitle ?? unit }, domain: mainDomain, zeroline: true, zerolinecolor: '#bbb', exponentformat: 'e' },
-    legend: { orientation: 'h', y: 1.02, yanchor: 'bottom', x: 1, xanchor: 'right', font: { size: 11 } },
+    legend: { orientation: 'h', y: 1, yanchor: 'bottom', x: 1, xanchor: 'right', font: { size: 11 }, bgcolor: 'rgba(255,255,255,0.8)' },
     shapes,
     paper_bgcolor: 'rgba(0,0,0,0)',
     plot_bgcolor: '#fff',

@@ -102,7 +102,7 @@ export interface TopomapGrid {
   headRadius: number;
   /** Radius (m) beyond which the image is blank: max(head, 1.01 x outermost sensor). */
   clipRadius: number;
-  /** Flat grid indices (row = y, col = x) inside the clip circle. */
+  /** Flat grid indices (row = y, col = x) with values: within 1.5 cells of the clip circle. */
   inside: Int32Array;
   /** inside.length x sensors.length, row-major. */
   matrix: Float32Array;
@@ -116,14 +116,19 @@ export function makeTopomapGrid(sensors: Sensor[], res = 72): TopomapGrid {
   // As MNE does: the image reaches the head circle, or just past the outermost sensor when
   // sensors sit outside it (Fp1/Fp2, AF7/AF8, FT9/FT10 here).
   const clipRadius = Math.max(headRadius, rMax * 1.01);
+  // The grid reaches two cells past the clip circle, so a plot can draw a smooth circular
+  // mask at clipRadius over the image instead of showing the grid's staircase edge.
+  const cell = (2 * clipRadius) / (res - 5);
+  const half = clipRadius + 2 * cell;
+  const reach = clipRadius + 1.5 * cell;
   const axis = new Float64Array(res);
-  for (let i = 0; i < res; i++) axis[i] = -clipRadius + (2 * clipRadius * i) / (res - 1);
+  for (let i = 0; i < res; i++) axis[i] = -half + (2 * half * i) / (res - 1);
   const inside: number[] = [];
   const targets: number[] = [];
   const scale = EEGLAB_HEAD_RADIUS / headRadius;
   for (let r = 0; r < res; r++) {
     for (let c = 0; c < res; c++) {
-      if (Math.hypot(axis[c], axis[r]) <= clipRadius) {
+      if (Math.hypot(axis[c], axis[r]) <= reach) {
         inside.push(r * res + c);
         targets.push(axis[c] * scale, axis[r] * scale);
       }
@@ -134,7 +139,7 @@ export function makeTopomapGrid(sensors: Sensor[], res = 72): TopomapGrid {
   return { sensors, res, axis, headRadius, clipRadius, inside: Int32Array.from(inside), matrix };
 }
 
-/** Grid values (res*res, row = y) for one vector of sensor values; NaN outside the clip circle. */
+/** Grid values (res*res, row = y) for one vector of sensor values; NaN beyond the clip circle's margin. */
 export function interpolateTopomap(grid: TopomapGrid, values: ArrayLike<number>): Float32Array {
   const n = grid.sensors.length;
   if (values.length !== n) throw new Error(`Expected ${n} sensor values, got ${values.length}`);
