@@ -59,6 +59,8 @@ export interface EncodingModel {
   channelIndices: number[];
   timeIndices: number[];
   nComponents: number;
+  /** One PCA projection feeds all four repetitions (shared layout, or four identical PCAs). */
+  sharedPca: boolean;
   /** sha256 of each weight shard, from the manifest (empty for generated demo weights). */
   weightsSha256: Record<string, string>;
   dispose(): void;
@@ -150,6 +152,16 @@ function asBackendError(e: unknown, backend: string): unknown {
   return e;
 }
 
+/** True when a model folder stores the same PCA (components and offset) for all four repetitions. */
+function samePcaForAllRepetitions(manifest: ModelManifest): boolean {
+  const groups = (manifest.weightsManifest ?? []) as Array<{ paths: string[]; weights: Array<{ name: string }> }>;
+  const pathsOf = (name: string) => JSON.stringify(groups.find((g) => g.weights.some((w) => w.name === name))?.paths ?? null);
+  return ['components', 'offset'].every((part) => {
+    const first = pathsOf(`pca/rep-1/${part}`);
+    return first !== 'null' && [2, 3, 4].every((r) => pathsOf(`pca/rep-${r}/${part}`) === first);
+  });
+}
+
 /** Load a subject's encoding model (BERG's get_encoding_model). */
 export async function getEncodingModel(
   modelId: string,
@@ -187,6 +199,17 @@ export async function getEncodingModel(
     const enc = folder.manifest.encoder as { n_components: number; pca_layout: string };
     nComponents = enc.n_components;
     sharedPca = enc.pca_layout === 'shared';
+    if (!sharedPca && samePcaForAllRepetitions(folder.manifest)) {
+      // Per-repetition files whose four PCAs are byte-identical (same content-addressed shards):
+      // project once and feed all four regressions, a quarter of the memory and the work.
+      arrays.set('pca/components', arrays.get('pca/rep-1/components')!);
+      arrays.set('pca/offset', arrays.get('pca/rep-1/offset')!);
+      for (let r = 1; r <= 4; r++) {
+        arrays.delete(`pca/rep-${r}/components`);
+        arrays.delete(`pca/rep-${r}/offset`);
+      }
+      sharedPca = true;
+    }
     const shards = (folder.manifest.shards ?? {}) as Record<string, { sha256: string }>;
     weightsSha256 = Object.fromEntries(Object.entries(shards).map(([k, v]) => [k, v.sha256]));
   }
@@ -213,6 +236,7 @@ export async function getEncodingModel(
     channelIndices,
     timeIndices,
     nComponents,
+    sharedPca,
     weightsSha256,
     dispose() {
       const inner = internals.get(model);

@@ -119,3 +119,30 @@ describe('API contract', () => {
     await expect(encode(model, { data: new Uint8Array(3 * 64), shape: [3, 8, 8] as never })).rejects.toThrow(/4 dimensions/);
   });
 });
+
+describe('per-repetition files with four identical PCAs', () => {
+  it('are projected once and give the same responses as the shared layout', async () => {
+    const { readModelFolder } = await import('../../src/io/model_folder.ts');
+    const { writeModelFolder } = await import('../../src/io/model_folder_node.ts');
+    const shared = await readModelFolder(directorySource(modelDir('layout-a', 1)));
+    const K = shared.manifest.encoder.n_components;
+    const weights = [];
+    for (let r = 1; r <= 4; r++) {
+      weights.push({ name: `pca/rep-${r}/components`, shape: [K, 205_672], data: shared.arrays.get('pca/components')! });
+      weights.push({ name: `pca/rep-${r}/offset`, shape: [K], data: shared.arrays.get('pca/offset')! });
+      weights.push({ name: `reg/rep-${r}/coef`, shape: [63 * 140, K], data: shared.arrays.get(`reg/rep-${r}/coef`)! });
+      weights.push({ name: `reg/rep-${r}/intercept`, shape: [63 * 140], data: shared.arrays.get(`reg/rep-${r}/intercept`)! });
+    }
+    const root = join(out, 'identical');
+    const { weightsManifest: _w, shards: _s, ...fields } = shared.manifest;
+    await writeModelFolder({ out: root, subject: 1, manifest: { ...fields, encoder: { ...shared.manifest.encoder, pca_layout: 'per-repetition' } }, weights, metadata: {} });
+    const perRep = await getEncodingModel(MODEL_ID, 1, { source: directorySource(join(root, MODEL_ID, 'sub-01')), device: 'wasm' });
+    const base = await getEncodingModel(MODEL_ID, 1, { source: directorySource(modelDir('layout-a', 1)), device: 'wasm' });
+    expect(perRep.sharedPca).toBe(true);
+    const a = await encode(perRep, images);
+    const b = await encode(base, images);
+    expect(Buffer.compare(Buffer.from(a.data.buffer), Buffer.from(b.data.buffer))).toBe(0);
+    perRep.dispose();
+    base.dispose();
+  });
+});
