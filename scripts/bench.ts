@@ -1,11 +1,13 @@
 // npm run bench: encoding throughput of BERG's pipeline (K = 250, 256x256 images) on every backend
 // available here, as ratios to the PyTorch CPU reference measured in the same run.
-//   node bin/run-ts.mjs scripts/bench.ts [--n 100] [--k 250] [--size 256] [--only node-wasm,browser-wasm,...]
+//   npm run bench -- [--n 100] [--k 250] [--size 256] [--only node-wasm,node-cpu,browser-wasm,browser-webgl,browser-webgpu]
 // Weights are random (seeded) but stored and loaded exactly like a converted subject.
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { enableNodeWasmThreads } from '../src/engine/wasm_threads_node.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
@@ -94,7 +96,18 @@ function pytorch(threads: number): Row {
   }
 }
 
-async function nodeBackend(device: 'wasm' | 'cpu', n: number): Promise<Row> {
+/** Each Node backend runs in its own process: the wasm thread count is fixed once it starts. */
+function nodeRow(device: 'wasm' | 'cpu', n: number, threads: number): Row {
+  try {
+    const out = execFileSync(process.execPath, ['bin/run-ts.mjs', 'scripts/bench.ts', '--child', device, '--n', String(n), '--k', String(K), '--size', String(SIZE), '--threads', String(threads)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    return JSON.parse(out.trim().split('\n').pop()!);
+  } catch (e) {
+    return { name: `node ${device}`, images: 0, imgPerS: null, note: `failed: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
+async function nodeBackend(device: 'wasm' | 'cpu', n: number, threads: number): Promise<Row> {
+  if (threads > 1) await enableNodeWasmThreads(threads);
   await selectBackend(device);
   disposeBackbone();
   let t0 = performance.now();
@@ -114,7 +127,8 @@ async function nodeBackend(device: 'wasm' | 'cpu', n: number): Promise<Row> {
   const s = (performance.now() - t0) / 1000;
   model.dispose();
   disposeBackbone();
-  return { name: `node ${device}`, images: n, imgPerS: n / s, coldStartS, loadS, note: `batch ${batch}, backbone generation ${genS.toFixed(2)} s` };
+  const rssGb = process.memoryUsage().rss / 2 ** 30;
+  return { name: `node ${device}${device === 'wasm' ? ` (${threads} thread${threads > 1 ? 's' : ''})` : ''}`, images: n, imgPerS: n / s, coldStartS, loadS, note: `batch ${batch}, backbone generation ${genS.toFixed(2)} s, RSS ${rssGb.toFixed(2)} GB` };
 }
 
 async function browserBackends(devices: string[]): Promise<Row[]> {
@@ -167,12 +181,16 @@ async function browserBackends(devices: string[]): Promise<Row[]> {
   return out;
 }
 
-await writeBenchModel();
 tf.env().set('PROD', true);
+if (args.child) {
+  console.log(JSON.stringify(await nodeBackend(args.child as 'wasm' | 'cpu', N, Number(args.threads ?? 1))));
+  process.exit(0);
+}
+await writeBenchModel();
 const torchRows = [pytorch(0), pytorch(2)];
 rows.push(...torchRows);
-if (want('node-wasm')) rows.push(await nodeBackend('wasm', N));
-if (want('node-cpu')) rows.push(await nodeBackend('cpu', Math.min(N, 4)));
+if (want('node-wasm')) rows.push(nodeRow('wasm', N, 1), nodeRow('wasm', N, Math.max(2, availableParallelism())));
+if (want('node-cpu')) rows.push(nodeRow('cpu', Math.min(N, 4), 1));
 const browserDevices = ['wasm', 'webgl', 'webgpu'].filter((d) => want(`browser-${d}`));
 if (browserDevices.length) rows.push(...(await browserBackends(browserDevices)));
 
