@@ -1,11 +1,15 @@
 // Stimuli for the CLI: a uint8 .npy [B, 3, H, W] read batch by batch, or a folder of PNG/JPEG
 // files decoded one by one, so a million images never sit in memory at once.
-// Like PIL's Image.open, the EXIF orientation tag is not applied here.
+// JPEGs are decoded with libjpeg-turbo's algorithms (MozJPEG compiled to wasm: islow IDCT, fancy
+// chroma upsampling), which gives PIL's pixels exactly; like PIL's Image.open, the EXIF orientation
+// tag is not applied here.
 
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, basename } from 'node:path';
 import { PNG } from 'pngjs';
-import jpeg from 'jpeg-js';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import decodeJpeg, { init as initJpeg } from '@jsquash/jpeg/decode.js';
 import { parseNpyHeader } from '../io/npy.ts';
 import { rgbaToSquareChw } from '../app/image_square.ts';
 import { StimulusError } from '../engine/errors.ts';
@@ -82,16 +86,32 @@ async function openNpy(path: string): Promise<StimulusSet> {
   }
 }
 
+let jpegReady: Promise<void> | null = null;
+
+/** Load the JPEG decoder's wasm from node_modules (once). */
+function jpegDecoder(): Promise<void> {
+  jpegReady ??= (async () => {
+    const wasmPath = createRequire(import.meta.url).resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm');
+    await initJpeg(await WebAssembly.compile(readFileSync(wasmPath)));
+    // The decoder returns an ImageData, which Node lacks.
+    (globalThis as { ImageData?: unknown }).ImageData ??= class {
+      constructor(public data: Uint8ClampedArray, public width: number, public height: number) {}
+    };
+  })();
+  return jpegReady;
+}
+
 /** Decode one PNG or JPEG file to RGBA. */
-export function decodeImage(bytes: Uint8Array, name: string): { rgba: Uint8Array; width: number; height: number } {
+export async function decodeImage(bytes: Uint8Array, name: string): Promise<{ rgba: Uint8Array; width: number; height: number }> {
   try {
     if (bytes[0] === 0x89 && bytes[1] === 0x50) {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length), width: png.width, height: png.height };
     }
     if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-      const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 2048 });
-      return { rgba: img.data, width: img.width, height: img.height };
+      await jpegDecoder();
+      const img = await decodeJpeg(bytes.slice().buffer as ArrayBuffer, { preserveOrientation: false });
+      return { rgba: new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height };
     }
   } catch (e) {
     throw new StimulusError(`${name}: not a readable image (${e instanceof Error ? e.message : String(e)})`);
@@ -108,7 +128,7 @@ async function openFolder(dir: string): Promise<StimulusSet> {
     async read(start, n) {
       const out: Stimulus[] = [];
       for (const name of names.slice(start, start + n)) {
-        const { rgba, width, height } = decodeImage(new Uint8Array(await readFile(join(dir, name))), join(dir, name));
+        const { rgba, width, height } = await decodeImage(new Uint8Array(await readFile(join(dir, name))), join(dir, name));
         const sq = rgbaToSquareChw(rgba, width, height, 'crop');
         out.push({ name, data: sq.data, size: sq.size, width, height, cropped: width !== height });
       }

@@ -191,3 +191,16 @@ describe('insilico-eeg CLI', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('never'))).toEqual([]);
   });
 });
+
+describe('JPEG decoding', () => {
+  it('gives exactly the pixels PIL decodes (4:2:0 chroma, noise, sharp edges)', async () => {
+    const { decodeImage } = await import('../../src/cli/images.ts');
+    const d = await decodeImage(new Uint8Array(readFileSync(join(ROOT, 'test/golden/jpeg/photo_420.jpg'))), 'photo_420.jpg');
+    const ref = loadNpy('test/golden/jpeg/photo_420_pil_rgb.npy');
+    expect([d.height, d.width, 3]).toEqual(ref.shape);
+    let mismatches = 0;
+    const rgb = ref.data as Uint8Array;
+    for (let p = 0; p < d.width * d.height; p++) for (let c = 0; c < 3; c++) if (d.rgba[p * 4 + c] !== rgb[p * 3 + c]) mismatches++;
+    expect(mismatches).toBe(0);
+  });
+});
