@@ -69,6 +69,7 @@ test('images in: encoded in order, the broken file gets an error chip, non-squar
   await expect(page.getByTestId('topomap').locator('.heatmaplayer')).toHaveCount(1);
   await expect(page.getByTestId('timecourse').locator('.scatterlayer .trace')).not.toHaveCount(0);
   await page.screenshot({ path: join(SCREENSHOTS, '02-encoded-butterfly.png'), fullPage: true });
+  await page.getByTestId('topomap').screenshot({ path: join(SCREENSHOTS, 'topomap-panel.png') });
 });
 
 test('export of all channels and times equals the engine in Node on the same pixels', async () => {

@@ -64,8 +64,19 @@ export async function encodeRequests(page: Page): Promise<number> {
   return Number(await page.getByTestId('encode-status').getAttribute('data-encode-requests'));
 }
 
+/** Wait for encode-status to reach a state; an unexpected 'error' fails at once with its text. */
 export async function waitForState(page: Page, state: string, timeout = 180_000) {
-  await expect(page.getByTestId('encode-status')).toHaveAttribute('data-state', state, { timeout });
+  const status = page.getByTestId('encode-status');
+  await expect
+    .poll(
+      async () => {
+        const s = await status.getAttribute('data-state');
+        if (s === 'error' && state !== 'error') throw new Error(`encode-status: ${await status.textContent()}`);
+        return s;
+      },
+      { timeout, intervals: [100, 250, 500] },
+    )
+    .toBe(state);
 }
 
 export async function imagesSent(page: Page): Promise<number> {

@@ -83,7 +83,8 @@ export async function loadModel() {
 }
 
 function message(e: unknown): string {
-  if (e instanceof Error) return e.name && e.name !== 'Error' && e.name !== 'WorkerError' ? `${e.message} (${e.name})` : e.message;
+  // Engine errors carry their class name (e.g. ModelLoadError); bundling may mangle it, so show only real names.
+  if (e instanceof Error) return /^[A-Z]\w+Error$/.test(e.name) && e.name !== 'WorkerError' ? `${e.message} (${e.name})` : e.message;
   return String(e);
 }
 
