@@ -277,23 +277,37 @@ export async function encode(
   const perImage = 3 * size * size;
   const net = getBackbone();
   onProgress?.({ done: 0, total: n });
-  for (let start = 0; start < n; start += batchSize) {
-    if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${start} of ${n} images`);
-    const b = Math.min(batchSize, n - start);
-    const x = preprocess({ data: images.data.subarray(start * perImage, (start + b) * perImage), shape: [b, 3, size, size] });
-    let y: tf.Tensor | null = null;
+  // Two batches in flight: while a GPU backend computes batch i, the CPU preprocesses batch i + 1.
+  // (On wasm and cpu the ops run synchronously, so this changes nothing there.)
+  let pending: { y: tf.Tensor; start: number; b: number } | null = null;
+  const collect = async (p: { y: tf.Tensor; start: number; b: number }) => {
     try {
-      y = tf.tidy(() => {
-        const input = tf.tensor4d(x, [b, 224, 224, 3]);
-        return regress(inner.encoder, project(inner.encoder, alexnetTaps(net, input)));
-      });
-      out.set((await y.data()) as Float32Array, start * N_REPETITIONS * rows);
-    } catch (e) {
-      throw asBackendError(e, model.backend);
+      if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${p.start} of ${n} images`);
+      out.set((await p.y.data()) as Float32Array, p.start * N_REPETITIONS * rows);
     } finally {
-      y?.dispose();
+      p.y.dispose();
     }
-    onProgress?.({ done: start + b, total: n });
+    onProgress?.({ done: p.start + p.b, total: n });
+  };
+  try {
+    for (let start = 0; start < n; start += batchSize) {
+      if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${start} of ${n} images`);
+      const b = Math.min(batchSize, n - start);
+      const x = preprocess({ data: images.data.subarray(start * perImage, (start + b) * perImage), shape: [b, 3, size, size] });
+      const y = tf.tidy(() => regress(inner.encoder, project(inner.encoder, alexnetTaps(net, tf.tensor4d(x, [b, 224, 224, 3])))));
+      const previous = pending;
+      pending = { y, start, b };
+      if (previous) await collect(previous);
+    }
+    if (pending) {
+      const last = pending;
+      pending = null;
+      await collect(last);
+    }
+  } catch (e) {
+    throw asBackendError(e, model.backend);
+  } finally {
+    (pending as { y: tf.Tensor } | null)?.y.dispose();
   }
   const responses: Responses = { data: out, shape: [n, N_REPETITIONS, model.channelIndices.length, model.timeIndices.length] };
   if (!options.returnMetadata) return responses;

@@ -70,6 +70,17 @@ function roundToUint8(v: number): number {
 export function resizeAndCrop(image: Uint8Array, size: number, offset = 0): Uint8Array {
   const out = RESIZE_SIZE;
   const top = Math.round((out - CROP_SIZE) / 2); // torchvision: int(round((256 - 224) / 2.0)) = 16
+  if (size === out) {
+    // At 256 px every output sample's window is [i, i + 1] with weights (1, 0): the resize is the
+    // identity, bit for bit, so only the crop remains.
+    const result = new Uint8Array(3 * CROP_SIZE * CROP_SIZE);
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < CROP_SIZE; y++) {
+        const src = offset + c * size * size + (y + top) * size + top;
+        result.set(image.subarray(src, src + CROP_SIZE), (c * CROP_SIZE + y) * CROP_SIZE);
+      }
+    return result;
+  }
   // Only the cropped window is computed: each output sample depends on its own weights alone.
   const wx = antialiasWeights(size, out, top, CROP_SIZE);
   const wy = antialiasWeights(size, out, top, CROP_SIZE);
