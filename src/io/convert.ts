@@ -5,13 +5,16 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from '../engine/types.ts';
-import { foldScaler, readBergMetadata, readBergWeights, type BergMetadata, type FloatArray } from './berg.ts';
+import { MODEL_ID } from '../engine/types.ts';
+import { foldScaler, readBergMetadata, readBergWeights } from './berg.ts';
+import { bergManifestFields, bergWeightList, metadataJson } from './berg_folder.ts';
 import { observedByteSource, type ByteSource } from './byte_source.ts';
 import { float16ToFloat32, float32ToFloat16 } from './dtype.ts';
-import { MODEL_FORMAT, subjectFolderName, type ManifestFields, type SourceFileInfo, type StoredDtype } from './model_folder.ts';
-import { updateModelIndex, writeModelFolder, type WeightToWrite } from './model_folder_node.ts';
+import { subjectFolderName, type SourceFileInfo, type StoredDtype } from './model_folder.ts';
+import { updateModelIndex, writeModelFolder } from './model_folder_node.ts';
 import { fileByteSource } from './source_node.ts';
+
+export { metadataJson } from './berg_folder.ts';
 
 /** Where BERG keeps this model, under the folder `aws s3 sync` fills. */
 export const BERG_MODEL_SUBDIR = path.join(
@@ -129,43 +132,6 @@ function hashingSource(src: ByteSource) {
   };
 }
 
-/** The shortest decimal that reads back as the same float32 (keeps metadata.json small). */
-function f32Json(v: number): number | null {
-  if (!Number.isFinite(v)) return null; // JSON has no NaN; readModelMetadata maps null back to NaN
-  const f = Math.fround(v);
-  for (let p = 6; p < 9; p++) {
-    const s = Number(f.toPrecision(p));
-    if (Math.fround(s) === f) return s;
-  }
-  return Number(f.toPrecision(9));
-}
-
-function jsonArray(a: Float32Array | undefined, shape: number[]) {
-  return a ? { shape, data: Array.from(a, f32Json) } : undefined;
-}
-
-/** metadata.json content for a subject. */
-export function metadataJson(meta: BergMetadata, subject: number) {
-  const grid = [N_CHANNELS, N_TIMES];
-  return {
-    model_id: MODEL_ID,
-    subject,
-    synthetic: false,
-    eeg: {
-      ch_names: meta.eeg.ch_names,
-      times: meta.eeg.times,
-      ncsnr: jsonArray(meta.eeg.ncsnr, grid),
-      noise_ceiling: jsonArray(meta.eeg.noise_ceiling, grid),
-    },
-    encoding_models: meta.encoding_models && {
-      correlation_averaged_repetitions: jsonArray(meta.encoding_models.correlation_averaged_repetitions, grid),
-      correlation_single_repetitions: jsonArray(meta.encoding_models.correlation_single_repetitions, [N_REPETITIONS, ...grid]),
-    },
-    train_img_info: meta.train_img_info,
-    test_img_info: meta.test_img_info,
-  };
-}
-
 let versionCache: string | null = null;
 async function converterVersion(): Promise<string> {
   if (versionCache === null) {
@@ -177,10 +143,6 @@ async function converterVersion(): Promise<string> {
     }
   }
   return versionCache;
-}
-
-function toF32(a: FloatArray): Float32Array {
-  return a instanceof Float32Array ? a : Float32Array.from(a);
 }
 
 /** float16 bytes for w, measuring the rounding error; refuses values beyond float16's range. */
@@ -247,45 +209,19 @@ export async function convertBergSubject(opts: ConvertOptions): Promise<ConvertR
   progress('fold', 1, 1);
 
   const K = w.nComponents;
-  const shared = w.pca.layout === 'shared';
-  const list: WeightToWrite[] = [];
   const f16err: Float16Error = { maxRelative: 0, maxAbsoluteOfRange: 0 };
   // big matrices may be float16; the small offset/intercept vectors stay float32
-  const big = (name: string, shape: number[], data: Float32Array): WeightToWrite =>
-    dtype === 'float16'
-      ? { name, shape, data, dtype, bytes: encodeFloat16(name, data, f16err) }
-      : { name, shape, data };
-  folded.forEach((p, i) => {
-    const base = shared ? 'pca' : `pca/rep-${i + 1}`;
-    list.push(big(`${base}/components`, [K, N_FEATURES], p.components));
-    list.push({ name: `${base}/offset`, shape: [K], data: p.offset });
-  });
-  w.reg.forEach((r, i) => {
-    list.push(big(`reg/rep-${i + 1}/coef`, [N_CHANNELS * N_TIMES, K], toF32(r.coef)));
-    list.push({ name: `reg/rep-${i + 1}/intercept`, shape: [N_CHANNELS * N_TIMES], data: toF32(r.intercept) });
-  });
-
-  const fields: ManifestFields = {
-    format: MODEL_FORMAT,
-    model_id: MODEL_ID,
+  const list = bergWeightList(w, folded, (name, shape, data) =>
+    dtype === 'float16' ? { name, shape, data, dtype, bytes: encodeFloat16(name, data, f16err) } : { name, shape, data },
+  );
+  const fields = bergManifestFields({
     subject,
-    synthetic: false,
-    ch_names: meta.value.eeg.ch_names,
-    times: meta.value.eeg.times,
-    encoder: {
-      n_features: w.nFeatures,
-      n_components: K,
-      pca_layout: shared ? 'shared' : 'per-repetition',
-      scaler_folded: true,
-      dtype,
-    },
-    metadata: 'metadata.json',
-    provenance: {
-      converter: await converterVersion(),
-      converted_at: new Date().toISOString(),
-      sources: [weights.info, meta.info],
-    },
-  };
+    weights: w,
+    metadata: meta.value,
+    dtype,
+    converter: await converterVersion(),
+    sources: [weights.info, meta.info],
+  });
   const written = await writeModelFolder({
     out,
     subject,

@@ -7,30 +7,22 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { MODEL_ID } from '../engine/types.ts';
-import { float32ToFloat16 } from './dtype.ts';
 import {
-  type ConvertedManifest,
+  formatJson,
   type ManifestFields,
+  manifestFileText,
+  metadataFileText,
   type IndexEntry,
   type ModelIndex,
   type ShardInfo,
-  SHARD_BYTES,
-  SHARED_DIR,
-  type StoredDtype,
+  type ShardSink,
   subjectFolderName,
-  type WeightEntry,
-  type WeightGroup,
+  type WeightToWrite,
+  type WriteShardsResult,
+  writeShardsAndManifest,
 } from './model_folder.ts';
 
-export interface WeightToWrite {
-  name: string;
-  shape: number[];
-  data: Float32Array;
-  /** float16 stores TF.js float16-quantized bytes; default float32 */
-  dtype?: StoredDtype;
-  /** the stored bytes when already encoded (float16 bits); otherwise derived from data */
-  bytes?: Uint8Array;
-}
+export { formatJson, type WeightToWrite } from './model_folder.ts';
 
 export interface WriteModelFolderOptions {
   /** models root, e.g. public/models */
@@ -47,41 +39,12 @@ export interface WriteModelFolderOptions {
   shardBytes?: number;
 }
 
-export interface WriteModelFolderResult {
+export interface WriteModelFolderResult extends WriteShardsResult {
   dir: string;
-  manifest: ConvertedManifest;
-  shardsWritten: number;
-  shardsReused: number;
-  bytesWritten: number;
-  bytesTotal: number;
-}
-
-/** JSON with one key per line but arrays of plain values on one line (readable manifests, short diffs). */
-export function formatJson(v: unknown, indent = ''): string {
-  const inner = indent + ' ';
-  if (Array.isArray(v)) {
-    if (v.every((x) => x === null || typeof x !== 'object')) return JSON.stringify(v);
-    return `[\n${v.map((x) => inner + formatJson(x, inner)).join(',\n')}\n${indent}]`;
-  }
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v).filter(([, x]) => x !== undefined);
-    if (entries.length === 0) return '{}';
-    return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${formatJson(x, inner)}`).join(',\n')}\n${indent}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
 }
 
 const tmpSuffix = () => `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-function storedBytes(w: WeightToWrite): Uint8Array {
-  if (w.bytes) return w.bytes;
-  if ((w.dtype ?? 'float32') === 'float16') {
-    const h = float32ToFloat16(w.data);
-    return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
-  }
-  return new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength);
-}
 
 async function fileMatches(file: string, info: ShardInfo): Promise<boolean> {
   try {
@@ -93,6 +56,26 @@ async function fileMatches(file: string, info: ShardInfo): Promise<boolean> {
   }
 }
 
+/** Shards as files in <model>/shared/, each written under a temporary name and renamed; `created` lists new ones. */
+function directorySink(sharedDir: string, created: string[]): ShardSink {
+  return {
+    has: (name, info) => fileMatches(path.join(sharedDir, name), info),
+    async write(name, chunk) {
+      const file = path.join(sharedDir, name);
+      const t = file + tmpSuffix();
+      const existed = await stat(file).then(() => true, () => false);
+      try {
+        await writeFile(t, chunk);
+        await rename(t, file);
+      } catch (e) {
+        await unlink(t).catch(() => {});
+        throw e;
+      }
+      if (!existed) created.push(file);
+    },
+  };
+}
+
 /** Writes <out>/<model_id>/sub-NN/ (manifest.json, metadata.json) and its shards in <out>/<model_id>/shared/. */
 export async function writeModelFolder(opts: WriteModelFolderOptions): Promise<WriteModelFolderResult> {
   const modelRoot = path.join(opts.out, MODEL_ID);
@@ -100,58 +83,21 @@ export async function writeModelFolder(opts: WriteModelFolderOptions): Promise<W
   const folder = subjectFolderName(opts.subject);
   const target = path.join(modelRoot, folder);
   const tmp = path.join(modelRoot, `.${folder}${tmpSuffix()}`);
-  const shardLimit = opts.shardBytes ?? SHARD_BYTES;
   const created: string[] = []; // shared shards this call added
-  const groups: WeightGroup[] = [];
-  const shards: Record<string, ShardInfo> = {};
-  let shardsWritten = 0;
-  let shardsReused = 0;
-  let bytesWritten = 0;
-  const bytesTotal = opts.weights.reduce((a, w) => a + w.data.length * ((w.dtype ?? 'float32') === 'float16' ? 2 : 4), 0);
-  let bytesDone = 0;
 
   try {
     await mkdir(sharedDir, { recursive: true });
     await mkdir(tmp);
-    for (const w of opts.weights) {
-      const bytes = storedBytes(w);
-      // content address: the same stored bytes always get the same shard names
-      const prefix = sha256(bytes).slice(0, 16);
-      const n = Math.max(1, Math.ceil(bytes.length / shardLimit));
-      const paths: string[] = [];
-      for (let i = 0; i < n; i++) {
-        const chunk = bytes.subarray(i * shardLimit, Math.min(bytes.length, (i + 1) * shardLimit));
-        const name = `${prefix}-shard${i + 1}of${n}.bin`;
-        const rel = `${SHARED_DIR}/${name}`;
-        const info = { bytes: chunk.length, sha256: sha256(chunk) };
-        const file = path.join(sharedDir, name);
-        if (await fileMatches(file, info)) shardsReused++;
-        else {
-          const t = file + tmpSuffix();
-          const existed = await stat(file).then(() => true, () => false);
-          try {
-            await writeFile(t, chunk);
-            await rename(t, file);
-          } catch (e) {
-            await unlink(t).catch(() => {});
-            throw e;
-          }
-          if (!existed) created.push(file);
-          shardsWritten++;
-          bytesWritten += chunk.length;
-        }
-        paths.push(rel);
-        shards[rel] = info;
-      }
-      const entry: WeightEntry = { name: w.name, shape: w.shape, dtype: 'float32' };
-      if (w.dtype === 'float16') entry.quantization = { dtype: 'float16', original_dtype: 'float32' };
-      groups.push({ paths, weights: [entry] });
-      bytesDone += bytes.length;
-      opts.onProgress?.(bytesDone, bytesTotal);
-    }
-    const manifest: ConvertedManifest = { ...opts.manifest, weightsManifest: groups, shards };
-    await writeFile(path.join(tmp, 'manifest.json'), formatJson(manifest) + '\n');
-    await writeFile(path.join(tmp, manifest.metadata || 'metadata.json'), JSON.stringify(opts.metadata) + '\n');
+    const built = await writeShardsAndManifest({
+      manifest: opts.manifest,
+      weights: opts.weights,
+      sink: directorySink(sharedDir, created),
+      shardBytes: opts.shardBytes,
+      onProgress: opts.onProgress,
+    });
+    const manifest = built.manifest;
+    await writeFile(path.join(tmp, 'manifest.json'), manifestFileText(manifest));
+    await writeFile(path.join(tmp, manifest.metadata || 'metadata.json'), metadataFileText(opts.metadata));
 
     // swap into place: an existing folder is moved aside first and removed after
     let old: string | null = null;
@@ -166,7 +112,7 @@ export async function writeModelFolder(opts: WriteModelFolderOptions): Promise<W
       throw e;
     }
     if (old) await rm(old, { recursive: true, force: true });
-    return { dir: target, manifest, shardsWritten, shardsReused, bytesWritten, bytesTotal };
+    return { dir: target, ...built };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
     for (const f of created) await unlink(f).catch(() => {});
