@@ -1,0 +1,718 @@
+// Converted models kept in the browser's origin-private file system (OPFS), in the same
+// model-folder format the Node converter writes (model_folder.ts), so the engine reads them
+// exactly like a served folder:
+//
+//   <OPFS>/models/index.json                                      stored subjects (listing = this file)
+//   <OPFS>/models/eeg-things_eeg_2-alexnet_untrained/sub-NN/      manifest.json, metadata.json
+//   <OPFS>/models/eeg-things_eeg_2-alexnet_untrained/shared/      sha256-checked, content-addressed shards
+//
+// A model becomes visible only when index.json lists it, which is the last step of a write;
+// a failed or cancelled write removes what it added. Writers (import, delete, sweep) take a
+// Web Lock so that two tabs never interleave. No DOM: runs in a worker, the page, and (with a
+// stand-in directory handle) in Node tests.
+
+import { ModelLoadError } from '../engine/errors.ts';
+import type { ModelSource } from '../engine/source.ts';
+import { MODEL_ID } from '../engine/types.ts';
+import { foldScaler, readBergMetadata, readBergWeights, type BergMetadata } from './berg.ts';
+import { bergManifestFields, bergWeightList, DEFAULT_CH_NAMES, DEFAULT_TIMES, metadataJson } from './berg_folder.ts';
+import { observedByteSource, type ByteSource } from './byte_source.ts';
+import {
+  type ConvertedManifest,
+  type IndexEntry,
+  type ManifestFields,
+  manifestFileText,
+  metadataFileText,
+  readModelFolder,
+  readModelManifest,
+  readModelMetadata,
+  referencedShards,
+  type ShardInfo,
+  type ShardSink,
+  sha256Hex,
+  type SourceFileInfo,
+  storedByteCount,
+  subjectFolderName,
+  type WeightToWrite,
+  writeShardsAndManifest,
+} from './model_folder.ts';
+import { Sha256 } from './sha256.ts';
+
+/** Top folder of the store inside OPFS. */
+export const STORE_DIR = 'models';
+/** Catalog paths of stored models start with this, so they never collide with served folders. */
+export const OPFS_PREFIX = 'opfs:';
+/** THINGS EEG2 has subjects 1 to 10 (the engine accepts no other). */
+export const MAX_SUBJECT = 10;
+const LOCK = 'insilico-eeg-model-store';
+
+/** An entry of <OPFS>/models/index.json. `path` is relative to models/, like the served index. */
+export interface StoredEntry extends IndexEntry {
+  subject: number;
+  storage: 'opfs';
+  /** bytes of weight shards the model references */
+  bytes: number;
+  stored_at: string;
+  /** false when imported without BERG's metadata file: the model encodes but has no quality arrays */
+  metadata: boolean;
+}
+
+export interface StoreOptions {
+  /** OPFS root (default navigator.storage.getDirectory()); tests pass a stand-in */
+  root?: FileSystemDirectoryHandle;
+  /** where estimate() comes from (default navigator.storage; null skips the check) */
+  storage?: { estimate(): Promise<StorageEstimate> } | null;
+}
+
+/** Not enough storage: the message says how much was needed and how much the browser allows. */
+export class StorageQuotaError extends Error {
+  constructor(
+    message: string,
+    readonly needed: number,
+    readonly available: number | null,
+  ) {
+    super(message);
+    this.name = 'StorageQuotaError';
+  }
+}
+
+// ---------------- small OPFS helpers ----------------
+
+type Dir = FileSystemDirectoryHandle;
+
+const isNotFound = (e: unknown) => e instanceof Error && (e.name === 'NotFoundError' || e.name === 'TypeMismatchError');
+const isQuota = (e: unknown) => e instanceof Error && e.name === 'QuotaExceededError';
+
+function nav(): (Navigator & { locks?: LockManager }) | undefined {
+  return (globalThis as { navigator?: Navigator }).navigator;
+}
+
+async function opfsRoot(o: StoreOptions): Promise<Dir> {
+  if (o.root) return o.root;
+  const storage = nav()?.storage;
+  if (!storage?.getDirectory) {
+    throw new Error('this browser has no origin-private file system (navigator.storage.getDirectory); use a current Chrome, Edge, Firefox or Safari');
+  }
+  return storage.getDirectory();
+}
+
+async function modelsDir(o: StoreOptions, create: boolean): Promise<Dir> {
+  return (await opfsRoot(o)).getDirectoryHandle(STORE_DIR, { create });
+}
+
+async function subdir(dir: Dir, parts: string[], create: boolean): Promise<Dir> {
+  for (const p of parts) dir = await dir.getDirectoryHandle(p, { create });
+  return dir;
+}
+
+async function names(dir: Dir): Promise<string[]> {
+  const out: string[] = [];
+  // FileSystemDirectoryHandle is async-iterable (keys()); TS's DOM lib here lacks the typing
+  for await (const k of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) out.push(k);
+  return out;
+}
+
+async function readFile(dir: Dir, name: string): Promise<File> {
+  return (await dir.getFileHandle(name)).getFile();
+}
+
+async function writeFile(dir: Dir, name: string, data: Uint8Array | string): Promise<void> {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  const fh = await dir.getFileHandle(name, { create: true });
+  // Sync access handles (workers only) write in place without a swap copy; the page uses createWritable.
+  if (typeof (fh as { createSyncAccessHandle?: unknown }).createSyncAccessHandle === 'function') {
+    const h = await fh.createSyncAccessHandle();
+    try {
+      h.truncate(0);
+      let at = 0;
+      while (at < bytes.length) {
+        const n = h.write(bytes.subarray(at), { at });
+        if (!(n > 0)) throw new Error(`writing ${name}: no progress at byte ${at}`);
+        at += n;
+      }
+      h.flush();
+    } finally {
+      h.close();
+    }
+  } else {
+    const w = await fh.createWritable();
+    try {
+      await w.write(bytes as Uint8Array<ArrayBuffer>);
+      await w.close();
+    } catch (e) {
+      await w.abort().catch(() => {});
+      throw e;
+    }
+  }
+}
+
+async function remove(dir: Dir, name: string, recursive = false): Promise<void> {
+  try {
+    await dir.removeEntry(name, { recursive });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
+/** Runs fn holding the store's Web Lock (one writer at a time, across tabs). */
+async function withStoreLock<T>(fn: () => Promise<T>): Promise<T> {
+  const locks = nav()?.locks;
+  return locks?.request ? (locks.request(LOCK, fn) as Promise<T>) : fn();
+}
+
+/** "a/b/../c/" + "x" -> ["a", "c", "x"] */
+function resolvePath(base: string, name: string): string[] {
+  const out: string[] = [];
+  for (const p of `${base}/${name}`.split('/')) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') {
+      if (!out.length) throw new Error(`${name} points outside the model store`);
+      out.pop();
+    } else out.push(p);
+  }
+  return out;
+}
+
+export function formatBytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(n >= 1e8 ? 0 : 1)} MB`;
+  if (n >= 1e3) return `${(n / 1e3).toFixed(0)} kB`;
+  return `${n} bytes`;
+}
+
+// ---------------- reading ----------------
+
+function stripPrefix(path: string): string {
+  return (path.startsWith(OPFS_PREFIX) ? path.slice(OPFS_PREFIX.length) : path).replace(/^\/+/, '');
+}
+
+/** A stored model folder as a ModelSource (path relative to models/, e.g. "eeg-…/sub-01/", "opfs:" allowed). */
+export function opfsSource(path: string, o: StoreOptions = {}): ModelSource {
+  const base = stripPrefix(path);
+  const location = `${OPFS_PREFIX}/${STORE_DIR}/${base.endsWith('/') ? base : base + '/'}`;
+  async function file(name: string): Promise<File> {
+    const parts = resolvePath(base, name);
+    try {
+      const dir = await subdir(await modelsDir(o, false), parts.slice(0, -1), false);
+      return await readFile(dir, parts[parts.length - 1]);
+    } catch (e) {
+      if (isNotFound(e)) {
+        throw new Error(`${name} is missing from this browser's storage (site data cleared?): remove the subject and import it again`);
+      }
+      throw e;
+    }
+  }
+  return {
+    location,
+    readText: async (name) => (await file(name)).text(),
+    readBytes: async (name) => new Uint8Array(await (await file(name)).arrayBuffer()),
+  };
+}
+
+async function readIndex(models: Dir): Promise<StoredEntry[]> {
+  let text: string;
+  try {
+    text = await (await readFile(models, 'index.json')).text();
+  } catch (e) {
+    if (isNotFound(e)) return [];
+    throw e;
+  }
+  try {
+    const j = JSON.parse(text) as { models?: StoredEntry[] };
+    return Array.isArray(j.models) ? j.models.filter((m) => m && typeof m.path === 'string' && typeof m.subject === 'number') : [];
+  } catch {
+    return []; // an unreadable index lists nothing; sweepStore then clears what it held
+  }
+}
+
+async function writeIndex(models: Dir, entries: StoredEntry[]): Promise<void> {
+  entries.sort((a, b) => (a.model_id < b.model_id ? -1 : a.model_id > b.model_id ? 1 : a.subject - b.subject));
+  await writeFile(models, 'index.json', JSON.stringify({ models: entries }, null, 1) + '\n');
+}
+
+/** Models stored in this browser (empty when there is no store yet). */
+export async function listStoredModels(o: StoreOptions = {}): Promise<StoredEntry[]> {
+  try {
+    return (await readIndex(await modelsDir(o, false))).filter((m) => m.model_id === MODEL_ID);
+  } catch (e) {
+    if (isNotFound(e)) return [];
+    throw e;
+  }
+}
+
+// ---------------- storage space ----------------
+
+/** Asks the browser not to evict the store under storage pressure (a page call; false where not granted). */
+export async function requestPersistence(): Promise<boolean> {
+  const s = nav()?.storage;
+  if (!s?.persist) return false;
+  try {
+    return (await s.persisted?.()) || (await s.persist());
+  } catch {
+    return false;
+  }
+}
+
+function quotaMessage(what: string, need: number, est: StorageEstimate | null): string {
+  const avail =
+    est?.quota !== undefined && est.usage !== undefined
+      ? `this browser lets this site store only ${formatBytes(Math.max(0, est.quota - est.usage))} more ` +
+        `(quota ${formatBytes(est.quota)}, ${formatBytes(est.usage)} in use)`
+      : 'the browser refused to store more';
+  return (
+    `Not enough browser storage for ${what}: it needs about ${formatBytes(need)}, but ${avail}. ` +
+    'Remove stored subjects you no longer need, free disk space, or convert with "npx insilico-eeg convert" ' +
+    'and serve the folder instead (README, "Real BERG weights").'
+  );
+}
+
+async function estimate(o: StoreOptions): Promise<StorageEstimate | null> {
+  const sm = o.storage === undefined ? (nav()?.storage ?? null) : o.storage;
+  if (!sm?.estimate) return null;
+  try {
+    return await sm.estimate();
+  } catch {
+    return null;
+  }
+}
+
+/** Room for about `bytes` plus a margin, or a StorageQuotaError that says how much is needed and available. */
+export async function checkSpace(bytes: number, what: string, o: StoreOptions = {}): Promise<void> {
+  const need = bytes + Math.max(16 << 20, Math.ceil(bytes * 0.02));
+  const est = await estimate(o);
+  if (!est || est.quota === undefined || est.usage === undefined) return;
+  const available = est.quota - est.usage;
+  if (need > available) throw new StorageQuotaError(quotaMessage(what, need, est), need, available);
+}
+
+async function asQuotaError(e: unknown, what: string, need: number, o: StoreOptions): Promise<unknown> {
+  if (!isQuota(e)) return e;
+  const est = await estimate(o);
+  const available = est?.quota !== undefined && est.usage !== undefined ? est.quota - est.usage : null;
+  return new StorageQuotaError(quotaMessage(what, need, est), need, available);
+}
+
+// ---------------- writing ----------------
+
+export interface WriteStoredModelOptions extends StoreOptions {
+  subject: number;
+  /** manifest fields other than weightsManifest and shards */
+  manifest: ManifestFields;
+  weights: WeightToWrite[];
+  /** metadata.json content: a JSON-ready value or its text */
+  metadata: unknown;
+  /** whether the metadata holds BERG's (quality arrays etc.) */
+  hasMetadata: boolean;
+  label?: string;
+  onProgress?: (bytesDone: number, bytesTotal: number) => void;
+  signal?: AbortSignal;
+  shardBytes?: number;
+}
+
+export function storedLabel(subject: number, hasMetadata: boolean): string {
+  return `Subject ${subject} (imported${hasMetadata ? '' : ', no metadata'}, stored in this browser)`;
+}
+
+/** Shards as OPFS files in shared/; `created` records the ones this write added. */
+function opfsSink(shared: Dir, created: string[]): ShardSink {
+  return {
+    async has(name: string, info: ShardInfo) {
+      try {
+        const f = await readFile(shared, name);
+        if (f.size !== info.bytes) return false;
+        return (await sha256Hex(new Uint8Array(await f.arrayBuffer()))) === info.sha256;
+      } catch (e) {
+        if (isNotFound(e)) return false;
+        throw e;
+      }
+    },
+    async write(name: string, bytes: Uint8Array) {
+      let existed = true;
+      try {
+        await shared.getFileHandle(name);
+      } catch (e) {
+        if (!isNotFound(e)) throw e;
+        existed = false;
+      }
+      if (!existed) created.push(name); // recorded first: a write that fails half way is removed too
+      await writeFile(shared, name, bytes);
+    },
+  };
+}
+
+async function readStoredManifest(modelDir: Dir, folder: string): Promise<ConvertedManifest | null> {
+  try {
+    return JSON.parse(await (await readFile(await modelDir.getDirectoryHandle(folder), 'manifest.json')).text());
+  } catch {
+    return null;
+  }
+}
+
+/** Removes shards among `candidates` that no listed model references. */
+async function dropUnreferenced(models: Dir, modelDir: Dir, candidates: Iterable<string>): Promise<void> {
+  const keep = new Set<string>();
+  for (const e of await readIndex(models)) {
+    if (e.model_id !== MODEL_ID) continue;
+    const m = await readStoredManifest(modelDir, e.path.split('/').filter(Boolean).pop()!);
+    if (m) for (const s of referencedShards(m)) keep.add(s);
+  }
+  const shared = await modelDir.getDirectoryHandle('shared', { create: true });
+  for (const name of candidates) if (!keep.has(name)) await remove(shared, name);
+}
+
+/**
+ * Writes a converted model into the store and lists it. Order: shards, then the subject's
+ * manifest and metadata in a temporary folder, then the swap into sub-NN/, then index.json.
+ * Any failure (quota, cancel) removes the new shards and folders; the listing never shows a
+ * partial model. Replacing a stored subject removes its old shards once nothing uses them.
+ */
+export async function writeStoredModel(o: WriteStoredModelOptions): Promise<StoredEntry> {
+  const subject = o.subject;
+  const folder = subjectFolderName(subject);
+  const what = `subject ${subject}`;
+  const metaText = metadataFileText(o.metadata);
+  const bytes = storedByteCount(o.weights);
+  const need = bytes + metaText.length;
+  await checkSpace(need, what, o);
+  return withStoreLock(async () => {
+    const models = await modelsDir(o, true);
+    const modelDir = await models.getDirectoryHandle(MODEL_ID, { create: true });
+    const shared = await modelDir.getDirectoryHandle('shared', { create: true });
+    const tmpName = `.${folder}.tmp-${Math.random().toString(36).slice(2, 10)}`;
+    const created: string[] = [];
+    let swapped = false;
+    try {
+      const tmp = await modelDir.getDirectoryHandle(tmpName, { create: true });
+      const built = await writeShardsAndManifest({
+        manifest: o.manifest,
+        weights: o.weights,
+        sink: opfsSink(shared, created),
+        shardBytes: o.shardBytes,
+        onProgress: o.onProgress,
+        signal: o.signal,
+      });
+      const metaName = built.manifest.metadata || 'metadata.json';
+      await writeFile(tmp, metaName, metaText);
+      await writeFile(tmp, 'manifest.json', manifestFileText(built.manifest));
+      o.signal?.throwIfAborted();
+
+      // Swap: unlist the old subject first, so the listing never points at a half-replaced folder.
+      const index = await readIndex(models);
+      const old = index.find((e) => e.model_id === MODEL_ID && e.subject === subject);
+      const oldShards = old ? referencedShards((await readStoredManifest(modelDir, folder)) ?? {}) : new Set<string>();
+      if (old) await writeIndex(models, index.filter((e) => e !== old));
+      swapped = true;
+      await remove(modelDir, folder, true);
+      const dst = await modelDir.getDirectoryHandle(folder, { create: true });
+      await writeFile(dst, metaName, metaText);
+      await writeFile(dst, 'manifest.json', manifestFileText(built.manifest));
+      await remove(modelDir, tmpName, true);
+
+      const entry: StoredEntry = {
+        model_id: MODEL_ID,
+        subject,
+        path: `${MODEL_ID}/${folder}/`,
+        synthetic: false,
+        label: o.label ?? storedLabel(subject, o.hasMetadata),
+        storage: 'opfs',
+        bytes: built.bytesTotal,
+        stored_at: new Date().toISOString(),
+        metadata: o.hasMetadata,
+      };
+      const now = (await readIndex(models)).filter((e) => !(e.model_id === MODEL_ID && e.subject === subject));
+      await writeIndex(models, [...now, entry]);
+      if (oldShards.size) await dropUnreferenced(models, modelDir, oldShards);
+      return entry;
+    } catch (e) {
+      await remove(modelDir, tmpName, true).catch(() => {});
+      if (swapped) await remove(modelDir, folder, true).catch(() => {});
+      for (const name of created) await remove(shared, name).catch(() => {});
+      throw await asQuotaError(e, what, need, o);
+    }
+  });
+}
+
+/** Removes a stored subject: unlisted first, then its folder and the shards no other stored subject uses. */
+export async function deleteStoredModel(subject: number, o: StoreOptions = {}): Promise<void> {
+  await withStoreLock(async () => {
+    let models: Dir;
+    try {
+      models = await modelsDir(o, false);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    const folder = subjectFolderName(subject);
+    const modelDir = await models.getDirectoryHandle(MODEL_ID, { create: true });
+    const manifest = await readStoredManifest(modelDir, folder);
+    const index = await readIndex(models);
+    await writeIndex(models, index.filter((e) => !(e.model_id === MODEL_ID && e.subject === subject)));
+    await remove(modelDir, folder, true);
+    if (manifest) await dropUnreferenced(models, modelDir, referencedShards(manifest));
+  });
+}
+
+/**
+ * Clears what an interrupted write (a closed tab, a crash) left behind: temporary folders,
+ * subject folders the index does not list, and shards no listed model references.
+ */
+export async function sweepStore(o: StoreOptions = {}): Promise<void> {
+  await withStoreLock(async () => {
+    let modelDir: Dir;
+    let models: Dir;
+    try {
+      models = await modelsDir(o, false);
+      modelDir = await models.getDirectoryHandle(MODEL_ID);
+    } catch (e) {
+      if (isNotFound(e)) return;
+      throw e;
+    }
+    const listed = new Set((await readIndex(models)).filter((e) => e.model_id === MODEL_ID).map((e) => e.path.split('/').filter(Boolean).pop()));
+    for (const n of await names(modelDir)) {
+      if (n !== 'shared' && !listed.has(n)) await remove(modelDir, n, true);
+    }
+    const shared = await modelDir.getDirectoryHandle('shared', { create: true });
+    await dropUnreferenced(models, modelDir, await names(shared));
+  });
+}
+
+// ---------------- imports ----------------
+
+export type ImportPhase = 'check' | 'read-weights' | 'read-metadata' | 'read-folder' | 'fold' | 'write';
+
+export interface ImportProgress {
+  subject: number | null;
+  phase: ImportPhase;
+  done: number;
+  total: number;
+  /** the file being read */
+  file?: string;
+}
+
+export interface ImportCommon extends StoreOptions {
+  onProgress?: (p: ImportProgress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ImportBergOptions extends ImportCommon {
+  subject: number;
+  /** BERG's weights_subject-NN.npy */
+  weights: ByteSource;
+  /** BERG's metadata_subject-NN.npy (optional: without it the model encodes but has no quality arrays) */
+  metadata?: ByteSource;
+  /** converter name and version for the manifest's provenance */
+  converter?: string;
+  /** sha256 of the source files for provenance, hashed while parsing (default true) */
+  hashSources?: boolean;
+}
+
+function cancelled(): DOMException {
+  return new DOMException('the import was cancelled', 'AbortError');
+}
+
+export function checkImportSubject(subject: number): void {
+  if (!Number.isInteger(subject) || subject < 1 || subject > MAX_SUBJECT) {
+    throw new ModelLoadError(`subject ${subject} is not a THINGS EEG2 subject: ${MODEL_ID} has subjects 1 to ${MAX_SUBJECT}`);
+  }
+}
+
+/** A source that stops when the signal fires and hashes the bytes as they are read in order. */
+function watchedSource(src: ByteSource, signal: AbortSignal | undefined, hash: boolean) {
+  const h = hash ? new Sha256() : null;
+  let next = 0;
+  let sequential = true;
+  const inner: ByteSource = {
+    size: src.size,
+    name: src.name,
+    read: (offset, length) => {
+      if (signal?.aborted) return Promise.reject(cancelled());
+      return src.read(offset, length);
+    },
+  };
+  const source = observedByteSource(inner, (offset, bytes) => {
+    if (!h) return;
+    if (offset === next) {
+      h.update(bytes);
+      next += bytes.length;
+    } else sequential = false;
+  });
+  return {
+    source,
+    async info(): Promise<SourceFileInfo> {
+      let sha256 = '';
+      if (h) {
+        let hh = h;
+        if (!sequential) {
+          hh = new Sha256(); // not expected (the parsers read in order): hash the whole file again
+          next = 0;
+        }
+        for (; next < src.size; ) {
+          const b = await src.read(next, 16 << 20);
+          if (b.length === 0) break;
+          hh.update(b);
+          next += b.length;
+        }
+        sha256 = hh.digestHex();
+      }
+      return { file: src.name, bytes: src.size, sha256 };
+    },
+  };
+}
+
+/** A failure while parsing: a cancel stays a cancel; everything else keeps the reader's precise message. */
+function parseFailure(e: unknown, signal?: AbortSignal): unknown {
+  return signal?.aborted ? cancelled() : e;
+}
+
+/**
+ * BERG's files -> a stored subject: parses the weights (streaming, never one buffer for the
+ * file), folds the scaler, and writes the same model folder `npx insilico-eeg convert` writes.
+ */
+export async function importBergSubject(o: ImportBergOptions): Promise<StoredEntry> {
+  const { subject, signal } = o;
+  checkImportSubject(subject);
+  const progress = (phase: ImportPhase, done: number, total: number, file?: string) => o.onProgress?.({ subject, phase, done, total, file });
+  progress('check', 0, 1);
+  // Fail before a long parse when the store obviously cannot hold the model (the stored model is about the weights file's size).
+  await checkSpace(o.weights.size + (o.metadata ? o.metadata.size * 4 : 0), `subject ${subject}`, o);
+  const hash = o.hashSources ?? true;
+
+  const ws = watchedSource(o.weights, signal, hash);
+  let weights;
+  try {
+    weights = await readBergWeights(ws.source, { onProgress: (d, t) => progress('read-weights', d, t, o.weights.name) });
+  } catch (e) {
+    throw parseFailure(e, signal);
+  }
+  const sources = [await ws.info()];
+  let meta: BergMetadata | undefined;
+  if (o.metadata) {
+    const ms = watchedSource(o.metadata, signal, hash);
+    try {
+      meta = await readBergMetadata(ms.source, { onProgress: (d, t) => progress('read-metadata', d, t, o.metadata!.name) });
+    } catch (e) {
+      throw parseFailure(e, signal);
+    }
+    sources.push(await ms.info());
+  }
+  signal?.throwIfAborted();
+
+  progress('fold', 0, 1);
+  const folded = foldScaler(weights, { inPlace: true });
+  progress('fold', 1, 1);
+  signal?.throwIfAborted();
+
+  const manifest = bergManifestFields({ subject, weights, metadata: meta, converter: o.converter ?? 'insilico-eeg (browser import)', sources });
+  const metadata = meta
+    ? metadataJson(meta, subject)
+    : { model_id: MODEL_ID, subject, synthetic: false, eeg: { ch_names: DEFAULT_CH_NAMES, times: DEFAULT_TIMES } };
+  return writeStoredModel({
+    ...o,
+    subject,
+    manifest,
+    weights: bergWeightList(weights, folded),
+    metadata,
+    hasMetadata: meta !== undefined,
+    onProgress: (d, t) => progress('write', d, t),
+  });
+}
+
+export interface FolderFile {
+  /** path inside the picked folder, '/'-separated (File.webkitRelativePath) */
+  path: string;
+  file: Blob;
+}
+
+export interface ImportFolderResult {
+  entries: StoredEntry[];
+  /** what was skipped or is missing, one sentence each */
+  notes: string[];
+}
+
+function folderSource(dir: string, files: Map<string, Blob>, manifestPath: string): ModelSource {
+  const get = (name: string): Blob => {
+    const parts = resolvePath(dir, name);
+    const f = files.get(parts.join('/'));
+    if (!f) {
+      throw new Error(
+        `${parts.join('/')} is not among the picked files (${manifestPath} refers to it): pick the folder that holds both sub-NN/ and shared/, ` +
+          `e.g. public/models/${MODEL_ID}`,
+      );
+    }
+    return f;
+  };
+  return {
+    location: dir ? dir + '/' : './',
+    readText: async (name) => get(name).text(),
+    readBytes: async (name) => new Uint8Array(await get(name).arrayBuffer()),
+  };
+}
+
+/**
+ * A converted model folder picked or dropped as files (sub-NN/manifest.json, metadata.json,
+ * ../shared/*.bin): each subject's shards are checked (length, sha256) while read, then
+ * stored like an import from BERG's files. The built-in demo subject is skipped.
+ */
+export async function importConvertedFolder(files: FolderFile[], o: ImportCommon = {}): Promise<ImportFolderResult> {
+  const map = new Map<string, Blob>();
+  for (const f of files) map.set(f.path.replace(/\\/g, '/').split('/').filter((p) => p && p !== '.').join('/'), f.file);
+  const manifests = [...map.keys()].filter((p) => p === 'manifest.json' || p.endsWith('/manifest.json')).sort();
+  if (!manifests.length) {
+    throw new ModelLoadError(
+      `no manifest.json among the ${files.length} picked files: pick a converted model folder (one holding sub-NN/ and shared/, ` +
+        `e.g. public/models/${MODEL_ID}), or import BERG's weights_subject-NN.npy with "Import BERG weights"`,
+    );
+  }
+  const entries: StoredEntry[] = [];
+  const notes: string[] = [];
+  for (const mp of manifests) {
+    o.signal?.throwIfAborted();
+    const dir = mp.slice(0, Math.max(0, mp.length - 'manifest.json'.length - 1));
+    const source = folderSource(dir, map, mp);
+    const m = await readModelManifest(source);
+    if (m.subject === 'demo' || m.synthetic) {
+      notes.push(`${mp}: the demo subject is built in, skipped`);
+      continue;
+    }
+    const subject = m.subject;
+    checkImportSubject(subject);
+    const progress = (phase: ImportPhase, done: number, total: number) => o.onProgress?.({ subject, phase, done, total, file: mp });
+    let metadata: unknown;
+    let hasMetadata = true;
+    const metaName = typeof m.metadata === 'string' ? m.metadata : 'metadata.json';
+    if (map.has(resolvePath(dir, metaName).join('/'))) {
+      await readModelMetadata(source, m); // a corrupt metadata.json is refused here, not when the quality panel opens
+      metadata = await source.readText(metaName);
+    } else {
+      hasMetadata = false;
+      metadata = { model_id: MODEL_ID, subject, synthetic: false, eeg: { ch_names: m.ch_names, times: m.times } };
+      notes.push(`${mp}: no ${metaName} next to it; subject ${subject} encodes, but the quality panel has nothing to show`);
+    }
+    let folder;
+    try {
+      folder = await readModelFolder(source, { onProgress: (d, t) => progress('read-folder', d, t) });
+    } catch (e) {
+      throw parseFailure(e, o.signal);
+    }
+    const weights: WeightToWrite[] = [];
+    for (const g of m.weightsManifest) {
+      for (const e of g.weights) {
+        weights.push({ name: e.name, shape: e.shape, data: folder.arrays.get(e.name)!, dtype: e.quantization?.dtype === 'float16' ? 'float16' : 'float32' });
+      }
+    }
+    const { weightsManifest: _w, shards: _s, ...fields } = m;
+    entries.push(
+      await writeStoredModel({
+        ...o,
+        subject,
+        manifest: fields as ManifestFields,
+        weights,
+        metadata,
+        hasMetadata,
+        onProgress: (d, t) => progress('write', d, t),
+      }),
+    );
+  }
+  if (!entries.length) throw new ModelLoadError(`the picked folder holds no converted subject to import (${notes.join('; ')})`);
+  return { entries, notes };
+}
