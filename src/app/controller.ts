@@ -1,6 +1,7 @@
 // Side effects: catalog, model loading, decoding, and incremental encoding in the worker.
 // Only images without cached responses for the current model + backend are sent to encode.
 import type { Device } from '../engine/types.ts';
+import { listStoredModels, OPFS_PREFIX } from '../io/browser_store.ts';
 import { EngineClient } from './engine_client.ts';
 import { decodeImage } from './decode.ts';
 import type { SquareMode } from './image_square.ts';
@@ -11,6 +12,8 @@ import { wasmPaths } from './wasm_paths.ts';
 
 let client: EngineClient | null = null;
 let job: { reqId: number; tag: string } | null = null;
+/** The last finished encode request, for the status line. */
+let lastRun: { n: number; ms: number } | null = null;
 let loadSeq = 0;
 let nextImageId = 1;
 
@@ -52,6 +55,7 @@ export async function init() {
     set({ catalogError: msg, status: { state: 'error', text: `No model catalog: ${msg}` } });
     return;
   }
+  catalog = [...catalog, ...(await storedCatalog())];
   // ?subject=3 or ?subject=demo picks a catalog entry; the demo subject is the default.
   const want = q.get('subject');
   const pick =
@@ -69,7 +73,8 @@ export async function loadModel() {
   job = null;
   set({ model: null, quality: null, qualityNote: undefined, status: { state: 'loading', text: `Loading ${entry.label ?? entry.path}…` } });
   try {
-    const r = await engine().load(entry, new URL(entry.path, modelsBase()).href, device, wasmPaths(), (stage, done, total) => {
+    const where = entry.storage === 'opfs' ? entry.path : new URL(entry.path, modelsBase()).href;
+    const r = await engine().load(entry, where, device, wasmPaths(), (stage, done, total) => {
       if (seq === loadSeq) set({ status: { state: 'loading', text: `Loading model: ${stage}`, done, total } });
     });
     if (seq !== loadSeq) return;
@@ -93,6 +98,28 @@ function reconcileChannels() {
   const names = chNames();
   const sel = new Set(get().selectedChannels);
   set({ selectedChannels: names.filter((n) => sel.has(n)) });
+}
+
+/** Models imported into this browser's storage, as catalog entries (none where OPFS is unavailable). */
+async function storedCatalog(): Promise<CatalogEntry[]> {
+  try {
+    return (await listStoredModels()).map((e) => ({ ...e, path: OPFS_PREFIX + e.path }));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Re-reads the stored models into the catalog after an import or a removal, then selects
+ * `select` (a new import) or, when the current model is gone, the demo subject.
+ */
+export async function refreshStoredModels(select?: string) {
+  const catalog = [...get().catalog.filter((m) => m.storage !== 'opfs'), ...(await storedCatalog())];
+  set({ catalog });
+  if (select && catalog.some((m) => m.path === select)) selectModel(select);
+  else if (!catalog.some((m) => m.path === get().modelPath) && catalog.length) {
+    selectModel((catalog.find((m) => m.subject === 'demo') ?? catalog[0]).path);
+  }
 }
 
 export function selectModel(path: string) {
@@ -221,7 +248,8 @@ export function schedule() {
     } else if (!ready.length) {
       set({ status: { state: 'idle', text: `Model ready on ${s.model.backend}. Add images to encode${skipped}.` } });
     } else {
-      set({ status: { state: 'done', text: `${ready.length} image${ready.length > 1 ? 's' : ''} encoded on ${s.model.backend}${skipped}` } });
+      const speed = lastRun ? ` (last ${lastRun.n} in ${(lastRun.ms / 1000).toFixed(1)} s)` : '';
+      set({ status: { state: 'done', text: `${ready.length} image${ready.length > 1 ? 's' : ''} encoded on ${s.model.backend}${skipped}${speed}` } });
     }
     return;
   }
@@ -237,17 +265,20 @@ export function schedule() {
     s.batchSize,
     (key, data) => {
       putResponse(tag, key, data);
-      set({ responsesVersion: get().responsesVersion + 1 });
+      bumpResponsesSoon();
     },
     (done, tot) => {
       if (job?.reqId === j.reqId) set({ status: { state: 'encoding', text: `Encoding on ${s.model!.backend}: ${done} of ${tot} images`, done, total: tot } });
     },
   );
   job = { reqId: j.reqId, tag };
+  const t0 = performance.now();
   j.done.then(
     (how) => {
       if (job?.reqId !== j.reqId) return;
       job = null;
+      bumpResponsesNow();
+      if (how === 'finished') lastRun = { n: total, ms: performance.now() - t0 };
       if (how === 'cancelled') set({ paused: true });
       schedule();
     },
@@ -257,6 +288,18 @@ export function schedule() {
       set({ status: { state: 'error', text: `Encoding failed: ${message(e)}` }, paused: true });
     },
   );
+}
+
+// Re-rendering every plot after each batch competes with the worker for the CPU: while encoding,
+// new responses reach the plots at most every 400 ms.
+let bumpTimer: ReturnType<typeof setTimeout> | null = null;
+function bumpResponsesSoon() {
+  bumpTimer ??= setTimeout(bumpResponsesNow, 400);
+}
+function bumpResponsesNow() {
+  if (bumpTimer) clearTimeout(bumpTimer);
+  bumpTimer = null;
+  set({ responsesVersion: get().responsesVersion + 1 });
 }
 
 export function cancelEncode() {

@@ -3,8 +3,19 @@
 /// <reference lib="webworker" />
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
-import { encode, getEncodingModel, getModelMetadata, type EncodingModel } from '../engine/index.ts';
+import {
+  BackendError,
+  CancelledError,
+  encode,
+  getEncodingModel,
+  getModelMetadata,
+  InvalidParameterError,
+  ModelLoadError,
+  StimulusError,
+  type EncodingModel,
+} from '../engine/index.ts';
 import { urlSource } from '../engine/source.ts';
+import { opfsSource } from '../io/browser_store.ts';
 import type { ModelSource } from '../engine/source.ts';
 import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../engine/types.ts';
 import type { EncodeItem, FromWorker, QualityArrays, ToWorker } from './protocol.ts';
@@ -25,15 +36,26 @@ function post(msg: FromWorker, transfer: Transferable[] = []) {
   scope.postMessage(msg, transfer);
 }
 
+// Class names as written: a bundler may rename the classes, and so their .name.
+const ERROR_NAMES: [new (...a: never[]) => Error, string][] = [
+  [InvalidParameterError, 'InvalidParameterError'],
+  [StimulusError, 'StimulusError'],
+  [ModelLoadError, 'ModelLoadError'],
+  [CancelledError, 'CancelledError'],
+  [BackendError, 'BackendError'],
+];
+
 function fail(reqId: number, e: unknown) {
   const err = e instanceof Error ? e : new Error(String(e));
-  post({ type: 'error', reqId, name: err.name, message: err.message });
+  const name = ERROR_NAMES.find(([cls]) => err instanceof cls)?.[1] ?? err.name;
+  post({ type: 'error', reqId, name, message: err.message });
 }
 
 async function load(msg: Extract<ToWorker, { type: 'load' }>) {
   model?.dispose();
   model = null;
-  source = urlSource(msg.url);
+  // Imported models live in this browser's storage (OPFS); the rest are served folders.
+  source = msg.entry.storage === 'opfs' ? opfsSource(msg.entry.path) : urlSource(msg.url);
   const subject = msg.entry.subject;
   model = await getEncodingModel(msg.entry.model_id, subject, {
     source,
@@ -69,6 +91,9 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>) {
   } catch (e) {
     qualityNote = e instanceof Error ? e.message : String(e);
   }
+  if (msg.entry.storage === 'opfs' && msg.entry.metadata === false) {
+    qualityNote = `imported without metadata_subject-${String(subject).padStart(2, '0')}.npy: import it together with the weights file to see the model's quality`;
+  }
   const transfer = quality
     ? Object.values(quality)
         .filter((a): a is Float32Array => a instanceof Float32Array)
@@ -93,6 +118,9 @@ async function runEncode(msg: Extract<ToWorker, { type: 'encode' }>, signal: Abo
   post({ type: 'encode-progress', reqId: msg.reqId, done, total });
   for (const [size, items] of groups) {
     for (let i = 0; i < items.length; i += msg.batchSize) {
+      // On wasm and cpu an encode call awaits only microtasks; yield a macrotask so a
+      // 'cancel' message can be handled between batches.
+      await new Promise((r) => setTimeout(r, 0));
       if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
       const chunk = items.slice(i, i + msg.batchSize);
       const plane = 3 * size * size;
@@ -109,7 +137,8 @@ async function runEncode(msg: Extract<ToWorker, { type: 'encode' }>, signal: Abo
 }
 
 function isCancel(e: unknown): boolean {
-  return e instanceof Error && (e.name === 'CancelledError' || e.name === 'AbortError');
+  // instanceof, not the name: bundling may rename the error classes.
+  return e instanceof CancelledError || (e instanceof Error && e.name === 'AbortError');
 }
 
 scope.onmessage = (ev: MessageEvent<ToWorker>) => {

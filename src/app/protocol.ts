@@ -2,14 +2,20 @@
 // not copied. Every request carries a reqId; replies echo it so stale replies can be ignored.
 import type { Backend, Device } from '../engine/types.ts';
 
-/** An entry of public/models/index.json. */
+/** An entry of public/models/index.json, or of the browser's model store. */
 export interface CatalogEntry {
   model_id: string;
   subject: number | 'demo';
-  /** Folder under /models/, e.g. "eeg-things_eeg_2-alexnet_untrained/demo/". */
+  /** Folder under /models/, e.g. "eeg-things_eeg_2-alexnet_untrained/demo/"; "opfs:" + folder for stored models. */
   path: string;
   synthetic?: boolean;
   label?: string;
+  /** 'opfs': imported and stored in this browser (loaded with opfsSource, not fetched). */
+  storage?: 'opfs';
+  /** Stored models: false when imported without BERG's metadata file (no quality arrays). */
+  metadata?: boolean;
+  /** Stored models: bytes of weights. */
+  bytes?: number;
 }
 
 export interface LoadedModelInfo {
@@ -69,3 +75,30 @@ export type FromWorker =
   | { type: 'encode-finished'; reqId: number; ms: number }
   | { type: 'cancelled'; reqId: number }
   | { type: 'error'; reqId: number; name: string; message: string };
+
+// ---------- the import worker (BERG files or a converted folder -> the browser's model store) ----------
+
+export interface BergImportJob {
+  subject: number;
+  weights: File;
+  /** optional: without it the model encodes but the quality panel has nothing to show */
+  metadata?: File;
+}
+
+export type ToImporter =
+  | { type: 'import-berg'; reqId: number; jobs: BergImportJob[] }
+  | { type: 'import-folder'; reqId: number; files: { path: string; file: File }[] }
+  /** removes a stored subject (its folder, and shards no other stored subject uses) */
+  | { type: 'delete'; reqId: number; subject: number }
+  | { type: 'cancel'; reqId: number };
+
+export type ImportPhaseName = 'check' | 'read-weights' | 'read-metadata' | 'read-folder' | 'fold' | 'write';
+
+export type FromImporter =
+  | { type: 'progress'; reqId: number; subject: number | null; phase: ImportPhaseName; done: number; total: number; file?: string; index: number; count: number }
+  /** Every subject stored; notes say what was skipped or is missing. */
+  | { type: 'imported'; reqId: number; entries: CatalogEntry[]; notes: string[] }
+  | { type: 'deleted'; reqId: number }
+  | { type: 'cancelled'; reqId: number }
+  /** entries: subjects stored before the failure (a multi-subject import keeps the complete ones). */
+  | { type: 'error'; reqId: number; name: string; message: string; entries: CatalogEntry[] };

@@ -1,6 +1,7 @@
 import type { Device } from '../../engine/types.ts';
 import { cancelEncode, encodeRequestCount, imagesSentCount, resumeEncode, selectModel, setDevice } from '../controller.ts';
 import { useApp } from '../store.ts';
+import { ModelImport } from './ModelImport.tsx';
 
 const DEVICES: { value: Device; label: string }[] = [
   { value: 'auto', label: 'auto' },
@@ -34,6 +35,7 @@ export function Header() {
             ))}
           </select>
         </label>
+        <ModelImport />
         <label title={model?.backendNote ?? ''}>
           Backend
           <select data-testid="backend-select" value={device} onChange={(e) => setDevice(e.target.value as Device)}>
@@ -62,7 +64,7 @@ function StatusBar() {
   return (
     <div className={`status status-${status.state}`} data-testid="encode-status" data-state={status.state} data-encode-requests={encodeRequestCount()} data-images-sent={imagesSentCount()} role="status" aria-live="polite">
       <span className="status-dot" />
-      <span className="status-text">{status.text}</span>
+      {/* Controls first, so they do not move while the text changes. */}
       {(status.state === 'encoding' || status.state === 'loading') && status.total ? <progress max={status.total} value={status.done ?? 0} aria-label={`${pct}%`} /> : null}
       {status.state === 'encoding' && status.total ? (
         <button type="button" className="small" data-testid="cancel-encode" onClick={cancelEncode}>
@@ -74,6 +76,7 @@ function StatusBar() {
           {status.state === 'error' ? 'Retry' : 'Resume'}
         </button>
       ) : null}
+      <span className="status-text">{status.text}</span>
     </div>
   );
 }
