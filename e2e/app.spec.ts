@@ -55,6 +55,7 @@ test('images in: encoded in order, the broken file gets an error chip, non-squar
   await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles([...fx.images.map((i) => i.path), fx.broken]);
   await waitForState(page, 'done');
   await expect(page.getByTestId('encode-status')).toContainText('4 images encoded on wasm; 1 file could not be read');
+  console.log(`status: ${await page.getByTestId('encode-status').textContent()}`);
   expect(await encodeRequests(page)).toBeGreaterThan(before);
   await expect(page.getByTestId('error-chip')).toHaveCount(1);
   await expect(page.getByTestId('error-chip')).toContainText('notes_not_an_image.png');
@@ -175,6 +176,45 @@ test('brushing the time course sets the window', async () => {
   await page.mouse.up();
   await expect.poll(async () => Number(await page.getByTestId('time-picker').getAttribute('data-count'))).toBeLessThan(50);
   expect(Number(await page.getByTestId('time-picker').getAttribute('data-count'))).toBeGreaterThan(30);
+});
+
+test('topomap: playback moves the cursor, GFP-peak small multiples, lasso selection', async () => {
+  const requests = await encodeRequests(page);
+  await page.getByRole('button', { name: 'All', exact: true }).click();
+  const picker = page.getByTestId('time-picker');
+  const before = Number(await picker.getAttribute('data-cursor-ms'));
+  await page.getByTestId('play').click();
+  await expect.poll(async () => Number(await picker.getAttribute('data-cursor-ms'))).not.toBe(before);
+  await page.getByTestId('play').click();
+  const topo = page.getByTestId('topomap');
+  await topo.getByRole('button', { name: 'GFP peaks' }).click();
+  await expect.poll(async () => topo.locator('.heatmaplayer .hm').count()).toBeGreaterThan(1);
+  await expect(topo).toContainText('(GFP peak)');
+  await topo.getByRole('button', { name: 'At times' }).click();
+  await topo.getByLabel('Times (ms)').fill('100, 170');
+  await expect(topo.locator('.heatmaplayer .hm')).toHaveCount(2);
+  await expect(topo).toContainText('170 ms');
+  await page.screenshot({ path: join(SCREENSHOTS, '06-small-multiples.png'), fullPage: false });
+  await topo.getByRole('button', { name: 'At cursor' }).click();
+  await expect(topo.locator('.heatmaplayer .hm')).toHaveCount(1);
+
+  // Lasso around the back of the head.
+  const channels = page.getByTestId('channel-picker');
+  await channels.getByRole('button', { name: 'Lasso' }).click();
+  const svg = (await page.locator('.scalp').boundingBox())!;
+  const pt = (fx: number, fy: number) => [svg.x + svg.width * fx, svg.y + svg.height * fy] as const;
+  const path = [pt(0.25, 0.7), pt(0.5, 0.62), pt(0.75, 0.7), pt(0.7, 0.92), pt(0.3, 0.92), pt(0.25, 0.7)];
+  await page.mouse.move(...path[0]);
+  await page.mouse.down();
+  for (const p of path.slice(1)) await page.mouse.move(...p, { steps: 4 });
+  await page.mouse.up();
+  const n = Number(await channels.getAttribute('data-selected-count'));
+  expect(n).toBeGreaterThan(4);
+  expect(n).toBeLessThan(30);
+  await expect(channels.locator('.sensor.on[data-channel=Oz]')).toHaveCount(1);
+  await expect(channels.locator('.sensor.on[data-channel=Fz], .sensor.on[data-channel=Cz]')).toHaveCount(0);
+  await channels.getByRole('button', { name: 'Box' }).click();
+  expect(await encodeRequests(page)).toBe(requests);
 });
 
 test('conditions: means, difference wave and its topomap; dissimilarity matrix', async () => {

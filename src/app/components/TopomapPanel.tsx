@@ -107,7 +107,7 @@ export function TopomapPanel() {
           <button type="button" className={s.topoMode === 'window' && s.multiples === 'off' ? 'on' : ''} data-testid="topo-window" onClick={() => set({ topoMode: 'window', multiples: 'off' })}>
             Window mean
           </button>
-          <button type="button" className={s.multiples === 'peaks' ? 'on' : ''} onClick={() => set({ multiples: 'peaks' })}>
+          <button type="button" className={s.multiples === 'peaks' ? 'on' : ''} title="Maps at the (up to 5) largest global-field-power peaks inside the time window" onClick={() => set({ multiples: 'peaks' })}>
             GFP peaks
           </button>
           <button type="button" className={s.multiples === 'times' ? 'on' : ''} onClick={() => set({ multiples: 'times' })}>
