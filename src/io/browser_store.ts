@@ -16,7 +16,7 @@ import type { ModelSource } from '../engine/source.ts';
 import { MODEL_ID } from '../engine/types.ts';
 import { foldScaler, readBergMetadata, readBergWeights, type BergMetadata } from './berg.ts';
 import { bergManifestFields, bergWeightList, DEFAULT_CH_NAMES, DEFAULT_TIMES, metadataJson } from './berg_folder.ts';
-import { observedByteSource, type ByteSource } from './byte_source.ts';
+import type { ByteSource } from './byte_source.ts';
 import {
   type ConvertedManifest,
   type IndexEntry,
@@ -154,10 +154,15 @@ async function remove(dir: Dir, name: string, recursive = false): Promise<void> 
   }
 }
 
-/** Runs fn holding the store's Web Lock (one writer at a time, across tabs). */
-async function withStoreLock<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Runs fn holding the store's Web Lock (one writer at a time, across tabs). A signal stops the
+ * wait; with ifAvailable, fn gets false instead of waiting when another writer holds the lock.
+ */
+async function withStoreLock<T>(fn: (held: boolean) => Promise<T>, opts: { signal?: AbortSignal; ifAvailable?: boolean } = {}): Promise<T> {
   const locks = nav()?.locks;
-  return locks?.request ? (locks.request(LOCK, fn) as Promise<T>) : fn();
+  if (!locks?.request) return fn(true);
+  const options: LockOptions = opts.ifAvailable ? { ifAvailable: true } : { signal: opts.signal };
+  return locks.request(LOCK, options, (lock) => fn(lock !== null)) as Promise<T>;
 }
 
 /** "a/b/../c/" + "x" -> ["a", "c", "x"] */
@@ -374,6 +379,7 @@ export async function writeStoredModel(o: WriteStoredModelOptions): Promise<Stor
   const bytes = storedByteCount(o.weights);
   const need = bytes + metaText.length;
   await checkSpace(need, what, o);
+  o.onProgress?.(0, bytes); // shown while another tab's write holds the lock
   return withStoreLock(async () => {
     const models = await modelsDir(o, true);
     const modelDir = await models.getDirectoryHandle(MODEL_ID, { create: true });
@@ -429,7 +435,7 @@ export async function writeStoredModel(o: WriteStoredModelOptions): Promise<Stor
       for (const name of created) await remove(shared, name).catch(() => {});
       throw await asQuotaError(e, what, need, o);
     }
-  });
+  }, { signal: o.signal });
 }
 
 /** Removes a stored subject: unlisted first, then its folder and the shards no other stored subject uses. */
@@ -457,7 +463,9 @@ export async function deleteStoredModel(subject: number, o: StoreOptions = {}): 
  * subject folders the index does not list, and shards no listed model references.
  */
 export async function sweepStore(o: StoreOptions = {}): Promise<void> {
-  await withStoreLock(async () => {
+  // skipped while another writer works: its files are not leftovers
+  await withStoreLock(async (held) => {
+    if (!held) return;
     let modelDir: Dir;
     let models: Dir;
     try {
@@ -473,7 +481,7 @@ export async function sweepStore(o: StoreOptions = {}): Promise<void> {
     }
     const shared = await modelDir.getDirectoryHandle('shared', { create: true });
     await dropUnreferenced(models, modelDir, await names(shared));
-  });
+  }, { ifAvailable: true });
 }
 
 // ---------------- imports ----------------
@@ -516,26 +524,45 @@ export function checkImportSubject(subject: number): void {
   }
 }
 
-/** A source that stops when the signal fires and hashes the bytes as they are read in order. */
-function watchedSource(src: ByteSource, signal: AbortSignal | undefined, hash: boolean) {
+const PIECE = 16 << 20;
+
+/**
+ * The parser's view of a dropped file: large reads are done in 16 MiB pieces so that progress
+ * moves smoothly, a cancel stops within one piece, and the pieces are hashed in file order
+ * for the manifest's provenance.
+ */
+function watchedSource(src: ByteSource, signal: AbortSignal | undefined, hash: boolean, onBytes: (done: number) => void) {
   const h = hash ? new Sha256() : null;
   let next = 0;
   let sequential = true;
-  const inner: ByteSource = {
+  const piece = async (offset: number, length: number) => {
+    if (signal?.aborted) throw cancelled();
+    const b = await src.read(offset, length);
+    if (h) {
+      if (offset === next) {
+        h.update(b);
+        next += b.length;
+      } else sequential = false;
+    }
+    onBytes(offset + b.length);
+    return b;
+  };
+  const source: ByteSource = {
     size: src.size,
     name: src.name,
-    read: (offset, length) => {
-      if (signal?.aborted) return Promise.reject(cancelled());
-      return src.read(offset, length);
+    async read(offset, length) {
+      const end = Math.min(src.size, offset + length);
+      if (end - offset <= PIECE) return piece(offset, end - offset);
+      const out = new Uint8Array(end - offset);
+      for (let o = offset; o < end; ) {
+        const b = await piece(o, Math.min(PIECE, end - o));
+        if (b.length === 0) return out.slice(0, o - offset); // the file shrank: the reader reports the truncation
+        out.set(b, o - offset);
+        o += b.length;
+      }
+      return out;
     },
   };
-  const source = observedByteSource(inner, (offset, bytes) => {
-    if (!h) return;
-    if (offset === next) {
-      h.update(bytes);
-      next += bytes.length;
-    } else sequential = false;
-  });
   return {
     source,
     async info(): Promise<SourceFileInfo> {
@@ -547,7 +574,7 @@ function watchedSource(src: ByteSource, signal: AbortSignal | undefined, hash: b
           next = 0;
         }
         for (; next < src.size; ) {
-          const b = await src.read(next, 16 << 20);
+          const b = await src.read(next, PIECE);
           if (b.length === 0) break;
           hh.update(b);
           next += b.length;
@@ -577,19 +604,21 @@ export async function importBergSubject(o: ImportBergOptions): Promise<StoredEnt
   await checkSpace(o.weights.size + (o.metadata ? o.metadata.size * 4 : 0), `subject ${subject}`, o);
   const hash = o.hashSources ?? true;
 
-  const ws = watchedSource(o.weights, signal, hash);
+  const wname = o.weights.name;
+  const ws = watchedSource(o.weights, signal, hash, (d) => progress('read-weights', d, o.weights.size, wname));
   let weights;
   try {
-    weights = await readBergWeights(ws.source, { onProgress: (d, t) => progress('read-weights', d, t, o.weights.name) });
+    weights = await readBergWeights(ws.source);
   } catch (e) {
     throw parseFailure(e, signal);
   }
   const sources = [await ws.info()];
   let meta: BergMetadata | undefined;
   if (o.metadata) {
-    const ms = watchedSource(o.metadata, signal, hash);
+    const mname = o.metadata.name;
+    const ms = watchedSource(o.metadata, signal, hash, (d) => progress('read-metadata', d, o.metadata!.size, mname));
     try {
-      meta = await readBergMetadata(ms.source, { onProgress: (d, t) => progress('read-metadata', d, t, o.metadata!.name) });
+      meta = await readBergMetadata(ms.source);
     } catch (e) {
       throw parseFailure(e, signal);
     }

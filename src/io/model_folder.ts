@@ -424,7 +424,7 @@ export interface WriteShardsOptions {
   sink: ShardSink;
   /** shard size limit (default 4 MiB) */
   shardBytes?: number;
-  /** called after each weight is stored */
+  /** called after each shard is stored (or found already stored) */
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
   /** checked before each shard */
   signal?: AbortSignal;
@@ -487,12 +487,12 @@ export async function writeShardsAndManifest(opts: WriteShardsOptions): Promise<
       }
       paths.push(rel);
       shards[rel] = info;
+      bytesDone += chunk.length;
+      opts.onProgress?.(bytesDone, bytesTotal);
     }
     const entry: WeightEntry = { name: w.name, shape: w.shape, dtype: 'float32' };
     if (w.dtype === 'float16') entry.quantization = { dtype: 'float16', original_dtype: 'float32' };
     groups.push({ paths, weights: [entry] });
-    bytesDone += bytes.length;
-    opts.onProgress?.(bytesDone, bytesTotal);
   }
   const manifest: ConvertedManifest = { ...opts.manifest, weightsManifest: groups, shards };
   return { manifest, shardsWritten, shardsReused, bytesWritten, bytesTotal };

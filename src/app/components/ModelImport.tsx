@@ -41,7 +41,8 @@ export function ModelImport() {
   useEffect(() => {
     if (!show || !navigator.storage?.estimate) return;
     void navigator.storage.estimate().then((e) => {
-      if (e.quota !== undefined && e.usage !== undefined) setUsage(`This site uses ${formatBytes(e.usage)} of ${formatBytes(e.quota)} the browser allows it.`);
+      // (private windows report no usage: say nothing rather than "0 bytes")
+      if (e.quota !== undefined && e.usage) setUsage(`This site uses ${formatBytes(e.usage)} of ${formatBytes(e.quota)} the browser allows it.`);
     });
   }, [show, stored.length]);
   useEffect(() => {
