@@ -2,7 +2,7 @@
 // The same code runs in Node (CLI, tests) and in a browser worker: no DOM, no UI.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { generateAlexNetWeights, type AlexNetWeights } from './backbone_weights.ts';
+import { generateAlexNetWeights } from './backbone_weights.ts';
 import { alexnetTaps, uploadAlexNet, type AlexNet } from './alexnet.ts';
 import { selectBackend, type BackendOptions } from './backend.ts';
 import { uploadEncoder, project, regress, selectionRows, type EncoderTensors, type EncoderArrays } from './encoder.ts';
@@ -81,17 +81,16 @@ interface ModelInternals {
 }
 const internals = new WeakMap<EncodingModel, ModelInternals>();
 
-// The backbone is the same for every subject: generated once, uploaded once per backend.
-let backboneWeights: AlexNetWeights | null = null;
+// The backbone is the same for every subject: uploaded once per backend. Its 244 MB of
+// JS-side weights are not kept: regenerating them (about 1 s) is cheaper than holding them.
 let backbone: { backend: string; net: AlexNet } | null = null;
 
 function getBackbone(onProgress?: (p: LoadProgress) => void): AlexNet {
   const active = tf.getBackend();
   if (backbone && backbone.backend === active) return backbone.net;
   onProgress?.({ stage: 'backbone', done: 0, total: 1 });
-  backboneWeights ??= generateAlexNetWeights();
   backbone?.net.dispose();
-  backbone = { backend: active, net: uploadAlexNet(backboneWeights) };
+  backbone = { backend: active, net: uploadAlexNet(generateAlexNetWeights()) };
   onProgress?.({ stage: 'backbone', done: 1, total: 1 });
   return backbone.net;
 }
