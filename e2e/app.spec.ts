@@ -198,6 +198,27 @@ test('topomap: playback moves the cursor, GFP-peak small multiples, lasso select
   await topo.getByRole('button', { name: 'At cursor' }).click();
   await expect(topo.locator('.heatmaplayer .hm')).toHaveCount(1);
 
+  // Clicking a sensor dot on the topomap toggles that channel.
+  const channelCount = async () => Number(await page.getByTestId('channel-picker').getAttribute('data-selected-count'));
+  const n0 = await channelCount();
+  const cz = await page.evaluate(() => {
+    type Axis = { _offset: number; l2p: (v: number) => number };
+    const gd = document.querySelector('[data-testid=topomap] .js-plotly-plot') as HTMLElement & {
+      _fullLayout: { xaxis: Axis; yaxis: Axis };
+      data: { name?: string; x: number[]; y: number[]; text: string[] }[];
+    };
+    const tr = gd.data.find((t) => t.name === 'sensors')!;
+    const i = tr.text.indexOf('Cz');
+    const r = gd.getBoundingClientRect();
+    const { xaxis, yaxis } = gd._fullLayout;
+    return [r.left + xaxis._offset + xaxis.l2p(tr.x[i]), r.top + yaxis._offset + yaxis.l2p(tr.y[i])] as const;
+  });
+  await page.mouse.click(...cz);
+  await expect.poll(channelCount).toBe(n0 + 1);
+  await expect(page.locator('.scalp .sensor.on[data-channel=Cz]')).toHaveCount(1);
+  await page.mouse.click(...cz);
+  await expect.poll(channelCount).toBe(n0);
+
   // Lasso around the back of the head.
   const channels = page.getByTestId('channel-picker');
   await channels.getByRole('button', { name: 'Lasso' }).click();

@@ -7,25 +7,26 @@ import { exportBoth, maxErr, waitForState } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
-test('auto never picks a software GPU over wasm', async ({ page }) => {
-  await page.goto('/');
-  await waitForState(page, 'idle');
-  await expect(page.getByTestId('backend-select')).toHaveValue('auto');
-  const used = (await page.getByTestId('backend-used').textContent())!.replace('using ', '');
-  const note = (await page.getByTestId('backend-used').getAttribute('title')) ?? '';
-  console.log(`auto chose ${used}: ${note}`);
-  expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(used);
-  if (used === 'webgpu' || used === 'webgl') expect(note).not.toMatch(/swiftshader|llvmpipe|software/i);
-});
+// WebGPU on SwiftShader needs ~2-4 minutes for one image (pipeline compilation), and the engine's
+// parity spec already runs WebGPU in Chromium; this app-level run is opt-in: E2E_WEBGPU=1.
+const RUN_WEBGPU = process.env.E2E_WEBGPU === '1';
 
 for (const backend of ['webgl', 'webgpu'] as const) {
   test(`${backend}: one image encodes in the worker and matches the engine in Node`, async ({ page }, info) => {
+    test.skip(backend === 'webgpu' && !RUN_WEBGPU, 'slow on software WebGPU; set E2E_WEBGPU=1 to run');
     test.setTimeout(420_000);
     const f = writeSmall(info.outputPath('img'));
     if (backend === 'webgl') {
-      // Switch through the header's override select.
-      await page.goto('/?backend=wasm');
+      // 'auto' first: here the GPUs are software, so it must choose wasm and say why.
+      await page.goto('/');
       await waitForState(page, 'idle');
+      await expect(page.getByTestId('backend-select')).toHaveValue('auto');
+      const used = (await page.getByTestId('backend-used').textContent())!.replace('using ', '');
+      const note = (await page.getByTestId('backend-used').getAttribute('title')) ?? '';
+      console.log(`auto chose ${used}: ${note}`);
+      expect(['webgpu', 'webgl', 'wasm', 'cpu']).toContain(used);
+      if (used === 'webgpu' || used === 'webgl') expect(note).not.toMatch(/swiftshader|llvmpipe|software/i);
+      // Then switch through the header's override select.
       await page.getByTestId('backend-select').selectOption('webgl');
     } else {
       await page.goto(`/?backend=${backend}`);

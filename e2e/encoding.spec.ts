@@ -1,6 +1,6 @@
 // Encoding control and image formats: cancel and resume; BMP decodes to the same pixels as PNG;
 // EXIF orientation is applied.
-import { test, expect } from '@playwright/test';
+import { test, expect, type Page } from '@playwright/test';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
@@ -8,7 +8,20 @@ import jpeg from 'jpeg-js';
 import { writeFixtures } from './fixtures.ts';
 import { imagesSent, waitForState } from './helpers.ts';
 
-test('cancel stops between batches, keeps what is done, and resume encodes only the rest', async ({ page }, info) => {
+test.describe.configure({ mode: 'serial' });
+
+// One page (one model load) for both tests; batches of one image make cancelling easy.
+let page: Page;
+test.beforeAll(async ({ browser }) => {
+  page = await browser.newPage();
+  await page.goto('/?backend=wasm&batch=1');
+  await waitForState(page, 'idle');
+});
+test.afterAll(async () => {
+  await page?.close();
+});
+
+test('cancel stops between batches, keeps what is done, and resume encodes only the rest', async ({}, info) => {
   const fx = writeFixtures(info.outputPath('images'));
   const files: string[] = [];
   for (let k = 0; k < 6; k++)
@@ -17,8 +30,6 @@ test('cancel stops between batches, keeps what is done, and resume encodes only 
       copyFileSync(f.path, p);
       files.push(p);
     }
-  await page.goto('/?backend=wasm&batch=1');
-  await waitForState(page, 'idle');
   await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles(files);
   const status = page.getByTestId('encode-status');
   await expect(status).toContainText(/Encoding on wasm: [1-9]\d* of \d+ images/, { timeout: 120_000 });
@@ -91,7 +102,7 @@ function jpegWithOrientation(rgba: Uint8Array, w: number, h: number, orientation
   return Buffer.concat([jpg.subarray(0, cut), app1, payload, jpg.subarray(cut)]);
 }
 
-test('BMP gives the same responses as the PNG; EXIF orientation 6 turns a landscape JPEG upright', async ({ page }, info) => {
+test('BMP gives the same responses as the PNG; EXIF orientation 6 turns a landscape JPEG upright', async ({}, info) => {
   const fx = writeFixtures(info.outputPath('images'));
   const src = fx.images[1]; // 320 x 240
   const png = PNG.sync.read(readFileSync(src.path));
@@ -100,8 +111,8 @@ test('BMP gives the same responses as the PNG; EXIF orientation 6 turns a landsc
   const jpgPath = join(info.outputPath('images'), 'rotated.jpg');
   writeFileSync(jpgPath, jpegWithOrientation(png.data, png.width, png.height, 6));
 
-  await page.goto('/?backend=wasm');
-  await waitForState(page, 'idle');
+  await page.getByRole('button', { name: 'Clear all' }).click();
+  await expect(page.getByTestId('thumb')).toHaveCount(0);
   await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles([src.path, bmpPath, jpgPath]);
   await waitForState(page, 'done');
   const thumbs = page.getByTestId('thumb');

@@ -78,7 +78,7 @@ export function TopomapPanel() {
     const lim = s.colorScale === 'fixed' ? symmetricLimit(ct) : symmetricLimit(...panels.map((p) => p.values));
     const label = sourceLabel(enc, s.mapSource, s.diffA, s.diffB);
     const title = frames.length === 1 ? `${label} · ${frames[0].title}` : label;
-    const figure = topomapFigure(grid, panels, { range: [-lim, lim], selected: chMask, names, unit: EEG_UNIT_LONG, title, height: frames.length > 1 ? 250 : 340 });
+    const figure = topomapFigure(grid, panels, { range: [-lim, lim], selected: chMask, names, unit: EEG_UNIT_LONG, title, height: frames.length > 2 ? 240 : frames.length === 2 ? 290 : 340 });
     return { figure, ms: performance.now() - t0, lim, values: panels[0].values };
   }, [enc, names, t, chMask, grid, tms, s.mapSource, s.diffA, s.diffB, s.multiples, s.multipleTimes, s.topoMode, s.cursor, s.colorScale, s.timeMask]);
 
