@@ -67,8 +67,17 @@ async function activate(name: Backend, options: BackendOptions): Promise<boolean
   }
 }
 
-/** Switch TF.js to the requested device; 'auto' picks the fastest real one. */
-export async function selectBackend(device: Device = 'auto', options: BackendOptions = {}): Promise<BackendChoice> {
+// TF.js has one global backend: concurrent switches would race ("backend not yet initialized").
+let switching: Promise<unknown> = Promise.resolve();
+
+/** Switch TF.js to the requested device; 'auto' picks the fastest real one. Calls run one at a time. */
+export function selectBackend(device: Device = 'auto', options: BackendOptions = {}): Promise<BackendChoice> {
+  const run = switching.then(() => selectBackendNow(device, options));
+  switching = run.catch(() => undefined);
+  return run;
+}
+
+async function selectBackendNow(device: Device, options: BackendOptions): Promise<BackendChoice> {
   const valid: Device[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
   if (!valid.includes(device)) {
     throw new InvalidParameterError(`device must be one of ${valid.join(', ')}; got '${device}'`);

@@ -161,8 +161,17 @@ function samePcaForAllRepetitions(manifest: ModelManifest): boolean {
   });
 }
 
+// Loads run one at a time: each switches the global backend and may upload the shared backbone.
+let loading: Promise<unknown> = Promise.resolve();
+
 /** Load a subject's encoding model (BERG's get_encoding_model). */
-export async function getEncodingModel(
+export function getEncodingModel(modelId: string, subject: number | 'demo', options: GetEncodingModelOptions): Promise<EncodingModel> {
+  const run = loading.then(() => loadEncodingModel(modelId, subject, options));
+  loading = run.catch(() => undefined);
+  return run;
+}
+
+async function loadEncodingModel(
   modelId: string,
   subject: number | 'demo',
   options: GetEncodingModelOptions,

@@ -146,3 +146,20 @@ describe('per-repetition files with four identical PCAs', () => {
     base.dispose();
   });
 });
+
+describe('concurrency and error names', () => {
+  it('concurrent loads are serialised instead of racing on the global backend', async () => {
+    const source = directorySource(modelDir('layout-a', 1));
+    const models = await Promise.all([1, 2, 3].map(() => getEncodingModel(MODEL_ID, 1, { source, device: 'wasm' })));
+    const ys = await Promise.all(models.map((m) => encode(m, images)));
+    for (const y of ys.slice(1)) expect(Buffer.compare(Buffer.from(y.data.buffer), Buffer.from(ys[0].data.buffer))).toBe(0);
+    models.forEach((m) => m.dispose());
+  });
+
+  it('errors carry BERG names that survive minification', () => {
+    expect(new InvalidParameterError('x').name).toBe('InvalidParameterError');
+    expect(new StimulusError('x').name).toBe('StimulusError');
+    expect(new ModelLoadError('x').name).toBe('ModelLoadError');
+    expect(new CancelledError('x').name).toBe('CancelledError');
+  });
+});
