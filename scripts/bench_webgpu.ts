@@ -1,0 +1,521 @@
+// WebGPU benchmark in Node through Dawn (the `webgpu` package): TF.js's webgpu backend on a real
+// GPU, timing the public path (getEncodingModel + encode) on a random K-component model folder.
+//   node bin/run-ts.mjs scripts/bench_webgpu.ts [--k 250] [--batches 1,8,32,64,128] [--n 256] [--check]
+// Here (no GPU) it runs on SwiftShader with tiny sizes:
+//   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json node bin/run-ts.mjs scripts/bench_webgpu.ts \
+//     --allow-software --k 8 --batches 1,2 --n 2 --latency-runs 2 --check
+// For a machine without Node or npm, scripts/gpu/build.sh bundles this file into .gpu/ and
+// scripts/gpu/run_remote.sh runs it there.
+//
+// Options
+//   --k N               PCA components of the random model (default 250, as BERG)
+//   --dtype float32|float16   how the random model's big matrices are stored (default float32)
+//   --size S            image side, uint8 [B,3,S,S] (default 256)
+//   --batches LIST      batch sizes (default 1,8,32,64,128)
+//   --n N               images encoded per batch size, rounded up to whole batches (default 256)
+//   --min-calls N       at least this many timed encode calls per batch size (default 3)
+//   --latency-runs N    timed calls at batch size 1, for the median latency (default 50)
+//   --check             parity first: BERG fixture layout-b subject 1 vs PyTorch goldens (<= 1e-4 x max|ref|)
+//   --data DIR          root holding test/fixtures/berg/layout-b and test/golden (default: current folder)
+//   --tmp DIR           where the temporary model folders go (default: the OS temp folder)
+//   --timeout-s T       stop measuring after T seconds and report what was measured; hard exit at T+30 s
+//   --allow-software    accept a software adapter (SwiftShader); otherwise such an adapter is an error
+//   --dawn OPTS         comma-separated options for Dawn's create(), e.g. backend=vulkan
+//   --flags K=V,...     TF.js environment flags, e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=30
+//   --no-peak           skip the profiled encode that measures peak tensor bytes
+// Output: one JSON object per line on stdout for each measurement, a table at the end; progress on stderr.
+// Exit codes: 0 ok; 1 setup error (no adapter, backend is not webgpu); 2 software adapter without
+// --allow-software; 3 parity check failed; 5 measurement error; 137 (SIGKILL) hard timeout at --timeout-s + 30 s.
+
+import { create, globals } from 'webgpu';
+
+// ---------- state the exit paths use ----------
+
+interface Row {
+  batch: number;
+  images: number;
+  calls: number;
+  imgPerS: number;
+  msPerBatch: number;
+  medianMs: number;
+  firstMs: number;
+  preprocessMsPerImg: number;
+  gpuAllocMib: number | null;
+  truncated: boolean;
+}
+const rows: Row[] = [];
+let peak: Record<string, unknown> | null = null;
+let modelLoadS = NaN;
+let adapterName = '';
+
+// temporary folders, removed on any exit
+const tempDirs: string[] = [];
+let rmSyncFn: ((p: string, o: { recursive: boolean; force: boolean }) => void) | null = null;
+function cleanup(): void {
+  for (const d of tempDirs.splice(0)) {
+    try {
+      rmSyncFn?.(d, { recursive: true, force: true });
+    } catch {
+      // best effort
+    }
+  }
+}
+process.on('exit', cleanup);
+
+// ---------- arguments ----------
+
+const argv = process.argv.slice(2);
+const BOOL_FLAGS = new Set(['check', 'allow-software', 'no-peak', 'help']);
+const opts: Record<string, string> = {};
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (!a.startsWith('--')) fail(1, `unexpected argument '${a}'`);
+  const key = a.slice(2);
+  if (BOOL_FLAGS.has(key)) opts[key] = 'true';
+  else if (i + 1 < argv.length) opts[key] = argv[++i];
+  else fail(1, `--${key} needs a value`);
+}
+if (opts.help) {
+  console.log('see the comment at the top of scripts/bench_webgpu.ts for the options');
+  process.exit(0);
+}
+const KNOWN = ['k', 'dtype', 'size', 'batches', 'n', 'min-calls', 'latency-runs', 'data', 'tmp', 'timeout-s', 'dawn', 'flags', ...BOOL_FLAGS];
+for (const k of Object.keys(opts)) if (!KNOWN.includes(k)) fail(1, `unknown option --${k}`);
+
+function intOpt(name: string, def: number, min = 1): number {
+  const v = opts[name] === undefined ? def : Number(opts[name]);
+  if (!Number.isInteger(v) || v < min) fail(1, `--${name} must be an integer >= ${min}; got '${opts[name]}'`);
+  return v;
+}
+const K = intOpt('k', 250);
+const SIZE = intOpt('size', 256, 8);
+const N = intOpt('n', 256);
+const MIN_CALLS = intOpt('min-calls', 3);
+const LATENCY_RUNS = intOpt('latency-runs', 50);
+const DTYPE = (opts.dtype ?? 'float32') as 'float32' | 'float16';
+if (DTYPE !== 'float32' && DTYPE !== 'float16') fail(1, `--dtype must be float32 or float16`);
+const BATCHES = (opts.batches ?? '1,8,32,64,128').split(',').map((s) => Number(s.trim()));
+if (BATCHES.some((b) => !Number.isInteger(b) || b < 1)) fail(1, `--batches must list positive integers; got '${opts.batches}'`);
+const CHECK = Boolean(opts.check);
+const ALLOW_SOFTWARE = Boolean(opts['allow-software']);
+const PEAK = !opts['no-peak'];
+const TIMEOUT_S = opts['timeout-s'] === undefined ? 0 : Number(opts['timeout-s']);
+if (!(TIMEOUT_S >= 0)) fail(1, `--timeout-s must be a number of seconds`);
+const DAWN_OPTS = opts.dawn ? opts.dawn.split(',').filter(Boolean) : [];
+const TF_FLAGS = opts.flags ? opts.flags.split(',').filter(Boolean) : [];
+
+// ---------- output ----------
+
+const t00 = performance.now();
+const elapsedS = () => (performance.now() - t00) / 1000;
+const deadline = TIMEOUT_S > 0 ? t00 + TIMEOUT_S * 1000 : Infinity;
+const timeLeft = () => deadline - performance.now();
+const records: Record<string, unknown>[] = [];
+
+function emit(kind: string, fields: Record<string, unknown>): void {
+  const rec = { bench: 'webgpu', kind, t_s: round(elapsedS(), 3), ...fields };
+  records.push(rec);
+  console.log(JSON.stringify(rec));
+}
+function log(msg: string): void {
+  console.error(`[${elapsedS().toFixed(1).padStart(6)} s] ${msg}`);
+}
+function fail(code: number, msg: string): never {
+  console.error(`bench_webgpu: error: ${msg}`);
+  try {
+    console.log(JSON.stringify({ bench: 'webgpu', kind: 'error', exit_code: code, message: msg }));
+  } catch {
+    // stdout closed
+  }
+  cleanup();
+  process.exit(code);
+}
+function round(v: number, digits = 4): number {
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const mib = (b: number | undefined) => (b == null ? null : round(b / 2 ** 20, 1));
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => fail(130, `stopped by ${sig}`));
+
+// hard stop: a hung GPU call must not eat the whole lease
+if (TIMEOUT_S > 0) {
+  setTimeout(() => {
+    printTable();
+    const msg = `hard timeout: ${TIMEOUT_S} s + 30 s passed; results above are what was measured`;
+    console.error(`bench_webgpu: error: ${msg}`);
+    console.log(JSON.stringify({ bench: 'webgpu', kind: 'error', exit_code: 137, message: msg }));
+    cleanup();
+    // an orderly exit with GPU work in flight can crash inside Dawn; stdout and stderr are flushed by now
+    process.kill(process.pid, 'SIGKILL');
+  }, (TIMEOUT_S + 30) * 1000).unref();
+}
+
+// ---------- Dawn before anything loads TF.js's webgpu backend ----------
+
+Object.assign(globalThis, globals);
+const gpu = create(DAWN_OPTS);
+Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+
+const SOFTWARE_GPU = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render/i;
+const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
+if (!adapter) {
+  fail(1, 'Dawn found no WebGPU adapter (Vulkan loader, libglvnd and the ICD: check VK_ICD_FILENAMES / VK_DRIVER_FILES and ldconfig -p | grep -e libvulkan -e libGLX)');
+}
+const info = (adapter as GPUAdapter & { info: GPUAdapterInfo & { isFallbackAdapter?: boolean } }).info;
+const adapterDesc = {
+  vendor: info.vendor,
+  architecture: info.architecture,
+  device: info.device,
+  description: info.description,
+  is_fallback: Boolean(info.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter),
+  max_buffer_mib: mib(adapter.limits.maxBufferSize),
+  max_storage_binding_mib: mib(adapter.limits.maxStorageBufferBindingSize),
+  features: [...adapter.features].sort(),
+};
+const software = adapterDesc.is_fallback || SOFTWARE_GPU.test(`${info.vendor} ${info.architecture} ${info.device} ${info.description}`);
+emit('adapter', { ...adapterDesc, software, node: process.version, platform: `${process.platform}-${process.arch}`, dawn_options: DAWN_OPTS });
+adapterName = [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' / ');
+log(`adapter: ${adapterName}${software ? ' (SOFTWARE)' : ''}`);
+if (software && !ALLOW_SOFTWARE) {
+  fail(2, `the adapter is a software renderer (${info.description || info.architecture}); pass --allow-software to benchmark it anyway`);
+}
+
+// ---------- the engine (imported only now, after navigator.gpu exists) ----------
+
+const { mkdtempSync, readFileSync, rmSync, existsSync } = await import('node:fs');
+rmSyncFn = rmSync;
+const { tmpdir } = await import('node:os');
+const { join, resolve } = await import('node:path');
+const tf = await import('@tensorflow/tfjs-core');
+const { selectBackend } = await import('../src/engine/backend.ts');
+const { generateAlexNetWeights } = await import('../src/engine/backbone_weights.ts');
+const { uploadAlexNet, alexnetTaps, alexnetFeaturesChannelMajor } = await import('../src/engine/alexnet.ts');
+const { preprocess } = await import('../src/engine/preprocess.ts');
+const engine = await import('../src/engine/index.ts');
+const { writeModelFolder } = await import('../src/io/model_folder_node.ts');
+const { directorySource } = await import('../src/io/source_node.ts');
+const { convertBergSubject } = await import('../src/io/convert.ts');
+const { parseNpy } = await import('../src/io/npy.ts');
+const channels = (await import('../src/data/channels_10-05_63.json', { with: { type: 'json' } })).default as { channels: { name: string }[] };
+const { MODEL_ID, N_CHANNELS, N_FEATURES, N_TIMES, N_REPETITIONS, encode, getEncodingModel } = engine;
+
+tf.env().set('PROD', true);
+for (const kv of TF_FLAGS) {
+  const [k, v] = kv.split('=');
+  const value = v === 'true' ? true : v === 'false' ? false : Number.isFinite(Number(v)) ? Number(v) : v;
+  tf.env().set(k, value as never);
+}
+
+let t = performance.now();
+try {
+  await selectBackend('webgpu');
+} catch (e) {
+  fail(1, `the webgpu backend did not start: ${(e as Error).message}`);
+}
+if (tf.getBackend() !== 'webgpu') fail(1, `TF.js backend is '${tf.getBackend()}', not webgpu`);
+const backendInit = (performance.now() - t) / 1000;
+const be = tf.backend() as unknown as { device?: GPUDevice; adapterInfo?: unknown; supportTimestampQuery?: boolean };
+emit('backend', {
+  backend: tf.getBackend(),
+  init_s: round(backendInit),
+  device_max_storage_binding_mib: mib(be.device?.limits.maxStorageBufferBindingSize),
+  device_max_buffer_mib: mib(be.device?.limits.maxBufferSize),
+  timestamp_query: be.supportTimestampQuery ?? null,
+  tf_flags: TF_FLAGS,
+});
+log(`TF.js backend: ${tf.getBackend()} (init ${backendInit.toFixed(2)} s)`);
+
+function gpuMemory() {
+  const m = tf.memory() as ReturnType<typeof tf.memory> & { numBytesInGPU?: number; numBytesAllocatedInGPU?: number };
+  return {
+    tensors: m.numTensors,
+    tensor_mib: mib(m.numBytes),
+    gpu_in_use_mib: mib(m.numBytesInGPU),
+    gpu_allocated_mib: mib(m.numBytesAllocatedInGPU),
+  };
+}
+
+function randomImages(n: number, seed = 12345): Uint8Array {
+  const a = new Uint8Array(n * 3 * SIZE * SIZE);
+  let s = seed >>> 0;
+  for (let i = 0; i < a.length; i++) a[i] = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
+  return a;
+}
+
+const dataRoot = resolve(opts.data ?? '.');
+const tmpRoot = resolve(opts.tmp ?? tmpdir());
+const makeTemp = (tag: string) => {
+  const d = mkdtempSync(join(tmpRoot, `bench-webgpu-${tag}-`));
+  tempDirs.push(d);
+  return d;
+};
+let exitCode = 0;
+
+// ---------- 1. backbone cold start: generate + upload + first forward (pipelines compiled) ----------
+
+{
+  t = performance.now();
+  const w = generateAlexNetWeights();
+  const genS = (performance.now() - t) / 1000;
+  t = performance.now();
+  const net = uploadAlexNet(w);
+  const uploadS = (performance.now() - t) / 1000;
+  t = performance.now();
+  const x = preprocess({ data: randomImages(1), shape: [1, 3, SIZE, SIZE] });
+  const feats = tf.tidy(() => tf.concat(alexnetTaps(net, tf.tensor4d(x, [1, 224, 224, 3])), 1));
+  await feats.data();
+  feats.dispose();
+  const firstS = (performance.now() - t) / 1000;
+  emit('cold_start', { generate_s: round(genS), upload_s: round(uploadS), first_forward_s: round(firstS), total_s: round(genS + uploadS + firstS), ...gpuMemory() });
+  log(`backbone cold start: generate ${genS.toFixed(2)} s, upload ${uploadS.toFixed(2)} s, first forward ${firstS.toFixed(2)} s`);
+
+  // ---------- 2. parity (optional): taps with this backbone, then the fixture model's responses ----------
+  if (CHECK) {
+    const golden = (rel: string) => {
+      const p = join(dataRoot, rel);
+      if (!existsSync(p)) fail(1, `--check needs ${p} (give the folder holding test/ with --data)`);
+      return parseNpy(new Uint8Array(readFileSync(p)), rel);
+    };
+    const cmp = (got: Float32Array, want: Float32Array) => {
+      let err = 0;
+      let ref = 0;
+      for (let i = 0; i < want.length; i++) {
+        err = Math.max(err, Math.abs(got[i] - want[i]));
+        ref = Math.max(ref, Math.abs(want[i]));
+      }
+      if (got.length !== want.length || !Number.isFinite(err)) err = Infinity;
+      return { max_abs_err: err, max_abs_ref: ref, rel: err / ref, ok: err <= 1e-4 * ref };
+    };
+    const input = golden('test/golden/taps/input.npy');
+    const [nImg, , side] = input.shape;
+    const images = { data: input.data as Uint8Array, shape: [nImg, 3, side, side] as [number, number, number, number] };
+
+    let taps = null;
+    const tapsRef = join(dataRoot, 'test/golden/taps/taps.npy');
+    if (existsSync(tapsRef)) {
+      const ref = golden('test/golden/taps/taps.npy');
+      const xin = preprocess(images);
+      const f = tf.tidy(() => alexnetFeaturesChannelMajor(net, tf.tensor4d(xin, [nImg, 224, 224, 3])));
+      const got = (await f.data()) as Float32Array;
+      f.dispose();
+      taps = cmp(got, ref.data as Float32Array);
+    }
+    net.dispose();
+
+    const out = makeTemp('check');
+    t = performance.now();
+    const conv = await convertBergSubject({ bergDir: join(dataRoot, 'test/fixtures/berg/layout-b'), subject: 1, out });
+    const convertS = (performance.now() - t) / 1000;
+    t = performance.now();
+    const model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(conv.dir), device: 'webgpu' });
+    const loadS = (performance.now() - t) / 1000;
+    if (model.backend !== 'webgpu') fail(1, `the check model loaded on ${model.backend}, not webgpu`);
+    const before = tf.memory().numTensors;
+    t = performance.now();
+    const y = await encode(model, images);
+    const encodeS = (performance.now() - t) / 1000;
+    const leaked = tf.memory().numTensors - before;
+    model.dispose();
+    const ref = golden('test/golden/responses/layout-b_sub-01_all.npy');
+    const responses = cmp(y.data, ref.data as Float32Array);
+    const ok = responses.ok && (taps?.ok ?? true) && leaked === 0;
+    emit('check', {
+      ok,
+      fixture: 'layout-b sub-01',
+      k: conv.nComponents,
+      images: nImg,
+      responses,
+      taps,
+      tensors_leaked: leaked,
+      convert_s: round(convertS),
+      first_load_s: round(loadS),
+      first_encode_s: round(encodeS),
+      note: 'first_load_s includes generating and uploading the backbone inside getEncodingModel',
+    });
+    log(
+      `parity ${ok ? 'OK' : 'FAILED'}: responses max|err| ${responses.max_abs_err.toExponential(2)} / max|ref| ${responses.max_abs_ref.toFixed(3)} = ${responses.rel.toExponential(2)}` +
+        (taps ? `; taps ${taps.rel.toExponential(2)}` : '') + `; leaked tensors ${leaked}`,
+    );
+    if (!ok) exitCode = 3;
+    rmSync(out, { recursive: true, force: true });
+  } else {
+    net.dispose();
+  }
+}
+
+// ---------- 3. a random K-component per-repetition model folder, loaded through the public API ----------
+
+const modelRoot = makeTemp('model');
+t = performance.now();
+{
+  let s = 0x9e3779b9;
+  const fill = (a: Float32Array, scale: number) => {
+    for (let i = 0; i < a.length; i++) {
+      s ^= s << 13;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      a[i] = ((s >>> 0) / 4294967296 - 0.5) * 2 * scale;
+    }
+    return a;
+  };
+  const weights = [];
+  for (let r = 1; r <= N_REPETITIONS; r++) {
+    weights.push({ name: `pca/rep-${r}/components`, shape: [K, N_FEATURES], data: fill(new Float32Array(K * N_FEATURES), 0.004), dtype: DTYPE });
+    weights.push({ name: `pca/rep-${r}/offset`, shape: [K], data: fill(new Float32Array(K), 0.1) });
+    weights.push({ name: `reg/rep-${r}/coef`, shape: [N_CHANNELS * N_TIMES, K], data: fill(new Float32Array(N_CHANNELS * N_TIMES * K), 0.05), dtype: DTYPE });
+    weights.push({ name: `reg/rep-${r}/intercept`, shape: [N_CHANNELS * N_TIMES], data: fill(new Float32Array(N_CHANNELS * N_TIMES), 0.1) });
+  }
+  const chNames = channels.channels.map((c) => c.name);
+  const times = Array.from({ length: N_TIMES }, (_, i) => (-100 + 5 * i) / 1000);
+  await writeModelFolder({
+    out: modelRoot,
+    subject: 1,
+    manifest: {
+      format: 'insilico-eeg-model/1',
+      model_id: MODEL_ID,
+      subject: 1,
+      synthetic: true,
+      ch_names: chNames,
+      times,
+      encoder: { n_features: N_FEATURES, n_components: K, pca_layout: 'per-repetition', scaler_folded: true, dtype: DTYPE },
+      metadata: 'metadata.json',
+      provenance: { converter: 'bench_webgpu (random weights)', converted_at: new Date().toISOString(), sources: [] },
+    },
+    weights,
+    metadata: { eeg: { ch_names: chNames, times } },
+  });
+}
+const writeS = (performance.now() - t) / 1000;
+const modelDir = join(modelRoot, MODEL_ID, 'sub-01');
+log(`random K=${K} model folder written in ${writeS.toFixed(2)} s`);
+
+const backboneCached = CHECK; // the check's getEncodingModel already generated and uploaded the backbone
+t = performance.now();
+let model: Awaited<ReturnType<typeof getEncodingModel>>;
+try {
+  model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(modelDir), device: 'webgpu' });
+} catch (e) {
+  fail(5, `loading the K=${K} model failed: ${(e as Error).message}`);
+}
+const loadS = (modelLoadS = (performance.now() - t) / 1000);
+if (model.backend !== 'webgpu' || tf.getBackend() !== 'webgpu') fail(1, `model loaded on ${model.backend}, not webgpu`);
+const encoderMib = round((4 * (4 * K * N_FEATURES + 4 * K + 4 * N_CHANNELS * N_TIMES * K + 4 * N_CHANNELS * N_TIMES)) / 2 ** 20, 1);
+emit('load', { k: K, dtype: DTYPE, write_folder_s: round(writeS), load_s: round(loadS), includes_backbone: !backboneCached, encoder_float32_mib: encoderMib, ...gpuMemory() });
+log(`getEncodingModel K=${K}: ${loadS.toFixed(2)} s${backboneCached ? '' : ' (includes backbone generation + upload)'}`);
+rmSync(modelRoot, { recursive: true, force: true });
+
+// ---------- 4. throughput and latency of encode per batch size ----------
+
+
+function printTable(): void {
+  if (!rows.length) return;
+  const lines = [
+    '',
+    `WebGPU (Dawn) ${adapterName}; K=${K}, ${SIZE}x${SIZE} uint8 images, getEncodingModel ${modelLoadS.toFixed(2)} s`,
+    'batch  images  calls    img/s   ms/batch  median ms  first ms  preprocess ms/img  GPU alloc MiB',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `${String(r.batch).padStart(5)} ${String(r.images).padStart(7)} ${String(r.calls).padStart(6)} ${r.imgPerS.toFixed(1).padStart(8)} ${r.msPerBatch.toFixed(1).padStart(10)} ${r.medianMs.toFixed(1).padStart(10)} ${r.firstMs.toFixed(0).padStart(9)} ${r.preprocessMsPerImg.toFixed(2).padStart(18)} ${String(r.gpuAllocMib ?? '-').padStart(14)}${r.truncated ? '  (stopped at --timeout-s)' : ''}`,
+    );
+  }
+  if (peak) lines.push(`peak tensor memory in one encode of ${peak.batch} images: ${peak.peak_mib} MiB`);
+  console.log(lines.join('\n'));
+}
+
+let timedOut = false;
+try {
+  for (const B of BATCHES) {
+    if (timeLeft() <= 0) {
+      timedOut = true;
+      emit('skipped', { batch: B, reason: 'timeout' });
+      continue;
+    }
+    const per = 3 * SIZE * SIZE;
+    const calls = Math.max(Math.ceil(N / B), B === 1 ? LATENCY_RUNS : MIN_CALLS);
+    const data = randomImages(B, 1000 + B);
+    const batch = { data, shape: [B, 3, SIZE, SIZE] as [number, number, number, number] };
+    // preprocessing alone (CPU, inside each encode call), for reading the numbers
+    let preMs = Infinity;
+    for (let i = 0; i < 3; i++) {
+      t = performance.now();
+      preprocess(batch);
+      preMs = Math.min(preMs, (performance.now() - t) / B);
+    }
+    // warm-up: compiles the pipelines for this batch shape
+    t = performance.now();
+    await encode(model, batch, { batchSize: B });
+    const firstMs = performance.now() - t;
+    const times: number[] = [];
+    let truncated = false;
+    for (let c = 0; c < calls; c++) {
+      if (times.length >= 1 && timeLeft() <= 0) {
+        truncated = timedOut = true;
+        break;
+      }
+      const t1 = performance.now();
+      const y = await encode(model, batch, { batchSize: B });
+      times.push(performance.now() - t1);
+      if (y.data.length !== B * N_REPETITIONS * N_CHANNELS * N_TIMES) throw new Error(`encode returned ${y.data.length} values`);
+    }
+    const total = times.reduce((a, b) => a + b, 0);
+    const mem = gpuMemory();
+    const row: Row = {
+      batch: B,
+      images: B * times.length,
+      calls: times.length,
+      imgPerS: (B * times.length) / (total / 1000),
+      msPerBatch: total / times.length,
+      medianMs: median(times),
+      firstMs,
+      preprocessMsPerImg: preMs,
+      gpuAllocMib: mem.gpu_allocated_mib,
+      truncated,
+    };
+    rows.push(row);
+    emit('throughput', {
+      batch: B,
+      images: row.images,
+      calls: row.calls,
+      img_per_s: round(row.imgPerS, 2),
+      ms_per_batch_mean: round(row.msPerBatch, 2),
+      ms_per_batch_median: round(row.medianMs, 2),
+      ms_per_batch_min: round(Math.min(...times), 2),
+      ms_per_batch_max: round(Math.max(...times), 2),
+      first_call_ms: round(firstMs, 1),
+      preprocess_ms_per_img: round(preMs, 3),
+      truncated,
+      ...mem,
+    });
+    log(`batch ${B}: ${row.imgPerS.toFixed(1)} img/s, ${row.msPerBatch.toFixed(1)} ms/batch (median ${row.medianMs.toFixed(1)}), first call ${firstMs.toFixed(0)} ms`);
+  }
+} catch (e) {
+  printTable();
+  fail(5, `measurement failed: ${(e as Error).stack ?? e}`);
+}
+// peak tensor bytes during one encode (tf.profile; not timed, after the timings so it cannot spoil them)
+const Bmax = rows.length ? Math.max(...rows.map((r) => r.batch)) : 0;
+if (PEAK && Bmax && timeLeft() > 0) {
+  try {
+    const data = randomImages(Bmax, 7);
+    const base = tf.memory().numBytes;
+    const prof = await tf.profile(async () => {
+      await encode(model, { data, shape: [Bmax, 3, SIZE, SIZE] }, { batchSize: Bmax });
+    });
+    peak = { batch: Bmax, peak_mib: mib(prof.peakBytes), peak_above_resident_mib: mib(prof.peakBytes - base), resident_mib: mib(base), kernels: prof.kernels.length };
+    emit('peak_memory', { ...peak, ...gpuMemory() });
+  } catch (e) {
+    emit('peak_memory', { batch: Bmax, error: String((e as Error).message ?? e).slice(0, 300) });
+  }
+}
+model.dispose();
+engine.disposeBackbone();
+emit('done', { ok: exitCode === 0, timed_out: timedOut, exit_code: exitCode, total_s: round(elapsedS(), 2), ...gpuMemory() });
+printTable();
+cleanup();
+process.exit(exitCode);
