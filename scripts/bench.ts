@@ -6,8 +6,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { availableParallelism } from 'node:os';
-import { enableNodeWasmThreads } from '../src/engine/wasm_threads_node.ts';
 import * as tf from '@tensorflow/tfjs-core';
 import { chromium } from 'playwright-core';
 import { createServer } from 'vite';
@@ -96,18 +94,17 @@ function pytorch(threads: number): Row {
   }
 }
 
-/** Each Node backend runs in its own process: the wasm thread count is fixed once it starts. */
-function nodeRow(device: 'wasm' | 'cpu', n: number, threads: number): Row {
+/** Each Node backend runs in its own process, so one's memory does not weigh on the next. */
+function nodeRow(device: 'wasm' | 'cpu', n: number): Row {
   try {
-    const out = execFileSync(process.execPath, ['bin/run-ts.mjs', 'scripts/bench.ts', '--child', device, '--n', String(n), '--k', String(K), '--size', String(SIZE), '--threads', String(threads)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = execFileSync(process.execPath, ['bin/run-ts.mjs', 'scripts/bench.ts', '--child', device, '--n', String(n), '--k', String(K), '--size', String(SIZE)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     return JSON.parse(out.trim().split('\n').pop()!);
   } catch (e) {
     return { name: `node ${device}`, images: 0, imgPerS: null, note: `failed: ${(e as Error).message.split('\n')[0]}` };
   }
 }
 
-async function nodeBackend(device: 'wasm' | 'cpu', n: number, threads: number): Promise<Row> {
-  if (threads > 1) await enableNodeWasmThreads(threads);
+async function nodeBackend(device: 'wasm' | 'cpu', n: number): Promise<Row> {
   await selectBackend(device);
   disposeBackbone();
   let t0 = performance.now();
@@ -128,7 +125,7 @@ async function nodeBackend(device: 'wasm' | 'cpu', n: number, threads: number): 
   model.dispose();
   disposeBackbone();
   const rssGb = process.memoryUsage().rss / 2 ** 30;
-  return { name: `node ${device}${device === 'wasm' ? ` (${threads} thread${threads > 1 ? 's' : ''})` : ''}`, images: n, imgPerS: n / s, coldStartS, loadS, note: `batch ${batch}, backbone generation ${genS.toFixed(2)} s, RSS ${rssGb.toFixed(2)} GB` };
+  return { name: `node ${device}`, images: n, imgPerS: n / s, coldStartS, loadS, note: `batch ${batch}, backbone generation ${genS.toFixed(2)} s, RSS ${rssGb.toFixed(2)} GB` };
 }
 
 async function browserBackends(devices: string[]): Promise<Row[]> {
@@ -183,14 +180,14 @@ async function browserBackends(devices: string[]): Promise<Row[]> {
 
 tf.env().set('PROD', true);
 if (args.child) {
-  console.log(JSON.stringify(await nodeBackend(args.child as 'wasm' | 'cpu', N, Number(args.threads ?? 1))));
+  console.log(JSON.stringify(await nodeBackend(args.child as 'wasm' | 'cpu', N)));
   process.exit(0);
 }
 await writeBenchModel();
 const torchRows = [pytorch(0), pytorch(2)];
 rows.push(...torchRows);
-if (want('node-wasm')) rows.push(nodeRow('wasm', N, 1), nodeRow('wasm', N, Math.max(2, availableParallelism())));
-if (want('node-cpu')) rows.push(nodeRow('cpu', Math.min(N, 4), 1));
+if (want('node-wasm')) rows.push(nodeRow('wasm', N));
+if (want('node-cpu')) rows.push(nodeRow('cpu', Math.min(N, 4)));
 const browserDevices = ['wasm', 'webgl', 'webgpu'].filter((d) => want(`browser-${d}`));
 if (browserDevices.length) rows.push(...(await browserBackends(browserDevices)));
 

@@ -16,7 +16,6 @@ import { parseFlags, required, UsageError } from './args.ts';
 import { directorySource } from '../io/source_node.ts';
 import { openStimuli, type Stimulus } from './images.ts';
 import { VERSION } from './version.ts';
-import { enableNodeWasmThreads } from '../engine/wasm_threads_node.ts';
 
 export interface Shard {
   index: number;
@@ -62,7 +61,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 }
 
 export async function runEncode(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, ['model', 'images', 'out', 'channels', 'timepoints', 'device', 'batch-size', 'shard', 'threads']);
+  const flags = parseFlags(argv, ['model', 'images', 'out', 'channels', 'timepoints', 'device', 'batch-size', 'shard']);
   const modelDir = required(flags, 'model');
   const out = resolve(required(flags, 'out'));
   const shard = parseShard(flags.shard);
@@ -73,12 +72,6 @@ export async function runEncode(argv: string[]): Promise<number> {
     timepoints: parseTimepoints(flags.timepoints),
   };
 
-  const threads = flags.threads ? Number(flags.threads) : 1;
-  if (!Number.isInteger(threads) || threads < 1) throw new UsageError('--threads must be a positive integer');
-  // Threads for the wasm backend (XNNPACK's pool on worker_threads); must be set before it starts.
-  if (threads > 1 && (flags.device ?? 'auto') !== 'cpu' && !(await enableNodeWasmThreads(threads))) {
-    process.stderr.write('warning: multi-threaded wasm is not available with this TF.js version; using one thread\n');
-  }
   const source = directorySource(modelDir);
   const manifest = await readModelManifest(source);
   const stimuli = await openStimuli(required(flags, 'images'));

@@ -9,7 +9,6 @@ usage:
   insilico-eeg convert  --berg-dir DIR --subject N|all [--out public/models] [--dtype float32|float16]
   insilico-eeg encode   --model MODEL_DIR --images IN --out OUT.npy [--channels Oz,Cz,...]
                         [--timepoints MASK] [--device auto|wasm|cpu] [--batch-size N] [--shard i/n]
-                        [--threads N]
   insilico-eeg merge    --out OUT.npy SHARD_0.npy SHARD_1.npy ...
   insilico-eeg metadata --model MODEL_DIR
 
