@@ -27,25 +27,28 @@ def main():
     ap.add_argument('--k', type=int, default=250)
     ap.add_argument('--batch', type=int, default=100)
     ap.add_argument('--threads', type=int, default=0, help='0: leave torch default')
+    ap.add_argument('--device', default='cpu', help="'cpu' or 'cuda' (GPU reference for the WebGPU benchmark)")
     a = ap.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
     torch.set_grad_enabled(False)
 
     t0 = time.perf_counter()
-    model = C.build_model()
+    dev = torch.device(a.device)
+    model = C.build_model().to(dev)
     ext = C.build_extractor(model)
     g = torch.Generator().manual_seed(1)
     nf, nout = C.N_FEATURES, C.N_CHANNELS * C.N_TIMES
-    sc_mean = torch.rand(nf, generator=g)
-    sc_scale = torch.rand(nf, generator=g) + 0.5
+    sc_mean = torch.rand(nf, generator=g).to(dev)
+    sc_scale = (torch.rand(nf, generator=g) + 0.5).to(dev)
     reps = []
     for _ in range(C.N_REPS):
-        reps.append((torch.randn(a.k, nf, generator=g) / 64,      # components_
-                     torch.randn(nf, generator=g) * 1e-3,          # mean_
-                     torch.randn(nout, a.k, generator=g) / a.k,    # coef_
-                     torch.randn(nout, generator=g)))              # intercept_
-    images = torch.randint(0, 256, (a.n, 3, a.size, a.size), dtype=torch.uint8, generator=g)
+        reps.append(tuple(t.to(dev) for t in (
+            torch.randn(a.k, nf, generator=g) / 64,      # components_
+            torch.randn(nf, generator=g) * 1e-3,          # mean_
+            torch.randn(nout, a.k, generator=g) / a.k,    # coef_
+            torch.randn(nout, generator=g))))             # intercept_
+    images = torch.randint(0, 256, (a.n, 3, a.size, a.size), dtype=torch.uint8, generator=g).to(dev)
     load_s = time.perf_counter() - t0
 
     def encode(x):
@@ -55,7 +58,8 @@ def main():
             feats.append(torch.cat([torch.flatten(out[n], 1) for n in C.NODES], 1))
         z = (torch.cat(feats) - sc_mean) / sc_scale
         resp = [((z - mean) @ comp.T) @ coef.T + icpt for comp, mean, coef, icpt in reps]
-        return torch.stack(resp, 1).reshape(x.shape[0], C.N_REPS, C.N_CHANNELS, C.N_TIMES).numpy()
+        # .cpu() waits for the GPU, so the timing includes all the work
+        return torch.stack(resp, 1).reshape(x.shape[0], C.N_REPS, C.N_CHANNELS, C.N_TIMES).cpu().numpy()
 
     t1 = time.perf_counter()
     encode(images[:min(a.batch, a.n)])
@@ -66,7 +70,7 @@ def main():
     secs = time.perf_counter() - t2
     assert out.shape == (a.n, C.N_REPS, C.N_CHANNELS, C.N_TIMES)
 
-    print(json.dumps({'backend': 'pytorch-cpu', 'n': a.n, 'size': a.size, 'k': a.k,
+    print(json.dumps({'backend': f'pytorch-{a.device}', 'n': a.n, 'size': a.size, 'k': a.k,
                       'img_per_s': round(a.n / secs, 3), 'seconds': round(secs, 4),
                       'torch': torch.__version__, 'threads': torch.get_num_threads(),
                       'batch': a.batch, 'load_seconds': round(load_s, 3),
