@@ -12,11 +12,9 @@ import { createServer } from 'vite';
 import { generateAlexNetWeights } from '../src/engine/backbone_weights.ts';
 import { uploadAlexNet } from '../src/engine/alexnet.ts';
 import { selectBackend } from '../src/engine/backend.ts';
-import { disposeBackbone, encode, getEncodingModel, MODEL_ID, N_CHANNELS, N_FEATURES, N_TIMES } from '../src/engine/index.ts';
-import { MT19937 } from '../src/engine/mt19937.ts';
-import { writeModelFolder } from '../src/io/model_folder_node.ts';
+import { disposeBackbone, encode, getEncodingModel, MODEL_ID } from '../src/engine/index.ts';
+import { writeRandomModel } from './bench_model.ts';
 import { directorySource } from '../src/io/source_node.ts';
-import channels from '../src/data/channels_10-05_63.json' with { type: 'json' };
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce<string[][]>((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -51,35 +49,7 @@ async function writeBenchModel(): Promise<void> {
   if (existsSync(stamp) && existsSync(join(modelDir, 'manifest.json'))) return;
   rmSync(MODELS, { recursive: true, force: true });
   console.error(`writing a K=${K} per-repetition model to ${MODELS} (once)...`);
-  const rng = new MT19937(250);
-  const weights = [];
-  for (let r = 1; r <= 4; r++) {
-    const comp = new Float32Array(K * N_FEATURES);
-    rng.fillUniformFloat32(comp, -0.004, 0.004);
-    weights.push({ name: `pca/rep-${r}/components`, shape: [K, N_FEATURES], data: comp });
-    weights.push({ name: `pca/rep-${r}/offset`, shape: [K], data: new Float32Array(K) });
-    const coef = new Float32Array(N_CHANNELS * N_TIMES * K);
-    rng.fillUniformFloat32(coef, -0.05, 0.05);
-    weights.push({ name: `reg/rep-${r}/coef`, shape: [N_CHANNELS * N_TIMES, K], data: coef });
-    weights.push({ name: `reg/rep-${r}/intercept`, shape: [N_CHANNELS * N_TIMES], data: new Float32Array(N_CHANNELS * N_TIMES) });
-  }
-  await writeModelFolder({
-    out: MODELS,
-    subject: 1,
-    manifest: {
-      format: 'insilico-eeg-model/1',
-      model_id: MODEL_ID,
-      subject: 1,
-      synthetic: true,
-      ch_names: channels.channels.map((c) => c.name),
-      times: Array.from({ length: N_TIMES }, (_, i) => (-100 + 5 * i) / 1000),
-      encoder: { n_features: N_FEATURES, n_components: K, pca_layout: 'per-repetition', scaler_folded: true, dtype: 'float32' },
-      metadata: 'metadata.json',
-      provenance: { converter: 'bench (random weights)', converted_at: new Date().toISOString(), sources: [] },
-    },
-    weights,
-    metadata: { eeg: { ch_names: channels.channels.map((c) => c.name), times: Array.from({ length: N_TIMES }, (_, i) => (-100 + 5 * i) / 1000) } },
-  });
+  await writeRandomModel(MODELS, K, 'float32', 'bench');
   execFileSync('touch', [stamp]);
 }
 

@@ -197,7 +197,7 @@ const { generateAlexNetWeights } = await import('../src/engine/backbone_weights.
 const { uploadAlexNet, alexnetTaps, alexnetFeaturesChannelMajor } = await import('../src/engine/alexnet.ts');
 const { preprocess } = await import('../src/engine/preprocess.ts');
 const engine = await import('../src/engine/index.ts');
-const { writeModelFolder } = await import('../src/io/model_folder_node.ts');
+const { writeRandomModel } = await import('./bench_model.ts');
 const { directorySource } = await import('../src/io/source_node.ts');
 const { convertBergSubject } = await import('../src/io/convert.ts');
 const { parseNpy } = await import('../src/io/npy.ts');
@@ -352,46 +352,8 @@ let exitCode = 0;
 
 const modelRoot = makeTemp('model');
 t = performance.now();
-{
-  let s = 0x9e3779b9;
-  const fill = (a: Float32Array, scale: number) => {
-    for (let i = 0; i < a.length; i++) {
-      s ^= s << 13;
-      s ^= s >>> 17;
-      s ^= s << 5;
-      a[i] = ((s >>> 0) / 4294967296 - 0.5) * 2 * scale;
-    }
-    return a;
-  };
-  const weights = [];
-  for (let r = 1; r <= N_REPETITIONS; r++) {
-    weights.push({ name: `pca/rep-${r}/components`, shape: [K, N_FEATURES], data: fill(new Float32Array(K * N_FEATURES), 0.004), dtype: DTYPE });
-    weights.push({ name: `pca/rep-${r}/offset`, shape: [K], data: fill(new Float32Array(K), 0.1) });
-    weights.push({ name: `reg/rep-${r}/coef`, shape: [N_CHANNELS * N_TIMES, K], data: fill(new Float32Array(N_CHANNELS * N_TIMES * K), 0.05), dtype: DTYPE });
-    weights.push({ name: `reg/rep-${r}/intercept`, shape: [N_CHANNELS * N_TIMES], data: fill(new Float32Array(N_CHANNELS * N_TIMES), 0.1) });
-  }
-  const chNames = channels.channels.map((c) => c.name);
-  const times = Array.from({ length: N_TIMES }, (_, i) => (-100 + 5 * i) / 1000);
-  await writeModelFolder({
-    out: modelRoot,
-    subject: 1,
-    manifest: {
-      format: 'insilico-eeg-model/1',
-      model_id: MODEL_ID,
-      subject: 1,
-      synthetic: true,
-      ch_names: chNames,
-      times,
-      encoder: { n_features: N_FEATURES, n_components: K, pca_layout: 'per-repetition', scaler_folded: true, dtype: DTYPE },
-      metadata: 'metadata.json',
-      provenance: { converter: 'bench_webgpu (random weights)', converted_at: new Date().toISOString(), sources: [] },
-    },
-    weights,
-    metadata: { eeg: { ch_names: chNames, times } },
-  });
-}
+const modelDir = await writeRandomModel(modelRoot, K, DTYPE, 'bench_webgpu');
 const writeS = (performance.now() - t) / 1000;
-const modelDir = join(modelRoot, MODEL_ID, 'sub-01');
 log(`random K=${K} model folder written in ${writeS.toFixed(2)} s`);
 
 const backboneCached = CHECK; // the check's getEncodingModel already generated and uploaded the backbone
