@@ -201,7 +201,6 @@ const { writeRandomModel } = await import('./bench_model.ts');
 const { directorySource } = await import('../src/io/source_node.ts');
 const { convertBergSubject } = await import('../src/io/convert.ts');
 const { parseNpy } = await import('../src/io/npy.ts');
-const channels = (await import('../src/data/channels_10-05_63.json', { with: { type: 'json' } })).default as { channels: { name: string }[] };
 const { MODEL_ID, N_CHANNELS, N_FEATURES, N_TIMES, N_REPETITIONS, encode, getEncodingModel } = engine;
 
 tf.env().set('PROD', true);
