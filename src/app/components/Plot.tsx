@@ -15,6 +15,28 @@ export interface PlotProps {
   style?: React.CSSProperties;
 }
 
+// Plot updates are queued and drawn one per task: when new responses arrive, every panel
+// changes at once, and drawing them all in one task would block the page for the whole batch.
+const queue = new Map<HTMLDivElement, () => Promise<unknown>>();
+let draining = false;
+
+function schedule(el: HTMLDivElement, draw: () => Promise<unknown>) {
+  queue.set(el, draw); // a newer figure for the same plot replaces the queued one
+  if (draining) return;
+  draining = true;
+  const next = () => {
+    const first = queue.entries().next();
+    if (first.done) {
+      draining = false;
+      return;
+    }
+    const [key, job] = first.value;
+    queue.delete(key);
+    void job().finally(() => setTimeout(next, 0));
+  };
+  setTimeout(next, 0);
+}
+
 const svgIcon = {
   width: 1000,
   height: 1000,
@@ -47,18 +69,23 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
         },
       ],
     } as Partial<Config>;
-    void Plotly.react(el, figure.data, figure.layout, config).then((gd) => {
-      if (bound.current) return;
-      bound.current = true;
-      gd.on('plotly_click', (e: PlotMouseEvent) => handlers.current.onClick?.(e));
-      gd.on('plotly_selected', (e: PlotSelectionEvent) => handlers.current.onSelected?.(e));
-    });
+    schedule(el, () =>
+      Plotly.react(el, figure.data, figure.layout, config).then((gd) => {
+        if (bound.current) return;
+        bound.current = true;
+        gd.on('plotly_click', (e: PlotMouseEvent) => handlers.current.onClick?.(e));
+        gd.on('plotly_selected', (e: PlotSelectionEvent) => handlers.current.onSelected?.(e));
+      }),
+    );
   }, [figure, filename]);
 
   useEffect(() => {
     const el = ref.current;
     return () => {
-      if (el) Plotly.purge(el);
+      if (el) {
+        queue.delete(el);
+        Plotly.purge(el);
+      }
       bound.current = false;
     };
   }, []);
