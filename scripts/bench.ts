@@ -158,7 +158,9 @@ const torchRows = [pytorch(0), pytorch(2)];
 rows.push(...torchRows);
 if (want('node-wasm')) rows.push(nodeRow('wasm', N));
 if (want('node-cpu')) rows.push(nodeRow('cpu', Math.min(N, 4)));
-const browserDevices = ['wasm', 'webgl', 'webgpu'].filter((d) => want(`browser-${d}`));
+// Chromium's GPU backends only when asked for (--only browser-webgl,browser-webgpu): without a GPU
+// they run on SwiftShader, where a K=250 model takes many minutes per image.
+const browserDevices = ['wasm', 'webgl', 'webgpu'].filter((d) => (d === 'wasm' ? want('browser-wasm') : ONLY?.has(`browser-${d}`)));
 if (browserDevices.length) rows.push(...(await browserBackends(browserDevices)));
 
 const ref = torchRows[0].imgPerS;
