@@ -17,15 +17,20 @@ export class MT19937 {
     }
   }
 
-  /** Refill the state with the next 624 untempered words. */
+  /** Refill the state with the next 624 untempered words (three loops: no modulo in the hot path). */
   private twist(): void {
     const mt = this.mt;
-    for (let i = 0; i < N; i++) {
-      const y = (mt[i] & 0x80000000) | (mt[(i + 1) % N] & 0x7fffffff);
-      let v = mt[(i + M) % N] ^ (y >>> 1);
-      if (y & 1) v ^= 0x9908b0df;
-      mt[i] = v >>> 0;
+    let i = 0;
+    for (; i < N - M; i++) {
+      const y = (mt[i] & 0x80000000) | (mt[i + 1] & 0x7fffffff);
+      mt[i] = mt[i + M] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
     }
+    for (; i < N - 1; i++) {
+      const y = (mt[i] & 0x80000000) | (mt[i + 1] & 0x7fffffff);
+      mt[i] = mt[i + M - N] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+    }
+    const y = (mt[N - 1] & 0x80000000) | (mt[0] & 0x7fffffff);
+    mt[N - 1] = mt[M - 1] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
     this.index = 0;
   }
 
