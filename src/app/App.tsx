@@ -10,6 +10,7 @@ import { RdmPanel } from './components/RdmPanel.tsx';
 import { TimecoursePanel } from './components/TimecoursePanel.tsx';
 import { TimePicker } from './components/TimePicker.tsx';
 import { TopomapPanel } from './components/TopomapPanel.tsx';
+import { warmUpPlotly } from './components/Plot.tsx';
 
 let started = false;
 
@@ -19,6 +20,7 @@ export function App() {
     if (started) return;
     started = true;
     void init();
+    warmUpPlotly();
   }, []);
   return (
     <div className="app">

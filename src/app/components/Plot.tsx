@@ -37,6 +37,28 @@ function schedule(el: HTMLDivElement, draw: () => Promise<unknown>) {
   setTimeout(next, 0);
 }
 
+/**
+ * Draw one throw-away figure with every trace type the panels use, off screen, while the page is
+ * idle: plotly sets up each trace type on its first use (hundreds of ms), and without this that
+ * happens when the first responses arrive, in the middle of encoding.
+ */
+export function warmUpPlotly(): void {
+  const el = document.createElement('div');
+  el.style.cssText = 'position:fixed;left:-10000px;top:0;width:320px;height:240px';
+  document.body.appendChild(el);
+  const z = [[0, 1], [1, 0]];
+  const data = [
+    { type: 'heatmap', z, showscale: true },
+    { type: 'contour', z, contours: { coloring: 'none' } },
+    { type: 'scatter', mode: 'lines+markers', x: [0, 1], y: [0, 1], fill: 'tonexty' },
+  ] as Plotly.Data[];
+  const layout = { shapes: [{ type: 'path', path: 'M0,0L1,1Z' }], margin: { t: 0, l: 0, r: 0, b: 0 } } as Partial<Plotly.Layout>;
+  schedule(el, () => Plotly.newPlot(el, data, layout, { staticPlot: false }).finally(() => {
+    Plotly.purge(el);
+    el.remove();
+  }));
+}
+
 const svgIcon = {
   width: 1000,
   height: 1000,
