@@ -16,8 +16,6 @@ export interface BackendChoice {
 export interface BackendOptions {
   /** Where tfjs-backend-wasm's .wasm files are served (browser): a URL prefix or a file-name map. */
   wasmPaths?: string | Record<string, string>;
-  /** Threads for the wasm backend (browser with cross-origin isolation only). */
-  wasmThreads?: number;
 }
 
 const SOFTWARE_GPU = /swiftshader|llvmpipe|softpipe|software|basic render|microsoft basic/i;
@@ -28,7 +26,6 @@ async function importBackend(name: Backend, options: BackendOptions): Promise<vo
   else if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (options.wasmPaths) wasm.setWasmPaths(options.wasmPaths as never);
-    if (options.wasmThreads) wasm.setThreadsCount(options.wasmThreads);
   }
 }
 
