@@ -86,3 +86,16 @@ describe('matrixFigure', () => {
     ]);
   });
 });
+
+describe('timecourseFigure butterfly', () => {
+  it('draws faint lines of one colour as one NaN-separated trace that still names each channel', () => {
+    const t = [0, 5, 10];
+    const series = ['Oz', 'O1', 'O2'].map((name, i) => ({ name, mean: [i, i + 1, i + 2], color: '#1f4e99', faint: true, width: 1 }));
+    series.push({ name: 'Fp1', mean: [9, 9, 9], color: '#9a9a9a', faint: true, width: 0.6 });
+    const f = timecourseFigure({ timesMs: t, series });
+    expect(f.data).toHaveLength(2);
+    const blue = f.data[0] as AnyTrace & { text: string[] };
+    expect(blue.y).toEqual([0, 1, 2, NaN, 1, 2, 3, NaN, 2, 3, 4, NaN]);
+    expect(blue.text.slice(4, 7)).toEqual(['O1', 'O1', 'O1']);
+  });
+});
