@@ -19,6 +19,7 @@ import { opfsSource } from '../io/browser_store.ts';
 import type { ModelSource } from '../engine/source.ts';
 import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../engine/types.ts';
 import type { EncodeItem, FromWorker, QualityArrays, ToWorker } from './protocol.ts';
+import { serveInOrder } from './request_queue.ts';
 
 // The threaded wasm build starts its pthreads from a Blob holding the factory's source text,
 // which breaks once the factory is bundled (it refers to names outside itself). Use the
@@ -29,8 +30,6 @@ const scope = self as unknown as DedicatedWorkerGlobalScope;
 
 let model: EncodingModel | null = null;
 let source: ModelSource | null = null;
-let queue: Promise<void> = Promise.resolve();
-const running = new Map<number, AbortController>();
 
 function post(msg: FromWorker, transfer: Transferable[] = []) {
   scope.postMessage(msg, transfer);
@@ -141,24 +140,13 @@ function isCancel(e: unknown): boolean {
   return e instanceof CancelledError || (e instanceof Error && e.name === 'AbortError');
 }
 
-scope.onmessage = (ev: MessageEvent<ToWorker>) => {
-  const msg = ev.data;
-  if (msg.type === 'cancel') {
-    running.get(msg.reqId)?.abort();
-    return;
+serveInOrder<ToWorker>(scope, async (msg, signal) => {
+  try {
+    if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
+    if (msg.type === 'load') await load(msg);
+    else await runEncode(msg, signal);
+  } catch (e) {
+    if (isCancel(e)) post({ type: 'cancelled', reqId: msg.reqId });
+    else fail(msg.reqId, e);
   }
-  const ctl = new AbortController();
-  running.set(msg.reqId, ctl);
-  queue = queue.then(async () => {
-    try {
-      if (ctl.signal.aborted) throw new DOMException('cancelled', 'AbortError');
-      if (msg.type === 'load') await load(msg);
-      else await runEncode(msg, ctl.signal);
-    } catch (e) {
-      if (isCancel(e)) post({ type: 'cancelled', reqId: msg.reqId });
-      else fail(msg.reqId, e);
-    } finally {
-      running.delete(msg.reqId);
-    }
-  });
-};
+});

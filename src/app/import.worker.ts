@@ -6,9 +6,9 @@ import { name as pkgName, version as pkgVersion } from '../../package.json';
 import { deleteStoredModel, importBergSubject, importConvertedFolder, OPFS_PREFIX, sweepStore, type ImportProgress, type StoredEntry } from '../io/browser_store.ts';
 import { blobByteSource } from '../io/byte_source.ts';
 import type { CatalogEntry, FromImporter, ToImporter } from './protocol.ts';
+import { serveInOrder } from './request_queue.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const running = new Map<number, AbortController>();
 const CONVERTER = `${pkgName} ${pkgVersion} (browser import)`;
 
 function post(msg: FromImporter) {
@@ -70,15 +70,4 @@ async function run(msg: Exclude<ToImporter, { type: 'cancel' }>, signal: AbortSi
   }
 }
 
-let queue: Promise<void> = Promise.resolve();
-
-scope.onmessage = (ev: MessageEvent<ToImporter>) => {
-  const msg = ev.data;
-  if (msg.type === 'cancel') {
-    running.get(msg.reqId)?.abort();
-    return;
-  }
-  const ctl = new AbortController();
-  running.set(msg.reqId, ctl);
-  queue = queue.then(() => run(msg, ctl.signal).finally(() => running.delete(msg.reqId)));
-};
+serveInOrder<ToImporter>(scope, run);
