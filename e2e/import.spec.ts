@@ -5,7 +5,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { rgbaToSquareChw } from '../src/app/image_square.ts';
+import { rgbaToSquareChw } from '../src/io/image_square.ts';
 import { encode, getEncodingModel, MODEL_ID } from '../src/engine/index.ts';
 import { convertBergSubject } from '../src/io/convert.ts';
 import { directorySource } from '../src/io/source_node.ts';

@@ -1,10 +1,10 @@
 // Reference responses computed in Node with the same engine (wasm backend) on the same pixels:
-// PNG decoded by pngjs, made square by the app's own image_square.ts.
+// PNG decoded by pngjs, made square by the same io/image_square.ts the app uses.
 import { PNG } from 'pngjs';
 import { readFileSync } from 'node:fs';
 import { encode, getEncodingModel, MODEL_ID, type EncodingModel } from '../src/engine/index.ts';
 import { directorySource } from '../src/io/source_node.ts';
-import { rgbaToSquareChw, type SquareMode } from '../src/app/image_square.ts';
+import { rgbaToSquareChw, type SquareMode } from '../src/io/image_square.ts';
 
 let model: Promise<EncodingModel> | null = null;
 // One encode at a time: TF.js has one global backend.

@@ -9,7 +9,7 @@ import { convertBergSubject } from '../src/io/convert.ts';
 import { encode, getEncodingModel, MODEL_ID } from '../src/engine/index.ts';
 import { directorySource } from '../src/io/source_node.ts';
 import { PNG } from 'pngjs';
-import { rgbaToSquareChw } from '../src/app/image_square.ts';
+import { rgbaToSquareChw } from '../src/io/image_square.ts';
 import { writeSmall } from './fixtures.ts';
 import { exportBoth, maxErr, SCREENSHOTS, waitForState } from './helpers.ts';
 

@@ -4,7 +4,7 @@ import type { Device } from '../engine/types.ts';
 import { listStoredModels, OPFS_PREFIX } from '../io/browser_store.ts';
 import { EngineClient } from './engine_client.ts';
 import { decodeImage } from './decode.ts';
-import type { SquareMode } from './image_square.ts';
+import type { SquareMode } from '../io/image_square.ts';
 import type { CatalogEntry, EncodeItem } from './protocol.ts';
 import { dropImage, getResponse, modelTag, pixelKey, putResponse } from './responses.ts';
 import { chNames, get, pixelMode, set, type ImageItem } from './store.ts';

@@ -1,6 +1,6 @@
 // Browser image decoding: EXIF orientation applied, no colour-space conversion and no alpha
 // premultiplication (pixel values as stored in the file, as PIL would read them).
-import { chwToRgba, hasTransparency, rgbaToSquareChw, type SquareImage, type SquareMode } from './image_square.ts';
+import { chwToRgba, hasTransparency, rgbaToSquareChw, type SquareImage, type SquareMode } from '../io/image_square.ts';
 
 export interface Decoded {
   width: number;

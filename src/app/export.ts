@@ -3,7 +3,7 @@ import { writeNpy } from '../io/npy.ts';
 import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../engine/types.ts';
 import { channelIndices, maskIndices, sliceResponses } from '../viz/stats.ts';
 import { EEG_UNIT_LONG } from '../viz/plots.ts';
-import { SQUARE_MODE_LABEL, squareGeometry } from './image_square.ts';
+import { SQUARE_MODE_LABEL, squareGeometry } from '../io/image_square.ts';
 import { collectEncoded } from './derived.ts';
 import { chNames, times, type AppState } from './store.ts';
 import { version as appVersion } from '../../package.json';

@@ -4,7 +4,7 @@ import { create } from 'zustand';
 import type { Device } from '../engine/types.ts';
 import { MONTAGE_SENSORS } from '../viz/channels.ts';
 import type { BandKind } from '../viz/stats.ts';
-import type { SquareImage, SquareMode } from './image_square.ts';
+import type { SquareImage, SquareMode } from '../io/image_square.ts';
 import type { CatalogEntry, LoadedModelInfo, QualityArrays } from './protocol.ts';
 
 export type EncodeState = 'idle' | 'loading' | 'encoding' | 'done' | 'error';

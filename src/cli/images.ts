@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import decodeJpeg, { init as initJpeg } from '@jsquash/jpeg/decode.js';
 import { parseNpyHeader } from '../io/npy.ts';
-import { rgbaToSquareChw } from '../app/image_square.ts';
+import { rgbaToSquareChw } from '../io/image_square.ts';
 import { StimulusError } from '../engine/errors.ts';
 
 export interface Stimulus {

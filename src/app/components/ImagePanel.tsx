@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { addFiles, clearImages, moveImage, removeImage, setCondition, setGlobalMode, setImageMode } from '../controller.ts';
-import { squareGeometry, SQUARE_MODE_LABEL, type SquareMode } from '../image_square.ts';
+import { squareGeometry, SQUARE_MODE_LABEL, type SquareMode } from '../../io/image_square.ts';
 import { getResponse, modelTag, pixelKey } from '../responses.ts';
 import { effectiveMode, useApp, type ImageItem } from '../store.ts';
 

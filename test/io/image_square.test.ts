@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chwToRgba, hasTransparency, PAD_RGB, rgbaToSquareChw, roundHalfEven, squareGeometry } from '../../src/app/image_square.ts';
+import { chwToRgba, hasTransparency, PAD_RGB, rgbaToSquareChw, roundHalfEven, squareGeometry } from '../../src/io/image_square.ts';
 
 /** RGBA image whose R = x, G = y, B = 7, A = 255. */
 function ramp(w: number, h: number): Uint8Array {
