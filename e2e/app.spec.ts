@@ -6,6 +6,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFixtures, type Fixture } from './fixtures.ts';
 import { referenceResponse } from './reference.ts';
+import { sensorsFor } from '../src/viz/channels.ts';
+import { makeTopomapGrid } from '../src/viz/topomap.ts';
+import { layoutScene } from '../src/viz/topomap_render.ts';
 import { encodeRequests, exportBoth, imagesSent, maxErr, SCREENSHOTS, sliceRef, waitForState } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
@@ -30,6 +33,14 @@ test.beforeAll(async ({ browser }, info) => {
 test.afterAll(async () => {
   await page?.close();
 });
+
+/** Where the app draws the (single) topomap: the app's own layout computation on the canvas's size. */
+async function topomapLayout() {
+  const box = (await page.getByTestId('topomap').locator('canvas').boundingBox())!;
+  const grid = makeTopomapGrid(sensorsFor(chNames), 8);
+  const lay = layoutScene({ grid, panels: [{ values: [] }], range: [-1, 1], unit: '', title: 'map' }, Math.round(box.width), Math.round(box.height));
+  return { box, lay, grid };
+}
 
 test('a fresh page: demo subject, synthetic banner, all 63 channels and 140 samples selected', async () => {
   await page.goto('/?backend=wasm');
@@ -67,7 +78,15 @@ test('images in: encoded in order, the broken file gets an error chip, non-squar
   await expect(page.getByTestId('square-notice')).toHaveText(['centre-cropped to 240×240', 'centre-cropped to 200×200']);
   await expect(page.getByTestId('topomap')).toHaveAttribute('data-has-data', 'true');
   await expect(page.getByTestId('timecourse')).toHaveAttribute('data-has-data', 'true');
-  await expect(page.getByTestId('topomap').locator('.heatmaplayer')).toHaveCount(1);
+  await expect(page.getByTestId('topomap').locator('.canvas-plot[data-panels="1"] canvas')).toHaveCount(1);
+  // The map is painted: opaque, coloured pixels at the head centre.
+  const { lay } = await topomapLayout();
+  const centre = await page
+    .getByTestId('topomap')
+    .locator('canvas')
+    .evaluate((c: HTMLCanvasElement, [x, y]) => Array.from(c.getContext('2d')!.getImageData(x, y, 1, 1).data), [Math.round(lay.panels[0].cx + 5), Math.round(lay.panels[0].cy + 5)]);
+  expect(centre[3]).toBe(255);
+  expect(centre.slice(0, 3)).not.toEqual([0, 0, 0]);
   await expect(page.getByTestId('timecourse').locator('.scatterlayer .trace')).not.toHaveCount(0);
   await page.screenshot({ path: join(SCREENSHOTS, '02-encoded-butterfly.png'), fullPage: true });
   await page.getByTestId('topomap').screenshot({ path: join(SCREENSHOTS, 'topomap-panel.png') });
@@ -188,31 +207,22 @@ test('topomap: playback moves the cursor, GFP-peak small multiples, lasso select
   await page.getByTestId('play').click();
   const topo = page.getByTestId('topomap');
   await topo.getByRole('button', { name: 'GFP peaks' }).click();
-  await expect.poll(async () => topo.locator('.heatmaplayer .hm').count()).toBeGreaterThan(1);
+  await expect.poll(async () => Number(await topo.locator('.canvas-plot').getAttribute('data-panels'))).toBeGreaterThan(1);
   await expect(topo).toContainText('(GFP peak)');
   await topo.getByRole('button', { name: 'At times' }).click();
   await topo.getByLabel('Times (ms)').fill('100, 170');
-  await expect(topo.locator('.heatmaplayer .hm')).toHaveCount(2);
+  await expect(topo.locator('.canvas-plot')).toHaveAttribute('data-panels', '2');
   await expect(topo).toContainText('170 ms');
   await page.screenshot({ path: join(SCREENSHOTS, '06-small-multiples.png'), fullPage: false });
   await topo.getByRole('button', { name: 'At cursor' }).click();
-  await expect(topo.locator('.heatmaplayer .hm')).toHaveCount(1);
+  await expect(topo.locator('.canvas-plot')).toHaveAttribute('data-panels', '1');
 
   // Clicking a sensor dot on the topomap toggles that channel.
   const channelCount = async () => Number(await page.getByTestId('channel-picker').getAttribute('data-selected-count'));
   const n0 = await channelCount();
-  const cz = await page.evaluate(() => {
-    type Axis = { _offset: number; l2p: (v: number) => number };
-    const gd = document.querySelector('[data-testid=topomap] .js-plotly-plot') as HTMLElement & {
-      _fullLayout: { xaxis: Axis; yaxis: Axis };
-      data: { name?: string; x: number[]; y: number[]; text: string[] }[];
-    };
-    const tr = gd.data.find((t) => t.name === 'sensors')!;
-    const i = tr.text.indexOf('Cz');
-    const r = gd.getBoundingClientRect();
-    const { xaxis, yaxis } = gd._fullLayout;
-    return [r.left + xaxis._offset + xaxis.l2p(tr.x[i]), r.top + yaxis._offset + yaxis.l2p(tr.y[i])] as const;
-  });
+  const { box: canvasBox, lay, grid } = await topomapLayout();
+  const czPos = grid.sensors[chNames.indexOf('Cz')];
+  const cz = [canvasBox.x + lay.panels[0].cx + czPos.x * lay.panels[0].k, canvasBox.y + lay.panels[0].cy - czPos.y * lay.panels[0].k] as const;
   await page.mouse.click(...cz);
   await expect.poll(channelCount).toBe(n0 + 1);
   await expect(page.locator('.scalp .sensor.on[data-channel=Cz]')).toHaveCount(1);
@@ -257,7 +267,8 @@ test('conditions: means, difference wave and its topomap; dissimilarity matrix',
   await expect(cond).toContainText('faces − houses');
   await page.getByTestId('topomap').getByLabel('Map of').selectOption('diff');
   await expect(page.getByTestId('topomap')).toContainText('faces − houses');
-  await expect(page.getByTestId('rdm').locator('.js-plotly-plot')).toHaveCount(2);
+  await expect(page.getByTestId('rdm').locator('.matrix-view canvas')).toHaveCount(1);
+  await expect(page.getByTestId('rdm').locator('.js-plotly-plot')).toHaveCount(1);
   await page.getByTestId('cursor').fill('54');
   await page.getByTestId('conditions').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(SCREENSHOTS, '04-conditions-rdm.png'), fullPage: true });

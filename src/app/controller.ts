@@ -3,7 +3,7 @@
 import type { Device } from '../engine/types.ts';
 import { listStoredModels, OPFS_PREFIX } from '../io/browser_store.ts';
 import { EngineClient } from './engine_client.ts';
-import { decodeImage } from './decode.ts';
+import { decodeInWorker } from './decode_client.ts';
 import type { SquareMode } from '../io/image_square.ts';
 import type { CatalogEntry, EncodeItem } from './protocol.ts';
 import { dropImage, getResponse, modelTag, pixelKey, putResponse } from './responses.ts';
@@ -150,9 +150,12 @@ async function decode(id: string) {
   if (!it) return;
   const mode = pixelMode(it);
   try {
-    const d = await decodeImage(it.file, mode);
+    const d = await decodeInWorker(it.file, mode);
     const squareMode = d.width === d.height ? 'crop' : mode;
-    patch(id, { status: 'ready', error: undefined, width: d.width, height: d.height, square: d.square, squareMode, thumb: d.thumb, transparent: d.transparent });
+    const old = get().images.find((i) => i.id === id);
+    if (!old) return; // removed while decoding
+    if (old.thumb) URL.revokeObjectURL(old.thumb);
+    patch(id, { status: 'ready', error: undefined, width: d.width, height: d.height, square: d.square, squareMode, thumb: URL.createObjectURL(d.thumb), transparent: d.transparent });
   } catch (e) {
     patch(id, { status: 'error', error: message(e), square: undefined });
   }
@@ -176,7 +179,13 @@ function patch(id: string, p: Partial<ImageItem>) {
   set({ images: get().images.map((i) => (i.id === id ? { ...i, ...p } : i)) });
 }
 
+function releaseThumb(id: string) {
+  const t = get().images.find((i) => i.id === id)?.thumb;
+  if (t) URL.revokeObjectURL(t);
+}
+
 export function removeImage(id: string) {
+  releaseThumb(id);
   set({ images: get().images.filter((i) => i.id !== id), responsesVersion: get().responsesVersion + 1 });
   dropImage(id);
   const s = get();
@@ -186,7 +195,10 @@ export function removeImage(id: string) {
 }
 
 export function clearImages() {
-  for (const i of get().images) dropImage(i.id);
+  for (const i of get().images) {
+    releaseThumb(i.id);
+    dropImage(i.id);
+  }
   set({ images: [], responsesVersion: get().responsesVersion + 1, mapSource: 'all', imageView: 'mean' });
   if (job) engine().cancel(job.reqId);
   schedule();

@@ -1,5 +1,6 @@
 // Browser image decoding: EXIF orientation applied, no colour-space conversion and no alpha
-// premultiplication (pixel values as stored in the file, as PIL would read them).
+// premultiplication (pixel values as stored in the file, as PIL would read them). Runs in the
+// decode worker (decode.worker.ts): a 12-megapixel photo takes longer than a frame to read.
 import { chwToRgba, hasTransparency, rgbaToSquareChw, type SquareImage, type SquareMode } from '../io/image_square.ts';
 
 export interface Decoded {
@@ -7,8 +8,8 @@ export interface Decoded {
   height: number;
   square: SquareImage;
   transparent: boolean;
-  /** PNG data URL of the square image as the model sees it, 96 px. */
-  thumb: string;
+  /** PNG of the square image as the model sees it, 96 px. */
+  thumb: Blob;
 }
 
 const THUMB = 96;
@@ -36,13 +37,11 @@ export async function decodeImage(blob: Blob, mode: SquareMode): Promise<Decoded
   }
 }
 
-async function thumbnail(square: SquareImage): Promise<string> {
+async function thumbnail(square: SquareImage): Promise<Blob> {
   const full = new ImageData(chwToRgba(square), square.size, square.size);
   const small = await createImageBitmap(full, { resizeWidth: THUMB, resizeHeight: THUMB, resizeQuality: 'high' });
-  const c = document.createElement('canvas');
-  c.width = THUMB;
-  c.height = THUMB;
+  const c = new OffscreenCanvas(THUMB, THUMB);
   c.getContext('2d')!.drawImage(small, 0, 0);
   small.close();
-  return c.toDataURL('image/png');
+  return c.convertToBlob({ type: 'image/png' });
 }

@@ -30,6 +30,7 @@ export interface ImageItem {
   /** Pixels as encoded, and the mode they were made with. */
   square?: SquareImage;
   squareMode?: SquareMode;
+  /** Object URL of the 96 px thumbnail (revoked when the image goes). */
   thumb?: string;
   transparent?: boolean;
   condition?: string;

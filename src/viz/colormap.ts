@@ -38,8 +38,9 @@ export function rgbCss(c: Rgb | null, fallback = 'transparent'): string {
   return c ? `rgb(${c[0]},${c[1]},${c[2]})` : fallback;
 }
 
-/** The control points as a plotly colorscale. */
-export function plotlyColorscale(name: ColormapName): [number, string][] {
-  const stops = COLORMAPS[name];
-  return stops.map((c, i) => [i / (stops.length - 1), rgbCss(c)]);
+/** n colours sampled evenly over the map, RGB packed [r0, g0, b0, r1, ...]: a lookup table for rasters. */
+export function colormapLut(name: ColormapName, n = 256): Uint8Array {
+  const lut = new Uint8Array(3 * n);
+  for (let i = 0; i < n; i++) lut.set(colorAt(name, i / (n - 1))!, 3 * i);
+  return lut;
 }

@@ -154,20 +154,6 @@ export function interpolateTopomap(grid: TopomapGrid, values: ArrayLike<number>)
   return out;
 }
 
-/** Rows of a res x res grid for plotly (null = blank). */
-export function gridRows(z: Float32Array, res: number): (number | null)[][] {
-  const rows: (number | null)[][] = [];
-  for (let r = 0; r < res; r++) {
-    const row: (number | null)[] = new Array(res);
-    for (let c = 0; c < res; c++) {
-      const v = z[r * res + c];
-      row[c] = Number.isFinite(v) ? v : null;
-    }
-    rows.push(row);
-  }
-  return rows;
-}
-
 /** Largest |value| over finite entries; 1 when there is none (keeps a colour scale drawable). */
 export function symmetricLimit(...arrays: ArrayLike<number>[]): number {
   let m = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { colorAt, colorFor, plotlyColorscale } from '../../src/viz/colormap.ts';
+import { colorAt, colormapLut, colorFor } from '../../src/viz/colormap.ts';
 import { MONTAGE_SENSORS, presetChannels, sensorsFor } from '../../src/viz/channels.ts';
 
 describe('RdBu_r', () => {
@@ -11,11 +11,12 @@ describe('RdBu_r', () => {
     expect(colorAt('RdBu_r', NaN)).toBeNull();
     expect(colorAt('RdBu_r', 7)).toEqual(colorAt('RdBu_r', 1));
   });
-  it('plotly colorscale spans 0..1', () => {
-    const cs = plotlyColorscale('RdBu_r');
-    expect(cs[0][0]).toBe(0);
-    expect(cs[cs.length - 1][0]).toBe(1);
-    expect(cs).toHaveLength(11);
+  it('lookup table runs from the first to the last control point', () => {
+    const lut = colormapLut('RdBu_r', 256);
+    expect(lut).toHaveLength(768);
+    expect([...lut.subarray(0, 3)]).toEqual([0x05, 0x30, 0x61]);
+    expect([...lut.subarray(765)]).toEqual([0x67, 0x00, 0x1f]);
+    expect([...colormapLut('RdBu_r', 3).subarray(3, 6)]).toEqual([0xf7, 0xf7, 0xf7]);
   });
 });
 

@@ -1,12 +1,15 @@
 // User-named conditions: condition means, the difference wave and its topomap.
 import { useMemo, useState } from 'react';
-import { EEG_UNIT_LONG, PALETTE, timecourseFigure, timesMs, topomapFigure, type Series } from '../../viz/plots.ts';
+import { EEG_UNIT_LONG, PALETTE, timecourseFigure, timesMs, type Series } from '../../viz/plots.ts';
+import type { TopomapScene } from '../../viz/topomap_render.ts';
 import { band, column, meanChannelsByTime, meanOverTimes, repSeries, subtract } from '../../viz/stats.ts';
 import { symmetricLimit } from '../../viz/topomap.ts';
 import { setCondition } from '../controller.ts';
 import { imagesFor, useEncoded, useSelection } from '../derived.ts';
 import { get, set, times, useApp } from '../store.ts';
 import { Plot } from './Plot.tsx';
+import { TopomapView } from './TopomapView.tsx';
+import { toggleChannel } from './ChannelPicker.tsx';
 import { topomapGrid } from './TopomapPanel.tsx';
 import { nearestIndex } from './TimePicker.tsx';
 
@@ -51,7 +54,7 @@ export function ConditionsPanel() {
     });
     const a = imagesFor(enc, `cond:${s.diffA}`);
     const b = imagesFor(enc, `cond:${s.diffB}`);
-    let topo = null;
+    let topo: TopomapScene | null = null;
     if (a.length && b.length && s.diffA !== s.diffB) {
       // Difference wave: A - B per repetition, so the band reflects repetition spread of the difference.
       const ra = repSeries(enc.data, enc.dims, a, ch);
@@ -63,7 +66,7 @@ export function ConditionsPanel() {
       const values = s.topoMode === 'window' ? meanOverTimes(ct, C, T, t) : column(ct, C, T, s.cursor);
       const lim = s.colorScale === 'fixed' ? symmetricLimit(ct) : symmetricLimit(values);
       const when = s.topoMode === 'window' && t.length ? `mean ${tms[t[0]]}…${tms[t[t.length - 1]]} ms` : `${tms[s.cursor]} ms`;
-      topo = topomapFigure(topomapGrid(names), [{ values }], { range: [-lim, lim], selected: chMask, names, unit: EEG_UNIT_LONG, title: `${s.diffA} − ${s.diffB} · ${when}`, height: 320 });
+      topo = { grid: topomapGrid(names), panels: [{ values }], range: [-lim, lim], selected: chMask, names, unit: EEG_UNIT_LONG, title: `${s.diffA} − ${s.diffB} · ${when}` };
     }
     if (!series.length) return null;
     const chLabel = ch.length === names.length ? 'all channels' : `${ch.length} selected channel${ch.length > 1 ? 's' : ''}`;
@@ -147,7 +150,7 @@ export function ConditionsPanel() {
           {view ? (
             <div className="two-col">
               <Plot figure={view.tc} filename="conditions" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && set({ cursor: nearestIndex(e.points[0].x as number, tms) })} />
-              {view.topo ? <Plot figure={view.topo} filename="difference-topomap" className="plot" /> : <div className="empty">Pick two different conditions that both have images for a difference map.</div>}
+              {view.topo ? <TopomapView scene={view.topo} height={320} filename="difference-topomap" onSensorClick={(k) => toggleChannel(names[k])} /> : <div className="empty">Pick two different conditions that both have images for a difference map.</div>}
             </div>
           ) : (
             <div className="empty">{ch.length ? 'Assign encoded images to conditions to see their means.' : 'No channels selected.'}</div>

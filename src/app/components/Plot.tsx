@@ -46,10 +46,7 @@ export function warmUpPlotly(): void {
   const el = document.createElement('div');
   el.style.cssText = 'position:fixed;left:-10000px;top:0;width:320px;height:240px';
   document.body.appendChild(el);
-  const z = [[0, 1], [1, 0]];
   const data = [
-    { type: 'heatmap', z, showscale: true },
-    { type: 'contour', z, contours: { coloring: 'none' } },
     { type: 'scatter', mode: 'lines+markers', x: [0, 1], y: [0, 1], fill: 'tonexty' },
   ] as Plotly.Data[];
   const layout = { shapes: [{ type: 'path', path: 'M0,0L1,1Z' }], margin: { t: 0, l: 0, r: 0, b: 0 } } as Partial<Plotly.Layout>;

@@ -1,13 +1,15 @@
 // Model quality from the subject's metadata: noise ceiling, ncsnr and the encoding accuracy BERG
 // measured on THINGS EEG2 test images, per channel and time.
 import { useMemo, useState } from 'react';
-import { PALETTE, timecourseFigure, timesMs, topomapFigure, type Series } from '../../viz/plots.ts';
+import { PALETTE, timecourseFigure, timesMs, type Series } from '../../viz/plots.ts';
+import type { TopomapScene } from '../../viz/topomap_render.ts';
 import { column, meanOverTimes, repSeries } from '../../viz/stats.ts';
 import { symmetricLimit } from '../../viz/topomap.ts';
 import { useSelection } from '../derived.ts';
 import type { QualityArrays } from '../protocol.ts';
 import { set, times, useApp } from '../store.ts';
 import { Plot } from './Plot.tsx';
+import { TopomapView } from './TopomapView.tsx';
 import { topomapGrid } from './TopomapPanel.tsx';
 import { nearestIndex } from './TimePicker.tsx';
 
@@ -55,7 +57,7 @@ export function QualityPanel() {
       for (const v of ct) if (Number.isFinite(v)) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
       range = [Math.min(0, lo), hi > lo ? hi : lo + 1];
     }
-    const topo = topomapFigure(topomapGrid(names), [{ values }], { range, colormap: diverging ? 'RdBu_r' : 'viridis', selected: chMask, names, unit: SHORT[m], title: `${SHORT[m]} · ${when}`, height: 320 });
+    const topo: TopomapScene = { grid: topomapGrid(names), panels: [{ values }], range, colormap: diverging ? 'RdBu_r' : 'viridis', selected: chMask, names, unit: SHORT[m], title: `${SHORT[m]} · ${when}` };
     const series: Series[] = [];
     const dims = { B: 1, R, C, T };
     const rows = repSeries(arr, dims, [0], ch);
@@ -82,7 +84,7 @@ export function QualityPanel() {
       </div>
       {view && ch.length ? (
         <div className="two-col">
-          <Plot figure={view.topo} filename="model-quality-topomap" className="plot" />
+          <TopomapView scene={view.topo} height={320} filename="model-quality-topomap" />
           <Plot figure={view.tc} filename="model-quality-timecourse" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && set({ cursor: nearestIndex(e.points[0].x as number, tms) })} />
         </div>
       ) : (

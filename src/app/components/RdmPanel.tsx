@@ -1,12 +1,33 @@
 // Image-by-image dissimilarity (1 - Pearson r across the selected channels, repetition means) at the
 // cursor, and the mean off-diagonal dissimilarity over time.
 import { useMemo } from 'react';
-import { matrixFigure, timecourseFigure, timesMs } from '../../viz/plots.ts';
+import { colormapLut } from '../../viz/colormap.ts';
+import { drawMatrix, layoutMatrix, matrixCellAt, matrixSvg, type MatrixScene } from '../../viz/matrix_render.ts';
+import { timecourseFigure, timesMs } from '../../viz/plots.ts';
 import { dissimilarity, meanDissimilarityOverTime, patternsAt } from '../../viz/stats.ts';
 import { useEncoded, useSelection } from '../derived.ts';
 import { set, times, useApp } from '../store.ts';
+import { CanvasPlot, type CanvasFigure } from './CanvasPlot.tsx';
 import { Plot } from './Plot.tsx';
 import { nearestIndex } from './TimePicker.tsx';
+
+const NEEDS = 'Needs at least 2 encoded images and 2 selected channels.';
+
+function matrixCanvasFigure(scene: MatrixScene): CanvasFigure {
+  const lut = colormapLut(scene.colormap ?? 'viridis');
+  const n = scene.labels.length;
+  return {
+    label: `${scene.title ?? 'Matrix'} (${n} x ${n})`,
+    draw: (ctx, w, h, dpr) => drawMatrix(ctx, scene, layoutMatrix(scene, w, h), dpr, lut),
+    svg: (w, h) => matrixSvg(scene, layoutMatrix(scene, w, h), lut),
+    hit: (x, y, w, h) => {
+      const c = matrixCellAt(scene, layoutMatrix(scene, w, h), x, y);
+      if (!c) return null;
+      const v = scene.values[c.i * n + c.j];
+      return { text: `${scene.labels[c.i]} vs ${scene.labels[c.j]}: ${Number.isFinite(v) ? v.toFixed(3) : 'n/a'} ${scene.unit}` };
+    },
+  };
+}
 
 export function RdmPanel() {
   const enc = useEncoded();
@@ -24,7 +45,7 @@ export function RdmPanel() {
     const m = dissimilarity(patternsAt(enc.data, enc.dims, all, ch, cursor), enc.dims.B, ch.length);
     let top = 0;
     for (const v of m) if (Number.isFinite(v) && v > top) top = v;
-    const mat = matrixFigure(m, labels, { range: [0, top > 0 ? top : 1], colormap: 'viridis', unit: '1 − r', title: `Dissimilarity at ${tms[cursor]} ms`, height: 360 });
+    const mat = matrixCanvasFigure({ values: m, labels, range: [0, top > 0 ? top : 1], colormap: 'viridis', unit: '1 − r', title: `Dissimilarity at ${tms[cursor]} ms` });
     const line = timecourseFigure({
       timesMs: tms,
       series: [{ name: 'mean dissimilarity', mean: overTime, color: '#444444' }],
@@ -38,20 +59,22 @@ export function RdmPanel() {
     return { mat, line };
   }, [overTime, enc, all, ch, cursor, labels, tms, mask]);
 
+  const placeholder = useMemo(() => timecourseFigure({ timesMs: tms, series: [], placeholder: NEEDS, yTitle: 'mean 1 − r', title: 'Mean pairwise dissimilarity over time', height: 360 }), [tms]);
   return (
     <section className="panel rdm-panel" data-testid="rdm" aria-label="Dissimilarity">
       <div className="panel-head">
         <h2>Representational dissimilarity</h2>
         <span className="hint">1 − Pearson r between images across the {ch.length} selected channels (mean of the 4 repetitions)</span>
       </div>
-      {view ? (
-        <div className="two-col">
-          <Plot figure={view.mat} filename="dissimilarity-matrix" className="plot" />
-          <Plot figure={view.line} filename="dissimilarity-over-time" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && set({ cursor: nearestIndex(e.points[0].x as number, tms) })} />
-        </div>
-      ) : (
-        <div className="empty">Needs at least 2 encoded images and 2 selected channels.</div>
-      )}
+      <div className="two-col">
+        {view ? (
+          <CanvasPlot figure={view.mat} height={360} filename="dissimilarity-matrix" className="matrix-view" data={{ size: String(labels.length) }} />
+        ) : (
+          <div className="empty">{NEEDS}</div>
+        )}
+        {/* Mounted from the start, like the time course: the first plotly draw happens while idle. */}
+        <Plot figure={view?.line ?? placeholder} filename="dissimilarity-over-time" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && set({ cursor: nearestIndex(e.points[0].x as number, tms) })} />
+      </div>
     </section>
   );
 }

@@ -62,6 +62,18 @@ export function TimecoursePanel() {
   }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.cursor, s.timeMask, s.conditions]);
 
   const noChannels = ch.length === 0 && s.channelView !== 'butterfly';
+  const placeholder = useMemo(
+    () =>
+      timecourseFigure({
+        timesMs: tms,
+        series: [],
+        // Same subplots as the figure to come, so its first draw with data is an update.
+        lower: s.channelView === 'butterfly' ? { name: 'GFP', values: [], unit: EEG_UNIT } : undefined,
+        placeholder: noChannels ? 'No channels selected.' : 'Add images to see time courses.',
+        height: s.channelView === 'butterfly' ? 420 : 360,
+      }),
+    [tms, noChannels, s.channelView],
+  );
   return (
     <section
       className="panel timecourse-panel"
@@ -106,9 +118,10 @@ export function TimecoursePanel() {
           </select>
         </label>
       </div>
-      {view && !noChannels ? (
-        <Plot
-          figure={view.figure}
+      {/* The plot exists from the start (empty axes until images arrive): its first draw is the
+          costly one, and it then happens while the page is idle rather than while encoding. */}
+      <Plot
+          figure={view && !noChannels ? view.figure : placeholder}
           filename="timecourse"
           className="plot"
           onClick={(e) => {
@@ -120,9 +133,6 @@ export function TimecoursePanel() {
             if (r && r.length === 2) setWindow(nearestIndex(Number(r[0]), tms), nearestIndex(Number(r[1]), tms));
           }}
         />
-      ) : (
-        <div className="empty">{noChannels ? 'No channels selected.' : 'Add images to see time courses.'}</div>
-      )}
       <p className="caption">
         Lines: mean over the 4 repetitions of BERG's model; band: {BAND_LABEL[s.band]}, computed on the plotted average. Drag horizontally to set the
         window; click to move the cursor. Amplitudes in a.u. (multivariate-noise-normalised EEG).

@@ -1,11 +1,12 @@
 import { useMemo } from 'react';
 import { sensorsFor } from '../../viz/channels.ts';
-import { EEG_UNIT_LONG, timesMs, topomapFigure, type TopoPanel } from '../../viz/plots.ts';
+import { EEG_UNIT_LONG, timesMs } from '../../viz/plots.ts';
+import type { TopoPanel, TopomapScene } from '../../viz/topomap_render.ts';
 import { column, gfp, meanChannelsByTime, meanOverTimes, peaks, subtract } from '../../viz/stats.ts';
 import { makeTopomapGrid, symmetricLimit } from '../../viz/topomap.ts';
 import { imagesFor, useEncoded, useSelection, type Encoded } from '../derived.ts';
 import { set, times, useApp, type MapSource } from '../store.ts';
-import { Plot } from './Plot.tsx';
+import { TopomapView } from './TopomapView.tsx';
 import { toggleChannel } from './ChannelPicker.tsx';
 import { nearestIndex } from './TimePicker.tsx';
 
@@ -78,8 +79,9 @@ export function TopomapPanel() {
     const lim = s.colorScale === 'fixed' ? symmetricLimit(ct) : symmetricLimit(...panels.map((p) => p.values));
     const label = sourceLabel(enc, s.mapSource, s.diffA, s.diffB);
     const title = frames.length === 1 ? `${label} · ${frames[0].title}` : label;
-    const figure = topomapFigure(grid, panels, { range: [-lim, lim], selected: chMask, names, unit: EEG_UNIT_LONG, title, height: frames.length > 2 ? 240 : frames.length === 2 ? 290 : 340 });
-    return { figure, ms: performance.now() - t0, lim, values: panels[0].values };
+    const scene: TopomapScene = { grid, panels, range: [-lim, lim], selected: chMask, names, unit: EEG_UNIT_LONG, title };
+    const height = frames.length > 2 ? 240 : frames.length === 2 ? 290 : 340;
+    return { scene, height, ms: performance.now() - t0, lim, values: panels[0].values };
   }, [enc, names, t, chMask, grid, tms, s.mapSource, s.diffA, s.diffB, s.multiples, s.multipleTimes, s.topoMode, s.cursor, s.colorScale, s.timeMask]);
 
   const sources: { value: MapSource; label: string }[] = [
@@ -124,15 +126,7 @@ export function TopomapPanel() {
         </label>
       </div>
       {view ? (
-        <Plot
-          figure={view.figure}
-          filename="topomap"
-          className="plot"
-          onClick={(e) => {
-            const p = e.points?.[0];
-            if (p && p.data.name === 'sensors') toggleChannel(names[(p.customdata as unknown as number[])[0]]);
-          }}
-        />
+        <TopomapView scene={view.scene} height={view.height} filename="topomap" onSensorClick={(k) => toggleChannel(names[k])} />
       ) : (
         <div className="empty">{enc.items.length ? 'No images in this selection (assign images to both conditions).' : 'Add images to see the scalp map.'}</div>
       )}

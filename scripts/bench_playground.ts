@@ -1,0 +1,125 @@
+// The playground as a user meets it, measured in headless Chromium on the production build:
+//   - demo subject ready: navigation start -> encode-status 'idle' ("Model ready"), target < 2 s;
+//   - main-thread responsiveness while encoding: every task over 50 ms (Long Tasks API) between
+//     dropping the images and encode-status 'done', target: none;
+//   - view updates after a channel or time change (the panels' data-compute-ms), target < 16 ms.
+// Run alone with `node bin/run-ts.mjs scripts/bench_playground.ts [--images 4] [--backend wasm]`;
+// `npm run bench` runs it too. Numbers vary with machine load: run it more than once.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { build, preview } from 'vite';
+import { writeFixtures } from '../e2e/fixtures.ts';
+
+export interface PlaygroundResult {
+  backend: string;
+  images: number;
+  /** Seconds from navigation start to the demo model being ready. */
+  readyS: number;
+  /** Seconds from dropping the images to encode-status 'done'. */
+  encodeS: number;
+  /** Main-thread tasks over 50 ms while encoding, ms, longest first. */
+  longTasksMs: number[];
+  /** Panel view computations after a selection change, ms. */
+  updateMs: Record<string, number>;
+}
+
+const OUT_DIR = '.cache/bench-app';
+const PORT = 5176;
+
+export async function benchPlayground(opts: { images?: number; backend?: string; runs?: number } = {}): Promise<PlaygroundResult[]> {
+  const nImages = opts.images ?? 4;
+  const backend = opts.backend ?? 'wasm';
+  await build({ logLevel: 'error', build: { outDir: OUT_DIR, emptyOutDir: true } });
+  const server = await preview({ logLevel: 'error', build: { outDir: OUT_DIR }, preview: { port: PORT, strictPort: true } });
+  const tmp = mkdtempSync(join(tmpdir(), 'bench-playground-'));
+  const fixtures = writeFixtures(tmp).images;
+  const files = Array.from({ length: nImages }, (_, i) => fixtures[i % fixtures.length].path);
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--headless=new'],
+  });
+  const results: PlaygroundResult[] = [];
+  try {
+    for (let run = 0; run < (opts.runs ?? 1); run++) {
+      const page = await browser.newPage({ viewport: { width: 1680, height: 1050 } });
+      // Recorded from the first script on: long tasks, and when encode-status changes state.
+      await page.addInitScript(() => {
+        const w = window as unknown as { __long: { start: number; ms: number }[]; __states: { state: string; t: number }[] };
+        w.__long = [];
+        w.__states = [];
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) w.__long.push({ start: e.startTime, ms: e.duration });
+        }).observe({ type: 'longtask', buffered: true });
+        new MutationObserver(() => {
+          const el = document.querySelector('[data-testid=encode-status]');
+          const state = el?.getAttribute('data-state');
+          if (state && w.__states[w.__states.length - 1]?.state !== state) w.__states.push({ state, t: performance.now() });
+        }).observe(document, { subtree: true, attributes: true, childList: true, attributeFilter: ['data-state'] });
+      });
+      await page.goto(`http://localhost:${PORT}/?backend=${backend}`);
+      const stateAt = (state: string, after = 0) =>
+        page.waitForFunction(
+          ([s, a]) => (window as unknown as { __states: { state: string; t: number }[] }).__states.find((x) => x.state === s && x.t >= (a as number))?.t ?? false,
+          [state, after] as const,
+          { timeout: 300_000, polling: 50 },
+        ).then((h) => h.jsonValue() as Promise<number>);
+      const readyMs = await stateAt('idle');
+      // Let the page settle (plotly warm-up runs while idle), as a user reading the page would.
+      await page.waitForTimeout(1500);
+      const t0 = await page.evaluate(() => performance.now());
+      await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles(files);
+      const tDone = await stateAt('done', t0);
+      // Tasks that start before 'done' plus the redraw the last result triggers.
+      await page.waitForTimeout(1000);
+      const longTasksMs = await page.evaluate(
+        ([a, b]) =>
+          (window as unknown as { __long: { start: number; ms: number }[] }).__long
+            .filter((e) => e.start >= a && e.start <= b)
+            .map((e) => Math.round(e.ms))
+            .sort((x, y) => y - x),
+        [t0, tDone + 1000],
+      );
+      // A channel preset and a time-window change: each panel reports the time its view took.
+      const updateMs: Record<string, number> = {};
+      await page.locator('[data-preset=occipital]').click();
+      await page.waitForTimeout(300);
+      for (const id of ['topomap', 'timecourse']) {
+        const v = await page.getByTestId(id).getAttribute('data-compute-ms');
+        if (v) updateMs[`${id} (channels)`] = Number(v);
+      }
+      results.push({ backend, images: nImages, readyS: readyMs / 1000, encodeS: (tDone - t0) / 1000, longTasksMs, updateMs });
+      await page.close();
+    }
+  } finally {
+    await browser.close();
+    await new Promise<void>((r) => server.httpServer.close(() => r()));
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return results;
+}
+
+export function describePlayground(r: PlaygroundResult): string {
+  const longest = r.longTasksMs[0] ?? 0;
+  const updates = Object.entries(r.updateMs)
+    .map(([k, v]) => `${k} ${v.toFixed(1)} ms`)
+    .join(', ');
+  return [
+    `playground (${r.backend}): demo ready ${r.readyS.toFixed(2)} s after navigation (target < 2 s)`,
+    `  ${r.images} images encoded in ${r.encodeS.toFixed(1)} s; main-thread tasks > 50 ms while encoding: ${r.longTasksMs.length}` +
+      (r.longTasksMs.length ? ` (longest ${longest} ms; all: ${r.longTasksMs.join(', ')})` : '') +
+      ' (target: none)',
+    `  view updates: ${updates || '-'} (target < 16 ms)`,
+  ].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('bench_playground.ts')) {
+  const args = Object.fromEntries(
+    process.argv.slice(2).reduce<string[][]>((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+  );
+  const res = await benchPlayground({ images: Number(args.images ?? 4), backend: args.backend ?? 'wasm', runs: Number(args.runs ?? 1) });
+  for (const r of res) console.log(describePlayground(r));
+  process.exit(0);
+}

@@ -1,0 +1,40 @@
+// The main thread's side of the decode worker: one promise per image.
+import type { SquareMode } from '../io/image_square.ts';
+import type { Decoded } from './decode.ts';
+
+export interface DecodeRequest {
+  reqId: number;
+  file: Blob;
+  mode: SquareMode;
+}
+export type DecodeReply = { reqId: number; ok: true; decoded: Decoded } | { reqId: number; ok: false; message: string };
+
+let worker: Worker | null = null;
+let nextId = 1;
+const pending = new Map<number, { resolve: (d: Decoded) => void; reject: (e: Error) => void }>();
+
+function get(): Worker {
+  if (worker) return worker;
+  worker = new Worker(new URL('./decode.worker.ts', import.meta.url), { type: 'module', name: 'decode' });
+  worker.onmessage = (ev: MessageEvent<DecodeReply>) => {
+    const p = pending.get(ev.data.reqId);
+    if (!p) return;
+    pending.delete(ev.data.reqId);
+    if (ev.data.ok) p.resolve(ev.data.decoded);
+    else p.reject(new Error(ev.data.message));
+  };
+  worker.onerror = (ev) => {
+    for (const p of pending.values()) p.reject(new Error(ev.message || 'The image decoder failed to start'));
+    pending.clear();
+  };
+  return worker;
+}
+
+/** Decode an image file in the worker (EXIF orientation applied, squared by mode). */
+export function decodeInWorker(file: Blob, mode: SquareMode): Promise<Decoded> {
+  const reqId = nextId++;
+  return new Promise((resolve, reject) => {
+    pending.set(reqId, { resolve, reject });
+    get().postMessage({ reqId, file, mode } satisfies DecodeRequest);
+  });
+}

@@ -1,0 +1,105 @@
+// A labelled square matrix (image-by-image dissimilarity) drawn on a 2-D canvas or as SVG, with a
+// colour bar. Row i is drawn top to bottom, column j left to right, as in an RDM figure.
+import { type Box, COLORBAR_SPACE, colorbarBox, colorbarSvg, drawColorbar, escapeXml, lutCss, lutIndex } from './colorbar.ts';
+import { colormapLut, type ColormapName } from './colormap.ts';
+
+export interface MatrixScene {
+  /** n x n, row-major. */
+  values: ArrayLike<number>;
+  labels: string[];
+  range: [number, number];
+  colormap?: ColormapName;
+  unit: string;
+  title?: string;
+}
+
+export interface MatrixLayout {
+  width: number;
+  height: number;
+  /** Top-left corner and cell size (CSS px). */
+  x: number;
+  y: number;
+  cell: number;
+  bar: Box;
+}
+
+const NAN_FILL = '#e8e8e8';
+
+/** Room for the labels from their length (about 6.5 px per character of a 12 px font). */
+export function layoutMatrix(scene: MatrixScene, width: number, height: number): MatrixLayout {
+  const n = Math.max(1, scene.labels.length);
+  const longest = Math.max(1, ...scene.labels.map((l) => l.length));
+  const labelW = Math.min(150, longest * 6.5 + 8);
+  const top = scene.title ? 30 : 8;
+  const left = labelW + 6;
+  const bottom = labelW * 0.72 + 12; // x labels at 45 degrees
+  const side = Math.max(10, Math.min(width - left - COLORBAR_SPACE - 8, height - top - bottom));
+  const cell = side / n;
+  return { width, height, x: left, y: top, cell, bar: colorbarBox(width, top + side / 2, Math.min(side, 260)) };
+}
+
+/** The cell under (x, y) CSS px, or null. */
+export function matrixCellAt(scene: MatrixScene, lay: MatrixLayout, x: number, y: number): { i: number; j: number } | null {
+  const n = scene.labels.length;
+  const j = Math.floor((x - lay.x) / lay.cell);
+  const i = Math.floor((y - lay.y) / lay.cell);
+  return i >= 0 && j >= 0 && i < n && j < n ? { i, j } : null;
+}
+
+export function drawMatrix(ctx: CanvasRenderingContext2D, scene: MatrixScene, lay: MatrixLayout, dpr: number, lut = colormapLut(scene.colormap ?? 'viridis')): void {
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  const n = scene.labels.length;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const v = scene.values[i * n + j];
+      ctx.fillStyle = Number.isFinite(v) ? lutCss(lut, lutIndex(lut, scene.range, v) / (lut.length / 3 - 1)) : NAN_FILL;
+      // Cells overlap by a hair so no background seams show between them.
+      ctx.fillRect(lay.x + j * lay.cell, lay.y + i * lay.cell, lay.cell + 0.5, lay.cell + 0.5);
+    }
+  }
+  ctx.font = '12px system-ui, sans-serif';
+  ctx.fillStyle = '#222';
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  scene.labels.forEach((l, i) => ctx.fillText(l, lay.x - 6, lay.y + (i + 0.5) * lay.cell));
+  const base = lay.y + n * lay.cell + 6;
+  scene.labels.forEach((l, j) => {
+    ctx.save();
+    ctx.translate(lay.x + (j + 0.5) * lay.cell, base);
+    ctx.rotate(-Math.PI / 4);
+    ctx.textAlign = 'right';
+    ctx.fillText(l, 0, 0);
+    ctx.restore();
+  });
+  if (scene.title) {
+    ctx.font = '14px system-ui, sans-serif';
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
+    ctx.fillText(scene.title, 10, 18);
+  }
+  drawColorbar(ctx, { lut, range: scene.range, unit: scene.unit }, lay.bar, lay.width);
+}
+
+export function matrixSvg(scene: MatrixScene, lay: MatrixLayout, lut = colormapLut(scene.colormap ?? 'viridis')): string {
+  const n = scene.labels.length;
+  const f2 = (v: number) => v.toFixed(2);
+  const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${lay.width}" height="${lay.height}" viewBox="0 0 ${lay.width} ${lay.height}" font-family="system-ui, sans-serif">`];
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const v = scene.values[i * n + j];
+      const fill = Number.isFinite(v) ? lutCss(lut, lutIndex(lut, scene.range, v) / (lut.length / 3 - 1)) : NAN_FILL;
+      out.push(`<rect class="cell" x="${f2(lay.x + j * lay.cell)}" y="${f2(lay.y + i * lay.cell)}" width="${f2(lay.cell)}" height="${f2(lay.cell)}" fill="${fill}"><title>${escapeXml(`${scene.labels[i]} vs ${scene.labels[j]}: ${Number.isFinite(v) ? v.toFixed(3) : 'n/a'}`)}</title></rect>`);
+    }
+  }
+  scene.labels.forEach((l, i) => out.push(`<text x="${f2(lay.x - 6)}" y="${f2(lay.y + (i + 0.5) * lay.cell)}" font-size="12" text-anchor="end" dominant-baseline="middle" fill="#222">${escapeXml(l)}</text>`));
+  const base = lay.y + n * lay.cell + 6;
+  scene.labels.forEach((l, j) =>
+    out.push(`<text transform="translate(${f2(lay.x + (j + 0.5) * lay.cell)},${f2(base)}) rotate(-45)" font-size="12" text-anchor="end" dominant-baseline="middle" fill="#222">${escapeXml(l)}</text>`),
+  );
+  if (scene.title) out.push(`<text x="10" y="18" font-size="14" fill="#222">${escapeXml(scene.title)}</text>`);
+  out.push(colorbarSvg({ lut, range: scene.range, unit: scene.unit }, lay.bar, lay.width));
+  out.push('</svg>');
+  return out.join('\n');
+}
