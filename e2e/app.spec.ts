@@ -6,9 +6,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFixtures, type Fixture } from './fixtures.ts';
 import { referenceResponse } from './reference.ts';
-import { sensorsFor } from '../src/viz/channels.ts';
-import { makeTopomapGrid } from '../src/viz/topomap.ts';
-import { layoutScene } from '../src/viz/topomap_render.ts';
 import { encodeRequests, exportBoth, imagesSent, maxErr, SCREENSHOTS, sliceRef, waitForState } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
@@ -34,12 +31,17 @@ test.afterAll(async () => {
   await page?.close();
 });
 
-/** Where the app draws the (single) topomap: the app's own layout computation on the canvas's size. */
+/** Where the app draws the (single) topomap's head, and the screen position of a sensor on it. */
 async function topomapLayout() {
-  const box = (await page.getByTestId('topomap').locator('canvas').boundingBox())!;
-  const grid = makeTopomapGrid(sensorsFor(chNames), 8);
-  const lay = layoutScene({ grid, panels: [{ values: [] }], range: [-1, 1], unit: '', title: 'map' }, Math.round(box.width), Math.round(box.height));
-  return { box, lay, grid };
+  const topo = page.getByTestId('topomap');
+  const box = (await topo.locator('canvas').boundingBox())!;
+  const [cx, cy, k] = (await topo.locator('.canvas-plot').getAttribute('data-heads'))!.split(';')[0].split(',').map(Number);
+  const montage = JSON.parse(readFileSync('src/data/channels_10-05_63.json', 'utf8')) as { channels: { name: string; topo2d_m: number[] }[] };
+  const sensorAt = (name: string) => {
+    const [x, y] = montage.channels.find((c) => c.name === name)!.topo2d_m;
+    return [box.x + cx + x * k, box.y + cy - y * k] as const;
+  };
+  return { cx, cy, sensorAt };
 }
 
 test('a fresh page: demo subject, synthetic banner, all 63 channels and 140 samples selected', async () => {
@@ -80,11 +82,11 @@ test('images in: encoded in order, the broken file gets an error chip, non-squar
   await expect(page.getByTestId('timecourse')).toHaveAttribute('data-has-data', 'true');
   await expect(page.getByTestId('topomap').locator('.canvas-plot[data-panels="1"] canvas')).toHaveCount(1);
   // The map is painted: opaque, coloured pixels at the head centre.
-  const { lay } = await topomapLayout();
+  const { cx, cy } = await topomapLayout();
   const centre = await page
     .getByTestId('topomap')
     .locator('canvas')
-    .evaluate((c: HTMLCanvasElement, [x, y]) => Array.from(c.getContext('2d')!.getImageData(x, y, 1, 1).data), [Math.round(lay.panels[0].cx + 5), Math.round(lay.panels[0].cy + 5)]);
+    .evaluate((c: HTMLCanvasElement, [x, y]) => Array.from(c.getContext('2d')!.getImageData(x, y, 1, 1).data), [Math.round(cx + 5), Math.round(cy + 5)]);
   expect(centre[3]).toBe(255);
   expect(centre.slice(0, 3)).not.toEqual([0, 0, 0]);
   await expect(page.getByTestId('timecourse').locator('.scatterlayer .trace')).not.toHaveCount(0);
@@ -220,9 +222,7 @@ test('topomap: playback moves the cursor, GFP-peak small multiples, lasso select
   // Clicking a sensor dot on the topomap toggles that channel.
   const channelCount = async () => Number(await page.getByTestId('channel-picker').getAttribute('data-selected-count'));
   const n0 = await channelCount();
-  const { box: canvasBox, lay, grid } = await topomapLayout();
-  const czPos = grid.sensors[chNames.indexOf('Cz')];
-  const cz = [canvasBox.x + lay.panels[0].cx + czPos.x * lay.panels[0].k, canvasBox.y + lay.panels[0].cy - czPos.y * lay.panels[0].k] as const;
+  const cz = (await topomapLayout()).sensorAt('Cz');
   await page.mouse.click(...cz);
   await expect.poll(channelCount).toBe(n0 + 1);
   await expect(page.locator('.scalp .sensor.on[data-channel=Cz]')).toHaveCount(1);
@@ -263,7 +263,8 @@ test('conditions: means, difference wave and its topomap; dissimilarity matrix',
   await cond.getByRole('button', { name: 'Assign' }).click();
   await expect(cond).toContainText('faces · 2 images');
   await expect(cond).toContainText('houses · 2 images');
-  await expect(cond.locator('.js-plotly-plot')).toHaveCount(2);
+  await expect(cond.locator('.js-plotly-plot')).toHaveCount(1);
+  await expect(cond.locator('.canvas-plot canvas')).toHaveCount(1); // the difference map
   await expect(cond).toContainText('faces − houses');
   await page.getByTestId('topomap').getByLabel('Map of').selectOption('diff');
   await expect(page.getByTestId('topomap')).toContainText('faces − houses');

@@ -1,6 +1,6 @@
 // npm run bench: encoding throughput of BERG's pipeline (K = 250, 256x256 images) on every backend
 // available here, as ratios to the PyTorch CPU reference measured in the same run.
-//   npm run bench -- [--n 100] [--k 250] [--size 256] [--only node-wasm,node-cpu,browser-wasm,browser-webgl,browser-webgpu]
+//   npm run bench -- [--n 100] [--k 250] [--size 256] [--only node-wasm,node-cpu,browser-wasm,browser-webgl,browser-webgpu,playground]
 // Weights are random (seeded) but stored and loaded exactly like a converted subject.
 
 import { execFileSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import { uploadAlexNet } from '../src/engine/alexnet.ts';
 import { selectBackend } from '../src/engine/backend.ts';
 import { disposeBackbone, encode, getEncodingModel, MODEL_ID } from '../src/engine/index.ts';
 import { writeRandomModel } from './bench_model.ts';
+import { benchPlayground, describePlayground } from './bench_playground.ts';
 import { directorySource } from '../src/io/source_node.ts';
 
 const args = Object.fromEntries(
@@ -172,5 +173,10 @@ for (const r of rows) {
   console.log(
     `${r.name.padEnd(32)} ${String(r.images).padStart(6)} ${f(r.imgPerS, 1).padStart(7)}  ${(r.imgPerS && ref ? (r.imgPerS / ref).toFixed(2) + 'x' : '-').padStart(16)}  ${(r.imgPerS && ref2 ? (r.imgPerS / ref2).toFixed(2) + 'x' : '-').padStart(14)}  ${(f(r.coldStartS) + ' s').padStart(10)}  ${(f(r.loadS) + ' s').padStart(7)}  ${r.note}`,
   );
+}
+// The playground with the demo subject: time to ready, main-thread tasks while encoding, view updates.
+if (want('playground')) {
+  console.log('');
+  for (const r of await benchPlayground({ images: 4, backend: 'wasm', runs: 2 })) console.log(describePlayground(r));
 }
 process.exit(0);

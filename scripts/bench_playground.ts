@@ -47,9 +47,10 @@ export async function benchPlayground(opts: { images?: number; backend?: string;
       const page = await browser.newPage({ viewport: { width: 1680, height: 1050 } });
       // Recorded from the first script on: long tasks, and when encode-status changes state.
       await page.addInitScript(() => {
-        const w = window as unknown as { __long: { start: number; ms: number }[]; __states: { state: string; t: number }[] };
+        const w = window as unknown as { __long: { start: number; ms: number }[]; __states: { state: string; t: number }[]; __texts: [number, string][] };
         w.__long = [];
         w.__states = [];
+        w.__texts = [];
         new PerformanceObserver((list) => {
           for (const e of list.getEntries()) w.__long.push({ start: e.startTime, ms: e.duration });
         }).observe({ type: 'longtask', buffered: true });
@@ -57,7 +58,9 @@ export async function benchPlayground(opts: { images?: number; backend?: string;
           const el = document.querySelector('[data-testid=encode-status]');
           const state = el?.getAttribute('data-state');
           if (state && w.__states[w.__states.length - 1]?.state !== state) w.__states.push({ state, t: performance.now() });
-        }).observe(document, { subtree: true, attributes: true, childList: true, attributeFilter: ['data-state'] });
+          const text = el?.textContent ?? '';
+          if (text && w.__texts[w.__texts.length - 1]?.[1] !== text) w.__texts.push([Math.round(performance.now()), text]);
+        }).observe(document, { subtree: true, attributes: true, childList: true, characterData: true });
       });
       await page.goto(`http://localhost:${PORT}/?backend=${backend}`);
       const stateAt = (state: string, after = 0) =>
@@ -67,6 +70,7 @@ export async function benchPlayground(opts: { images?: number; backend?: string;
           { timeout: 300_000, polling: 50 },
         ).then((h) => h.jsonValue() as Promise<number>);
       const readyMs = await stateAt('idle');
+      if (process.env.BENCH_VERBOSE) console.log(await page.evaluate(() => (window as unknown as { __texts: unknown }).__texts));
       // Let the page settle (plotly warm-up runs while idle), as a user reading the page would.
       await page.waitForTimeout(1500);
       const t0 = await page.evaluate(() => performance.now());

@@ -13,6 +13,8 @@ export interface CanvasFigure {
   click?(x: number, y: number, width: number, height: number): void;
   /** Accessible description. */
   label: string;
+  /** Extra data-* attributes for the drawn size (e.g. where things are, for tests and tools). */
+  attrs?(width: number, height: number): Record<string, string>;
 }
 
 export interface CanvasPlotProps {
@@ -68,7 +70,7 @@ export function CanvasPlot({ figure, height, filename, className, data }: Canvas
     c.toBlob((b) => b && download(`${filename}.png`, b), 'image/png');
   };
   const exportSvg = () => download(`${filename}.svg`, new Blob([figure.svg(width, height)], { type: 'image/svg+xml' }));
-  const dataAttrs = Object.fromEntries(Object.entries(data ?? {}).map(([k, v]) => [`data-${k}`, v]));
+  const dataAttrs = Object.fromEntries(Object.entries({ ...data, ...(width > 0 ? figure.attrs?.(width, height) : {}) }).map(([k, v]) => [`data-${k}`, v]));
 
   return (
     <div ref={wrap} className={`canvas-plot ${className ?? ''}`} style={{ height }} {...dataAttrs}>
@@ -85,6 +87,8 @@ export function CanvasPlot({ figure, height, filename, className, data }: Canvas
         onMouseLeave={() => setTip(null)}
         onClick={(e) => figure.click?.(...local(e), width, height)}
       />
+      {/* The drawn title as text: screen readers, find-in-page and tests read it. */}
+      <span className="sr-only">{figure.label}</span>
       {tip && (
         <div className="canvas-tip" style={{ left: tip.x + 12, top: tip.y + 12 }}>
           {tip.text}

@@ -17,8 +17,10 @@ export function topomapCanvasFigure(scene: TopomapScene, onSensorClick?: (index:
   const layout = (w: number, h: number) => (cached && cached.width === w && cached.height === h ? cached : (cached = layoutScene(scene, w, h)));
   const name = (k: number) => scene.names?.[k] ?? scene.grid.sensors[k].name;
   return {
-    label: `${scene.title ?? 'Topomap'}${scene.panels.length > 1 ? ` (${scene.panels.length} maps)` : ''}`,
+    label: [scene.title ?? 'Topomap', ...scene.panels.map((p) => p.title).filter(Boolean)].join(' · '),
     draw: (ctx, w, h, dpr) => drawScene(ctx, prep, layout(w, h), dpr),
+    // Head centres and scales (CSS px, px per metre): where a sensor at (x, y) m is drawn.
+    attrs: (w, h) => ({ heads: layout(w, h).panels.map((b) => `${b.cx.toFixed(2)},${b.cy.toFixed(2)},${b.k.toFixed(4)}`).join(';') }),
     svg: (w, h) => {
       const lay = layout(w, h);
       const images = lay.panels.map((box, i) => {
