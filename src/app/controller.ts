@@ -44,6 +44,8 @@ export async function init() {
   if (dev && DEVICES.includes(dev)) set({ device: dev });
   const bs = Number(q.get('batch'));
   if (Number.isInteger(bs) && bs > 0) set({ batchSize: bs });
+  // The worker starts on the backbone (the same for every subject) while the catalog loads.
+  engine().prepare(get().device, wasmPaths());
   let catalog: CatalogEntry[];
   try {
     const res = await fetch(modelsBase() + 'index.json');

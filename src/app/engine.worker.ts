@@ -10,6 +10,7 @@ import {
   getEncodingModel,
   getModelMetadata,
   InvalidParameterError,
+  prepareBackbone,
   ModelLoadError,
   StimulusError,
   type EncodingModel,
@@ -144,7 +145,11 @@ serveInOrder<ToWorker>(scope, async (msg, signal) => {
   try {
     if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
     if (msg.type === 'load') await load(msg);
-    else await runEncode(msg, signal);
+    else if (msg.type === 'prepare') {
+      // A failure here shows again, with its message, when the model loads.
+      await prepareBackbone({ device: msg.device, wasmPaths: msg.wasmPaths }).catch(() => undefined);
+      post({ type: 'prepared', reqId: msg.reqId });
+    } else await runEncode(msg, signal);
   } catch (e) {
     if (isCancel(e)) post({ type: 'cancelled', reqId: msg.reqId });
     else fail(msg.reqId, e);

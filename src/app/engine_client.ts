@@ -62,6 +62,13 @@ export class EngineClient {
     });
   }
 
+  /** Start the backend and the backbone now; the next load on this device reuses them. */
+  prepare(device: Device, wasmPaths: Record<string, string>): void {
+    const reqId = this.nextId++;
+    this.handlers.set(reqId, () => this.handlers.delete(reqId));
+    this.send({ type: 'prepare', reqId, device, wasmPaths });
+  }
+
   /** Items' pixel buffers are transferred (pass copies you can spare). */
   encode(
     items: EncodeItem[],

@@ -62,6 +62,8 @@ export type ToWorker =
       device: Device;
       wasmPaths: Record<string, string>;
     }
+  /** Pick the backend and build the backbone before any model is chosen (it is the same for all). */
+  | { type: 'prepare'; reqId: number; device: Device; wasmPaths: Record<string, string> }
   | { type: 'encode'; reqId: number; items: EncodeItem[]; batchSize: number }
   | { type: 'cancel'; reqId: number };
 
@@ -73,6 +75,7 @@ export type FromWorker =
   /** One batch: float32 [4, 63, 140] per image. */
   | { type: 'encoded'; reqId: number; results: { key: string; data: ArrayBuffer }[] }
   | { type: 'encode-finished'; reqId: number; ms: number }
+  | { type: 'prepared'; reqId: number }
   | { type: 'cancelled'; reqId: number }
   | { type: 'error'; reqId: number; name: string; message: string };
 

@@ -64,15 +64,34 @@ const CONV_GEOMETRY = [
 ];
 
 /**
- * Permute the columns of a [rows, C*H*W] matrix from PyTorch's (C, H, W) flattening to
- * TF.js's (H, W, C) flattening. Used for fc6 and for the PCA components of conv taps.
+ * Rows x columns (row-major, columns in PyTorch's (C, H, W) flattening when chw is given) to
+ * columns x rows, columns permuted to TF.js's (H, W, C) flattening: the layout the NHWC graph
+ * multiplies with. Done in JS, tile by tile, so the device only ever receives final tensors (a
+ * device-side transpose would briefly need two more copies, and a wasm heap never shrinks).
  */
-export function chwToHwcColumns(m: tf.Tensor2D, chw: number[]): tf.Tensor2D {
-  return tf.tidy(() => {
+export function transposeToHwc(rowOf: (r: number) => Float32Array, nRows: number, nCols: number, chw: readonly number[] | null): Float32Array<ArrayBuffer> {
+  const dst = new Int32Array(nCols); // destination row of each source column
+  if (chw) {
     const [c, h, w] = chw;
-    const rows = m.shape[0];
-    return tf.reshape(tf.transpose(tf.reshape(m, [rows, c, h, w]), [0, 2, 3, 1]), [rows, c * h * w]) as tf.Tensor2D;
-  });
+    if (c * h * w !== nCols) throw new Error(`(C, H, W) = (${chw.join(', ')}) does not match ${nCols} columns`);
+    for (let ci = 0; ci < c; ci++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) dst[(ci * h + y) * w + x] = (y * w + x) * c + ci;
+  } else {
+    for (let j = 0; j < nCols; j++) dst[j] = j;
+  }
+  const out = new Float32Array(nRows * nCols);
+  const TILE_R = 64;
+  const TILE_C = 1024;
+  for (let r0 = 0; r0 < nRows; r0 += TILE_R) {
+    const r1 = Math.min(nRows, r0 + TILE_R);
+    for (let j0 = 0; j0 < nCols; j0 += TILE_C) {
+      const j1 = Math.min(nCols, j0 + TILE_C);
+      for (let r = r0; r < r1; r++) {
+        const row = rowOf(r);
+        for (let j = j0; j < j1; j++) out[dst[j] * nRows + r] = row[j];
+      }
+    }
+  }
+  return out;
 }
 
 /** Upload PyTorch-layout weights to the active backend. */
@@ -87,7 +106,9 @@ export function uploadAlexNet(weights: AlexNetWeights): AlexNet {
     const out = get(`${name}.bias`).length;
     const k = name === 'features.0' ? 11 : name === 'features.3' ? 5 : 3;
     const inC = w.length / (out * k * k);
-    const filter = tf.tidy(() => tf.transpose(tf.tensor4d(w, [out, inC, k, k]), [2, 3, 1, 0])) as tf.Tensor4D;
+    // [out, inC, k, k] -> [k, k, inC, out]
+    const hwio = transposeToHwc((o) => w.subarray(o * inC * k * k, (o + 1) * inC * k * k), out, inC * k * k, [inC, k, k]);
+    const filter = tf.tensor4d(hwio, [k, k, inC, out]);
     return { filter, bias: tf.tensor1d(get(`${name}.bias`)), stride, pad };
   });
   // Dense weights are stored [in, out]: the wasm backend's matMul is several times faster
@@ -95,11 +116,9 @@ export function uploadAlexNet(weights: AlexNetWeights): AlexNet {
   const dense: Dense[] = ['classifier.1', 'classifier.4', 'classifier.6'].map((name) => {
     const b = get(`${name}.bias`);
     const w = get(`${name}.weight`);
-    const weight = tf.tidy(() => {
-      let m = tf.tensor2d(w, [b.length, w.length / b.length]);
-      if (name === 'classifier.1') m = chwToHwcColumns(m, [256, 6, 6]);
-      return tf.transpose(m) as tf.Tensor2D;
-    });
+    const nIn = w.length / b.length;
+    const t = transposeToHwc((o) => w.subarray(o * nIn, (o + 1) * nIn), b.length, nIn, name === 'classifier.1' ? [256, 6, 6] : null);
+    const weight = tf.tensor2d(t, [nIn, b.length]);
     return { weight, bias: tf.tensor1d(b) };
   });
   return {

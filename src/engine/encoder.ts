@@ -7,7 +7,7 @@
 // feature vector is never materialised and no weight tensor exceeds a GPU binding limit.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { TAPS, chwToHwcColumns } from './alexnet.ts';
+import { TAPS, transposeToHwc } from './alexnet.ts';
 import { ModelLoadError } from './errors.ts';
 import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from './types.ts';
 
@@ -57,24 +57,18 @@ export function uploadEncoder(arrays: EncoderArrays, nComponents: number, shared
   const pcaNames = sharedPca ? ['pca'] : [1, 2, 3, 4].map((r) => `pca/rep-${r}`);
   const P = pcaNames.length * K;
 
-  // Stack the PCA matrices [P, F] one tap at a time (never more than one tap's columns at once).
+  // Each tap's block of the stacked PCA matrices, transposed to [tapSize, P] in (H, W, C) order,
+  // one tap at a time (never more than one tap's columns at once in JS).
   const components: tf.Tensor2D[] = [];
   const comps = pcaNames.map((n) => need(arrays, `${n}/components`, K * N_FEATURES));
   for (const tap of TAPS) {
-    const block = new Float32Array(P * tap.size);
-    comps.forEach((c, i) => {
-      for (let k = 0; k < K; k++) {
-        const src = (k * N_FEATURES) + tap.offset;
-        block.set(c.subarray(src, src + tap.size), (i * K + k) * tap.size);
-      }
-    });
-    components.push(
-      tf.tidy(() => {
-        let t = tf.tensor2d(block, [P, tap.size]);
-        if (tap.shape.length === 3) t = chwToHwcColumns(t, tap.shape);
-        return tf.transpose(t) as tf.Tensor2D;
-      }),
-    );
+    // Row p = i * K + k is component k of PCA i, restricted to this tap's features.
+    const rowOf = (p: number) => {
+      const src = (p % K) * N_FEATURES + tap.offset;
+      return comps[Math.floor(p / K)].subarray(src, src + tap.size);
+    };
+    const t = transposeToHwc(rowOf, P, tap.size, tap.shape.length === 3 ? tap.shape : null);
+    components.push(tf.tensor2d(t, [tap.size, P]));
   }
   const offsetData = new Float32Array(P);
   pcaNames.forEach((n, i) => offsetData.set(need(arrays, `${n}/offset`, K), i * K));

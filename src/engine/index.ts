@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { generateAlexNetWeights } from './backbone_weights.ts';
 import { alexnetTaps, uploadAlexNet, type AlexNet } from './alexnet.ts';
-import { selectBackend, type BackendOptions } from './backend.ts';
+import { selectBackend, type BackendChoice, type BackendOptions } from './backend.ts';
 import { uploadEncoder, project, regress, selectionRows, type EncoderTensors, type EncoderArrays } from './encoder.ts';
 import { preprocess, validateImages } from './preprocess.ts';
 import { generateDemoEncoder, isDemoManifest } from './demo_weights.ts';
@@ -163,6 +163,25 @@ function samePcaForAllRepetitions(manifest: ModelManifest): boolean {
 
 // Loads run one at a time: each switches the global backend and may upload the shared backbone.
 let loading: Promise<unknown> = Promise.resolve();
+
+/**
+ * Select the backend and build the untrained AlexNet ahead of the first getEncodingModel: the
+ * backbone is the same for every subject, so an app can overlap this (about a second) with
+ * fetching its model catalog. getEncodingModel on the same backend then reuses it.
+ */
+export function prepareBackbone(options: { device?: Device } & BackendOptions = {}): Promise<BackendChoice> {
+  const run = loading.then(async () => {
+    const choice = await selectBackend(options.device ?? 'auto', options);
+    try {
+      getBackbone();
+    } catch (e) {
+      throw asBackendError(e, choice.backend);
+    }
+    return choice;
+  });
+  loading = run.catch(() => undefined);
+  return run;
+}
 
 /** Load a subject's encoding model (BERG's get_encoding_model). */
 export function getEncodingModel(modelId: string, subject: number | 'demo', options: GetEncodingModelOptions): Promise<EncodingModel> {

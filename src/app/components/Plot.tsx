@@ -1,7 +1,6 @@
 // Thin React wrapper over plotly: Plotly.react on every new figure, events through refs,
 // PNG and SVG export in the modebar.
 import { useEffect, useRef } from 'react';
-import Plotly from 'plotly.js-dist-min';
 import type { Config, PlotMouseEvent, PlotSelectionEvent, PlotlyHTMLElement } from 'plotly.js-dist-min';
 import type { Figure } from '../../viz/plots.ts';
 
@@ -13,6 +12,15 @@ export interface PlotProps {
   onSelected?: (e: PlotSelectionEvent | undefined) => void;
   className?: string;
   style?: React.CSSProperties;
+}
+
+// plotly is most of the page's code (3.6 MB): it loads as its own chunk after the page is up,
+// so the shell renders and the engine worker starts without waiting for it to parse.
+type PlotlyModule = typeof import('plotly.js-dist-min');
+let plotlyPromise: Promise<PlotlyModule> | null = null;
+export function loadPlotly(): Promise<PlotlyModule> {
+  plotlyPromise ??= import('plotly.js-dist-min').then((m) => (m as unknown as { default: PlotlyModule }).default ?? m);
+  return plotlyPromise;
 }
 
 // Plot updates are queued and drawn one per task: when new responses arrive, every panel
@@ -50,10 +58,13 @@ export function warmUpPlotly(): void {
     { type: 'scatter', mode: 'lines+markers', x: [0, 1], y: [0, 1], fill: 'tonexty' },
   ] as Plotly.Data[];
   const layout = { shapes: [{ type: 'path', path: 'M0,0L1,1Z' }], margin: { t: 0, l: 0, r: 0, b: 0 } } as Partial<Plotly.Layout>;
-  schedule(el, () => Plotly.newPlot(el, data, layout, { staticPlot: false }).finally(() => {
-    Plotly.purge(el);
-    el.remove();
-  }));
+  schedule(el, async () => {
+    const Plotly = await loadPlotly();
+    await Plotly.newPlot(el, data, layout, { staticPlot: false }).finally(() => {
+      Plotly.purge(el);
+      el.remove();
+    });
+  });
 }
 
 const svgIcon = {
@@ -84,18 +95,18 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
           name: 'downloadSvg',
           title: 'Download plot as SVG',
           icon: svgIcon,
-          click: (gd: PlotlyHTMLElement) => void Plotly.downloadImage(gd, { format: 'svg', filename, width: gd.clientWidth, height: gd.clientHeight }),
+          click: (gd: PlotlyHTMLElement) => void loadPlotly().then((Plotly) => Plotly.downloadImage(gd, { format: 'svg', filename, width: gd.clientWidth, height: gd.clientHeight })),
         },
       ],
     } as Partial<Config>;
-    schedule(el, () =>
-      Plotly.react(el, figure.data, figure.layout, config).then((gd) => {
-        if (bound.current) return;
-        bound.current = true;
-        gd.on('plotly_click', (e: PlotMouseEvent) => handlers.current.onClick?.(e));
-        gd.on('plotly_selected', (e: PlotSelectionEvent) => handlers.current.onSelected?.(e));
-      }),
-    );
+    schedule(el, async () => {
+      const Plotly = await loadPlotly();
+      const gd = await Plotly.react(el, figure.data, figure.layout, config);
+      if (bound.current) return;
+      bound.current = true;
+      gd.on('plotly_click', (e: PlotMouseEvent) => handlers.current.onClick?.(e));
+      gd.on('plotly_selected', (e: PlotSelectionEvent) => handlers.current.onSelected?.(e));
+    });
   }, [figure, filename]);
 
   useEffect(() => {
@@ -103,7 +114,7 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
     return () => {
       if (el) {
         queue.delete(el);
-        Plotly.purge(el);
+        if (plotlyPromise) void plotlyPromise.then((Plotly) => Plotly.purge(el));
       }
       bound.current = false;
     };
