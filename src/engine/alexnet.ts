@@ -79,15 +79,18 @@ export function transposeToHwc(rowOf: (r: number) => Float32Array, nRows: number
     for (let j = 0; j < nCols; j++) dst[j] = j;
   }
   const out = new Float32Array(nRows * nCols);
-  const TILE_R = 64;
-  const TILE_C = 1024;
-  for (let r0 = 0; r0 < nRows; r0 += TILE_R) {
-    const r1 = Math.min(nRows, r0 + TILE_R);
-    for (let j0 = 0; j0 < nCols; j0 += TILE_C) {
-      const j1 = Math.min(nCols, j0 + TILE_C);
-      for (let r = r0; r < r1; r++) {
-        const row = rowOf(r);
-        for (let j = j0; j < j1; j++) out[dst[j] * nRows + r] = row[j];
+  const base = new Int32Array(nCols);
+  for (let j = 0; j < nCols; j++) base[j] = dst[j] * nRows;
+  const rows = Array.from({ length: nRows }, (_, r) => rowOf(r));
+  // 64 x 64 tiles; within a tile each destination row is written front to back.
+  const TILE = 64;
+  for (let r0 = 0; r0 < nRows; r0 += TILE) {
+    const r1 = Math.min(nRows, r0 + TILE);
+    for (let j0 = 0; j0 < nCols; j0 += TILE) {
+      const j1 = Math.min(nCols, j0 + TILE);
+      for (let j = j0; j < j1; j++) {
+        const b = base[j];
+        for (let r = r0; r < r1; r++) out[b + r] = rows[r][j];
       }
     }
   }

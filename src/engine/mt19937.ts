@@ -5,7 +5,8 @@ const N = 624;
 const M = 397;
 
 export class MT19937 {
-  private readonly mt = new Uint32Array(N);
+  // Int32Array, not Uint32Array: words above 2^31 would leave the JIT's int32 fast path.
+  private readonly mt = new Int32Array(N);
   private index = N;
 
   constructor(seed: number) {
@@ -23,14 +24,14 @@ export class MT19937 {
     let i = 0;
     for (; i < N - M; i++) {
       const y = (mt[i] & 0x80000000) | (mt[i + 1] & 0x7fffffff);
-      mt[i] = mt[i + M] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+      mt[i] = mt[i + M] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
     }
     for (; i < N - 1; i++) {
       const y = (mt[i] & 0x80000000) | (mt[i + 1] & 0x7fffffff);
-      mt[i] = mt[i + M - N] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+      mt[i] = mt[i + M - N] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
     }
     const y = (mt[N - 1] & 0x80000000) | (mt[0] & 0x7fffffff);
-    mt[N - 1] = mt[M - 1] ^ (y >>> 1) ^ (y & 1 ? 0x9908b0df : 0);
+    mt[N - 1] = mt[M - 1] ^ (y >>> 1) ^ (-(y & 1) & 0x9908b0df);
     this.index = 0;
   }
 
@@ -55,22 +56,28 @@ export class MT19937 {
     const lo = f(from);
     const range = f(f(to) - lo);
     const mt = this.mt;
-    let idx = this.index;
     const n = out.length;
-    for (let k = 0; k < n; k++) {
+    let idx = this.index;
+    let k = 0;
+    while (k < n) {
       if (idx >= N) {
         this.twist();
         idx = 0;
       }
-      let y = mt[idx++];
-      y ^= y >>> 11;
-      y ^= (y << 7) & 0x9d2c5680;
-      y ^= (y << 15) & 0xefc60000;
-      y ^= y >>> 18;
-      // (y & 0xFFFFFF) * 2^-24 is exact. PyTorch's build contracts x * range + from into one
-      // fused multiply-add: the 48-bit product is exact in a double, so one rounding of the
-      // double sum to float32 reproduces it (checked bit for bit on all 61.1 M weights).
-      out[k] = f((y & 0xffffff) * 5.9604644775390625e-8 * range + lo);
+      // Run to the end of the state block (or of out) without a per-value refill check.
+      const end = Math.min(n, k + (N - idx));
+      for (; k < end; k++) {
+        let y = mt[idx++];
+        y ^= y >>> 11;
+        y ^= (y << 7) & 0x9d2c5680;
+        y ^= (y << 15) & 0xefc60000;
+        y ^= y >>> 18;
+        // (y & 0xFFFFFF) * 2^-24 is exact. PyTorch's build contracts x * range + from into one
+        // fused multiply-add: the 48-bit product is exact in a double, so one rounding of the
+        // double sum to float32 (the store into a Float32Array) reproduces it (checked bit for
+        // bit on all 61.1 M weights).
+        out[k] = (y & 0xffffff) * 5.9604644775390625e-8 * range + lo;
+      }
     }
     this.index = idx;
   }
