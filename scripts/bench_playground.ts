@@ -62,6 +62,7 @@ export async function benchPlayground(opts: { images?: number; backend?: string;
           if (text && w.__texts[w.__texts.length - 1]?.[1] !== text) w.__texts.push([Math.round(performance.now()), text]);
         }).observe(document, { subtree: true, attributes: true, childList: true, characterData: true });
       });
+      if (process.env.BENCH_VERBOSE) page.on('console', (m) => console.log('console:', m.text()));
       await page.goto(`http://localhost:${PORT}/?backend=${backend}`);
       const stateAt = (state: string, after = 0) =>
         page.waitForFunction(

@@ -1,8 +1,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.tsx';
+import { startEngine } from './app/controller.ts';
 import './app/styles.css';
 
+startEngine();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <App />

@@ -38,14 +38,21 @@ function modelsBase(): string {
 
 const DEVICES: Device[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
 
-export async function init() {
+/**
+ * Called before the first render: the engine worker starts on the backend and the backbone (the
+ * same for every subject) while the page renders and the catalog loads.
+ */
+export function startEngine() {
   const q = new URLSearchParams(location.search);
   const dev = q.get('backend') as Device | null;
   if (dev && DEVICES.includes(dev)) set({ device: dev });
+  engine().prepare(get().device, wasmPaths());
+}
+
+export async function init() {
+  const q = new URLSearchParams(location.search);
   const bs = Number(q.get('batch'));
   if (Number.isInteger(bs) && bs > 0) set({ batchSize: bs });
-  // The worker starts on the backbone (the same for every subject) while the catalog loads.
-  engine().prepare(get().device, wasmPaths());
   let catalog: CatalogEntry[];
   try {
     const res = await fetch(modelsBase() + 'index.json');
