@@ -10,7 +10,7 @@ import { RdmPanel } from './components/RdmPanel.tsx';
 import { TimecoursePanel } from './components/TimecoursePanel.tsx';
 import { TimePicker } from './components/TimePicker.tsx';
 import { TopomapPanel } from './components/TopomapPanel.tsx';
-import { warmUpPlotly } from './components/Plot.tsx';
+import { startPlotly, warmUpPlotly } from './components/Plot.tsx';
 
 let started = false;
 
@@ -19,9 +19,12 @@ export function App() {
     // Once per page, also under React's development double-invocation of effects.
     if (started) return;
     started = true;
-    // plotly (its own 4.6 MB chunk) loads once the model is ready, so parsing it does not slow
-    // the model's start; a plot needed sooner loads it on demand.
-    void init().finally(warmUpPlotly);
+    // plotly (its own 4.6 MB chunk) loads once the model is ready (or failed to load), so
+    // evaluating it does not slow the model's start.
+    void init().finally(() => {
+      startPlotly();
+      warmUpPlotly();
+    });
   }, []);
   return (
     <div className="app">

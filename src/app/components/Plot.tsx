@@ -16,10 +16,17 @@ export interface PlotProps {
 
 // plotly is most of the page's code (3.6 MB): it loads as its own chunk after the page is up,
 // so the shell renders and the engine worker starts without waiting for it to parse.
+// Evaluating it takes over a second of main-thread time here, so it waits for startPlotly()
+// (called once the model is ready): on a 2-core machine it would otherwise slow the model's start.
 type PlotlyModule = typeof import('plotly.js-dist-min');
 let plotlyPromise: Promise<PlotlyModule> | null = null;
-export function loadPlotly(): Promise<PlotlyModule> {
-  plotlyPromise ??= import('plotly.js-dist-min').then((m) => (m as unknown as { default: PlotlyModule }).default ?? m);
+let openGate: () => void = () => undefined;
+const gate = new Promise<void>((resolve) => (openGate = resolve));
+export function startPlotly(): void {
+  openGate();
+}
+function loadPlotly(): Promise<PlotlyModule> {
+  plotlyPromise ??= gate.then(() => import('plotly.js-dist-min')).then((m) => (m as unknown as { default: PlotlyModule }).default ?? m);
   return plotlyPromise;
 }
 
