@@ -68,20 +68,32 @@ const CONV_GEOMETRY = [
  * columns x rows, columns permuted to TF.js's (H, W, C) flattening: the layout the NHWC graph
  * multiplies with. Done in JS, tile by tile, so the device only ever receives final tensors (a
  * device-side transpose would briefly need two more copies, and a wasm heap never shrinks).
+ * Row r starts at src[srcOffset + r * srcStride]; the result goes to out[col * outStride +
+ * outOffset + r], so several sources can fill one stacked matrix.
  */
-export function transposeToHwc(rowOf: (r: number) => Float32Array, nRows: number, nCols: number, chw: readonly number[] | null): Float32Array<ArrayBuffer> {
-  const dst = new Int32Array(nCols); // destination row of each source column
+export function transposeToHwc(
+  src: Float32Array,
+  nRows: number,
+  nCols: number,
+  chw: readonly number[] | null,
+  o: { srcOffset?: number; srcStride?: number; out?: Float32Array<ArrayBuffer>; outStride?: number; outOffset?: number } = {},
+): Float32Array<ArrayBuffer> {
+  const srcOffset = o.srcOffset ?? 0;
+  const srcStride = o.srcStride ?? nCols;
+  const outStride = o.outStride ?? nRows;
+  const out = o.out ?? new Float32Array(nRows * nCols);
+  if (srcOffset + (nRows - 1) * srcStride + nCols > src.length) throw new Error('transposeToHwc: source too short');
+  if (out.length < nCols * outStride) throw new Error('transposeToHwc: destination too short');
+  const base = new Int32Array(nCols); // where each source column's destination row starts
   if (chw) {
     const [c, h, w] = chw;
     if (c * h * w !== nCols) throw new Error(`(C, H, W) = (${chw.join(', ')}) does not match ${nCols} columns`);
-    for (let ci = 0; ci < c; ci++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) dst[(ci * h + y) * w + x] = (y * w + x) * c + ci;
+    for (let ci = 0; ci < c; ci++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) base[(ci * h + y) * w + x] = (y * w + x) * c + ci;
   } else {
-    for (let j = 0; j < nCols; j++) dst[j] = j;
+    for (let j = 0; j < nCols; j++) base[j] = j;
   }
-  const out = new Float32Array(nRows * nCols);
-  const base = new Int32Array(nCols);
-  for (let j = 0; j < nCols; j++) base[j] = dst[j] * nRows;
-  const rows = Array.from({ length: nRows }, (_, r) => rowOf(r));
+  const outOffset = o.outOffset ?? 0;
+  for (let j = 0; j < nCols; j++) base[j] = base[j] * outStride + outOffset;
   // 64 x 64 tiles; within a tile each destination row is written front to back.
   const TILE = 64;
   for (let r0 = 0; r0 < nRows; r0 += TILE) {
@@ -90,7 +102,8 @@ export function transposeToHwc(rowOf: (r: number) => Float32Array, nRows: number
       const j1 = Math.min(nCols, j0 + TILE);
       for (let j = j0; j < j1; j++) {
         const b = base[j];
-        for (let r = r0; r < r1; r++) out[b + r] = rows[r][j];
+        let s = srcOffset + r0 * srcStride + j;
+        for (let r = r0; r < r1; r++, s += srcStride) out[b + r] = src[s];
       }
     }
   }
@@ -110,7 +123,7 @@ export function uploadAlexNet(weights: AlexNetWeights): AlexNet {
     const k = name === 'features.0' ? 11 : name === 'features.3' ? 5 : 3;
     const inC = w.length / (out * k * k);
     // [out, inC, k, k] -> [k, k, inC, out]
-    const hwio = transposeToHwc((o) => w.subarray(o * inC * k * k, (o + 1) * inC * k * k), out, inC * k * k, [inC, k, k]);
+    const hwio = transposeToHwc(w, out, inC * k * k, [inC, k, k]);
     const filter = tf.tensor4d(hwio, [k, k, inC, out]);
     return { filter, bias: tf.tensor1d(get(`${name}.bias`)), stride, pad };
   });
@@ -120,7 +133,7 @@ export function uploadAlexNet(weights: AlexNetWeights): AlexNet {
     const b = get(`${name}.bias`);
     const w = get(`${name}.weight`);
     const nIn = w.length / b.length;
-    const t = transposeToHwc((o) => w.subarray(o * nIn, (o + 1) * nIn), b.length, nIn, name === 'classifier.1' ? [256, 6, 6] : null);
+    const t = transposeToHwc(w, b.length, nIn, name === 'classifier.1' ? [256, 6, 6] : null);
     const weight = tf.tensor2d(t, [nIn, b.length]);
     return { weight, bias: tf.tensor1d(b) };
   });

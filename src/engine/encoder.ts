@@ -62,12 +62,10 @@ export function uploadEncoder(arrays: EncoderArrays, nComponents: number, shared
   const components: tf.Tensor2D[] = [];
   const comps = pcaNames.map((n) => need(arrays, `${n}/components`, K * N_FEATURES));
   for (const tap of TAPS) {
-    // Row p = i * K + k is component k of PCA i, restricted to this tap's features.
-    const rowOf = (p: number) => {
-      const src = (p % K) * N_FEATURES + tap.offset;
-      return comps[Math.floor(p / K)].subarray(src, src + tap.size);
-    };
-    const t = transposeToHwc(rowOf, P, tap.size, tap.shape.length === 3 ? tap.shape : null);
+    // Columns i * K .. i * K + K - 1 are PCA i's components, restricted to this tap's features.
+    const t = new Float32Array(tap.size * P);
+    const chw = tap.shape.length === 3 ? tap.shape : null;
+    comps.forEach((c, i) => transposeToHwc(c, K, tap.size, chw, { srcOffset: tap.offset, srcStride: N_FEATURES, out: t, outStride: P, outOffset: i * K }));
     components.push(tf.tensor2d(t, [tap.size, P]));
   }
   const offsetData = new Float32Array(P);

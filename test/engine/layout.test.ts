@@ -6,17 +6,27 @@ describe('transposeToHwc', () => {
     const R = 70;
     const C = 1500; // more than one 64-row and one 1024-column tile
     const m = Float32Array.from({ length: R * C }, (_, i) => i);
-    const t = transposeToHwc((r) => m.subarray(r * C, (r + 1) * C), R, C, null);
+    const t = transposeToHwc(m, R, C, null);
     for (const [r, c] of [[0, 0], [69, 1499], [63, 1023], [64, 1024], [5, 777]]) expect(t[c * R + r]).toBe(m[r * C + c]);
   });
   it('(C, H, W) columns land in (H, W, C) order', () => {
     const [c, h, w] = [3, 2, 4];
     const R = 2;
     const m = Float32Array.from({ length: R * c * h * w }, (_, i) => i);
-    const t = transposeToHwc((r) => m.subarray(r * c * h * w, (r + 1) * c * h * w), R, c * h * w, [c, h, w]);
+    const t = transposeToHwc(m, R, c * h * w, [c, h, w]);
     for (let r = 0; r < R; r++)
       for (let ci = 0; ci < c; ci++)
         for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) expect(t[((y * w + x) * c + ci) * R + r]).toBe(m[r * c * h * w + (ci * h + y) * w + x]);
-    expect(() => transposeToHwc(() => m, 1, 5, [2, 2, 2])).toThrow(/does not match/);
+    expect(() => transposeToHwc(m, 1, 5, [2, 2, 2])).toThrow(/does not match/);
+  });
+  it('strided sources stack side by side in one destination', () => {
+    // Two 2 x 3 blocks inside rows of length 5 (offset 1), stacked as columns 0-1 and 2-3.
+    const a = Float32Array.from({ length: 10 }, (_, i) => i);
+    const b = Float32Array.from({ length: 10 }, (_, i) => 100 + i);
+    const out = new Float32Array(3 * 4);
+    transposeToHwc(a, 2, 3, null, { srcOffset: 1, srcStride: 5, out, outStride: 4, outOffset: 0 });
+    transposeToHwc(b, 2, 3, null, { srcOffset: 1, srcStride: 5, out, outStride: 4, outOffset: 2 });
+    expect(Array.from(out)).toEqual([1, 6, 101, 106, 2, 7, 102, 107, 3, 8, 103, 108]);
+    expect(() => transposeToHwc(a, 2, 3, null, { srcOffset: 5, srcStride: 5 })).toThrow(/too short/);
   });
 });
