@@ -20,8 +20,19 @@ export interface BackendOptions {
 
 const SOFTWARE_GPU = /swiftshader|llvmpipe|softpipe|software|basic render|microsoft basic/i;
 
+// TF.js's WebGPU matMul gives a product more parallel work (splitting the inner dimension) only
+// below 8 tiles of 32 x 32 outputs, a value tuned for integrated GPUs. This pipeline's big
+// products have few outputs and a huge inner dimension (a batch of 32 times 64,896 features by
+// 1,000 PCA columns: 32 tiles, each summing 64,896 terms), which leaves a large GPU mostly idle.
+// 256 tiles lets them split; a value set by the user (flag > 0) is kept.
+const WEBGPU_SPLIT_MATMUL_BELOW_TILES = 256;
+
 async function importBackend(name: Backend, options: BackendOptions): Promise<void> {
-  if (name === 'webgpu') await import('@tensorflow/tfjs-backend-webgpu');
+  if (name === 'webgpu') {
+    await import('@tensorflow/tfjs-backend-webgpu');
+    const flag = 'WEBGPU_THRESHOLD_TO_INCREASE_WORKGROUPS_FOR_MATMUL';
+    if (!(tf.env().getNumber(flag) > 0)) tf.env().set(flag, WEBGPU_SPLIT_MATMUL_BELOW_TILES);
+  }
   else if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
   else if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
