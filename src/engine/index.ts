@@ -6,7 +6,7 @@ import { generateAlexNetWeights } from './backbone_weights.ts';
 import { alexnetTaps, uploadAlexNet, type AlexNet } from './alexnet.ts';
 import { selectBackend, type BackendChoice, type BackendOptions } from './backend.ts';
 import { uploadEncoder, project, regress, selectionRows, type EncoderTensors, type EncoderArrays } from './encoder.ts';
-import { preprocess, validateImages } from './preprocess.ts';
+import { cropForDevice, normalisationTable, normaliseOnDevice, preprocess, validateImages } from './preprocess.ts';
 import { generateDemoEncoder, isDemoManifest } from './demo_weights.ts';
 import { BackendError, CancelledError, InvalidParameterError, ModelLoadError, BergError } from './errors.ts';
 import type { ModelSource } from './source.ts';
@@ -316,12 +316,18 @@ export async function encode(
     }
     onProgress?.({ done: p.start + p.b, total: n });
   };
+  // GPU backends normalise on the device (a table lookup); the CPU only resizes and crops.
+  const table = model.backend === 'webgpu' || model.backend === 'webgl' ? tf.tensor1d(normalisationTable()) : null;
   try {
     for (let start = 0; start < n; start += batchSize) {
       if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${start} of ${n} images`);
       const b = Math.min(batchSize, n - start);
-      const x = preprocess({ data: images.data.subarray(start * perImage, (start + b) * perImage), shape: [b, 3, size, size] });
-      const y = tf.tidy(() => regress(inner.encoder, project(inner.encoder, alexnetTaps(net, tf.tensor4d(x, [b, 224, 224, 3])))));
+      const batch: ImageBatch = { data: images.data.subarray(start * perImage, (start + b) * perImage), shape: [b, 3, size, size] };
+      const input = table ? cropForDevice(batch) : preprocess(batch);
+      const y = tf.tidy(() => {
+        const x = table ? normaliseOnDevice(tf.tensor4d(input, [b, 3, 224, 224]), table) : tf.tensor4d(input, [b, 224, 224, 3]);
+        return regress(inner.encoder, project(inner.encoder, alexnetTaps(net, x)));
+      });
       const previous = pending;
       pending = { y, start, b };
       if (previous) await collect(previous);
@@ -335,6 +341,7 @@ export async function encode(
     throw asBackendError(e, model.backend);
   } finally {
     (pending as { y: tf.Tensor } | null)?.y.dispose();
+    table?.dispose();
   }
   const responses: Responses = { data: out, shape: [n, N_REPETITIONS, model.channelIndices.length, model.timeIndices.length] };
   if (!options.returnMetadata) return responses;

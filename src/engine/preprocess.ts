@@ -3,7 +3,10 @@
 //   -> /255 -> normalize(ImageNet mean, std).
 // Everything runs in float32 arithmetic on the CPU (Math.fround at each step) so the result
 // is the same on every backend and equals PyTorch's to the last bit, uint8 rounding included.
+// GPU backends take the crop instead and look the normalised values up in the same table
+// on the device (normaliseOnDevice): same bits, a third of the CPU work.
 
+import * as tf from '@tensorflow/tfjs-core';
 import { StimulusError } from './errors.ts';
 import type { ImageBatch } from './types.ts';
 
@@ -142,12 +145,12 @@ export function validateImages(images: ImageBatch): void {
   }
 }
 
-let normLut: Float32Array | null = null;
+let normLut: Float32Array<ArrayBuffer> | null = null;
 /**
  * ToTensor + Normalize for every uint8 value of each channel, [3 * 256]: the same float32
  * expressions as torchvision, evaluated once instead of per pixel.
  */
-function normalisationTable(): Float32Array {
+export function normalisationTable(): Float32Array<ArrayBuffer> {
   if (normLut) return normLut;
   const mean = IMAGENET_MEAN.map(f);
   const std = IMAGENET_STD.map(f);
@@ -178,4 +181,30 @@ export function preprocess(images: ImageBatch): Float32Array {
     }
   }
   return out;
+}
+
+/**
+ * The resized, center-cropped uint8 values of images [B, 3, S, S] as float32 [B, 3, 224, 224]
+ * (CHW; whole numbers, exact): what a GPU backend needs from the CPU; normaliseOnDevice does
+ * the rest there. (float32, not int32: TF.js 4.22's WebGPU transpose fails to compile for int32.)
+ */
+export function cropForDevice(images: ImageBatch): Float32Array<ArrayBuffer> {
+  validateImages(images);
+  const [b, , size] = images.shape;
+  const per = 3 * CROP_SIZE * CROP_SIZE;
+  const out = new Float32Array(b * per);
+  for (let i = 0; i < b; i++) out.set(resizeAndCrop(images.data, size, i * 3 * size * size), i * per);
+  return out;
+}
+
+/**
+ * Crops [B, 3, 224, 224] (cropForDevice) -> the network input float32 [B, 224, 224, 3] (NHWC), by
+ * looking each value up in the normalisation table (table: normalisationTable() as a tensor):
+ * exactly the values preprocess() computes. Call inside tf.tidy.
+ */
+export function normaliseOnDevice(crops: tf.Tensor4D, table: tf.Tensor1D): tf.Tensor4D {
+  const nhwc = tf.transpose(crops, [0, 2, 3, 1]);
+  // Channel c's 256 entries start at c * 256; the sums are whole numbers below 768, exact in float32.
+  const index = tf.cast(tf.add(nhwc, tf.tensor1d([0, 256, 512])), 'int32');
+  return tf.gather(table, index) as unknown as tf.Tensor4D;
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { preprocess, resizeAndCrop } from '../../src/engine/preprocess.ts';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { cropForDevice, normalisationTable, normaliseOnDevice, preprocess, resizeAndCrop } from '../../src/engine/preprocess.ts';
 import { StimulusError } from '../../src/engine/errors.ts';
 import { loadNpy, maxErr } from '../helpers.ts';
 
@@ -59,6 +61,22 @@ describe('torchvision-exact preprocessing', () => {
     for (const [images, msg] of cases) {
       expect(() => preprocess(images as never)).toThrow(StimulusError);
       expect(() => preprocess(images as never)).toThrow(msg);
+    }
+  });
+});
+
+describe('normalisation on a GPU backend (crop on the CPU, table lookup on the device)', () => {
+  it('gives exactly the values of preprocess(), at 256 px and with a resize', async () => {
+    await tf.setBackend('cpu');
+    for (const size of [256, 300]) {
+      const data = Uint8Array.from({ length: 2 * 3 * size * size }, (_, i) => (i * 2654435761) >>> 24);
+      const batch = { data, shape: [2, 3, size, size] as [number, number, number, number] };
+      const want = preprocess(batch);
+      const got = tf.tidy(() => normaliseOnDevice(tf.tensor4d(cropForDevice(batch), [2, 3, 224, 224]), tf.tensor1d(normalisationTable())).dataSync());
+      expect(got.length).toBe(want.length);
+      let same = true;
+      for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) same = false;
+      expect(same).toBe(true);
     }
   });
 });
