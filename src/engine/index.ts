@@ -305,12 +305,16 @@ export async function encode(
   const net = getBackbone();
   onProgress?.({ done: 0, total: n });
   // Two batches in flight: while a GPU backend computes batch i, the CPU preprocesses batch i + 1.
-  // (On wasm and cpu the ops run synchronously, so this changes nothing there.)
-  let pending: { y: tf.Tensor; start: number; b: number } | null = null;
-  const collect = async (p: { y: tf.Tensor; start: number; b: number }) => {
+  // The read of batch i is requested as soon as its graph is built: on WebGPU a read queued later
+  // would sit behind batch i + 1's work and serialise the two. (On wasm and cpu the ops run
+  // synchronously, so this changes nothing there.)
+  type Pending = { y: tf.Tensor; read: Promise<unknown>; start: number; b: number };
+  let pending: Pending | null = null;
+  const collect = async (p: Pending) => {
     try {
+      const values = (await p.read) as Float32Array;
       if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${p.start} of ${n} images`);
-      out.set((await p.y.data()) as Float32Array, p.start * N_REPETITIONS * rows);
+      out.set(values, p.start * N_REPETITIONS * rows);
     } finally {
       p.y.dispose();
     }
@@ -328,8 +332,10 @@ export async function encode(
         const x = table ? normaliseOnDevice(tf.tensor4d(input, [b, 3, 224, 224]), table) : tf.tensor4d(input, [b, 224, 224, 3]);
         return regress(inner.encoder, project(inner.encoder, alexnetTaps(net, x)));
       });
+      const read = y.data();
+      read.catch(() => undefined); // awaited in collect(); this only keeps an early failure from being unhandled
       const previous = pending;
-      pending = { y, start, b };
+      pending = { y, read, start, b };
       if (previous) await collect(previous);
     }
     if (pending) {
@@ -340,7 +346,8 @@ export async function encode(
   } catch (e) {
     throw asBackendError(e, model.backend);
   } finally {
-    (pending as { y: tf.Tensor } | null)?.y.dispose();
+    const left = pending as Pending | null;
+    if (left) void left.read.then(() => left.y.dispose(), () => left.y.dispose());
     table?.dispose();
   }
   const responses: Responses = { data: out, shape: [n, N_REPETITIONS, model.channelIndices.length, model.timeIndices.length] };
