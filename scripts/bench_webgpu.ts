@@ -23,6 +23,8 @@
 //   --dawn OPTS         comma-separated options for Dawn's create(), e.g. backend=vulkan
 //   --flags K=V,...     TF.js environment flags, e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=30
 //   --no-peak           skip the profiled encode that measures peak tensor bytes
+// Per batch size: timed calls of one batch each (latency; no overlap between calls), then one call
+// streaming max(n, 4 x batch) images in batches of that size (throughput as the CLI runs a folder).
 // Output: one JSON object per line on stdout for each measurement, a table at the end; progress on stderr.
 // Exit codes: 0 ok; 1 setup error (no adapter, backend is not webgpu); 2 software adapter without
 // --allow-software; 3 parity check failed; 5 measurement error; 137 (SIGKILL) hard timeout at --timeout-s + 30 s.
@@ -40,6 +42,8 @@ interface Row {
   medianMs: number;
   firstMs: number;
   preprocessMsPerImg: number;
+  /** Images per second when one encode call streams many batches of this size. */
+  streamImgPerS: number | null;
   gpuAllocMib: number | null;
   truncated: boolean;
 }
@@ -378,11 +382,11 @@ function printTable(): void {
   const lines = [
     '',
     `WebGPU (Dawn) ${adapterName}; K=${K}, ${SIZE}x${SIZE} uint8 images, getEncodingModel ${modelLoadS.toFixed(2)} s`,
-    'batch  images  calls    img/s   ms/batch  median ms  first ms  preprocess ms/img  GPU alloc MiB',
+    'batch  images  calls    img/s   ms/batch  median ms  first ms  preprocess ms/img  GPU alloc MiB  streaming img/s',
   ];
   for (const r of rows) {
     lines.push(
-      `${String(r.batch).padStart(5)} ${String(r.images).padStart(7)} ${String(r.calls).padStart(6)} ${r.imgPerS.toFixed(1).padStart(8)} ${r.msPerBatch.toFixed(1).padStart(10)} ${r.medianMs.toFixed(1).padStart(10)} ${r.firstMs.toFixed(0).padStart(9)} ${r.preprocessMsPerImg.toFixed(2).padStart(18)} ${String(r.gpuAllocMib ?? '-').padStart(14)}${r.truncated ? '  (stopped at --timeout-s)' : ''}`,
+      `${String(r.batch).padStart(5)} ${String(r.images).padStart(7)} ${String(r.calls).padStart(6)} ${r.imgPerS.toFixed(1).padStart(8)} ${r.msPerBatch.toFixed(1).padStart(10)} ${r.medianMs.toFixed(1).padStart(10)} ${r.firstMs.toFixed(0).padStart(9)} ${r.preprocessMsPerImg.toFixed(2).padStart(18)} ${String(r.gpuAllocMib ?? '-').padStart(14)}  ${(r.streamImgPerS == null ? '-' : r.streamImgPerS.toFixed(1)).padStart(15)}${r.truncated ? '  (stopped at --timeout-s)' : ''}`,
     );
   }
   if (peak) lines.push(`peak tensor memory in one encode of ${peak.batch} images: ${peak.peak_mib} MiB`);
@@ -425,6 +429,16 @@ try {
       times.push(performance.now() - t1);
       if (y.data.length !== B * N_REPETITIONS * N_CHANNELS * N_TIMES) throw new Error(`encode returned ${y.data.length} values`);
     }
+    // Streaming: many images in one encode call, batchSize B, as the CLI runs a folder; batch i's
+    // GPU work overlaps batch i + 1's preparation on the CPU (one batch per call cannot).
+    let streamImgPerS: number | null = null;
+    if (B > 1 && timeLeft() > 0) {
+      const nStream = Math.max(N, 4 * B);
+      const streamBatch = { data: randomImages(nStream, 2000 + B), shape: [nStream, 3, SIZE, SIZE] as [number, number, number, number] };
+      const t2 = performance.now();
+      await encode(model, streamBatch, { batchSize: B });
+      streamImgPerS = nStream / ((performance.now() - t2) / 1000);
+    }
     const total = times.reduce((a, b) => a + b, 0);
     const mem = gpuMemory();
     const row: Row = {
@@ -436,6 +450,7 @@ try {
       medianMs: median(times),
       firstMs,
       preprocessMsPerImg: preMs,
+      streamImgPerS,
       gpuAllocMib: mem.gpu_allocated_mib,
       truncated,
     };
@@ -451,6 +466,7 @@ try {
       ms_per_batch_max: round(Math.max(...times), 2),
       first_call_ms: round(firstMs, 1),
       preprocess_ms_per_img: round(preMs, 3),
+      stream_img_per_s: streamImgPerS === null ? null : round(streamImgPerS, 1),
       truncated,
       ...mem,
     });
