@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFixtures, type Fixture } from './fixtures.ts';
 import { referenceResponse } from './reference.ts';
-import { encodeRequests, exportBoth, imagesSent, maxErr, SCREENSHOTS, sliceRef, waitForState } from './helpers.ts';
+import { clickForDownloads, encodeRequests, exportBoth, imagesSent, maxErr, SCREENSHOTS, sliceRef, waitForState } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -92,6 +92,27 @@ test('images in: encoded in order, the broken file gets an error chip, non-squar
   await expect(page.getByTestId('timecourse').locator('.scatterlayer .trace')).not.toHaveCount(0);
   await page.screenshot({ path: join(SCREENSHOTS, '02-encoded-butterfly.png'), fullPage: true });
   await page.getByTestId('topomap').screenshot({ path: join(SCREENSHOTS, 'topomap-panel.png') });
+});
+
+test('scalp map and dissimilarity matrix download as PNG and SVG', async () => {
+  const topo = page.getByTestId('topomap');
+  await topo.hover();
+  const [svgDl] = await clickForDownloads(page, topo.getByRole('button', { name: 'SVG' }), 1);
+  expect(svgDl.suggestedFilename()).toBe('topomap.svg');
+  const svg = readFileSync((await svgDl.path())!, 'utf8');
+  expect(svg.startsWith('<svg')).toBe(true);
+  expect(svg.match(/class="sensor"/g)).toHaveLength(63);
+  expect(svg).toContain('<image ');
+  expect(svg).toContain('a.u. (noise-normalised EEG)');
+  const [pngDl] = await clickForDownloads(page, topo.getByRole('button', { name: 'PNG' }), 1);
+  expect(pngDl.suggestedFilename()).toBe('topomap.png');
+  const png = readFileSync((await pngDl.path())!);
+  expect([...png.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
+  const rdm = page.getByTestId('rdm');
+  await rdm.locator('.matrix-view').hover();
+  const [matDl] = await clickForDownloads(page, rdm.locator('.matrix-view').getByRole('button', { name: 'SVG' }), 1);
+  const mat = readFileSync((await matDl.path())!, 'utf8');
+  expect(mat.match(/class="cell"/g)).toHaveLength(16); // 4 x 4 images
 });
 
 test('export of all channels and times equals the engine in Node on the same pixels', async () => {

@@ -47,7 +47,7 @@ meta = json.load(open("FILE.json"))
 evoked = x.mean(axis=1)            # average the 4 repetitions
 # MNE: mne.EvokedArray(evoked[0], mne.create_info(meta["ch_names"], 1/0.005, "eeg"), tmin=meta["times"][0])`}</pre>
       </details>
-      <p className="hint">Plots: use each plot's camera (PNG) or document (SVG) button.</p>
+      <p className="hint">Plots: scalp maps and matrices have PNG and SVG buttons (top right, on hover); time courses the camera (PNG) and document (SVG) icons in their toolbar.</p>
     </section>
   );
 }
