@@ -40,7 +40,8 @@ test('a converted subject: select it, see its model quality, export with weight 
   await expect(page.getByTestId('synthetic-banner')).toHaveCount(0);
 
   const quality = page.getByTestId('quality');
-  await expect(quality.locator('.js-plotly-plot')).toHaveCount(2);
+  await expect(quality.locator('.canvas-plot canvas')).toHaveCount(1); // the quality map
+  await expect(quality.locator('.js-plotly-plot')).toHaveCount(1); // its time course
   const metrics = await quality.getByLabel('Quality metric').locator('option').allTextContents();
   console.log(`quality metrics: ${metrics.join(' | ')}`);
   expect(metrics.length).toBeGreaterThan(0);

@@ -166,7 +166,7 @@ let loading: Promise<unknown> = Promise.resolve();
 
 /**
  * Select the backend and build the untrained AlexNet ahead of the first getEncodingModel: the
- * backbone is the same for every subject, so an app can overlap this (about a second) with
+ * backbone is the same for every subject, so an app can overlap this (0.4-1 s) with
  * fetching its model catalog. getEncodingModel on the same backend then reuses it.
  */
 export function prepareBackbone(options: { device?: Device } & BackendOptions = {}): Promise<BackendChoice> {
@@ -346,8 +346,13 @@ export async function encode(
   } catch (e) {
     throw asBackendError(e, model.backend);
   } finally {
+    // A batch still in flight (after an error or a cancel): let its read finish, then free it, so
+    // the tensor count is back to where it was when encode() returns.
     const left = pending as Pending | null;
-    if (left) void left.read.then(() => left.y.dispose(), () => left.y.dispose());
+    if (left) {
+      await left.read.catch(() => undefined);
+      left.y.dispose();
+    }
     table?.dispose();
   }
   const responses: Responses = { data: out, shape: [n, N_REPETITIONS, model.channelIndices.length, model.timeIndices.length] };

@@ -7,12 +7,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CancelledError,
+  disposeBackbone,
   encode,
   getEncodingModel,
   getModelMetadata,
   InvalidParameterError,
   ModelLoadError,
   MODEL_ID,
+  prepareBackbone,
   StimulusError,
   type EncodingModel,
 } from '../../src/engine/index.ts';
@@ -90,10 +92,22 @@ describe('API contract', () => {
     expect(tf.memory().numTensors).toBe(baseline);
   });
 
-  it('is cancellable through an AbortSignal', async () => {
+  it('is cancellable through an AbortSignal, leaving no tensors behind', async () => {
+    const baseline = tf.memory().numTensors;
     const ctrl = new AbortController();
     const p = encode(model, images, { batchSize: 1, signal: ctrl.signal, onProgress: (x) => x.done === 1 && ctrl.abort() });
     await expect(p).rejects.toBeInstanceOf(CancelledError);
+    expect(tf.memory().numTensors).toBe(baseline);
+  });
+
+  it('prepareBackbone builds the backbone ahead of any model, on the chosen backend', async () => {
+    disposeBackbone();
+    const before = tf.memory().numTensors;
+    const choice = await prepareBackbone({ device: 'wasm' });
+    expect(choice.backend).toBe('wasm');
+    expect(tf.memory().numTensors - before).toBe(16); // 5 convs + 3 dense layers, weight and bias
+    const y = await encode(model, images);
+    expect(y.shape).toEqual([2, 4, 63, 140]);
   });
 
   it('getModelMetadata reads metadata without loading weights', async () => {

@@ -14,7 +14,7 @@ export interface PlotProps {
   style?: React.CSSProperties;
 }
 
-// plotly is most of the page's code (3.6 MB): it loads as its own chunk after the page is up,
+// plotly is most of the page's code (a 4.6 MB chunk): it loads on its own after the page is up,
 // so the shell renders and the engine worker starts without waiting for it to parse.
 // Evaluating it takes over a second of main-thread time here, so it waits for startPlotly()
 // (called once the model is ready): on a 2-core machine it would otherwise slow the model's start.
