@@ -208,6 +208,8 @@ const { parseNpy } = await import('../src/io/npy.ts');
 const { MODEL_ID, N_CHANNELS, N_FEATURES, N_TIMES, N_REPETITIONS, encode, getEncodingModel } = engine;
 
 tf.env().set('PROD', true);
+// The webgpu backend registers its flags when its module loads: load it before setting them.
+await import('@tensorflow/tfjs-backend-webgpu');
 for (const kv of TF_FLAGS) {
   const [k, v] = kv.split('=');
   const value = v === 'true' ? true : v === 'false' ? false : Number.isFinite(Number(v)) ? Number(v) : v;
