@@ -1,6 +1,6 @@
 // The .npy export and its JSON sidecar, built completely in memory before any download starts.
 import { writeNpy } from '../io/npy.ts';
-import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../engine/types.ts';
+import { N_CHANNELS, N_REPETITIONS, N_TIMES, SYNTHETIC_NOTICE } from '../engine/types.ts';
 import { channelIndices, maskIndices, sliceResponses } from '../viz/stats.ts';
 import { EEG_UNIT_LONG } from '../viz/plots.ts';
 import { SQUARE_MODE_LABEL, squareGeometry } from '../io/image_square.ts';
@@ -8,8 +8,6 @@ import { collectEncoded } from './derived.ts';
 import { chNames, times, type AppState } from './store.ts';
 import { version as appVersion } from '../../package.json';
 
-export const SYNTHETIC_NOTICE_TEXT =
-  "synthetic demo weights, not fitted to EEG: the backbone is BERG's untrained AlexNet, but the PCA and regression weights were generated, so these are not predictions of brain responses. For BERG's fitted models see README section 'Real BERG weights'.";
 
 export interface ExportBundle {
   npy: Uint8Array;
@@ -52,7 +50,7 @@ export function buildExport(s: AppState, now = new Date()): ExportBundle {
     model_id: model.modelId,
     subject: model.subject,
     synthetic: model.synthetic,
-    ...(model.synthetic ? { synthetic_notice: SYNTHETIC_NOTICE_TEXT } : {}),
+    ...(model.synthetic ? { synthetic_notice: SYNTHETIC_NOTICE } : {}),
     shape,
     dtype: 'float32',
     order: 'C',

@@ -8,7 +8,7 @@ import { open, readFile, rename, rm, writeFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { encode, getEncodingModel, MODEL_ID, type EncodingModel } from '../engine/index.ts';
-import { SYNTHETIC_NOTICE } from '../engine/demo_weights.ts';
+import { SYNTHETIC_NOTICE } from '../engine/types.ts';
 import { InvalidParameterError } from '../engine/errors.ts';
 import { npyHeader } from '../io/npy.ts';
 import { readModelManifest } from '../io/model_folder.ts';

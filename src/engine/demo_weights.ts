@@ -12,8 +12,6 @@ import { MT19937 } from './mt19937.ts';
 import { ModelLoadError } from './errors.ts';
 import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type ModelManifest } from './types.ts';
 
-export const SYNTHETIC_NOTICE =
-  'synthetic demo weights, not fitted to EEG: for real predictions convert BERG\'s fitted weights (README, "Real BERG weights")';
 
 export interface DemoGenerator {
   kind: 'erp-templates/1';

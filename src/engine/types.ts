@@ -64,3 +64,10 @@ export interface EncodeProgress {
   done: number;
   total: number;
 }
+
+/** How the demo subject is labelled everywhere: the UI's banner, CLI warnings and every export. */
+export const SYNTHETIC_LABEL = 'synthetic demo weights, not fitted to EEG';
+/** The full notice written into CLI and app sidecars of synthetic models. */
+export const SYNTHETIC_NOTICE =
+  `${SYNTHETIC_LABEL}: the backbone is BERG's untrained AlexNet, but the PCA and regression weights were generated, ` +
+  `so these are not predictions of brain responses. For BERG's fitted models convert them (README, "Real BERG weights").`;

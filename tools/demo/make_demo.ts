@@ -10,7 +10,8 @@ import channelsFile from '../../src/data/channels_10-05_63.json' with { type: 'j
 import { generateAlexNetWeights } from '../../src/engine/backbone_weights.ts';
 import { alexnetTaps, uploadAlexNet } from '../../src/engine/alexnet.ts';
 import { selectBackend } from '../../src/engine/backend.ts';
-import { generateDemoEncoder, SYNTHETIC_NOTICE, type DemoGenerator } from '../../src/engine/demo_weights.ts';
+import { generateDemoEncoder, type DemoGenerator } from '../../src/engine/demo_weights.ts';
+import { SYNTHETIC_NOTICE } from '../../src/engine/types.ts';
 import { project, selectionRows, uploadEncoder } from '../../src/engine/encoder.ts';
 import { preprocess } from '../../src/engine/preprocess.ts';
 import { calibrationImages } from './calibration_images.ts';

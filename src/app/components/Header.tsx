@@ -1,4 +1,4 @@
-import type { Device } from '../../engine/types.ts';
+import { SYNTHETIC_LABEL, type Device } from '../../engine/types.ts';
 import { cancelEncode, encodeRequestCount, imagesSentCount, resumeEncode, selectModel, setDevice } from '../controller.ts';
 import { useApp } from '../store.ts';
 import { ModelImport } from './ModelImport.tsx';
@@ -11,7 +11,6 @@ const DEVICES: { value: Device; label: string }[] = [
   { value: 'cpu', label: 'cpu (slow)' },
 ];
 
-export const SYNTHETIC_NOTICE = 'synthetic demo weights, not fitted to EEG';
 
 export function Header() {
   const catalog = useApp((s) => s.catalog);
@@ -88,7 +87,7 @@ export function SyntheticBanner() {
   if (!synthetic) return null;
   return (
     <div className="banner" data-testid="synthetic-banner" role="note">
-      <strong>Demo subject: {SYNTHETIC_NOTICE}.</strong> The backbone is BERG's exact untrained AlexNet, but the PCA and regression weights are
+      <strong>Demo subject: {SYNTHETIC_LABEL}.</strong> The backbone is BERG's exact untrained AlexNet, but the PCA and regression weights are
       generated, so the responses show how the pipeline behaves, not how a brain responds. To use BERG's fitted models for subjects 1–10, see
       README section <em>“Real BERG weights”</em> (<code>npx insilico-eeg convert --berg-dir DIR --subject N</code>).
     </div>
