@@ -167,10 +167,9 @@ export function symmetricLimit(...arrays: ArrayLike<number>[]): number {
 }
 
 /** n contour levels evenly spaced strictly inside (-lim, lim). */
-export function contourLevels(lim: number, n = 6): { start: number; end: number; size: number; levels: number[] } {
+export function contourLevels(lim: number, n = 6): number[] {
   const size = (2 * lim) / (n + 1);
-  const levels = Array.from({ length: n }, (_, i) => -lim + size * (i + 1));
-  return { start: levels[0], end: levels[n - 1], size, levels };
+  return Array.from({ length: n }, (_, i) => -lim + size * (i + 1));
 }
 
 export interface HeadOutline {

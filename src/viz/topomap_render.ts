@@ -43,7 +43,7 @@ export function prepareScene(scene: TopomapScene): PreparedScene {
   const [lo, hi] = scene.range;
   const fields = scene.panels.map((p) => interpolateTopomap(grid, p.values));
   const n = scene.contours ?? 6;
-  const levels = n > 0 && hi > lo ? contourLevels((hi - lo) / 2, n).levels.map((l) => l + (hi + lo) / 2) : [];
+  const levels = n > 0 && hi > lo ? contourLevels((hi - lo) / 2, n).map((l) => l + (hi + lo) / 2) : [];
   const a0 = grid.axis[0];
   const dx = grid.axis[1] - grid.axis[0];
   const contourSegments = fields.map((z) => {

@@ -112,12 +112,13 @@ describe('limits, contours, outline', () => {
     expect(symmetricLimit([0, 0])).toBe(1);
   });
   it('six contour levels strictly inside and symmetric about 0', () => {
-    const c = contourLevels(2, 6);
-    expect(c.levels).toHaveLength(6);
-    expect(c.levels[0]).toBeGreaterThan(-2);
-    expect(c.levels[5]).toBeLessThan(2);
-    for (let i = 0; i < 6; i++) expect(c.levels[i]).toBeCloseTo(-c.levels[5 - i], 12);
-    expect(c.end - c.start).toBeCloseTo(5 * c.size, 12);
+    const levels = contourLevels(2, 6);
+    expect(levels).toHaveLength(6);
+    expect(levels[0]).toBeGreaterThan(-2);
+    expect(levels[5]).toBeLessThan(2);
+    for (let i = 0; i < 6; i++) expect(levels[i]).toBeCloseTo(-levels[5 - i], 12);
+    // evenly spaced, one step (4 / 7) apart, the outermost one step inside the limits
+    for (let i = 0; i < 6; i++) expect(levels[i]).toBeCloseTo(-2 + (4 / 7) * (i + 1), 12);
   });
   it('head outline: circle of the head radius, nose up, ears mirrored', () => {
     const o = headOutline(0.095);

@@ -81,7 +81,7 @@ export function TopomapPanel() {
     const title = frames.length === 1 ? `${label} · ${frames[0].title}` : label;
     const scene: TopomapScene = { grid, panels, range: [-lim, lim], selected: chMask, names, unit: EEG_UNIT_LONG, title };
     const height = frames.length > 2 ? 240 : frames.length === 2 ? 290 : 340;
-    return { scene, height, ms: performance.now() - t0, lim, values: panels[0].values };
+    return { scene, height, ms: performance.now() - t0, values: panels[0].values };
   }, [enc, names, t, chMask, grid, tms, s.mapSource, s.diffA, s.diffB, s.multiples, s.multipleTimes, s.topoMode, s.cursor, s.colorScale, s.timeMask]);
 
   const sources: { value: MapSource; label: string }[] = [
