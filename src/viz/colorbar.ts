@@ -48,12 +48,10 @@ export function lutCss(lut: Uint8Array, t: number): string {
   return `rgb(${lut[3 * i]},${lut[3 * i + 1]},${lut[3 * i + 2]})`;
 }
 
-/** Lookup-table index of value v on the spec's range. */
-export function lutIndex(lut: Uint8Array, range: [number, number], v: number): number {
-  const n = lut.length / 3;
+/** CSS colour of value v on a [lo, hi] scale (clamped; the middle colour when the range is empty). */
+export function colorOf(lut: Uint8Array, range: [number, number], v: number): string {
   const [lo, hi] = range;
-  if (!(hi > lo)) return (n - 1) >> 1;
-  return Math.min(n - 1, Math.max(0, Math.round(((v - lo) / (hi - lo)) * (n - 1))));
+  return lutCss(lut, hi > lo ? (v - lo) / (hi - lo) : 0.5);
 }
 
 function tickY(bar: Box, range: [number, number], t: number): number {

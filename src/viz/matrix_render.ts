@@ -1,6 +1,6 @@
 // A labelled square matrix (image-by-image dissimilarity) drawn on a 2-D canvas or as SVG, with a
 // colour bar. Row i is drawn top to bottom, column j left to right, as in an RDM figure.
-import { type Box, COLORBAR_SPACE, colorbarBox, colorbarSvg, drawColorbar, escapeXml, lutCss, lutIndex } from './colorbar.ts';
+import { type Box, COLORBAR_SPACE, colorbarBox, colorbarSvg, drawColorbar, escapeXml, colorOf } from './colorbar.ts';
 import { colormapLut, type ColormapName } from './colormap.ts';
 
 export interface MatrixScene {
@@ -24,6 +24,10 @@ export interface MatrixLayout {
 }
 
 const NAN_FILL = '#e8e8e8';
+
+function cellFill(lut: Uint8Array, range: [number, number], v: number): string {
+  return Number.isFinite(v) ? colorOf(lut, range, v) : NAN_FILL;
+}
 
 /** Room for the labels from their length (about 6.5 px per character of a 12 px font). */
 export function layoutMatrix(scene: MatrixScene, width: number, height: number): MatrixLayout {
@@ -54,7 +58,7 @@ export function drawMatrix(ctx: CanvasRenderingContext2D, scene: MatrixScene, la
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const v = scene.values[i * n + j];
-      ctx.fillStyle = Number.isFinite(v) ? lutCss(lut, lutIndex(lut, scene.range, v) / (lut.length / 3 - 1)) : NAN_FILL;
+      ctx.fillStyle = cellFill(lut, scene.range, v);
       // Cells overlap by a hair so no background seams show between them.
       ctx.fillRect(lay.x + j * lay.cell, lay.y + i * lay.cell, lay.cell + 0.5, lay.cell + 0.5);
     }
@@ -89,7 +93,7 @@ export function matrixSvg(scene: MatrixScene, lay: MatrixLayout, lut = colormapL
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < n; j++) {
       const v = scene.values[i * n + j];
-      const fill = Number.isFinite(v) ? lutCss(lut, lutIndex(lut, scene.range, v) / (lut.length / 3 - 1)) : NAN_FILL;
+      const fill = cellFill(lut, scene.range, v);
       out.push(`<rect class="cell" x="${f2(lay.x + j * lay.cell)}" y="${f2(lay.y + i * lay.cell)}" width="${f2(lay.cell)}" height="${f2(lay.cell)}" fill="${fill}"><title>${escapeXml(`${scene.labels[i]} vs ${scene.labels[j]}: ${Number.isFinite(v) ? v.toFixed(3) : 'n/a'}`)}</title></rect>`);
     }
   }
