@@ -16,6 +16,7 @@ import { disposeBackbone, encode, getEncodingModel, MODEL_ID } from '../src/engi
 import { writeRandomModel } from './bench_model.ts';
 import { benchPlayground, describePlayground } from './bench_playground.ts';
 import { directorySource } from '../src/io/source_node.ts';
+import { enableWasmThreads, nodeLogicalCores } from '../src/engine/wasm_threads_node.ts';
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce<string[][]>((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
@@ -76,7 +77,8 @@ function nodeRow(device: 'wasm' | 'cpu', n: number): Row {
 }
 
 async function nodeBackend(device: 'wasm' | 'cpu', n: number): Promise<Row> {
-  await selectBackend(device);
+  enableWasmThreads();
+  const choice = await selectBackend(device, { wasmThreads: nodeLogicalCores() });
   disposeBackbone();
   let t0 = performance.now();
   const w = generateAlexNetWeights();
@@ -85,7 +87,7 @@ async function nodeBackend(device: 'wasm' | 'cpu', n: number): Promise<Row> {
   uploadAlexNet(w).dispose();
   const coldStartS = genS + (performance.now() - t0) / 1000;
   t0 = performance.now();
-  const model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(modelDir), device });
+  const model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(modelDir), device, wasmThreads: nodeLogicalCores() });
   const loadS = (performance.now() - t0) / 1000;
   const tensorsAfterLoad = tf.memory().numBytes;
   const batch = device === 'cpu' ? n : 25;
@@ -101,7 +103,7 @@ async function nodeBackend(device: 'wasm' | 'cpu', n: number): Promise<Row> {
   const mem = `tensors ${gb(tensorsAfterLoad)} GB${heap ? `, wasm heap ${gb(heap)} GB` : ''}, RSS ${gb(process.memoryUsage().rss)} GB`;
   model.dispose();
   disposeBackbone();
-  return { name: `node ${device}`, images: n, imgPerS: n / s, coldStartS, loadS, note: `batch ${batch}, backbone generation ${genS.toFixed(2)} s, ${mem}` };
+  return { name: `node ${device}`, images: n, imgPerS: n / s, coldStartS, loadS, note: `${choice.note}, batch ${batch}, backbone generation ${genS.toFixed(2)} s, ${mem}` };
 }
 
 async function browserBackends(devices: string[]): Promise<Row[]> {

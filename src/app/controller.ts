@@ -8,7 +8,7 @@ import type { SquareMode } from '../io/image_square.ts';
 import type { CatalogEntry, EncodeItem } from './protocol.ts';
 import { dropImage, getResponse, modelTag, pixelKey, putResponse } from './responses.ts';
 import { chNames, get, pixelMode, set, type ImageItem } from './store.ts';
-import { wasmPaths } from './wasm_paths.ts';
+import { wasmSetup } from './wasm_paths.ts';
 
 let client: EngineClient | null = null;
 let job: { reqId: number; tag: string } | null = null;
@@ -46,7 +46,7 @@ export function startEngine() {
   const q = new URLSearchParams(location.search);
   const dev = q.get('backend') as Device | null;
   if (dev && DEVICES.includes(dev)) set({ device: dev });
-  engine().prepare(get().device, wasmPaths());
+  engine().prepare(get().device, wasmSetup());
 }
 
 export async function init() {
@@ -83,7 +83,7 @@ export async function loadModel() {
   set({ model: null, quality: null, qualityNote: undefined, status: { state: 'loading', text: `Loading ${entry.label ?? entry.path}…` } });
   try {
     const where = entry.storage === 'opfs' ? entry.path : new URL(entry.path, modelsBase()).href;
-    const r = await engine().load(entry, where, device, wasmPaths(), (stage, done, total) => {
+    const r = await engine().load(entry, where, device, wasmSetup(), (stage, done, total) => {
       if (seq === loadSeq) set({ status: { state: 'loading', text: `Loading model: ${stage}`, done, total } });
     });
     if (seq !== loadSeq) return;

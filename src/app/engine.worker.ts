@@ -1,7 +1,6 @@
 // Owns the encoding model so that TF.js never blocks the page. One model at a time;
 // requests run one after another, and 'cancel' aborts the encode in progress.
 /// <reference lib="webworker" />
-import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-wasm';
 import {
   BackendError,
@@ -21,11 +20,6 @@ import type { ModelSource } from '../engine/source.ts';
 import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../engine/types.ts';
 import type { EncodeItem, FromWorker, QualityArrays, ToWorker } from './protocol.ts';
 import { serveInOrder } from './request_queue.ts';
-
-// The threaded wasm build starts its pthreads from a Blob holding the factory's source text,
-// which breaks once the factory is bundled (it refers to names outside itself). Use the
-// single-threaded SIMD binary instead.
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
@@ -60,7 +54,7 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>) {
   model = await getEncodingModel(msg.entry.model_id, subject, {
     source,
     device: msg.device,
-    wasmPaths: msg.wasmPaths,
+    ...msg.wasm,
     onProgress: (p) => post({ type: 'load-progress', reqId: msg.reqId, stage: p.stage, done: p.done, total: p.total }),
   });
   const info = {
@@ -147,7 +141,7 @@ serveInOrder<ToWorker>(scope, async (msg, signal) => {
     if (msg.type === 'load') await load(msg);
     else if (msg.type === 'prepare') {
       // A failure here shows again, with its message, when the model loads.
-      await prepareBackbone({ device: msg.device, wasmPaths: msg.wasmPaths }).catch(() => undefined);
+      await prepareBackbone({ device: msg.device, ...msg.wasm }).catch(() => undefined);
       post({ type: 'prepared', reqId: msg.reqId });
     } else await runEncode(msg, signal);
   } catch (e) {

@@ -1,6 +1,7 @@
 // Page-side handle on the engine worker: promises for requests, callbacks for progress.
 import type { Device } from '../engine/types.ts';
 import type { CatalogEntry, EncodeItem, FromWorker, LoadedModelInfo, QualityArrays, ToWorker } from './protocol.ts';
+import type { WasmSetup } from './wasm_paths.ts';
 
 export class WorkerError extends Error {
   constructor(name: string, message: string) {
@@ -45,7 +46,7 @@ export class EngineClient {
     this.worker.postMessage(msg, transfer);
   }
 
-  load(entry: CatalogEntry, url: string, device: Device, wasmPaths: Record<string, string>, onProgress: (stage: string, done: number, total: number) => void): Promise<LoadResult> {
+  load(entry: CatalogEntry, url: string, device: Device, wasm: WasmSetup, onProgress: (stage: string, done: number, total: number) => void): Promise<LoadResult> {
     const reqId = this.nextId++;
     return new Promise((resolve, reject) => {
       this.handlers.set(reqId, (m) => {
@@ -58,15 +59,15 @@ export class EngineClient {
           reject(m.type === 'error' ? new WorkerError(m.name, m.message) : new WorkerError('CancelledError', 'Loading was cancelled'));
         }
       });
-      this.send({ type: 'load', reqId, entry, url, device, wasmPaths });
+      this.send({ type: 'load', reqId, entry, url, device, wasm });
     });
   }
 
   /** Start the backend and the backbone now; the next load on this device reuses them. */
-  prepare(device: Device, wasmPaths: Record<string, string>): void {
+  prepare(device: Device, wasm: WasmSetup): void {
     const reqId = this.nextId++;
     this.handlers.set(reqId, () => this.handlers.delete(reqId));
-    this.send({ type: 'prepare', reqId, device, wasmPaths });
+    this.send({ type: 'prepare', reqId, device, wasm });
   }
 
   /** Items' pixel buffers are transferred (pass copies you can spare). */

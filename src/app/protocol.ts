@@ -1,6 +1,7 @@
 // Messages between the page and the engine worker. Pixel and response buffers are transferred,
 // not copied. Every request carries a reqId; replies echo it so stale replies can be ignored.
 import type { Backend, Device } from '../engine/types.ts';
+import type { WasmSetup } from './wasm_paths.ts';
 
 /** An entry of public/models/index.json, or of the browser's model store. */
 export interface CatalogEntry {
@@ -60,10 +61,10 @@ export type ToWorker =
       /** Absolute URL of the model folder. */
       url: string;
       device: Device;
-      wasmPaths: Record<string, string>;
+      wasm: WasmSetup;
     }
   /** Pick the backend and build the backbone before any model is chosen (it is the same for all). */
-  | { type: 'prepare'; reqId: number; device: Device; wasmPaths: Record<string, string> }
+  | { type: 'prepare'; reqId: number; device: Device; wasm: WasmSetup }
   | { type: 'encode'; reqId: number; items: EncodeItem[]; batchSize: number }
   | { type: 'cancel'; reqId: number };
 

@@ -8,6 +8,7 @@ import { open, readFile, rename, rm, writeFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { encode, getEncodingModel, MODEL_ID, type EncodingModel } from '../engine/index.ts';
+import { enableWasmThreads, nodeLogicalCores } from '../engine/wasm_threads_node.ts';
 import { SYNTHETIC_NOTICE } from '../engine/types.ts';
 import { InvalidParameterError } from '../engine/errors.ts';
 import { npyHeader } from '../io/npy.ts';
@@ -61,17 +62,20 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 }
 
 export async function runEncode(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, ['model', 'images', 'out', 'channels', 'timepoints', 'device', 'batch-size', 'shard']);
+  const flags = parseFlags(argv, ['model', 'images', 'out', 'channels', 'timepoints', 'device', 'batch-size', 'shard', 'threads']);
   const modelDir = required(flags, 'model');
   const out = resolve(required(flags, 'out'));
   const shard = parseShard(flags.shard);
   const batchSize = flags['batch-size'] ? Number(flags['batch-size']) : 32;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch-size must be a positive integer`);
+  const threads = flags.threads ? Number(flags.threads) : nodeLogicalCores();
+  if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads must be a positive integer`);
   const selection = {
     channels: flags.channels ? flags.channels.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
     timepoints: parseTimepoints(flags.timepoints),
   };
 
+  enableWasmThreads();
   const source = directorySource(modelDir);
   const manifest = await readModelManifest(source);
   const stimuli = await openStimuli(required(flags, 'images'));
@@ -85,6 +89,7 @@ export async function runEncode(argv: string[]): Promise<number> {
       source,
       selection,
       device: (flags.device ?? 'auto') as never,
+      wasmThreads: threads,
       onProgress: (p) => {
         const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
         if (p.stage === 'weights' && pct !== lastPct) process.stderr.write(`\rloading weights ${(lastPct = pct)}%`);

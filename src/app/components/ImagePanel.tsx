@@ -1,10 +1,20 @@
 import { useEffect, useRef, useState } from 'react';
+import { importBergFiles } from '../import_client.ts';
 import { addFiles, clearImages, moveImage, removeImage, setCondition, setGlobalMode, setImageMode } from '../controller.ts';
 import { squareGeometry, SQUARE_MODE_LABEL, type SquareMode } from '../../io/image_square.ts';
 import { getResponse, modelTag, pixelKey } from '../responses.ts';
 import { effectiveMode, useApp, type ImageItem } from '../store.ts';
 
 const MODES: SquareMode[] = ['crop', 'pad-mean', 'pad-black'];
+
+/** BERG's weight files: dropped with the images, they go to the model import instead. */
+const MODEL_FILE = /\.(npy|pkl|pickle)$/i;
+
+function addDropped(files: File[]) {
+  const weights = files.filter((f) => MODEL_FILE.test(f.name));
+  if (weights.length) void importBergFiles(weights);
+  addFiles(files.filter((f) => !MODEL_FILE.test(f.name)));
+}
 
 export function ImagePanel() {
   const images = useApp((s) => s.images);
@@ -45,7 +55,7 @@ export function ImagePanel() {
         onDrop={(e) => {
           e.preventDefault();
           setOver(false);
-          addFiles([...e.dataTransfer.files]);
+          addDropped([...e.dataTransfer.files]);
         }}
         onClick={() => input.current?.click()}
         onKeyDown={(e) => {
@@ -66,7 +76,7 @@ export function ImagePanel() {
           }}
         />
         <strong>Drop images here</strong>, click to choose, or paste (Ctrl/⌘+V)
-        <div className="hint">PNG, JPEG, WebP, GIF (first frame), BMP · EXIF orientation applied</div>
+        <div className="hint">PNG, JPEG, WebP, GIF (first frame), BMP · EXIF orientation applied · BERG .npy/.pkl files go to the model import</div>
       </div>
       <div className="row">
         <label>

@@ -59,7 +59,8 @@ export function RdmPanel() {
     return { mat, line };
   }, [overTime, enc, all, ch, cursor, labels, tms, mask]);
 
-  const placeholder = useMemo(() => timecourseFigure({ timesMs: tms, series: [], placeholder: NEEDS, yTitle: 'mean 1 − r', title: 'Mean pairwise dissimilarity over time', height: 360 }), [tms]);
+  // The requirement is spelled out once, beside it, where the matrix will be.
+  const placeholder = useMemo(() => timecourseFigure({ timesMs: tms, series: [], placeholder: 'The mean dissimilarity at each time point appears here.', yTitle: 'mean 1 − r', title: 'Mean pairwise dissimilarity over time', height: 360 }), [tms]);
   return (
     <section className="panel rdm-panel" data-testid="rdm" aria-label="Dissimilarity">
       <div className="panel-head">
