@@ -46,3 +46,22 @@ for (const backend of ['webgl', 'webgpu'] as const) {
     expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
   });
 }
+
+test('wasm with 2 threads: the threaded build starts in the bundled worker and matches the engine in Node', async ({ page }, info) => {
+  test.setTimeout(240_000);
+  const f = writeSmall(info.outputPath('img'));
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/?backend=wasm&threads=2');
+  await waitForState(page, 'idle', 120_000);
+  await expect(page.getByTestId('backend-used')).toHaveText('using wasm');
+  await expect(page.getByTestId('backend-used')).toHaveAttribute('title', /wasm, 2 threads/);
+  await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles(f.path);
+  await waitForState(page, 'done', 120_000);
+  const { npy, sidecar } = await exportBoth(page);
+  expect(sidecar.backend).toBe('wasm');
+  const m = maxErr(npy.data, await referenceResponse(f.path));
+  console.log(`wasm, 2 threads: max |browser - node wasm| = ${m.err.toExponential(2)} (max |ref| ${m.ref.toExponential(2)})`);
+  expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
+  expect(errors).toEqual([]);
+});
