@@ -40,8 +40,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('insilico-eeg CLI', () => {
   it('encode on a converted fixture reproduces the Python reference within 1e-4 relative', async () => {
     const out = join(dir, 'all.npy');
-    const r = await cli(['encode', '--model', join(models, 'eeg-things_eeg_2-alexnet_untrained/sub-01'), '--images', join(ROOT, 'test/golden/taps/input.npy'), '--out', out]);
+    const r = await cli(['encode', '--model', join(models, 'eeg-things_eeg_2-alexnet_untrained/sub-01'), '--images', join(ROOT, 'test/golden/taps/input.npy'), '--out', out, '--device', 'wasm', '--threads', '2']);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/on wasm, 2 threads/);
     const y = read(out);
     expect(y.shape).toEqual([2, 4, 63, 140]);
     expect(y.dtype).toBe('<f4');
@@ -179,6 +180,7 @@ describe('insilico-eeg CLI', () => {
       [['encode', '--model', DEMO, '--images', join(ROOT, 'test/golden/taps/input.npy'), '--out', out, '--timepoints', '0101'], /length 140/],
       [['encode', '--model', join(dir, 'nomodel'), '--images', floats, '--out', out], /manifest/],
       [['encode', '--model', DEMO, '--images', floats], /--out is required/],
+      [['encode', '--model', DEMO, '--images', floats, '--out', out, '--threads', '0'], /--threads must be a positive integer/],
       [['frobnicate'], /unknown command/],
     ];
     for (const [args, msg] of cases) {
