@@ -7,7 +7,7 @@
 // feature vector is never materialised and no weight tensor exceeds a GPU binding limit.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { TAPS, transposeToHwc } from './alexnet.ts';
+import { TAPS, permuteColumnsToHwc, transposeToHwc, weightSideFor, type WeightSide } from './alexnet.ts';
 import { ModelLoadError } from './errors.ts';
 import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from './types.ts';
 
@@ -15,20 +15,23 @@ import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from './types.ts';
 export type EncoderArrays = Map<string, Float32Array>;
 
 export interface EncoderTensors {
+  /** Where the weights sit in the products (see WeightSide); the taps must come the same way. */
+  side: WeightSide;
   /**
-   * PCA components per tap, [tap size, P] (rows in TF.js's (H, W, C) order; P = K or 4K).
-   * Stored transposed because the wasm backend multiplies [B, n] @ [n, P] far faster than with transposeB.
+   * PCA components per tap, features in TF.js's (H, W, C) order, P = K or 4K: [P, tap size] on
+   * the left, [tap size, P] on the right (never a transposed operand: TF.js's wasm matMul is
+   * several times slower with one).
    */
   components: tf.Tensor2D[];
-  /** [P] */
-  offset: tf.Tensor1D;
+  /** [P, 1] on the left, [P] on the right */
+  offset: tf.Tensor;
   /** true: one PCA shared by the 4 repetitions (P = K); false: one per repetition (P = 4K) */
   sharedPca: boolean;
   nComponents: number;
-  /** Per repetition [K, rows], rows = selected channel x time rows (transposed for the same reason). */
+  /** Per repetition, rows = selected channel x time rows: [rows, K] on the left, [K, rows] on the right. */
   coef: tf.Tensor2D[];
-  /** Per repetition [rows] */
-  intercept: tf.Tensor1D[];
+  /** Per repetition: [rows, 1] on the left, [rows] on the right. */
+  intercept: tf.Tensor[];
   rows: number;
   dispose(): void;
 }
@@ -51,45 +54,55 @@ function need(arrays: EncoderArrays, name: string, length?: number): Float32Arra
 }
 
 /** Upload the encoder, keeping only the selected regression rows. */
-export function uploadEncoder(arrays: EncoderArrays, nComponents: number, sharedPca: boolean, rows: Int32Array): EncoderTensors {
+export function uploadEncoder(
+  arrays: EncoderArrays,
+  nComponents: number,
+  sharedPca: boolean,
+  rows: Int32Array,
+  side: WeightSide = weightSideFor(tf.getBackend()),
+): EncoderTensors {
   const K = nComponents;
   if (!Number.isInteger(K) || K < 1) throw new ModelLoadError(`invalid number of PCA components: ${K}`);
   const pcaNames = sharedPca ? ['pca'] : [1, 2, 3, 4].map((r) => `pca/rep-${r}`);
   const P = pcaNames.length * K;
 
-  // Each tap's block of the stacked PCA matrices, transposed to [tapSize, P] in (H, W, C) order,
-  // one tap at a time (never more than one tap's columns at once in JS).
+  // Each tap's block of the stacked PCA matrices in (H, W, C) order, one tap at a time (never
+  // more than one tap's columns at once in JS). Rows (left) or columns (right) i * K .. i * K +
+  // K - 1 are PCA i's components, restricted to this tap's features.
   const components: tf.Tensor2D[] = [];
   const comps = pcaNames.map((n) => need(arrays, `${n}/components`, K * N_FEATURES));
   for (const tap of TAPS) {
-    // Columns i * K .. i * K + K - 1 are PCA i's components, restricted to this tap's features.
     const t = new Float32Array(tap.size * P);
     const chw = tap.shape.length === 3 ? tap.shape : null;
-    comps.forEach((c, i) => transposeToHwc(c, K, tap.size, chw, { srcOffset: tap.offset, srcStride: N_FEATURES, out: t, outStride: P, outOffset: i * K }));
-    components.push(tf.tensor2d(t, [tap.size, P]));
+    const from = { srcOffset: tap.offset, srcStride: N_FEATURES, out: t };
+    if (side === 'left') comps.forEach((c, i) => permuteColumnsToHwc(c, K, tap.size, chw, { ...from, outOffset: i * K * tap.size }));
+    else comps.forEach((c, i) => transposeToHwc(c, K, tap.size, chw, { ...from, outStride: P, outOffset: i * K }));
+    components.push(side === 'left' ? tf.tensor2d(t, [P, tap.size]) : tf.tensor2d(t, [tap.size, P]));
   }
   const offsetData = new Float32Array(P);
   pcaNames.forEach((n, i) => offsetData.set(need(arrays, `${n}/offset`, K), i * K));
 
   const nRows = rows.length;
   const coef: tf.Tensor2D[] = [];
-  const intercept: tf.Tensor1D[] = [];
+  const intercept: tf.Tensor[] = [];
   for (let r = 0; r < N_REPETITIONS; r++) {
     const c = need(arrays, `reg/rep-${r + 1}/coef`, N_CHANNELS * N_TIMES * K);
     const b = need(arrays, `reg/rep-${r + 1}/intercept`, N_CHANNELS * N_TIMES);
-    // [K, rows]: row-gather and transpose in one pass.
+    // The selected rows of [63 * 140, K]: gathered as they are (left) or transposed (right).
     const ct = new Float32Array(K * nRows);
     const bt = new Float32Array(nRows);
     for (let i = 0; i < nRows; i++) {
       const row = rows[i];
-      for (let k = 0; k < K; k++) ct[k * nRows + i] = c[row * K + k];
+      if (side === 'left') ct.set(c.subarray(row * K, row * K + K), i * K);
+      else for (let k = 0; k < K; k++) ct[k * nRows + i] = c[row * K + k];
       bt[i] = b[row];
     }
-    coef.push(tf.tensor2d(ct, [K, nRows]));
-    intercept.push(tf.tensor1d(bt));
+    coef.push(side === 'left' ? tf.tensor2d(ct, [nRows, K]) : tf.tensor2d(ct, [K, nRows]));
+    intercept.push(side === 'left' ? tf.tensor2d(bt, [nRows, 1]) : tf.tensor1d(bt));
   }
-  const offset = tf.tensor1d(offsetData);
+  const offset = side === 'left' ? tf.tensor2d(offsetData, [P, 1]) : tf.tensor1d(offsetData);
   return {
+    side,
     components,
     offset,
     sharedPca,
@@ -103,25 +116,33 @@ export function uploadEncoder(arrays: EncoderArrays, nComponents: number, shared
   };
 }
 
-/** PCA scores [B, P] from the eight taps: sum over taps of tap @ C_tap^T, plus the offset. */
+/**
+ * PCA scores from the eight taps (as alexnetTaps gives them for the same side): the sum over
+ * taps of tap @ C_tap^T, plus the offset. [P, B] on the left, [B, P] on the right.
+ */
 export function project(enc: EncoderTensors, taps: tf.Tensor2D[]): tf.Tensor2D {
   let acc: tf.Tensor2D | null = null;
   for (let i = 0; i < taps.length; i++) {
-    const part = tf.matMul(taps[i], enc.components[i]) as tf.Tensor2D;
+    const part = (enc.side === 'left' ? tf.matMul(enc.components[i], taps[i]) : tf.matMul(taps[i], enc.components[i])) as tf.Tensor2D;
     acc = acc ? (tf.add(acc, part) as tf.Tensor2D) : part;
   }
   return tf.add(acc!, enc.offset) as tf.Tensor2D;
 }
 
-/** Responses [B, 4, rows] from PCA scores [B, P]. */
+/** Responses [B, 4, rows] from PCA scores as project gives them. */
 export function regress(enc: EncoderTensors, scores: tf.Tensor2D): tf.Tensor3D {
   const K = enc.nComponents;
-  const b = scores.shape[0];
+  const left = enc.side === 'left';
+  const b = left ? scores.shape[1] : scores.shape[0];
   // Four 2-D products rather than one batched one: the wasm backend runs 2-D ones on XNNPACK.
   const perRep = enc.coef.map((coef, r) => {
     // The shared PCA feeds all four regressions with the same scores.
+    if (left) {
+      const p = enc.sharedPca ? scores : (tf.slice(scores, [r * K, 0], [K, b]) as tf.Tensor2D);
+      return tf.add(tf.matMul(coef, p), enc.intercept[r]); // [rows, B]
+    }
     const p = enc.sharedPca ? scores : (tf.slice(scores, [0, r * K], [b, K]) as tf.Tensor2D);
     return tf.fused.matMul({ a: p, b: coef, bias: enc.intercept[r] });
   });
-  return tf.stack(perRep, 1) as tf.Tensor3D;
+  return (left ? tf.transpose(tf.stack(perRep), [2, 0, 1]) : tf.stack(perRep, 1)) as tf.Tensor3D;
 }

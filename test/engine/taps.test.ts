@@ -11,13 +11,14 @@ const input = loadNpy('test/golden/taps/input.npy').data as Uint8Array;
 const ref = loadNpy('test/golden/taps/taps.npy').data as Float32Array;
 const x = preprocess({ data: input, shape: [2, 3, 300, 300] });
 
-for (const backend of ['wasm', 'cpu'] as const) {
-  describe(`AlexNet taps on ${backend}`, () => {
+// wasm and cpu put the weights on the left of their products; 'right' is the GPU backends' layout.
+for (const [backend, side] of [['wasm', 'left'], ['cpu', 'left'], ['wasm', 'right']] as const) {
+  describe(`AlexNet taps on ${backend}, weights on the ${side}`, () => {
     let net: AlexNet;
     let got: Float32Array;
     beforeAll(async () => {
       await selectBackend(backend);
-      net = uploadAlexNet(weights);
+      net = uploadAlexNet(weights, side);
       const before = tf.memory().numTensors;
       const f = alexnetFeaturesChannelMajor(net, tf.tensor4d(x, [2, 224, 224, 3]));
       got = (await f.data()) as Float32Array;
