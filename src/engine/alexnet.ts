@@ -91,8 +91,8 @@ export function transposeToHwc(
   nRows: number,
   nCols: number,
   chw: readonly number[] | null,
-  o: { srcOffset?: number; srcStride?: number; out?: Float32Array<ArrayBuffer>; outStride?: number; outOffset?: number } = {},
-): Float32Array<ArrayBuffer> {
+  o: { srcOffset?: number; srcStride?: number; out?: Float32Array; outStride?: number; outOffset?: number } = {},
+): Float32Array {
   const srcOffset = o.srcOffset ?? 0;
   const srcStride = o.srcStride ?? nCols;
   const outStride = o.outStride ?? nRows;
@@ -141,8 +141,8 @@ export function permuteColumnsToHwc(
   nRows: number,
   nCols: number,
   chw: readonly number[] | null,
-  o: { srcOffset?: number; srcStride?: number; out?: Float32Array<ArrayBuffer>; outOffset?: number } = {},
-): Float32Array<ArrayBuffer> {
+  o: { srcOffset?: number; srcStride?: number; out?: Float32Array; outOffset?: number } = {},
+): Float32Array {
   const srcOffset = o.srcOffset ?? 0;
   const srcStride = o.srcStride ?? nCols;
   const outOffset = o.outOffset ?? 0;
