@@ -4,7 +4,7 @@
 // Weights are random (seeded) but stored and loaded exactly like a converted subject.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { chromium } from 'playwright-core';
@@ -106,6 +106,38 @@ async function nodeBackend(device: 'wasm' | 'cpu', n: number): Promise<Row> {
   return { name: `node ${device}`, images: n, imgPerS: n / s, coldStartS, loadS, note: `${choice.note}, batch ${batch}, backbone generation ${genS.toFixed(2)} s, ${mem}` };
 }
 
+/**
+ * Loading the subject from browser storage (OPFS), where the playground keeps imported subjects:
+ * the folder is copied into the store as an import leaves it (not timed), then loaded.
+ */
+async function opfsLoad(page: import('playwright-core').Page): Promise<Row> {
+  const root = join(MODELS, MODEL_ID);
+  const files = ['sub-01', 'shared'].flatMap((d) => readdirSync(join(root, d)).map((f) => `${d}/${f}`));
+  const r = await page.evaluate(
+    async ({ files, base, modelId }) => {
+      const P = (window as any).parity;
+      const store = await import('/src/io/browser_store.ts' as string);
+      const opfs = await navigator.storage.getDirectory();
+      let dir = await opfs.getDirectoryHandle(store.STORE_DIR, { create: true });
+      dir = await dir.getDirectoryHandle(modelId, { create: true });
+      for (const f of files) {
+        const [sub, name] = f.split('/');
+        const h = await (await dir.getDirectoryHandle(sub, { create: true })).getFileHandle(name, { create: true });
+        const w = await h.createWritable();
+        await (await fetch(`${base}${f}`)).body!.pipeTo(w);
+      }
+      const t0 = performance.now();
+      const model = await P.engine.getEncodingModel(modelId, 1, { source: store.opfsSource(`${modelId}/sub-01/`), device: 'wasm' });
+      const load = (performance.now() - t0) / 1000;
+      model.dispose();
+      await opfs.removeEntry(store.STORE_DIR, { recursive: true });
+      return { load, note: model.backendNote };
+    },
+    { files, base: `/${root}/`, modelId: MODEL_ID },
+  );
+  return { name: 'chromium wasm, OPFS', images: 0, imgPerS: null, loadS: r.load, note: `${r.note}, the subject loaded from browser storage` };
+}
+
 async function browserBackends(devices: string[]): Promise<Row[]> {
   const out: Row[] = [];
   const server = await createServer({ server: { port: 5175, strictPort: true }, logLevel: 'error' });
@@ -142,7 +174,8 @@ async function browserBackends(devices: string[]): Promise<Row[]> {
           },
           { device, n, size: SIZE, url: `/${MODELS}/${MODEL_ID}/sub-01/` },
         );
-        out.push({ name: `chromium ${device}`, images: n, imgPerS: r.imgPerS, coldStartS: r.cold, loadS: r.load, note: `${r.note}, batch ${r.batch}` });
+        out.push({ name: `chromium ${device}`, images: n, imgPerS: r.imgPerS, coldStartS: r.cold, loadS: r.load, note: `${r.note}, batch ${r.batch}, load over HTTP` });
+        if (device === 'wasm') out.push(await opfsLoad(page));
       } catch (e) {
         out.push({ name: `chromium ${device}`, images: 0, imgPerS: null, note: `failed: ${(e as Error).message.split('\n')[0].slice(0, 160)}` });
       } finally {

@@ -6,6 +6,11 @@ export interface ModelSource {
   readonly location: string;
   readText(name: string): Promise<string>;
   readBytes(name: string): Promise<Uint8Array>;
+  /**
+   * The shards' sha256 were checked when this folder was stored (the browser's model store):
+   * loads then check their lengths only, which saves a pass over the gigabyte of weights.
+   */
+  readonly checkedWhenStored?: boolean;
 }
 
 /** Files under a base URL (browser and worker: `/models/<model_id>/<subject>/`). */

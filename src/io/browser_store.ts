@@ -211,6 +211,8 @@ export function opfsSource(path: string, o: StoreOptions = {}): ModelSource {
     location,
     readText: async (name) => (await file(name)).text(),
     readBytes: async (name) => new Uint8Array(await (await file(name)).arrayBuffer()),
+    // Imports check every shard (length, sha256) before anything is stored.
+    checkedWhenStored: true,
   };
 }
 

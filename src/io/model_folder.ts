@@ -245,7 +245,10 @@ export async function readModelMetadata(source: ModelSource, manifest?: Converte
 
 export interface ReadModelFolderOptions {
   onProgress?: (bytesLoaded: number, totalBytes: number) => void;
-  /** check every shard's length and sha256 against the manifest (default true) */
+  /**
+   * check every shard's sha256 against the manifest (default: unless the source says it was
+   * checked when stored); lengths are always checked
+   */
   verify?: boolean;
   /** shards fetched at once (default 4) */
   concurrency?: number;
@@ -274,7 +277,7 @@ interface Dest {
 export async function readModelFolder(source: ModelSource, opts: ReadModelFolderOptions = {}): Promise<ModelFolder> {
   const manifest = await readModelManifest(source);
   const at = where(source, 'manifest.json');
-  const verify = opts.verify ?? true;
+  const verify = opts.verify ?? !source.checkedWhenStored;
   const groups = manifest.weightsManifest;
   if (!Array.isArray(groups)) throw new ModelLoadError(`${at} has no weightsManifest`);
   const want = opts.names ? new Set(opts.names) : null;
@@ -334,12 +337,14 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
     } catch (e) {
       throw new ModelLoadError(`cannot read shard ${where(source, job.path)}: ${(e as Error).message}; the model folder is incomplete, convert again`);
     }
-    if (verify && job.expected) {
+    if (job.expected) {
       if (bytes.length !== job.expected.bytes) {
         throw new ModelLoadError(
           `shard ${job.path} has ${bytes.length} bytes, manifest says ${job.expected.bytes}: the model folder is corrupt; convert again (${at})`,
         );
       }
+    }
+    if (verify && job.expected) {
       const h = await sha256Hex(bytes);
       if (h !== job.expected.sha256) {
         throw new ModelLoadError(

@@ -203,9 +203,13 @@ describe('converter: shared shards, reuse, corruption, failures', () => {
     expect(err).toBeInstanceOf(ModelLoadError);
     const sha = createHash('sha256').update(bytes).digest('hex');
     expect(err.message).toContain(`shard ${victim} has sha256 ${sha}, manifest says ${m.shards[victim].sha256}: the model folder is corrupt; convert again`);
+    // a folder checked when it was stored (the browser's store) is not hashed again on load
+    const stored = { ...directorySource(dir), checkedWhenStored: true };
+    expect((await readModelFolder(stored)).arrays.get('reg/rep-3/coef')).toBeDefined();
     // a shorter shard: its length is named
     writeFileSync(file, bytes.subarray(0, 100));
     await expect(readModelFolder(directorySource(dir))).rejects.toThrow(`shard ${victim} has 100 bytes, manifest says ${m.shards[victim].bytes}`);
+    await expect(readModelFolder(stored)).rejects.toThrow(`shard ${victim} has 100 bytes`);
     // a missing shard
     rmSync(file);
     await expect(readModelFolder(directorySource(dir))).rejects.toThrow(/cannot read shard .*: .*convert again/);
