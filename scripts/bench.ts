@@ -27,6 +27,7 @@ const SIZE = Number(args.size ?? 256);
 const ONLY = args.only ? new Set(String(args.only).split(',')) : null;
 const want = (name: string) => !ONLY || ONLY.has(name);
 const MODELS = '.cache/bench-models';
+const MODELS_F16 = '.cache/bench-models-f16'; // the same weights stored as float16 (convert --dtype float16)
 const modelDir = join(MODELS, MODEL_ID, 'sub-01');
 
 interface Row {
@@ -46,12 +47,12 @@ function images(n: number): Uint8Array {
   return a;
 }
 
-async function writeBenchModel(): Promise<void> {
-  const stamp = join(MODELS, `k${K}.done`);
-  if (existsSync(stamp) && existsSync(join(modelDir, 'manifest.json'))) return;
-  rmSync(MODELS, { recursive: true, force: true });
-  console.error(`writing a K=${K} per-repetition model to ${MODELS} (once)...`);
-  await writeRandomModel(MODELS, K, 'float32', 'bench');
+async function writeBenchModel(dir = MODELS, dtype: 'float32' | 'float16' = 'float32'): Promise<void> {
+  const stamp = join(dir, `k${K}.done`);
+  if (existsSync(stamp) && existsSync(join(dir, MODEL_ID, 'sub-01', 'manifest.json'))) return;
+  rmSync(dir, { recursive: true, force: true });
+  console.error(`writing a K=${K} per-repetition ${dtype} model to ${dir} (once)...`);
+  await writeRandomModel(dir, K, dtype, 'bench');
   execFileSync('touch', [stamp]);
 }
 
@@ -107,35 +108,45 @@ async function nodeBackend(device: 'wasm' | 'cpu', n: number): Promise<Row> {
 }
 
 /**
- * Loading the subject from browser storage (OPFS), where the playground keeps imported subjects:
- * the folder is copied into the store as an import leaves it (not timed), then loaded.
+ * Loading a subject from browser storage (OPFS), where the playground keeps imported subjects,
+ * as a user meets it: a fresh page whose backbone is ready. The folder is first copied into the
+ * store as an import leaves it (not timed).
  */
-async function opfsLoad(page: import('playwright-core').Page): Promise<Row> {
-  const root = join(MODELS, MODEL_ID);
+async function opfsLoad(browser: import('playwright-core').Browser, models: string, what: string): Promise<Row> {
+  const root = join(models, MODEL_ID);
   const files = ['sub-01', 'shared'].flatMap((d) => readdirSync(join(root, d)).map((f) => `${d}/${f}`));
-  const r = await page.evaluate(
-    async ({ files, base, modelId }) => {
-      const P = (window as any).parity;
-      const store = await import('/src/io/browser_store.ts' as string);
-      const opfs = await navigator.storage.getDirectory();
-      let dir = await opfs.getDirectoryHandle(store.STORE_DIR, { create: true });
-      dir = await dir.getDirectoryHandle(modelId, { create: true });
-      for (const f of files) {
-        const [sub, name] = f.split('/');
-        const h = await (await dir.getDirectoryHandle(sub, { create: true })).getFileHandle(name, { create: true });
-        const w = await h.createWritable();
-        await (await fetch(`${base}${f}`)).body!.pipeTo(w);
-      }
-      const t0 = performance.now();
-      const model = await P.engine.getEncodingModel(modelId, 1, { source: store.opfsSource(`${modelId}/sub-01/`), device: 'wasm' });
-      const load = (performance.now() - t0) / 1000;
-      model.dispose();
-      await opfs.removeEntry(store.STORE_DIR, { recursive: true });
-      return { load, note: model.backendNote };
-    },
-    { files, base: `/${root}/`, modelId: MODEL_ID },
-  );
-  return { name: 'chromium wasm, OPFS', images: 0, imgPerS: null, loadS: r.load, note: `${r.note}, the subject loaded from browser storage` };
+  const page = await browser.newPage();
+  try {
+    await page.goto('http://localhost:5175/e2e/parity/index.html');
+    await page.waitForFunction(() => (window as any).parityReady === true, null, { timeout: 120_000 });
+    const r = await page.evaluate(
+      async ({ files, base, modelId }) => {
+        const P = (window as any).parity;
+        await P.engine.prepareBackbone({ device: 'wasm', wasmPaths: P.wasmPaths });
+        const store = await import('/src/io/browser_store.ts' as string);
+        const opfs = await navigator.storage.getDirectory();
+        let dir = await opfs.getDirectoryHandle(store.STORE_DIR, { create: true });
+        dir = await dir.getDirectoryHandle(modelId, { create: true });
+        for (const f of files) {
+          const [sub, name] = f.split('/');
+          const h = await (await dir.getDirectoryHandle(sub, { create: true })).getFileHandle(name, { create: true });
+          await (await fetch(`${base}${f}`)).body!.pipeTo(await h.createWritable());
+        }
+        const t0 = performance.now();
+        const model = await P.engine.getEncodingModel(modelId, 1, { source: store.opfsSource(`${modelId}/sub-01/`), device: 'wasm', wasmPaths: P.wasmPaths });
+        const load = (performance.now() - t0) / 1000;
+        model.dispose();
+        await opfs.removeEntry(store.STORE_DIR, { recursive: true });
+        return { load, note: model.backendNote };
+      },
+      { files, base: `/${root}/`, modelId: MODEL_ID },
+    );
+    return { name: `chromium wasm, OPFS ${what}`, images: 0, imgPerS: null, loadS: r.load, note: `${r.note}, a fresh page loads the subject from browser storage` };
+  } catch (e) {
+    return { name: `chromium wasm, OPFS ${what}`, images: 0, imgPerS: null, note: `failed: ${(e as Error).message.split('\n')[0].slice(0, 160)}` };
+  } finally {
+    await page.close();
+  }
 }
 
 async function browserBackends(devices: string[]): Promise<Row[]> {
@@ -175,11 +186,14 @@ async function browserBackends(devices: string[]): Promise<Row[]> {
           { device, n, size: SIZE, url: `/${MODELS}/${MODEL_ID}/sub-01/` },
         );
         out.push({ name: `chromium ${device}`, images: n, imgPerS: r.imgPerS, coldStartS: r.cold, loadS: r.load, note: `${r.note}, batch ${r.batch}, load over HTTP` });
-        if (device === 'wasm') out.push(await opfsLoad(page));
       } catch (e) {
         out.push({ name: `chromium ${device}`, images: 0, imgPerS: null, note: `failed: ${(e as Error).message.split('\n')[0].slice(0, 160)}` });
       } finally {
         await page.close();
+      }
+      if (device === 'wasm') {
+        await writeBenchModel(MODELS_F16, 'float16');
+        out.push(await opfsLoad(browser, MODELS, 'float32'), await opfsLoad(browser, MODELS_F16, 'float16'));
       }
     }
   } finally {

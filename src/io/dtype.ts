@@ -92,7 +92,7 @@ function swapInPlace(bytes: Uint8Array, itemsize: number): void {
 let f16Table: Float32Array | null = null;
 
 /** float16 bits -> float32 value, through a 64K lookup table built on first use. */
-export function float16ToFloat32(bits: Uint16Array): Float32Array {
+export function float16ToFloat32(bits: Uint16Array, out: Float32Array = new Float32Array(bits.length)): Float32Array {
   if (!f16Table) {
     f16Table = new Float32Array(65536);
     for (let h = 0; h < 65536; h++) {
@@ -106,7 +106,7 @@ export function float16ToFloat32(bits: Uint16Array): Float32Array {
       f16Table[h] = s * v;
     }
   }
-  const out = new Float32Array(bits.length);
+  if (out.length < bits.length) throw new Error('float16ToFloat32: destination too short');
   for (let i = 0; i < bits.length; i++) out[i] = f16Table[bits[i]];
   return out;
 }

@@ -392,7 +392,7 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
   for (const ds of dests) {
     for (const d of ds) {
       if (d.entry.quantization?.dtype === 'float16') {
-        d.out.set(float16ToFloat32(new Uint16Array(d.bytes.buffer, d.bytes.byteOffset, d.nbytes / 2)));
+        float16ToFloat32(new Uint16Array(d.bytes.buffer, d.bytes.byteOffset, d.nbytes / 2), d.out);
       }
       arrays.set(d.entry.name, d.out);
     }
