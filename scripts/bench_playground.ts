@@ -87,6 +87,16 @@ export async function benchPlayground(opts: { images?: number; backend?: string;
             .sort((x, y) => y - x),
         [t0, tDone + 1000],
       );
+      if (process.env.BENCH_VERBOSE) {
+        // What ran when: long tasks next to the plot draws (user-timing measures over 10 ms).
+        const timeline = await page.evaluate(([a, b]) => {
+          const w = window as unknown as { __long: { start: number; ms: number }[] };
+          const rows = w.__long.filter((e) => e.start >= a && e.start <= b).map((e) => [Math.round(e.start), `long task ${Math.round(e.ms)} ms`] as const);
+          const plots = performance.getEntriesByType('measure').filter((m) => m.startTime >= a && m.startTime <= b && m.duration > 10);
+          return [...rows, ...plots.map((m) => [Math.round(m.startTime), `${m.name} ${Math.round(m.duration)} ms`] as const)].sort((x, y) => x[0] - y[0]);
+        }, [t0, tDone + 1000]);
+        for (const [t, what] of timeline) console.log(`  ${t} ms: ${what}`);
+      }
       // A channel preset and a time-window change: each panel reports the time its view took.
       const updateMs: Record<string, number> = {};
       await page.locator('[data-preset=occipital]').click();

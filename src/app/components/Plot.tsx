@@ -108,7 +108,10 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
     } as Partial<Config>;
     schedule(el, async () => {
       const Plotly = await loadPlotly();
+      const t0 = performance.now();
       const gd = await Plotly.react(el, figure.data, figure.layout, config);
+      // Shows in the browser's performance tools (and bench_playground's timeline).
+      performance.measure(`plot ${filename}`, { start: t0 });
       if (bound.current) return;
       bound.current = true;
       gd.on('plotly_click', (e: PlotMouseEvent) => handlers.current.onClick?.(e));
@@ -127,5 +130,8 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
     };
   }, []);
 
-  return <div ref={ref} className={className} style={style} />;
+  // Strict containment with the figure's own height: plotly measures text many times per draw,
+  // and each measurement after a change would otherwise lay out the whole page again.
+  const box: React.CSSProperties = { contain: 'strict', height: figure.layout.height ?? 450, ...style };
+  return <div ref={ref} className={className} style={box} />;
 }

@@ -17,6 +17,9 @@ export function TimecoursePanel() {
   const { names, ch, chMask } = useSelection();
   const s = useApp();
   const tms = useMemo(() => timesMs(times()), [s.model]);
+  const chLabel = ch.length === names.length ? 'all channels' : ch.length <= 4 ? Array.from(ch, (c) => names[c]).join(', ') : `${ch.length} channels`;
+  const title =
+    s.channelView === 'butterfly' ? 'Butterfly: all channels (selected in blue) + global field power' : s.channelView === 'each' ? `Selected channels (${ch.length})` : `Mean over ${chLabel}`;
 
   const view = useMemo(() => {
     const t0 = performance.now();
@@ -53,26 +56,27 @@ export function TimecoursePanel() {
         series.push({ name: g.name, mean: b.mean, lo: s.band === 'none' ? undefined : b.lo, hi: s.band === 'none' ? undefined : b.hi, color: PALETTE[k % PALETTE.length] });
       });
     }
-    const chLabel = ch.length === names.length ? 'all channels' : ch.length <= 4 ? Array.from(ch, (c) => names[c]).join(', ') : `${ch.length} channels`;
-    const title =
-      s.channelView === 'butterfly' ? 'Butterfly: all channels (selected in blue) + global field power' : s.channelView === 'each' ? `Selected channels (${ch.length})` : `Mean over ${chLabel}`;
     const figure = timecourseFigure({ timesMs: tms, series, cursorMs: tms[s.cursor], mask: s.timeMask, lower, title, height: s.channelView === 'butterfly' ? 420 : 360 });
     const ysum = series.reduce((acc, x) => acc + Array.from(x.mean).reduce((a, b) => a + b, 0), 0);
     return { figure, ms: performance.now() - t0, ysum, nSeries: series.length };
-  }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.cursor, s.timeMask, s.conditions]);
+  }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.cursor, s.timeMask, s.conditions, title]);
 
   const noChannels = ch.length === 0 && s.channelView !== 'butterfly';
   const placeholder = useMemo(
     () =>
       timecourseFigure({
         timesMs: tms,
-        series: [],
-        // Same subplots as the figure to come, so its first draw with data is an update.
+        // The same subplots, title, cursor and butterfly trace as the figure to come, so that its
+        // first draw with data (during encoding) only updates values.
+        series: s.channelView === 'butterfly' ? [{ name: '', mean: [], faint: true }] : [],
         lower: s.channelView === 'butterfly' ? { name: 'GFP', values: [], unit: EEG_UNIT } : undefined,
+        title,
+        cursorMs: tms[s.cursor],
+        mask: s.timeMask,
         placeholder: noChannels ? 'No channels selected.' : 'Add images to see time courses.',
         height: s.channelView === 'butterfly' ? 420 : 360,
       }),
-    [tms, noChannels, s.channelView],
+    [tms, noChannels, s.channelView, title, s.cursor, s.timeMask],
   );
   return (
     <section
