@@ -1,5 +1,5 @@
-// Encoding control and image formats: cancel and resume; BMP decodes to the same pixels as PNG;
-// EXIF orientation is applied.
+// Encoding control and image formats: cancel and resume; BMP, GIF (first frame) and WebP decode to
+// the same pixels as PNG; EXIF orientation is applied.
 import { test, expect, type Page } from '@playwright/test';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -124,4 +124,110 @@ test('BMP gives the same responses as the PNG; EXIF orientation 6 turns a landsc
   const a = await page.getByTestId('topomap').getAttribute('data-values-sum');
   await page.getByTestId('topomap').getByLabel('Map of').selectOption({ label: 'Image 2: house_red.bmp' });
   await expect(page.getByTestId('topomap')).toHaveAttribute('data-values-sum', a!);
+});
+
+/**
+ * A GIF89a of indexed frames over one 256-colour palette. The LZW stream sends a clear code every
+ * 250 literals, so every code stays 9 bits wide: valid, just not compressed.
+ */
+function gif(frames: Uint8Array[], w: number, h: number, palette: Uint8Array): Buffer {
+  const out: number[] = [...Buffer.from('GIF89a', 'latin1')];
+  const u16 = (v: number) => out.push(v & 255, v >> 8);
+  u16(w);
+  u16(h);
+  out.push(0xf7, 0, 0, ...palette); // global colour table of 256 entries
+  for (const frame of frames) {
+    out.push(0x21, 0xf9, 4, 0x04, 10, 0, 0, 0); // graphic control: keep the frame, 0.1 s
+    out.push(0x2c);
+    u16(0);
+    u16(0);
+    u16(w);
+    u16(h);
+    out.push(0, 8); // no local table; LZW minimum code size 8
+    const bytes: number[] = [];
+    let cur = 0;
+    let bits = 0;
+    const put = (code: number) => {
+      cur |= code << bits;
+      bits += 9;
+      while (bits >= 8) {
+        bytes.push(cur & 255);
+        cur >>= 8;
+        bits -= 8;
+      }
+    };
+    for (let i = 0; i < frame.length; i++) {
+      if (i % 250 === 0) put(256);
+      put(frame[i]);
+    }
+    put(257);
+    if (bits) bytes.push(cur & 255);
+    for (let i = 0; i < bytes.length; i += 255) out.push(Math.min(255, bytes.length - i), ...bytes.slice(i, i + 255));
+    out.push(0);
+  }
+  out.push(0x3b);
+  return Buffer.from(out);
+}
+
+test('GIF gives its first frame and WebP its pixels: the same responses as PNGs of those pixels', async ({}, info) => {
+  const dir = info.outputPath('images');
+  const fx = writeFixtures(dir);
+  const src = fx.images[1]; // 320 x 240
+  const png = PNG.sync.read(readFileSync(src.path));
+  const { width: w, height: h } = png;
+  // The photo on a 6 x 6 x 6 colour cube: frame 1; its complement: frame 2.
+  const palette = new Uint8Array(768);
+  for (let i = 0; i < 216; i++) palette.set([Math.floor(i / 36) * 51, (Math.floor(i / 6) % 6) * 51, (i % 6) * 51], i * 3);
+  const first = new Uint8Array(w * h);
+  const quantised = new PNG({ width: w, height: h });
+  for (let p = 0; p < w * h; p++) {
+    const [r, g, b] = [0, 1, 2].map((c) => Math.round(png.data[p * 4 + c] / 51));
+    first[p] = r * 36 + g * 6 + b;
+    quantised.data.set([r * 51, g * 51, b * 51, 255], p * 4);
+  }
+  const gifPath = join(dir, 'frames.gif');
+  writeFileSync(gifPath, gif([first, first.map((i) => 215 - i)], w, h, palette));
+  const cubePath = join(dir, 'frames_first.png');
+  writeFileSync(cubePath, PNG.sync.write(quantised));
+
+  // WebP from the browser's own encoder, and a PNG of the pixels the browser decodes from it
+  // (the same as the photo's when the encoder is lossless, as Chromium's is at quality 1).
+  const webp = await page.evaluate(async (b64) => {
+    const bmp = await createImageBitmap(await (await fetch(`data:image/png;base64,${b64}`)).blob());
+    const c = new OffscreenCanvas(bmp.width, bmp.height);
+    c.getContext('2d')!.drawImage(bmp, 0, 0);
+    const blob = await c.convertToBlob({ type: 'image/webp', quality: 1 });
+    const back = await createImageBitmap(blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+    const d = new OffscreenCanvas(back.width, back.height).getContext('2d')!;
+    d.drawImage(back, 0, 0);
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    return { type: blob.type, webp: Array.from(bytes), pixels: Array.from(d.getImageData(0, 0, back.width, back.height).data) };
+  }, readFileSync(src.path).toString('base64'));
+  expect(webp.type).toBe('image/webp');
+  const webpPath = join(dir, 'house.webp');
+  writeFileSync(webpPath, Buffer.from(webp.webp));
+  const decoded = new PNG({ width: w, height: h });
+  decoded.data.set(webp.pixels);
+  const decodedPath = join(dir, 'house_webp_pixels.png');
+  writeFileSync(decodedPath, PNG.sync.write(decoded));
+  console.log(`WebP at quality 1: ${webp.webp.length} bytes, ${webp.pixels.every((v, i) => v === png.data[i]) ? 'lossless' : 'lossy'}`);
+
+  await page.getByRole('button', { name: 'Clear all' }).click();
+  await expect(page.getByTestId('thumb')).toHaveCount(0);
+  await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles([cubePath, gifPath, decodedPath, webpPath]);
+  await waitForState(page, 'done');
+  const thumbs = page.getByTestId('thumb');
+  for (let i = 0; i < 4; i++) await expect(thumbs.nth(i)).toContainText('320×240');
+  const map = page.getByTestId('topomap');
+  const sum = async (label: string) => {
+    await map.getByLabel('Map of').selectOption({ label });
+    return map.getAttribute('data-values-sum');
+  };
+  const cube = await sum('Image 1: frames_first.png');
+  await sum('Image 2: frames.gif');
+  await expect(map).toHaveAttribute('data-values-sum', cube!);
+  const pixels = await sum('Image 3: house_webp_pixels.png');
+  expect(pixels).not.toBe(cube);
+  await sum('Image 4: house.webp');
+  await expect(map).toHaveAttribute('data-values-sum', pixels!);
 });
