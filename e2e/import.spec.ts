@@ -167,6 +167,17 @@ test('bad files: each gets its own clear error, and nothing is added', async ({}
   await expect(status).toHaveAttribute('data-state', 'error', { timeout: 60_000 });
   await expect(status).toContainText(/Import failed: weights_subject-03\.npy: the file ends inside the pickle .* the file is truncated, download it again/);
 
+  // The same file given to the image zone goes to the import too, not into the gallery as a bad image.
+  await status.getByRole('button', { name: 'OK' }).click();
+  await expect(status).toHaveCount(0);
+  const chips = await page.getByTestId('error-chip').count();
+  const thumbs = await page.getByTestId('thumb').count();
+  await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles([cut]);
+  await expect(status).toHaveAttribute('data-state', 'error', { timeout: 60_000 });
+  await expect(status).toContainText(/Import failed: weights_subject-03\.npy: the file ends inside the pickle/);
+  await expect(page.getByTestId('error-chip')).toHaveCount(chips);
+  await expect(page.getByTestId('thumb')).toHaveCount(thumbs);
+
   // Two files of different subjects.
   await input.setInputFiles([WEIGHTS, `${BERG}/${SUB}/metadata/metadata_subject-02.npy`]);
   await expect(status).toHaveAttribute('data-state', 'error');

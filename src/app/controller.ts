@@ -324,6 +324,9 @@ function bumpResponsesNow() {
 }
 
 export function cancelEncode() {
+  // The stop holds even when the running job ends on its own before the worker sees the cancel
+  // (images still decoding would otherwise start the next one).
+  set({ paused: true });
   if (job) engine().cancel(job.reqId);
 }
 

@@ -7,10 +7,10 @@ import { effectiveMode, useApp, type ImageItem } from '../store.ts';
 
 const MODES: SquareMode[] = ['crop', 'pad-mean', 'pad-black'];
 
-/** BERG's weight files: dropped with the images, they go to the model import instead. */
+/** BERG's weight files, dropped or picked with the images, go to the model import instead. */
 const MODEL_FILE = /\.(npy|pkl|pickle)$/i;
 
-function addDropped(files: File[]) {
+function addChosen(files: File[]) {
   const weights = files.filter((f) => MODEL_FILE.test(f.name));
   if (weights.length) void importBergFiles(weights);
   addFiles(files.filter((f) => !MODEL_FILE.test(f.name)));
@@ -55,7 +55,7 @@ export function ImagePanel() {
         onDrop={(e) => {
           e.preventDefault();
           setOver(false);
-          addDropped([...e.dataTransfer.files]);
+          addChosen([...e.dataTransfer.files]);
         }}
         onClick={() => input.current?.click()}
         onKeyDown={(e) => {
@@ -71,7 +71,7 @@ export function ImagePanel() {
           accept="image/*"
           hidden
           onChange={(e) => {
-            addFiles([...(e.target.files ?? [])]);
+            addChosen([...(e.target.files ?? [])]);
             e.target.value = '';
           }}
         />
