@@ -4,7 +4,7 @@ import { generateAlexNetWeights } from '../../src/engine/backbone_weights.ts';
 import { TAPS, alexnetFeaturesChannelMajor, uploadAlexNet, type AlexNet } from '../../src/engine/alexnet.ts';
 import { selectBackend } from '../../src/engine/backend.ts';
 import { preprocess } from '../../src/engine/preprocess.ts';
-import { loadJson, loadNpy, maxErr } from '../helpers.ts';
+import { loadJson, loadNpy, maxErr, tapValues } from '../helpers.ts';
 
 const weights = generateAlexNetWeights();
 const input = loadNpy('test/golden/taps/input.npy').data as Uint8Array;
@@ -35,14 +35,7 @@ for (const [backend, side] of [['wasm', 'left'], ['cpu', 'left'], ['wasm', 'righ
 
     for (const tap of TAPS) {
       it(`${tap.node} within 1e-4 x max|ref| of PyTorch`, () => {
-        const g: number[] = [];
-        const r: number[] = [];
-        for (let b = 0; b < 2; b++) {
-          const o = b * 205_672 + tap.offset;
-          g.push(...got.subarray(o, o + tap.size));
-          r.push(...ref.subarray(o, o + tap.size));
-        }
-        const m = maxErr(g, r);
+        const m = maxErr(tapValues(got, tap, 2), tapValues(ref, tap, 2));
         expect(m.ref).toBeGreaterThan(0);
         expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
       });

@@ -8,7 +8,7 @@ import { TAPS, alexnetFeaturesChannelMajor, uploadAlexNet } from '../../src/engi
 import { selectBackend } from '../../src/engine/backend.ts';
 import { preprocess } from '../../src/engine/preprocess.ts';
 import { enableWasmThreads } from '../../src/engine/wasm_threads_node.ts';
-import { loadNpy, maxErr } from '../helpers.ts';
+import { loadNpy, maxErr, tapValues } from '../helpers.ts';
 
 afterAll(() => tf.removeBackend('wasm'));
 
@@ -26,14 +26,7 @@ it('runs on 2 threads and its taps match PyTorch within 1e-4 x max|ref|', async 
   f.dispose();
   net.dispose();
   for (const tap of TAPS) {
-    const g: number[] = [];
-    const r: number[] = [];
-    for (let b = 0; b < 2; b++) {
-      const o = b * 205_672 + tap.offset;
-      g.push(...got.subarray(o, o + tap.size));
-      r.push(...ref.subarray(o, o + tap.size));
-    }
-    const m = maxErr(g, r);
+    const m = maxErr(tapValues(got, tap, 2), tapValues(ref, tap, 2));
     expect(m.ref, tap.node).toBeGreaterThan(0);
     expect(m.err, tap.node).toBeLessThanOrEqual(1e-4 * m.ref);
   }
