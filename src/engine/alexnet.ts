@@ -134,14 +134,15 @@ function hwcPositions(n: number, chw: readonly number[] | null): Int32Array {
 /**
  * Rows x columns (row-major) kept as rows, each row's columns moved from PyTorch's (C, H, W)
  * flattening to TF.js's (H, W, C) one: the layout for weights on the left. Row r is read from
- * src[srcOffset + r * srcStride] and written to out[outOffset + r * nCols].
+ * src[srcOffset + r * srcStride] and written to out[outOffset + r * nCols]. A Uint16Array source
+ * holds float16 bits, decoded on the way through `float16` (each bit pattern's value).
  */
 export function permuteColumnsToHwc(
-  src: Float32Array,
+  src: Float32Array | Uint16Array,
   nRows: number,
   nCols: number,
   chw: readonly number[] | null,
-  o: { srcOffset?: number; srcStride?: number; out?: Float32Array; outOffset?: number } = {},
+  o: { srcOffset?: number; srcStride?: number; out?: Float32Array; outOffset?: number; float16?: Float32Array } = {},
 ): Float32Array {
   const srcOffset = o.srcOffset ?? 0;
   const srcStride = o.srcStride ?? nCols;
@@ -149,6 +150,17 @@ export function permuteColumnsToHwc(
   const out = o.out ?? new Float32Array(nRows * nCols);
   if (srcOffset + (nRows - 1) * srcStride + nCols > src.length) throw new Error('permuteColumnsToHwc: source too short');
   if (outOffset + nRows * nCols > out.length) throw new Error('permuteColumnsToHwc: destination too short');
+  if (src instanceof Uint16Array) {
+    const value = o.float16;
+    if (!value) throw new Error('permuteColumnsToHwc: float16 bits need their value table');
+    const pos = hwcPositions(nCols, chw);
+    for (let r = 0; r < nRows; r++) {
+      const s = srcOffset + r * srcStride;
+      const d = outOffset + r * nCols;
+      for (let j = 0; j < nCols; j++) out[d + pos[j]] = value[src[s + j]];
+    }
+    return out;
+  }
   if (!chw) {
     for (let r = 0; r < nRows; r++) out.set(src.subarray(srcOffset + r * srcStride, srcOffset + r * srcStride + nCols), outOffset + r * nCols);
     return out;

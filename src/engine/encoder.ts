@@ -9,10 +9,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { TAPS, permuteColumnsToHwc, transposeToHwc, weightSideFor, type WeightSide } from './alexnet.ts';
 import { ModelLoadError } from './errors.ts';
+import { float16Table, float16ToFloat32 } from '../io/dtype.ts';
 import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from './types.ts';
 
-/** Encoder arrays as a model folder names them (float32, row-major). */
-export type EncoderArrays = Map<string, Float32Array>;
+/**
+ * Encoder arrays as a model folder names them (row-major): float32, or float16 bits
+ * (Uint16Array) for the PCA components of a float16-stored folder, decoded while uploaded.
+ */
+export type EncoderArrays = Map<string, Float32Array | Uint16Array>;
 
 export interface EncoderTensors {
   /** Where the weights sit in the products (see WeightSide); the taps must come the same way. */
@@ -65,13 +69,18 @@ export function selectionRows(channelIndices: number[], timeIndices: number[]): 
   return rows;
 }
 
-function need(arrays: EncoderArrays, name: string, length?: number): Float32Array {
+function needAny(arrays: EncoderArrays, name: string, length?: number): Float32Array | Uint16Array {
   const a = arrays.get(name);
   if (!a) throw new ModelLoadError(`model weights lack '${name}': the model folder is incomplete; convert it again`);
   if (length !== undefined && a.length !== length) {
     throw new ModelLoadError(`model weight '${name}' holds ${a.length} values, expected ${length}`);
   }
   return a;
+}
+
+function need(arrays: EncoderArrays, name: string, length?: number): Float32Array {
+  const a = needAny(arrays, name, length);
+  return a instanceof Float32Array ? a : float16ToFloat32(a);
 }
 
 /** Upload the encoder, keeping only the selected regression rows. */
@@ -91,14 +100,15 @@ export function uploadEncoder(
   // more than one tap's columns at once in JS). Rows (left) or columns (right) i * K .. i * K +
   // K - 1 are PCA i's components, restricted to this tap's features.
   const components: tf.Tensor2D[] = [];
-  const comps = pcaNames.map((n) => need(arrays, `${n}/components`, K * N_FEATURES));
+  // float16 bits are decoded as they are permuted (left); the right side decodes them first.
+  const comps = pcaNames.map((n) => (side === 'left' ? needAny : need)(arrays, `${n}/components`, K * N_FEATURES));
   for (const tap of TAPS) {
     const chw = tap.shape.length === 3 ? tap.shape : null;
-    const from = { srcOffset: tap.offset, srcStride: N_FEATURES };
+    const from = { srcOffset: tap.offset, srcStride: N_FEATURES, float16: float16Table() };
     if (side === 'left') {
       components.push(filledMatrix([P, tap.size], (out) => comps.forEach((c, i) => permuteColumnsToHwc(c, K, tap.size, chw, { ...from, out, outOffset: i * K * tap.size }))));
     } else {
-      components.push(filledMatrix([tap.size, P], (out) => comps.forEach((c, i) => transposeToHwc(c, K, tap.size, chw, { ...from, out, outStride: P, outOffset: i * K }))));
+      components.push(filledMatrix([tap.size, P], (out) => comps.forEach((c, i) => transposeToHwc(c as Float32Array, K, tap.size, chw, { ...from, out, outStride: P, outOffset: i * K }))));
     }
   }
   const offsetData = new Float32Array(P);

@@ -3,7 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { generateAlexNetWeights } from './backbone_weights.ts';
-import { alexnetTaps, uploadAlexNet, type AlexNet } from './alexnet.ts';
+import { alexnetTaps, uploadAlexNet, weightSideFor, type AlexNet } from './alexnet.ts';
 import { selectBackend, type BackendChoice, type BackendOptions } from './backend.ts';
 import { uploadEncoder, project, regress, selectionRows, type EncoderTensors, type EncoderArrays } from './encoder.ts';
 import { cropForDevice, normalisationTable, normaliseOnDevice, preprocess, validateImages } from './preprocess.ts';
@@ -221,8 +221,10 @@ async function loadEncodingModel(
   } else {
     const folder = await readModelFolder(source, {
       onProgress: (done: number, total: number) => onProgress?.({ stage: 'weights', done, total }),
+      // float16-stored components are decoded while permuted into place (weights on the left).
+      keepFloat16: weightSideFor(choice.backend) === 'left' ? (name) => name.endsWith('/components') : undefined,
     });
-    arrays = folder.arrays;
+    arrays = new Map<string, Float32Array | Uint16Array>([...folder.arrays, ...folder.float16]);
     const enc = folder.manifest.encoder as { n_components: number; pca_layout: string };
     nComponents = enc.n_components;
     sharedPca = enc.pca_layout === 'shared';

@@ -91,8 +91,8 @@ function swapInPlace(bytes: Uint8Array, itemsize: number): void {
 
 let f16Table: Float32Array | null = null;
 
-/** float16 bits -> float32 value, through a 64K lookup table built on first use. */
-export function float16ToFloat32(bits: Uint16Array, out: Float32Array = new Float32Array(bits.length)): Float32Array {
+/** The float32 value of every float16 bit pattern (built on first use). */
+export function float16Table(): Float32Array {
   if (!f16Table) {
     f16Table = new Float32Array(65536);
     for (let h = 0; h < 65536; h++) {
@@ -106,8 +106,14 @@ export function float16ToFloat32(bits: Uint16Array, out: Float32Array = new Floa
       f16Table[h] = s * v;
     }
   }
+  return f16Table;
+}
+
+/** float16 bits -> float32 values, through float16Table(). */
+export function float16ToFloat32(bits: Uint16Array, out: Float32Array = new Float32Array(bits.length)): Float32Array {
+  const table = float16Table();
   if (out.length < bits.length) throw new Error('float16ToFloat32: destination too short');
-  for (let i = 0; i < bits.length; i++) out[i] = f16Table[bits[i]];
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
   return out;
 }
 

@@ -254,12 +254,19 @@ export interface ReadModelFolderOptions {
   concurrency?: number;
   /** load only these weights (default: all) */
   names?: string[];
+  /**
+   * float16-stored weights to return undecoded (ModelFolder.float16), for a caller that decodes
+   * them on the way to their final place: one pass and one float32 copy less.
+   */
+  keepFloat16?: (name: string) => boolean;
 }
 
 export interface ModelFolder {
   manifest: ConvertedManifest;
   /** weight name -> float32 data (float16 shards decoded), C order, shape in the manifest */
   arrays: Map<string, Float32Array>;
+  /** float16-stored weights kept as their bits, when asked for (keepFloat16) */
+  float16: Map<string, Uint16Array>;
 }
 
 interface Dest {
@@ -267,7 +274,7 @@ interface Dest {
   start: number; // byte offset in the group
   nbytes: number;
   bytes: Uint8Array; // where the raw stored bytes go
-  out: Float32Array;
+  out: Float32Array | null; // null: float16 bits kept as they are
 }
 
 /**
@@ -298,8 +305,9 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
       const n = product(e.shape);
       const nbytes = n * (q === 'float16' ? 2 : 4);
       if (!want || want.has(e.name)) {
-        const out = new Float32Array(n);
-        const bytes = q === 'float16' ? new Uint8Array(nbytes) : new Uint8Array(out.buffer);
+        const keep = q === 'float16' && Boolean(opts.keepFloat16?.(e.name));
+        const out = keep ? null : new Float32Array(n);
+        const bytes = q === 'float16' || !out ? new Uint8Array(nbytes) : new Uint8Array(out.buffer);
         ds.push({ entry: e, start: pos, nbytes, bytes, out });
       }
       pos += nbytes;
@@ -389,18 +397,21 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
     }
   });
   const arrays = new Map<string, Float32Array>();
+  const float16 = new Map<string, Uint16Array>();
   for (const ds of dests) {
     for (const d of ds) {
-      if (d.entry.quantization?.dtype === 'float16') {
-        float16ToFloat32(new Uint16Array(d.bytes.buffer, d.bytes.byteOffset, d.nbytes / 2), d.out);
+      if (d.entry.quantization?.dtype !== 'float16') arrays.set(d.entry.name, d.out!);
+      else {
+        const bits = new Uint16Array(d.bytes.buffer, d.bytes.byteOffset, d.nbytes / 2);
+        if (d.out) arrays.set(d.entry.name, float16ToFloat32(bits, d.out));
+        else float16.set(d.entry.name, bits);
       }
-      arrays.set(d.entry.name, d.out);
     }
   }
   if (want) {
-    for (const n of want) if (!arrays.has(n)) throw new ModelLoadError(`${at} has no weight ${n}`);
+    for (const n of want) if (!arrays.has(n) && !float16.has(n)) throw new ModelLoadError(`${at} has no weight ${n}`);
   }
-  return { manifest, arrays };
+  return { manifest, arrays, float16 };
 }
 
 // ---------------- writing (shared by the Node and the browser writers) ----------------

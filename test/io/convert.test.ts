@@ -264,6 +264,14 @@ describe('converter: shared shards, reuse, corruption, failures', () => {
       for (let i = 0; i < a.length; i++) if (Math.abs(a[i]) >= 2 ** -14) maxRel = Math.max(maxRel, Math.abs(b[i] - a[i]) / Math.abs(a[i]));
     }
     expect(r.float16Error!.maxRelative).toBeCloseTo(maxRel, 12);
+    // Asked to, the reader hands float16 weights over as their bits, undecoded.
+    const kept = await readModelFolder(directorySource(r.dir), { keepFloat16: (n) => n.endsWith('/components') });
+    for (const [name, a] of f32.arrays) {
+      if (!name.endsWith('/components')) continue;
+      expect(kept.arrays.has(name)).toBe(false);
+      expect(kept.float16.get(name)).toEqual(float32ToFloat16(a));
+    }
+    expect(kept.float16.size).toBe(4);
     expect(maxRel).toBeGreaterThan(0);
     expect(maxRel).toBeLessThanOrEqual(2 ** -11);
     expect(r.bytesTotal).toBeLessThan(0.55 * (await convertBergSubject({ bergDir: path.join(BERG_DIR, 'layout-b'), subject: 1, out: path.join(tmp, 'f32-size'), ...quiet })).bytesTotal);
