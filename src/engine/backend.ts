@@ -43,7 +43,7 @@ async function importBackend(name: Backend, options: BackendOptions): Promise<vo
   else if (name === 'wasm') {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     if (options.wasmPaths) wasm.setWasmPaths(options.wasmPaths as never);
-    const threads = Math.max(1, Math.floor(options.wasmThreads ?? logicalCores()));
+    const threads = wasmThreads(options);
     // The threaded build starts a pool of 8 workers up front: not worth it for one thread.
     if (threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     wasm.setThreadsCount(threads);
@@ -55,6 +55,11 @@ async function wasmDescription(): Promise<string> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   const n = wasm.getThreadsCount();
   return `wasm, ${n} thread${n === 1 ? '' : 's'}`;
+}
+
+/** The wasm thread count asked for: options.wasmThreads, else every logical core. */
+function wasmThreads(options: BackendOptions): number {
+  return Math.max(1, Math.floor(options.wasmThreads ?? logicalCores()));
 }
 
 function logicalCores(): number {
@@ -106,7 +111,7 @@ async function activate(name: Backend, options: BackendOptions): Promise<boolean
     await importBackend(name, options);
     if (!tf.findBackendFactory(name)) return false;
     if (tf.getBackend() === name) return true;
-    if (name === 'wasm') return await withLogicalCores(2 * Math.max(1, Math.floor(options.wasmThreads ?? logicalCores())), () => tf.setBackend(name));
+    if (name === 'wasm') return await withLogicalCores(2 * wasmThreads(options), () => tf.setBackend(name));
     return await tf.setBackend(name);
   } catch {
     return false;

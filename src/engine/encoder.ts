@@ -104,9 +104,10 @@ export function uploadEncoder(
   const comps = pcaNames.map((n) => (side === 'left' ? needAny : need)(arrays, `${n}/components`, K * N_FEATURES));
   for (const tap of TAPS) {
     const chw = tap.shape.length === 3 ? tap.shape : null;
-    const from = { srcOffset: tap.offset, srcStride: N_FEATURES, float16: float16Table() };
+    const from = { srcOffset: tap.offset, srcStride: N_FEATURES };
     if (side === 'left') {
-      components.push(filledMatrix([P, tap.size], (out) => comps.forEach((c, i) => permuteColumnsToHwc(c, K, tap.size, chw, { ...from, out, outOffset: i * K * tap.size }))));
+      const float16 = float16Table();
+      components.push(filledMatrix([P, tap.size], (out) => comps.forEach((c, i) => permuteColumnsToHwc(c, K, tap.size, chw, { ...from, out, outOffset: i * K * tap.size, float16 }))));
     } else {
       components.push(filledMatrix([tap.size, P], (out) => comps.forEach((c, i) => transposeToHwc(c as Float32Array, K, tap.size, chw, { ...from, out, outStride: P, outOffset: i * K }))));
     }

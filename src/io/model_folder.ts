@@ -307,7 +307,7 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
       if (!want || want.has(e.name)) {
         const keep = q === 'float16' && Boolean(opts.keepFloat16?.(e.name));
         const out = keep ? null : new Float32Array(n);
-        const bytes = q === 'float16' || !out ? new Uint8Array(nbytes) : new Uint8Array(out.buffer);
+        const bytes = out && q !== 'float16' ? new Uint8Array(out.buffer) : new Uint8Array(nbytes);
         ds.push({ entry: e, start: pos, nbytes, bytes, out });
       }
       pos += nbytes;
