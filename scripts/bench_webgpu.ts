@@ -23,6 +23,13 @@
 //   --dawn OPTS         comma-separated options for Dawn's create(), e.g. backend=vulkan
 //   --flags K=V,...     TF.js environment flags, e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=30
 //   --no-peak           skip the profiled encode that measures peak tensor bytes
+//   --profile LIST      batch sizes to profile: the GPU time of every kernel (timestamp queries; pass
+//                       --dawn enable-dawn-features=allow_unsafe_apis,disable-dawn-features=timestamp_quantization
+//                       for exact times) and the wall time of each stage (input, AlexNet, PCA, regression, read)
+//   --variants SPEC     TF.js flag sets measured against each other in one run, e.g.
+//                       'im2col:WEBGPU_CONV_SEPARATE_IM2COL_SHADER=true;submit:WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=1000+X=1'
+//                       ('base', the flags as started, is measured first and last)
+//   --variant-batches LIST   batch sizes for --variants (default 1,32)
 // Per batch size: timed calls of one batch each (latency; no overlap between calls), then one call
 // streaming max(n, 4 x batch) images in batches of that size (throughput as the CLI runs a folder).
 // Output: one JSON object per line on stdout for each measurement, a table at the end; progress on stderr.
@@ -83,7 +90,7 @@ if (opts.help) {
   console.log('see the comment at the top of scripts/bench_webgpu.ts for the options');
   process.exit(0);
 }
-const KNOWN = ['k', 'dtype', 'size', 'batches', 'n', 'min-calls', 'latency-runs', 'data', 'tmp', 'timeout-s', 'dawn', 'flags', ...BOOL_FLAGS];
+const KNOWN = ['k', 'dtype', 'size', 'batches', 'n', 'min-calls', 'latency-runs', 'data', 'tmp', 'timeout-s', 'dawn', 'flags', 'profile', 'variants', 'variant-batches', ...BOOL_FLAGS];
 for (const k of Object.keys(opts)) if (!KNOWN.includes(k)) fail(1, `unknown option --${k}`);
 
 function intOpt(name: string, def: number, min = 1): number {
@@ -98,8 +105,23 @@ const MIN_CALLS = intOpt('min-calls', 3);
 const LATENCY_RUNS = intOpt('latency-runs', 50);
 const DTYPE = (opts.dtype ?? 'float32') as 'float32' | 'float16';
 if (DTYPE !== 'float32' && DTYPE !== 'float16') fail(1, `--dtype must be float32 or float16`);
-const BATCHES = (opts.batches ?? '1,8,32,64,128').split(',').map((s) => Number(s.trim()));
-if (BATCHES.some((b) => !Number.isInteger(b) || b < 1)) fail(1, `--batches must list positive integers; got '${opts.batches}'`);
+function batchList(name: string, def: string): number[] {
+  const list = (opts[name] ?? def).split(',').filter(Boolean).map((s) => Number(s.trim()));
+  if (list.some((b) => !Number.isInteger(b) || b < 1)) fail(1, `--${name} must list positive integers; got '${opts[name]}'`);
+  return list;
+}
+const BATCHES = batchList('batches', '1,8,32,64,128');
+const PROFILE_BATCHES = batchList('profile', '');
+const VARIANT_BATCHES = batchList('variant-batches', '1,32');
+/** --variants: [name, flag assignments][] */
+const VARIANTS: Array<[string, string[]]> = (opts.variants ?? '')
+  .split(';')
+  .filter(Boolean)
+  .map((v) => {
+    const [name, flags] = v.split(':');
+    if (!name || !flags) fail(1, `--variants: '${v}' is not name:FLAG=V+FLAG=V`);
+    return [name.trim(), flags.split('+').filter(Boolean)];
+  });
 const CHECK = Boolean(opts.check);
 const ALLOW_SOFTWARE = Boolean(opts['allow-software']);
 const PEAK = !opts['no-peak'];
@@ -199,7 +221,8 @@ const tf = await import('@tensorflow/tfjs-core');
 const { selectBackend } = await import('../src/engine/backend.ts');
 const { generateAlexNetWeights } = await import('../src/engine/backbone_weights.ts');
 const { uploadAlexNet, alexnetTaps, alexnetFeaturesChannelMajor } = await import('../src/engine/alexnet.ts');
-const { preprocess, cropForDevice } = await import('../src/engine/preprocess.ts');
+const { preprocess, bytesForDevice, networkInput, normalisationTable } = await import('../src/engine/preprocess.ts');
+const { uploadEncoder, project, regress, selectionRows } = await import('../src/engine/encoder.ts');
 const engine = await import('../src/engine/index.ts');
 const { writeRandomModel } = await import('./bench_model.ts');
 const { directorySource } = await import('../src/io/source_node.ts');
@@ -210,11 +233,17 @@ const { MODEL_ID, N_CHANNELS, N_FEATURES, N_TIMES, N_REPETITIONS, encode, getEnc
 tf.env().set('PROD', true);
 // The webgpu backend registers its flags when its module loads: load it before setting them.
 await import('@tensorflow/tfjs-backend-webgpu');
-for (const kv of TF_FLAGS) {
-  const [k, v] = kv.split('=');
-  const value = v === 'true' ? true : v === 'false' ? false : Number.isFinite(Number(v)) ? Number(v) : v;
-  tf.env().set(k, value as never);
+function setFlags(list: string[]): Record<string, unknown> {
+  const before: Record<string, unknown> = {};
+  for (const kv of list) {
+    const [k, v] = kv.split('=');
+    before[k] = tf.env().get(k);
+    const value = v === 'true' ? true : v === 'false' ? false : Number.isFinite(Number(v)) ? Number(v) : v;
+    tf.env().set(k, value as never);
+  }
+  return before;
 }
+setFlags(TF_FLAGS);
 
 let t = performance.now();
 try {
@@ -312,6 +341,29 @@ let exitCode = 0;
     }
     net.dispose();
 
+    // The network input made on the device equals preprocess() bit for bit: 256 px images (cropped
+    // by the shader, also from a buffer offset by one byte) and the fixture's 300 px ones.
+    const table = tf.tensor1d(normalisationTable());
+    const unaligned = new Uint8Array(2 * 3 * 256 * 256 + 1).subarray(1);
+    unaligned.set(randomImages(2, 4242));
+    const cases: Array<[string, { data: Uint8Array; shape: [number, number, number, number] }]> = [
+      ['256 px', { data: randomImages(2, 4241), shape: [2, 3, 256, 256] }],
+      ['256 px, unaligned', { data: unaligned, shape: [2, 3, 256, 256] }],
+      [`${side} px`, images],
+    ];
+    const inputs: Record<string, number> = {};
+    for (const [name, imgs] of cases) {
+      const x = tf.tidy(() => networkInput(imgs, table));
+      const got = (await x.data()) as Float32Array;
+      x.dispose();
+      const want = preprocess(imgs);
+      let differ = Math.abs(got.length - want.length);
+      for (let i = 0; i < Math.min(got.length, want.length); i++) if (got[i] !== want[i]) differ++;
+      inputs[name] = differ;
+    }
+    table.dispose();
+    const inputsOk = Object.values(inputs).every((d) => d === 0);
+
     const out = makeTemp('check');
     t = performance.now();
     const conv = await convertBergSubject({ bergDir: join(dataRoot, 'test/fixtures/berg/layout-b'), subject: 1, out });
@@ -328,7 +380,7 @@ let exitCode = 0;
     model.dispose();
     const ref = golden('test/golden/responses/layout-b_sub-01_all.npy');
     const responses = cmp(y.data, ref.data as Float32Array);
-    const ok = responses.ok && (taps?.ok ?? true) && leaked === 0;
+    const ok = responses.ok && (taps?.ok ?? true) && leaked === 0 && inputsOk;
     emit('check', {
       ok,
       fixture: 'layout-b sub-01',
@@ -336,6 +388,7 @@ let exitCode = 0;
       images: nImg,
       responses,
       taps,
+      input_values_differing: inputs,
       tensors_leaked: leaked,
       convert_s: round(convertS),
       first_load_s: round(loadS),
@@ -344,7 +397,7 @@ let exitCode = 0;
     });
     log(
       `parity ${ok ? 'OK' : 'FAILED'}: responses max|err| ${responses.max_abs_err.toExponential(2)} / max|ref| ${responses.max_abs_ref.toFixed(3)} = ${responses.rel.toExponential(2)}` +
-        (taps ? `; taps ${taps.rel.toExponential(2)}` : '') + `; leaked tensors ${leaked}`,
+        (taps ? `; taps ${taps.rel.toExponential(2)}` : '') + `; input values differing ${JSON.stringify(inputs)}; leaked tensors ${leaked}`,
     );
     if (!ok) exitCode = 3;
     rmSync(out, { recursive: true, force: true });
@@ -407,12 +460,12 @@ try {
     const calls = Math.max(Math.ceil(N / B), B === 1 ? LATENCY_RUNS : MIN_CALLS);
     const data = randomImages(B, 1000 + B);
     const batch = { data, shape: [B, 3, SIZE, SIZE] as [number, number, number, number] };
-    // the CPU's share of preprocessing alone (resize and crop; a GPU backend normalises on the
-    // device), for reading the numbers
+    // the CPU's share of preprocessing alone (at 256 px none: the WebGPU shader crops and
+    // normalises the bytes), for reading the numbers
     let preMs = Infinity;
     for (let i = 0; i < 3; i++) {
       t = performance.now();
-      cropForDevice(batch);
+      bytesForDevice(batch);
       preMs = Math.min(preMs, (performance.now() - t) / B);
     }
     // warm-up: compiles the pipelines for this batch shape
@@ -478,6 +531,128 @@ try {
   printTable();
   fail(5, `measurement failed: ${(e as Error).stack ?? e}`);
 }
+// ---------- 5. where the time goes: stage wall times and per-kernel GPU times ----------
+if (PROFILE_BATCHES.length && timeLeft() > 0) {
+  // The same graph as encode(), built here stage by stage (the model's tensors are private): a
+  // second backbone and an encoder of constant weights (values do not change the timing).
+  const net = uploadAlexNet(generateAlexNetWeights());
+  const arrays = new Map<string, Float32Array>();
+  const comps = new Float32Array(K * N_FEATURES).fill(1e-3);
+  const coef = new Float32Array(N_CHANNELS * N_TIMES * K).fill(1e-3);
+  for (let r = 1; r <= N_REPETITIONS; r++) {
+    arrays.set(`pca/rep-${r}/components`, comps);
+    arrays.set(`pca/rep-${r}/offset`, new Float32Array(K));
+    arrays.set(`reg/rep-${r}/coef`, coef);
+    arrays.set(`reg/rep-${r}/intercept`, new Float32Array(N_CHANNELS * N_TIMES));
+  }
+  const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+  const enc = uploadEncoder(arrays, K, false, selectionRows(range(N_CHANNELS), range(N_TIMES)));
+  const table = tf.tensor1d(normalisationTable());
+  // waits for everything queued so far by reading one value
+  const sync = async (y: import('@tensorflow/tfjs-core').Tensor) => {
+    const one = tf.slice(tf.reshape(y, [-1]), 0, 1);
+    await one.data();
+    one.dispose();
+  };
+  try {
+    for (const B of PROFILE_BATCHES) {
+      if (timeLeft() <= 0) break;
+      const batch = { data: randomImages(B, 5000 + B), shape: [B, 3, SIZE, SIZE] as [number, number, number, number] };
+      const taps = () => alexnetTaps(net, networkInput(batch, table));
+      const stages: Array<[string, () => import('@tensorflow/tfjs-core').Tensor]> = [
+        ['input', () => networkInput(batch, table)],
+        ['+alexnet', () => taps().at(-1)!],
+        ['+pca', () => project(enc, taps())],
+        ['+regression', () => regress(enc, project(enc, taps()))],
+      ];
+      const reps = B === 1 ? Math.min(30, LATENCY_RUNS) : Math.max(MIN_CALLS, 10);
+      const stageMs: Record<string, number> = {};
+      for (const [name, fn] of stages) {
+        const times: number[] = [];
+        for (let i = 0; i <= reps; i++) {
+          const t1 = performance.now();
+          const y = tf.tidy(fn);
+          await sync(y);
+          if (i > 0) times.push(performance.now() - t1); // the first compiles
+          y.dispose();
+        }
+        stageMs[name] = round(median(times), 3);
+      }
+      const readTimes: number[] = [];
+      for (let i = 0; i < reps; i++) {
+        const t1 = performance.now();
+        const y = tf.tidy(stages[3][1]);
+        await y.data();
+        readTimes.push(performance.now() - t1);
+        y.dispose();
+      }
+      stageMs['+read'] = round(median(readTimes), 3);
+      emit('stages', { batch: B, cumulative_median_ms: stageMs, note: 'each stage ends by reading one value; +read downloads the whole output' });
+      log(`stages, batch ${B} (cumulative medians, ms): ${JSON.stringify(stageMs)}`);
+
+      // per-kernel GPU time (0 without the timestamp-query feature)
+      const prof = await tf.profile(async () => {
+        const y = tf.tidy(stages[3][1]);
+        await y.data();
+        y.dispose();
+      });
+      const byKernel = new Map<string, { ms: number; n: number }>();
+      let totalMs = 0;
+      for (const k of prof.kernels) {
+        const ms = Number(k.kernelTimeMs) || 0;
+        totalMs += ms;
+        const key = `${k.name} ${JSON.stringify(k.inputShapes)} -> ${JSON.stringify(k.outputShapes)}`;
+        const e = byKernel.get(key) ?? { ms: 0, n: 0 };
+        e.ms += ms;
+        e.n += 1;
+        byKernel.set(key, e);
+      }
+      const top = [...byKernel.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 40);
+      emit('kernels', { batch: B, kernels: prof.kernels.length, gpu_total_ms: round(totalMs, 3), top: top.map(([key, e]) => ({ key, ms: round(e.ms, 4), n: e.n })) });
+      console.log(`\nGPU time per kernel, batch ${B}: ${prof.kernels.length} kernels, ${totalMs.toFixed(3)} ms in all`);
+      for (const [key, e] of top) console.log(`${e.ms.toFixed(3).padStart(9)} ms ${((100 * e.ms) / (totalMs || 1)).toFixed(1).padStart(5)} %  x${e.n}  ${key}`);
+    }
+  } catch (e) {
+    emit('stages', { error: String((e as Error).stack ?? e).slice(0, 600) });
+  } finally {
+    net.dispose();
+    enc.dispose();
+    table.dispose();
+  }
+}
+
+// ---------- 6. variants: TF.js flag sets measured against each other on the same model ----------
+if (VARIANTS.length) {
+  const all: Array<[string, string[]]> = [['base', []], ...VARIANTS, ['base', []]];
+  for (const [name, flags] of all) {
+    if (timeLeft() <= 0) {
+      emit('skipped', { variant: name, reason: 'timeout' });
+      continue;
+    }
+    const before = setFlags(flags);
+    try {
+      for (const B of VARIANT_BATCHES) {
+        const batch = { data: randomImages(B, 3000 + B), shape: [B, 3, SIZE, SIZE] as [number, number, number, number] };
+        await encode(model, batch, { batchSize: B }); // compiles this variant's pipelines
+        const calls = B === 1 ? Math.min(30, LATENCY_RUNS) : Math.max(MIN_CALLS, Math.ceil(256 / B));
+        const times: number[] = [];
+        for (let c = 0; c < calls && (c === 0 || timeLeft() > 0); c++) {
+          const t1 = performance.now();
+          await encode(model, batch, { batchSize: B });
+          times.push(performance.now() - t1);
+        }
+        const imgPerS = (B * times.length) / (times.reduce((a, b) => a + b, 0) / 1000);
+        emit('variant', { variant: name, flags, batch: B, calls: times.length, img_per_s: round(imgPerS, 1), median_ms: round(median(times), 2), min_ms: round(Math.min(...times), 2) });
+        log(`variant ${name} (${flags.join(' ') || 'flags as started'}), batch ${B}: ${imgPerS.toFixed(1)} img/s, median ${median(times).toFixed(2)} ms`);
+      }
+    } catch (e) {
+      emit('variant', { variant: name, flags, error: String((e as Error).message ?? e).slice(0, 300) });
+    } finally {
+      for (const [k, v] of Object.entries(before)) tf.env().set(k, v as never);
+    }
+  }
+}
+
 // peak tensor bytes during one encode (tf.profile; not timed, after the timings so it cannot spoil them)
 const Bmax = rows.length ? Math.max(...rows.map((r) => r.batch)) : 0;
 if (PEAK && Bmax && timeLeft() > 0) {

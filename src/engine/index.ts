@@ -6,7 +6,7 @@ import { generateAlexNetWeights } from './backbone_weights.ts';
 import { alexnetTaps, uploadAlexNet, weightSideFor, type AlexNet } from './alexnet.ts';
 import { selectBackend, type BackendChoice, type BackendOptions } from './backend.ts';
 import { uploadEncoder, project, regress, selectionRows, type EncoderTensors, type EncoderArrays } from './encoder.ts';
-import { cropForDevice, normalisationTable, normaliseOnDevice, preprocess, validateImages } from './preprocess.ts';
+import { networkInput, normalisationTable, validateImages } from './preprocess.ts';
 import { generateDemoEncoder, isDemoManifest } from './demo_weights.ts';
 import { BackendError, CancelledError, InvalidParameterError, ModelLoadError, BergError } from './errors.ts';
 import type { ModelSource } from './source.ts';
@@ -322,18 +322,14 @@ export async function encode(
     }
     onProgress?.({ done: p.start + p.b, total: n });
   };
-  // GPU backends normalise on the device (a table lookup); the CPU only resizes and crops.
+  // GPU backends normalise on the device (a table lookup; networkInput).
   const table = model.backend === 'webgpu' || model.backend === 'webgl' ? tf.tensor1d(normalisationTable()) : null;
   try {
     for (let start = 0; start < n; start += batchSize) {
       if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${start} of ${n} images`);
       const b = Math.min(batchSize, n - start);
       const batch: ImageBatch = { data: images.data.subarray(start * perImage, (start + b) * perImage), shape: [b, 3, size, size] };
-      const input = table ? cropForDevice(batch) : preprocess(batch);
-      const y = tf.tidy(() => {
-        const x = table ? normaliseOnDevice(tf.tensor4d(input, [b, 3, 224, 224]), table) : tf.tensor4d(input, [b, 224, 224, 3]);
-        return regress(inner.encoder, project(inner.encoder, alexnetTaps(net, x)));
-      });
+      const y = tf.tidy(() => regress(inner.encoder, project(inner.encoder, alexnetTaps(net, networkInput(batch, table)))));
       const read = y.data();
       read.catch(() => undefined); // awaited in collect(); this only keeps an early failure from being unhandled
       const previous = pending;
