@@ -23,6 +23,8 @@
 //   --dawn OPTS         comma-separated options for Dawn's create(), e.g. backend=vulkan
 //   --flags K=V,...     TF.js environment flags, e.g. WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=30
 //   --no-peak           skip the profiled encode that measures peak tensor bytes
+//   --warmup-s T        encode for T seconds before measuring (default 3): GPU and host clocks ramp
+//                       up under load, and the first seconds otherwise read up to 2x slower
 //   --profile LIST      batch sizes to profile: the GPU time of every kernel (timestamp queries; pass
 //                       --dawn enable-dawn-features=allow_unsafe_apis,disable-dawn-features=timestamp_quantization
 //                       for exact times) and the wall time of each stage (input, AlexNet, PCA, regression, read)
@@ -90,7 +92,7 @@ if (opts.help) {
   console.log('see the comment at the top of scripts/bench_webgpu.ts for the options');
   process.exit(0);
 }
-const KNOWN = ['k', 'dtype', 'size', 'batches', 'n', 'min-calls', 'latency-runs', 'data', 'tmp', 'timeout-s', 'dawn', 'flags', 'profile', 'variants', 'variant-batches', ...BOOL_FLAGS];
+const KNOWN = ['k', 'dtype', 'size', 'batches', 'n', 'min-calls', 'latency-runs', 'data', 'tmp', 'timeout-s', 'dawn', 'flags', 'profile', 'variants', 'variant-batches', 'warmup-s', ...BOOL_FLAGS];
 for (const k of Object.keys(opts)) if (!KNOWN.includes(k)) fail(1, `unknown option --${k}`);
 
 function intOpt(name: string, def: number, min = 1): number {
@@ -125,6 +127,8 @@ const VARIANTS: Array<[string, string[]]> = (opts.variants ?? '')
 const CHECK = Boolean(opts.check);
 const ALLOW_SOFTWARE = Boolean(opts['allow-software']);
 const PEAK = !opts['no-peak'];
+const WARMUP_S = opts['warmup-s'] === undefined ? 3 : Number(opts['warmup-s']);
+if (!(WARMUP_S >= 0)) fail(1, `--warmup-s must be a number of seconds`);
 const TIMEOUT_S = opts['timeout-s'] === undefined ? 0 : Number(opts['timeout-s']);
 if (!(TIMEOUT_S >= 0)) fail(1, `--timeout-s must be a number of seconds`);
 const DAWN_OPTS = opts.dawn ? opts.dawn.split(',').filter(Boolean) : [];
@@ -450,6 +454,18 @@ function printTable(): void {
 
 let timedOut = false;
 try {
+  if (WARMUP_S > 0) {
+    const B = Math.max(...BATCHES);
+    const batch = { data: randomImages(B, 999), shape: [B, 3, SIZE, SIZE] as [number, number, number, number] };
+    const t1 = performance.now();
+    let calls = 0;
+    while ((performance.now() - t1) / 1000 < WARMUP_S && timeLeft() > 0) {
+      await encode(model, batch, { batchSize: B });
+      calls++;
+    }
+    emit('warmup', { batch: B, calls, seconds: round((performance.now() - t1) / 1000, 2) });
+    log(`warm-up: ${calls} calls of batch ${B} in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+  }
   for (const B of BATCHES) {
     if (timeLeft() <= 0) {
       timedOut = true;
@@ -555,6 +571,56 @@ if (PROFILE_BATCHES.length && timeLeft() > 0) {
     one.dispose();
   };
   try {
+    // Host-to-device copies of one batch of 256 px images, three ways (CPU time until the call
+    // returns, and until the copy has run on the device)
+    {
+      const device = (tf.backend() as unknown as { device: GPUDevice }).device;
+      const Bmax = Math.max(...PROFILE_BATCHES);
+      const words = new Int32Array(randomImages(Bmax, 77).buffer);
+      const size = words.byteLength;
+      const target = device.createBuffer({ size, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+      const reused = device.createBuffer({ size, usage: GPUBufferUsage.MAP_WRITE | GPUBufferUsage.COPY_SRC });
+      const ways: Record<string, () => Promise<void> | void> = {
+        writeBuffer: () => device.queue.writeBuffer(target, 0, words.buffer, words.byteOffset, size),
+        mappedAtCreation: () => {
+          const staging = device.createBuffer({ size, usage: GPUBufferUsage.MAP_WRITE | GPUBufferUsage.COPY_SRC, mappedAtCreation: true });
+          new Int32Array(staging.getMappedRange()).set(words);
+          staging.unmap();
+          const enc = device.createCommandEncoder();
+          enc.copyBufferToBuffer(staging, 0, target, 0, size);
+          device.queue.submit([enc.finish()]);
+          staging.destroy();
+        },
+        reusedMapWrite: async () => {
+          await reused.mapAsync(GPUMapMode.WRITE);
+          new Int32Array(reused.getMappedRange()).set(words);
+          reused.unmap();
+          const enc = device.createCommandEncoder();
+          enc.copyBufferToBuffer(reused, 0, target, 0, size);
+          device.queue.submit([enc.finish()]);
+        },
+      };
+      const upload: Record<string, { cpu_ms: number; done_ms: number }> = {};
+      for (const [name, fn] of Object.entries(ways)) {
+        const cpu: number[] = [];
+        const done: number[] = [];
+        for (let i = 0; i <= 10; i++) {
+          const t1 = performance.now();
+          await fn();
+          const t2 = performance.now();
+          await device.queue.onSubmittedWorkDone();
+          if (i > 0) {
+            cpu.push(t2 - t1);
+            done.push(performance.now() - t1);
+          }
+        }
+        upload[name] = { cpu_ms: round(median(cpu), 3), done_ms: round(median(done), 3) };
+      }
+      target.destroy();
+      reused.destroy();
+      emit('upload', { batch: Bmax, mib: mib(size), ...upload });
+      log(`upload of ${Bmax} images (${mib(size)} MiB), median ms (CPU / done): ${Object.entries(upload).map(([k, v]) => `${k} ${v.cpu_ms} / ${v.done_ms}`).join(', ')}`);
+    }
     for (const B of PROFILE_BATCHES) {
       if (timeLeft() <= 0) break;
       const batch = { data: randomImages(B, 5000 + B), shape: [B, 3, SIZE, SIZE] as [number, number, number, number] };
@@ -590,6 +656,27 @@ if (PROFILE_BATCHES.length && timeLeft() > 0) {
       emit('stages', { batch: B, cumulative_median_ms: stageMs, note: 'each stage ends by reading one value; +read downloads the whole output' });
       log(`stages, batch ${B} (cumulative medians, ms): ${JSON.stringify(stageMs)}`);
 
+      // GPU time per shader program, custom ones included (0 without the timestamp-query feature)
+      {
+        let y: import('@tensorflow/tfjs-core').Tensor | null = null;
+        const timing = (await tf.time(() => {
+          y = tf.tidy(stages[3][1]);
+        })) as { kernelMs: number; getExtraProfileInfo?: () => string };
+        (y as import('@tensorflow/tfjs-core').Tensor | null)?.dispose();
+        const byProgram = new Map<string, { ms: number; n: number }>();
+        for (const part of (timing.getExtraProfileInfo?.() ?? '').split(', ').filter(Boolean)) {
+          const i = part.lastIndexOf(': ');
+          const name = part.slice(0, i);
+          const e = byProgram.get(name) ?? { ms: 0, n: 0 };
+          e.ms += Number(part.slice(i + 2)) || 0;
+          e.n += 1;
+          byProgram.set(name, e);
+        }
+        const rowsP = [...byProgram.entries()].sort((a, b) => b[1].ms - a[1].ms);
+        emit('programs', { batch: B, gpu_total_ms: round(timing.kernelMs, 3), programs: rowsP.map(([name, e]) => ({ name, ms: round(e.ms, 4), n: e.n })) });
+        console.log(`\nGPU time per shader program, batch ${B}: ${timing.kernelMs.toFixed(3)} ms in all`);
+        for (const [name, e] of rowsP) console.log(`${e.ms.toFixed(3).padStart(9)} ms  x${e.n}  ${name}`);
+      }
       // per-kernel GPU time (0 without the timestamp-query feature)
       const prof = await tf.profile(async () => {
         const y = tf.tidy(stages[3][1]);
@@ -642,8 +729,16 @@ if (VARIANTS.length) {
           times.push(performance.now() - t1);
         }
         const imgPerS = (B * times.length) / (times.reduce((a, b) => a + b, 0) / 1000);
-        emit('variant', { variant: name, flags, batch: B, calls: times.length, img_per_s: round(imgPerS, 1), median_ms: round(median(times), 2), min_ms: round(Math.min(...times), 2) });
-        log(`variant ${name} (${flags.join(' ') || 'flags as started'}), batch ${B}: ${imgPerS.toFixed(1)} img/s, median ${median(times).toFixed(2)} ms`);
+        let streamImgPerS: number | null = null;
+        if (B > 1 && timeLeft() > 0) {
+          const nStream = Math.max(1024, 8 * B);
+          const many = { data: randomImages(nStream, 6000 + B), shape: [nStream, 3, SIZE, SIZE] as [number, number, number, number] };
+          const t2 = performance.now();
+          await encode(model, many, { batchSize: B });
+          streamImgPerS = nStream / ((performance.now() - t2) / 1000);
+        }
+        emit('variant', { variant: name, flags, batch: B, calls: times.length, img_per_s: round(imgPerS, 1), median_ms: round(median(times), 2), min_ms: round(Math.min(...times), 2), stream_img_per_s: streamImgPerS === null ? null : round(streamImgPerS, 1) });
+        log(`variant ${name} (${flags.join(' ') || 'flags as started'}), batch ${B}: ${imgPerS.toFixed(1)} img/s, median ${median(times).toFixed(2)} ms` + (streamImgPerS === null ? '' : `, streaming ${streamImgPerS.toFixed(1)} img/s`));
       }
     } catch (e) {
       emit('variant', { variant: name, flags, error: String((e as Error).message ?? e).slice(0, 300) });

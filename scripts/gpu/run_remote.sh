@@ -8,6 +8,7 @@
 #   BENCH_SKIP_SYSTEM=1   don't unpack .gl/*.deb into / (nor run ldconfig)
 #   BENCH_ICD=FILE        Vulkan ICD json (default: NVIDIA's, searched in the usual places)
 #   BENCH_RT=DIR          where node, dawn.node and the data are unpacked (default /tmp/bench_webgpu_rt)
+#   BENCH_NODE_FLAGS=...  flags for node itself, e.g. "--cpu-prof --cpu-prof-dir=DIR"
 set -uo pipefail
 GPU_DIR=${BENCH_GPU_DIR:-.gpu}
 GL_DIR=${BENCH_GL_DIR:-.gl}
@@ -73,7 +74,7 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
   ldconfig -p 2>/dev/null | grep -E 'libvulkan\.so|libGLX_nvidia|libGLdispatch' || true
 } 2>&1 | tee -a "$LOG"
 
-"$NODE" "$RT/bench.mjs" --data "$RT/data" --check "$@" 2>&1 | tee -a "$LOG"
+"$NODE" ${BENCH_NODE_FLAGS:-} "$RT/bench.mjs" --data "$RT/data" --check "$@" 2>&1 | tee -a "$LOG"
 rc=${PIPESTATUS[0]}
 say "benchmark exit status $rc"
 exit "$rc"

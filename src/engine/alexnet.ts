@@ -5,6 +5,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { AlexNetWeights } from './backbone_weights.ts';
+import { splitKApplies, splitKMatMul } from './matmul_webgpu.ts';
 
 export interface TapSpec {
   /** torchvision node name */
@@ -250,6 +251,7 @@ export function alexnetTaps(net: AlexNet, x: tf.Tensor4D): tf.Tensor2D[] {
   const t5 = tapped(last(last(t4, (t) => conv(t, c5)), pool)); // features.12 [B, 6, 6, 256]; avgpool(6x6) is the identity here
   const [d6, d7, d8] = net.dense;
   const dense = (t: tf.Tensor2D, d: Dense, relu: boolean): tf.Tensor2D => {
+    if (net.side === 'right' && splitKApplies(t.shape[1], d.weight.shape[1])) return splitKMatMul([[t, d.weight]], d.bias as tf.Tensor1D, relu);
     if (net.side === 'right') return tf.fused.matMul({ a: t, b: d.weight, bias: d.bias, activation: relu ? 'relu' : 'linear' }) as tf.Tensor2D;
     // (TF.js's fused matMul takes only a per-column bias.)
     const y = tf.add(tf.matMul(d.weight, t), d.bias) as tf.Tensor2D;

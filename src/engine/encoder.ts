@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { TAPS, permuteColumnsToHwc, transposeToHwc, weightSideFor, type WeightSide } from './alexnet.ts';
 import { ModelLoadError } from './errors.ts';
 import { float16Table, float16ToFloat32 } from '../io/dtype.ts';
+import { splitKApplies, splitKMatMul } from './matmul_webgpu.ts';
 import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from './types.ts';
 
 /**
@@ -154,6 +155,10 @@ export function uploadEncoder(
  * taps of tap @ C_tap^T, plus the offset. [P, B] on the left, [B, P] on the right.
  */
 export function project(enc: EncoderTensors, taps: tf.Tensor2D[]): tf.Tensor2D {
+  // WebGPU: the eight products and the offset in one partial-sum buffer (see matmul_webgpu.ts)
+  if (enc.side === 'right' && taps.every((t, i) => splitKApplies(t.shape[1], enc.components[i].shape[1]))) {
+    return splitKMatMul(taps.map((t, i) => [t, enc.components[i]]), enc.offset as tf.Tensor1D);
+  }
   let acc: tf.Tensor2D | null = null;
   for (let i = 0; i < taps.length; i++) {
     const part = (enc.side === 'left' ? tf.matMul(enc.components[i], taps[i]) : tf.matMul(taps[i], enc.components[i])) as tf.Tensor2D;

@@ -7,6 +7,7 @@ import { alexnetTaps, uploadAlexNet, weightSideFor, type AlexNet } from './alexn
 import { selectBackend, type BackendChoice, type BackendOptions } from './backend.ts';
 import { uploadEncoder, project, regress, selectionRows, type EncoderTensors, type EncoderArrays } from './encoder.ts';
 import { networkInput, normalisationTable, validateImages } from './preprocess.ts';
+import { WebGPUReader } from './transfer_webgpu.ts';
 import { generateDemoEncoder, isDemoManifest } from './demo_weights.ts';
 import { BackendError, CancelledError, InvalidParameterError, ModelLoadError, BergError } from './errors.ts';
 import type { ModelSource } from './source.ts';
@@ -310,13 +311,18 @@ export async function encode(
   // The read of batch i is requested as soon as its graph is built: on WebGPU a read queued later
   // would sit behind batch i + 1's work and serialise the two. (On wasm and cpu the ops run
   // synchronously, so this changes nothing there.)
-  type Pending = { y: tf.Tensor; read: Promise<unknown>; start: number; b: number };
+  type Pending = { y: tf.Tensor; read: Promise<void>; start: number; b: number };
   let pending: Pending | null = null;
+  // WebGPU: responses come back through reused staging buffers straight into `out`.
+  const reader = model.backend === 'webgpu' ? new WebGPUReader() : null;
+  const read = async (y: tf.Tensor, offset: number) => {
+    if (reader) return reader.read(y, out, offset);
+    out.set((await y.data()) as Float32Array, offset);
+  };
   const collect = async (p: Pending) => {
     try {
-      const values = (await p.read) as Float32Array;
+      await p.read;
       if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${p.start} of ${n} images`);
-      out.set(values, p.start * N_REPETITIONS * rows);
     } finally {
       p.y.dispose();
     }
@@ -330,10 +336,10 @@ export async function encode(
       const b = Math.min(batchSize, n - start);
       const batch: ImageBatch = { data: images.data.subarray(start * perImage, (start + b) * perImage), shape: [b, 3, size, size] };
       const y = tf.tidy(() => regress(inner.encoder, project(inner.encoder, alexnetTaps(net, networkInput(batch, table)))));
-      const read = y.data();
-      read.catch(() => undefined); // awaited in collect(); this only keeps an early failure from being unhandled
+      const reading = read(y, start * N_REPETITIONS * rows);
+      reading.catch(() => undefined); // awaited in collect(); this only keeps an early failure from being unhandled
       const previous = pending;
-      pending = { y, read, start, b };
+      pending = { y, read: reading, start, b };
       if (previous) await collect(previous);
     }
     if (pending) {
@@ -352,6 +358,7 @@ export async function encode(
       left.y.dispose();
     }
     table?.dispose();
+    reader?.dispose();
   }
   const responses: Responses = { data: out, shape: [n, N_REPETITIONS, model.channelIndices.length, model.timeIndices.length] };
   if (!options.returnMetadata) return responses;
