@@ -90,6 +90,103 @@ for (const [device, nImages] of [['webgpu', 1], ['webgl', 1], ['wasm', 2]] as co
   });
 }
 
+// The GPU backends build the network input on the device: from crops (WebGL) or from the image
+// bytes themselves (WebGPU's shader crops 256 px images, reading them at any byte offset).
+for (const device of ['webgpu', 'webgl'] as const) {
+  test(`network input made on ${device} equals the CPU's bit for bit`, async ({ page }) => {
+    await openHarness(page);
+    const differing = await page.evaluate(async (device) => {
+      const P = (window as unknown as { parity: any }).parity;
+      const { tf } = P;
+      await P.selectBackend(device, {});
+      const bytes = (n: number, seed: number) => {
+        const a = new Uint8Array(n);
+        let s = seed;
+        for (let i = 0; i < n; i++) a[i] = (s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 24;
+        return a;
+      };
+      const per256 = 3 * 256 * 256;
+      const unaligned = new Uint8Array(2 * per256 + 1).subarray(1);
+      unaligned.set(bytes(2 * per256, 2));
+      const cases: Record<string, { data: Uint8Array; shape: number[] }> = {
+        '256 px': { data: bytes(2 * per256, 1), shape: [2, 3, 256, 256] },
+        '256 px at an odd byte offset': { data: unaligned, shape: [2, 3, 256, 256] },
+        '300 px': { data: bytes(3 * 300 * 300, 3), shape: [1, 3, 300, 300] },
+      };
+      const table = tf.tensor1d(P.normalisationTable());
+      const out: Record<string, number> = {};
+      for (const [name, images] of Object.entries(cases)) {
+        const x = tf.tidy(() => P.networkInput(images, table));
+        const got = await x.data();
+        x.dispose();
+        const want = P.preprocess(images);
+        let d = Math.abs(got.length - want.length);
+        for (let i = 0; i < Math.min(got.length, want.length); i++) if (got[i] !== want[i]) d++;
+        out[name] = d;
+      }
+      table.dispose();
+      out.tensorsLeft = tf.memory().numTensors;
+      return out;
+    }, device);
+    console.log(`network input on ${device}, values differing: ${JSON.stringify(differing)}`);
+    expect(differing).toEqual({ '256 px': 0, '256 px at an odd byte offset': 0, '300 px': 0, tensorsLeft: 0 });
+  });
+}
+
+// The engine's own WebGPU products (PCA projections, fc6-fc8) against TF.js's matMul, on shapes
+// that leave partial tiles in every direction, several products into one sum, with bias and ReLU.
+test('split-K products on webgpu equal TF.js matMul', async ({ page }) => {
+  await openHarness(page);
+  const results = await page.evaluate(async () => {
+    const P = (window as unknown as { parity: any }).parity;
+    const { tf } = P;
+    await P.selectBackend('webgpu', {});
+    const rnd = (n: number, seed: number) => {
+      const a = new Float32Array(n);
+      let s = seed;
+      for (let i = 0; i < n; i++) a[i] = ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+      return a;
+    };
+    const shapes: Array<[number, number[], number, boolean, boolean]> = [
+      [1, [1000, 64], 1000, true, false],
+      [3, [4100], 8, false, false],
+      [17, [2048, 96], 260, true, true],
+      [33, [64], 4096, false, true],
+    ];
+    const out = [];
+    for (const [m, ks, n, hasBias, relu] of shapes) {
+      const xs = ks.map((k, i) => tf.tensor2d(rnd(m * k, 1 + i), [m, k]));
+      const ws = ks.map((k, i) => tf.tensor2d(rnd(k * n, 100 + i), [k, n]));
+      const bias = hasBias ? tf.tensor1d(rnd(n, 7)) : null;
+      const got = tf.tidy(() => P.splitKMatMul(xs.map((x: unknown, i: number) => [x, ws[i]]), bias, relu));
+      const want = tf.tidy(() => {
+        let y = tf.addN(xs.map((x: unknown, i: number) => tf.matMul(x, ws[i])));
+        if (bias) y = tf.add(y, bias);
+        return relu ? tf.relu(y) : y;
+      });
+      const g = await got.data();
+      const w = await want.data();
+      let err = 0;
+      let ref = 0;
+      for (let i = 0; i < w.length; i++) {
+        err = Math.max(err, Math.abs(g[i] - w[i]));
+        ref = Math.max(ref, Math.abs(w[i]));
+      }
+      out.push({ shape: `M = ${m}, K = ${ks.join(' + ')}, N = ${n}`, outShape: got.shape, err, ref, negatives: relu ? Array.from(g as Float32Array).filter((v) => v < 0).length : 0 });
+      tf.dispose([...xs, ...ws, got, want]);
+      bias?.dispose();
+    }
+    return { out, tensorsLeft: tf.memory().numTensors };
+  });
+  for (const r of results.out) {
+    console.log(`split-K ${r.shape}: max|err| ${r.err.toExponential(2)} (max|ref| ${r.ref.toFixed(2)})`);
+    expect(r.err).toBeLessThanOrEqual(1e-5 * r.ref);
+    expect(r.negatives).toBe(0);
+  }
+  expect(results.out.map((r) => r.outShape)).toEqual([[1, 1000], [3, 8], [17, 260], [33, 4096]]);
+  expect(results.tensorsLeft).toBe(0);
+});
+
 test('device auto never picks a software GPU over wasm', async ({ page }) => {
   await openHarness(page);
   const choice = await page.evaluate(async () => {
