@@ -231,6 +231,6 @@ for (const r of rows) {
 // The playground with the demo subject: time to ready, main-thread tasks while encoding, view updates.
 if (want('playground')) {
   console.log('');
-  for (const r of await benchPlayground({ images: 4, backend: 'wasm', runs: 2 })) console.log(describePlayground(r));
+  for (const r of await benchPlayground({ images: 24, backend: 'wasm', runs: 2 })) console.log(describePlayground(r));
 }
 process.exit(0);

@@ -10,7 +10,8 @@ import { RdmPanel } from './components/RdmPanel.tsx';
 import { TimecoursePanel } from './components/TimecoursePanel.tsx';
 import { TimePicker } from './components/TimePicker.tsx';
 import { TopomapPanel } from './components/TopomapPanel.tsx';
-import { startPlotly, warmUpPlotly } from './components/Plot.tsx';
+import { holdPlots, startPlotly, warmUpPlotly } from './components/Plot.tsx';
+import { useApp } from './store.ts';
 
 let started = false;
 
@@ -21,6 +22,8 @@ export function App() {
     started = true;
     // plotly (its own 4.6 MB chunk) loads once the model is ready (or failed to load), so
     // evaluating it does not slow the model's start.
+    // plotly draws wait while images encode (see holdPlots)
+    useApp.subscribe((s) => holdPlots(s.status.state === 'encoding'));
     void init().finally(() => {
       startPlotly();
       warmUpPlotly();

@@ -32,16 +32,30 @@ function loadPlotly(): Promise<PlotlyModule> {
 
 // Plot updates are queued and drawn one per task: when new responses arrive, every panel
 // changes at once, and drawing them all in one task would block the page for the whole batch.
+// While images are encoding the queue is held: one plotly draw costs 60-130 ms of main-thread
+// time on a small machine whatever the data, so the plots catch up once, when encoding ends,
+// and the page stays responsive meanwhile (the canvas topomap follows every batch).
 const queue = new Map<HTMLDivElement, () => Promise<unknown>>();
 let draining = false;
+let held = false;
+
+/** Hold plotly draws (true while encoding); releasing draws the latest figure of each plot. */
+export function holdPlots(hold: boolean): void {
+  held = hold;
+  if (!hold && queue.size && !draining) drain();
+}
 
 function schedule(el: HTMLDivElement, draw: () => Promise<unknown>) {
   queue.set(el, draw); // a newer figure for the same plot replaces the queued one
-  if (draining) return;
+  if (draining || held) return;
+  drain();
+}
+
+function drain() {
   draining = true;
   const next = () => {
     const first = queue.entries().next();
-    if (first.done) {
+    if (first.done || held) {
       draining = false;
       return;
     }

@@ -122,6 +122,11 @@ export function TimecoursePanel() {
           </select>
         </label>
       </div>
+      {s.status.state === 'encoding' && (
+        <p className="hold-note" data-testid="plots-held">
+          Encoding: the time course updates when it finishes (the topomap follows every batch).
+        </p>
+      )}
       {/* The plot exists from the start (empty axes until images arrive): its first draw is the
           costly one, and it then happens while the page is idle rather than while encoding. */}
       <Plot
