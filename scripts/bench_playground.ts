@@ -36,7 +36,8 @@ const PORT = 5176;
 export async function benchPlayground(opts: { images?: number; backend?: string; runs?: number } = {}): Promise<PlaygroundResult[]> {
   const nImages = opts.images ?? 24;
   const backend = opts.backend ?? 'wasm';
-  await build({ logLevel: 'error', build: { outDir: OUT_DIR, emptyOutDir: true } });
+  // (BENCH_PROFILE: unminified, so that the profile names functions)
+  await build({ logLevel: 'error', build: { outDir: OUT_DIR, emptyOutDir: true, ...(process.env.BENCH_PROFILE ? { minify: false } : {}) } });
   const server = await preview({ logLevel: 'error', build: { outDir: OUT_DIR }, preview: { port: PORT, strictPort: true } });
   const tmp = mkdtempSync(join(tmpdir(), 'bench-playground-'));
   const fixtures = writeFixtures(tmp).images;

@@ -36,12 +36,22 @@ export function collectEncoded(images: ImageItem[], model: ReturnType<typeof use
   return { items, data: stack(blocks, BLOCK), dims: { B: items.length, R: N_REPETITIONS, C: N_CHANNELS, T: N_TIMES }, pending };
 }
 
+// One stacked copy for every panel (each used to stack its own).
+let shared: { images: ImageItem[]; model: unknown; version: number; encoded: Encoded } | null = null;
+
+/**
+ * The stacked responses. Panels that draw pass them through React's useDeferredValue: a new
+ * batch then redraws them in a background render that yields to the page between panels,
+ * rather than in one long task with the status and the thumbnails.
+ */
 export function useEncoded(): Encoded {
   const images = useApp((s) => s.images);
   const model = useApp((s) => s.model);
   const version = useApp((s) => s.responsesVersion);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  return useMemo(() => collectEncoded(images, model), [images, model, version]);
+  if (!shared || shared.images !== images || shared.model !== model || shared.version !== version) {
+    shared = { images, model, version, encoded: collectEncoded(images, model) };
+  }
+  return shared.encoded;
 }
 
 export function useSelection() {

@@ -1,5 +1,5 @@
 // User-named conditions: condition means, the difference wave and its topomap.
-import { useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useState } from 'react';
 import { EEG_UNIT_LONG, PALETTE, timecourseFigure, timesMs, type Series } from '../../viz/plots.ts';
 import type { TopomapScene } from '../../viz/topomap_render.ts';
 import { band, column, meanChannelsByTime, meanOverTimes, repSeries, subtract } from '../../viz/stats.ts';
@@ -34,7 +34,7 @@ function removeCondition(name: string) {
 }
 
 export function ConditionsPanel() {
-  const enc = useEncoded();
+  const enc = useDeferredValue(useEncoded());
   const { names, ch, chMask, t } = useSelection();
   const s = useApp();
   const [draft, setDraft] = useState('');

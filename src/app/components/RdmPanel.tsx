@@ -1,6 +1,6 @@
 // Image-by-image dissimilarity (1 - Pearson r across the selected channels, repetition means) at the
 // cursor, and the mean off-diagonal dissimilarity over time.
-import { useMemo } from 'react';
+import { useDeferredValue, useMemo } from 'react';
 import { colormapLut } from '../../viz/colormap.ts';
 import { drawMatrix, layoutMatrix, matrixCellAt, matrixSvg, type MatrixScene } from '../../viz/matrix_render.ts';
 import { timecourseFigure, timesMs } from '../../viz/plots.ts';
@@ -30,7 +30,7 @@ function matrixCanvasFigure(scene: MatrixScene): CanvasFigure {
 }
 
 export function RdmPanel() {
-  const enc = useEncoded();
+  const enc = useDeferredValue(useEncoded());
   const { ch } = useSelection();
   const cursor = useApp((s) => s.cursor);
   const mask = useApp((s) => s.timeMask);

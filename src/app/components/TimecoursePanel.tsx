@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useDeferredValue, useMemo } from 'react';
 import { EEG_UNIT, PALETTE, timecourseFigure, timesMs, type Series } from '../../viz/plots.ts';
 import { band, gfp, meanChannelsByTime, repSeries, type BandKind } from '../../viz/stats.ts';
 import { imagesFor, useEncoded, useSelection } from '../derived.ts';
@@ -13,7 +13,7 @@ export const BAND_LABEL: Record<BandKind, string> = {
 };
 
 export function TimecoursePanel() {
-  const enc = useEncoded();
+  const enc = useDeferredValue(useEncoded());
   const { names, ch, chMask } = useSelection();
   const s = useApp();
   const tms = useMemo(() => timesMs(times()), [s.model]);

@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useDeferredValue, useMemo } from 'react';
 import { sensorsFor } from '../../viz/channels.ts';
 import { EEG_UNIT_LONG, timesMs } from '../../viz/plots.ts';
 import type { TopoPanel, TopomapScene } from '../../viz/topomap_render.ts';
@@ -41,7 +41,7 @@ export function sourceLabel(enc: Encoded, source: MapSource, diffA: string, diff
 }
 
 export function TopomapPanel() {
-  const enc = useEncoded();
+  const enc = useDeferredValue(useEncoded());
   const { names, t, chMask } = useSelection();
   const s = useApp();
   const tms = useMemo(() => timesMs(times()), [s.model]);
