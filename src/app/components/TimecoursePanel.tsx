@@ -122,14 +122,15 @@ export function TimecoursePanel() {
           </select>
         </label>
       </div>
-      {s.status.state === 'encoding' && (
-        <p className="hold-note" data-testid="plots-held">
-          Encoding: the time course updates when it finishes (the topomap follows every batch).
-        </p>
-      )}
       {/* The plot exists from the start (empty axes until images arrive): its first draw is the
           costly one, and it then happens while the page is idle rather than while encoding. */}
-      <Plot
+      <div className="plot-wrap">
+        {s.status.state === 'encoding' && (
+          <p className="hold-note" data-testid="plots-held">
+            Encoding: the time course updates when it finishes (the topomap follows every batch).
+          </p>
+        )}
+        <Plot
           figure={view && !noChannels ? view.figure : placeholder}
           filename="timecourse"
           className="plot"
@@ -142,6 +143,7 @@ export function TimecoursePanel() {
             if (r && r.length === 2) setWindow(nearestIndex(Number(r[0]), tms), nearestIndex(Number(r[1]), tms));
           }}
         />
+      </div>
       <p className="caption">
         Lines: mean over the 4 repetitions of BERG's model; band: {BAND_LABEL[s.band]}, computed on the plotted average. Drag horizontally to set the
         window; click to move the cursor. Amplitudes in a.u. (multivariate-noise-normalised EEG).
