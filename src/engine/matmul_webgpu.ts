@@ -51,13 +51,14 @@ function rowsPerWorkgroup(m: number): number {
   return rows;
 }
 
-interface Plan {
+export interface Plan {
   rows: number; // rows per workgroup
   kChunk: number; // K per workgroup, a multiple of K_TILE
   slots: number; // chunks of K
 }
 
-function plan(m: number, k: number, n: number): Plan {
+/** How x [M, K] @ w [K, N] is cut up: rows per workgroup and the chunks of K (exported for tests). */
+export function plan(m: number, k: number, n: number): Plan {
   const rows = rowsPerWorkgroup(m);
   const tiles = Math.ceil(n / (THREADS * COLS_PER_THREAD)) * Math.ceil(m / rows);
   // about this many workgroups per product, so that a large GPU is busy even at batch 1
