@@ -1,7 +1,7 @@
 // The encoded responses of the gallery, stacked [B, 4, 63, 140] in gallery order, and the
 // index arrays of the current selection. Recomputed only when images or responses change;
 // selections only re-slice these arrays.
-import { useMemo } from 'react';
+import { useDeferredValue, useMemo, useRef } from 'react';
 import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../engine/types.ts';
 import { channelIndices, maskIndices, stack, type Dims } from '../viz/stats.ts';
 import { getResponse, modelTag, pixelKey } from './responses.ts';
@@ -52,6 +52,19 @@ export function useEncoded(): Encoded {
     shared = { images, model, version, encoded: collectEncoded(images, model) };
   }
   return shared.encoded;
+}
+
+/**
+ * The responses as the plotly panels use them: deferred (see useEncoded), and held while images
+ * encode, when their draws wait anyway (Plot.tsx), so that no batch recomputes figures that
+ * would not be drawn. They follow again once encoding ends.
+ */
+export function useEncodedForPlots(): Encoded {
+  const live = useEncoded();
+  const encoding = useApp((s) => s.status.state === 'encoding');
+  const kept = useRef(live);
+  if (!encoding) kept.current = live;
+  return useDeferredValue(kept.current);
 }
 
 export function useSelection() {

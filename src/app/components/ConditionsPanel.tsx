@@ -1,11 +1,11 @@
 // User-named conditions: condition means, the difference wave and its topomap.
-import { useDeferredValue, useMemo, useState } from 'react';
+import { useMemo, useState } from 'react';
 import { EEG_UNIT_LONG, PALETTE, timecourseFigure, timesMs, type Series } from '../../viz/plots.ts';
 import type { TopomapScene } from '../../viz/topomap_render.ts';
 import { band, column, meanChannelsByTime, meanOverTimes, repSeries, subtract } from '../../viz/stats.ts';
 import { symmetricLimit } from '../../viz/topomap.ts';
 import { setCondition } from '../controller.ts';
-import { imagesFor, useEncoded, useSelection } from '../derived.ts';
+import { imagesFor, useEncodedForPlots, useSelection } from '../derived.ts';
 import { get, set, times, useApp } from '../store.ts';
 import { Plot } from './Plot.tsx';
 import { TopomapView } from './TopomapView.tsx';
@@ -34,7 +34,7 @@ function removeCondition(name: string) {
 }
 
 export function ConditionsPanel() {
-  const enc = useDeferredValue(useEncoded());
+  const enc = useEncodedForPlots();
   const { names, ch, chMask, t } = useSelection();
   const s = useApp();
   const [draft, setDraft] = useState('');

@@ -1,11 +1,11 @@
 // Image-by-image dissimilarity (1 - Pearson r across the selected channels, repetition means) at the
 // cursor, and the mean off-diagonal dissimilarity over time.
-import { useDeferredValue, useMemo } from 'react';
+import { useMemo } from 'react';
 import { colormapLut } from '../../viz/colormap.ts';
 import { drawMatrix, layoutMatrix, matrixCellAt, matrixSvg, type MatrixScene } from '../../viz/matrix_render.ts';
 import { timecourseFigure, timesMs } from '../../viz/plots.ts';
 import { dissimilarity, meanDissimilarityOverTime, patternsAt } from '../../viz/stats.ts';
-import { useEncoded, useSelection } from '../derived.ts';
+import { useEncodedForPlots, useSelection } from '../derived.ts';
 import { set, times, useApp } from '../store.ts';
 import { CanvasPlot, type CanvasFigure } from './CanvasPlot.tsx';
 import { Plot } from './Plot.tsx';
@@ -30,7 +30,7 @@ function matrixCanvasFigure(scene: MatrixScene): CanvasFigure {
 }
 
 export function RdmPanel() {
-  const enc = useDeferredValue(useEncoded());
+  const enc = useEncodedForPlots();
   const { ch } = useSelection();
   const cursor = useApp((s) => s.cursor);
   const mask = useApp((s) => s.timeMask);

@@ -1,7 +1,7 @@
-import { useDeferredValue, useMemo } from 'react';
+import { useMemo } from 'react';
 import { EEG_UNIT, PALETTE, timecourseFigure, timesMs, type Series } from '../../viz/plots.ts';
 import { band, gfp, meanChannelsByTime, repSeries, type BandKind } from '../../viz/stats.ts';
-import { imagesFor, useEncoded, useSelection } from '../derived.ts';
+import { imagesFor, useEncodedForPlots, useSelection } from '../derived.ts';
 import { set, times, useApp, type ChannelView, type ImageView } from '../store.ts';
 import { Plot } from './Plot.tsx';
 import { nearestIndex, setWindow } from './TimePicker.tsx';
@@ -13,7 +13,7 @@ export const BAND_LABEL: Record<BandKind, string> = {
 };
 
 export function TimecoursePanel() {
-  const enc = useDeferredValue(useEncoded());
+  const enc = useEncodedForPlots();
   const { names, ch, chMask } = useSelection();
   const s = useApp();
   const tms = useMemo(() => timesMs(times()), [s.model]);
