@@ -8,6 +8,7 @@
 // Several products can share the buffer, so the PCA's eight taps are summed in that same pass.
 
 import * as tf from '@tensorflow/tfjs-core';
+import { webgpuBackend, webgpuProgram } from './webgpu_backend.ts';
 
 /** Set to false to use TF.js's own matMul on WebGPU (for comparisons). */
 export const WEBGPU_SPLIT_K_FLAG = 'INSILICO_WEBGPU_SPLIT_K';
@@ -20,23 +21,6 @@ tf.env().registerFlag('INSILICO_WEBGPU_SPLIT_K_ROWS', () => 16);
 const COLS_PER_THREAD = 4; // one vec4 of W per row of K
 const THREADS = 64; // a workgroup covers THREADS * 4 = 256 columns
 const K_TILE = 32; // values of K staged in workgroup memory per step
-
-// Classes only so that TF.js's profiler (which names programs by constructor) can tell them apart.
-class SplitKPartialProgram {
-  constructor(fields: object) {
-    Object.assign(this, fields);
-  }
-}
-class SumSlotsProgram {
-  constructor(fields: object) {
-    Object.assign(this, fields);
-  }
-}
-
-interface ProgramRunner {
-  runWebGPUProgram(program: object, inputs: tf.TensorInfo[], dtype: 'float32', uniforms: Array<{ type: 'int32'; data: number[] }>, output?: tf.TensorInfo): tf.TensorInfo;
-  makeTensorInfo(shape: number[], dtype: 'float32'): tf.TensorInfo;
-}
 
 /** Whether splitKMatMul can take x [M, K] @ w [K, N] on the active backend. */
 export function splitKApplies(k: number, n: number): boolean {
@@ -121,7 +105,7 @@ function partialProgram(m: number, n: number, p: Plan, slotOffset: number) {
       }`,
   };
   return {
-    program: new SplitKPartialProgram(fields) as typeof fields,
+    program: webgpuProgram('SplitKPartialProgram', fields),
     uniforms: [
       { type: 'int32' as const, data: [m] },
       { type: 'int32' as const, data: [0] }, // K4, set by the caller
@@ -137,7 +121,7 @@ function partialProgram(m: number, n: number, p: Plan, slotOffset: number) {
  * its 16 lanes a 16th of the slots each: at batch 1 there are ~1,000 outputs and ~1,000 slots.
  */
 function sumSlotsProgram(m: number, n: number, hasBias: boolean, relu: boolean): object {
-  return new SumSlotsProgram({
+  return webgpuProgram('SumSlotsProgram', {
     variableNames: hasBias ? ['partial', 'bias'] : ['partial'],
     outputShape: [m, n],
     shaderKey: `insilicoSumSlots_${hasBias}_${relu}`,
@@ -171,7 +155,7 @@ function sumSlotsProgram(m: number, n: number, hasBias: boolean, relu: boolean):
  * backend (every K_i and N a multiple of 4: see splitKApplies). Call inside tf.tidy.
  */
 export function splitKMatMul(products: Array<[tf.Tensor2D, tf.Tensor2D]>, bias: tf.Tensor1D | null = null, relu = false): tf.Tensor2D {
-  const backend = tf.backend() as unknown as ProgramRunner;
+  const backend = webgpuBackend();
   const m = products[0][0].shape[0];
   const n = products[0][1].shape[1];
   const plans = products.map(([x, w]) => {

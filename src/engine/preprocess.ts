@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { StimulusError } from './errors.ts';
 import type { ImageBatch } from './types.ts';
 import { uploadWords } from './transfer_webgpu.ts';
+import { webgpuBackend, webgpuProgram } from './webgpu_backend.ts';
 
 export const RESIZE_SIZE = 256;
 export const CROP_SIZE = 224;
@@ -232,18 +233,11 @@ export function bytesForDevice(images: ImageBatch): { words: Int32Array; side: n
   return { words: new Int32Array(out.buffer), side: CROP_SIZE, top: 0 };
 }
 
-// A class only so that TF.js's profiler (which names programs by constructor) can name it.
-class NormaliseBytesProgram {
-  constructor(fields: object) {
-    Object.assign(this, fields);
-  }
-}
-
 /** One WebGPU shader: packed image bytes -> cropped, normalised NHWC float32 (a table lookup). */
 function normaliseBytesProgram(b: number): object {
   const outputShape = [b, CROP_SIZE, CROP_SIZE, 3];
   const workgroupSize: [number, number, number] = [64, 1, 1];
-  return new NormaliseBytesProgram({
+  return webgpuProgram('NormaliseBytesProgram', {
     variableNames: ['words', 'table'],
     outputShape,
     shaderKey: 'insilicoNormaliseBytes',
@@ -265,19 +259,14 @@ function normaliseBytesProgram(b: number): object {
   });
 }
 
-interface WebGPUProgramRunner {
-  runWebGPUProgram(program: object, inputs: tf.TensorInfo[], dtype: 'float32', uniforms: Array<{ type: 'int32'; data: number[] }>): tf.TensorInfo;
-}
-
 /**
  * The network input [B, 224, 224, 3] on the WebGPU backend from bytesForDevice(images), equal
  * to preprocess(images) bit for bit (table: normalisationTable() as a tensor).
  */
 export function normaliseBytesOnWebGPU(bytes: { words: Int32Array; side: number; top: number }, b: number, table: tf.Tensor1D): tf.Tensor4D {
   if (bytes.words.length * 4 !== b * 3 * bytes.side * bytes.side) throw new Error(`normaliseBytesOnWebGPU: ${bytes.words.length} words do not hold ${b} images of ${bytes.side} px`);
-  const backend = tf.backend() as unknown as WebGPUProgramRunner;
   const words = uploadWords(bytes.words);
-  const info = backend.runWebGPUProgram(normaliseBytesProgram(b), [words, table], 'float32', [
+  const info = webgpuBackend().runWebGPUProgram(normaliseBytesProgram(b), [words, table], 'float32', [
     { type: 'int32', data: [bytes.side] },
     { type: 'int32', data: [bytes.top] },
   ]);

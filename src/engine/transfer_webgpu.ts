@@ -5,18 +5,7 @@
 // and responses land straight in the caller's array.
 
 import * as tf from '@tensorflow/tfjs-core';
-
-/** The parts of TF.js's WebGPU backend these transfers use. */
-interface WebGPUBackendInternals {
-  device: GPUDevice;
-  tensorMap: { get(dataId: object): { resource?: unknown; values?: unknown } };
-  makeTensorInfo(shape: number[], dtype: 'int32' | 'float32'): tf.TensorInfo;
-  uploadToGPU(dataId: object): void;
-  ensureCommandEncoderReady(): void;
-  endComputePassEncoder(): void;
-  commandEncoder: GPUCommandEncoder;
-  submitQueue(): void;
-}
+import { webgpuBackend } from './webgpu_backend.ts';
 
 /** Set to false to upload images with TF.js's own path (for comparisons). */
 export const WEBGPU_STAGED_UPLOAD_FLAG = 'INSILICO_WEBGPU_STAGED_UPLOAD';
@@ -25,10 +14,6 @@ tf.env().registerFlag(WEBGPU_STAGED_UPLOAD_FLAG, () => true);
 /** Set to false to read responses back with TF.js's own data() (for comparisons). */
 export const WEBGPU_DIRECT_READ_FLAG = 'INSILICO_WEBGPU_DIRECT_READ';
 tf.env().registerFlag(WEBGPU_DIRECT_READ_FLAG, () => true);
-
-function internals(): WebGPUBackendInternals {
-  return tf.backend() as unknown as WebGPUBackendInternals;
-}
 
 /**
  * MAP_WRITE staging buffers kept mapped between batches. Writing into one and copying it on the
@@ -41,7 +26,7 @@ let stagingDevice: GPUDevice | null = null;
 /** An int32 tensor on the device holding `words` (the copy is queued at once). */
 export function uploadWords(words: Int32Array): tf.Tensor1D {
   if (!tf.env().getBool(WEBGPU_STAGED_UPLOAD_FLAG)) return tf.tensor1d(words, 'int32');
-  const backend = internals();
+  const backend = webgpuBackend();
   const device = backend.device;
   if (stagingDevice !== device) {
     mappedStaging.length = 0; // buffers of another (lost or replaced) device
@@ -81,7 +66,7 @@ export class WebGPUReader {
   private all: GPUBuffer[] = [];
 
   async read(y: tf.Tensor, out: Float32Array, offset: number): Promise<void> {
-    const backend = internals();
+    const backend = webgpuBackend();
     const data = backend.tensorMap.get(y.dataId);
     const source = data.resource as GPUBuffer | undefined;
     if (y.dtype !== 'float32' || !tf.env().getBool(WEBGPU_DIRECT_READ_FLAG) || data.values || !source || typeof source.mapAsync !== 'function') {
