@@ -51,15 +51,15 @@ export function plan(m: number, k: number, n: number): Plan {
   return { rows, kChunk, slots: Math.ceil(k / kChunk) };
 }
 
-/** Partial sums of x @ w over one chunk of K per workgroup, into slots slotOffset.. of [slots, M, N]. */
-function partialProgram(m: number, n: number, p: Plan, slotOffset: number) {
+/** Partial sums of x [M, K] @ w over one chunk of K per workgroup, into slots slotOffset.. of [slots, M, N]. */
+function partialProgram(m: number, k: number, n: number, p: Plan, slots: number, slotOffset: number) {
   const R = p.rows;
   const unrolled = (f: (r: number) => string) => Array.from({ length: R }, (_, r) => f(r)).join('\n');
   const fields = {
       variableNames: ['x', 'w'],
       variableComponents: [4, 4],
       outputComponent: 4,
-      outputShape: [0, m, n], // (the slot count is the output tensor's; only the ranks enter the shader key)
+      outputShape: [slots, m, n], // the whole partial-sum buffer, shared by the products
       shaderKey: `insilicoSplitKPartial_${R}`,
       dispatchLayout: { x: [2], y: [1], z: [0] },
       dispatch: [Math.ceil(n / (THREADS * COLS_PER_THREAD)), Math.ceil(m / R), p.slots] as [number, number, number],
@@ -108,7 +108,7 @@ function partialProgram(m: number, n: number, p: Plan, slotOffset: number) {
     program: webgpuProgram('SplitKPartialProgram', fields),
     uniforms: [
       { type: 'int32' as const, data: [m] },
-      { type: 'int32' as const, data: [0] }, // K4, set by the caller
+      { type: 'int32' as const, data: [k / 4] },
       { type: 'int32' as const, data: [n / 4] },
       { type: 'int32' as const, data: [p.kChunk] },
       { type: 'int32' as const, data: [slotOffset] },
@@ -169,9 +169,7 @@ export function splitKMatMul(products: Array<[tf.Tensor2D, tf.Tensor2D]>, bias: 
   const partial = backend.makeTensorInfo([slots, m, n], 'float32');
   let slotOffset = 0;
   products.forEach(([x, w], i) => {
-    const { program, uniforms } = partialProgram(m, n, plans[i], slotOffset);
-    program.outputShape = [slots, m, n];
-    uniforms[1] = { type: 'int32', data: [x.shape[1] / 4] };
+    const { program, uniforms } = partialProgram(m, x.shape[1], n, plans[i], slots, slotOffset);
     backend.runWebGPUProgram(program, [x, w], 'float32', uniforms, partial);
     slotOffset += plans[i].slots;
   });

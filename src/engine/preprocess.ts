@@ -187,6 +187,14 @@ export function preprocess(images: ImageBatch): Float32Array {
   return out;
 }
 
+/** Each image's resizeAndCrop() written one after another into `out` ([B, 3, 224, 224]). */
+function writeCrops<T extends Uint8Array | Float32Array>(images: ImageBatch, out: T): T {
+  const [b, , size] = images.shape;
+  const per = 3 * CROP_SIZE * CROP_SIZE;
+  for (let i = 0; i < b; i++) out.set(resizeAndCrop(images.data, size, i * 3 * size * size), i * per);
+  return out;
+}
+
 /**
  * The resized, center-cropped uint8 values of images [B, 3, S, S] as float32 [B, 3, 224, 224]
  * (CHW; whole numbers, exact): what a GPU backend needs from the CPU; normaliseOnDevice does
@@ -194,11 +202,7 @@ export function preprocess(images: ImageBatch): Float32Array {
  */
 export function cropForDevice(images: ImageBatch): Float32Array<ArrayBuffer> {
   validateImages(images);
-  const [b, , size] = images.shape;
-  const per = 3 * CROP_SIZE * CROP_SIZE;
-  const out = new Float32Array(b * per);
-  for (let i = 0; i < b; i++) out.set(resizeAndCrop(images.data, size, i * 3 * size * size), i * per);
-  return out;
+  return writeCrops(images, new Float32Array(images.shape[0] * 3 * CROP_SIZE * CROP_SIZE));
 }
 
 /**
@@ -227,10 +231,7 @@ export function bytesForDevice(images: ImageBatch): { words: Int32Array; side: n
     const aligned = d.byteOffset % 4 === 0 ? d : d.slice();
     return { words: new Int32Array(aligned.buffer, aligned.byteOffset, aligned.length / 4), side: size, top: Math.round((RESIZE_SIZE - CROP_SIZE) / 2) };
   }
-  const per = 3 * CROP_SIZE * CROP_SIZE;
-  const out = new Uint8Array(b * per);
-  for (let i = 0; i < b; i++) out.set(resizeAndCrop(images.data, size, i * 3 * size * size), i * per);
-  return { words: new Int32Array(out.buffer), side: CROP_SIZE, top: 0 };
+  return { words: new Int32Array(writeCrops(images, new Uint8Array(b * 3 * CROP_SIZE * CROP_SIZE)).buffer), side: CROP_SIZE, top: 0 };
 }
 
 /** One WebGPU shader: packed image bytes -> cropped, normalised NHWC float32 (a table lookup). */
