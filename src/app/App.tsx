@@ -20,10 +20,10 @@ export function App() {
     // Once per page, also under React's development double-invocation of effects.
     if (started) return;
     started = true;
-    // plotly (its own 4.6 MB chunk) loads once the model is ready (or failed to load), so
-    // evaluating it does not slow the model's start.
     // plotly draws wait while images encode (see holdPlots)
     useApp.subscribe((s) => holdPlots(s.status.state === 'encoding'));
+    // plotly (its own 4.6 MB chunk) loads once the model is ready (or failed to load), so
+    // evaluating it does not slow the model's start.
     void init().finally(() => {
       startPlotly();
       warmUpPlotly();

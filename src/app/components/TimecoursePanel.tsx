@@ -67,7 +67,7 @@ export function TimecoursePanel() {
       timecourseFigure({
         timesMs: tms,
         // The same subplots, title, cursor and butterfly trace as the figure to come, so that its
-        // first draw with data (during encoding) only updates values.
+        // first draw with data only updates values.
         series: s.channelView === 'butterfly' ? [{ name: '', mean: [], faint: true }] : [],
         lower: s.channelView === 'butterfly' ? { name: 'GFP', values: [], unit: EEG_UNIT } : undefined,
         title,
