@@ -37,6 +37,15 @@ export function shardRange(total: number, shard: Shard): [number, number] {
   return [Math.floor((shard.index * total) / shard.count), Math.floor(((shard.index + 1) * total) / shard.count)];
 }
 
+/** One line on what the compact precision costs, for the terminal and the sidecar. */
+export function compactNote(model: EncodingModel): string {
+  const e = model.compact?.error;
+  const measured = e
+    ? `responses within ${e.relative.toExponential(2)} of the largest exact response (${e.probe_images} probe images, max abs ${e.max_abs.toExponential(2)})`
+    : 'its error was not measured';
+  return `one PCA basis shared by the four repetitions, float16 basis and fc6-fc8; ${measured}`;
+}
+
 export function parseTimepoints(mask: string | undefined): number[] | undefined {
   if (mask === undefined) return undefined;
   if (!/^[01]+$/.test(mask)) throw new InvalidParameterError(`--timepoints must be a string of 0 and 1 characters; got '${mask.slice(0, 40)}'`);
@@ -62,7 +71,7 @@ async function writeAtomic(path: string, text: string): Promise<void> {
 }
 
 export async function runEncode(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, ['model', 'images', 'out', 'channels', 'timepoints', 'device', 'batch-size', 'shard', 'threads']);
+  const flags = parseFlags(argv, ['model', 'images', 'out', 'channels', 'timepoints', 'device', 'batch-size', 'shard', 'threads', 'precision']);
   const modelDir = required(flags, 'model');
   const out = resolve(required(flags, 'out'));
   const shard = parseShard(flags.shard);
@@ -70,6 +79,8 @@ export async function runEncode(argv: string[]): Promise<number> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch-size must be a positive integer`);
   const threads = flags.threads ? Number(flags.threads) : nodeLogicalCores();
   if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads must be a positive integer`);
+  const precision = flags.precision ?? 'exact';
+  if (precision !== 'exact' && precision !== 'compact') throw new UsageError(`--precision must be exact or compact; got '${precision}'`);
   const selection = {
     channels: flags.channels ? flags.channels.split(',').map((s) => s.trim()).filter(Boolean) : undefined,
     timepoints: parseTimepoints(flags.timepoints),
@@ -89,6 +100,7 @@ export async function runEncode(argv: string[]): Promise<number> {
       source,
       selection,
       device: (flags.device ?? 'auto') as never,
+      precision,
       wasmThreads: threads,
       onProgress: (p) => {
         const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
@@ -97,6 +109,7 @@ export async function runEncode(argv: string[]): Promise<number> {
     });
     process.stderr.write(`\rmodel ${manifest.model_id} subject ${manifest.subject} on ${model.backendNote}\n`);
     if (model.synthetic) process.stderr.write(`warning: ${SYNTHETIC_NOTICE}\n`);
+    if (model.compact) process.stderr.write(`compact precision: ${compactNote(model)}\n`);
 
     const C = model.chNames.length;
     const T = model.times.length;
@@ -106,7 +119,7 @@ export async function runEncode(argv: string[]): Promise<number> {
     const partial = out + '.partial';
     const progressPath = out + '.partial.json';
     const config = createHash('sha256')
-      .update(JSON.stringify({ manifest: manifest.shards ?? manifest.generator, subject: manifest.subject, images: stimuli.describe, lo, hi, C: model.chNames, T: model.timeIndices }))
+      .update(JSON.stringify({ manifest: manifest.shards ?? manifest.generator, subject: manifest.subject, precision, images: stimuli.describe, lo, hi, C: model.chNames, T: model.timeIndices }))
       .digest('hex');
 
     let done = 0;
@@ -165,6 +178,8 @@ export async function runEncode(argv: string[]): Promise<number> {
       images: { source: stimuli.describe, range: [lo, hi], total: stimuli.count, names: stimuli.names(lo, hi), crop_mode: 'center-crop' },
       shard: shard.count > 1 ? { index: shard.index, count: shard.count } : undefined,
       backend: model.backend,
+      precision: model.precision,
+      ...(model.compact ? { compact: { note: compactNote(model), ...model.compact } } : {}),
       weights_sha256: model.weightsSha256,
       insilico_eeg_version: VERSION,
       created_at: new Date().toISOString(),

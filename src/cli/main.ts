@@ -7,14 +7,16 @@ const USAGE = `insilico-eeg ${VERSION}: in-silico EEG from BERG's eeg-things_eeg
 
 usage:
   insilico-eeg convert  --berg-dir DIR --subject N|all [--out public/models] [--dtype float32|float16]
+                        [--compact]
   insilico-eeg encode   --model MODEL_DIR --images IN --out OUT.npy [--channels Oz,Cz,...]
                         [--timepoints MASK] [--device auto|wasm|cpu] [--batch-size N] [--shard i/n]
-                        [--threads N]
+                        [--threads N] [--precision exact|compact]
   insilico-eeg merge    --out OUT.npy SHARD_0.npy SHARD_1.npy ...
   insilico-eeg metadata --model MODEL_DIR
 
 IN is a uint8 .npy [B,3,H,W] or a folder of PNG/JPEG files (non-square ones are center-cropped).
-MASK is a 140-character 0/1 string. --threads: wasm threads (default: every logical core). OUT is float32, C order, shape [B, 4, C, T].
+MASK is a 140-character 0/1 string. --precision compact: a folder converted with --compact, in about a quarter
+of the memory (its measured error is printed and written to the sidecar). --threads: wasm threads (default: every logical core). OUT is float32, C order, shape [B, 4, C, T].
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -5,7 +5,8 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import type { AlexNetWeights } from './backbone_weights.ts';
-import { splitKApplies, splitKMatMul } from './matmul_webgpu.ts';
+import { packFloat16Matrix, splitKApplies, splitKMatMul } from './matmul_webgpu.ts';
+import { float16ToFloat32, float32ToFloat16 } from '../io/dtype.ts';
 
 export interface TapSpec {
   /** torchvision node name */
@@ -45,7 +46,7 @@ interface Conv {
   pad: number;
 }
 interface Dense {
-  weight: tf.Tensor2D; // [out, in] on the left, [in, out] on the right
+  weight: tf.Tensor2D; // [out, in] on the left, [in, out] on the right (int32 [in, out / 2]: float16 pairs)
   bias: tf.Tensor; // [out, 1] on the left, [out] on the right
 }
 
@@ -66,6 +67,8 @@ export function weightSideFor(backend: string): WeightSide {
 /** AlexNet's parameters resident on the active backend. */
 export interface AlexNet {
   side: WeightSide;
+  /** fc6-fc8's weights rounded to float16 (the compact precision) */
+  fcFloat16: boolean;
   convs: Conv[];
   dense: Dense[];
   dispose(): void;
@@ -87,17 +90,17 @@ const CONV_GEOMETRY = [
  * Row r starts at src[srcOffset + r * srcStride]; the result goes to out[col * outStride +
  * outOffset + r], so several sources can fill one stacked matrix.
  */
-export function transposeToHwc(
-  src: Float32Array,
+export function transposeToHwc<T extends Float32Array | Uint16Array = Float32Array>(
+  src: T,
   nRows: number,
   nCols: number,
   chw: readonly number[] | null,
-  o: { srcOffset?: number; srcStride?: number; out?: Float32Array; outStride?: number; outOffset?: number } = {},
-): Float32Array {
+  o: { srcOffset?: number; srcStride?: number; out?: T; outStride?: number; outOffset?: number } = {},
+): T {
   const srcOffset = o.srcOffset ?? 0;
   const srcStride = o.srcStride ?? nCols;
   const outStride = o.outStride ?? nRows;
-  const out = o.out ?? new Float32Array(nRows * nCols);
+  const out = o.out ?? (new (src.constructor as new (n: number) => T)(nRows * nCols));
   if (srcOffset + (nRows - 1) * srcStride + nCols > src.length) throw new Error('transposeToHwc: source too short');
   if (out.length < nCols * outStride) throw new Error('transposeToHwc: destination too short');
   const base = hwcPositions(nCols, chw); // where each source column's destination row starts
@@ -175,8 +178,13 @@ export function permuteColumnsToHwc(
   return out;
 }
 
-/** Upload PyTorch-layout weights to the active backend. */
-export function uploadAlexNet(weights: AlexNetWeights, side: WeightSide = weightSideFor(tf.getBackend())): AlexNet {
+/**
+ * Upload PyTorch-layout weights to the active backend. With fcFloat16 (the compact precision)
+ * fc6-fc8's weights are rounded to float16: kept as float16 pairs where the WebGPU split-K
+ * kernel reads them (half the memory), as float32 copies of the rounded values elsewhere.
+ */
+export function uploadAlexNet(weights: AlexNetWeights, side: WeightSide = weightSideFor(tf.getBackend()), opts: { fcFloat16?: boolean } = {}): AlexNet {
+  const fcFloat16 = opts.fcFloat16 ?? false;
   const get = (name: string) => {
     const w = weights.get(name);
     if (!w) throw new Error(`missing AlexNet parameter ${name}`);
@@ -198,11 +206,17 @@ export function uploadAlexNet(weights: AlexNetWeights, side: WeightSide = weight
     const w = get(`${name}.weight`); // PyTorch: [out, in]
     const nIn = w.length / b.length;
     const chw = name === 'classifier.1' ? [256, 6, 6] : null;
-    if (side === 'left') return { weight: tf.tensor2d(permuteColumnsToHwc(w, b.length, nIn, chw), [b.length, nIn]), bias: tf.tensor2d(b, [b.length, 1]) };
-    return { weight: tf.tensor2d(transposeToHwc(w, b.length, nIn, chw), [nIn, b.length]), bias: tf.tensor1d(b) };
+    const bits = fcFloat16 ? float32ToFloat16(w) : null;
+    const values = bits ? float16ToFloat32(bits) : w;
+    if (side === 'left') return { weight: tf.tensor2d(permuteColumnsToHwc(values, b.length, nIn, chw), [b.length, nIn]), bias: tf.tensor2d(b, [b.length, 1]) };
+    if (bits && splitKApplies(nIn, b.length)) {
+      return { weight: packFloat16Matrix(transposeToHwc(bits, b.length, nIn, chw), nIn, b.length), bias: tf.tensor1d(b) };
+    }
+    return { weight: tf.tensor2d(transposeToHwc(values, b.length, nIn, chw), [nIn, b.length]), bias: tf.tensor1d(b) };
   });
   return {
     side,
+    fcFloat16,
     convs,
     dense,
     dispose() {
@@ -251,7 +265,9 @@ export function alexnetTaps(net: AlexNet, x: tf.Tensor4D): tf.Tensor2D[] {
   const t5 = tapped(last(last(t4, (t) => conv(t, c5)), pool)); // features.12 [B, 6, 6, 256]; avgpool(6x6) is the identity here
   const [d6, d7, d8] = net.dense;
   const dense = (t: tf.Tensor2D, d: Dense, relu: boolean): tf.Tensor2D => {
-    if (net.side === 'right' && splitKApplies(t.shape[1], d.weight.shape[1])) return splitKMatMul([[t, d.weight]], d.bias as tf.Tensor1D, relu);
+    if (net.side === 'right' && (d.weight.dtype === 'int32' || splitKApplies(t.shape[1], d.weight.shape[1]))) {
+      return splitKMatMul([[t, d.weight]], d.bias as tf.Tensor1D, relu); // (float16 pairs: split-K only)
+    }
     if (net.side === 'right') return tf.fused.matMul({ a: t, b: d.weight, bias: d.bias, activation: relu ? 'relu' : 'linear' }) as tf.Tensor2D;
     // (TF.js's fused matMul takes only a per-column bias.)
     const y = tf.add(tf.matMul(d.weight, t), d.bias) as tf.Tensor2D;

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { TAPS, permuteColumnsToHwc, transposeToHwc, weightSideFor, type WeightSide } from './alexnet.ts';
 import { ModelLoadError } from './errors.ts';
 import { float16Table, float16ToFloat32 } from '../io/dtype.ts';
-import { splitKApplies, splitKMatMul } from './matmul_webgpu.ts';
+import { WEBGPU_SPLIT_K_FLAG, matrixColumns, packFloat16Matrix, splitKApplies, splitKMatMul } from './matmul_webgpu.ts';
 import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from './types.ts';
 
 /**
@@ -30,6 +30,11 @@ export interface EncoderTensors {
   components: tf.Tensor2D[];
   /** [P, 1] on the left, [P] on the right */
   offset: tf.Tensor;
+  /**
+   * P rounded up to a multiple of 4 where WebGPU's split-K kernel projects (zero columns; the
+   * scores are cut back to P), else P
+   */
+  scoreColumns: number;
   /** true: one PCA shared by the 4 repetitions (P = K); false: one per repetition (P = 4K) */
   sharedPca: boolean;
   nComponents: number;
@@ -96,24 +101,35 @@ export function uploadEncoder(
   if (!Number.isInteger(K) || K < 1) throw new ModelLoadError(`invalid number of PCA components: ${K}`);
   const pcaNames = sharedPca ? ['pca'] : [1, 2, 3, 4].map((r) => `pca/rep-${r}`);
   const P = pcaNames.length * K;
+  // WebGPU's split-K kernel takes 4 columns at a time, and float16 components as they are stored.
+  const splitK = side === 'right' && splitKApplies(4, 4);
+  const Pc = splitK ? Math.ceil(P / 4) * 4 : P;
 
   // Each tap's block of the stacked PCA matrices in (H, W, C) order, one tap at a time (never
   // more than one tap's columns at once in JS). Rows (left) or columns (right) i * K .. i * K +
   // K - 1 are PCA i's components, restricted to this tap's features.
   const components: tf.Tensor2D[] = [];
-  // float16 bits are decoded as they are permuted (left); the right side decodes them first.
-  const comps = pcaNames.map((n) => (side === 'left' ? needAny : need)(arrays, `${n}/components`, K * N_FEATURES));
+  // float16 bits are decoded as they are permuted (left), kept as float16 pairs for split-K, and
+  // decoded first elsewhere.
+  const keepBits = side === 'left' || splitK;
+  const comps = pcaNames.map((n) => (keepBits ? needAny : need)(arrays, `${n}/components`, K * N_FEATURES));
+  const float16 = comps.every((c) => c instanceof Uint16Array);
   for (const tap of TAPS) {
     const chw = tap.shape.length === 3 ? tap.shape : null;
     const from = { srcOffset: tap.offset, srcStride: N_FEATURES };
     if (side === 'left') {
-      const float16 = float16Table();
-      components.push(filledMatrix([P, tap.size], (out) => comps.forEach((c, i) => permuteColumnsToHwc(c, K, tap.size, chw, { ...from, out, outOffset: i * K * tap.size, float16 }))));
+      const table = float16Table();
+      components.push(filledMatrix([P, tap.size], (out) => comps.forEach((c, i) => permuteColumnsToHwc(c, K, tap.size, chw, { ...from, out, outOffset: i * K * tap.size, float16: table }))));
+    } else if (splitK && float16) {
+      const out = new Uint16Array(tap.size * Pc); // (padding columns: +0.0)
+      comps.forEach((c, i) => transposeToHwc(c as Uint16Array, K, tap.size, chw, { ...from, out, outStride: Pc, outOffset: i * K }));
+      components.push(packFloat16Matrix(out, tap.size, Pc));
     } else {
-      components.push(filledMatrix([tap.size, P], (out) => comps.forEach((c, i) => transposeToHwc(c as Float32Array, K, tap.size, chw, { ...from, out, outStride: P, outOffset: i * K }))));
+      const f32 = comps.map((c) => (c instanceof Float32Array ? c : float16ToFloat32(c)));
+      components.push(filledMatrix([tap.size, Pc], (out) => f32.forEach((c, i) => transposeToHwc(c, K, tap.size, chw, { ...from, out, outStride: Pc, outOffset: i * K }))));
     }
   }
-  const offsetData = new Float32Array(P);
+  const offsetData = new Float32Array(Pc);
   pcaNames.forEach((n, i) => offsetData.set(need(arrays, `${n}/offset`, K), i * K));
 
   const nRows = rows.length;
@@ -139,6 +155,7 @@ export function uploadEncoder(
     side,
     components,
     offset,
+    scoreColumns: Pc,
     sharedPca,
     nComponents: K,
     coef,
@@ -155,16 +172,23 @@ export function uploadEncoder(
  * taps of tap @ C_tap^T, plus the offset. [P, B] on the left, [B, P] on the right.
  */
 export function project(enc: EncoderTensors, taps: tf.Tensor2D[]): tf.Tensor2D {
-  // WebGPU: the eight products and the offset in one partial-sum buffer (see matmul_webgpu.ts)
-  if (enc.side === 'right' && taps.every((t, i) => splitKApplies(t.shape[1], enc.components[i].shape[1]))) {
-    return splitKMatMul(taps.map((t, i) => [t, enc.components[i]]), enc.offset as tf.Tensor1D);
+  let scores: tf.Tensor2D;
+  if (enc.side === 'right' && taps.every((t, i) => splitKApplies(t.shape[1], matrixColumns(enc.components[i])))) {
+    // WebGPU: the eight products and the offset in one partial-sum buffer (see matmul_webgpu.ts)
+    scores = splitKMatMul(taps.map((t, i) => [t, enc.components[i]]), enc.offset as tf.Tensor1D);
+  } else {
+    if (enc.components.some((c) => c.dtype === 'int32')) {
+      throw new Error(`float16 weights stored for WebGPU's split-K kernel cannot be used with ${WEBGPU_SPLIT_K_FLAG} off: load the model again`);
+    }
+    let acc: tf.Tensor2D | null = null;
+    for (let i = 0; i < taps.length; i++) {
+      const part = (enc.side === 'left' ? tf.matMul(enc.components[i], taps[i]) : tf.matMul(taps[i], enc.components[i])) as tf.Tensor2D;
+      acc = acc ? (tf.add(acc, part) as tf.Tensor2D) : part;
+    }
+    scores = tf.add(acc!, enc.offset) as tf.Tensor2D;
   }
-  let acc: tf.Tensor2D | null = null;
-  for (let i = 0; i < taps.length; i++) {
-    const part = (enc.side === 'left' ? tf.matMul(enc.components[i], taps[i]) : tf.matMul(taps[i], enc.components[i])) as tf.Tensor2D;
-    acc = acc ? (tf.add(acc, part) as tf.Tensor2D) : part;
-  }
-  return tf.add(acc!, enc.offset) as tf.Tensor2D;
+  const P = enc.sharedPca ? enc.nComponents : 4 * enc.nComponents;
+  return enc.scoreColumns === P ? scores : (tf.slice(scores, [0, 0], [scores.shape[0], P]) as tf.Tensor2D);
 }
 
 /** Responses [B, 4, rows] from PCA scores as project gives them. */

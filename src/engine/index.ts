@@ -3,7 +3,7 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { generateAlexNetWeights } from './backbone_weights.ts';
-import { alexnetTaps, uploadAlexNet, weightSideFor, type AlexNet } from './alexnet.ts';
+import { alexnetTaps, uploadAlexNet, type AlexNet } from './alexnet.ts';
 import { selectBackend, type BackendChoice, type BackendOptions } from './backend.ts';
 import { uploadEncoder, project, regress, selectionRows, type EncoderTensors, type EncoderArrays } from './encoder.ts';
 import { networkInput, normalisationTable, validateImages } from './preprocess.ts';
@@ -22,10 +22,12 @@ import {
   type ImageBatch,
   type ModelManifest,
   type ModelMetadata,
+  type Precision,
   type Responses,
   type Selection,
 } from './types.ts';
-import { readModelFolder, readModelManifest, readModelMetadata } from '../io/model_folder.ts';
+import { readModelFolder, readModelManifest, readModelMetadata, weightNames, type CompactInfo } from '../io/model_folder.ts';
+import { float32ToFloat16 } from '../io/dtype.ts';
 
 export * from './types.ts';
 export * from './errors.ts';
@@ -42,6 +44,8 @@ export interface GetEncodingModelOptions extends BackendOptions {
   source: ModelSource;
   selection?: Selection;
   device?: Device;
+  /** 'exact' (default) or 'compact' (folders converted with --compact; see Precision) */
+  precision?: Precision;
   onProgress?: (p: LoadProgress) => void;
 }
 
@@ -60,8 +64,11 @@ export interface EncodingModel {
   channelIndices: number[];
   timeIndices: number[];
   nComponents: number;
-  /** One PCA projection feeds all four repetitions (shared layout, or four identical PCAs). */
+  /** One PCA projection feeds all four repetitions (shared layout, four identical PCAs, or compact). */
   sharedPca: boolean;
+  precision: Precision;
+  /** The compact form's description and measured error (manifest `compact`), when precision is 'compact'. */
+  compact?: CompactInfo;
   /** sha256 of each weight shard, from the manifest (empty for generated demo weights). */
   weightsSha256: Record<string, string>;
   dispose(): void;
@@ -82,16 +89,19 @@ interface ModelInternals {
 }
 const internals = new WeakMap<EncodingModel, ModelInternals>();
 
-// The backbone is the same for every subject: uploaded once per backend. Its 244 MB of
-// JS-side weights are not kept: regenerating them (about 1 s) is cheaper than holding them.
-let backbone: { backend: string; net: AlexNet } | null = null;
+// The backbone is the same for every subject: uploaded once per backend and precision (compact
+// rounds fc6-fc8 to float16). Its 244 MB of JS-side weights are not kept: regenerating them
+// (about 1 s) is cheaper than holding them.
+let backbone: { backend: string; fcFloat16: boolean; net: AlexNet } | null = null;
 
-function getBackbone(onProgress?: (p: LoadProgress) => void): AlexNet {
+function getBackbone(onProgress?: (p: LoadProgress) => void, precision: Precision = backbone?.net.fcFloat16 ? 'compact' : 'exact'): AlexNet {
   const active = tf.getBackend();
-  if (backbone && backbone.backend === active) return backbone.net;
+  const fcFloat16 = precision === 'compact';
+  if (backbone && backbone.backend === active && backbone.fcFloat16 === fcFloat16) return backbone.net;
   onProgress?.({ stage: 'backbone', done: 0, total: 1 });
   backbone?.net.dispose();
-  backbone = { backend: active, net: uploadAlexNet(generateAlexNetWeights()) };
+  backbone = null; // (a failed upload leaves none)
+  backbone = { backend: active, fcFloat16, net: uploadAlexNet(generateAlexNetWeights(), undefined, { fcFloat16 }) };
   onProgress?.({ stage: 'backbone', done: 1, total: 1 });
   return backbone.net;
 }
@@ -213,6 +223,17 @@ async function loadEncodingModel(
   const { channelIndices, timeIndices } = resolveSelection(manifest.ch_names, options.selection);
   const choice = await selectBackend(options.device ?? 'auto', options);
 
+  const precision = options.precision ?? 'exact';
+  if (precision !== 'exact' && precision !== 'compact') throw new InvalidParameterError(`precision must be 'exact' or 'compact'; got ${String(precision)}`);
+  const compact = precision === 'compact' ? manifest.compact : undefined;
+  if (precision === 'compact' && !compact) {
+    throw new ModelLoadError(
+      isDemoManifest(manifest)
+        ? 'the demo subject has no compact form (its weights are generated): use precision exact'
+        : `${source.location} holds no compact form: convert the subject again with --compact`,
+    );
+  }
+
   let arrays: EncoderArrays;
   let nComponents: number;
   let sharedPca: boolean;
@@ -220,25 +241,46 @@ async function loadEncodingModel(
   if (isDemoManifest(manifest)) {
     ({ arrays, nComponents, sharedPca } = generateDemoEncoder(manifest));
   } else {
+    const enc = manifest.encoder as { n_components: number; pca_layout: 'shared' | 'per-repetition' };
+    const reps = [1, 2, 3, 4];
     const folder = await readModelFolder(source, {
+      names: compact
+        ? [compact.components, compact.offset, ...reps.flatMap((r) => [`compact/rep-${r}/coef`, `compact/rep-${r}/intercept`])]
+        : weightNames(enc.pca_layout),
       onProgress: (done: number, total: number) => onProgress?.({ stage: 'weights', done, total }),
-      // float16-stored components are decoded while permuted into place (weights on the left).
-      keepFloat16: weightSideFor(choice.backend) === 'left' ? (name) => name.endsWith('/components') : undefined,
+      // float16-stored components stay float16 bits: the encoder decodes them on the way into
+      // place, or keeps them so where WebGPU's split-K kernel reads them.
+      keepFloat16: (name) => name.endsWith('/components'),
     });
-    arrays = new Map<string, Float32Array | Uint16Array>([...folder.arrays, ...folder.float16]);
-    const enc = folder.manifest.encoder as { n_components: number; pca_layout: string };
+    const all = new Map<string, Float32Array | Uint16Array>([...folder.arrays, ...folder.float16]);
     nComponents = enc.n_components;
     sharedPca = enc.pca_layout === 'shared';
-    if (!sharedPca && samePcaForAllRepetitions(folder.manifest)) {
-      // Per-repetition files whose four PCAs are byte-identical (same content-addressed shards):
-      // project once and feed all four regressions, a quarter of the memory and the work.
-      arrays.set('pca/components', arrays.get('pca/rep-1/components')!);
-      arrays.set('pca/offset', arrays.get('pca/rep-1/offset')!);
-      for (let r = 1; r <= 4; r++) {
-        arrays.delete(`pca/rep-${r}/components`);
-        arrays.delete(`pca/rep-${r}/offset`);
+    if (compact) {
+      // The shared basis rounded to float16 on every backend (so all give the same numbers), and
+      // the regressions the converter folded each repetition's map into.
+      const basis = all.get(compact.components)!;
+      arrays = new Map<string, Float32Array | Uint16Array>([
+        ['pca/components', basis instanceof Uint16Array ? basis : float32ToFloat16(basis)],
+        ['pca/offset', all.get(compact.offset)!],
+      ]);
+      for (const r of reps) {
+        arrays.set(`reg/rep-${r}/coef`, all.get(`compact/rep-${r}/coef`)!);
+        arrays.set(`reg/rep-${r}/intercept`, all.get(`compact/rep-${r}/intercept`)!);
       }
       sharedPca = true;
+    } else {
+      arrays = all;
+      if (!sharedPca && samePcaForAllRepetitions(folder.manifest)) {
+        // Per-repetition files whose four PCAs are byte-identical (same content-addressed shards):
+        // project once and feed all four regressions, a quarter of the memory and the work.
+        arrays.set('pca/components', arrays.get('pca/rep-1/components')!);
+        arrays.set('pca/offset', arrays.get('pca/rep-1/offset')!);
+        for (const r of reps) {
+          arrays.delete(`pca/rep-${r}/components`);
+          arrays.delete(`pca/rep-${r}/offset`);
+        }
+        sharedPca = true;
+      }
     }
     const shards = (folder.manifest.shards ?? {}) as Record<string, { sha256: string }>;
     weightsSha256 = Object.fromEntries(Object.entries(shards).map(([k, v]) => [k, v.sha256]));
@@ -247,7 +289,7 @@ async function loadEncodingModel(
   onProgress?.({ stage: 'upload', done: 0, total: 1 });
   let encoder: EncoderTensors;
   try {
-    getBackbone(onProgress);
+    getBackbone(onProgress, precision);
     encoder = uploadEncoder(arrays, nComponents, sharedPca, selectionRows(channelIndices, timeIndices));
   } catch (e) {
     throw asBackendError(e, choice.backend);
@@ -267,6 +309,8 @@ async function loadEncodingModel(
     timeIndices,
     nComponents,
     sharedPca,
+    precision,
+    compact,
     weightsSha256,
     dispose() {
       const inner = internals.get(model);
@@ -305,7 +349,7 @@ export async function encode(
   const rows = inner.encoder.rows;
   const out = new Float32Array(n * N_REPETITIONS * rows);
   const perImage = 3 * size * size;
-  const net = getBackbone();
+  const net = getBackbone(undefined, model.precision);
   onProgress?.({ done: 0, total: n });
   // Two batches in flight: while a GPU backend computes batch i, the CPU preprocesses batch i + 1.
   // The read of batch i is requested as soon as its graph is built: on WebGPU a read queued later

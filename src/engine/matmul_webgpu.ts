@@ -6,6 +6,9 @@
 // workgroup sums one chunk of K for up to 16 rows and 256 columns into its own slot of a
 // partial-sum buffer (no atomics), and one more pass adds the slots up, with the bias and ReLU.
 // Several products can share the buffer, so the PCA's eight taps are summed in that same pass.
+// W may be float16, two values to an int32 word (packFloat16Matrix): half the memory and half the
+// bytes read, decoded in the shader (unpack2x16float is exact, so the products see the same
+// values as float32 copies of the float16 weights would give).
 
 import * as tf from '@tensorflow/tfjs-core';
 import { webgpuBackend, webgpuProgram } from './webgpu_backend.ts';
@@ -25,6 +28,21 @@ const K_TILE = 32; // values of K staged in workgroup memory per step
 /** Whether splitKMatMul can take x [M, K] @ w [K, N] on the active backend. */
 export function splitKApplies(k: number, n: number): boolean {
   return tf.getBackend() === 'webgpu' && tf.env().getBool(WEBGPU_SPLIT_K_FLAG) && k % 4 === 0 && n % 4 === 0;
+}
+
+/** Columns of W: an int32 W holds two float16 values per element (packFloat16Matrix). */
+export function matrixColumns(w: tf.Tensor2D): number {
+  return w.dtype === 'int32' ? w.shape[1] * 2 : w.shape[1];
+}
+
+/**
+ * A [K, N] matrix of float16 bits (row-major, N even) as the int32 [K, N / 2] tensor splitKMatMul
+ * reads: each word holds columns 2j (low half) and 2j + 1 (high half).
+ */
+export function packFloat16Matrix(bits: Uint16Array, k: number, n: number): tf.Tensor2D {
+  if (n % 2 !== 0 || bits.length !== k * n) throw new Error(`packFloat16Matrix: ${bits.length} values are not a [${k}, ${n}] matrix with N even`);
+  const words = new Int32Array(bits.buffer, bits.byteOffset, bits.length / 2);
+  return tf.tensor2d(words, [k, n / 2], 'int32');
 }
 
 /** Rows per workgroup: every row costs a vec4 accumulator per thread; each group of rows reads W once. */
@@ -52,20 +70,24 @@ export function plan(m: number, k: number, n: number): Plan {
 }
 
 /** Partial sums of x [M, K] @ w over one chunk of K per workgroup, into slots slotOffset.. of [slots, M, N]. */
-function partialProgram(m: number, k: number, n: number, p: Plan, slots: number, slotOffset: number) {
+function partialProgram(m: number, k: number, n: number, p: Plan, slots: number, slotOffset: number, float16: boolean) {
   const R = p.rows;
   const unrolled = (f: (r: number) => string) => Array.from({ length: R }, (_, r) => f(r)).join('\n');
   const fields = {
       variableNames: ['x', 'w'],
-      variableComponents: [4, 4],
+      variableComponents: [4, float16 ? 2 : 4],
       outputComponent: 4,
       outputShape: [slots, m, n], // the whole partial-sum buffer, shared by the products
-      shaderKey: `insilicoSplitKPartial_${R}`,
+      shaderKey: `insilicoSplitKPartial_${R}_${float16}`,
       dispatchLayout: { x: [2], y: [1], z: [0] },
       dispatch: [Math.ceil(n / (THREADS * COLS_PER_THREAD)), Math.ceil(m / R), p.slots] as [number, number, number],
       workgroupSize: [THREADS, 1, 1] as [number, number, number],
       uniforms: 'M : i32, K4 : i32, N4 : i32, kChunk : i32, slotOffset : i32,',
       getUserCode: () => `
+      // four columns of W in row kRow
+      fn wAt(kRow : i32, col : i32) -> vec4<f32> {
+        ${float16 ? 'let v = bitcast<vec2<u32>>(w[kRow * uniforms.N4 + col]); return vec4<f32>(unpack2x16float(v.x), unpack2x16float(v.y));' : 'return w[kRow * uniforms.N4 + col];'}
+      }
       var<workgroup> xTile : array<vec4<f32>, ${R * (K_TILE / 4)}>;
       fn main() {
         let col = i32(workgroupId.x) * ${THREADS} + i32(localId.x); // vec4 column of W
@@ -89,10 +111,10 @@ function partialProgram(m: number, k: number, n: number, p: Plan, slots: number,
             let n4 = min(${K_TILE / 4}, k4End - k4Tile);
             for (var j = 0; j < n4; j = j + 1) {
               let kRow = (k4Tile + j) * 4;
-              let w0 = w[kRow * uniforms.N4 + col];
-              let w1 = w[(kRow + 1) * uniforms.N4 + col];
-              let w2 = w[(kRow + 2) * uniforms.N4 + col];
-              let w3 = w[(kRow + 3) * uniforms.N4 + col];
+              let w0 = wAt(kRow, col);
+              let w1 = wAt(kRow + 1, col);
+              let w2 = wAt(kRow + 2, col);
+              let w3 = wAt(kRow + 3, col);
               ${unrolled((r) => `{ let a = xTile[${r * (K_TILE / 4)} + j]; acc${r} = acc${r} + a.x * w0 + a.y * w1 + a.z * w2 + a.w * w3; }`)}
             }
           }
@@ -152,15 +174,16 @@ function sumSlotsProgram(m: number, n: number, hasBias: boolean, relu: boolean):
 
 /**
  * sum_i x_i @ w_i (+ bias) (ReLU if asked), for x_i [M, K_i] and w_i [K_i, N] on the WebGPU
- * backend (every K_i and N a multiple of 4: see splitKApplies). Call inside tf.tidy.
+ * backend (every K_i and N a multiple of 4: see splitKApplies); w_i float32, or float16 packed by
+ * packFloat16Matrix. Call inside tf.tidy.
  */
 export function splitKMatMul(products: Array<[tf.Tensor2D, tf.Tensor2D]>, bias: tf.Tensor1D | null = null, relu = false): tf.Tensor2D {
   const backend = webgpuBackend();
   const m = products[0][0].shape[0];
-  const n = products[0][1].shape[1];
+  const n = matrixColumns(products[0][1]);
   const plans = products.map(([x, w]) => {
     const k = x.shape[1];
-    if (x.shape[0] !== m || w.shape[0] !== k || w.shape[1] !== n || !splitKApplies(k, n)) {
+    if (x.shape[0] !== m || w.shape[0] !== k || matrixColumns(w) !== n || !splitKApplies(k, n)) {
       throw new Error(`splitKMatMul: cannot take [${x.shape}] @ [${w.shape}] with M = ${m}, N = ${n}`);
     }
     return plan(m, k, n);
@@ -169,7 +192,7 @@ export function splitKMatMul(products: Array<[tf.Tensor2D, tf.Tensor2D]>, bias: 
   const partial = backend.makeTensorInfo([slots, m, n], 'float32');
   let slotOffset = 0;
   products.forEach(([x, w], i) => {
-    const { program, uniforms } = partialProgram(m, x.shape[1], n, plans[i], slots, slotOffset);
+    const { program, uniforms } = partialProgram(m, x.shape[1], n, plans[i], slots, slotOffset, w.dtype === 'int32');
     backend.runWebGPUProgram(program, [x, w], 'float32', uniforms, partial);
     slotOffset += plans[i].slots;
   });

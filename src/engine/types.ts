@@ -8,6 +8,13 @@ export const N_REPETITIONS = 4;
 export const N_FEATURES = 205_672;
 
 export type Device = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/**
+ * 'exact': BERG's weights as stored (float32, or float16 if converted so). 'compact': one PCA
+ * basis shared by the four repetitions (its maps folded into the regressions by the converter's
+ * --compact), the basis and fc6-fc8 rounded to float16: about a quarter of the memory, with the
+ * error the converter measured (manifest `compact.error`).
+ */
+export type Precision = 'exact' | 'compact';
 export type Backend = Exclude<Device, 'auto'>;
 
 /** uint8 RGB images, [B, 3, H, W], H === W. */

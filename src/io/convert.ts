@@ -5,12 +5,13 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { MODEL_ID } from '../engine/types.ts';
+import { MODEL_ID, N_CHANNELS, N_TIMES } from '../engine/types.ts';
 import { foldScaler, readBergMetadata, readBergWeights } from './berg.ts';
+import { compactEncoder } from './compact.ts';
 import { bergManifestFields, bergWeightList, metadataJson } from './berg_folder.ts';
 import { observedByteSource, type ByteSource } from './byte_source.ts';
 import { float16ToFloat32, float32ToFloat16 } from './dtype.ts';
-import { subjectFolderName, type SourceFileInfo, type StoredDtype } from './model_folder.ts';
+import { subjectFolderName, type ConvertedManifest, type ManifestFields, type SourceFileInfo, type StoredDtype } from './model_folder.ts';
 import { updateModelIndex, writeModelFolder } from './model_folder_node.ts';
 import { fileByteSource } from './source_node.ts';
 
@@ -24,7 +25,7 @@ export const BERG_MODEL_SUBDIR = path.join(
   'model-alexnet_untrained',
 );
 
-export type ConvertPhase = 'read-weights' | 'read-metadata' | 'fold' | 'write';
+export type ConvertPhase = 'read-weights' | 'read-metadata' | 'fold' | 'compact' | 'write';
 
 export interface ConvertProgress {
   subject: number;
@@ -40,6 +41,13 @@ export interface ConvertOptions {
   /** models root (default public/models) */
   out?: string;
   dtype?: StoredDtype;
+  /** also store the compact form (compact.ts: one shared PCA basis, maps folded into the regressions) */
+  compact?: boolean;
+  /**
+   * Runs on the finished folder before it is moved into place (the CLI measures the compact
+   * form's error there); returned fields go into the manifest.
+   */
+  beforeCommit?: (dir: string, manifest: ConvertedManifest) => Promise<Partial<ManifestFields> | void>;
   onProgress?: (p: ConvertProgress) => void;
 }
 
@@ -64,6 +72,8 @@ export interface ConvertResult {
   shardsWritten: number;
   shardsReused: number;
   float16Error?: Float16Error;
+  /** the manifest as written */
+  manifest: ConvertedManifest;
   seconds: number;
 }
 
@@ -211,9 +221,20 @@ export async function convertBergSubject(opts: ConvertOptions): Promise<ConvertR
   const K = w.nComponents;
   const f16err: Float16Error = { maxRelative: 0, maxAbsoluteOfRange: 0 };
   // big matrices may be float16; the small offset/intercept vectors stay float32
-  const list = bergWeightList(w, folded, (name, shape, data) =>
-    dtype === 'float16' ? { name, shape, data, dtype, bytes: encodeFloat16(name, data, f16err) } : { name, shape, data },
-  );
+  const big = (name: string, shape: number[], data: Float32Array) =>
+    dtype === 'float16' ? { name, shape, data, dtype, bytes: encodeFloat16(name, data, f16err) } : { name, shape, data };
+  const list = bergWeightList(w, folded, big);
+  let compact: ManifestFields['compact'];
+  if (opts.compact) {
+    progress('compact', 0, w.reg.length);
+    const c = compactEncoder(w, folded, (d, t) => progress('compact', d, t));
+    c.coef.forEach((coef, i) => {
+      list.push(big(`compact/rep-${i + 1}/coef`, [N_CHANNELS * N_TIMES, K], coef));
+      list.push({ name: `compact/rep-${i + 1}/intercept`, shape: [N_CHANNELS * N_TIMES], data: c.intercept[i] });
+    });
+    const basis = w.pca.layout === 'shared' ? 'pca' : 'pca/rep-1';
+    compact = { components: `${basis}/components`, offset: `${basis}/offset`, residual: c.residual };
+  }
   const fields = bergManifestFields({
     subject,
     weights: w,
@@ -222,6 +243,7 @@ export async function convertBergSubject(opts: ConvertOptions): Promise<ConvertR
     converter: await converterVersion(),
     sources: [weights.info, meta.info],
   });
+  if (compact) fields.compact = compact;
   const written = await writeModelFolder({
     out,
     subject,
@@ -229,6 +251,7 @@ export async function convertBergSubject(opts: ConvertOptions): Promise<ConvertR
     weights: list,
     metadata: metadataJson(meta.value, subject),
     onProgress: (d, t) => progress('write', d, t),
+    beforeCommit: opts.beforeCommit,
   });
   await updateModelIndex(out, [
     {
@@ -250,6 +273,7 @@ export async function convertBergSubject(opts: ConvertOptions): Promise<ConvertR
     shardsWritten: written.shardsWritten,
     shardsReused: written.shardsReused,
     float16Error: dtype === 'float16' ? f16err : undefined,
+    manifest: written.manifest,
     seconds: (Date.now() - t0) / 1000,
   };
 }

@@ -61,6 +61,35 @@ export interface SourceFileInfo {
   sha256: string;
 }
 
+/**
+ * The compact form a converted folder may also hold (see compact.ts): repetition 1's PCA shared
+ * by all four repetitions, with each repetition's map folded into `compact/rep-N/coef` and
+ * `compact/rep-N/intercept`. The engine uses it when asked for precision 'compact'.
+ */
+export interface CompactInfo {
+  /** the shared basis and its offset (weight names) */
+  components: string;
+  offset: string;
+  /** per repetition: the share of its standardised components outside the shared basis */
+  residual: number[];
+  /** the compact responses against the exact ones on probe images, measured by the converter */
+  error?: CompactError;
+}
+
+export interface CompactError {
+  /** images encoded both ways (seeded synthetic images, see engine/probe_images.ts) */
+  probe_images: number;
+  /** largest |compact - exact| over all responses */
+  max_abs: number;
+  /** largest |exact| */
+  max_exact: number;
+  /** max_abs / max_exact */
+  relative: number;
+  /** max_abs / max_exact within each repetition */
+  relative_per_repetition: number[];
+  backend: string;
+}
+
 /** The descriptive part of manifest.json (everything but the weight listing). */
 export interface ManifestFields {
   format: string;
@@ -78,6 +107,7 @@ export interface ManifestFields {
     converted_at: string;
     sources: SourceFileInfo[];
   };
+  compact?: CompactInfo;
 }
 
 /** manifest.json of a converted subject. */

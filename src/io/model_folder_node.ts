@@ -8,6 +8,7 @@ import { mkdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'nod
 import * as path from 'node:path';
 import { MODEL_ID } from '../engine/types.ts';
 import {
+  type ConvertedManifest,
   formatJson,
   type ManifestFields,
   manifestFileText,
@@ -37,6 +38,12 @@ export interface WriteModelFolderOptions {
   onProgress?: (bytesDone: number, bytesTotal: number) => void;
   /** shard size limit (default 4 MiB) */
   shardBytes?: number;
+  /**
+   * Called with the complete folder (under a temporary name, next to the target, so it loads
+   * like the final one) before it is moved into place; fields it returns are merged into the
+   * manifest. A throw leaves nothing behind.
+   */
+  beforeCommit?: (dir: string, manifest: ConvertedManifest) => Promise<Partial<ManifestFields> | void>;
 }
 
 export interface WriteModelFolderResult extends WriteShardsResult {
@@ -95,9 +102,14 @@ export async function writeModelFolder(opts: WriteModelFolderOptions): Promise<W
       shardBytes: opts.shardBytes,
       onProgress: opts.onProgress,
     });
-    const manifest = built.manifest;
+    let manifest = built.manifest;
     await writeFile(path.join(tmp, 'manifest.json'), manifestFileText(manifest));
     await writeFile(path.join(tmp, manifest.metadata || 'metadata.json'), metadataFileText(opts.metadata));
+    const more = await opts.beforeCommit?.(tmp, manifest);
+    if (more) {
+      manifest = { ...manifest, ...more };
+      await writeFile(path.join(tmp, 'manifest.json'), manifestFileText(manifest));
+    }
 
     // swap into place: an existing folder is moved aside first and removed after
     let old: string | null = null;
@@ -112,7 +124,7 @@ export async function writeModelFolder(opts: WriteModelFolderOptions): Promise<W
       throw e;
     }
     if (old) await rm(old, { recursive: true, force: true });
-    return { dir: target, ...built };
+    return { dir: target, ...built, manifest };
   } catch (e) {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
     for (const f of created) await unlink(f).catch(() => {});
