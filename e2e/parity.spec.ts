@@ -135,7 +135,7 @@ for (const device of ['webgpu', 'webgl'] as const) {
 
 // The engine's own WebGPU products (PCA projections, fc6-fc8) against TF.js's matMul, on shapes
 // that leave partial tiles in every direction, several products into one sum, with bias and ReLU.
-test('split-K products on webgpu equal TF.js matMul', async ({ page }) => {
+test('split-K products on webgpu equal TF.js matMul, with float32 and float16-pair weights', async ({ page }) => {
   await openHarness(page);
   const results = await page.evaluate(async () => {
     const P = (window as unknown as { parity: any }).parity;
@@ -154,11 +154,14 @@ test('split-K products on webgpu equal TF.js matMul', async ({ page }) => {
       [33, [64], 4096, false, true],
     ];
     const out = [];
-    for (const [m, ks, n, hasBias, relu] of shapes) {
+    for (const [m, ks, n, hasBias, relu] of shapes) for (const float16 of [false, true]) {
       const xs = ks.map((k, i) => tf.tensor2d(rnd(m * k, 1 + i), [m, k]));
-      const ws = ks.map((k, i) => tf.tensor2d(rnd(k * n, 100 + i), [k, n]));
+      // float16: the kernel reads the packed bits; the reference multiplies their float32 values
+      const bits = ks.map((k, i) => P.float32ToFloat16(rnd(k * n, 100 + i)));
+      const ws = ks.map((k, i) => tf.tensor2d(float16 ? P.float16ToFloat32(bits[i]) : rnd(k * n, 100 + i), [k, n]));
+      const packed = float16 ? ks.map((k, i) => P.packFloat16Matrix(bits[i], k, n)) : ws;
       const bias = hasBias ? tf.tensor1d(rnd(n, 7)) : null;
-      const got = tf.tidy(() => P.splitKMatMul(xs.map((x: unknown, i: number) => [x, ws[i]]), bias, relu));
+      const got = tf.tidy(() => P.splitKMatMul(xs.map((x: unknown, i: number) => [x, packed[i]]), bias, relu));
       const want = tf.tidy(() => {
         let y = tf.addN(xs.map((x: unknown, i: number) => tf.matMul(x, ws[i])));
         if (bias) y = tf.add(y, bias);
@@ -172,8 +175,9 @@ test('split-K products on webgpu equal TF.js matMul', async ({ page }) => {
         err = Math.max(err, Math.abs(g[i] - w[i]));
         ref = Math.max(ref, Math.abs(w[i]));
       }
-      out.push({ shape: `M = ${m}, K = ${ks.join(' + ')}, N = ${n}`, outShape: got.shape, err, ref, negatives: relu ? Array.from(g as Float32Array).filter((v) => v < 0).length : 0 });
+      out.push({ shape: `M = ${m}, K = ${ks.join(' + ')}, N = ${n}${float16 ? ', float16' : ''}`, outShape: got.shape, err, ref, negatives: relu ? Array.from(g as Float32Array).filter((v) => v < 0).length : 0 });
       tf.dispose([...xs, ...ws, got, want]);
+      if (float16) tf.dispose(packed);
       bias?.dispose();
     }
     return { out, tensorsLeft: tf.memory().numTensors };
@@ -183,7 +187,7 @@ test('split-K products on webgpu equal TF.js matMul', async ({ page }) => {
     expect(r.err).toBeLessThanOrEqual(1e-5 * r.ref);
     expect(r.negatives).toBe(0);
   }
-  expect(results.out.map((r) => r.outShape)).toEqual([[1, 1000], [3, 8], [17, 260], [33, 4096]]);
+  expect(results.out.map((r) => r.outShape)).toEqual([[1, 1000], [1, 1000], [3, 8], [3, 8], [17, 260], [17, 260], [33, 4096], [33, 4096]]);
   expect(results.tensorsLeft).toBe(0);
 });
 

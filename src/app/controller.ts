@@ -1,6 +1,6 @@
 // Side effects: catalog, model loading, decoding, and incremental encoding in the worker.
 // Only images without cached responses for the current model + backend are sent to encode.
-import type { Device } from '../engine/types.ts';
+import type { Device, Precision } from '../engine/types.ts';
 import { listStoredModels, OPFS_PREFIX } from '../io/browser_store.ts';
 import { EngineClient } from './engine_client.ts';
 import { decodeInWorker } from './decode_client.ts';
@@ -77,13 +77,14 @@ export async function loadModel() {
   const { catalog, modelPath, device } = get();
   const entry = catalog.find((m) => m.path === modelPath);
   if (!entry) return;
+  const precision = entry.compact ? get().precision : 'exact';
   const seq = ++loadSeq;
   if (job) engine().cancel(job.reqId);
   job = null;
   set({ model: null, quality: null, qualityNote: undefined, status: { state: 'loading', text: `Loading ${entry.label ?? entry.path}…` } });
   try {
     const where = entry.storage === 'opfs' ? entry.path : new URL(entry.path, modelsBase()).href;
-    const r = await engine().load(entry, where, device, wasmSetup(), (stage, done, total) => {
+    const r = await engine().load(entry, where, device, precision, wasmSetup(), (stage, done, total) => {
       if (seq === loadSeq) set({ status: { state: 'loading', text: `Loading model: ${stage}`, done, total } });
     });
     if (seq !== loadSeq) return;
@@ -133,6 +134,11 @@ export async function refreshStoredModels(select?: string) {
 
 export function selectModel(path: string) {
   set({ modelPath: path });
+  void loadModel();
+}
+
+export function setPrecision(precision: Precision) {
+  set({ precision });
   void loadModel();
 }
 

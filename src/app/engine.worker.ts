@@ -54,6 +54,7 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>) {
   model = await getEncodingModel(msg.entry.model_id, subject, {
     source,
     device: msg.device,
+    precision: msg.precision,
     ...msg.wasm,
     onProgress: (p) => post({ type: 'load-progress', reqId: msg.reqId, stage: p.stage, done: p.done, total: p.total }),
   });
@@ -66,6 +67,8 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>) {
     chNames: [...model.chNames],
     times: [...model.times],
     weightsSha256: { ...model.weightsSha256 },
+    precision: model.precision,
+    compact: model.compact,
   };
   // Model-quality arrays are optional: a model without them still encodes.
   let quality: QualityArrays | null = null;

@@ -1,5 +1,5 @@
 // Page-side handle on the engine worker: promises for requests, callbacks for progress.
-import type { Device } from '../engine/types.ts';
+import type { Device, Precision } from '../engine/types.ts';
 import type { CatalogEntry, EncodeItem, FromWorker, LoadedModelInfo, QualityArrays, ToWorker } from './protocol.ts';
 import type { WasmSetup } from './wasm_paths.ts';
 
@@ -46,7 +46,7 @@ export class EngineClient {
     this.worker.postMessage(msg, transfer);
   }
 
-  load(entry: CatalogEntry, url: string, device: Device, wasm: WasmSetup, onProgress: (stage: string, done: number, total: number) => void): Promise<LoadResult> {
+  load(entry: CatalogEntry, url: string, device: Device, precision: Precision, wasm: WasmSetup, onProgress: (stage: string, done: number, total: number) => void): Promise<LoadResult> {
     const reqId = this.nextId++;
     return new Promise((resolve, reject) => {
       this.handlers.set(reqId, (m) => {
@@ -59,7 +59,7 @@ export class EngineClient {
           reject(m.type === 'error' ? new WorkerError(m.name, m.message) : new WorkerError('CancelledError', 'Loading was cancelled'));
         }
       });
-      this.send({ type: 'load', reqId, entry, url, device, wasm });
+      this.send({ type: 'load', reqId, entry, url, device, precision, wasm });
     });
   }
 

@@ -1,6 +1,7 @@
 // The .npy export and its JSON sidecar, built completely in memory before any download starts.
 import { writeNpy } from '../io/npy.ts';
 import { N_CHANNELS, N_REPETITIONS, N_TIMES, SYNTHETIC_NOTICE } from '../engine/types.ts';
+import { describeCompact } from '../io/model_folder.ts';
 import { channelIndices, maskIndices, sliceResponses } from '../viz/stats.ts';
 import { EEG_UNIT_LONG } from '../viz/plots.ts';
 import { SQUARE_MODE_LABEL, squareGeometry } from '../io/image_square.ts';
@@ -81,6 +82,8 @@ export function buildExport(s: AppState, now = new Date()): ExportBundle {
     preprocessing: 'torchvision AlexNet_Weights.IMAGENET1K_V1 transforms on uint8: resize shorter side to 256 (bilinear, antialias), centre crop 224, /255, ImageNet mean/std',
     backend: model.backend,
     backend_note: model.backendNote ?? null,
+    precision: model.precision,
+    ...(model.compact ? { compact: { note: describeCompact(model.compact), ...model.compact } } : {}),
     weights_sha256: model.weightsSha256,
     app: { name: 'insilico-eeg', version: appVersion },
     created_at: now.toISOString(),

@@ -1,6 +1,7 @@
 // Messages between the page and the engine worker. Pixel and response buffers are transferred,
 // not copied. Every request carries a reqId; replies echo it so stale replies can be ignored.
-import type { Backend, Device } from '../engine/types.ts';
+import type { Backend, Device, Precision } from '../engine/types.ts';
+import type { CompactInfo } from '../io/model_folder.ts';
 import type { WasmSetup } from './wasm_paths.ts';
 
 /** An entry of public/models/index.json, or of the browser's model store. */
@@ -17,6 +18,8 @@ export interface CatalogEntry {
   metadata?: boolean;
   /** Stored models: bytes of weights. */
   bytes?: number;
+  /** Folders converted with --compact: the compact form's measured error (relative to the largest response). */
+  compact?: { relative: number | null };
 }
 
 export interface LoadedModelInfo {
@@ -30,6 +33,9 @@ export interface LoadedModelInfo {
   /** Seconds. */
   times: number[];
   weightsSha256: Record<string, string>;
+  precision: Precision;
+  /** precision 'compact': the shared basis and the error the converter measured */
+  compact?: CompactInfo;
 }
 
 /** Model-quality arrays from the model's metadata (any may be missing). */
@@ -61,6 +67,7 @@ export type ToWorker =
       /** Absolute URL of the model folder. */
       url: string;
       device: Device;
+      precision: Precision;
       wasm: WasmSetup;
     }
   /** Pick the backend and build the backbone before any model is chosen (it is the same for all). */

@@ -1,7 +1,7 @@
 // Application state (zustand). Encoded responses live outside the store (responses.ts):
 // they are large typed arrays, and the store only records a version number for them.
 import { create } from 'zustand';
-import type { Device } from '../engine/types.ts';
+import type { Device, Precision } from '../engine/types.ts';
 import { MONTAGE_SENSORS } from '../viz/channels.ts';
 import type { BandKind } from '../viz/stats.ts';
 import type { SquareImage, SquareMode } from '../io/image_square.ts';
@@ -50,6 +50,8 @@ export interface AppState {
   catalogError?: string;
   modelPath: string | null;
   device: Device;
+  /** what the user asked for; models without a compact form load exact */
+  precision: Precision;
   model: LoadedModelInfo | null;
   quality: QualityArrays | null;
   qualityNote?: string;
@@ -85,6 +87,7 @@ export const useApp = create<AppState>(() => ({
   catalog: [],
   modelPath: null,
   device: 'auto',
+  precision: 'exact',
   model: null,
   quality: null,
   status: { state: 'loading', text: 'Starting…' },

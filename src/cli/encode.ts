@@ -12,7 +12,7 @@ import { enableWasmThreads, nodeLogicalCores } from '../engine/wasm_threads_node
 import { SYNTHETIC_NOTICE } from '../engine/types.ts';
 import { InvalidParameterError } from '../engine/errors.ts';
 import { npyHeader } from '../io/npy.ts';
-import { readModelManifest } from '../io/model_folder.ts';
+import { describeCompact, readModelManifest } from '../io/model_folder.ts';
 import { parseFlags, required, UsageError } from './args.ts';
 import { directorySource } from '../io/source_node.ts';
 import { openStimuli, type Stimulus } from './images.ts';
@@ -35,15 +35,6 @@ export function parseShard(text: string | undefined): Shard {
 /** Images [lo, hi) of shard i of n: contiguous, deterministic, covering every image once. */
 export function shardRange(total: number, shard: Shard): [number, number] {
   return [Math.floor((shard.index * total) / shard.count), Math.floor(((shard.index + 1) * total) / shard.count)];
-}
-
-/** One line on what the compact precision costs, for the terminal and the sidecar. */
-export function compactNote(model: EncodingModel): string {
-  const e = model.compact?.error;
-  const measured = e
-    ? `responses within ${e.relative.toExponential(2)} of the largest exact response (${e.probe_images} probe images, max abs ${e.max_abs.toExponential(2)})`
-    : 'its error was not measured';
-  return `one PCA basis shared by the four repetitions, float16 basis and fc6-fc8; ${measured}`;
 }
 
 export function parseTimepoints(mask: string | undefined): number[] | undefined {
@@ -109,7 +100,7 @@ export async function runEncode(argv: string[]): Promise<number> {
     });
     process.stderr.write(`\rmodel ${manifest.model_id} subject ${manifest.subject} on ${model.backendNote}\n`);
     if (model.synthetic) process.stderr.write(`warning: ${SYNTHETIC_NOTICE}\n`);
-    if (model.compact) process.stderr.write(`compact precision: ${compactNote(model)}\n`);
+    if (model.compact) process.stderr.write(`${describeCompact(model.compact)}\n`);
 
     const C = model.chNames.length;
     const T = model.times.length;
@@ -179,7 +170,7 @@ export async function runEncode(argv: string[]): Promise<number> {
       shard: shard.count > 1 ? { index: shard.index, count: shard.count } : undefined,
       backend: model.backend,
       precision: model.precision,
-      ...(model.compact ? { compact: { note: compactNote(model), ...model.compact } } : {}),
+      ...(model.compact ? { compact: { note: describeCompact(model.compact), ...model.compact } } : {}),
       weights_sha256: model.weightsSha256,
       insilico_eeg_version: VERSION,
       created_at: new Date().toISOString(),

@@ -260,6 +260,8 @@ export async function convertBergSubject(opts: ConvertOptions): Promise<ConvertR
       path: `${MODEL_ID}/${folder}/`,
       synthetic: false,
       label: `Subject ${subject} (BERG fitted weights${dtype === 'float16' ? ', float16' : ''})`,
+      // the app offers precision 'compact' for entries that have it (undefined drops a stale one)
+      compact: written.manifest.compact ? { relative: written.manifest.compact.error?.relative ?? null } : undefined,
     },
   ]);
   return {

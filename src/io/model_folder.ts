@@ -90,6 +90,15 @@ export interface CompactError {
   backend: string;
 }
 
+/** One line on what the compact precision is and costs (CLI, app, exports). */
+export function describeCompact(c: CompactInfo): string {
+  const e = c.error;
+  const measured = e
+    ? `responses within ${e.relative.toExponential(2)} of the largest exact response (max abs ${e.max_abs.toExponential(2)}, ${e.probe_images} probe images)`
+    : 'its error was not measured';
+  return `compact precision: one PCA basis (${c.components}) shared by the four repetitions, float16 basis and fc6-fc8; ${measured}`;
+}
+
 /** The descriptive part of manifest.json (everything but the weight listing). */
 export interface ManifestFields {
   format: string;

@@ -13,6 +13,7 @@ const model: LoadedModelInfo = {
   chNames: DEFAULT_CH_NAMES,
   times: DEFAULT_TIMES,
   weightsSha256: {},
+  precision: 'exact',
 };
 
 function item(id: string, name: string, w: number, h: number): ImageItem {

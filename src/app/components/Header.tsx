@@ -1,5 +1,6 @@
-import { SYNTHETIC_LABEL, type Device } from '../../engine/types.ts';
-import { cancelEncode, encodeRequestCount, imagesSentCount, resumeEncode, selectModel, setDevice } from '../controller.ts';
+import { SYNTHETIC_LABEL, type Device, type Precision } from '../../engine/types.ts';
+import { cancelEncode, encodeRequestCount, imagesSentCount, resumeEncode, selectModel, setDevice, setPrecision } from '../controller.ts';
+import { describeCompact } from '../../io/model_folder.ts';
 import { useApp } from '../store.ts';
 import { ModelImport } from './ModelImport.tsx';
 
@@ -17,6 +18,8 @@ export function Header() {
   const modelPath = useApp((s) => s.modelPath);
   const device = useApp((s) => s.device);
   const model = useApp((s) => s.model);
+  const precision = useApp((s) => s.precision);
+  const entry = catalog.find((m) => m.path === modelPath);
   return (
     <header className="app-header">
       <div className="brand">
@@ -33,6 +36,14 @@ export function Header() {
               </option>
             ))}
           </select>
+        </label>
+        <label title={entry?.compact ? 'compact: about a quarter of the memory, with the error the converter measured' : 'this subject was converted without --compact'}>
+          Precision
+          <select data-testid="precision-select" value={entry?.compact ? precision : 'exact'} onChange={(e) => setPrecision(e.target.value as Precision)} disabled={!entry?.compact}>
+            <option value="exact">exact</option>
+            <option value="compact">compact{entry?.compact?.relative != null ? ` (error ${entry.compact.relative.toExponential(1)})` : ''}</option>
+          </select>
+          {model?.compact ? <CompactBadge model={model} /> : null}
         </label>
         <ModelImport />
         <label title={model?.backendNote ?? ''}>
@@ -51,6 +62,17 @@ export function Header() {
         <StatusBar />
       </div>
     </header>
+  );
+}
+
+/** Compact results are always marked, with the error the converter measured (red above 1e-3 of the largest response). */
+function CompactBadge({ model }: { model: NonNullable<ReturnType<typeof useApp.getState>['model']> }) {
+  const e = model.compact?.error;
+  const large = !e || e.relative > 1e-3;
+  return (
+    <span className={`compact-badge${large ? ' compact-large' : ''}`} data-testid="compact-badge" title={describeCompact(model.compact!)}>
+      compact · {e ? `error ≤ ${e.relative.toExponential(1)} × max` : 'error not measured'}
+    </span>
   );
 }
 
