@@ -10,6 +10,8 @@
 // Options
 //   --k N               PCA components of the random model (default 250, as BERG)
 //   --dtype float32|float16   how the random model's big matrices are stored (default float32)
+//   --precision exact|compact  load the model exactly (default) or in its compact form (the folder is
+//                       then written with one, its error measured on the wasm backend first)
 //   --size S            image side, uint8 [B,3,S,S] (default 256)
 //   --batches LIST      batch sizes (default 1,8,32,64,128)
 //   --n N               images encoded per batch size, rounded up to whole batches (default 256)
@@ -92,7 +94,7 @@ if (opts.help) {
   console.log('see the comment at the top of scripts/bench_webgpu.ts for the options');
   process.exit(0);
 }
-const KNOWN = ['k', 'dtype', 'size', 'batches', 'n', 'min-calls', 'latency-runs', 'data', 'tmp', 'timeout-s', 'dawn', 'flags', 'profile', 'variants', 'variant-batches', 'warmup-s', ...BOOL_FLAGS];
+const KNOWN = ['k', 'dtype', 'precision', 'size', 'batches', 'n', 'min-calls', 'latency-runs', 'data', 'tmp', 'timeout-s', 'dawn', 'flags', 'profile', 'variants', 'variant-batches', 'warmup-s', ...BOOL_FLAGS];
 for (const k of Object.keys(opts)) if (!KNOWN.includes(k)) fail(1, `unknown option --${k}`);
 
 function intOpt(name: string, def: number, min = 1): number {
@@ -107,6 +109,8 @@ const MIN_CALLS = intOpt('min-calls', 3);
 const LATENCY_RUNS = intOpt('latency-runs', 50);
 const DTYPE = (opts.dtype ?? 'float32') as 'float32' | 'float16';
 if (DTYPE !== 'float32' && DTYPE !== 'float16') fail(1, `--dtype must be float32 or float16`);
+const PRECISION = (opts.precision ?? 'exact') as 'exact' | 'compact';
+if (PRECISION !== 'exact' && PRECISION !== 'compact') fail(1, `--precision must be exact or compact`);
 function batchList(name: string, def: string): number[] {
   const list = (opts[name] ?? def).split(',').filter(Boolean).map((s) => Number(s.trim()));
   if (list.some((b) => !Number.isInteger(b) || b < 1)) fail(1, `--${name} must list positive integers; got '${opts[name]}'`);
@@ -414,7 +418,7 @@ let exitCode = 0;
 
 const modelRoot = makeTemp('model');
 t = performance.now();
-const modelDir = await writeRandomModel(modelRoot, K, DTYPE, 'bench_webgpu');
+const modelDir = await writeRandomModel(modelRoot, K, DTYPE, 'bench_webgpu', PRECISION === 'compact' ? { device: 'wasm' } : undefined);
 const writeS = (performance.now() - t) / 1000;
 log(`random K=${K} model folder written in ${writeS.toFixed(2)} s`);
 
@@ -422,14 +426,14 @@ const backboneCached = CHECK; // the check's getEncodingModel already generated 
 t = performance.now();
 let model: Awaited<ReturnType<typeof getEncodingModel>>;
 try {
-  model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(modelDir), device: 'webgpu' });
+  model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(modelDir), device: 'webgpu', precision: PRECISION });
 } catch (e) {
   fail(5, `loading the K=${K} model failed: ${(e as Error).message}`);
 }
 const loadS = (modelLoadS = (performance.now() - t) / 1000);
 if (model.backend !== 'webgpu' || tf.getBackend() !== 'webgpu') fail(1, `model loaded on ${model.backend}, not webgpu`);
 const encoderMib = round((4 * (4 * K * N_FEATURES + 4 * K + 4 * N_CHANNELS * N_TIMES * K + 4 * N_CHANNELS * N_TIMES)) / 2 ** 20, 1);
-emit('load', { k: K, dtype: DTYPE, write_folder_s: round(writeS), load_s: round(loadS), includes_backbone: !backboneCached, encoder_float32_mib: encoderMib, ...gpuMemory() });
+emit('load', { k: K, dtype: DTYPE, precision: PRECISION, compact_error: model.compact?.error ?? null, write_folder_s: round(writeS), load_s: round(loadS), includes_backbone: !backboneCached, encoder_float32_mib: encoderMib, ...gpuMemory() });
 log(`getEncodingModel K=${K}: ${loadS.toFixed(2)} s${backboneCached ? '' : ' (includes backbone generation + upload)'}`);
 rmSync(modelRoot, { recursive: true, force: true });
 

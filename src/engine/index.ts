@@ -8,6 +8,7 @@ import { selectBackend, type BackendChoice, type BackendOptions } from './backen
 import { uploadEncoder, project, regress, selectionRows, type EncoderTensors, type EncoderArrays } from './encoder.ts';
 import { networkInput, normalisationTable, validateImages } from './preprocess.ts';
 import { WebGPUReader } from './transfer_webgpu.ts';
+import { releaseFreeBuffers } from './webgpu_backend.ts';
 import { generateDemoEncoder, isDemoManifest } from './demo_weights.ts';
 import { BackendError, CancelledError, InvalidParameterError, ModelLoadError, BergError } from './errors.ts';
 import type { ModelSource } from './source.ts';
@@ -101,6 +102,7 @@ function getBackbone(onProgress?: (p: LoadProgress) => void, precision: Precisio
   onProgress?.({ stage: 'backbone', done: 0, total: 1 });
   backbone?.net.dispose();
   backbone = null; // (a failed upload leaves none)
+  releaseFreeBuffers();
   backbone = { backend: active, fcFloat16, net: uploadAlexNet(generateAlexNetWeights(), undefined, { fcFloat16 }) };
   onProgress?.({ stage: 'backbone', done: 1, total: 1 });
   return backbone.net;
@@ -110,6 +112,7 @@ function getBackbone(onProgress?: (p: LoadProgress) => void, precision: Precisio
 export function disposeBackbone(): void {
   backbone?.net.dispose();
   backbone = null;
+  releaseFreeBuffers();
 }
 
 function checkModelId(modelId: string): void {
@@ -317,6 +320,7 @@ async function loadEncodingModel(
       if (inner && !inner.disposed) {
         inner.encoder.dispose();
         inner.disposed = true;
+        if (tf.getBackend() === model.backend) releaseFreeBuffers();
       }
     },
   };

@@ -14,6 +14,7 @@ export interface WebGPUBackendInternals {
   commandEncoder: GPUCommandEncoder;
   submitQueue(): void;
   runWebGPUProgram(program: object, inputs: tf.TensorInfo[], dtype: 'float32', uniforms: Array<{ type: 'int32'; data: number[] }>, output?: tf.TensorInfo): tf.TensorInfo;
+  bufferManager: { freeBuffers: Map<string, GPUBuffer[]>; numFreeBuffers: number; numBytesAllocated: number };
 }
 
 /** The active backend's internals (call only while the WebGPU backend is active). */
@@ -34,4 +35,23 @@ export function webgpuProgram<T extends object>(name: string, fields: T): T {
     },
   }[name];
   return new Named() as T;
+}
+
+/**
+ * Destroys the GPU buffers TF.js keeps for reuse. It pools every released buffer by size for good,
+ * so after a model or the backbone is released (a subject or precision switch) its memory would
+ * otherwise stay allocated. A no-op on other backends.
+ */
+export function releaseFreeBuffers(): void {
+  if (tf.getBackend() !== 'webgpu') return;
+  const manager = webgpuBackend().bufferManager;
+  if (!manager?.freeBuffers) return;
+  // Empty each pool but keep its key: TF.js stops tracking releases once the map itself is empty.
+  for (const pool of manager.freeBuffers.values()) {
+    for (const buffer of pool.splice(0)) {
+      manager.numBytesAllocated -= buffer.size;
+      manager.numFreeBuffers--;
+      buffer.destroy();
+    }
+  }
 }

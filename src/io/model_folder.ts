@@ -308,17 +308,59 @@ export interface ModelFolder {
   float16: Map<string, Uint16Array>;
 }
 
+/**
+ * A model source that can also read several files into one new buffer. The browser store has
+ * one: its shards go from OPFS straight into the array their weight ends up in, instead of one
+ * buffer per shard copied over (see opfsSource).
+ */
+export interface FilesReader {
+  /**
+   * The files' bytes one after another, in a fresh buffer (byteOffset 0) of sum(sizes) bytes;
+   * onBytes is told each file's length once it is in. Null (or a throw) when that cannot be done
+   * here, a file is missing or its length is not sizes[i]: the caller then reads the files one
+   * by one, and that read reports what is wrong.
+   */
+  readFiles(names: string[], sizes: number[], onBytes?: (bytes: number) => void): Promise<Uint8Array | null>;
+}
+
 interface Dest {
   entry: WeightEntry;
   start: number; // byte offset in the group
+  n: number; // values
   nbytes: number;
-  bytes: Uint8Array; // where the raw stored bytes go
-  out: Float32Array | null; // null: float16 bits kept as they are
+  float16: boolean; // stored as float16 bits
+  keep: boolean; // float16 bits returned as they are (keepFloat16)
+  bytes: Uint8Array | null; // where the raw stored bytes go (allocated when the first bytes come)
+  out: Float32Array | null; // float32 data (for float32-stored weights, bytes is a view of it)
+}
+
+/** The raw-bytes buffer of a weight, allocated on first use (float32: the output array itself). */
+function destBytes(d: Dest): Uint8Array {
+  if (!d.bytes) {
+    if (d.float16) d.bytes = new Uint8Array(d.nbytes);
+    else {
+      d.out = new Float32Array(d.n);
+      d.bytes = new Uint8Array(d.out.buffer);
+    }
+  }
+  return d.bytes;
+}
+
+/** Points a weight at its bytes inside a group buffer (no copy) where they are aligned for their type. */
+function adoptBytes(d: Dest, group: Uint8Array): void {
+  const view = group.subarray(d.start, d.start + d.nbytes);
+  const at = group.byteOffset + d.start;
+  if (!d.float16 && at % 4 === 0) {
+    d.out = new Float32Array(group.buffer, at, d.n);
+    d.bytes = view;
+  } else if (d.float16 && at % 2 === 0) d.bytes = view;
+  else destBytes(d).set(view);
 }
 
 /**
  * Loads every weight of a model folder. Shards are fetched a few at a time, checked
- * (length, sha256) and copied straight into their arrays.
+ * (length, sha256) and copied straight into their arrays; from a source that reads whole
+ * groups of shards (FilesReader), each weight's shards are read into its array directly.
  */
 export async function readModelFolder(source: ModelSource, opts: ReadModelFolderOptions = {}): Promise<ModelFolder> {
   const manifest = await readModelManifest(source);
@@ -327,9 +369,11 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
   const groups = manifest.weightsManifest;
   if (!Array.isArray(groups)) throw new ModelLoadError(`${at} has no weightsManifest`);
   const want = opts.names ? new Set(opts.names) : null;
+  const filesReader = typeof (source as Partial<FilesReader>).readFiles === 'function' ? (source as ModelSource & FilesReader) : null;
 
   // plan: byte ranges of each weight inside its group
-  const jobs: { path: string; group: number; offset: number; expected?: ShardInfo }[] = [];
+  type ShardJob = { path: string; group: number; offset: number; expected?: ShardInfo };
+  const jobs: ShardJob[] = [];
   const dests: Dest[][] = [];
   const groupSize: number[] = [];
   const received: number[] = [];
@@ -342,12 +386,10 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
       const q = e.quantization?.dtype;
       if (q !== undefined && q !== 'float16') throw new ModelLoadError(`${at}: weight ${e.name} uses ${q} quantization, which is not supported`);
       const n = product(e.shape);
-      const nbytes = n * (q === 'float16' ? 2 : 4);
+      const float16 = q === 'float16';
+      const nbytes = n * (float16 ? 2 : 4);
       if (!want || want.has(e.name)) {
-        const keep = q === 'float16' && Boolean(opts.keepFloat16?.(e.name));
-        const out = keep ? null : new Float32Array(n);
-        const bytes = out && q !== 'float16' ? new Uint8Array(out.buffer) : new Uint8Array(nbytes);
-        ds.push({ entry: e, start: pos, nbytes, bytes, out });
+        ds.push({ entry: e, start: pos, n, nbytes, float16, keep: float16 && Boolean(opts.keepFloat16?.(e.name)), bytes: null, out: null });
       }
       pos += nbytes;
     }
@@ -373,11 +415,22 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
     for (const d of dests[gi]) {
       const a = Math.max(offset, d.start);
       const b = Math.min(offset + chunk.length, d.start + d.nbytes);
-      if (a < b) d.bytes.set(chunk.subarray(a - offset, b - offset), a - d.start);
+      if (a < b) destBytes(d).set(chunk.subarray(a - offset, b - offset), a - d.start);
     }
   };
 
-  const fetchShard = async (job: (typeof jobs)[number]): Promise<Uint8Array> => {
+  const checkHash = async (job: ShardJob, bytes: Uint8Array) => {
+    if (verify && job.expected) {
+      const h = await sha256Hex(bytes);
+      if (h !== job.expected.sha256) {
+        throw new ModelLoadError(
+          `shard ${job.path} has sha256 ${h}, manifest says ${job.expected.sha256}: the model folder is corrupt; convert again (${at})`,
+        );
+      }
+    }
+  };
+
+  const fetchShard = async (job: ShardJob): Promise<Uint8Array> => {
     let bytes: Uint8Array;
     try {
       bytes = await source.readBytes(job.path);
@@ -391,15 +444,48 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
         );
       }
     }
-    if (verify && job.expected) {
-      const h = await sha256Hex(bytes);
-      if (h !== job.expected.sha256) {
-        throw new ModelLoadError(
-          `shard ${job.path} has sha256 ${h}, manifest says ${job.expected.sha256}: the model folder is corrupt; convert again (${at})`,
-        );
-      }
-    }
+    await checkHash(job, bytes);
     return bytes;
+  };
+
+  const shardJob = async (job: ShardJob) => {
+    const bytes = await fetchShard(job);
+    place(job.group, job.offset, bytes);
+    received[job.group] += bytes.length;
+    loaded += bytes.length;
+    opts.onProgress?.(loaded, total);
+  };
+
+  /**
+   * A group whose weights are all wanted, read whole into one buffer that its weights then view;
+   * false when the source could not, and the group is to be read shard by shard.
+   */
+  const groupJob = async (gi: number, shards: ShardJob[]): Promise<boolean> => {
+    let reported = 0;
+    let bytes: Uint8Array | null = null;
+    try {
+      bytes = await filesReader!.readFiles(
+        shards.map((j) => j.path),
+        shards.map((j) => j.expected!.bytes),
+        (n) => {
+          reported += n;
+          loaded += n;
+          opts.onProgress?.(loaded, total);
+        },
+      );
+    } catch {
+      bytes = null;
+    }
+    if (!bytes || bytes.length !== groupSize[gi]) {
+      loaded -= reported;
+      return false;
+    }
+    for (const job of shards) await checkHash(job, bytes.subarray(job.offset, job.offset + job.expected!.bytes));
+    for (const d of dests[gi]) adoptBytes(d, bytes);
+    received[gi] = bytes.length;
+    loaded += bytes.length - reported;
+    if (bytes.length !== reported) opts.onProgress?.(loaded, total);
+    return true;
   };
 
   if (ordered) {
@@ -413,16 +499,19 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
       opts.onProgress?.(loaded, total);
     }
   } else {
+    // whole groups where the source reads them so (every weight of the group wanted), else shards
+    const tasks: (() => Promise<void>)[] = [];
+    dests.forEach((ds, gi) => {
+      const shards = jobs.filter((j) => j.group === gi);
+      if (filesReader && shards.length && ds.length === groups[gi].weights.length) {
+        tasks.push(async () => {
+          if (!(await groupJob(gi, shards))) for (const job of shards) await shardJob(job);
+        });
+      } else for (const job of shards) tasks.push(() => shardJob(job));
+    });
     let next = 0;
     const worker = async () => {
-      while (next < jobs.length) {
-        const job = jobs[next++];
-        const bytes = await fetchShard(job);
-        place(job.group, job.offset, bytes);
-        received[job.group] += bytes.length;
-        loaded += bytes.length;
-        opts.onProgress?.(loaded, total);
-      }
+      while (next < tasks.length) await tasks[next++]();
     };
     await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
   }
@@ -439,11 +528,12 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
   const float16 = new Map<string, Uint16Array>();
   for (const ds of dests) {
     for (const d of ds) {
-      if (d.entry.quantization?.dtype !== 'float16') arrays.set(d.entry.name, d.out!);
+      const bytes = destBytes(d); // (allocated here only for a weight of no values)
+      if (!d.float16) arrays.set(d.entry.name, d.out!);
       else {
-        const bits = new Uint16Array(d.bytes.buffer, d.bytes.byteOffset, d.nbytes / 2);
-        if (d.out) arrays.set(d.entry.name, float16ToFloat32(bits, d.out));
-        else float16.set(d.entry.name, bits);
+        const bits = new Uint16Array(bytes.buffer, bytes.byteOffset, d.n);
+        if (d.keep) float16.set(d.entry.name, bits);
+        else arrays.set(d.entry.name, float16ToFloat32(bits, new Float32Array(d.n)));
       }
     }
   }
