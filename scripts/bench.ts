@@ -1,6 +1,6 @@
 // npm run bench: encoding throughput of BERG's pipeline (K = 250, 256x256 images) on every backend
 // available here, as ratios to the PyTorch CPU reference measured in the same run.
-//   npm run bench -- [--n 100] [--k 250] [--size 256] [--only node-wasm,node-cpu,browser-wasm,browser-webgl,browser-webgpu,playground]
+//   npm run bench -- [--n 100] [--k 250] [--size 256] [--only node-wasm,node-wasm-compact,node-cpu,browser-wasm,browser-webgl,browser-webgpu,webgpu-memory,playground]
 // Weights are random (seeded) but stored and loaded exactly like a converted subject.
 
 import { execFileSync } from 'node:child_process';
@@ -12,7 +12,7 @@ import { createServer } from 'vite';
 import { generateAlexNetWeights } from '../src/engine/backbone_weights.ts';
 import { uploadAlexNet } from '../src/engine/alexnet.ts';
 import { selectBackend } from '../src/engine/backend.ts';
-import { disposeBackbone, encode, getEncodingModel, MODEL_ID } from '../src/engine/index.ts';
+import { disposeBackbone, encode, getEncodingModel, MODEL_ID, type Precision } from '../src/engine/index.ts';
 import { writeRandomModel } from './bench_model.ts';
 import { benchPlayground, describePlayground } from './bench_playground.ts';
 import { directorySource } from '../src/io/source_node.ts';
@@ -28,6 +28,7 @@ const ONLY = args.only ? new Set(String(args.only).split(',')) : null;
 const want = (name: string) => !ONLY || ONLY.has(name);
 const MODELS = '.cache/bench-models';
 const MODELS_F16 = '.cache/bench-models-f16'; // the same weights stored as float16 (convert --dtype float16)
+const MODELS_COMPACT = '.cache/bench-models-compact'; // repetitions sharing most of a basis, with the compact form (convert --compact)
 const modelDir = join(MODELS, MODEL_ID, 'sub-01');
 
 interface Row {
@@ -47,12 +48,12 @@ function images(n: number): Uint8Array {
   return a;
 }
 
-async function writeBenchModel(dir = MODELS, dtype: 'float32' | 'float16' = 'float32'): Promise<void> {
+async function writeBenchModel(dir = MODELS, dtype: 'float32' | 'float16' = 'float32', compact = false): Promise<void> {
   const stamp = join(dir, `k${K}.done`);
   if (existsSync(stamp) && existsSync(join(dir, MODEL_ID, 'sub-01', 'manifest.json'))) return;
   rmSync(dir, { recursive: true, force: true });
-  console.error(`writing a K=${K} per-repetition ${dtype} model to ${dir} (once)...`);
-  await writeRandomModel(dir, K, dtype, 'bench');
+  console.error(`writing a K=${K} per-repetition ${dtype} model${compact ? ' with its compact form' : ''} to ${dir} (once)...`);
+  await writeRandomModel(dir, K, dtype, 'bench', compact ? {} : undefined);
   execFileSync('touch', [stamp]);
 }
 
@@ -68,16 +69,45 @@ function pytorch(threads: number): Row {
 }
 
 /** Each Node backend runs in its own process, so one's memory does not weigh on the next. */
-function nodeRow(device: 'wasm' | 'cpu', n: number): Row {
+function nodeRow(device: 'wasm' | 'cpu', n: number, precision: Precision = 'exact'): Row {
   try {
-    const out = execFileSync(process.execPath, ['bin/run-ts.mjs', 'scripts/bench.ts', '--child', device, '--n', String(n), '--k', String(K), '--size', String(SIZE)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const out = execFileSync(process.execPath, ['bin/run-ts.mjs', 'scripts/bench.ts', '--child', device, '--precision', precision, '--n', String(n), '--k', String(K), '--size', String(SIZE)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     return JSON.parse(out.trim().split('\n').pop()!);
   } catch (e) {
-    return { name: `node ${device}`, images: 0, imgPerS: null, note: `failed: ${(e as Error).message.split('\n')[0]}` };
+    return { name: `node ${device}${precision === 'compact' ? ', compact' : ''}`, images: 0, imgPerS: null, note: `failed: ${(e as Error).message.split('\n')[0]}` };
   }
 }
 
-async function nodeBackend(device: 'wasm' | 'cpu', n: number): Promise<Row> {
+/**
+ * GPU memory of one subject on WebGPU, exact and compact: TF.js's WebGPU backend in Node through
+ * Dawn (scripts/bench_webgpu.ts). Sizes do not depend on the adapter, so SwiftShader (Chromium's
+ * Vulkan ICD) measures them here; timings on it mean nothing and are not shown.
+ */
+function webgpuMemory(precision: Precision, batch: number): Row {
+  const name = `webgpu memory, ${precision}`;
+  try {
+    const out = execFileSync(
+      process.execPath,
+      ['bin/run-ts.mjs', 'scripts/bench_webgpu.ts', '--allow-software', '--k', String(K), '--batches', String(batch), '--n', String(batch), '--min-calls', '1', '--latency-runs', '1', '--warmup-s', '0', '--precision', precision],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, VK_ICD_FILENAMES: process.env.VK_ICD_FILENAMES ?? '/usr/lib/chromium/vk_swiftshader_icd.json' } },
+    );
+    const records = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+    const load = records.find((r) => r.kind === 'load');
+    const peak = records.find((r) => r.kind === 'peak_memory');
+    const mb = (mib: number) => `${((mib * 2 ** 20) / 1e6).toFixed(0)} MB`;
+    const err = load?.compact_error ? `, compact error ${load.compact_error.relative.toExponential(2)} of max on ${load.compact_error.probe_images} probe images` : '';
+    return {
+      name,
+      images: 0,
+      imgPerS: null,
+      note: `resident tensors ${mb(peak.resident_mib)}; encoding ${batch} images: peak tensors ${mb(peak.peak_mib)}, GPU buffers allocated ${mb(peak.gpu_allocated_mib)}${err}`,
+    };
+  } catch (e) {
+    return { name, images: 0, imgPerS: null, note: `failed: ${(e as Error).message.split('\n')[0]}` };
+  }
+}
+
+async function nodeBackend(device: 'wasm' | 'cpu', n: number, precision: Precision): Promise<Row> {
   enableWasmThreads();
   const choice = await selectBackend(device, { wasmThreads: nodeLogicalCores() });
   disposeBackbone();
@@ -88,7 +118,8 @@ async function nodeBackend(device: 'wasm' | 'cpu', n: number): Promise<Row> {
   uploadAlexNet(w).dispose();
   const coldStartS = genS + (performance.now() - t0) / 1000;
   t0 = performance.now();
-  const model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(modelDir), device, wasmThreads: nodeLogicalCores() });
+  const dir = precision === 'compact' ? join(MODELS_COMPACT, MODEL_ID, 'sub-01') : modelDir;
+  const model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(dir), device, precision, wasmThreads: nodeLogicalCores() });
   const loadS = (performance.now() - t0) / 1000;
   const tensorsAfterLoad = tf.memory().numBytes;
   const batch = device === 'cpu' ? n : 25;
@@ -100,11 +131,12 @@ async function nodeBackend(device: 'wasm' | 'cpu', n: number): Promise<Row> {
   // Memory: the model's tensors, the wasm heap (tensors plus XNNPACK's packed weight copies and
   // scratch; a wasm heap never shrinks, so this is its peak) and the process RSS.
   const heap = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.buffer.byteLength;
-  const gb = (b: number) => (b / 2 ** 30).toFixed(2);
+  const gb = (b: number) => (b / 1e9).toFixed(2);
   const mem = `tensors ${gb(tensorsAfterLoad)} GB${heap ? `, wasm heap ${gb(heap)} GB` : ''}, RSS ${gb(process.memoryUsage().rss)} GB`;
   model.dispose();
   disposeBackbone();
-  return { name: `node ${device}`, images: n, imgPerS: n / s, coldStartS, loadS, note: `${choice.note}, batch ${batch}, backbone generation ${genS.toFixed(2)} s, ${mem}` };
+  const err = model.compact?.error ? `, compact error ${model.compact.error.relative.toExponential(2)} of max` : '';
+  return { name: `node ${device}${precision === 'compact' ? ', compact' : ''}`, images: n, imgPerS: n / s, coldStartS, loadS, note: `${choice.note}, batch ${batch}, backbone generation ${genS.toFixed(2)} s, ${mem}${err}` };
 }
 
 /**
@@ -205,18 +237,23 @@ async function browserBackends(devices: string[]): Promise<Row[]> {
 
 tf.env().set('PROD', true);
 if (args.child) {
-  console.log(JSON.stringify(await nodeBackend(args.child as 'wasm' | 'cpu', N)));
+  console.log(JSON.stringify(await nodeBackend(args.child as 'wasm' | 'cpu', N, (args.precision ?? 'exact') as Precision)));
   process.exit(0);
 }
 await writeBenchModel();
 const torchRows = [pytorch(0), pytorch(2)];
 rows.push(...torchRows);
 if (want('node-wasm')) rows.push(nodeRow('wasm', N));
+if (want('node-wasm-compact')) {
+  await writeBenchModel(MODELS_COMPACT, 'float32', true);
+  rows.push(nodeRow('wasm', N, 'compact'));
+}
 if (want('node-cpu')) rows.push(nodeRow('cpu', Math.min(N, 4)));
 // Chromium's GPU backends only when asked for (--only browser-webgl,browser-webgpu): without a GPU
 // they run on SwiftShader, where a K=250 model takes many minutes per image.
 const browserDevices = ['wasm', 'webgl', 'webgpu'].filter((d) => (d === 'wasm' ? want('browser-wasm') : ONLY?.has(`browser-${d}`)));
 if (browserDevices.length) rows.push(...(await browserBackends(browserDevices)));
+if (want('webgpu-memory')) rows.push(webgpuMemory('exact', 8), webgpuMemory('compact', 8));
 
 const ref = torchRows[0].imgPerS;
 const ref2 = torchRows[1].imgPerS;
