@@ -4,7 +4,7 @@
 // Weights are random (seeded) but stored and loaded exactly like a converted subject.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { chromium } from 'playwright-core';
@@ -15,6 +15,7 @@ import { selectBackend } from '../src/engine/backend.ts';
 import { disposeBackbone, encode, getEncodingModel, MODEL_ID, type Precision } from '../src/engine/index.ts';
 import { writeRandomModel } from './bench_model.ts';
 import { benchPlayground, describePlayground } from './bench_playground.ts';
+import { harnessPage, modelFiles, opfsTiming } from './bench_opfs.ts';
 import { directorySource } from '../src/io/source_node.ts';
 import { enableWasmThreads, nodeLogicalCores } from '../src/engine/wasm_threads_node.ts';
 
@@ -145,39 +146,17 @@ async function nodeBackend(device: 'wasm' | 'cpu', n: number, precision: Precisi
  * store as an import leaves it (not timed).
  */
 async function opfsLoad(browser: import('playwright-core').Browser, models: string, what: string): Promise<Row> {
-  const root = join(models, MODEL_ID);
-  const files = ['sub-01', 'shared'].flatMap((d) => readdirSync(join(root, d)).map((f) => `${d}/${f}`));
-  const page = await browser.newPage();
+  const name = `chromium wasm, OPFS ${what}`;
+  let page: import('playwright-core').Page | undefined;
   try {
-    await page.goto('http://localhost:5175/e2e/parity/index.html');
-    await page.waitForFunction(() => (window as any).parityReady === true, null, { timeout: 120_000 });
-    const r = await page.evaluate(
-      async ({ files, base, modelId }) => {
-        const P = (window as any).parity;
-        await P.engine.prepareBackbone({ device: 'wasm', wasmPaths: P.wasmPaths });
-        const store = await import('/src/io/browser_store.ts' as string);
-        const opfs = await navigator.storage.getDirectory();
-        let dir = await opfs.getDirectoryHandle(store.STORE_DIR, { create: true });
-        dir = await dir.getDirectoryHandle(modelId, { create: true });
-        for (const f of files) {
-          const [sub, name] = f.split('/');
-          const h = await (await dir.getDirectoryHandle(sub, { create: true })).getFileHandle(name, { create: true });
-          await (await fetch(`${base}${f}`)).body!.pipeTo(await h.createWritable());
-        }
-        const t0 = performance.now();
-        const model = await P.engine.getEncodingModel(modelId, 1, { source: store.opfsSource(`${modelId}/sub-01/`), device: 'wasm', wasmPaths: P.wasmPaths });
-        const load = (performance.now() - t0) / 1000;
-        model.dispose();
-        await opfs.removeEntry(store.STORE_DIR, { recursive: true });
-        return { load, note: model.backendNote };
-      },
-      { files, base: `/${root}/`, modelId: MODEL_ID },
-    );
-    return { name: `chromium wasm, OPFS ${what}`, images: 0, imgPerS: null, loadS: r.load, note: `${r.note}, a fresh page loads the subject from browser storage` };
+    page = await harnessPage(browser, 'http://localhost:5175');
+    const r = await opfsTiming(page, modelFiles(models), `/${join(models, MODEL_ID)}/`, 'load');
+    const parts = `shards read in ${r.read!.toFixed(2)} s, then ${r.upload!.toFixed(2)} s to the backend`;
+    return { name, images: 0, imgPerS: null, loadS: r.load, note: `${r.note}, a fresh page loads the subject from browser storage (${parts})` };
   } catch (e) {
-    return { name: `chromium wasm, OPFS ${what}`, images: 0, imgPerS: null, note: `failed: ${(e as Error).message.split('\n')[0].slice(0, 160)}` };
+    return { name, images: 0, imgPerS: null, note: `failed: ${(e as Error).message.split('\n')[0].slice(0, 160)}` };
   } finally {
-    await page.close();
+    await page?.close();
   }
 }
 

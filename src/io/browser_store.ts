@@ -64,10 +64,10 @@ export interface StoreOptions {
   /** where estimate() comes from (default navigator.storage; null skips the check) */
   storage?: { estimate(): Promise<StorageEstimate> } | null;
   /**
-   * How opfsSource reads a weight's shards: 'sync' through sync access handles into the weight's
-   * array (directly in a dedicated worker, through a helper worker in a page), 'file' with one
-   * File.arrayBuffer per shard copied over. Default 'auto': 'sync' where the browser has it
-   * (with a stand-in root, only when asked for).
+   * How opfsSource reads a weight's shards: 'sync' through sync access handles straight into the
+   * weight's array (in helper workers, or in this thread where it has them and workers fail),
+   * 'file' with one File.arrayBuffer per shard, copied over. Default 'auto': 'sync' where the
+   * browser can (with a stand-in root, only when asked for), falling back to 'file'.
    */
   read?: 'auto' | 'sync' | 'file';
 }
@@ -199,12 +199,15 @@ function stripPrefix(path: string): string {
   return (path.startsWith(OPFS_PREFIX) ? path.slice(OPFS_PREFIX.length) : path).replace(/^\/+/, '');
 }
 
-// Shards are read with sync access handles where the browser has them: File.arrayBuffer hands
-// every 4 MiB shard over in a buffer of its own, at about 0.3-0.4 GB/s in Chromium (2.4 s for a
-// float32 K=250 subject, measured with scripts/bench_opfs.ts), and readModelFolder then copies it
-// into the weight's array; a sync access handle reads each shard straight into that array. They
-// exist in dedicated workers only (the app's engine worker reads in place); a page hands the
-// reads to a small helper worker, which transfers the filled buffer back without a copy.
+// Loading a stored subject is mostly reading it. File.arrayBuffer hands every 4 MiB shard over
+// in a buffer of its own, at about 0.35 GB/s in Chromium (2.0-2.8 s for the 858 MB of a float32
+// K=250 subject), and readModelFolder then copies it into the weight's array. A sync access
+// handle reads the shards straight into that array instead, and two helper workers read two
+// weights at once and transfer the filled buffers back without a copy: 0.8-1.0 s from a
+// profile's OPFS, 1.6-1.9 s from an off-the-record one (held in memory by the browser process,
+// every read a round trip to it), measured with scripts/bench_opfs.ts on a 2-core machine.
+// Sync access handles exist in dedicated workers only: a page, and the app's engine worker (to
+// read two at once), start the helpers; where workers fail, a worker reads in its own thread.
 
 interface SyncAccessHandle {
   getSize(): number;
@@ -250,12 +253,17 @@ async function readFilesSync(models: Dir, paths: string[][], sizes: number[], on
   return out;
 }
 
-// The helper worker of a page: readFilesSync's loop in plain JavaScript (a Blob URL, no bundler
-// involved), paths from the OPFS root. Replies per request: {id, bytes} after each file, then
-// {id, buf} (transferred) or {id, error}; {unsupported} when it has no sync access handles.
+// A helper worker: readFilesSync's loop in plain JavaScript (a Blob URL, no bundler involved),
+// paths from the OPFS root, one request at a time (with requests interleaved, two reads once
+// never finished in an off-the-record profile; a stall is also guarded by HELPER_STALL_MS). Replies per request: {id, bytes}
+// after each file, then {id, buf} (transferred) or {id, error}; {unsupported} when it has no
+// sync access handles.
 const HELPER_SOURCE = `
-onmessage = async (e) => {
-  const { id, paths, sizes } = e.data;
+let queue = Promise.resolve();
+onmessage = (e) => {
+  queue = queue.then(() => read(e.data));
+};
+async function read({ id, paths, sizes }) {
   if (typeof FileSystemSyncAccessHandle !== 'function') return postMessage({ id, unsupported: true });
   try {
     const buf = new ArrayBuffer(sizes.reduce((a, b) => a + b, 0));
@@ -288,7 +296,7 @@ onmessage = async (e) => {
   } catch (err) {
     postMessage({ id, error: String(err) });
   }
-};
+}
 `;
 
 interface HelperCall {
@@ -299,58 +307,77 @@ interface Helper {
   worker: Worker;
   calls: Map<number, HelperCall>;
   next: number;
-  idle?: ReturnType<typeof setTimeout>;
+  timer?: ReturnType<typeof setTimeout>;
 }
-let helper: Helper | null = null;
+/**
+ * Helper workers reading at once, each one request at a time: two read a float32 K=250 subject
+ * in 0.8-1.0 s from a profile's OPFS where one takes 1.1-1.5 s (and File.arrayBuffer 1.3-1.8 s
+ * before the copy), on a 2-core machine (scripts/bench_opfs.ts --modes raw --persistent).
+ */
+const HELPERS = 2;
+const helpers: Helper[] = [];
 let helperUrl: string | null = null;
 let helperUnusable = false;
-/** An idle helper worker is ended after this long (a load asks for the next group well within it). */
+/** A helper is ended when idle this long (a load asks for its next group well within it)... */
 const HELPER_IDLE_MS = 5000;
+/** ...or when it has work but has not answered for this long (its calls then give null: the caller reads another way). */
+const HELPER_STALL_MS = 15000;
 
-function endHelper(): void {
-  if (!helper) return;
-  helper.worker.terminate();
-  for (const c of helper.calls.values()) c.resolve(null);
-  helper = null;
+function endHelper(h: Helper): void {
+  const i = helpers.indexOf(h);
+  if (i >= 0) helpers.splice(i, 1);
+  clearTimeout(h.timer);
+  h.worker.terminate();
+  for (const c of h.calls.values()) c.resolve(null);
+  h.calls.clear();
 }
 
-/** readFilesSync through the helper worker; null where it cannot (no workers, no sync access handles). */
-function readFilesInHelper(paths: string[][], sizes: number[], onBytes?: (n: number) => void): Promise<Uint8Array | null> {
-  if (helperUnusable || typeof Worker !== 'function' || typeof URL?.createObjectURL !== 'function') return Promise.resolve(null);
-  if (!helper) {
-    try {
-      helperUrl ??= URL.createObjectURL(new Blob([HELPER_SOURCE], { type: 'text/javascript' }));
-      const h: Helper = { worker: new Worker(helperUrl), calls: new Map(), next: 0 };
-      h.worker.onmessage = (e: MessageEvent) => {
-        const m = e.data as { id: number; bytes?: number; buf?: ArrayBuffer; error?: string; unsupported?: boolean };
-        const call = h.calls.get(m.id);
-        if (!call) return;
-        if (m.bytes !== undefined) {
-          call.onBytes?.(m.bytes);
-          return;
-        }
+/** (Re)arms a helper's one timer: stalled while calls are open, idle otherwise. */
+function armHelper(h: Helper): void {
+  clearTimeout(h.timer);
+  h.timer = setTimeout(() => endHelper(h), h.calls.size ? HELPER_STALL_MS : HELPER_IDLE_MS);
+}
+
+function startHelper(): Helper | null {
+  if (helperUnusable || typeof Worker !== 'function' || typeof URL?.createObjectURL !== 'function' || typeof setTimeout !== 'function') return null;
+  try {
+    helperUrl ??= URL.createObjectURL(new Blob([HELPER_SOURCE], { type: 'text/javascript' }));
+    const h: Helper = { worker: new Worker(helperUrl), calls: new Map(), next: 0 };
+    h.worker.onmessage = (e: MessageEvent) => {
+      const m = e.data as { id: number; bytes?: number; buf?: ArrayBuffer; error?: string; unsupported?: boolean };
+      const call = h.calls.get(m.id);
+      if (!call) return;
+      if (m.bytes !== undefined) call.onBytes?.(m.bytes);
+      else {
         if (m.unsupported) helperUnusable = true;
         h.calls.delete(m.id);
         call.resolve(m.buf ? new Uint8Array(m.buf) : null);
-        if (h.calls.size === 0 && helper === h && typeof setTimeout === 'function') h.idle = setTimeout(endHelper, HELPER_IDLE_MS);
-      };
-      h.worker.onerror = () => {
-        helperUnusable = true; // (e.g. a content security policy without blob: workers)
-        if (helper === h) endHelper();
-      };
-      helper = h;
-    } catch {
-      helperUnusable = true;
-      return Promise.resolve(null);
-    }
+      }
+      armHelper(h);
+    };
+    h.worker.onerror = () => {
+      helperUnusable = true; // (e.g. a content security policy without blob: workers)
+      endHelper(h);
+    };
+    helpers.push(h);
+    return h;
+  } catch {
+    helperUnusable = true;
+    return null;
   }
-  const h = helper;
-  if (h.idle !== undefined) clearTimeout(h.idle);
-  h.idle = undefined;
-  const id = h.next++;
+}
+
+/** readFilesSync through a helper worker (the least busy); null where it cannot (no workers, no sync access handles). */
+function readFilesInHelper(paths: string[][], sizes: number[], onBytes?: (n: number) => void): Promise<Uint8Array | null> {
+  let h = helpers.reduce<Helper | null>((a, x) => (a && a.calls.size <= x.calls.size ? a : x), null);
+  if (!h || (h.calls.size > 0 && helpers.length < HELPERS)) h = startHelper() ?? h;
+  if (!h) return Promise.resolve(null);
+  const helper = h;
+  const id = helper.next++;
   return new Promise((resolve) => {
-    h.calls.set(id, { resolve, onBytes });
-    h.worker.postMessage({ id, paths, sizes });
+    helper.calls.set(id, { resolve, onBytes });
+    armHelper(helper);
+    helper.worker.postMessage({ id, paths, sizes });
   });
 }
 
@@ -370,17 +397,20 @@ export function opfsSource(path: string, o: StoreOptions = {}): ModelSource & Pa
       throw e;
     }
   }
+  // Through helper workers where there are workers (a page, or the engine's worker: two read at
+  // once), else in this thread where it has sync access handles; a stand-in root only when asked.
   const read = o.read ?? 'auto';
-  // in place (a dedicated worker, or a stand-in root when asked), through the helper (a page), or not at all
-  const how = read === 'file' ? null : o.root ? (read === 'sync' ? 'here' : null) : syncHandlesHere() ? 'here' : 'helper';
-  const readFiles: FilesReader['readFiles'] | undefined =
-    how === null
-      ? undefined
-      : async (names, sizes, onBytes) => {
-          const paths = names.map((n) => resolvePath(base, n));
-          if (how === 'helper') return readFilesInHelper(paths.map((p) => [STORE_DIR, ...p]), sizes, onBytes);
-          return readFilesSync(await modelsDir(o, false), paths, sizes, onBytes);
-        };
+  const can = read !== 'file' && (o.root ? read === 'sync' : typeof Worker === 'function' || syncHandlesHere());
+  const readFiles: FilesReader['readFiles'] | undefined = can
+    ? async (names, sizes, onBytes) => {
+        const paths = names.map((n) => resolvePath(base, n));
+        if (!o.root) {
+          const bytes = await readFilesInHelper(paths.map((p) => [STORE_DIR, ...p]), sizes, onBytes);
+          if (bytes || !helperUnusable || !syncHandlesHere()) return bytes;
+        }
+        return readFilesSync(await modelsDir(o, false), paths, sizes, onBytes);
+      }
+    : undefined;
   return {
     location,
     readText: async (name) => (await file(name)).text(),

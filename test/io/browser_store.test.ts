@@ -329,3 +329,107 @@ describe('importing a converted model folder', () => {
     expect(fs.files().size).toBe(0);
   });
 });
+
+describe('reading a stored model', () => {
+  const weights: WeightToWrite[] = [
+    { name: 'pca/components', shape: [2, 3000], data: randomF32(6000, 11) },
+    { name: 'pca/offset', shape: [2], data: randomF32(2, 12) },
+    { name: 'reg/rep-1/coef', shape: [8820, 2], data: randomF32(17640, 13), dtype: 'float16' },
+    { name: 'reg/rep-1/intercept', shape: [8820], data: randomF32(8820, 14) },
+  ];
+  const stored = async () => {
+    const fs = new FakeFs();
+    const entry = await writeStoredModel({ root: fs.handle(), storage: null, subject: 4, manifest: fieldsFor(4), weights, metadata: {}, hasMetadata: false, shardBytes: 10_000 });
+    fs.syncReads = true;
+    fs.syncReadLimit = 4096; // several reads per shard
+    return { fs, path: entry.path };
+  };
+  /** the source with its per-shard reads counted */
+  const counted = (s: ReturnType<typeof opfsSource>) => {
+    const calls = { readBytes: 0, readFiles: 0 };
+    return {
+      calls,
+      source: {
+        ...s,
+        readBytes: (name: string) => (calls.readBytes++, s.readBytes(name)),
+        readFiles: s.readFiles && ((names: string[], sizes: number[], onBytes?: (n: number) => void) => (calls.readFiles++, s.readFiles!(names, sizes, onBytes))),
+      },
+    };
+  };
+
+  it('through sync access handles: each weight read whole, read-only, the same arrays as file by file', async () => {
+    const { fs, path: p } = await stored();
+    const keepFloat16 = (n: string) => n === 'reg/rep-1/coef';
+    const byFile = counted(opfsSource(p, { root: fs.handle() }));
+    expect(byFile.source.readFiles).toBeUndefined(); // a stand-in root reads file by file unless asked
+    const a = await readModelFolder(byFile.source, { keepFloat16 });
+    expect(byFile.calls.readBytes).toBeGreaterThan(4);
+    const sync = counted(opfsSource(p, { root: fs.handle(), read: 'sync' }));
+    const progress: number[] = [];
+    const b = await readModelFolder(sync.source, { keepFloat16, onProgress: (d) => progress.push(d) });
+    expect(sync.calls).toEqual({ readBytes: 0, readFiles: 4 });
+    expect(b.arrays).toEqual(a.arrays);
+    expect(b.float16).toEqual(a.float16);
+    expect(b.arrays.get('pca/components')).toEqual(weights[0].data);
+    expect(b.float16.get('reg/rep-1/coef')!.length).toBe(17640);
+    expect(fs.syncOpen).toBe(0);
+    expect(new Set(fs.syncModes)).toEqual(new Set(['read-only']));
+    const total = 4 * (6000 + 2 + 8820) + 2 * 17640;
+    expect(progress.at(-1)).toBe(total);
+    expect(progress.every((d, i) => i === 0 || d >= progress[i - 1])).toBe(true);
+  });
+
+  it('a shard cut short or missing: the file-by-file read that follows names it', async () => {
+    const { fs, path: p } = await stored();
+    const shard = [...fs.files().keys()].find((k) => k.includes('/shared/') && k.includes('shard2of'))!;
+    const parts = shard.split('/');
+    let dir = fs.handle();
+    for (const d of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(d);
+    const file = (await dir.getFileHandle(parts.at(-1)!)) as unknown as { data: Uint8Array };
+    const keep = file.data;
+    file.data = keep.slice(0, 100);
+    const s = opfsSource(p, { root: fs.handle(), read: 'sync' });
+    await expect(readModelFolder(s)).rejects.toThrow(/has 100 bytes, manifest says 10000: the model folder is corrupt/);
+    file.data = keep;
+    await dir.removeEntry(parts.at(-1)!);
+    await expect(readModelFolder(s)).rejects.toThrow(/is missing from this browser's storage/);
+    expect(fs.syncOpen).toBe(0);
+  });
+
+  it('a source that reads whole weights: its buffers become the arrays; null or a throw falls back to shards', async () => {
+    const { fs, path: p } = await stored();
+    const base = opfsSource(p, { root: fs.handle(), read: 'sync' });
+    const given: Uint8Array[] = [];
+    const keeping = { ...base, readFiles: async (n: string[], s: number[], on?: (b: number) => void) => given[given.push((await base.readFiles!(n, s, on))!) - 1] };
+    const kept = await readModelFolder(keeping);
+    expect(kept.arrays.get('pca/components')!.buffer).toBe(given.find((g) => g.length === 24_000)!.buffer); // no copy
+    expect(kept.arrays.get('pca/components')).toEqual(weights[0].data);
+
+    for (const fail of ['null', 'throw'] as const) {
+      const progress: number[] = [];
+      const failing = {
+        ...base,
+        readFiles: async (_n: string[], s: number[], on?: (b: number) => void) => {
+          on?.(s[0]); // progress reported before giving up is taken back
+          if (fail === 'throw') throw new Error('no');
+          return null;
+        },
+      };
+      const back = await readModelFolder(failing, { onProgress: (d, t) => progress.push(d / t) });
+      expect(back.arrays).toEqual(kept.arrays);
+      expect(progress.at(-1)).toBe(1);
+      expect(Math.max(...progress)).toBe(1);
+    }
+
+    // checked when asked: a changed byte in a whole-weight read is caught
+    const flipped = {
+      ...base,
+      readFiles: async (n: string[], s: number[]) => {
+        const b = (await base.readFiles!(n, s))!;
+        b[b.length - 1] ^= 1;
+        return b;
+      },
+    };
+    await expect(readModelFolder(flipped, { verify: true })).rejects.toThrow(/has sha256 .*, manifest says/);
+  });
+});

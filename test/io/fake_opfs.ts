@@ -1,6 +1,7 @@
 // An in-memory stand-in for the origin-private file system (the subset browser_store.ts uses:
-// directory and file handles, createWritable, removeEntry, keys), with an optional quota that
-// throws QuotaExceededError like a browser, and a StorageManager-like estimate().
+// directory and file handles, createWritable, removeEntry, keys; read-only sync access handles
+// when asked for), with an optional quota that throws QuotaExceededError like a browser, and a
+// StorageManager-like estimate().
 
 export class FakeFs {
   /** bytes the "site" may store; writes beyond it throw QuotaExceededError */
@@ -9,6 +10,16 @@ export class FakeFs {
   reportedQuota: number | null = null;
   readonly root = new FakeDir(this, '');
   writes = 0;
+  /**
+   * Files offer read-only sync access handles (createSyncAccessHandle), as in a worker. Set it
+   * after writing: the store's writer would use them too, and these do not write.
+   */
+  syncReads = false;
+  /** most bytes one sync read returns (a browser may return fewer than asked) */
+  syncReadLimit = Infinity;
+  /** sync access handles opened (their mode) and still open */
+  syncModes: string[] = [];
+  syncOpen = 0;
 
   usage(): number {
     return this.root.bytes();
@@ -49,6 +60,12 @@ export class FakeFs {
   handle(): FileSystemDirectoryHandle {
     return this.root as unknown as FileSystemDirectoryHandle;
   }
+}
+
+interface FakeSyncHandle {
+  getSize(): number;
+  read(into: Uint8Array, o: { at: number }): number;
+  close(): void;
 }
 
 const notFound = (name: string) => new DOMException(`${name}: not found`, 'NotFoundError');
@@ -106,6 +123,30 @@ class FakeFile {
     readonly fs: FakeFs,
     readonly name: string,
   ) {}
+
+  get createSyncAccessHandle(): ((o?: { mode?: string }) => Promise<FakeSyncHandle>) | undefined {
+    if (!this.fs.syncReads) return undefined;
+    return async (o = {}) => {
+      const fs = this.fs;
+      const data = this.data;
+      fs.syncModes.push(o.mode ?? 'readwrite');
+      fs.syncOpen++;
+      let open = true;
+      return {
+        getSize: () => data.length,
+        read(into: Uint8Array, { at }: { at: number }) {
+          if (!open) throw new DOMException('closed', 'InvalidStateError');
+          const n = Math.max(0, Math.min(into.length, data.length - at, fs.syncReadLimit));
+          into.set(data.subarray(at, at + n));
+          return n;
+        },
+        close() {
+          if (open) fs.syncOpen--;
+          open = false;
+        },
+      };
+    };
+  }
 
   async getFile(): Promise<File> {
     return new File([this.data.slice()], this.name);
