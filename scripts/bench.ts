@@ -12,7 +12,7 @@ import { createServer } from 'vite';
 import { generateAlexNetWeights } from '../src/engine/backbone_weights.ts';
 import { uploadAlexNet } from '../src/engine/alexnet.ts';
 import { selectBackend } from '../src/engine/backend.ts';
-import { disposeBackbone, encode, getEncodingModel, MODEL_ID, type Precision } from '../src/engine/index.ts';
+import { defaultBatchSize, disposeBackbone, encode, getEncodingModel, MODEL_ID, type Precision } from '../src/engine/index.ts';
 import { writeRandomModel } from './bench_model.ts';
 import { benchPlayground, describePlayground } from './bench_playground.ts';
 import { harnessPage, modelFiles, opfsTiming } from './bench_opfs.ts';
@@ -123,7 +123,7 @@ async function nodeBackend(device: 'wasm' | 'cpu', n: number, precision: Precisi
   const model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(dir), device, precision, wasmThreads: nodeLogicalCores() });
   const loadS = (performance.now() - t0) / 1000;
   const tensorsAfterLoad = tf.memory().numBytes;
-  const batch = device === 'cpu' ? n : 25;
+  const batch = device === 'cpu' ? n : defaultBatchSize('wasm');
   const data = images(n);
   await encode(model, { data: data.subarray(0, Math.min(batch, n) * 3 * SIZE * SIZE), shape: [Math.min(batch, n), 3, SIZE, SIZE] }, { batchSize: batch }); // warm-up
   t0 = performance.now();
@@ -186,7 +186,7 @@ async function browserBackends(devices: string[]): Promise<Row[]> {
             const model = await P.engine.getEncodingModel(P.engine.MODEL_ID, 1, { source: P.engine.urlSource(url), device });
             const load = (performance.now() - t0) / 1000;
             const data = new Uint8Array(n * 3 * size * size).map((_: number, i: number) => (i * 2654435761) >>> 24);
-            const batch = device === 'wasm' ? 25 : n;
+            const batch = device === 'wasm' ? P.engine.defaultBatchSize('wasm') : n;
             await P.engine.encode(model, { data: data.subarray(0, Math.min(batch, n) * 3 * size * size), shape: [Math.min(batch, n), 3, size, size] }, { batchSize: batch });
             t0 = performance.now();
             await P.engine.encode(model, { data, shape: [n, 3, size, size] }, { batchSize: batch });

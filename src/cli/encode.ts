@@ -7,7 +7,7 @@
 import { open, readFile, rename, rm, writeFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { encode, getEncodingModel, MODEL_ID, type EncodingModel } from '../engine/index.ts';
+import { defaultBatchSize, encode, getEncodingModel, MODEL_ID, type EncodingModel } from '../engine/index.ts';
 import { enableWasmThreads, nodeLogicalCores } from '../engine/wasm_threads_node.ts';
 import { SYNTHETIC_NOTICE } from '../engine/types.ts';
 import { InvalidParameterError } from '../engine/errors.ts';
@@ -66,8 +66,8 @@ export async function runEncode(argv: string[]): Promise<number> {
   const modelDir = required(flags, 'model');
   const out = resolve(required(flags, 'out'));
   const shard = parseShard(flags.shard);
-  const batchSize = flags['batch-size'] ? Number(flags['batch-size']) : 32;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new UsageError(`--batch-size must be a positive integer`);
+  const batchFlag = flags['batch-size'] ? Number(flags['batch-size']) : undefined;
+  if (batchFlag !== undefined && (!Number.isInteger(batchFlag) || batchFlag < 1)) throw new UsageError(`--batch-size must be a positive integer`);
   const threads = flags.threads ? Number(flags.threads) : nodeLogicalCores();
   if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads must be a positive integer`);
   const precision = flags.precision ?? 'exact';
@@ -92,6 +92,7 @@ export async function runEncode(argv: string[]): Promise<number> {
       selection,
       device: (flags.device ?? 'auto') as never,
       precision,
+      batchSize: batchFlag,
       wasmThreads: threads,
       onProgress: (p) => {
         const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
@@ -101,6 +102,7 @@ export async function runEncode(argv: string[]): Promise<number> {
     process.stderr.write(`\rmodel ${manifest.model_id} subject ${manifest.subject} on ${model.backendNote}\n`);
     if (model.synthetic) process.stderr.write(`warning: ${SYNTHETIC_NOTICE}\n`);
     if (model.compact) process.stderr.write(`${describeCompact(model.compact)}\n`);
+    const batchSize = batchFlag ?? defaultBatchSize(model.backend);
 
     const C = model.chNames.length;
     const T = model.times.length;

@@ -16,7 +16,8 @@ usage:
 
 IN is a uint8 .npy [B,3,H,W] or a folder of PNG/JPEG files (non-square ones are center-cropped).
 MASK is a 140-character 0/1 string. --precision compact: a folder converted with --compact, in about a quarter
-of the memory (its measured error is printed and written to the sidecar). --threads: wasm threads (default: every logical core). OUT is float32, C order, shape [B, 4, C, T].
+of the memory (its measured error is printed and written to the sidecar). --threads: wasm threads (default: every logical core).
+--batch-size: images per engine call (default 16 on wasm, where a K=250 subject then fits in 1.2 GB). OUT is float32, C order, shape [B, 4, C, T].
 `;
 
 async function main(argv: string[]): Promise<number> {

@@ -89,6 +89,12 @@ function need(arrays: EncoderArrays, name: string, length?: number): Float32Arra
   return a instanceof Float32Array ? a : float16ToFloat32(a);
 }
 
+/** Bytes uploadEncoder's tensors take on the left side (wasm, cpu): PCA blocks, offset, regressions. */
+export function encoderBytes(nComponents: number, sharedPca: boolean, nRows: number): number {
+  const P = (sharedPca ? 1 : N_REPETITIONS) * nComponents;
+  return 4 * (P * N_FEATURES + P + N_REPETITIONS * nRows * (nComponents + 1));
+}
+
 /** Upload the encoder, keeping only the selected regression rows. */
 export function uploadEncoder(
   arrays: EncoderArrays,

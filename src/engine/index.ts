@@ -2,10 +2,10 @@
 // The same code runs in Node (CLI, tests) and in a browser worker: no DOM, no UI.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { generateAlexNetWeights } from './backbone_weights.ts';
+import { ALEXNET_PARAMS, generateAlexNetWeights } from './backbone_weights.ts';
 import { alexnetTaps, uploadAlexNet, type AlexNet } from './alexnet.ts';
-import { selectBackend, type BackendChoice, type BackendOptions } from './backend.ts';
-import { uploadEncoder, project, regress, selectionRows, type EncoderTensors, type EncoderArrays } from './encoder.ts';
+import { reserveWasmHeap, selectBackend, type BackendChoice, type BackendOptions } from './backend.ts';
+import { encoderBytes, uploadEncoder, project, regress, selectionRows, type EncoderTensors, type EncoderArrays } from './encoder.ts';
 import { networkInput, normalisationTable, validateImages } from './preprocess.ts';
 import { WebGPUReader } from './transfer_webgpu.ts';
 import { releaseFreeBuffers } from './webgpu_backend.ts';
@@ -47,6 +47,12 @@ export interface GetEncodingModelOptions extends BackendOptions {
   device?: Device;
   /** 'exact' (default) or 'compact' (folders converted with --compact; see Precision) */
   precision?: Precision;
+  /**
+   * The batch size encode() will be called with, most of the time (default: defaultBatchSize of
+   * the backend). On wasm the heap is sized for it once, as the model loads (see reserveWasmHeap):
+   * larger batches grow it again.
+   */
+  batchSize?: number;
   onProgress?: (p: LoadProgress) => void;
 }
 
@@ -95,10 +101,14 @@ const internals = new WeakMap<EncodingModel, ModelInternals>();
 // (about 1 s) is cheaper than holding them.
 let backbone: { backend: string; fcFloat16: boolean; net: AlexNet } | null = null;
 
+function hasBackbone(precision: Precision): boolean {
+  return backbone !== null && backbone.backend === tf.getBackend() && backbone.fcFloat16 === (precision === 'compact');
+}
+
 function getBackbone(onProgress?: (p: LoadProgress) => void, precision: Precision = backbone?.net.fcFloat16 ? 'compact' : 'exact'): AlexNet {
   const active = tf.getBackend();
   const fcFloat16 = precision === 'compact';
-  if (backbone && backbone.backend === active && backbone.fcFloat16 === fcFloat16) return backbone.net;
+  if (hasBackbone(precision)) return backbone!.net;
   onProgress?.({ stage: 'backbone', done: 0, total: 1 });
   backbone?.net.dispose();
   backbone = null; // (a failed upload leaves none)
@@ -292,8 +302,13 @@ async function loadEncodingModel(
   onProgress?.({ stage: 'upload', done: 0, total: 1 });
   let encoder: EncoderTensors;
   try {
+    const rows = selectionRows(channelIndices, timeIndices);
+    if (choice.backend === 'wasm') {
+      const backboneBytes = hasBackbone(precision) ? 0 : 4 * ALEXNET_PARAMS.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+      reserveWasmHeap(backboneBytes + encoderBytes(nComponents, sharedPca, rows.length) + wasmWorkspaceBytes(options.batchSize ?? DEFAULT_BATCH.wasm));
+    }
     getBackbone(onProgress, precision);
-    encoder = uploadEncoder(arrays, nComponents, sharedPca, selectionRows(channelIndices, timeIndices));
+    encoder = uploadEncoder(arrays, nComponents, sharedPca, rows);
   } catch (e) {
     throw asBackendError(e, choice.backend);
   }
@@ -328,7 +343,22 @@ async function loadEncodingModel(
   return model;
 }
 
+// wasm: 16 keeps a K = 250 subject's heap within 1.2 GB; larger batches ran no faster on 2 cores
+// (16: 22.3 img/s, 32: 23.1, within the machine's noise) and need 0.1 GB more.
 const DEFAULT_BATCH: Record<Backend, number> = { webgpu: 32, webgl: 8, wasm: 16, cpu: 4 };
+
+/** The batch size encode() uses on a backend unless told otherwise. */
+export function defaultBatchSize(backend: Backend): number {
+  return DEFAULT_BATCH[backend];
+}
+
+/**
+ * The wasm heap an encode of `batch` images needs beside the weights (activations, the eight
+ * taps, XNNPACK's buffers), measured at K = 250: within 47 MB at batch 1, 67 MB at 4, 87 MB at 16.
+ */
+function wasmWorkspaceBytes(batch: number): number {
+  return 40e6 + 3e6 * batch;
+}
 
 /** In-silico EEG responses [B, 4, C, T] for uint8 images [B, 3, S, S] (BERG's encode). */
 export async function encode(model: EncodingModel, images: ImageBatch, options?: EncodeOptions & { returnMetadata?: false }): Promise<Responses>;
