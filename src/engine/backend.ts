@@ -159,18 +159,24 @@ async function selectBackendNow(device: Device, options: BackendOptions): Promis
   throw new BackendError('no TF.js backend could be started');
 }
 
+/** Free heap (heap size less tensors) beyond which reserveWasmHeap leaves the heap as it is. */
+const REUSE_FREED_ABOVE = 64e6;
+
 /**
  * wasm: grow the heap once, by `bytes`, ahead of an upload. An emscripten heap grows a fifth at
  * a time (up to 96 MiB past each request) and never shrinks: grown piecemeal while a subject
  * uploads and then encodes, it ended 0.1 GB above what its tensors use (1.24 GB at K = 250).
  * One allocation of everything to come, freed at once, grows it to exactly that size (a request
  * above a fifth of the heap is met as asked), and the tensors then fill that space. No-op on
- * other backends, or where the space is already free.
+ * other backends, and where earlier tensors freed space.
  */
 export function reserveWasmHeap(bytes: number): void {
   if (tf.getBackend() !== 'wasm' || !(bytes > 0)) return;
-  const wasm = (tf.backend() as unknown as { wasm?: { _malloc?(n: number): number; _free?(p: number): void } }).wasm;
-  if (!wasm?._malloc || !wasm._free) return;
+  const wasm = (tf.backend() as unknown as { wasm?: { _malloc?(n: number): number; _free?(p: number): void; HEAPU8?: Uint8Array } }).wasm;
+  if (!wasm?._malloc || !wasm._free || !wasm.HEAPU8) return;
+  // Space freed by earlier tensors (a previous subject) sits below the heap's end, where the
+  // allocation would not go: the upload reuses that space instead.
+  if (wasm.HEAPU8.buffer.byteLength - tf.memory().numBytes > REUSE_FREED_ABOVE) return;
   let p = 0;
   try {
     p = wasm._malloc(Math.ceil(bytes));

@@ -1,5 +1,6 @@
 // The wasm heap is sized once, as a subject loads (reserveWasmHeap): encoding batches of the
-// size it was planned for then allocates nothing new, and the heap holds little beyond the tensors.
+// size it was planned for then allocates nothing new, the heap holds little beyond the tensors,
+// and a subject loaded after another one was released fits in the space it left.
 import * as tf from '@tensorflow/tfjs-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,4 +36,10 @@ it('does not grow while a default batch encodes, and holds the tensors plus a ba
   // a heap grown piecemeal ends up to 96 MiB past its last request; this one is planned
   expect(afterLoad - tensors).toBeLessThan(0.12e9);
   model.dispose();
+
+  // another subject in its place reuses the space the first one freed
+  const again = await getEncodingModel(MODEL_ID, 1, { source: directorySource(join(out, MODEL_ID, 'sub-01')), device: 'wasm', wasmThreads: 2 });
+  await encode(again, { data, shape: [2 * batch, 3, size, size] });
+  expect(heapBytes()).toBe(afterLoad);
+  again.dispose();
 });
