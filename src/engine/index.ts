@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ALEXNET_PARAMS, generateAlexNetWeights } from './backbone_weights.ts';
 import { alexnetTaps, uploadAlexNet, type AlexNet } from './alexnet.ts';
-import { reserveWasmHeap, selectBackend, type BackendChoice, type BackendOptions } from './backend.ts';
+import { reserveWasmHeap, selectBackend, type BackendChoice, type BackendOptions, type HeapReservation } from './backend.ts';
 import { encoderBytes, uploadEncoder, project, regress, selectionRows, type EncoderTensors, type EncoderArrays } from './encoder.ts';
 import { networkInput, normalisationTable, validateImages } from './preprocess.ts';
 import { WebGPUReader } from './transfer_webgpu.ts';
@@ -247,24 +247,42 @@ async function loadEncodingModel(
     );
   }
 
+  const rows = selectionRows(channelIndices, timeIndices);
+  // wasm: the heap grown once, for the backbone, this subject and a batch (reserveWasmHeap)
+  const reserve = (nComponents: number, sharedPca: boolean): HeapReservation | null => {
+    if (choice.backend !== 'wasm') return null;
+    const backboneBytes = hasBackbone(precision) ? 0 : 4 * ALEXNET_PARAMS.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+    return reserveWasmHeap(backboneBytes + encoderBytes(nComponents, sharedPca, rows.length) + wasmWorkspaceBytes(options.batchSize ?? DEFAULT_BATCH.wasm));
+  };
+
   let arrays: EncoderArrays;
   let nComponents: number;
   let sharedPca: boolean;
   let weightsSha256: Record<string, string> = {};
   if (isDemoManifest(manifest)) {
     ({ arrays, nComponents, sharedPca } = generateDemoEncoder(manifest));
+    reserve(nComponents, sharedPca)?.release();
   } else {
     const enc = manifest.encoder as { n_components: number; pca_layout: 'shared' | 'per-repetition' };
     const reps = [1, 2, 3, 4];
-    const folder = await readModelFolder(source, {
-      names: compact
-        ? [compact.components, compact.offset, ...reps.flatMap((r) => [`compact/rep-${r}/coef`, `compact/rep-${r}/intercept`])]
-        : weightNames(enc.pca_layout),
-      onProgress: (done: number, total: number) => onProgress?.({ stage: 'weights', done, total }),
-      // float16-stored components stay float16 bits: the encoder decodes them on the way into
-      // place, or keeps them so where WebGPU's split-K kernel reads them.
-      keepFloat16: (name) => name.endsWith('/components'),
-    });
+    // reserved before the shards are read, and its pages touched while they are
+    const reservation = reserve(enc.n_components, Boolean(compact) || enc.pca_layout === 'shared' || samePcaForAllRepetitions(manifest));
+    const prefaulting = reservation?.prefault();
+    let folder: Awaited<ReturnType<typeof readModelFolder>>;
+    try {
+      folder = await readModelFolder(source, {
+        names: compact
+          ? [compact.components, compact.offset, ...reps.flatMap((r) => [`compact/rep-${r}/coef`, `compact/rep-${r}/intercept`])]
+          : weightNames(enc.pca_layout),
+        onProgress: (done: number, total: number) => onProgress?.({ stage: 'weights', done, total }),
+        // float16-stored components stay float16 bits: the encoder decodes them on the way into
+        // place, or keeps them so where WebGPU's split-K kernel reads them.
+        keepFloat16: (name) => name.endsWith('/components'),
+      });
+      await prefaulting;
+    } finally {
+      reservation?.release();
+    }
     const all = new Map<string, Float32Array | Uint16Array>([...folder.arrays, ...folder.float16]);
     nComponents = enc.n_components;
     sharedPca = enc.pca_layout === 'shared';
@@ -302,11 +320,6 @@ async function loadEncodingModel(
   onProgress?.({ stage: 'upload', done: 0, total: 1 });
   let encoder: EncoderTensors;
   try {
-    const rows = selectionRows(channelIndices, timeIndices);
-    if (choice.backend === 'wasm') {
-      const backboneBytes = hasBackbone(precision) ? 0 : 4 * ALEXNET_PARAMS.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
-      reserveWasmHeap(backboneBytes + encoderBytes(nComponents, sharedPca, rows.length) + wasmWorkspaceBytes(options.batchSize ?? DEFAULT_BATCH.wasm));
-    }
     getBackbone(onProgress, precision);
     encoder = uploadEncoder(arrays, nComponents, sharedPca, rows);
   } catch (e) {
