@@ -48,9 +48,9 @@ export interface GetEncodingModelOptions extends BackendOptions {
   /** 'exact' (default) or 'compact' (folders converted with --compact; see Precision) */
   precision?: Precision;
   /**
-   * The batch size encode() will be called with, most of the time (default: defaultBatchSize of
-   * the backend). On wasm the heap is sized for it once, as the model loads (see reserveWasmHeap):
-   * larger batches grow it again.
+   * The batch size encode() will mostly run with, and its default for this model (default:
+   * defaultBatchSize of the backend). On wasm the heap is sized for it once, as the model loads
+   * (see reserveWasmHeap): larger batches grow it again.
    */
   batchSize?: number;
   onProgress?: (p: LoadProgress) => void;
@@ -82,7 +82,7 @@ export interface EncodingModel {
 }
 
 export interface EncodeOptions {
-  /** Images per forward pass; defaults depend on the backend. */
+  /** Images per forward pass (default: the batchSize the model was loaded with, else defaultBatchSize of its backend). */
   batchSize?: number;
   onProgress?: (p: EncodeProgress) => void;
   signal?: AbortSignal;
@@ -92,6 +92,8 @@ export interface EncodeOptions {
 interface ModelInternals {
   encoder: EncoderTensors;
   source: ModelSource;
+  /** encode()'s default batch: the one the model was loaded for */
+  batchSize: number | undefined;
   disposed: boolean;
 }
 const internals = new WeakMap<EncodingModel, ModelInternals>();
@@ -236,6 +238,9 @@ async function loadEncodingModel(
   const { channelIndices, timeIndices } = resolveSelection(manifest.ch_names, options.selection);
   const choice = await selectBackend(options.device ?? 'auto', options);
 
+  if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1)) {
+    throw new InvalidParameterError(`batchSize must be a positive integer; got ${options.batchSize}`);
+  }
   const precision = options.precision ?? 'exact';
   if (precision !== 'exact' && precision !== 'compact') throw new InvalidParameterError(`precision must be 'exact' or 'compact'; got ${String(precision)}`);
   const compact = precision === 'compact' ? manifest.compact : undefined;
@@ -352,7 +357,7 @@ async function loadEncodingModel(
       }
     },
   };
-  internals.set(model, { encoder, source, disposed: false });
+  internals.set(model, { encoder, source, batchSize: options.batchSize, disposed: false });
   return model;
 }
 
@@ -389,7 +394,7 @@ export async function encode(
     throw new BackendError(`the active backend is ${tf.getBackend()}, but this model was loaded on ${model.backend}; load it again`);
   }
   const { signal, onProgress } = options;
-  const batchSize = options.batchSize ?? DEFAULT_BATCH[model.backend];
+  const batchSize = options.batchSize ?? inner.batchSize ?? DEFAULT_BATCH[model.backend];
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidParameterError(`batchSize must be a positive integer; got ${batchSize}`);
 
   const [n, , size] = images.shape;

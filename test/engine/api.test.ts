@@ -92,6 +92,20 @@ describe('API contract', () => {
     expect(tf.memory().numTensors).toBe(baseline);
   });
 
+  it("encodes in the batches a model was loaded for, unless encode() is told otherwise", async () => {
+    const m = await getEncodingModel(MODEL_ID, 1, { source: directorySource(modelDir('layout-a', 1)), device: 'wasm', batchSize: 1 });
+    try {
+      const seen: number[] = [];
+      await encode(m, images, { onProgress: (p) => seen.push(p.done) });
+      expect(seen).toEqual([0, 1, 2]);
+      seen.length = 0;
+      await encode(m, images, { batchSize: 2, onProgress: (p) => seen.push(p.done) });
+      expect(seen).toEqual([0, 2]);
+    } finally {
+      m.dispose();
+    }
+  });
+
   it('is cancellable through an AbortSignal, leaving no tensors behind', async () => {
     const baseline = tf.memory().numTensors;
     const ctrl = new AbortController();
@@ -127,6 +141,7 @@ describe('API contract', () => {
     await expect(getEncodingModel(MODEL_ID, 1, { source, selection: { timepoints: [1, 0, 1] } })).rejects.toThrow(/length 140/);
     await expect(getEncodingModel(MODEL_ID, 1, { source, selection: { timepoints: new Array(140).fill(0) } })).rejects.toThrow(/no time point/);
     await expect(getEncodingModel(MODEL_ID, 1, { source, device: 'tpu' as never })).rejects.toThrow(InvalidParameterError);
+    await expect(getEncodingModel(MODEL_ID, 1, { source, batchSize: 0 })).rejects.toThrow(/batchSize must be a positive integer/);
     await expect(encode(model, { data: new Uint8Array(0), shape: [0, 3, 8, 8] })).rejects.toThrow(StimulusError);
     await expect(encode(model, { data: new Uint8Array(3 * 8 * 6), shape: [1, 3, 8, 6] })).rejects.toThrow(/square/);
     await expect(encode(model, { data: new Float32Array(3 * 64) as never, shape: [1, 3, 8, 8] })).rejects.toThrow(/uint8/);
