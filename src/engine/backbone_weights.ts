@@ -32,6 +32,9 @@ export const ALEXNET_PARAMS: ParamSpec[] = ALEXNET_LAYERS.flatMap((l) => [
   { name: `${l.name}.bias`, shape: [l.shape[0]] },
 ]);
 
+/** 61,100,840: every weight and bias. */
+export const ALEXNET_PARAM_COUNT = ALEXNET_PARAMS.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+
 /** Weights keyed by torchvision parameter name, in PyTorch layout. */
 export type AlexNetWeights = Map<string, Float32Array>;
 

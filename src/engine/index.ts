@@ -2,7 +2,7 @@
 // The same code runs in Node (CLI, tests) and in a browser worker: no DOM, no UI.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { ALEXNET_PARAMS, generateAlexNetWeights } from './backbone_weights.ts';
+import { ALEXNET_PARAM_COUNT, generateAlexNetWeights } from './backbone_weights.ts';
 import { alexnetTaps, uploadAlexNet, type AlexNet } from './alexnet.ts';
 import { reserveWasmHeap, selectBackend, type BackendChoice, type BackendOptions, type HeapReservation } from './backend.ts';
 import { encoderBytes, uploadEncoder, project, regress, selectionRows, type EncoderTensors, type EncoderArrays } from './encoder.ts';
@@ -256,7 +256,7 @@ async function loadEncodingModel(
   // wasm: the heap grown once, for the backbone, this subject and a batch (reserveWasmHeap)
   const reserve = (nComponents: number, sharedPca: boolean): HeapReservation | null => {
     if (choice.backend !== 'wasm') return null;
-    const backboneBytes = hasBackbone(precision) ? 0 : 4 * ALEXNET_PARAMS.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
+    const backboneBytes = hasBackbone(precision) ? 0 : 4 * ALEXNET_PARAM_COUNT;
     return reserveWasmHeap(backboneBytes + encoderBytes(nComponents, sharedPca, rows.length) + wasmWorkspaceBytes(options.batchSize ?? DEFAULT_BATCH.wasm));
   };
 
@@ -270,8 +270,13 @@ async function loadEncodingModel(
   } else {
     const enc = manifest.encoder as { n_components: number; pca_layout: 'shared' | 'per-repetition' };
     const reps = [1, 2, 3, 4];
+    nComponents = enc.n_components;
+    // Per-repetition files whose four PCAs are byte-identical (same content-addressed shards):
+    // project once and feed all four regressions, a quarter of the memory and the work.
+    const identicalPcas = !compact && enc.pca_layout !== 'shared' && samePcaForAllRepetitions(manifest);
+    sharedPca = Boolean(compact) || enc.pca_layout === 'shared' || identicalPcas;
     // reserved before the shards are read, and its pages touched while they are
-    const reservation = reserve(enc.n_components, Boolean(compact) || enc.pca_layout === 'shared' || samePcaForAllRepetitions(manifest));
+    const reservation = reserve(nComponents, sharedPca);
     const prefaulting = reservation?.prefault();
     let folder: Awaited<ReturnType<typeof readModelFolder>>;
     try {
@@ -289,8 +294,6 @@ async function loadEncodingModel(
       reservation?.release();
     }
     const all = new Map<string, Float32Array | Uint16Array>([...folder.arrays, ...folder.float16]);
-    nComponents = enc.n_components;
-    sharedPca = enc.pca_layout === 'shared';
     if (compact) {
       // The shared basis rounded to float16 on every backend (so all give the same numbers), and
       // the regressions the converter folded each repetition's map into.
@@ -303,19 +306,15 @@ async function loadEncodingModel(
         arrays.set(`reg/rep-${r}/coef`, all.get(`compact/rep-${r}/coef`)!);
         arrays.set(`reg/rep-${r}/intercept`, all.get(`compact/rep-${r}/intercept`)!);
       }
-      sharedPca = true;
     } else {
       arrays = all;
-      if (!sharedPca && samePcaForAllRepetitions(folder.manifest)) {
-        // Per-repetition files whose four PCAs are byte-identical (same content-addressed shards):
-        // project once and feed all four regressions, a quarter of the memory and the work.
+      if (identicalPcas) {
         arrays.set('pca/components', arrays.get('pca/rep-1/components')!);
         arrays.set('pca/offset', arrays.get('pca/rep-1/offset')!);
         for (const r of reps) {
           arrays.delete(`pca/rep-${r}/components`);
           arrays.delete(`pca/rep-${r}/offset`);
         }
-        sharedPca = true;
       }
     }
     const shards = (folder.manifest.shards ?? {}) as Record<string, { sha256: string }>;

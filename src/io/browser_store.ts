@@ -255,9 +255,9 @@ async function readFilesSync(models: Dir, paths: string[][], sizes: number[], on
 
 // A helper worker: readFilesSync's loop in plain JavaScript (a Blob URL, no bundler involved),
 // paths from the OPFS root, one request at a time (with requests interleaved, two reads once
-// never finished in an off-the-record profile; a stall is also guarded by HELPER_STALL_MS). Replies per request: {id, bytes}
-// after each file, then {id, buf} (transferred) or {id, error}; {unsupported} when it has no
-// sync access handles.
+// never finished in an off-the-record profile; a stall is also guarded by HELPER_STALL_MS).
+// Replies per request: {id, bytes} after each file, then {id, buf} (transferred) or {id, error};
+// {unsupported} when it has no sync access handles.
 const HELPER_SOURCE = `
 let queue = Promise.resolve();
 onmessage = (e) => {
