@@ -305,9 +305,11 @@ test('reorder and pad: the export follows the gallery; padding re-encodes only t
   await expect(page.getByTestId('thumb').first()).toHaveAttribute('data-name', fx.images[1].name);
   const sent = await imagesSent(page);
   await page.getByTestId('global-mode').selectOption('pad-black');
-  await waitForState(page, 'done');
   await expect(page.getByTestId('square-notice')).toHaveText(['padded to 320×320 with black', 'padded to 300×300 with black']);
-  expect(await imagesSent(page)).toBe(sent + 2);
+  // The padded images are decoded one by one, and each may start an encode of its own: 'done'
+  // can show between the two, so wait for both to be sent before waiting for the end.
+  await expect.poll(() => imagesSent(page)).toBe(sent + 2);
+  await waitForState(page, 'done');
   const { npy, sidecar } = await exportBoth(page);
   const order = [fx.images[1], fx.images[0], fx.images[2], fx.images[3]];
   expect(sidecar.images.map((i) => i.name)).toEqual(order.map((f) => f.name));
