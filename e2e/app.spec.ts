@@ -57,6 +57,9 @@ test('a fresh page: demo subject, synthetic banner, all 63 channels and 140 samp
   await expect(page.getByTestId('time-picker')).toHaveAttribute('data-window', '-100,595');
   await expect(page.getByTestId('backend-used')).toHaveText('using wasm');
   await expect(page.getByTestId('export-npy')).toBeDisabled();
+  // What the values are, as BERG's model card states it (never "noise-normalised").
+  await expect(page.locator('footer')).toContainText('current-source-density transformed');
+  expect(await page.locator('body').innerText()).not.toMatch(/noise[- ]normali[sz]ed/i);
   const input = page.getByTestId('dropzone').locator('input[type=file]');
   await expect(input).toHaveAttribute('multiple', '');
   await expect(input).toHaveAttribute('accept', 'image/*');
@@ -103,7 +106,8 @@ test('scalp map and dissimilarity matrix download as PNG and SVG', async () => {
   expect(svg.startsWith('<svg')).toBe(true);
   expect(svg.match(/class="sensor"/g)).toHaveLength(63);
   expect(svg).toContain('<image ');
-  expect(svg).toContain('a.u. (noise-normalised EEG)');
+  expect(svg).toContain('a.u. (CSD-transformed EEG)');
+  expect(svg).not.toMatch(/noise-normali[sz]ed/);
   const [pngDl] = await clickForDownloads(page, topo.getByRole('button', { name: 'PNG' }), 1);
   expect(pngDl.suggestedFilename()).toBe('topomap.png');
   const png = readFileSync((await pngDl.path())!);

@@ -33,6 +33,8 @@ interface ParityResult {
   note: string;
   taps: { err: number; ref: number };
   responses: { err: number; ref: number };
+  /** The same model with BERG's selection: channels shuffled, one listed twice, an irregular mask. */
+  selected: { err: number; ref: number; chNames: string[]; shape: number[] };
   tensorsLeaked: number;
 }
 
@@ -46,6 +48,8 @@ async function runParity(page: Page, device: string, nImages: number): Promise<P
       const input = await P.npy('/test/golden/taps/input.npy');
       const taps = await P.npy('/test/golden/taps/taps.npy');
       const ref = await P.npy('/test/golden/responses/layout-b_sub-01_all.npy');
+      const refSel = await P.npy('/test/golden/responses/layout-b_sub-01_sel.npy');
+      const selection = await (await fetch('/test/golden/responses/selection.json')).json();
       const per = 3 * 300 * 300;
       const images = { data: input.data.subarray(0, nImages * per), shape: [nImages, 3, 300, 300] };
       const cmp = (got: Float32Array, want: Float32Array) => {
@@ -70,7 +74,13 @@ async function runParity(page: Page, device: string, nImages: number): Promise<P
       const leaked = tf.memory().numTensors - before;
       model.dispose();
       const respErr = cmp(y.data, ref.data.subarray(0, nImages * 4 * 63 * 140));
-      return { backend: choice.backend, note: choice.note, taps: tapErr, responses: respErr, tensorsLeaked: leaked };
+      const timepoints = Array.from(selection.timepoints as string, Number);
+      const selModel = await engine.getEncodingModel(engine.MODEL_ID, 1, { source: engine.urlSource(modelUrl), device, selection: { channels: selection.channels, timepoints } });
+      const ys = await engine.encode(selModel, images);
+      selModel.dispose();
+      const perSel = refSel.data.length / 2;
+      const selected = { ...cmp(ys.data, refSel.data.subarray(0, nImages * perSel)), chNames: selModel.chNames, shape: ys.shape };
+      return { backend: choice.backend, note: choice.note, taps: tapErr, responses: respErr, selected, tensorsLeaked: leaked };
     },
     { device, nImages, modelUrl: `/${MODEL_ROOT}/eeg-things_eeg_2-alexnet_untrained/sub-01/` },
   );
@@ -86,6 +96,9 @@ for (const [device, nImages] of [['webgpu', 1], ['webgl', 1], ['wasm', 2]] as co
     expect(r.backend).toBe(device);
     expect(r.taps.err).toBeLessThanOrEqual(1e-4 * r.taps.ref);
     expect(r.responses.err).toBeLessThanOrEqual(1e-4 * r.responses.ref);
+    expect(r.selected.chNames).toEqual(['Oz', 'Cz', 'Fp1', 'PO8', 'O1', 'Oz', 'Pz']);
+    expect(r.selected.shape).toEqual([nImages, 4, 7, 47]);
+    expect(r.selected.err).toBeLessThanOrEqual(1e-4 * r.selected.ref);
     expect(r.tensorsLeaked).toBe(0);
   });
 }

@@ -54,7 +54,8 @@ export function App() {
       </main>
       <footer className="footer">
         Re-implementation of BERG (Gifford et al.) eeg-things_eeg_2-alexnet_untrained on TF.js. Sensor positions: MNE-Python standard_1005
-        montage. Outputs are in the units of the preprocessed THINGS EEG2 data (multivariate-noise-normalised, a.u.).
+        montage. Outputs are in the units of the preprocessed THINGS EEG2 data: arbitrary units of current-source-density transformed,
+        baseline-corrected EEG (0.03–100 Hz, 200 Hz), as BERG's model card describes them.
       </footer>
     </div>
   );

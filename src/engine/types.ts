@@ -30,8 +30,8 @@ export interface Responses {
 }
 
 /**
- * BERG's selection: channel names (kept in the model's ch_names order) and a
- * 140-long 0/1 timepoint mask. Missing fields mean "all".
+ * BERG's selection: channel names (kept in the order listed, duplicates included, as BERG
+ * does) and a 140-long 0/1 timepoint mask. Missing fields mean "all".
  */
 export interface Selection {
   channels?: string[];

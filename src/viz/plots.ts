@@ -6,9 +6,16 @@ export interface Figure {
   layout: Partial<Layout>;
 }
 
-/** Units of BERG's EEG outputs: THINGS EEG2 preprocessed data are multivariate-noise-normalised. */
+/**
+ * Units of BERG's EEG outputs: those of the THINGS EEG2 data the regressions were fitted on, which
+ * BERG's model card describes as current-source-density transformed and baseline-corrected
+ * (arbitrary units, not volts).
+ */
 export const EEG_UNIT = 'a.u.';
-export const EEG_UNIT_LONG = 'a.u. (noise-normalised EEG)';
+export const EEG_UNIT_LONG = 'a.u. (CSD-transformed EEG)';
+/** One sentence for captions: what the values are. */
+export const EEG_DATA_NOTE =
+  "Values in a.u.: THINGS EEG2 as BERG's model card describes it (0.03–100 Hz, epoched −100…600 ms, current-source-density transformed, 200 Hz, baseline-corrected with the pre-stimulus mean).";
 
 /** A colour-blind-friendly categorical palette (Okabe-Ito, then tab10 extras). */
 export const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9', '#8c564b', '#7f7f7f', '#bcbd22', '#000000'];

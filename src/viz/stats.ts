@@ -15,7 +15,7 @@ export function maskIndices(mask: ArrayLike<number | boolean>): Int32Array {
   return Int32Array.from(out);
 }
 
-/** Indices of the selected names within chNames, in chNames order (BERG's selection rule). */
+/** Indices of a set of names within chNames, in chNames order (the page's scalp-map selection is a set). */
 export function channelIndices(chNames: readonly string[], selected: Iterable<string>): Int32Array {
   const want = new Set(selected);
   const out: number[] = [];

@@ -68,6 +68,17 @@ for (const backend of ['wasm', 'cpu'] as const) {
         expect(ys.shape).toEqual(refSel.shape);
         const ms = maxErr(ys.data, refSel.data as Float32Array);
         expect(ms.err).toBeLessThanOrEqual(1e-4 * ms.ref);
+        // The rows are the full array's, in the order listed (BERG's [ch_names.index(c) for c in
+        // channels]), up to the float32 rounding of a smaller product.
+        const [C, T] = [ys.shape[2], ys.shape[3]];
+        const times = mask.flatMap((v, t) => (v ? [t] : []));
+        let rowErr = 0;
+        selection.channels.forEach((name, c) => {
+          const full = y.data.subarray((1 * 4 + 3) * 63 * 140 + sel.manifest.ch_names.indexOf(name) * 140);
+          const got = ys.data.subarray(((1 * 4 + 3) * C + c) * T);
+          times.forEach((t, j) => (rowErr = Math.max(rowErr, Math.abs(got[j] - full[t]))));
+        });
+        expect(rowErr).toBeLessThanOrEqual(1e-6 * m.ref);
         sel.dispose();
       });
     }
@@ -140,6 +151,11 @@ describe('API contract', () => {
     await expect(getEncodingModel(MODEL_ID, 1, { source, selection: { channels: ['Oz', 'Xy1'] } })).rejects.toThrow(/unknown channel name\(s\) Xy1/);
     await expect(getEncodingModel(MODEL_ID, 1, { source, selection: { timepoints: [1, 0, 1] } })).rejects.toThrow(/length 140/);
     await expect(getEncodingModel(MODEL_ID, 1, { source, selection: { timepoints: new Array(140).fill(0) } })).rejects.toThrow(/no time point/);
+    await expect(getEncodingModel(MODEL_ID, 1, { source, selection: { timepoints: new Array(140).fill(2) } })).rejects.toThrow(/only 0 and 1; position 0 holds 2/);
+    await expect(getEncodingModel(MODEL_ID, 1, { source, selection: { timepoints: 7 as never } })).rejects.toThrow(/list or array of 140/);
+    await expect(getEncodingModel(MODEL_ID, 1, { source, selection: { channels: 'Oz' as never } })).rejects.toThrow(/must be a list/);
+    await expect(getEncodingModel(MODEL_ID, 1, { source, selection: { channels: [] } })).rejects.toThrow(/empty/);
+    await expect(getEncodingModel(MODEL_ID, 1, { source, selection: { chanels: ['Oz'] } as never })).rejects.toThrow(/invalid selection key 'chanels'; valid keys are: channels, timepoints/);
     await expect(getEncodingModel(MODEL_ID, 1, { source, device: 'tpu' as never })).rejects.toThrow(InvalidParameterError);
     await expect(getEncodingModel(MODEL_ID, 1, { source, batchSize: 0 })).rejects.toThrow(/batchSize must be a positive integer/);
     await expect(encode(model, { data: new Uint8Array(0), shape: [0, 3, 8, 8] })).rejects.toThrow(StimulusError);

@@ -209,9 +209,9 @@ def encode_features(feats, weights):
 
 
 def select(resp, ch_names, channels, mask):
-    """BERG-style selection: channels come back in ch_names order, not request order."""
-    wanted = set(channels)
-    ci = [i for i, n in enumerate(ch_names) if n in wanted]
+    """BERG's selection: channels in the order requested, duplicates kept
+    (BERG builds [ch_names.index(c) for c in channels]); times in mask order."""
+    ci = [list(ch_names).index(c) for c in channels]
     ti = [i for i, c in enumerate(mask) if c == '1']
     return resp[:, :, ci][:, :, :, ti]
 

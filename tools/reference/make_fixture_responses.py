@@ -18,8 +18,8 @@ GOLDEN = os.path.join(C.REPO, 'test', 'golden')
 FIXTURES = os.path.join(C.REPO, 'test', 'fixtures', 'berg')
 OUT = os.path.join(GOLDEN, 'responses')
 
-# Requested deliberately out of ch_names order; BERG answers in ch_names order.
-SEL_CHANNELS = ['Oz', 'Cz', 'O1', 'Pz', 'Fp1']
+# Out of ch_names order and with a duplicate on purpose: BERG answers in the order requested.
+SEL_CHANNELS = ['Oz', 'Cz', 'Fp1', 'PO8', 'O1', 'Oz', 'Pz']
 
 
 def selection_mask():
@@ -66,7 +66,10 @@ def main():
     ext = C.build_extractor(C.build_model())
     feats = C.taps_from_normalized(ext, C.preprocess(torch.from_numpy(imgs)))
     saved = np.load(os.path.join(GOLDEN, 'taps', 'taps.npy'))
-    assert np.array_equal(feats, saved), 'taps golden is stale: rerun make_goldens.py'
+    # Another CPU's BLAS kernels may move the last float32 bits of the convolutions; anything
+    # more means the taps golden is stale. The responses are computed from the committed taps.
+    assert np.abs(feats - saved).max() <= 1e-6 * np.abs(saved).max(), 'taps golden is stale: rerun make_goldens.py'
+    feats = saved
 
     os.makedirs(OUT, exist_ok=True)
     for f in glob.glob(os.path.join(OUT, '*.npy')):
@@ -95,7 +98,7 @@ def main():
                             'image_spread': float(np.abs(resp[0] - resp[1]).max())})
     with open(os.path.join(OUT, 'selection.json'), 'w') as f:
         json.dump({'channels': SEL_CHANNELS,
-                   'channels_out': [n for n in ch_names if n in SEL_CHANNELS],
+                   'channels_out': list(SEL_CHANNELS),
                    'timepoints': mask}, f, indent=1)
         f.write('\n')
     for s in summary:

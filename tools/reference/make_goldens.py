@@ -127,9 +127,9 @@ All `.npy` files are plain numeric arrays (C order, no pickles).
 | `taps/taps.npy` | float32 `[2,205672]`: the 8 taps, each flattened NCHW, concatenated |
 | `taps/layout.json` | `{{n_features, order, taps: [{{node, shape, offset, size}}]}}` |
 | `responses/<case>_sub-NN_all.npy` | float32 `[2,4,63,140]`: full BERG pipeline on `taps/input.npy` with the fixture `test/fixtures/berg/<case>` subject NN |
-| `responses/<case>_sub-NN_sel.npy` | float32 `[2,4,C,T]`: same with the selection in `responses/selection.json`; channels come back in `ch_names` order, as BERG does |
+| `responses/<case>_sub-NN_sel.npy` | float32 `[2,4,C,T]`: same with the selection in `responses/selection.json`; channels come back in the order requested, duplicates kept, as BERG does |
 | `responses/<case>_sub-NN_scores.npy` | float32 `[2,4,K]`: the PCA scores per repetition (before the regression), to locate a mismatch |
-| `responses/selection.json` | `{{channels: [...request order...], channels_out: [...ch_names order...], timepoints: "0/1 x 140"}}` |
+| `responses/selection.json` | `{{channels: [...request order...], channels_out: [...rows of the `_sel` arrays: the request order...], timepoints: "0/1 x 140"}}` |
 
 Preprocessing note: {pre_note}.
 """

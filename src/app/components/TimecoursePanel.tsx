@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { EEG_UNIT, PALETTE, timecourseFigure, timesMs, type Series } from '../../viz/plots.ts';
+import { EEG_DATA_NOTE, EEG_UNIT, PALETTE, timecourseFigure, timesMs, type Series } from '../../viz/plots.ts';
 import { band, gfp, meanChannelsByTime, repSeries, type BandKind } from '../../viz/stats.ts';
 import { imagesFor, useEncodedForPlots, useSelection } from '../derived.ts';
 import { set, times, useApp, type ChannelView, type ImageView } from '../store.ts';
@@ -146,7 +146,7 @@ export function TimecoursePanel() {
       </div>
       <p className="caption">
         Lines: mean over the 4 repetitions of BERG's model; band: {BAND_LABEL[s.band]}, computed on the plotted average. Drag horizontally to set the
-        window; click to move the cursor. Amplitudes in a.u. (multivariate-noise-normalised EEG).
+        window; click to move the cursor. {EEG_DATA_NOTE}
       </p>
     </section>
   );

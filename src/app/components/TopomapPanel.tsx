@@ -1,6 +1,6 @@
 import { useDeferredValue, useMemo } from 'react';
 import { sensorsFor } from '../../viz/channels.ts';
-import { EEG_UNIT_LONG, timesMs } from '../../viz/plots.ts';
+import { EEG_DATA_NOTE, EEG_UNIT_LONG, timesMs } from '../../viz/plots.ts';
 import type { TopoPanel, TopomapScene } from '../../viz/topomap_render.ts';
 import { column, gfp, meanChannelsByTime, meanOverTimes, peaks, subtract } from '../../viz/stats.ts';
 import { makeTopomapGrid, symmetricLimit } from '../../viz/topomap.ts';
@@ -132,7 +132,7 @@ export function TopomapPanel() {
       )}
       <p className="caption">
         Biharmonic-spline interpolation (EEGLAB 'v4') on MNE's 2-D sensor positions, RdBu_r with symmetric limits, 6 contours. Click a sensor to
-        (de)select it; filled dots are selected. Values in a.u.: THINGS EEG2 data are multivariate-noise-normalised.
+        (de)select it; filled dots are selected. {EEG_DATA_NOTE}
       </p>
     </section>
   );
