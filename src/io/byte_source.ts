@@ -1,6 +1,8 @@
 // Random-access byte sources. Parsers pull bytes on demand, so a file of any size
 // (BERG weights are ~860 MB) is read piece by piece instead of into one buffer.
 
+import { BergError } from '../engine/errors.ts';
+
 export interface ByteSource {
   /** Total length in bytes. */
   readonly size: number;
@@ -196,9 +198,8 @@ export class SequentialReader {
 }
 
 /** The input ended early. */
-export class TruncatedError extends Error {
+export class TruncatedError extends BergError {
   constructor(message: string) {
-    super(message);
-    this.name = 'TruncatedError';
+    super(message, 'TruncatedError');
   }
 }

@@ -1,6 +1,9 @@
 // numpy dtypes as they appear in .npy headers ('<f4') and pickles (dtype('f4') + byte order),
 // and decoding raw array bytes into typed arrays.
 
+import { BergError } from '../engine/errors.ts';
+import { MAX_ARRAY_BYTES, MAX_ARRAY_ITEMS, MAX_NDIM, MAX_STRING_ITEMS, MAX_STRING_ITEMSIZE } from './limits.ts';
+
 export type ByteOrder = '<' | '>' | '|';
 
 /** A parsed numpy dtype descriptor. Only plain (non-structured) dtypes. */
@@ -30,11 +33,34 @@ export type NumericArray =
   | Float32Array
   | Float64Array;
 
-export class UnsupportedDtypeError extends Error {
+export class UnsupportedDtypeError extends BergError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UnsupportedDtypeError';
+    super(message, 'UnsupportedDtypeError');
   }
+}
+
+/**
+ * Why an array of this shape and dtype cannot be read here, or null when it can: dimensions,
+ * item count, byte count and string width within the limits of limits.ts. Checked before any
+ * allocation or loop over the items, so a header claiming 10^12 items costs nothing.
+ */
+export function arrayLimitProblem(shape: readonly number[], dtype: Dtype): string | null {
+  if (shape.length > MAX_NDIM) return `${shape.length} dimensions (at most ${MAX_NDIM} are read)`;
+  let n = 1;
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) return `dimension ${d} is not a non-negative integer`;
+    n *= d;
+  }
+  const shown = `shape (${shape.join(', ')})`;
+  if (n > MAX_ARRAY_ITEMS) return `${shown} has ${n} items, more than the ${MAX_ARRAY_ITEMS} an array may have here`;
+  if (n * dtype.itemsize > MAX_ARRAY_BYTES) {
+    return `${shown} of ${dtype.descr} needs ${n * dtype.itemsize} bytes, more than the ${MAX_ARRAY_BYTES} an array may have here`;
+  }
+  if (dtype.kind === 'U' || dtype.kind === 'S') {
+    if (dtype.itemsize > MAX_STRING_ITEMSIZE) return `string dtype ${dtype.descr} is ${dtype.itemsize} bytes wide (at most ${MAX_STRING_ITEMSIZE} are read)`;
+    if (n > MAX_STRING_ITEMS) return `${shown} holds ${n} strings, more than the ${MAX_STRING_ITEMS} a string array may hold here`;
+  }
+  return null;
 }
 
 const NUMERIC_SIZES: Record<string, number[]> = {
@@ -63,6 +89,9 @@ export function parseDescr(descr: string): Dtype {
   if (kind === 'U' || kind === 'S' || kind === 'a') {
     const k = kind === 'U' ? 'U' : 'S';
     const chars = Number.isNaN(size) ? 0 : size;
+    if (chars * (k === 'U' ? 4 : 1) > MAX_STRING_ITEMSIZE) {
+      throw new UnsupportedDtypeError(`numpy dtype ${JSON.stringify(descr)} is ${chars} characters wide; at most ${MAX_STRING_ITEMSIZE} bytes per string are read`);
+    }
     const bo: ByteOrder = k === 'S' ? '|' : order === '>' ? '>' : '<';
     return { descr: `${bo}${k}${chars}`, kind: k, byteOrder: bo, itemsize: k === 'U' ? chars * 4 : chars };
   }
@@ -162,7 +191,7 @@ export function float32ToFloat16(values: ArrayLike<number>): Uint16Array {
 export function decodeNumeric(bytes: Uint8Array, dtype: Dtype, count: number, owned = false): NumericArray {
   const need = count * dtype.itemsize;
   if (bytes.length !== need) {
-    throw new Error(`array data has ${bytes.length} bytes, dtype ${dtype.descr} x ${count} items needs ${need}`);
+    throw new UnsupportedDtypeError(`array data has ${bytes.length} bytes, dtype ${dtype.descr} x ${count} items needs ${need}`);
   }
   if (!(dtype.kind in NUMERIC_SIZES)) throw new UnsupportedDtypeError(`dtype ${dtype.descr} is not numeric`);
   let b = bytes;
@@ -201,11 +230,16 @@ export function decodeNumeric(bytes: Uint8Array, dtype: Dtype, count: number, ow
 
 /** Fixed-width numpy strings ('<U5' UCS-4, '|S3' bytes as latin-1) -> JS strings, trailing NULs dropped. */
 export function decodeStrings(bytes: Uint8Array, dtype: Dtype, count: number): string[] {
-  const out: string[] = [];
   const n = dtype.itemsize;
   if (bytes.length !== n * count) {
-    throw new Error(`array data has ${bytes.length} bytes, dtype ${dtype.descr} x ${count} items needs ${n * count}`);
+    throw new UnsupportedDtypeError(`array data has ${bytes.length} bytes, dtype ${dtype.descr} x ${count} items needs ${n * count}`);
   }
+  // zero-width strings carry no bytes, so the byte check above does not bound their count
+  if (count > MAX_STRING_ITEMS) {
+    throw new UnsupportedDtypeError(`a string array of ${count} items is more than the ${MAX_STRING_ITEMS} read here`);
+  }
+  if (n === 0) return new Array<string>(count).fill('');
+  const out: string[] = [];
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < count; i++) {
     let s = '';
@@ -213,7 +247,11 @@ export function decodeStrings(bytes: Uint8Array, dtype: Dtype, count: number): s
       const little = dtype.byteOrder !== '>';
       let end = n;
       while (end >= 4 && dv.getUint32(i * n + end - 4, little) === 0) end -= 4; // numpy strips trailing NULs only
-      for (let j = 0; j < end; j += 4) s += String.fromCodePoint(dv.getUint32(i * n + j, little));
+      for (let j = 0; j < end; j += 4) {
+        const cp = dv.getUint32(i * n + j, little);
+        if (cp > 0x10ffff) throw new UnsupportedDtypeError(`string item ${i} holds ${cp}, which is not a Unicode code point`);
+        s += String.fromCodePoint(cp);
+      }
     } else {
       let end = n;
       while (end > 0 && bytes[i * n + end - 1] === 0) end--;

@@ -3,8 +3,10 @@
 // Spec: numpy/lib/format.py. Magic "\x93NUMPY", major, minor, header length (u16 for v1,
 // u32 for v2/v3), then a Python dict literal padded with spaces and ended by '\n'.
 
+import { BergError } from '../engine/errors.ts';
 import { ByteSource, ProgressCallback, SequentialReader } from './byte_source.ts';
-import { decodeNumeric, decodeStrings, Dtype, NdArray, NumericArray, parseDescr, product, UnsupportedDtypeError } from './dtype.ts';
+import { arrayLimitProblem, decodeNumeric, decodeStrings, Dtype, NdArray, NumericArray, parseDescr, product, UnsupportedDtypeError } from './dtype.ts';
+import { MAX_NPY_HEADER_BYTES, MAX_NPY_HEADER_DEPTH } from './limits.ts';
 import { PickleValue, unpickleFrom } from './pickle.ts';
 
 export { NdArray } from './dtype.ts';
@@ -12,10 +14,9 @@ export type { NumericArray } from './dtype.ts';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
 
-export class NpyError extends Error {
+export class NpyError extends BergError {
   constructor(message: string) {
-    super(message);
-    this.name = 'NpyError';
+    super(message, 'NpyError');
   }
 }
 
@@ -35,35 +36,45 @@ export interface NpyArray<T extends NdArray['data'] = NdArray['data']> extends N
 
 // ---------- header ----------
 
-type PyLit = string | number | boolean | null | PyLit[] | { [k: string]: PyLit };
+type PyLit = string | number | boolean | null | PyLit[] | Map<string, PyLit>;
 
-/** Parses the Python literal numpy writes in the header (dicts, tuples, lists, str, int, bools). */
-function parsePyLiteral(text: string): PyLit {
+const HEADER_KEYS = ['descr', 'fortran_order', 'shape'];
+
+/**
+ * Parses the Python literal numpy writes in the header (dicts, tuples, lists, str, int, bools).
+ * Dicts become Maps, so no key (not even "__proto__") reaches an object's prototype; nesting is
+ * bounded so a header of brackets cannot exhaust the stack.
+ */
+function parsePyLiteral(text: string, name: string): PyLit {
   let i = 0;
   const ws = () => {
     while (i < text.length && /\s/.test(text[i])) i++;
   };
-  const err = (what: string) => new NpyError(`malformed .npy header (${what} at character ${i}): ${JSON.stringify(text.slice(0, 200))}`);
-  const parse = (): PyLit => {
+  const err = (what: string) =>
+    new NpyError(`${name}: malformed .npy header (${what} at character ${i}): ${JSON.stringify(text.slice(0, 200))}`);
+  const parse = (depth: number): PyLit => {
     ws();
     const c = text[i];
     if (c === '{' || c === '(' || c === '[') {
+      if (depth >= MAX_NPY_HEADER_DEPTH) throw err(`nested deeper than ${MAX_NPY_HEADER_DEPTH}`);
       const close = c === '{' ? '}' : c === '(' ? ')' : ']';
       i++;
       const items: PyLit[] = [];
-      const obj: { [k: string]: PyLit } = {};
+      const obj = new Map<string, PyLit>();
       for (;;) {
         ws();
         if (text[i] === close) {
           i++;
           break;
         }
-        const v = parse();
+        const v = parse(depth + 1);
         ws();
         if (c === '{') {
           if (text[i] !== ':') throw err("expected ':'");
+          if (typeof v !== 'string') throw err('a dict key that is not a string');
           i++;
-          obj[String(v)] = parse();
+          if (obj.has(v)) throw err(`key ${JSON.stringify(v)} given twice`);
+          obj.set(v, parse(depth + 1));
           ws();
         } else items.push(v);
         if (text[i] === ',') i++;
@@ -75,10 +86,11 @@ function parsePyLiteral(text: string): PyLit {
       const end = text.indexOf(c, i + 1);
       if (end < 0) throw err('unterminated string');
       const s = text.slice(i + 1, end);
+      if (s.includes('\\')) throw err('escape sequences in strings are not read');
       i = end + 1;
       return s;
     }
-    const m = /^(-?\d+L?|True|False|None)/.exec(text.slice(i));
+    const m = /^(-?\d+L?|True|False|None)/.exec(text.slice(i, i + 64));
     if (!m) throw err('unexpected token');
     i += m[0].length;
     if (m[0] === 'True') return true;
@@ -86,30 +98,39 @@ function parsePyLiteral(text: string): PyLit {
     if (m[0] === 'None') return null;
     return Number(m[0].replace(/L$/, ''));
   };
-  const v = parse();
+  const v = parse(0);
   ws();
   if (i !== text.length) throw err('trailing characters');
   return v;
 }
 
-function headerFromText(text: string, version: [number, number], headerLength: number): NpyHeader {
-  const d = parsePyLiteral(text);
-  if (typeof d !== 'object' || d === null || Array.isArray(d)) throw new NpyError('.npy header is not a dict');
-  const { descr, fortran_order, shape } = d as { [k: string]: PyLit };
-  if (Array.isArray(descr)) {
-    throw new NpyError('structured .npy arrays (record dtypes) are not supported');
+function headerFromText(text: string, version: [number, number], headerLength: number, name: string): NpyHeader {
+  const d = parsePyLiteral(text, name);
+  if (!(d instanceof Map)) throw new NpyError(`${name}: the .npy header is not a dict`);
+  const keys = [...d.keys()].sort();
+  // numpy refuses a header whose keys are not exactly these three
+  if (keys.join() !== HEADER_KEYS.join()) {
+    throw new NpyError(`${name}: the .npy header has the keys ${JSON.stringify(keys)}; numpy writes exactly ${JSON.stringify(HEADER_KEYS)}`);
   }
-  if (typeof descr !== 'string') throw new NpyError('.npy header has no descr');
-  if (typeof fortran_order !== 'boolean') throw new NpyError('.npy header has no fortran_order');
-  if (!Array.isArray(shape) || !shape.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) {
-    throw new NpyError('.npy header has no valid shape');
+  const descr = d.get('descr');
+  const fortran_order = d.get('fortran_order');
+  const shape = d.get('shape');
+  if (Array.isArray(descr) || descr instanceof Map) {
+    throw new NpyError(`${name}: structured .npy arrays (record dtypes) are not supported`);
+  }
+  if (typeof descr !== 'string') throw new NpyError(`${name}: the .npy header's descr is not a dtype string`);
+  if (typeof fortran_order !== 'boolean') throw new NpyError(`${name}: the .npy header's fortran_order is not True or False`);
+  if (!Array.isArray(shape) || !shape.every((x) => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0)) {
+    throw new NpyError(`${name}: the .npy header's shape is not a tuple of non-negative integers`);
   }
   let dtype: Dtype;
   try {
     dtype = parseDescr(descr);
   } catch (e) {
-    throw new NpyError(`.npy: ${(e as Error).message}`);
+    throw new NpyError(`${name}: ${(e as Error).message}`);
   }
+  const problem = arrayLimitProblem(shape as number[], dtype);
+  if (problem) throw new NpyError(`${name}: the .npy header describes an array this reader refuses: ${problem}`);
   return { version, dtype, shape: shape as number[], fortranOrder: fortran_order && shape.length > 1, headerLength };
 }
 
@@ -118,6 +139,15 @@ function checkMagic(b: Uint8Array, name: string): void {
     if (b[i] !== MAGIC[i]) {
       throw new NpyError(`${name} is not a NumPy .npy file (it does not start with the bytes \\x93NUMPY)`);
     }
+  }
+}
+
+function checkHeaderLength(name: string, pre: number, hlen: number): void {
+  if (pre + hlen > MAX_NPY_HEADER_BYTES) {
+    throw new NpyError(
+      `${name}: the .npy header is ${pre + hlen} bytes long, more than the ${MAX_NPY_HEADER_BYTES} this reader accepts ` +
+        `(numpy writes a few hundred): the file is corrupt or not an array numpy saved`,
+    );
   }
 }
 
@@ -133,9 +163,9 @@ export async function readNpyHeaderFrom(reader: SequentialReader): Promise<NpyHe
   const lenBytes = await reader.view(major === 1 ? 2 : 4, 'the .npy header');
   const lv = new DataView(lenBytes.buffer, lenBytes.byteOffset, lenBytes.byteLength);
   const hlen = major === 1 ? lv.getUint16(0, true) : lv.getUint32(0, true);
-  if (hlen > 1 << 24) throw new NpyError(`${name}: .npy header length ${hlen} is implausible: the file is corrupt`);
+  checkHeaderLength(name, major === 1 ? 10 : 12, hlen);
   const textBytes = await reader.take(hlen, 'the .npy header');
-  return headerFromText(decodeHeaderText(textBytes, major), [major, minor], reader.position);
+  return headerFromText(decodeHeaderText(textBytes, major, name), [major, minor], reader.position, name);
 }
 
 /** Parses the header of .npy bytes (at least the header must be present). */
@@ -227,12 +257,22 @@ export function parseNpyHeader(bytes: Uint8Array, name = 'npy'): NpyHeader {
   if (bytes.length < pre) throw trunc();
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const hlen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
+  checkHeaderLength(name, pre, hlen); // before the truncation check: callers pass the first 64 KiB
   if (bytes.length < pre + hlen) throw trunc();
-  return headerFromText(decodeHeaderText(bytes.subarray(pre, pre + hlen), major), [major, minor], pre + hlen);
+  return headerFromText(decodeHeaderText(bytes.subarray(pre, pre + hlen), major, name), [major, minor], pre + hlen, name);
 }
 
-function decodeHeaderText(b: Uint8Array, major: number): string {
-  if (major === 3) return new TextDecoder('utf-8').decode(b).trim();
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeHeaderText(b: Uint8Array, major: number, name: string): string {
+  if (major === 3) {
+    // version 3 headers are UTF-8 (numpy refuses invalid bytes); 1 and 2 are latin-1
+    try {
+      return utf8.decode(b).trim();
+    } catch {
+      throw new NpyError(`${name}: the .npy header (format 3.0) is not valid UTF-8`);
+    }
+  }
   let s = '';
   for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]); // latin-1
   return s.trim();

@@ -7,8 +7,10 @@
 // contain (GLOBAL, PUT/GET, INT/LONG/FLOAT). Out-of-band buffers (NEXT_BUFFER),
 // persistent ids and extension codes are refused.
 
+import { BergError } from '../engine/errors.ts';
 import { ByteSource, memoryByteSource, ProgressCallback, SequentialReader, TruncatedError } from './byte_source.ts';
-import { decodeNumeric, decodeStrings, NdArray, parseDescr, product } from './dtype.ts';
+import { arrayLimitProblem, decodeNumeric, decodeStrings, NdArray, parseDescr, product } from './dtype.ts';
+import { MAX_NDIM, MAX_PICKLE_INT_BYTES, PICKLE_COPY_SLACK_BYTES } from './limits.ts';
 
 /** A Python object rebuilt from a pickle. Tuples and lists both become arrays. */
 export type PickleValue =
@@ -56,10 +58,9 @@ export class PyGlobal {
 }
 
 /** The pickle is malformed or asks for something this reader refuses. */
-export class PickleError extends Error {
+export class PickleError extends BergError {
   constructor(message: string) {
-    super(message);
-    this.name = 'PickleError';
+    super(message, 'PickleError');
   }
 }
 
@@ -165,10 +166,12 @@ function decodeUtf8(bytes: Uint8Array, at: number): string {
 }
 
 function leInt(bytes: Uint8Array): bigint {
-  // little-endian two's complement (LONG1/LONG4)
-  let v = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes[i]);
-  if (bytes.length > 0 && bytes[bytes.length - 1] & 0x80) v -= 1n << BigInt(8 * bytes.length);
+  // little-endian two's complement (LONG1/LONG4); one hex parse, linear in the length
+  if (bytes.length === 0) return 0n;
+  let hex = '';
+  for (let i = bytes.length - 1; i >= 0; i--) hex += bytes[i].toString(16).padStart(2, '0');
+  let v = BigInt('0x' + hex);
+  if (bytes[bytes.length - 1] & 0x80) v -= 1n << BigInt(8 * bytes.length);
   return v;
 }
 
@@ -177,11 +180,12 @@ function narrow(v: bigint): number | bigint {
 }
 
 function asShape(v: unknown, what: string): number[] {
-  if (typeof v === 'number') return [v];
-  if (!Array.isArray(v) || !v.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= 0)) {
+  const shape = typeof v === 'number' ? [v] : v;
+  if (!Array.isArray(shape) || !shape.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
     throw new PickleError(`${what}: array shape is not a tuple of non-negative ints`);
   }
-  return v as number[];
+  if (shape.length > MAX_NDIM) throw new PickleError(`${what}: array has ${shape.length} dimensions (at most ${MAX_NDIM} are read)`);
+  return shape as number[];
 }
 
 function asDtype(v: unknown, what: string): NumpyDtype {
@@ -190,17 +194,37 @@ function asDtype(v: unknown, what: string): NumpyDtype {
 }
 
 /**
- * Builds the array data. `bytesUsed` remembers buffers already viewed by an array so a
- * buffer referenced twice (through the memo) is copied, never shared or swapped twice.
+ * Buffers already viewed by an array, so a buffer referenced twice (through the memo) is copied,
+ * never shared or swapped twice; and the bytes such copies (and re-decoded strings) cost, which
+ * may not exceed the pickle's own size by more than a little.
  */
+interface ArrayBudget {
+  used: WeakSet<Uint8Array>;
+  copied: number;
+  readonly limit: number;
+}
+
+function spend(budget: ArrayBudget, bytes: number, what: string): void {
+  budget.copied += bytes;
+  if (budget.copied > budget.limit) {
+    throw new PickleError(
+      `${what}: the pickle rebuilds more array data from shared buffers (${budget.copied} bytes) than it holds: ` +
+        `the file is corrupt or built to exhaust memory`,
+    );
+  }
+}
+
+/** Builds the array data, its shape and dtype checked against the limits first. */
 function arrayData(
   dtypeObj: NumpyDtype,
   shape: number[],
   raw: PickleValue,
-  bytesUsed: WeakSet<Uint8Array>,
+  budget: ArrayBudget,
   what: string,
 ): NdArray['data'] {
   const dtype = parseDescr(dtypeObj.descr);
+  const problem = arrayLimitProblem(shape, dtype);
+  if (problem) throw new PickleError(`${what}: ${problem}`);
   const count = product(shape);
   if (dtype.kind === 'O') {
     if (!Array.isArray(raw)) throw new PickleError(`${what}: object array data is not a list`);
@@ -211,9 +235,13 @@ function arrayData(
   let owned = false;
   if (raw instanceof Uint8Array) {
     bytes = raw;
-    owned = !bytesUsed.has(raw);
-    bytesUsed.add(raw);
-  } else if (typeof raw === 'string') bytes = latin1(raw);
+    owned = !budget.used.has(raw);
+    budget.used.add(raw);
+    if (!owned) spend(budget, raw.length, what);
+  } else if (typeof raw === 'string') {
+    spend(budget, raw.length, what);
+    bytes = latin1(raw);
+  }
   else if (Array.isArray(raw)) {
     throw new PickleError(`${what}: a numeric array stored as a list is not supported`);
   } else throw new PickleError(`${what}: array data is not bytes`);
@@ -226,7 +254,7 @@ function arrayData(
   return decodeNumeric(bytes, dtype, count, owned);
 }
 
-function scalarValue(dtypeObj: NumpyDtype, raw: PickleValue, bytesUsed: WeakSet<Uint8Array>): PickleValue {
+function scalarValue(dtypeObj: NumpyDtype, raw: PickleValue, budget: ArrayBudget): PickleValue {
   const dtype = parseDescr(dtypeObj.descr);
   if (dtype.kind === 'O') return raw;
   if (dtype.kind === 'S') {
@@ -235,7 +263,7 @@ function scalarValue(dtypeObj: NumpyDtype, raw: PickleValue, bytesUsed: WeakSet<
     while (end > 0 && raw[end - 1] === 0) end--;
     return raw.slice(0, end);
   }
-  const data = arrayData(dtypeObj, [1], typeof raw === 'string' ? latin1(raw) : raw, bytesUsed, 'numpy scalar');
+  const data = arrayData(dtypeObj, [1], raw, budget, 'numpy scalar');
   const v = (data as ArrayLike<unknown>)[0];
   if (dtype.kind === 'b') return v !== 0;
   if (typeof v === 'bigint') return narrow(v);
@@ -274,7 +302,7 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
   let stack: Item[] = [];
   const metastack: Item[][] = [];
   const memo = new Map<number, Item>();
-  const bytesUsed = new WeakSet<Uint8Array>();
+  const budget: ArrayBudget = { used: new WeakSet(), copied: 0, limit: reader.size + PICKLE_COPY_SLACK_BYTES };
   let opPos = 0;
   let opName = '';
 
@@ -363,20 +391,21 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
       }
       case 'scalar': {
         const d = asDtype(args[0], fn.qualname);
-        return scalarValue(d, args.length > 1 ? args[1] : null, bytesUsed);
+        return scalarValue(d, args.length > 1 ? args[1] : null, budget);
       }
       case 'frombuffer': {
         const [buf, d, shape, order] = args;
         const dt = asDtype(d, fn.qualname);
         const sh = asShape(shape, fn.qualname);
         const fortran = order === 'F';
-        return new NdArray(dt.descr, sh, arrayData(dt, sh, buf, bytesUsed, fn.qualname), fortran && sh.length > 1);
+        return new NdArray(dt.descr, sh, arrayData(dt, sh, buf, budget, fn.qualname), fortran && sh.length > 1);
       }
       case 'codecs_encode': {
         const [s, enc] = args;
         if (typeof s !== 'string' || (enc !== 'latin1' && enc !== 'latin-1')) {
           throw fail('_codecs.encode is only allowed for latin-1 byte strings');
         }
+        spend(budget, s.length, fn.qualname); // a memo-shared string encoded again is a fresh copy
         return latin1(s);
       }
       case 'empty_bytes':
@@ -415,7 +444,7 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
       const fortran = fortranV === true || fortranV === 1;
       target.shape = shape;
       target.dtype = parseDescr(d.descr).descr;
-      target.data = arrayData(d, shape, raw, bytesUsed, `ndarray ${target.dtype} (${shape})`);
+      target.data = arrayData(d, shape, raw, budget, `ndarray ${target.dtype} (${shape})`);
       target.fortranOrder = fortran && shape.length > 1;
       return;
     }
@@ -507,7 +536,7 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
       case 0x8b: {
         // LONG4
         const n = await u32();
-        if (n > 1 << 16) throw fail('integer longer than 64 KiB');
+        if (n > MAX_PICKLE_INT_BYTES) throw fail(`integer of ${n} bytes (at most ${MAX_PICKLE_INT_BYTES} are read)`);
         stack.push(narrow(leInt(await readBytes(n))));
         break;
       }
