@@ -299,6 +299,18 @@ test('conditions: means, difference wave and its topomap; dissimilarity matrix',
   await page.getByTestId('conditions').scrollIntoViewIfNeeded();
   await page.screenshot({ path: join(SCREENSHOTS, '04-conditions-rdm.png'), fullPage: true });
   await page.getByTestId('topomap').getByLabel('Map of').selectOption('all');
+
+  // A condition named with markup is shown as text in the legend, never as a live link or bold.
+  const hostile = '<a href="https://example.com/">x</a><b>B</b>';
+  await page.getByTestId('condition-name').fill(hostile);
+  await page.getByTestId('add-condition').click();
+  await cond.getByLabel('File name contains').fill('house');
+  await cond.getByLabel('Assign to').selectOption(hostile);
+  await cond.getByRole('button', { name: 'Assign' }).click();
+  const plot = cond.locator('.js-plotly-plot');
+  await expect(plot.locator('.legend')).toContainText(hostile);
+  await expect(plot.locator('a[href], b, [style*="font-weight"]')).toHaveCount(0);
+  await cond.getByRole('button', { name: `Delete condition ${hostile}` }).click();
 });
 
 test('reorder and pad: the export follows the gallery; padding re-encodes only the changed images', async () => {

@@ -72,6 +72,15 @@ export interface TimecourseOptions {
   placeholder?: string;
 }
 
+/**
+ * Plotly renders legend names, titles, hover text and tick labels as a subset of HTML (links,
+ * <b>, <span style>): a file or condition name must reach it as text, so its markup characters
+ * become entities, which plotly shows literally.
+ */
+export function plotlyText(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
 function arr(a: ArrayLike<number>): number[] {
   return Array.from(a, (v) => (Number.isFinite(v) ? v : NaN));
 }
@@ -95,7 +104,7 @@ export function timecourseFigure(o: TimecourseOptions): Figure {
     for (let k = 0; k < x.length; k++) {
       g.x.push(x[k]);
       g.y.push(y[k]);
-      g.text.push(s.name);
+      g.text.push(plotlyText(s.name));
     }
     g.x.push(NaN);
     g.y.push(NaN);
@@ -118,7 +127,7 @@ export function timecourseFigure(o: TimecourseOptions): Figure {
     if (s.faint && !s.lo && !s.hi) return;
     const color = s.color ?? PALETTE[i % PALETTE.length];
     if (s.lo && s.hi) {
-      data.push({ type: 'scatter', mode: 'lines', x, y: arr(s.lo), line: { width: 0, color }, hoverinfo: 'skip', showlegend: false, legendgroup: s.name } as Data);
+      data.push({ type: 'scatter', mode: 'lines', x, y: arr(s.lo), line: { width: 0, color }, hoverinfo: 'skip', showlegend: false, legendgroup: plotlyText(s.name) } as Data);
       data.push({
         type: 'scatter',
         mode: 'lines',
@@ -129,19 +138,19 @@ export function timecourseFigure(o: TimecourseOptions): Figure {
         fillcolor: withAlpha(color, 0.18),
         hoverinfo: 'skip',
         showlegend: false,
-        legendgroup: s.name,
+        legendgroup: plotlyText(s.name),
       } as Data);
     }
     data.push({
       type: 'scatter',
       mode: 'lines',
-      name: s.name,
+      name: plotlyText(s.name),
       x,
       y: arr(s.mean),
       line: { color: s.faint ? withAlpha(color, 0.45) : color, width: s.width ?? (s.faint ? 0.8 : 1.8), dash: s.dash ?? 'solid' },
       showlegend: !s.faint,
-      legendgroup: s.name,
-      hovertemplate: `${s.name}: %{y:.3g} ${unit}<extra></extra>`,
+      legendgroup: plotlyText(s.name),
+      hovertemplate: `%{fullData.name}: %{y:.3g} ${unit}<extra></extra>`,
     } as Data);
   });
   const lowerDomain: [number, number] = [0, 0.22];
@@ -150,14 +159,14 @@ export function timecourseFigure(o: TimecourseOptions): Figure {
     data.push({
       type: 'scatter',
       mode: 'lines',
-      name: o.lower.name,
+      name: plotlyText(o.lower.name),
       x,
       y: arr(o.lower.values),
       yaxis: 'y2',
       fill: 'tozeroy',
       line: { color: o.lower.color ?? '#333', width: 1.2 },
       fillcolor: withAlpha(o.lower.color ?? '#333333', 0.15),
-      hovertemplate: `${o.lower.name}: %{y:.3g} ${o.lower.unit}<extra></extra>`,
+      hovertemplate: `%{fullData.name}: %{y:.3g} ${plotlyText(o.lower.unit)}<extra></extra>`,
     } as Data);
   }
   const shapes: NonNullable<Layout['shapes']> = [];
@@ -182,15 +191,15 @@ export function timecourseFigure(o: TimecourseOptions): Figure {
     dragmode: 'select',
     selectdirection: 'h',
     xaxis: { title: { text: 'Time (ms)' }, anchor: o.lower ? 'y2' : 'y', range: [x[0] - half, x[x.length - 1] + half], zeroline: false, showspikes: true, spikemode: 'across', spikethickness: 1, spikecolor: '#888' },
-    yaxis: { title: { text: o.yTitle ?? unit }, domain: mainDomain, zeroline: true, zerolinecolor: '#bbb', exponentformat: 'e' },
+    yaxis: { title: { text: plotlyText(o.yTitle ?? unit) }, domain: mainDomain, zeroline: true, zerolinecolor: '#bbb', exponentformat: 'e' },
     legend: { orientation: 'h', y: 1, yanchor: 'bottom', x: 1, xanchor: 'right', font: { size: 11 }, bgcolor: 'rgba(255,255,255,0.8)' },
     shapes,
     paper_bgcolor: 'rgba(0,0,0,0)',
     plot_bgcolor: '#fff',
   };
-  if (o.title) layout.title = { text: o.title, font: { size: 14 }, x: 0.02, xanchor: 'left' };
+  if (o.title) layout.title = { text: plotlyText(o.title), font: { size: 14 }, x: 0.02, xanchor: 'left' };
   if (o.placeholder) layout.annotations = [{ text: o.placeholder, xref: 'paper', yref: 'paper', x: 0.5, y: 0.5, showarrow: false, font: { size: 13, color: '#777' } }];
-  if (o.lower) layout.yaxis2 = { title: { text: o.lower.name }, domain: lowerDomain, rangemode: 'tozero', zeroline: false, exponentformat: 'e' };
+  if (o.lower) layout.yaxis2 = { title: { text: plotlyText(o.lower.name) }, domain: lowerDomain, rangemode: 'tozero', zeroline: false, exponentformat: 'e' };
   return { data, layout: layout as Partial<Layout> };
 }
 

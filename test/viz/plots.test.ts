@@ -44,3 +44,26 @@ describe('timecourseFigure', () => {
     expect(((f.data[0] as AnyTrace).y as number[])[0]).toBeNaN();
   });
 });
+
+describe('user strings reach plotly as text', () => {
+  it('markup in image and condition names becomes entities in names, titles and hover text', () => {
+    const hostile = '<a href="https://example.com/">x</a> & <b>bold</b>';
+    const f = timecourseFigure({
+      timesMs: [0, 5],
+      series: [
+        { name: hostile, mean: [1, 2], lo: [0, 1], hi: [2, 3] },
+        { name: `${hostile} faint`, mean: [1, 2], faint: true },
+      ],
+      lower: { name: hostile, values: [1, 1], unit: 'a.u.' },
+      title: `${hostile} − other`,
+      yTitle: hostile,
+    });
+    const json = JSON.stringify(f);
+    expect(json).not.toMatch(/<a |<b>/);
+    expect(json).toContain('&lt;a href=\\"https://example.com/\\"&gt;x&lt;/a&gt; &amp; &lt;b&gt;bold&lt;/b&gt;');
+    // No user string inside a hover template, where %{...} would be read as a variable.
+    for (const tr of f.data as AnyTrace[]) {
+      if (typeof tr.hovertemplate === 'string') expect(tr.hovertemplate).not.toContain('example.com');
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { buildExport, download, exportBlocker } from '../export.ts';
 import { useEncoded, useSelection } from '../derived.ts';
 import { get, useApp } from '../store.ts';
+import { pythonSnippet } from '../python_snippet.ts';
 
 export function ExportPanel() {
   const s = useApp();
@@ -16,8 +17,8 @@ export function ExportPanel() {
     setError(null);
     try {
       const b = buildExport(get());
-      if (what === 'both') download(`${b.stem}.npy`, new Blob([b.npy as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
-      download(`${b.stem}.json`, new Blob([JSON.stringify(b.sidecar, null, 2)], { type: 'application/json' }));
+      if (what === 'both') download(b.npyName, new Blob([b.npy as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+      download(b.sidecarName, new Blob([JSON.stringify(b.sidecar, null, 2)], { type: 'application/json' }));
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     }
@@ -41,11 +42,7 @@ export function ExportPanel() {
       {error && <p className="error">{error}</p>}
       <details>
         <summary>Load in Python</summary>
-        <pre className="mono">{`import json, numpy as np
-x = np.load("FILE.npy")            # (images, 4, channels, times)
-meta = json.load(open("FILE.json"))
-evoked = x.mean(axis=1)            # average the 4 repetitions
-# MNE: mne.EvokedArray(evoked[0], mne.create_info(meta["ch_names"], 1/0.005, "eeg"), tmin=meta["times"][0])`}</pre>
+        <pre className="mono" data-testid="python-snippet">{pythonSnippet()}</pre>
       </details>
       <p className="hint">Plots: scalp maps and matrices have PNG and SVG buttons (top right, on hover); time courses the camera (PNG) and document (SVG) icons in their toolbar.</p>
     </section>
