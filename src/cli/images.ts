@@ -1,28 +1,31 @@
-// Stimuli for the CLI: a uint8 .npy [B, 3, H, W] read batch by batch, or a folder of PNG/JPEG
-// files decoded one by one, so a million images never sit in memory at once.
-// JPEGs are decoded with libjpeg-turbo's algorithms (MozJPEG compiled to wasm: islow IDCT, fancy
-// chroma upsampling), which gives PIL's pixels exactly; like PIL's Image.open, the EXIF orientation
-// tag is not applied here.
+// Stimuli for the CLI: a uint8 .npy [B, 3, H, W] read batch by batch, or a folder of image files
+// decoded one by one, so a million images never sit in memory at once. Files are decoded by the
+// same module as the page (src/io/image_decode.ts): pixels are PIL.Image.open(f).convert('RGB')
+// (docs/pixels.md); EXIF orientation is ignored unless exifOrientation is 'apply'.
 
 import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join, basename } from 'node:path';
-import { PNG } from 'pngjs';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import decodeJpeg, { init as initJpeg } from '@jsquash/jpeg/decode.js';
 import { parseNpyHeader } from '../io/npy.ts';
-import { rgbaToSquareChw } from '../io/image_square.ts';
+import { rgbToSquareChw } from '../io/image_square.ts';
+import { decodeImageFile, describeThrown, IMAGE_FILE, setWasmModules, DEFAULT_MAX_PIXELS, type DecodedImage, type ExifOrientationMode } from '../io/image_decode.ts';
 import { StimulusError } from '../engine/errors.ts';
+
+export { PIXEL_POLICY, DEFAULT_MAX_PIXELS } from '../io/image_decode.ts';
 
 export interface Stimulus {
   name: string;
   /** uint8 [3, size, size] */
   data: Uint8Array;
   size: number;
-  /** original width x height */
+  /** width x height of the decoded image (after orientation, when applied) */
   width: number;
   height: number;
   cropped: boolean;
+  /** The file's EXIF orientation tag (1..8), or null (none, or a .npy input). */
+  exifOrientation: number | null;
+  orientationApplied: boolean;
 }
 
 export interface StimulusSet {
@@ -32,19 +35,33 @@ export interface StimulusSet {
   read(start: number, n: number): Promise<Stimulus[]>;
   /** Names of images [start, end) without decoding them. */
   names(start: number, end: number): string[];
+  /** Folder entries not encoded, and why (a .npy input skips nothing). */
+  skipped: { name: string; reason: string }[];
   close(): Promise<void>;
 }
 
-const IMAGE_EXT = /\.(png|jpe?g)$/i;
+export interface StimulusOptions {
+  /** 'ignore' (default: as PIL's Image.open, as BERG users load images) or 'apply'. */
+  exifOrientation?: ExifOrientationMode;
+  /** Decoded-pixel limit per image, checked from the file's header; default DEFAULT_MAX_PIXELS. */
+  maxPixels?: number;
+}
 
-export async function openStimuli(path: string): Promise<StimulusSet> {
+/** Node's single read() takes at most 2 GiB - 1 bytes; stay well under it. */
+const READ_CHUNK = 1 << 30;
+
+export async function openStimuli(path: string, options: StimulusOptions = {}): Promise<StimulusSet> {
+  const exif = options.exifOrientation ?? 'ignore';
+  if (exif !== 'ignore' && exif !== 'apply') throw new StimulusError(`exifOrientation must be 'ignore' or 'apply'; got '${String(exif)}'`);
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!(Number.isInteger(maxPixels) && maxPixels > 0)) throw new StimulusError(`maxPixels must be a positive integer; got ${String(maxPixels)}`);
   let st;
   try {
     st = await stat(path);
   } catch {
     throw new StimulusError(`--images ${path}: no such file or folder`);
   }
-  return st.isDirectory() ? openFolder(path) : openNpy(path);
+  return st.isDirectory() ? openFolder(path, { exifOrientation: exif, maxPixels }) : openNpy(path);
 }
 
 async function openNpy(path: string): Promise<StimulusSet> {
@@ -67,7 +84,12 @@ async function openNpy(path: string): Promise<StimulusSet> {
       describe: `${path} (${count} images, ${size}x${size})`,
       async read(start, n) {
         const buf = new Uint8Array(n * per);
-        await fh.read(buf, 0, buf.length, h.headerLength + start * per);
+        for (let off = 0; off < buf.length; ) {
+          const len = Math.min(READ_CHUNK, buf.length - off);
+          const { bytesRead } = await fh.read(buf, off, len, h.headerLength + start * per + off);
+          if (bytesRead === 0) throw new StimulusError(`${path}: file ended early while reading images ${start}..${start + n - 1}`);
+          off += bytesRead;
+        }
         return Array.from({ length: n }, (_, i) => ({
           name: `${basename(path)}[${start + i}]`,
           data: buf.subarray(i * per, (i + 1) * per),
@@ -75,9 +97,12 @@ async function openNpy(path: string): Promise<StimulusSet> {
           width: size,
           height: size,
           cropped: false,
+          exifOrientation: null,
+          orientationApplied: false,
         }));
       },
       names: (start, end) => Array.from({ length: end - start }, (_, i) => `${basename(path)}[${start + i}]`),
+      skipped: [],
       close: () => fh.close(),
     };
   } catch (e) {
@@ -86,55 +111,68 @@ async function openNpy(path: string): Promise<StimulusSet> {
   }
 }
 
-let jpegReady: Promise<void> | null = null;
+let nodeWasm = false;
 
-/** Load the JPEG decoder's wasm from node_modules (once). */
-function jpegDecoder(): Promise<void> {
-  jpegReady ??= (async () => {
-    const wasmPath = createRequire(import.meta.url).resolve('@jsquash/jpeg/codec/dec/mozjpeg_dec.wasm');
-    await initJpeg(await WebAssembly.compile(readFileSync(wasmPath)));
-    // The decoder returns an ImageData, which Node lacks.
-    (globalThis as { ImageData?: unknown }).ImageData ??= class {
-      constructor(public data: Uint8ClampedArray, public width: number, public height: number) {}
-    };
-  })();
-  return jpegReady;
+/** Point the shared decoder at the wasm files in node_modules (once per process). */
+export function useNodeWasm(): void {
+  if (nodeWasm) return;
+  const req = createRequire(import.meta.url);
+  const compile = (spec: string) => () => WebAssembly.compile(readFileSync(req.resolve(spec)));
+  setWasmModules({ jpeg: compile('@cwasm/jpeg-turbo/jpeg-turbo.wasm'), webp: compile('@jsquash/webp/codec/dec/webp_dec.wasm') });
+  nodeWasm = true;
 }
 
-/** Decode one PNG or JPEG file to RGBA. */
-export async function decodeImage(bytes: Uint8Array, name: string): Promise<{ rgba: Uint8Array; width: number; height: number }> {
+/** Decode one image file (PNG, JPEG, WebP, GIF, BMP) to the policy's RGB pixels; errors name the file. */
+export async function decodeFile(bytes: Uint8Array, name: string, options: StimulusOptions = {}): Promise<DecodedImage> {
+  useNodeWasm();
   try {
-    if (bytes[0] === 0x89 && bytes[1] === 0x50) {
-      const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      return { rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length), width: png.width, height: png.height };
-    }
-    if (bytes[0] === 0xff && bytes[1] === 0xd8) {
-      await jpegDecoder();
-      const img = await decodeJpeg(bytes.slice().buffer as ArrayBuffer, { preserveOrientation: false });
-      return { rgba: new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength), width: img.width, height: img.height };
-    }
+    return await decodeImageFile(bytes, options);
   } catch (e) {
-    throw new StimulusError(`${name}: not a readable image (${e instanceof Error ? e.message : String(e)})`);
+    throw new StimulusError(`${name}: ${describeThrown(e)}`);
   }
-  throw new StimulusError(`${name}: not a PNG or JPEG file`);
 }
 
-async function openFolder(dir: string): Promise<StimulusSet> {
-  const names = (await readdir(dir)).filter((n) => IMAGE_EXT.test(n)).sort();
-  if (names.length === 0) throw new StimulusError(`${dir}: no .png, .jpg or .jpeg files found`);
+/** RGBA (alpha 255) view of a decoded file, for callers that take canvas-style pixels. */
+export async function decodeImage(bytes: Uint8Array, name: string, options: StimulusOptions = {}): Promise<{ rgba: Uint8Array; width: number; height: number }> {
+  const d = await decodeFile(bytes, name, options);
+  const rgba = new Uint8Array(d.width * d.height * 4);
+  for (let i = 0, n = d.width * d.height; i < n; i++) {
+    rgba[4 * i] = d.rgb[3 * i];
+    rgba[4 * i + 1] = d.rgb[3 * i + 1];
+    rgba[4 * i + 2] = d.rgb[3 * i + 2];
+    rgba[4 * i + 3] = 255;
+  }
+  return { rgba, width: d.width, height: d.height };
+}
+
+async function openFolder(dir: string, options: Required<StimulusOptions>): Promise<StimulusSet> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const names: string[] = [];
+  const skipped: { name: string; reason: string }[] = [];
+  for (const e of entries) {
+    if (e.name.startsWith('.')) skipped.push({ name: e.name, reason: 'hidden file' });
+    else if (e.isDirectory()) skipped.push({ name: e.name, reason: 'folder (subfolders are not read)' });
+    else if (!IMAGE_FILE.test(e.name)) skipped.push({ name: e.name, reason: 'not an image file name (.png .jpg .jpeg .webp .gif .bmp)' });
+    else names.push(e.name);
+  }
+  names.sort();
+  skipped.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  if (names.length === 0) throw new StimulusError(`${dir}: no .png, .jpg, .jpeg, .webp, .gif or .bmp files found`);
   return {
     count: names.length,
     describe: `${dir} (${names.length} image files)`,
     async read(start, n) {
       const out: Stimulus[] = [];
       for (const name of names.slice(start, start + n)) {
-        const { rgba, width, height } = await decodeImage(new Uint8Array(await readFile(join(dir, name))), join(dir, name));
-        const sq = rgbaToSquareChw(rgba, width, height, 'crop');
-        out.push({ name, data: sq.data, size: sq.size, width, height, cropped: width !== height });
+        const path = join(dir, name);
+        const d = await decodeFile(new Uint8Array(await readFile(path)), path, options);
+        const sq = rgbToSquareChw(d.rgb, d.width, d.height, 'crop');
+        out.push({ name, data: sq.data, size: sq.size, width: d.width, height: d.height, cropped: d.width !== d.height, exifOrientation: d.exifOrientation, orientationApplied: d.orientationApplied });
       }
       return out;
     },
     names: (start, end) => names.slice(start, end),
+    skipped,
     close: async () => {},
   };
 }

@@ -60,7 +60,17 @@ export interface SquareImage {
 
 /** RGBA (row-major, 4 bytes per pixel, alpha ignored) -> square CHW uint8. */
 export function rgbaToSquareChw(rgba: ArrayLike<number>, w: number, h: number, mode: SquareMode): SquareImage {
-  if (rgba.length !== w * h * 4) throw new Error(`RGBA buffer has ${rgba.length} bytes, expected ${w * h * 4}`);
+  return toSquareChw(rgba, 4, w, h, mode);
+}
+
+/** RGB (row-major, 3 bytes per pixel: the decoder's output) -> square CHW uint8. */
+export function rgbToSquareChw(rgb: ArrayLike<number>, w: number, h: number, mode: SquareMode): SquareImage {
+  return toSquareChw(rgb, 3, w, h, mode);
+}
+
+function toSquareChw(px: ArrayLike<number>, c: 3 | 4, w: number, h: number, mode: SquareMode): SquareImage {
+  const what = c === 4 ? 'RGBA' : 'RGB';
+  if (px.length !== w * h * c) throw new Error(`${what} buffer has ${px.length} bytes, expected ${w * h * c}`);
   const g = squareGeometry(w, h, mode);
   const S = g.size;
   const plane = S * S;
@@ -72,14 +82,14 @@ export function rgbaToSquareChw(rgba: ArrayLike<number>, w: number, h: number, m
     out.fill(b, 2 * plane, 3 * plane);
   }
   for (let y = 0; y < g.srcH; y++) {
-    const srcRow = ((g.srcY + y) * w + g.srcX) * 4;
+    const srcRow = ((g.srcY + y) * w + g.srcX) * c;
     const dstRow = (g.dstY + y) * S + g.dstX;
     for (let x = 0; x < g.srcW; x++) {
-      const s = srcRow + 4 * x;
+      const s = srcRow + c * x;
       const d = dstRow + x;
-      out[d] = rgba[s];
-      out[plane + d] = rgba[s + 1];
-      out[2 * plane + d] = rgba[s + 2];
+      out[d] = px[s];
+      out[plane + d] = px[s + 1];
+      out[2 * plane + d] = px[s + 2];
     }
   }
   return { data: out, size: S };
