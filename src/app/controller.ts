@@ -170,7 +170,7 @@ async function decode(id: string) {
     const old = get().images.find((i) => i.id === id);
     if (!old) return; // removed while decoding
     if (old.thumb) URL.revokeObjectURL(old.thumb);
-    patch(id, { status: 'ready', error: undefined, width: d.width, height: d.height, square: d.square, squareMode, thumb: URL.createObjectURL(d.thumb), transparent: d.transparent });
+    patch(id, { status: 'ready', error: undefined, width: d.width, height: d.height, square: d.square, squareMode, thumb: URL.createObjectURL(d.thumb), transparent: d.transparent, exifOrientation: d.exifOrientation, orientationApplied: d.orientationApplied });
   } catch (e) {
     patch(id, { status: 'error', error: message(e), square: undefined });
   }

@@ -1,40 +1,47 @@
-// Browser image decoding: EXIF orientation applied, no colour-space conversion and no alpha
-// premultiplication (pixel values as stored in the file, as PIL would read them). Runs in the
-// decode worker (decode.worker.ts): a 12-megapixel photo takes longer than a frame to read.
-import { chwToRgba, hasTransparency, rgbaToSquareChw, type SquareImage, type SquareMode } from '../io/image_square.ts';
+// Browser image decoding, in the decode worker (decode.worker.ts): the same decoder as the CLI
+// (src/io/image_decode.ts), so the page's pixels are PIL.Image.open(f).convert('RGB') too. No
+// createImageBitmap or canvas on the way in: they premultiply alpha, rotate by EXIF and cannot
+// read CMYK as PIL does. The thumbnail is drawn from the decoded square, as the model sees it.
+import jpegWasmUrl from '@cwasm/jpeg-turbo/jpeg-turbo.wasm?url';
+import webpWasmUrl from '@jsquash/webp/codec/dec/webp_dec.wasm?url';
+import { decodeImageFile, describeThrown, setWasmModules, type ExifOrientationMode } from '../io/image_decode.ts';
+import { chwToRgba, rgbToSquareChw, type SquareImage, type SquareMode } from '../io/image_square.ts';
 
 export interface Decoded {
   width: number;
   height: number;
   square: SquareImage;
+  /** The file had alpha or transparency; it was dropped (stored colours kept), as PIL's convert('RGB'). */
   transparent: boolean;
+  /** EXIF orientation tag (1..8) or null; whether it was applied. */
+  exifOrientation: number | null;
+  orientationApplied: boolean;
   /** PNG of the square image as the model sees it, 96 px. */
   thumb: Blob;
 }
 
 const THUMB = 96;
 
-export async function decodeImage(blob: Blob, mode: SquareMode): Promise<Decoded> {
-  let bmp: ImageBitmap;
+const compile = (url: string) => async () => WebAssembly.compile(await (await fetch(url)).arrayBuffer());
+setWasmModules({ jpeg: compile(jpegWasmUrl), webp: compile(webpWasmUrl) });
+
+export async function decodeImage(blob: Blob, mode: SquareMode, exifOrientation: ExifOrientationMode = 'ignore'): Promise<Decoded> {
+  let d;
   try {
-    bmp = await createImageBitmap(blob, { imageOrientation: 'from-image', premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
-  } catch {
-    const what = blob.type ? `type ${blob.type}` : 'unknown type';
-    throw new Error(`not a decodable image (${what}, ${blob.size} bytes)`);
+    d = await decodeImageFile(new Uint8Array(await blob.arrayBuffer()), { exifOrientation });
+  } catch (e) {
+    throw new Error(describeThrown(e));
   }
-  try {
-    const { width, height } = bmp;
-    if (!width || !height) throw new Error('image has no pixels');
-    const canvas = new OffscreenCanvas(width, height);
-    const ctx = canvas.getContext('2d', { willReadFrequently: true, colorSpace: 'srgb' });
-    if (!ctx) throw new Error('no 2-D canvas available to read pixels');
-    ctx.drawImage(bmp, 0, 0);
-    const rgba = ctx.getImageData(0, 0, width, height, { colorSpace: 'srgb' }).data;
-    const square = rgbaToSquareChw(rgba, width, height, mode);
-    return { width, height, square, transparent: hasTransparency(rgba), thumb: await thumbnail(square) };
-  } finally {
-    bmp.close();
-  }
+  const square = rgbToSquareChw(d.rgb, d.width, d.height, mode);
+  return {
+    width: d.width,
+    height: d.height,
+    square,
+    transparent: d.hasAlpha,
+    exifOrientation: d.exifOrientation,
+    orientationApplied: d.orientationApplied,
+    thumb: await thumbnail(square),
+  };
 }
 
 async function thumbnail(square: SquareImage): Promise<Blob> {

@@ -5,9 +5,9 @@ import type { DecodeRequest, DecodeReply } from './decode_client.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 scope.onmessage = async (ev: MessageEvent<DecodeRequest>) => {
-  const { reqId, file, mode } = ev.data;
+  const { reqId, file, mode, exifOrientation } = ev.data;
   try {
-    const d = await decodeImage(file, mode);
+    const d = await decodeImage(file, mode, exifOrientation);
     const reply: DecodeReply = { reqId, ok: true, decoded: d };
     scope.postMessage(reply, [d.square.data.buffer]);
   } catch (e) {

@@ -1,11 +1,14 @@
 // The main thread's side of the decode worker: one promise per image.
 import type { SquareMode } from '../io/image_square.ts';
+import type { ExifOrientationMode } from '../io/image_decode.ts';
 import type { Decoded } from './decode.ts';
+import { get as getState } from './store.ts';
 
 export interface DecodeRequest {
   reqId: number;
   file: Blob;
   mode: SquareMode;
+  exifOrientation: ExifOrientationMode;
 }
 export type DecodeReply = { reqId: number; ok: true; decoded: Decoded } | { reqId: number; ok: false; message: string };
 
@@ -30,11 +33,11 @@ function get(): Worker {
   return worker;
 }
 
-/** Decode an image file in the worker (EXIF orientation applied, squared by mode). */
-export function decodeInWorker(file: Blob, mode: SquareMode): Promise<Decoded> {
+/** Decode an image file in the worker (PIL's pixels; EXIF orientation as the store says), squared by mode. */
+export function decodeInWorker(file: Blob, mode: SquareMode, exifOrientation: ExifOrientationMode = getState().exifOrientation): Promise<Decoded> {
   const reqId = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(reqId, { resolve, reject });
-    get().postMessage({ reqId, file, mode } satisfies DecodeRequest);
+    get().postMessage({ reqId, file, mode, exifOrientation } satisfies DecodeRequest);
   });
 }

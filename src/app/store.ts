@@ -33,6 +33,9 @@ export interface ImageItem {
   /** Object URL of the 96 px thumbnail (revoked when the image goes). */
   thumb?: string;
   transparent?: boolean;
+  /** EXIF orientation tag (1..8, null when none) and whether the pixels were turned by it. */
+  exifOrientation?: number | null;
+  orientationApplied?: boolean;
   condition?: string;
 }
 
@@ -62,6 +65,8 @@ export interface AppState {
 
   images: ImageItem[];
   globalMode: SquareMode;
+  /** EXIF orientation: 'ignore' as PIL's Image.open (BERG users' pixels), or 'apply'. */
+  exifOrientation: 'ignore' | 'apply';
   conditions: string[];
   responsesVersion: number;
 
@@ -96,6 +101,7 @@ export const useApp = create<AppState>(() => ({
 
   images: [],
   globalMode: 'crop',
+  exifOrientation: 'ignore',
   conditions: [],
   responsesVersion: 0,
 
@@ -119,6 +125,10 @@ export const useApp = create<AppState>(() => ({
 
 export const set = useApp.setState;
 export const get = useApp.getState;
+
+export function setExifOrientation(exifOrientation: 'ignore' | 'apply') {
+  set({ exifOrientation });
+}
 
 export function chNames(s: AppState = get()): string[] {
   return s.model?.chNames ?? DEFAULT_CH_NAMES;

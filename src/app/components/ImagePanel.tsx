@@ -2,8 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import { importBergFiles } from '../import_client.ts';
 import { addFiles, clearImages, moveImage, removeImage, setCondition, setGlobalMode, setImageMode } from '../controller.ts';
 import { squareGeometry, SQUARE_MODE_LABEL, type SquareMode } from '../../io/image_square.ts';
-import { getResponse, modelTag, pixelKey } from '../responses.ts';
-import { effectiveMode, useApp, type ImageItem } from '../store.ts';
+import { dropImage, getResponse, modelTag, pixelKey } from '../responses.ts';
+import { effectiveMode, get, set, setExifOrientation, useApp, type ImageItem } from '../store.ts';
 
 const MODES: SquareMode[] = ['crop', 'pad-mean', 'pad-black'];
 
@@ -16,9 +16,37 @@ function addChosen(files: File[]) {
   addFiles(files.filter((f) => !MODEL_FILE.test(f.name)));
 }
 
+/** A tag other than 1 means the pixels depend on the setting. */
+const turnable = (it: ImageItem) => it.exifOrientation != null && it.exifOrientation !== 1;
+
+/**
+ * Switch EXIF handling: images whose tag turns them are decoded again (their square mode is
+ * cleared, so the controller's re-square decodes them) and their responses dropped.
+ */
+function changeExifOrientation(v: 'ignore' | 'apply') {
+  setExifOrientation(v);
+  const affected = get().images.filter((i) => i.status === 'ready' && turnable(i));
+  if (!affected.length) return;
+  for (const it of affected) dropImage(it.id);
+  const ids = new Set(affected.map((i) => i.id));
+  set({ images: get().images.map((i) => (ids.has(i.id) ? { ...i, squareMode: undefined } : i)), responsesVersion: get().responsesVersion + 1 });
+  for (const it of affected) setImageMode(it.id, it.mode);
+}
+
+const ORIENTATION_WORDS: Record<number, string> = {
+  2: 'mirrored',
+  3: 'rotated 180°',
+  4: 'flipped vertically',
+  5: 'transposed',
+  6: 'rotated 90° clockwise',
+  7: 'transversed',
+  8: 'rotated 90° anticlockwise',
+};
+
 export function ImagePanel() {
   const images = useApp((s) => s.images);
   const globalMode = useApp((s) => s.globalMode);
+  const exifOrientation = useApp((s) => s.exifOrientation);
   const [over, setOver] = useState(false);
   const input = useRef<HTMLInputElement>(null);
 
@@ -76,7 +104,7 @@ export function ImagePanel() {
           }}
         />
         <strong>Drop images here</strong>, click to choose, or paste (Ctrl/⌘+V)
-        <div className="hint">PNG, JPEG, WebP, GIF (first frame), BMP · EXIF orientation applied · BERG .npy/.pkl files go to the model import</div>
+        <div className="hint">PNG, JPEG (incl. CMYK), WebP, GIF (first frame), BMP · pixels as PIL's Image.open(f).convert('RGB') · BERG .npy/.pkl files go to the model import</div>
       </div>
       <div className="row">
         <label>
@@ -87,6 +115,13 @@ export function ImagePanel() {
                 {SQUARE_MODE_LABEL[m]}
               </option>
             ))}
+          </select>
+        </label>
+        <label title="PIL's Image.open, and so BERG users, ignore the EXIF orientation tag; 'apply' turns the pixels as ImageOps.exif_transpose does">
+          EXIF orientation:
+          <select data-testid="exif-orientation" value={exifOrientation} onChange={(e) => changeExifOrientation(e.target.value as 'ignore' | 'apply')}>
+            <option value="ignore">ignore (as PIL)</option>
+            <option value="apply">apply</option>
           </select>
         </label>
       </div>
@@ -175,7 +210,22 @@ function Thumb({ item, index, count }: { item: ImageItem; index: number; count: 
             {note}
           </div>
         )}
-        {item.transparent && <div className="notice warn">has transparency: transparent pixels read as black</div>}
+        {turnable(item) && (
+          <div
+            className={`notice exif-badge ${item.orientationApplied ? 'applied' : 'ignored'}`}
+            data-testid="exif-badge"
+            data-orientation={item.exifOrientation!}
+            data-applied={item.orientationApplied ? 'true' : 'false'}
+            title={
+              item.orientationApplied
+                ? `EXIF orientation ${item.exifOrientation} applied: pixels ${ORIENTATION_WORDS[item.exifOrientation!]} (as ImageOps.exif_transpose); PIL's Image.open would not turn them`
+                : `EXIF orientation ${item.exifOrientation} ignored: pixels as stored (as PIL's Image.open); a photo viewer would show it ${ORIENTATION_WORDS[item.exifOrientation!]}`
+            }
+          >
+            EXIF {item.exifOrientation}: {item.orientationApplied ? 'applied' : 'ignored'}
+          </div>
+        )}
+        {item.transparent && <div className="notice warn" title="Alpha is dropped, not composited: the colours stored under transparent pixels are used, as PIL's convert('RGB') does">has transparency: alpha ignored (stored colours used)</div>}
         <div className="thumb-controls">
           {item.width !== item.height && item.width ? (
             <select aria-label="Square mode" value={item.mode ?? ''} onChange={(e) => setImageMode(item.id, (e.target.value || undefined) as SquareMode | undefined)}>
