@@ -7,6 +7,7 @@ import { ModelLoadError } from '../engine/errors.ts';
 import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type ModelMetadata } from '../engine/types.ts';
 import type { ByteSource, ProgressCallback } from './byte_source.ts';
 import { NdArray, toCOrder, type NumericArray } from './dtype.ts';
+import { MAX_COMPONENTS, MAX_METADATA_STRING_CHARS } from './limits.ts';
 import { readNpy } from './npy.ts';
 import { PickleDict, PickleValue } from './pickle.ts';
 
@@ -87,6 +88,28 @@ function floatArray(v: PickleValue | undefined, where: string, file: string): Nd
   return toCOrder(v as NdArray<FloatArray>);
 }
 
+/** Index of the first NaN or infinity in a, or -1. */
+export function firstNonFinite(a: ArrayLike<number>): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (x - x !== 0) return i; // NaN and +-Infinity give NaN
+  }
+  return -1;
+}
+
+/** "[i]" for a flat index, "[r, c]" for a row-major 2-D one. */
+export function indexText(i: number, shape: readonly number[]): string {
+  return shape.length === 2 ? `[${Math.floor(i / shape[1])}, ${i % shape[1]}]` : `[${i}]`;
+}
+
+/** Refuses an array holding NaN or infinity, naming it and the first bad index. */
+function checkFinite(a: ArrayLike<number>, shape: readonly number[], where: string, file: string): void {
+  const i = firstNonFinite(a);
+  if (i >= 0) {
+    throw new ModelLoadError(`${file}: ${where}${indexText(i, shape)} is ${a[i]}: the weights are corrupt (every weight must be finite)`);
+  }
+}
+
 function f64(a: FloatArray): Float64Array {
   return a instanceof Float64Array ? a : Float64Array.from(a);
 }
@@ -148,6 +171,9 @@ export async function readBergWeights(src: ByteSource, opts: ReadBergOptions = {
     const comp = floatArray(dict.components_, `${where} components_`, file);
     if (comp.shape.length !== 2) throw new ModelLoadError(`${file}: ${where} components_ is not 2-D (shape (${comp.shape}))`);
     const [k, f] = comp.shape;
+    if (k < 1 || k > MAX_COMPONENTS) {
+      throw new ModelLoadError(`${file}: ${where} components_ has ${k} components; K must be 1 to ${MAX_COMPONENTS}`);
+    }
     if (f !== N_FEATURES) {
       throw new ModelLoadError(
         `this is not an ${MODEL_ID} weights file: PCA expects ${fmt(f)} features, ` +
@@ -159,15 +185,22 @@ export async function readBergWeights(src: ByteSource, opts: ReadBergOptions = {
     }
     nFeatures = f;
     nComponents = k;
+    checkFinite(comp.data, comp.shape, `${where} components_`, file);
     const mean = floatArray(dict.mean_, `${where} mean_`, file);
     if (mean.data.length !== f) {
       throw new ModelLoadError(`${file}: ${where} mean_ has ${fmt(mean.data.length)} values, components_ has ${fmt(f)} features`);
     }
+    checkFinite(mean.data, [f], `${where} mean_`, file);
     const whiten = dict.whiten === true;
     let explainedVariance: FloatArray | undefined;
     if (whiten) {
       explainedVariance = floatArray(dict.explained_variance_, `${where} explained_variance_`, file).data;
       if (explainedVariance.length !== k) throw new ModelLoadError(`${file}: ${where} explained_variance_ does not have K=${k} values`);
+      for (let i = 0; i < k; i++) {
+        if (!(explainedVariance[i] > 0 && Number.isFinite(explainedVariance[i]))) {
+          throw new ModelLoadError(`${file}: ${where} explained_variance_[${i}] is ${explainedVariance[i]}: whitening divides by its square root, so it must be positive and finite`);
+        }
+      }
     }
     const p: BergPca = { components: comp.data, mean: mean.data, whiten, explainedVariance };
     pcaCache.set(dict, p);
@@ -188,6 +221,7 @@ export async function readBergWeights(src: ByteSource, opts: ReadBergOptions = {
     return a;
   };
   const scaler = { mean: scalerVec('mean_', 0), scale: scalerVec('scale_', 1) };
+  checkFinite(scaler.mean, [nFeatures], 'scaler_param mean_', file);
   for (let i = 0; i < scaler.scale.length; i++) {
     if (!(scaler.scale[i] !== 0 && Number.isFinite(scaler.scale[i]))) {
       throw new ModelLoadError(`${file}: scaler_param scale_[${i}] is ${scaler.scale[i]}: the scaler is corrupt`);
@@ -215,12 +249,14 @@ export async function readBergWeights(src: ByteSource, opts: ReadBergOptions = {
         `${file}: K mismatch: the PCA has ${nComponents} components but reg_param ${r} coef_ has ${cols} columns`,
       );
     }
+    checkFinite(coef.data, coef.shape, `reg_param ${r} coef_`, file);
     let intercept: FloatArray;
     if (typeof rd.intercept_ === 'number') intercept = new Float64Array(N_ROWS).fill(rd.intercept_); // fit_intercept=False gives 0.0
     else intercept = floatArray(rd.intercept_, `reg_param ${r} intercept_`, file).data;
     if (intercept.length !== N_ROWS) {
       throw new ModelLoadError(`${file}: reg_param ${r} intercept_ has ${fmt(intercept.length)} values, expected ${fmt(N_ROWS)}`);
     }
+    checkFinite(intercept, [N_ROWS], `reg_param ${r} intercept_`, file);
     return { coef: coef.data, intercept };
   });
 
@@ -293,10 +329,25 @@ export interface BergMetadata {
   test_img_info?: Record<string, string[]>;
 }
 
-function stringList(v: PickleValue | undefined, where: string, file: string): string[] {
+/**
+ * Characters the metadata's strings will take in metadata.json. A pickle references one string
+ * object as often as it likes for a few bytes each, so the total is bounded, not the file size.
+ */
+interface StringBudget {
+  chars: number;
+}
+
+function stringList(v: PickleValue | undefined, where: string, file: string, budget: StringBudget): string[] {
   if (v instanceof NdArray) v = v.data as PickleValue[];
   if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) {
     throw new ModelLoadError(`${file}: ${where} is not a list of strings`);
+  }
+  for (const s of v as string[]) budget.chars += s.length + 3; // quotes and comma in JSON
+  if (budget.chars > MAX_METADATA_STRING_CHARS) {
+    throw new ModelLoadError(
+      `${file}: the metadata's strings add up to more than ${MAX_METADATA_STRING_CHARS} characters (at ${where}); ` +
+        `BERG's hold a few million: the file is corrupt or repeats shared strings to exhaust memory`,
+    );
   }
   return v as string[];
 }
@@ -323,11 +374,14 @@ function f32Grid(v: PickleValue | undefined, shape: number[], where: string, fil
   return d instanceof Float32Array ? d : Float32Array.from(d);
 }
 
-function imgInfo(v: PickleValue | undefined, where: string, file: string): Record<string, string[]> | undefined {
+function imgInfo(v: PickleValue | undefined, where: string, file: string, budget: StringBudget): Record<string, string[]> | undefined {
   if (v === undefined || v === null) return undefined;
   if (!isDict(v)) throw new ModelLoadError(`${file}: ${where} is not a dict`);
   const out: Record<string, string[]> = {};
-  for (const [k, x] of Object.entries(v)) out[k] = stringList(x, `${where} ${k}`, file);
+  for (const [k, x] of Object.entries(v)) {
+    budget.chars += k.length + 4;
+    Object.defineProperty(out, k, { value: stringList(x, `${where} ${k}`, file, budget), writable: true, enumerable: true, configurable: true });
+  }
   return out;
 }
 
@@ -341,7 +395,8 @@ export async function readBergMetadata(src: ByteSource, opts: ReadBergOptions = 
       `${file} has no eeg dict (ch_names, times): it is not a BERG metadata file (found: ${Object.keys(d).join(', ') || 'nothing'})`,
     );
   }
-  const ch_names = stringList(eeg.ch_names, 'eeg ch_names', file);
+  const budget: StringBudget = { chars: 0 };
+  const ch_names = stringList(eeg.ch_names, 'eeg ch_names', file, budget);
   if (ch_names.length !== N_CHANNELS) {
     throw new ModelLoadError(`${file}: eeg ch_names has ${ch_names.length} channels; ${MODEL_ID} has ${N_CHANNELS}`);
   }
@@ -349,6 +404,8 @@ export async function readBergMetadata(src: ByteSource, opts: ReadBergOptions = 
   if (times.length !== N_TIMES) {
     throw new ModelLoadError(`${file}: eeg times has ${times.length} time points; ${MODEL_ID} has ${N_TIMES}`);
   }
+  const badTime = firstNonFinite(times);
+  if (badTime >= 0) throw new ModelLoadError(`${file}: eeg times[${badTime}] is ${times[badTime]}; times must be finite seconds`);
   const grid = [N_CHANNELS, N_TIMES];
   const out: BergMetadata = {
     eeg: {
@@ -370,8 +427,8 @@ export async function readBergMetadata(src: ByteSource, opts: ReadBergOptions = 
       ),
     };
   }
-  out.train_img_info = imgInfo(d.train_img_info, 'train_img_info', file);
-  out.test_img_info = imgInfo(d.test_img_info, 'test_img_info', file);
+  out.train_img_info = imgInfo(d.train_img_info, 'train_img_info', file, budget);
+  out.test_img_info = imgInfo(d.test_img_info, 'test_img_info', file, budget);
   for (const k of Object.keys(out) as (keyof BergMetadata)[]) if (out[k] === undefined) delete out[k];
   return out;
 }

@@ -14,10 +14,11 @@
 // for every writer; a ShardSink stores the bytes (Node files in model_folder_node.ts, the
 // browser's origin-private file system in browser_store.ts).
 
-import { ModelLoadError } from '../engine/errors.ts';
+import { BergError, ModelLoadError } from '../engine/errors.ts';
 import type { ModelSource } from '../engine/source.ts';
-import { MODEL_ID, N_CHANNELS, N_REPETITIONS, N_TIMES, type ModelManifest, type ModelMetadata } from '../engine/types.ts';
+import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type ModelManifest, type ModelMetadata } from '../engine/types.ts';
 import { float16ToFloat32, float32ToFloat16, product } from './dtype.ts';
+import { MAX_COMPONENTS, MAX_MANIFEST_BYTES, MAX_METADATA_JSON_BYTES, MAX_METADATA_STRING_CHARS, MAX_NDIM, MAX_SHARD_BYTES, MAX_SHARDS, MAX_WEIGHTS } from './limits.ts';
 
 export const MODEL_FORMAT = 'insilico-eeg-model/1';
 /** Largest shard file, in bytes. */
@@ -173,43 +174,220 @@ function where(source: ModelSource, name: string): string {
   return loc + name;
 }
 
-async function readJson(source: ModelSource, name: string, what: string): Promise<unknown> {
+/**
+ * Why a path written in a manifest is refused, or null. A model folder is closed: a path names a
+ * file inside the subject folder ("metadata.json", "a/b.bin") or in the model's shared shard
+ * folder ("../shared/x.bin"), nothing else: no absolute path, no other "..", no empty or "."
+ * part, no backslash, colon or NUL (which other systems read as separators or drives).
+ */
+export function manifestPathProblem(p: unknown, opts: { shared?: boolean } = {}): string | null {
+  if (typeof p !== 'string' || p.length === 0) return 'is not a file name';
+  if (p.length > 512) return 'is longer than 512 characters';
+  if (/[\\:\0]/.test(p)) return 'contains a backslash, colon or NUL';
+  if (p.startsWith('/')) return 'is absolute';
+  const parts = p.split('/');
+  let i = 0;
+  if (parts[0] === '..') {
+    if (!opts.shared || parts[1] !== 'shared' || parts.length !== 3) {
+      return opts.shared ? `leaves the model folder (only ${SHARED_DIR}/NAME may climb out of the subject folder)` : 'leaves the model folder';
+    }
+    i = 2;
+  }
+  for (; i < parts.length; i++) {
+    if (parts[i] === '' || parts[i] === '.' || parts[i] === '..') return 'has an empty, "." or ".." part';
+  }
+  return null;
+}
+
+/** A JSON parse error's position, without the text it quotes (a file outside the folder must not leak into a message). */
+function jsonProblem(e: unknown): string {
+  const m = /position (\d+)/.exec(String((e as Error)?.message));
+  return m ? `invalid JSON at position ${m[1]}` : 'invalid JSON';
+}
+
+/** A source's error message without the file name it starts with (the caller's message names it). */
+function sourceProblem(source: ModelSource, name: string, e: unknown): string {
+  const msg = String((e as Error)?.message ?? e);
+  const prefix = where(source, name) + ': ';
+  return msg.startsWith(prefix) ? msg.slice(prefix.length) : msg;
+}
+
+async function readJson(source: ModelSource, name: string, what: string, limit: number): Promise<unknown> {
   let text: string;
   try {
     text = await source.readText(name);
   } catch (e) {
-    throw new ModelLoadError(`cannot read ${what} ${where(source, name)}: ${(e as Error).message}`);
+    throw new ModelLoadError(`cannot read ${what} ${where(source, name)}: ${sourceProblem(source, name, e)}`);
+  }
+  if (text.length > limit) {
+    throw new ModelLoadError(`${where(source, name)} is ${text.length} characters long, more than the ${limit} ${what} may have: the model folder is corrupt`);
   }
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new ModelLoadError(`${where(source, name)} is not valid JSON (${(e as Error).message}): the model folder is corrupt; convert again`);
+    throw new ModelLoadError(`${where(source, name)} is not valid JSON (${jsonProblem(e)}): the model folder is corrupt; convert again`);
   }
 }
 
-/** Reads and checks manifest.json without touching any weights. */
-export async function readModelManifest(source: ModelSource): Promise<ConvertedManifest> {
-  const m = (await readJson(source, 'manifest.json', 'the model manifest')) as Partial<ConvertedManifest>;
-  const at = where(source, 'manifest.json');
-  if (typeof m !== 'object' || m === null) throw new ModelLoadError(`${at} is not a manifest object`);
-  if (m.format !== undefined && !/^insilico-eeg-model\/1(\.|$)/.test(String(m.format))) {
-    throw new ModelLoadError(`${at} has format ${JSON.stringify(m.format)}; this version reads ${MODEL_FORMAT}`);
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const own = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
+const N_ROWS = N_CHANNELS * N_TIMES;
+
+/** The shape the engine needs for each weight it may load, for K components. */
+function expectedShape(name: string, K: number): number[] | null {
+  if (/^(pca|pca\/rep-[1-4])\/components$/.test(name)) return [K, N_FEATURES];
+  if (/^(pca|pca\/rep-[1-4])\/offset$/.test(name)) return [K];
+  if (/^(reg|compact)\/rep-[1-4]\/coef$/.test(name)) return [N_ROWS, K];
+  if (/^(reg|compact)\/rep-[1-4]\/intercept$/.test(name)) return [N_ROWS];
+  return null;
+}
+
+/**
+ * Checks every field of a parsed manifest.json before anything uses it: identity, channels and
+ * times, the encoder's numbers (bounded, and the ones the engine assumes), every weight's name,
+ * dtype and shape against them, and the shard table (required: every path listed once, inside
+ * the folder, with a length and a sha256, the lengths adding up to each weight group's bytes).
+ * The engine and the browser store only ever see manifests that passed.
+ */
+export function validateManifest(m: unknown, at: string): ConvertedManifest {
+  const bad = (what: string) => new ModelLoadError(`${at}: ${what}: the model folder is corrupt; convert again`);
+  if (!isObject(m)) throw new ModelLoadError(`${at} is not a manifest object`);
+  const format = own(m, 'format');
+  if (format !== undefined && !/^insilico-eeg-model\/1(\.|$)/.test(String(format))) {
+    throw new ModelLoadError(`${at} has format ${JSON.stringify(format)}; this version reads ${MODEL_FORMAT}`);
   }
-  if (m.model_id !== MODEL_ID) {
-    throw new ModelLoadError(`${at} is for model ${JSON.stringify(m.model_id)}, not ${MODEL_ID}`);
+  if (own(m, 'model_id') !== MODEL_ID) {
+    throw new ModelLoadError(`${at} is for model ${JSON.stringify(own(m, 'model_id'))}, not ${MODEL_ID}`);
   }
-  if (!Array.isArray(m.ch_names) || m.ch_names.length !== N_CHANNELS) {
-    throw new ModelLoadError(`${at}: ch_names must list ${N_CHANNELS} channels`);
+  const subject = own(m, 'subject');
+  if (subject !== 'demo' && !(Number.isInteger(subject) && (subject as number) >= 1 && (subject as number) <= 99)) {
+    throw bad(`subject ${JSON.stringify(subject)} is not "demo" or a number from 1 to 99`);
   }
-  if (!Array.isArray(m.times) || m.times.length !== N_TIMES) {
-    throw new ModelLoadError(`${at}: times must list ${N_TIMES} time points`);
+  const synthetic = own(m, 'synthetic');
+  if (synthetic !== undefined && typeof synthetic !== 'boolean') throw bad('synthetic is not true or false');
+  const ch = own(m, 'ch_names');
+  if (!Array.isArray(ch) || ch.length !== N_CHANNELS) throw new ModelLoadError(`${at}: ch_names must list ${N_CHANNELS} channels`);
+  if (!ch.every((c) => typeof c === 'string' && c.length > 0 && c.length <= 64)) throw bad('ch_names are not all channel names (strings of 1-64 characters)');
+  const times = own(m, 'times');
+  if (!Array.isArray(times) || times.length !== N_TIMES) throw new ModelLoadError(`${at}: times must list ${N_TIMES} time points`);
+  if (!times.every((t) => typeof t === 'number' && Number.isFinite(t))) throw bad('times are not all finite numbers (seconds)');
+  const metadata = own(m, 'metadata');
+  if (metadata !== undefined) {
+    const problem = manifestPathProblem(metadata);
+    if (problem) throw bad(`the metadata path ${JSON.stringify(metadata)} ${problem}`);
   }
-  if (m.weightsManifest !== undefined) {
-    if (!Array.isArray(m.weightsManifest) || !m.weightsManifest.every((g) => Array.isArray(g?.paths) && Array.isArray(g?.weights))) {
-      throw new ModelLoadError(`${at}: weightsManifest is not a list of {paths, weights} groups`);
+
+  const generator = own(m, 'generator');
+  if (synthetic === true && isObject(generator)) {
+    // the built-in demo: weights generated from these numbers, no shards
+    const k = own(generator, 'n_components');
+    if (!Number.isInteger(k) || (k as number) < 1 || (k as number) > MAX_COMPONENTS) {
+      throw bad(`generator n_components ${JSON.stringify(k)} is not an integer from 1 to ${MAX_COMPONENTS}`);
+    }
+    if (!Number.isSafeInteger(own(generator, 'seed'))) throw bad('generator seed is not an integer');
+    return m as unknown as ConvertedManifest;
+  }
+
+  const enc = own(m, 'encoder');
+  if (!isObject(enc)) throw bad('it has no encoder description');
+  if (own(enc, 'n_features') !== N_FEATURES) throw bad(`encoder n_features is ${JSON.stringify(own(enc, 'n_features'))}; this model's AlexNet features have ${N_FEATURES}`);
+  const K = own(enc, 'n_components');
+  if (!Number.isInteger(K) || (K as number) < 1 || (K as number) > MAX_COMPONENTS) {
+    throw bad(`encoder n_components ${JSON.stringify(K)} is not an integer from 1 to ${MAX_COMPONENTS}`);
+  }
+  const layout = own(enc, 'pca_layout');
+  if (layout !== 'shared' && layout !== 'per-repetition') throw bad(`encoder pca_layout ${JSON.stringify(layout)} is not "shared" or "per-repetition"`);
+  const dtype = own(enc, 'dtype');
+  if (dtype !== 'float32' && dtype !== 'float16') throw bad(`encoder dtype ${JSON.stringify(dtype)} is not float32 or float16`);
+  if (own(enc, 'scaler_folded') !== true) throw bad('encoder scaler_folded is not true (this reader needs the scaler folded into the PCA)');
+
+  const groups = own(m, 'weightsManifest');
+  if (!Array.isArray(groups) || groups.length === 0 || groups.length > MAX_WEIGHTS) {
+    throw new ModelLoadError(`${at}: weightsManifest is not a list of {paths, weights} groups (1 to ${MAX_WEIGHTS})`);
+  }
+  const shards = own(m, 'shards');
+  if (!isObject(shards)) throw bad('it has no shards table (each shard file with its length and sha256)');
+  const shardPaths = Object.keys(shards);
+  if (shardPaths.length > MAX_SHARDS) throw bad(`it lists ${shardPaths.length} shards, more than ${MAX_SHARDS}`);
+  for (const p of shardPaths) {
+    const problem = manifestPathProblem(p, { shared: true });
+    if (problem) throw bad(`the shard path ${JSON.stringify(p)} ${problem}`);
+    const info = shards[p];
+    if (!isObject(info)) throw bad(`shard ${p} has no {bytes, sha256}`);
+    const bytes = own(info, 'bytes');
+    if (!Number.isInteger(bytes) || (bytes as number) < 0 || (bytes as number) > MAX_SHARD_BYTES) {
+      throw bad(`shard ${p} has bytes ${JSON.stringify(bytes)}, not an integer from 0 to ${MAX_SHARD_BYTES}`);
+    }
+    if (typeof own(info, 'sha256') !== 'string' || !/^[0-9a-f]{64}$/.test(own(info, 'sha256') as string)) {
+      throw bad(`shard ${p} has no sha256 (64 lower-case hex digits)`);
     }
   }
-  return m as ConvertedManifest;
+  const names = new Map<string, number[]>();
+  const usedShards = new Set<string>();
+  for (const [gi, g] of groups.entries()) {
+    if (!isObject(g) || !Array.isArray(own(g, 'paths')) || !Array.isArray(own(g, 'weights'))) {
+      throw new ModelLoadError(`${at}: weightsManifest is not a list of {paths, weights} groups`);
+    }
+    const paths = own(g, 'paths') as unknown[];
+    const weights = own(g, 'weights') as unknown[];
+    if (paths.length === 0 || weights.length === 0 || weights.length > MAX_WEIGHTS) throw bad(`weight group ${gi} has no paths or no weights`);
+    let groupBytes = 0;
+    for (const e of weights) {
+      if (!isObject(e) || typeof own(e, 'name') !== 'string') throw bad(`weight group ${gi} lists a weight without a name`);
+      const name = own(e, 'name') as string;
+      if (name.length > 256 || names.has(name)) throw bad(`weight ${JSON.stringify(name.slice(0, 256))} is listed twice or has an overlong name`);
+      const shape = own(e, 'shape');
+      if (!Array.isArray(shape) || shape.length > MAX_NDIM || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+        throw bad(`weight ${name} has no valid shape`);
+      }
+      if (own(e, 'dtype') !== 'float32') {
+        throw new ModelLoadError(`${at}: weight ${name} has dtype ${JSON.stringify(own(e, 'dtype'))}; only float32 (optionally float16-quantized) is supported`);
+      }
+      const q = own(e, 'quantization');
+      if (q !== undefined && !(isObject(q) && own(q, 'dtype') === 'float16')) {
+        throw new ModelLoadError(`${at}: weight ${name} uses ${JSON.stringify(isObject(q) ? own(q, 'dtype') : q)} quantization, which is not supported`);
+      }
+      const want = expectedShape(name, K as number);
+      if (want && (shape.length !== want.length || shape.some((d, i) => d !== want[i]))) {
+        throw bad(`weight ${name} has shape (${shape.join(', ')}); with K = ${K} it must be (${want.join(', ')})`);
+      }
+      groupBytes += product(shape as number[]) * (q !== undefined ? 2 : 4);
+      names.set(name, shape as number[]);
+    }
+    let shardBytes = 0;
+    for (const p of paths) {
+      if (typeof p !== 'string' || !Object.prototype.hasOwnProperty.call(shards, p)) throw bad(`weight group ${gi} reads ${JSON.stringify(p)}, which the shards table does not list`);
+      if (usedShards.has(p)) throw bad(`shard ${p} is read twice`);
+      usedShards.add(p);
+      shardBytes += (shards[p] as ShardInfo).bytes;
+    }
+    if (shardBytes !== groupBytes) {
+      throw bad(`the shards of weight group ${gi} hold ${shardBytes} bytes, its weights need ${groupBytes}`);
+    }
+  }
+  const need = weightNames(layout);
+  const compact = own(m, 'compact');
+  if (compact !== undefined) {
+    if (!isObject(compact)) throw bad('compact is not an object');
+    for (const k of ['components', 'offset'] as const) {
+      const n = own(compact, k);
+      if (typeof n !== 'string' || !names.has(n)) throw bad(`compact ${k} names no weight of this folder`);
+    }
+    const residual = own(compact, 'residual');
+    if (!Array.isArray(residual) || residual.length !== N_REPETITIONS || !residual.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      throw bad(`compact residual is not ${N_REPETITIONS} finite numbers`);
+    }
+    for (let r = 1; r <= N_REPETITIONS; r++) need.push(`compact/rep-${r}/coef`, `compact/rep-${r}/intercept`);
+  }
+  const missing = need.filter((n) => !names.has(n));
+  if (missing.length) throw bad(`it lists no ${missing.join(', ')} (a ${layout} subject needs ${weightNames(layout).join(', ')})`);
+  return m as unknown as ConvertedManifest;
+}
+
+/** Reads and checks manifest.json (validateManifest) without touching any weights. */
+export async function readModelManifest(source: ModelSource): Promise<ConvertedManifest> {
+  const m = await readJson(source, 'manifest.json', 'the model manifest', MAX_MANIFEST_BYTES);
+  return validateManifest(m, where(source, 'manifest.json'));
 }
 
 // ---------------- metadata.json ----------------
@@ -223,47 +401,74 @@ export interface JsonArray {
 function fromJsonArray(v: unknown, shape: number[], what: string, at: string): Float32Array | undefined {
   if (v === undefined || v === null) return undefined;
   let flat: unknown[];
-  let got: number[];
+  let got: unknown[];
   if (Array.isArray(v)) {
-    // nested lists
+    // nested lists: the shape is read down the first items, bounded by the rank expected
     got = [];
     let x: unknown = v;
-    while (Array.isArray(x)) {
+    while (Array.isArray(x) && got.length <= shape.length) {
       got.push(x.length);
       x = x[0];
     }
-    flat = (v as unknown[]).flat(Infinity);
-  } else if (typeof v === 'object' && Array.isArray((v as JsonArray).data)) {
-    flat = (v as JsonArray).data;
-    got = (v as JsonArray).shape ?? [flat.length];
+    flat = got.join() === shape.join() ? (v as unknown[]).flat(shape.length - 1) : [];
+  } else if (isObject(v) && Array.isArray(v.data)) {
+    flat = v.data;
+    got = Array.isArray(v.shape) ? v.shape : [flat.length];
   } else throw new ModelLoadError(`${at}: ${what} is not a number array`);
   if (got.join() !== shape.join() || flat.length !== product(shape)) {
-    throw new ModelLoadError(`${at}: ${what} has shape (${got.join(', ')}), expected (${shape.join(', ')})`);
+    throw new ModelLoadError(`${at}: ${what} has shape (${got.slice(0, MAX_NDIM).join(', ')}), expected (${shape.join(', ')})`);
   }
-  return Float32Array.from(flat, (x) => (x === null ? NaN : Number(x)));
+  const out = new Float32Array(flat.length);
+  for (let i = 0; i < flat.length; i++) {
+    const x = flat[i];
+    if (x !== null && typeof x !== 'number') throw new ModelLoadError(`${at}: ${what}[${i}] is not a number`);
+    out[i] = x === null ? NaN : x;
+  }
+  return out;
 }
 
-/** Reads the subject's metadata.json (as written by the converter) into ModelMetadata. */
+function jsonStrings(v: unknown, n: number | null, what: string, at: string): string[] {
+  if (!Array.isArray(v) || (n !== null && v.length !== n) || !v.every((x) => typeof x === 'string')) {
+    throw new ModelLoadError(`${at}: ${what} is not a list of ${n ?? ''}${n === null ? '' : ' '}strings`);
+  }
+  return v as string[];
+}
+
+function jsonImgInfo(v: unknown, what: string, at: string): Record<string, string[]> | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) throw new ModelLoadError(`${at}: ${what} is not an object of string lists`);
+  const out: Record<string, string[]> = {};
+  for (const [k, x] of Object.entries(v)) {
+    Object.defineProperty(out, k, { value: jsonStrings(x, null, `${what}.${k}`, at), writable: true, enumerable: true, configurable: true });
+  }
+  return out;
+}
+
+/** Reads the subject's metadata.json (as written by the converter) into ModelMetadata, every field checked. */
 export async function readModelMetadata(source: ModelSource, manifest?: ConvertedManifest | ModelManifest): Promise<ModelMetadata> {
-  const m = manifest ?? (await readModelManifest(source));
+  const m = manifest ? validateManifest(manifest, where(source, 'manifest.json')) : await readModelManifest(source);
   const name = typeof m.metadata === 'string' ? m.metadata : 'metadata.json';
   const at = where(source, name);
-  const j = (await readJson(source, name, 'the model metadata')) as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  if (typeof j !== 'object' || j === null) throw new ModelLoadError(`${at} is not an object`);
-  const eeg = j.eeg ?? {};
+  const j = await readJson(source, name, 'the model metadata', MAX_METADATA_JSON_BYTES);
+  if (!isObject(j)) throw new ModelLoadError(`${at} is not an object`);
+  const eeg = isObject(j.eeg) ? j.eeg : {};
   const grid = [N_CHANNELS, N_TIMES];
+  const times = eeg.times === undefined ? m.times : eeg.times;
+  if (!Array.isArray(times) || times.length !== N_TIMES || !times.every((t) => typeof t === 'number' && Number.isFinite(t))) {
+    throw new ModelLoadError(`${at}: eeg.times is not ${N_TIMES} finite numbers`);
+  }
   const meta: ModelMetadata = {
     model_id: m.model_id,
     subject: m.subject,
     synthetic: Boolean(m.synthetic),
     eeg: {
-      ch_names: Array.isArray(eeg.ch_names) ? eeg.ch_names : m.ch_names,
-      times: Array.isArray(eeg.times) ? eeg.times : m.times,
+      ch_names: eeg.ch_names === undefined ? m.ch_names : jsonStrings(eeg.ch_names, N_CHANNELS, 'eeg.ch_names', at),
+      times: times as number[],
       ncsnr: fromJsonArray(eeg.ncsnr, grid, 'eeg.ncsnr', at),
       noise_ceiling: fromJsonArray(eeg.noise_ceiling, grid, 'eeg.noise_ceiling', at),
     },
   };
-  if (j.encoding_models) {
+  if (isObject(j.encoding_models)) {
     meta.encoding_models = {
       correlation_averaged_repetitions: fromJsonArray(j.encoding_models.correlation_averaged_repetitions, grid, 'correlation_averaged_repetitions', at),
       correlation_single_repetitions: fromJsonArray(
@@ -274,10 +479,24 @@ export async function readModelMetadata(source: ModelSource, manifest?: Converte
       ),
     };
   }
-  if (j.train_img_info) meta.train_img_info = j.train_img_info;
-  if (j.test_img_info) meta.test_img_info = j.test_img_info;
+  const train = jsonImgInfo(j.train_img_info, 'train_img_info', at);
+  const test = jsonImgInfo(j.test_img_info, 'test_img_info', at);
+  if (train) meta.train_img_info = train;
+  if (test) meta.test_img_info = test;
   for (const k of ['ncsnr', 'noise_ceiling'] as const) if (meta.eeg[k] === undefined) delete meta.eeg[k];
   return meta;
+}
+
+/**
+ * metadata.json's text, refused when it would be larger than a reader accepts (a pickle's shared
+ * strings, written out once per reference, could otherwise grow it without bound).
+ */
+export function checkedMetadataText(metadata: unknown): string {
+  const text = metadataFileText(metadata);
+  if (text.length > MAX_METADATA_JSON_BYTES) {
+    throw new ModelLoadError(`the metadata would be ${text.length} characters of JSON, more than the ${MAX_METADATA_JSON_BYTES} a model folder may hold`);
+  }
+  return text;
 }
 
 // ---------------- weights ----------------
@@ -306,6 +525,15 @@ export interface ModelFolder {
   arrays: Map<string, Float32Array>;
   /** float16-stored weights kept as their bits, when asked for (keepFloat16) */
   float16: Map<string, Uint16Array>;
+}
+
+/**
+ * A model source that can read a file of a known length: it refuses one whose length differs
+ * before reading it (a device or a huge file named as a shard costs nothing). The Node folder
+ * source has one.
+ */
+export interface SizedReader {
+  readBytesOfSize(name: string, bytes: number): Promise<Uint8Array>;
 }
 
 /**
@@ -370,9 +598,10 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
   if (!Array.isArray(groups)) throw new ModelLoadError(`${at} has no weightsManifest`);
   const want = opts.names ? new Set(opts.names) : null;
   const filesReader = typeof (source as Partial<FilesReader>).readFiles === 'function' ? (source as ModelSource & FilesReader) : null;
+  const sized = typeof (source as Partial<SizedReader>).readBytesOfSize === 'function' ? (source as ModelSource & SizedReader) : null;
 
   // plan: byte ranges of each weight inside its group
-  type ShardJob = { path: string; group: number; offset: number; expected?: ShardInfo };
+  type ShardJob = { path: string; group: number; offset: number; expected: ShardInfo };
   const jobs: ShardJob[] = [];
   const dests: Dest[][] = [];
   const groupSize: number[] = [];
@@ -399,17 +628,15 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
     if (ds.length === 0) return;
     let off = 0;
     for (const p of g.paths) {
-      const expected = manifest.shards?.[p];
+      const expected = manifest.shards[p]; // validateManifest: every path is listed
       jobs.push({ path: p, group: gi, offset: off, expected });
-      off += expected?.bytes ?? NaN; // NaN: unknown sizes, fetched in order below
+      off += expected.bytes;
     }
     total += pos;
   });
-  const ordered = jobs.some((j) => Number.isNaN(j.offset));
 
   let loaded = 0;
   opts.onProgress?.(0, total);
-  const groupFill = new Map<number, number>(); // bytes placed, for groups whose shard sizes are unknown
 
   const place = (gi: number, offset: number, chunk: Uint8Array) => {
     for (const d of dests[gi]) {
@@ -420,7 +647,7 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
   };
 
   const checkHash = async (job: ShardJob, bytes: Uint8Array) => {
-    if (verify && job.expected) {
+    if (verify) {
       const h = await sha256Hex(bytes);
       if (h !== job.expected.sha256) {
         throw new ModelLoadError(
@@ -433,16 +660,15 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
   const fetchShard = async (job: ShardJob): Promise<Uint8Array> => {
     let bytes: Uint8Array;
     try {
-      bytes = await source.readBytes(job.path);
+      bytes = sized ? await sized.readBytesOfSize(job.path, job.expected.bytes) : await source.readBytes(job.path);
     } catch (e) {
-      throw new ModelLoadError(`cannot read shard ${where(source, job.path)}: ${(e as Error).message}; the model folder is incomplete, convert again`);
+      if (e instanceof ModelLoadError && e.message.startsWith(`shard ${job.path} has `)) throw e;
+      throw new ModelLoadError(`cannot read shard ${where(source, job.path)}: ${sourceProblem(source, job.path, e)}; the model folder is incomplete, convert again`);
     }
-    if (job.expected) {
-      if (bytes.length !== job.expected.bytes) {
-        throw new ModelLoadError(
-          `shard ${job.path} has ${bytes.length} bytes, manifest says ${job.expected.bytes}: the model folder is corrupt; convert again (${at})`,
-        );
-      }
+    if (bytes.length !== job.expected.bytes) {
+      throw new ModelLoadError(
+        `shard ${job.path} has ${bytes.length} bytes, manifest says ${job.expected.bytes}: the model folder is corrupt; convert again (${at})`,
+      );
     }
     await checkHash(job, bytes);
     return bytes;
@@ -488,17 +714,7 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
     return true;
   };
 
-  if (ordered) {
-    for (const job of jobs) {
-      const bytes = await fetchShard(job);
-      const off = groupFill.get(job.group) ?? 0;
-      place(job.group, off, bytes);
-      groupFill.set(job.group, off + bytes.length);
-      received[job.group] += bytes.length;
-      loaded += bytes.length;
-      opts.onProgress?.(loaded, total);
-    }
-  } else {
+  {
     // whole groups where the source reads them so (every weight of the group wanted), else shards
     const tasks: (() => Promise<void>)[] = [];
     dests.forEach((ds, gi) => {
@@ -537,10 +753,34 @@ export async function readModelFolder(source: ModelSource, opts: ReadModelFolder
       }
     }
   }
+  // a NaN or infinity anywhere would make every response NaN: refused, naming the weight and index
+  for (const [name, a] of arrays) {
+    for (let i = 0; i < a.length; i++) {
+      const x = a[i];
+      if (x - x !== 0) throw new ModelLoadError(`${at}: weight ${name}${weightIndex(i, manifestShape(manifest, name))} is ${x}: the model folder is corrupt; convert again`);
+    }
+  }
+  for (const [name, bits] of float16) {
+    for (let i = 0; i < bits.length; i++) {
+      if ((bits[i] & 0x7c00) === 0x7c00) {
+        const x = float16ToFloat32(bits.subarray(i, i + 1))[0];
+        throw new ModelLoadError(`${at}: weight ${name}${weightIndex(i, manifestShape(manifest, name))} is ${x}: the model folder is corrupt; convert again`);
+      }
+    }
+  }
   if (want) {
     for (const n of want) if (!arrays.has(n) && !float16.has(n)) throw new ModelLoadError(`${at} has no weight ${n}`);
   }
   return { manifest, arrays, float16 };
+}
+
+function manifestShape(m: ConvertedManifest, name: string): number[] {
+  for (const g of m.weightsManifest) for (const e of g.weights) if (e.name === name) return e.shape;
+  return [];
+}
+
+function weightIndex(i: number, shape: number[]): string {
+  return shape.length === 2 ? `[${Math.floor(i / shape[1])}, ${i % shape[1]}]` : `[${i}]`;
 }
 
 // ---------------- writing (shared by the Node and the browser writers) ----------------

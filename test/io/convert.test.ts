@@ -280,42 +280,44 @@ describe('converter: shared shards, reuse, corruption, failures', () => {
 });
 
 describe('model folder reader and writer', () => {
-  it('splits weights across small shards and reassembles them (with and without a shards table)', async () => {
+  it('splits weights across small shards and reassembles them; a manifest without its shards table is refused', async () => {
     const out = path.join(tmp, 'small-shards');
-    const a = Float32Array.from({ length: 1000 }, (_, i) => i / 7);
-    const b = Float32Array.from({ length: 333 }, (_, i) => -i);
     const fields = JSON.parse(readFileSync(path.join(subDir(path.join(tmp, 'all-layout-a'), 1), 'manifest.json'), 'utf8'));
     delete fields.weightsManifest;
     delete fields.shards;
+    const rows = 63 * 140;
+    const comps = Float32Array.from({ length: N_FEATURES }, (_, i) => (i % 1000) / 7);
+    const weights = [
+      { name: 'pca/components', shape: [1, N_FEATURES], data: comps },
+      { name: 'pca/offset', shape: [1], data: Float32Array.of(0.5) },
+      ...[1, 2, 3, 4].flatMap((r) => [
+        { name: `reg/rep-${r}/coef`, shape: [rows, 1], data: Float32Array.from({ length: rows }, (_, i) => -i / r), dtype: 'float16' as const },
+        { name: `reg/rep-${r}/intercept`, shape: [rows], data: new Float32Array(rows).fill(r) },
+      ]),
+    ];
     const res = await writeModelFolder({
       out,
       subject: 7,
-      manifest: { ...fields, subject: 7 },
-      weights: [
-        { name: 'a', shape: [10, 100], data: a },
-        { name: 'b', shape: [333], data: b, dtype: 'float16' },
-      ],
+      manifest: { ...fields, subject: 7, encoder: { ...fields.encoder, n_components: 1 } },
+      weights,
       metadata: {},
-      shardBytes: 999,
+      shardBytes: 99_999,
     });
-    expect(res.manifest.weightsManifest[0].paths.length).toBe(5); // 4000 bytes in 999-byte shards
+    expect(res.manifest.weightsManifest[0].paths.length).toBe(Math.ceil((4 * N_FEATURES) / 99_999));
     expect(res.manifest.weightsManifest[1].paths.length).toBe(1);
     const progress: number[] = [];
     const got = await readModelFolder(directorySource(res.dir), { onProgress: (d) => progress.push(d), concurrency: 3 });
-    expect(got.arrays.get('a')).toEqual(a);
-    expect(got.arrays.get('b')).toEqual(b);
-    expect(progress.at(-1)).toBe(4000 + 666);
-    // TF.js-style manifest without a shards table: read in order, unverified
+    expect(got.arrays.get('pca/components')).toEqual(comps);
+    expect(Array.from(got.arrays.get('reg/rep-2/coef')!.subarray(0, 3))).toEqual([-0, -0.5, -1]);
+    expect(progress.at(-1)).toBe(4 * N_FEATURES + 4 + 4 * (2 * rows + 4 * rows));
+    // TF.js-style manifest without a shards table: nothing would check a shard's length or hash
     const files = new Map<string, string | Uint8Array>();
-    const m = { ...res.manifest, shards: undefined };
-    files.set('manifest.json', JSON.stringify(m));
+    files.set('manifest.json', JSON.stringify({ ...res.manifest, shards: undefined }));
     for (const g of res.manifest.weightsManifest) for (const p of g.paths) files.set(p, new Uint8Array(readFileSync(path.join(res.dir, p))));
-    const again = await readModelFolder(memorySource('mem', files));
-    expect(again.arrays.get('a')).toEqual(a);
-    expect(again.arrays.get('b')).toEqual(b);
+    await expect(readModelFolder(memorySource('mem', files))).rejects.toThrow(/manifest\.json: it has no shards table/);
     // only some weights
-    const onlyB = await readModelFolder(directorySource(res.dir), { names: ['b'] });
-    expect([...onlyB.arrays.keys()]).toEqual(['b']);
+    const some = await readModelFolder(directorySource(res.dir), { names: ['reg/rep-1/intercept'] });
+    expect([...some.arrays.keys()]).toEqual(['reg/rep-1/intercept']);
   });
 
   it('rejects manifests of other models and broken JSON', async () => {
