@@ -92,8 +92,18 @@ export function biharmonicMatrix(sources: ArrayLike<number>, targets: ArrayLike<
   return out;
 }
 
+/** How a grid's matrix was made: EEGLAB's biharmonic spline, or MNE's Clough-Tocher (plot_topomap's default). */
+export type TopomapMethod = 'v4' | 'mne';
+
+export const METHOD_LABEL: Record<TopomapMethod, string> = {
+  mne: "MNE 1.3 default: Clough-Tocher, extrapolate='head', border='mean'",
+  v4: "EEGLAB 'v4' biharmonic spline",
+};
+
 export interface TopomapGrid {
   sensors: Sensor[];
+  /** Interpolation the matrix encodes (v4 when absent). */
+  method?: TopomapMethod;
   /** Grid points per axis. */
   res: number;
   /** Axis coordinates (m), shared by x and y. */
@@ -136,7 +146,7 @@ export function makeTopomapGrid(sensors: Sensor[], res = 72): TopomapGrid {
   }
   const src = sensors.flatMap((s) => [s.x * scale, s.y * scale]);
   const matrix = Float32Array.from(biharmonicMatrix(src, targets));
-  return { sensors, res, axis, headRadius, clipRadius, inside: Int32Array.from(inside), matrix };
+  return { sensors, method: 'v4', res, axis, headRadius, clipRadius, inside: Int32Array.from(inside), matrix };
 }
 
 /** Grid values (res*res, row = y) for one vector of sensor values; NaN beyond the clip circle's margin. */
@@ -203,4 +213,16 @@ export function headOutline(radius = HEAD_RADIUS_M, points = 121): HeadOutline {
   }
   const leftEar = { x: rightEar.x.map((v) => -v), y: [...rightEar.y] };
   return { head, nose, leftEar, rightEar };
+}
+
+/**
+ * Colour limits as mne.viz.plot_topomap sets them by default (viz/utils.py _setup_vmin_vmax):
+ * data that are all >= 0 get [0, max] on 'Reds'; anything else ±max|data| on 'RdBu_r'.
+ * Like MNE's evoked.plot_topomap, a caller passes every map of a figure at once to share limits.
+ */
+export function mneColorLimits(...arrays: ArrayLike<number>[]): { range: [number, number]; colormap: 'RdBu_r' | 'Reds' } {
+  let min = Infinity;
+  for (const a of arrays) for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]) && a[i] < min) min = a[i];
+  const lim = symmetricLimit(...arrays);
+  return min >= 0 ? { range: [0, lim], colormap: 'Reds' } : { range: [-lim, lim], colormap: 'RdBu_r' };
 }
