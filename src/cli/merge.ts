@@ -1,19 +1,20 @@
 // `insilico-eeg merge`: join the .npy outputs of `encode --shard i/n` runs into one array,
-// in image order (taken from each shard's sidecar), streaming so memory stays flat.
+// in image order (taken from each shard's sidecar), streaming so memory stays flat. The merged
+// sidecar is built by the same function as every other (src/io/sidecar.ts).
 
-import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { open, readFile, rm } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
 import { npyHeader, parseNpyHeader } from '../io/npy.ts';
+import { buildSidecar, SIDECAR_SCHEMA, SIDECAR_SCHEMA_VERSION, sidecarModel, sidecarName, type Sidecar } from '../io/sidecar.ts';
 import { InvalidParameterError } from '../engine/errors.ts';
 import { parseFlags, required, UsageError } from './args.ts';
+import { checkOutputFolder, lockOutput, publish, removeLeftovers } from './encode.ts';
 
 interface ShardInfo {
   path: string;
   headerLength: number;
   shape: number[];
-  range: [number, number];
-  total: number;
-  sidecar: Record<string, unknown> & { images: { names?: string[] } };
+  sidecar: Sidecar;
 }
 
 async function inspect(path: string): Promise<ShardInfo> {
@@ -26,16 +27,25 @@ async function inspect(path: string): Promise<ShardInfo> {
     const size = (await fh.stat()).size;
     const want = h.headerLength + 4 * h.shape.reduce((a, b) => a * b, 1);
     if (size !== want) throw new InvalidParameterError(`${path}: ${size} bytes, expected ${want}: the file is truncated`);
-    let sidecar;
+    let sidecar: Sidecar;
     try {
-      sidecar = JSON.parse(await readFile(path + '.json', 'utf8'));
+      sidecar = JSON.parse(await readFile(sidecarName(path), 'utf8'));
     } catch {
-      throw new InvalidParameterError(`${path}.json (the sidecar written by encode) is missing or unreadable`);
+      throw new InvalidParameterError(`${sidecarName(path)} (the sidecar written by encode) is missing or unreadable`);
     }
-    return { path, headerLength: h.headerLength, shape: h.shape, range: sidecar.images.range, total: sidecar.images.total, sidecar };
+    if (sidecar.schema !== SIDECAR_SCHEMA || sidecar.schema_version !== SIDECAR_SCHEMA_VERSION) {
+      throw new InvalidParameterError(`${sidecarName(path)}: not a ${SIDECAR_SCHEMA} version ${SIDECAR_SCHEMA_VERSION} sidecar (written by an older insilico-eeg?): encode that shard again`);
+    }
+    if (sidecar.shape.join() !== h.shape.join()) throw new InvalidParameterError(`${path}: holds (${h.shape}), its sidecar says (${sidecar.shape})`);
+    return { path, headerLength: h.headerLength, shape: h.shape, sidecar };
   } finally {
     await fh.close();
   }
+}
+
+/** What must be equal across shards for their rows to form one array. */
+function sameRun(s: Sidecar): string {
+  return JSON.stringify([s.model_id, s.subject, s.synthetic_weights, s.weights_sha256, s.precision, s.compact, s.ch_names, s.times, s.selection, s.pixels, s.input.source, s.input.total, s.shard?.count]);
 }
 
 export async function runMerge(argv: string[]): Promise<number> {
@@ -46,62 +56,80 @@ export async function runMerge(argv: string[]): Promise<number> {
   parseFlags(inputs.filter((a) => a.startsWith('--')), []);
   if (inputs.length === 0) throw new UsageError('merge needs the shard .npy files to join');
   required({ out }, 'out');
+  if (!out.endsWith('.npy')) throw new UsageError(`--out must name a .npy file; got '${argv[outIdx + 1]}'`);
+  await checkOutputFolder(out);
 
-  const shards = (await Promise.all(inputs.map((p) => inspect(resolve(p))))).sort((a, b) => a.range[0] - b.range[0]);
-  const [, r, c, t] = shards[0].shape;
+  const shards = (await Promise.all(inputs.map((p) => inspect(resolve(p))))).sort((a, b) => a.sidecar.input.range[0] - b.sidecar.input.range[0]);
+  const first = shards[0].sidecar;
+  const total = first.input.total;
   let next = 0;
   for (const s of shards) {
-    if (s.shape[1] !== r || s.shape[2] !== c || s.shape[3] !== t) throw new InvalidParameterError(`${s.path}: shape (${s.shape}) differs from the other shards`);
-    if (s.total !== shards[0].total) throw new InvalidParameterError(`${s.path}: comes from a run over ${s.total} images, others over ${shards[0].total}`);
-    if (s.range[0] !== next) throw new InvalidParameterError(next < s.range[0] ? `images ${next}..${s.range[0] - 1} are missing: a shard is not in the list` : `${s.path} overlaps the previous shard`);
-    if (s.range[1] - s.range[0] !== s.shape[0]) throw new InvalidParameterError(`${s.path}: holds ${s.shape[0]} images, its sidecar says ${s.range[1] - s.range[0]}`);
-    next = s.range[1];
-  }
-  if (next !== shards[0].total) throw new InvalidParameterError(`images ${next}..${shards[0].total - 1} are missing: a shard is not in the list`);
-
-  const shape = [next, r, c, t];
-  const header = npyHeader(shape, '<f4');
-  const partial = out + '.partial';
-  const dst = await open(partial, 'w');
-  try {
-    await dst.write(header, 0, header.length, 0);
-    let pos = header.length;
-    const chunk = new Uint8Array(16 << 20);
-    for (const s of shards) {
-      const src = await open(s.path, 'r');
-      try {
-        let remaining = 4 * s.shape.reduce((a, b) => a * b, 1);
-        let at = s.headerLength;
-        while (remaining > 0) {
-          const { bytesRead } = await src.read(chunk, 0, Math.min(chunk.length, remaining), at);
-          await dst.write(chunk, 0, bytesRead, pos);
-          at += bytesRead;
-          pos += bytesRead;
-          remaining -= bytesRead;
-        }
-      } finally {
-        await src.close();
-      }
+    const sc = s.sidecar;
+    const [lo, hi] = sc.input.range;
+    if (sameRun(sc) !== sameRun(first)) throw new InvalidParameterError(`${s.path}: comes from another run than ${shards[0].path} (model, selection, pixels or input differ)`);
+    if (sc.backend !== first.backend) {
+      throw new InvalidParameterError(`${s.path} was encoded on ${sc.backend}, ${shards[0].path} on ${first.backend}: encode one again so that one backend made every row`);
     }
-    await dst.sync();
-  } catch (e) {
-    await dst.close();
-    await rm(partial, { force: true });
-    throw e;
+    if (lo !== next) throw new InvalidParameterError(next < lo ? `images ${next}..${lo - 1} are missing: a shard is not in the list` : `${s.path} overlaps the previous shard`);
+    if (hi - lo !== s.shape[0]) throw new InvalidParameterError(`${s.path}: holds ${s.shape[0]} images, its sidecar says ${hi - lo}`);
+    next = hi;
   }
-  await dst.close();
-  const first = shards[0].sidecar;
-  const sidecar = {
-    ...first,
+  if (next !== total) throw new InvalidParameterError(`images ${next}..${total - 1} are missing: a shard is not in the list`);
+
+  const [, r, c, t] = shards[0].shape;
+  const shape: [number, number, number, number] = [next, r, c, t];
+  const sidecar = buildSidecar({
+    file: basename(out),
+    model: sidecarModel(first),
     shape,
-    shard: undefined,
-    images: { ...(first.images as object), range: [0, next], names: shards.flatMap((s) => s.sidecar.images.names ?? []) },
+    ch_names: first.ch_names,
+    times: first.times,
+    selection: first.selection,
+    images: shards.flatMap((s) => s.sidecar.images),
+    input: { source: first.input.source, total, range: [0, next] },
+    shard: null,
     merged_from: shards.map((s) => s.path),
-    created_at: new Date().toISOString(),
-  };
-  await writeFile(out + '.json.tmp', JSON.stringify(sidecar, null, 1));
-  await rename(out + '.json.tmp', out + '.json');
-  await rename(partial, out);
+    pixels: first.pixels,
+    created: new Date(),
+  });
+
+  const lock = await lockOutput(out);
+  try {
+    await removeLeftovers(out).catch(() => {});
+    const header = npyHeader(shape, '<f4');
+    const partial = `${out}.${process.pid}.partial`;
+    const dst = await open(partial, 'w');
+    try {
+      await dst.write(header, 0, header.length, 0);
+      let pos = header.length;
+      const chunk = new Uint8Array(16 << 20);
+      for (const s of shards) {
+        const src = await open(s.path, 'r');
+        try {
+          let remaining = 4 * s.shape.reduce((a, b) => a * b, 1);
+          let at = s.headerLength;
+          while (remaining > 0) {
+            const { bytesRead } = await src.read(chunk, 0, Math.min(chunk.length, remaining), at);
+            await dst.write(chunk, 0, bytesRead, pos);
+            at += bytesRead;
+            pos += bytesRead;
+            remaining -= bytesRead;
+          }
+        } finally {
+          await src.close();
+        }
+      }
+      await dst.sync();
+      await dst.close();
+      await publish(out, partial, JSON.stringify(sidecar, null, 1));
+    } catch (e) {
+      await dst.close().catch(() => {});
+      await rm(partial, { force: true });
+      throw e;
+    }
+  } finally {
+    await lock.release();
+  }
   process.stderr.write(`wrote ${out} float32 (${shape.join(', ')}) from ${shards.length} shards\n`);
   return 0;
 }

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNpy, writeNpy } from '../../src/io/npy.ts';
 import { calibrationImages } from '../../tools/demo/calibration_images.ts';
 import { loadJson, loadNpy, maxErr, ROOT } from '../helpers.ts';
+import { expectValidSidecar } from './sidecar_schema.ts';
 
 const run = promisify(execFile);
 const BIN = join(ROOT, 'bin/insilico-eeg.mjs');
@@ -50,11 +51,15 @@ describe('insilico-eeg CLI', () => {
     const m = maxErr(y.data as Float32Array, ref);
     expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
     const sidecar = JSON.parse(readFileSync(out + '.json', 'utf8'));
-    expect(sidecar).toMatchObject({ model_id: 'eeg-things_eeg_2-alexnet_untrained', subject: 1, synthetic: false, shape: [2, 4, 63, 140] });
+    expectValidSidecar(sidecar);
+    expect(sidecar).toMatchObject({ model_id: 'eeg-things_eeg_2-alexnet_untrained', subject: 1, synthetic: false, shape: [2, 4, 63, 140], file: 'all.npy', backend: 'wasm' });
+    expect(Object.keys(sidecar.weights_sha256).length).toBeGreaterThan(0);
+    expect(sidecar.synthetic_weights).toBeUndefined();
+    expect(sidecar.pixels.policy).toMatch(/\.npy/);
     expect(existsSync(out + '.partial')).toBe(false);
   });
 
-  it('applies --channels and --timepoints like BERG (channels in ch_names order)', async () => {
+  it('applies --channels and --timepoints like BERG (channels as listed)', async () => {
     const sel = loadJson<{ channels: string[]; channels_out: string[]; timepoints: string }>('test/golden/responses/selection.json');
     const out = join(dir, 'sel.npy');
     const r = await cli(['encode', '--model', join(models, 'eeg-things_eeg_2-alexnet_untrained/sub-01'), '--images', join(ROOT, 'test/golden/taps/input.npy'), '--out', out, '--channels', sel.channels.join(','), '--timepoints', sel.timepoints]);
@@ -64,7 +69,10 @@ describe('insilico-eeg CLI', () => {
     expect(y.shape).toEqual(ref.shape);
     const m = maxErr(y.data as Float32Array, ref.data as Float32Array);
     expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
-    expect(JSON.parse(readFileSync(out + '.json', 'utf8')).ch_names).toEqual(sel.channels_out);
+    const sidecar = JSON.parse(readFileSync(out + '.json', 'utf8'));
+    expectValidSidecar(sidecar);
+    expect(sidecar.ch_names).toEqual(sel.channels_out);
+    expect(sidecar.selection).toEqual({ channels: sel.channels, timepoints: sel.timepoints });
   });
 
   it('reads a folder of PNG and JPEG files, center-crops non-square ones with a warning, and labels demo output synthetic', async () => {
@@ -87,12 +95,20 @@ describe('insilico-eeg CLI', () => {
     const r = await cli(['encode', '--model', DEMO, '--images', imgs, '--out', out]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/1 non-square image\(s\) were center-cropped/);
+    expect(r.stderr).toMatch(/skipped 1 folder entry: notes\.txt/);
     expect(r.stderr).toMatch(/synthetic demo weights, not fitted to EEG/);
     expect(read(out).shape).toEqual([2, 4, 63, 140]);
     const sidecar = JSON.parse(readFileSync(out + '.json', 'utf8'));
+    expectValidSidecar(sidecar);
     expect(sidecar.synthetic).toBe(true);
-    expect(sidecar.notice).toMatch(/synthetic demo weights/);
-    expect(sidecar.images.names).toEqual(['a.png', 'b.jpg']);
+    expect(sidecar.synthetic_notice).toMatch(/synthetic demo weights/);
+    expect(sidecar.synthetic_weights).toEqual({ generator: 'erp-templates/1', seed: 20240607 });
+    expect(sidecar.weights_sha256).toBeUndefined();
+    expect(sidecar.pixels).toEqual({ policy: 'PIL.Image.open(f).convert("RGB")', exif_orientation: 'ignore', crop: 'center' });
+    expect(sidecar.images).toEqual([
+      { name: 'a.png', width: 96, height: 96, cropped: false, square_mode: 'none', square_size: 96, exif_orientation: null, orientation_applied: false },
+      { name: 'b.jpg', width: 120, height: 96, cropped: true, square_mode: 'crop', square_size: 96, exif_orientation: null, orientation_applied: false },
+    ]);
   });
 
   it('two shards merged equal one run', async () => {
@@ -111,6 +127,13 @@ describe('insilico-eeg CLI', () => {
     const r = await cli(['merge', '--out', merged, join(dir, 'shard1.npy'), join(dir, 'shard0.npy')]);
     expect(r.code, r.stderr).toBe(0);
     expect(Buffer.compare(readFileSync(merged), readFileSync(whole))).toBe(0);
+    const ms = JSON.parse(readFileSync(merged + '.json', 'utf8'));
+    expectValidSidecar(ms);
+    expectValidSidecar(JSON.parse(readFileSync(join(dir, 'shard1.npy.json'), 'utf8')));
+    const ws = JSON.parse(readFileSync(whole + '.json', 'utf8'));
+    expect(ms.images).toEqual(ws.images);
+    expect(ms.input).toEqual(ws.input);
+    expect(ms.merged_from).toEqual([join(dir, 'shard0.npy'), join(dir, 'shard1.npy')]);
     const missing = await cli(['merge', '--out', join(dir, 'bad.npy'), join(dir, 'shard1.npy')]);
     expect(missing.code).not.toBe(0);
     expect(missing.stderr).toMatch(/missing/);
@@ -128,7 +151,7 @@ describe('insilico-eeg CLI', () => {
     await new Promise<void>((resolve, reject) => {
       const timer = setInterval(() => {
         try {
-          if (existsSync(progress) && JSON.parse(readFileSync(progress, 'utf8')).done >= 2) {
+          if (existsSync(progress) && JSON.parse(readFileSync(progress, 'utf8')).batches.length >= 2) {
             clearInterval(timer);
             child.kill('SIGKILL');
             resolve();
@@ -145,17 +168,20 @@ describe('insilico-eeg CLI', () => {
     });
     await new Promise((r) => child.on('exit', r).emit('exit'));
     expect(existsSync(out)).toBe(false);
-    const done = JSON.parse(readFileSync(progress, 'utf8')).done;
+    const done = JSON.parse(readFileSync(progress, 'utf8')).batches.length;
     expect(done).toBeGreaterThanOrEqual(2);
     expect(done).toBeLessThan(n);
     const r = await cli(args);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(new RegExp(`resuming: ${done} of ${n}`));
+    // the killed run's lock is taken over, not obeyed
+    expect(r.stderr).toMatch(/taking over resumed\.npy\.lock from process \d+ .*no longer running/);
     const whole = join(dir, 'many-whole.npy');
     expect((await cli(['encode', '--model', DEMO, '--images', imgs, '--out', whole])).code).toBe(0);
     const m = maxErr(read(out).data as Float32Array, read(whole).data as Float32Array);
     expect(m.err).toBeLessThanOrEqual(1e-5 * m.ref);
     expect(existsSync(progress)).toBe(false);
+    expect(existsSync(out + '.lock')).toBe(false);
   });
 
   it('metadata prints the subject metadata as JSON without weights', async () => {
@@ -172,6 +198,10 @@ describe('insilico-eeg CLI', () => {
     writeFileSync(floats, writeNpy([1, 3, 8, 8], new Float32Array(192)));
     const rect = join(dir, 'rect.npy');
     writeFileSync(rect, writeNpy([1, 3, 8, 6], new Uint8Array(144)));
+    // a folder whose first image is corrupt: the failure is in the first batch, after the model loaded
+    const corrupt = join(dir, 'corrupt');
+    mkdirSync(corrupt);
+    writeFileSync(join(corrupt, 'a.png'), Buffer.from('\x89PNG\r\n\x1a\n not really'));
     const cases: Array<[string[], RegExp]> = [
       [['encode', '--model', DEMO, '--images', join(dir, 'nope'), '--out', out], /no such file or folder/],
       [['encode', '--model', DEMO, '--images', floats, '--out', out], /must be uint8/],
@@ -181,6 +211,10 @@ describe('insilico-eeg CLI', () => {
       [['encode', '--model', join(dir, 'nomodel'), '--images', floats, '--out', out], /manifest/],
       [['encode', '--model', DEMO, '--images', floats], /--out is required/],
       [['encode', '--model', DEMO, '--images', floats, '--out', out, '--threads', '0'], /--threads must be a positive integer/],
+      [['encode', '--model', DEMO, '--images', corrupt, '--out', out], /a\.png/],
+      [['encode', '--model', DEMO, '--images', floats, '--out', out, '--exif-orientation', 'rotate'], /--exif-orientation must be ignore or apply/],
+      [['encode', '--model', DEMO, '--images', floats, '--out', out, '--max-pixels', '-3'], /--max-pixels must be a positive integer/],
+      [['encode', '--model', DEMO, '--images', floats, '--out', join(dir, 'never.json')], /--out must name a \.npy file/],
       [['frobnicate'], /unknown command/],
     ];
     for (const [args, msg] of cases) {

@@ -1,0 +1,191 @@
+// The JSON sidecar beside every exported .npy (CLI encode and merge, the page's download): one
+// builder, so both sides write the same keys with the same types. The schema is
+// docs/sidecar.schema.json (described in docs/sidecar.md); tests validate both sides against it.
+// No DOM and no Node APIs here: the page bundles this module.
+
+import pkg from '../../package.json' with { type: 'json' };
+import { N_REPETITIONS, SYNTHETIC_NOTICE, type Precision } from '../engine/types.ts';
+import { describeCompact, type CompactInfo } from './model_folder.ts';
+
+export const SIDECAR_SCHEMA = 'insilico-eeg-sidecar';
+export const SIDECAR_SCHEMA_VERSION = 1;
+
+// The pixel policy of decoded files is the decoder's (PIXEL_POLICY, src/io/image_decode.ts),
+// passed in by the caller: importing the decoder here would put it in the page's main chunk.
+/** The pixel policy of a uint8 .npy input: nothing is decoded. */
+export const NPY_PIXEL_POLICY = 'uint8 .npy [B, 3, H, W] used as given';
+
+export const DIMS = ['image', 'repetition', 'channel', 'time'] as const;
+
+export const UNITS = {
+  unit: 'a.u.',
+  description:
+    "arbitrary units of BERG's THINGS EEG2 training data, as its model card describes them: filtered 0.03-100 Hz, " +
+    'epoched -100..+600 ms, current-source-density transformed, downsampled to 200 Hz and baseline-corrected at ' +
+    'each channel with the pre-stimulus mean',
+  multivariate_noise_normalised: false,
+} as const;
+
+export const PREPROCESSING =
+  'torchvision AlexNet_Weights.IMAGENET1K_V1 transforms on uint8: resize shorter side to 256 (bilinear, antialias), ' +
+  'centre crop 224, /255, ImageNet mean/std';
+
+export type SquareModeName = 'none' | 'crop' | 'pad-mean' | 'pad-black';
+
+export interface SidecarImage {
+  name: string;
+  /** as decoded (after EXIF orientation, where applied) */
+  width: number;
+  height: number;
+  /** a non-square image was centre-cropped to square */
+  cropped: boolean;
+  /** how it was made square: 'none' when it already was */
+  square_mode: SquareModeName;
+  square_size: number;
+  /** the EXIF orientation tag (1..8), or null: no tag, or a decoder that does not report it */
+  exif_orientation: number | null;
+  orientation_applied: boolean;
+  condition?: string;
+}
+
+/** What the model that made the responses was, in the sidecar's words. */
+export interface SidecarModel {
+  model_id: string;
+  subject: number | 'demo';
+  synthetic: boolean;
+  backend: string;
+  backend_note: string | null;
+  precision: Precision;
+  compact: CompactInfo | null;
+  /** weight name -> sha256 of its shard (converted subjects) */
+  weights_sha256: Record<string, string>;
+  /** the generator of synthetic weights (manifest `generator`) */
+  generator: { kind: string; seed: number } | null;
+}
+
+export interface SidecarInput {
+  /** file name of the .npy (no folder) */
+  file: string;
+  model: SidecarModel;
+  shape: [number, number, number, number];
+  ch_names: string[];
+  times: number[];
+  /** as given: null means all (the model's order) */
+  selection: { channels: string[] | null; timepoints: string | null };
+  images: SidecarImage[];
+  input: { source: string; total: number; range: [number, number] };
+  shard: { index: number; count: number } | null;
+  merged_from?: string[] | null;
+  pixels: { policy: string; exif_orientation: 'ignore' | 'apply' };
+  created: Date;
+}
+
+export interface Sidecar {
+  schema: typeof SIDECAR_SCHEMA;
+  schema_version: typeof SIDECAR_SCHEMA_VERSION;
+  description: string;
+  file: string;
+  model_id: string;
+  subject: number | 'demo';
+  synthetic: boolean;
+  synthetic_notice?: string;
+  synthetic_weights?: { generator: string; seed: number };
+  weights_sha256?: Record<string, string>;
+  shape: [number, number, number, number];
+  dtype: 'float32';
+  order: 'C';
+  dims: typeof DIMS;
+  units: typeof UNITS;
+  times: number[];
+  ch_names: string[];
+  selection: { channels: string[] | null; timepoints: string | null };
+  images: SidecarImage[];
+  input: { source: string; total: number; range: [number, number] };
+  shard: { index: number; count: number } | null;
+  merged_from: string[] | null;
+  pixels: { policy: string; exif_orientation: 'ignore' | 'apply'; crop: 'center' };
+  preprocessing: string;
+  backend: string;
+  backend_note: string | null;
+  precision: Precision;
+  compact_error: number | null;
+  compact: (CompactInfo & { note: string }) | null;
+  version: string;
+  created: string;
+}
+
+/** The sidecar of an .npy file: always the .npy's own name plus .json (OUT.npy -> OUT.npy.json). */
+export function sidecarName(npyName: string): string {
+  return npyName + '.json';
+}
+
+/** Build a sidecar; throws where the parts disagree, so no sidecar misdescribes its array. */
+export function buildSidecar(x: SidecarInput): Sidecar {
+  const [B, R, C, T] = x.shape;
+  const fail = (why: string) => {
+    throw new Error(`sidecar for ${x.file}: ${why}`);
+  };
+  if (R !== N_REPETITIONS) fail(`shape[1] is ${R}, not ${N_REPETITIONS} repetitions`);
+  if (x.ch_names.length !== C) fail(`${x.ch_names.length} ch_names for ${C} channel rows`);
+  if (x.times.length !== T) fail(`${x.times.length} times for ${T} time columns`);
+  if (x.images.length !== B) fail(`${x.images.length} image records for ${B} images`);
+  if (x.input.range[1] - x.input.range[0] !== B) fail(`input range ${x.input.range} holds ${x.input.range[1] - x.input.range[0]} images, not ${B}`);
+  if (x.selection.timepoints !== null && !/^[01]+$/.test(x.selection.timepoints)) fail('selection.timepoints must be a 0/1 string');
+  const m = x.model;
+  if (m.synthetic && !m.generator) fail('synthetic weights without their generator and seed');
+  if (!m.synthetic && Object.keys(m.weights_sha256).length === 0) fail('fitted weights without their shards\u2019 sha256');
+  if ((m.precision === 'compact') !== (m.compact !== null)) fail(`precision ${m.precision} ${m.compact ? 'with' : 'without'} compact info`);
+  return {
+    schema: SIDECAR_SCHEMA,
+    schema_version: SIDECAR_SCHEMA_VERSION,
+    description: 'In-silico EEG responses from BERG eeg-things_eeg_2-alexnet_untrained (TypeScript/TF.js re-implementation)',
+    file: x.file,
+    model_id: m.model_id,
+    subject: m.subject,
+    synthetic: m.synthetic,
+    ...(m.synthetic
+      ? { synthetic_notice: SYNTHETIC_NOTICE, synthetic_weights: { generator: m.generator!.kind, seed: m.generator!.seed } }
+      : { weights_sha256: { ...m.weights_sha256 } }),
+    shape: [B, R, C, T],
+    dtype: 'float32',
+    order: 'C',
+    dims: DIMS,
+    units: UNITS,
+    times: [...x.times],
+    ch_names: [...x.ch_names],
+    selection: { channels: x.selection.channels ? [...x.selection.channels] : null, timepoints: x.selection.timepoints },
+    images: x.images.map((i) => ({ ...i })),
+    input: { source: x.input.source, total: x.input.total, range: [x.input.range[0], x.input.range[1]] },
+    shard: x.shard ? { index: x.shard.index, count: x.shard.count } : null,
+    merged_from: x.merged_from ?? null,
+    pixels: { policy: x.pixels.policy, exif_orientation: x.pixels.exif_orientation, crop: 'center' },
+    preprocessing: PREPROCESSING,
+    backend: m.backend,
+    backend_note: m.backend_note,
+    precision: m.precision,
+    compact_error: m.compact?.error?.relative ?? null,
+    compact: m.compact ? { note: describeCompact(m.compact), ...m.compact } : null,
+    version: pkg.version,
+    created: x.created.toISOString(),
+  };
+}
+
+/** The model part of a sidecar, to build another from it (merge). */
+export function sidecarModel(s: Sidecar): SidecarModel {
+  let compact: CompactInfo | null = null;
+  if (s.compact) {
+    const { note: _note, ...info } = s.compact;
+    compact = info;
+  }
+  return {
+    model_id: s.model_id,
+    subject: s.subject,
+    synthetic: s.synthetic,
+    backend: s.backend,
+    backend_note: s.backend_note,
+    precision: s.precision,
+    compact,
+    weights_sha256: s.weights_sha256 ?? {},
+    generator: s.synthetic_weights ? { kind: s.synthetic_weights.generator, seed: s.synthetic_weights.seed } : null,
+  };
+}
