@@ -61,6 +61,26 @@ function fieldsFor(subject: number): ManifestFields {
   };
 }
 
+/**
+ * A complete shared-layout subject with K = 2 (the manifest reader refuses partial ones):
+ * reg/rep-1/coef stored float16, reg/rep-2/coef the same array stored float32.
+ */
+function encoderWeights(seed: number): WeightToWrite[] {
+  const rows = 63 * 140;
+  const coef = randomF32(2 * rows, seed + 2);
+  return [
+    { name: 'pca/components', shape: [2, 205672], data: randomF32(2 * 205672, seed) },
+    { name: 'pca/offset', shape: [2], data: randomF32(2, seed + 1) },
+    ...[1, 2, 3, 4].flatMap((r): WeightToWrite[] => [
+      { name: `reg/rep-${r}/coef`, shape: [rows, 2], data: r <= 2 ? coef : randomF32(2 * rows, seed + 2 * r), dtype: r === 1 ? 'float16' : 'float32' },
+      { name: `reg/rep-${r}/intercept`, shape: [rows], data: randomF32(rows, seed + 2 * r + 1) },
+    ]),
+  ];
+}
+
+/** Bytes the weights take stored. */
+const storedSize = (ws: WeightToWrite[]) => ws.reduce((a, w) => a + w.data.length * (w.dtype === 'float16' ? 2 : 4), 0);
+
 /** Node folder files relative to root, '/'-separated. */
 function walk(root: string, rel = ''): string[] {
   return readdirSync(path.join(root, rel)).flatMap((n) => {
@@ -92,13 +112,7 @@ describe('sha256', () => {
 
 describe('shared manifest builder', () => {
   it('the Node writer and the OPFS writer produce identical manifests, metadata and shards for the same arrays', async () => {
-    const weights: WeightToWrite[] = [
-      { name: 'pca/components', shape: [2, 3000], data: randomF32(6000, 1) },
-      { name: 'pca/offset', shape: [2], data: randomF32(2, 2) },
-      { name: 'reg/rep-1/coef', shape: [8820, 2], data: randomF32(17640, 3), dtype: 'float16' },
-      { name: 'reg/rep-1/intercept', shape: [8820], data: randomF32(8820, 4) },
-      { name: 'reg/rep-2/coef', shape: [8820, 2], data: randomF32(17640, 3) }, // same array as rep-1, stored float32
-    ];
+    const weights = encoderWeights(1);
     const metadata = { model_id: MODEL_ID, subject: 3, eeg: { ch_names: ['a'], times: [0] } };
     const out = path.join(tmp, 'same');
     const node = await writeModelFolder({ out, subject: 3, manifest: fieldsFor(3), weights, metadata, shardBytes: 10_000 });
@@ -331,12 +345,7 @@ describe('importing a converted model folder', () => {
 });
 
 describe('reading a stored model', () => {
-  const weights: WeightToWrite[] = [
-    { name: 'pca/components', shape: [2, 3000], data: randomF32(6000, 11) },
-    { name: 'pca/offset', shape: [2], data: randomF32(2, 12) },
-    { name: 'reg/rep-1/coef', shape: [8820, 2], data: randomF32(17640, 13), dtype: 'float16' },
-    { name: 'reg/rep-1/intercept', shape: [8820], data: randomF32(8820, 14) },
-  ];
+  const weights = encoderWeights(11);
   const stored = async () => {
     const fs = new FakeFs();
     const entry = await writeStoredModel({ root: fs.handle(), storage: null, subject: 4, manifest: fieldsFor(4), weights, metadata: {}, hasMetadata: false, shardBytes: 10_000 });
@@ -367,14 +376,14 @@ describe('reading a stored model', () => {
     const sync = counted(opfsSource(p, { root: fs.handle(), read: 'sync' }));
     const progress: number[] = [];
     const b = await readModelFolder(sync.source, { keepFloat16, onProgress: (d) => progress.push(d) });
-    expect(sync.calls).toEqual({ readBytes: 0, readFiles: 4 });
+    expect(sync.calls).toEqual({ readBytes: 0, readFiles: weights.length });
     expect(b.arrays).toEqual(a.arrays);
     expect(b.float16).toEqual(a.float16);
     expect(b.arrays.get('pca/components')).toEqual(weights[0].data);
     expect(b.float16.get('reg/rep-1/coef')!.length).toBe(17640);
     expect(fs.syncOpen).toBe(0);
     expect(new Set(fs.syncModes)).toEqual(new Set(['read-only']));
-    const total = 4 * (6000 + 2 + 8820) + 2 * 17640;
+    const total = storedSize(weights);
     expect(progress.at(-1)).toBe(total);
     expect(progress.every((d, i) => i === 0 || d >= progress[i - 1])).toBe(true);
   });
@@ -402,7 +411,7 @@ describe('reading a stored model', () => {
     const given: Uint8Array[] = [];
     const keeping = { ...base, readFiles: async (n: string[], s: number[], on?: (b: number) => void) => given[given.push((await base.readFiles!(n, s, on))!) - 1] };
     const kept = await readModelFolder(keeping);
-    expect(kept.arrays.get('pca/components')!.buffer).toBe(given.find((g) => g.length === 24_000)!.buffer); // no copy
+    expect(kept.arrays.get('pca/components')!.buffer).toBe(given.find((g) => g.length === 4 * 2 * 205672)!.buffer); // no copy
     expect(kept.arrays.get('pca/components')).toEqual(weights[0].data);
 
     for (const fail of ['null', 'throw'] as const) {
