@@ -14,6 +14,7 @@ import {
   StimulusError,
   type EncodingModel,
 } from '../engine/index.ts';
+import { isDemoManifest } from '../engine/demo_weights.ts';
 import { urlSource } from '../engine/source.ts';
 import { opfsSource } from '../io/browser_store.ts';
 import type { ModelSource } from '../engine/source.ts';
@@ -67,6 +68,7 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>) {
     chNames: [...model.chNames],
     times: [...model.times],
     weightsSha256: { ...model.weightsSha256 },
+    generator: isDemoManifest(model.manifest) ? { kind: model.manifest.generator.kind, seed: model.manifest.generator.seed } : undefined,
     precision: model.precision,
     compact: model.compact,
   };

@@ -1,19 +1,24 @@
 // The .npy export and its JSON sidecar, built completely in memory before any download starts.
+// The sidecar is the CLI's (src/io/sidecar.ts): <stem>.npy downloads with <stem>.npy.json.
 import { writeNpy } from '../io/npy.ts';
-import { N_CHANNELS, N_REPETITIONS, N_TIMES, SYNTHETIC_NOTICE } from '../engine/types.ts';
-import { describeCompact } from '../io/model_folder.ts';
+import { N_REPETITIONS } from '../engine/types.ts';
+import { squareGeometry } from '../io/image_square.ts';
+import { buildSidecar, sidecarName, type Sidecar } from '../io/sidecar.ts';
 import { channelIndices, maskIndices, sliceResponses } from '../viz/stats.ts';
-import { EEG_UNIT_LONG } from '../viz/plots.ts';
-import { SQUARE_MODE_LABEL, squareGeometry } from '../io/image_square.ts';
 import { collectEncoded } from './derived.ts';
 import { chNames, times, type AppState } from './store.ts';
-import { version as appVersion } from '../../package.json';
 
+/** How the page turns files into pixels (decode.ts): the browser applies the EXIF orientation. */
+export const BROWSER_PIXEL_POLICY =
+  'browser createImageBitmap(imageOrientation: "from-image", premultiplyAlpha: "none", colorSpaceConversion: "none"), alpha ignored';
 
 export interface ExportBundle {
   npy: Uint8Array;
-  sidecar: Record<string, unknown>;
+  sidecar: Sidecar;
   stem: string;
+  /** file names to download: `${stem}.npy` and its sidecar */
+  npyName: string;
+  sidecarName: string;
   shape: [number, number, number, number];
 }
 
@@ -44,51 +49,50 @@ export function buildExport(s: AppState, now = new Date()): ExportBundle {
   const subj = model.subject === 'demo' ? 'demo' : `sub-${String(model.subject).padStart(2, '0')}`;
   const stamp = now.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
   const stem = `insilico-eeg_${subj}_${shape.join('x')}_${stamp}`;
+  const npyName = `${stem}.npy`;
   const allTimes = times(s);
-  const sidecar: Record<string, unknown> = {
-    description: 'In-silico EEG responses from BERG eeg-things_eeg_2-alexnet_untrained (TypeScript/TF.js re-implementation)',
-    file: `${stem}.npy`,
-    model_id: model.modelId,
-    subject: model.subject,
-    synthetic: model.synthetic,
-    ...(model.synthetic ? { synthetic_notice: SYNTHETIC_NOTICE } : {}),
+  const exportedCh = Array.from(ch, (i) => names[i]);
+  const sidecar = buildSidecar({
+    file: npyName,
+    model: {
+      model_id: model.modelId,
+      subject: model.subject,
+      synthetic: model.synthetic,
+      backend: model.backend,
+      backend_note: model.backendNote ?? null,
+      precision: model.precision,
+      compact: model.compact ?? null,
+      weights_sha256: model.weightsSha256,
+      generator: model.generator ?? null,
+    },
     shape,
-    dtype: 'float32',
-    order: 'C',
-    axes: ['image', 'repetition', 'channel', 'time'],
-    units: EEG_UNIT_LONG,
-    ch_names: Array.from(ch, (i) => names[i]),
+    ch_names: exportedCh,
     times: Array.from(t, (i) => allTimes[i]),
-    times_unit: 's',
-    timepoint_mask: s.timeMask.join(''),
-    n_channels_model: N_CHANNELS,
-    n_times_model: N_TIMES,
-    images: enc.items.map((it, i) => {
+    // The page's channel selection is a set shown in montage order: the list that reproduces
+    // these rows with the CLI's --channels.
+    selection: { channels: exportedCh, timepoints: s.timeMask.map((v) => (v ? '1' : '0')).join('') },
+    images: enc.items.map((it) => {
       const mode = it.squareMode!;
-      const g = squareGeometry(it.width!, it.height!, mode);
+      const square = it.width === it.height;
       return {
-        index: i,
         name: it.name,
-        original_width: it.width,
-        original_height: it.height,
-        square_size: g.size,
-        crop_mode: it.width === it.height ? 'none (square)' : mode,
-        crop_mode_description: it.width === it.height ? 'already square' : SQUARE_MODE_LABEL[mode],
+        width: it.width!,
+        height: it.height!,
+        cropped: !square && mode === 'crop',
+        square_mode: square ? 'none' : mode,
+        square_size: squareGeometry(it.width!, it.height!, mode).size,
+        // createImageBitmap applies the tag without reporting it
+        exif_orientation: null,
+        orientation_applied: true,
         ...(it.condition ? { condition: it.condition } : {}),
       };
     }),
-    conditions: s.conditions,
-    image_decoding: "browser createImageBitmap: EXIF orientation applied, no colour-space conversion, alpha ignored; centre crop offsets as torchvision's center_crop",
-    preprocessing: 'torchvision AlexNet_Weights.IMAGENET1K_V1 transforms on uint8: resize shorter side to 256 (bilinear, antialias), centre crop 224, /255, ImageNet mean/std',
-    backend: model.backend,
-    backend_note: model.backendNote ?? null,
-    precision: model.precision,
-    ...(model.compact ? { compact: { note: describeCompact(model.compact), ...model.compact } } : {}),
-    weights_sha256: model.weightsSha256,
-    app: { name: 'insilico-eeg', version: appVersion },
-    created_at: now.toISOString(),
-  };
-  return { npy, sidecar, stem, shape };
+    input: { source: 'playground gallery (images added in the browser)', total: enc.dims.B, range: [0, enc.dims.B] },
+    shard: null,
+    pixels: { policy: BROWSER_PIXEL_POLICY, exif_orientation: 'apply' },
+    created: now,
+  });
+  return { npy, sidecar, stem, npyName, sidecarName: sidecarName(npyName), shape };
 }
 
 export function download(name: string, blob: Blob) {

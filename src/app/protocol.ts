@@ -33,6 +33,8 @@ export interface LoadedModelInfo {
   /** Seconds. */
   times: number[];
   weightsSha256: Record<string, string>;
+  /** synthetic weights: their generator and seed (manifest `generator`), for the export's provenance */
+  generator?: { kind: string; seed: number };
   precision: Precision;
   /** precision 'compact': the shared basis and the error the converter measured */
   compact?: CompactInfo;

@@ -288,8 +288,7 @@ export async function runEncode(argv: string[]): Promise<number> {
     if (n === 0) throw new InvalidParameterError(`shard ${shard.index}/${shard.count} of ${stimuli.count} images is empty`);
     if (stimuli.skipped.length) {
       const shown = stimuli.skipped.slice(0, 5).map((x) => `${x.name} (${x.reason})`).join(', ');
-      process.stderr.write(`note: skipped ${stimuli.skipped.length} folder entr${stimuli.skipped.length === 1 ? 'y' : 'ies'}: ${shown}${stimuli.skipped.length > 5 ? ', ...' : ''}
-`);
+      process.stderr.write(`note: skipped ${stimuli.skipped.length} folder entr${stimuli.skipped.length === 1 ? 'y' : 'ies'}: ${shown}${stimuli.skipped.length > 5 ? ', ...' : ''}\n`);
     }
     const lock = await lockOutput(out);
     await removeLeftovers(out).catch(() => {});

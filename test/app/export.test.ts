@@ -1,5 +1,7 @@
-// The export bundle: .npy bytes (header + C-order float32) and sidecar, from app state and cached responses.
+// The export bundle: .npy bytes (header + C-order float32) and sidecar, from app state and cached
+// responses; the sidecar valid against docs/sidecar.schema.json, as the CLI's are (test/cli).
 import { describe, expect, it } from 'vitest';
+import { expectValidSidecar, schemaErrors } from '../cli/sidecar_schema.ts';
 import { buildExport, exportBlocker } from '../../src/app/export.ts';
 import { putResponse, modelTag, pixelKey } from '../../src/app/responses.ts';
 import { useApp, DEFAULT_CH_NAMES, DEFAULT_TIMES, type ImageItem } from '../../src/app/store.ts';
@@ -13,6 +15,7 @@ const model: LoadedModelInfo = {
   chNames: DEFAULT_CH_NAMES,
   times: DEFAULT_TIMES,
   weightsSha256: {},
+  generator: { kind: 'erp-templates/1', seed: 20240607 },
   precision: 'exact',
 };
 
@@ -58,16 +61,66 @@ describe('export', () => {
     expect(data[2]).toBe(Math.fround(at(2, 0, 0, 139)));
     expect(data[3]).toBe(Math.fround(at(2, 0, 15, 20)));
     expect(data[4 * 2 * 3]).toBe(Math.fround(at(1, 0, 0, 20)));
-    const sc = b.sidecar as Record<string, unknown>;
+    const sc = b.sidecar;
+    expectValidSidecar(sc);
     expect(sc.ch_names).toEqual(['Fp1', 'Oz']);
     expect(sc.times).toEqual([0, 0.005, 0.595]);
+    expect(sc.dims).toEqual(['image', 'repetition', 'channel', 'time']);
+    expect(sc.selection).toEqual({ channels: ['Fp1', 'Oz'], timepoints: mask.join('') });
     expect(sc.synthetic).toBe(true);
     expect(String(sc.synthetic_notice)).toContain('synthetic demo weights, not fitted to EEG');
-    expect((sc.images as { name: string; crop_mode: string }[]).map((i) => [i.name, i.crop_mode])).toEqual([
-      ['second.png', 'crop'],
-      ['first.png', 'none (square)'],
+    expect(sc.synthetic_weights).toEqual({ generator: 'erp-templates/1', seed: 20240607 });
+    expect(sc.weights_sha256).toBeUndefined();
+    expect(sc.units.unit).toBe('a.u.');
+    expect(sc.units.multivariate_noise_normalised).toBe(false);
+    expect(sc.units.description).toMatch(/current-source-density/);
+    expect(sc.images.map((i) => [i.name, i.width, i.height, i.cropped, i.square_mode, i.square_size])).toEqual([
+      ['second.png', 30, 20, true, 'crop', 20],
+      ['first.png', 16, 16, false, 'none', 16],
     ]);
-    expect(sc.created_at).toBe('2026-01-02T03:04:05.678Z');
+    expect(sc.pixels.exif_orientation).toBe('apply');
+    expect(sc.precision).toBe('exact');
+    expect(sc.compact_error).toBeNull();
+    expect(sc.created).toBe('2026-01-02T03:04:05.678Z');
+    expect(sc.file).toBe(b.npyName);
+    expect(b.sidecarName).toBe(`${b.npyName}.json`);
     expect(b.stem).toBe('insilico-eeg_demo_2x4x2x3_2026-01-02T03-04-05Z');
+    expect(b.npyName).toBe('insilico-eeg_demo_2x4x2x3_2026-01-02T03-04-05Z.npy');
+  });
+
+  it('fitted weights: their sha256 instead of a generator; compact precision: its measured error', () => {
+    const images = [item('a', 'first.png', 16, 16)];
+    const sha = { 'pca/rep-1/components': 'a'.repeat(64), 'reg/rep-1/coef': 'b'.repeat(64) };
+    const fitted: LoadedModelInfo = {
+      ...model,
+      subject: 3,
+      synthetic: false,
+      generator: undefined,
+      weightsSha256: sha,
+      precision: 'compact',
+      compact: { components: 'pca/rep-1/components', offset: 'pca/rep-1/offset', residual: [0, 0.1, 0.1, 0.1], error: { probe_images: 4, max_abs: 0.002, max_exact: 2, relative: 0.001, relative_per_repetition: [0, 0.001, 0.001, 0.001], backend: 'wasm' } },
+    };
+    putResponse(modelTag(fitted), pixelKey('a', 'crop'), block(1));
+    useApp.setState({ model: fitted, images, selectedChannels: ['Oz'], timeMask: new Array(140).fill(1) });
+    const sc = buildExport(useApp.getState()).sidecar;
+    expectValidSidecar(sc);
+    expect(sc.weights_sha256).toEqual(sha);
+    expect(sc.synthetic_notice).toBeUndefined();
+    expect(sc.synthetic_weights).toBeUndefined();
+    expect(sc.compact_error).toBe(0.001);
+    expect(sc.compact?.note).toMatch(/compact precision/);
+    // the schema catches the mix-ups it exists for
+    expect(schemaErrors({ ...sc, synthetic: true })).not.toEqual([]);
+    expect(schemaErrors({ ...sc, weights_sha256: {} })).not.toEqual([]);
+    expect(schemaErrors({ ...sc, images: { names: ['first.png'] } })).not.toEqual([]);
+    expect(schemaErrors({ ...sc, notice: 'old key' })).not.toEqual([]);
+  });
+
+  it('a synthetic model without its generator cannot be exported with a sidecar that hides it', () => {
+    const images = [item('a', 'first.png', 16, 16)];
+    const bare: LoadedModelInfo = { ...model, generator: undefined };
+    putResponse(modelTag(bare), pixelKey('a', 'crop'), block(1));
+    useApp.setState({ model: bare, images, selectedChannels: ['Oz'], timeMask: new Array(140).fill(1) });
+    expect(() => buildExport(useApp.getState())).toThrow(/generator and seed/);
   });
 });

@@ -15,6 +15,7 @@ import type { ConvertedManifest } from '../../src/io/model_folder.ts';
 import { parseNpy } from '../../src/io/npy.ts';
 import { directorySource } from '../../src/io/source_node.ts';
 import { ROOT } from '../helpers.ts';
+import { expectValidSidecar } from './sidecar_schema.ts';
 
 const run = promisify(execFile);
 const BIN = join(ROOT, 'bin/insilico-eeg.mjs');
@@ -113,6 +114,8 @@ describe('compact precision', () => {
     const sidecar = JSON.parse(readFileSync(out + '.json', 'utf8'));
     expect(sidecar.precision).toBe('compact');
     expect(sidecar.compact.error).toEqual(manifest.compact!.error);
+    expect(sidecar.compact_error).toBe(manifest.compact!.error!.relative);
+    expectValidSidecar(sidecar);
     expect(parseNpy(new Uint8Array(readFileSync(out)), out).shape).toEqual([2, 4, 63, 140]);
 
     const bad = await cli(['encode', '--model', compactDir, '--images', images, '--out', join(dir, 'x.npy'), '--precision', 'fast']);
