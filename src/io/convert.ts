@@ -12,7 +12,7 @@ import { bergManifestFields, bergWeightList, metadataJson } from './berg_folder.
 import { observedByteSource, type ByteSource } from './byte_source.ts';
 import { float16ToFloat32, float32ToFloat16 } from './dtype.ts';
 import { subjectFolderName, type ConvertedManifest, type ManifestFields, type SourceFileInfo, type StoredDtype } from './model_folder.ts';
-import { updateModelIndex, writeModelFolder } from './model_folder_node.ts';
+import { sweepStale, updateModelIndex, withModelsLock, writeModelFolder } from './model_folder_node.ts';
 import { fileByteSource } from './source_node.ts';
 
 export { metadataJson } from './berg_folder.ts';
@@ -244,26 +244,36 @@ export async function convertBergSubject(opts: ConvertOptions): Promise<ConvertR
     sources: [weights.info, meta.info],
   });
   if (compact) fields.compact = compact;
-  const written = await writeModelFolder({
-    out,
-    subject,
-    manifest: fields,
-    weights: list,
-    metadata: metadataJson(meta.value, subject),
-    onProgress: (d, t) => progress('write', d, t),
-    beforeCommit: opts.beforeCommit,
-  });
-  await updateModelIndex(out, [
-    {
-      model_id: MODEL_ID,
+  // Writing and listing hold the models root's lock: a concurrent convert neither loses this
+  // index entry nor has its shards swept; what killed runs left is removed first.
+  const written = await withModelsLock(out, async () => {
+    await sweepStale(out);
+    const w = await writeModelFolder({
+      out,
       subject,
-      path: `${MODEL_ID}/${folder}/`,
-      synthetic: false,
-      label: `Subject ${subject} (BERG fitted weights${dtype === 'float16' ? ', float16' : ''})`,
-      // the app offers precision 'compact' for entries that have it (undefined drops a stale one)
-      compact: written.manifest.compact ? { relative: written.manifest.compact.error?.relative ?? null } : undefined,
-    },
-  ]);
+      manifest: fields,
+      weights: list,
+      metadata: metadataJson(meta.value, subject),
+      onProgress: (d, t) => progress('write', d, t),
+      beforeCommit: opts.beforeCommit,
+    });
+    await updateModelIndex(
+      out,
+      [
+        {
+          model_id: MODEL_ID,
+          subject,
+          path: `${MODEL_ID}/${folder}/`,
+          synthetic: false,
+          label: `Subject ${subject} (BERG fitted weights${dtype === 'float16' ? ', float16' : ''})`,
+          // the app offers precision 'compact' for entries that have it (undefined drops a stale one)
+          compact: w.manifest.compact ? { relative: w.manifest.compact.error?.relative ?? null } : undefined,
+        },
+      ],
+      { locked: true },
+    );
+    return w;
+  });
   return {
     subject,
     dir: written.dir,

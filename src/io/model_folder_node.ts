@@ -2,17 +2,24 @@
 // folder next to the target and renamed into place when complete; shared shards are
 // written under temporary names and renamed one by one. On any error everything this
 // call created is removed, so a failed conversion leaves nothing partial behind.
+//
+// Writers of one models root take its lock (lockModels: index.json.lock, created with O_EXCL,
+// broken only when the process that holds it is gone), so concurrent converts neither lose
+// index entries nor remove shards another one references; under the lock, sweepStale() removes
+// what killed runs left (temporary folders and files, shards no manifest references).
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { MODEL_ID } from '../engine/types.ts';
 import {
   type ConvertedManifest,
   formatJson,
   type ManifestFields,
+  checkedMetadataText,
   manifestFileText,
-  metadataFileText,
+  referencedShards,
   type IndexEntry,
   type ModelIndex,
   type ShardInfo,
@@ -51,6 +58,196 @@ export interface WriteModelFolderResult extends WriteShardsResult {
 }
 
 const tmpSuffix = () => `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+/** The pid in a name made with tmpSuffix(), or null. */
+const TMP_PID = /\.tmp-(\d+)-[0-9a-f]{8}$/;
+const SHARD_NAME = /^[0-9a-f]{16}-shard\d+of\d+\.bin$/;
+
+/** True while a process with this pid exists (EPERM: it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export interface ModelsLock {
+  readonly file: string;
+  release(): Promise<void>;
+}
+
+export interface LockOptions {
+  /** how long to wait for a live holder (default 10 minutes: a convert with --compact holds it about a minute) */
+  timeoutMs?: number;
+  pollMs?: number;
+}
+
+interface LockInfo {
+  pid: number;
+  host: string;
+  token: string;
+  since: string;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function readLock(file: string): Promise<{ info: LockInfo | null; text: string; mtimeMs: number } | null> {
+  try {
+    const [text, st] = await Promise.all([readFile(file, 'utf8'), stat(file)]);
+    let info: LockInfo | null = null;
+    try {
+      const j = JSON.parse(text);
+      if (Number.isSafeInteger(j?.pid) && typeof j?.host === 'string' && typeof j?.token === 'string') info = j;
+    } catch {
+      // written by a process that died between creating and filling it: judged by its age
+    }
+    return { info, text, mtimeMs: st.mtimeMs };
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+}
+
+/** A lock whose holder is gone: a dead pid on this host, or (other hosts, unreadable) untouched for an hour. */
+function isStale(l: { info: LockInfo | null; mtimeMs: number }): boolean {
+  if (l.info && l.info.host === hostname()) return !processAlive(l.info.pid);
+  return Date.now() - l.mtimeMs > (l.info ? 3600_000 : 10_000);
+}
+
+/**
+ * Takes the exclusive lock of a models root (<out>/index.json.lock). Waits while a live process
+ * holds it; a stale one (its process gone) is moved aside atomically and removed, so two
+ * waiters cannot both take it.
+ */
+export async function lockModels(out: string, opts: LockOptions = {}): Promise<ModelsLock> {
+  await mkdir(out, { recursive: true });
+  const file = path.join(out, 'index.json.lock');
+  const token = randomBytes(8).toString('hex');
+  const body = JSON.stringify({ pid: process.pid, host: hostname(), token, since: new Date().toISOString() } satisfies LockInfo) + '\n';
+  const deadline = Date.now() + (opts.timeoutMs ?? 600_000);
+  for (;;) {
+    try {
+      const fh = await open(file, 'wx');
+      try {
+        await fh.writeFile(body);
+      } finally {
+        await fh.close();
+      }
+      return {
+        file,
+        async release() {
+          const l = await readLock(file);
+          if (l?.info?.token === token) await unlink(file).catch(() => {});
+        },
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`${file}: cannot create the lock (${(e as Error).message})`);
+    }
+    const held = await readLock(file);
+    if (held === null) continue;
+    if (isStale(held)) {
+      const aside = `${file}.stale${tmpSuffix()}`;
+      try {
+        await rename(file, aside);
+        const moved = await readLock(aside);
+        // another waiter may have broken it and a live process taken it in between: put that one back
+        if (moved && moved.text !== held.text) await link(aside, file).catch(() => {});
+        await unlink(aside).catch(() => {});
+      } catch {
+        // someone else moved it first
+      }
+      continue;
+    }
+    if (Date.now() > deadline) {
+      const who = held.info ? `process ${held.info.pid} on ${held.info.host} (since ${held.info.since})` : 'another process';
+      throw new Error(`${file} is held by ${who}: another convert is writing to ${out}; wait for it, or remove the file if none is running`);
+    }
+    await sleep(opts.pollMs ?? 100);
+  }
+}
+
+/** Runs fn holding the models root's lock. */
+export async function withModelsLock<T>(out: string, fn: () => Promise<T>, opts?: LockOptions): Promise<T> {
+  const lock = await lockModels(out, opts);
+  try {
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
+
+export interface SweepResult {
+  removed: string[];
+  restored: string[];
+}
+
+/**
+ * Removes what killed writers left under a models root: temporary subject folders and index and
+ * shard files whose process is gone, and shards no subject's manifest references. A subject a
+ * run was killed in the middle of replacing is restored from its moved-aside copy. Call it
+ * holding the lock (no writer is then between writing a shard and committing its manifest).
+ */
+export async function sweepStale(out: string): Promise<SweepResult> {
+  const result: SweepResult = { removed: [], restored: [] };
+  const dead = (name: string) => {
+    const m = TMP_PID.exec(name);
+    return m !== null && !processAlive(Number(m[1]));
+  };
+  const list = (dir: string) => readdir(dir, { withFileTypes: true }).catch(() => []);
+  for (const e of await list(out)) {
+    if (e.isFile() && /^index\.json\.(tmp|lock\.stale\.tmp)-/.test(e.name) && dead(e.name)) {
+      await unlink(path.join(out, e.name)).catch(() => {});
+      result.removed.push(path.join(out, e.name));
+    }
+  }
+  const modelRoot = path.join(out, MODEL_ID);
+  const entries = await list(modelRoot);
+  for (const e of entries) {
+    const m = /^\.(sub-\d\d)(\.old)?\.tmp-/.exec(e.name);
+    if (!e.isDirectory() || !m || !dead(e.name)) continue;
+    const dir = path.join(modelRoot, e.name);
+    const target = path.join(modelRoot, m[1]);
+    if (m[2] && !(await stat(target).then(() => true, () => false))) {
+      // killed between moving the old subject aside and moving the new one in
+      await rename(dir, target);
+      result.restored.push(target);
+      continue;
+    }
+    await rm(dir, { recursive: true, force: true });
+    result.removed.push(dir);
+  }
+  const sharedDir = path.join(modelRoot, 'shared');
+  const shardFiles = (await list(sharedDir)).filter((e) => e.isFile());
+  for (const e of shardFiles) {
+    if (TMP_PID.test(e.name) && dead(e.name)) {
+      await unlink(path.join(sharedDir, e.name)).catch(() => {});
+      result.removed.push(path.join(sharedDir, e.name));
+    }
+  }
+  // shards no manifest references; nothing is removed when any manifest cannot be read
+  const referenced = new Set<string>();
+  for (const e of await list(modelRoot)) {
+    if (!e.isDirectory() || e.name === 'shared') continue;
+    const text = await readFile(path.join(modelRoot, e.name, 'manifest.json'), 'utf8').catch((err) => (err.code === 'ENOENT' ? '{}' : null));
+    let m: unknown = null;
+    try {
+      m = text === null ? null : JSON.parse(text);
+    } catch {
+      m = null;
+    }
+    if (m === null || typeof m !== 'object') return result;
+    for (const n of referencedShards(m as Parameters<typeof referencedShards>[0])) referenced.add(n);
+  }
+  for (const e of shardFiles) {
+    if (SHARD_NAME.test(e.name) && !referenced.has(e.name)) {
+      await unlink(path.join(sharedDir, e.name)).catch(() => {});
+      result.removed.push(path.join(sharedDir, e.name));
+    }
+  }
+  return result;
+}
 const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 async function fileMatches(file: string, info: ShardInfo): Promise<boolean> {
@@ -104,7 +301,7 @@ export async function writeModelFolder(opts: WriteModelFolderOptions): Promise<W
     });
     let manifest = built.manifest;
     await writeFile(path.join(tmp, 'manifest.json'), manifestFileText(manifest));
-    await writeFile(path.join(tmp, manifest.metadata || 'metadata.json'), metadataFileText(opts.metadata));
+    await writeFile(path.join(tmp, manifest.metadata || 'metadata.json'), checkedMetadataText(opts.metadata));
     const more = await opts.beforeCommit?.(tmp, manifest);
     if (more) {
       manifest = { ...manifest, ...more };
@@ -135,8 +332,12 @@ export async function writeModelFolder(opts: WriteModelFolderOptions): Promise<W
   }
 }
 
-/** Adds or replaces entries of <out>/index.json (matched by model_id + subject), keeping all others. */
-export async function updateModelIndex(out: string, entries: IndexEntry[]): Promise<ModelIndex> {
+/**
+ * Adds or replaces entries of <out>/index.json (matched by model_id + subject), keeping all others:
+ * a read-modify-write under the models root's lock (taken here unless the caller holds it).
+ */
+export async function updateModelIndex(out: string, entries: IndexEntry[], opts: { locked?: boolean } = {}): Promise<ModelIndex> {
+  if (!opts.locked) return withModelsLock(out, () => updateModelIndex(out, entries, { locked: true }));
   const file = path.join(out, 'index.json');
   let index: ModelIndex = { models: [] };
   try {
