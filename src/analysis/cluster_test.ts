@@ -1,0 +1,449 @@
+// Cluster-based permutation tests (Maris & Oostenveld 2007) exactly as MNE-Python 1.3 defines them:
+// - paired / one-sample: mne.stats.permutation_cluster_1samp_test and
+//   spatio_temporal_cluster_1samp_test (statistic ttest_1samp_no_p with sigma=0, sign flips);
+// - independent groups: mne.stats.permutation_cluster_test and spatio_temporal_cluster_test
+//   (statistic f_oneway, label permutations).
+// Data are observations x tests, tests flattened C-order from MNE's sample shape: [n_times] or
+// [n_times, n_channels] (spatio-temporal, MNE's (n_observations, n_times, n_vertices) layout).
+// Permutations are drawn from numpy's RandomState(seed) in MNE's order, so the null distribution
+// (H0) and p-values equal MNE's for the same seed, not just within Monte Carlo error.
+import { fPpf, tPpf } from './distributions.ts';
+import { RandomState } from './random_state.ts';
+
+export type Tail = -1 | 0 | 1;
+
+export interface ClusterOptions {
+  /** Cluster-forming threshold on the statistic. Default (MNE): t.ppf(1 - 0.05 / (1 + (tail == 0)), n - 1)
+   * (negated for tail = -1) for the one-sample test; f.ppf(1 - 0.05, k - 1, N - k) for the F test. */
+  threshold?: number;
+  /** Number of permutations, the observed labelling included (MNE's n_permutations; MNE's default is 1024, ours 1000). */
+  nPermutations?: number;
+  /** -1 | 0 | 1: lower, two-sided, upper. The F test is upper-tailed whatever the tail (F >= 0). */
+  tail?: Tail;
+  /** numpy RandomState seed (MNE's `seed`). */
+  seed?: number;
+  /** Spatial neighbour lists for the last axis of a [n_times, n_channels] sample shape (each list may include
+   * the channel itself). Times t and t +- 1 of one channel are neighbours (MNE's max_step = 1). Omit for a
+   * time-only test ([n_times], clusters are runs of consecutive supra-threshold times). */
+  adjacency?: number[][];
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface ClusterResult {
+  test: 'permutation_cluster_1samp_test' | 'permutation_cluster_test' | 'spatio_temporal_cluster_1samp_test' | 'spatio_temporal_cluster_test';
+  statistic: 'ttest_1samp_no_p' | 'f_oneway';
+  /** observed statistic per test, [n_times] or [n_times, n_channels] C order */
+  stat: Float64Array;
+  threshold: number;
+  tail: Tail;
+  seed: number;
+  /** permutations requested */
+  nPermutations: number;
+  /** H0 length: permutations evaluated, observed included (2**(n-1) or 2**n under exact enumeration) */
+  nPermutationsUsed: number;
+  exact: boolean;
+  /** each cluster's flat test indices, ascending; clusters ordered positive tail first, then by first index */
+  clusters: Int32Array[];
+  /** cluster mass: the sum of the statistic over the cluster (MNE's t_power = 1) */
+  mass: Float64Array;
+  p: Float64Array;
+  /** the permutation distribution of the maximal cluster mass, observed first (MNE's H0) */
+  H0: Float64Array;
+}
+
+interface Layout {
+  nTimes: number;
+  nChannels: number;
+  adjacency: number[][];
+}
+
+/** Default cluster-forming threshold for the one-sample t test (MNE's _check_fun, kind 'within'). */
+export function defaultTThreshold(nObservations: number, tail: Tail): number {
+  const pThresh = 0.05 / (1 + (tail === 0 ? 1 : 0));
+  const thr = -tPpf(pThresh, nObservations - 1);
+  return tail < 0 ? -thr : thr;
+}
+
+/** Default cluster-forming threshold for the F test (MNE's _check_fun, kind 'between'). */
+export function defaultFThreshold(groupSizes: readonly number[]): number {
+  const N = groupSizes.reduce((a, b) => a + b, 0);
+  return fPpf(1 - 0.05, groupSizes.length - 1, N - groupSizes.length);
+}
+
+/** mne.stats.ttest_1samp_no_p(X, sigma=0): mean / sqrt(var(ddof=1) / n) over rows of X [n, m]. */
+export function ttest1sampNoP(X: ArrayLike<number>, n: number, m: number): Float64Array {
+  const mean = new Float64Array(m);
+  const v = new Float64Array(m);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) mean[j] += X[i * m + j];
+  for (let j = 0; j < m; j++) mean[j] /= n;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < m; j++) {
+      const d = X[i * m + j] - mean[j];
+      v[j] += d * d;
+    }
+  const out = new Float64Array(m);
+  for (let j = 0; j < m; j++) out[j] = mean[j] / Math.sqrt(v[j] / (n - 1) / n);
+  return out;
+}
+
+/** mne.stats.f_oneway(*groups): one-way ANOVA F per column, in MNE's sums-of-squares form. */
+export function fOneway(groups: readonly ArrayLike<number>[], sizes: readonly number[], m: number): Float64Array {
+  const N = sizes.reduce((a, b) => a + b, 0);
+  const ss = new Float64Array(m);
+  const tot = new Float64Array(m);
+  const ssbn = new Float64Array(m);
+  groups.forEach((g, k) => {
+    const s = new Float64Array(m);
+    for (let i = 0; i < sizes[k]; i++)
+      for (let j = 0; j < m; j++) {
+        const x = g[i * m + j];
+        s[j] += x;
+        ss[j] += x * x;
+      }
+    for (let j = 0; j < m; j++) {
+      tot[j] += s[j];
+      ssbn[j] += (s[j] * s[j]) / sizes[k];
+    }
+  });
+  return fFromSums(ss, tot, ssbn, N, groups.length, m);
+}
+
+function fFromSums(ss: Float64Array, tot: Float64Array, ssbnGroups: Float64Array, N: number, K: number, m: number, out = new Float64Array(m)) {
+  const dfbn = K - 1;
+  const dfwn = N - K;
+  for (let j = 0; j < m; j++) {
+    const sq = (tot[j] * tot[j]) / N;
+    const sstot = ss[j] - sq;
+    const ssbn = ssbnGroups[j] - sq;
+    const sswn = sstot - ssbn;
+    out[j] = ssbn / dfbn / (sswn / dfwn);
+  }
+  return out;
+}
+
+/**
+ * Clusters of supra-threshold tests, MNE's _find_clusters with t_power = 1: for tail 0, x > threshold and
+ * x < -threshold separately (only same-sign tests cluster); tail 1, x > threshold; tail -1, x < threshold.
+ */
+export function findClusters(x: Float64Array, threshold: number, tail: Tail, layout: Layout): { clusters: Int32Array[]; mass: number[] } {
+  const clusters: Int32Array[] = [];
+  const mass: number[] = [];
+  const dirs: ((v: number) => boolean)[] = tail === 0 ? [(v) => v > threshold, (v) => v < -threshold] : tail === 1 ? [(v) => v > threshold] : [(v) => v < threshold];
+  for (const inside of dirs) collectClusters(x, inside, layout, clusters, mass);
+  return { clusters, mass };
+}
+
+const scratch = { mark: new Uint8Array(0), stack: new Int32Array(0) };
+
+function collectClusters(x: Float64Array, inside: (v: number) => boolean, layout: Layout, clusters: Int32Array[] | null, mass: number[]): void {
+  const m = x.length;
+  const { nTimes, nChannels: C, adjacency } = layout;
+  if (scratch.mark.length < m) {
+    scratch.mark = new Uint8Array(m);
+    scratch.stack = new Int32Array(m);
+  }
+  const mark = scratch.mark; // 1: supra-threshold, not yet visited
+  const stack = scratch.stack;
+  for (let i = 0; i < m; i++) mark[i] = inside(x[i]) ? 1 : 0;
+  for (let seed = 0; seed < m; seed++) {
+    if (!mark[seed]) continue;
+    mark[seed] = 0;
+    let top = 0;
+    stack[top++] = seed;
+    let sum = 0;
+    const members: number[] | null = clusters ? [] : null;
+    while (top > 0) {
+      const i = stack[--top];
+      sum += x[i];
+      members?.push(i);
+      const t = (i / C) | 0;
+      const c = i - t * C;
+      const nb = adjacency[c];
+      const row = t * C;
+      for (let k = 0; k < nb.length; k++) {
+        const j = row + nb[k];
+        if (mark[j]) {
+          mark[j] = 0;
+          stack[top++] = j;
+        }
+      }
+      if (t > 0 && mark[i - C]) {
+        mark[i - C] = 0;
+        stack[top++] = i - C;
+      }
+      if (t < nTimes - 1 && mark[i + C]) {
+        mark[i + C] = 0;
+        stack[top++] = i + C;
+      }
+    }
+    if (clusters && members) {
+      const idx = Int32Array.from(members).sort();
+      // Sum in ascending index order, as numpy sums x[cluster] for MNE's sorted index lists.
+      let s = 0;
+      for (let k = 0; k < idx.length; k++) s += x[idx[k]];
+      clusters.push(idx);
+      mass.push(s);
+    } else mass.push(sum);
+  }
+}
+
+/** Largest cluster mass of a permuted statistic: signed max |mass| (one-sample), max mass (F), 0 without clusters. */
+function maxClusterMass(x: Float64Array, threshold: number, tail: Tail, layout: Layout, signed: boolean): number {
+  const masses: number[] = [];
+  const dirs: ((v: number) => boolean)[] = tail === 0 ? [(v) => v > threshold, (v) => v < -threshold] : tail === 1 ? [(v) => v > threshold] : [(v) => v < threshold];
+  for (const inside of dirs) collectClusters(x, inside, layout, null, masses);
+  if (!masses.length) return 0;
+  if (signed) {
+    let best = masses[0];
+    for (const v of masses) if (Math.abs(v) > Math.abs(best)) best = v;
+    return best;
+  }
+  return Math.max(...masses);
+}
+
+/** MNE's bin_perm_rep row r: the binary digits of r over n places, most significant first. */
+function binaryDigits(r: number, n: number, out: Uint8Array): Uint8Array {
+  for (let j = 0; j < n; j++) out[j] = Math.floor(r / 2 ** (n - 1 - j)) % 2;
+  return out;
+}
+
+/** Sign-flip orders (1 keeps, 0 flips) as MNE's _get_1samp_orders draws them. */
+export function oneSampleOrders(n: number, nPermutations: number, tail: Tail, rng: RandomState): { orders: Uint8Array[]; exact: boolean } {
+  const maxPerms = 2 ** (n - (tail === 0 ? 1 : 0)) - 1;
+  const orders: Uint8Array[] = [];
+  if (maxPerms < nPermutations) {
+    for (let r = 1; r <= maxPerms; r++) orders.push(binaryDigits(r, n, new Uint8Array(n)));
+    return { orders, exact: true };
+  }
+  if (n <= 20) {
+    for (const s of rng.choiceWithoutReplacement(maxPerms, nPermutations - 1)) orders.push(binaryDigits(s + 1, n, new Uint8Array(n)));
+    return { orders, exact: false };
+  }
+  const useSamples = n - (tail === 0 ? 1 : 0);
+  const seen = new Set<string>();
+  while (orders.length < nPermutations - 1) {
+    const u = rng.uniform(useSamples);
+    const o = new Uint8Array(n);
+    for (let i = 0; i < useSamples; i++) o[i] = u[i] < 0.5 ? 1 : 0;
+    const key = o.subarray(0, useSamples).join('');
+    if (seen.has(key)) continue;
+    if (tail === 0 && rng.nextDouble() < 0.5) for (let i = 0; i < n; i++) o[i] = 1 - o[i];
+    seen.add(key);
+    orders.push(o);
+  }
+  return { orders, exact: false };
+}
+
+/** MNE's _pval_from_histogram. */
+export function pvalFromHistogram(mass: ArrayLike<number>, H0: Float64Array, tail: Tail): Float64Array {
+  const p = new Float64Array(mass.length);
+  for (let k = 0; k < mass.length; k++) {
+    const t = mass[k];
+    let c = 0;
+    for (const h of H0) if (tail === -1 ? h <= t : tail === 1 ? h >= t : Math.abs(h) >= Math.abs(t)) c++;
+    p[k] = c / H0.length;
+  }
+  return p;
+}
+
+function layoutOf(m: number, adjacency?: number[][]): Layout {
+  if (!adjacency) return { nTimes: m, nChannels: 1, adjacency: [[0]] };
+  const C = adjacency.length;
+  if (m % C) throw new Error(`adjacency for ${C} channels does not divide ${m} tests`);
+  return { nTimes: m / C, nChannels: C, adjacency };
+}
+
+// Tests per block in the permutation sums: a block of every observation stays in cache while all
+// permutations of a chunk are summed over it.
+const BLOCK = 512;
+const CHUNK = 32;
+
+function observedMax(mass: number[], tail: Tail): number {
+  if (tail === -1) return Math.min(...mass);
+  if (tail === 1) return Math.max(...mass);
+  return Math.max(...mass.map(Math.abs));
+}
+
+function finish(
+  base: Omit<ClusterResult, 'clusters' | 'mass' | 'p' | 'H0' | 'nPermutationsUsed'>,
+  observed: { clusters: Int32Array[]; mass: number[] },
+  permMax: Float64Array | null,
+): ClusterResult {
+  // Positive clusters come first (MNE's order of tails); within a tail, order by first index.
+  const order = observed.clusters.map((_, k) => k);
+  order.sort((a, b) => Math.sign(observed.mass[b]) - Math.sign(observed.mass[a]) || observed.clusters[a][0] - observed.clusters[b][0]);
+  const clusters = order.map((k) => observed.clusters[k]);
+  const mass = Float64Array.from(order, (k) => observed.mass[k]);
+  if (!permMax) return { ...base, clusters, mass, p: new Float64Array(0), H0: new Float64Array(0), nPermutationsUsed: 0 };
+  const H0 = new Float64Array(permMax.length + 1);
+  H0[0] = observedMax(observed.mass, base.tail);
+  H0.set(permMax, 1);
+  return { ...base, clusters, mass, p: pvalFromHistogram(mass, H0, base.tail), H0, nPermutationsUsed: H0.length };
+}
+
+/**
+ * Paired (one-sample) cluster permutation test on X [n, m] (e.g. the per-image differences A - B),
+ * MNE's permutation_cluster_1samp_test / spatio_temporal_cluster_1samp_test. Exact enumeration of sign flips
+ * when 2**(n - (tail == 0)) - 1 < n_permutations (as MNE decides).
+ */
+export function permutationCluster1sampTest(X: ArrayLike<number>, n: number, m: number, opts: ClusterOptions = {}): ClusterResult {
+  const tail = opts.tail ?? 0;
+  const nPermutations = opts.nPermutations ?? 1000;
+  const seed = opts.seed ?? 0;
+  const threshold = opts.threshold ?? defaultTThreshold(n, tail);
+  checkThreshold(threshold, tail);
+  const layout = layoutOf(m, opts.adjacency);
+  const Xd = Float64Array.from(X as ArrayLike<number>);
+  const stat = ttest1sampNoP(Xd, n, m);
+  const observed = findClusters(stat, threshold, tail, layout);
+  const base = {
+    test: opts.adjacency ? ('spatio_temporal_cluster_1samp_test' as const) : ('permutation_cluster_1samp_test' as const),
+    statistic: 'ttest_1samp_no_p' as const,
+    stat,
+    threshold,
+    tail,
+    seed,
+    nPermutations,
+  };
+  const rng = new RandomState(seed);
+  const { orders, exact } = oneSampleOrders(n, nPermutations, tail, rng);
+  if (!observed.clusters.length) return finish({ ...base, exact }, observed, null);
+  // Under sign flips the sum of squares is invariant: only the signed sum changes.
+  // signed sum = total - 2 * (sum of the flipped rows).
+  const total = new Float64Array(m);
+  const sumsq = new Float64Array(m);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < m; j++) {
+      const x = Xd[i * m + j];
+      total[j] += x;
+      sumsq[j] += x * x;
+    }
+  const flipped = orders.map((o) => {
+    const f: number[] = [];
+    o.forEach((v, i) => v === 0 && f.push(i));
+    return Int32Array.from(f);
+  });
+  const permMax = new Float64Array(orders.length);
+  const acc = new Float64Array(CHUNK * m);
+  const t = new Float64Array(m);
+  for (let c0 = 0; c0 < orders.length; c0 += CHUNK) {
+    const c1 = Math.min(orders.length, c0 + CHUNK);
+    acc.fill(0);
+    for (let b0 = 0; b0 < m; b0 += BLOCK) {
+      const b1 = Math.min(m, b0 + BLOCK);
+      for (let q = c0; q < c1; q++) {
+        const off = (q - c0) * m;
+        const f = flipped[q];
+        for (let k = 0; k < f.length; k++) {
+          const row = f[k] * m;
+          for (let j = b0; j < b1; j++) acc[off + j] += Xd[row + j];
+        }
+      }
+    }
+    for (let q = c0; q < c1; q++) {
+      const off = (q - c0) * m;
+      for (let j = 0; j < m; j++) {
+        const s = total[j] - 2 * acc[off + j];
+        const mean = s / n;
+        const v = (sumsq[j] - s * mean) / (n - 1);
+        t[j] = mean / Math.sqrt(v / n);
+      }
+      permMax[q] = maxClusterMass(t, threshold, tail, layout, true);
+    }
+    opts.onProgress?.(c1, orders.length);
+  }
+  return finish({ ...base, exact }, observed, permMax);
+}
+
+/**
+ * Independent-groups cluster permutation test (F = f_oneway across groups, each groups[k] [sizes[k], m]),
+ * MNE's permutation_cluster_test / spatio_temporal_cluster_test: labels permuted by RandomState(seed).permutation.
+ * MNE never enumerates exactly here; neither do we.
+ */
+export function permutationClusterTest(groups: readonly ArrayLike<number>[], sizes: readonly number[], m: number, opts: ClusterOptions = {}): ClusterResult {
+  const tail = opts.tail ?? 0;
+  const nPermutations = opts.nPermutations ?? 1000;
+  const seed = opts.seed ?? 0;
+  const threshold = opts.threshold ?? defaultFThreshold(sizes);
+  checkThreshold(threshold, tail);
+  const layout = layoutOf(m, opts.adjacency);
+  const K = groups.length;
+  const N = sizes.reduce((a, b) => a + b, 0);
+  const Xd = new Float64Array(N * m);
+  let o = 0;
+  groups.forEach((g, k) => {
+    for (let i = 0; i < sizes[k] * m; i++) Xd[o++] = g[i];
+  });
+  const stat = fOneway(groups, sizes, m);
+  const observed = findClusters(stat, threshold, tail, layout);
+  const base = {
+    test: opts.adjacency ? ('spatio_temporal_cluster_test' as const) : ('permutation_cluster_test' as const),
+    statistic: 'f_oneway' as const,
+    stat,
+    threshold,
+    tail,
+    seed,
+    nPermutations,
+    exact: false,
+  };
+  const rng = new RandomState(seed);
+  const perms: Int32Array[] = [];
+  for (let q = 0; q < nPermutations - 1; q++) perms.push(rng.permutation(N));
+  if (!observed.clusters.length) return finish(base, observed, null);
+  // The total sum and sum of squares are invariant under relabelling; the last group's sum is the
+  // total minus the others, so only K - 1 group sums are accumulated.
+  const total = new Float64Array(m);
+  const sumsq = new Float64Array(m);
+  for (let i = 0; i < N; i++)
+    for (let j = 0; j < m; j++) {
+      const x = Xd[i * m + j];
+      total[j] += x;
+      sumsq[j] += x * x;
+    }
+  const starts = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
+  const G = K - 1;
+  const permMax = new Float64Array(perms.length);
+  const acc = new Float64Array(CHUNK * G * m);
+  const ssbn = new Float64Array(m);
+  const F = new Float64Array(m);
+  for (let c0 = 0; c0 < perms.length; c0 += CHUNK) {
+    const c1 = Math.min(perms.length, c0 + CHUNK);
+    acc.fill(0);
+    for (let b0 = 0; b0 < m; b0 += BLOCK) {
+      const b1 = Math.min(m, b0 + BLOCK);
+      for (let q = c0; q < c1; q++) {
+        const perm = perms[q];
+        for (let g = 0; g < G; g++) {
+          const off = ((q - c0) * G + g) * m;
+          for (let k = starts[g]; k < starts[g] + sizes[g]; k++) {
+            const row = perm[k] * m;
+            for (let j = b0; j < b1; j++) acc[off + j] += Xd[row + j];
+          }
+        }
+      }
+    }
+    for (let q = c0; q < c1; q++) {
+      ssbn.fill(0);
+      const rest = Float64Array.from(total);
+      for (let g = 0; g < G; g++) {
+        const off = ((q - c0) * G + g) * m;
+        for (let j = 0; j < m; j++) {
+          const s = acc[off + j];
+          ssbn[j] += (s * s) / sizes[g];
+          rest[j] -= s;
+        }
+      }
+      for (let j = 0; j < m; j++) ssbn[j] += (rest[j] * rest[j]) / sizes[K - 1];
+      fFromSums(sumsq, total, ssbn, N, K, m, F);
+      permMax[q] = maxClusterMass(F, threshold, tail, layout, false);
+    }
+    opts.onProgress?.(c1, perms.length);
+  }
+  return finish(base, observed, permMax);
+}
+
+function checkThreshold(threshold: number, tail: Tail) {
+  if (!Number.isFinite(threshold)) throw new Error(`threshold must be finite, got ${threshold}`);
+  if ((tail < 0 && threshold > 0) || (tail > 0 && threshold < 0) || (tail === 0 && threshold < 0))
+    throw new Error(`incompatible tail and threshold signs, got ${tail} and ${threshold}`);
+}
