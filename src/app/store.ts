@@ -78,6 +78,10 @@ export interface AppState {
   mapSource: MapSource;
   multiples: 'off' | 'peaks' | 'times';
   multipleTimes: string;
+  /** Topomap interpolation: MNE's default (Clough-Tocher) or EEGLAB's v4 spline. */
+  topoMethod: 'mne' | 'v4';
+  /** Joint plot's GFP peaks: the fraction of the window's largest GFP a peak must reach. */
+  peakThreshold: number;
   imageView: ImageView;
   channelView: ChannelView;
   band: BandKind;
@@ -113,6 +117,8 @@ export const useApp = create<AppState>(() => ({
   mapSource: 'all',
   multiples: 'off',
   multipleTimes: '100, 170, 250, 400',
+  topoMethod: 'mne',
+  peakThreshold: 0.5,
   imageView: 'mean',
   // Butterfly + GFP is the first look at all 63 channels (a fresh page selects them all).
   channelView: 'butterfly',
