@@ -3,14 +3,11 @@
 import { writeNpy } from '../io/npy.ts';
 import { N_REPETITIONS } from '../engine/types.ts';
 import { squareGeometry } from '../io/image_square.ts';
+import { PIXEL_POLICY } from '../io/image_decode.ts';
 import { buildSidecar, sidecarName, type Sidecar } from '../io/sidecar.ts';
 import { channelIndices, maskIndices, sliceResponses } from '../viz/stats.ts';
 import { collectEncoded } from './derived.ts';
 import { chNames, times, type AppState } from './store.ts';
-
-/** How the page turns files into pixels (decode.ts): the browser applies the EXIF orientation. */
-export const BROWSER_PIXEL_POLICY =
-  'browser createImageBitmap(imageOrientation: "from-image", premultiplyAlpha: "none", colorSpaceConversion: "none"), alpha ignored';
 
 export interface ExportBundle {
   npy: Uint8Array;
@@ -81,15 +78,15 @@ export function buildExport(s: AppState, now = new Date()): ExportBundle {
         cropped: !square && mode === 'crop',
         square_mode: square ? 'none' : mode,
         square_size: squareGeometry(it.width!, it.height!, mode).size,
-        // createImageBitmap applies the tag without reporting it
-        exif_orientation: null,
-        orientation_applied: true,
+        exif_orientation: it.exifOrientation ?? null,
+        orientation_applied: it.orientationApplied ?? false,
         ...(it.condition ? { condition: it.condition } : {}),
       };
     }),
     input: { source: 'playground gallery (images added in the browser)', total: enc.dims.B, range: [0, enc.dims.B] },
     shard: null,
-    pixels: { policy: BROWSER_PIXEL_POLICY, exif_orientation: 'apply' },
+    // the page decodes with the CLI's decoder (decode.ts), under the image panel's EXIF switch
+    pixels: { policy: PIXEL_POLICY, exif_orientation: s.exifOrientation },
     created: now,
   });
   return { npy, sidecar, stem, npyName, sidecarName: sidecarName(npyName), shape };

@@ -135,6 +135,9 @@ export function buildSidecar(x: SidecarInput): Sidecar {
   if (m.synthetic && !m.generator) fail('synthetic weights without their generator and seed');
   if (!m.synthetic && Object.keys(m.weights_sha256).length === 0) fail('fitted weights without their shards\u2019 sha256');
   if ((m.precision === 'compact') !== (m.compact !== null)) fail(`precision ${m.precision} ${m.compact ? 'with' : 'without'} compact info`);
+  // A turned image (tag 2..8) was turned exactly when the policy says so; else a record is stale.
+  const stale = x.images.find((i) => i.exif_orientation !== null && i.exif_orientation > 1 && i.orientation_applied !== (x.pixels.exif_orientation === 'apply'));
+  if (stale) fail(`${stale.name} was decoded with EXIF orientation ${stale.orientation_applied ? 'applied' : 'ignored'}, not under '${x.pixels.exif_orientation}'`);
   return {
     schema: SIDECAR_SCHEMA,
     schema_version: SIDECAR_SCHEMA_VERSION,

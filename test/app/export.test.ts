@@ -78,7 +78,7 @@ describe('export', () => {
       ['second.png', 30, 20, true, 'crop', 20],
       ['first.png', 16, 16, false, 'none', 16],
     ]);
-    expect(sc.pixels.exif_orientation).toBe('apply');
+    expect(sc.pixels).toEqual({ policy: 'PIL.Image.open(f).convert("RGB")', exif_orientation: 'ignore', crop: 'center' });
     expect(sc.precision).toBe('exact');
     expect(sc.compact_error).toBeNull();
     expect(sc.created).toBe('2026-01-02T03:04:05.678Z');
@@ -122,5 +122,18 @@ describe('export', () => {
     putResponse(modelTag(bare), pixelKey('a', 'crop'), block(1));
     useApp.setState({ model: bare, images, selectedChannels: ['Oz'], timeMask: new Array(140).fill(1) });
     expect(() => buildExport(useApp.getState())).toThrow(/generator and seed/);
+  });
+
+  it("records each image's EXIF tag, and refuses records decoded under the other orientation setting", () => {
+    const turned = { ...item('a', 'turned.jpg', 40, 48), exifOrientation: 6, orientationApplied: true };
+    putResponse(modelTag(model), pixelKey('a', 'crop'), block(1));
+    useApp.setState({ model, images: [turned], selectedChannels: ['Oz'], timeMask: new Array(140).fill(1), exifOrientation: 'apply' });
+    const sc = buildExport(useApp.getState()).sidecar;
+    expectValidSidecar(sc);
+    expect(sc.pixels.exif_orientation).toBe('apply');
+    expect(sc.images[0]).toMatchObject({ exif_orientation: 6, orientation_applied: true, width: 40, height: 48 });
+    useApp.setState({ exifOrientation: 'ignore' });
+    expect(() => buildExport(useApp.getState())).toThrow(/turned\.jpg was decoded with EXIF orientation applied, not under 'ignore'/);
+    useApp.setState({ exifOrientation: 'ignore' });
   });
 });

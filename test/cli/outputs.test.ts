@@ -2,7 +2,7 @@
 // OUT.lock keeps a second run off an OUT being written; a missing output folder fails before the
 // model loads; a run that finished nothing leaves nothing; one that finished some rows resumes.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -28,7 +28,7 @@ async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
   }
 }
 
-const encodeArgs = (images: string, out: string, extra: string[] = []) => ['encode', '--model', DEMO, '--images', images, '--out', out, '--batch-size', '1', '--threads', '1', ...extra];
+const encodeArgs = (images: string, out: string, extra: string[] = []) => ['encode', '--model', DEMO, '--images', images, '--out', out, '--batch-size', '1', '--threads', '1', '--device', 'wasm', ...extra];
 const finished = (out: string): number => {
   try {
     return JSON.parse(readFileSync(out + '.partial.json', 'utf8')).batches.length;
@@ -178,4 +178,25 @@ describe('encode outputs', () => {
     expect(bytesOf(out).equals(bytesOf(fresh))).toBe(true);
     expect(beside(dir, 'late.npy')).toEqual(['late.npy', 'late.npy.json']);
   }, 120_000);
+
+  it('--exif-orientation: the sidecar records the tag, the policy and whether it was applied', async () => {
+    const folder = join(dir, 'exif');
+    mkdirSync(folder);
+    // 48 x 40 as stored, orientation tag 6 (rotate 90 degrees to display)
+    copyFileSync(join(ROOT, 'test/fixtures/images/jpeg_exif6.jpg'), join(folder, 'rot.jpg'));
+    const records = [];
+    for (const mode of ['ignore', 'apply']) {
+      const out = join(dir, `exif-${mode}.npy`);
+      const r = await cli(encodeArgs(folder, out, mode === 'apply' ? ['--exif-orientation', 'apply'] : []));
+      expect(r.code, r.stderr).toBe(0);
+      const sc = JSON.parse(readFileSync(out + '.json', 'utf8'));
+      expectValidSidecar(sc);
+      expect(sc.pixels).toEqual({ policy: 'PIL.Image.open(f).convert("RGB")', exif_orientation: mode, crop: 'center' });
+      records.push(sc.images[0]);
+    }
+    expect(records).toEqual([
+      { name: 'rot.jpg', width: 48, height: 40, cropped: true, square_mode: 'crop', square_size: 40, exif_orientation: 6, orientation_applied: false },
+      { name: 'rot.jpg', width: 40, height: 48, cropped: true, square_mode: 'crop', square_size: 40, exif_orientation: 6, orientation_applied: true },
+    ]);
+  }, 60_000);
 });
