@@ -6,6 +6,25 @@ import { type Box, colorbarBox, colorbarSvg, COLORBAR_SPACE, drawColorbar, escap
 import { colormapLut, type ColormapName } from './colormap.ts';
 import { isoSegments } from './contours.ts';
 import { contourLevels, headOutline, interpolateTopomap, type HeadOutline, type TopomapGrid } from './topomap.ts';
+import { mneContourLevels } from './topomap_mne.ts';
+
+/** Colour maps a scalp map can use: the shared ones, plus matplotlib's 'Reds' (MNE's map for data >= 0). */
+export type TopoColormap = ColormapName | 'Reds';
+// matplotlib's Reds (ColorBrewer 9-class Reds), light to dark.
+const REDS = ['#fff5f0', '#fee0d2', '#fcbba1', '#fc9272', '#fb6a4a', '#ef3b2c', '#cb181d', '#a50f15', '#67000d'];
+
+export function topoLut(name: TopoColormap, n = 256): Uint8Array {
+  if (name !== 'Reds') return colormapLut(name, n);
+  const stops = REDS.map((h) => [1, 3, 5].map((o) => parseInt(h.slice(o, o + 2), 16)));
+  const lut = new Uint8Array(3 * n);
+  for (let i = 0; i < n; i++) {
+    const x = (i / (n - 1)) * (stops.length - 1);
+    const j = Math.min(stops.length - 2, Math.floor(x));
+    const f = x - j;
+    for (let c = 0; c < 3; c++) lut[3 * i + c] = Math.round(stops[j][c] + (stops[j + 1][c] - stops[j][c]) * f);
+  }
+  return lut;
+}
 
 export interface TopoPanel {
   values: ArrayLike<number>;
@@ -17,7 +36,7 @@ export interface TopomapScene {
   panels: TopoPanel[];
   /** Colour range; diverging maps use [-lim, lim]. */
   range: [number, number];
-  colormap?: ColormapName;
+  colormap?: TopoColormap;
   /** One flag per sensor: selected sensors are drawn filled. */
   selected?: ArrayLike<boolean | number>;
   /** Channel names in sensor order (tooltips). */
@@ -26,6 +45,8 @@ export interface TopomapScene {
   title?: string;
   /** Contour lines (MNE draws 6). */
   contours?: number;
+  /** A line under the maps (the interpolation used, what the maps show). */
+  note?: string;
 }
 
 /** A scene with everything that does not depend on the canvas size computed once. */
@@ -43,7 +64,9 @@ export function prepareScene(scene: TopomapScene): PreparedScene {
   const [lo, hi] = scene.range;
   const fields = scene.panels.map((p) => interpolateTopomap(grid, p.values));
   const n = scene.contours ?? 6;
-  const levels = n > 0 && hi > lo ? contourLevels((hi - lo) / 2, n).map((l) => l + (hi + lo) / 2) : [];
+  // MNE's figures put contours at round values from the colour limits (evoked.plot_topomap);
+  // the v4 view keeps EEGLAB-like even spacing.
+  const levels = n <= 0 || !(hi > lo) ? [] : grid.method === 'mne' ? mneContourLevels(lo, hi, n) : contourLevels((hi - lo) / 2, n).map((l) => l + (hi + lo) / 2);
   const a0 = grid.axis[0];
   const dx = grid.axis[1] - grid.axis[0];
   const contourSegments = fields.map((z) => {
@@ -56,7 +79,7 @@ export function prepareScene(scene: TopomapScene): PreparedScene {
     }
     return all;
   });
-  return { ...scene, fields, contourSegments, outline: headOutline(grid.headRadius), lut: colormapLut(scene.colormap ?? 'RdBu_r') };
+  return { ...scene, fields, contourSegments, outline: headOutline(grid.headRadius), lut: topoLut(scene.colormap ?? 'RdBu_r') };
 }
 
 export interface PanelBox {
@@ -73,25 +96,66 @@ export interface SceneLayout {
   panels: PanelBox[];
   bar: Box;
   titleY: number;
+  /** Baseline of the note line. */
+  noteY?: number;
 }
 
 const PAD = 6;
+/** Smallest head (CSS px across the clip circle's box) a map is drawn at: below it, maps wrap to more rows. */
+export const MIN_MAP_SIDE = 120;
+const PANEL_TITLE_H = 18;
+const NOTE_H = 16;
+const ROW_GAP = 6;
+
+function mapExtent(scene: TopomapScene): number {
+  // The box holds the ears (1.08 x head radius) and the nose (1.15 x).
+  return scene.grid.clipRadius * 1.16;
+}
+
+/** Columns for n maps in a width: as many as keep each map at least MIN_MAP_SIDE wide. */
+export function mapColumns(n: number, width: number): number {
+  const avail = width - 2 * PAD - COLORBAR_SPACE;
+  let cols = Math.max(1, n);
+  while (cols > 1 && avail / cols - 4 < MIN_MAP_SIDE) cols--;
+  return cols;
+}
+
+/** The height a scene needs at a width: single maps keep `single`; small multiples get square cells. */
+export function sceneHeight(scene: TopomapScene, width: number, single = 340): number {
+  const n = Math.max(1, scene.panels.length);
+  if (n === 1) return single;
+  const cols = mapColumns(n, width);
+  const rows = Math.ceil(n / cols);
+  const side = Math.min(Math.max(MIN_MAP_SIDE, (width - 2 * PAD - COLORBAR_SPACE) / cols - 4), 220);
+  return Math.round((scene.title ? 26 : PAD) + rows * (PANEL_TITLE_H + side + ROW_GAP) + (scene.note ? NOTE_H : 0) + PAD);
+}
 
 /** Where each map, its title and the colour bar go on a width x height (CSS px) canvas. */
 export function layoutScene(scene: TopomapScene, width: number, height: number): SceneLayout {
   const n = Math.max(1, scene.panels.length);
   const titleH = scene.title ? 26 : PAD;
-  const panelTitleH = scene.panels.some((p) => p.title) ? 18 : 0;
-  const cellW = (width - 2 * PAD - COLORBAR_SPACE) / n;
-  const mapH = Math.max(10, height - titleH - panelTitleH - PAD);
-  // The box holds the ears (1.08 x head radius) and the nose (1.15 x).
-  const extent = scene.grid.clipRadius * 1.16;
+  const panelTitleH = scene.panels.some((p) => p.title) ? PANEL_TITLE_H : 0;
+  const noteH = scene.note ? NOTE_H : 0;
+  const cols = mapColumns(n, width);
+  const rows = Math.ceil(n / cols);
+  const cellW = (width - 2 * PAD - COLORBAR_SPACE) / cols;
+  const areaH = Math.max(10, height - titleH - noteH - PAD);
+  const rowH = areaH / rows;
+  const mapH = Math.max(10, rowH - panelTitleH - (rows > 1 ? ROW_GAP : 0));
   const side = Math.max(10, Math.min(cellW - 4, mapH));
-  const k = side / (2 * extent);
-  const cy = titleH + panelTitleH + mapH / 2;
-  const panels = scene.panels.map((_, i) => ({ cx: PAD + cellW * (i + 0.5), cy, k, titleY: titleH + panelTitleH - 5 }));
-  const barH = Math.min(mapH * 0.8, 260);
-  return { width, height, panels, bar: colorbarBox(width, cy, barH), titleY: 17 };
+  const k = side / (2 * mapExtent(scene));
+  const panels = scene.panels.map((_, i) => {
+    const r = Math.floor(i / cols);
+    const c = i % cols;
+    // a short last row is centred under the others
+    const inRow = r === rows - 1 ? n - r * cols : cols;
+    const x0 = PAD + (cellW * (cols - inRow)) / 2;
+    const top = titleH + r * rowH;
+    return { cx: x0 + cellW * (c + 0.5), cy: top + panelTitleH + mapH / 2, k, titleY: top + panelTitleH - 5 };
+  });
+  const barH = Math.min(areaH * 0.8, 260);
+  const cy = titleH + areaH / 2;
+  return { width, height, panels, bar: colorbarBox(width, cy, barH), titleY: 17, noteY: height - PAD - 3 };
 }
 
 /** Bilinear value of a field at (x, y) metres; NaN outside the grid's values. */
@@ -170,27 +234,56 @@ export function rasterizePanel(prep: PreparedScene, box: PanelBox, i: number, dp
   return { x, y, w, h, rgba };
 }
 
-const SENSOR_R = 3;
 const LABEL_FONT = '12px system-ui, sans-serif';
 const TITLE_FONT = '14px system-ui, sans-serif';
+const NOTE_FONT = '11px system-ui, sans-serif';
 
-function sensorStyle(prep: PreparedScene, k: number): { fill: string; stroke: string; r: number } {
+/** Sensor dot radius (CSS px) for a map drawn at k px per metre: MNE-like small dots on small maps. */
+export function sensorRadius(k: number): number {
+  return Math.min(3, Math.max(1.1, k * 0.0021));
+}
+
+function sensorStyle(prep: PreparedScene, k: number, scale: number): { fill: string; stroke: string; r: number } {
   const off = prep.selected && !prep.selected[k];
-  return off ? { fill: 'rgba(255,255,255,0.9)', stroke: '#555', r: SENSOR_R - 0.5 } : { fill: '#111', stroke: '#fff', r: SENSOR_R };
+  const r = sensorRadius(scale);
+  return off ? { fill: 'rgba(255,255,255,0.9)', stroke: '#555', r: Math.max(1, r - 0.5) } : { fill: '#111', stroke: '#fff', r };
 }
 
 /** Paint the scene on a canvas of layout.width x layout.height CSS px at dpr device px each. */
 export function drawScene(ctx: CanvasRenderingContext2D, prep: PreparedScene, lay: SceneLayout, dpr: number): void {
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+  drawMaps(ctx, prep, lay.panels, dpr);
+  if (prep.title) {
+    ctx.font = TITLE_FONT;
+    ctx.fillStyle = '#222';
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
+    ctx.fillText(prep.title, PAD + 4, lay.titleY);
+  }
+  if (prep.note && lay.noteY !== undefined) {
+    ctx.font = NOTE_FONT;
+    ctx.fillStyle = '#4a5563';
+    ctx.textAlign = 'left';
+    ctx.fillText(prep.note, PAD + 4, lay.noteY);
+  }
+  drawColorbar(ctx, prep, lay.bar, lay.width);
+}
+
+/**
+ * The maps alone (field, contours, outline, sensors, panel titles) at the given boxes. Their
+ * rasters are put first, so call this on a cleared area before drawing anything beneath them.
+ */
+export function drawMaps(ctx: CanvasRenderingContext2D, prep: PreparedScene, boxes: PanelBox[], dpr: number): void {
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
   // putImageData ignores transforms and replaces pixels, so the images go first.
-  lay.panels.forEach((box, i) => {
+  boxes.forEach((box, i) => {
     const r = rasterizePanel(prep, box, i, dpr);
     ctx.putImageData(new ImageData(r.rgba, r.w, r.h), r.x, r.y);
   });
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   const { grid, outline } = prep;
-  lay.panels.forEach((box, i) => {
+  boxes.forEach((box, i) => {
     const X = (m: number) => box.cx + m * box.k;
     const Y = (m: number) => box.cy - m * box.k;
     const seg = prep.contourSegments[i];
@@ -219,13 +312,13 @@ export function drawScene(ctx: CanvasRenderingContext2D, prep: PreparedScene, la
     ctx.lineJoin = 'round';
     ctx.stroke();
     grid.sensors.forEach((s, k) => {
-      const st = sensorStyle(prep, k);
+      const st = sensorStyle(prep, k, box.k);
       ctx.beginPath();
       ctx.arc(X(s.x), Y(s.y), st.r, 0, 2 * Math.PI);
       ctx.fillStyle = st.fill;
       ctx.fill();
       ctx.strokeStyle = st.stroke;
-      ctx.lineWidth = 0.8;
+      ctx.lineWidth = st.r > 2 ? 0.8 : 0.5;
       ctx.stroke();
     });
     const title = prep.panels[i].title;
@@ -237,14 +330,6 @@ export function drawScene(ctx: CanvasRenderingContext2D, prep: PreparedScene, la
       ctx.fillText(title, box.cx, box.titleY);
     }
   });
-  if (prep.title) {
-    ctx.font = TITLE_FONT;
-    ctx.fillStyle = '#222';
-    ctx.textAlign = 'left';
-    ctx.textBaseline = 'alphabetic';
-    ctx.fillText(prep.title, PAD + 4, lay.titleY);
-  }
-  drawColorbar(ctx, prep, lay.bar, lay.width);
 }
 
 const esc = escapeXml;
@@ -258,32 +343,40 @@ const f2 = (v: number) => v.toFixed(2);
 export function sceneSvg(prep: PreparedScene, lay: SceneLayout, images: { href: string; x: number; y: number; w: number; h: number }[]): string {
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${lay.width}" height="${lay.height}" viewBox="0 0 ${lay.width} ${lay.height}" font-family="system-ui, sans-serif">`);
+  out.push(mapsSvg(prep, lay.panels, images));
+  if (prep.title) out.push(`<text x="${PAD + 4}" y="${lay.titleY}" font-size="14" fill="#222">${esc(prep.title)}</text>`);
+  if (prep.note && lay.noteY !== undefined) out.push(`<text class="note" x="${PAD + 4}" y="${f2(lay.noteY)}" font-size="11" fill="#4a5563">${esc(prep.note)}</text>`);
+  out.push(colorbarSvg(prep, lay.bar, lay.width));
+  out.push('</svg>');
+  return out.join('\n');
+}
+
+/** SVG elements of the maps at the given boxes (images as rasterizePanel placed them, in CSS px). */
+export function mapsSvg(prep: PreparedScene, boxes: PanelBox[], images: { href: string; x: number; y: number; w: number; h: number }[], idPrefix = 'clip'): string {
+  const out: string[] = [];
   const { grid, outline } = prep;
-  lay.panels.forEach((box, i) => {
+  boxes.forEach((box, i) => {
     const X = (m: number) => f2(box.cx + m * box.k);
     const Y = (m: number) => f2(box.cy - m * box.k);
     const R = grid.clipRadius * box.k;
-    out.push(`<clipPath id="clip${i}"><circle cx="${f2(box.cx)}" cy="${f2(box.cy)}" r="${f2(R)}"/></clipPath>`);
+    out.push(`<clipPath id="${idPrefix}${i}"><circle cx="${f2(box.cx)}" cy="${f2(box.cy)}" r="${f2(R)}"/></clipPath>`);
     const im = images[i];
-    if (im) out.push(`<image x="${f2(im.x)}" y="${f2(im.y)}" width="${f2(im.w)}" height="${f2(im.h)}" preserveAspectRatio="none" clip-path="url(#clip${i})" xlink:href="${im.href}"/>`);
+    if (im) out.push(`<image x="${f2(im.x)}" y="${f2(im.y)}" width="${f2(im.w)}" height="${f2(im.h)}" preserveAspectRatio="none" clip-path="url(#${idPrefix}${i})" xlink:href="${im.href}"/>`);
     const seg = prep.contourSegments[i];
     if (seg.length) {
       const d: string[] = [];
       for (let s = 0; s < seg.length; s += 4) d.push(`M${X(seg[s])} ${Y(seg[s + 1])}L${X(seg[s + 2])} ${Y(seg[s + 3])}`);
-      out.push(`<path class="contours" d="${d.join('')}" fill="none" stroke="#000" stroke-opacity="0.55" stroke-width="0.8" stroke-linecap="round" clip-path="url(#clip${i})"/>`);
+      out.push(`<path class="contours" d="${d.join('')}" fill="none" stroke="#000" stroke-opacity="0.55" stroke-width="0.8" stroke-linecap="round" clip-path="url(#${idPrefix}${i})"/>`);
     }
     const d = [outline.head, outline.nose, outline.leftEar, outline.rightEar].map((p) => p.x.map((px, j) => `${j ? 'L' : 'M'}${X(px)} ${Y(p.y[j])}`).join('')).join('');
     out.push(`<path class="outline" d="${d}" fill="none" stroke="#222" stroke-width="1.4" stroke-linejoin="round"/>`);
     grid.sensors.forEach((s, k) => {
-      const st = sensorStyle(prep, k);
+      const st = sensorStyle(prep, k, box.k);
       out.push(`<circle class="sensor" cx="${X(s.x)}" cy="${Y(s.y)}" r="${st.r}" fill="${st.fill}" stroke="${st.stroke}" stroke-width="0.8"><title>${esc(prep.names?.[k] ?? s.name)}</title></circle>`);
     });
     const title = prep.panels[i].title;
     if (title) out.push(`<text x="${f2(box.cx)}" y="${f2(box.titleY)}" font-size="12" text-anchor="middle" fill="#222">${esc(title)}</text>`);
   });
-  if (prep.title) out.push(`<text x="${PAD + 4}" y="${lay.titleY}" font-size="14" fill="#222">${esc(prep.title)}</text>`);
-  out.push(colorbarSvg(prep, lay.bar, lay.width));
-  out.push('</svg>');
   return out.join('\n');
 }
 
@@ -296,7 +389,7 @@ export interface TopomapHit {
 }
 
 /** What lies under (x, y) CSS px: a sensor (within 7 px), a point of the map, or nothing. */
-export function hitTest(prep: PreparedScene, lay: SceneLayout, x: number, y: number): TopomapHit | null {
+export function hitTest(prep: PreparedScene, lay: { panels: PanelBox[] }, x: number, y: number): TopomapHit | null {
   for (let i = 0; i < lay.panels.length; i++) {
     const box = lay.panels[i];
     const xm = (x - box.cx) / box.k;

@@ -1,5 +1,5 @@
 // Time window (two-thumb range over the 140 samples), an arbitrary 0/1 mask, and the time cursor with playback.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { maskSpans, timesMs } from '../../viz/plots.ts';
 import { get, set, times, useApp } from '../store.ts';
 
@@ -17,6 +17,91 @@ export function nearestIndex(ms: number, tms: number[]): number {
   return best;
 }
 
+export interface NumberFieldProps {
+  label: string;
+  value: number;
+  /** Apply a parsed, in-range value; return a message to refuse it (it then stays in the field). */
+  onCommit: (v: number) => string | null | void;
+  min: number;
+  max: number;
+  step?: number;
+  unit?: string;
+  testId?: string;
+  className?: string;
+}
+
+/**
+ * A number field that applies what was typed on Enter or when it loses focus (typing "120" no
+ * longer applies "1" and "12" on the way), says why it refuses a value, Escape reverts, and
+ * ArrowUp/ArrowDown step and apply at once. It shows `value` again whenever that changes elsewhere.
+ */
+export function NumberField({ label, value, onCommit, min, max, step = 1, unit = '', testId, className }: NumberFieldProps) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const id = useId();
+  const shown = useRef(value);
+  if (shown.current !== value) {
+    // the value moved (slider, brush, another field): the field follows unless the user is mid-edit
+    shown.current = value;
+    if (draft !== null && error === null) setDraft(null);
+  }
+  const commit = (text: string): boolean => {
+    const t = text.trim().replace(',', '.');
+    if (t === '') return fail(`enter a number${unit ? ` in ${unit}` : ''}`);
+    if (!/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(t)) return fail(`“${text.trim()}” is not a number`);
+    const v = Number(t);
+    if (v < min || v > max) return fail(`must be within ${min}…${max}${unit ? ` ${unit}` : ''}`);
+    const refused = onCommit(v);
+    if (refused) return fail(refused);
+    setError(null);
+    setDraft(null);
+    return true;
+  };
+  const fail = (msg: string) => {
+    setError(msg);
+    return false;
+  };
+  return (
+    <span className={`number-field ${className ?? ''}`}>
+      <input
+        type="text"
+        inputMode="decimal"
+        aria-label={label}
+        data-testid={testId}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={error ? id : undefined}
+        value={draft ?? String(value)}
+        onChange={(e) => {
+          setDraft(e.target.value);
+          if (error) setError(null);
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter') {
+            e.preventDefault();
+            commit(draft ?? String(value));
+          } else if (e.key === 'Escape') {
+            setDraft(null);
+            setError(null);
+          } else if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
+            e.preventDefault();
+            const base = Number((draft ?? String(value)).replace(',', '.'));
+            const next = Math.min(max, Math.max(min, (Number.isFinite(base) ? base : value) + (e.key === 'ArrowUp' ? step : -step)));
+            commit(String(next));
+          }
+        }}
+        onBlur={() => {
+          if (draft !== null) commit(draft);
+        }}
+      />
+      {error && (
+        <span className="field-error" id={id} role="alert">
+          {label}: {error}
+        </span>
+      )}
+    </span>
+  );
+}
+
 export function TimePicker() {
   const model = useApp((s) => s.model);
   const mask = useApp((s) => s.timeMask);
@@ -29,6 +114,7 @@ export function TimePicker() {
   const count = mask.reduce((a, b) => a + b, 0);
   const [fps, setFps] = useState(20);
   const [maskText, setMaskText] = useState<string | null>(null);
+  const [maskError, setMaskError] = useState<string | null>(null);
   const step = tms.length > 1 ? tms[1] - tms[0] : 5;
 
   // Playback loops the cursor through the selected window (all samples when the window is empty).
@@ -57,13 +143,40 @@ export function TimePicker() {
           <input type="range" min={0} max={tms.length - 1} step={1} value={last} aria-label="Window end" data-testid="window-end" onChange={(e) => setWindow(first, Math.max(Number(e.target.value), first))} />
         </div>
         <span className="nums">
-          <input type="number" aria-label="Window start (ms)" value={tms[first]} step={step} min={tms[0]} max={tms[tms.length - 1]} onChange={(e) => setWindow(nearestIndex(Number(e.target.value), tms), last)} />
+          <NumberField
+            label="Window start (ms)"
+            testId="window-start-ms"
+            value={tms[first]}
+            step={step}
+            min={tms[0]}
+            max={tms[tms.length - 1]}
+            unit="ms"
+            onCommit={(v) => {
+              const i = nearestIndex(v, tms);
+              if (i > last) return `must not be after the end (${tms[last]} ms)`;
+              setWindow(i, last);
+            }}
+          />
           –
-          <input type="number" aria-label="Window end (ms)" value={tms[last]} step={step} min={tms[0]} max={tms[tms.length - 1]} onChange={(e) => setWindow(first, nearestIndex(Number(e.target.value), tms))} />
+          <NumberField
+            label="Window end (ms)"
+            testId="window-end-ms"
+            value={tms[last]}
+            step={step}
+            min={tms[0]}
+            max={tms[tms.length - 1]}
+            unit="ms"
+            onCommit={(v) => {
+              const i = nearestIndex(v, tms);
+              if (i < first) return `must not be before the start (${tms[first]} ms)`;
+              setWindow(first, i);
+            }}
+          />
           ms
         </span>
-        <span className="info">
-          {count} of {tms.length} samples{spans.length > 1 ? ` in ${spans.length} runs` : ''}
+        <span className="info" data-testid="window-info">
+          {count} of {tms.length} samples
+          {spans.length > 1 ? ` in ${spans.length} runs: ${spans.map(([a, b]) => (a === b ? `${tms[a]}` : `${tms[a]}–${tms[b]}`)).join(', ')} ms` : ''}
         </span>
         <button type="button" className="small" onClick={() => setWindow(0, tms.length - 1)}>
           All
@@ -100,18 +213,34 @@ export function TimePicker() {
             spellCheck={false}
             className="mono"
             aria-label="Timepoint mask (140 characters of 0/1)"
+            aria-invalid={maskError ? true : undefined}
             value={maskText ?? mask.join('')}
             onChange={(e) => {
-              const v = e.target.value.replace(/\s/g, '');
-              setMaskText(v);
-              if (v.length === tms.length && /^[01]+$/.test(v)) {
-                set({ timeMask: [...v].map(Number) });
+              setMaskText(e.target.value);
+              setMaskError(null);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') e.currentTarget.blur();
+              if (e.key === 'Escape') {
                 setMaskText(null);
+                setMaskError(null);
               }
             }}
-            onBlur={() => setMaskText(null)}
+            onBlur={() => {
+              if (maskText === null) return;
+              const v = maskText.replace(/\s/g, '');
+              const err = v.length !== tms.length ? `needs ${tms.length} characters, got ${v.length}` : !/^[01]+$/.test(v) ? 'only 0 and 1 allowed' : !v.includes('1') ? 'select at least one sample (BERG needs one 1)' : null;
+              if (err) return setMaskError(err);
+              set({ timeMask: [...v].map(Number) });
+              setMaskText(null);
+            }}
           />
-          <div className="hint">Same format as the CLI's --timepoints: {tms.length} characters, one per sample.</div>
+          {maskError && (
+            <div className="field-error" role="alert">
+              Mask: {maskError}
+            </div>
+          )}
+          <div className="hint">Same format as the CLI's --timepoints: {tms.length} characters, one per sample; applies on Enter or when you leave the field.</div>
         </details>
       </div>
     </section>

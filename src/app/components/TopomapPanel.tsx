@@ -1,21 +1,30 @@
-import { useDeferredValue, useMemo } from 'react';
+import { useDeferredValue, useEffect, useMemo, useState } from 'react';
 import { sensorsFor } from '../../viz/channels.ts';
-import { EEG_DATA_NOTE, EEG_UNIT_LONG, timesMs } from '../../viz/plots.ts';
-import type { TopoPanel, TopomapScene } from '../../viz/topomap_render.ts';
-import { column, gfp, meanChannelsByTime, meanOverTimes, peaks, subtract } from '../../viz/stats.ts';
-import { makeTopomapGrid, symmetricLimit } from '../../viz/topomap.ts';
+import { gfpPeaks, parseTimeList } from '../../viz/joint.ts';
+import { EEG_DATA_NOTE, EEG_UNIT, EEG_UNIT_LONG, maskSpans, timesMs } from '../../viz/plots.ts';
+import { prepareScene, type TopoPanel, type TopomapScene } from '../../viz/topomap_render.ts';
+import { column, gfp, meanChannelsByTime, meanOverTimes, subtract } from '../../viz/stats.ts';
+import { makeTopomapGrid, METHOD_LABEL, mneColorLimits, type TopomapGrid, type TopomapMethod } from '../../viz/topomap.ts';
+import { loadMneAsset, mneCovers, mneGridFromAsset, type MneAsset } from '../../viz/topomap_mne.ts';
 import { imagesFor, useEncoded, useSelection, type Encoded } from '../derived.ts';
-import { set, times, useApp, type MapSource } from '../store.ts';
-import { TopomapView } from './TopomapView.tsx';
+import { get, set, times, useApp, type MapSource } from '../store.ts';
+import { JointView, TopomapView } from './TopomapView.tsx';
 import { toggleChannel } from './ChannelPicker.tsx';
-import { nearestIndex } from './TimePicker.tsx';
+import { NumberField } from './TimePicker.tsx';
 
-const gridCache = new Map<string, ReturnType<typeof makeTopomapGrid>>();
-export function topomapGrid(names: string[]) {
-  const key = names.join(',');
+// MNE's matrix loads with the page (its own chunk); until then, and for montages it does not
+// cover, maps use the v4 spline and say so.
+let mneAsset: MneAsset | null = null;
+const mneReady = loadMneAsset().then((a) => (mneAsset = a));
+
+const gridCache = new Map<string, TopomapGrid>();
+/** The grid for a montage under an interpolation; falls back to v4 where MNE's matrix cannot serve. */
+export function topomapGrid(names: string[], method: TopomapMethod = get().topoMethod): TopomapGrid {
+  const use: TopomapMethod = method === 'mne' && mneAsset && mneCovers(mneAsset, names) ? 'mne' : 'v4';
+  const key = `${use}|${names.join(',')}`;
   let g = gridCache.get(key);
   if (!g) {
-    g = makeTopomapGrid(sensorsFor(names), 72);
+    g = use === 'mne' ? mneGridFromAsset(mneAsset!, names) : makeTopomapGrid(sensorsFor(names), 72);
     gridCache.set(key, g);
   }
   return g;
@@ -40,49 +49,103 @@ export function sourceLabel(enc: Encoded, source: MapSource, diffA: string, diff
   return `condition ${source.slice(5)}`;
 }
 
+/** "0–100 ms" for one run, "0–100, 200–300 ms (2 runs)" for more: a split mask is never titled as one window. */
+export function windowText(mask: ArrayLike<number>, tms: number[]): string {
+  const spans = maskSpans(mask);
+  if (!spans.length) return 'no samples';
+  const parts = spans.map(([a, b]) => (a === b ? `${tms[a]}` : `${tms[a]}…${tms[b]}`));
+  return spans.length === 1 ? `${parts[0]} ms` : `${parts.join(', ')} ms (${spans.length} runs)`;
+}
+
 export function TopomapPanel() {
   const enc = useDeferredValue(useEncoded());
   const { names, t, chMask } = useSelection();
   const s = useApp();
   const tms = useMemo(() => timesMs(times()), [s.model]);
-  const grid = useMemo(() => topomapGrid(names), [names]);
+  const [assetReady, setAssetReady] = useState(Boolean(mneAsset));
+  useEffect(() => {
+    if (!assetReady) void mneReady.then(() => setAssetReady(true));
+  }, [assetReady]);
+  const grid = useMemo(() => topomapGrid(names, s.topoMethod), [names, s.topoMethod, assetReady]);
+  const [timesError, setTimesError] = useState<string[] | null>(null);
+  const [timesDraft, setTimesDraft] = useState<string | null>(null);
+  const joint = s.multiples !== 'off';
+
+  // The [C, T] data and the frames shown, without the cursor: a cursor move only re-slices.
+  const base = useMemo(() => {
+    const ct = sourceCT(enc, s.mapSource, s.diffA, s.diffB);
+    return ct ? { ct, g: gfp(ct, names.length, tms.length) } : null;
+  }, [enc, s.mapSource, s.diffA, s.diffB, names, tms]);
 
   const view = useMemo(() => {
     const t0 = performance.now();
-    const ct = sourceCT(enc, s.mapSource, s.diffA, s.diffB);
+    if (!base) return null;
+    const { ct, g } = base;
     const C = names.length;
     const T = tms.length;
-    if (!ct) return null;
     let frames: { idx: number | null; title: string }[];
+    let threshold: number | undefined;
+    let jointNote = '';
     if (s.multiples === 'peaks') {
-      const g = gfp(ct, C, T);
-      const inWin = Float32Array.from(g, (v, i) => (s.timeMask[i] ? v : NaN));
-      frames = peaks(inWin, 5, 4).map((i) => ({ idx: i, title: `${tms[i]} ms (GFP peak)` }));
+      const p = gfpPeaks(g, s.timeMask, s.peakThreshold, 4, 5);
+      threshold = p.threshold;
+      frames = p.indices.map((i) => ({ idx: i, title: `${tms[i]} ms` }));
+      jointNote = frames.length
+        ? `${frames.length} GFP peak${frames.length === 1 ? '' : 's'} ≥ ${Math.round(100 * s.peakThreshold)} % of the window's largest GFP (${p.maxGfp.toPrecision(3)} ${EEG_UNIT}; threshold dashed), ≥ 20 ms apart, in ${windowText(s.timeMask, tms)}`
+        : `No GFP peak reaches ${Math.round(100 * s.peakThreshold)} % of the largest GFP in ${windowText(s.timeMask, tms)}: lower the threshold`;
     } else if (s.multiples === 'times') {
-      const list = s.multipleTimes
-        .split(/[,;\s]+/)
-        .map(Number)
-        .filter((v) => Number.isFinite(v))
-        .slice(0, 8);
-      frames = [...new Set(list.map((ms) => nearestIndex(ms, tms)))].map((i) => ({ idx: i, title: `${tms[i]} ms` }));
+      const list = parseTimeList(s.multipleTimes, tms[0], tms[T - 1]).times;
+      const idx = [...new Set(list.map((ms) => nearestIndex(ms, tms)))];
+      frames = idx.map((i) => ({ idx: i, title: `${tms[i]} ms` }));
+      jointNote = `Maps at ${frames.map((f) => f.title).join(', ')} (nearest samples)`;
     } else if (s.topoMode === 'window') {
-      const a = tms[t[0]];
-      const b = tms[t[t.length - 1]];
-      frames = [{ idx: null, title: t.length ? `mean ${a}…${b} ms` : 'no samples selected' }];
+      frames = [{ idx: null, title: t.length ? `mean over ${windowText(s.timeMask, tms)}` : 'no samples selected' }];
     } else {
       frames = [{ idx: s.cursor, title: `${tms[s.cursor]} ms` }];
     }
     const panels: TopoPanel[] = frames.map((f) => ({
       values: f.idx === null ? meanOverTimes(ct, C, T, t) : column(ct, C, T, f.idx),
-      title: frames.length > 1 ? f.title : undefined,
+      title: joint ? f.title : undefined,
     }));
-    const lim = s.colorScale === 'fixed' ? symmetricLimit(ct) : symmetricLimit(...panels.map((p) => p.values));
+    // MNE's rule (Reds on [0, max] for data >= 0, else ±max|data| on RdBu_r), over the whole epoch
+    // ('fixed') or over the maps shown, as evoked.plot_topomap shares limits over its times.
+    const lim = s.colorScale === 'fixed' ? mneColorLimits(ct) : mneColorLimits(...panels.map((p) => p.values));
     const label = sourceLabel(enc, s.mapSource, s.diffA, s.diffB);
-    const title = frames.length === 1 ? `${label} · ${frames[0].title}` : label;
-    const scene: TopomapScene = { grid, panels, range: [-lim, lim], selected: chMask, names, unit: EEG_UNIT_LONG, title };
-    const height = frames.length > 2 ? 240 : frames.length === 2 ? 290 : 340;
-    return { scene, height, ms: performance.now() - t0, values: panels[0].values };
-  }, [enc, names, t, chMask, grid, tms, s.mapSource, s.diffA, s.diffB, s.multiples, s.multipleTimes, s.topoMode, s.cursor, s.colorScale, s.timeMask]);
+    const method = grid.method ?? 'v4';
+    const methodNote = `Interpolation: ${METHOD_LABEL[method]}${method !== s.topoMethod ? ' (MNE’s matrix is still loading)' : ''}`;
+    const title = joint ? `${label} · joint plot` : `${label} · ${frames[0]?.title ?? ''}`;
+    const scene: TopomapScene = {
+      grid,
+      panels: panels.length ? panels : [],
+      range: lim.range,
+      colormap: lim.colormap,
+      selected: chMask,
+      names,
+      unit: EEG_UNIT_LONG,
+      title: joint ? undefined : title,
+      note: joint ? undefined : methodNote,
+    };
+    const jointSpec = joint
+      ? {
+          prep: prepareScene(scene),
+          mapTimes: frames.map((f) => tms[f.idx!]),
+          timesMs: tms,
+          channels: ct,
+          nChannels: C,
+          selected: chMask,
+          names,
+          gfp: g,
+          mask: s.timeMask,
+          threshold,
+          unit: EEG_UNIT,
+          title,
+          note: `${jointNote}. ${methodNote}.`,
+        }
+      : null;
+    return { scene, jointSpec, frames, ms: performance.now() - t0, values: panels[0]?.values ?? new Float32Array(0) };
+    // A joint plot does not depend on the cursor (its line is added below), so moving it prepares no maps.
+  }, [base, names, t, chMask, grid, tms, enc, s.mapSource, s.diffA, s.diffB, s.multiples, s.multipleTimes, s.topoMode, joint ? -1 : s.cursor, s.colorScale, s.timeMask, s.peakThreshold, s.topoMethod, joint]);
+  const jointSpec = useMemo(() => (view?.jointSpec ? { ...view.jointSpec, cursorMs: tms[s.cursor] } : null), [view, s.cursor, tms]);
 
   const sources: { value: MapSource; label: string }[] = [
     { value: 'all', label: 'Mean over images' },
@@ -91,8 +154,28 @@ export function TopomapPanel() {
     ...enc.items.map((it, i) => ({ value: `img:${it.id}` as MapSource, label: `Image ${i + 1}: ${it.name}` })),
   ];
   const sum = view ? Array.from(view.values).reduce((a, b) => a + b, 0) : 0;
+  const commitTimes = (text: string) => {
+    const r = parseTimeList(text, tms[0], tms[tms.length - 1]);
+    if (r.errors.length) {
+      setTimesError(r.errors);
+      return;
+    }
+    setTimesError(null);
+    setTimesDraft(null);
+    set({ multipleTimes: r.times.join(', ') });
+  };
   return (
-    <section className="panel topomap-panel" data-testid="topomap" data-has-data={view ? 'true' : 'false'} data-compute-ms={view?.ms.toFixed(2)} data-values-sum={sum.toPrecision(8)} aria-label="Topomap">
+    <section
+      className={`panel topomap-panel${joint ? ' joint' : ''}`}
+      data-testid="topomap"
+      data-has-data={view ? 'true' : 'false'}
+      data-method={grid.method ?? 'v4'}
+      data-compute-ms={view?.ms.toFixed(2)}
+      data-values-sum={sum.toPrecision(8)}
+      data-values={view ? Array.from(view.values, (v) => v.toPrecision(9)).join(',') : ''}
+      data-range={view ? view.scene.range.map((v) => v.toPrecision(9)).join(',') : ''}
+      aria-label="Topomap"
+    >
       <div className="panel-head">
         <h2>Topomap</h2>
         <select aria-label="Map of" value={s.mapSource} onChange={(e) => set({ mapSource: e.target.value as MapSource })}>
@@ -102,38 +185,91 @@ export function TopomapPanel() {
             </option>
           ))}
         </select>
-        <span className="seg" role="radiogroup" aria-label="Map time">
-          <button type="button" className={s.topoMode === 'cursor' ? 'on' : ''} onClick={() => set({ topoMode: 'cursor', multiples: 'off' })}>
+        <span className="seg" role="group" aria-label="Map time">
+          <button type="button" aria-pressed={s.topoMode === 'cursor' && !joint} className={s.topoMode === 'cursor' && !joint ? 'on' : ''} onClick={() => set({ topoMode: 'cursor', multiples: 'off' })}>
             At cursor
           </button>
-          <button type="button" className={s.topoMode === 'window' && s.multiples === 'off' ? 'on' : ''} data-testid="topo-window" onClick={() => set({ topoMode: 'window', multiples: 'off' })}>
+          <button type="button" aria-pressed={s.topoMode === 'window' && !joint} className={s.topoMode === 'window' && !joint ? 'on' : ''} data-testid="topo-window" onClick={() => set({ topoMode: 'window', multiples: 'off' })}>
             Window mean
           </button>
-          <button type="button" className={s.multiples === 'peaks' ? 'on' : ''} title="Maps at the (up to 5) largest global-field-power peaks inside the time window" onClick={() => set({ multiples: 'peaks' })}>
+          <button type="button" aria-pressed={s.multiples === 'peaks'} className={s.multiples === 'peaks' ? 'on' : ''} title="Joint plot: maps at the largest global-field-power peaks inside the time window" onClick={() => set({ multiples: 'peaks' })}>
             GFP peaks
           </button>
-          <button type="button" className={s.multiples === 'times' ? 'on' : ''} onClick={() => set({ multiples: 'times' })}>
+          <button type="button" aria-pressed={s.multiples === 'times'} className={s.multiples === 'times' ? 'on' : ''} title="Joint plot: maps at the times you list" onClick={() => set({ multiples: 'times' })}>
             At times
           </button>
         </span>
-        {s.multiples === 'times' && <input className="times-input" aria-label="Times (ms)" value={s.multipleTimes} onChange={(e) => set({ multipleTimes: e.target.value })} />}
+        {s.multiples === 'times' && (
+          <span className="number-field">
+            <input
+              className="times-input"
+              aria-label="Times (ms)"
+              data-testid="map-times"
+              aria-invalid={timesError ? true : undefined}
+              aria-describedby={timesError ? 'map-times-error' : undefined}
+              value={timesDraft ?? s.multipleTimes}
+              onChange={(e) => {
+                setTimesDraft(e.target.value);
+                setTimesError(null);
+              }}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') commitTimes(timesDraft ?? s.multipleTimes);
+                if (e.key === 'Escape') {
+                  setTimesDraft(null);
+                  setTimesError(null);
+                }
+              }}
+              onBlur={() => timesDraft !== null && commitTimes(timesDraft)}
+            />
+            {timesError && (
+              <span className="field-error" id="map-times-error" role="alert">
+                Times not applied: {timesError.join('; ')}
+              </span>
+            )}
+          </span>
+        )}
+        {s.multiples === 'peaks' && (
+          <label className="small-label">
+            Peaks ≥
+            <NumberField label="GFP peak threshold (% of max)" testId="peak-threshold" value={Math.round(s.peakThreshold * 100)} min={1} max={100} step={5} unit="%" className="narrow" onCommit={(v) => set({ peakThreshold: v / 100 })} />% of max GFP
+          </label>
+        )}
+        <label className="small-label">
+          Interpolation
+          <select aria-label="Interpolation" data-testid="topo-method" value={s.topoMethod} onChange={(e) => set({ topoMethod: e.target.value as TopomapMethod })}>
+            <option value="mne">MNE default (Clough-Tocher)</option>
+            <option value="v4">EEGLAB v4 spline</option>
+          </select>
+        </label>
         <label className="small-label">
           Colour limits
           <select value={s.colorScale} onChange={(e) => set({ colorScale: e.target.value as 'fixed' | 'frame' })}>
-            <option value="fixed">fixed over time (±max)</option>
-            <option value="frame">per map (±max)</option>
+            <option value="fixed">fixed over the epoch</option>
+            <option value="frame">{joint ? 'shared by these maps' : 'per map'}</option>
           </select>
         </label>
       </div>
-      {view ? (
-        <TopomapView scene={view.scene} height={view.height} filename="topomap" onSensorClick={(k) => toggleChannel(names[k])} />
+      {view && jointSpec ? (
+        <JointView spec={jointSpec} filename="joint" onSensorClick={(k) => toggleChannel(names[k])} onTimeClick={(i) => set({ cursor: i })} />
+      ) : view ? (
+        <TopomapView scene={view.scene} height={340} filename="topomap" onSensorClick={(k) => toggleChannel(names[k])} />
       ) : (
         <div className="empty">{enc.items.length ? 'No images in this selection (assign images to both conditions).' : 'Add images to see the scalp map.'}</div>
       )}
       <p className="caption">
-        Biharmonic-spline interpolation (EEGLAB 'v4') on MNE's 2-D sensor positions, RdBu_r with symmetric limits, 6 contours. Click a sensor to
+        {grid.method === 'mne'
+          ? "MNE-Python 1.3's default interpolation (Clough-Tocher with extrapolate='head', border='mean', computed by MNE itself) on MNE's 2-D sensor positions"
+          : "Biharmonic-spline interpolation (EEGLAB 'v4') on MNE's 2-D sensor positions"}
+        ; colour limits as MNE sets them (±max on RdBu_r, or 0…max on Reds when every value is ≥ 0) taken over {s.colorScale === 'fixed' ? 'the whole epoch, so maps compare across time (MNE takes the plotted times only: choose “shared by these maps” for that)' : 'the maps shown, as MNE does'}; contours as MNE's evoked.plot_topomap places them. Click a sensor to
         (de)select it; filled dots are selected. {EEG_DATA_NOTE}
       </p>
     </section>
   );
+}
+
+/** Index of the sample nearest to a time in ms. */
+function nearestIndex(ms: number, tms: number[]): number {
+  let best = 0;
+  for (let i = 1; i < tms.length; i++) if (Math.abs(tms[i] - ms) < Math.abs(tms[best] - ms)) best = i;
+  return best;
 }
