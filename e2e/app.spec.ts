@@ -141,12 +141,13 @@ test('export of all channels and times equals the engine in Node on the same pix
   expect(sidecar.times[0]).toBeCloseTo(-0.1, 9);
   expect(sidecar.times[139]).toBeCloseTo(0.595, 9);
   expect(sidecar.backend).toBe('wasm');
-  expect(sidecar.weights_sha256).toBeDefined();
-  expect(typeof (sidecar.app as { version: string }).version).toBe('string');
-  expect(Date.parse(String(sidecar.created_at))).not.toBeNaN();
+  expect(sidecar.weights_sha256).toBeUndefined();
+  expect(sidecar.synthetic_weights).toEqual({ generator: 'erp-templates/1', seed: 20240607 });
+  expect(typeof sidecar.version).toBe('string');
+  expect(Date.parse(String(sidecar.created))).not.toBeNaN();
   expect(sidecar.images.map((i) => i.name)).toEqual(fx.images.map((i) => i.name));
-  expect(sidecar.images.map((i) => [i.original_width, i.original_height])).toEqual(fx.images.map((i) => [i.width, i.height]));
-  expect(sidecar.images.map((i) => i.crop_mode)).toEqual(['none (square)', 'crop', 'crop', 'none (square)']);
+  expect(sidecar.images.map((i) => [i.width, i.height])).toEqual(fx.images.map((i) => [i.width, i.height]));
+  expect(sidecar.images.map((i) => i.square_mode)).toEqual(['none', 'crop', 'crop', 'none']);
 });
 
 test('channel and time selections re-slice the plots without re-encoding; the export follows them', async () => {
@@ -204,7 +205,7 @@ test('channel and time selections re-slice the plots without re-encoding; the ex
   expect(npy.shape).toEqual([4, 4, 8, 61]);
   expect(sidecar.times[0]).toBeCloseTo(0, 9);
   expect(sidecar.times[60]).toBeCloseTo(0.3, 9);
-  expect(sidecar.timepoint_mask).toBe('0'.repeat(20) + '1'.repeat(61) + '0'.repeat(59));
+  expect((sidecar.selection as { timepoints: string }).timepoints).toBe('0'.repeat(20) + '1'.repeat(61) + '0'.repeat(59));
   const want = sliceRef(await Promise.all(fx.images.map((f) => refFor(f))), chIdx, tIdx);
   const m = maxErr(npy.data, want);
   expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
@@ -329,7 +330,7 @@ test('reorder and pad: the export follows the gallery; padding re-encodes only t
   const { npy, sidecar } = await exportBoth(page);
   const order = [fx.images[1], fx.images[0], fx.images[2], fx.images[3]];
   expect(sidecar.images.map((i) => i.name)).toEqual(order.map((f) => f.name));
-  expect(sidecar.images.map((i) => i.crop_mode)).toEqual(['pad-black', 'none (square)', 'pad-black', 'none (square)']);
+  expect(sidecar.images.map((i) => i.square_mode)).toEqual(['pad-black', 'none', 'pad-black', 'none']);
   expect(sidecar.images.map((i) => i.square_size)).toEqual([320, 256, 300, 224]);
   const blocks = await Promise.all(order.map((f) => refFor(f, f.width === f.height ? 'crop' : 'pad-black')));
   const m = maxErr(npy.data, sliceRef(blocks, [...Array(63).keys()], [...Array(140).keys()]));

@@ -1,5 +1,6 @@
 import { expect, type Download, type Locator, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseNpyF32 } from './reference.ts';
 
 export const SCREENSHOTS = 'docs/screenshots';
@@ -22,18 +23,26 @@ export async function clickForDownloads(page: Page, target: Locator, n: number):
   return got;
 }
 
+const validateSidecar = new Ajv2020({ allErrors: true, strict: true }).compile(JSON.parse(readFileSync('docs/sidecar.schema.json', 'utf8')));
+
+/** Errors of a sidecar against docs/sidecar.schema.json ([] when valid). */
+export function sidecarSchemaErrors(sidecar: unknown): string[] {
+  return validateSidecar(sidecar) ? [] : (validateSidecar.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}`);
+}
+
 export async function exportBoth(page: Page) {
   const [npyDl, jsonDl] = await clickForDownloads(page, page.getByTestId('export-npy'), 2);
   expect(npyDl.suggestedFilename()).toMatch(/\.npy$/);
-  expect(jsonDl.suggestedFilename()).toMatch(/\.json$/);
+  // the CLI's naming: OUT.npy beside OUT.npy.json
+  expect(jsonDl.suggestedFilename()).toBe(`${npyDl.suggestedFilename()}.json`);
   const npy = parseNpyF32(readFileSync((await npyDl.path())!));
   const sidecar = JSON.parse(readFileSync((await jsonDl.path())!, 'utf8')) as Record<string, unknown> & {
     shape: number[];
     ch_names: string[];
     times: number[];
-    images: { name: string; original_width: number; original_height: number; crop_mode: string; square_size: number }[];
+    images: { name: string; width: number; height: number; cropped: boolean; square_mode: string; square_size: number }[];
   };
-  expect(jsonDl.suggestedFilename().replace(/\.json$/, '')).toBe(npyDl.suggestedFilename().replace(/\.npy$/, ''));
+  expect(sidecarSchemaErrors(sidecar)).toEqual([]);
   return { npy, sidecar, npyName: npyDl.suggestedFilename() };
 }
 
