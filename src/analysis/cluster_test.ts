@@ -253,10 +253,51 @@ function layoutOf(m: number, adjacency?: number[][]): Layout {
   return { nTimes: m / C, nChannels: C, adjacency };
 }
 
-// Tests per block in the permutation sums: a block of every observation stays in cache while all
-// permutations of a chunk are summed over it.
-const BLOCK = 512;
-const CHUNK = 32;
+// Subset sums by the "four Russians" method: rows are taken 8 at a time; for a block of tests, every
+// one of the 256 subsets of each 8 rows is summed once, so a permutation's sum over its rows costs
+// n / 8 row additions instead of about n / 2. Tests per block keep the tables in cache.
+const BITS = 8;
+const BLOCK = 64;
+
+/**
+ * For each membership mask (Uint8Array over the n rows, 1 = in the subset), the per-test sums of the rows
+ * in the subset: [masks.length, m].
+ */
+export function subsetSums(X: Float64Array, n: number, m: number, masks: readonly Uint8Array[], onProgress?: (done: number, total: number) => void): Float64Array {
+  const G = Math.ceil(n / BITS);
+  const P = masks.length;
+  const codes = new Uint8Array(P * G);
+  for (let q = 0; q < P; q++) {
+    const mk = masks[q];
+    for (let i = 0; i < n; i++) if (mk[i]) codes[q * G + ((i / BITS) | 0)] |= 1 << i % BITS;
+  }
+  const out = new Float64Array(P * m);
+  // One group's table (256 x BLOCK) and one block of every permutation's sums stay in cache together.
+  const table = new Float64Array(256 * BLOCK);
+  const acc = new Float64Array(P * BLOCK);
+  for (let b0 = 0; b0 < m; b0 += BLOCK) {
+    const B = Math.min(BLOCK, m - b0);
+    acc.fill(0);
+    for (let g = 0; g < G; g++) {
+      const bits = Math.min(BITS, n - g * BITS);
+      for (let mask = 1; mask < 1 << bits; mask++) {
+        const low = mask & -mask;
+        const row = (g * BITS + 31 - Math.clz32(low)) * m + b0;
+        const dst = mask * BLOCK;
+        const src = (mask ^ low) * BLOCK;
+        for (let j = 0; j < B; j++) table[dst + j] = table[src + j] + X[row + j];
+      }
+      for (let q = 0; q < P; q++) {
+        const src = codes[q * G + g] * BLOCK;
+        const dst = q * BLOCK;
+        for (let j = 0; j < B; j++) acc[dst + j] += table[src + j];
+      }
+    }
+    for (let q = 0; q < P; q++) out.set(acc.subarray(q * BLOCK, q * BLOCK + B), q * m + b0);
+    onProgress?.(Math.min(m, b0 + BLOCK), m);
+  }
+  return out;
+}
 
 function observedMax(mass: number[], tail: Tail): number {
   if (tail === -1) return Math.min(...mass);
@@ -318,39 +359,20 @@ export function permutationCluster1sampTest(X: ArrayLike<number>, n: number, m: 
       total[j] += x;
       sumsq[j] += x * x;
     }
-  const flipped = orders.map((o) => {
-    const f: number[] = [];
-    o.forEach((v, i) => v === 0 && f.push(i));
-    return Int32Array.from(f);
-  });
+  // flipped row sets as membership masks; signed sum = total - 2 * (sum of the flipped rows)
+  const members = orders.map((o) => Uint8Array.from(o, (v) => (v === 0 ? 1 : 0)));
+  const sums = subsetSums(Xd, n, m, members, opts.onProgress);
   const permMax = new Float64Array(orders.length);
-  const acc = new Float64Array(CHUNK * m);
   const t = new Float64Array(m);
-  for (let c0 = 0; c0 < orders.length; c0 += CHUNK) {
-    const c1 = Math.min(orders.length, c0 + CHUNK);
-    acc.fill(0);
-    for (let b0 = 0; b0 < m; b0 += BLOCK) {
-      const b1 = Math.min(m, b0 + BLOCK);
-      for (let q = c0; q < c1; q++) {
-        const off = (q - c0) * m;
-        const f = flipped[q];
-        for (let k = 0; k < f.length; k++) {
-          const row = f[k] * m;
-          for (let j = b0; j < b1; j++) acc[off + j] += Xd[row + j];
-        }
-      }
+  for (let q = 0; q < orders.length; q++) {
+    const off = q * m;
+    for (let j = 0; j < m; j++) {
+      const s = total[j] - 2 * sums[off + j];
+      const mean = s / n;
+      const v = (sumsq[j] - s * mean) / (n - 1);
+      t[j] = mean / Math.sqrt(v / n);
     }
-    for (let q = c0; q < c1; q++) {
-      const off = (q - c0) * m;
-      for (let j = 0; j < m; j++) {
-        const s = total[j] - 2 * acc[off + j];
-        const mean = s / n;
-        const v = (sumsq[j] - s * mean) / (n - 1);
-        t[j] = mean / Math.sqrt(v / n);
-      }
-      permMax[q] = maxClusterMass(t, threshold, tail, layout, true);
-    }
-    opts.onProgress?.(c1, orders.length);
+    permMax[q] = maxClusterMass(t, threshold, tail, layout, true);
   }
   return finish({ ...base, exact }, observed, permMax);
 }
@@ -402,42 +424,33 @@ export function permutationClusterTest(groups: readonly ArrayLike<number>[], siz
     }
   const starts = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
   const G = K - 1;
+  // membership of each of the first K - 1 groups, per permutation: group g holds rows perm[starts[g] ..]
+  const members: Uint8Array[] = [];
+  for (const perm of perms)
+    for (let g = 0; g < G; g++) {
+      const mask = new Uint8Array(N);
+      for (let k = starts[g]; k < starts[g] + sizes[g]; k++) mask[perm[k]] = 1;
+      members.push(mask);
+    }
+  const sums = subsetSums(Xd, N, m, members, opts.onProgress);
   const permMax = new Float64Array(perms.length);
-  const acc = new Float64Array(CHUNK * G * m);
   const ssbn = new Float64Array(m);
+  const rest = new Float64Array(m);
   const F = new Float64Array(m);
-  for (let c0 = 0; c0 < perms.length; c0 += CHUNK) {
-    const c1 = Math.min(perms.length, c0 + CHUNK);
-    acc.fill(0);
-    for (let b0 = 0; b0 < m; b0 += BLOCK) {
-      const b1 = Math.min(m, b0 + BLOCK);
-      for (let q = c0; q < c1; q++) {
-        const perm = perms[q];
-        for (let g = 0; g < G; g++) {
-          const off = ((q - c0) * G + g) * m;
-          for (let k = starts[g]; k < starts[g] + sizes[g]; k++) {
-            const row = perm[k] * m;
-            for (let j = b0; j < b1; j++) acc[off + j] += Xd[row + j];
-          }
-        }
+  for (let q = 0; q < perms.length; q++) {
+    ssbn.fill(0);
+    rest.set(total);
+    for (let g = 0; g < G; g++) {
+      const off = (q * G + g) * m;
+      for (let j = 0; j < m; j++) {
+        const s = sums[off + j];
+        ssbn[j] += (s * s) / sizes[g];
+        rest[j] -= s;
       }
     }
-    for (let q = c0; q < c1; q++) {
-      ssbn.fill(0);
-      const rest = Float64Array.from(total);
-      for (let g = 0; g < G; g++) {
-        const off = ((q - c0) * G + g) * m;
-        for (let j = 0; j < m; j++) {
-          const s = acc[off + j];
-          ssbn[j] += (s * s) / sizes[g];
-          rest[j] -= s;
-        }
-      }
-      for (let j = 0; j < m; j++) ssbn[j] += (rest[j] * rest[j]) / sizes[K - 1];
-      fFromSums(sumsq, total, ssbn, N, K, m, F);
-      permMax[q] = maxClusterMass(F, threshold, tail, layout, false);
-    }
-    opts.onProgress?.(c1, perms.length);
+    for (let j = 0; j < m; j++) ssbn[j] += (rest[j] * rest[j]) / sizes[K - 1];
+    fFromSums(sumsq, total, ssbn, N, K, m, F);
+    permMax[q] = maxClusterMass(F, threshold, tail, layout, false);
   }
   return finish(base, observed, permMax);
 }

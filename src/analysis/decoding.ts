@@ -1,0 +1,398 @@
+// Time-resolved decoding of two conditions, as MNE-Python's
+//   cross_val_multiscore(SlidingEstimator(LinearDiscriminantAnalysis(solver='lsqr', shrinkage='auto'),
+//                                         scoring=...), X, y, cv=StratifiedKFold(n_splits, shuffle=True, random_state=seed))
+// and GeneralizingEstimator (train at one time, test at every time: the temporal generalisation matrix).
+// X is [n_samples, n_channels, n_times] (MNE's epochs layout); y holds two class labels.
+// The classifier is scikit-learn 1.2's LDA (lsqr solver): per-class covariance estimated by Ledoit-Wolf on
+// standardised data (sklearn's _cov(X, 'auto')), pooled with the class priors, coef = lstsq(cov, means).
+// Each fold's covariances come from per-fold sufficient statistics (sums and cross-products), which is
+// algebraically what scikit-learn computes on the training rows, in a fraction of the time.
+import { RandomState } from './random_state.ts';
+
+export type Scoring = 'roc_auc' | 'accuracy';
+
+/**
+ * Test-fold index per sample, scikit-learn's StratifiedKFold(n_splits, shuffle, random_state=seed)._make_test_folds:
+ * classes in order of first appearance; class k's samples are dealt to folds by the allocation of the sorted labels,
+ * each class's fold list shuffled by numpy's RandomState(seed).shuffle when shuffle is true.
+ */
+export function stratifiedKFold(y: ArrayLike<number>, nSplits: number, shuffle = true, seed = 0): Int32Array {
+  const n = y.length;
+  // y_encoded: class index by order of first appearance (np.unique(y_idx) on first-occurrence indices)
+  const firstSeen = new Map<number, number>();
+  for (let i = 0; i < n; i++) if (!firstSeen.has(y[i])) firstSeen.set(y[i], firstSeen.size);
+  const enc = Int32Array.from({ length: n }, (_, i) => firstSeen.get(y[i])!);
+  const nClasses = firstSeen.size;
+  const counts = new Int32Array(nClasses);
+  for (const e of enc) counts[e]++;
+  if (nSplits < 2) throw new Error('n_splits must be at least 2');
+  if (nSplits > Math.max(...counts)) throw new Error(`n_splits=${nSplits} cannot be greater than the number of members in each class`);
+  const order = Int32Array.from(enc).sort();
+  const allocation = Array.from({ length: nSplits }, () => new Int32Array(nClasses));
+  for (let i = 0; i < n; i++) allocation[i % nSplits][order[i]]++;
+  const rng = new RandomState(seed);
+  const testFolds = new Int32Array(n);
+  for (let k = 0; k < nClasses; k++) {
+    const folds: number[] = [];
+    for (let f = 0; f < nSplits; f++) for (let c = 0; c < allocation[f][k]; c++) folds.push(f);
+    const arr = Float64Array.from(folds);
+    if (shuffle) rng.shuffle(arr);
+    let j = 0;
+    for (let i = 0; i < n; i++) if (enc[i] === k) testFolds[i] = arr[j++];
+  }
+  return testFolds;
+}
+
+/** Solve A x = b for symmetric positive definite A [p, p] (Cholesky; Gaussian elimination if that fails). */
+function solve(A: Float64Array, b: Float64Array, p: number): Float64Array {
+  const L = new Float64Array(p * p);
+  let ok = true;
+  for (let i = 0; i < p && ok; i++)
+    for (let j = 0; j <= i; j++) {
+      let s = A[i * p + j];
+      for (let k = 0; k < j; k++) s -= L[i * p + k] * L[j * p + k];
+      if (i === j) {
+        if (!(s > 0)) {
+          ok = false;
+          break;
+        }
+        L[i * p + i] = Math.sqrt(s);
+      } else L[i * p + j] = s / L[j * p + j];
+    }
+  if (ok) {
+    const z = new Float64Array(p);
+    for (let i = 0; i < p; i++) {
+      let s = b[i];
+      for (let k = 0; k < i; k++) s -= L[i * p + k] * z[k];
+      z[i] = s / L[i * p + i];
+    }
+    const x = new Float64Array(p);
+    for (let i = p - 1; i >= 0; i--) {
+      let s = z[i];
+      for (let k = i + 1; k < p; k++) s -= L[k * p + i] * x[k];
+      x[i] = s / L[i * p + i];
+    }
+    return x;
+  }
+  const M = Float64Array.from(A);
+  const x = Float64Array.from(b);
+  for (let c = 0; c < p; c++) {
+    let piv = c;
+    for (let r = c + 1; r < p; r++) if (Math.abs(M[r * p + c]) > Math.abs(M[piv * p + c])) piv = r;
+    if (piv !== c) {
+      for (let k = 0; k < p; k++) [M[c * p + k], M[piv * p + k]] = [M[piv * p + k], M[c * p + k]];
+      [x[c], x[piv]] = [x[piv], x[c]];
+    }
+    const d = M[c * p + c] || 1e-300;
+    for (let r = c + 1; r < p; r++) {
+      const f = M[r * p + c] / d;
+      if (!f) continue;
+      for (let k = c; k < p; k++) M[r * p + k] -= f * M[c * p + k];
+      x[r] -= f * x[c];
+    }
+  }
+  for (let i = p - 1; i >= 0; i--) {
+    let s = x[i];
+    for (let k = i + 1; k < p; k++) s -= M[i * p + k] * x[k];
+    x[i] = s / (M[i * p + i] || 1e-300);
+  }
+  return x;
+}
+
+/**
+ * scikit-learn's _cov(X, shrinkage='auto') from sufficient statistics of the rows X [n, p]:
+ * standardise (StandardScaler: population SD, 1 where it is 0), Ledoit-Wolf on the result, scale back.
+ * `rowSqNorms` are the squared norms of the standardised rows (sum_i z_ni^2), LW's beta term needs them.
+ * Returns the covariance and the shrinkage.
+ */
+export function ledoitWolfCovariance(sum: Float64Array, cross: Float64Array, n: number, p: number, standardizedRowSqNorm: (mean: Float64Array, scale: Float64Array) => Float64Array): { cov: Float64Array; shrinkage: number } {
+  const mean = sum.map((s) => s / n);
+  const S = new Float64Array(p * p);
+  for (let i = 0; i < p; i++) for (let j = 0; j < p; j++) S[i * p + j] = cross[i * p + j] / n - mean[i] * mean[j];
+  const scale = new Float64Array(p);
+  for (let i = 0; i < p; i++) {
+    const v = S[i * p + i];
+    // zero-variance features keep scale 1 (sklearn's _handle_zeros_in_scale)
+    scale[i] = v > 0 ? Math.sqrt(v) : 1;
+  }
+  if (p === 1) return { cov: S, shrinkage: 0 }; // ledoit_wolf returns the plain variance for one feature
+  const R = new Float64Array(p * p);
+  let trace = 0;
+  let delta_ = 0;
+  for (let i = 0; i < p; i++)
+    for (let j = 0; j < p; j++) {
+      const r = S[i * p + j] / (scale[i] * scale[j]);
+      R[i * p + j] = r;
+      delta_ += r * r;
+      if (i === j) trace += r;
+    }
+  const mu = trace / p;
+  const q = standardizedRowSqNorm(mean, scale);
+  let beta_ = 0;
+  for (const v of q) beta_ += v * v;
+  let beta = (1 / (p * n)) * (beta_ / n - delta_);
+  let delta = delta_ - 2 * mu * trace + p * mu * mu;
+  delta /= p;
+  beta = Math.min(beta, delta);
+  const shrinkage = beta === 0 ? 0 : beta / delta;
+  const cov = new Float64Array(p * p);
+  for (let i = 0; i < p; i++)
+    for (let j = 0; j < p; j++) {
+      const r = (1 - shrinkage) * R[i * p + j] + (i === j ? shrinkage * mu : 0);
+      cov[i * p + j] = scale[i] * r * scale[j];
+    }
+  return { cov, shrinkage };
+}
+
+export interface BinaryLda {
+  /** coef_[0]: decision = x . coef + intercept; class 1 when > 0 */
+  coef: Float64Array;
+  intercept: number;
+}
+
+/**
+ * LinearDiscriminantAnalysis(solver='lsqr', shrinkage='auto').fit(X, y) for two classes (0 and 1),
+ * X [n, p] row-major. `rows` restricts the fit to those samples.
+ */
+export function fitLda(X: Float64Array, y: ArrayLike<number>, p: number, rows?: ArrayLike<number>): BinaryLda {
+  const idx = rows ?? Int32Array.from({ length: y.length }, (_, i) => i);
+  const stats = [0, 1].map(() => ({ n: 0, sum: new Float64Array(p), cross: new Float64Array(p * p), rows: [] as number[] }));
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k];
+    const s = stats[y[i]];
+    s.n++;
+    s.rows.push(i);
+    const o = i * p;
+    for (let a = 0; a < p; a++) {
+      const xa = X[o + a];
+      s.sum[a] += xa;
+      for (let b = 0; b < p; b++) s.cross[a * p + b] += xa * X[o + b];
+    }
+  }
+  return ldaFromStats(
+    stats.map((s) => ({ n: s.n, sum: s.sum, cross: s.cross, sqNorms: (mean: Float64Array, scale: Float64Array) => rowSqNorms(X, p, s.rows, mean, scale) })),
+    p,
+  );
+}
+
+function rowSqNorms(X: Float64Array, p: number, rows: ArrayLike<number>, mean: Float64Array, scale: Float64Array): Float64Array {
+  const out = new Float64Array(rows.length);
+  for (let k = 0; k < rows.length; k++) {
+    const o = rows[k] * p;
+    let s = 0;
+    for (let a = 0; a < p; a++) {
+      const z = (X[o + a] - mean[a]) / scale[a];
+      s += z * z;
+    }
+    out[k] = s;
+  }
+  return out;
+}
+
+interface ClassStats {
+  n: number;
+  sum: Float64Array;
+  cross: Float64Array;
+  sqNorms: (mean: Float64Array, scale: Float64Array) => Float64Array;
+}
+
+function ldaFromStats(cls: ClassStats[], p: number): BinaryLda {
+  const nTot = cls[0].n + cls[1].n;
+  if (!cls[0].n || !cls[1].n) throw new Error('each class needs training samples');
+  const priors = cls.map((c) => c.n / nTot);
+  const pooled = new Float64Array(p * p);
+  const means = cls.map((c) => c.sum.map((s) => s / c.n));
+  cls.forEach((c, k) => {
+    const { cov } = ledoitWolfCovariance(c.sum, c.cross, c.n, p, c.sqNorms);
+    for (let i = 0; i < p * p; i++) pooled[i] += priors[k] * cov[i];
+  });
+  const coefs = means.map((m) => solve(pooled, m, p));
+  const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i], 0);
+  const intercepts = [0, 1].map((k) => -0.5 * dot(means[k], coefs[k]) + Math.log(priors[k]));
+  return { coef: coefs[1].map((v, i) => v - coefs[0][i]), intercept: intercepts[1] - intercepts[0] };
+}
+
+/** sklearn.metrics.roc_auc_score for binary labels (0/1) and scores: Mann-Whitney U with ties counted 1/2. */
+export function rocAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): number {
+  const n = labels.length;
+  const idx = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  let rankSumPos = 0;
+  let nPos = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && scores[idx[j + 1]] === scores[idx[i]]) j++;
+    const rank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++)
+      if (labels[idx[k]] === 1) {
+        rankSumPos += rank;
+        nPos++;
+      }
+    i = j + 1;
+  }
+  const nNeg = n - nPos;
+  if (!nPos || !nNeg) return NaN;
+  return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
+}
+
+function score(scoring: Scoring, labels: ArrayLike<number>, decision: ArrayLike<number>): number {
+  if (scoring === 'roc_auc') return rocAuc(labels, decision);
+  let c = 0;
+  for (let i = 0; i < labels.length; i++) if ((decision[i] > 0 ? 1 : 0) === labels[i]) c++;
+  return c / labels.length;
+}
+
+export interface DecodingOptions {
+  /** StratifiedKFold n_splits (default 5) */
+  nSplits?: number;
+  /** StratifiedKFold random_state (default 0); folds are shuffled */
+  seed?: number;
+  /** 'roc_auc' (default) or 'accuracy' */
+  scoring?: Scoring;
+  /** test fold of each sample, instead of StratifiedKFold (e.g. scikit-learn's own split) */
+  folds?: ArrayLike<number>;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface DecodingResult {
+  estimator: 'SlidingEstimator' | 'GeneralizingEstimator';
+  scoring: Scoring;
+  nSplits: number;
+  seed: number;
+  folds: Int32Array;
+  /** per fold: [n_splits, n_times] (sliding) or [n_splits, n_times (train), n_times (test)] (generalizing) */
+  scores: Float64Array;
+  /** mean over folds: [n_times] or [n_times, n_times] */
+  mean: Float64Array;
+  /** 0.5 for ROC-AUC; the larger class's share for accuracy */
+  chance: number;
+}
+
+/** Per time: [T][n * C] feature rows, from X [n, C, T]. */
+function byTime(X: ArrayLike<number>, n: number, C: number, T: number): Float64Array[] {
+  const out = Array.from({ length: T }, () => new Float64Array(n * C));
+  for (let i = 0; i < n; i++)
+    for (let c = 0; c < C; c++) {
+      const o = (i * C + c) * T;
+      for (let t = 0; t < T; t++) out[t][i * C + c] = X[o + t];
+    }
+  return out;
+}
+
+/** One LDA per fold at one time, from per-(class, fold) sufficient statistics. */
+function fitFolds(Xt: Float64Array, y: ArrayLike<number>, folds: Int32Array, K: number, p: number): BinaryLda[] {
+  const n = y.length;
+  const sums = Array.from({ length: 2 * K }, () => new Float64Array(p));
+  const cross = Array.from({ length: 2 * K }, () => new Float64Array(p * p));
+  const counts = new Int32Array(2 * K);
+  for (let i = 0; i < n; i++) {
+    const cell = y[i] * K + folds[i];
+    counts[cell]++;
+    const s = sums[cell];
+    const g = cross[cell];
+    const o = i * p;
+    for (let a = 0; a < p; a++) {
+      const xa = Xt[o + a];
+      s[a] += xa;
+      const ga = a * p;
+      for (let b = 0; b <= a; b++) g[ga + b] += xa * Xt[o + b];
+    }
+  }
+  for (const g of cross) for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) g[b * p + a] = g[a * p + b];
+  const models: BinaryLda[] = [];
+  for (let f = 0; f < K; f++) {
+    const cls: ClassStats[] = [0, 1].map((k) => {
+      const sum = new Float64Array(p);
+      const cr = new Float64Array(p * p);
+      let cnt = 0;
+      for (let g = 0; g < K; g++) {
+        if (g === f) continue;
+        const cell = k * K + g;
+        cnt += counts[cell];
+        for (let a = 0; a < p; a++) sum[a] += sums[cell][a];
+        for (let a = 0; a < p * p; a++) cr[a] += cross[cell][a];
+      }
+      const rows: number[] = [];
+      for (let i = 0; i < n; i++) if (y[i] === k && folds[i] !== f) rows.push(i);
+      return { n: cnt, sum, cross: cr, sqNorms: (mean: Float64Array, scale: Float64Array) => rowSqNorms(Xt, p, rows, mean, scale) };
+    });
+    models.push(ldaFromStats(cls, p));
+  }
+  return models;
+}
+
+function prepare(y: ArrayLike<number>, opts: DecodingOptions) {
+  const labels = Int32Array.from(y);
+  for (const v of labels) if (v !== 0 && v !== 1) throw new Error('decoding needs labels 0 and 1');
+  const nSplits = opts.nSplits ?? 5;
+  const seed = opts.seed ?? 0;
+  const folds = opts.folds ? Int32Array.from(opts.folds) : stratifiedKFold(labels, nSplits, true, seed);
+  const n1 = labels.reduce((a, b) => a + b, 0);
+  const scoring = opts.scoring ?? 'roc_auc';
+  const chance = scoring === 'roc_auc' ? 0.5 : Math.max(n1, labels.length - n1) / labels.length;
+  const testRows = Array.from({ length: nSplits }, (_, f) => Int32Array.from(labels.keys()).filter((i) => folds[i] === f));
+  return { labels, nSplits, seed, folds, scoring, chance, testRows };
+}
+
+/** cross_val_multiscore(SlidingEstimator(LDA(lsqr, auto))) on X [n, C, T]: one classifier per time. */
+export function slidingDecoding(X: ArrayLike<number>, n: number, C: number, T: number, y: ArrayLike<number>, opts: DecodingOptions = {}): DecodingResult {
+  const { labels, nSplits, seed, folds, scoring, chance, testRows } = prepare(y, opts);
+  const Xt = byTime(X, n, C, T);
+  const scores = new Float64Array(nSplits * T);
+  for (let t = 0; t < T; t++) {
+    const models = fitFolds(Xt[t], labels, folds, nSplits, C);
+    for (let f = 0; f < nSplits; f++) {
+      const rows = testRows[f];
+      const dec = new Float64Array(rows.length);
+      const lab = new Int32Array(rows.length);
+      const { coef, intercept } = models[f];
+      rows.forEach((i, k) => {
+        let s = intercept;
+        for (let a = 0; a < C; a++) s += Xt[t][i * C + a] * coef[a];
+        dec[k] = s;
+        lab[k] = labels[i];
+      });
+      scores[f * T + t] = score(scoring, lab, dec);
+    }
+    opts.onProgress?.(t + 1, T);
+  }
+  return { estimator: 'SlidingEstimator', scoring, nSplits, seed, folds, scores, mean: meanOverFolds(scores, nSplits), chance };
+}
+
+/** cross_val_multiscore(GeneralizingEstimator(LDA(lsqr, auto))): trained at each time, tested at every time. */
+export function generalizingDecoding(X: ArrayLike<number>, n: number, C: number, T: number, y: ArrayLike<number>, opts: DecodingOptions = {}): DecodingResult {
+  const { labels, nSplits, seed, folds, scoring, chance, testRows } = prepare(y, opts);
+  const Xt = byTime(X, n, C, T);
+  const models = Array.from({ length: T }, (_, t) => {
+    const m = fitFolds(Xt[t], labels, folds, nSplits, C);
+    opts.onProgress?.(t + 1, 2 * T);
+    return m;
+  });
+  const scores = new Float64Array(nSplits * T * T);
+  for (let f = 0; f < nSplits; f++) {
+    const rows = testRows[f];
+    const lab = Int32Array.from(rows, (i) => labels[i]);
+    const dec = new Float64Array(rows.length);
+    for (let tr = 0; tr < T; tr++) {
+      const { coef, intercept } = models[tr][f];
+      for (let te = 0; te < T; te++) {
+        const x = Xt[te];
+        for (let k = 0; k < rows.length; k++) {
+          const o = rows[k] * C;
+          let s = intercept;
+          for (let a = 0; a < C; a++) s += x[o + a] * coef[a];
+          dec[k] = s;
+        }
+        scores[(f * T + tr) * T + te] = score(scoring, lab, dec);
+      }
+      opts.onProgress?.(T + Math.round(((f * T + tr + 1) / (nSplits * T)) * T), 2 * T);
+    }
+  }
+  return { estimator: 'GeneralizingEstimator', scoring, nSplits, seed, folds, scores, mean: meanOverFolds(scores, nSplits), chance };
+}
+
+function meanOverFolds(scores: Float64Array, K: number): Float64Array {
+  const L = scores.length / K;
+  const out = new Float64Array(L);
+  for (let f = 0; f < K; f++) for (let i = 0; i < L; i++) out[i] += scores[f * L + i] / K;
+  return out;
+}
