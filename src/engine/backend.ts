@@ -1,6 +1,7 @@
-// Backend choice. 'auto' prefers a hardware GPU (WebGPU, then WebGL), then wasm, then the
-// pure-JS cpu backend, and never picks a software GPU (SwiftShader, llvmpipe) over wasm:
-// there it is 10-100x slower than wasm.
+// Backend choice. 'auto' prefers a hardware GPU (WebGPU, then WebGL), then in Node ONNX Runtime's
+// CPU kernels ('onnx'), then wasm, then the pure-JS cpu backend, and never picks a software GPU
+// (SwiftShader, llvmpipe) over a CPU runtime: there it is 10-100x slower than wasm. In Node,
+// WebGPU comes from Dawn (webgpu_node.ts); 'onnx' runs outside TF.js (runtime_onnx.ts).
 
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -24,7 +25,32 @@ export interface BackendOptions {
   wasmThreads?: number;
 }
 
-const SOFTWARE_GPU = /swiftshader|llvmpipe|softpipe|software|basic render|microsoft basic/i;
+const SOFTWARE_GPU = /swiftshader|llvmpipe|lavapipe|softpipe|software|basic render|microsoft basic/i;
+
+const isNode = (): boolean => typeof process !== 'undefined' && typeof process.versions?.node === 'string' && typeof window === 'undefined';
+
+// Node-only modules, imported by a name bundlers leave alone: browser bundles never include
+// onnxruntime-node or Dawn.
+const ONNX_RUNTIME_MODULE = './runtime_onnx.ts';
+const DAWN_MODULE = './webgpu_node.ts';
+
+type OnnxModule = typeof import('./runtime_onnx.ts');
+let onnxModule: Promise<OnnxModule | null> | null = null;
+
+/** The onnx runtime's module where ONNX Runtime loads (Node with onnxruntime-node), else null. */
+export function onnxRuntime(): Promise<OnnxModule | null> {
+  onnxModule ??= isNode()
+    ? (import(/* @vite-ignore */ ONNX_RUNTIME_MODULE) as Promise<OnnxModule>).then((m) => (m.onnxRuntimeAvailable() ? m : null)).catch(() => null)
+    : Promise.resolve(null);
+  return onnxModule;
+}
+
+/** Node: Dawn as navigator.gpu (once), so that WebGPU can be asked for. */
+async function nodeWebGPU(): Promise<void> {
+  if (!isNode() || (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) return;
+  const m = (await import(/* @vite-ignore */ DAWN_MODULE).catch(() => null)) as typeof import('./webgpu_node.ts') | null;
+  m?.installDawn();
+}
 
 // TF.js's WebGPU matMul gives a product more parallel work (splitting the inner dimension) only
 // below 8 tiles of 32 x 32 outputs, a value tuned for integrated GPUs. This pipeline's big
@@ -107,6 +133,7 @@ function webglRenderer(): { software: boolean; description: string } | null {
 }
 
 async function activate(name: Backend, options: BackendOptions): Promise<boolean> {
+  if (name === 'onnx') return (await onnxRuntime()) !== null;
   try {
     await importBackend(name, options);
     if (!tf.findBackendFactory(name)) return false;
@@ -129,14 +156,20 @@ export function selectBackend(device: Device = 'auto', options: BackendOptions =
 }
 
 async function selectBackendNow(device: Device, options: BackendOptions): Promise<BackendChoice> {
-  const valid: Device[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];
+  const valid: Device[] = ['auto', 'webgpu', 'webgl', 'onnx', 'wasm', 'cpu'];
   if (!valid.includes(device)) {
     throw new InvalidParameterError(`device must be one of ${valid.join(', ')}; got '${device}'`);
   }
+  if (device === 'auto' || device === 'webgpu') await nodeWebGPU();
   if (device !== 'auto') {
     if (!(await activate(device, options))) {
-      throw new BackendError(`the ${device} backend is not available here; use device 'auto' or another of webgpu, webgl, wasm, cpu`);
+      throw new BackendError(`the ${device} backend is not available here; use device 'auto' or another of ${valid.slice(1).join(', ')}`);
     }
+    if (device === 'webgpu') {
+      const gpu = await webgpuAdapter().catch(() => null);
+      return { backend: device, note: `webgpu on ${gpu?.description ?? 'unknown adapter'} (requested)` };
+    }
+    // (the onnx runtime's note, with its version and threads, comes with its model)
     return { backend: device, note: `${device === 'wasm' ? await wasmDescription() : device} (requested)` };
   }
   const skipped: string[] = [];
@@ -150,6 +183,9 @@ async function selectBackendNow(device: Device, options: BackendOptions): Promis
     return { backend: 'webgl', note: `webgl on ${gl.description}` };
   }
   if (gl?.software) skipped.push(`WebGL renderer is software (${gl.description})`);
+  if (await activate('onnx', options)) {
+    return { backend: 'onnx', note: ['onnx', ...skipped].join('; ') };
+  }
   if (await activate('wasm', options)) {
     return { backend: 'wasm', note: [await wasmDescription(), ...skipped].join('; ') };
   }

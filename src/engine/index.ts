@@ -4,7 +4,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ALEXNET_PARAM_COUNT, generateAlexNetWeights } from './backbone_weights.ts';
 import { alexnetTaps, uploadAlexNet, type AlexNet } from './alexnet.ts';
-import { reserveWasmHeap, selectBackend, type BackendChoice, type BackendOptions, type HeapReservation } from './backend.ts';
+import { onnxRuntime, reserveWasmHeap, selectBackend, type BackendChoice, type BackendOptions, type HeapReservation } from './backend.ts';
+import type { OnnxEncoder } from './runtime_onnx.ts';
 import { encoderBytes, uploadEncoder, project, regress, selectionRows, type EncoderTensors, type EncoderArrays } from './encoder.ts';
 import { networkInput, normalisationTable, validateImages } from './preprocess.ts';
 import { WebGPUReader } from './transfer_webgpu.ts';
@@ -53,6 +54,8 @@ export interface GetEncodingModelOptions extends BackendOptions {
    * (see reserveWasmHeap): larger batches grow it again.
    */
   batchSize?: number;
+  /** CPU threads of the onnx runtime (default: wasmThreads, else every logical core). */
+  threads?: number;
   onProgress?: (p: LoadProgress) => void;
 }
 
@@ -90,7 +93,10 @@ export interface EncodeOptions {
 }
 
 interface ModelInternals {
-  encoder: EncoderTensors;
+  /** TF.js backends */
+  encoder?: EncoderTensors;
+  /** the onnx runtime */
+  onnx?: OnnxEncoder;
   source: ModelSource;
   /** encode()'s default batch: the one the model was loaded for */
   batchSize: number | undefined;
@@ -215,6 +221,7 @@ let loading: Promise<unknown> = Promise.resolve();
 export function prepareBackbone(options: { device?: Device } & BackendOptions = {}): Promise<BackendChoice> {
   const run = loading.then(async () => {
     const choice = await selectBackend(options.device ?? 'auto', options);
+    if (choice.backend === 'onnx') return choice; // (its graph is built with each model)
     try {
       getBackbone();
     } catch (e) {
@@ -270,6 +277,94 @@ async function loadEncodingModel(
   }
 
   const rows = selectionRows(channelIndices, timeIndices);
+  const describe = (backend: Backend, note: string, nComponents: number, sharedPca: boolean, weightsSha256: Record<string, string>): EncodingModel => ({
+    modelId,
+    subject,
+    synthetic: Boolean(manifest.synthetic),
+    backend,
+    backendNote: note,
+    manifest,
+    chNames: channelIndices.map((i) => manifest.ch_names[i]),
+    times: timeIndices.map((i) => manifest.times[i]),
+    channelIndices,
+    timeIndices,
+    nComponents,
+    sharedPca,
+    precision,
+    compact,
+    weightsSha256,
+    dispose() {
+      const inner = internals.get(model);
+      if (!inner || inner.disposed) return;
+      inner.disposed = true;
+      if (inner.onnx) void inner.onnx.dispose().catch(() => undefined);
+      if (inner.encoder) {
+        inner.encoder.dispose();
+        if (tf.getBackend() === model.backend) releaseFreeBuffers();
+      }
+    },
+  });
+  let model: EncodingModel;
+
+  if (choice.backend === 'onnx') {
+    const ort = await onnxRuntime();
+    if (!ort) throw new BackendError('the onnx runtime is not available here; use device wasm');
+    let nComponents: number;
+    let sharedPca: boolean;
+    let read: (names: string[]) => Promise<EncoderArrays>;
+    let weightsSha256: Record<string, string> = {};
+    if (isDemoManifest(manifest)) {
+      const demo = generateDemoEncoder(manifest);
+      ({ nComponents, sharedPca } = demo);
+      read = async (names) => new Map(names.flatMap((n) => (demo.arrays.has(n) ? [[n, demo.arrays.get(n)!] as const] : [])));
+    } else {
+      const enc = manifest.encoder as { n_components: number; pca_layout: 'shared' | 'per-repetition' };
+      nComponents = enc.n_components;
+      const identicalPcas = !compact && enc.pca_layout !== 'shared' && samePcaForAllRepetitions(manifest);
+      sharedPca = Boolean(compact) || enc.pca_layout === 'shared' || identicalPcas;
+      // The engine's names (EncoderArrays) -> the folder's: as the TF.js path maps them below.
+      const stored = (n: string): string => {
+        if (compact) return n === 'pca/components' ? compact.components : n === 'pca/offset' ? compact.offset : n.replace(/^reg\//, 'compact/');
+        return identicalPcas ? n.replace(/^pca\/(components|offset)$/, 'pca/rep-1/$1') : n;
+      };
+      const pieces = (sharedPca ? 1 : N_REPETITIONS) + N_REPETITIONS;
+      let piece = 0;
+      read = async (names) => {
+        const folder = await readModelFolder(source, {
+          names: names.map(stored),
+          keepFloat16: (name) => name.endsWith('/components'),
+          onProgress: (done, total) => onProgress?.({ stage: 'weights', done: piece * 1000 + Math.round((1000 * done) / Math.max(1, total)), total: pieces * 1000 }),
+        });
+        piece++;
+        const all = new Map<string, Float32Array | Uint16Array>([...folder.arrays, ...folder.float16]);
+        return new Map(
+          names.flatMap((n) => {
+            let a = all.get(stored(n));
+            // the compact basis rounded to float16 on every runtime, as below
+            if (a && compact && n === 'pca/components' && a instanceof Float32Array) a = float32ToFloat16(a);
+            return a ? [[n, a] as const] : [];
+          }),
+        );
+      };
+      const shards = (manifest.shards ?? {}) as Record<string, { sha256: string }>;
+      weightsSha256 = Object.fromEntries(Object.entries(shards).map(([k, v]) => [k, v.sha256]));
+    }
+    onProgress?.({ stage: 'upload', done: 0, total: 1 });
+    const runner = await ort.createOnnxEncoder({
+      nComponents,
+      sharedPca,
+      rows: rows.length,
+      selectedRows: rows,
+      fcFloat16: precision === 'compact',
+      threads: options.threads ?? options.wasmThreads,
+      read,
+    });
+    onProgress?.({ stage: 'upload', done: 1, total: 1 });
+    model = describe('onnx', choice.note.replace(/^onnx/, runner.note), nComponents, sharedPca, weightsSha256);
+    internals.set(model, { onnx: runner, source, batchSize: options.batchSize, disposed: false });
+    return model;
+  }
+
   // wasm: the heap grown once, for the backbone, this subject and a batch (reserveWasmHeap)
   const reserve = (nComponents: number, sharedPca: boolean): HeapReservation | null => {
     if (choice.backend !== 'wasm') return null;
@@ -348,38 +443,15 @@ async function loadEncodingModel(
   }
   onProgress?.({ stage: 'upload', done: 1, total: 1 });
 
-  const model: EncodingModel = {
-    modelId,
-    subject,
-    synthetic: Boolean(manifest.synthetic),
-    backend: choice.backend,
-    backendNote: choice.note,
-    manifest,
-    chNames: channelIndices.map((i) => manifest.ch_names[i]),
-    times: timeIndices.map((i) => manifest.times[i]),
-    channelIndices,
-    timeIndices,
-    nComponents,
-    sharedPca,
-    precision,
-    compact,
-    weightsSha256,
-    dispose() {
-      const inner = internals.get(model);
-      if (inner && !inner.disposed) {
-        inner.encoder.dispose();
-        inner.disposed = true;
-        if (tf.getBackend() === model.backend) releaseFreeBuffers();
-      }
-    },
-  };
+  model = describe(choice.backend, choice.note, nComponents, sharedPca, weightsSha256);
   internals.set(model, { encoder, source, batchSize: options.batchSize, disposed: false });
   return model;
 }
 
 // wasm: 16 keeps a K = 250 subject's heap within 1.2 GB; larger batches ran no faster on 2 cores
 // (16: 22.3 img/s, 32: 23.1, within the machine's noise) and need 0.1 GB more.
-const DEFAULT_BATCH: Record<Backend, number> = { webgpu: 32, webgl: 8, wasm: 16, cpu: 4 };
+// onnx: its PCA blocks are read once per batch, so larger batches spread that memory traffic.
+const DEFAULT_BATCH: Record<Backend, number> = { webgpu: 32, webgl: 8, onnx: 32, wasm: 16, cpu: 4 };
 
 /** The batch size encode() uses on a backend unless told otherwise. */
 export function defaultBatchSize(backend: Backend): number {
@@ -406,6 +478,7 @@ export async function encode(
   if (!inner) throw new InvalidParameterError('model must come from getEncodingModel()');
   if (inner.disposed) throw new InvalidParameterError('this model was disposed; load it again with getEncodingModel()');
   validateImages(images);
+  if (inner.onnx) return encodeOnnx(model, inner, inner.onnx, images, options);
   if (tf.getBackend() !== model.backend) {
     throw new BackendError(`the active backend is ${tf.getBackend()}, but this model was loaded on ${model.backend}; load it again`);
   }
@@ -414,7 +487,8 @@ export async function encode(
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidParameterError(`batchSize must be a positive integer; got ${batchSize}`);
 
   const [n, , size] = images.shape;
-  const rows = inner.encoder.rows;
+  const encoder = inner.encoder!;
+  const rows = encoder.rows;
   const out = new Float32Array(n * N_REPETITIONS * rows);
   const perImage = 3 * size * size;
   const net = getBackbone(undefined, model.precision);
@@ -447,7 +521,7 @@ export async function encode(
       if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${start} of ${n} images`);
       const b = Math.min(batchSize, n - start);
       const batch: ImageBatch = { data: images.data.subarray(start * perImage, (start + b) * perImage), shape: [b, 3, size, size] };
-      const y = tf.tidy(() => regress(inner.encoder, project(inner.encoder, alexnetTaps(net, networkInput(batch, table)))));
+      const y = tf.tidy(() => regress(encoder, project(encoder, alexnetTaps(net, networkInput(batch, table)))));
       const reading = read(y, start * N_REPETITIONS * rows);
       reading.catch(() => undefined); // awaited in collect(); this only keeps an early failure from being unhandled
       const previous = pending;
@@ -471,6 +545,55 @@ export async function encode(
     }
     table?.dispose();
     reader?.dispose();
+  }
+  const responses: Responses = { data: out, shape: [n, N_REPETITIONS, model.channelIndices.length, model.timeIndices.length] };
+  if (!options.returnMetadata) return responses;
+  return { responses, metadata: await getModelMetadata(model.modelId, model.subject, { source: inner.source }) };
+}
+
+/** encode() on the onnx runtime: batch i + 1 is preprocessed here while its worker runs batch i. */
+async function encodeOnnx(
+  model: EncodingModel,
+  inner: ModelInternals,
+  runner: OnnxEncoder,
+  images: ImageBatch,
+  options: EncodeOptions,
+): Promise<Responses | { responses: Responses; metadata: ModelMetadata }> {
+  const { signal, onProgress } = options;
+  const batchSize = options.batchSize ?? inner.batchSize ?? DEFAULT_BATCH.onnx;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidParameterError(`batchSize must be a positive integer; got ${batchSize}`);
+  const [n, , size] = images.shape;
+  const perImage = 3 * size * size;
+  const perOut = N_REPETITIONS * runner.rows;
+  const out = new Float32Array(n * perOut);
+  onProgress?.({ done: 0, total: n });
+  let pending: { run: Promise<Float32Array>; start: number; b: number } | null = null;
+  const collect = async (p: NonNullable<typeof pending>) => {
+    out.set(await p.run, p.start * perOut);
+    if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${p.start} of ${n} images`);
+    onProgress?.({ done: p.start + p.b, total: n });
+  };
+  try {
+    for (let start = 0; start < n; start += batchSize) {
+      if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${start} of ${n} images`);
+      const b = Math.min(batchSize, n - start);
+      const run = runner.run({ data: images.data.subarray(start * perImage, (start + b) * perImage), shape: [b, 3, size, size] });
+      run.catch(() => undefined); // awaited in collect(); this only keeps an early failure from being unhandled
+      const previous = pending;
+      pending = { run, start, b };
+      if (previous) await collect(previous);
+    }
+    if (pending) {
+      const last = pending;
+      pending = null;
+      await collect(last);
+    }
+  } catch (e) {
+    throw asBackendError(e, model.backend);
+  } finally {
+    // (a batch still in flight after an error or a cancel finishes in the worker; its result is dropped)
+    const left = pending as { run: Promise<Float32Array> } | null;
+    if (left) await left.run.catch(() => undefined);
   }
   const responses: Responses = { data: out, shape: [n, N_REPETITIONS, model.channelIndices.length, model.timeIndices.length] };
   if (!options.returnMetadata) return responses;

@@ -7,7 +7,12 @@ export const N_REPETITIONS = 4;
 /** Length of the concatenated AlexNet feature vector (8 taps, channel-major). */
 export const N_FEATURES = 205_672;
 
-export type Device = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+/**
+ * 'auto' picks the fastest real device here: a hardware GPU (WebGPU, then WebGL), else in Node
+ * ONNX Runtime's CPU kernels ('onnx'), else TF.js's wasm, else TF.js's pure-JS 'cpu'. The others
+ * name one runtime explicitly.
+ */
+export type Device = 'auto' | 'webgpu' | 'webgl' | 'onnx' | 'wasm' | 'cpu';
 /**
  * 'exact': BERG's weights as stored (float32, or float16 if converted so). 'compact': one PCA
  * basis shared by the four repetitions (its maps folded into the regressions by the converter's
@@ -15,6 +20,7 @@ export type Device = 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
  * error the converter measured (manifest `compact.error`).
  */
 export type Precision = 'exact' | 'compact';
+/** The runtime a model runs on: a TF.js backend, or 'onnx' (ONNX Runtime, Node only). */
 export type Backend = Exclude<Device, 'auto'>;
 
 /** uint8 RGB images, [B, 3, H, W], H === W. */

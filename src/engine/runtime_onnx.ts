@@ -1,0 +1,324 @@
+// The 'onnx' runtime: the whole pipeline as one ONNX graph (onnx_graph.ts) on ONNX Runtime's CPU
+// kernels (onnxruntime-node: MLAS, with FMA and AVX2/AVX-512 where the CPU has them, which
+// TF.js's prebuilt wasm kernels lack). Node only: index.ts imports this file dynamically.
+//
+// Memory: one copy of the weights. They are written, one array at a time, into a data file in a
+// fresh temporary folder; ONNX Runtime memory-maps external initializers in place (it copies
+// in-memory ones), and the file is unlinked once the session holds its mapping. The JS arrays
+// are dropped as soon as each is written.
+//
+// The session runs in a worker thread: ONNX Runtime's Node binding runs a graph synchronously on
+// the calling thread, and on the main thread that would stall whatever else the process does
+// meanwhile (decoding and preprocessing the next images, writing results).
+
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { TAPS } from './alexnet.ts';
+import { generateAlexNetWeights } from './backbone_weights.ts';
+import type { EncoderArrays } from './encoder.ts';
+import { BackendError, ModelLoadError } from './errors.ts';
+import { buildEncoderGraph, FEATURES_NAME, INPUT_NAME, OUTPUT_NAME, pcaBlockName, pcaPrefixes, type EncoderGraphSpec, type ExternalPlacement } from './onnx_graph.ts';
+import { CROP_SIZE, normalisationTable, resizeAndCrop } from './preprocess.ts';
+import { float16Table, float16ToFloat32, float32ToFloat16 } from '../io/dtype.ts';
+import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type ImageBatch } from './types.ts';
+
+const require = createRequire(import.meta.url);
+
+/** Where onnxruntime-node is, or null when it is not installed (or its binary does not load here). */
+function runtimePath(): string | null {
+  try {
+    const path = require.resolve('onnxruntime-node');
+    require(path);
+    return path;
+  } catch {
+    return null;
+  }
+}
+
+let available: string | null | undefined;
+/** True when ONNX Runtime's Node binding loads in this process. */
+export function onnxRuntimeAvailable(): boolean {
+  if (available === undefined) available = runtimePath();
+  return available !== null;
+}
+
+/** 'onnxruntime-node 1.30.0' */
+export function onnxRuntimeVersion(): string {
+  const ort = require('onnxruntime-node') as { env: { versions: { node?: string } } };
+  return `onnxruntime-node ${ort.env.versions.node ?? '?'}`;
+}
+
+/** Initializers start on 64 KiB boundaries: ONNX Runtime maps a file range only from an aligned offset. */
+const ALIGN = 1 << 16;
+const STAGING = 16 << 20;
+
+/** Writes float32 initializers one after another into a data file, through one staging buffer. */
+class WeightFile {
+  readonly placement = new Map<string, ExternalPlacement>();
+  private fd: number;
+  private at = 0;
+  private staged = new Float32Array(STAGING / 4);
+  private fill = 0;
+  private start = 0;
+  private name = '';
+
+  constructor(path: string) {
+    this.fd = openSync(path, 'w');
+  }
+
+  begin(name: string): void {
+    this.at = Math.ceil(this.at / ALIGN) * ALIGN;
+    this.start = this.at;
+    this.name = name;
+  }
+
+  /** Appends values; a Uint16Array holds float16 bits, decoded on the way. */
+  write(values: Float32Array | Uint16Array): void {
+    const table = values instanceof Uint16Array ? float16Table() : null;
+    for (let i = 0; i < values.length; ) {
+      const n = Math.min(values.length - i, this.staged.length - this.fill);
+      if (table) for (let j = 0; j < n; j++) this.staged[this.fill + j] = table[values[i + j]];
+      else this.staged.set(values.subarray(i, i + n), this.fill);
+      this.fill += n;
+      i += n;
+      if (this.fill === this.staged.length) this.flush();
+    }
+  }
+
+  end(): void {
+    this.flush();
+    this.placement.set(this.name, { offset: this.start, length: this.at - this.start });
+  }
+
+  private flush(): void {
+    const bytes = new Uint8Array(this.staged.buffer, 0, this.fill * 4);
+    for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done, this.at + done);
+    this.at += bytes.length;
+    this.fill = 0;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+export interface OnnxEncoderOptions extends EncoderGraphSpec {
+  /** selected regression rows (selectionRows) */
+  selectedRows: Int32Array;
+  /** fc6-fc8 rounded to float16 (the compact precision) */
+  fcFloat16: boolean;
+  /** intra-op threads (default: every logical core) */
+  threads?: number;
+  /**
+   * Reads encoder arrays by their engine names (EncoderArrays): called once per PCA and once per
+   * repetition's regression, so that only one of them is in JS memory at a time.
+   */
+  read(names: string[]): Promise<EncoderArrays>;
+}
+
+export interface OnnxEncoder {
+  /** 'onnxruntime-node 1.30.0, CPU, 2 threads' */
+  note: string;
+  rows: number;
+  /** Responses [B, 4, rows] for images [B, 3, S, S]. */
+  run(images: ImageBatch): Promise<Float32Array>;
+  /** BERG's feature vectors [B, 205672] (a model built with `features`). */
+  features(images: ImageBatch): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+/** Network input for ONNX: the engine's torchvision-exact crop, normalised, [B, 3, 224, 224] (NCHW). */
+export function networkInputNchw(images: ImageBatch): Float32Array {
+  const [b, , size] = images.shape;
+  const hw = CROP_SIZE * CROP_SIZE;
+  const out = new Float32Array(b * 3 * hw);
+  const lut = normalisationTable();
+  for (let i = 0; i < b; i++) {
+    const crop = resizeAndCrop(images.data, size, i * 3 * size * size);
+    const o = i * 3 * hw;
+    for (let c = 0; c < 3; c++) for (let p = c * hw, e = p + hw; p < e; p++) out[o + p] = lut[c * 256 + crop[p]];
+  }
+  return out;
+}
+
+function need(arrays: EncoderArrays, name: string, length: number): Float32Array | Uint16Array {
+  const a = arrays.get(name);
+  if (!a) throw new ModelLoadError(`model weights lack '${name}': the model folder is incomplete; convert it again`);
+  if (a.length !== length) throw new ModelLoadError(`model weight '${name}' holds ${a.length} values, expected ${length}`);
+  return a;
+}
+
+const asFloat32 = (a: Float32Array | Uint16Array) => (a instanceof Float32Array ? a : float16ToFloat32(a));
+
+/** Writes every initializer of the graph into `file`, reading the encoder's arrays piece by piece. */
+async function writeWeights(file: WeightFile, o: OnnxEncoderOptions): Promise<void> {
+  const K = o.nComponents;
+  const put = (name: string, values: Float32Array | Uint16Array) => {
+    file.begin(name);
+    file.write(values);
+    file.end();
+  };
+  const backbone = generateAlexNetWeights();
+  for (const [name, w] of backbone) {
+    const rounded = o.fcFloat16 && name.startsWith('classifier.') && name.endsWith('.weight');
+    put(name, rounded ? float32ToFloat16(w) : w);
+  }
+  backbone.clear();
+  for (const p of pcaPrefixes(o)) {
+    let arrays: EncoderArrays | null = await o.read([`${p}/components`, `${p}/offset`]);
+    const comps = need(arrays, `${p}/components`, K * N_FEATURES);
+    const offset = asFloat32(need(arrays, `${p}/offset`, K));
+    arrays = null;
+    // Each tap's columns of the [K, 205672] components: row k's are contiguous.
+    TAPS.forEach((tap, i) => {
+      file.begin(pcaBlockName(p, i));
+      for (let k = 0; k < K; k++) file.write(comps.subarray(k * N_FEATURES + tap.offset, k * N_FEATURES + tap.offset + tap.size));
+      file.end();
+    });
+    put(`${p}/offset`, offset);
+  }
+  const rows = o.selectedRows;
+  for (let r = 1; r <= N_REPETITIONS; r++) {
+    const arrays = await o.read([`reg/rep-${r}/coef`, `reg/rep-${r}/intercept`]);
+    const coef = asFloat32(need(arrays, `reg/rep-${r}/coef`, N_CHANNELS * N_TIMES * K));
+    const intercept = asFloat32(need(arrays, `reg/rep-${r}/intercept`, N_CHANNELS * N_TIMES));
+    file.begin(`reg/rep-${r}/coef`);
+    for (const row of rows) file.write(coef.subarray(row * K, row * K + K));
+    file.end();
+    put(`reg/rep-${r}/intercept`, Float32Array.from(rows, (row) => intercept[row]));
+  }
+}
+
+// The worker: plain CommonJS (no TypeScript loader needed there); it only holds the session.
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const ort = require(workerData.runtime);
+let session = null;
+parentPort.on('message', async (m) => {
+  try {
+    if (m.op === 'load') {
+      session = await ort.InferenceSession.create(m.path, m.options);
+      parentPort.postMessage({ id: m.id });
+    } else if (m.op === 'run') {
+      const out = await session.run({ [m.input]: new ort.Tensor('float32', m.data, m.dims) });
+      const data = new Float32Array(out[m.output].data); // (a copy the worker owns, to transfer)
+      out[m.output].dispose?.();
+      parentPort.postMessage({ id: m.id, data }, [data.buffer]);
+    } else if (m.op === 'release') {
+      if (session) await session.release();
+      session = null;
+      parentPort.postMessage({ id: m.id });
+    }
+  } catch (e) {
+    parentPort.postMessage({ id: m.id, error: String(e && e.message || e) });
+  }
+});
+`;
+
+class SessionWorker {
+  private worker: Worker;
+  private next = 0;
+  private waiting = new Map<number, { resolve: (v: { data?: Float32Array }) => void; reject: (e: Error) => void }>();
+
+  constructor(runtime: string) {
+    this.worker = new Worker(WORKER, { eval: true, workerData: { runtime } });
+    this.worker.unref(); // (a loaded model never keeps the process alive)
+    this.worker.on('message', (m: { id: number; error?: string; data?: Float32Array }) => {
+      const w = this.waiting.get(m.id);
+      if (!w) return;
+      this.waiting.delete(m.id);
+      if (m.error !== undefined) w.reject(new BackendError(`ONNX Runtime: ${m.error}`));
+      else w.resolve(m);
+    });
+    this.worker.on('error', (e) => this.failAll(e));
+    this.worker.on('exit', (code) => this.failAll(new BackendError(`the ONNX Runtime worker exited (code ${code})`)));
+  }
+
+  private failAll(e: Error): void {
+    for (const w of this.waiting.values()) w.reject(e);
+    this.waiting.clear();
+  }
+
+  call(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<{ data?: Float32Array }> {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      // Referenced while a call is pending, so that an await on it keeps Node running.
+      this.worker.ref();
+      this.worker.postMessage({ ...message, id }, transfer);
+    }).finally(() => {
+      if (this.waiting.size === 0) this.worker.unref();
+    }) as Promise<{ data?: Float32Array }>;
+  }
+
+  terminate(): Promise<number> {
+    return this.worker.terminate();
+  }
+}
+
+/** Build the graph, write its weights and start an ONNX Runtime session on them. */
+export async function createOnnxEncoder(o: OnnxEncoderOptions): Promise<OnnxEncoder> {
+  const runtime = available ?? runtimePath();
+  if (!runtime) throw new BackendError('the onnx runtime is not available here (onnxruntime-node is not installed or does not load): use device wasm');
+  if (o.selectedRows.length !== o.rows) throw new Error('createOnnxEncoder: rows and selectedRows disagree');
+  const threads = Math.max(1, Math.floor(o.threads ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length)));
+  const dir = mkdtempSync(join(os.tmpdir(), 'insilico-eeg-onnx-'));
+  let worker: SessionWorker | null = null;
+  try {
+    const file = new WeightFile(join(dir, 'weights.bin'));
+    try {
+      await writeWeights(file, o);
+    } finally {
+      file.close();
+    }
+    writeFileSync(join(dir, 'model.onnx'), buildEncoderGraph(o, file.placement, 'weights.bin'));
+    worker = new SessionWorker(runtime);
+    await worker.call({
+      op: 'load',
+      path: join(dir, 'model.onnx'),
+      options: {
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        // Idle pool threads sleep instead of spinning: between batches the CPU is the decoder's.
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
+      },
+    });
+  } catch (e) {
+    await worker?.terminate();
+    throw e instanceof BackendError || e instanceof ModelLoadError ? e : new BackendError(`the onnx runtime could not load the model: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    // The session holds its mapping of the data file; the name is no longer needed.
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const w = worker!;
+  let released = false;
+  const run = async (images: ImageBatch, output: string, perImage: number): Promise<Float32Array> => {
+    if (released) throw new BackendError('this onnx model was disposed');
+    const b = images.shape[0];
+    const input = networkInputNchw(images);
+    const { data } = await w.call({ op: 'run', input: INPUT_NAME, output, data: input, dims: [b, 3, CROP_SIZE, CROP_SIZE] }, [input.buffer as ArrayBuffer]);
+    if (!data || data.length !== b * perImage) throw new BackendError(`ONNX Runtime returned ${data?.length} values, expected ${b * perImage}`);
+    return data;
+  };
+  return {
+    note: `${onnxRuntimeVersion()}, CPU, ${threads} thread${threads === 1 ? '' : 's'}`,
+    rows: o.rows,
+    run: (images) => run(images, OUTPUT_NAME, N_REPETITIONS * o.rows),
+    features(images) {
+      if (!o.features) throw new Error('this onnx model was built without its feature output');
+      return run(images, FEATURES_NAME, N_FEATURES);
+    },
+    async dispose() {
+      if (released) return;
+      released = true;
+      await w.call({ op: 'release' }).catch(() => undefined);
+      await w.terminate();
+    },
+  };
+}
+

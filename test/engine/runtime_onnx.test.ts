@@ -1,0 +1,138 @@
+// The onnx runtime (ONNX Runtime's CPU kernels through onnxruntime-node) against the Python
+// reference: the eight taps, the responses of every pca_param layout, a selection in BERG's
+// order (shuffled, with a duplicate), and the compact precision against the wasm backend's.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TAPS } from '../../src/engine/alexnet.ts';
+import { onnxRuntime } from '../../src/engine/backend.ts';
+import { disposeBackbone, encode, getEncodingModel, MODEL_ID } from '../../src/engine/index.ts';
+import { convertBergSubject } from '../../src/io/convert.ts';
+import { directorySource } from '../../src/io/source_node.ts';
+import { loadJson, loadNpy, maxErr, ROOT, tapValues } from '../helpers.ts';
+
+const CASES: Array<[string, number]> = [
+  ['layout-a', 1],
+  ['layout-b', 1],
+  ['layout-b', 2],
+  ['layout-c', 1],
+];
+const images = { data: loadNpy('test/golden/taps/input.npy').data as Uint8Array, shape: [2, 3, 300, 300] as [number, number, number, number] };
+const selection = loadJson<{ channels: string[]; channels_out: string[]; timepoints: string }>('test/golden/responses/selection.json');
+const sub = (n: number) => `sub-${String(n).padStart(2, '0')}`;
+const run = promisify(execFile);
+
+let out: string;
+let scratch: string; // the runtime's temporary folders go here (os.tmpdir() follows TMPDIR)
+const savedTmp = process.env.TMPDIR;
+beforeAll(async () => {
+  out = mkdtempSync(join(tmpdir(), 'insilico-onnx-'));
+  scratch = mkdtempSync(join(tmpdir(), 'insilico-onnx-scratch-'));
+  process.env.TMPDIR = scratch;
+  for (const [layout, subject] of CASES) {
+    await convertBergSubject({ bergDir: join(ROOT, 'test/fixtures/berg', layout), subject, out: join(out, layout) });
+  }
+}, 120_000);
+afterAll(() => {
+  if (savedTmp === undefined) delete process.env.TMPDIR;
+  else process.env.TMPDIR = savedTmp;
+  disposeBackbone();
+  rmSync(out, { recursive: true, force: true });
+  rmSync(scratch, { recursive: true, force: true });
+});
+const modelDir = (layout: string, subject: number) => join(out, layout, MODEL_ID, sub(subject));
+const onnxTemp = () => readdirSync(scratch).filter((n) => n.startsWith('insilico-eeg-onnx-'));
+
+describe('the onnx runtime', () => {
+  it('loads here (onnxruntime-node ships its CPU binaries in its npm package)', async () => {
+    expect(await onnxRuntime()).not.toBeNull();
+  });
+
+  it('gives the eight AlexNet taps within 1e-4 x max|ref| of PyTorch', async () => {
+    const ort = (await onnxRuntime())!;
+    const { generateDemoEncoder } = await import('../../src/engine/demo_weights.ts');
+    const { readModelManifest } = await import('../../src/io/model_folder.ts');
+    const demo = generateDemoEncoder((await readModelManifest(directorySource(join(ROOT, 'public/models', MODEL_ID, 'demo')))) as never);
+    const enc = await ort.createOnnxEncoder({
+      nComponents: demo.nComponents,
+      sharedPca: true,
+      rows: 1,
+      selectedRows: Int32Array.of(0),
+      fcFloat16: false,
+      threads: 2,
+      features: true,
+      read: async (names) => new Map(names.map((n) => [n, demo.arrays.get(n)!])),
+    });
+    try {
+      const got = await enc.features(images);
+      const ref = loadNpy('test/golden/taps/taps.npy').data as Float32Array;
+      for (const tap of TAPS) {
+        const m = maxErr(tapValues(got, tap, 2), tapValues(ref, tap, 2));
+        expect(m.ref, tap.node).toBeGreaterThan(0);
+        expect(m.err, tap.node).toBeLessThanOrEqual(1e-4 * m.ref);
+      }
+    } finally {
+      await enc.dispose();
+    }
+  }, 120_000);
+
+  for (const [layout, subject] of CASES) {
+    it(`${layout} ${sub(subject)}: all channels and times, and a selection, within 1e-4 of the reference`, async () => {
+      const source = directorySource(modelDir(layout, subject));
+      const model = await getEncodingModel(MODEL_ID, subject, { source, device: 'onnx', threads: 2 });
+      expect(model.backend).toBe('onnx');
+      expect(model.backendNote).toMatch(/^onnxruntime-node \d+\.\d+\.\d+, CPU, 2 threads/);
+      // the data file is unlinked once the session has mapped it
+      expect(onnxTemp()).toEqual([]);
+      const y = await encode(model, images);
+      expect(y.shape).toEqual([2, 4, 63, 140]);
+      const ref = loadNpy(`test/golden/responses/${layout}_${sub(subject)}_all.npy`).data as Float32Array;
+      const m = maxErr(y.data, ref);
+      expect(m.ref).toBeGreaterThan(0);
+      expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
+      console.log(`onnx ${layout} ${sub(subject)}: max err / max ref = ${m.rel.toExponential(2)}`);
+      // batches of one give the same numbers
+      const y1 = await encode(model, images, { batchSize: 1 });
+      expect(maxErr(y1.data, ref).err).toBeLessThanOrEqual(1e-4 * m.ref);
+      model.dispose();
+
+      const mask = Array.from(selection.timepoints, Number);
+      const sel = await getEncodingModel(MODEL_ID, subject, { source, device: 'onnx', selection: { channels: selection.channels, timepoints: mask } });
+      expect(sel.chNames).toEqual(selection.channels_out);
+      const ys = await encode(sel, images);
+      const refSel = loadNpy(`test/golden/responses/${layout}_${sub(subject)}_sel.npy`);
+      expect(ys.shape).toEqual(refSel.shape);
+      const ms = maxErr(ys.data, refSel.data as Float32Array);
+      expect(ms.err).toBeLessThanOrEqual(1e-4 * ms.ref);
+      sel.dispose();
+    }, 120_000);
+  }
+
+  it('compact precision: the same numbers as the wasm backend', async () => {
+    const bin = join(ROOT, 'bin/insilico-eeg.mjs');
+    await run(process.execPath, [bin, 'convert', '--berg-dir', join(ROOT, 'test/fixtures/berg/layout-b'), '--subject', '1', '--out', join(out, 'compact'), '--compact'], { cwd: ROOT });
+    const source = directorySource(join(out, 'compact', MODEL_ID, 'sub-01'));
+    const results = [];
+    for (const device of ['onnx', 'wasm'] as const) {
+      const model = await getEncodingModel(MODEL_ID, 1, { source, device, precision: 'compact' });
+      expect(model.sharedPca).toBe(true);
+      results.push((await encode(model, images)).data);
+      model.dispose();
+    }
+    const exact = await getEncodingModel(MODEL_ID, 1, { source, device: 'onnx' });
+    const yExact = (await encode(exact, images)).data;
+    exact.dispose();
+    const m = maxErr(results[0], results[1]);
+    expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
+    // and compact is not the exact model (its repetitions 2-4 share repetition 1's basis)
+    expect(maxErr(results[0], yExact).rel).toBeGreaterThan(1e-2);
+  }, 180_000);
+
+  it('an unknown device is refused with the list of runtimes', async () => {
+    const source = directorySource(modelDir('layout-a', 1));
+    await expect(getEncodingModel(MODEL_ID, 1, { source, device: 'tpu' as never })).rejects.toThrow(/device must be one of auto, webgpu, webgl, onnx, wasm, cpu/);
+  });
+});
