@@ -59,7 +59,8 @@ async function readBergDict(src: ByteSource, what: string, opts: ReadBergOptions
     arr = await readNpy(src, { allowPickle: true, onProgress: opts.onProgress, readAhead: opts.readAhead });
   } catch (e) {
     const msg = (e as Error).message;
-    throw new ModelLoadError(msg.startsWith(src.name) ? msg : `${src.name}: ${msg}`);
+    // the reader's own error kept as the cause: one that is not a BergError is a reader bug
+    throw Object.assign(new ModelLoadError(msg.startsWith(src.name) ? msg : `${src.name}: ${msg}`), { cause: e });
   }
   if (arr.dtype !== '|O') {
     throw new ModelLoadError(
