@@ -22,16 +22,73 @@ function tfjsWasmThreadSource(): Plugin {
   };
 }
 
+/**
+ * Content-Security-Policy of the page, in dev, preview and the static deploy (public/_headers
+ * carries the same line; e2e/page.spec.ts checks both). Nothing may be fetched from or sent to
+ * another origin (connect-src 'self'), and no inline script runs. What the app needs beyond 'self':
+ * 'wasm-unsafe-eval' to compile TF.js's wasm backend; blob: workers (its threads start from a
+ * Blob); blob:/data: images (thumbnails, plotly's and the canvas figures' PNG exports); inline
+ * styles (plotly writes <style> elements and style attributes at run time).
+ */
+export const CSP = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' blob: data:",
+  "font-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
 // Cross-origin isolation (COOP/COEP) lets the wasm backend use threads (SharedArrayBuffer).
-const isolation = {
+const headers = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Content-Security-Policy': CSP,
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
 };
 
+/**
+ * The dev server's inline module scripts (React Fast Refresh's preamble) served as files instead,
+ * so that dev runs under the same CSP as the build, without 'unsafe-inline'.
+ */
+function inlineScriptsAsFiles(): Plugin {
+  const scripts = new Map<string, string>();
+  return {
+    name: 'inline-scripts-as-files',
+    apply: 'serve',
+    transformIndexHtml: {
+      order: 'post',
+      handler(html) {
+        return html.replace(/<script type="module">([\s\S]*?)<\/script>/g, (_, code: string) => {
+          let h = 5381;
+          for (let i = 0; i < code.length; i++) h = ((h * 33) ^ code.charCodeAt(i)) >>> 0;
+          const name = `/@inline-script/${h.toString(36)}.js`;
+          scripts.set(name, code);
+          return `<script type="module" src="${name}"></script>`;
+        });
+      },
+    },
+    configureServer(server) {
+      server.middlewares.use((req, res, next) => {
+        const code = req.url ? scripts.get(req.url.split('?')[0]) : undefined;
+        if (code === undefined) return next();
+        res.setHeader('Content-Type', 'text/javascript');
+        res.end(code);
+      });
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), tfjsWasmThreadSource()],
-  server: { port: 5173, strictPort: true, headers: isolation },
-  preview: { port: 5173, strictPort: true, headers: isolation },
+  plugins: [react(), tfjsWasmThreadSource(), inlineScriptsAsFiles()],
+  server: { port: 5173, strictPort: true, headers },
+  preview: { port: 5173, strictPort: true, headers },
   worker: { format: 'es', plugins: () => [tfjsWasmThreadSource()] },
   build: { target: 'es2022', chunkSizeWarningLimit: 8000 },
   test: {

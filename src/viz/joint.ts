@@ -64,10 +64,29 @@ function mapGeometry(n: number, width: number) {
   return { cols, rows, cellW, side };
 }
 
+// 11 px system-ui averages under 6 px a character: enough room for the note's wrapped lines.
+const NOTE_CHAR_W = 6;
+
+/** The note's lines at a width, wrapped at spaces. */
+export function wrapNote(note: string | undefined, width: number): string[] {
+  if (!note) return [];
+  const per = Math.max(20, Math.floor((width - 2 * PAD) / NOTE_CHAR_W));
+  const lines: string[] = [];
+  let line = '';
+  for (const word of note.split(' ')) {
+    if (line && line.length + 1 + word.length > per) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 /** The figure's height at a width (maps wrap into rows so that each stays >= MIN_MAP_SIDE). */
-export function jointHeight(nMaps: number, width: number, note = true): number {
+export function jointHeight(nMaps: number, width: number, note?: string): number {
   const g = mapGeometry(Math.max(1, nMaps), width);
-  return Math.round(TITLE_H + g.rows * (PANEL_TITLE_H + g.side) + CONNECT_H + BUTTERFLY_H + AXIS_GAP + GFP_H + X_AXIS_H + (note ? NOTE_H : 0) + PAD);
+  return Math.round(TITLE_H + g.rows * (PANEL_TITLE_H + g.side) + CONNECT_H + BUTTERFLY_H + AXIS_GAP + GFP_H + X_AXIS_H + wrapNote(note, width).length * NOTE_H + PAD);
 }
 
 export function layoutJoint(spec: JointSpec, width: number, height: number): JointLayout {
@@ -90,7 +109,7 @@ export function layoutJoint(spec: JointSpec, width: number, height: number): Joi
   const y1 = y0 + BUTTERFLY_H;
   const gy0 = y1 + AXIS_GAP;
   const gy1 = gy0 + GFP_H;
-  const noteY = height - PAD;
+  const noteY = gy1 + X_AXIS_H + NOTE_H - 4;
   return { width, height, titleY: 17, panels, bar, mapsBottom, plot: { x0: LEFT, x1: width - 18, y0, y1 }, gfpAxis: { y0: gy0, y1: gy1 }, noteY };
 }
 
@@ -312,11 +331,9 @@ export function drawJoint(ctx: CanvasRenderingContext2D, spec: JointSpec, lay: J
   ctx.textBaseline = 'alphabetic';
   ctx.fillStyle = INK;
   ctx.fillText(spec.title, PAD + 2, lay.titleY);
-  if (spec.note) {
-    ctx.font = '11px system-ui, sans-serif';
-    ctx.fillStyle = MUTED;
-    ctx.fillText(spec.note, PAD + 2, lay.noteY);
-  }
+  ctx.font = '11px system-ui, sans-serif';
+  ctx.fillStyle = MUTED;
+  wrapNote(spec.note, lay.width).forEach((l, i) => ctx.fillText(l, PAD + 2, lay.noteY + i * NOTE_H));
   drawColorbar(ctx, spec.prep, lay.bar, lay.width);
 }
 
@@ -388,7 +405,7 @@ export function jointSvg(spec: JointSpec, lay: JointLayout, images: { href: stri
   out.push(`<text x="${f2((x0 + x1) / 2)}" y="${f2(lay.gfpAxis.y1 + 30)}" font-size="11" text-anchor="middle" fill="${INK}">Time (ms)</text>`);
   out.push(`<text transform="translate(14,${f2((y0 + y1) / 2)}) rotate(-90)" font-size="11" text-anchor="middle" fill="${INK}">EEG (${esc(spec.unit)})</text>`);
   out.push(`<text x="${PAD + 2}" y="${lay.titleY}" font-size="14" fill="${INK}">${esc(spec.title)}</text>`);
-  if (spec.note) out.push(`<text class="note" x="${PAD + 2}" y="${f2(lay.noteY)}" font-size="11" fill="${MUTED}">${esc(spec.note)}</text>`);
+  wrapNote(spec.note, lay.width).forEach((l, i) => out.push(`<text class="note" x="${PAD + 2}" y="${f2(lay.noteY + i * NOTE_H)}" font-size="11" fill="${MUTED}">${esc(l)}</text>`));
   out.push(colorbarSvg(spec.prep, lay.bar, lay.width, 'jcbar'));
   out.push('</svg>');
   return out.join('\n');

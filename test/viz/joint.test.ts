@@ -51,7 +51,7 @@ describe('joint layout', () => {
   for (const width of [1200, 700, 360]) {
     it(`maps stay >= ${MIN_MAP_SIDE} px across and do not overlap at ${width} px`, () => {
       const s = spec(6);
-      const h = jointHeight(6, width);
+      const h = jointHeight(6, width, "a note long enough to wrap onto a second line at the narrowest width of the three tested here");
       const lay = layoutJoint(s, width, h);
       const side = 2 * grid.clipRadius * 1.16 * lay.panels[0].k;
       expect(side).toBeGreaterThanOrEqual(MIN_MAP_SIDE - 0.01);

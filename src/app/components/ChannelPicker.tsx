@@ -38,6 +38,31 @@ export function toggleChannel(name: string) {
   setChannels(sel);
 }
 
+/**
+ * The sensor to move to from `from` with an arrow key: the nearest one whose direction lies within
+ * 60 degrees of the key's (distance grows with the angle off axis); null at the edge.
+ */
+export function neighbourSensor(sensors: readonly Sensor[], from: number, key: 'ArrowUp' | 'ArrowDown' | 'ArrowLeft' | 'ArrowRight'): number | null {
+  const [dx, dy] = { ArrowUp: [0, 1], ArrowDown: [0, -1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] }[key];
+  const a = sensors[from];
+  let best: number | null = null;
+  let bestScore = Infinity;
+  sensors.forEach((s, i) => {
+    if (i === from) return;
+    const vx = s.x - a.x;
+    const vy = s.y - a.y;
+    const d = Math.hypot(vx, vy);
+    const along = (vx * dx + vy * dy) / d;
+    if (!(d > 0) || along < 0.5) return;
+    const score = d * (1 + 2 * (1 - along));
+    if (score < bestScore) {
+      bestScore = score;
+      best = i;
+    }
+  });
+  return best;
+}
+
 export function ChannelPicker() {
   const model = useApp((s) => s.model);
   const selected = useApp((s) => s.selectedChannels);
@@ -49,6 +74,12 @@ export function ChannelPicker() {
   const [query, setQuery] = useState('');
   const [drag, setDrag] = useState<{ points: [number, number][]; op: 'replace' | 'add' | 'remove' } | null>(null);
   const svg = useRef<SVGSVGElement>(null);
+  // The scalp is one Tab stop: the sensor last focused takes it; arrow keys move, Space toggles.
+  const [focusIdx, setFocusIdx] = useState(() => Math.max(0, names.indexOf('Cz')));
+  const moveFocus = (i: number) => {
+    setFocusIdx(i);
+    svg.current?.querySelector<SVGGElement>(`[data-channel="${CSS.escape(sensors[i].name)}"]`)?.focus();
+  };
 
   function toSvg(e: React.PointerEvent): [number, number] {
     const el = svg.current!;
@@ -117,7 +148,7 @@ export function ChannelPicker() {
         className="scalp"
         viewBox={`${-VIEW_X} ${-VIEW_TOP} ${2 * VIEW_X} ${VIEW_TOP + VIEW_BOTTOM}`}
         role="group"
-        aria-label="Scalp map of the sensors"
+        aria-label="Scalp map of the sensors: arrow keys move between sensors, Space selects"
         onPointerDown={(e) => {
           if ((e.target as Element).closest('.sensor')) return;
           (e.currentTarget as Element).setPointerCapture(e.pointerId);
@@ -133,7 +164,7 @@ export function ChannelPicker() {
         <path d={pathOf(outline.nose)} className="head" />
         <path d={pathOf(outline.leftEar)} className="head" />
         <path d={pathOf(outline.rightEar)} className="head" />
-        {sensors.map((s) => {
+        {sensors.map((s, i) => {
           const on = sel.has(s.name);
           return (
             <g
@@ -141,14 +172,32 @@ export function ChannelPicker() {
               className={`sensor${on ? ' on' : ''}`}
               data-channel={s.name}
               transform={`translate(${(s.x * MM).toFixed(2)},${(-s.y * MM).toFixed(2)})`}
-              onClick={() => toggleChannel(s.name)}
+              onClick={() => {
+                setFocusIdx(i);
+                toggleChannel(s.name);
+              }}
+              onKeyDown={(e) => {
+                if (e.key === ' ' || e.key === 'Enter') {
+                  e.preventDefault();
+                  toggleChannel(s.name);
+                } else if (e.key === 'ArrowUp' || e.key === 'ArrowDown' || e.key === 'ArrowLeft' || e.key === 'ArrowRight') {
+                  e.preventDefault();
+                  const j = neighbourSensor(sensors, i, e.key);
+                  if (j !== null) moveFocus(j);
+                } else if (e.key === 'Home' || e.key === 'End') {
+                  e.preventDefault();
+                  moveFocus(e.key === 'Home' ? 0 : sensors.length - 1);
+                }
+              }}
+              onFocus={() => setFocusIdx(i)}
+              tabIndex={i === focusIdx ? 0 : -1}
               role="checkbox"
               aria-checked={on}
               aria-label={s.name}
             >
               <title>{s.name}</title>
-              <circle r={4.5} />
-              <text y={1.2}>{s.name}</text>
+              <circle r={5.4} />
+              <text y={1.75}>{s.name}</text>
             </g>
           );
         })}

@@ -1,5 +1,6 @@
-// Thin React wrapper over plotly: Plotly.react on every new figure, events through refs,
-// PNG and SVG export in the modebar.
+// Thin React wrapper over plotly: Plotly.react on every new figure (or only a relayout of the
+// shapes when nothing else changed: a cursor move), events through refs, PNG and SVG export in the
+// modebar, nothing that leaves the machine.
 import { useEffect, useRef } from 'react';
 import type { Config, PlotMouseEvent, PlotSelectionEvent, PlotlyHTMLElement } from 'plotly.js-dist-min';
 import type { Figure } from '../../viz/plots.ts';
@@ -96,21 +97,114 @@ const svgIcon = {
   transform: 'matrix(1 0 0 -1 0 1000)',
 };
 
+/** Values equal as plotly would draw them: arrays element by element, objects key by key. */
+function same(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === 'number' && typeof b === 'number') return Number.isNaN(a) && Number.isNaN(b);
+  if (!a || !b || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (ArrayBuffer.isView(a) || Array.isArray(a)) {
+    const x = a as ArrayLike<unknown>;
+    const y = b as ArrayLike<unknown>;
+    if (!(ArrayBuffer.isView(b) || Array.isArray(b)) || x.length !== y.length) return false;
+    for (let i = 0; i < x.length; i++) if (!same(x[i], y[i])) return false;
+    return true;
+  }
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/**
+ * When two figures differ only in shape positions (the time cursor), the relayout edits that
+ * turn one into the other; null when anything else differs. plotly redraws only the shapes for
+ * these edits (a few ms instead of a full redraw).
+ */
+export function shapeOnlyEdits(prev: Figure, next: Figure): Record<string, unknown> | null {
+  const ps = (prev.layout.shapes ?? []) as Record<string, unknown>[];
+  const ns = (next.layout.shapes ?? []) as Record<string, unknown>[];
+  if (ps.length !== ns.length) return null;
+  const { shapes: _a, ...pl } = prev.layout;
+  const { shapes: _b, ...nl } = next.layout;
+  if (!same(pl, nl) || !same(prev.data, next.data)) return null;
+  const edits: Record<string, unknown> = {};
+  ns.forEach((sh, i) => {
+    for (const k of Object.keys({ ...sh, ...ps[i] })) if (!same(sh[k], ps[i][k])) edits[`shapes[${i}].${k}`] = sh[k];
+  });
+  return edits;
+}
+
+/** Plotly's modebar as one Tab stop: the first button is tabbable, arrow keys move between them. */
+function rovingModebar(gd: HTMLElement) {
+  const buttons = Array.from(gd.querySelectorAll<HTMLElement>('.modebar-btn'));
+  buttons.forEach((b, i) => {
+    b.setAttribute('tabindex', i === 0 ? '0' : '-1');
+    b.setAttribute('role', 'button');
+    if (!b.getAttribute('aria-label')) b.setAttribute('aria-label', b.getAttribute('data-title') ?? 'plot tool');
+  });
+  const bar = gd.querySelector<HTMLElement>('.modebar');
+  if (!bar || bar.dataset.roving) return;
+  bar.dataset.roving = '1';
+  bar.setAttribute('role', 'toolbar');
+  bar.setAttribute('aria-label', 'Plot tools (arrow keys move, Enter activates)');
+  bar.addEventListener('keydown', (e) => {
+    const all = Array.from(bar.querySelectorAll<HTMLElement>('.modebar-btn'));
+    const i = all.indexOf(document.activeElement as HTMLElement);
+    if (i < 0) return;
+    let j = -1;
+    if (e.key === 'ArrowRight' || e.key === 'ArrowDown') j = (i + 1) % all.length;
+    else if (e.key === 'ArrowLeft' || e.key === 'ArrowUp') j = (i - 1 + all.length) % all.length;
+    else if (e.key === 'Home') j = 0;
+    else if (e.key === 'End') j = all.length - 1;
+    else if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      all[i].dispatchEvent(new MouseEvent('click', { bubbles: true }));
+      return;
+    }
+    if (j < 0) return;
+    e.preventDefault();
+    all.forEach((b, k) => b.setAttribute('tabindex', k === j ? '0' : '-1'));
+    all[j].focus();
+  });
+}
+
 export function Plot({ figure, filename, onClick, onSelected, className, style }: PlotProps) {
   const ref = useRef<HTMLDivElement>(null);
   const handlers = useRef({ onClick, onSelected });
   handlers.current = { onClick, onSelected };
   const bound = useRef(false);
+  const drawn = useRef<{ figure: Figure; filename: string } | null>(null);
 
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const config: Partial<Config> = {
+    const prev = drawn.current;
+    // Only over a figure plotly has drawn: a queued draw is simply replaced by the newer figure.
+    const ready = !queue.has(el) && Boolean((el as unknown as { _fullLayout?: unknown })._fullLayout);
+    const edits = ready && prev && prev.filename === filename && plotlyPromise ? shapeOnlyEdits(prev.figure, figure) : null;
+    if (edits) {
+      drawn.current = { figure, filename };
+      if (!Object.keys(edits).length) return;
+      // Straight away, not through the queue: this is what follows the cursor.
+      const t0 = performance.now();
+      void plotlyPromise!.then((Plotly) => Plotly.relayout(el, edits as Partial<Plotly.Layout>)).then(() => {
+        performance.measure(`plot ${filename} (shapes)`, { start: t0 });
+        el.dataset.drawnAt = String(performance.now());
+      });
+      return;
+    }
+    drawn.current = { figure, filename };
+    const config: Partial<Config> & Record<string, unknown> = {
       responsive: true,
       displaylogo: false,
       scrollZoom: false,
+      // Nothing leaves the machine: plotly 4's 'Send to Plotly Cloud' button is on by default and
+      // uploads the figure's data; the server URL is emptied too, so no code path can reach it.
+      showSendToCloud: false,
+      showLink: false,
+      showEditInChartStudio: false,
+      plotlyServerURL: '',
       toImageButtonOptions: { format: 'png', filename, scale: 2 },
-      modeBarButtonsToRemove: ['lasso2d', 'autoScale2d'],
+      modeBarButtonsToRemove: ['lasso2d', 'autoScale2d', 'sendChartToCloud', 'sendDataToCloud', 'editInChartStudio'],
       modeBarButtonsToAdd: [
         {
           name: 'downloadSvg',
@@ -123,9 +217,11 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
     schedule(el, async () => {
       const Plotly = await loadPlotly();
       const t0 = performance.now();
-      const gd = await Plotly.react(el, figure.data, figure.layout, config);
+      const gd = await Plotly.react(el, figure.data, figure.layout, config as Partial<Config>);
       // Shows in the browser's performance tools (and bench_playground's timeline).
       performance.measure(`plot ${filename}`, { start: t0 });
+      el.dataset.drawnAt = String(performance.now());
+      rovingModebar(gd);
       if (bound.current) return;
       bound.current = true;
       gd.on('plotly_click', (e: PlotMouseEvent) => handlers.current.onClick?.(e));
@@ -141,6 +237,7 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
         if (plotlyPromise) void plotlyPromise.then((Plotly) => Plotly.purge(el));
       }
       bound.current = false;
+      drawn.current = null;
     };
   }, []);
 

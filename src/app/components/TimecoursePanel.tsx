@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { EEG_DATA_NOTE, EEG_UNIT, PALETTE, timecourseFigure, timesMs, type Series } from '../../viz/plots.ts';
+import { EEG_DATA_NOTE, EEG_UNIT, PALETTE, timecourseFigure, timesMs, type Figure, type Series } from '../../viz/plots.ts';
 import { band, gfp, meanChannelsByTime, repSeries, type BandKind } from '../../viz/stats.ts';
 import { imagesFor, useEncodedForPlots, useSelection } from '../derived.ts';
 import { set, times, useApp, type ChannelView, type ImageView } from '../store.ts';
@@ -12,6 +12,26 @@ export const BAND_LABEL: Record<BandKind, string> = {
   none: 'no band',
 };
 
+/**
+ * The figure with the time cursor's line: figures are built without it, so a cursor move changes
+ * one shape and Plot relayouts only that (the same line timecourseFigure draws).
+ */
+export function withCursor(fig: Figure, cursorMs: number): Figure {
+  const shapes = [...(fig.layout.shapes ?? []), { type: 'line', xref: 'x', yref: 'paper', x0: cursorMs, x1: cursorMs, y0: 0, y1: 1, line: { color: '#c00', width: 1.5 } }];
+  return { data: fig.data, layout: { ...fig.layout, shapes } as Figure['layout'] };
+}
+
+/** Legend under the plot (left-aligned), so that it never overlaps the title above. */
+function legendBelow(fig: Figure): Figure {
+  const n = fig.data.filter((d) => (d as { showlegend?: boolean }).showlegend !== false && (d as { name?: string }).name).length;
+  if (n < 2) return { data: fig.data, layout: { ...fig.layout, showlegend: false } };
+  const margin = { ...(fig.layout.margin ?? {}), b: 96 };
+  return {
+    data: fig.data,
+    layout: { ...fig.layout, margin, legend: { ...(fig.layout.legend ?? {}), orientation: 'h', x: 0, xanchor: 'left', y: -0.22, yanchor: 'top', bgcolor: 'rgba(255,255,255,0)' } },
+  };
+}
+
 export function TimecoursePanel() {
   const enc = useEncodedForPlots();
   const { names, ch, chMask } = useSelection();
@@ -19,7 +39,7 @@ export function TimecoursePanel() {
   const tms = useMemo(() => timesMs(times()), [s.model]);
   const chLabel = ch.length === names.length ? 'all channels' : ch.length <= 4 ? Array.from(ch, (c) => names[c]).join(', ') : `${ch.length} channels`;
   const title =
-    s.channelView === 'butterfly' ? 'Butterfly: all channels (selected in blue) + global field power' : s.channelView === 'each' ? `Selected channels (${ch.length})` : `Mean over ${chLabel}`;
+    s.channelView === 'butterfly' ? 'Butterfly (selected in blue) + global field power' : s.channelView === 'each' ? `Selected channels (${ch.length})` : `Mean over ${chLabel}`;
 
   const view = useMemo(() => {
     const t0 = performance.now();
@@ -56,10 +76,43 @@ export function TimecoursePanel() {
         series.push({ name: g.name, mean: b.mean, lo: s.band === 'none' ? undefined : b.lo, hi: s.band === 'none' ? undefined : b.hi, color: PALETTE[k % PALETTE.length] });
       });
     }
-    const figure = timecourseFigure({ timesMs: tms, series, cursorMs: tms[s.cursor], mask: s.timeMask, lower, title, height: s.channelView === 'butterfly' ? 420 : 360 });
+    // Average-referenced data (CSD output is) sum to zero over all channels at every sample: their
+    // mean is float rounding, which autoscaling would blow up into something that looks like an ERP.
+    let zeroMean = false;
+    let scale = 0;
+    if (s.channelView === 'mean' && ch.length === names.length) {
+      const ct = meanChannelsByTime(data, dims, groups.flatMap((g) => g.idx));
+      for (const v of ct) scale = Math.max(scale, Math.abs(v));
+      let m = 0;
+      for (const x of series) for (const v of Array.from(x.hi ?? x.mean)) m = Math.max(m, Math.abs(v));
+      zeroMean = scale > 0 && m < 1e-4 * scale;
+    }
+    let figure = legendBelow(timecourseFigure({ timesMs: tms, series, mask: s.timeMask, lower, title, height: s.channelView === 'butterfly' ? 420 : 360 }));
+    if (zeroMean) {
+      const layout = figure.layout as Record<string, unknown>;
+      figure = {
+        data: figure.data,
+        layout: {
+          ...figure.layout,
+          yaxis: { ...(layout.yaxis as object), range: [-scale, scale], autorange: false },
+          annotations: [
+            {
+              text: `The mean over all ${names.length} channels is 0 at every sample (average-referenced data); the trace is float rounding, drawn at the channels' scale (±${scale.toPrecision(2)} ${EEG_UNIT}).`,
+              xref: 'paper',
+              yref: 'paper',
+              x: 0.5,
+              y: 0.9,
+              showarrow: false,
+              font: { size: 12, color: '#4a5563' },
+              bgcolor: 'rgba(255,255,255,0.9)',
+            },
+          ],
+        } as Figure['layout'],
+      };
+    }
     const ysum = series.reduce((acc, x) => acc + Array.from(x.mean).reduce((a, b) => a + b, 0), 0);
-    return { figure, ms: performance.now() - t0, ysum, nSeries: series.length };
-  }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.cursor, s.timeMask, s.conditions, title]);
+    return { figure, ms: performance.now() - t0, ysum, nSeries: series.length, zeroMean };
+  }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.timeMask, s.conditions, title]);
 
   const noChannels = ch.length === 0 && s.channelView !== 'butterfly';
   const placeholder = useMemo(
@@ -71,13 +124,14 @@ export function TimecoursePanel() {
         series: s.channelView === 'butterfly' ? [{ name: '', mean: [], faint: true }] : [],
         lower: s.channelView === 'butterfly' ? { name: 'GFP', values: [], unit: EEG_UNIT } : undefined,
         title,
-        cursorMs: tms[s.cursor],
         mask: s.timeMask,
         placeholder: noChannels ? 'No channels selected.' : 'Add images to see time courses.',
         height: s.channelView === 'butterfly' ? 420 : 360,
       }),
-    [tms, noChannels, s.channelView, title, s.cursor, s.timeMask],
+    [tms, noChannels, s.channelView, title, s.timeMask],
   );
+  const shown = view && !noChannels ? view.figure : placeholder;
+  const figure = useMemo(() => withCursor(shown, tms[s.cursor]), [shown, tms, s.cursor]);
   return (
     <section
       className="panel timecourse-panel"
@@ -86,6 +140,7 @@ export function TimecoursePanel() {
       data-compute-ms={view?.ms.toFixed(2)}
       data-values-sum={view ? view.ysum.toPrecision(8) : ''}
       data-series={view?.nSeries ?? 0}
+      data-zero-mean={view?.zeroMean ? 'true' : undefined}
       aria-label="Time courses"
     >
       <div className="panel-head">
@@ -131,7 +186,7 @@ export function TimecoursePanel() {
           </p>
         )}
         <Plot
-          figure={view && !noChannels ? view.figure : placeholder}
+          figure={figure}
           filename="timecourse"
           className="plot"
           onClick={(e) => {

@@ -102,7 +102,7 @@ export function JointView({ spec, filename, onSensorClick, onTimeClick }: { spec
     return () => ro.disconnect();
   }, []);
   const figure = useMemo(() => jointCanvasFigure(spec, onSensorClick, onTimeClick), [spec]);
-  const height = jointHeight(spec.prep.panels.length, width || 800, Boolean(spec.note));
+  const height = jointHeight(spec.prep.panels.length, width || 800, spec.note);
   return (
     <div ref={wrap} className="joint-wrap">
       <CanvasPlot figure={figure} height={height} filename={filename} className="topomap-view joint-view" data={{ panels: String(spec.prep.panels.length), range: spec.prep.range.map((v) => v.toPrecision(6)).join(','), method: spec.prep.grid.method ?? 'v4' }} />
