@@ -199,7 +199,14 @@ export async function readNpy(src: ByteSource, opts: ReadNpyOptions = {}): Promi
       throw new NpyError(`${src.name} holds pickled Python objects (dtype object), which were not expected here`);
     }
     reader.what = 'the pickle';
-    const v: PickleValue = await unpickleFrom(reader);
+    let v: PickleValue;
+    try {
+      v = await unpickleFrom(reader);
+    } catch (e) {
+      // the pickle's errors name the byte, not the file
+      if (e instanceof BergError && !e.message.startsWith(src.name)) e.message = `${src.name}: ${e.message}`;
+      throw e;
+    }
     if (!(v instanceof NdArray) || v.dtype !== '|O') {
       throw new NpyError(`${src.name}: the pickle in this object .npy is not an object ndarray`);
     }
