@@ -7,6 +7,7 @@ import { Header, SyntheticBanner } from './components/Header.tsx';
 import { ImagePanel } from './components/ImagePanel.tsx';
 import { QualityPanel } from './components/QualityPanel.tsx';
 import { RdmPanel } from './components/RdmPanel.tsx';
+import { StatsPanel } from './components/StatsPanel.tsx';
 import { TimecoursePanel } from './components/TimecoursePanel.tsx';
 import { TimePicker } from './components/TimePicker.tsx';
 import { TopomapPanel } from './components/TopomapPanel.tsx';
@@ -45,6 +46,7 @@ export function App() {
             <TimecoursePanel />
           </div>
           <ConditionsPanel />
+          <StatsPanel />
           <RdmPanel />
           <QualityPanel />
         </div>

@@ -1,0 +1,557 @@
+// Statistics on conditions, all computed in workers (src/app/analysis.worker.ts), cancellable, with progress:
+// spread across images, cluster permutation tests (MNE), time-resolved decoding (MNE + scikit-learn), RSA.
+// Images are the observations; each image's response is the mean of its 4 repetitions.
+import { useEffect, useMemo, useState } from 'react';
+import type { Data, Layout } from 'plotly.js-dist-min';
+import channelsJson from '../../data/channels_10-05_63.json';
+import { channelAdjacency } from '../../analysis/adjacency.ts';
+import type { ClusterResult, Tail } from '../../analysis/cluster_test.ts';
+import type { Scoring } from '../../analysis/decoding.ts';
+import { parseModelRdm, squareForm, type RdmMetric } from '../../analysis/rsa.ts';
+import { spreadBand, type SpreadKind } from '../../analysis/spread.ts';
+import { PALETTE, plotlyText, timecourseFigure, timesMs, type Figure, type Series } from '../../viz/plots.ts';
+import { symmetricLimit } from '../../viz/topomap.ts';
+import type { TopomapScene } from '../../viz/topomap_render.ts';
+import { AnalysisCancelled, cancelAnalysis, runAnalysis, type AnalysisJob, type AnalysisResult } from '../analysis_client.ts';
+import { imagesFor, useEncodedForPlots, useSelection, type Encoded } from '../derived.ts';
+import { download } from '../export.ts';
+import { times, useApp } from '../store.ts';
+import { Plot } from './Plot.tsx';
+import { topomapGrid } from './TopomapPanel.tsx';
+import { TopomapView } from './TopomapView.tsx';
+
+const BLOCK = 4 * 63 * 140;
+const NEIGHBORS = channelAdjacency(channelsJson.channels.map((c) => c.topo2d_m));
+const ALPHA = 0.05;
+
+/** The responses of the images at `idx` (indices into enc.items), float32 [n, 4, 63, 140]. */
+function gather(enc: Encoded, idx: number[]): Float32Array {
+  const out = new Float32Array(idx.length * BLOCK);
+  idx.forEach((i, k) => out.set(enc.data.subarray(i * BLOCK, (i + 1) * BLOCK), k * BLOCK));
+  return out;
+}
+
+type Job<K extends AnalysisResult['kind']> = { state: 'idle' } | { state: 'running'; done: number; total: number } | { state: 'done'; out: Extract<AnalysisResult, { kind: K }>; params: Record<string, unknown> } | { state: 'error'; message: string };
+
+function useJob<K extends AnalysisResult['kind']>(kind: K) {
+  const [job, setJob] = useState<Job<K>>({ state: 'idle' });
+  useEffect(() => () => cancelAnalysis(kind), [kind]);
+  const start = (j: AnalysisJob & { kind: K }, params: Record<string, unknown>) => {
+    setJob({ state: 'running', done: 0, total: 1 });
+    const r = runAnalysis(j, (done, total) => setJob({ state: 'running', done, total }));
+    r.promise.then(
+      (out) => setJob({ state: 'done', out: out as unknown as Extract<AnalysisResult, { kind: K }>, params }),
+      (e) => setJob(e instanceof AnalysisCancelled ? { state: 'idle' } : { state: 'error', message: e instanceof Error ? e.message : String(e) }),
+    );
+  };
+  return { job, start, cancel: () => cancelAnalysis(kind) };
+}
+
+function Progress({ job, onCancel, testId }: { job: Job<never> | Job<AnalysisResult['kind']>; onCancel: () => void; testId: string }) {
+  if (job.state === 'running')
+    return (
+      <span className="stats-progress" data-testid={testId} data-state="running">
+        <progress max={job.total} value={job.done} /> {Math.round((100 * job.done) / Math.max(1, job.total))}%
+        <button type="button" className="small" onClick={onCancel}>
+          Cancel
+        </button>
+      </span>
+    );
+  if (job.state === 'error')
+    return (
+      <span className="stats-error" data-testid={testId} data-state="error">
+        {job.message}
+      </span>
+    );
+  return <span data-testid={testId} data-state={job.state} />;
+}
+
+/** Significant windows (clusters with p < alpha) as time spans [first, last] sample. */
+function significantSpans(r: ClusterResult, nc: number, T: number): [number, number][] {
+  const spans: [number, number][] = [];
+  r.clusters.forEach((cl, k) => {
+    if (!(r.p[k] < ALPHA)) return;
+    const ts = Array.from(cl, (i) => Math.floor(i / nc));
+    spans.push([Math.min(...ts), Math.max(...ts)]);
+  });
+  return spans.filter((s) => s[1] < T);
+}
+
+function shade(fig: Figure, spans: [number, number][], x: number[], color = 'rgba(0,160,80,0.18)'): Figure {
+  const half = x.length > 1 ? (x[1] - x[0]) / 2 : 0;
+  const shapes = [...(fig.layout.shapes ?? [])];
+  for (const [a, b] of spans) shapes.push({ type: 'rect', xref: 'x', yref: 'paper', x0: x[a] - half, x1: x[b] + half, y0: 0, y1: 1, fillcolor: color, line: { width: 0 }, layer: 'below' });
+  return { data: fig.data, layout: { ...fig.layout, shapes } };
+}
+
+/** A title with the statistic's parameters on a second line. */
+function titled(fig: Figure, title: string, params: string): Figure {
+  return { data: fig.data, layout: { ...fig.layout, margin: { ...fig.layout.margin, t: 52 }, title: { text: `${plotlyText(title)}<br><span style="font-size:11px">${plotlyText(params)}</span>`, font: { size: 14 }, x: 0.02, xanchor: 'left' } } };
+}
+
+function heatmap(z: ArrayLike<number>, n: number, x: (number | string)[], y: (number | string)[], title: string, params: string, zTitle: string, opts: { zmid?: number; colorscale?: string; square?: boolean } = {}): Figure {
+  const rows: number[][] = [];
+  for (let i = 0; i < n; i++) rows.push(Array.from({ length: x.length }, (_, j) => z[i * x.length + j]));
+  const data: Data[] = [{ type: 'heatmap', z: rows, x, y, zmid: opts.zmid, colorscale: opts.colorscale ?? 'RdBu', reversescale: true, colorbar: { title: { text: plotlyText(zTitle) } } } as Data];
+  const layout: Partial<Layout> = {
+    height: 340,
+    margin: { l: 70, r: 20, t: 52, b: 50 },
+    title: { text: `${plotlyText(title)}<br><span style="font-size:11px">${plotlyText(params)}</span>`, font: { size: 14 }, x: 0.02, xanchor: 'left' },
+    xaxis: { title: { text: opts.square ? '' : 'Testing time (ms)' } },
+    yaxis: { title: { text: opts.square ? '' : 'Training time (ms)' }, autorange: opts.square ? 'reversed' : true, scaleanchor: opts.square ? 'x' : undefined },
+    paper_bgcolor: 'rgba(0,0,0,0)',
+  };
+  return { data, layout };
+}
+
+function jsonBlob(o: unknown) {
+  return new Blob([JSON.stringify(o, (_, v) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v), 1)], { type: 'application/json' });
+}
+
+function csvCell(s: string | number) {
+  const t = String(s);
+  return /[",\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+}
+
+export function StatsPanel() {
+  const enc = useEncodedForPlots();
+  const { names, ch } = useSelection();
+  const s = useApp();
+  const tms = useMemo(() => timesMs(times()), [s.model]);
+  const [spreadKind, setSpreadKind] = useState<SpreadKind>('ci95');
+  const [design, setDesign] = useState<'independent' | 'paired'>('independent');
+  const [space, setSpace] = useState<'time' | 'sensors_time'>('time');
+  const [nPerm, setNPerm] = useState(1000);
+  const [seed, setSeed] = useState(0);
+  const [tail, setTail] = useState<Tail>(0);
+  const [nSplits, setNSplits] = useState(5);
+  const [scoring, setScoring] = useState<Scoring>('roc_auc');
+  const [generalize, setGeneralize] = useState(false);
+  const [rsaUnit, setRsaUnit] = useState<'images' | 'condition_means'>('images');
+  const [metric, setMetric] = useState<RdmMetric>('correlation');
+  const [modelKind, setModelKind] = useState<'categorical' | 'pixels' | 'uploaded'>('categorical');
+  const [uploaded, setUploaded] = useState<{ name: string; bytes: Uint8Array } | null>(null);
+  const spreadJob = useJob('spread');
+  const cluster = useJob('cluster');
+  const decode = useJob('decode');
+  const rsa = useJob('rsa');
+
+  const A = s.diffA;
+  const B = s.diffB;
+  const idxA = useMemo(() => imagesFor(enc, `cond:${A}`), [enc, A]);
+  const idxB = useMemo(() => imagesFor(enc, `cond:${B}`), [enc, B]);
+  const condIdx = useMemo(() => s.conditions.map((c) => ({ c, idx: imagesFor(enc, `cond:${c}`) })).filter((g) => g.idx.length), [enc, s.conditions]);
+  const ready = A && B && A !== B && idxA.length >= 2 && idxB.length >= 2 && ch.length > 0;
+  const chLabel = ch.length === names.length ? 'all channels' : `${ch.length} selected channel${ch.length > 1 ? 's' : ''}`;
+
+  // Spread across images: recomputed in the worker whenever images, conditions or channels change.
+  useEffect(() => {
+    if (!condIdx.length || !ch.length) return;
+    spreadJob.start({ kind: 'spread', groups: condIdx.map((g) => gather(enc, g.idx)), ch: Int32Array.from(ch) }, { conditions: condIdx.map((g) => g.c) });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [condIdx, ch]);
+
+  const clusterParams = () => ({
+    test: design === 'paired' ? (space === 'time' ? 'permutation_cluster_1samp_test' : 'spatio_temporal_cluster_1samp_test') : space === 'time' ? 'permutation_cluster_test' : 'spatio_temporal_cluster_test',
+    design,
+    space,
+    conditions: [A, B],
+    n_permutations: nPerm,
+    seed,
+    tail: design === 'paired' ? tail : 0,
+    ch_names: Array.from(ch, (i) => names[i]),
+  });
+  const runCluster = () =>
+    cluster.start(
+      { kind: 'cluster', groups: [gather(enc, idxA), gather(enc, idxB)], ch: Int32Array.from(ch), design, space, nPermutations: nPerm, seed, tail: design === 'paired' ? tail : 0, neighbors: NEIGHBORS },
+      clusterParams(),
+    );
+  const runDecode = () =>
+    decode.start({ kind: 'decode', groups: [gather(enc, idxA), gather(enc, idxB)], ch: Int32Array.from(ch), nSplits, seed, scoring, generalize }, { conditions: [A, B], n_splits: nSplits, seed, scoring, generalize, ch_names: Array.from(ch, (i) => names[i]) });
+  const runRsa = async () => {
+    const groups = condIdx.map((g) => gather(enc, g.idx));
+    const labels = condIdx.flatMap((g, k) => g.idx.map(() => k));
+    const n = rsaUnit === 'images' ? labels.length : condIdx.length;
+    let modelRdm: Float64Array | undefined;
+    if (modelKind === 'uploaded') {
+      if (!uploaded) return;
+      try {
+        modelRdm = parseModelRdm(uploaded.bytes, uploaded.name, n);
+      } catch (e) {
+        alert(e instanceof Error ? e.message : String(e));
+        return;
+      }
+    }
+    const pixels = modelKind === 'pixels' ? condIdx.flatMap((g) => g.idx.map((i) => enc.items[i].square!)).map((q) => ({ data: q.data.slice(), size: q.size })) : undefined;
+    rsa.start(
+      { kind: 'rsa', groups, ch: Int32Array.from(ch), unit: rsaUnit, labels, metric, model: modelKind, modelRdm, pixels, nPermutations: nPerm, seed },
+      {
+        unit: rsaUnit,
+        metric: metric === 'correlation' ? '1 - Pearson r' : 'Euclidean',
+        model: modelKind === 'uploaded' ? `uploaded: ${uploaded?.name}` : modelKind,
+        comparison: 'Spearman rho',
+        n_permutations: nPerm,
+        seed,
+        items: rsaUnit === 'images' ? condIdx.flatMap((g) => g.idx.map((i) => enc.items[i].name)) : condIdx.map((g) => g.c),
+        ch_names: Array.from(ch, (i) => names[i]),
+      },
+    );
+  };
+
+  // ---- figures
+  const clusterDone = cluster.job.state === 'done' ? cluster.job : null;
+  const spreadFig = useMemo(() => {
+    if (spreadJob.job.state !== 'done' || !ch.length) return null;
+    const groups = spreadJob.job.out.groups;
+    const conds = spreadJob.job.params.conditions as string[];
+    const series: Series[] = groups.map((g, k) => {
+      const b = spreadBand(g, spreadKind);
+      const color = PALETTE[s.conditions.indexOf(conds[k]) % PALETTE.length];
+      return { name: `${conds[k]} (n=${g.n})`, mean: g.mean, lo: b.lo, hi: b.hi, color };
+    });
+    const ka = conds.indexOf(A);
+    const kb = conds.indexOf(B);
+    if (ka >= 0 && kb >= 0 && ka !== kb) series.push({ name: `${A} − ${B}`, mean: groups[ka].mean.map((v, t) => v - groups[kb].mean[t]), color: '#000000', width: 2.2, dash: 'dash' });
+    let fig = timecourseFigure({ timesMs: tms, series, cursorMs: tms[s.cursor], height: 340 });
+    const what = spreadKind === 'ci95' ? 'band: 95% CI across images (t-based: mean ± t(0.975, n−1)·SEM)' : spreadKind === 'sem' ? 'band: ±1 SEM across images' : 'band: ±1 SD across images';
+    let params = `${what}; each image = mean of its 4 repetitions`;
+    if (clusterDone && (clusterDone.params.conditions as string[]).join() === [A, B].join()) {
+      const r = clusterDone.out.result;
+      const nc = clusterDone.params.space === 'time' ? 1 : (clusterDone.params.ch_names as string[]).length;
+      fig = shade(fig, significantSpans(r, nc, tms.length), tms);
+      params += `; shaded: clusters p < ${ALPHA} (${r.test}, ${r.nPermutationsUsed} permutations, seed ${r.seed})`;
+    }
+    return titled(fig, `Condition means over ${chLabel}`, params);
+  }, [spreadJob.job, spreadKind, tms, s.cursor, A, B, clusterDone, chLabel, ch.length, s.conditions]);
+
+  const clusterView = useMemo(() => {
+    if (!clusterDone) return null;
+    const r = clusterDone.out.result;
+    const p = clusterDone.params;
+    const chn = p.ch_names as string[];
+    const nc = p.space === 'time' ? 1 : chn.length;
+    const stat = r.statistic === 'f_oneway' ? 'F' : 't';
+    const rows = r.clusters.map((cl, k) => {
+      const ts = Array.from(cl, (i) => Math.floor(i / nc));
+      const sensors = p.space === 'time' ? chn : [...new Set(Array.from(cl, (i) => chn[i % nc]))];
+      return { k, tmin_s: times()[Math.min(...ts)], tmax_s: times()[Math.max(...ts)], ch_names: sensors, mass: r.mass[k], p: r.p[k], t0: Math.min(...ts), t1: Math.max(...ts), cl };
+    });
+    const paramText = `${r.test} (${r.statistic}${r.statistic === 'ttest_1samp_no_p' ? ', sigma=0' : ''}), threshold ${stat} = ${r.threshold.toFixed(3)} (p < 0.05${r.statistic === 'f_oneway' ? '' : r.tail === 0 ? ', two-tailed' : ', one-tailed'}), tail ${r.tail}, ${r.nPermutationsUsed} permutations${r.exact ? ' (exact)' : ''}, seed ${r.seed}, n = ${clusterDone.out.result.statistic === 'f_oneway' ? `${clusterDone.out.nA} + ${clusterDone.out.nB}` : clusterDone.out.nA} images`;
+    // topomap: the statistic at every sensor, averaged over the most significant cluster's window
+    // (or at the cursor when none is significant); its sensors marked, as MNE's mask does.
+    const best = rows.filter((x) => x.p < ALPHA).sort((a, b) => a.p - b.p || Math.abs(b.mass) - Math.abs(a.mass))[0];
+    const t0 = best ? best.t0 : s.cursor;
+    const t1 = best ? best.t1 : s.cursor;
+    const values = new Float32Array(63);
+    for (let c = 0; c < 63; c++) {
+      let acc = 0;
+      for (let t = t0; t <= t1; t++) acc += clusterDone.out.sensorStat[t * 63 + c];
+      values[c] = acc / (t1 - t0 + 1);
+    }
+    const marked = names.map(() => false);
+    if (best) {
+      if (p.space === 'time') for (const c of chn) marked[names.indexOf(c)] = true;
+      else for (const i of best.cl) marked[names.indexOf(chn[i % nc])] = true;
+    }
+    const lim = r.statistic === 'f_oneway' ? Math.max(...values) || 1 : symmetricLimit(values) || 1;
+    const topo: TopomapScene = {
+      grid: topomapGrid(names),
+      panels: [{ values }],
+      range: r.statistic === 'f_oneway' ? [0, lim] : [-lim, lim],
+      colormap: r.statistic === 'f_oneway' ? 'Reds' : undefined,
+      selected: marked,
+      names,
+      unit: stat,
+      title: `${stat} map, ${tms[t0]}…${tms[t1]} ms`,
+      note: best ? `Filled sensors: the most significant cluster (p = ${best.p.toFixed(4)})` : `No cluster with p < ${ALPHA}; map at the cursor`,
+    };
+    return { rows, paramText, topo };
+  }, [clusterDone, names, tms, s.cursor]);
+
+  const exportCluster = (fmt: 'json' | 'csv') => {
+    if (!clusterDone || !clusterView) return;
+    const r = clusterDone.out.result;
+    const clusters = clusterView.rows.map(({ tmin_s, tmax_s, ch_names, mass, p }) => ({ tmin_s, tmax_s, ch_names, mass, p }));
+    const stem = `clusters_${clusterDone.params.conditions === undefined ? '' : (clusterDone.params.conditions as string[]).join('-vs-')}`.replace(/[^\w.-]+/g, '_');
+    if (fmt === 'json') {
+      const o = {
+        test: r.test,
+        n_permutations: r.nPermutations,
+        seed: r.seed,
+        clusters,
+        n_permutations_used: r.nPermutationsUsed,
+        exact: r.exact,
+        statistic: r.statistic,
+        threshold: r.threshold,
+        tail: r.tail,
+        design: clusterDone.params.design,
+        space: clusterDone.params.space,
+        conditions: clusterDone.params.conditions,
+        n_images: [clusterDone.out.nA, clusterDone.out.nB],
+        ch_names_tested: clusterDone.params.ch_names,
+        observations: 'images; each image is the mean of its 4 repetitions',
+        adjacency: clusterDone.params.space === 'sensors_time' ? "Delaunay on the 2-D topomap positions (mne.channels.find_ch_adjacency), times t +- 1 (max_step=1)" : 'consecutive times',
+        alpha: ALPHA,
+      };
+      download(`${stem}.json`, jsonBlob(o));
+    } else {
+      const head = `# test=${r.test}; statistic=${r.statistic}; threshold=${r.threshold}; tail=${r.tail}; n_permutations=${r.nPermutations}; n_permutations_used=${r.nPermutationsUsed}; exact=${r.exact}; seed=${r.seed}`;
+      const lines = [head, 'tmin_s,tmax_s,ch_names,mass,p', ...clusters.map((c) => [c.tmin_s, c.tmax_s, c.ch_names.join(' '), c.mass, c.p].map(csvCell).join(','))];
+      download(`${stem}.csv`, new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }));
+    }
+  };
+
+  const decodeView = useMemo(() => {
+    if (decode.job.state !== 'done') return null;
+    const { sliding, generalizing, nA, nB } = decode.job.out;
+    const label = sliding.scoring === 'roc_auc' ? 'ROC AUC' : 'Accuracy';
+    const params = `LDA (lsqr, Ledoit-Wolf shrinkage), SlidingEstimator, StratifiedKFold(${sliding.nSplits}, shuffle, seed ${sliding.seed}); ${nA} + ${nB} images (repetition means) × ${(decode.job.params.ch_names as string[]).length} channels; chance ${sliding.chance.toFixed(3)}`;
+    const chance = Array.from(tms, () => sliding.chance);
+    const fig = titled(
+      timecourseFigure({
+        timesMs: tms,
+        series: [
+          { name: `${label} (mean of ${sliding.nSplits} folds)`, mean: sliding.mean, color: PALETTE[2], width: 2 },
+          { name: 'chance', mean: chance, color: '#888888', dash: 'dot', width: 1 },
+        ],
+        unit: '',
+        yTitle: label,
+        cursorMs: tms[s.cursor],
+        height: 300,
+      }),
+      `Decoding ${A} vs ${B}`,
+      params,
+    );
+    const tgm = generalizing ? heatmap(generalizing.mean, tms.length, tms, tms, 'Temporal generalisation (GeneralizingEstimator)', params, label, { zmid: generalizing.chance }) : null;
+    return { fig, tgm };
+  }, [decode.job, tms, s.cursor, A, B]);
+
+  const rsaView = useMemo(() => {
+    if (rsa.job.state !== 'done') return null;
+    const { result, rdms, model, n } = rsa.job.out;
+    const p = rsa.job.params;
+    const params = `${p.metric} RDMs over ${n} ${p.unit === 'images' ? 'images' : 'condition means'} × ${(p.ch_names as string[]).length} channels vs ${p.model} model, ${p.comparison}; permutation test over item labels, ${result.nPermutations} permutations, seed ${result.seed}`;
+    let fig = timecourseFigure({ timesMs: tms, series: [{ name: 'Spearman rho', mean: result.rho, color: PALETTE[3], width: 2 }], unit: '', yTitle: 'Spearman rho', cursorMs: tms[s.cursor], height: 300 });
+    const sig: [number, number][] = [];
+    result.p.forEach((v, t) => v < ALPHA && sig.push([t, t]));
+    fig = titled(shade(fig, sig, tms, 'rgba(204,121,167,0.22)'), 'RSA: neural RDM vs model RDM', `${params}; shaded: p < ${ALPHA} (uncorrected)`);
+    const labels = (p.items as string[]).map((x, i) => `${i + 1}. ${x}`);
+    const rdmFig = heatmap(squareForm(rdms[s.cursor], n), n, labels, labels, `Neural RDM at ${tms[s.cursor]} ms`, p.metric as string, p.metric as string, { colorscale: 'Viridis', square: true });
+    const modelFig = heatmap(squareForm(model, n), n, labels, labels, 'Model RDM', p.model as string, 'dissimilarity', { colorscale: 'Viridis', square: true });
+    rdmFig.data = rdmFig.data.map((d) => ({ ...d, reversescale: false }) as Data);
+    modelFig.data = modelFig.data.map((d) => ({ ...d, reversescale: false }) as Data);
+    return { fig, rdmFig, modelFig };
+  }, [rsa.job, tms, s.cursor]);
+
+  const num = (v: string, lo: number, hi: number, d: number) => {
+    const x = Math.round(Number(v));
+    return Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : d;
+  };
+
+  if (s.conditions.length < 2) {
+    return (
+      <section className="panel stats-panel" data-testid="stats" aria-label="Statistics">
+        <div className="panel-head">
+          <h2>Statistics</h2>
+        </div>
+        <div className="empty">Define two conditions and assign images to them for statistics (cluster tests, decoding, RSA).</div>
+      </section>
+    );
+  }
+  return (
+    <section className="panel stats-panel" data-testid="stats" aria-label="Statistics">
+      <div className="panel-head">
+        <h2>Statistics</h2>
+        <span className="small-label">
+          {A} vs {B} (set under Conditions) · images are observations; each is the mean of its 4 repetitions
+        </span>
+        <label className="small-label">
+          Band
+          <select aria-label="Spread band" value={spreadKind} onChange={(e) => setSpreadKind(e.target.value as SpreadKind)} data-testid="stats-band">
+            <option value="ci95">95% CI (t)</option>
+            <option value="sem">±1 SEM</option>
+            <option value="sd">±1 SD</option>
+          </select>
+        </label>
+        <Progress job={spreadJob.job} onCancel={spreadJob.cancel} testId="stats-spread-status" />
+      </div>
+      {spreadFig && <Plot figure={spreadFig} filename="condition-means-ci" className="plot" />}
+
+      <h3>Cluster-based permutation test</h3>
+      <div className="row stats-controls">
+        <label>
+          Design
+          <select aria-label="Design" value={design} onChange={(e) => setDesign(e.target.value as 'independent' | 'paired')} data-testid="stats-design">
+            <option value="independent">independent (F, permutation_cluster_test)</option>
+            <option value="paired">paired: k-th image of A with k-th of B (t on differences)</option>
+          </select>
+        </label>
+        <label>
+          Over
+          <select aria-label="Test space" value={space} onChange={(e) => setSpace(e.target.value as 'time' | 'sensors_time')} data-testid="stats-space">
+            <option value="time">time (mean of {chLabel})</option>
+            <option value="sensors_time">sensors × time ({chLabel})</option>
+          </select>
+        </label>
+        {design === 'paired' && (
+          <label>
+            Tail
+            <select aria-label="Tail" value={tail} onChange={(e) => setTail(Number(e.target.value) as Tail)}>
+              <option value={0}>two-sided</option>
+              <option value={1}>A &gt; B</option>
+              <option value={-1}>A &lt; B</option>
+            </select>
+          </label>
+        )}
+        <label>
+          Permutations
+          <input type="number" min={10} max={100000} value={nPerm} onChange={(e) => setNPerm(num(e.target.value, 10, 100000, 1000))} data-testid="stats-permutations" />
+        </label>
+        <label>
+          Seed
+          <input type="number" min={0} value={seed} onChange={(e) => setSeed(num(e.target.value, 0, 2 ** 32 - 1, 0))} data-testid="stats-seed" />
+        </label>
+        <button type="button" className="small" disabled={!ready} onClick={runCluster} data-testid="stats-run">
+          Run test
+        </button>
+        <Progress job={cluster.job} onCancel={cluster.cancel} testId="stats-status" />
+        {!ready && <span className="small-label">Needs two different conditions with at least 2 images each.</span>}
+      </div>
+      {clusterView && (
+        <div className="two-col">
+          <div>
+            <p className="stats-params" data-testid="stats-params">
+              {clusterView.paramText}
+            </p>
+            <table className="stats-table" data-testid="stats-table">
+              <thead>
+                <tr>
+                  <th>#</th>
+                  <th>time (ms)</th>
+                  <th>sensors</th>
+                  <th>mass</th>
+                  <th>p</th>
+                </tr>
+              </thead>
+              <tbody>
+                {clusterView.rows.map((r) => (
+                  <tr key={r.k} className={r.p < ALPHA ? 'sig' : ''}>
+                    <td>{r.k + 1}</td>
+                    <td>
+                      {Math.round(r.tmin_s * 1000)}…{Math.round(r.tmax_s * 1000)}
+                    </td>
+                    <td title={r.ch_names.join(', ')}>{r.ch_names.length > 6 ? `${r.ch_names.slice(0, 6).join(', ')} +${r.ch_names.length - 6}` : r.ch_names.join(', ')}</td>
+                    <td>{r.mass.toFixed(2)}</td>
+                    <td>{r.p.toFixed(4)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {!clusterView.rows.length && <div className="empty">No supra-threshold cluster.</div>}
+            <div className="row">
+              <button type="button" className="small" onClick={() => exportCluster('json')} data-testid="stats-export">
+                Export table (JSON)
+              </button>
+              <button type="button" className="small" onClick={() => exportCluster('csv')} data-testid="stats-export-csv">
+                Export table (CSV)
+              </button>
+            </div>
+          </div>
+          <TopomapView scene={clusterView.topo} height={320} filename="cluster-stat-topomap" />
+        </div>
+      )}
+
+      <h3>Time-resolved decoding</h3>
+      <div className="row stats-controls">
+        <label>
+          Folds
+          <input type="number" min={2} max={20} value={nSplits} onChange={(e) => setNSplits(num(e.target.value, 2, 20, 5))} data-testid="decode-folds" />
+        </label>
+        <label>
+          Score
+          <select aria-label="Scoring" value={scoring} onChange={(e) => setScoring(e.target.value as Scoring)}>
+            <option value="roc_auc">ROC AUC</option>
+            <option value="accuracy">accuracy</option>
+          </select>
+        </label>
+        <label>
+          <input type="checkbox" checked={generalize} onChange={(e) => setGeneralize(e.target.checked)} data-testid="decode-generalize" /> temporal generalisation
+        </label>
+        <button type="button" className="small" disabled={!ready || Math.min(idxA.length, idxB.length) < nSplits} onClick={runDecode} data-testid="decode-run">
+          Decode
+        </button>
+        <Progress job={decode.job} onCancel={decode.cancel} testId="decode-status" />
+        {decode.job.state === 'done' && (
+          <button type="button" className="small" onClick={() => decode.job.state === 'done' && download('decoding.json', jsonBlob({ ...decode.job.params, estimator: 'SlidingEstimator', classifier: "LinearDiscriminantAnalysis(solver='lsqr', shrinkage='auto')", cv: 'StratifiedKFold(shuffle=True)', times_s: times(), ...decode.job.out }))} data-testid="decode-export">
+            Export (JSON)
+          </button>
+        )}
+      </div>
+      {decodeView && (
+        <div className={decodeView.tgm ? 'two-col' : ''}>
+          <Plot figure={decodeView.fig} filename="decoding" className="plot" />
+          {decodeView.tgm && <Plot figure={decodeView.tgm} filename="temporal-generalisation" className="plot" />}
+        </div>
+      )}
+
+      <h3>Representational similarity</h3>
+      <div className="row stats-controls">
+        <label>
+          Items
+          <select aria-label="RSA items" value={rsaUnit} onChange={(e) => setRsaUnit(e.target.value as 'images' | 'condition_means')}>
+            <option value="images">images</option>
+            <option value="condition_means">condition means</option>
+          </select>
+        </label>
+        <label>
+          RDM
+          <select aria-label="RDM metric" value={metric} onChange={(e) => setMetric(e.target.value as RdmMetric)}>
+            <option value="correlation">1 − Pearson r</option>
+            <option value="euclidean">Euclidean</option>
+          </select>
+        </label>
+        <label>
+          Model
+          <select aria-label="Model RDM" value={modelKind} onChange={(e) => setModelKind(e.target.value as 'categorical' | 'pixels' | 'uploaded')} data-testid="rsa-model">
+            <option value="categorical" disabled={rsaUnit !== 'images'}>
+              categorical (conditions)
+            </option>
+            <option value="pixels" disabled={rsaUnit !== 'images'}>
+              pixels (1 − r, 32×32 RGB)
+            </option>
+            <option value="uploaded">uploaded (.npy / .csv)</option>
+          </select>
+        </label>
+        {modelKind === 'uploaded' && (
+          <input
+            type="file"
+            accept=".npy,.csv,.txt"
+            aria-label="Model RDM file"
+            onChange={async (e) => {
+              const f = e.target.files?.[0];
+              if (f) setUploaded({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) });
+            }}
+          />
+        )}
+        <button type="button" className="small" disabled={condIdx.length < 2 || !ch.length || (modelKind === 'uploaded' && !uploaded)} onClick={() => void runRsa()} data-testid="rsa-run">
+          Run RSA
+        </button>
+        <Progress job={rsa.job} onCancel={rsa.cancel} testId="rsa-status" />
+        {rsa.job.state === 'done' && (
+          <button type="button" className="small" onClick={() => rsa.job.state === 'done' && download('rsa.json', jsonBlob({ ...rsa.job.params, times_s: times(), rho: rsa.job.out.result.rho, p: rsa.job.out.result.p, p_max_over_time: rsa.job.out.result.pMax, model_rdm_condensed: rsa.job.out.model, rdms_condensed: rsa.job.out.rdms, rdm_order: 'scipy pdist (i < j, row by row)' }))} data-testid="rsa-export">
+            Export (JSON)
+          </button>
+        )}
+      </div>
+      {rsaView && (
+        <>
+          <Plot figure={rsaView.fig} filename="rsa-timecourse" className="plot" />
+          <div className="two-col">
+            <Plot figure={rsaView.rdmFig} filename="neural-rdm" className="plot" />
+            <Plot figure={rsaView.modelFig} filename="model-rdm" className="plot" />
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
