@@ -19,6 +19,8 @@ import { npyHeader } from '../io/npy.ts';
 import { describeCompact, readModelManifest } from '../io/model_folder.ts';
 import { buildSidecar, NPY_PIXEL_POLICY, sidecarName, type SidecarImage } from '../io/sidecar.ts';
 import { parseFlags, required, UsageError } from './args.ts';
+import { progressLine } from './progress.ts';
+import { nodeDevice } from '../engine/backend.ts';
 import { directorySource } from '../io/source_node.ts';
 import { openStimuli, PIXEL_POLICY, type Stimulus, type StimulusSet } from './images.ts';
 
@@ -251,7 +253,11 @@ async function verifiedBatches(previous: FinishedBatch[], stimuli: StimulusSet, 
 }
 
 export async function runEncode(argv: string[]): Promise<number> {
-  const flags = parseFlags(argv, ['model', 'images', 'out', 'channels', 'timepoints', 'device', 'batch-size', 'shard', 'threads', 'precision', 'exif-orientation', 'max-pixels']);
+  const flags = parseFlags(argv, ['model', 'images', 'out', 'channels', 'timepoints', 'device', 'batch-size', 'shard', 'threads', 'precision', 'exif-orientation', 'max-pixels'], ['quiet']);
+  const quiet = flags.quiet === 'true';
+  const device = await nodeDevice(flags.device ?? 'auto').catch((e: Error) => {
+    throw new UsageError(e.message);
+  });
   const modelDir = required(flags, 'model');
   const imagesPath = required(flags, 'images');
   const out = resolve(required(flags, 'out'));
@@ -325,10 +331,11 @@ export async function runEncode(argv: string[]): Promise<number> {
       model = await getEncodingModel(MODEL_ID, manifest.subject, {
         source,
         selection,
-        device: (flags.device ?? 'auto') as never,
+        device,
         precision,
         batchSize: batchFlag,
         wasmThreads: threads,
+        threads,
         onProgress: (p) => {
           const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
           if (p.stage === 'weights' && pct !== lastPct) process.stderr.write(`\rloading weights ${(lastPct = pct)}%`);
@@ -360,10 +367,19 @@ export async function runEncode(argv: string[]): Promise<number> {
       // Recorded before any row is overwritten: batches beyond `kept` no longer count.
       await writeAtomic(progressPath, JSON.stringify(progress));
 
+      const shown = progressLine(n, { quiet, from: done });
       const fh = await open(partial, 'r+');
       try {
+        // The next batch is decoded while this one encodes (the onnx runtime runs in a worker thread).
+        const readFrom = (at: number) => {
+          const r = at < n ? stimuli.read(lo + at, Math.min(batchSize, n - at)) : null;
+          r?.catch(() => undefined); // (awaited below; an early failure is not unhandled meanwhile)
+          return r;
+        };
+        let reading = readFrom(done);
         while (done < n) {
-          const batch = await stimuli.read(lo + done, Math.min(batchSize, n - done));
+          const batch = await reading!;
+          reading = readFrom(done + batch.length);
           // The engine takes equal-sized images per call: encode runs of equal size.
           let i = 0;
           while (i < batch.length) {
@@ -380,12 +396,12 @@ export async function runEncode(argv: string[]): Promise<number> {
           progress.batches.push({ start: done, count: batch.length, sha256: hashBatch(batch), images: batch.map(imageRecord) });
           done += batch.length;
           await writeAtomic(progressPath, JSON.stringify(progress));
-          process.stderr.write(`\rencoded ${done}/${n}`);
+          shown.update(done);
         }
       } finally {
         await fh.close();
       }
-      process.stderr.write('\n');
+      shown.end();
       const images = progress.batches.flatMap((b) => b.images);
       const cropped = images.filter((i) => i.cropped).length;
       if (cropped) process.stderr.write(`warning: ${cropped} non-square image(s) were center-cropped to square\n`);

@@ -9,16 +9,18 @@ usage:
   insilico-eeg convert  --berg-dir DIR --subject N|all [--out public/models] [--dtype float32|float16]
                         [--compact]
   insilico-eeg encode   --model MODEL_DIR --images IN --out OUT.npy [--channels Oz,Cz,...]
-                        [--timepoints MASK] [--device auto|wasm|cpu] [--batch-size N] [--shard i/n]
+                        [--timepoints MASK] [--device auto|cpu|cuda|webgpu|onnx|wasm|tfjs-cpu] [--batch-size N] [--shard i/n]
                         [--threads N] [--precision exact|compact] [--exif-orientation ignore|apply]
-                        [--max-pixels N]
+                        [--max-pixels N] [--quiet]
   insilico-eeg merge    --out OUT.npy SHARD_0.npy SHARD_1.npy ...
   insilico-eeg metadata --model MODEL_DIR
 
 IN is a uint8 .npy [B,3,H,W] or a folder of PNG/JPEG files (non-square ones are center-cropped).
 MASK is a 140-character 0/1 string. --precision compact: a folder converted with --compact, in about a quarter
-of the memory (its measured error is printed and written to the sidecar). --threads: wasm threads (default: every logical core).
---batch-size: images per engine call (default 16 on wasm, where a K=250 subject then fits in 1.2 GB).
+of the memory (its measured error is printed and written to the sidecar). --threads: CPU threads (default: every logical core).
+--device: auto = a hardware GPU, else the CPU; cpu = ONNX Runtime (wasm where it does not load); cuda or gpu = WebGPU
+through Dawn; or one runtime by name. --quiet: no progress lines (progress: images/s and time left on stderr).
+--batch-size: images per engine call (default 32 on onnx, 16 on wasm, where a K=250 subject then fits in 1.2 GB).
 --exif-orientation: ignore the EXIF orientation tag as PIL's Image.open does (default), or apply it.
 --max-pixels: refuse image files larger than N pixels.
 OUT is float32, C order, shape [B, 4, C, T], with its sidecar OUT.npy.json (docs/sidecar.md). OUT.lock keeps a

@@ -45,11 +45,11 @@ export function onnxRuntime(): Promise<OnnxModule | null> {
   return onnxModule;
 }
 
-/** Node: Dawn as navigator.gpu (once), so that WebGPU can be asked for. */
-async function nodeWebGPU(): Promise<void> {
+/** Node: Dawn as navigator.gpu (once), so that WebGPU can be asked for ('auto': only where a GPU may be). */
+async function nodeWebGPU(device: Device): Promise<void> {
   if (!isNode() || (globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu) return;
   const m = (await import(/* @vite-ignore */ DAWN_MODULE).catch(() => null)) as typeof import('./webgpu_node.ts') | null;
-  m?.installDawn();
+  if (m && (device === 'webgpu' || m.gpuMayBePresent())) m.installDawn();
 }
 
 // TF.js's WebGPU matMul gives a product more parallel work (splitting the inner dimension) only
@@ -160,7 +160,7 @@ async function selectBackendNow(device: Device, options: BackendOptions): Promis
   if (!valid.includes(device)) {
     throw new InvalidParameterError(`device must be one of ${valid.join(', ')}; got '${device}'`);
   }
-  if (device === 'auto' || device === 'webgpu') await nodeWebGPU();
+  if (device === 'auto' || device === 'webgpu') await nodeWebGPU(device);
   if (device !== 'auto') {
     if (!(await activate(device, options))) {
       throw new BackendError(`the ${device} backend is not available here; use device 'auto' or another of ${valid.slice(1).join(', ')}`);
@@ -251,4 +251,32 @@ export function reserveWasmHeap(bytes: number): HeapReservation | null {
       wasm._free!(p);
     },
   };
+}
+
+/**
+ * What `--device` accepts in Node, as BERG users type it plus explicit runtimes: 'auto' (a real
+ * GPU, else the fastest CPU runtime), 'cpu' (ONNX Runtime where it loads, else wasm), a GPU name
+ * ('cuda', 'gpu': WebGPU through Dawn, which drives the same GPU through Vulkan), or one runtime:
+ * 'webgpu', 'onnx', 'wasm', 'tfjs-cpu' (TF.js's pure-JS backend).
+ */
+export const NODE_DEVICE_NAMES = ['auto', 'cpu', 'cuda', 'gpu', 'webgpu', 'onnx', 'wasm', 'tfjs-cpu'] as const;
+
+/** The engine device for a `--device` name (NODE_DEVICE_NAMES). */
+export async function nodeDevice(name: string): Promise<Device> {
+  switch (name) {
+    case 'auto':
+    case 'webgpu':
+    case 'onnx':
+    case 'wasm':
+      return name;
+    case 'cpu':
+      return (await onnxRuntime()) ? 'onnx' : 'wasm';
+    case 'cuda':
+    case 'gpu':
+      return 'webgpu';
+    case 'tfjs-cpu':
+      return 'cpu';
+    default:
+      throw new InvalidParameterError(`--device must be one of ${NODE_DEVICE_NAMES.join(', ')}; got '${name}'`);
+  }
 }

@@ -2,12 +2,29 @@
 // WebGPU backend and the engine's own kernels run in the CLI as they do in a browser. Node only:
 // backend.ts imports this file dynamically, so browser bundles never see the package.
 
+import { existsSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
 let installed: boolean | undefined;
+
+/**
+ * Whether this machine may have a GPU for Dawn to find: an NVIDIA or DRM render device, or a
+ * Vulkan driver named in VK_ICD_FILENAMES. Without one 'auto' does not start Dawn at all: the
+ * Vulkan loader and CPU drivers (lavapipe) print warnings to stderr while Dawn looks.
+ */
+export function gpuMayBePresent(): boolean {
+  if (process.env.VK_ICD_FILENAMES || process.env.VK_DRIVER_FILES) return true;
+  if (existsSync('/dev/nvidia0') || existsSync('/dev/nvidiactl')) return true;
+  try {
+    return readdirSync('/dev/dri').some((n) => n.startsWith('renderD'));
+  } catch {
+    // no /dev/dri: Linux without a GPU, or another system (macOS, Windows), where Dawn is asked
+    return process.platform !== 'linux';
+  }
+}
 
 /**
  * Put Dawn's GPU object on navigator.gpu (before TF.js's WebGPU backend is imported: it registers
