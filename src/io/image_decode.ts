@@ -132,7 +132,7 @@ function pngSize(b: Uint8Array): { width: number; height: number } {
  */
 export async function decodeImageFile(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<DecodedImage> {
   const format = sniffFormat(bytes);
-  if (!format) throw new ImageDecodeError('not a PNG, JPEG, WebP, GIF or BMP file');
+  if (!format) throw new ImageDecodeError('not a decodable image: its bytes are not PNG, JPEG, WebP, GIF or BMP');
   const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
   const checkSize = (w: number, h: number) => {
     if (!(w > 0 && h > 0)) throw new ImageDecodeError(`image has no pixels (${w} x ${h})`);

@@ -83,7 +83,7 @@ describe('folder mode', () => {
     const e = await decodeFile(bad, 'cut.webp').catch((x: Error) => x);
     expect(String((e as Error).message)).toMatch(/^cut\.webp: not a readable WEBP/);
     expect(String((e as Error).message)).not.toMatch(/object Object/);
-    await expect(decodeFile(new Uint8Array([0, 1, 2, 3]), 'x.png')).rejects.toThrow(/^x\.png: not a PNG, JPEG, WebP, GIF or BMP file$/);
+    await expect(decodeFile(new Uint8Array([0, 1, 2, 3]), 'x.png')).rejects.toThrow(/^x\.png: not a decodable image: its bytes are not PNG, JPEG, WebP, GIF or BMP$/);
   });
 
   it('names the policy', () => {
