@@ -323,7 +323,6 @@ export function validateManifest(m: unknown, at: string): ConvertedManifest {
     }
   }
   const names = new Map<string, number[]>();
-  const usedShards = new Set<string>();
   for (const [gi, g] of groups.entries()) {
     if (!isObject(g) || !Array.isArray(own(g, 'paths')) || !Array.isArray(own(g, 'weights'))) {
       throw new ModelLoadError(`${at}: weightsManifest is not a list of {paths, weights} groups`);
@@ -357,8 +356,6 @@ export function validateManifest(m: unknown, at: string): ConvertedManifest {
     let shardBytes = 0;
     for (const p of paths) {
       if (typeof p !== 'string' || !Object.prototype.hasOwnProperty.call(shards, p)) throw bad(`weight group ${gi} reads ${JSON.stringify(p)}, which the shards table does not list`);
-      if (usedShards.has(p)) throw bad(`shard ${p} is read twice`);
-      usedShards.add(p);
       shardBytes += (shards[p] as ShardInfo).bytes;
     }
     if (shardBytes !== groupBytes) {
