@@ -105,7 +105,7 @@ test('two conditions of 8 images: spread bands, a cluster test, its export, canc
   expect(csv.length - 2).toBe(table.clusters.length);
 
   // The same test in Node on the page's exported responses: the same clusters, masses and p-values.
-  const [npyDl] = await clickForDownloads(page, page.getByTestId('export-npy'), 2);
+  const npyDl = (await clickForDownloads(page, page.getByTestId('export-npy'), 2)).find((x) => x.suggestedFilename().endsWith('.npy'))!;
   const npy = parseNpyF32(readFileSync((await npyDl.path())!));
   expect(npy.shape).toEqual([2 * N, 4, 63, 140]);
   const montage = JSON.parse(readFileSync('src/data/channels_10-05_63.json', 'utf8')) as { channels: { name: string; topo2d_m: number[] }[] };

@@ -82,7 +82,7 @@ export function ttest1sampNoP(X: ArrayLike<number>, n: number, m: number): Float
       v[j] += d * d;
     }
   const out = new Float64Array(m);
-  for (let j = 0; j < m; j++) out[j] = mean[j] / Math.sqrt(v[j] / (n - 1) / n);
+  for (let j = 0; j < m; j++) out[j] = v[j] > 0 ? mean[j] / Math.sqrt(v[j] / (n - 1) / n) : NaN;
   return out;
 }
 
@@ -116,7 +116,9 @@ function fFromSums(ss: Float64Array, tot: Float64Array, ssbnGroups: Float64Array
     const sstot = ss[j] - sq;
     const ssbn = ssbnGroups[j] - sq;
     const sswn = sstot - ssbn;
-    out[j] = ssbn / dfbn / (sswn / dfwn);
+    // No within-group variance (up to rounding of the sums of squares): F is undefined, not +-Infinity,
+    // and never joins a cluster (MNE would return inf or nan there).
+    out[j] = sswn > 1e-12 * ss[j] ? ssbn / dfbn / (sswn / dfwn) : NaN;
   }
   return out;
 }
@@ -370,7 +372,7 @@ export function permutationCluster1sampTest(X: ArrayLike<number>, n: number, m: 
       const s = total[j] - 2 * sums[off + j];
       const mean = s / n;
       const v = (sumsq[j] - s * mean) / (n - 1);
-      t[j] = mean / Math.sqrt(v / n);
+      t[j] = v > 1e-12 * sumsq[j] ? mean / Math.sqrt(v / n) : NaN;
     }
     permMax[q] = maxClusterMass(t, threshold, tail, layout, true);
   }

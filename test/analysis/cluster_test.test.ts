@@ -87,3 +87,25 @@ describe('cluster permutation tests against MNE-Python 1.3', () => {
     expect(sig[0][sig[0].length - 1]).toBeLessThanOrEqual(31);
   });
 });
+
+describe('degenerate tests', () => {
+  it('tests without variance get no statistic and join no cluster (no infinite masses)', () => {
+    const n = 6;
+    const T = 10;
+    const rng = new RandomState(4);
+    const A = new Float64Array(n * T);
+    const B = new Float64Array(n * T);
+    for (let i = 0; i < n * T; i++) {
+      const t = i % T;
+      // times 0-2: identical constants in each group (baseline-like), elsewhere noise plus an effect
+      A[i] = t < 3 ? 0.3 : rng.nextDouble() + (t > 5 ? 1 : 0);
+      B[i] = t < 3 ? 0.1 : rng.nextDouble();
+    }
+    const r = permutationClusterTest([A, B], [n, n], T, { nPermutations: 100, seed: 1 });
+    expect(Number.isNaN(r.stat[0])).toBe(true);
+    for (const m of r.mass) expect(Number.isFinite(m)).toBe(true);
+    for (const cl of r.clusters) expect(Math.min(...cl)).toBeGreaterThanOrEqual(3);
+    const p = permutationCluster1sampTest(B, n, T, { nPermutations: 100, seed: 1 });
+    expect(Number.isNaN(p.stat[0])).toBe(true);
+  });
+});
