@@ -187,9 +187,9 @@ export async function convertBergSubject(opts: ConvertOptions): Promise<ConvertR
   const modelDir = await resolveBergModelDir(opts.bergDir);
   const files = bergFiles(modelDir, subject);
   for (const [what, f] of Object.entries(files)) {
-    if (!(await stat(f).then((s) => s.isFile(), () => false))) {
-      throw new Error(`subject ${subject}: BERG ${what} file ${f} not found`);
-    }
+    const st = await stat(f).catch(() => null);
+    if (!st) throw new Error(`subject ${subject}: BERG ${what} file ${f} not found`);
+    if (!st.isFile()) throw new Error(`subject ${subject}: BERG ${what} file ${f} is not a regular file`);
   }
   const progress = (phase: ConvertPhase, done: number, total: number) => opts.onProgress?.({ subject, phase, done, total });
 
