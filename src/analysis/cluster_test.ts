@@ -82,7 +82,10 @@ export function ttest1sampNoP(X: ArrayLike<number>, n: number, m: number): Float
       v[j] += d * d;
     }
   const out = new Float64Array(m);
-  for (let j = 0; j < m; j++) out[j] = v[j] > 0 ? mean[j] / Math.sqrt(v[j] / (n - 1) / n) : NaN;
+  // Without variance (up to rounding: below 1e-12 of the sum of squares) t is undefined, not +-Infinity.
+  const ss = new Float64Array(m);
+  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) ss[j] += X[i * m + j] * X[i * m + j];
+  for (let j = 0; j < m; j++) out[j] = v[j] > 1e-12 * ss[j] ? mean[j] / Math.sqrt(v[j] / (n - 1) / n) : NaN;
   return out;
 }
 
