@@ -1,10 +1,15 @@
 // npm run bench: encoding throughput of BERG's pipeline (K = 250, 256x256 images) on every backend
 // available here, as ratios to the PyTorch CPU reference measured in the same run.
-//   npm run bench -- [--n 100] [--k 250] [--size 256] [--only node-wasm,node-wasm-compact,node-cpu,browser-wasm,browser-webgl,browser-webgpu,webgpu-memory,playground]
+//   npm run bench -- [--n 100] [--k 250] [--size 256] [--only node-onnx,cli,node-wasm,node-wasm-compact,node-cpu,browser-wasm,browser-webgl,browser-webgpu,webgpu-memory,playground]
+// 'cli' times whole processes (start to exit, weights loaded from disk) for 100 and 1,000 images:
+// BERG's pipeline in PyTorch against `insilico-eeg encode` on each CPU runtime. The last lines
+// give this CPU's FMA peak and the fraction of it the onnx runtime reaches in steady state.
 // Weights are random (seeded) but stored and loaded exactly like a converted subject.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { writeNpy } from '../src/io/npy.ts';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { chromium } from 'playwright-core';
@@ -69,7 +74,7 @@ function pytorch(threads: number): Row {
 }
 
 /** Each Node backend runs in its own process, so one's memory does not weigh on the next. */
-function nodeRow(device: 'wasm' | 'cpu', n: number, precision: Precision = 'exact'): Row {
+function nodeRow(device: 'onnx' | 'wasm' | 'cpu', n: number, precision: Precision = 'exact'): Row {
   try {
     const out = execFileSync(process.execPath, ['bin/run-ts.mjs', 'scripts/bench.ts', '--child', device, '--precision', precision, '--n', String(n), '--k', String(K), '--size', String(SIZE)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     return JSON.parse(out.trim().split('\n').pop()!);
@@ -107,7 +112,7 @@ function webgpuMemory(precision: Precision, batch: number): Row {
   }
 }
 
-async function nodeBackend(device: 'wasm' | 'cpu', n: number, precision: Precision): Promise<Row> {
+async function nodeBackend(device: 'onnx' | 'wasm' | 'cpu', n: number, precision: Precision): Promise<Row> {
   enableWasmThreads();
   const choice = await selectBackend(device, { wasmThreads: nodeLogicalCores() });
   disposeBackbone();
@@ -127,8 +132,8 @@ async function nodeBackend(device: 'wasm' | 'cpu', n: number, precision: Precisi
   const dir = precision === 'compact' ? join(MODELS_COMPACT, MODEL_ID, 'sub-01') : modelDir;
   const model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(dir), device, precision, wasmThreads: nodeLogicalCores(), onProgress });
   const loadS = (performance.now() - t0) / 1000 - coldStartS;
-  const tensorsAfterLoad = tf.memory().numBytes;
-  const batch = device === 'cpu' ? n : defaultBatchSize('wasm');
+  const tensorsAfterLoad = device === 'onnx' ? 0 : tf.memory().numBytes; // (onnx: no TF.js backend)
+  const batch = device === 'cpu' ? n : defaultBatchSize(device);
   const data = images(n);
   await encode(model, { data: data.subarray(0, Math.min(batch, n) * 3 * SIZE * SIZE), shape: [Math.min(batch, n), 3, SIZE, SIZE] }, { batchSize: batch }); // warm-up
   t0 = performance.now();
@@ -136,13 +141,15 @@ async function nodeBackend(device: 'wasm' | 'cpu', n: number, precision: Precisi
   const s = (performance.now() - t0) / 1000;
   // Memory: the model's tensors, the wasm heap (tensors plus XNNPACK's packed weight copies and
   // scratch; a wasm heap never shrinks, so this is its peak) and the process RSS.
-  const heap = (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.buffer.byteLength;
+  const heap = device === 'onnx' ? undefined : (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.buffer.byteLength;
   const gb = (b: number) => (b / 1e9).toFixed(2);
-  const mem = `tensors ${gb(tensorsAfterLoad)} GB${heap ? `, wasm heap ${gb(heap)} GB` : ''}, RSS ${gb(process.memoryUsage().rss)} GB`;
+  const rss = `RSS ${gb(process.memoryUsage().rss)} GB (peak ${gb(process.resourceUsage().maxRSS * 1024)} GB)`;
+  const mem = device === 'onnx' ? rss : `tensors ${gb(tensorsAfterLoad)} GB${heap ? `, wasm heap ${gb(heap)} GB` : ''}, ${rss}`;
   model.dispose();
   disposeBackbone();
   const err = model.compact?.error ? `, compact error ${model.compact.error.relative.toExponential(2)} of max` : '';
-  return { name: `node ${device}${precision === 'compact' ? ', compact' : ''}`, images: n, imgPerS: n / s, coldStartS, loadS, note: `${choice.note}, batch ${batch}, backbone generation ${genS.toFixed(2)} s, ${mem}${err}` };
+  const note = device === 'onnx' ? model.backendNote : choice.note;
+  return { name: `node ${device}${precision === 'compact' ? ', compact' : ''}`, images: n, imgPerS: n / s, coldStartS, loadS, note: `${note}, batch ${batch}, backbone generation ${genS.toFixed(2)} s, ${mem}${err}` };
 }
 
 /**
@@ -220,14 +227,82 @@ async function browserBackends(devices: string[]): Promise<Row[]> {
   return out;
 }
 
+/** Wall time and peak RSS (GNU time's %M) of a whole process. */
+function wholeProcess(cmd: string, argv: string[]): { s: number; rssGB: number | null; stdout: string } {
+  const stats = join(tmpdir(), `insilico-bench-time-${process.pid}`);
+  const timed = existsSync('/usr/bin/time');
+  const t0 = performance.now();
+  const stdout = execFileSync(timed ? '/usr/bin/time' : cmd, timed ? ['-f', '%M', '-o', stats, cmd, ...argv] : argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+  const s = (performance.now() - t0) / 1000;
+  const rssGB = timed ? (Number(readFileSync(stats, 'utf8').trim().split('\n').pop()) * 1024) / 1e9 : null;
+  if (timed) rmSync(stats, { force: true });
+  return { s, rssGB, stdout };
+}
+
+/** The same pseudo-random images as a uint8 .npy for the CLI (written once per size). */
+function imagesFile(n: number): string {
+  const path = `.cache/bench-images-${n}x${SIZE}.npy`;
+  if (!existsSync(path)) writeFileSync(path, writeNpy([n, 3, SIZE, SIZE], images(n)));
+  return path;
+}
+
+/** Whole processes, start to exit: PyTorch's pipeline and `insilico-eeg encode` on a runtime. */
+function wholeRows(n: number): Row[] {
+  const out: Row[] = [];
+  const gb = (r: number | null) => (r == null ? '' : `, peak RSS ${r.toFixed(2)} GB`);
+  try {
+    const r = wholeProcess('/usr/bin/python3', ['tools/reference/bench_torch.py', '--n', String(n), '--size', String(SIZE), '--k', String(K)]);
+    const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    out.push({ name: `whole: pytorch-cpu, ${n}`, images: n, imgPerS: n / r.s, note: `${r.s.toFixed(1)} s start to exit (torch import, random weights made in memory), ${j.threads} thread(s)${gb(r.rssGB)}` });
+  } catch (e) {
+    out.push({ name: `whole: pytorch-cpu, ${n}`, images: 0, imgPerS: null, note: `not measured (${(e as Error).message.split('\n')[0]})` });
+  }
+  const input = imagesFile(n);
+  for (const device of ['onnx', 'wasm']) {
+    const name = `whole: cli ${device}, ${n}`;
+    const dest = join(tmpdir(), `insilico-bench-${process.pid}-${device}.npy`);
+    try {
+      const r = wholeProcess(process.execPath, ['bin/insilico-eeg.mjs', 'encode', '--model', modelDir, '--images', input, '--out', dest, '--device', device, '--quiet']);
+      out.push({ name, images: n, imgPerS: n / r.s, note: `${r.s.toFixed(1)} s start to exit (weights read from disk and checked)${gb(r.rssGB)}` });
+    } catch (e) {
+      out.push({ name, images: 0, imgPerS: null, note: `failed: ${(e as Error).message.split('\n')[0].slice(0, 160)}` });
+    } finally {
+      for (const f of [dest, dest + '.json']) rmSync(f, { force: true });
+    }
+  }
+  return out;
+}
+
+/**
+ * This CPU's fp32 FMA peak: cores x clock x FMA units per core x lanes (16 with AVX-512, 8 with
+ * AVX2), one multiply-add per lane and cycle. lscpu shows neither the FMA units per core (2 on
+ * Xeon Gold/Platinum since Skylake-SP, 1 on some Silver/Bronze parts; BENCH_FMA_UNITS overrides)
+ * nor a turbo clock: the nominal clock from /proc/cpuinfo is used.
+ */
+function fmaPeak(): { macPerS: number; formula: string } {
+  const info = readFileSync('/proc/cpuinfo', 'utf8');
+  const flags = new Set((info.match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/));
+  const lanes = flags.has('avx512f') ? 16 : flags.has('fma') && flags.has('avx2') ? 8 : 4;
+  const isa = lanes === 16 ? 'AVX-512' : lanes === 8 ? 'AVX2' : 'SSE';
+  const ghz = Math.max(...[...info.matchAll(/^cpu MHz\s*:\s*([\d.]+)/gm)].map((m) => Number(m[1]))) / 1000;
+  const units = Number(process.env.BENCH_FMA_UNITS ?? 2);
+  const cores = nodeLogicalCores();
+  const macPerS = cores * ghz * 1e9 * units * lanes;
+  return { macPerS, formula: `${cores} cores x ${ghz.toFixed(2)} GHz x ${units} ${isa} FMA units x ${lanes} fp32 lanes = ${(macPerS / 1e9).toFixed(1)} G multiply-adds/s` };
+}
+
+/** Multiply-adds per image: AlexNet's (0.71 G) and the PCA's (4 x 250 x 205,672) and regressions. */
+const MAC_PER_IMAGE = 0.714e9 + 4 * K * 205_672 + 4 * K * 8820;
+
 tf.env().set('PROD', true);
 if (args.child) {
-  console.log(JSON.stringify(await nodeBackend(args.child as 'wasm' | 'cpu', N, (args.precision ?? 'exact') as Precision)));
+  console.log(JSON.stringify(await nodeBackend(args.child as 'onnx' | 'wasm' | 'cpu', N, (args.precision ?? 'exact') as Precision)));
   process.exit(0);
 }
 await writeBenchModel();
 const torchRows = [pytorch(0), pytorch(2)];
 rows.push(...torchRows);
+if (want('node-onnx')) rows.push(nodeRow('onnx', N));
 if (want('node-wasm')) rows.push(nodeRow('wasm', N));
 if (want('node-wasm-compact')) {
   await writeBenchModel(MODELS_COMPACT, 'float32', true);
@@ -250,6 +325,19 @@ for (const r of rows) {
     `${r.name.padEnd(32)} ${String(r.images).padStart(6)} ${f(r.imgPerS, 1).padStart(7)}  ${(r.imgPerS && ref ? (r.imgPerS / ref).toFixed(2) + 'x' : '-').padStart(16)}  ${(r.imgPerS && ref2 ? (r.imgPerS / ref2).toFixed(2) + 'x' : '-').padStart(14)}  ${(f(r.coldStartS) + ' s').padStart(10)}  ${(f(r.loadS) + ' s').padStart(7)}  ${r.note}`,
   );
 }
+if (want('cli')) {
+  const whole = [...wholeRows(100), ...wholeRows(1000)];
+  console.log('\nwhole processes, start to exit (ratios to PyTorch whole process with the same images)');
+  for (const r of whole) {
+    const torch = whole.find((t) => t.images === r.images && t.name.startsWith('whole: pytorch'))?.imgPerS;
+    const x = r.imgPerS && torch ? `${(r.imgPerS / torch).toFixed(2)}x` : '-';
+    console.log(`${r.name.padEnd(32)} ${String(r.images).padStart(6)} ${(r.imgPerS ? r.imgPerS.toFixed(1) : '-').padStart(7)}  ${x.padStart(7)}  ${r.note}`);
+  }
+}
+const peak = fmaPeak();
+const onnx = rows.find((r) => r.name === 'node onnx');
+console.log(`\nFMA peak of this CPU: ${peak.formula}; at ${(MAC_PER_IMAGE / 1e9).toFixed(2)} G multiply-adds per image: ${(peak.macPerS / MAC_PER_IMAGE).toFixed(0)} img/s`);
+if (onnx?.imgPerS) console.log(`node onnx steady state: ${onnx.imgPerS.toFixed(1)} img/s = ${((onnx.imgPerS * MAC_PER_IMAGE) / 1e9).toFixed(1)} G multiply-adds/s = ${((onnx.imgPerS * MAC_PER_IMAGE) / peak.macPerS).toFixed(2)} of the FMA peak`);
 // The playground with the demo subject: time to ready, main-thread tasks while encoding, view updates.
 if (want('playground')) {
   console.log('');
