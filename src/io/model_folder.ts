@@ -18,7 +18,7 @@ import { BergError, ModelLoadError } from '../engine/errors.ts';
 import type { ModelSource } from '../engine/source.ts';
 import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type ModelManifest, type ModelMetadata } from '../engine/types.ts';
 import { float16ToFloat32, float32ToFloat16, product } from './dtype.ts';
-import { MAX_COMPONENTS, MAX_MANIFEST_BYTES, MAX_METADATA_JSON_BYTES, MAX_METADATA_STRING_CHARS, MAX_NDIM, MAX_SHARD_BYTES, MAX_SHARDS, MAX_WEIGHTS } from './limits.ts';
+import { MAX_COMPONENTS, MAX_MANIFEST_BYTES, MAX_METADATA_JSON_BYTES, MAX_NDIM, MAX_SHARD_BYTES, MAX_SHARDS, MAX_WEIGHTS } from './limits.ts';
 
 export const MODEL_FORMAT = 'insilico-eeg-model/1';
 /** Largest shard file, in bytes. */
