@@ -1,5 +1,5 @@
-// BMP, decoded as PIL's BmpImagePlugin reads it (uncompressed 1/4/8-bit palette, 16-bit 5-5-5 and
-// 5-6-5, 24-bit, 32-bit with byte-aligned masks; bottom-up or top-down). No maintained pure-JS BMP
+// BMP, decoded as PIL's BmpImagePlugin reads it (1/4/8-bit palette, RLE8 and RLE4, 16-bit 5-5-5
+// and 5-6-5, 24-bit, 32-bit with byte-aligned masks; bottom-up or top-down). No maintained pure-JS BMP
 // decoder covers these, and the format is small enough to bound here: every offset is checked.
 
 export interface BmpHeader {
@@ -36,17 +36,18 @@ export function decodeBmp(b: Uint8Array): { rgb: Uint8Array; width: number; heig
   const hd = bmpHeader(b);
   const { width: w, height: h, bits } = hd;
   if (!(w > 0 && h > 0)) throw new Error(`BMP has no pixels (${w} x ${h})`);
-  const BI_RGB = 0, BI_BITFIELDS = 3, BI_ALPHABITFIELDS = 6;
+  const BI_RGB = 0, BI_RLE8 = 1, BI_RLE4 = 2, BI_BITFIELDS = 3, BI_ALPHABITFIELDS = 6;
   let masks: number[] | null = null;
   if (hd.compression === BI_BITFIELDS || hd.compression === BI_ALPHABITFIELDS) {
     const at = 14 + 40;
     if (at + 12 > b.length) throw new Error('BMP bitfield masks are missing');
     masks = [u32(b, at), u32(b, at + 4), u32(b, at + 8)];
-  } else if (hd.compression !== BI_RGB) {
-    throw new Error(`BMP compression ${hd.compression === 1 ? 'RLE8' : hd.compression === 2 ? 'RLE4' : hd.compression} is not supported; save it uncompressed`);
+  } else if (hd.compression !== BI_RGB && !(hd.compression === BI_RLE8 && bits === 8) && !(hd.compression === BI_RLE4 && bits === 4)) {
+    throw new Error(`BMP compression ${hd.compression} with ${bits} bits per pixel is not supported`);
   }
+  const rle = hd.compression === BI_RLE8 || hd.compression === BI_RLE4;
   const stride = Math.ceil((w * bits) / 32) * 4;
-  if (hd.dataOffset + stride * h > b.length) throw new Error('BMP pixel data is truncated');
+  if (!rle && hd.dataOffset + stride * h > b.length) throw new Error('BMP pixel data is truncated');
   const rgb = new Uint8Array(w * h * 3);
   const row = (y: number) => hd.dataOffset + (hd.topDown ? y : h - 1 - y) * stride;
 
@@ -66,11 +67,13 @@ export function decodeBmp(b: Uint8Array): { rgb: Uint8Array; width: number; heig
     }
     const perByte = 8 / bits;
     const mask = (1 << bits) - 1;
+    const indices = rle ? unRle(b, hd.dataOffset, w, h, hd.compression === BI_RLE4) : null;
     for (let y = 0; y < h; y++) {
       const r = row(y);
+      // RLE rows run bottom-up unless the height is negative, like raw rows.
+      const ir = (hd.topDown ? y : h - 1 - y) * w;
       for (let x = 0; x < w; x++) {
-        const byte = b[r + Math.floor(x / perByte)];
-        const idx = (byte >> ((perByte - 1 - (x % perByte)) * bits)) & mask;
+        const idx = indices ? indices[ir + x] : (b[r + Math.floor(x / perByte)] >> ((perByte - 1 - (x % perByte)) * bits)) & mask;
         const d = (y * w + x) * 3;
         rgb[d] = pal[3 * idx];
         rgb[d + 1] = pal[3 * idx + 1];
@@ -136,4 +139,63 @@ export function decodeBmp(b: Uint8Array): { rgb: Uint8Array; width: number; heig
     return { rgb, width: w, height: h, mode: 'RGB' };
   }
   throw new Error(`BMP with ${bits} bits per pixel is not supported`);
+}
+
+/**
+ * RLE8 / RLE4 to one index per pixel, in file row order, exactly as PIL's BmpRleDecoder: end of
+ * line pads the row with index 0; a delta escape consumes four bytes (PIL reads two and then two
+ * more for right/up) and skips with index 0; an odd RLE4 absolute run drops its last pixel but
+ * still advances x; absolute runs are padded to a 16-bit boundary of the file offset.
+ */
+function unRle(b: Uint8Array, start: number, w: number, h: number, rle4: boolean): Uint8Array {
+  const total = w * h;
+  const out = new Uint8Array(total);
+  let n = 0; // pixels written (PIL's len(data))
+  let x = 0;
+  let o = start;
+  const push = (v: number) => {
+    if (n < total) out[n] = v;
+    n++;
+  };
+  while (n < total) {
+    if (o + 2 > b.length) break;
+    let count = b[o];
+    const byte = b[o + 1];
+    o += 2;
+    if (count) {
+      if (x + count > w) count = Math.max(0, w - x);
+      for (let i = 0; i < count; i++) push(rle4 ? (i % 2 === 0 ? byte >> 4 : byte & 15) : byte);
+      x += count;
+    } else if (byte === 0) {
+      while (n % w !== 0) push(0);
+      x = 0;
+    } else if (byte === 1) {
+      break;
+    } else if (byte === 2) {
+      if (o + 2 > b.length) break;
+      o += 2;
+      if (o + 2 > b.length) throw new Error('BMP RLE delta is truncated');
+      const right = b[o];
+      const up = b[o + 1];
+      o += 2;
+      for (let i = 0, k = right + up * w; i < k; i++) push(0);
+      x = n % w;
+    } else {
+      const bytes = rle4 ? Math.floor(byte / 2) : byte;
+      const got = Math.min(bytes, b.length - o);
+      for (let i = 0; i < got; i++) {
+        const v = b[o + i];
+        if (rle4) {
+          push(v >> 4);
+          push(v & 15);
+        } else push(v);
+      }
+      o += got;
+      if (got < bytes) break;
+      x += byte;
+      if (o % 2 !== 0) o++;
+    }
+  }
+  if (n < total) throw new Error('BMP RLE data ends before the image does');
+  return out;
 }

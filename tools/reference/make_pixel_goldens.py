@@ -84,6 +84,61 @@ def write_bmp565(path, rgb):
         f.write(b'BM' + struct.pack('<IHHI', off + len(rows), 0, 0, off) + info + rows)
 
 
+def write_bmp_rle(path, idx, palette, rle4):
+    """8-bit RLE8 or 4-bit RLE4 BMP, bottom-up: encoded runs for repeats, absolute runs (even
+    lengths, so PIL's odd-run RLE4 quirk never shows) for the rest, end-of-line escapes."""
+    h, w = idx.shape
+    out = bytearray()
+    for r in range(h - 1, -1, -1):
+        row = [int(v) for v in idx[r]]
+        x = 0
+        while x < w:
+            run = 1
+            while x + run < w and row[x + run] == row[x] and run < 255:
+                run += 1
+            if run >= 3 or w - x < 4:
+                v = row[x]
+                out += bytes([run, (v << 4) | v if rle4 else v])
+                x += run
+                continue
+            n = 0  # literal run until the next repeat of 3
+            while x + n < w and n < 254 and not (x + n + 2 < w and row[x + n] == row[x + n + 1] == row[x + n + 2]):
+                n += 1
+            n -= n % 2
+            if n < 4:
+                out += bytes([1, (row[x] << 4) | row[x] if rle4 else row[x]])
+                x += 1
+                continue
+            lit = row[x:x + n]
+            data = bytes((lit[i] << 4) | lit[i + 1] for i in range(0, n, 2)) if rle4 else bytes(lit)
+            out += bytes([0, n]) + data + (b'\0' if len(data) % 2 else b'')
+            x += n
+        out += b'\0\0'
+    out[-2:] = b'\0\1'
+    bits = 4 if rle4 else 8
+    pal = b''.join(bytes([c[2], c[1], c[0], 0]) for c in palette)
+    info = struct.pack('<IiiHHIIiiII', 40, w, h, 1, bits, 2 if rle4 else 1, len(out), 2835, 2835, len(palette), 0)
+    off = 14 + len(info) + len(pal)
+    with open(path, 'wb') as f:
+        f.write(b'BM' + struct.pack('<IHHI', off + len(out), 0, 0, off) + info + pal + bytes(out))
+
+
+def write_bmp_rle8_escapes(path):
+    """A hand-made 8 x 4 RLE8 with a delta escape and an odd absolute run: PIL's decoder reads the
+    delta's two bytes and then two more as (right, up)."""
+    w, h = 8, 4
+    stream = bytes([3, 5, 0, 3, 1, 2, 3, 0,   # run of 3 x index 5; absolute run 1 2 3 (+ pad)
+                    0, 2, 9, 9, 3, 1,         # delta: PIL skips 9 9, then right 3, up 1
+                    2, 4, 0, 0,               # run of 2 x index 4; end of line
+                    8, 6, 0, 1])              # a full row of 6; end of bitmap
+    palette = [(i * 30, 255 - i * 30, (i * 77) % 256) for i in range(8)]
+    pal = b''.join(bytes([c[2], c[1], c[0], 0]) for c in palette)
+    info = struct.pack('<IiiHHIIiiII', 40, w, h, 1, 8, 1, len(stream), 2835, 2835, len(palette), 0)
+    off = 14 + len(info) + len(pal)
+    with open(path, 'wb') as f:
+        f.write(b'BM' + struct.pack('<IHHI', off + len(stream), 0, 0, off) + info + pal + stream)
+
+
 def exif_orientation(value):
     ex = Image.Exif()
     ex[0x0112] = value
@@ -183,6 +238,12 @@ def main():
     add('bmp_32.bmp', '32-bit')
     write_bmp565(p('bmp_565.bmp'), rgb)
     add('bmp_565.bmp', '16-bit 5-6-5 bitfields')
+    for name, q, rle4 in (('bmp_rle8.bmp', pal, False), ('bmp_rle4.bmp', pal16, True)):
+        colors = np.array(q.getpalette()[:3 * (16 if rle4 else 40)]).reshape(-1, 3)
+        write_bmp_rle(p(name), np.asarray(q), colors, rle4)
+        add(name, ('RLE4' if rle4 else 'RLE8') + ' compressed, palette')
+    write_bmp_rle8_escapes(p('bmp_rle8_escapes.bmp'))
+    add('bmp_rle8_escapes.bmp', 'RLE8 with a delta escape and an odd absolute run (8 x 4)')
 
     for c in cases:
         f = Image.open(p(c['file']))
