@@ -10,6 +10,7 @@ import { decode as decodePng } from 'fast-png';
 import { parseGIF, decompressFrame } from 'gifuct-js';
 import decodeWebpWasm, { init as initWebp } from '@jsquash/webp/decode.js';
 import { decodeBmp, bmpHeader } from './image_bmp.ts';
+import { boundedPng, pngSize } from './image_png.ts';
 import { decodeJpegTurbo } from './image_jpeg.ts';
 import { jpegOrientation, orient, pngOrientation, webpOrientation, type ExifOrientationMode } from './image_exif.ts';
 
@@ -119,12 +120,6 @@ function webpSize(b: Uint8Array): { width: number; height: number; animated: boo
   throw new Error('WebP header is unreadable');
 }
 
-function pngSize(b: Uint8Array): { width: number; height: number } {
-  if (b.length < 24 || ascii(b, 12, 4) !== 'IHDR') throw new Error('PNG header (IHDR) is missing');
-  const u32 = (o: number) => b[o] * 2 ** 24 + ((b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]);
-  return { width: u32(16), height: u32(20) };
-}
-
 /**
  * Decode one image file to PIL's convert('RGB') pixels. The size is checked against maxPixels
  * from the header, before any pixel buffer exists. Errors are ImageDecodeError with a plain message
@@ -147,7 +142,7 @@ export async function decodeImageFile(bytes: Uint8Array, opts: DecodeOptions = {
       case 'png': {
         const s = pngSize(bytes);
         checkSize(s.width, s.height);
-        d = pngToRgb(bytes);
+        d = pngToRgb(boundedPng(bytes));
         tag = pngOrientation(bytes);
         break;
       }

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { zlibSync } from 'fflate';
 import { decodeImageFile, DEFAULT_MAX_PIXELS, ImageDecodeError, sniffFormat } from '../../src/io/image_decode.ts';
 import { useNodeWasm } from '../../src/cli/images.ts';
 import { loadJson, loadNpy, ROOT } from '../helpers.ts';
@@ -95,6 +96,43 @@ describe('pixel limit, from the header before decoding', () => {
       await expect(decodeImageFile(bytesOf(f), { maxPixels: 48 * 40 })).resolves.toBeTruthy();
     });
   }
+});
+
+/** A PNG of given IHDR, image data and extra chunks before IDAT (CRCs left 0: fast-png does not check them). */
+function png(w: number, h: number, idat: Uint8Array, extra: [string, Uint8Array][] = []): Uint8Array {
+  const chunk = (t: string, d: Uint8Array) => {
+    const c = new Uint8Array(12 + d.length);
+    new DataView(c.buffer).setUint32(0, d.length);
+    c.set([...t].map((ch) => ch.charCodeAt(0)), 4);
+    c.set(d, 8);
+    return c;
+  };
+  const ihdr = new Uint8Array(13);
+  new DataView(ihdr.buffer).setUint32(0, w);
+  new DataView(ihdr.buffer).setUint32(4, h);
+  ihdr.set([8, 0, 0, 0, 0], 8);
+  const parts = [new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), ...extra.map(([t, d]) => chunk(t, d)), chunk('IDAT', idat), chunk('IEND', new Uint8Array(0))];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+describe('decompression bombs inside the pixel limit', () => {
+  it('image data inflating past what IHDR allows is refused while inflating', async () => {
+    const bomb = zlibSync(new Uint8Array(16 << 20)); // 16 MiB of zeros in about 16 kB
+    await expect(decodeImageFile(png(100, 100, bomb))).rejects.toThrow(/inflates past the 10100 bytes its 100 x 100 header allows/);
+  });
+  it('a colour profile bomb is never inflated (PIL does not apply profiles either)', async () => {
+    const rows = new Uint8Array(4 * 5).fill(7);
+    for (let y = 0; y < 4; y++) rows[y * 5] = 0; // filter byte
+    const profile = new Uint8Array([...'bomb'].map((c) => c.charCodeAt(0)).concat([0, 0]).concat([...zlibSync(new Uint8Array(16 << 20))]));
+    const d = await decodeImageFile(png(4, 4, zlibSync(rows), [['iCCP', profile]]));
+    expect([d.width, d.height, d.rgb[0], d.mode]).toEqual([4, 4, 7, 'L']);
+  });
 });
 
 describe('bad files', () => {
