@@ -120,7 +120,7 @@ export function directorySource(dir: string): ModelSource & SizedReader {
       ([r, m]) => ({ root: r, model: m }),
       (e) => {
         realRoots = null;
-        throw new ModelLoadError(fileErrorMessage(root, e));
+        throw new ModelLoadError((e as NodeJS.ErrnoException).code === 'ENOENT' ? `the model folder ${root} does not exist` : fileErrorMessage(root, e));
       },
     ));
 
