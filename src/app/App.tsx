@@ -39,6 +39,11 @@ export function App() {
           <ImagePanel />
           <ExportPanel />
         </aside>
+        {/* Before the plots in the document (grid areas place it beside them): Tab reaches the
+            inputs (images, channels, time) before the views, and phones stack it above the plots. */}
+        <aside className="right">
+          <ChannelPicker />
+        </aside>
         <div className="center">
           <TimePicker />
           <div className="plots">
@@ -50,9 +55,6 @@ export function App() {
           <RdmPanel />
           <QualityPanel />
         </div>
-        <aside className="right">
-          <ChannelPicker />
-        </aside>
       </main>
       <footer className="footer">
         Re-implementation of BERG (Gifford et al.) eeg-things_eeg_2-alexnet_untrained on TF.js. Sensor positions: MNE-Python standard_1005

@@ -104,7 +104,7 @@ def main():
     if len(sys.argv) == 4 and sys.argv[1] == "--values":
         v = np.asarray(json.load(open(sys.argv[2])), float)
         g = mne_plot(v, info)
-        g["image"] = g["image"].ravel().tolist()
+        g["image"] = [float(x) if np.isfinite(x) else None for x in g["image"].ravel()]
         json.dump(g, open(sys.argv[3], "w"))
         return
     pos, clip, axis, inside, M = build_matrix(names, info)

@@ -114,23 +114,55 @@ function same(a: unknown, b: unknown): boolean {
   return ka.every((k) => same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
 }
 
+/** The time cursor as timecourseFigure draws it: a red vertical line across the paper. */
+function isCursor(sh: Record<string, unknown>): boolean {
+  const line = sh.line as { color?: string } | undefined;
+  return sh.name === 'cursor' || (sh.type === 'line' && sh.yref === 'paper' && sh.xref === 'x' && sh.x0 === sh.x1 && line?.color === '#c00');
+}
+
 /**
- * When two figures differ only in shape positions (the time cursor), the relayout edits that
- * turn one into the other; null when anything else differs. plotly redraws only the shapes for
- * these edits (a few ms instead of a full redraw).
+ * The figure without its cursor line, and where that line is. The cursor is drawn over the plot
+ * as a positioned element instead: moving it then costs one style change, where any plotly update
+ * (even a relayout of one shape) recomputes the whole figure's defaults, 40-300 ms for a butterfly.
  */
-export function shapeOnlyEdits(prev: Figure, next: Figure): Record<string, unknown> | null {
-  const ps = (prev.layout.shapes ?? []) as Record<string, unknown>[];
-  const ns = (next.layout.shapes ?? []) as Record<string, unknown>[];
-  if (ps.length !== ns.length) return null;
-  const { shapes: _a, ...pl } = prev.layout;
-  const { shapes: _b, ...nl } = next.layout;
-  if (!same(pl, nl) || !same(prev.data, next.data)) return null;
-  const edits: Record<string, unknown> = {};
-  ns.forEach((sh, i) => {
-    for (const k of Object.keys({ ...sh, ...ps[i] })) if (!same(sh[k], ps[i][k])) edits[`shapes[${i}].${k}`] = sh[k];
-  });
-  return edits;
+export function splitCursor(fig: Figure): { figure: Figure; cursor: number | null } {
+  const shapes = (fig.layout.shapes ?? []) as Record<string, unknown>[];
+  const k = shapes.findIndex(isCursor);
+  if (k < 0) return { figure: fig, cursor: null };
+  return { figure: { data: fig.data, layout: { ...fig.layout, shapes: shapes.filter((_, i) => i !== k) } as Figure['layout'] }, cursor: Number(shapes[k].x0) };
+}
+
+/**
+ * What plotly gets: its own copy of every object it may write into (autorange writes axis ranges
+ * back into the layout, traces gain fields), so the figure kept for comparison stays as built.
+ * Data arrays are shared: plotly reads them only.
+ */
+function plotlyCopy(fig: Figure): Figure {
+  const data = fig.data.map((t) =>
+    Object.fromEntries(Object.entries(t as Record<string, unknown>).map(([k, v]) => [k, v && typeof v === 'object' && !Array.isArray(v) && !ArrayBuffer.isView(v) ? structuredClone(v) : v])),
+  ) as Figure['data'];
+  return { data, layout: structuredClone(fig.layout) };
+}
+
+type Axis = { _offset: number; _length: number; r2p: (v: number) => number };
+/** Put the cursor line at x (data units) on a drawn plot; hidden when outside the x range. */
+function placeCursor(gd: HTMLElement, line: HTMLElement | null, x: number | null) {
+  if (!line) return;
+  const fl = (gd as unknown as { _fullLayout?: { xaxis?: Axis; _size?: { t: number; h: number } } })._fullLayout;
+  const xa = fl?.xaxis;
+  if (x === null || !xa || !fl?._size) {
+    line.style.display = 'none';
+    return;
+  }
+  const px = xa._offset + xa.r2p(x);
+  if (!(px >= xa._offset - 0.5 && px <= xa._offset + xa._length + 0.5)) {
+    line.style.display = 'none';
+    return;
+  }
+  line.style.display = 'block';
+  line.style.transform = `translateX(${px.toFixed(2)}px)`;
+  line.style.top = `${fl._size.t}px`;
+  line.style.height = `${fl._size.h}px`;
 }
 
 /** Plotly's modebar as one Tab stop: the first button is tabbable, arrow keys move between them. */
@@ -173,26 +205,25 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
   handlers.current = { onClick, onSelected };
   const bound = useRef(false);
   const drawn = useRef<{ figure: Figure; filename: string } | null>(null);
+  const cursorLine = useRef<HTMLDivElement>(null);
+  const cursorX = useRef<number | null>(null);
+  const split = splitCursor(figure);
 
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
+    cursorX.current = split.cursor;
     const prev = drawn.current;
-    // Only over a figure plotly has drawn: a queued draw is simply replaced by the newer figure.
-    const ready = !queue.has(el) && Boolean((el as unknown as { _fullLayout?: unknown })._fullLayout);
-    const edits = ready && prev && prev.filename === filename && plotlyPromise ? shapeOnlyEdits(prev.figure, figure) : null;
-    if (edits) {
-      drawn.current = { figure, filename };
-      if (!Object.keys(edits).length) return;
-      // Straight away, not through the queue: this is what follows the cursor.
-      const t0 = performance.now();
-      void plotlyPromise!.then((Plotly) => Plotly.relayout(el, edits as Partial<Plotly.Layout>)).then(() => {
-        performance.measure(`plot ${filename} (shapes)`, { start: t0 });
+    // A figure equal to the one drawn (or queued) but for the cursor: only the line moves.
+    if (prev && prev.filename === filename && same(prev.figure, split.figure)) {
+      if (!queue.has(el)) {
+        placeCursor(el, cursorLine.current, split.cursor);
         el.dataset.drawnAt = String(performance.now());
-      });
+      }
       return;
     }
-    drawn.current = { figure, filename };
+    const stripped = split.figure;
+    drawn.current = { figure: stripped, filename };
     const config: Partial<Config> & Record<string, unknown> = {
       responsive: true,
       displaylogo: false,
@@ -217,7 +248,9 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
     schedule(el, async () => {
       const Plotly = await loadPlotly();
       const t0 = performance.now();
-      const gd = await Plotly.react(el, figure.data, figure.layout, config as Partial<Config>);
+      const own = plotlyCopy(stripped);
+      const gd = await Plotly.react(el, own.data, own.layout, config as Partial<Config>);
+      placeCursor(el, cursorLine.current, cursorX.current);
       // Shows in the browser's performance tools (and bench_playground's timeline).
       performance.measure(`plot ${filename}`, { start: t0 });
       el.dataset.drawnAt = String(performance.now());
@@ -225,6 +258,9 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
       if (bound.current) return;
       bound.current = true;
       gd.on('plotly_click', (e: PlotMouseEvent) => handlers.current.onClick?.(e));
+      // zoom, pan, resize: the axis moved under the cursor line
+      gd.on('plotly_relayout', () => placeCursor(el, cursorLine.current, cursorX.current));
+      gd.on('plotly_afterplot', () => placeCursor(el, cursorLine.current, cursorX.current));
       gd.on('plotly_selected', (e: PlotSelectionEvent) => handlers.current.onSelected?.(e));
     });
   }, [figure, filename]);
@@ -244,5 +280,10 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
   // Strict containment with the figure's own height: plotly measures text many times per draw,
   // and each measurement after a change would otherwise lay out the whole page again.
   const box: React.CSSProperties = { contain: 'strict', height: figure.layout.height ?? 450, ...style };
-  return <div ref={ref} className={className} style={box} />;
+  return (
+    <div className="plot-host">
+      <div ref={ref} className={className} style={box} />
+      <div ref={cursorLine} className="plot-cursor" aria-hidden="true" style={{ display: 'none' }} />
+    </div>
+  );
 }
