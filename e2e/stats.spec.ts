@@ -130,13 +130,14 @@ test('two conditions of 8 images: spread bands, a cluster test, its export, canc
     expect(table.clusters[k].p).toBe(r.p[k]);
   });
 
-  // Cancel: a long run stops and the panel is idle again, the previous table still shown.
+  // Cancel: a long run stops and the previous result comes back.
   await stats.getByTestId('stats-permutations').fill('100000');
   await stats.getByTestId('stats-run').click();
   await expect(stats.getByTestId('stats-status')).toHaveAttribute('data-state', 'running');
   await stats.getByTestId('stats-status').getByRole('button', { name: 'Cancel' }).click();
-  await expect(stats.getByTestId('stats-status')).toHaveAttribute('data-state', 'idle');
+  await expect(stats.getByTestId('stats-status')).toHaveAttribute('data-state', 'done');
   await expect(stats.getByTestId('stats-table')).toBeVisible();
+  await expect(stats.getByTestId('stats-params')).toContainText('200 permutations');
 
   // Decoding: 4 folds, the time course with its chance level and parameters on the figure.
   await stats.getByTestId('decode-folds').fill('4');

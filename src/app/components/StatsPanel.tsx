@@ -37,11 +37,13 @@ function useJob<K extends AnalysisResult['kind']>(kind: K) {
   const [job, setJob] = useState<Job<K>>({ state: 'idle' });
   useEffect(() => () => cancelAnalysis(kind), [kind]);
   const start = (j: AnalysisJob & { kind: K }, params: Record<string, unknown>) => {
+    // a cancelled run brings back the last finished result
+    const previous: Job<K> = job.state === 'done' ? job : { state: 'idle' };
     setJob({ state: 'running', done: 0, total: 1 });
     const r = runAnalysis(j, (done, total) => setJob({ state: 'running', done, total }));
     r.promise.then(
       (out) => setJob({ state: 'done', out: out as unknown as Extract<AnalysisResult, { kind: K }>, params }),
-      (e) => setJob(e instanceof AnalysisCancelled ? { state: 'idle' } : { state: 'error', message: e instanceof Error ? e.message : String(e) }),
+      (e) => setJob(e instanceof AnalysisCancelled ? previous : { state: 'error', message: e instanceof Error ? e.message : String(e) }),
     );
   };
   return { job, start, cancel: () => cancelAnalysis(kind) };
