@@ -33,8 +33,8 @@ export const MAX_METADATA_STRING_CHARS = 64 << 20;
 export const MAX_MANIFEST_BYTES = 16 << 20;
 /** metadata.json, in bytes (a converted BERG subject's is about 3 MB). */
 export const MAX_METADATA_JSON_BYTES = 128 << 20;
-/** PCA components K (BERG's is 250). */
-export const MAX_COMPONENTS = 4096;
+/** PCA components K (BERG's is 250; four PCAs of 1024 components are 3.4 GB, about what one wasm heap holds). */
+export const MAX_COMPONENTS = 1024;
 /** Shard files one manifest lists (a K = 250 subject has about 830). */
 export const MAX_SHARDS = 100_000;
 /** Weights one manifest lists (a subject has at most 26). */

@@ -114,7 +114,7 @@ describe('.npy and pickle readers', () => {
 describe('BERG files', () => {
   it('K = 0 is refused at conversion', async () => {
     const e = await failure(() => withFileByteSource(hostile('k0_weights.npy'), (s) => readBergWeights(s)));
-    expect(e.message).toMatch(/k0_weights\.npy: pca_param components_ has 0 components; K must be 1 to 4096$/);
+    expect(e.message).toMatch(/k0_weights\.npy: pca_param components_ has 0 components; K must be 1 to 1024$/);
   });
 
   it('one NaN in the scaler mean_: refused with the array and index named, nothing written', async () => {
@@ -241,7 +241,7 @@ describe('model folders are closed', () => {
       m.encoder.n_components = 1e9;
     });
     let e = await failure(() => readModelManifest(directorySource(dir)));
-    expect(e.message).toBe(`${dir}/manifest.json: encoder n_components 1000000000 is not an integer from 1 to 4096: the model folder is corrupt; convert again`);
+    expect(e.message).toBe(`${dir}/manifest.json: encoder n_components 1000000000 is not an integer from 1 to 1024: the model folder is corrupt; convert again`);
     dir = folder((m) => {
       m.weightsManifest[0].weights[0].shape = [1e6, 1e6];
     });
@@ -256,7 +256,7 @@ describe('model folders are closed', () => {
       m.encoder.n_components = 0;
     });
     e = await failure(() => readModelManifest(directorySource(dir)));
-    expect(e.message).toMatch(/encoder n_components 0 is not an integer from 1 to 4096/);
+    expect(e.message).toMatch(/encoder n_components 0 is not an integer from 1 to 1024/);
   });
 
   it('a NaN weight (its shard hash matching): refused at load with the weight and index named', async () => {
