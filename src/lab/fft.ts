@@ -1,0 +1,165 @@
+// Complex FFT of any length (radix-2 when the length is a power of two, Bluestein's chirp-z
+// otherwise: square crops come in every size) and the 2-D transform the spatial-frequency
+// filters and phase scrambling use. Unnormalised forward transform, inverse divided by n, as numpy.fft.
+interface Plan {
+  n: number;
+  /** radix-2 twiddles for the transform length actually run (n, or Bluestein's padded m) */
+  m: number;
+  cos: Float64Array;
+  sin: Float64Array;
+  rev: Uint32Array;
+  /** Bluestein: chirp w_k = exp(-i pi k^2 / n) and the FFT of its padded conjugate */
+  chirpRe?: Float64Array;
+  chirpIm?: Float64Array;
+  bRe?: Float64Array;
+  bIm?: Float64Array;
+  workRe?: Float64Array;
+  workIm?: Float64Array;
+}
+
+const plans = new Map<number, Plan>();
+
+function isPow2(n: number): boolean {
+  return (n & (n - 1)) === 0;
+}
+
+function radix2Tables(m: number) {
+  const cos = new Float64Array(m / 2);
+  const sin = new Float64Array(m / 2);
+  for (let k = 0; k < m / 2; k++) {
+    cos[k] = Math.cos((2 * Math.PI * k) / m);
+    sin[k] = Math.sin((2 * Math.PI * k) / m);
+  }
+  const rev = new Uint32Array(m);
+  const bits = Math.round(Math.log2(m));
+  for (let i = 0; i < m; i++) {
+    let r = 0;
+    for (let b = 0; b < bits; b++) r |= ((i >>> b) & 1) << (bits - 1 - b);
+    rev[i] = r;
+  }
+  return { cos, sin, rev };
+}
+
+function plan(n: number): Plan {
+  let p = plans.get(n);
+  if (p) return p;
+  if (isPow2(n)) {
+    p = { n, m: n, ...radix2Tables(n) };
+  } else {
+    let m = 1;
+    while (m < 2 * n - 1) m *= 2;
+    const chirpRe = new Float64Array(n);
+    const chirpIm = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+      // k^2 mod 2n keeps the angle small, so large k lose no precision
+      const a = (Math.PI * ((k * k) % (2 * n))) / n;
+      chirpRe[k] = Math.cos(a);
+      chirpIm[k] = -Math.sin(a);
+    }
+    const t = radix2Tables(m);
+    const bRe = new Float64Array(m);
+    const bIm = new Float64Array(m);
+    bRe[0] = chirpRe[0];
+    bIm[0] = -chirpIm[0];
+    for (let k = 1; k < n; k++) {
+      bRe[k] = bRe[m - k] = chirpRe[k];
+      bIm[k] = bIm[m - k] = -chirpIm[k];
+    }
+    p = { n, m, ...t, chirpRe, chirpIm, bRe, bIm, workRe: new Float64Array(m), workIm: new Float64Array(m) };
+    radix2(p, bRe, bIm, 0, 1, false);
+  }
+  plans.set(n, p);
+  return p;
+}
+
+/** In-place radix-2 FFT of length p.m on re/im[off + i*stride]. */
+function radix2(p: Plan, re: Float64Array, im: Float64Array, off: number, stride: number, inverse: boolean) {
+  const m = p.m;
+  const { rev, cos, sin } = p;
+  for (let i = 0; i < m; i++) {
+    const j = rev[i];
+    if (j > i) {
+      const a = off + i * stride;
+      const b = off + j * stride;
+      let t = re[a];
+      re[a] = re[b];
+      re[b] = t;
+      t = im[a];
+      im[a] = im[b];
+      im[b] = t;
+    }
+  }
+  const sgn = inverse ? 1 : -1;
+  for (let size = 2; size <= m; size *= 2) {
+    const half = size / 2;
+    const step = m / size;
+    for (let start = 0; start < m; start += size) {
+      for (let k = 0; k < half; k++) {
+        const wr = cos[k * step];
+        const wi = sgn * sin[k * step];
+        const a = off + (start + k) * stride;
+        const b = a + half * stride;
+        const xr = re[b] * wr - im[b] * wi;
+        const xi = re[b] * wi + im[b] * wr;
+        re[b] = re[a] - xr;
+        im[b] = im[a] - xi;
+        re[a] += xr;
+        im[a] += xi;
+      }
+    }
+  }
+}
+
+/** Unnormalised DFT (inverse: exp(+i...), also unnormalised) of n values at off + i*stride. */
+export function fft1d(re: Float64Array, im: Float64Array, n: number, off = 0, stride = 1, inverse = false) {
+  const p = plan(n);
+  if (p.m === n) return radix2(p, re, im, off, stride, inverse);
+  // Bluestein: X_k = conj-chirp... X = w * ((x * w) conv conj(w)); inverse = conj(forward(conj(x)))
+  const wRe = p.workRe!;
+  const wIm = p.workIm!;
+  const cRe = p.chirpRe!;
+  const cIm = p.chirpIm!;
+  const s = inverse ? -1 : 1;
+  wRe.fill(0);
+  wIm.fill(0);
+  for (let k = 0; k < n; k++) {
+    const xr = re[off + k * stride];
+    const xi = s * im[off + k * stride];
+    wRe[k] = xr * cRe[k] - xi * cIm[k];
+    wIm[k] = xr * cIm[k] + xi * cRe[k];
+  }
+  radix2(p, wRe, wIm, 0, 1, false);
+  const bRe = p.bRe!;
+  const bIm = p.bIm!;
+  for (let k = 0; k < p.m; k++) {
+    const r = wRe[k] * bRe[k] - wIm[k] * bIm[k];
+    wIm[k] = wRe[k] * bIm[k] + wIm[k] * bRe[k];
+    wRe[k] = r;
+  }
+  radix2(p, wRe, wIm, 0, 1, true);
+  const inv = 1 / p.m;
+  for (let k = 0; k < n; k++) {
+    const yr = wRe[k] * inv;
+    const yi = wIm[k] * inv;
+    re[off + k * stride] = yr * cRe[k] - yi * cIm[k];
+    im[off + k * stride] = s * (yr * cIm[k] + yi * cRe[k]);
+  }
+}
+
+/** 2-D DFT of an S x S complex array (row-major) in place; the inverse divides by S^2 (numpy.fft.ifft2). */
+export function fft2(re: Float64Array, im: Float64Array, S: number, inverse = false) {
+  for (let y = 0; y < S; y++) fft1d(re, im, S, y * S, 1, inverse);
+  for (let x = 0; x < S; x++) fft1d(re, im, S, x, S, inverse);
+  if (inverse) {
+    const k = 1 / (S * S);
+    for (let i = 0; i < S * S; i++) {
+      re[i] *= k;
+      im[i] *= k;
+    }
+  }
+}
+
+/** numpy.fft.fftfreq(S) * S: the signed frequency index in cycles per image. */
+export function cyclesPerImage(k: number, S: number): number {
+  return k < Math.ceil(S / 2) ? k : k - S;
+}

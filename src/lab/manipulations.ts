@@ -1,0 +1,549 @@
+// Stimulus manipulations on square uint8 RGB images, channel-major [3, S, S], as the model sees
+// them (after the square crop). Pure functions: arrays in, arrays out, no DOM. Every step
+// computes in float64 and rounds once, half to even (numpy.rint), then clips to 0..255, so each
+// manipulation maps uint8 to uint8 and a chain is a sequence of such steps. docs/lab.md gives
+// each formula; tools/reference/make_lab_goldens.py is the numpy/scipy/PIL reference.
+import { cyclesPerImage, fft2 } from './fft.ts';
+import { LabRandom } from './rng.ts';
+
+export interface ChwImage {
+  /** uint8 [3, size, size], channel-major */
+  data: Uint8Array;
+  size: number;
+}
+
+export type InversionMode = 'upside-down' | 'mirror' | 'negative';
+
+export type Manipulation =
+  | { kind: 'contrast'; rms: number }
+  | { kind: 'luminance'; mean: number }
+  | { kind: 'grayscale'; amount: number }
+  | { kind: 'blur'; sigma: number }
+  | { kind: 'lowpass'; cutoff: number }
+  | { kind: 'highpass'; cutoff: number }
+  | { kind: 'bandpass'; low: number; high: number }
+  | { kind: 'phase-scramble'; percent: number; seed: number }
+  | { kind: 'rotate'; degrees: number }
+  | { kind: 'invert'; mode: InversionMode }
+  | { kind: 'scale'; factor: number }
+  | { kind: 'translate'; dx: number; dy: number }
+  | { kind: 'noise'; sd: number; seed: number }
+  | { kind: 'aperture'; radius: number }
+  | { kind: 'bubbles'; count: number; sigma: number; seed: number };
+
+export type ManipulationKind = Manipulation['kind'];
+
+export interface ParamSpec {
+  key: string;
+  label: string;
+  unit: string;
+  min: number;
+  max: number;
+  step: number;
+  /** default value */
+  value: number;
+  /** a sweep may vary it (seeds and integer counts of bubbles are swept too, but seeds are not offered) */
+  sweep: boolean;
+  integer?: boolean;
+}
+
+export interface KindSpec {
+  kind: ManipulationKind;
+  label: string;
+  params: ParamSpec[];
+  /** non-numeric choice (inversion) */
+  modes?: InversionMode[];
+}
+
+const p = (key: string, label: string, unit: string, min: number, max: number, step: number, value: number, sweep = true, integer = false): ParamSpec => ({
+  key,
+  label,
+  unit,
+  min,
+  max,
+  step,
+  value,
+  sweep,
+  integer,
+});
+
+/** The manipulations with their parameters, units and ranges (the Lab panel is built from this). */
+export const KINDS: KindSpec[] = [
+  { kind: 'contrast', label: 'Contrast (RMS)', params: [p('rms', 'RMS contrast', 'SD of luminance / 255', 0, 0.5, 0.01, 0.1)] },
+  { kind: 'luminance', label: 'Mean luminance', params: [p('mean', 'mean luminance', 'uint8 levels', 0, 255, 1, 128)] },
+  { kind: 'grayscale', label: 'Grayscale', params: [p('amount', 'amount', 'fraction (0 colour, 1 gray)', 0, 1, 0.05, 1)] },
+  { kind: 'blur', label: 'Gaussian blur', params: [p('sigma', 'sigma', 'px', 0, 32, 0.5, 2)] },
+  { kind: 'lowpass', label: 'Low-pass', params: [p('cutoff', 'cutoff', 'cycles/image', 0, 128, 1, 16)] },
+  { kind: 'highpass', label: 'High-pass', params: [p('cutoff', 'cutoff', 'cycles/image', 0, 128, 1, 16)] },
+  {
+    kind: 'bandpass',
+    label: 'Band-pass',
+    params: [p('low', 'low edge', 'cycles/image', 0, 128, 1, 8), p('high', 'high edge', 'cycles/image', 0, 128, 1, 16)],
+  },
+  {
+    kind: 'phase-scramble',
+    label: 'Phase scrambling',
+    params: [p('percent', 'scrambling', '%', 0, 100, 5, 50), p('seed', 'seed', '', 0, 4294967295, 1, 1, false, true)],
+  },
+  { kind: 'rotate', label: 'Rotation', params: [p('degrees', 'angle', 'degrees counter-clockwise', -180, 180, 5, 90)] },
+  { kind: 'invert', label: 'Inversion', params: [], modes: ['upside-down', 'mirror', 'negative'] },
+  { kind: 'scale', label: 'Scale', params: [p('factor', 'factor', '× (about the centre)', 0.1, 4, 0.05, 0.5)] },
+  {
+    kind: 'translate',
+    label: 'Translation',
+    params: [p('dx', 'right', 'px', -512, 512, 1, 16), p('dy', 'down', 'px', -512, 512, 1, 0)],
+  },
+  {
+    kind: 'noise',
+    label: 'Additive noise',
+    params: [p('sd', 'noise SD', 'uint8 levels', 0, 128, 1, 20), p('seed', 'seed', '', 0, 4294967295, 1, 1, false, true)],
+  },
+  { kind: 'aperture', label: 'Aperture', params: [p('radius', 'radius', 'fraction of half the side', 0, 1.5, 0.05, 0.5)] },
+  {
+    kind: 'bubbles',
+    label: 'Bubbles',
+    params: [
+      p('count', 'bubbles', 'count', 0, 200, 1, 10, true, true),
+      p('sigma', 'bubble SD', 'px', 1, 64, 1, 10),
+      p('seed', 'seed', '', 0, 4294967295, 1, 1, false, true),
+    ],
+  },
+];
+
+export function kindSpec(kind: ManipulationKind): KindSpec {
+  const k = KINDS.find((s) => s.kind === kind);
+  if (!k) throw new Error(`unknown manipulation '${kind}'`);
+  return k;
+}
+
+/** A manipulation of this kind with every parameter at its default. */
+export function defaultManipulation(kind: ManipulationKind): Manipulation {
+  const spec = kindSpec(kind);
+  const m: Record<string, unknown> = { kind };
+  for (const q of spec.params) m[q.key] = q.value;
+  if (spec.modes) m.mode = spec.modes[0];
+  return m as unknown as Manipulation;
+}
+
+/** The same manipulation with one numeric parameter replaced (a sweep's step). */
+export function withParam(m: Manipulation, key: string, value: number): Manipulation {
+  const spec = kindSpec(m.kind);
+  const q = spec.params.find((s) => s.key === key);
+  if (!q) throw new Error(`${m.kind} has no parameter '${key}'`);
+  return { ...m, [key]: q.integer ? Math.round(value) : value } as Manipulation;
+}
+
+/** Short human-readable form, e.g. "contrast rms=0.1". */
+export function describe(m: Manipulation): string {
+  const spec = kindSpec(m.kind);
+  const parts = spec.params.map((q) => `${q.key}=${fmt((m as unknown as Record<string, number>)[q.key])}`);
+  if (m.kind === 'invert') parts.push(m.mode);
+  return [m.kind, ...parts].join(' ');
+}
+
+function fmt(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(6)));
+}
+
+// ---------- helpers ----------
+
+/** numpy.rint (half to even) then clip to 0..255. */
+function toUint8(v: number): number {
+  if (!(v > 0)) return 0; // also NaN
+  if (v >= 255) return 255;
+  let r = Math.round(v);
+  if (r - v === 0.5 && r % 2 === 1) r -= 1;
+  return r;
+}
+
+function fromFloat(f: Float64Array, S: number): ChwImage {
+  const out = new Uint8Array(f.length);
+  for (let i = 0; i < f.length; i++) out[i] = toUint8(f[i]);
+  return { data: out, size: S };
+}
+
+/** ITU-R BT.601 luma weights (PIL's convert('L') uses the same, in fixed point). */
+export const LUMA = [0.299, 0.587, 0.114] as const;
+
+/** Luminance L = 0.299 R + 0.587 G + 0.114 B per pixel, float64. */
+export function luminance(img: ChwImage): Float64Array {
+  const P = img.size * img.size;
+  const d = img.data;
+  const L = new Float64Array(P);
+  for (let i = 0; i < P; i++) L[i] = LUMA[0] * d[i] + LUMA[1] * d[P + i] + LUMA[2] * d[2 * P + i];
+  return L;
+}
+
+/** Mean and population SD of the luminance, in uint8 levels. */
+export function luminanceStats(img: ChwImage): { mean: number; sd: number } {
+  const L = luminance(img);
+  let s = 0;
+  for (let i = 0; i < L.length; i++) s += L[i];
+  const mean = s / L.length;
+  let v = 0;
+  for (let i = 0; i < L.length; i++) v += (L[i] - mean) * (L[i] - mean);
+  return { mean, sd: Math.sqrt(v / L.length) };
+}
+
+/** RMS contrast: SD of luminance / 255 (luminance as a fraction of the uint8 range). */
+export function rmsContrast(img: ChwImage): number {
+  return luminanceStats(img).sd / 255;
+}
+
+/** Mean of each colour channel (float64): the fill of occluded or uncovered pixels. */
+export function channelMeans(img: ChwImage): [number, number, number] {
+  const P = img.size * img.size;
+  const m: [number, number, number] = [0, 0, 0];
+  for (let c = 0; c < 3; c++) {
+    let s = 0;
+    for (let i = 0; i < P; i++) s += img.data[c * P + i];
+    m[c] = s / P;
+  }
+  return m;
+}
+
+// ---------- photometric ----------
+
+function contrast(img: ChwImage, rms: number): ChwImage {
+  const { mean, sd } = luminanceStats(img);
+  const k = sd > 0 ? (rms * 255) / sd : 1; // a uniform image has no contrast to scale
+  const f = new Float64Array(img.data.length);
+  for (let i = 0; i < f.length; i++) f[i] = mean + k * (img.data[i] - mean);
+  return fromFloat(f, img.size);
+}
+
+function luminanceShift(img: ChwImage, target: number): ChwImage {
+  const { mean } = luminanceStats(img);
+  const f = new Float64Array(img.data.length);
+  for (let i = 0; i < f.length; i++) f[i] = img.data[i] + (target - mean);
+  return fromFloat(f, img.size);
+}
+
+function grayscale(img: ChwImage, amount: number): ChwImage {
+  const L = luminance(img);
+  const P = L.length;
+  const f = new Float64Array(3 * P);
+  for (let c = 0; c < 3; c++) for (let i = 0; i < P; i++) f[c * P + i] = (1 - amount) * img.data[c * P + i] + amount * L[i];
+  return fromFloat(f, img.size);
+}
+
+function invert(img: ChwImage, mode: InversionMode): ChwImage {
+  const S = img.size;
+  const P = S * S;
+  const out = new Uint8Array(3 * P);
+  const d = img.data;
+  for (let c = 0; c < 3; c++) {
+    for (let y = 0; y < S; y++) {
+      for (let x = 0; x < S; x++) {
+        const o = c * P + y * S + x;
+        if (mode === 'negative') out[o] = 255 - d[o];
+        else if (mode === 'upside-down') out[o] = d[c * P + (S - 1 - y) * S + x];
+        else out[o] = d[c * P + y * S + (S - 1 - x)];
+      }
+    }
+  }
+  return { data: out, size: S };
+}
+
+// ---------- Gaussian blur (scipy.ndimage.gaussian_filter, mode='reflect', truncate=4) ----------
+
+/** scipy's 'reflect' boundary: d c b a | a b c d | d c b a. */
+function reflectIndex(i: number, n: number): number {
+  const period = 2 * n;
+  let k = i % period;
+  if (k < 0) k += period;
+  return k < n ? k : period - 1 - k;
+}
+
+export function gaussianKernel(sigma: number, truncate = 4): Float64Array {
+  const radius = Math.trunc(truncate * sigma + 0.5);
+  const w = new Float64Array(2 * radius + 1);
+  let s = 0;
+  for (let i = -radius; i <= radius; i++) {
+    w[i + radius] = Math.exp((-0.5 * i * i) / (sigma * sigma));
+    s += w[i + radius];
+  }
+  for (let i = 0; i < w.length; i++) w[i] /= s;
+  return w;
+}
+
+function blur(img: ChwImage, sigma: number): ChwImage {
+  const S = img.size;
+  if (!(sigma > 0)) return { data: img.data.slice(), size: S };
+  const w = gaussianKernel(sigma);
+  const r = (w.length - 1) / 2;
+  const P = S * S;
+  const idx = new Int32Array(S + 2 * r);
+  for (let i = -r; i < S + r; i++) idx[i + r] = reflectIndex(i, S);
+  const tmp = new Float64Array(P);
+  const f = new Float64Array(3 * P);
+  const d = img.data;
+  for (let c = 0; c < 3; c++) {
+    const base = c * P;
+    // scipy filters axis 0 (rows) first, then axis 1; the order changes only rounding
+    for (let y = 0; y < S; y++) {
+      for (let x = 0; x < S; x++) {
+        let s = 0;
+        for (let k = 0; k < w.length; k++) s += w[k] * d[base + idx[y + k] * S + x];
+        tmp[y * S + x] = s;
+      }
+    }
+    for (let y = 0; y < S; y++) {
+      const row = y * S;
+      for (let x = 0; x < S; x++) {
+        let s = 0;
+        for (let k = 0; k < w.length; k++) s += w[k] * tmp[row + idx[x + k]];
+        f[base + row + x] = s;
+      }
+    }
+  }
+  return fromFloat(f, S);
+}
+
+// ---------- Fourier-domain manipulations ----------
+
+/**
+ * Multiplies each channel's 2-D spectrum by a Hermitian transfer function H (given as re/im on
+ * the S x S frequency grid) and takes the real part of the inverse transform. Two real channels
+ * share one complex transform (R + iG): with H Hermitian, the real and imaginary parts of the
+ * result are the two filtered channels.
+ */
+function spectralFilter(img: ChwImage, hRe: Float64Array, hIm: Float64Array | null): ChwImage {
+  const S = img.size;
+  const P = S * S;
+  const f = new Float64Array(3 * P);
+  const re = new Float64Array(P);
+  const im = new Float64Array(P);
+  const d = img.data;
+  for (const [a, b] of [
+    [0, 1],
+    [2, -1],
+  ]) {
+    for (let i = 0; i < P; i++) {
+      re[i] = d[a * P + i];
+      im[i] = b >= 0 ? d[b * P + i] : 0;
+    }
+    fft2(re, im, S);
+    for (let i = 0; i < P; i++) {
+      const hr = hRe[i];
+      const hi = hIm ? hIm[i] : 0;
+      const r = re[i] * hr - im[i] * hi;
+      im[i] = re[i] * hi + im[i] * hr;
+      re[i] = r;
+    }
+    fft2(re, im, S, true);
+    for (let i = 0; i < P; i++) {
+      f[a * P + i] = re[i];
+      if (b >= 0) f[b * P + i] = im[i];
+    }
+  }
+  return fromFloat(f, S);
+}
+
+/** Ideal radial mask in cycles per image: 1 where low^2 <= fx^2 + fy^2 <= high^2 (and at DC when keepDc). */
+export function radialMask(S: number, low: number, high: number, keepDc: boolean): Float64Array {
+  const m = new Float64Array(S * S);
+  const lo2 = low * low;
+  const hi2 = high * high;
+  for (let y = 0; y < S; y++) {
+    const fy = cyclesPerImage(y, S);
+    for (let x = 0; x < S; x++) {
+      const fx = cyclesPerImage(x, S);
+      const f2 = fx * fx + fy * fy;
+      m[y * S + x] = f2 >= lo2 && f2 <= hi2 ? 1 : 0;
+    }
+  }
+  if (keepDc) m[0] = 1;
+  return m;
+}
+
+/**
+ * Phase-scrambling transfer function exp(i * a * phi): phi is the phase spectrum of seeded
+ * uniform noise (RandomState(seed).random_sample((S, S))), which is antisymmetric, so H is
+ * Hermitian and the result real. Self-conjugate bins (DC, and the Nyquist bins of even S) keep
+ * their phase: their noise phase is 0 or pi only up to rounding.
+ */
+export function scramblePhase(S: number, fraction: number, seed: number): { re: Float64Array; im: Float64Array } {
+  const rng = new LabRandom(seed);
+  const P = S * S;
+  const nr = new Float64Array(P);
+  const ni = new Float64Array(P);
+  for (let i = 0; i < P; i++) nr[i] = rng.uniform();
+  fft2(nr, ni, S);
+  const re = new Float64Array(P);
+  const im = new Float64Array(P);
+  for (let y = 0; y < S; y++) {
+    for (let x = 0; x < S; x++) {
+      const i = y * S + x;
+      const selfConjugate = (2 * y) % S === 0 && (2 * x) % S === 0;
+      const phi = selfConjugate ? 0 : Math.atan2(ni[i], nr[i]);
+      re[i] = Math.cos(fraction * phi);
+      im[i] = Math.sin(fraction * phi);
+    }
+  }
+  return { re, im };
+}
+
+// ---------- geometric (bilinear, input extended by the fill colour) ----------
+
+/**
+ * Output pixel (y, x) samples the input at (yin, xin) = A (y - c, x - c) + c + t, c = (S - 1) / 2,
+ * bilinearly; neighbours outside the image take the fill colour (scipy.ndimage.affine_transform,
+ * order=1, mode='grid-constant').
+ */
+function affine(img: ChwImage, a00: number, a01: number, a10: number, a11: number, ty: number, tx: number): ChwImage {
+  const S = img.size;
+  const P = S * S;
+  const c0 = (S - 1) / 2;
+  const fill = channelMeans(img);
+  const d = img.data;
+  const f = new Float64Array(3 * P);
+  for (let y = 0; y < S; y++) {
+    for (let x = 0; x < S; x++) {
+      const yi = a00 * (y - c0) + a01 * (x - c0) + c0 + ty;
+      const xi = a10 * (y - c0) + a11 * (x - c0) + c0 + tx;
+      const y0 = Math.floor(yi);
+      const x0 = Math.floor(xi);
+      const wy = yi - y0;
+      const wx = xi - x0;
+      for (let c = 0; c < 3; c++) {
+        const base = c * P;
+        const at = (yy: number, xx: number) => (yy >= 0 && yy < S && xx >= 0 && xx < S ? d[base + yy * S + xx] : fill[c]);
+        f[base + y * S + x] =
+          (1 - wy) * ((1 - wx) * at(y0, x0) + wx * at(y0, x0 + 1)) + wy * ((1 - wx) * at(y0 + 1, x0) + wx * at(y0 + 1, x0 + 1));
+      }
+    }
+  }
+  return fromFloat(f, S);
+}
+
+function rotate(img: ChwImage, degrees: number): ChwImage {
+  // counter-clockwise on screen (rows run down): the inverse map turns the output back clockwise
+  const t = (degrees * Math.PI) / 180;
+  const c = Math.cos(t);
+  const s = Math.sin(t);
+  return affine(img, c, s, -s, c, 0, 0);
+}
+
+// ---------- occlusion and noise ----------
+
+function aperture(img: ChwImage, radius: number): ChwImage {
+  const S = img.size;
+  const P = S * S;
+  const c0 = (S - 1) / 2;
+  const r = (radius * S) / 2;
+  const fill = channelMeans(img);
+  const f = new Float64Array(3 * P);
+  for (let y = 0; y < S; y++) {
+    for (let x = 0; x < S; x++) {
+      const inside = (y - c0) * (y - c0) + (x - c0) * (x - c0) <= r * r;
+      for (let c = 0; c < 3; c++) f[c * P + y * S + x] = inside ? img.data[c * P + y * S + x] : fill[c];
+    }
+  }
+  return fromFloat(f, S);
+}
+
+/** Bubbles mask M = min(1, sum_k exp(-d_k^2 / (2 sigma^2))), centres drawn from RandomState(seed). */
+export function bubblesMask(S: number, count: number, sigma: number, seed: number): Float64Array {
+  const rng = new LabRandom(seed);
+  const m = new Float64Array(S * S);
+  // beyond 6 sigma a bubble adds below 1.6e-8 (far below a uint8 level): skip it
+  const reach = Math.ceil(6 * sigma);
+  for (let k = 0; k < count; k++) {
+    const cy = rng.uniform() * S - 0.5;
+    const cx = rng.uniform() * S - 0.5;
+    const y0 = Math.max(0, Math.floor(cy - reach));
+    const y1 = Math.min(S - 1, Math.ceil(cy + reach));
+    const x0 = Math.max(0, Math.floor(cx - reach));
+    const x1 = Math.min(S - 1, Math.ceil(cx + reach));
+    for (let y = y0; y <= y1; y++) {
+      for (let x = x0; x <= x1; x++) {
+        m[y * S + x] += Math.exp(-((y - cy) * (y - cy) + (x - cx) * (x - cx)) / (2 * sigma * sigma));
+      }
+    }
+  }
+  for (let i = 0; i < m.length; i++) if (m[i] > 1) m[i] = 1;
+  return m;
+}
+
+function bubbles(img: ChwImage, count: number, sigma: number, seed: number): ChwImage {
+  const S = img.size;
+  const P = S * S;
+  const m = bubblesMask(S, Math.round(count), sigma, seed);
+  const fill = channelMeans(img);
+  const f = new Float64Array(3 * P);
+  for (let c = 0; c < 3; c++) for (let i = 0; i < P; i++) f[c * P + i] = m[i] * img.data[c * P + i] + (1 - m[i]) * fill[c];
+  return fromFloat(f, S);
+}
+
+function noise(img: ChwImage, sd: number, seed: number): ChwImage {
+  const rng = new LabRandom(seed);
+  const f = new Float64Array(img.data.length);
+  // RandomState(seed).standard_normal((3, S, S)): channel-major order, as the image
+  for (let i = 0; i < f.length; i++) f[i] = img.data[i] + sd * rng.normal();
+  return fromFloat(f, img.size);
+}
+
+// ---------- entry point ----------
+
+function check(ok: boolean, what: string) {
+  if (!ok) throw new RangeError(what);
+}
+
+/** Applies one manipulation; the input is left untouched. */
+export function applyManipulation(img: ChwImage, m: Manipulation): ChwImage {
+  const S = img.size;
+  check(img.data.length === 3 * S * S, `image buffer has ${img.data.length} bytes, expected 3 x ${S} x ${S}`);
+  switch (m.kind) {
+    case 'contrast':
+      check(m.rms >= 0, 'RMS contrast must be >= 0');
+      return contrast(img, m.rms);
+    case 'luminance':
+      return luminanceShift(img, m.mean);
+    case 'grayscale':
+      check(m.amount >= 0 && m.amount <= 1, 'grayscale amount must be in 0..1');
+      return grayscale(img, m.amount);
+    case 'blur':
+      check(m.sigma >= 0, 'blur sigma must be >= 0 px');
+      return blur(img, m.sigma);
+    case 'lowpass':
+      check(m.cutoff >= 0, 'cutoff must be >= 0 cycles/image');
+      return spectralFilter(img, radialMask(S, 0, m.cutoff, true), null);
+    case 'highpass':
+      check(m.cutoff >= 0, 'cutoff must be >= 0 cycles/image');
+      return spectralFilter(img, radialMask(S, m.cutoff, Infinity, true), null);
+    case 'bandpass':
+      check(m.low >= 0 && m.high >= m.low, 'band-pass needs 0 <= low <= high (cycles/image)');
+      return spectralFilter(img, radialMask(S, m.low, m.high, true), null);
+    case 'phase-scramble': {
+      check(m.percent >= 0 && m.percent <= 100, 'phase scrambling must be 0..100 %');
+      const h = scramblePhase(S, m.percent / 100, m.seed);
+      return spectralFilter(img, h.re, h.im);
+    }
+    case 'rotate':
+      return rotate(img, m.degrees);
+    case 'invert':
+      return invert(img, m.mode);
+    case 'scale':
+      check(m.factor > 0, 'scale factor must be > 0');
+      return affine(img, 1 / m.factor, 0, 0, 1 / m.factor, 0, 0);
+    case 'translate':
+      return affine(img, 1, 0, 0, 1, -m.dy, -m.dx);
+    case 'noise':
+      check(m.sd >= 0, 'noise SD must be >= 0');
+      return noise(img, m.sd, m.seed);
+    case 'aperture':
+      check(m.radius >= 0, 'aperture radius must be >= 0');
+      return aperture(img, m.radius);
+    case 'bubbles':
+      check(m.count >= 0 && m.sigma > 0, 'bubbles need count >= 0 and sigma > 0 px');
+      return bubbles(img, m.count, m.sigma, m.seed);
+  }
+}
+
+/** Applies a chain of manipulations in order (each step rounds to uint8). */
+export function applyChain(img: ChwImage, chain: readonly Manipulation[]): ChwImage {
+  let out: ChwImage = { data: img.data, size: img.size };
+  for (const m of chain) out = applyManipulation(out, m);
+  return out === img ? { data: img.data.slice(), size: img.size } : out;
+}
