@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { disposeBackbone, encode, getEncodingModel, MODEL_ID, type Precision } from '../../src/engine/index.ts';
+import { disposeBackbone, encode, getEncodingModel, MODEL_ID, type Backend, type Precision } from '../../src/engine/index.ts';
 import { probeImages } from '../../src/engine/probe_images.ts';
 import { PROBE_IMAGES } from '../../src/engine/compact_error.ts';
 import type { ConvertedManifest } from '../../src/io/model_folder.ts';
@@ -52,8 +52,8 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function responses(folder: string, precision: Precision) {
-  const model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(folder), device: 'wasm', precision });
+async function responses(folder: string, precision: Precision, device: Backend = 'wasm') {
+  const model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(folder), device, precision });
   try {
     const bytes = tf.memory().numBytes;
     return { model, bytes, y: (await encode(model, probeImages(PROBE_IMAGES))).data };
@@ -71,8 +71,9 @@ describe('compact precision', () => {
     for (const r of c.residual.slice(1)) expect(r).toBeGreaterThan(0.9);
     expect(convertOut).toContain(`compact form: error ${c.error!.relative.toExponential(2)} of the largest response`);
 
-    const exact = await responses(compactDir, 'exact');
-    const compact = await responses(compactDir, 'compact');
+    // Reproduced on the backend the converter measured on (it records which).
+    const exact = await responses(compactDir, 'exact', c.error!.backend as Backend);
+    const compact = await responses(compactDir, 'compact', c.error!.backend as Backend);
     expect(compact.model.precision).toBe('compact');
     expect(compact.model.sharedPca).toBe(true);
     expect(compact.model.compact).toEqual(c);
