@@ -7,6 +7,9 @@ import { decodeInWorker } from './decode_client.ts';
 import type { SquareMode } from '../io/image_square.ts';
 import type { CatalogEntry, EncodeItem } from './protocol.ts';
 import { dropImage, getResponse, modelTag, pixelKey, putResponse } from './responses.ts';
+import type { SquareImage } from '../io/image_square.ts';
+import { conditionFromPath, fileHash, type PathedFile } from './folder_input.ts';
+import { isStimulusList, matcher, parseStimulusList, type StimulusList } from './stimulus_list.ts';
 import { chNames, get, pixelMode, set, type ImageItem } from './store.ts';
 import { wasmSetup } from './wasm_paths.ts';
 
@@ -149,15 +152,150 @@ export function setDevice(device: Device) {
 
 // ---------- images ----------
 
-export function addFiles(files: Iterable<File>) {
+/** How files join the gallery. */
+export interface AddOptions {
+  /** A file's folder inside the picked folder becomes its condition (folder_input.conditionFromPath). */
+  subfolderConditions?: boolean;
+  /** Files with the same bytes as one already in (or earlier in the same add) are left out. */
+  skipDuplicates?: boolean;
+}
+
+// Adds run one after another, so the gallery keeps the order files were given in even though
+// hashing is asynchronous.
+let intake: Promise<void> = Promise.resolve();
+let stimulusList: StimulusList | null = null;
+
+export function addFiles(files: Iterable<File>, opts: AddOptions = {}): Promise<void> {
+  return addPathed([...files].map((file) => ({ file, path: file.name })), opts);
+}
+
+/** Files with their folder paths (a folder drop or pick), stimulus lists among them applied first. */
+export function addPathed(files: PathedFile[], opts: AddOptions = {}): Promise<void> {
+  intake = intake.then(() => addNow(files, opts)).catch((e) => set({ intakeNote: message(e) }));
+  return intake;
+}
+
+/** The name an image goes by (gallery, sidecar): its path below the picked folder, else the file name. */
+function displayName(path: string, file: File): string {
+  const parts = path.split('/').filter(Boolean);
+  return parts.length >= 2 ? parts.slice(1).join('/') : file.name || `pasted-${nextImageId}.png`;
+}
+
+async function addNow(files: PathedFile[], opts: AddOptions) {
+  const notes: string[] = [];
+  for (const l of files.filter((f) => isStimulusList(f.path))) notes.push(await loadStimulusListNow(l.file, l.path));
+  const seen = new Map<string, string>();
+  for (const i of get().images) if (i.hash && i.status !== 'error' && !seen.has(i.hash)) seen.set(i.hash, i.name);
   const items: ImageItem[] = [];
+  const skipped: string[] = [];
   for (const f of files) {
-    items.push({ id: `i${nextImageId++}`, name: f.name || `pasted-${nextImageId}.png`, file: f, status: 'decoding' });
+    if (isStimulusList(f.path)) continue;
+    const name = displayName(f.path, f.file);
+    let hash: string | undefined;
+    try {
+      hash = await fileHash(f.file);
+    } catch {
+      hash = undefined; // unreadable: the decoder reports it
+    }
+    const first = hash ? seen.get(hash) : undefined;
+    if (first !== undefined && opts.skipDuplicates) {
+      skipped.push(`${name} (= ${first})`);
+      continue;
+    }
+    if (hash && first === undefined) seen.set(hash, name);
+    const condition = opts.subfolderConditions ? conditionFromPath(f.path) : undefined;
+    items.push({ id: `i${nextImageId++}`, name, path: f.path, file: f.file, hash, status: 'decoding', condition });
   }
+  const listed = stimulusList ? applyList(items, stimulusList) : 0;
+  if (stimulusList && items.length) notes.push(`${stimulusList.name}: ${listed} of ${items.length} new images listed`);
+  if (skipped.length) notes.push(`${skipped.length} duplicate file${skipped.length > 1 ? 's' : ''} skipped: ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}`);
+  if (notes.length) set({ intakeNote: notes.join(' · ') });
   if (!items.length) return;
   // Placeholders go in now, so the gallery (and export) order is the order of adding.
   set({ images: [...get().images, ...items], paused: false });
+  addConditions(items.map((i) => i.condition));
   for (const it of items) void decode(it.id);
+}
+
+/** Conditions that images brought in (folders, lists) join the condition list. */
+function addConditions(names: (string | undefined)[]) {
+  const s = get();
+  const conditions = [...s.conditions];
+  for (const n of names) if (n && !conditions.includes(n)) conditions.push(n);
+  if (conditions.length === s.conditions.length) return;
+  set({ conditions, diffA: s.diffA || conditions[0], diffB: s.diffB || (conditions.length > 1 ? conditions[1] : '') });
+}
+
+/** Sets the listed images' condition and metadata (in place: the items are not in the store yet, or are copied by the caller). */
+function applyList(items: ImageItem[], list: StimulusList): number {
+  const find = matcher(list);
+  let n = 0;
+  for (const it of items) {
+    const row = find(it.path ?? it.name);
+    if (!row) continue;
+    n++;
+    if (row.condition) it.condition = row.condition;
+    it.meta = row.meta;
+  }
+  return n;
+}
+
+async function loadStimulusListNow(file: Blob, name: string): Promise<string> {
+  const list = parseStimulusList(await file.text(), name.slice(name.lastIndexOf('/') + 1));
+  stimulusList = list;
+  const images = get().images.map((i) => ({ ...i }));
+  const n = applyList(images, list);
+  set({ images });
+  addConditions(images.map((i) => i.condition));
+  const cond = list.conditionColumn ? `conditions from "${list.conditionColumn}"` : 'no condition column';
+  return `${list.name}: ${list.rows.length} rows by "${list.fileColumn}", ${cond}${images.length ? `; ${n} of ${images.length} images in the gallery listed` : '; applied to images as they are added'}`;
+}
+
+/** A stimulus list picked on its own: applied to the gallery now and to images added later. */
+export function loadStimulusList(file: File): Promise<void> {
+  intake = intake.then(async () => set({ intakeNote: await loadStimulusListNow(file, file.name) })).catch((e) => set({ intakeNote: message(e) }));
+  return intake;
+}
+
+/** Later copies of the same bytes, each with the name of the first. */
+export function duplicateGroups(images: ImageItem[]): { id: string; name: string; of: string }[] {
+  const first = new Map<string, string>();
+  const out: { id: string; name: string; of: string }[] = [];
+  for (const i of images) {
+    if (!i.hash || i.status === 'error') continue;
+    const f = first.get(i.hash);
+    if (f === undefined) first.set(i.hash, i.name);
+    else out.push({ id: i.id, name: i.name, of: f });
+  }
+  return out;
+}
+
+export function removeDuplicates() {
+  const ids = new Set(duplicateGroups(get().images).map((d) => d.id));
+  for (const id of ids) removeImage(id);
+}
+
+// Decoded pixels are big (a 1000-px photo is 3 MB) and needed once, when the image is encoded:
+// decodes keep them only while few are waiting, and encoding decodes the file again otherwise.
+const PIXEL_CACHE = 48;
+const pixelCache = new Map<string, SquareImage>();
+
+/** A 32×32 block mean of the square, by the statistics panel's block rule, for pixel-model RDMs. */
+function pixelSummary(q: SquareImage, side = 32): SquareImage {
+  const sum = new Float64Array(3 * side * side);
+  const cnt = new Float64Array(side * side);
+  const S = q.size;
+  for (let y = 0; y < S; y++) {
+    const by = Math.min(side - 1, Math.floor((y * side) / S));
+    for (let x = 0; x < S; x++) {
+      const k = by * side + Math.min(side - 1, Math.floor((x * side) / S));
+      cnt[k]++;
+      for (let c = 0; c < 3; c++) sum[c * side * side + k] += q.data[(c * S + y) * S + x];
+    }
+  }
+  const data = new Uint8Array(3 * side * side);
+  for (let c = 0; c < 3; c++) for (let k = 0; k < side * side; k++) data[c * side * side + k] = Math.round(sum[c * side * side + k] / cnt[k]);
+  return { ...q, data, size: side };
 }
 
 async function decode(id: string) {
@@ -170,7 +308,8 @@ async function decode(id: string) {
     const old = get().images.find((i) => i.id === id);
     if (!old) return; // removed while decoding
     if (old.thumb) URL.revokeObjectURL(old.thumb);
-    patch(id, { status: 'ready', error: undefined, width: d.width, height: d.height, square: d.square, squareMode, thumb: URL.createObjectURL(d.thumb), transparent: d.transparent, exifOrientation: d.exifOrientation, orientationApplied: d.orientationApplied });
+    if (pixelCache.size < PIXEL_CACHE) pixelCache.set(pixelKey(id, squareMode), d.square);
+    patch(id, { status: 'ready', error: undefined, width: d.width, height: d.height, square: pixelSummary(d.square), squareMode, thumb: URL.createObjectURL(d.thumb), transparent: d.transparent, exifOrientation: d.exifOrientation, orientationApplied: d.orientationApplied });
   } catch (e) {
     patch(id, { status: 'error', error: message(e), square: undefined });
   }
@@ -178,6 +317,22 @@ async function decode(id: string) {
   const now = get().images.find((i) => i.id === id);
   if (now && now.status === 'ready' && now.squareMode !== pixelMode(now)) return decode(id);
   scheduleSoon();
+}
+
+/** The pixels to encode: kept from the gallery's decode, or decoded again (same decoder, same mode). */
+async function pixelsFor(it: ImageItem): Promise<SquareImage> {
+  const key = pixelKey(it.id, it.squareMode!);
+  const kept = pixelCache.get(key);
+  if (kept) {
+    pixelCache.delete(key);
+    return kept;
+  }
+  const d = await decodeInWorker(it.file, it.squareMode!);
+  return d.square;
+}
+
+function dropPixels(id: string) {
+  for (const k of pixelCache.keys()) if (k.startsWith(`${id}|`)) pixelCache.delete(k);
 }
 
 let soon: ReturnType<typeof setTimeout> | null = null;
@@ -201,6 +356,7 @@ function releaseThumb(id: string) {
 
 export function removeImage(id: string) {
   releaseThumb(id);
+  dropPixels(id);
   set({ images: get().images.filter((i) => i.id !== id), responsesVersion: get().responsesVersion + 1 });
   dropImage(id);
   const s = get();
@@ -214,7 +370,8 @@ export function clearImages() {
     releaseThumb(i.id);
     dropImage(i.id);
   }
-  set({ images: [], responsesVersion: get().responsesVersion + 1, mapSource: 'all', imageView: 'mean' });
+  pixelCache.clear();
+  set({ intakeNote: null, images: [], responsesVersion: get().responsesVersion + 1, mapSource: 'all', imageView: 'mean' });
   if (job) engine().cancel(job.reqId);
   schedule();
 }
@@ -255,16 +412,39 @@ export function setCondition(id: string, condition: string | undefined) {
 
 // ---------- encoding ----------
 
+// Images go to the worker a chunk at a time: only a chunk's pixels exist at once, a cancel loses at
+// most one chunk, and progress spans the whole run.
+const CHUNK = 32;
+let preparing = false;
+/** The running run's start and how many images were encoded before it, for images/s and time left. */
+let run: { t0: number; before: number } | null = null;
+
+function clock(s: number): string {
+  const m = Math.floor(s / 60);
+  return m ? `${m} min ${String(Math.round(s % 60)).padStart(2, '0')} s` : `${Math.max(1, Math.round(s))} s`;
+}
+
+/** "12 of 48 images · 3.1 images/s · 12 s left" (rate and time left once something has finished). */
+function progressText(backend: string, done: number, total: number): string {
+  let rate = '';
+  if (run && done > run.before) {
+    const per = (done - run.before) / ((performance.now() - run.t0) / 1000);
+    rate = ` · ${per >= 10 ? per.toFixed(0) : per.toFixed(1)} images/s · ${clock((total - done) / per)} left`;
+  }
+  return `Encoding on ${backend}: ${done} of ${total} images${rate}`;
+}
+
 /** Send every ready image that has no response for the current model yet. */
 export function schedule() {
   const s = get();
   if (!s.model) return;
   const tag = modelTag(s.model);
-  const ready = s.images.filter((i) => i.status === 'ready' && i.square);
+  const ready = s.images.filter((i) => i.status === 'ready' && i.squareMode);
   const missing = ready.filter((i) => !getResponse(tag, pixelKey(i.id, i.squareMode!)));
-  if (job) return; // the running job reschedules when it ends
+  if (job || preparing) return; // the running job reschedules when it ends
   const decoding = s.images.some((i) => i.status === 'decoding');
   if (!missing.length || s.paused) {
+    run = null;
     if (s.status.state === 'error' && s.status.text.startsWith('Model')) return;
     const errors = s.images.filter((i) => i.status === 'error').length;
     const skipped = errors ? `; ${errors} file${errors > 1 ? 's' : ''} could not be read` : '';
@@ -280,22 +460,42 @@ export function schedule() {
     }
     return;
   }
-  const items: EncodeItem[] = missing.map((i) => ({
-    key: pixelKey(i.id, i.squareMode!),
-    size: i.square!.size,
-    pixels: i.square!.data.slice().buffer, // a copy: the original stays for later re-encodes
-  }));
-  const total = items.length;
-  set({ status: { state: 'encoding', text: `Encoding ${total} image${total > 1 ? 's' : ''} on ${s.model.backend}…`, done: 0, total } });
+  const before = ready.length - missing.length;
+  const total = ready.length;
+  if (!run) run = { t0: performance.now(), before };
+  const backend = s.model.backend;
+  const chunk = missing.slice(0, Math.max(CHUNK, s.batchSize));
+  set({ status: { state: 'encoding', text: progressText(backend, before, total), done: before, total } });
+  preparing = true;
+  const seq = loadSeq;
+  void Promise.all(chunk.map(async (i) => ({ i, q: await pixelsFor(i) }))).then(
+    (got) => {
+      preparing = false;
+      // The model, the mode or the gallery changed while decoding: start over from the new state.
+      const now = get();
+      const live = new Map(now.images.map((i) => [i.id, i]));
+      const still = got.filter(({ i }) => live.get(i.id)?.squareMode === i.squareMode && live.get(i.id)?.status === 'ready');
+      if (seq !== loadSeq || !now.model || modelTag(now.model) !== tag || now.paused || !still.length) return schedule();
+      startJob(still.map(({ i, q }) => ({ key: pixelKey(i.id, i.squareMode!), size: q.size, pixels: q.data.buffer as ArrayBuffer })), tag, before, total);
+    },
+    (e) => {
+      preparing = false;
+      set({ status: { state: 'error', text: `Encoding failed: ${message(e)}` }, paused: true });
+    },
+  );
+}
+
+function startJob(items: EncodeItem[], tag: string, before: number, total: number) {
+  const backend = get().model!.backend;
   const j = engine().encode(
     items,
-    s.batchSize,
+    get().batchSize,
     (key, data) => {
       putResponse(tag, key, data);
       bumpResponsesSoon();
     },
-    (done, tot) => {
-      if (job?.reqId === j.reqId) set({ status: { state: 'encoding', text: `Encoding on ${s.model!.backend}: ${done} of ${tot} images`, done, total: tot } });
+    (done) => {
+      if (job?.reqId === j.reqId) set({ status: { state: 'encoding', text: progressText(backend, before + done, total), done: before + done, total } });
     },
   );
   job = { reqId: j.reqId, tag };
@@ -305,7 +505,7 @@ export function schedule() {
       if (job?.reqId !== j.reqId) return;
       job = null;
       bumpResponsesNow();
-      if (how === 'finished') lastRun = { n: total, ms: performance.now() - t0 };
+      if (how === 'finished') lastRun = { n: total - (run?.before ?? before), ms: performance.now() - (run?.t0 ?? t0) };
       if (how === 'cancelled') set({ paused: true });
       schedule();
     },

@@ -27,7 +27,10 @@ export interface ImageItem {
   height?: number;
   /** Per-image square mode; undefined follows the global mode. */
   mode?: SquareMode;
-  /** Pixels as encoded, and the mode they were made with. */
+  /**
+   * A 32×32 block-mean summary of the square pixels (what pixel-model RDMs use); the decoded pixels
+   * themselves are not kept: encoding decodes the file again. squareMode: the mode they were made with.
+   */
   square?: SquareImage;
   squareMode?: SquareMode;
   /** Object URL of the 96 px thumbnail (revoked when the image goes). */
@@ -37,6 +40,12 @@ export interface ImageItem {
   exifOrientation?: number | null;
   orientationApplied?: boolean;
   condition?: string;
+  /** Path inside a picked or dropped folder (else the file name). */
+  path?: string;
+  /** SHA-256 of the file's bytes (duplicate detection). */
+  hash?: string;
+  /** Other columns of a stimulus list's row for this image. */
+  meta?: Record<string, string>;
 }
 
 /** What the topomap shows: all images, one image, one condition, or condition A - B. */
@@ -68,6 +77,8 @@ export interface AppState {
   /** EXIF orientation: 'ignore' as PIL's Image.open (BERG users' pixels), or 'apply'. */
   exifOrientation: 'ignore' | 'apply';
   conditions: string[];
+  /** What the last folder or stimulus list did (matched rows, skipped files), shown by the image panel. */
+  intakeNote: string | null;
   responsesVersion: number;
 
   selectedChannels: string[];
@@ -107,6 +118,7 @@ export const useApp = create<AppState>(() => ({
   globalMode: 'crop',
   exifOrientation: 'ignore',
   conditions: [],
+  intakeNote: null,
   responsesVersion: 0,
 
   selectedChannels: [...DEFAULT_CH_NAMES],

@@ -1,23 +1,25 @@
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { importBergFiles } from '../import_client.ts';
-import { addFiles, clearImages, moveImage, removeImage, setCondition, setGlobalMode, setImageMode } from '../controller.ts';
-import { squareGeometry, SQUARE_MODE_LABEL, type SquareMode } from '../../io/image_square.ts';
-import { dropImage, getResponse, modelTag, pixelKey } from '../responses.ts';
-import { effectiveMode, get, set, setExifOrientation, useApp, type ImageItem } from '../store.ts';
+import { addFiles, addPathed, clearImages, duplicateGroups, loadStimulusList, removeDuplicates, removeImage, setGlobalMode, setImageMode, type AddOptions } from '../controller.ts';
+import { fromDataTransfer, fromFileList, type PathedFile } from '../folder_input.ts';
+import { SQUARE_MODE_LABEL, type SquareMode } from '../../io/image_square.ts';
+import { dropImage } from '../responses.ts';
+import { get, set, setExifOrientation, useApp } from '../store.ts';
+import { Gallery, turnable } from './Gallery.tsx';
 
 const MODES: SquareMode[] = ['crop', 'pad-mean', 'pad-black'];
 
 /** BERG's weight files, dropped or picked with the images, go to the model import instead. */
 const MODEL_FILE = /\.(npy|pkl|pickle)$/i;
 
-function addChosen(files: File[]) {
-  const weights = files.filter((f) => MODEL_FILE.test(f.name));
+function addChosen(files: PathedFile[], opts: AddOptions) {
+  const weights = files.filter((f) => MODEL_FILE.test(f.path)).map((f) => f.file);
   if (weights.length) void importBergFiles(weights);
-  addFiles(files.filter((f) => !MODEL_FILE.test(f.name)));
+  void addPathed(
+    files.filter((f) => !MODEL_FILE.test(f.path)),
+    opts,
+  );
 }
-
-/** A tag other than 1 means the pixels depend on the setting. */
-const turnable = (it: ImageItem) => it.exifOrientation != null && it.exifOrientation !== 1;
 
 /**
  * Switch EXIF handling: images whose tag turns them are decoded again (their square mode is
@@ -33,22 +35,19 @@ function changeExifOrientation(v: 'ignore' | 'apply') {
   for (const it of affected) setImageMode(it.id, it.mode);
 }
 
-const ORIENTATION_WORDS: Record<number, string> = {
-  2: 'mirrored',
-  3: 'rotated 180°',
-  4: 'flipped vertically',
-  5: 'transposed',
-  6: 'rotated 90° clockwise',
-  7: 'transversed',
-  8: 'rotated 90° anticlockwise',
-};
-
 export function ImagePanel() {
   const images = useApp((s) => s.images);
   const globalMode = useApp((s) => s.globalMode);
   const exifOrientation = useApp((s) => s.exifOrientation);
+  const intakeNote = useApp((s) => s.intakeNote);
   const [over, setOver] = useState(false);
+  // Subfolder names become conditions unless the user says otherwise; duplicates are reported and kept unless asked.
+  const [subfolderConditions, setSubfolderConditions] = useState(true);
+  const [skipDuplicates, setSkipDuplicates] = useState(false);
+  const opts: AddOptions = { subfolderConditions, skipDuplicates };
   const input = useRef<HTMLInputElement>(null);
+  const folder = useRef<HTMLInputElement>(null);
+  const list = useRef<HTMLInputElement>(null);
 
   // Paste anywhere on the page (outside text fields) adds clipboard images.
   useEffect(() => {
@@ -58,15 +57,17 @@ export function ImagePanel() {
       const files = [...(e.clipboardData?.files ?? [])];
       if (files.length) {
         e.preventDefault();
-        addFiles(files);
+        void addFiles(files);
       }
     };
     document.addEventListener('paste', onPaste);
     return () => document.removeEventListener('paste', onPaste);
   }, []);
 
-  const good = images.filter((i) => i.status !== 'error');
+  const good = useMemo(() => images.filter((i) => i.status !== 'error'), [images]);
   const bad = images.filter((i) => i.status === 'error');
+  const dups = useMemo(() => duplicateGroups(images), [images]);
+  const duplicateOf = useMemo(() => new Map(dups.map((d) => [d.id, d.of])), [dups]);
   return (
     <section className="panel images-panel" aria-label="Images">
       <h2>Images</h2>
@@ -83,7 +84,8 @@ export function ImagePanel() {
         onDrop={(e) => {
           e.preventDefault();
           setOver(false);
-          addChosen([...e.dataTransfer.files]);
+          const o = opts;
+          void fromDataTransfer(e.dataTransfer).then((files) => addChosen(files, o));
         }}
         onClick={() => input.current?.click()}
         onKeyDown={(e) => {
@@ -99,13 +101,66 @@ export function ImagePanel() {
           accept="image/*"
           hidden
           onChange={(e) => {
-            addChosen([...(e.target.files ?? [])]);
+            addChosen([...(e.target.files ?? [])].map((file) => ({ file, path: file.name })), opts);
             e.target.value = '';
           }}
         />
-        <strong>Drop images here</strong>, click to choose, or paste (Ctrl/⌘+V)
-        <div className="hint">PNG, JPEG (incl. CMYK), WebP, GIF (first frame), BMP · pixels as PIL's Image.open(f).convert('RGB') · BERG .npy/.pkl files go to the model import</div>
+        <strong>Drop images or folders here</strong>, click to choose, or paste (Ctrl/⌘+V)
+        <div className="hint">PNG, JPEG (incl. CMYK), WebP, GIF (first frame), BMP · pixels as PIL's Image.open(f).convert('RGB') · folders in sorted path order · a CSV/TSV among them is a stimulus list · BERG .npy/.pkl files go to the model import</div>
       </div>
+      <div className="row intake-row">
+        <button type="button" className="small" onClick={() => folder.current?.click()}>
+          Choose folder…
+        </button>
+        <input
+          ref={folder}
+          type="file"
+          data-testid="folder-input"
+          hidden
+          {...{ webkitdirectory: '', directory: '' }}
+          onChange={(e) => {
+            addChosen(fromFileList(e.target.files ?? []), opts);
+            e.target.value = '';
+          }}
+        />
+        <button type="button" className="small" onClick={() => list.current?.click()} title="CSV or TSV with a header: a file column (file, filename, image, stimulus, path or name), a condition column (condition, category, class, label or concept); other columns are kept as image metadata">
+          Stimulus list…
+        </button>
+        <input
+          ref={list}
+          type="file"
+          accept=".csv,.tsv,.tab,text/csv,text/tab-separated-values"
+          data-testid="stimulus-list-input"
+          hidden
+          onChange={(e) => {
+            const f = e.target.files?.[0];
+            if (f) void loadStimulusList(f);
+            e.target.value = '';
+          }}
+        />
+        <label className="check">
+          <input type="checkbox" data-testid="subfolder-conditions" checked={subfolderConditions} onChange={(e) => setSubfolderConditions(e.target.checked)} /> subfolders → conditions
+        </label>
+        <label className="check">
+          <input type="checkbox" data-testid="skip-duplicates" checked={skipDuplicates} onChange={(e) => setSkipDuplicates(e.target.checked)} /> skip duplicate files
+        </label>
+      </div>
+      {intakeNote && (
+        <p className="hint intake-note" data-testid="intake-note">
+          {intakeNote}
+        </p>
+      )}
+      {dups.length > 0 && (
+        <div className="dup-report" data-testid="duplicate-report" data-count={dups.length}>
+          <span>
+            {dups.length} duplicate file{dups.length > 1 ? 's' : ''} (same bytes as an earlier image): {dups.slice(0, 3).map((d) => `${d.name} = ${d.of}`).join(', ')}
+            {dups.length > 3 ? ', …' : ''}
+          </span>
+          <button type="button" className="small" data-testid="skip-duplicates-now" onClick={removeDuplicates}>
+            Skip duplicates
+          </button>
+        </div>
+      )}
       <div className="row">
         <label>
           Non-square images:
@@ -150,114 +205,7 @@ export function ImagePanel() {
           </button>
         )}
       </div>
-      <ol className="gallery" data-testid="gallery">
-        {good.map((it, i) => (
-          <Thumb key={it.id} item={it} index={i} count={good.length} />
-        ))}
-      </ol>
+      <Gallery items={good} duplicateOf={duplicateOf} />
     </section>
-  );
-}
-
-function notice(it: ImageItem, mode: SquareMode): string | null {
-  if (!it.width || !it.height || it.width === it.height) return null;
-  const g = squareGeometry(it.width, it.height, mode);
-  return mode === 'crop' ? `centre-cropped to ${g.size}×${g.size}` : `padded to ${g.size}×${g.size} with ${mode === 'pad-mean' ? 'ImageNet mean grey' : 'black'}`;
-}
-
-function Thumb({ item, index, count }: { item: ImageItem; index: number; count: number }) {
-  const conditions = useApp((s) => s.conditions);
-  const model = useApp((s) => s.model);
-  useApp((s) => s.responsesVersion);
-  const mode = effectiveMode(item);
-  const encoded = model && item.squareMode ? Boolean(getResponse(modelTag(model), pixelKey(item.id, item.squareMode))) : false;
-  const note = notice(item, mode);
-  return (
-    <li
-      className="thumb"
-      data-testid="thumb"
-      data-name={item.name}
-      data-encoded={encoded ? 'true' : 'false'}
-      draggable
-      onDragStart={(e) => {
-        e.dataTransfer.setData('application/x-image-id', item.id);
-        e.dataTransfer.effectAllowed = 'move';
-      }}
-      onDragOver={(e) => {
-        if (e.dataTransfer.types.includes('application/x-image-id')) e.preventDefault();
-      }}
-      onDrop={(e) => {
-        const id = e.dataTransfer.getData('application/x-image-id');
-        if (id && id !== item.id) {
-          e.preventDefault();
-          e.stopPropagation();
-          moveImage(id, index);
-        }
-      }}
-    >
-      <span className="idx">{index + 1}</span>
-      {item.thumb ? <img src={item.thumb} alt={item.name} width={56} height={56} /> : <span className="thumb-placeholder">…</span>}
-      <div className="meta">
-        <div className="name" title={item.name}>
-          {item.name}
-        </div>
-        <div className="dims">
-          {item.width ? `${item.width}×${item.height}` : 'decoding…'}
-          {item.status === 'ready' && <span className={`badge ${encoded ? 'ok' : 'wait'}`}>{encoded ? 'encoded' : 'queued'}</span>}
-        </div>
-        {note && (
-          <div className="notice" data-testid="square-notice">
-            {note}
-          </div>
-        )}
-        {turnable(item) && (
-          <div
-            className={`notice exif-badge ${item.orientationApplied ? 'applied' : 'ignored'}`}
-            data-testid="exif-badge"
-            data-orientation={item.exifOrientation!}
-            data-applied={item.orientationApplied ? 'true' : 'false'}
-            title={
-              item.orientationApplied
-                ? `EXIF orientation ${item.exifOrientation} applied: pixels ${ORIENTATION_WORDS[item.exifOrientation!]} (as ImageOps.exif_transpose); PIL's Image.open would not turn them`
-                : `EXIF orientation ${item.exifOrientation} ignored: pixels as stored (as PIL's Image.open); a photo viewer would show it ${ORIENTATION_WORDS[item.exifOrientation!]}`
-            }
-          >
-            EXIF {item.exifOrientation}: {item.orientationApplied ? 'applied' : 'ignored'}
-          </div>
-        )}
-        {item.transparent && <div className="notice warn" title="Alpha is dropped, not composited: the colours stored under transparent pixels are used, as PIL's convert('RGB') does">has transparency: alpha ignored (stored colours used)</div>}
-        <div className="thumb-controls">
-          {item.width !== item.height && item.width ? (
-            <select aria-label="Square mode" value={item.mode ?? ''} onChange={(e) => setImageMode(item.id, (e.target.value || undefined) as SquareMode | undefined)}>
-              <option value="">global ({mode === 'crop' ? 'crop' : mode === 'pad-mean' ? 'pad grey' : 'pad black'})</option>
-              <option value="crop">crop</option>
-              <option value="pad-mean">pad grey</option>
-              <option value="pad-black">pad black</option>
-            </select>
-          ) : null}
-          {conditions.length > 0 && (
-            <select aria-label="Condition" data-testid="condition-select" value={item.condition ?? ''} onChange={(e) => setCondition(item.id, e.target.value || undefined)}>
-              <option value="">no condition</option>
-              {conditions.map((c) => (
-                <option key={c} value={c}>
-                  {c}
-                </option>
-              ))}
-            </select>
-          )}
-        </div>
-      </div>
-      <div className="order">
-        <button type="button" aria-label="Move up" disabled={index === 0} onClick={() => moveImage(item.id, index - 1)}>
-          ↑
-        </button>
-        <button type="button" aria-label="Move down" disabled={index === count - 1} onClick={() => moveImage(item.id, index + 1)}>
-          ↓
-        </button>
-        <button type="button" aria-label={`Remove ${item.name}`} data-testid="remove-image" onClick={() => removeImage(item.id)}>
-          ×
-        </button>
-      </div>
-    </li>
   );
 }
