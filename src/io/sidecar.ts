@@ -132,8 +132,11 @@ export function buildSidecar(x: SidecarInput): Sidecar {
   if (x.input.range[1] - x.input.range[0] !== B) fail(`input range ${x.input.range} holds ${x.input.range[1] - x.input.range[0]} images, not ${B}`);
   if (x.selection.timepoints !== null && !/^[01]+$/.test(x.selection.timepoints)) fail('selection.timepoints must be a 0/1 string');
   const m = x.model;
-  if (m.synthetic && !m.generator) fail('synthetic weights without their generator and seed');
-  if (!m.synthetic && Object.keys(m.weights_sha256).length === 0) fail('fitted weights without their shards\u2019 sha256');
+  // Synthetic weights are identified by their generator and seed (the demo subject) or, when
+  // stored as shards (e.g. a benchmark's random model), by the shards' hashes like fitted ones.
+  const hashed = Object.keys(m.weights_sha256).length > 0;
+  if (m.synthetic && !m.generator && !hashed) fail('synthetic weights without their generator and seed or their shards\u2019 sha256');
+  if (!m.synthetic && !hashed) fail('fitted weights without their shards\u2019 sha256');
   if ((m.precision === 'compact') !== (m.compact !== null)) fail(`precision ${m.precision} ${m.compact ? 'with' : 'without'} compact info`);
   // A turned image (tag 2..8) was turned exactly when the policy says so; else a record is stale.
   const stale = x.images.find((i) => i.exif_orientation !== null && i.exif_orientation > 1 && i.orientation_applied !== (x.pixels.exif_orientation === 'apply'));
@@ -146,9 +149,8 @@ export function buildSidecar(x: SidecarInput): Sidecar {
     model_id: m.model_id,
     subject: m.subject,
     synthetic: m.synthetic,
-    ...(m.synthetic
-      ? { synthetic_notice: SYNTHETIC_NOTICE, synthetic_weights: { generator: m.generator!.kind, seed: m.generator!.seed } }
-      : { weights_sha256: { ...m.weights_sha256 } }),
+    ...(m.synthetic ? { synthetic_notice: SYNTHETIC_NOTICE } : {}),
+    ...(m.generator ? { synthetic_weights: { generator: m.generator.kind, seed: m.generator.seed } } : { weights_sha256: { ...m.weights_sha256 } }),
     shape: [B, R, C, T],
     dtype: 'float32',
     order: 'C',

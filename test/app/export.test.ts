@@ -124,6 +124,21 @@ describe('export', () => {
     expect(() => buildExport(useApp.getState())).toThrow(/generator and seed/);
   });
 
+  it('synthetic weights stored as shards (a benchmark model) are named by their hashes, still labelled synthetic', () => {
+    const images = [item('a', 'first.png', 16, 16)];
+    const sha = { 'reg/rep-1/coef': 'c'.repeat(64) };
+    const stored: LoadedModelInfo = { ...model, subject: 1, generator: undefined, weightsSha256: sha };
+    putResponse(modelTag(stored), pixelKey('a', 'crop'), block(1));
+    useApp.setState({ model: stored, images, selectedChannels: ['Oz'], timeMask: new Array(140).fill(1) });
+    const sc = buildExport(useApp.getState()).sidecar;
+    expectValidSidecar(sc);
+    expect(sc.synthetic).toBe(true);
+    expect(sc.synthetic_notice).toMatch(/synthetic/);
+    expect(sc.weights_sha256).toEqual(sha);
+    expect(sc.synthetic_weights).toBeUndefined();
+    expect(schemaErrors({ ...sc, synthetic_weights: { generator: 'erp-templates/1', seed: 1 } })).not.toEqual([]);
+  });
+
   it("records each image's EXIF tag, and refuses records decoded under the other orientation setting", () => {
     const turned = { ...item('a', 'turned.jpg', 40, 48), exifOrientation: 6, orientationApplied: true };
     putResponse(modelTag(model), pixelKey('a', 'crop'), block(1));
