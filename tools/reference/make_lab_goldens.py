@@ -222,5 +222,59 @@ def main():
     print('wrote', GOLD, manifest['pil_grayscale_max_abs'])
 
 
+
+# ---- component measures and ranking (src/lab/measures.ts), on seeded responses
+
+
+PRESETS = [
+    ('P1', ['O1', 'Oz', 'O2'], 0.08, 0.13, 'positive'),
+    ('N1', ['P7', 'P8', 'PO7', 'PO8'], 0.14, 0.2, 'negative'),
+    ('P2', ['O1', 'Oz', 'O2', 'PO3', 'POz', 'PO4'], 0.2, 0.28, 'positive'),
+]
+
+
+def measures_golden():
+    """Responses float32(RandomState(42).standard_normal((6, 4, 63, 140))): the test draws the same."""
+    meta = json.load(open(os.path.join(ROOT, 'src', 'data', 'channels_10-05_63.json')))
+    ch = [c['name'] for c in meta['channels']]
+    times = np.round(-100 + 5 * np.arange(140)) / 1000
+    x = np.random.RandomState(42).standard_normal((6, 4, 63, 140)).astype(np.float32).astype(np.float64)
+    erp = x.mean(axis=1)  # (images, channels, times)
+
+    def win(tmin, tmax):
+        return np.where((times >= tmin - 1e-9) & (times <= tmax + 1e-9))[0]
+
+    def rows(names):
+        return [ch.index(n) for n in names]
+
+    out = {'presets': {}}
+    for name, chans, tmin, tmax, pol in PRESETS:
+        w = erp[:, rows(chans)][:, :, win(tmin, tmax)].mean(axis=1)
+        idx = w.argmax(axis=1) if pol == 'positive' else w.argmin(axis=1)
+        out['presets'][name] = {
+            'mean': w.mean(axis=1).tolist(),
+            'peak_amplitude': w[np.arange(len(w)), idx].tolist(),
+            'peak_latency': times[win(tmin, tmax)][idx].tolist(),
+        }
+    t = win(0.08, 0.13)
+    a = erp[:, rows(['O1', 'Oz', 'O2'])][:, :, t].mean(axis=(1, 2))
+    b = erp[:, rows(['Fp1', 'Fp2'])][:, :, t].mean(axis=(1, 2))
+    out['group_contrast'] = (a - b).tolist()
+    t = win(0.1, 0.2)
+    topo = erp[:, :, t].mean(axis=2)
+    out['topography_similarity'] = [float(np.corrcoef(topo[i], topo[0])[0, 1]) for i in range(6)]
+    target = np.sin(2 * np.pi * 5 * times)
+    oz = erp[:, ch.index('Oz'), :]
+    out['timecourse_similarity'] = [float(np.corrcoef(oz[i], target)[0, 1]) for i in range(6)]
+    p1 = np.array(out['presets']['P1']['mean'])
+    out['rank_p1_mean'] = np.argsort(-p1, kind='stable').tolist()
+    counts, edges = np.histogram(p1, bins=4)
+    out['histogram_p1_mean'] = {'counts': counts.tolist(), 'edges': edges.tolist()}
+    with open(os.path.join(GOLD, 'measures.json'), 'w') as f:
+        json.dump(out, f, indent=1)
+        f.write('\n')
+
+
 if __name__ == '__main__':
     main()
+    measures_golden()
