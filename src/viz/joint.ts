@@ -255,15 +255,27 @@ export function drawJoint(ctx: CanvasRenderingContext2D, spec: JointSpec, lay: J
   // map times: connectors from each map down to its time, and a marker line through both axes
   ctx.strokeStyle = '#555';
   ctx.lineWidth = 0.9;
+  const lastRow = Math.max(...lay.panels.map((b) => b.cy));
   spec.mapTimes.forEach((ms, i) => {
     const box = lay.panels[i];
     if (!box) return;
     const x = g.X(ms);
     const bottom = box.cy + spec.prep.grid.clipRadius * 1.05 * box.k;
-    ctx.beginPath();
-    ctx.moveTo(box.cx, bottom);
-    ctx.lineTo(x, y0);
-    ctx.stroke();
+    if (box.cy === lastRow) {
+      ctx.beginPath();
+      ctx.moveTo(box.cx, bottom);
+      ctx.lineTo(x, y0);
+      ctx.stroke();
+    } else {
+      // maps in upper rows: a line would cross the maps below, so the marker names its time
+      ctx.save();
+      ctx.font = '10px system-ui, sans-serif';
+      ctx.fillStyle = '#333';
+      ctx.textAlign = 'center';
+      ctx.textBaseline = 'bottom';
+      ctx.fillText(String(ms), x, y0 - 2);
+      ctx.restore();
+    }
     ctx.setLineDash([3, 2]);
     ctx.beginPath();
     ctx.moveTo(x, y0);
@@ -395,7 +407,8 @@ export function jointSvg(spec: JointSpec, lay: JointLayout, images: { href: stri
     const box = lay.panels[i];
     if (!box) return;
     const bottom = box.cy + spec.prep.grid.clipRadius * 1.05 * box.k;
-    out.push(`<line class="connector" x1="${f2(box.cx)}" y1="${f2(bottom)}" x2="${f2(g.X(ms))}" y2="${f2(y0)}" stroke="#555" stroke-width="0.9"/>`);
+    if (box.cy === Math.max(...lay.panels.map((b) => b.cy))) out.push(`<line class="connector" x1="${f2(box.cx)}" y1="${f2(bottom)}" x2="${f2(g.X(ms))}" y2="${f2(y0)}" stroke="#555" stroke-width="0.9"/>`);
+    else out.push(`<text x="${f2(g.X(ms))}" y="${f2(y0 - 2)}" font-size="10" text-anchor="middle" fill="#333">${ms}</text>`);
     out.push(`<line x1="${f2(g.X(ms))}" y1="${f2(y0)}" x2="${f2(g.X(ms))}" y2="${f2(lay.gfpAxis.y1)}" stroke="#555" stroke-width="0.9" stroke-dasharray="3 2"/>`);
   });
   const xt = niceTicks(spec.timesMs[0], spec.timesMs[T - 1], Math.max(3, Math.floor((x1 - x0) / 70)));

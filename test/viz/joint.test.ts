@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MONTAGE_SENSORS } from '../../src/viz/channels.ts';
-import { gfpPeaks, jointHeight, jointHit, layoutJoint, parseTimeList, type JointSpec } from '../../src/viz/joint.ts';
+import { gfpPeaks, jointHeight, jointHit, jointSvg, layoutJoint, parseTimeList, type JointSpec } from '../../src/viz/joint.ts';
 import { makeTopomapGrid } from '../../src/viz/topomap.ts';
 import { MIN_MAP_SIDE, prepareScene } from '../../src/viz/topomap_render.ts';
 
@@ -77,5 +77,37 @@ describe('joint layout', () => {
     const x = lay.plot.x0 + (lay.plot.x1 - lay.plot.x0) * ((100 + 2.5) / 700); // t = 0 ms
     const t = jointHit(s, lay, x, (lay.plot.y0 + lay.plot.y1) / 2);
     expect(t).toMatchObject({ kind: 'time', index: 20 });
+  });
+});
+
+describe('joint SVG', () => {
+  const grid = makeTopomapGrid(MONTAGE_SENSORS.slice(), 40);
+  const values = Float32Array.from(MONTAGE_SENSORS, (s) => s.x);
+  const mk = (n: number): JointSpec => ({
+    prep: prepareScene({ grid, panels: Array.from({ length: n }, (_, i) => ({ values, title: `${i * 50} ms` })), range: [-1, 1], unit: 'a.u.' }),
+    mapTimes: Array.from({ length: n }, (_, i) => i * 50),
+    timesMs: Array.from({ length: 140 }, (_, i) => -100 + 5 * i),
+    channels: new Float32Array(63 * 140).map((_, k) => Math.cos(k / 7)),
+    nChannels: 63,
+    names: MONTAGE_SENSORS.map((s) => s.name),
+    gfp: new Float32Array(140).fill(0.4),
+    threshold: 0.2,
+    unit: 'a.u.',
+    title: 'joint <test>',
+    note: 'Interpolation: test',
+  });
+  it('one connector per map in one row; upper rows of wrapped maps get labelled markers instead', () => {
+    const one = mk(3);
+    const svg = jointSvg(one, layoutJoint(one, 1000, jointHeight(3, 1000, one.note)), []);
+    expect(svg.match(/class="connector"/g)).toHaveLength(3);
+    expect(svg).toContain('joint &lt;test&gt;');
+    expect(svg).toContain('class="threshold"');
+    expect(svg.match(/class="sensor"/g)).toHaveLength(3 * 63);
+    const six = mk(6);
+    const lay = layoutJoint(six, 360, jointHeight(6, 360, six.note));
+    const rows = new Set(lay.panels.map((p) => p.cy)).size;
+    expect(rows).toBeGreaterThan(1);
+    const lastRow = lay.panels.filter((p) => p.cy === Math.max(...lay.panels.map((b) => b.cy))).length;
+    expect(jointSvg(six, lay, []).match(/class="connector"/g)).toHaveLength(lastRow);
   });
 });
