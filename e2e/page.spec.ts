@@ -323,6 +323,52 @@ test('views follow the cursor within a frame', async () => {
   expect(res.plot).toBeLessThanOrEqual(16);
 });
 
+test('text on the page meets WCAG AA contrast (4.5:1, 3:1 for large text)', async () => {
+  const failures = await page.evaluate(() => {
+    const parse = (c: string) => {
+      const m = /rgba?\(([^)]+)\)/.exec(c);
+      if (!m) return null;
+      const p = m[1].split(/[\s,/]+/).filter(Boolean).map(Number);
+      return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+    };
+    const lum = (c: number[]) => {
+      const f = (v: number) => ((v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
+      return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+    };
+    const out: string[] = [];
+    for (const el of Array.from(document.querySelectorAll<HTMLElement>('body *'))) {
+      if (el.closest('.sr-only, option, svg, :disabled, [aria-disabled=true], noscript')) continue;
+      const own = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent!.trim());
+      if (!own || !el.getClientRects().length) continue;
+      const cs = getComputedStyle(el);
+      if (cs.visibility === 'hidden') continue;
+      let alpha = 1;
+      const layers: number[][] = [];
+      for (let e: HTMLElement | null = el; e; e = e.parentElement) {
+        const s = getComputedStyle(e);
+        alpha *= Number(s.opacity);
+        const c = parse(s.backgroundColor);
+        if (c && c[3] > 0) {
+          layers.push(c);
+          if (c[3] >= 1) break;
+        }
+      }
+      let bg = [255, 255, 255];
+      for (const c of layers.reverse()) bg = bg.map((v, i) => v * (1 - c[3]) + c[i] * c[3]);
+      const fc = parse(cs.color)!;
+      const a = fc[3] * alpha;
+      const fg = bg.map((v, i) => v * (1 - a) + fc[i] * a);
+      const [l1, l2] = [lum(fg), lum(bg)].sort((x, y) => y - x);
+      const ratio = (l1 + 0.05) / (l2 + 0.05);
+      const size = parseFloat(cs.fontSize);
+      const large = size >= 24 || (size >= 18.66 && Number(cs.fontWeight) >= 700);
+      if (ratio < (large ? 3 : 4.5)) out.push(`${ratio.toFixed(2)} "${el.textContent!.trim().slice(0, 40)}" (${el.tagName}.${el.className})`);
+    }
+    return out;
+  });
+  expect(failures).toEqual([]);
+});
+
 test('screenshots at 1680, 1024 and 390 px: picker beside the plots at 1024, no sideways scroll at 390', async () => {
   const topo = page.getByTestId('topomap');
   await topo.getByRole('button', { name: 'GFP peaks' }).click();

@@ -97,11 +97,12 @@ export function TimecoursePanel() {
           yaxis: { ...(layout.yaxis as object), range: [-scale, scale], autorange: false },
           annotations: [
             {
-              text: `The mean over all ${names.length} channels is 0 at every sample (average-referenced data); the trace is float rounding, drawn at the channels' scale (±${scale.toPrecision(2)} ${EEG_UNIT}).`,
+              text: `The mean over all ${names.length} channels is 0 at every sample<br>(average-referenced data): only float rounding remains,<br>drawn here at the channels' scale (±${scale.toPrecision(2)} ${EEG_UNIT})`,
               xref: 'paper',
               yref: 'paper',
               x: 0.5,
-              y: 0.9,
+              y: 0.97,
+              yanchor: 'top',
               showarrow: false,
               font: { size: 12, color: '#4a5563' },
               bgcolor: 'rgba(255,255,255,0.9)',
