@@ -5,6 +5,7 @@ import { ConditionsPanel } from './components/ConditionsPanel.tsx';
 import { ExportPanel } from './components/ExportPanel.tsx';
 import { Header, SyntheticBanner } from './components/Header.tsx';
 import { ImagePanel } from './components/ImagePanel.tsx';
+import { LabPanel } from './components/LabPanel.tsx';
 import { QualityPanel } from './components/QualityPanel.tsx';
 import { RdmPanel } from './components/RdmPanel.tsx';
 import { StatsPanel } from './components/StatsPanel.tsx';
@@ -52,6 +53,7 @@ export function App() {
           </div>
           <ConditionsPanel />
           <StatsPanel />
+          <LabPanel />
           <RdmPanel />
           <QualityPanel />
         </div>

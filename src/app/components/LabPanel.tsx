@@ -1,0 +1,719 @@
+// The Lab: manipulate stimuli (live preview in a worker, on the square pixels the model sees),
+// sweep one parameter over a set of images into derived gallery images, plot a measure's tuning
+// curve with a topomap per step, rank every image by a measure or a similarity, make conditions
+// from the top or bottom k, and export the measures (CSV) and the exact stimuli (.npy).
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { defaultManipulation, describe as describeManipulation, KINDS, kindSpec, type InversionMode, type Manipulation, type ManipulationKind } from '../../lab/manipulations.ts';
+import {
+  channelRows,
+  COMPONENT_PRESETS,
+  componentMeasures,
+  groupWaveform,
+  histogram,
+  measureImages,
+  rankImages,
+  windowIndices,
+  windowTopography,
+  type MeasureSpec,
+  type Polarity,
+} from '../../lab/measures.ts';
+import { histogramFigure, tuningCurveFigure } from '../../lab/figures.ts';
+import { buildStimuliExport, type StimulusRecord } from '../../lab/stimuli.ts';
+import { sweepValues, tuningCurve, type SweepSpec } from '../../lab/sweep.ts';
+import { measuresCsv } from '../../lab/table.ts';
+import { symmetricLimit } from '../../viz/topomap.ts';
+import type { TopomapScene } from '../../viz/topomap_render.ts';
+import { EEG_UNIT } from '../../viz/plots.ts';
+import { download } from '../export.ts';
+import { useEncodedForPlots, type Encoded } from '../derived.ts';
+import { makeCondition, previewInWorker, runSweepToGallery, useLab, type DerivedInfo } from '../lab_client.ts';
+import { chNames, get, times, useApp, type ImageItem } from '../store.ts';
+import { Plot } from './Plot.tsx';
+import { TopomapView } from './TopomapView.tsx';
+import { topomapGrid } from './TopomapPanel.tsx';
+
+type Stat = 'mean' | 'peak-amplitude' | 'peak-latency';
+type RankBy = 'measure' | 'group-contrast' | 'topography-similarity' | 'timecourse-similarity';
+
+interface MeasureChoice {
+  component: string; // a preset id or 'custom'
+  stat: Stat;
+  channels: string;
+  tminMs: number;
+  tmaxMs: number;
+  polarity: Polarity;
+}
+
+const BLOCK = 4 * 63 * 140;
+
+function blocksOf(enc: Encoded): Float32Array[] {
+  const n = enc.dims.R * enc.dims.C * enc.dims.T || BLOCK;
+  return enc.items.map((_, i) => enc.data.subarray(i * n, (i + 1) * n));
+}
+
+function parseChannels(s: string): string[] {
+  return s
+    .split(/[\s,/;]+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
+function measureSpec(m: MeasureChoice): MeasureSpec {
+  const base = { channels: parseChannels(m.channels), tmin: m.tminMs / 1000, tmax: m.tmaxMs / 1000 };
+  if (m.stat === 'mean') return { kind: 'mean', ...base };
+  return { kind: m.stat, ...base, polarity: m.polarity };
+}
+
+function measureLabel(m: MeasureChoice): string {
+  const what = m.stat === 'mean' ? 'mean amplitude' : m.stat === 'peak-amplitude' ? `${m.polarity} peak amplitude` : `${m.polarity} peak latency`;
+  const comp = m.component === 'custom' ? '' : `${m.component} `;
+  return `${comp}${what}, ${parseChannels(m.channels).join('/')}, ${m.tminMs}–${m.tmaxMs} ms (${m.stat === 'peak-latency' ? 'ms' : EEG_UNIT})`;
+}
+
+function drawChw(canvas: HTMLCanvasElement | null, img: { data: Uint8Array; size: number } | null) {
+  if (!canvas || !img) return;
+  const S = img.size;
+  const P = S * S;
+  canvas.width = S;
+  canvas.height = S;
+  const rgba = new Uint8ClampedArray(4 * P);
+  for (let i = 0; i < P; i++) {
+    rgba[4 * i] = img.data[i];
+    rgba[4 * i + 1] = img.data[P + i];
+    rgba[4 * i + 2] = img.data[2 * P + i];
+    rgba[4 * i + 3] = 255;
+  }
+  canvas.getContext('2d')!.putImageData(new ImageData(rgba, S, S), 0, 0);
+}
+
+function NumberField({ label, value, onChange, step, testId, min, max }: { label: string; value: number; onChange: (v: number) => void; step?: number; testId?: string; min?: number; max?: number }) {
+  const [text, setText] = useState(String(value));
+  useEffect(() => setText(String(value)), [value]);
+  return (
+    <label>
+      {label}
+      <input
+        type="number"
+        value={text}
+        step={step ?? 'any'}
+        min={min}
+        max={max}
+        data-testid={testId}
+        onChange={(e) => {
+          setText(e.target.value);
+          const v = Number(e.target.value);
+          if (e.target.value.trim() !== '' && Number.isFinite(v)) onChange(v);
+        }}
+      />
+    </label>
+  );
+}
+
+function ManipulationEditor({ m, onChange }: { m: Manipulation; onChange: (m: Manipulation) => void }) {
+  const spec = kindSpec(m.kind);
+  const rec = m as unknown as Record<string, number | string>;
+  return (
+    <div className="row lab-controls">
+      <label>
+        Manipulation
+        <select data-testid="lab-kind" value={m.kind} onChange={(e) => onChange(defaultManipulation(e.target.value as ManipulationKind))}>
+          {KINDS.map((k) => (
+            <option key={k.kind} value={k.kind}>
+              {k.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      {spec.params.map((q) => (
+        <NumberField
+          key={`${m.kind}-${q.key}`}
+          label={`${q.label}${q.unit ? ` (${q.unit})` : ''}`}
+          value={Number(rec[q.key])}
+          step={q.step}
+          min={q.min}
+          max={q.max}
+          testId={`lab-param-${q.key}`}
+          onChange={(v) => onChange({ ...m, [q.key]: q.integer ? Math.round(v) : v } as Manipulation)}
+        />
+      ))}
+      {spec.modes && (
+        <label>
+          Mode
+          <select data-testid="lab-mode" value={String(rec.mode)} onChange={(e) => onChange({ ...m, mode: e.target.value as InversionMode } as Manipulation)}>
+            {spec.modes.map((x) => (
+              <option key={x}>{x}</option>
+            ))}
+          </select>
+        </label>
+      )}
+    </div>
+  );
+}
+
+function MeasureEditor({ m, onChange }: { m: MeasureChoice; onChange: (m: MeasureChoice) => void }) {
+  return (
+    <div className="row lab-controls">
+      <label>
+        Component
+        <select
+          data-testid="lab-measure-component"
+          value={m.component}
+          onChange={(e) => {
+            const p = COMPONENT_PRESETS.find((x) => x.id === e.target.value);
+            if (!p) return onChange({ ...m, component: 'custom' });
+            onChange({ ...m, component: p.id, channels: p.channels.join(', '), tminMs: Math.round(p.tmin * 1000), tmaxMs: Math.round(p.tmax * 1000), polarity: p.polarity });
+          }}
+        >
+          {COMPONENT_PRESETS.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.label}
+            </option>
+          ))}
+          <option value="custom">custom</option>
+        </select>
+      </label>
+      <label>
+        Measure
+        <select data-testid="lab-measure-stat" value={m.stat} onChange={(e) => onChange({ ...m, stat: e.target.value as Stat })}>
+          <option value="mean">mean amplitude</option>
+          <option value="peak-amplitude">peak amplitude</option>
+          <option value="peak-latency">peak latency</option>
+        </select>
+      </label>
+      <label>
+        Peak
+        <select value={m.polarity} onChange={(e) => onChange({ ...m, polarity: e.target.value as Polarity, component: 'custom' })}>
+          <option value="positive">positive</option>
+          <option value="negative">negative</option>
+        </select>
+      </label>
+      <label>
+        Channels
+        <input type="text" data-testid="lab-measure-channels" value={m.channels} size={18} onChange={(e) => onChange({ ...m, channels: e.target.value, component: 'custom' })} />
+      </label>
+      <NumberField label="from (ms)" value={m.tminMs} step={5} onChange={(v) => onChange({ ...m, tminMs: v, component: 'custom' })} />
+      <NumberField label="to (ms)" value={m.tmaxMs} step={5} onChange={(v) => onChange({ ...m, tmaxMs: v, component: 'custom' })} />
+    </div>
+  );
+}
+
+function Thumbs({ ids, scores, items, unit, testId }: { ids: number[]; scores: Float64Array; items: ImageItem[]; unit: string; testId: string }) {
+  return (
+    <ol className="lab-thumbs" data-testid={testId}>
+      {ids.map((i) => (
+        <li key={items[i].id} data-name={items[i].name} data-score={scores[i]}>
+          {items[i].thumb ? <img src={items[i].thumb} alt="" width={56} height={56} /> : <span className="lab-nothumb" />}
+          <span className="lab-thumb-name" title={items[i].name}>
+            {items[i].name}
+          </span>
+          <span className="mono">
+            {scores[i].toPrecision(4)} {unit}
+          </span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+export function LabPanel() {
+  const s = useApp();
+  const enc = useEncodedForPlots();
+  const lab = useLab();
+  const ready = s.images.filter((i) => i.status === 'ready' && i.square);
+
+  // ---------- preview ----------
+  const [previewId, setPreviewId] = useState('');
+  const [manip, setManip] = useState<Manipulation>(defaultManipulation('contrast'));
+  const [previewMs, setPreviewMs] = useState<number | null>(null);
+  const [previewError, setPreviewError] = useState<string | null>(null);
+  const before = useRef<HTMLCanvasElement>(null);
+  const after = useRef<HTMLCanvasElement>(null);
+  const previewItem = ready.find((i) => i.id === previewId) ?? ready[0];
+  const previewSeq = useRef(0);
+  useEffect(() => {
+    if (!previewItem?.square) return;
+    drawChw(before.current, previewItem.square);
+    const seq = ++previewSeq.current;
+    previewInWorker(previewItem.square, [manip]).then(
+      (r) => {
+        if (seq !== previewSeq.current) return; // a newer preview is on its way
+        drawChw(after.current, r.image);
+        setPreviewMs(r.ms);
+        setPreviewError(null);
+      },
+      (e) => seq === previewSeq.current && setPreviewError(e instanceof Error ? e.message : String(e)),
+    );
+  }, [previewItem?.id, previewItem?.square, manip]);
+
+  // ---------- sweep ----------
+  const sweepable = kindSpec(manip.kind).params.filter((q) => q.sweep);
+  const [param, setParam] = useState('rms');
+  const sweepParam = sweepable.find((q) => q.key === param) ?? sweepable[0];
+  const [from, setFrom] = useState(0.02);
+  const [to, setTo] = useState(0.3);
+  const [steps, setSteps] = useState(5);
+  const [scale, setScale] = useState<'linear' | 'log'>('linear');
+  const [perStep, setPerStep] = useState(false);
+  const [unchecked, setUnchecked] = useState<Set<string>>(new Set());
+  const [sweepStatus, setSweepStatus] = useState<{ state: 'idle' | 'running' | 'done' | 'error'; text: string }>({ state: 'idle', text: '' });
+  const originals = ready.filter((i) => !lab.derived[i.id]);
+  const sources = originals.filter((i) => !unchecked.has(i.id));
+  useEffect(() => {
+    // a new manipulation kind: sweep its first parameter over its own range
+    const q = kindSpec(manip.kind).params.find((p) => p.sweep);
+    if (!q) return;
+    setParam(q.key);
+    setFrom(q.key === 'rms' ? 0.02 : q.min === 0 && scale === 'log' ? q.step : q.min);
+    setTo(q.key === 'rms' ? 0.3 : q.max);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [manip.kind]);
+  let valuesPreview = '';
+  try {
+    valuesPreview = sweepValues({ from, to, steps, scale })
+      .map((v) => Number(v.toPrecision(4)))
+      .join(', ');
+  } catch (e) {
+    valuesPreview = e instanceof Error ? e.message : String(e);
+  }
+
+  async function runSweep() {
+    if (!sweepParam) return;
+    const spec: SweepSpec = { manipulation: manip, param: sweepParam.key, from, to, steps, scale };
+    setSweepStatus({ state: 'running', text: `Generating ${sources.length * steps} stimuli…` });
+    try {
+      const rec = await runSweepToGallery(
+        sources.map((i) => ({ id: i.id, name: i.name, image: i.square! })),
+        spec,
+        perStep,
+      );
+      setSweepId(rec.id);
+      setSweepStatus({ state: 'done', text: `${rec.sourceIds.length * rec.values.length} stimuli added (${rec.ms.toFixed(0)} ms to generate, ${rec.totalMs.toFixed(0)} ms with PNG encoding)` });
+    } catch (e) {
+      setSweepStatus({ state: 'error', text: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  // ---------- measure ----------
+  const [measure, setMeasure] = useState<MeasureChoice>({ component: 'P1', stat: 'mean', channels: 'O1, Oz, O2', tminMs: 80, tmaxMs: 130, polarity: 'positive' });
+  const names = chNames();
+  const allTimes = times();
+  const blocks = useMemo(() => blocksOf(enc), [enc]);
+  const dims = { R: enc.dims.R, C: enc.dims.C, T: enc.dims.T };
+  const scored = useMemo(() => {
+    if (!enc.items.length) return null;
+    try {
+      const spec = measureSpec(measure);
+      const v = measureImages(blocks, dims, names, allTimes, spec);
+      if (spec.kind === 'peak-latency') for (let i = 0; i < v.length; i++) v[i] *= 1000;
+      return { values: v, error: null as string | null };
+    } catch (e) {
+      return { values: null, error: e instanceof Error ? e.message : String(e) };
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [blocks, measure, s.model]);
+  const unit = measure.stat === 'peak-latency' ? 'ms' : EEG_UNIT;
+
+  // ---------- tuning curve ----------
+  const [sweepId, setSweepId] = useState<number | null>(null);
+  const [spread, setSpread] = useState<'sd' | 'sem'>('sd');
+  const sweep = lab.sweeps.find((x) => x.id === sweepId) ?? lab.sweeps[lab.sweeps.length - 1];
+  const tuning = useMemo(() => {
+    if (!sweep || !scored?.values) return null;
+    const idx: number[] = [];
+    const info: DerivedInfo[] = [];
+    enc.items.forEach((it, i) => {
+      const d = lab.derived[it.id];
+      if (d && d.sweepId === sweep.id) {
+        idx.push(i);
+        info.push(d);
+      }
+    });
+    if (!idx.length) return null;
+    const vals = info.map((d) => d.value);
+    const sc = idx.map((i) => scored.values![i]);
+    const points = tuningCurve(vals, sc);
+    const bySource = new Map<string, { name: string; values: number[]; scores: number[] }>();
+    info.forEach((d, k) => {
+      const line = bySource.get(d.sourceId) ?? { name: d.source, values: [], scores: [] };
+      line.values.push(d.value);
+      line.scores.push(sc[k]);
+      bySource.set(d.sourceId, line);
+    });
+    const expected = sweep.values.length * sweep.sourceIds.length;
+    const figure = tuningCurveFigure({
+      points,
+      perImage: [...bySource.values()],
+      spread,
+      xTitle: `${kindSpec(sweep.spec.manipulation.kind).label}: ${sweep.spec.param}${kindSpec(sweep.spec.manipulation.kind).params.find((q) => q.key === sweep.spec.param)?.unit ? ` (${kindSpec(sweep.spec.manipulation.kind).params.find((q) => q.key === sweep.spec.param)!.unit})` : ''}`,
+      yTitle: measureLabel(measure),
+      logX: sweep.spec.scale === 'log',
+      height: 300,
+    });
+    // topomap at each step: window-mean over all channels, averaged over the step's images
+    let topo: TopomapScene | null = null;
+    try {
+      const ts = windowIndices(allTimes, measure.tminMs / 1000, measure.tmaxMs / 1000);
+      const rows = names.map((_, c) => c);
+      const panels = points.map((p) => {
+        const sum = new Float64Array(names.length);
+        let n = 0;
+        idx.forEach((i, k) => {
+          if (vals[k] !== p.value) return;
+          const t = windowTopography(blocks[i], dims, rows, ts);
+          for (let c = 0; c < t.length; c++) sum[c] += t[c];
+          n++;
+        });
+        return { values: Float32Array.from(sum, (v) => v / n), title: `${sweep.spec.param}=${Number(p.value.toPrecision(4))}` };
+      });
+      const lim = symmetricLimit(...panels.map((q) => q.values)) || 1;
+      const sel = new Set(parseChannels(measure.channels).map((c) => c.toLowerCase()));
+      topo = {
+        grid: topomapGrid(names),
+        panels,
+        range: [-lim, lim],
+        unit: EEG_UNIT,
+        names,
+        selected: names.map((n) => sel.has(n.toLowerCase())),
+        title: `Mean ${measure.tminMs}–${measure.tmaxMs} ms at each step`,
+        contours: 6,
+      };
+    } catch {
+      topo = null;
+    }
+    return { points, figure, topo, encoded: idx.length, expected };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [sweep, scored, lab.derived, enc, spread]);
+
+  // ---------- ranking ----------
+  const [rankBy, setRankBy] = useState<RankBy>('measure');
+  const [groupB, setGroupB] = useState('Fp1, Fp2, AF7, AF8');
+  const [target, setTarget] = useState('all');
+  const [k, setK] = useState(5);
+  const [condName, setCondName] = useState('');
+  const ranking = useMemo(() => {
+    if (!enc.items.length) return null;
+    try {
+      let values: Float64Array;
+      let label: string;
+      let u: string;
+      const base = measureSpec(measure);
+      if (rankBy === 'measure') {
+        if (!scored?.values) throw new Error(scored?.error ?? 'no measure');
+        values = scored.values;
+        label = measureLabel(measure);
+        u = unit;
+      } else {
+        const ts = windowIndices(allTimes, base.tmin, base.tmax);
+        const tIdx = target === 'all' ? enc.items.map((_, i) => i) : target.startsWith('img:') ? enc.items.flatMap((it, i) => (it.id === target.slice(4) ? [i] : [])) : enc.items.flatMap((it, i) => (it.condition === target.slice(5) ? [i] : []));
+        if (rankBy !== 'group-contrast' && !tIdx.length) throw new Error('the target has no encoded images');
+        if (rankBy === 'group-contrast') {
+          values = measureImages(blocks, dims, names, allTimes, { kind: 'group-contrast', channels: base.channels, channelsB: parseChannels(groupB), tmin: base.tmin, tmax: base.tmax });
+          label = `mean ${base.channels.join('/')} − mean ${parseChannels(groupB).join('/')}, ${measure.tminMs}–${measure.tmaxMs} ms`;
+          u = EEG_UNIT;
+        } else if (rankBy === 'topography-similarity') {
+          const rows = names.map((_, c) => c);
+          const tgt = new Float64Array(names.length);
+          for (const i of tIdx) windowTopography(blocks[i], dims, rows, ts).forEach((v, c) => (tgt[c] += v / tIdx.length));
+          values = measureImages(blocks, dims, names, allTimes, { kind: 'topography-similarity', channels: names, tmin: base.tmin, tmax: base.tmax, target: tgt });
+          label = `Pearson r with the target's topography (all channels, ${measure.tminMs}–${measure.tmaxMs} ms)`;
+          u = '';
+        } else {
+          const rows = channelRows(names, base.channels);
+          const tgt = new Float64Array(ts.length);
+          for (const i of tIdx) groupWaveform(blocks[i], dims, rows, ts).forEach((v, j) => (tgt[j] += v / tIdx.length));
+          values = measureImages(blocks, dims, names, allTimes, { kind: 'timecourse-similarity', channels: base.channels, tmin: base.tmin, tmax: base.tmax, target: tgt });
+          label = `Pearson r with the target's time course (${base.channels.join('/')}, ${measure.tminMs}–${measure.tmaxMs} ms)`;
+          u = '';
+        }
+      }
+      const r = rankImages(values, k);
+      const h = histogram(values, Math.max(5, Math.min(40, Math.round(Math.sqrt(values.length)) * 2)));
+      const fig = histogramFigure(h, label, { top: r.top.length ? values[r.top[r.top.length - 1]] : undefined, bottom: r.bottom.length ? values[r.bottom[r.bottom.length - 1]] : undefined });
+      return { values, r, fig, label, unit: u, error: null as string | null };
+    } catch (e) {
+      return { error: e instanceof Error ? e.message : String(e) } as { error: string; values?: undefined };
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [enc, blocks, scored, rankBy, groupB, target, k, measure]);
+
+  function conditionFrom(which: 'top' | 'bottom') {
+    if (!ranking?.values) return;
+    const ids = (which === 'top' ? ranking.r.top : ranking.r.bottom).map((i) => enc.items[i].id);
+    makeCondition(condName.trim() || `${which} ${k} by ${rankBy === 'measure' ? measure.component : rankBy}`, ids);
+  }
+
+  // ---------- exports ----------
+  const [exportError, setExportError] = useState<string | null>(null);
+  function exportCsv() {
+    setExportError(null);
+    try {
+      const st = get();
+      const comps = [...COMPONENT_PRESETS];
+      if (measure.component === 'custom') {
+        const spec = measureSpec(measure);
+        comps.push({ id: 'custom', label: 'custom', channels: spec.channels, tmin: spec.tmin, tmax: spec.tmax, polarity: measure.polarity });
+      }
+      const rows = enc.items.map((it, i) => {
+        const d = lab.derived[it.id];
+        return {
+          index: i,
+          name: it.name,
+          condition: it.condition,
+          source: d?.source,
+          manipulation: d ? describeManipulation(d.manipulation) : undefined,
+          param: d?.param,
+          value: d?.value,
+          results: comps.map((c) => componentMeasures(blocks[i], dims, names, allTimes, c)),
+        };
+      });
+      const m = st.model!;
+      const csv = measuresCsv(rows, comps, { model: m.modelId, subject: String(m.subject), synthetic: m.synthetic });
+      download(`insilico-eeg_components_${m.subject === 'demo' ? 'demo' : `sub-${String(m.subject).padStart(2, '0')}`}.csv`, new Blob([csv], { type: 'text/csv' }));
+    } catch (e) {
+      setExportError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  function exportStimuli() {
+    setExportError(null);
+    try {
+      // the encoded gallery, in gallery order: the same first axis as the responses' export
+      const records: StimulusRecord[] = enc.items.map((it) => {
+        const d = lab.derived[it.id];
+        return { name: it.name, image: it.square!, condition: it.condition, source: d?.source, manipulations: d ? [d.manipulation] : [], param: d?.param, value: d?.value };
+      });
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
+      const file = `insilico-eeg_stimuli_${records.length}x3x${records[0]?.image.size ?? 0}x${records[0]?.image.size ?? 0}_${stamp}.npy`;
+      const e = buildStimuliExport(records, file);
+      download(file, new Blob([e.npy as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
+      download(file + '.json', new Blob([JSON.stringify(e.sidecar, null, 2)], { type: 'application/json' }));
+    } catch (e) {
+      setExportError(e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  const targets = [
+    { v: 'all', label: 'mean of all images' },
+    ...s.conditions.map((c) => ({ v: `cond:${c}`, label: `condition ${c}` })),
+    ...enc.items.map((it) => ({ v: `img:${it.id}`, label: it.name })),
+  ];
+
+  return (
+    <section className="panel lab-panel" data-testid="lab-panel" aria-label="Lab">
+      <h2>Lab: in-silico experiments</h2>
+      <p className="hint">
+        Manipulations act on the square pixels the model encodes (after the crop); formulas, units and seeds: docs/lab.md. Measures use the repetition-averaged response, averaged over the channels.
+      </p>
+
+      <h3>Manipulate</h3>
+      {ready.length ? (
+        <>
+          <div className="row lab-controls">
+            <label>
+              Image
+              <select data-testid="lab-image-select" value={previewItem?.id ?? ''} onChange={(e) => setPreviewId(e.target.value)}>
+                {ready.map((i) => (
+                  <option key={i.id} value={i.id}>
+                    {i.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+          <ManipulationEditor m={manip} onChange={setManip} />
+          <div className="lab-preview">
+            <figure>
+              <canvas ref={before} className="lab-canvas" aria-label="Original (as encoded)" />
+              <figcaption>as encoded ({previewItem?.square?.size} px)</figcaption>
+            </figure>
+            <figure>
+              <canvas ref={after} className="lab-canvas" data-testid="lab-preview" aria-label="Manipulated" />
+              <figcaption data-testid="lab-preview-ms">
+                {describeManipulation(manip)}
+                {previewMs !== null && ` · ${previewMs.toFixed(1)} ms in the worker`}
+              </figcaption>
+            </figure>
+          </div>
+          {previewError && <p className="error">{previewError}</p>}
+        </>
+      ) : (
+        <div className="empty">Add images to manipulate them.</div>
+      )}
+
+      <h3>Sweep</h3>
+      {sweepable.length ? (
+        <>
+          <div className="row lab-controls">
+            <label>
+              Parameter
+              <select data-testid="lab-sweep-param" value={sweepParam?.key} onChange={(e) => setParam(e.target.value)}>
+                {sweepable.map((q) => (
+                  <option key={q.key} value={q.key}>
+                    {q.label} ({q.unit})
+                  </option>
+                ))}
+              </select>
+            </label>
+            <NumberField label="from" value={from} onChange={setFrom} testId="lab-sweep-from" />
+            <NumberField label="to" value={to} onChange={setTo} testId="lab-sweep-to" />
+            <NumberField label="steps" value={steps} step={1} min={1} max={100} onChange={(v) => setSteps(Math.round(v))} testId="lab-sweep-steps" />
+            <label>
+              Spacing
+              <select data-testid="lab-sweep-scale" value={scale} onChange={(e) => setScale(e.target.value as 'linear' | 'log')}>
+                <option value="linear">linear</option>
+                <option value="log">log</option>
+              </select>
+            </label>
+            <label className="check">
+              <input type="checkbox" checked={perStep} onChange={(e) => setPerStep(e.target.checked)} /> a condition per step
+            </label>
+          </div>
+          <p className="hint mono">values: {valuesPreview}</p>
+          <details>
+            <summary>
+              Source images: {sources.length} of {originals.length}
+            </summary>
+            <div className="lab-sources">
+              {originals.map((i) => (
+                <label key={i.id} className="check">
+                  <input
+                    type="checkbox"
+                    checked={!unchecked.has(i.id)}
+                    onChange={(e) => {
+                      const u = new Set(unchecked);
+                      if (e.target.checked) u.delete(i.id);
+                      else u.add(i.id);
+                      setUnchecked(u);
+                    }}
+                  />
+                  {i.name}
+                </label>
+              ))}
+            </div>
+          </details>
+          <div className="row">
+            <button type="button" className="primary" data-testid="lab-sweep-run" disabled={!sources.length || sweepStatus.state === 'running'} onClick={() => void runSweep()}>
+              Generate {sources.length * steps} stimuli
+            </button>
+            <span className={sweepStatus.state === 'error' ? 'error' : 'hint'} data-testid="lab-sweep-status" data-state={sweepStatus.state}>
+              {sweepStatus.text}
+            </span>
+          </div>
+        </>
+      ) : (
+        <p className="hint">{kindSpec(manip.kind).label} has no numeric parameter to sweep.</p>
+      )}
+
+      <h3>Measure</h3>
+      <MeasureEditor m={measure} onChange={setMeasure} />
+      {scored?.error && <p className="error">{scored.error}</p>}
+
+      <h3>Tuning curve</h3>
+      {lab.sweeps.length > 1 && (
+        <label>
+          Sweep
+          <select value={sweep?.id} onChange={(e) => setSweepId(Number(e.target.value))}>
+            {lab.sweeps.map((x) => (
+              <option key={x.id} value={x.id}>
+                #{x.id} {describeManipulation(x.spec.manipulation).split(' ')[0]} {x.spec.param} {x.spec.from}…{x.spec.to}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <label>
+        Spread
+        <select value={spread} onChange={(e) => setSpread(e.target.value as 'sd' | 'sem')}>
+          <option value="sd">SD across images</option>
+          <option value="sem">SEM across images</option>
+        </select>
+      </label>
+      {tuning ? (
+        <div data-testid="lab-tuning" data-points={tuning.points.length} data-encoded={tuning.encoded} data-expected={tuning.expected} data-values={tuning.points.map((p) => p.value).join(',')} data-means={tuning.points.map((p) => p.mean.toPrecision(8)).join(',')}>
+          {tuning.encoded < tuning.expected && <p className="hint">{tuning.expected - tuning.encoded} stimuli not encoded yet.</p>}
+          <Plot figure={tuning.figure} filename="tuning-curve" />
+          {tuning.topo && <TopomapView scene={tuning.topo} height={Math.max(180, 120 * Math.ceil(tuning.topo.panels.length / 5))} filename="tuning-topomaps" />}
+        </div>
+      ) : (
+        <div className="empty">Run a sweep; its tuning curve appears once its stimuli are encoded.</div>
+      )}
+
+      <h3>Rank images</h3>
+      <div className="row lab-controls">
+        <label>
+          Rank by
+          <select data-testid="lab-rank-by" value={rankBy} onChange={(e) => setRankBy(e.target.value as RankBy)}>
+            <option value="measure">the measure</option>
+            <option value="group-contrast">channel group contrast (measure's channels − group B)</option>
+            <option value="topography-similarity">similarity to a target topography</option>
+            <option value="timecourse-similarity">similarity to a target time course</option>
+          </select>
+        </label>
+        {rankBy === 'group-contrast' && (
+          <label>
+            Group B
+            <input type="text" value={groupB} size={16} onChange={(e) => setGroupB(e.target.value)} />
+          </label>
+        )}
+        {(rankBy === 'topography-similarity' || rankBy === 'timecourse-similarity') && (
+          <label>
+            Target
+            <select data-testid="lab-rank-target" value={target} onChange={(e) => setTarget(e.target.value)}>
+              {targets.map((t) => (
+                <option key={t.v} value={t.v}>
+                  {t.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <NumberField label="k" value={k} step={1} min={1} onChange={(v) => setK(Math.max(1, Math.round(v)))} testId="lab-rank-k" />
+      </div>
+      {ranking?.values ? (
+        <div className="lab-ranking" data-testid="lab-ranking" data-n={ranking.values.length} data-order={ranking.r.order.map((i) => enc.items[i].name).join('|')}>
+          <div className="lab-rank-lists">
+            <div>
+              <h4>Top {ranking.r.top.length}</h4>
+              <Thumbs ids={ranking.r.top} scores={ranking.values} items={enc.items} unit={ranking.unit} testId="lab-rank-top" />
+            </div>
+            <div>
+              <h4>Bottom {ranking.r.bottom.length}</h4>
+              <Thumbs ids={ranking.r.bottom} scores={ranking.values} items={enc.items} unit={ranking.unit} testId="lab-rank-bottom" />
+            </div>
+          </div>
+          <div data-testid="lab-histogram">
+            <Plot figure={ranking.fig} filename="ranking-histogram" />
+          </div>
+          <div className="row">
+            <label>
+              Condition name
+              <input type="text" data-testid="lab-condition-name" value={condName} placeholder={`top ${k}`} size={14} onChange={(e) => setCondName(e.target.value)} />
+            </label>
+            <button type="button" className="small" data-testid="lab-condition-top" onClick={() => conditionFrom('top')}>
+              Condition from top {k}
+            </button>
+            <button type="button" className="small" data-testid="lab-condition-bottom" onClick={() => conditionFrom('bottom')}>
+              Condition from bottom {k}
+            </button>
+          </div>
+        </div>
+      ) : (
+        <div className="empty">{ranking?.error ?? 'Encode images to rank them.'}</div>
+      )}
+
+      <h3>Export</h3>
+      <div className="row">
+        <button type="button" className="small" data-testid="lab-csv" disabled={!enc.items.length} onClick={exportCsv}>
+          Component measures .csv
+        </button>
+        <button type="button" className="small" data-testid="lab-export-stimuli" disabled={!enc.items.length || enc.pending > 0} onClick={exportStimuli}>
+          Stimuli .npy + sidecar (uint8 [B, 3, S, S])
+        </button>
+      </div>
+      <p className="hint">
+        The stimuli file holds the exact pixels encoded, in gallery order (the responses' first axis): encode it with BERG or <span className="mono">insilico-eeg encode --images</span> to get these responses.
+      </p>
+      {exportError && <p className="error">{exportError}</p>}
+    </section>
+  );
+}
