@@ -196,8 +196,8 @@ export function ChannelPicker() {
               aria-label={s.name}
             >
               <title>{s.name}</title>
-              <circle r={5.4} />
-              <text y={1.75}>{s.name}</text>
+              <circle r={5.6} />
+              <text y={1.9}>{s.name}</text>
             </g>
           );
         })}

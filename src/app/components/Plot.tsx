@@ -144,6 +144,22 @@ function plotlyCopy(fig: Figure): Figure {
   return { data, layout: structuredClone(fig.layout) };
 }
 
+/**
+ * A legend of two or more entries goes under the plot, left-aligned: at the top right (where the
+ * figure specs put it) a long one runs into the title.
+ */
+export function legendBelow(fig: Figure): Figure {
+  const n = fig.data.filter((d) => (d as { showlegend?: boolean }).showlegend !== false && (d as { name?: string }).name).length;
+  const legend = fig.layout.legend as { y?: number; yanchor?: string } | undefined;
+  if (n < 2 || !fig.layout.title || !legend || legend.y !== 1 || legend.yanchor !== 'bottom') return fig;
+  const rows = Math.ceil(n / 4);
+  const margin = { ...(fig.layout.margin ?? {}), b: ((fig.layout.margin as { b?: number } | undefined)?.b ?? 44) + 20 * rows + 8 };
+  return {
+    data: fig.data,
+    layout: { ...fig.layout, margin, legend: { ...legend, orientation: 'h', x: 0, xanchor: 'left', y: -0.16, yanchor: 'top', yref: 'paper', bgcolor: 'rgba(255,255,255,0)' } as Figure['layout']['legend'] },
+  };
+}
+
 type Axis = { _offset: number; _length: number; r2p: (v: number) => number };
 /** Put the cursor line at x (data units) on a drawn plot; hidden when outside the x range. */
 function placeCursor(gd: HTMLElement, line: HTMLElement | null, x: number | null) {
@@ -215,14 +231,14 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
     cursorX.current = split.cursor;
     const prev = drawn.current;
     // A figure equal to the one drawn (or queued) but for the cursor: only the line moves.
-    if (prev && prev.filename === filename && same(prev.figure, split.figure)) {
+    if (prev && prev.filename === filename && same(prev.figure, legendBelow(split.figure))) {
       if (!queue.has(el)) {
         placeCursor(el, cursorLine.current, split.cursor);
         el.dataset.drawnAt = String(performance.now());
       }
       return;
     }
-    const stripped = split.figure;
+    const stripped = legendBelow(split.figure);
     drawn.current = { figure: stripped, filename };
     const config: Partial<Config> & Record<string, unknown> = {
       responsive: true,

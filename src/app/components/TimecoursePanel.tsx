@@ -21,17 +21,6 @@ export function withCursor(fig: Figure, cursorMs: number): Figure {
   return { data: fig.data, layout: { ...fig.layout, shapes } as Figure['layout'] };
 }
 
-/** Legend under the plot (left-aligned), so that it never overlaps the title above. */
-function legendBelow(fig: Figure): Figure {
-  const n = fig.data.filter((d) => (d as { showlegend?: boolean }).showlegend !== false && (d as { name?: string }).name).length;
-  if (n < 2) return { data: fig.data, layout: { ...fig.layout, showlegend: false } };
-  const margin = { ...(fig.layout.margin ?? {}), b: 96 };
-  return {
-    data: fig.data,
-    layout: { ...fig.layout, margin, legend: { ...(fig.layout.legend ?? {}), orientation: 'h', x: 0, xanchor: 'left', y: -0.22, yanchor: 'top', bgcolor: 'rgba(255,255,255,0)' } },
-  };
-}
-
 export function TimecoursePanel() {
   const enc = useEncodedForPlots();
   const { names, ch, chMask } = useSelection();
@@ -87,7 +76,7 @@ export function TimecoursePanel() {
       for (const x of series) for (const v of Array.from(x.hi ?? x.mean)) m = Math.max(m, Math.abs(v));
       zeroMean = scale > 0 && m < 1e-4 * scale;
     }
-    let figure = legendBelow(timecourseFigure({ timesMs: tms, series, mask: s.timeMask, lower, title, height: s.channelView === 'butterfly' ? 420 : 360 }));
+    let figure = (timecourseFigure({ timesMs: tms, series, mask: s.timeMask, lower, title, height: s.channelView === 'butterfly' ? 420 : 360 }));
     if (zeroMean) {
       const layout = figure.layout as Record<string, unknown>;
       figure = {
