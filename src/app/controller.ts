@@ -10,6 +10,9 @@ import { dropImage, getResponse, modelTag, pixelKey, putResponse } from './respo
 import type { SquareImage } from '../io/image_square.ts';
 import { conditionFromPath, fileHash, type PathedFile } from './folder_input.ts';
 import { isStimulusList, matcher, parseStimulusList, type StimulusList } from './stimulus_list.ts';
+import { freshView, saveNow, session, startSaving, stopSaving, viewPatch } from './session_sync.ts';
+import { packSession, unpackSession } from './session_zip.ts';
+import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../engine/types.ts';
 import { chNames, get, pixelMode, set, type ImageItem } from './store.ts';
 import { wasmSetup } from './wasm_paths.ts';
 
@@ -68,10 +71,14 @@ export async function init() {
     return;
   }
   catalog = [...catalog, ...(await storedCatalog())];
-  // ?subject=3 or ?subject=demo picks a catalog entry; the demo subject is the default.
+  await restoreSession();
+  // ?subject=3 or ?subject=demo picks a catalog entry; else the session's model; the demo subject is the default.
   const want = q.get('subject');
   const pick =
-    catalog.find((m) => want !== null && String(m.subject) === want) ?? catalog.find((m) => m.subject === 'demo') ?? catalog[0];
+    catalog.find((m) => want !== null && String(m.subject) === want) ??
+    catalog.find((m) => want === null && m.path === get().modelPath) ??
+    catalog.find((m) => m.subject === 'demo') ??
+    catalog[0];
   set({ catalog, modelPath: pick.path });
   await loadModel();
 }
@@ -150,6 +157,107 @@ export function setDevice(device: Device) {
   void loadModel();
 }
 
+// ---------- session ----------
+
+const persistent = () => typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function';
+const sessionError = (e: unknown) => set({ intakeNote: `This session is not being saved: ${message(e)}` });
+
+/** The stored session (gallery, conditions, metadata, view) comes back; its images decode for thumbnails, their responses come from storage when scheduled. */
+async function restoreSession() {
+  if (!persistent()) return;
+  try {
+    const st = await session.loadState();
+    if (st) {
+      const items: ImageItem[] = [];
+      let lost = 0;
+      for (const r of st.images) {
+        const file = await session.image(r.hash, r.type);
+        if (!file) {
+          lost++;
+          continue;
+        }
+        items.push({ id: r.id, name: r.name, path: r.path, hash: r.hash, file, status: 'decoding', condition: r.condition, meta: r.meta, mode: r.mode as SquareMode | undefined });
+        nextImageId = Math.max(nextImageId, Number(r.id.replace(/^\D+/, '')) + 1 || nextImageId);
+      }
+      set({ ...viewPatch(st.view), images: items, intakeNote: lost ? `${lost} stored image${lost > 1 ? 's are' : ' is'} missing from browser storage` : null });
+      for (const it of items) void decode(it.id);
+    }
+  } catch (e) {
+    set({ intakeNote: `The stored session could not be read: ${message(e)}` });
+  }
+  startSaving(sessionError);
+}
+
+/** 'New session': no images, no conditions, all channels and time points; the stored session is removed. */
+export async function newSession() {
+  stopSaving();
+  clearImages();
+  stimulusList = null;
+  set({ ...freshView(), intakeNote: null, paused: false });
+  reconcileChannels();
+  if (!persistent()) return;
+  try {
+    await session.clear();
+  } catch (e) {
+    sessionError(e);
+  }
+  startSaving(sessionError);
+}
+
+/** The session as one .zip: stored images, state and every stored response (all subjects and backends). */
+export async function exportSession(): Promise<Blob> {
+  if (!persistent()) throw new Error('This browser has no origin-private file system: sessions cannot be saved or exported');
+  await saveNow();
+  const parts: Uint8Array[] = [];
+  await packSession(await session.files(), (c) => parts.push(c));
+  return new Blob(parts as Uint8Array<ArrayBuffer>[], { type: 'application/zip' });
+}
+
+/** Opens an exported session in place of this one: the same images, conditions, view and responses. */
+export async function importSession(archive: Blob) {
+  if (!persistent()) throw new Error('This browser has no origin-private file system: sessions cannot be imported');
+  stopSaving();
+  clearImages();
+  stimulusList = null;
+  const before = get().modelPath;
+  try {
+    await session.clear();
+    await unpackSession(archive, (path, data) => session.put(path, data));
+  } catch (e) {
+    await session.clear().catch(() => undefined);
+    set({ ...freshView() });
+    startSaving(sessionError);
+    throw e;
+  }
+  set({ ...freshView() });
+  await restoreSession();
+  if (get().catalog.some((m) => m.path === get().modelPath) && get().modelPath !== before) return loadModel();
+  set({ modelPath: before });
+  reconcileChannels();
+  schedule();
+}
+
+/** Where an image's response is stored: the pixels depend on the EXIF switch only for turned images. */
+function storeKey(it: ImageItem, s = get()): string {
+  const turned = it.exifOrientation != null && it.exifOrientation !== 1;
+  return pixelKey(it.id, it.squareMode!) + (turned ? `|exif-${s.exifOrientation}` : '');
+}
+
+const BLOCK = N_REPETITIONS * N_CHANNELS * N_TIMES;
+
+/** Responses of this chunk already in browser storage go to the cache; returns the images still to encode. */
+async function fromStorage(tag: string, chunk: ImageItem[]): Promise<ImageItem[]> {
+  if (!persistent()) return chunk;
+  const rest: ImageItem[] = [];
+  for (const it of chunk) {
+    const r = await session.response(tag, storeKey(it)).catch(() => null);
+    if (r && r.length === BLOCK) putResponse(tag, pixelKey(it.id, it.squareMode!), r);
+    else rest.push(it);
+  }
+  if (rest.length < chunk.length) bumpResponsesSoon();
+  return rest;
+}
+
 // ---------- images ----------
 
 /** How files join the gallery. */
@@ -211,6 +319,7 @@ async function addNow(files: PathedFile[], opts: AddOptions) {
   if (skipped.length) notes.push(`${skipped.length} duplicate file${skipped.length > 1 ? 's' : ''} skipped: ${skipped.slice(0, 5).join(', ')}${skipped.length > 5 ? ', …' : ''}`);
   if (notes.length) set({ intakeNote: notes.join(' · ') });
   if (!items.length) return;
+  if (persistent()) for (const it of items) if (it.hash) session.saveImage(it.hash, it.file).catch(sessionError);
   // Placeholders go in now, so the gallery (and export) order is the order of adding.
   set({ images: [...get().images, ...items], paused: false });
   addConditions(items.map((i) => i.condition));
@@ -468,15 +577,19 @@ export function schedule() {
   set({ status: { state: 'encoding', text: progressText(backend, before, total), done: before, total } });
   preparing = true;
   const seq = loadSeq;
-  void Promise.all(chunk.map(async (i) => ({ i, q: await pixelsFor(i) }))).then(
+  void fromStorage(tag, chunk)
+    .then(async (rest) => (rest.length ? Promise.all(rest.map(async (i) => ({ i, q: await pixelsFor(i) }))) : null))
+    .then(
     (got) => {
       preparing = false;
+      if (!got) return schedule(); // all of the chunk came from storage
       // The model, the mode or the gallery changed while decoding: start over from the new state.
       const now = get();
       const live = new Map(now.images.map((i) => [i.id, i]));
       const still = got.filter(({ i }) => live.get(i.id)?.squareMode === i.squareMode && live.get(i.id)?.status === 'ready');
       if (seq !== loadSeq || !now.model || modelTag(now.model) !== tag || now.paused || !still.length) return schedule();
-      startJob(still.map(({ i, q }) => ({ key: pixelKey(i.id, i.squareMode!), size: q.size, pixels: q.data.buffer as ArrayBuffer })), tag, before, total);
+      const stored = new Map(still.map(({ i }) => [pixelKey(i.id, i.squareMode!), storeKey(i, now)]));
+      startJob(still.map(({ i, q }) => ({ key: pixelKey(i.id, i.squareMode!), size: q.size, pixels: q.data.buffer as ArrayBuffer })), tag, before, total, stored);
     },
     (e) => {
       preparing = false;
@@ -485,13 +598,15 @@ export function schedule() {
   );
 }
 
-function startJob(items: EncodeItem[], tag: string, before: number, total: number) {
+function startJob(items: EncodeItem[], tag: string, before: number, total: number, stored: Map<string, string>) {
   const backend = get().model!.backend;
   const j = engine().encode(
     items,
     get().batchSize,
     (key, data) => {
       putResponse(tag, key, data);
+      const at = stored.get(key);
+      if (at && persistent()) session.saveResponse(tag, at, data).catch(sessionError);
       bumpResponsesSoon();
     },
     (done) => {

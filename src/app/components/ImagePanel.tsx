@@ -6,6 +6,7 @@ import { SQUARE_MODE_LABEL, type SquareMode } from '../../io/image_square.ts';
 import { dropImage } from '../responses.ts';
 import { get, set, setExifOrientation, useApp } from '../store.ts';
 import { Gallery, turnable } from './Gallery.tsx';
+import { SessionMenu } from './SessionMenu.tsx';
 
 const MODES: SquareMode[] = ['crop', 'pad-mean', 'pad-black'];
 
@@ -71,6 +72,7 @@ export function ImagePanel() {
   return (
     <section className="panel images-panel" aria-label="Images">
       <h2>Images</h2>
+      <SessionMenu />
       <div
         className={`dropzone${over ? ' over' : ''}`}
         data-testid="dropzone"

@@ -1,0 +1,191 @@
+// Stimulus sets at scale, with small N: folders in (picked and dropped), subfolders as conditions,
+// stimulus lists, duplicate files, a virtualised gallery whose DOM does not grow with the set.
+import { test, expect, type Page } from '@playwright/test';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { clickForDownloads, sidecarSchemaErrors, waitForState } from './helpers.ts';
+import { parseNpyF32 } from './reference.ts';
+
+test.describe.configure({ mode: 'serial' });
+
+let page: Page;
+test.beforeAll(async ({ browser }) => {
+  page = await browser.newPage({ viewport: { width: 1680, height: 1050 } });
+  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+});
+test.afterAll(async () => {
+  await page?.close();
+});
+
+/** A small PNG with its own pattern (distinct bytes per seed). */
+function png(seed: number, size = 48): Buffer {
+  const p = new PNG({ width: size, height: size });
+  let s = (seed * 2654435761) >>> 0;
+  const r = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 255;
+  const base = [r(), r(), r()];
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      const i = (y * size + x) * 4;
+      const stripe = ((x + y * (1 + (seed % 5))) >> 3) % 2;
+      for (let c = 0; c < 3; c++) p.data[i + c] = Math.round(stripe ? base[c] : 255 - base[c]);
+      p.data[i + 3] = 255;
+    }
+  return PNG.sync.write(p);
+}
+
+/** set/faces/f00..f19.png, set/houses/h00..h19.png, set/more/objects/o00..o19.png, a copy of f03 as set/houses/zz-copy.png. */
+function writeSet(root: string, withList: boolean) {
+  const paths: string[] = [];
+  const groups: [string, string][] = [
+    ['faces', 'f'],
+    ['houses', 'h'],
+    ['more/objects', 'o'],
+  ];
+  groups.forEach(([dir, p], g) => {
+    mkdirSync(join(root, 'set', dir), { recursive: true });
+    for (let k = 0; k < 20; k++) {
+      const rel = `${dir}/${p}${String(k).padStart(2, '0')}.png`;
+      writeFileSync(join(root, 'set', rel), png(g * 100 + k));
+      paths.push(rel);
+    }
+  });
+  copyFileSync(join(root, 'set/faces/f03.png'), join(root, 'set/houses/zz-copy.png'));
+  if (withList) {
+    // objects are relabelled 'tool' by the list; the other columns become metadata
+    const rows = ['file,condition,luminance,source'];
+    for (let k = 0; k < 20; k++) rows.push(`more/objects/o${String(k).padStart(2, '0')}.png,tool,${(k / 20).toFixed(2)},"lab, 2024"`);
+    rows.push('faces/f00.png,,0.50,web');
+    writeFileSync(join(root, 'set', 'stimuli.csv'), rows.join('\n') + '\n');
+  }
+  return paths;
+}
+
+/** The export's .npy and sidecar, whichever download lands first. */
+async function exportNpy() {
+  const dls = await clickForDownloads(page, page.getByTestId('export-npy'), 2);
+  const npyDl = dls.find((d) => d.suggestedFilename().endsWith('.npy'))!;
+  const jsonDl = dls.find((d) => d.suggestedFilename() === `${npyDl.suggestedFilename()}.json`)!;
+  const npy = parseNpyF32(readFileSync((await npyDl.path())!));
+  const sidecar = JSON.parse(readFileSync((await jsonDl.path())!, 'utf8')) as { shape: number[]; images: { name: string; condition?: string }[] };
+  expect(sidecarSchemaErrors(sidecar)).toEqual([]);
+  return { npy, sidecar };
+}
+
+async function domCount() {
+  return page.evaluate(() => document.getElementsByTagName('*').length);
+}
+async function heapMb() {
+  return page.evaluate(() => {
+    const m = (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory;
+    return m ? m.usedJSHeapSize / 1e6 : NaN;
+  });
+}
+
+test('a picked folder: sorted paths, subfolders as conditions, a stimulus list, duplicates reported and skipped, a virtualised gallery', async ({}, info) => {
+  const root = info.outputPath('pick');
+  writeSet(root, true);
+  await page.goto('/?backend=wasm');
+  await waitForState(page, 'idle');
+  const domEmpty = await domCount();
+  await page.getByTestId('folder-input').setInputFiles(join(root, 'set'));
+  const gallery = page.getByTestId('gallery');
+  await expect(gallery).toHaveAttribute('data-count', '61');
+  await expect(page.getByTestId('intake-note')).toContainText('stimuli.csv: 21 rows by "file", conditions from "condition"');
+  await expect(page.getByTestId('intake-note')).toContainText('21 of 61 new images listed');
+  const report = page.getByTestId('duplicate-report');
+  await expect(report).toHaveAttribute('data-count', '1');
+  await expect(report).toContainText('houses/zz-copy.png = faces/f03.png');
+  await page.getByTestId('skip-duplicates-now').click();
+  await expect(gallery).toHaveAttribute('data-count', '60');
+  await expect(report).toHaveCount(0);
+  // Only the rows in view are in the DOM.
+  const rows = await page.getByTestId('thumb').count();
+  expect(rows).toBeGreaterThan(3);
+  expect(rows).toBeLessThan(20);
+  const first = page.getByTestId('thumb').first();
+  await expect(first).toHaveAttribute('data-name', 'faces/f00.png');
+  await expect(first).toHaveAttribute('data-condition', 'faces');
+  await expect(first.getByTestId('image-meta')).toHaveText('luminance=0.50 · source=web');
+  await waitForState(page, 'done');
+  // Scrolled to the end, the last rows are there instead of the first.
+  await gallery.evaluate((el) => (el.scrollTop = el.scrollHeight));
+  await expect(page.locator('[data-testid=thumb][data-name="more/objects/o19.png"]')).toHaveAttribute('data-condition', 'tool');
+  await expect(page.locator('[data-testid=thumb][data-name="faces/f00.png"]')).toHaveCount(0);
+  await expect(page.locator('[data-testid=thumb][data-name="more/objects/o19.png"] [data-testid=image-meta]')).toHaveText('luminance=0.95 · source=lab, 2024');
+  const dom = await domCount();
+  const heap = await heapMb();
+  console.log(`[scale] 60 images: ${dom} DOM elements (empty page ${domEmpty}), JS heap ${heap.toFixed(0)} MB, ${rows} gallery rows in the DOM`);
+  // The export follows sorted paths; conditions travel in the sidecar.
+  const { npy, sidecar } = await exportNpy();
+  expect(npy.shape).toEqual([60, 4, 63, 140]);
+  const names = sidecar.images.map((i) => i.name);
+  const want = [...Array(20).keys()].map((k) => String(k).padStart(2, '0'));
+  expect(names).toEqual([...want.map((k) => `faces/f${k}.png`), ...want.map((k) => `houses/h${k}.png`), ...want.map((k) => `more/objects/o${k}.png`)]);
+  const conds = sidecar.images.map((i) => i.condition);
+  expect(conds).toEqual([...Array(20).fill('faces'), ...Array(20).fill('houses'), ...Array(20).fill('tool')]);
+});
+
+test('a dropped folder (nested), duplicates skipped on the way in, and a TSV list applied afterwards', async ({}, info) => {
+  const root = info.outputPath('drop');
+  const paths = writeSet(root, false);
+  await page.goto('/?backend=wasm');
+  await waitForState(page, 'idle');
+  await page.getByTestId('skip-duplicates').check();
+  const files = [...paths, 'houses/zz-copy.png'].map((p) => ({ path: p, bytes: [...readFileSync(join(root, 'set', p))] }));
+  // A drop of the folder "set" as the browser hands it over: directory entries read in pieces.
+  await page.evaluate((files) => {
+    type E = Record<string, unknown>;
+    const dir = (fullPath: string): E & { kids: E[] } => {
+      const kids: E[] = [];
+      return {
+        isFile: false,
+        isDirectory: true,
+        name: fullPath.split('/').pop(),
+        fullPath,
+        kids,
+        createReader: () => {
+          let given = false;
+          return { readEntries: (ok: (e: E[]) => void) => setTimeout(() => ok(given ? [] : ((given = true), kids))) };
+        },
+      };
+    };
+    const root = dir('/set');
+    const dirs = new Map<string, ReturnType<typeof dir>>([['/set', root]]);
+    const dirOf = (p: string): ReturnType<typeof dir> => {
+      if (!dirs.has(p)) {
+        const d = dir(p);
+        dirs.set(p, d);
+        dirOf(p.slice(0, p.lastIndexOf('/'))).kids.push(d);
+      }
+      return dirs.get(p)!;
+    };
+    // handed out in reverse: the page sorts
+    for (const f of [...files].reverse()) {
+      const full = `/set/${f.path}`;
+      const name = full.split('/').pop()!;
+      const file = new File([new Uint8Array(f.bytes)], name, { type: 'image/png' });
+      dirOf(full.slice(0, full.lastIndexOf('/'))).kids.push({ isFile: true, isDirectory: false, name, fullPath: full, file: (ok: (f: File) => void) => ok(file) });
+    }
+    const ev = new DragEvent('drop', { bubbles: true, cancelable: true });
+    Object.defineProperty(ev, 'dataTransfer', { value: { items: [{ kind: 'file', webkitGetAsEntry: () => root, getAsFile: () => null }], files: [], types: ['Files'] } });
+    document.querySelector('[data-testid=dropzone]')!.dispatchEvent(ev);
+  }, files);
+  const gallery = page.getByTestId('gallery');
+  await expect(gallery).toHaveAttribute('data-count', '60');
+  await expect(page.getByTestId('intake-note')).toContainText('1 duplicate file skipped: houses/zz-copy.png (= faces/f03.png)');
+  await expect(page.getByTestId('duplicate-report')).toHaveCount(0);
+  await expect(page.getByTestId('thumb').first()).toHaveAttribute('data-name', 'faces/f00.png');
+  await expect(page.getByTestId('thumb').first()).toHaveAttribute('data-condition', 'faces');
+  // a TSV afterwards relabels the listed images in place
+  const tsv = info.outputPath('drop', 'relabel.tsv');
+  writeFileSync(tsv, 'stimulus\tcategory\tset\nfaces/f00.png\tanimate\tA\nf01.png\tanimate\tA\n');
+  await page.getByTestId('stimulus-list-input').setInputFiles(tsv);
+  await expect(page.getByTestId('intake-note')).toContainText('relabel.tsv: 2 rows by "stimulus", conditions from "category"; 2 of 60 images in the gallery listed');
+  await expect(page.getByTestId('thumb').nth(0)).toHaveAttribute('data-condition', 'animate');
+  await expect(page.getByTestId('thumb').nth(1)).toHaveAttribute('data-condition', 'animate');
+  await expect(page.getByTestId('thumb').nth(2)).toHaveAttribute('data-condition', 'faces');
+  await expect(page.getByTestId('conditions')).toContainText('animate');
+  await waitForState(page, 'done');
+  await expect(page.getByTestId('encode-status')).toContainText('60 images encoded on wasm');
+});

@@ -1,0 +1,168 @@
+// The playground session in the browser's origin-private file system (OPFS), so a reload comes
+// back with the same images, conditions, selections and responses, with nothing encoded again:
+//
+//   <OPFS>/sessions/current/state.json                   gallery records and view state (SessionState)
+//   <OPFS>/sessions/current/images/<sha256>              each image file's bytes, once per content
+//   <OPFS>/sessions/current/responses/<tag>/<key>.f32    float32 [4, 63, 140] per image, per model tag
+//                                                        (model, subject, backend, precision)
+//
+// Writes go through one queue, so a state written later never lands before an earlier one. No
+// DOM and no React: tests run it on a stand-in directory handle (test/io/fake_opfs.ts).
+
+export const SESSION_DIR = 'sessions';
+const CURRENT = 'current';
+export const STATE_FILE = 'state.json';
+export const SESSION_SCHEMA = 'insilico-eeg-session';
+
+/** One gallery image as stored: what is needed to show it again without the original file. */
+export interface StoredImage {
+  id: string;
+  name: string;
+  path?: string;
+  /** sha256 of the bytes: the name of its file under images/ */
+  hash: string;
+  type: string;
+  condition?: string;
+  meta?: Record<string, string>;
+  mode?: string;
+}
+
+export interface SessionState {
+  schema: typeof SESSION_SCHEMA;
+  version: 1;
+  saved: string;
+  images: StoredImage[];
+  /** view state (selections, window, cursor, modes, conditions): store fields by name */
+  view: Record<string, unknown>;
+}
+
+type Dir = FileSystemDirectoryHandle;
+
+async function opfsRoot(): Promise<Dir> {
+  return navigator.storage.getDirectory();
+}
+
+export class SessionStore {
+  private queue: Promise<unknown> = Promise.resolve();
+  private known = new Set<string>();
+  constructor(private readonly root: () => Promise<Dir> = opfsRoot) {}
+
+  private async dir(...parts: string[]): Promise<Dir> {
+    let d = await (await this.root()).getDirectoryHandle(SESSION_DIR, { create: true });
+    for (const p of [CURRENT, ...parts]) d = await d.getDirectoryHandle(p, { create: true });
+    return d;
+  }
+
+  /** Runs after every write queued before it; a failure is passed on to its caller only. */
+  private enqueue<T>(f: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(f);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Resolves when every write queued so far has landed. */
+  flush(): Promise<void> {
+    return this.queue.then(() => undefined);
+  }
+
+  private static async write(d: Dir, name: string, body: Blob | ArrayBufferView | string) {
+    // bytes in one piece: what every OPFS writer (and the tests' stand-in) accepts
+    const data = typeof body === 'string' ? new TextEncoder().encode(body) : body instanceof Blob ? new Uint8Array(await body.arrayBuffer()) : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    const h = await d.getFileHandle(name, { create: true });
+    const w = await h.createWritable();
+    try {
+      await w.write(data as Uint8Array<ArrayBuffer>);
+      await w.close();
+    } catch (e) {
+      await w.abort().catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private static async read(d: Dir, name: string): Promise<File | null> {
+    try {
+      return await (await d.getFileHandle(name)).getFile();
+    } catch {
+      return null;
+    }
+  }
+
+  saveState(state: SessionState): Promise<void> {
+    const text = JSON.stringify(state);
+    return this.enqueue(async () => SessionStore.write(await this.dir(), STATE_FILE, text));
+  }
+
+  async loadState(): Promise<SessionState | null> {
+    await this.flush();
+    const f = await SessionStore.read(await this.dir(), STATE_FILE);
+    if (!f) return null;
+    const s = JSON.parse(await f.text()) as SessionState;
+    if (s.schema !== SESSION_SCHEMA || !Array.isArray(s.images)) throw new Error('sessions/current/state.json is not a playground session');
+    return s;
+  }
+
+  /** Stores an image's bytes under its hash (once: equal bytes share a file). */
+  saveImage(hash: string, file: Blob): Promise<void> {
+    if (this.known.has(hash)) return Promise.resolve();
+    this.known.add(hash);
+    return this.enqueue(async () => {
+      const d = await this.dir('images');
+      if (!(await SessionStore.read(d, hash))) await SessionStore.write(d, hash, file);
+    }).catch((e) => {
+      this.known.delete(hash);
+      throw e;
+    });
+  }
+
+  /** The stored file of an image (disk-backed: reading it is what loads it). */
+  async image(hash: string, type: string): Promise<File | null> {
+    const f = await SessionStore.read(await this.dir('images'), hash);
+    return f ? new File([f], hash, { type }) : null;
+  }
+
+  saveResponse(tag: string, key: string, data: Float32Array): Promise<void> {
+    const copy = data.slice();
+    return this.enqueue(async () => SessionStore.write(await this.dir('responses', encodeURIComponent(tag)), `${encodeURIComponent(key)}.f32`, copy));
+  }
+
+  async response(tag: string, key: string): Promise<Float32Array | null> {
+    const f = await SessionStore.read(await this.dir('responses', encodeURIComponent(tag)), `${encodeURIComponent(key)}.f32`);
+    if (!f) return null;
+    return new Float32Array(await f.arrayBuffer());
+  }
+
+  /** Every stored file as [path below sessions/current, file] (what a session export packs). */
+  async files(): Promise<[string, File][]> {
+    await this.flush();
+    const out: [string, File][] = [];
+    const walk = async (d: Dir, pre: string) => {
+      const names: string[] = [];
+      for await (const name of (d as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
+      for (const name of names) {
+        const sub = await d.getDirectoryHandle(name).catch(() => null);
+        if (sub) await walk(sub, `${pre}${name}/`);
+        else out.push([pre + name, await (await d.getFileHandle(name)).getFile()]);
+      }
+    };
+    await walk(await this.dir(), '');
+    return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  }
+
+  /** Writes a file at a path below sessions/current (a session import). */
+  put(path: string, data: ArrayBufferView | Blob | string): Promise<void> {
+    const parts = path.split('/');
+    if (parts.some((p) => !p || p === '.' || p === '..')) return Promise.reject(new Error(`not a session path: ${path}`));
+    return this.enqueue(async () => SessionStore.write(await this.dir(...parts.slice(0, -1)), parts[parts.length - 1], data));
+  }
+
+  /** Forgets the session: every image, response and setting ("New session"). */
+  clear(): Promise<void> {
+    this.known.clear();
+    return this.enqueue(async () => {
+      const top = await (await this.root()).getDirectoryHandle(SESSION_DIR, { create: true });
+      await top.removeEntry(CURRENT, { recursive: true }).catch((e: unknown) => {
+        if ((e as { name?: string })?.name !== 'NotFoundError') throw e;
+      });
+    });
+  }
+}

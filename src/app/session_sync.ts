@@ -1,0 +1,104 @@
+// Keeps the store and the stored session (session_store.ts) in step: the gallery and view state are
+// written shortly after they change, and read back on start. Which store fields make up the view
+// state is decided here, once.
+import { SESSION_SCHEMA, SessionStore, type SessionState, type StoredImage } from './session_store.ts';
+import { get, useApp, type AppState, type ImageItem } from './store.ts';
+
+export const session = new SessionStore();
+
+/** What a session restores besides the gallery: selections, window, cursor, modes, conditions, model. */
+export const VIEW_KEYS = [
+  'conditions',
+  'selectedChannels',
+  'timeMask',
+  'cursor',
+  'topoMode',
+  'colorScale',
+  'mapSource',
+  'multiples',
+  'multipleTimes',
+  'topoMethod',
+  'peakThreshold',
+  'imageView',
+  'channelView',
+  'band',
+  'diffA',
+  'diffB',
+  'globalMode',
+  'exifOrientation',
+  'modelPath',
+  'precision',
+] as const satisfies readonly (keyof AppState)[];
+
+export function storedImage(i: ImageItem): StoredImage | null {
+  if (!i.hash || i.status === 'error') return null;
+  return { id: i.id, name: i.name, path: i.path, hash: i.hash, type: i.file.type, condition: i.condition, meta: i.meta, mode: i.mode };
+}
+
+export function snapshot(s: AppState = get(), now = new Date()): SessionState {
+  const view: Record<string, unknown> = {};
+  for (const k of VIEW_KEYS) view[k] = s[k];
+  return { schema: SESSION_SCHEMA, version: 1, saved: now.toISOString(), images: s.images.map(storedImage).filter((x): x is StoredImage => x !== null), view };
+}
+
+/** The stored view fields that fit this store (unknown keys and wrong types are left out). */
+export function viewPatch(view: Record<string, unknown>): Partial<AppState> {
+  const init = useApp.getInitialState();
+  const out: Record<string, unknown> = {};
+  for (const k of VIEW_KEYS) {
+    const v = view[k];
+    const d = init[k];
+    if (v === undefined) continue;
+    if (Array.isArray(d) ? Array.isArray(v) : d === null || typeof v === typeof d) out[k] = v;
+  }
+  if (Array.isArray(out.timeMask) && (out.timeMask as unknown[]).length !== init.timeMask.length) delete out.timeMask;
+  return out as Partial<AppState>;
+}
+
+/** The view as a new session has it (all channels and time points, as BERG without a selection). */
+export function freshView(): Partial<AppState> {
+  const init = useApp.getInitialState();
+  const out: Record<string, unknown> = {};
+  for (const k of VIEW_KEYS) if (k !== 'modelPath' && k !== 'precision') out[k] = structuredClone(init[k]);
+  return out as Partial<AppState>;
+}
+
+let saving: ReturnType<typeof setTimeout> | null = null;
+let unsubscribe: (() => void) | null = null;
+let lastImages: unknown = null;
+let lastView: unknown[] = [];
+
+/** From now on, changes to the gallery or the view are written (coalesced, half a second after the last). */
+export function startSaving(onError: (e: unknown) => void) {
+  unsubscribe?.();
+  const changed = (s: AppState) => s.images !== lastImages || VIEW_KEYS.some((k, n) => s[k] !== lastView[n]);
+  const remember = (s: AppState) => {
+    lastImages = s.images;
+    lastView = VIEW_KEYS.map((k) => s[k]);
+  };
+  remember(get());
+  unsubscribe = useApp.subscribe((s) => {
+    if (!changed(s)) return;
+    remember(s);
+    if (saving) clearTimeout(saving);
+    saving = setTimeout(() => {
+      saving = null;
+      session.saveState(snapshot()).catch(onError);
+    }, 500);
+  });
+}
+
+/** Writes the state now (before an export, or when the page is hidden). */
+export async function saveNow(): Promise<void> {
+  if (saving) clearTimeout(saving);
+  saving = null;
+  await session.saveState(snapshot());
+  await session.flush();
+}
+
+export function stopSaving() {
+  unsubscribe?.();
+  unsubscribe = null;
+  if (saving) clearTimeout(saving);
+  saving = null;
+}

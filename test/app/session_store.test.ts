@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { FakeFs } from '../io/fake_opfs.ts';
+import { SESSION_SCHEMA, SessionStore, type SessionState } from '../../src/app/session_store.ts';
+import { packSession, unpackSession } from '../../src/app/session_zip.ts';
+
+const state = (images: SessionState['images']): SessionState => ({ schema: SESSION_SCHEMA, version: 1, saved: '2026-01-01T00:00:00Z', images, view: { cursor: 12, conditions: ['a'] } });
+const hash = (c: string) => c.repeat(64);
+
+describe('session store', () => {
+  it('keeps state, image bytes (once per content) and responses per tag, and forgets them on clear', async () => {
+    const fs = new FakeFs();
+    const st = new SessionStore(async () => fs.handle());
+    const img = new Blob([new Uint8Array([1, 2, 3])], { type: 'image/png' });
+    await Promise.all([st.saveImage(hash('a'), img), st.saveImage(hash('a'), img)]);
+    const r = Float32Array.from({ length: 8 }, (_, i) => i / 3);
+    await st.saveResponse('m/demo@wasm:exact', 'i1|crop', r);
+    await st.saveState(state([{ id: 'i1', name: 'x.png', hash: hash('a'), type: 'image/png' }]));
+    expect(fs.writes).toBe(3);
+    const again = new SessionStore(async () => fs.handle());
+    expect((await again.loadState())!.view.cursor).toBe(12);
+    const f = (await again.image(hash('a'), 'image/png'))!;
+    expect(f.type).toBe('image/png');
+    expect([...new Uint8Array(await f.arrayBuffer())]).toEqual([1, 2, 3]);
+    expect(await again.response('m/demo@wasm:exact', 'i1|crop')).toEqual(r);
+    expect(await again.response('m/demo@webgpu:exact', 'i1|crop')).toBeNull();
+    await again.clear();
+    expect(await again.loadState()).toBeNull();
+    expect(fs.files().size).toBe(0);
+  });
+
+  it('refuses a state file that is not a session', async () => {
+    const fs = new FakeFs();
+    const st = new SessionStore(async () => fs.handle());
+    await st.put('state.json', '{"schema":"other"}');
+    await expect(st.loadState()).rejects.toThrow(/not a playground session/);
+  });
+
+  it('round-trips through one zip into another store (another machine)', async () => {
+    const a = new SessionStore(async () => fsA.handle());
+    const fsA = new FakeFs();
+    await a.saveImage(hash('b'), new Blob([new Uint8Array(70_000).map((_, i) => i * 7)]));
+    await a.saveResponse('t', 'i1|crop', Float32Array.from([1.5, -2, 3]));
+    await a.saveState(state([{ id: 'i1', name: 'y.png', hash: hash('b'), type: 'image/png' }]));
+    const parts: Uint8Array[] = [];
+    await packSession(await a.files(), (c) => parts.push(c));
+    const fsB = new FakeFs();
+    const b = new SessionStore(async () => fsB.handle());
+    const paths = await unpackSession(new Blob(parts as Uint8Array<ArrayBuffer>[]), (p, d) => b.put(p, d));
+    expect(paths.sort()).toEqual([`images/${hash('b')}`, 'responses/t/i1%7Ccrop.f32', 'state.json']);
+    expect(fsB.files()).toEqual(fsA.files());
+    expect((await b.loadState())!.images[0].name).toBe('y.png');
+  });
+
+  it('refuses archives with other paths', async () => {
+    const parts: Uint8Array[] = [];
+    await packSession([['../evil', new Blob(['x'])]], (c) => parts.push(c));
+    await expect(unpackSession(new Blob(parts as Uint8Array<ArrayBuffer>[]), async () => {})).rejects.toThrow(/holds "..\/evil"/);
+    const none: Uint8Array[] = [];
+    await packSession([[`images/${hash('c')}`, new Blob(['x'])]], (c) => none.push(c));
+    await expect(unpackSession(new Blob(none as Uint8Array<ArrayBuffer>[]), async () => {})).rejects.toThrow(/no state.json/);
+  });
+});
