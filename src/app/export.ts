@@ -1,13 +1,16 @@
-// The .npy export and its JSON sidecar, built completely in memory before any download starts.
+// The .npy export and its JSON sidecar. The page streams it: the header, then image after image
+// (writeExport), into a file in browser storage that is then downloaded, or straight into a folder
+// the user picks; the array never sits in one buffer. buildExport assembles it in memory (tests).
 // The sidecar is the CLI's (src/io/sidecar.ts): <stem>.npy downloads with <stem>.npy.json.
-import { writeNpy } from '../io/npy.ts';
+import { npyHeader, writeNpy } from '../io/npy.ts';
 import { N_REPETITIONS } from '../engine/types.ts';
 import { squareGeometry } from '../io/image_square.ts';
 import { PIXEL_POLICY } from '../io/image_decode.ts';
 import { buildSidecar, sidecarName, type Sidecar } from '../io/sidecar.ts';
 import { channelIndices, maskIndices, sliceResponses } from '../viz/stats.ts';
 import { collectEncoded } from './derived.ts';
-import { chNames, times, type AppState } from './store.ts';
+import { getResponse, modelTag, pixelKey } from './responses.ts';
+import { chNames, times, type AppState, type ImageItem } from './store.ts';
 
 export interface ExportBundle {
   npy: Uint8Array;
@@ -25,8 +28,8 @@ export function exportBlocker(s: AppState): string | null {
   const ready = s.images.filter((i) => i.status !== 'error');
   if (!ready.length) return 'No images.';
   if (ready.some((i) => i.status === 'decoding')) return 'Images are still being decoded.';
-  const enc = collectEncoded(s.images, s.model);
-  if (enc.items.length < ready.length) return `${ready.length - enc.items.length} image(s) not encoded yet.`;
+  const n = collectItems(s).items.length;
+  if (n < ready.length) return `${ready.length - n} image(s) not encoded yet.`;
   if (!s.selectedChannels.length) return 'No channels selected.';
   if (!s.timeMask.some(Boolean)) return 'No time points selected.';
   return null;
@@ -35,14 +38,47 @@ export function exportBlocker(s: AppState): string | null {
 export function buildExport(s: AppState, now = new Date()): ExportBundle {
   const blocker = exportBlocker(s);
   if (blocker) throw new Error(blocker);
-  const model = s.model!;
-  const enc = collectEncoded(s.images, model);
+  const enc = collectEncoded(s.images, s.model!);
   const names = chNames(s);
   const ch = channelIndices(names, s.selectedChannels);
   const t = maskIndices(s.timeMask);
   const data = sliceResponses(enc.data, enc.dims, ch, t);
+  const plan = planExport(s, now);
+  return { npy: writeNpy(plan.shape, data), sidecar: plan.sidecar, stem: plan.stem, npyName: plan.npyName, sidecarName: plan.sidecarName, shape: plan.shape };
+}
+
+export interface ExportPlan extends Omit<ExportBundle, 'npy'> {
+  items: ImageItem[];
+  /** image b's rows, float32 [4, C, T] in C order */
+  rows(b: number): Float32Array;
+}
+
+/** What an export holds (shape, sidecar, names) and how to get each image's rows, without assembling the array. */
+export function planExport(s: AppState, now = new Date()): ExportPlan {
+  const blocker = exportBlocker(s);
+  if (blocker) throw new Error(blocker);
+  const model = s.model!;
+  const enc = collectItems(s);
+  const names = chNames(s);
+  const ch = channelIndices(names, s.selectedChannels);
+  const t = maskIndices(s.timeMask);
   const shape: [number, number, number, number] = [enc.dims.B, N_REPETITIONS, ch.length, t.length];
-  const npy = writeNpy(shape, data);
+  const tag = modelTag(model);
+  const C = names.length;
+  const T = times(s).length;
+  const rows = (b: number) => {
+    const it = enc.items[b];
+    const r = getResponse(tag, pixelKey(it.id, it.squareMode!));
+    if (!r) throw new Error(`${it.name}: no response (removed or re-encoding)`);
+    const out = new Float32Array(N_REPETITIONS * ch.length * t.length);
+    let o = 0;
+    for (let rep = 0; rep < N_REPETITIONS; rep++)
+      for (const c of ch) {
+        const base = (rep * C + c) * T;
+        for (const k of t) out[o++] = r[base + k];
+      }
+    return out;
+  };
   const subj = model.subject === 'demo' ? 'demo' : `sub-${String(model.subject).padStart(2, '0')}`;
   const stamp = now.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
   const stem = `insilico-eeg_${subj}_${shape.join('x')}_${stamp}`;
@@ -89,7 +125,72 @@ export function buildExport(s: AppState, now = new Date()): ExportBundle {
     pixels: { policy: PIXEL_POLICY, exif_orientation: s.exifOrientation },
     created: now,
   });
-  return { npy, sidecar, stem, npyName, sidecarName: sidecarName(npyName), shape };
+  return { items: enc.items, rows, sidecar, stem, npyName, sidecarName: sidecarName(npyName), shape };
+}
+
+/** The encoded images in gallery order, without stacking their responses. */
+function collectItems(s: AppState) {
+  const tag = modelTag(s.model!);
+  const items = s.images.filter((it) => it.status === 'ready' && it.squareMode && getResponse(tag, pixelKey(it.id, it.squareMode)));
+  return { items, dims: { B: items.length } };
+}
+
+/** The .npy, header then one image at a time, into `sink`; `progress` after each image. */
+export async function writeExport(plan: ExportPlan, sink: (chunk: Uint8Array) => Promise<unknown> | unknown, progress?: (done: number, total: number) => void) {
+  await sink(npyHeader(plan.shape, '<f4'));
+  const B = plan.shape[0];
+  for (let b = 0; b < B; b++) {
+    const r = plan.rows(b);
+    await sink(new Uint8Array(r.buffer, r.byteOffset, r.byteLength));
+    progress?.(b + 1, B);
+  }
+}
+
+const EXPORTS_DIR = 'exports';
+
+/**
+ * Streams the export into <OPFS>/exports/<name> (earlier exports there are removed first) and
+ * returns that file: disk-backed, so downloading it copies no array into memory.
+ */
+export async function exportToStorage(plan: ExportPlan, progress?: (done: number, total: number) => void): Promise<File> {
+  const root = await navigator.storage.getDirectory();
+  const dir = await root.getDirectoryHandle(EXPORTS_DIR, { create: true });
+  const old: string[] = [];
+  for await (const k of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) old.push(k);
+  for (const k of old) await dir.removeEntry(k).catch(() => undefined);
+  const h = await dir.getFileHandle(plan.npyName, { create: true });
+  const w = await h.createWritable();
+  try {
+    await writeExport(plan, (c) => w.write(c as Uint8Array<ArrayBuffer>), progress);
+    await w.close();
+  } catch (e) {
+    await w.abort().catch(() => undefined);
+    throw e;
+  }
+  return h.getFile();
+}
+
+/** Where browser storage is missing: the chunks become one Blob (the browser keeps its parts, not one array). */
+export async function exportToBlob(plan: ExportPlan): Promise<Blob> {
+  const parts: Uint8Array[] = [];
+  await writeExport(plan, (c) => parts.push(c.slice()));
+  return new Blob(parts as Uint8Array<ArrayBuffer>[], { type: 'application/octet-stream' });
+}
+
+/** Writes the .npy and its sidecar straight into a folder on disk (File System Access API). */
+export async function exportToFolder(plan: ExportPlan, dir: FileSystemDirectoryHandle, progress?: (done: number, total: number) => void) {
+  const write = async (name: string, f: (w: FileSystemWritableFileStream) => Promise<void>) => {
+    const w = await (await dir.getFileHandle(name, { create: true })).createWritable();
+    try {
+      await f(w);
+      await w.close();
+    } catch (e) {
+      await w.abort().catch(() => undefined);
+      throw e;
+    }
+  };
+  await write(plan.npyName, (w) => writeExport(plan, (c) => w.write(c as Uint8Array<ArrayBuffer>), progress));
+  await write(plan.sidecarName, (w) => w.write(JSON.stringify(plan.sidecar, null, 2)));
 }
 
 export function download(name: string, blob: Blob) {

@@ -1,25 +1,42 @@
 import { useState } from 'react';
-import { buildExport, download, exportBlocker } from '../export.ts';
-import { useEncoded, useSelection } from '../derived.ts';
+import { download, exportBlocker, exportToBlob, exportToFolder, exportToStorage, planExport } from '../export.ts';
+import { useSelection } from '../derived.ts';
 import { get, useApp } from '../store.ts';
 import { pythonSnippet } from '../python_snippet.ts';
 
+type DirPicker = (o?: { mode?: 'read' | 'readwrite'; id?: string }) => Promise<FileSystemDirectoryHandle>;
+const dirPicker = (): DirPicker | undefined => (globalThis as { showDirectoryPicker?: DirPicker }).showDirectoryPicker;
+
 export function ExportPanel() {
-  const s = useApp();
-  const enc = useEncoded();
+  const blocker = useApp(exportBlocker);
+  const B = useApp((s) => s.images.filter((i) => i.status !== 'error').length);
   const { ch, t } = useSelection();
   const [error, setError] = useState<string | null>(null);
-  const blocker = exportBlocker(s);
-  const shape = [enc.dims.B, 4, ch.length, t.length];
+  const [progress, setProgress] = useState<string | null>(null);
+  const shape = [B, 4, ch.length, t.length];
   const mb = (shape.reduce((a, b) => a * b, 1) * 4) / 1e6;
 
-  function run(what: 'both' | 'sidecar') {
+  async function run(what: 'both' | 'sidecar' | 'folder') {
     setError(null);
     try {
-      const b = buildExport(get());
-      if (what === 'both') download(b.npyName, new Blob([b.npy as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }));
-      download(b.sidecarName, new Blob([JSON.stringify(b.sidecar, null, 2)], { type: 'application/json' }));
+      const plan = planExport(get());
+      const step = (done: number, total: number) => setProgress(`Writing ${done} of ${total} images…`);
+      if (what === 'folder') {
+        const dir = await dirPicker()!({ mode: 'readwrite', id: 'insilico-eeg-exports' });
+        await exportToFolder(plan, dir, step);
+        setProgress(`Wrote ${plan.npyName} and its sidecar to “${dir.name}”`);
+        return;
+      }
+      if (what === 'both') {
+        // streamed into browser storage, then downloaded from there; a Blob of parts where there is none
+        const file = typeof navigator.storage?.getDirectory === 'function' ? await exportToStorage(plan, step) : await exportToBlob(plan);
+        download(plan.npyName, file);
+      }
+      download(plan.sidecarName, new Blob([JSON.stringify(plan.sidecar, null, 2)], { type: 'application/json' }));
+      setProgress(null);
     } catch (e) {
+      setProgress(null);
+      if ((e as { name?: string })?.name === 'AbortError') return; // the folder picker was closed
       setError(e instanceof Error ? e.message : String(e));
     }
   }
@@ -31,14 +48,24 @@ export function ExportPanel() {
         float32 [{shape.join(', ')}] · images × repetitions × channels × times · {mb.toFixed(mb < 1 ? 3 : 1)} MB
       </p>
       <div className="row">
-        <button type="button" className="primary" data-testid="export-npy" disabled={Boolean(blocker)} onClick={() => run('both')} title={blocker ?? 'Download .npy and its .json sidecar'}>
+        <button type="button" className="primary" data-testid="export-npy" disabled={Boolean(blocker)} onClick={() => void run('both')} title={blocker ?? 'Download .npy and its .json sidecar'}>
           Download .npy + sidecar
         </button>
-        <button type="button" className="small" data-testid="export-sidecar" disabled={Boolean(blocker)} onClick={() => run('sidecar')}>
+        <button type="button" className="small" data-testid="export-sidecar" disabled={Boolean(blocker)} onClick={() => void run('sidecar')}>
           Sidecar .json only
         </button>
+        {dirPicker() && (
+          <button type="button" className="small" data-testid="export-folder" disabled={Boolean(blocker)} onClick={() => void run('folder')} title="Write the .npy and its sidecar straight into a folder on disk, one image at a time">
+            Save to folder…
+          </button>
+        )}
       </div>
       {blocker && <p className="hint">{blocker}</p>}
+      {progress && (
+        <p className="hint" data-testid="export-progress">
+          {progress}
+        </p>
+      )}
       {error && <p className="error">{error}</p>}
       <details>
         <summary>Load in Python</summary>

@@ -1,0 +1,50 @@
+// The streamed export writes exactly the bytes the in-memory export assembles, one image at a time.
+import { describe, expect, it } from 'vitest';
+import { buildExport, planExport, writeExport } from '../../src/app/export.ts';
+import { putResponse, modelTag, pixelKey } from '../../src/app/responses.ts';
+import { useApp, DEFAULT_CH_NAMES, DEFAULT_TIMES, type ImageItem } from '../../src/app/store.ts';
+import type { LoadedModelInfo } from '../../src/app/protocol.ts';
+
+const model: LoadedModelInfo = {
+  modelId: 'eeg-things_eeg_2-alexnet_untrained',
+  subject: 'demo',
+  synthetic: true,
+  backend: 'wasm',
+  chNames: DEFAULT_CH_NAMES,
+  times: DEFAULT_TIMES,
+  weightsSha256: {},
+  generator: { kind: 'erp-templates/1', seed: 20240607 },
+  precision: 'exact',
+};
+
+const item = (id: string): ImageItem => ({ id, name: `${id}.png`, file: new Blob([]), status: 'ready', width: 8, height: 8, squareMode: 'crop' });
+
+describe('streamed export', () => {
+  it('equals the in-memory export byte for byte, and writes one chunk per image after the header', async () => {
+    const images = ['c', 'a', 'b'].map(item);
+    images.forEach((it, k) => putResponse(modelTag(model), pixelKey(it.id, 'crop'), Float32Array.from({ length: 4 * 63 * 140 }, (_, i) => Math.sin(k * 7 + i))));
+    const mask = new Array(140).fill(0).map((_, i) => (i % 9 === 0 ? 1 : 0));
+    useApp.setState({ model, images, selectedChannels: ['Oz', 'Fp1', 'Cz'], timeMask: mask });
+    const whole = buildExport(useApp.getState(), new Date('2026-01-01T00:00:00Z')).npy;
+    const chunks: Uint8Array[] = [];
+    await writeExport(planExport(useApp.getState(), new Date('2026-01-01T00:00:00Z')), (c) => chunks.push(c.slice()));
+    expect(chunks.length).toBe(1 + images.length);
+    const joined = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    let o = 0;
+    for (const c of chunks) {
+      joined.set(c, o);
+      o += c.length;
+    }
+    expect(Buffer.from(joined).equals(Buffer.from(whole))).toBe(true);
+  });
+
+  it('names an image whose response went away while writing', async () => {
+    useApp.setState({ model, images: [item('gone')] });
+    putResponse(modelTag(model), pixelKey('gone', 'crop'), new Float32Array(4 * 63 * 140));
+    const plan = planExport(useApp.getState());
+    useApp.setState({ images: [] });
+    const { dropImage } = await import('../../src/app/responses.ts');
+    dropImage('gone');
+    await expect(writeExport(plan, () => undefined)).rejects.toThrow(/gone\.png: no response/);
+  });
+});
