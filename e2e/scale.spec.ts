@@ -130,6 +130,11 @@ test('a dropped folder (nested), duplicates skipped on the way in, and a TSV lis
   const root = info.outputPath('drop');
   const paths = writeSet(root, false);
   await page.goto('/?backend=wasm');
+  // the previous test's session came back; start a new one
+  await expect(page.getByTestId('gallery')).toHaveAttribute('data-count', '60');
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('session-new').click();
+  await expect(page.getByTestId('gallery')).toHaveAttribute('data-count', '0');
   await waitForState(page, 'idle');
   await page.getByTestId('skip-duplicates').check();
   const files = [...paths, 'houses/zz-copy.png'].map((p) => ({ path: p, bytes: [...readFileSync(join(root, 'set', p))] }));
@@ -188,4 +193,82 @@ test('a dropped folder (nested), duplicates skipped on the way in, and a TSV lis
   await expect(page.getByTestId('conditions')).toContainText('animate');
   await waitForState(page, 'done');
   await expect(page.getByTestId('encode-status')).toContainText('60 images encoded on wasm');
+  // Dissimilarity at this size: ordered by condition, names on hover instead of 60 tick labels, a condition-level matrix.
+  const mat = page.getByTestId('rdm').locator('.matrix-view').first();
+  await expect(mat).toHaveAttribute('data-size', '60');
+  await expect(mat).toHaveAttribute('data-ticks', 'hover');
+  await expect(mat).toHaveAttribute('data-order', 'condition');
+  await mat.scrollIntoViewIfNeeded();
+  const box = (await mat.locator('canvas').boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await expect(mat.locator('.canvas-tip')).toHaveText(/^\d+: \S+\.png \(\w+\) vs \d+: \S+\.png \(\w+\): \d\.\d{3} 1 − r$/);
+  const cond = page.getByTestId('rdm-conditions').locator('.matrix-view');
+  await expect(cond).toHaveAttribute('data-size', '4'); // animate, faces, houses, objects
+  await expect(cond.locator('[role=img]')).toHaveAttribute('aria-label', /Condition means at \d+ ms \(4 x 4\)/);
+});
+
+test('the session survives a reload with nothing encoded again; New session starts empty; an exported session opens in a fresh browser profile', async ({ browser }, info) => {
+  // a view to come back to: 8 occipital channels, 0..300 ms, cursor at 170 ms
+  await page.locator('[data-preset=occipital]').click();
+  await expect(page.getByTestId('channel-picker')).toHaveAttribute('data-selected-count', '8');
+  await page.getByLabel('Window start (ms)').fill('0');
+  await page.getByLabel('Window start (ms)').press('Enter');
+  await page.getByLabel('Window end (ms)').fill('300');
+  await page.getByLabel('Window end (ms)').press('Enter');
+  await page.getByTestId('cursor').fill('54');
+  await expect(page.getByTestId('time-picker')).toHaveAttribute('data-cursor-ms', '170');
+  await page.waitForTimeout(1500); // the state is written half a second after the last change
+  const t0 = Date.now();
+  await page.reload();
+  await expect(page.getByTestId('gallery')).toHaveAttribute('data-count', '60');
+  await waitForState(page, 'done');
+  const reloadMs = Date.now() - t0;
+  const status = page.getByTestId('encode-status');
+  await expect(status).toHaveAttribute('data-images-sent', '0');
+  await expect(status).toContainText('60 images encoded on wasm');
+  await expect(page.getByTestId('channel-picker')).toHaveAttribute('data-selected-count', '8');
+  await expect(page.getByTestId('time-picker')).toHaveAttribute('data-count', '61');
+  await expect(page.getByTestId('time-picker')).toHaveAttribute('data-cursor-ms', '170');
+  await expect(page.getByTestId('thumb').nth(0)).toHaveAttribute('data-condition', 'animate');
+  await expect(page.getByTestId('thumb').nth(2)).toHaveAttribute('data-condition', 'faces');
+  await expect(page.getByTestId('export-shape')).toContainText('[60, 4, 8, 61]');
+  console.log(`[scale] reload to interactive with 60 stored images and responses: ${reloadMs} ms, JS heap ${(await heapMb()).toFixed(0)} MB`);
+
+  // one file for the whole session
+  const [zipDl] = await clickForDownloads(page, page.getByTestId('session-export'), 1);
+  expect(zipDl.suggestedFilename()).toMatch(/^insilico-eeg-session_.*\.zip$/);
+  const zipPath = info.outputPath('session.zip');
+  await zipDl.saveAs(zipPath);
+  const before = await exportNpy();
+
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('session-new').click();
+  await expect(page.getByTestId('gallery')).toHaveAttribute('data-count', '0');
+  await expect(page.getByTestId('channel-picker')).toHaveAttribute('data-selected-count', '63');
+  await expect(page.getByTestId('time-picker')).toHaveAttribute('data-count', '140');
+  await expect(page.getByTestId('conditions')).not.toContainText('animate');
+  await page.reload();
+  await waitForState(page, 'idle');
+  await expect(page.getByTestId('gallery')).toHaveAttribute('data-count', '0');
+
+  // "another machine": a fresh profile opens the file with the same state and encodes nothing
+  const other = await browser.newPage({ viewport: { width: 1680, height: 1050 } });
+  try {
+    await other.goto('/?backend=wasm');
+    await waitForState(other, 'idle');
+    await other.getByTestId('session-import').setInputFiles(zipPath);
+    await expect(other.getByTestId('gallery')).toHaveAttribute('data-count', '60');
+    await waitForState(other, 'done');
+    await expect(other.getByTestId('encode-status')).toHaveAttribute('data-images-sent', '0');
+    await expect(other.getByTestId('channel-picker')).toHaveAttribute('data-selected-count', '8');
+    await expect(other.getByTestId('time-picker')).toHaveAttribute('data-cursor-ms', '170');
+    await expect(other.getByTestId('thumb').nth(0)).toHaveAttribute('data-condition', 'animate');
+    const dls = await clickForDownloads(other, other.getByTestId('export-npy'), 2);
+    const npyDl = dls.find((d) => d.suggestedFilename().endsWith('.npy'))!;
+    const after = parseNpyF32(readFileSync((await npyDl.path())!));
+    expect(after.shape).toEqual([60, 4, 8, 61]);
+    expect(Buffer.from(after.data.buffer).equals(Buffer.from(before.npy.data.buffer))).toBe(true);
+  } finally {
+    await other.close();
+  }
 });
