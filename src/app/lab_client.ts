@@ -5,7 +5,8 @@ import { create } from 'zustand';
 import type { ChwImage, Manipulation } from '../lab/manipulations.ts';
 import type { DerivedStimulus, SourceImage, SweepSpec } from '../lab/sweep.ts';
 import { addFiles, setCondition } from './controller.ts';
-import { get as getApp, set as setApp } from './store.ts';
+import { decodeInWorker } from './decode_client.ts';
+import { get as getApp, set as setApp, type ImageItem } from './store.ts';
 
 export type LabRequest =
   | { type: 'preview'; reqId: number; image: ChwImage; chain: Manipulation[] }
@@ -51,6 +52,16 @@ export async function previewInWorker(image: ChwImage, chain: Manipulation[]): P
   return { image: r.image, ms: r.ms };
 }
 
+/**
+ * The full square pixels of a gallery image, as the engine encodes them: the gallery keeps only a
+ * 32 px summary, and encoding decodes the file again with the same decoder and mode (controller.ts).
+ */
+export async function encodedPixels(it: ImageItem): Promise<ChwImage> {
+  if (it.status !== 'ready' || !it.squareMode) throw new Error(`${it.name} is not decoded yet`);
+  const d = await decodeInWorker(it.file, it.squareMode);
+  return d.square;
+}
+
 /** What the Lab knows about a derived gallery image. */
 export interface DerivedInfo {
   sweepId: number;
@@ -90,8 +101,8 @@ export async function runSweepToGallery(sources: SourceImage[], spec: SweepSpec,
   const sweepId = nextSweep++;
   const files = r.items.map((d) => new File([d.png as Uint8Array<ArrayBuffer>], d.name, { type: 'image/png' }));
   const before = new Set(getApp().images.map((i) => i.id));
-  addFiles(files);
-  // addFiles appends its placeholders synchronously, in the order given
+  await addFiles(files);
+  // the intake appends the new images' placeholders in the order given
   const ids = getApp().images.filter((i) => !before.has(i.id)).map((i) => i.id);
   if (ids.length !== r.items.length) throw new Error(`expected ${r.items.length} new gallery images, found ${ids.length}`);
   const derived = { ...useLab.getState().derived };

@@ -146,10 +146,32 @@ export function fft1d(re: Float64Array, im: Float64Array, n: number, off = 0, st
   }
 }
 
+const colRe = new Map<number, Float64Array>();
+const colIm = new Map<number, Float64Array>();
+
 /** 2-D DFT of an S x S complex array (row-major) in place; the inverse divides by S^2 (numpy.fft.ifft2). */
 export function fft2(re: Float64Array, im: Float64Array, S: number, inverse = false) {
   for (let y = 0; y < S; y++) fft1d(re, im, S, y * S, 1, inverse);
-  for (let x = 0; x < S; x++) fft1d(re, im, S, x, S, inverse);
+  // columns through a contiguous buffer: strided butterflies would miss the cache on every access
+  let cr = colRe.get(S);
+  let ci = colIm.get(S);
+  if (!cr || !ci) {
+    cr = new Float64Array(S);
+    ci = new Float64Array(S);
+    colRe.set(S, cr);
+    colIm.set(S, ci);
+  }
+  for (let x = 0; x < S; x++) {
+    for (let y = 0; y < S; y++) {
+      cr[y] = re[y * S + x];
+      ci[y] = im[y * S + x];
+    }
+    fft1d(cr, ci, S, 0, 1, inverse);
+    for (let y = 0; y < S; y++) {
+      re[y * S + x] = cr[y];
+      im[y * S + x] = ci[y];
+    }
+  }
   if (inverse) {
     const k = 1 / (S * S);
     for (let i = 0; i < S * S; i++) {

@@ -395,7 +395,7 @@ function affine(img: ChwImage, a00: number, a01: number, a10: number, a11: numbe
   const S = img.size;
   const P = S * S;
   const c0 = (S - 1) / 2;
-  const fill = channelMeans(img);
+  const [f0, f1, f2] = channelMeans(img);
   const d = img.data;
   const f = new Float64Array(3 * P);
   for (let y = 0; y < S; y++) {
@@ -406,11 +406,27 @@ function affine(img: ChwImage, a00: number, a01: number, a10: number, a11: numbe
       const x0 = Math.floor(xi);
       const wy = yi - y0;
       const wx = xi - x0;
+      const o = y * S + x;
+      if (y0 < -1 || y0 >= S || x0 < -1 || x0 >= S) {
+        f[o] = f0;
+        f[P + o] = f1;
+        f[2 * P + o] = f2;
+        continue;
+      }
+      const iy0 = y0 >= 0;
+      const iy1 = y0 + 1 < S;
+      const ix0 = x0 >= 0;
+      const ix1 = x0 + 1 < S;
+      const p00 = y0 * S + x0;
       for (let c = 0; c < 3; c++) {
         const base = c * P;
-        const at = (yy: number, xx: number) => (yy >= 0 && yy < S && xx >= 0 && xx < S ? d[base + yy * S + xx] : fill[c]);
-        f[base + y * S + x] =
-          (1 - wy) * ((1 - wx) * at(y0, x0) + wx * at(y0, x0 + 1)) + wy * ((1 - wx) * at(y0 + 1, x0) + wx * at(y0 + 1, x0 + 1));
+        const fill = c === 0 ? f0 : c === 1 ? f1 : f2;
+        const v00 = iy0 && ix0 ? d[base + p00] : fill;
+        const v01 = iy0 && ix1 ? d[base + p00 + 1] : fill;
+        const v10 = iy1 && ix0 ? d[base + p00 + S] : fill;
+        const v11 = iy1 && ix1 ? d[base + p00 + S + 1] : fill;
+        // the reference's association: (1 - wy) * ((1 - wx) v00 + wx v01) + wy * (...)
+        f[base + o] = (1 - wy) * ((1 - wx) * v00 + wx * v01) + wy * ((1 - wx) * v10 + wx * v11);
       }
     }
   }

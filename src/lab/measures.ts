@@ -91,15 +91,20 @@ export function groupWaveform(block: ResponseBlock, d: ResponseDims, rows: reado
 export function windowTopography(block: ResponseBlock, d: ResponseDims, rows: readonly number[], ts: readonly number[]): Float64Array {
   const out = new Float64Array(rows.length);
   const { R, C, T } = d;
+  const nt = ts.length;
+  // a contiguous window (the usual case) is summed without the index array
+  const t0 = ts[0];
+  const contiguous = ts[nt - 1] - t0 === nt - 1;
   for (let r = 0; r < R; r++) {
-    rows.forEach((c, i) => {
-      const base = (r * C + c) * T;
+    for (let i = 0; i < rows.length; i++) {
+      const base = (r * C + rows[i]) * T;
       let s = 0;
-      for (const t of ts) s += block[base + t];
+      if (contiguous) for (let t = base + t0, e = base + t0 + nt; t < e; t++) s += block[t];
+      else for (let j = 0; j < nt; j++) s += block[base + ts[j]];
       out[i] += s;
-    });
+    }
   }
-  const k = 1 / (R * ts.length);
+  const k = 1 / (R * nt);
   for (let i = 0; i < out.length; i++) out[i] *= k;
   return out;
 }

@@ -26,7 +26,8 @@ import type { TopomapScene } from '../../viz/topomap_render.ts';
 import { EEG_UNIT } from '../../viz/plots.ts';
 import { download } from '../export.ts';
 import { useEncodedForPlots, type Encoded } from '../derived.ts';
-import { makeCondition, previewInWorker, runSweepToGallery, useLab, type DerivedInfo } from '../lab_client.ts';
+import { encodedPixels, makeCondition, previewInWorker, runSweepToGallery, useLab, type DerivedInfo } from '../lab_client.ts';
+import type { ChwImage } from '../../lab/manipulations.ts';
 import { chNames, get, times, useApp, type ImageItem } from '../store.ts';
 import { Plot } from './Plot.tsx';
 import { TopomapView } from './TopomapView.tsx';
@@ -219,7 +220,7 @@ export function LabPanel() {
   const s = useApp();
   const enc = useEncodedForPlots();
   const lab = useLab();
-  const ready = s.images.filter((i) => i.status === 'ready' && i.square);
+  const ready = s.images.filter((i) => i.status === 'ready' && i.squareMode);
 
   // ---------- preview ----------
   const [previewId, setPreviewId] = useState('');
@@ -230,11 +231,27 @@ export function LabPanel() {
   const after = useRef<HTMLCanvasElement>(null);
   const previewItem = ready.find((i) => i.id === previewId) ?? ready[0];
   const previewSeq = useRef(0);
+  // the preview image's full pixels, decoded once per image and mode
+  const [previewPixels, setPreviewPixels] = useState<{ key: string; image: ChwImage } | null>(null);
+  const previewKey = previewItem ? `${previewItem.id}|${previewItem.squareMode}|${s.exifOrientation}` : '';
   useEffect(() => {
-    if (!previewItem?.square) return;
-    drawChw(before.current, previewItem.square);
+    if (!previewItem || previewPixels?.key === previewKey) return;
+    let live = true;
+    encodedPixels(previewItem).then(
+      (image) => live && setPreviewPixels({ key: previewKey, image }),
+      (e) => live && setPreviewError(e instanceof Error ? e.message : String(e)),
+    );
+    return () => {
+      live = false;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [previewKey]);
+  const previewImage = previewPixels?.key === previewKey ? previewPixels.image : null;
+  useEffect(() => {
+    if (!previewImage) return;
+    drawChw(before.current, previewImage);
     const seq = ++previewSeq.current;
-    previewInWorker(previewItem.square, [manip]).then(
+    previewInWorker(previewImage, [manip]).then(
       (r) => {
         if (seq !== previewSeq.current) return; // a newer preview is on its way
         drawChw(after.current, r.image);
@@ -243,7 +260,7 @@ export function LabPanel() {
       },
       (e) => seq === previewSeq.current && setPreviewError(e instanceof Error ? e.message : String(e)),
     );
-  }, [previewItem?.id, previewItem?.square, manip]);
+  }, [previewImage, manip]);
 
   // ---------- sweep ----------
   const sweepable = kindSpec(manip.kind).params.filter((q) => q.sweep);
@@ -281,8 +298,9 @@ export function LabPanel() {
     const spec: SweepSpec = { manipulation: manip, param: sweepParam.key, from, to, steps, scale };
     setSweepStatus({ state: 'running', text: `Generating ${sources.length * steps} stimuli…` });
     try {
+      const pixels = await Promise.all(sources.map((i) => encodedPixels(i)));
       const rec = await runSweepToGallery(
-        sources.map((i) => ({ id: i.id, name: i.name, image: i.square! })),
+        sources.map((i, k) => ({ id: i.id, name: i.name, image: pixels[k] })),
         spec,
         perStep,
       );
@@ -474,13 +492,15 @@ export function LabPanel() {
     }
   }
 
-  function exportStimuli() {
+  async function exportStimuli() {
     setExportError(null);
     try {
-      // the encoded gallery, in gallery order: the same first axis as the responses' export
-      const records: StimulusRecord[] = enc.items.map((it) => {
+      // the encoded gallery, in gallery order: the same first axis as the responses' export;
+      // decoded again exactly as the engine's input was (the gallery keeps a 32 px summary only)
+      const pixels = await Promise.all(enc.items.map((it) => encodedPixels(it)));
+      const records: StimulusRecord[] = enc.items.map((it, k) => {
         const d = lab.derived[it.id];
-        return { name: it.name, image: it.square!, condition: it.condition, source: d?.source, manipulations: d ? [d.manipulation] : [], param: d?.param, value: d?.value };
+        return { name: it.name, image: pixels[k], condition: it.condition, source: d?.source, manipulations: d ? [d.manipulation] : [], param: d?.param, value: d?.value };
       });
       const stamp = new Date().toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
       const file = `insilico-eeg_stimuli_${records.length}x3x${records[0]?.image.size ?? 0}x${records[0]?.image.size ?? 0}_${stamp}.npy`;
@@ -524,7 +544,7 @@ export function LabPanel() {
           <div className="lab-preview">
             <figure>
               <canvas ref={before} className="lab-canvas" aria-label="Original (as encoded)" />
-              <figcaption>as encoded ({previewItem?.square?.size} px)</figcaption>
+              <figcaption>as encoded ({previewImage?.size ?? '…'} px)</figcaption>
             </figure>
             <figure>
               <canvas ref={after} className="lab-canvas" data-testid="lab-preview" aria-label="Manipulated" />
@@ -706,7 +726,7 @@ export function LabPanel() {
         <button type="button" className="small" data-testid="lab-csv" disabled={!enc.items.length} onClick={exportCsv}>
           Component measures .csv
         </button>
-        <button type="button" className="small" data-testid="lab-export-stimuli" disabled={!enc.items.length || enc.pending > 0} onClick={exportStimuli}>
+        <button type="button" className="small" data-testid="lab-export-stimuli" disabled={!enc.items.length || enc.pending > 0} onClick={() => void exportStimuli()}>
           Stimuli .npy + sidecar (uint8 [B, 3, S, S])
         </button>
       </div>

@@ -1,0 +1,183 @@
+// The Lab end to end on the demo subject (wasm): a live preview equal to the manipulation in
+// Node, a contrast sweep over three generated images whose derived stimuli are encoded and give
+// a tuning curve, a ranking of every image (and a condition from its top k), and the exported
+// stimuli, re-encoded by the CLI, equal to the page's export of the responses.
+import { test, expect, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { parseNpy } from '../src/io/npy.ts';
+import { applyManipulation } from '../src/lab/manipulations.ts';
+import { COMPONENT_PRESETS, measureImages, rankImages } from '../src/lab/measures.ts';
+import { tuningCurve } from '../src/lab/sweep.ts';
+import { clickForDownloads, exportBoth, maxErr, waitForState } from './helpers.ts';
+import { parseNpyF32 } from './reference.ts';
+
+test.describe.configure({ mode: 'serial' });
+
+const S = 64;
+let page: Page;
+let dir: string;
+const sources: { name: string; path: string; chw: Uint8Array }[] = [];
+const RMS = [0.02, 0.12, 0.22];
+
+/** A seeded 64 px scene: gradient background, a disk and bars of a given colour and contrast. */
+function scene(seed: number, fg: [number, number, number]): Uint8Array {
+  const rgba = new Uint8Array(S * S * 4);
+  let s = seed >>> 0;
+  const rand = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  for (let y = 0; y < S; y++)
+    for (let x = 0; x < S; x++) {
+      const i = 4 * (y * S + x);
+      const inDisk = (x - 32 - seed * 3) ** 2 + (y - 30) ** 2 < 15 ** 2;
+      const bar = Math.floor(x / (4 + seed)) % 2 === 0 && y > 48;
+      for (let c = 0; c < 3; c++) rgba[i + c] = inDisk || bar ? fg[c] : Math.round(60 + (y * 120) / S + rand() * 30);
+      rgba[i + 3] = 255;
+    }
+  return rgba;
+}
+
+function toChw(rgba: Uint8Array): Uint8Array {
+  const P = S * S;
+  const out = new Uint8Array(3 * P);
+  for (let p = 0; p < P; p++) for (let c = 0; c < 3; c++) out[c * P + p] = rgba[4 * p + c];
+  return out;
+}
+
+test.beforeAll(async ({ browser }, info) => {
+  dir = info.outputPath('lab');
+  mkdirSync(dir, { recursive: true });
+  const colours: [number, number, number][] = [
+    [240, 200, 60],
+    [30, 60, 200],
+    [200, 40, 40],
+  ];
+  colours.forEach((fg, k) => {
+    const rgba = scene(k + 1, fg);
+    const png = new PNG({ width: S, height: S });
+    png.data = Buffer.from(rgba);
+    const name = `scene_${k + 1}.png`;
+    const path = join(dir, name);
+    writeFileSync(path, PNG.sync.write(png, { colorType: 6 }));
+    sources.push({ name, path, chw: toChw(rgba) });
+  });
+  page = await browser.newPage({ viewport: { width: 1680, height: 1050 } });
+  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+});
+test.afterAll(async () => {
+  await page?.close();
+});
+
+async function setNumber(testId: string, v: number) {
+  const f = page.getByTestId(testId);
+  await f.fill(String(v));
+}
+
+test('preview: the worker shows exactly the manipulation computed in Node', async () => {
+  await page.goto('/?backend=wasm');
+  await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles(sources.map((s) => s.path));
+  await waitForState(page, 'done');
+  const lab = page.getByTestId('lab-panel');
+  await lab.scrollIntoViewIfNeeded();
+  await page.getByTestId('lab-kind').selectOption('contrast');
+  await setNumber('lab-param-rms', 0.15);
+  await expect(page.getByTestId('lab-preview-ms')).toContainText('rms=0.15');
+  await expect(page.getByTestId('lab-preview-ms')).toContainText('ms in the worker');
+  const pixels = await page.getByTestId('lab-preview').evaluate((c: HTMLCanvasElement) => Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data));
+  const want = applyManipulation({ data: sources[0].chw, size: S }, { kind: 'contrast', rms: 0.15 }).data;
+  const P = S * S;
+  let diff = 0;
+  for (let p = 0; p < P; p++) for (let c = 0; c < 3; c++) diff = Math.max(diff, Math.abs(pixels[4 * p + c] - want[c * P + p]));
+  expect(pixels.length).toBe(4 * P);
+  expect(diff).toBe(0);
+});
+
+test('a contrast sweep gives a tuning curve, a ranking and a condition from the top k; exported stimuli re-encode to the page responses', async () => {
+  await page.getByTestId('lab-sweep-param').selectOption('rms');
+  await setNumber('lab-sweep-from', RMS[0]);
+  await setNumber('lab-sweep-to', RMS[2]);
+  await setNumber('lab-sweep-steps', RMS.length);
+  await page.getByTestId('lab-sweep-scale').selectOption('linear');
+  await page.getByTestId('lab-sweep-run').click();
+  await expect(page.getByTestId('lab-sweep-status')).toHaveAttribute('data-state', 'done');
+  await expect(page.getByTestId('lab-sweep-status')).toContainText('9 stimuli added');
+  await waitForState(page, 'done');
+  const tuning = page.getByTestId('lab-tuning');
+  await expect(tuning).toHaveAttribute('data-encoded', '9');
+  await expect(tuning).toHaveAttribute('data-points', '3');
+  await expect(tuning).toHaveAttribute('data-values', RMS.join(','));
+  await expect(tuning.locator('.js-plotly-plot')).toBeVisible();
+
+  // the page's responses of all 12 images (3 sources, then their 9 derived stimuli)
+  const { npy, sidecar } = await exportBoth(page);
+  expect(npy.shape).toEqual([12, 4, 63, 140]);
+  const names = sidecar.images.map((i) => i.name);
+  expect(names.slice(0, 3)).toEqual(sources.map((s) => s.name));
+  expect(names.slice(3)).toEqual(sources.flatMap((s) => RMS.map((v) => `${s.name.replace('.png', '')}_contrast-rms=${v}.png`)));
+  const blocks = Array.from({ length: 12 }, (_, i) => npy.data.subarray(i * 35280, (i + 1) * 35280));
+  const d = { R: 4, C: 63, T: 140 };
+  const times = sidecar.times;
+  const p1 = COMPONENT_PRESETS[0];
+  const scores = measureImages(blocks, d, sidecar.ch_names, times, { kind: 'mean', channels: p1.channels, tmin: p1.tmin, tmax: p1.tmax });
+
+  // tuning curve: P1 mean amplitude against RMS contrast, mean across the three sources
+  const derivedValues = sources.flatMap(() => RMS);
+  const curve = tuningCurve(derivedValues, Array.from(scores.subarray(3)));
+  const shown = (await tuning.getAttribute('data-means'))!.split(',').map(Number);
+  curve.forEach((p, i) => expect(Math.abs(shown[i] - p.mean)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(p.mean))));
+  // contrast changes the response: the curve is not flat
+  expect(Math.abs(curve[2].mean - curve[0].mean)).toBeGreaterThan(0);
+
+  // ranking of all 12 images by the same measure
+  const ranking = page.getByTestId('lab-ranking');
+  await expect(ranking).toHaveAttribute('data-n', '12');
+  const order = rankImages(scores, 2).order.map((i) => names[i]);
+  expect((await ranking.getAttribute('data-order'))!.split('|')).toEqual(order);
+  await setNumber('lab-rank-k', 2);
+  await expect(page.getByTestId('lab-rank-top').locator('li')).toHaveCount(2);
+  await expect(page.getByTestId('lab-rank-bottom').locator('li')).toHaveCount(2);
+  expect(await page.getByTestId('lab-rank-top').locator('li').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')))).toEqual(order.slice(0, 2));
+  await expect(page.getByTestId('lab-histogram').locator('.js-plotly-plot')).toBeVisible();
+  await page.getByTestId('lab-condition-name').fill('strong P1');
+  await page.getByTestId('lab-condition-top').click();
+  const after = await exportBoth(page);
+  const inCond = after.sidecar.images.filter((i) => (i as { condition?: string }).condition === 'strong P1').map((i) => i.name);
+  expect(inCond.sort()).toEqual(order.slice(0, 2).sort());
+
+  // similarity ranking: each image is most similar to itself
+  await page.getByTestId('lab-rank-by').selectOption('topography-similarity');
+  const target = names[4];
+  const opt = page.getByTestId('lab-rank-target').locator('option', { hasText: target });
+  await page.getByTestId('lab-rank-target').selectOption((await opt.getAttribute('value'))!);
+  await expect(page.getByTestId('lab-rank-top').locator('li').first()).toHaveAttribute('data-name', target);
+
+  // the stimuli exactly as encoded, re-encoded by the CLI
+  const [stimNpy, stimJson] = await clickForDownloads(page, page.getByTestId('lab-export-stimuli'), 2);
+  expect(stimJson.suggestedFilename()).toBe(`${stimNpy.suggestedFilename()}.json`);
+  const stimPath = join(dir, stimNpy.suggestedFilename());
+  writeFileSync(stimPath, readFileSync((await stimNpy.path())!));
+  const stim = parseNpy(new Uint8Array(readFileSync(stimPath)));
+  expect(stim.shape).toEqual([12, 3, S, S]);
+  const meta = JSON.parse(readFileSync((await stimJson.path())!, 'utf8'));
+  expect(meta.images.map((i: { name: string }) => i.name)).toEqual(names);
+  expect(meta.images[4]).toMatchObject({ source: sources[0].name, param: 'rms', value: RMS[1], manipulations: [{ kind: 'contrast', rms: RMS[1] }] });
+  // the derived pixels are the manipulation of the source pixels, bit for bit
+  const px = stim.data as Uint8Array;
+  const P = 3 * S * S;
+  sources.forEach((src, si) => {
+    expect(Array.from(px.subarray(si * P, (si + 1) * P))).toEqual(Array.from(src.chw));
+    RMS.forEach((rms, k) => {
+      const want = applyManipulation({ data: src.chw, size: S }, { kind: 'contrast', rms }).data;
+      const i = 3 + si * RMS.length + k;
+      expect(maxErr(px.subarray(i * P, (i + 1) * P), want).err).toBe(0);
+    });
+  });
+  const outPath = join(dir, 'cli.npy');
+  execFileSync('node', ['bin/insilico-eeg.mjs', 'encode', '--model', 'public/models/eeg-things_eeg_2-alexnet_untrained/demo', '--images', stimPath, '--out', outPath, '--device', 'wasm', '--quiet'], { stdio: 'pipe', timeout: 180_000 });
+  const cli = parseNpyF32(readFileSync(outPath));
+  expect(cli.shape).toEqual([12, 4, 63, 140]);
+  const m = maxErr(cli.data, npy.data);
+  expect(m.ref).toBeGreaterThan(0);
+  expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
+});
