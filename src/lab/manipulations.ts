@@ -280,12 +280,15 @@ function blur(img: ChwImage, sigma: number): ChwImage {
   const d = img.data;
   for (let c = 0; c < 3; c++) {
     const base = c * P;
-    // scipy filters axis 0 (rows) first, then axis 1; the order changes only rounding
+    // scipy filters axis 0 (rows) first, then axis 1; the order changes only rounding.
+    // Whole rows are accumulated tap by tap (contiguous reads), in the same tap order per pixel.
+    tmp.fill(0);
     for (let y = 0; y < S; y++) {
-      for (let x = 0; x < S; x++) {
-        let s = 0;
-        for (let k = 0; k < w.length; k++) s += w[k] * d[base + idx[y + k] * S + x];
-        tmp[y * S + x] = s;
+      const row = y * S;
+      for (let k = 0; k < w.length; k++) {
+        const wk = w[k];
+        const src = base + idx[y + k] * S;
+        for (let x = 0; x < S; x++) tmp[row + x] += wk * d[src + x];
       }
     }
     for (let y = 0; y < S; y++) {
@@ -364,24 +367,41 @@ export function radialMask(S: number, low: number, high: number, keepDc: boolean
  * their phase: their noise phase is 0 or pi only up to rounding.
  */
 export function scramblePhase(S: number, fraction: number, seed: number): { re: Float64Array; im: Float64Array } {
+  const phi = noisePhase(S, seed);
+  const P = S * S;
+  const re = new Float64Array(P);
+  const im = new Float64Array(P);
+  for (let i = 0; i < P; i++) {
+    re[i] = Math.cos(fraction * phi[i]);
+    im[i] = Math.sin(fraction * phi[i]);
+  }
+  return { re, im };
+}
+
+// A sweep scrambles every image with the same noise: its phase is computed once per size and seed.
+const phaseCache = new Map<string, Float64Array>();
+
+function noisePhase(S: number, seed: number): Float64Array {
+  const key = `${S}|${seed}`;
+  const hit = phaseCache.get(key);
+  if (hit) return hit;
   const rng = new LabRandom(seed);
   const P = S * S;
   const nr = new Float64Array(P);
   const ni = new Float64Array(P);
   for (let i = 0; i < P; i++) nr[i] = rng.uniform();
   fft2(nr, ni, S);
-  const re = new Float64Array(P);
-  const im = new Float64Array(P);
+  const phi = new Float64Array(P);
   for (let y = 0; y < S; y++) {
     for (let x = 0; x < S; x++) {
       const i = y * S + x;
       const selfConjugate = (2 * y) % S === 0 && (2 * x) % S === 0;
-      const phi = selfConjugate ? 0 : Math.atan2(ni[i], nr[i]);
-      re[i] = Math.cos(fraction * phi);
-      im[i] = Math.sin(fraction * phi);
+      phi[i] = selfConjugate ? 0 : Math.atan2(ni[i], nr[i]);
     }
   }
-  return { re, im };
+  if (phaseCache.size >= 4) phaseCache.delete(phaseCache.keys().next().value!);
+  phaseCache.set(key, phi);
+  return phi;
 }
 
 // ---------- geometric (bilinear, input extended by the fill colour) ----------
