@@ -145,6 +145,8 @@ test('a contrast sweep gives a tuning curve, a ranking and a condition from the 
   const inCond = after.sidecar.images.filter((i) => (i as { condition?: string }).condition === 'strong P1').map((i) => i.name);
   expect(inCond.sort()).toEqual(order.slice(0, 2).sort());
 
+  await page.getByTestId('lab-panel').screenshot({ path: join(dir, 'lab-panel.png') });
+
   // similarity ranking: each image is most similar to itself
   await page.getByTestId('lab-rank-by').selectOption('topography-similarity');
   const target = names[4];
