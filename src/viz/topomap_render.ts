@@ -5,7 +5,7 @@
 import { type Box, colorbarBox, colorbarSvg, COLORBAR_SPACE, drawColorbar, escapeXml } from './colorbar.ts';
 import { colormapLut, type ColormapName } from './colormap.ts';
 import { isoSegments } from './contours.ts';
-import { contourLevels, headOutline, interpolateTopomap, type HeadOutline, type TopomapGrid } from './topomap.ts';
+import { contourLevels, headOutline, interpolateTopomap, METHOD_LABEL, type HeadOutline, type TopomapGrid } from './topomap.ts';
 import { mneContourLevels } from './topomap_mne.ts';
 
 /** Colour maps a scalp map can use: the shared ones, plus matplotlib's 'Reds' (MNE's map for data >= 0). */
@@ -59,6 +59,11 @@ export interface PreparedScene extends TopomapScene {
   lut: Uint8Array;
 }
 
+/** The scene's note; by default it names the interpolation, so every exported map says how it was made. */
+export function sceneNote(scene: TopomapScene): string {
+  return scene.note ?? `Interpolation: ${METHOD_LABEL[scene.grid.method ?? 'v4']}`;
+}
+
 export function prepareScene(scene: TopomapScene): PreparedScene {
   const { grid } = scene;
   const [lo, hi] = scene.range;
@@ -79,7 +84,7 @@ export function prepareScene(scene: TopomapScene): PreparedScene {
     }
     return all;
   });
-  return { ...scene, fields, contourSegments, outline: headOutline(grid.headRadius), lut: topoLut(scene.colormap ?? 'RdBu_r') };
+  return { ...scene, note: sceneNote(scene), fields, contourSegments, outline: headOutline(grid.headRadius), lut: topoLut(scene.colormap ?? 'RdBu_r') };
 }
 
 export interface PanelBox {
@@ -127,7 +132,7 @@ export function sceneHeight(scene: TopomapScene, width: number, single = 340): n
   const cols = mapColumns(n, width);
   const rows = Math.ceil(n / cols);
   const side = Math.min(Math.max(MIN_MAP_SIDE, (width - 2 * PAD - COLORBAR_SPACE) / cols - 4), 220);
-  return Math.round((scene.title ? 26 : PAD) + rows * (PANEL_TITLE_H + side + ROW_GAP) + (scene.note ? NOTE_H : 0) + PAD);
+  return Math.round((scene.title ? 26 : PAD) + rows * (PANEL_TITLE_H + side + ROW_GAP) + (sceneNote(scene) ? NOTE_H : 0) + PAD);
 }
 
 /** Where each map, its title and the colour bar go on a width x height (CSS px) canvas. */
@@ -135,7 +140,7 @@ export function layoutScene(scene: TopomapScene, width: number, height: number):
   const n = Math.max(1, scene.panels.length);
   const titleH = scene.title ? 26 : PAD;
   const panelTitleH = scene.panels.some((p) => p.title) ? PANEL_TITLE_H : 0;
-  const noteH = scene.note ? NOTE_H : 0;
+  const noteH = sceneNote(scene) ? NOTE_H : 0;
   const cols = mapColumns(n, width);
   const rows = Math.ceil(n / cols);
   const cellW = (width - 2 * PAD - COLORBAR_SPACE) / cols;

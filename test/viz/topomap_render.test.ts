@@ -140,3 +140,15 @@ describe('matrix figure', () => {
     expect(svg).toContain('>1 − r</text>');
   });
 });
+
+describe('every scalp map names its interpolation', () => {
+  it('the v4 default note, or the one given, is drawn in the SVG', () => {
+    const g = makeTopomapGrid(MONTAGE_SENSORS.slice(), 40);
+    const values = Float32Array.from(MONTAGE_SENSORS, (s) => s.x);
+    const scene = { grid: g, panels: [{ values }], range: [-1, 1] as [number, number], unit: 'a.u.' };
+    const svg = sceneSvg(prepareScene(scene), layoutScene(scene, 400, 340), []);
+    expect(svg).toContain(">Interpolation: EEGLAB 'v4' biharmonic spline</text>");
+    const mine = { ...scene, note: 'Interpolation: something else' };
+    expect(sceneSvg(prepareScene(mine), layoutScene(mine, 400, 340), [])).toContain('>Interpolation: something else</text>');
+  });
+});

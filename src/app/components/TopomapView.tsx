@@ -28,7 +28,7 @@ export function topomapCanvasFigure(scene: TopomapScene, onSensorClick?: (index:
   const layout = (w: number, h: number) => (cached && cached.width === w && cached.height === h ? cached : (cached = layoutScene(scene, w, h)));
   const name = (k: number) => scene.names?.[k] ?? scene.grid.sensors[k].name;
   return {
-    label: [scene.title ?? 'Topomap', ...scene.panels.map((p) => p.title).filter(Boolean), scene.note].filter(Boolean).join(' · '),
+    label: [scene.title ?? 'Topomap', ...scene.panels.map((p) => p.title).filter(Boolean), prep.note].filter(Boolean).join(' · '),
     draw: (ctx, w, h, dpr) => drawScene(ctx, prep, layout(w, h), dpr),
     // Head centres and scales (CSS px, px per metre): where a sensor at (x, y) m is drawn.
     attrs: (w, h) => ({ heads: heads(layout(w, h).panels) }),
