@@ -1,9 +1,10 @@
-// Lab timings on this machine: a manipulation preview of a 256 px image (each kind), a 10-step
+// Lab timings: a manipulation preview of a 256 px image (each kind), a 10-step
 // sweep over 50 images (manipulations only, as the worker's generation time), and ranking 10,000
 // images by a component measure and by topography similarity.
 // Run: node bin/run-ts.mjs scripts/bench_lab.ts
 import { applyManipulation, defaultManipulation, KINDS } from '../src/lab/manipulations.ts';
 import { runSweep } from '../src/lab/sweep.ts';
+import { encodePngChw } from '../src/lab/png.ts';
 import { measureImages, rankImages, windowIndices, windowTopography } from '../src/lab/measures.ts';
 import montage from '../src/data/channels_10-05_63.json';
 
@@ -38,7 +39,7 @@ for (const k of KINDS) {
 }
 
 const sources = Array.from({ length: 50 }, (_, i) => ({ id: `i${i}`, name: `img${i}.png`, image: image(256, i + 2) }));
-console.log('10-step sweep over 50 images of 256 px (ms; target <= 2000):');
+console.log('10-step sweep over 50 images of 256 px, generation (ms; target <= 2000):');
 for (const [label, m, param, from, to] of [
   ['contrast rms', { kind: 'contrast', rms: 0.1 }, 'rms', 0.02, 0.3],
   ['blur sigma', { kind: 'blur', sigma: 1 }, 'sigma', 0.5, 8],
@@ -46,7 +47,9 @@ for (const [label, m, param, from, to] of [
 ] as const) {
   const t0 = performance.now();
   const d = runSweep(sources, { manipulation: m, param, from, to, steps: 10, scale: 'linear' });
-  console.log(`  ${label.padEnd(18)} ${(performance.now() - t0).toFixed(0)}  (${d.length} stimuli)`);
+  const t1 = performance.now();
+  for (const x of d) encodePngChw(x.image.data, x.image.size, 0);
+  console.log(`  ${label.padEnd(18)} ${(t1 - t0).toFixed(0)}  (${d.length} stimuli; + ${(performance.now() - t1).toFixed(0)} ms writing their PNGs for the gallery)`);
 }
 
 // 10,000 responses [4, 63, 140]: 100 distinct seeded blocks, each shared by 100 images (1.4 GB of

@@ -2,24 +2,16 @@
 // derived stimuli come back as pixels plus a PNG (lossless, so the gallery decodes exactly these
 // pixels again) for the gallery's add-images path.
 /// <reference lib="webworker" />
-import { encode as encodePng } from 'fast-png';
 import { applyChain } from '../lab/manipulations.ts';
+import { encodePngChw } from '../lab/png.ts';
 import { runSweep } from '../lab/sweep.ts';
 import type { LabReply, LabRequest } from './lab_client.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 
-function png(data: Uint8Array, S: number): Uint8Array {
-  const P = S * S;
-  const rgb = new Uint8Array(3 * P);
-  for (let i = 0; i < P; i++) {
-    rgb[3 * i] = data[i];
-    rgb[3 * i + 1] = data[P + i];
-    rgb[3 * i + 2] = data[2 * P + i];
-  }
-  // level 1: a sweep writes hundreds of PNGs, and they only travel inside this page
-  return encodePng({ width: S, height: S, data: rgb, channels: 3, depth: 8 }, { zlib: { level: 1 } });
-}
+// Stored (level 0) deflate: a sweep writes hundreds of PNGs that only live inside this page, and
+// compressing them would cost more than the manipulations themselves.
+const png = (data: Uint8Array, S: number) => encodePngChw(data, S, 0);
 
 scope.onmessage = (ev: MessageEvent<LabRequest>) => {
   const req = ev.data;
