@@ -8,6 +8,8 @@ import { clickForDownloads, sidecarSchemaErrors, waitForState } from './helpers.
 import { parseNpyF32 } from './reference.ts';
 
 test.describe.configure({ mode: 'serial' });
+// Each test encodes up to 60 images on a shared 2-core machine.
+test.setTimeout(600_000);
 
 let page: Page;
 test.beforeAll(async ({ browser }) => {
@@ -88,9 +90,11 @@ test('a picked folder: sorted paths, subfolders as conditions, a stimulus list, 
   await page.goto('/?backend=wasm');
   await waitForState(page, 'idle');
   const domEmpty = await domCount();
+  const t0 = Date.now();
   await page.getByTestId('folder-input').setInputFiles(join(root, 'set'));
   const gallery = page.getByTestId('gallery');
   await expect(gallery).toHaveAttribute('data-count', '61');
+  const tIn = Date.now() - t0;
   await expect(page.getByTestId('intake-note')).toContainText('stimuli.csv: 21 rows by "file", conditions from "condition"');
   await expect(page.getByTestId('intake-note')).toContainText('21 of 61 new images listed');
   const report = page.getByTestId('duplicate-report');
@@ -108,6 +112,7 @@ test('a picked folder: sorted paths, subfolders as conditions, a stimulus list, 
   await expect(first).toHaveAttribute('data-condition', 'faces');
   await expect(first.getByTestId('image-meta')).toHaveText('luminance=0.50 · source=web');
   await waitForState(page, 'done');
+  console.log(`[scale] folder of 61 files in the gallery after ${tIn} ms; 60 encoded after ${Date.now() - t0} ms: ${await page.getByTestId('encode-status').textContent()}`);
   // Scrolled to the end, the last rows are there instead of the first.
   await gallery.evaluate((el) => (el.scrollTop = el.scrollHeight));
   await expect(page.locator('[data-testid=thumb][data-name="more/objects/o19.png"]')).toHaveAttribute('data-condition', 'tool');
