@@ -1,5 +1,6 @@
 // Component measures as a CSV table: one row per image, with its name, condition, source and
-// manipulation, then mean amplitude, peak amplitude and peak latency of each component.
+// manipulation, then mean amplitude, peak amplitude and peak latency of each component, then
+// the image's metadata columns.
 import type { ComponentPreset, ComponentResult } from './measures.ts';
 
 export interface TableRow {
@@ -10,6 +11,8 @@ export interface TableRow {
   manipulation?: string;
   param?: string;
   value?: number;
+  /** the image's metadata (e.g. a stimulus list's columns): one CSV column per key */
+  meta?: Record<string, string>;
   results: ComponentResult[];
 }
 
@@ -27,10 +30,13 @@ export function measuresCsv(rows: readonly TableRow[], components: readonly Pick
     const def = `${c.id} ${c.channels.join('/')} ${Math.round(c.tmin * 1000)}-${Math.round(c.tmax * 1000)} ms`;
     head.push(`${def} mean (a.u.)`, `${def} ${c.polarity} peak (a.u.)`, `${def} ${c.polarity} peak latency (ms)`);
   }
+  const metaKeys = [...new Set(rows.flatMap((r) => Object.keys(r.meta ?? {})))];
+  head.push(...metaKeys.map((k) => `meta: ${k}`));
   const lines = [head.map(csvField).join(',')];
   for (const r of rows) {
     const f: (string | number | undefined)[] = [r.index + 1, r.name, r.condition, r.source, r.manipulation, r.param, r.value, meta.model, meta.subject, String(meta.synthetic)];
     for (const x of r.results) f.push(x.mean, x.peakAmplitude, Math.round(x.peakLatency * 1e6) / 1e3);
+    for (const k of metaKeys) f.push(r.meta?.[k]);
     lines.push(f.map(csvField).join(','));
   }
   return lines.join('\n') + '\n';

@@ -63,12 +63,17 @@ describe('stimulus export and CSV', () => {
   it('CSV quotes fields and carries the component definitions', () => {
     expect(csvField('a,"b"')).toBe('"a,""b"""');
     const csv = measuresCsv(
-      [{ index: 0, name: 'x,y.png', condition: 'faces', results: [{ mean: 1.5, peakAmplitude: 2, peakLatency: 0.105 }] }],
+      [
+        { index: 0, name: 'x,y.png', condition: 'faces', meta: { category: 'animal' }, results: [{ mean: 1.5, peakAmplitude: 2, peakLatency: 0.105 }] },
+        { index: 1, name: 'b.png', results: [{ mean: 1, peakAmplitude: 1, peakLatency: 0.1 }] },
+      ],
       [{ id: 'P1', channels: ['O1', 'Oz'], tmin: 0.08, tmax: 0.13, polarity: 'positive' }],
       { model: 'm', subject: 'demo', synthetic: true },
     );
-    const [head, row] = csv.trim().split('\n');
+    const [head, row, row2] = csv.trim().split('\n');
     expect(head).toContain('P1 O1/Oz 80-130 ms positive peak latency (ms)');
-    expect(row).toBe('1,"x,y.png",faces,,,,,m,demo,true,1.5,2,105');
+    expect(head.endsWith(',meta: category')).toBe(true);
+    expect(row).toBe('1,"x,y.png",faces,,,,,m,demo,true,1.5,2,105,animal');
+    expect(row2).toBe('2,b.png,,,,,,m,demo,true,1,1,100,');
   });
 });

@@ -481,6 +481,7 @@ export function LabPanel() {
           manipulation: d ? describeManipulation(d.manipulation) : undefined,
           param: d?.param,
           value: d?.value,
+          meta: it.meta,
           results: comps.map((c) => componentMeasures(blocks[i], dims, names, allTimes, c)),
         };
       });
