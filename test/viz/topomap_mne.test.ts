@@ -59,7 +59,7 @@ describe('MNE-mode topomap', () => {
       expect(n).toBeGreaterThan(2500);
       expect(err / max).toBeLessThan(1e-3);
       // float32 matrix: far inside the tolerance
-      expect(err / max).toBeLessThan(1e-5);
+      expect(err / max).toBeLessThan(1e-6);
     });
 
     it(`colour limits, colour map and contour levels as MNE picks them: ${name}`, () => {

@@ -1,6 +1,6 @@
-// Thin React wrapper over plotly: Plotly.react on every new figure (or only a relayout of the
-// shapes when nothing else changed: a cursor move), events through refs, PNG and SVG export in the
-// modebar, nothing that leaves the machine.
+// Thin React wrapper over plotly: Plotly.react on every new figure; the time cursor drawn over the
+// plot (a figure that differs only in the cursor redraws nothing); events through refs; PNG and
+// SVG export in a modebar that is one Tab stop and offers nothing that leaves the machine.
 import { useEffect, useRef } from 'react';
 import type { Config, PlotMouseEvent, PlotSelectionEvent, PlotlyHTMLElement } from 'plotly.js-dist-min';
 import type { Figure } from '../../viz/plots.ts';
