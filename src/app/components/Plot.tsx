@@ -276,7 +276,10 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
       gd.on('plotly_click', (e: PlotMouseEvent) => handlers.current.onClick?.(e));
       // zoom, pan, resize: the axis moved under the cursor line
       gd.on('plotly_relayout', () => placeCursor(el, cursorLine.current, cursorX.current));
-      gd.on('plotly_afterplot', () => placeCursor(el, cursorLine.current, cursorX.current));
+      gd.on('plotly_afterplot', () => {
+        placeCursor(el, cursorLine.current, cursorX.current);
+        rovingModebar(gd); // plotly rebuilds the modebar on some redraws (resize)
+      });
       gd.on('plotly_selected', (e: PlotSelectionEvent) => handlers.current.onSelected?.(e));
     });
   }, [figure, filename]);
