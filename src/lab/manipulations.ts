@@ -276,6 +276,7 @@ function blur(img: ChwImage, sigma: number): ChwImage {
   const idx = new Int32Array(S + 2 * r);
   for (let i = -r; i < S + r; i++) idx[i + r] = reflectIndex(i, S);
   const tmp = new Float64Array(P);
+  const pad = new Float64Array(S + 2 * r);
   const f = new Float64Array(3 * P);
   const d = img.data;
   for (let c = 0; c < 3; c++) {
@@ -293,9 +294,11 @@ function blur(img: ChwImage, sigma: number): ChwImage {
     }
     for (let y = 0; y < S; y++) {
       const row = y * S;
+      // the row with its reflected margins, so the taps read consecutive values
+      for (let i = 0; i < pad.length; i++) pad[i] = tmp[row + idx[i]];
       for (let x = 0; x < S; x++) {
         let s = 0;
-        for (let k = 0; k < w.length; k++) s += w[k] * tmp[row + idx[x + k]];
+        for (let k = 0; k < w.length; k++) s += w[k] * pad[x + k];
         f[base + row + x] = s;
       }
     }
