@@ -207,7 +207,7 @@ test('a dropped folder (nested), duplicates skipped on the way in, and a TSV lis
   const box = (await mat.locator('canvas').boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await expect(mat.locator('.canvas-tip')).toHaveText(/^\d+: \S+\.png \(\w+\) vs \d+: \S+\.png \(\w+\): \d\.\d{3} 1 − r$/);
-  const cond = page.getByTestId('rdm-conditions').locator('.matrix-view');
+  const cond = page.getByTestId('rdm-conditions').locator('.canvas-plot');
   await expect(cond).toHaveAttribute('data-size', '4'); // animate, faces, houses, objects
   await expect(cond.locator('[role=img]')).toHaveAttribute('aria-label', /Condition means at \d+ ms \(4 x 4\)/);
 });

@@ -127,7 +127,7 @@ export function RdmPanel() {
       </div>
       {view?.cond && (
         <div className="two-col" data-testid="rdm-conditions">
-          <CanvasPlot figure={view.cond} height={320} filename="dissimilarity-conditions" className="matrix-view" data={{ size: String(groups.length) }} />
+          <CanvasPlot figure={view.cond} height={320} filename="dissimilarity-conditions" className="cond-matrix-view" data={{ size: String(groups.length) }} />
         </div>
       )}
     </section>
