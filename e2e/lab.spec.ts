@@ -11,7 +11,7 @@ import { parseNpy } from '../src/io/npy.ts';
 import { applyManipulation } from '../src/lab/manipulations.ts';
 import { COMPONENT_PRESETS, measureImages, rankImages } from '../src/lab/measures.ts';
 import { tuningCurve } from '../src/lab/sweep.ts';
-import { clickForDownloads, exportBoth, maxErr, waitForState } from './helpers.ts';
+import { clickForDownloads, maxErr, sidecarSchemaErrors, waitForState } from './helpers.ts';
 import { parseNpyF32 } from './reference.ts';
 
 test.describe.configure({ mode: 'serial' });
@@ -69,6 +69,17 @@ test.afterAll(async () => {
   await page?.close();
 });
 
+/** The responses' export (.npy and its sidecar, in whichever order they download). */
+async function exportResponses() {
+  const dls = await clickForDownloads(page, page.getByTestId('export-npy'), 2);
+  const npyDl = dls.find((d) => d.suggestedFilename().endsWith('.npy'))!;
+  const jsonDl = dls.find((d) => d.suggestedFilename() === `${npyDl.suggestedFilename()}.json`)!;
+  const npy = parseNpyF32(readFileSync((await npyDl.path())!));
+  const sidecar = JSON.parse(readFileSync((await jsonDl.path())!, 'utf8')) as { times: number[]; ch_names: string[]; images: { name: string; condition?: string }[] };
+  expect(sidecarSchemaErrors(sidecar)).toEqual([]);
+  return { npy, sidecar };
+}
+
 async function setNumber(testId: string, v: number) {
   const f = page.getByTestId(testId);
   await f.fill(String(v));
@@ -110,7 +121,7 @@ test('a contrast sweep gives a tuning curve, a ranking and a condition from the 
   await expect(tuning.locator('.js-plotly-plot')).toBeVisible();
 
   // the page's responses of all 12 images (3 sources, then their 9 derived stimuli)
-  const { npy, sidecar } = await exportBoth(page);
+  const { npy, sidecar } = await exportResponses();
   expect(npy.shape).toEqual([12, 4, 63, 140]);
   const names = sidecar.images.map((i) => i.name);
   expect(names.slice(0, 3)).toEqual(sources.map((s) => s.name));
@@ -141,8 +152,8 @@ test('a contrast sweep gives a tuning curve, a ranking and a condition from the 
   await expect(page.getByTestId('lab-histogram').locator('.js-plotly-plot')).toBeVisible();
   await page.getByTestId('lab-condition-name').fill('strong P1');
   await page.getByTestId('lab-condition-top').click();
-  const after = await exportBoth(page);
-  const inCond = after.sidecar.images.filter((i) => (i as { condition?: string }).condition === 'strong P1').map((i) => i.name);
+  const after = await exportResponses();
+  const inCond = after.sidecar.images.filter((i) => i.condition === 'strong P1').map((i) => i.name);
   expect(inCond.sort()).toEqual(order.slice(0, 2).sort());
 
   await page.getByTestId('lab-panel').screenshot({ path: join(dir, 'lab-panel.png') });
@@ -155,8 +166,11 @@ test('a contrast sweep gives a tuning curve, a ranking and a condition from the 
   await expect(page.getByTestId('lab-rank-top').locator('li').first()).toHaveAttribute('data-name', target);
 
   // the stimuli exactly as encoded, re-encoded by the CLI
-  const [stimNpy, stimJson] = await clickForDownloads(page, page.getByTestId('lab-export-stimuli'), 2);
+  const stimDls = await clickForDownloads(page, page.getByTestId('lab-export-stimuli'), 2);
+  const stimNpy = stimDls.find((d) => d.suggestedFilename().endsWith('.npy'))!;
+  const stimJson = stimDls.find((d) => d.suggestedFilename().endsWith('.npy.json'))!;
   expect(stimJson.suggestedFilename()).toBe(`${stimNpy.suggestedFilename()}.json`);
+  expect(stimNpy.suggestedFilename()).toMatch(/^insilico-eeg_stimuli_12x3x64x64_.*\.npy$/);
   const stimPath = join(dir, stimNpy.suggestedFilename());
   writeFileSync(stimPath, readFileSync((await stimNpy.path())!));
   const stim = parseNpy(new Uint8Array(readFileSync(stimPath)));
