@@ -31,6 +31,9 @@ export function ExportPanel() {
         // streamed into browser storage, then downloaded from there; a Blob of parts where there is none
         const file = typeof navigator.storage?.getDirectory === 'function' ? await exportToStorage(plan, step) : await exportToBlob(plan);
         download(plan.npyName, file);
+        // A file-backed download starts later than a small in-memory one: the sidecar waits a moment,
+        // so the .npy comes first, as the CLI writes them.
+        await new Promise((r) => setTimeout(r, 1000));
       }
       download(plan.sidecarName, new Blob([JSON.stringify(plan.sidecar, null, 2)], { type: 'application/json' }));
       setProgress(null);
