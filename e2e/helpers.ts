@@ -31,8 +31,11 @@ export function sidecarSchemaErrors(sidecar: unknown): string[] {
 }
 
 export async function exportBoth(page: Page) {
-  const [npyDl, jsonDl] = await clickForDownloads(page, page.getByTestId('export-npy'), 2);
-  expect(npyDl.suggestedFilename()).toMatch(/\.npy$/);
+  // The .npy streams from storage, so the sidecar's download may start first: find each by name.
+  const downloads = await clickForDownloads(page, page.getByTestId('export-npy'), 2);
+  const npyDl = downloads.find((d) => d.suggestedFilename().endsWith('.npy'))!;
+  const jsonDl = downloads.find((d) => d.suggestedFilename().endsWith('.npy.json'))!;
+  expect(npyDl, downloads.map((d) => d.suggestedFilename()).join(', ')).toBeDefined();
   // the CLI's naming: OUT.npy beside OUT.npy.json
   expect(jsonDl.suggestedFilename()).toBe(`${npyDl.suggestedFilename()}.json`);
   const npy = parseNpyF32(readFileSync((await npyDl.path())!));
