@@ -26,13 +26,13 @@ function tfjsWasmThreadSource(): Plugin {
  * Content-Security-Policy of the page, in dev, preview and the static deploy (public/_headers
  * carries the same line; e2e/page.spec.ts checks both). Nothing may be fetched from or sent to
  * another origin (connect-src 'self'), and no inline script runs. What the app needs beyond 'self':
- * 'wasm-unsafe-eval' to compile TF.js's wasm backend; blob: workers (its threads start from a
- * Blob); blob:/data: images (thumbnails, plotly's and the canvas figures' PNG exports); inline
+ * 'wasm-unsafe-eval' to compile TF.js's wasm backend; blob: workers and blob: scripts (its threads
+ * start from a Blob and importScripts the backend's glue from another Blob that page code made); blob:/data: images (thumbnails, plotly's and the canvas figures' PNG exports); inline
  * styles (plotly writes <style> elements and style attributes at run time).
  */
 export const CSP = [
   "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
+  "script-src 'self' 'wasm-unsafe-eval' blob:",
   "worker-src 'self' blob:",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' blob: data:",

@@ -132,6 +132,12 @@ test('the imported subject encodes like the Node engine on the same pixels; its 
 
 test('a reload lists the stored subject, which loads without parsing again', async () => {
   await page.reload();
+  // The session came back with its encoded image (responses restored, nothing encoded again).
+  await waitForState(page, 'done');
+  await expect(page.getByTestId('thumb')).toHaveCount(1);
+  page.once('dialog', (d) => void d.accept());
+  await page.getByTestId('session-new').click();
+  await expect(page.getByTestId('thumb')).toHaveCount(0);
   await waitForState(page, 'idle');
   const select = page.getByTestId('subject-select');
   await expect(select.locator('option', { hasText: LABEL })).toHaveCount(1);

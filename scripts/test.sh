@@ -15,6 +15,19 @@ if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# Some browser and unit tests compare with MNE-Python run live (the topomap, the Load in Python
+# recipe): Debian's python3-mne under /usr/bin/python3, as tools/reference/ uses it.
+if ! /usr/bin/python3 -c 'import mne, matplotlib' >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian's python3-mne for the reference comparisons..."
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-mne python3-scipy python3-matplotlib
+  else
+    echo "error: some tests compare with MNE-Python: install Debian's python3-mne (apt-get install python3-mne)" >&2
+    exit 1
+  fi
+fi
+
 echo "== type check"
 npx tsc --noEmit
 echo "== unit and parity tests (Node)"
