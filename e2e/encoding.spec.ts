@@ -53,6 +53,8 @@ test('cancel stops between batches, keeps what is done, and resume encodes only 
   await page.getByRole('button', { name: 'Resume' }).click();
   await waitForState(page, 'done');
   await expect(page.locator('[data-testid=thumb][data-encoded=true]')).toHaveCount(48);
+  // Nothing is left to encode: no Resume button.
+  await expect(page.getByRole('button', { name: 'Resume' })).toHaveCount(0);
   // Images sent but not finished when the cancel arrived are sent again; finished ones are not.
   const sent = await imagesSent(page);
   expect(sent).toBeGreaterThanOrEqual(48);
@@ -127,6 +129,8 @@ test('BMP gives the same responses as the PNG; EXIF orientation 6 is marked, ign
   await expect(thumbs.nth(2)).toContainText('320×240');
   await expect(thumbs.nth(2).getByTestId('exif-badge')).toHaveText('EXIF 6: ignored');
   await expect(thumbs.nth(0).getByTestId('exif-badge')).toHaveCount(0);
+  // 240 px after the crop: the model's resize to 256 px enlarges it, and the thumbnail says so.
+  await expect(thumbs.nth(0).getByTestId('upscale-notice')).toHaveText('upscaled ×1.07 to 256 px by the model');
   // PNG and BMP carry identical pixels, so their rows of the export are identical.
   await page.getByTestId('topomap').getByLabel('Map of').selectOption({ label: 'Image 1: house_red.png' });
   const a = await page.getByTestId('topomap').getAttribute('data-values-sum');

@@ -19,7 +19,8 @@ import { wasmSetup } from './wasm_paths.ts';
 let client: EngineClient | null = null;
 let job: { reqId: number; tag: string } | null = null;
 /** The last finished encode request, for the status line. */
-let lastRun: { n: number; ms: number } | null = null;
+/** The last finished run, with the model tag it ran for (a speed from another backend or subject is not this one's). */
+let lastRun: { n: number; ms: number; tag: string } | null = null;
 let loadSeq = 0;
 let nextImageId = 1;
 
@@ -564,7 +565,7 @@ export function schedule() {
     } else if (!ready.length) {
       set({ status: { state: 'idle', text: `Model ready on ${s.model.backend}. Add images to encode${skipped}.` } });
     } else {
-      const speed = lastRun ? ` (last ${lastRun.n} in ${(lastRun.ms / 1000).toFixed(1)} s)` : '';
+      const speed = lastRun && lastRun.tag === tag ? ` (last ${lastRun.n} in ${(lastRun.ms / 1000).toFixed(1)} s)` : '';
       set({ status: { state: 'done', text: `${ready.length} image${ready.length > 1 ? 's' : ''} encoded on ${s.model.backend}${skipped}${speed}` } });
     }
     return;
@@ -620,7 +621,7 @@ function startJob(items: EncodeItem[], tag: string, before: number, total: numbe
       if (job?.reqId !== j.reqId) return;
       job = null;
       bumpResponsesNow();
-      if (how === 'finished') lastRun = { n: total - (run?.before ?? before), ms: performance.now() - (run?.t0 ?? t0) };
+      if (how === 'finished') lastRun = { n: total - (run?.before ?? before), ms: performance.now() - (run?.t0 ?? t0), tag };
       if (how === 'cancelled') set({ paused: true });
       schedule();
     },

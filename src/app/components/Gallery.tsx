@@ -22,6 +22,13 @@ const ORIENTATION_WORDS: Record<number, string> = {
   8: 'rotated 90° anticlockwise',
 };
 
+/** How much the model's resize to 256 px enlarges the square image (none when it is 256 px or more). */
+function upscale(item: ImageItem): string | null {
+  if (item.status !== 'ready' || !item.width || !item.height || !item.squareMode) return null;
+  const side = item.squareMode === 'crop' ? Math.min(item.width, item.height) : Math.max(item.width, item.height);
+  return side < 256 ? (256 / side).toFixed(side >= 128 ? 2 : 1) : null;
+}
+
 /** A tag other than 1 means the pixels depend on the setting. */
 export const turnable = (it: ImageItem) => it.exifOrientation != null && it.exifOrientation !== 1;
 
@@ -128,6 +135,11 @@ const Thumb = memo(function Thumb({ item, index, count, dupOf, measure, start }:
         {note && (
           <div className="notice" data-testid="square-notice">
             {note}
+          </div>
+        )}
+        {upscale(item) && (
+          <div className="notice" data-testid="upscale-notice" title="The model's first step resizes the shorter side to 256 px (bilinear, antialiased): an image smaller than that is enlarged, as BERG's preprocessing enlarges it">
+            upscaled ×{upscale(item)} to 256 px by the model
           </div>
         )}
         {turnable(item) && (

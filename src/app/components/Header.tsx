@@ -81,7 +81,8 @@ function StatusBar() {
   const paused = useApp((s) => s.paused);
   const images = useApp((s) => s.images);
   const pct = status.total ? Math.round((100 * (status.done ?? 0)) / status.total) : undefined;
-  const canResume = paused && images.some((i) => i.status === 'ready');
+  // After a cancel, Resume only while something is left to encode (the status is 'done' when not).
+  const canResume = paused && status.state !== 'done' && images.some((i) => i.status === 'ready');
   return (
     <div className={`status status-${status.state}`} data-testid="encode-status" data-state={status.state} data-encode-requests={encodeRequestCount()} data-images-sent={imagesSentCount()} role="status" aria-live="polite">
       <span className="status-dot" />
