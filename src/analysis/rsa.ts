@@ -88,7 +88,8 @@ export function rankdata(x: ArrayLike<number>): Float64Array {
   return r;
 }
 
-function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/** Pearson correlation of two equal-length vectors; NaN when either is constant (as scipy). */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const n = a.length;
   let ma = 0;
   let mb = 0;
@@ -108,7 +109,7 @@ function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
     saa += da * da;
     sbb += db * db;
   }
-  return sab / Math.sqrt(saa * sbb);
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
 }
 
 /** scipy.stats.spearmanr(a, b).correlation. */

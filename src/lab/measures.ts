@@ -3,6 +3,8 @@
 // amplitude and latency; and image rankings by a measure, a contrast between two channel groups,
 // or the similarity to a target topography or time course. Arrays in, numbers out (docs/lab.md).
 
+import { pearson } from '../analysis/rsa.ts';
+
 /** One image's response, float32 [R, C, T] (repetition, channel, time), as the page caches it. */
 export type ResponseBlock = Float32Array;
 
@@ -118,19 +120,7 @@ export function mean(x: ArrayLike<number>): number {
 /** Pearson correlation; NaN when either side has no variance. */
 export function pearsonR(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new RangeError(`correlation of ${a.length} and ${b.length} values`);
-  const ma = mean(a);
-  const mb = mean(b);
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] - ma;
-    const y = b[i] - mb;
-    sab += x * y;
-    saa += x * x;
-    sbb += y * y;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
+  return pearson(a, b);
 }
 
 /** Peak of a waveform: the largest (positive) or smallest (negative) value, its first index. */

@@ -180,29 +180,7 @@ export function peaks(series: ArrayLike<number>, k: number, minDistance = 1): nu
   return chosen.sort((a, b) => a - b);
 }
 
-/** Pearson correlation of two equal-length vectors; NaN when either is constant. */
-export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const x = a[i] - ma;
-    const y = b[i] - mb;
-    sab += x * y;
-    saa += x * x;
-    sbb += y * y;
-  }
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
-}
+export { pearson } from '../analysis/rsa.ts';
 
 /**
  * Image-by-image dissimilarity, 1 - Pearson r between the patterns in rows of [N, P]: [N, N].
