@@ -6,7 +6,7 @@ import { npyHeader, writeNpy } from '../io/npy.ts';
 import { N_REPETITIONS } from '../engine/types.ts';
 import { squareGeometry } from '../io/image_square.ts';
 import { PIXEL_POLICY } from '../io/image_decode.ts';
-import { buildSidecar, sidecarName, type Sidecar } from '../io/sidecar.ts';
+import { buildSidecar, modelForSidecar, sidecarName, type Sidecar } from '../io/sidecar.ts';
 import { channelIndices, maskIndices, sliceResponses } from '../viz/stats.ts';
 import { collectEncoded } from './derived.ts';
 import { getResponse, modelTag, pixelKey } from './responses.ts';
@@ -87,17 +87,7 @@ export function planExport(s: AppState, now = new Date()): ExportPlan {
   const exportedCh = Array.from(ch, (i) => names[i]);
   const sidecar = buildSidecar({
     file: npyName,
-    model: {
-      model_id: model.modelId,
-      subject: model.subject,
-      synthetic: model.synthetic,
-      backend: model.backend,
-      backend_note: model.backendNote ?? null,
-      precision: model.precision,
-      compact: model.compact ?? null,
-      weights_sha256: model.weightsSha256,
-      generator: model.generator ?? null,
-    },
+    model: modelForSidecar(model, model.generator ?? null),
     shape,
     ch_names: exportedCh,
     times: Array.from(t, (i) => allTimes[i]),

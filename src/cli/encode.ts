@@ -17,7 +17,7 @@ import { SYNTHETIC_NOTICE } from '../engine/types.ts';
 import { InvalidParameterError } from '../engine/errors.ts';
 import { npyHeader } from '../io/npy.ts';
 import { describeCompact, readModelManifest } from '../io/model_folder.ts';
-import { buildSidecar, NPY_PIXEL_POLICY, sidecarName, type SidecarImage } from '../io/sidecar.ts';
+import { buildSidecar, modelForSidecar, NPY_PIXEL_POLICY, sidecarName, type SidecarImage } from '../io/sidecar.ts';
 import { parseFlags, required, UsageError } from './args.ts';
 import { progressLine } from './progress.ts';
 import { nodeDevice } from '../engine/backend.ts';
@@ -408,17 +408,7 @@ export async function runEncode(argv: string[]): Promise<number> {
 
       const sidecar = buildSidecar({
         file: basename(out),
-        model: {
-          model_id: model.modelId,
-          subject: model.subject,
-          synthetic: model.synthetic,
-          backend: model.backend,
-          backend_note: model.backendNote ?? null,
-          precision: model.precision,
-          compact: model.compact ?? null,
-          weights_sha256: model.weightsSha256,
-          generator: isDemoManifest(manifest) ? { kind: manifest.generator.kind, seed: manifest.generator.seed } : null,
-        },
+        model: modelForSidecar(model, isDemoManifest(manifest) ? { kind: manifest.generator.kind, seed: manifest.generator.seed } : null),
         shape,
         ch_names: model.chNames,
         times: model.times,

@@ -63,6 +63,33 @@ export interface SidecarModel {
   generator: { kind: string; seed: number } | null;
 }
 
+/** The fields of a loaded model (the engine's EncodingModel, the page's LoadedModelInfo) a sidecar records. */
+export interface LoadedModelFields {
+  modelId: string;
+  subject: number | 'demo';
+  synthetic: boolean;
+  backend: string;
+  backendNote?: string | null;
+  precision: Precision;
+  compact?: CompactInfo | null;
+  weightsSha256: Record<string, string>;
+}
+
+/** A loaded model in the sidecar's words; `generator` is the synthetic weights' generator, if any. */
+export function modelForSidecar(m: LoadedModelFields, generator: { kind: string; seed: number } | null): SidecarModel {
+  return {
+    model_id: m.modelId,
+    subject: m.subject,
+    synthetic: m.synthetic,
+    backend: m.backend,
+    backend_note: m.backendNote ?? null,
+    precision: m.precision,
+    compact: m.compact ?? null,
+    weights_sha256: m.weightsSha256,
+    generator,
+  };
+}
+
 export interface SidecarInput {
   /** file name of the .npy (no folder) */
   file: string;
