@@ -482,7 +482,7 @@ export async function encode(
   if (tf.getBackend() !== model.backend) {
     throw new BackendError(`the active backend is ${tf.getBackend()}, but this model was loaded on ${model.backend}; load it again`);
   }
-  const { signal, onProgress } = options;
+  const { onProgress } = options;
   const batchSize = options.batchSize ?? inner.batchSize ?? DEFAULT_BATCH[model.backend];
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidParameterError(`batchSize must be a positive integer; got ${batchSize}`);
 
@@ -497,35 +497,84 @@ export async function encode(
   // The read of batch i is requested as soon as its graph is built: on WebGPU a read queued later
   // would sit behind batch i + 1's work and serialise the two. (On wasm and cpu the ops run
   // synchronously, so this changes nothing there.)
-  type Pending = { y: tf.Tensor; read: Promise<void>; start: number; b: number };
-  let pending: Pending | null = null;
+  type Pending = { y: tf.Tensor; read: Promise<void> };
   // WebGPU: responses come back through reused staging buffers straight into `out`.
   const reader = model.backend === 'webgpu' ? new WebGPUReader() : null;
   const read = async (y: tf.Tensor, offset: number) => {
     if (reader) return reader.read(y, out, offset);
     out.set((await y.data()) as Float32Array, offset);
   };
-  const collect = async (p: Pending) => {
-    try {
-      await p.read;
-      if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${p.start} of ${n} images`);
-    } finally {
-      p.y.dispose();
-    }
-    onProgress?.({ done: p.start + p.b, total: n });
-  };
   // GPU backends normalise on the device (a table lookup; networkInput).
   const table = model.backend === 'webgpu' || model.backend === 'webgl' ? tf.tensor1d(normalisationTable()) : null;
+  try {
+    await twoInFlight<Pending>(n, batchSize, options, {
+      launch(start, b) {
+        const batch: ImageBatch = { data: images.data.subarray(start * perImage, (start + b) * perImage), shape: [b, 3, size, size] };
+        const y = tf.tidy(() => regress(encoder, project(encoder, alexnetTaps(net, networkInput(batch, table)))));
+        return { y, read: read(y, start * N_REPETITIONS * rows) };
+      },
+      async collect(p) {
+        try {
+          await p.read;
+        } finally {
+          p.y.dispose();
+        }
+      },
+      // let its read finish, then free it, so the tensor count is back to where it was
+      async abandon(p) {
+        await p.read.catch(() => undefined);
+        p.y.dispose();
+      },
+      started: (p) => p.read,
+    });
+  } catch (e) {
+    throw asBackendError(e, model.backend);
+  } finally {
+    table?.dispose();
+    reader?.dispose();
+  }
+  return encodeResult(model, inner, out, n, options);
+}
+
+/** encode()'s result: [n, 4, C, T] responses, with the subject's metadata when asked for. */
+async function encodeResult(model: EncodingModel, inner: ModelInternals, out: Float32Array, n: number, options: EncodeOptions & { returnMetadata?: boolean }): Promise<Responses | { responses: Responses; metadata: ModelMetadata }> {
+  const responses: Responses = { data: out, shape: [n, N_REPETITIONS, model.channelIndices.length, model.timeIndices.length] };
+  if (!options.returnMetadata) return responses;
+  return { responses, metadata: await getModelMetadata(model.modelId, model.subject, { source: inner.source }) };
+}
+
+/**
+ * The batches [start, start + b) of n images with two in flight: batch i + 1 is launched before
+ * batch i is collected, so the device (or the onnx worker) computes one while this thread
+ * prepares the next. Progress after each collected batch; a cancel is honoured between batches;
+ * a batch still in flight after an error or a cancel is handed to `abandon`.
+ */
+async function twoInFlight<P>(
+  n: number,
+  batchSize: number,
+  { signal, onProgress }: EncodeOptions,
+  steps: {
+    launch(start: number, b: number): P;
+    collect(p: P, start: number): Promise<void>;
+    abandon(p: P): Promise<void>;
+    /** the batch's promise, watched from launch on so an early failure is never unhandled */
+    started(p: P): Promise<unknown>;
+  },
+): Promise<void> {
+  let pending: { p: P; start: number; b: number } | null = null;
+  const collect = async (q: { p: P; start: number; b: number }) => {
+    await steps.collect(q.p, q.start);
+    if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${q.start} of ${n} images`);
+    onProgress?.({ done: q.start + q.b, total: n });
+  };
   try {
     for (let start = 0; start < n; start += batchSize) {
       if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${start} of ${n} images`);
       const b = Math.min(batchSize, n - start);
-      const batch: ImageBatch = { data: images.data.subarray(start * perImage, (start + b) * perImage), shape: [b, 3, size, size] };
-      const y = tf.tidy(() => regress(encoder, project(encoder, alexnetTaps(net, networkInput(batch, table)))));
-      const reading = read(y, start * N_REPETITIONS * rows);
-      reading.catch(() => undefined); // awaited in collect(); this only keeps an early failure from being unhandled
+      const p = steps.launch(start, b);
+      steps.started(p).catch(() => undefined);
       const previous = pending;
-      pending = { y, read: reading, start, b };
+      pending = { p, start, b };
       if (previous) await collect(previous);
     }
     if (pending) {
@@ -533,22 +582,10 @@ export async function encode(
       pending = null;
       await collect(last);
     }
-  } catch (e) {
-    throw asBackendError(e, model.backend);
   } finally {
-    // A batch still in flight (after an error or a cancel): let its read finish, then free it, so
-    // the tensor count is back to where it was when encode() returns.
-    const left = pending as Pending | null;
-    if (left) {
-      await left.read.catch(() => undefined);
-      left.y.dispose();
-    }
-    table?.dispose();
-    reader?.dispose();
+    const left = pending as { p: P } | null;
+    if (left) await steps.abandon(left.p);
   }
-  const responses: Responses = { data: out, shape: [n, N_REPETITIONS, model.channelIndices.length, model.timeIndices.length] };
-  if (!options.returnMetadata) return responses;
-  return { responses, metadata: await getModelMetadata(model.modelId, model.subject, { source: inner.source }) };
 }
 
 /** encode() on the onnx runtime: batch i + 1 is preprocessed here while its worker runs batch i. */
@@ -559,7 +596,7 @@ async function encodeOnnx(
   images: ImageBatch,
   options: EncodeOptions,
 ): Promise<Responses | { responses: Responses; metadata: ModelMetadata }> {
-  const { signal, onProgress } = options;
+  const { onProgress } = options;
   const batchSize = options.batchSize ?? inner.batchSize ?? DEFAULT_BATCH.onnx;
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new InvalidParameterError(`batchSize must be a positive integer; got ${batchSize}`);
   const [n, , size] = images.shape;
@@ -567,37 +604,18 @@ async function encodeOnnx(
   const perOut = N_REPETITIONS * runner.rows;
   const out = new Float32Array(n * perOut);
   onProgress?.({ done: 0, total: n });
-  let pending: { run: Promise<Float32Array>; start: number; b: number } | null = null;
-  const collect = async (p: NonNullable<typeof pending>) => {
-    out.set(await p.run, p.start * perOut);
-    if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${p.start} of ${n} images`);
-    onProgress?.({ done: p.start + p.b, total: n });
-  };
   try {
-    for (let start = 0; start < n; start += batchSize) {
-      if (signal?.aborted) throw new CancelledError(`encoding cancelled after ${start} of ${n} images`);
-      const b = Math.min(batchSize, n - start);
-      const run = runner.run({ data: images.data.subarray(start * perImage, (start + b) * perImage), shape: [b, 3, size, size] });
-      run.catch(() => undefined); // awaited in collect(); this only keeps an early failure from being unhandled
-      const previous = pending;
-      pending = { run, start, b };
-      if (previous) await collect(previous);
-    }
-    if (pending) {
-      const last = pending;
-      pending = null;
-      await collect(last);
-    }
+    await twoInFlight<{ run: Promise<Float32Array> }>(n, batchSize, options, {
+      launch: (start, b) => ({ run: runner.run({ data: images.data.subarray(start * perImage, (start + b) * perImage), shape: [b, 3, size, size] }) }),
+      collect: async (p, start) => out.set(await p.run, start * perOut),
+      // (a batch still in flight after an error or a cancel finishes in the worker; its result is dropped)
+      abandon: async (p) => void (await p.run.catch(() => undefined)),
+      started: (p) => p.run,
+    });
   } catch (e) {
     throw asBackendError(e, model.backend);
-  } finally {
-    // (a batch still in flight after an error or a cancel finishes in the worker; its result is dropped)
-    const left = pending as { run: Promise<Float32Array> } | null;
-    if (left) await left.run.catch(() => undefined);
   }
-  const responses: Responses = { data: out, shape: [n, N_REPETITIONS, model.channelIndices.length, model.timeIndices.length] };
-  if (!options.returnMetadata) return responses;
-  return { responses, metadata: await getModelMetadata(model.modelId, model.subject, { source: inner.source }) };
+  return encodeResult(model, inner, out, n, options);
 }
 
 /** The subject's metadata (channels, times, noise ceiling, encoding accuracy), without loading weights. */
