@@ -1,6 +1,6 @@
 // Side effects: catalog, model loading, decoding, and incremental encoding in the worker.
 // Only images without cached responses for the current model + backend are sent to encode.
-import type { Device, Precision } from '../engine/types.ts';
+import type { Device, Precision } from '../core/types.ts';
 import { listStoredModels, OPFS_PREFIX } from '../io/browser_store.ts';
 import { EngineClient } from './engine_client.ts';
 import { decodeInWorker } from './decode_client.ts';
@@ -12,7 +12,7 @@ import { conditionFromPath, fileHash, type PathedFile } from './folder_input.ts'
 import { isStimulusList, matcher, parseStimulusList, type StimulusList } from './stimulus_list.ts';
 import { freshView, saveNow, session, startSaving, stopSaving, viewPatch } from './session_sync.ts';
 import { packSession, unpackSession } from './session_zip.ts';
-import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../engine/types.ts';
+import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../core/types.ts';
 import { chNames, get, pixelMode, set, type ImageItem } from './store.ts';
 import { wasmSetup } from './wasm_paths.ts';
 

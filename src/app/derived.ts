@@ -2,7 +2,7 @@
 // index arrays of the current selection. Recomputed only when images or responses change;
 // selections only re-slice these arrays.
 import { useDeferredValue, useMemo, useRef } from 'react';
-import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../engine/types.ts';
+import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../core/types.ts';
 import { channelIndices, maskIndices, stack, type Dims } from '../viz/stats.ts';
 import { getResponse, modelTag, pixelKey } from './responses.ts';
 import { chNames, useApp, type ImageItem } from './store.ts';

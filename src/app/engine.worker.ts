@@ -15,10 +15,10 @@ import {
   type EncodingModel,
 } from '../engine/index.ts';
 import { isDemoManifest } from '../engine/demo_weights.ts';
-import { urlSource } from '../engine/source.ts';
+import { urlSource } from '../io/source.ts';
 import { opfsSource } from '../io/browser_store.ts';
-import type { ModelSource } from '../engine/source.ts';
-import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../engine/types.ts';
+import type { ModelSource } from '../core/source.ts';
+import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../core/types.ts';
 import type { EncodeItem, FromWorker, QualityArrays, ToWorker } from './protocol.ts';
 import { serveInOrder } from './request_queue.ts';
 

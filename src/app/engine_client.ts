@@ -1,5 +1,5 @@
 // Page-side handle on the engine worker: promises for requests, callbacks for progress.
-import type { Device, Precision } from '../engine/types.ts';
+import type { Device, Precision } from '../core/types.ts';
 import type { CatalogEntry, EncodeItem, FromWorker, LoadedModelInfo, QualityArrays, ToWorker } from './protocol.ts';
 import type { WasmSetup } from './wasm_paths.ts';
 

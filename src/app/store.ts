@@ -1,7 +1,7 @@
 // Application state (zustand). Encoded responses live outside the store (responses.ts):
 // they are large typed arrays, and the store only records a version number for them.
 import { create } from 'zustand';
-import type { Device, Precision } from '../engine/types.ts';
+import type { Device, Precision } from '../core/types.ts';
 import { MONTAGE_SENSORS } from '../viz/channels.ts';
 import type { BandKind } from '../viz/stats.ts';
 import type { SquareImage, SquareMode } from '../io/image_square.ts';

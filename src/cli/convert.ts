@@ -1,7 +1,7 @@
 // `insilico-eeg convert`: BERG weights + metadata -> model folders under --out.
 
 import * as path from 'node:path';
-import { convertBergSubject, findBergSubjects, type ConvertProgress, type ConvertResult } from '../io/convert.ts';
+import { convertBergSubject, findBergSubjects, type ConvertProgress, type ConvertResult } from '../convert/convert.ts';
 import type { StoredDtype } from '../io/model_folder.ts';
 
 export const CONVERT_USAGE = `usage: insilico-eeg convert --berg-dir DIR --subject N|all [--out DIR] [--dtype float32|float16] [--compact]
@@ -105,7 +105,7 @@ export function summary(r: ConvertResult): string {
 /** Measures the compact form of the folder being written (CLI only: it runs the engine). */
 async function compactError(dir: string, subject: number) {
   const { enableWasmThreads } = await import('../engine/wasm_threads_node.ts');
-  const { measureCompactError } = await import('../engine/compact_error.ts');
+  const { measureCompactError } = await import('../convert/compact_error.ts');
   const { directorySource } = await import('../io/source_node.ts');
   enableWasmThreads();
   process.stderr.write(`sub-${String(subject).padStart(2, '0')}: measuring the compact form on probe images\n`);

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { parseNpyHeader } from '../io/npy.ts';
 import { rgbToSquareChw } from '../io/image_square.ts';
 import { decodeImageFile, describeThrown, IMAGE_FILE, setWasmModules, DEFAULT_MAX_PIXELS, type DecodedImage, type ExifOrientationMode } from '../io/image_decode.ts';
-import { StimulusError } from '../engine/errors.ts';
+import { StimulusError } from '../core/errors.ts';
 
 export { PIXEL_POLICY, DEFAULT_MAX_PIXELS } from '../io/image_decode.ts';
 

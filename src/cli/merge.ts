@@ -6,7 +6,7 @@ import { open, readFile, rm } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { npyHeader, parseNpyHeader } from '../io/npy.ts';
 import { buildSidecar, SIDECAR_SCHEMA, SIDECAR_SCHEMA_VERSION, sidecarModel, sidecarName, type Sidecar } from '../io/sidecar.ts';
-import { InvalidParameterError } from '../engine/errors.ts';
+import { InvalidParameterError } from '../core/errors.ts';
 import { parseFlags, required, UsageError } from './args.ts';
 import { checkOutputFolder, lockOutput, publish, removeLeftovers } from './encode.ts';
 

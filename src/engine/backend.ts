@@ -5,8 +5,8 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { InvalidParameterError, BackendError } from './errors.ts';
-import type { Backend, Device } from './types.ts';
+import { InvalidParameterError, BackendError } from '../core/errors.ts';
+import type { Backend, Device } from '../core/types.ts';
 
 export interface BackendChoice {
   backend: Backend;

@@ -9,8 +9,8 @@ import channelsFile from '../data/channels_10-05_63.json' with { type: 'json' };
 import { TAPS } from './alexnet.ts';
 import type { EncoderArrays } from './encoder.ts';
 import { MT19937 } from './mt19937.ts';
-import { ModelLoadError } from './errors.ts';
-import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type ModelManifest } from './types.ts';
+import { ModelLoadError } from '../core/errors.ts';
+import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type ModelManifest } from '../core/types.ts';
 
 
 export interface DemoGenerator {

@@ -8,10 +8,10 @@
 
 import * as tf from '@tensorflow/tfjs-core';
 import { TAPS, permuteColumnsToHwc, transposeToHwc, weightSideFor, type WeightSide } from './alexnet.ts';
-import { ModelLoadError } from './errors.ts';
+import { ModelLoadError } from '../core/errors.ts';
 import { float16Table, float16ToFloat32 } from '../io/dtype.ts';
 import { WEBGPU_SPLIT_K_FLAG, matrixColumns, packFloat16Matrix, splitKApplies, splitKMatMul } from './matmul_webgpu.ts';
-import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from './types.ts';
+import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from '../core/types.ts';
 
 /**
  * Encoder arrays as a model folder names them (row-major): float32, or float16 bits

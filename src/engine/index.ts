@@ -11,8 +11,8 @@ import { networkInput, normalisationTable, validateImages } from './preprocess.t
 import { WebGPUReader } from './transfer_webgpu.ts';
 import { releaseFreeBuffers } from './webgpu_backend.ts';
 import { generateDemoEncoder, isDemoManifest } from './demo_weights.ts';
-import { BackendError, CancelledError, InvalidParameterError, ModelLoadError, BergError } from './errors.ts';
-import type { ModelSource } from './source.ts';
+import { BackendError, CancelledError, InvalidParameterError, ModelLoadError, BergError } from '../core/errors.ts';
+import type { ModelSource } from '../core/source.ts';
 import {
   MODEL_ID,
   N_CHANNELS,
@@ -27,13 +27,14 @@ import {
   type Precision,
   type Responses,
   type Selection,
-} from './types.ts';
+} from '../core/types.ts';
 import { readModelFolder, readModelManifest, readModelMetadata, weightNames, type CompactInfo } from '../io/model_folder.ts';
 import { float32ToFloat16 } from '../io/dtype.ts';
 
-export * from './types.ts';
-export * from './errors.ts';
-export { urlSource, memorySource, type ModelSource } from './source.ts';
+export * from '../core/types.ts';
+export * from '../core/errors.ts';
+export type { ModelSource } from '../core/source.ts';
+export { urlSource, memorySource } from '../io/source.ts';
 
 export interface LoadProgress {
   stage: 'backbone' | 'weights' | 'upload';

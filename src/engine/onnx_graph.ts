@@ -13,7 +13,7 @@ import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
 import { TAPS } from './alexnet.ts';
 import { ALEXNET_LAYERS } from './backbone_weights.ts';
-import { N_FEATURES, N_REPETITIONS } from './types.ts';
+import { N_FEATURES, N_REPETITIONS } from '../core/types.ts';
 
 const { onnx } = onnxProto;
 

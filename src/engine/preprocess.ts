@@ -9,8 +9,8 @@
 // costs the CPU nothing and the upload is a quarter of float32 crops.
 
 import * as tf from '@tensorflow/tfjs-core';
-import { StimulusError } from './errors.ts';
-import type { ImageBatch } from './types.ts';
+import { StimulusError } from '../core/errors.ts';
+import type { ImageBatch } from '../core/types.ts';
 import { uploadWords } from './transfer_webgpu.ts';
 import { webgpuBackend, webgpuProgram } from './webgpu_backend.ts';
 

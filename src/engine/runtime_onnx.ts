@@ -19,11 +19,11 @@ import { Worker } from 'node:worker_threads';
 import { TAPS } from './alexnet.ts';
 import { generateAlexNetWeights } from './backbone_weights.ts';
 import type { EncoderArrays } from './encoder.ts';
-import { BackendError, ModelLoadError } from './errors.ts';
+import { BackendError, ModelLoadError } from '../core/errors.ts';
 import { buildEncoderGraph, FEATURES_NAME, INPUT_NAME, OUTPUT_NAME, pcaBlockName, pcaPrefixes, type EncoderGraphSpec, type ExternalPlacement } from './onnx_graph.ts';
 import { CROP_SIZE, normalisationTable, resizeAndCrop } from './preprocess.ts';
 import { float16Table, float16ToFloat32, float32ToFloat16 } from '../io/dtype.ts';
-import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type ImageBatch } from './types.ts';
+import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type ImageBatch } from '../core/types.ts';
 
 const require = createRequire(import.meta.url);
 

@@ -3,8 +3,8 @@
 // is a pickled dict (see DESIGN.md section 2). Read with the safe unpickler, validated,
 // and returned as typed arrays. Browser-safe: no Node APIs.
 
-import { ModelLoadError } from '../engine/errors.ts';
-import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type ModelMetadata } from '../engine/types.ts';
+import { ModelLoadError } from '../core/errors.ts';
+import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from '../core/types.ts';
 import type { ByteSource, ProgressCallback } from './byte_source.ts';
 import { NdArray, toCOrder, type NumericArray } from './dtype.ts';
 import { MAX_COMPONENTS, MAX_METADATA_STRING_CHARS } from './limits.ts';
@@ -264,54 +264,6 @@ export async function readBergWeights(src: ByteSource, opts: ReadBergOptions = {
   return { scaler, pca: { layout, reps }, reg, nComponents, nFeatures };
 }
 
-/** The folded projection for one PCA: p = x @ components^T + offset. */
-export interface FoldedPca {
-  /** [K, F] float32 */
-  components: Float32Array;
-  /** [K] float32 */
-  offset: Float32Array;
-}
-
-/**
- * Folds the scaler (and sklearn's whitening, if on) into each PCA, in float64, rounding
- * once to float32: components[k,f] = C[k,f] / scale[f],
- * offset[k] = -sum_f (mean_s[f] / scale[f] + mean_p[f]) * C[k,f].
- * With inPlace, float32 components are overwritten (saves one copy of ~200 MB per PCA).
- */
-export function foldScaler(w: BergWeights, opts: { inPlace?: boolean } = {}): FoldedPca[] {
-  const { mean: ms, scale } = w.scaler;
-  const F = w.nFeatures;
-  const K = w.nComponents;
-  const shift = new Float64Array(F);
-  const inv = new Float64Array(F);
-  for (let f = 0; f < F; f++) {
-    inv[f] = 1 / scale[f];
-    shift[f] = ms[f] / scale[f];
-  }
-  const done = new Map<BergPca, FoldedPca>();
-  return w.pca.reps.map((p) => {
-    const prev = done.get(p);
-    if (prev) return prev;
-    const C = p.components;
-    const out = opts.inPlace && C instanceof Float32Array ? C : new Float32Array(K * F);
-    const offset = new Float32Array(K);
-    for (let k = 0; k < K; k++) {
-      const wk = p.whiten && p.explainedVariance ? 1 / Math.sqrt(p.explainedVariance[k]) : 1;
-      let acc = 0;
-      const row = k * F;
-      for (let f = 0; f < F; f++) {
-        const c = C[row + f];
-        acc += (shift[f] + p.mean[f]) * c;
-        out[row + f] = c * inv[f] * wk;
-      }
-      offset[k] = -acc * wk;
-    }
-    const folded = { components: out, offset };
-    done.set(p, folded);
-    return folded;
-  });
-}
-
 // ---------------- metadata ----------------
 
 /** BERG's metadata dict, typed. Same fields as ModelMetadata minus model_id/subject/synthetic. */
@@ -432,9 +384,4 @@ export async function readBergMetadata(src: ByteSource, opts: ReadBergOptions = 
   out.test_img_info = imgInfo(d.test_img_info, 'test_img_info', file, budget);
   for (const k of Object.keys(out) as (keyof BergMetadata)[]) if (out[k] === undefined) delete out[k];
   return out;
-}
-
-/** BergMetadata plus the model's identity -> the engine's ModelMetadata. */
-export function toModelMetadata(meta: BergMetadata, subject: number | 'demo', synthetic = false): ModelMetadata {
-  return { model_id: MODEL_ID, subject, synthetic, ...meta };
 }

@@ -11,11 +11,12 @@
 // Web Lock so that two tabs never interleave. No DOM: runs in a worker, the page, and (with a
 // stand-in directory handle) in Node tests.
 
-import { ModelLoadError } from '../engine/errors.ts';
-import type { ModelSource } from '../engine/source.ts';
-import { MODEL_ID } from '../engine/types.ts';
-import { foldScaler, readBergMetadata, readBergWeights, type BergMetadata } from './berg.ts';
-import { bergManifestFields, bergWeightList, DEFAULT_CH_NAMES, DEFAULT_TIMES, metadataJson } from './berg_folder.ts';
+import { ModelLoadError } from '../core/errors.ts';
+import type { ModelSource } from '../core/source.ts';
+import { MODEL_ID } from '../core/types.ts';
+import { readBergMetadata, readBergWeights, type BergMetadata } from './berg.ts';
+import { foldScaler } from '../convert/pca.ts';
+import { bergManifestFields, bergWeightList, DEFAULT_CH_NAMES, DEFAULT_TIMES, metadataJson } from '../convert/berg_folder.ts';
 import type { ByteSource } from './byte_source.ts';
 import {
   type ConvertedManifest,

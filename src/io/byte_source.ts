@@ -1,7 +1,7 @@
 // Random-access byte sources. Parsers pull bytes on demand, so a file of any size
 // (BERG weights are ~860 MB) is read piece by piece instead of into one buffer.
 
-import { BergError } from '../engine/errors.ts';
+import { BergError } from '../core/errors.ts';
 
 export interface ByteSource {
   /** Total length in bytes. */

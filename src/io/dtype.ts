@@ -1,7 +1,7 @@
 // numpy dtypes as they appear in .npy headers ('<f4') and pickles (dtype('f4') + byte order),
 // and decoding raw array bytes into typed arrays.
 
-import { BergError } from '../engine/errors.ts';
+import { BergError } from '../core/errors.ts';
 import { MAX_ARRAY_BYTES, MAX_ARRAY_ITEMS, MAX_NDIM, MAX_STRING_ITEMS, MAX_STRING_ITEMSIZE } from './limits.ts';
 
 export type ByteOrder = '<' | '>' | '|';

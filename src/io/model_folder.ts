@@ -14,9 +14,9 @@
 // for every writer; a ShardSink stores the bytes (Node files in model_folder_node.ts, the
 // browser's origin-private file system in browser_store.ts).
 
-import { BergError, ModelLoadError } from '../engine/errors.ts';
-import type { ModelSource } from '../engine/source.ts';
-import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type ModelManifest, type ModelMetadata } from '../engine/types.ts';
+import { BergError, ModelLoadError } from '../core/errors.ts';
+import type { ModelSource } from '../core/source.ts';
+import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type ModelManifest, type ModelMetadata } from '../core/types.ts';
 import { float16ToFloat32, float32ToFloat16, product } from './dtype.ts';
 import { MAX_COMPONENTS, MAX_MANIFEST_BYTES, MAX_METADATA_JSON_BYTES, MAX_NDIM, MAX_SHARD_BYTES, MAX_SHARDS, MAX_WEIGHTS } from './limits.ts';
 

@@ -12,7 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { MODEL_ID } from '../engine/types.ts';
+import { MODEL_ID } from '../core/types.ts';
 import {
   type ConvertedManifest,
   formatJson,

@@ -3,7 +3,7 @@
 // Spec: numpy/lib/format.py. Magic "\x93NUMPY", major, minor, header length (u16 for v1,
 // u32 for v2/v3), then a Python dict literal padded with spaces and ended by '\n'.
 
-import { BergError } from '../engine/errors.ts';
+import { BergError } from '../core/errors.ts';
 import { ByteSource, ProgressCallback, SequentialReader } from './byte_source.ts';
 import { arrayLimitProblem, decodeNumeric, decodeStrings, Dtype, NdArray, NumericArray, parseDescr, product, UnsupportedDtypeError } from './dtype.ts';
 import { MAX_NPY_HEADER_BYTES, MAX_NPY_HEADER_DEPTH } from './limits.ts';

@@ -7,7 +7,7 @@
 // contain (GLOBAL, PUT/GET, INT/LONG/FLOAT). Out-of-band buffers (NEXT_BUFFER),
 // persistent ids and extension codes are refused.
 
-import { BergError } from '../engine/errors.ts';
+import { BergError } from '../core/errors.ts';
 import { ByteSource, memoryByteSource, ProgressCallback, SequentialReader, TruncatedError } from './byte_source.ts';
 import { arrayLimitProblem, decodeNumeric, decodeStrings, NdArray, parseDescr, product } from './dtype.ts';
 import { MAX_NDIM, MAX_PICKLE_INT_BYTES, PICKLE_COPY_SLACK_BYTES } from './limits.ts';

@@ -4,7 +4,7 @@
 // No DOM and no Node APIs here: the page bundles this module.
 
 import pkg from '../../package.json' with { type: 'json' };
-import { N_REPETITIONS, SYNTHETIC_NOTICE, type Precision } from '../engine/types.ts';
+import { N_REPETITIONS, SYNTHETIC_NOTICE, type Precision } from '../core/types.ts';
 import { describeCompact, type CompactInfo } from './model_folder.ts';
 
 export const SIDECAR_SCHEMA = 'insilico-eeg-sidecar';

@@ -5,8 +5,8 @@
 import { constants, type Stats } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
-import { ModelLoadError } from '../engine/errors.ts';
-import type { ModelSource } from '../engine/source.ts';
+import { ModelLoadError } from '../core/errors.ts';
+import type { ModelSource } from '../core/source.ts';
 import type { ByteSource } from './byte_source.ts';
 import { MAX_METADATA_JSON_BYTES, MAX_SHARD_BYTES } from './limits.ts';
 import { manifestPathProblem, SHARED_DIR, type SizedReader } from './model_folder.ts';

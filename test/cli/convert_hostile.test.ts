@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODEL_ID } from '../../src/engine/types.ts';
+import { MODEL_ID } from '../../src/core/types.ts';
 import { ROOT } from '../helpers.ts';
 
 const run = promisify(execFile);

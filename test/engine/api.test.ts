@@ -18,7 +18,7 @@ import {
   StimulusError,
   type EncodingModel,
 } from '../../src/engine/index.ts';
-import { convertBergSubject } from '../../src/io/convert.ts';
+import { convertBergSubject } from '../../src/convert/convert.ts';
 import { directorySource } from '../../src/io/source_node.ts';
 import { loadJson, loadNpy, maxErr, ROOT } from '../helpers.ts';
 

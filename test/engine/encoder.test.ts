@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, expect, it } from 'vitest';
 import { selectBackend } from '../../src/engine/backend.ts';
 import { selectionRows, uploadEncoder, type EncoderArrays } from '../../src/engine/encoder.ts';
-import { N_CHANNELS, N_FEATURES, N_TIMES } from '../../src/engine/types.ts';
+import { N_CHANNELS, N_FEATURES, N_TIMES } from '../../src/core/types.ts';
 import { float16ToFloat32, float32ToFloat16 } from '../../src/io/dtype.ts';
 
 beforeAll(async () => {

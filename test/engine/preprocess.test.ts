@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { cropForDevice, normalisationTable, normaliseOnDevice, preprocess, resizeAndCrop } from '../../src/engine/preprocess.ts';
-import { StimulusError } from '../../src/engine/errors.ts';
+import { StimulusError } from '../../src/core/errors.ts';
 import { loadNpy, maxErr } from '../helpers.ts';
 
 const SIZES = [64, 150, 224, 256, 300, 333, 517, 1024];

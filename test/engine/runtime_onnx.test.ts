@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TAPS } from '../../src/engine/alexnet.ts';
 import { onnxRuntime } from '../../src/engine/backend.ts';
 import { disposeBackbone, encode, getEncodingModel, MODEL_ID } from '../../src/engine/index.ts';
-import { convertBergSubject } from '../../src/io/convert.ts';
+import { convertBergSubject } from '../../src/convert/convert.ts';
 import { directorySource } from '../../src/io/source_node.ts';
 import { loadJson, loadNpy, maxErr, ROOT, tapValues } from '../helpers.ts';
 

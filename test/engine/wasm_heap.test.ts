@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { defaultBatchSize, disposeBackbone, encode, getEncodingModel, MODEL_ID } from '../../src/engine/index.ts';
 import { enableWasmThreads } from '../../src/engine/wasm_threads_node.ts';
-import { convertBergSubject } from '../../src/io/convert.ts';
+import { convertBergSubject } from '../../src/convert/convert.ts';
 import { directorySource } from '../../src/io/source_node.ts';
 import { ROOT } from '../helpers.ts';
 

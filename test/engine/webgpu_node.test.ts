@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeBackbone, encode, getEncodingModel, MODEL_ID } from '../../src/engine/index.ts';
 import { selectBackend } from '../../src/engine/backend.ts';
-import { convertBergSubject } from '../../src/io/convert.ts';
+import { convertBergSubject } from '../../src/convert/convert.ts';
 import { directorySource } from '../../src/io/source_node.ts';
 import { loadNpy, maxErr, ROOT } from '../helpers.ts';
 

@@ -6,8 +6,8 @@ import { mkdtempSync, openAsBlob, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelLoadError } from '../../src/engine/errors.ts';
-import { MODEL_ID } from '../../src/engine/types.ts';
+import { ModelLoadError } from '../../src/core/errors.ts';
+import { MODEL_ID } from '../../src/core/types.ts';
 import {
   deleteStoredModel,
   importBergSubject,
@@ -21,7 +21,7 @@ import {
 } from '../../src/io/browser_store.ts';
 import { readBergMetadata } from '../../src/io/berg.ts';
 import { blobByteSource } from '../../src/io/byte_source.ts';
-import { convertBergSubject } from '../../src/io/convert.ts';
+import { convertBergSubject } from '../../src/convert/convert.ts';
 import { MODEL_FORMAT, readModelFolder, readModelMetadata, type ManifestFields, type WeightToWrite } from '../../src/io/model_folder.ts';
 import { writeModelFolder } from '../../src/io/model_folder_node.ts';
 import { Sha256 } from '../../src/io/sha256.ts';

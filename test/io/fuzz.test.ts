@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BergError } from '../../src/engine/errors.ts';
-import { memorySource } from '../../src/engine/source.ts';
+import { BergError } from '../../src/core/errors.ts';
+import { memorySource } from '../../src/io/source.ts';
 import { readBergMetadata, readBergWeights } from '../../src/io/berg.ts';
 import { memoryByteSource, observedByteSource } from '../../src/io/byte_source.ts';
 import { readModelManifest } from '../../src/io/model_folder.ts';

@@ -1,4 +1,4 @@
-import { SYNTHETIC_LABEL, type Device, type Precision } from '../../engine/types.ts';
+import { SYNTHETIC_LABEL, type Device, type Precision } from '../../core/types.ts';
 import { cancelEncode, encodeRequestCount, imagesSentCount, resumeEncode, selectModel, setDevice, setPrecision } from '../controller.ts';
 import { describeCompact } from '../../io/model_folder.ts';
 import { useApp } from '../store.ts';

@@ -1,17 +1,6 @@
-// Where a model folder's files come from: a directory in Node, a URL in the browser,
-// or files the user dropped. The engine only ever asks for files by relative name.
-
-export interface ModelSource {
-  /** Human-readable location, used in error messages. */
-  readonly location: string;
-  readText(name: string): Promise<string>;
-  readBytes(name: string): Promise<Uint8Array>;
-  /**
-   * The shards' sha256 were checked when this folder was stored (the browser's model store):
-   * loads then check their lengths only, which saves a pass over the gigabyte of weights.
-   */
-  readonly checkedWhenStored?: boolean;
-}
+// Model sources for the browser and tests: a URL and in-memory files (Node's directory is
+// source_node.ts). The engine only ever asks a ModelSource for files by relative name.
+import type { ModelSource } from '../core/source.ts';
 
 /** Files under a base URL (browser and worker: `/models/<model_id>/<subject>/`). */
 export function urlSource(baseUrl: string): ModelSource {

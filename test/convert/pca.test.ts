@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { MT19937 } from '../../src/engine/mt19937.ts';
-import { N_CHANNELS, N_TIMES } from '../../src/engine/types.ts';
-import { foldScaler, type BergWeights } from '../../src/io/berg.ts';
-import { compactEncoder, solveRight, weightedGram } from '../../src/io/compact.ts';
+import { N_CHANNELS, N_TIMES } from '../../src/core/types.ts';
+import type { BergWeights } from '../../src/io/berg.ts';
+import { foldScaler } from '../../src/convert/pca.ts';
+import { compactEncoder, solveRight, weightedGram } from '../../src/convert/pca.ts';
 
 const ROWS = N_CHANNELS * N_TIMES;
 

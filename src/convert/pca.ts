@@ -1,4 +1,12 @@
-// The compact form of a subject: one PCA basis (repetition 1's) for all four repetitions.
+// The PCA's maths at conversion time, in one place: folding BERG's StandardScaler into each
+// repetition's PCA, and the compact form (one shared basis). The engine then applies the folded
+// projection layer by layer (engine/encoder.ts); docs/maths.md derives each step.
+//
+// Folding: BERG computes p = ((x - mean_s) / scale - mean_p) C^T. Dividing C's columns by scale
+// and collecting the constant terms gives p = x C'^T + o with one matrix and one offset, so the
+// standardised 205,672-vector never has to exist.
+//
+// Compact form: one PCA basis (repetition 1's) for all four repetitions.
 // Each repetition's scores are mapped from the shared ones by a K x K matrix, and that map is
 // folded into the repetition's regression, so the engine projects once instead of four times:
 // a quarter of the PCA's memory and work. Exact when the four PCAs span the same subspace
@@ -10,8 +18,58 @@
 //   N_r = (V_r V_1ᵀ)(V_1 V_1ᵀ)⁻¹, so p_r ≈ N_r (p_1 - o_1) + o_r and
 //   y_r = coef_r p_r + b_r ≈ (coef_r N_r) p_1 + b_r + coef_r (o_r - N_r o_1).
 
-import type { BergWeights, FoldedPca } from './berg.ts';
-import { N_CHANNELS, N_TIMES } from '../engine/types.ts';
+import type { BergPca, BergWeights } from '../io/berg.ts';
+import { N_CHANNELS, N_TIMES } from '../core/types.ts';
+
+/** The folded projection for one PCA: p = x @ components^T + offset. */
+export interface FoldedPca {
+  /** [K, F] float32 */
+  components: Float32Array;
+  /** [K] float32 */
+  offset: Float32Array;
+}
+
+/**
+ * Folds the scaler (and sklearn's whitening, if on) into each PCA, in float64, rounding
+ * once to float32: components[k,f] = C[k,f] / scale[f],
+ * offset[k] = -sum_f (mean_s[f] / scale[f] + mean_p[f]) * C[k,f].
+ * With inPlace, float32 components are overwritten (saves one copy of ~200 MB per PCA).
+ */
+export function foldScaler(w: BergWeights, opts: { inPlace?: boolean } = {}): FoldedPca[] {
+  const { mean: ms, scale } = w.scaler;
+  const F = w.nFeatures;
+  const K = w.nComponents;
+  const shift = new Float64Array(F);
+  const inv = new Float64Array(F);
+  for (let f = 0; f < F; f++) {
+    inv[f] = 1 / scale[f];
+    shift[f] = ms[f] / scale[f];
+  }
+  const done = new Map<BergPca, FoldedPca>();
+  return w.pca.reps.map((p) => {
+    const prev = done.get(p);
+    if (prev) return prev;
+    const C = p.components;
+    const out = opts.inPlace && C instanceof Float32Array ? C : new Float32Array(K * F);
+    const offset = new Float32Array(K);
+    for (let k = 0; k < K; k++) {
+      const wk = p.whiten && p.explainedVariance ? 1 / Math.sqrt(p.explainedVariance[k]) : 1;
+      let acc = 0;
+      const row = k * F;
+      for (let f = 0; f < F; f++) {
+        const c = C[row + f];
+        acc += (shift[f] + p.mean[f]) * c;
+        out[row + f] = c * inv[f] * wk;
+      }
+      offset[k] = -acc * wk;
+    }
+    const folded = { components: out, offset };
+    done.set(p, folded);
+    return folded;
+  });
+}
+
+// ---------------- compact form ----------------
 
 export interface CompactEncoder {
   /** the PCA (folded) all repetitions share: repetition 1's */

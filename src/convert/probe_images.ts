@@ -2,8 +2,8 @@
 // edges, texture), for measuring how far an approximation moves the responses (compact.ts).
 // Deterministic: the same n and size always give the same bytes.
 
-import { MT19937 } from './mt19937.ts';
-import type { ImageBatch } from './types.ts';
+import { MT19937 } from '../engine/mt19937.ts';
+import type { ImageBatch } from '../core/types.ts';
 
 /** n uint8 RGB images [n, 3, size, size]. */
 export function probeImages(n: number, size = 224, seed = 20200220): ImageBatch {

@@ -2,9 +2,9 @@
 // ways on one backend. The converter stores the result in the manifest (`compact.error`), and
 // the app and CLI show it next to every compact result.
 
-import { encode, getEncodingModel, type GetEncodingModelOptions } from './index.ts';
+import { encode, getEncodingModel, type GetEncodingModelOptions } from '../engine/index.ts';
 import { probeImages } from './probe_images.ts';
-import { MODEL_ID, N_REPETITIONS } from './types.ts';
+import { MODEL_ID, N_REPETITIONS } from '../core/types.ts';
 import type { CompactError } from '../io/model_folder.ts';
 
 export const PROBE_IMAGES = 8;

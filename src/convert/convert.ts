@@ -5,15 +5,15 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import * as path from 'node:path';
-import { MODEL_ID, N_CHANNELS, N_TIMES } from '../engine/types.ts';
-import { foldScaler, readBergMetadata, readBergWeights } from './berg.ts';
-import { compactEncoder } from './compact.ts';
+import { MODEL_ID, N_CHANNELS, N_TIMES } from '../core/types.ts';
+import { readBergMetadata, readBergWeights } from '../io/berg.ts';
+import { compactEncoder, foldScaler } from './pca.ts';
 import { bergManifestFields, bergWeightList, metadataJson } from './berg_folder.ts';
-import { observedByteSource, type ByteSource } from './byte_source.ts';
-import { float16ToFloat32, float32ToFloat16 } from './dtype.ts';
-import { subjectFolderName, type ConvertedManifest, type ManifestFields, type SourceFileInfo, type StoredDtype } from './model_folder.ts';
-import { sweepStale, updateModelIndex, withModelsLock, writeModelFolder } from './model_folder_node.ts';
-import { fileByteSource } from './source_node.ts';
+import { observedByteSource, type ByteSource } from '../io/byte_source.ts';
+import { float16ToFloat32, float32ToFloat16 } from '../io/dtype.ts';
+import { subjectFolderName, type ConvertedManifest, type ManifestFields, type SourceFileInfo, type StoredDtype } from '../io/model_folder.ts';
+import { sweepStale, updateModelIndex, withModelsLock, writeModelFolder } from '../io/model_folder_node.ts';
+import { fileByteSource } from '../io/source_node.ts';
 
 export { metadataJson } from './berg_folder.ts';
 

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runConvert } from '../../src/cli/convert.ts';
-import { ModelLoadError } from '../../src/engine/errors.ts';
-import { memorySource, type ModelSource } from '../../src/engine/source.ts';
-import { MODEL_ID, N_FEATURES } from '../../src/engine/types.ts';
+import { ModelLoadError } from '../../src/core/errors.ts';
+import type { ModelSource } from '../../src/core/source.ts';
+import { memorySource } from '../../src/io/source.ts';
+import { MODEL_ID, N_FEATURES } from '../../src/core/types.ts';
 import { readBergMetadata, readBergWeights, type BergWeights } from '../../src/io/berg.ts';
-import { convertBergSubject } from '../../src/io/convert.ts';
+import { convertBergSubject } from '../../src/convert/convert.ts';
 import { float16ToFloat32, float32ToFloat16 } from '../../src/io/dtype.ts';
 import {
   readModelFolder,
@@ -19,7 +20,7 @@ import {
 } from '../../src/io/model_folder.ts';
 import { writeModelFolder } from '../../src/io/model_folder_node.ts';
 import { directorySource, withFileByteSource } from '../../src/io/source_node.ts';
-import { BERG_DIR, BERG_MODEL_SUBDIR as MODEL_SUB, metadataFile, weightsFile } from './helpers.ts';
+import { BERG_DIR, BERG_MODEL_SUBDIR as MODEL_SUB, metadataFile, weightsFile } from '../io/helpers.ts';
 let tmp: string;
 const subDir = (out: string, s: number) => path.join(out, MODEL_ID, `sub-${String(s).padStart(2, '0')}`);
 const readWeights = (layout: string, s: number) => withFileByteSource(weightsFile(layout, s), (src) => readBergWeights(src));
