@@ -3,11 +3,11 @@
 // never blocks the page, and the page may terminate this worker afterwards to hand its memory back.
 /// <reference lib="webworker" />
 import { name as pkgName, version as pkgVersion } from '../../package.json';
-import { deleteStoredModel, importBergSubject, importConvertedFolder, OPFS_PREFIX, sweepStore, type ImportProgress, type StoredEntry } from '../io/browser_store.ts';
+import { deleteStoredModel, OPFS_PREFIX, sweepStore, type StoredEntry } from '../io/browser_store.ts';
 import { blobByteSource } from '../io/byte_source.ts';
 import type { CatalogEntry, FromImporter, ToImporter } from './protocol.ts';
 import { serveInOrder } from './request_queue.ts';
-
+import { importBergSubject, importConvertedFolder, type ImportProgress } from '../convert/import_browser.ts';
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const CONVERTER = `${pkgName} ${pkgVersion} (browser import)`;
 

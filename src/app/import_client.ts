@@ -2,10 +2,10 @@
 // (one per import, terminated afterwards so the ~1 GB it parsed is handed back at once),
 // and keeps the import's state for the UI.
 import { create } from 'zustand';
-import { formatBytes, MAX_SUBJECT, requestPersistence, sweepStore } from '../io/browser_store.ts';
+import { MAX_SUBJECT, requestPersistence, sweepStore } from '../io/browser_store.ts';
 import { refreshStoredModels } from './controller.ts';
 import type { BergImportJob, CatalogEntry, FromImporter, ImportPhaseName, ToImporter } from './protocol.ts';
-
+import { formatBytes } from '../core/wording.ts';
 export type ImportState = 'idle' | 'asking' | 'running' | 'done' | 'error' | 'cancelled';
 
 export interface ImportUi {

@@ -1,7 +1,6 @@
 // Messages between the page and the engine worker. Pixel and response buffers are transferred,
 // not copied. Every request carries a reqId; replies echo it so stale replies can be ignored.
-import type { Backend, Device, Precision } from '../core/types.ts';
-import type { CompactInfo } from '../io/model_folder.ts';
+import type { Backend, Device, Precision, CompactInfo } from '../core/types.ts';
 import type { WasmSetup } from './wasm_paths.ts';
 
 /** An entry of public/models/index.json, or of the browser's model store. */

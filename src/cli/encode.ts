@@ -4,7 +4,6 @@
 // input pixels, so a crashed or killed run resumes without redoing them, and never over images
 // that changed since. OUT itself appears only when complete (atomic rename), with its sidecar
 // OUT.npy.json (src/io/sidecar.ts). OUT.lock keeps two runs from writing the same OUT.
-
 import { open, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { readFileSync, unlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -16,7 +15,7 @@ import { enableWasmThreads, nodeLogicalCores } from '../engine/wasm_threads_node
 import { SYNTHETIC_NOTICE } from '../core/types.ts';
 import { InvalidParameterError } from '../core/errors.ts';
 import { npyHeader } from '../io/npy.ts';
-import { describeCompact, readModelManifest } from '../io/model_folder.ts';
+import { readModelManifest } from '../io/model_folder.ts';
 import { buildSidecar, modelForSidecar, NPY_PIXEL_POLICY, sidecarName, type SidecarImage } from '../io/sidecar.ts';
 import { parseFlags, required, UsageError } from './args.ts';
 import { progressLine } from './progress.ts';
@@ -24,6 +23,7 @@ import { nodeDevice } from '../engine/backend.ts';
 import { directorySource } from '../io/source_node.ts';
 import { openStimuli, PIXEL_POLICY, type Stimulus, type StimulusSet } from './images.ts';
 
+import { describeCompact } from '../core/wording.ts';
 export interface Shard {
   index: number;
   count: number;

@@ -1,11 +1,9 @@
 // How far the compact precision moves the responses: a model folder's probe images encoded both
 // ways on one backend. The converter stores the result in the manifest (`compact.error`), and
 // the app and CLI show it next to every compact result.
-
 import { encode, getEncodingModel, type GetEncodingModelOptions } from '../engine/index.ts';
 import { probeImages } from './probe_images.ts';
-import { MODEL_ID, N_REPETITIONS } from '../core/types.ts';
-import type { CompactError } from '../io/model_folder.ts';
+import { MODEL_ID, N_REPETITIONS, type CompactError } from '../core/types.ts';
 
 export const PROBE_IMAGES = 8;
 

@@ -84,3 +84,32 @@ export const SYNTHETIC_LABEL = 'synthetic demo weights, not fitted to EEG';
 export const SYNTHETIC_NOTICE =
   `${SYNTHETIC_LABEL}: the backbone is BERG's untrained AlexNet, but the PCA and regression weights were generated, ` +
   `so these are not predictions of brain responses. For BERG's fitted models convert them (README, "Real BERG weights").`;
+
+/**
+ * The compact form a converted folder may also hold (see convert/pca.ts): repetition 1's PCA shared
+ * by all four repetitions, with each repetition's map folded into `compact/rep-N/coef` and
+ * `compact/rep-N/intercept`. The engine uses it when asked for precision 'compact'.
+ */
+export interface CompactInfo {
+  /** the shared basis and its offset (weight names) */
+  components: string;
+  offset: string;
+  /** per repetition: the share of its standardised components outside the shared basis */
+  residual: number[];
+  /** the compact responses against the exact ones on probe images, measured by the converter */
+  error?: CompactError;
+}
+
+export interface CompactError {
+  /** images encoded both ways (seeded synthetic images, see convert/probe_images.ts) */
+  probe_images: number;
+  /** largest |compact - exact| over all responses */
+  max_abs: number;
+  /** largest |exact| */
+  max_exact: number;
+  /** max_abs / max_exact */
+  relative: number;
+  /** max_abs / max_exact within each repetition */
+  relative_per_repetition: number[];
+  backend: string;
+}

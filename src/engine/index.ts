@@ -1,6 +1,5 @@
 // BERG-shaped API: getEncodingModel / encode / getModelMetadata.
 // The same code runs in Node (CLI, tests) and in a browser worker: no DOM, no UI.
-
 import * as tf from '@tensorflow/tfjs-core';
 import { ALEXNET_PARAM_COUNT, generateAlexNetWeights } from './backbone_weights.ts';
 import { alexnetTaps, uploadAlexNet, type AlexNet } from './alexnet.ts';
@@ -13,22 +12,8 @@ import { releaseFreeBuffers } from './webgpu_backend.ts';
 import { generateDemoEncoder, isDemoManifest } from './demo_weights.ts';
 import { BackendError, CancelledError, InvalidParameterError, ModelLoadError, BergError } from '../core/errors.ts';
 import type { ModelSource } from '../core/source.ts';
-import {
-  MODEL_ID,
-  N_CHANNELS,
-  N_REPETITIONS,
-  N_TIMES,
-  type Backend,
-  type Device,
-  type EncodeProgress,
-  type ImageBatch,
-  type ModelManifest,
-  type ModelMetadata,
-  type Precision,
-  type Responses,
-  type Selection,
-} from '../core/types.ts';
-import { readModelFolder, readModelManifest, readModelMetadata, weightNames, type CompactInfo } from '../io/model_folder.ts';
+import { MODEL_ID, N_CHANNELS, N_REPETITIONS, N_TIMES, type Backend, type Device, type EncodeProgress, type ImageBatch, type ModelManifest, type ModelMetadata, type Precision, type Responses, type Selection, type CompactInfo } from '../core/types.ts';
+import { readModelFolder, readModelManifest, readModelMetadata, weightNames } from '../io/model_folder.ts';
 import { float32ToFloat16 } from '../io/dtype.ts';
 
 export * from '../core/types.ts';

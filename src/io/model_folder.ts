@@ -14,9 +14,9 @@
 // for every writer; a ShardSink stores the bytes (Node files in model_folder_node.ts, the
 // browser's origin-private file system in browser_store.ts).
 
-import { BergError, ModelLoadError } from '../core/errors.ts';
+import { ModelLoadError } from '../core/errors.ts';
 import type { ModelSource } from '../core/source.ts';
-import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type ModelManifest, type ModelMetadata } from '../core/types.ts';
+import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type CompactInfo, type ModelManifest, type ModelMetadata } from '../core/types.ts';
 import { float16ToFloat32, float32ToFloat16, product } from './dtype.ts';
 import { MAX_COMPONENTS, MAX_MANIFEST_BYTES, MAX_METADATA_JSON_BYTES, MAX_NDIM, MAX_SHARD_BYTES, MAX_SHARDS, MAX_WEIGHTS } from './limits.ts';
 
@@ -60,44 +60,6 @@ export interface SourceFileInfo {
   file: string;
   bytes: number;
   sha256: string;
-}
-
-/**
- * The compact form a converted folder may also hold (see compact.ts): repetition 1's PCA shared
- * by all four repetitions, with each repetition's map folded into `compact/rep-N/coef` and
- * `compact/rep-N/intercept`. The engine uses it when asked for precision 'compact'.
- */
-export interface CompactInfo {
-  /** the shared basis and its offset (weight names) */
-  components: string;
-  offset: string;
-  /** per repetition: the share of its standardised components outside the shared basis */
-  residual: number[];
-  /** the compact responses against the exact ones on probe images, measured by the converter */
-  error?: CompactError;
-}
-
-export interface CompactError {
-  /** images encoded both ways (seeded synthetic images, see engine/probe_images.ts) */
-  probe_images: number;
-  /** largest |compact - exact| over all responses */
-  max_abs: number;
-  /** largest |exact| */
-  max_exact: number;
-  /** max_abs / max_exact */
-  relative: number;
-  /** max_abs / max_exact within each repetition */
-  relative_per_repetition: number[];
-  backend: string;
-}
-
-/** One line on what the compact precision is and costs (CLI, app, exports). */
-export function describeCompact(c: CompactInfo): string {
-  const e = c.error;
-  const measured = e
-    ? `responses within ${e.relative.toExponential(2)} of the largest exact response (max abs ${e.max_abs.toExponential(2)}, ${e.probe_images} probe images)`
-    : 'its error was not measured';
-  return `compact precision: one PCA basis (${c.components}) shared by the four repetitions, float16 basis and fc6-fc8; ${measured}`;
 }
 
 /** The descriptive part of manifest.json (everything but the weight listing). */

@@ -2,10 +2,9 @@
 // builder, so both sides write the same keys with the same types. The schema is
 // docs/sidecar.schema.json (described in docs/sidecar.md); tests validate both sides against it.
 // No DOM and no Node APIs here: the page bundles this module.
-
 import pkg from '../../package.json' with { type: 'json' };
-import { N_REPETITIONS, SYNTHETIC_NOTICE, type Precision } from '../core/types.ts';
-import { describeCompact, type CompactInfo } from './model_folder.ts';
+import { N_REPETITIONS, SYNTHETIC_NOTICE, type Precision, type CompactInfo } from '../core/types.ts';
+import { describeCompact } from '../core/wording.ts';
 
 export const SIDECAR_SCHEMA = 'insilico-eeg-sidecar';
 export const SIDECAR_SCHEMA_VERSION = 1;

@@ -8,17 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelLoadError } from '../../src/core/errors.ts';
 import { MODEL_ID } from '../../src/core/types.ts';
-import {
-  deleteStoredModel,
-  importBergSubject,
-  importConvertedFolder,
-  listStoredModels,
-  opfsSource,
-  StorageQuotaError,
-  sweepStore,
-  writeStoredModel,
-  type ImportProgress,
-} from '../../src/io/browser_store.ts';
+import { deleteStoredModel, listStoredModels, opfsSource, StorageQuotaError, sweepStore, writeStoredModel } from '../../src/io/browser_store.ts';
 import { readBergMetadata } from '../../src/io/berg.ts';
 import { blobByteSource } from '../../src/io/byte_source.ts';
 import { convertBergSubject } from '../../src/convert/convert.ts';
@@ -27,7 +17,7 @@ import { writeModelFolder } from '../../src/io/model_folder_node.ts';
 import { Sha256 } from '../../src/io/sha256.ts';
 import { FakeFs } from './fake_opfs.ts';
 import { BAD_DIR, BERG_DIR, metadataFile, weightsFile } from './helpers.ts';
-
+import { importBergSubject, importConvertedFolder, type ImportProgress } from '../../src/convert/import_browser.ts';
 let tmp: string;
 beforeAll(() => {
   tmp = mkdtempSync(path.join(tmpdir(), 'insilico-store-'));

@@ -11,11 +11,11 @@ import { generateAlexNetWeights } from '../../src/engine/backbone_weights.ts';
 import { alexnetTaps, uploadAlexNet } from '../../src/engine/alexnet.ts';
 import { selectBackend } from '../../src/engine/backend.ts';
 import { generateDemoEncoder, type DemoGenerator } from '../../src/engine/demo_weights.ts';
-import { SYNTHETIC_NOTICE } from '../../src/engine/types.ts';
+import { SYNTHETIC_NOTICE } from '../../src/core/types.ts';
 import { project, selectionRows, uploadEncoder } from '../../src/engine/encoder.ts';
 import { preprocess } from '../../src/engine/preprocess.ts';
 import { calibrationImages } from './calibration_images.ts';
-import { MODEL_ID, N_TIMES, type ModelManifest } from '../../src/engine/types.ts';
+import { MODEL_ID, N_TIMES, type ModelManifest } from '../../src/core/types.ts';
 
 const SEED = 20240607;
 const K = 32;

@@ -1,6 +1,6 @@
 import { SYNTHETIC_LABEL, type Device, type Precision } from '../../core/types.ts';
 import { cancelEncode, encodeRequestCount, imagesSentCount, resumeEncode, selectModel, setDevice, setPrecision } from '../controller.ts';
-import { describeCompact } from '../../io/model_folder.ts';
+import { describeCompact } from '../../core/wording.ts';
 import { useApp } from '../store.ts';
 import { ModelImport } from './ModelImport.tsx';
 
@@ -11,7 +11,6 @@ const DEVICES: { value: Device; label: string }[] = [
   { value: 'wasm', label: 'wasm' },
   { value: 'cpu', label: 'cpu (slow)' },
 ];
-
 
 export function Header() {
   const catalog = useApp((s) => s.catalog);

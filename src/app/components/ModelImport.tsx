@@ -2,7 +2,7 @@
 // parsed in a worker and stored in this browser, so the subject appears in the model menu and
 // stays there across reloads.
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { formatBytes } from '../../io/browser_store.ts';
+import { formatBytes } from '../../core/wording.ts';
 import {
   cancelImport,
   dismissImport,

@@ -1,0 +1,84 @@
+// Small helpers over the browser's origin-private file system (OPFS): folders, names, whole-file
+// reads and writes, removal that tolerates a missing entry, and '..'-safe relative paths. Used by
+// the model store (browser_store.ts) and the fast shard reader (opfs_read.ts). No DOM.
+
+export function nav(): (Navigator & { locks?: LockManager }) | undefined {
+  return (globalThis as { navigator?: Navigator }).navigator;
+}
+
+export type Dir = FileSystemDirectoryHandle;
+
+export const isNotFound = (e: unknown) => e instanceof Error && (e.name === 'NotFoundError' || e.name === 'TypeMismatchError');
+export const isQuota = (e: unknown) => e instanceof Error && e.name === 'QuotaExceededError';
+
+
+
+
+export async function subdir(dir: Dir, parts: string[], create: boolean): Promise<Dir> {
+  for (const p of parts) dir = await dir.getDirectoryHandle(p, { create });
+  return dir;
+}
+
+export async function names(dir: Dir): Promise<string[]> {
+  const out: string[] = [];
+  // FileSystemDirectoryHandle is async-iterable (keys()); TS's DOM lib here lacks the typing
+  for await (const k of (dir as unknown as { keys(): AsyncIterable<string> }).keys()) out.push(k);
+  return out;
+}
+
+export async function readFile(dir: Dir, name: string): Promise<File> {
+  return (await dir.getFileHandle(name)).getFile();
+}
+
+export async function writeFile(dir: Dir, name: string, data: Uint8Array | string): Promise<void> {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  const fh = await dir.getFileHandle(name, { create: true });
+  // Sync access handles (workers only) write in place without a swap copy; the page uses createWritable.
+  if (typeof (fh as { createSyncAccessHandle?: unknown }).createSyncAccessHandle === 'function') {
+    const h = await fh.createSyncAccessHandle();
+    try {
+      h.truncate(0);
+      let at = 0;
+      while (at < bytes.length) {
+        const n = h.write(bytes.subarray(at), { at });
+        if (!(n > 0)) throw new Error(`writing ${name}: no progress at byte ${at}`);
+        at += n;
+      }
+      h.flush();
+    } finally {
+      h.close();
+    }
+  } else {
+    const w = await fh.createWritable();
+    try {
+      await w.write(bytes as Uint8Array<ArrayBuffer>);
+      await w.close();
+    } catch (e) {
+      await w.abort().catch(() => {});
+      throw e;
+    }
+  }
+}
+
+export async function remove(dir: Dir, name: string, recursive = false): Promise<void> {
+  try {
+    await dir.removeEntry(name, { recursive });
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+}
+
+
+/** "a/b/../c/" + "x" -> ["a", "c", "x"] */
+export function resolvePath(base: string, name: string): string[] {
+  const out: string[] = [];
+  for (const p of `${base}/${name}`.split('/')) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') {
+      if (!out.length) throw new Error(`${name} points outside the model store`);
+      out.pop();
+    } else out.push(p);
+  }
+  return out;
+}
+
