@@ -104,7 +104,6 @@ async function load(msg: Extract<ToWorker, { type: 'load' }>) {
 async function runEncode(msg: Extract<ToWorker, { type: 'encode' }>, signal: AbortSignal) {
   if (!model) throw new Error('No model is loaded');
   const t0 = performance.now();
-  const per = N_REPETITIONS * N_CHANNELS * N_TIMES;
   // A batch must share one image size: group by size, keeping the request order within a group.
   const groups = new Map<number, EncodeItem[]>();
   for (const it of msg.items) {
@@ -116,21 +115,25 @@ async function runEncode(msg: Extract<ToWorker, { type: 'encode' }>, signal: Abo
   let done = 0;
   post({ type: 'encode-progress', reqId: msg.reqId, done, total });
   for (const [size, items] of groups) {
-    for (let i = 0; i < items.length; i += msg.batchSize) {
-      // On wasm and cpu an encode call awaits only microtasks; yield a macrotask so a
-      // 'cancel' message can be handled between batches.
-      await new Promise((r) => setTimeout(r, 0));
-      if (signal.aborted) throw new DOMException('cancelled', 'AbortError');
-      const chunk = items.slice(i, i + msg.batchSize);
-      const plane = 3 * size * size;
-      const data = new Uint8Array(chunk.length * plane);
-      chunk.forEach((it, k) => data.set(new Uint8Array(it.pixels), k * plane));
-      const out = await encode(model, { data, shape: [chunk.length, 3, size, size] }, { batchSize: msg.batchSize, signal });
-      const results = chunk.map((it, k) => ({ key: it.key, data: out.data.slice(k * per, (k + 1) * per).buffer }));
-      post({ type: 'encoded', reqId: msg.reqId, results }, results.map((r) => r.data));
-      done += chunk.length;
-      post({ type: 'encode-progress', reqId: msg.reqId, done, total });
-    }
+    // encode() batches, reports each batch (posted at once, transferred) and honours a cancel
+    // between batches; one call per image size.
+    const plane = 3 * size * size;
+    const data = new Uint8Array(items.length * plane);
+    items.forEach((it, k) => data.set(new Uint8Array(it.pixels), k * plane));
+    const before = done;
+    await encode(model, { data, shape: [items.length, 3, size, size] }, {
+      batchSize: msg.batchSize,
+      signal,
+      onBatch: (start, out) => {
+        const per = N_REPETITIONS * N_CHANNELS * N_TIMES;
+        const results = items.slice(start, start + out.shape[0]).map((it, k) => ({ key: it.key, data: out.data.slice(k * per, (k + 1) * per).buffer }));
+        post({ type: 'encoded', reqId: msg.reqId, results }, results.map((r) => r.data));
+      },
+      onProgress: (p) => {
+        done = before + p.done;
+        if (p.done > 0) post({ type: 'encode-progress', reqId: msg.reqId, done, total });
+      },
+    });
   }
   post({ type: 'encode-finished', reqId: msg.reqId, ms: performance.now() - t0 });
 }
