@@ -1,6 +1,7 @@
 // BERG's own files for eeg-things_eeg_2-alexnet_untrained: weights_subject-NN.npy and
 // metadata_subject-NN.npy, each an .npy holding a 0-d object array whose single item
-// is a pickled dict (see DESIGN.md section 2). Read with the safe unpickler, validated,
+// is a pickled dict (weights: scaler_param, pca_param in one of three layouts, reg_param;
+// metadata: eeg, encoding_models, train_img_info, test_img_info). Read with the safe unpickler, validated,
 // and returned as typed arrays. Browser-safe: no Node APIs.
 
 import { ModelLoadError } from '../core/errors.ts';

@@ -19,7 +19,7 @@ export interface Dtype {
 /**
  * Typed array for each numeric dtype. b1 -> Uint8Array (0/1); f2 -> Float32Array (widened);
  * i8/u8 -> BigInt64Array/BigUint64Array, chosen because it is exact (a Float64Array would
- * silently round values above 2^53); use toFloat64() where a number array is wanted.
+ * silently round values above 2^53).
  */
 export type NumericArray =
   | Uint8Array
@@ -259,14 +259,6 @@ export function decodeStrings(bytes: Uint8Array, dtype: Dtype, count: number): s
     }
     out.push(s);
   }
-  return out;
-}
-
-/** int64/uint64 (or any numeric) array -> Float64Array; values above 2^53 lose precision. */
-export function toFloat64(a: NumericArray | ArrayLike<number>): Float64Array {
-  if (a instanceof Float64Array) return a;
-  const out = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = Number((a as ArrayLike<number | bigint>)[i]);
   return out;
 }
 

@@ -119,12 +119,6 @@ export function weightNames(layout: PcaLayoutStored): string[] {
   return names;
 }
 
-/** The PCA weights used by repetition r (1-based) under either layout. */
-export function pcaWeightNames(layout: PcaLayoutStored, rep: number): { components: string; offset: string } {
-  const base = layout === 'shared' ? 'pca' : `pca/rep-${rep}`;
-  return { components: `${base}/components`, offset: `${base}/offset` };
-}
-
 /** Hex sha256 with WebCrypto (Node 20, browsers, workers). */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);

@@ -168,11 +168,6 @@ export async function readNpyHeaderFrom(reader: SequentialReader): Promise<NpyHe
   return headerFromText(decodeHeaderText(textBytes, major, name), [major, minor], reader.position, name);
 }
 
-/** Parses the header of .npy bytes (at least the header must be present). */
-export async function readNpyHeader(src: ByteSource): Promise<NpyHeader> {
-  return readNpyHeaderFrom(new SequentialReader(src, 0, { readAhead: 1 << 16 }));
-}
-
 // ---------- reading ----------
 
 export interface ReadNpyOptions {

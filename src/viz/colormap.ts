@@ -34,10 +34,6 @@ export function colorFor(name: ColormapName, v: number, vmin: number, vmax: numb
   return colorAt(name, vmax > vmin ? (v - vmin) / (vmax - vmin) : 0.5);
 }
 
-export function rgbCss(c: Rgb | null, fallback = 'transparent'): string {
-  return c ? `rgb(${c[0]},${c[1]},${c[2]})` : fallback;
-}
-
 /** n colours sampled evenly over the map, RGB packed [r0, g0, b0, r1, ...]: a lookup table for rasters. */
 export function colormapLut(name: ColormapName, n = 256): Uint8Array {
   const lut = new Uint8Array(3 * n);
