@@ -298,163 +298,544 @@ const OPNAMES: Record<number, string> = {
 type Item = PickleValue | Callable;
 
 /** Reads one pickle from a positioned reader; leaves the reader just after STOP. */
-export async function unpickleFrom(reader: SequentialReader): Promise<PickleValue> {
-  let stack: Item[] = [];
-  const metastack: Item[][] = [];
-  const memo = new Map<number, Item>();
-  const budget: ArrayBudget = { used: new WeakSet(), copied: 0, limit: reader.size + PICKLE_COPY_SLACK_BYTES };
-  let opPos = 0;
-  let opName = '';
+export function unpickleFrom(reader: SequentialReader): Promise<PickleValue> {
+  return new Unpickler(reader).run();
+}
 
-  const fail = (msg: string) => new PickleError(`pickle opcode ${opName} at byte ${opPos}: ${msg}`);
-  const inside = () => `the pickle (opcode ${opName} at byte ${opPos})`;
-  const pop = (): Item => {
-    if (stack.length === 0) throw fail('stack underflow: the pickle is corrupt');
-    return stack.pop()!;
-  };
-  const top = (): Item => {
-    if (stack.length === 0) throw fail('stack underflow: the pickle is corrupt');
-    return stack[stack.length - 1];
-  };
-  const popMark = (): Item[] => {
-    const items = stack;
-    const prev = metastack.pop();
-    if (!prev) throw fail('no MARK on the stack: the pickle is corrupt');
-    stack = prev;
+/**
+ * The pickle machine: its stack, marks and memo; the reads of opcode arguments; and the opcodes
+ * by family (constants, containers, objects, memo), each refusing what BERG's files never hold.
+ */
+class Unpickler {
+  private stack: Item[] = [];
+  private readonly metastack: Item[][] = [];
+  private readonly memo = new Map<number, Item>();
+  private readonly budget: ArrayBudget;
+  private opPos = 0;
+  private opName = '';
+
+  constructor(private readonly reader: SequentialReader) {
+    this.budget = { used: new WeakSet(), copied: 0, limit: reader.size + PICKLE_COPY_SLACK_BYTES };
+  }
+
+  async run(): Promise<PickleValue> {
+    for (;;) {
+      this.opPos = this.reader.position;
+      const op = await this.reader.u8('the pickle (expected an opcode)');
+      this.opName = OPNAMES[op] ?? `0x${op.toString(16).padStart(2, '0')}`;
+      switch (op) {
+        case 0x80: {
+          // PROTO
+          const p = await this.reader.u8(this.inside());
+          if (p > 5) throw this.fail(`pickle protocol ${p} is newer than this reader (0-5)`);
+          break;
+        }
+        case 0x95: // FRAME: a framing hint only
+          await this.reader.view(8, this.inside());
+          break;
+        case 0x2e: // STOP
+          if (this.stack.length !== 1 || this.metastack.length !== 0) throw this.fail('the pickle ends with a malformed stack');
+          this.reader.report();
+          return this.value(this.stack[0]);
+        case 0x28: // MARK
+          this.metastack.push(this.stack);
+          this.stack = [];
+          break;
+        case 0x30: // POP
+          if (this.stack.length === 0) this.popMark();
+          else this.pop();
+          break;
+        case 0x31: // POP_MARK
+          this.popMark();
+          break;
+        case 0x32: // DUP
+          this.stack.push(this.top());
+          break;
+        case 0x97:
+          throw this.fail('out-of-band buffers (pickle protocol 5 NEXT_BUFFER) are not supported');
+        case 0x50:
+        case 0x51:
+          throw this.fail('persistent ids are not supported');
+        case 0x82:
+        case 0x83:
+        case 0x84:
+          throw this.fail('extension codes (copyreg registry) are not supported');
+        case 0x69:
+        case 0x6f:
+          throw this.fail('old-style instances (INST/OBJ) are not allowed');
+        default:
+          if ((await this.constant(op)) || this.container(op) || (await this.object(op)) || (await this.memoOp(op))) break;
+          throw new PickleError(
+            `unsupported pickle opcode ${this.opName} at byte ${this.opPos}: this is not a pickle numpy writes, or the file is corrupt`,
+          );
+      }
+    }
+  }
+
+  // ---------------- the stack and the reads ----------------
+
+  private fail(msg: string): PickleError {
+    return new PickleError(`pickle opcode ${this.opName} at byte ${this.opPos}: ${msg}`);
+  }
+  private inside(): string {
+    return `the pickle (opcode ${this.opName} at byte ${this.opPos})`;
+  }
+  private pop(): Item {
+    if (this.stack.length === 0) throw this.fail('stack underflow: the pickle is corrupt');
+    return this.stack.pop()!;
+  }
+  private top(): Item {
+    if (this.stack.length === 0) throw this.fail('stack underflow: the pickle is corrupt');
+    return this.stack[this.stack.length - 1];
+  }
+  private popMark(): Item[] {
+    const items = this.stack;
+    const prev = this.metastack.pop();
+    if (!prev) throw this.fail('no MARK on the stack: the pickle is corrupt');
+    this.stack = prev;
     return items;
-  };
-  const value = (x: Item): PickleValue => {
+  }
+  private value(x: Item): PickleValue {
     if (x instanceof Callable) return new PyGlobal(x.qualname.slice(0, x.qualname.lastIndexOf('.')), x.qualname.slice(x.qualname.lastIndexOf('.') + 1));
     return x;
-  };
-  const values = (xs: Item[]) => xs.map((x) => value(x));
-  const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const u32 = async () => dv(await reader.view(4, inside())).getUint32(0, true);
-  const u64 = async () => {
-    const big = dv(await reader.view(8, inside())).getBigUint64(0, true);
-    if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw fail('length too large');
+  }
+  private values(xs: Item[]): PickleValue[] {
+    return xs.map((x) => this.value(x));
+  }
+  private async u32(): Promise<number> {
+    return dv(await this.reader.view(4, this.inside())).getUint32(0, true);
+  }
+  private async u64(): Promise<number> {
+    const big = dv(await this.reader.view(8, this.inside())).getBigUint64(0, true);
+    if (big > BigInt(Number.MAX_SAFE_INTEGER)) throw this.fail('length too large');
     return Number(big);
-  };
-  const checkLen = (n: number) => {
-    const left = reader.size - reader.position;
+  }
+  private checkLen(n: number): void {
+    const left = this.reader.size - this.reader.position;
     if (n > left) {
       throw new TruncatedError(
-        `${reader.src.name}: the file ends inside ${inside()} at byte ${reader.size} ` +
-          `(a ${n}-byte payload starts at byte ${reader.position}): the file is truncated, download it again`,
+        `${this.reader.src.name}: the file ends inside ${this.inside()} at byte ${this.reader.size} ` +
+          `(a ${n}-byte payload starts at byte ${this.reader.position}): the file is truncated, download it again`,
       );
     }
-  };
-  const readText = async (n: number) => {
-    checkLen(n);
-    return decodeUtf8(await reader.take(n, inside()), opPos);
-  };
-  const readBytes = async (n: number) => {
-    checkLen(n);
-    return reader.take(n, inside());
-  };
-  const readLine = async (): Promise<string> => {
+  }
+  private async readText(n: number): Promise<string> {
+    this.checkLen(n);
+    return decodeUtf8(await this.reader.take(n, this.inside()), this.opPos);
+  }
+  private async readBytes(n: number): Promise<Uint8Array> {
+    this.checkLen(n);
+    return this.reader.take(n, this.inside());
+  }
+  private async readLine(): Promise<string> {
     let s = '';
     for (;;) {
-      const c = await reader.u8(inside());
+      const c = await this.reader.u8(this.inside());
       if (c === 0x0a) return s;
       s += String.fromCharCode(c);
-      if (s.length > 4096) throw fail('text line longer than 4096 bytes');
+      if (s.length > 4096) throw this.fail('text line longer than 4096 bytes');
     }
-  };
-  const memoGet = (i: number) => {
-    if (!memo.has(i)) throw fail(`memo key ${i} not defined: the pickle is corrupt`);
-    return memo.get(i)!;
-  };
+  }
+  private memoGet(i: number): Item {
+    if (!this.memo.has(i)) throw this.fail(`memo key ${i} not defined: the pickle is corrupt`);
+    return this.memo.get(i)!;
+  }
 
-  const call = (fn: Item, argsItem: Item): Item => {
-    if (!(fn instanceof Callable)) throw fail(`REDUCE on ${describe(fn)}, which is not a callable this reader knows`);
-    const args = value(argsItem);
-    if (!Array.isArray(args)) throw fail('REDUCE arguments are not a tuple');
+  // ---------------- opcodes by family ----------------
+
+  /** None, booleans, integers, floats, strings and bytes. */
+  private async constant(op: number): Promise<boolean> {
+    switch (op) {
+      case 0x4e:
+        this.stack.push(null);
+        return true;
+      case 0x88:
+        this.stack.push(true);
+        return true;
+      case 0x89:
+        this.stack.push(false);
+        return true;
+      case 0x4a: // BININT
+        this.stack.push(dv(await this.reader.view(4, this.inside())).getInt32(0, true));
+        return true;
+      case 0x4b: // BININT1
+        this.stack.push(await this.reader.u8(this.inside()));
+        return true;
+      case 0x4d: // BININT2
+        this.stack.push(dv(await this.reader.view(2, this.inside())).getUint16(0, true));
+        return true;
+      case 0x8a: {
+        // LONG1
+        const n = await this.reader.u8(this.inside());
+        this.stack.push(narrow(leInt(await this.readBytes(n))));
+        return true;
+      }
+      case 0x8b: {
+        // LONG4
+        const n = await this.u32();
+        if (n > MAX_PICKLE_INT_BYTES) throw this.fail(`integer of ${n} bytes (at most ${MAX_PICKLE_INT_BYTES} are read)`);
+        this.stack.push(narrow(leInt(await this.readBytes(n))));
+        return true;
+      }
+      case 0x47: // BINFLOAT (big-endian double)
+        this.stack.push(dv(await this.reader.view(8, this.inside())).getFloat64(0, false));
+        return true;
+      case 0x49: {
+        // INT (text); protocol 0 writes bools as I00/I01
+        const line = await this.readLine();
+        if (line === '00' || line === '01') this.stack.push(line === '01');
+        else {
+          if (!/^[-+]?\d+$/.test(line)) throw this.fail(`bad INT ${JSON.stringify(line)}`);
+          this.stack.push(narrow(BigInt(line)));
+        }
+        return true;
+      }
+      case 0x4c: {
+        // LONG (text)
+        const line = (await this.readLine()).replace(/L$/, '');
+        if (!/^[-+]?\d+$/.test(line)) throw this.fail(`bad LONG ${JSON.stringify(line)}`);
+        this.stack.push(narrow(BigInt(line)));
+        return true;
+      }
+      case 0x46: {
+        // FLOAT (text)
+        const line = await this.readLine();
+        const v = Number(line);
+        if (Number.isNaN(v) && !/nan/i.test(line)) throw this.fail(`bad FLOAT ${JSON.stringify(line)}`);
+        this.stack.push(v);
+        return true;
+      }
+      case 0x8c: // SHORT_BINUNICODE
+        this.stack.push(await this.readText(await this.reader.u8(this.inside())));
+        return true;
+      case 0x58: // BINUNICODE
+        this.stack.push(await this.readText(await this.u32()));
+        return true;
+      case 0x8d: // BINUNICODE8
+        this.stack.push(await this.readText(await this.u64()));
+        return true;
+      case 0x55: {
+        // SHORT_BINSTRING (Python 2 str): decoded as latin-1, like pickle.load(encoding='latin1')
+        const b = await this.readBytes(await this.reader.u8(this.inside()));
+        this.stack.push(String.fromCharCode(...b));
+        return true;
+      }
+      case 0x54: {
+        // BINSTRING
+        const n = dv(await this.reader.view(4, this.inside())).getInt32(0, true);
+        if (n < 0) throw this.fail('negative length');
+        const b = await this.readBytes(n);
+        let s = '';
+        for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
+        this.stack.push(s);
+        return true;
+      }
+      case 0x43: // SHORT_BINBYTES
+        this.stack.push(await this.readBytes(await this.reader.u8(this.inside())));
+        return true;
+      case 0x42: // BINBYTES: array payloads arrive here, read straight into their own buffer
+        this.stack.push(await this.readBytes(await this.u32()));
+        return true;
+      case 0x8e: // BINBYTES8
+      case 0x96: // BYTEARRAY8
+        this.stack.push(await this.readBytes(await this.u64()));
+        return true;
+      case 0x98: // READONLY_BUFFER: no-op for in-band data
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Tuples, lists, sets (as lists) and dicts. */
+  private container(op: number): boolean {
+    switch (op) {
+      case 0x29: // EMPTY_TUPLE
+        this.stack.push([]);
+        return true;
+      case 0x74: // TUPLE
+        {
+          const items = this.values(this.popMark());
+          this.stack.push(items);
+        }
+        return true;
+      case 0x85: {
+        const a = this.value(this.pop());
+        this.stack.push([a]);
+        return true;
+      }
+      case 0x86: {
+        const b = this.value(this.pop());
+        const a = this.value(this.pop());
+        this.stack.push([a, b]);
+        return true;
+      }
+      case 0x87: {
+        const c = this.value(this.pop());
+        const b = this.value(this.pop());
+        const a = this.value(this.pop());
+        this.stack.push([a, b, c]);
+        return true;
+      }
+      case 0x5d: // EMPTY_LIST
+        this.stack.push([]);
+        return true;
+      case 0x6c: // LIST
+        {
+          const items = this.values(this.popMark());
+          this.stack.push(items);
+        }
+        return true;
+      case 0x61: {
+        // APPEND
+        const v = this.value(this.pop());
+        const list = this.top();
+        if (!Array.isArray(list)) throw this.fail('APPEND to a non-list');
+        list.push(v);
+        return true;
+      }
+      case 0x65: {
+        // APPENDS
+        const items = this.values(this.popMark());
+        const list = this.top();
+        if (!Array.isArray(list)) throw this.fail('APPENDS to a non-list');
+        for (const v of items) list.push(v);
+        return true;
+      }
+      case 0x8f: // EMPTY_SET: sets become arrays
+        this.stack.push([]);
+        return true;
+      case 0x90: {
+        // ADDITEMS
+        const items = this.values(this.popMark());
+        const set = this.top();
+        if (!Array.isArray(set)) throw this.fail('ADDITEMS to a non-set');
+        for (const v of items) set.push(v);
+        return true;
+      }
+      case 0x91: // FROZENSET
+        {
+          const items = this.values(this.popMark());
+          this.stack.push(items);
+        }
+        return true;
+      case 0x7d: // EMPTY_DICT
+        this.stack.push({} as PickleDict);
+        return true;
+      case 0x64: {
+        // DICT
+        const items = this.values(this.popMark());
+        const d: PickleDict = {};
+        for (let i = 0; i + 1 < items.length; i += 2) setKey(d, items[i], items[i + 1]);
+        this.stack.push(d);
+        return true;
+      }
+      case 0x73: {
+        // SETITEM
+        const v = this.value(this.pop());
+        const k = this.value(this.pop());
+        const d = this.top();
+        if (!isPlainDict(d)) throw this.fail('SETITEM on a non-dict');
+        setKey(d, k, v);
+        return true;
+      }
+      case 0x75: {
+        // SETITEMS
+        const items = this.values(this.popMark());
+        const d = this.top();
+        if (!isPlainDict(d)) throw this.fail('SETITEMS on a non-dict');
+        if (items.length % 2) throw this.fail('odd number of items');
+        for (let i = 0; i < items.length; i += 2) setKey(d, items[i], items[i + 1]);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** Globals from the allow-list, calls of them (REDUCE, NEWOBJ) and their state (BUILD). */
+  private async object(op: number): Promise<boolean> {
+    switch (op) {
+      case 0x63: {
+        // GLOBAL "module\nname\n"
+        const module = await this.readLine();
+        const name = await this.readLine();
+        this.stack.push(resolveGlobal(module, name));
+        return true;
+      }
+      case 0x93: {
+        // STACK_GLOBAL
+        const name = this.value(this.pop());
+        const module = this.value(this.pop());
+        if (typeof name !== 'string' || typeof module !== 'string') throw this.fail('STACK_GLOBAL names are not strings');
+        this.stack.push(resolveGlobal(module, name));
+        return true;
+      }
+      case 0x52: {
+        // REDUCE
+        const args = this.pop();
+        const fn = this.pop();
+        this.stack.push(this.call(fn, args));
+        return true;
+      }
+      case 0x81: {
+        // NEWOBJ: cls.__new__(cls, *args) for allowed estimators
+        this.pop(); // args: estimators are created empty, their state comes with BUILD
+        const cls = this.pop();
+        if (!(cls instanceof Callable) || cls.role !== 'estimator') throw this.fail(`NEWOBJ of ${describe(cls)} is not allowed`);
+        this.stack.push(this.estimator(cls.qualname));
+        return true;
+      }
+      case 0x92: {
+        // NEWOBJ_EX
+        this.pop();
+        this.pop();
+        const cls = this.pop();
+        if (!(cls instanceof Callable) || cls.role !== 'estimator') throw this.fail(`NEWOBJ_EX of ${describe(cls)} is not allowed`);
+        this.stack.push(this.estimator(cls.qualname));
+        return true;
+      }
+      case 0x62: {
+        // BUILD
+        const state = this.pop();
+        this.build(this.top(), state);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** The memo: PUT and GET in their three encodings. */
+  private async memoOp(op: number): Promise<boolean> {
+    switch (op) {
+      case 0x71: // BINPUT
+        this.memo.set(await this.reader.u8(this.inside()), this.top());
+        return true;
+      case 0x72: // LONG_BINPUT
+        this.memo.set(await this.u32(), this.top());
+        return true;
+      case 0x94: // MEMOIZE
+        this.memo.set(this.memo.size, this.top());
+        return true;
+      case 0x70: {
+        // PUT (text)
+        const line = await this.readLine();
+        if (!/^\d+$/.test(line)) throw this.fail('bad PUT index');
+        this.memo.set(Number(line), this.top());
+        return true;
+      }
+      case 0x68: // BINGET
+        this.stack.push(this.memoGet(await this.reader.u8(this.inside())));
+        return true;
+      case 0x6a: // LONG_BINGET
+        this.stack.push(this.memoGet(await this.u32()));
+        return true;
+      case 0x67: {
+        // GET (text)
+        const line = await this.readLine();
+        if (!/^\d+$/.test(line)) throw this.fail('bad GET index');
+        this.stack.push(this.memoGet(Number(line)));
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  // ---------------- calls and state ----------------
+
+  /** REDUCE: one of the allowed callables applied to its argument tuple. */
+  private call(fn: Item, argsItem: Item): Item {
+    if (!(fn instanceof Callable)) throw this.fail(`REDUCE on ${describe(fn)}, which is not a callable this reader knows`);
+    const args = this.value(argsItem);
+    if (!Array.isArray(args)) throw this.fail('REDUCE arguments are not a tuple');
     switch (fn.role) {
       case 'reconstruct': {
         const cls = args[0];
         if (!(cls instanceof PyGlobal) || `${cls}` !== 'numpy.ndarray') {
-          throw fail(`${fn.qualname} of ${describe(cls)}: only numpy.ndarray can be rebuilt`);
+          throw this.fail(`${fn.qualname} of ${describe(cls)}: only numpy.ndarray can be rebuilt`);
         }
         // the real array comes with BUILD; until then an empty placeholder
         return new NdArray('', asShape(args[1], fn.qualname), [] as unknown[]);
       }
       case 'dtype': {
         const spec = args[0];
-        if (typeof spec !== 'string') throw fail('numpy.dtype of a non-string (structured dtypes are not supported)');
+        if (typeof spec !== 'string') throw this.fail('numpy.dtype of a non-string (structured dtypes are not supported)');
         try {
           parseDescr(spec.replace(/^O\d+$/, 'O'));
         } catch (e) {
-          throw fail((e as Error).message);
+          throw this.fail((e as Error).message);
         }
         return new NumpyDtype(spec);
       }
       case 'scalar': {
         const d = asDtype(args[0], fn.qualname);
-        return scalarValue(d, args.length > 1 ? args[1] : null, budget);
+        return scalarValue(d, args.length > 1 ? args[1] : null, this.budget);
       }
       case 'frombuffer': {
         const [buf, d, shape, order] = args;
         const dt = asDtype(d, fn.qualname);
         const sh = asShape(shape, fn.qualname);
         const fortran = order === 'F';
-        return new NdArray(dt.descr, sh, arrayData(dt, sh, buf, budget, fn.qualname), fortran && sh.length > 1);
+        return new NdArray(dt.descr, sh, arrayData(dt, sh, buf, this.budget, fn.qualname), fortran && sh.length > 1);
       }
       case 'codecs_encode': {
         const [s, enc] = args;
         if (typeof s !== 'string' || (enc !== 'latin1' && enc !== 'latin-1')) {
-          throw fail('_codecs.encode is only allowed for latin-1 byte strings');
+          throw this.fail('_codecs.encode is only allowed for latin-1 byte strings');
         }
-        spend(budget, s.length, fn.qualname); // a memo-shared string encoded again is a fresh copy
+        spend(this.budget, s.length, fn.qualname); // a memo-shared string encoded again is a fresh copy
         return latin1(s);
       }
       case 'empty_bytes':
-        if (args.length !== 0) throw fail('bytes(...) is only allowed without arguments');
+        if (args.length !== 0) throw this.fail('bytes(...) is only allowed without arguments');
         return new Uint8Array(0);
       case 'copyreg_reconstructor': {
         const [cls, base] = args;
         if (!(cls instanceof PyGlobal) || !ALLOWED_ESTIMATORS.has(`${cls}`) || !(base instanceof PyGlobal) || NUMPY_GLOBALS[`${base}`] !== 'object') {
-          throw fail(`copyreg._reconstructor of ${describe(cls)} is not allowed`);
+          throw this.fail(`copyreg._reconstructor of ${describe(cls)} is not allowed`);
         }
-        return estimator(`${cls}`);
+        return this.estimator(`${cls}`);
       }
       case 'copyreg_newobj': {
         const cls = args[0];
-        if (!(cls instanceof PyGlobal) || !ALLOWED_ESTIMATORS.has(`${cls}`)) throw fail(`__newobj__ of ${describe(cls)} is not allowed`);
-        return estimator(`${cls}`);
+        if (!(cls instanceof PyGlobal) || !ALLOWED_ESTIMATORS.has(`${cls}`)) throw this.fail(`__newobj__ of ${describe(cls)} is not allowed`);
+        return this.estimator(`${cls}`);
       }
       default:
-        throw fail(`calling ${fn.qualname} is not allowed`);
+        throw this.fail(`calling ${fn.qualname} is not allowed`);
     }
-  };
+  }
 
-  const estimator = (cls: string): PickleDict => {
+  private estimator(cls: string): PickleDict {
     const o: PickleDict = {};
     setKey(o, '__class__', cls);
     return o;
-  };
+  }
 
-  const build = (target: Item, stateItem: Item) => {
-    const state = value(stateItem);
+  /** BUILD: an ndarray's or dtype's state, or an allowed estimator's attributes. */
+  private build(target: Item, stateItem: Item): void {
+    const state = this.value(stateItem);
     if (target instanceof NdArray) {
-      if (!Array.isArray(state) || (state.length !== 5 && state.length !== 4)) throw fail('ndarray state is not a 4- or 5-tuple');
+      if (!Array.isArray(state) || (state.length !== 5 && state.length !== 4)) throw this.fail('ndarray state is not a 4- or 5-tuple');
       const [shapeV, dtypeV, fortranV, raw] = state.length === 5 ? state.slice(1) : state;
       const shape = asShape(shapeV, 'ndarray');
       const d = asDtype(dtypeV, 'ndarray');
       const fortran = fortranV === true || fortranV === 1;
       target.shape = shape;
       target.dtype = parseDescr(d.descr).descr;
-      target.data = arrayData(d, shape, raw, budget, `ndarray ${target.dtype} (${shape})`);
+      target.data = arrayData(d, shape, raw, this.budget, `ndarray ${target.dtype} (${shape})`);
       target.fortranOrder = fortran && shape.length > 1;
       return;
     }
     if (target instanceof NumpyDtype) {
-      if (!Array.isArray(state) || state.length < 8) throw fail('dtype state is not a tuple of 8 or 9 items');
+      if (!Array.isArray(state) || state.length < 8) throw this.fail('dtype state is not a tuple of 8 or 9 items');
       const [, order, subarray, names, fields] = state;
       if (subarray !== null || names !== null || fields !== null) {
-        throw fail('structured or sub-array numpy dtypes are not supported');
+        throw this.fail('structured or sub-array numpy dtypes are not supported');
       }
-      if (typeof order !== 'string' || !['<', '>', '|', '='].includes(order)) throw fail('bad dtype byte order');
+      if (typeof order !== 'string' || !['<', '>', '|', '='].includes(order)) throw this.fail('bad dtype byte order');
       target.byteOrder = order;
       return;
     }
@@ -465,337 +846,20 @@ export async function unpickleFrom(reader: SequentialReader): Promise<PickleValu
         const [d, slots] = state;
         for (const part of [d, slots]) {
           if (part === null) continue;
-          if (!isPlainDict(part)) throw fail('estimator state is not a dict');
+          if (!isPlainDict(part)) throw this.fail('estimator state is not a dict');
           for (const [k, v] of Object.entries(part)) setKey(target, k, v);
         }
         return;
       }
-      if (!isPlainDict(dict)) throw fail('estimator state is not a dict');
+      if (!isPlainDict(dict)) throw this.fail('estimator state is not a dict');
       for (const [k, v] of Object.entries(dict)) if (k !== '__class__') setKey(target, k, v);
       return;
     }
-    throw fail(`BUILD on ${describe(target)} is not allowed`);
-  };
-
-  for (;;) {
-    opPos = reader.position;
-    const op = await reader.u8('the pickle (expected an opcode)');
-    opName = OPNAMES[op] ?? `0x${op.toString(16).padStart(2, '0')}`;
-    switch (op) {
-      case 0x80: {
-        // PROTO
-        const p = await reader.u8(inside());
-        if (p > 5) throw fail(`pickle protocol ${p} is newer than this reader (0-5)`);
-        break;
-      }
-      case 0x95: // FRAME: a framing hint only
-        await reader.view(8, inside());
-        break;
-      case 0x2e: // STOP
-        if (stack.length !== 1 || metastack.length !== 0) throw fail('the pickle ends with a malformed stack');
-        reader.report();
-        return value(stack[0]);
-      case 0x28: // MARK
-        metastack.push(stack);
-        stack = [];
-        break;
-      case 0x30: // POP
-        if (stack.length === 0) popMark();
-        else pop();
-        break;
-      case 0x31: // POP_MARK
-        popMark();
-        break;
-      case 0x32: // DUP
-        stack.push(top());
-        break;
-      case 0x4e:
-        stack.push(null);
-        break;
-      case 0x88:
-        stack.push(true);
-        break;
-      case 0x89:
-        stack.push(false);
-        break;
-      case 0x4a: // BININT
-        stack.push(dv(await reader.view(4, inside())).getInt32(0, true));
-        break;
-      case 0x4b: // BININT1
-        stack.push(await reader.u8(inside()));
-        break;
-      case 0x4d: // BININT2
-        stack.push(dv(await reader.view(2, inside())).getUint16(0, true));
-        break;
-      case 0x8a: {
-        // LONG1
-        const n = await reader.u8(inside());
-        stack.push(narrow(leInt(await readBytes(n))));
-        break;
-      }
-      case 0x8b: {
-        // LONG4
-        const n = await u32();
-        if (n > MAX_PICKLE_INT_BYTES) throw fail(`integer of ${n} bytes (at most ${MAX_PICKLE_INT_BYTES} are read)`);
-        stack.push(narrow(leInt(await readBytes(n))));
-        break;
-      }
-      case 0x47: // BINFLOAT (big-endian double)
-        stack.push(dv(await reader.view(8, inside())).getFloat64(0, false));
-        break;
-      case 0x49: {
-        // INT (text); protocol 0 writes bools as I00/I01
-        const line = await readLine();
-        if (line === '00' || line === '01') stack.push(line === '01');
-        else {
-          if (!/^[-+]?\d+$/.test(line)) throw fail(`bad INT ${JSON.stringify(line)}`);
-          stack.push(narrow(BigInt(line)));
-        }
-        break;
-      }
-      case 0x4c: {
-        // LONG (text)
-        const line = (await readLine()).replace(/L$/, '');
-        if (!/^[-+]?\d+$/.test(line)) throw fail(`bad LONG ${JSON.stringify(line)}`);
-        stack.push(narrow(BigInt(line)));
-        break;
-      }
-      case 0x46: {
-        // FLOAT (text)
-        const line = await readLine();
-        const v = Number(line);
-        if (Number.isNaN(v) && !/nan/i.test(line)) throw fail(`bad FLOAT ${JSON.stringify(line)}`);
-        stack.push(v);
-        break;
-      }
-      case 0x8c: // SHORT_BINUNICODE
-        stack.push(await readText(await reader.u8(inside())));
-        break;
-      case 0x58: // BINUNICODE
-        stack.push(await readText(await u32()));
-        break;
-      case 0x8d: // BINUNICODE8
-        stack.push(await readText(await u64()));
-        break;
-      case 0x55: {
-        // SHORT_BINSTRING (Python 2 str): decoded as latin-1, like pickle.load(encoding='latin1')
-        const b = await readBytes(await reader.u8(inside()));
-        stack.push(String.fromCharCode(...b));
-        break;
-      }
-      case 0x54: {
-        // BINSTRING
-        const n = dv(await reader.view(4, inside())).getInt32(0, true);
-        if (n < 0) throw fail('negative length');
-        const b = await readBytes(n);
-        let s = '';
-        for (let i = 0; i < b.length; i += 8192) s += String.fromCharCode(...b.subarray(i, i + 8192));
-        stack.push(s);
-        break;
-      }
-      case 0x43: // SHORT_BINBYTES
-        stack.push(await readBytes(await reader.u8(inside())));
-        break;
-      case 0x42: // BINBYTES: array payloads arrive here, read straight into their own buffer
-        stack.push(await readBytes(await u32()));
-        break;
-      case 0x8e: // BINBYTES8
-      case 0x96: // BYTEARRAY8
-        stack.push(await readBytes(await u64()));
-        break;
-      case 0x98: // READONLY_BUFFER: no-op for in-band data
-        break;
-      case 0x29: // EMPTY_TUPLE
-        stack.push([]);
-        break;
-      case 0x74: // TUPLE
-        {
-          const items = values(popMark());
-          stack.push(items);
-        }
-        break;
-      case 0x85: {
-        const a = value(pop());
-        stack.push([a]);
-        break;
-      }
-      case 0x86: {
-        const b = value(pop());
-        const a = value(pop());
-        stack.push([a, b]);
-        break;
-      }
-      case 0x87: {
-        const c = value(pop());
-        const b = value(pop());
-        const a = value(pop());
-        stack.push([a, b, c]);
-        break;
-      }
-      case 0x5d: // EMPTY_LIST
-        stack.push([]);
-        break;
-      case 0x6c: // LIST
-        {
-          const items = values(popMark());
-          stack.push(items);
-        }
-        break;
-      case 0x61: {
-        // APPEND
-        const v = value(pop());
-        const list = top();
-        if (!Array.isArray(list)) throw fail('APPEND to a non-list');
-        list.push(v);
-        break;
-      }
-      case 0x65: {
-        // APPENDS
-        const items = values(popMark());
-        const list = top();
-        if (!Array.isArray(list)) throw fail('APPENDS to a non-list');
-        for (const v of items) list.push(v);
-        break;
-      }
-      case 0x8f: // EMPTY_SET: sets become arrays
-        stack.push([]);
-        break;
-      case 0x90: {
-        // ADDITEMS
-        const items = values(popMark());
-        const set = top();
-        if (!Array.isArray(set)) throw fail('ADDITEMS to a non-set');
-        for (const v of items) set.push(v);
-        break;
-      }
-      case 0x91: // FROZENSET
-        {
-          const items = values(popMark());
-          stack.push(items);
-        }
-        break;
-      case 0x7d: // EMPTY_DICT
-        stack.push({} as PickleDict);
-        break;
-      case 0x64: {
-        // DICT
-        const items = values(popMark());
-        const d: PickleDict = {};
-        for (let i = 0; i + 1 < items.length; i += 2) setKey(d, items[i], items[i + 1]);
-        stack.push(d);
-        break;
-      }
-      case 0x73: {
-        // SETITEM
-        const v = value(pop());
-        const k = value(pop());
-        const d = top();
-        if (!isPlainDict(d)) throw fail('SETITEM on a non-dict');
-        setKey(d, k, v);
-        break;
-      }
-      case 0x75: {
-        // SETITEMS
-        const items = values(popMark());
-        const d = top();
-        if (!isPlainDict(d)) throw fail('SETITEMS on a non-dict');
-        if (items.length % 2) throw fail('odd number of items');
-        for (let i = 0; i < items.length; i += 2) setKey(d, items[i], items[i + 1]);
-        break;
-      }
-      case 0x63: {
-        // GLOBAL "module\nname\n"
-        const module = await readLine();
-        const name = await readLine();
-        stack.push(resolveGlobal(module, name));
-        break;
-      }
-      case 0x93: {
-        // STACK_GLOBAL
-        const name = value(pop());
-        const module = value(pop());
-        if (typeof name !== 'string' || typeof module !== 'string') throw fail('STACK_GLOBAL names are not strings');
-        stack.push(resolveGlobal(module, name));
-        break;
-      }
-      case 0x52: {
-        // REDUCE
-        const args = pop();
-        const fn = pop();
-        stack.push(call(fn, args));
-        break;
-      }
-      case 0x81: {
-        // NEWOBJ: cls.__new__(cls, *args) for allowed estimators
-        pop(); // args: estimators are created empty, their state comes with BUILD
-        const cls = pop();
-        if (!(cls instanceof Callable) || cls.role !== 'estimator') throw fail(`NEWOBJ of ${describe(cls)} is not allowed`);
-        stack.push(estimator(cls.qualname));
-        break;
-      }
-      case 0x92: {
-        // NEWOBJ_EX
-        pop();
-        pop();
-        const cls = pop();
-        if (!(cls instanceof Callable) || cls.role !== 'estimator') throw fail(`NEWOBJ_EX of ${describe(cls)} is not allowed`);
-        stack.push(estimator(cls.qualname));
-        break;
-      }
-      case 0x62: {
-        // BUILD
-        const state = pop();
-        build(top(), state);
-        break;
-      }
-      case 0x71: // BINPUT
-        memo.set(await reader.u8(inside()), top());
-        break;
-      case 0x72: // LONG_BINPUT
-        memo.set(await u32(), top());
-        break;
-      case 0x94: // MEMOIZE
-        memo.set(memo.size, top());
-        break;
-      case 0x70: {
-        // PUT (text)
-        const line = await readLine();
-        if (!/^\d+$/.test(line)) throw fail('bad PUT index');
-        memo.set(Number(line), top());
-        break;
-      }
-      case 0x68: // BINGET
-        stack.push(memoGet(await reader.u8(inside())));
-        break;
-      case 0x6a: // LONG_BINGET
-        stack.push(memoGet(await u32()));
-        break;
-      case 0x67: {
-        // GET (text)
-        const line = await readLine();
-        if (!/^\d+$/.test(line)) throw fail('bad GET index');
-        stack.push(memoGet(Number(line)));
-        break;
-      }
-      case 0x97:
-        throw fail('out-of-band buffers (pickle protocol 5 NEXT_BUFFER) are not supported');
-      case 0x50:
-      case 0x51:
-        throw fail('persistent ids are not supported');
-      case 0x82:
-      case 0x83:
-      case 0x84:
-        throw fail('extension codes (copyreg registry) are not supported');
-      case 0x69:
-      case 0x6f:
-        throw fail('old-style instances (INST/OBJ) are not allowed');
-      default:
-        throw new PickleError(
-          `unsupported pickle opcode ${opName} at byte ${opPos}: this is not a pickle numpy writes, or the file is corrupt`,
-        );
-    }
+    throw this.fail(`BUILD on ${describe(target)} is not allowed`);
   }
 }
+
+const dv = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
 
 function isPlainDict(x: unknown): x is PickleDict {
   return (
