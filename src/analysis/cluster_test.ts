@@ -9,6 +9,7 @@
 // (H0) and p-values equal MNE's for the same seed, not just within Monte Carlo error.
 import { fPpf, tPpf } from './distributions.ts';
 import { RandomState } from './random_state.ts';
+import { wasmSubsetKernels } from './wasm_kernels.ts';
 
 export type Tail = -1 | 0 | 1;
 
@@ -271,20 +272,41 @@ const BLOCK = 64;
 export function subsetSums(X: Float64Array, n: number, m: number, masks: readonly Uint8Array[], onProgress?: (done: number, total: number) => void): Float64Array {
   const G = Math.ceil(n / BITS);
   const P = masks.length;
-  const codes = new Uint8Array(P * G);
+  // codes[g * P + q]: which of the rows g * BITS .. g * BITS + 7 permutation q's subset holds (grouped by g, so
+  // each group's pass reads them in order)
+  const codes = new Int32Array(P * G);
   for (let q = 0; q < P; q++) {
     const mk = masks[q];
-    for (let i = 0; i < n; i++) if (mk[i]) codes[q * G + ((i / BITS) | 0)] |= 1 << i % BITS;
+    for (let i = 0; i < n; i++) if (mk[i]) codes[((i / BITS) | 0) * P + q] |= 1 << i % BITS;
   }
   const out = new Float64Array(P * m);
   // One group's table (256 x BLOCK) and one block of every permutation's sums stay in cache together.
-  const table = new Float64Array(256 * BLOCK);
-  const acc = new Float64Array(P * BLOCK);
+  const rowBytes = BLOCK * 8;
+  const accAt = 0;
+  const tableAt = accAt + P * rowBytes;
+  const rowsAt = tableAt + 256 * rowBytes;
+  const codesAt = rowsAt + BITS * rowBytes;
+  const wasm = wasmSubsetKernels(codesAt + P * G * 4);
+  const buffer = wasm ? wasm.memory.buffer : new ArrayBuffer(codesAt);
+  const acc = new Float64Array(buffer, accAt, P * BLOCK);
+  const table = new Float64Array(buffer, tableAt, 256 * BLOCK);
+  const rows = new Float64Array(buffer, rowsAt, BITS * BLOCK);
+  if (wasm) {
+    const c = new Int32Array(buffer, codesAt, P * G);
+    for (let i = 0; i < P * G; i++) c[i] = codes[i] * rowBytes;
+  } else for (let i = 0; i < P * G; i++) codes[i] *= BLOCK;
   for (let b0 = 0; b0 < m; b0 += BLOCK) {
     const B = Math.min(BLOCK, m - b0);
     acc.fill(0);
+    if (B < BLOCK) rows.fill(0);
     for (let g = 0; g < G; g++) {
       const bits = Math.min(BITS, n - g * BITS);
+      if (wasm) {
+        for (let r = 0; r < bits; r++) rows.set(X.subarray((g * BITS + r) * m + b0, (g * BITS + r) * m + b0 + B), r * BLOCK);
+        wasm.subsetTable(tableAt, rowsAt, 1 << bits, rowBytes);
+        wasm.accumulate(accAt, tableAt, codesAt + g * P * 4, P, rowBytes);
+        continue;
+      }
       for (let mask = 1; mask < 1 << bits; mask++) {
         const low = mask & -mask;
         const row = (g * BITS + 31 - Math.clz32(low)) * m + b0;
@@ -292,8 +314,9 @@ export function subsetSums(X: Float64Array, n: number, m: number, masks: readonl
         const src = (mask ^ low) * BLOCK;
         for (let j = 0; j < B; j++) table[dst + j] = table[src + j] + X[row + j];
       }
+      const cg = g * P;
       for (let q = 0; q < P; q++) {
-        const src = codes[q * G + g] * BLOCK;
+        const src = codes[cg + q];
         const dst = q * BLOCK;
         for (let j = 0; j < B; j++) acc[dst + j] += table[src + j];
       }

@@ -1,0 +1,139 @@
+// Two WebAssembly SIMD kernels for the subset sums of the permutation tests (cluster_test.ts's subsetSums),
+// assembled here from their instructions so no build step or binary file is needed. f64x2 lanes add in
+// IEEE double precision exactly as scalar code does, so the sums are bit-identical to the plain loops;
+// the kernels only do two additions per instruction and skip the bounds checks of typed-array access.
+// Where WebAssembly SIMD is missing, wasmSubsetKernels() returns null and the caller keeps its loops.
+
+const uleb = (n: number): number[] => {
+  const o: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n) b |= 0x80;
+    o.push(b);
+  } while (n);
+  return o;
+};
+const sleb = (n: number): number[] => {
+  const o: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
+      o.push(b);
+      return o;
+    }
+    o.push(b | 0x80);
+  }
+};
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+const name = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+
+// instructions
+const get = (i: number) => [0x20, i];
+const set = (i: number) => [0x21, i];
+const tee = (i: number) => [0x22, i];
+const i32c = (v: number) => [0x41, ...sleb(v)];
+const ADD = 0x6a;
+const SUB = 0x6b;
+const MUL = 0x6c;
+const AND = 0x71;
+const SHL = 0x74;
+const CTZ = 0x68;
+const GE_U = 0x4f;
+const LT_U = 0x49;
+const BLOCK = [0x02, 0x40];
+const LOOP = [0x03, 0x40];
+const END = 0x0b;
+const br = (d: number) => [0x0c, d];
+const brIf = (d: number) => [0x0d, d];
+const i32load = [0x28, 2, 0];
+const v128load = (off: number) => [0xfd, 0x00, 3, ...uleb(off)];
+const v128store = (off: number) => [0xfd, 0x0b, 3, ...uleb(off)];
+const f64x2add = [0xfd, 0xf0, 0x01];
+
+/** mem[d + j + off .. +16] = mem[a + j + off ..] + mem[b + j + off ..] (two doubles), j in local `j`. */
+const addLanes = (d: number, a: number, b: number, j: number, off: number) => [
+  ...get(d), ...get(j), ADD,
+  ...get(a), ...get(j), ADD, ...v128load(off),
+  ...get(b), ...get(j), ADD, ...v128load(off),
+  ...f64x2add, ...v128store(off),
+];
+/** for (j = 0; j < bytes; j += 64) four addLanes (bytes: a positive multiple of 64) */
+const rowLoop = (d: number, a: number, b: number, j: number, bytes: number) => [
+  ...i32c(0), ...set(j),
+  ...LOOP,
+  ...addLanes(d, a, b, j, 0), ...addLanes(d, a, b, j, 16), ...addLanes(d, a, b, j, 32), ...addLanes(d, a, b, j, 48),
+  ...get(j), ...i32c(64), ADD, ...tee(j), ...get(bytes), LT_U, ...brIf(0),
+  END,
+];
+
+// accumulate(acc, table, codes, P, rowBytes): for q < P: acc row q += table row at byte offset codes[q]
+// params 0 acc, 1 table, 2 codes, 3 P, 4 rowBytes; locals 5 q, 6 dst, 7 src, 8 j
+const accumulate = [
+  ...vec([[4, 0x7f]]),
+  ...get(0), ...set(6),
+  ...BLOCK, ...LOOP,
+  ...get(5), ...get(3), GE_U, ...brIf(1),
+  ...get(1), ...get(2), ...get(5), ...i32c(2), SHL, ADD, ...i32load, ADD, ...set(7),
+  ...rowLoop(6, 6, 7, 8, 4),
+  ...get(6), ...get(4), ADD, ...set(6),
+  ...get(5), ...i32c(1), ADD, ...set(5),
+  ...br(0),
+  END, END,
+  END,
+];
+
+// subsetTable(table, rows, nMasks, rowBytes): for 0 < mask < nMasks:
+//   table row mask = table row (mask & (mask - 1)) + rows row ctz(mask)  (table row 0 stays 0)
+// params 0 table, 1 rows, 2 nMasks, 3 rowBytes; locals 4 mask, 5 dst, 6 src, 7 x, 8 j
+const subsetTable = [
+  ...vec([[5, 0x7f]]),
+  ...i32c(1), ...set(4),
+  ...BLOCK, ...LOOP,
+  ...get(4), ...get(2), GE_U, ...brIf(1),
+  ...get(0), ...get(4), ...get(3), MUL, ADD, ...set(5),
+  ...get(0), ...get(4), ...get(4), ...i32c(1), SUB, AND, ...get(3), MUL, ADD, ...set(6),
+  ...get(1), ...get(4), CTZ, ...get(3), MUL, ADD, ...set(7),
+  ...rowLoop(5, 6, 7, 8, 3),
+  ...get(4), ...i32c(1), ADD, ...set(4),
+  ...br(0),
+  END, END,
+  END,
+];
+
+const I32 = 0x7f;
+const moduleBytes = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+  ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0], [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0]])),
+  ...section(2, vec([[...name('m'), ...name('mem'), 0x02, 0x00, 0x01]])),
+  ...section(3, vec([[0], [1]])),
+  ...section(7, vec([[...name('accumulate'), 0x00, 0], [...name('subsetTable'), 0x00, 1]])),
+  ...section(10, vec([[...uleb(accumulate.length), ...accumulate], [...uleb(subsetTable.length), ...subsetTable]])),
+]);
+
+export interface SubsetKernels {
+  memory: WebAssembly.Memory;
+  /** acc row q (rowBytes) += the table row at byte offset codes[q] from `table`, for q < P (addresses in bytes) */
+  accumulate: (acc: number, table: number, codes: number, P: number, rowBytes: number) => void;
+  /** builds the subset-sum table of 2**bits rows from `bits` rows (rowBytes a multiple of 64) */
+  subsetTable: (table: number, rows: number, nMasks: number, rowBytes: number) => void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** A fresh instance with `bytes` of memory, or null without WebAssembly SIMD. */
+export function wasmSubsetKernels(bytes: number): SubsetKernels | null {
+  if (compiled === undefined) {
+    try {
+      compiled = typeof WebAssembly === 'object' && WebAssembly.validate(moduleBytes) ? new WebAssembly.Module(moduleBytes) : null;
+    } catch {
+      compiled = null;
+    }
+  }
+  if (!compiled) return null;
+  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
+  const ex = new WebAssembly.Instance(compiled, { m: { mem: memory } }).exports as unknown as Omit<SubsetKernels, 'memory'>;
+  return { memory, accumulate: ex.accumulate, subsetTable: ex.subsetTable };
+}
