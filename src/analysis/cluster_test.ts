@@ -193,18 +193,98 @@ function collectClusters(x: Float64Array, inside: (v: number) => boolean, layout
   }
 }
 
-/** Largest cluster mass of a permuted statistic: signed max |mass| (one-sample), max mass (F), 0 without clusters. */
-function maxClusterMass(x: Float64Array, threshold: number, tail: Tail, layout: Layout, signed: boolean): number {
-  const masses: number[] = [];
-  const dirs: ((v: number) => boolean)[] = tail === 0 ? [(v) => v > threshold, (v) => v < -threshold] : tail === 1 ? [(v) => v > threshold] : [(v) => v < threshold];
-  for (const inside of dirs) collectClusters(x, inside, layout, null, masses);
-  if (!masses.length) return 0;
-  if (signed) {
-    let best = masses[0];
-    for (const v of masses) if (Math.abs(v) > Math.abs(best)) best = v;
+/**
+ * Largest cluster mass of a permuted statistic: signed max |mass| (one-sample), max mass (F), 0 without clusters.
+ * The same clusters and sums (in the same order) as collectClusters, over the adjacency as CSR arrays and
+ * with scratch allocated once per test, since it runs once per permutation.
+ */
+class MaxClusterMass {
+  private readonly start: Int32Array;
+  private readonly list: Int32Array;
+  private readonly mark: Uint8Array;
+  private readonly stack: Int32Array;
+
+  constructor(
+    private readonly layout: Layout,
+    private readonly threshold: number,
+    private readonly tail: Tail,
+    private readonly signed: boolean,
+  ) {
+    const { nTimes, nChannels, adjacency } = layout;
+    this.start = new Int32Array(nChannels + 1);
+    for (let c = 0; c < nChannels; c++) this.start[c + 1] = this.start[c] + adjacency[c].length;
+    this.list = Int32Array.from(adjacency.flat());
+    this.mark = new Uint8Array(nTimes * nChannels);
+    this.stack = new Int32Array(nTimes * nChannels);
+  }
+
+  of(x: Float64Array): number {
+    const { threshold, tail } = this;
+    let found = false;
+    let best = 0;
+    // tail 0: positive clusters first, then negative ones (MNE's order); the first largest wins ties
+    for (let dir = tail === 0 ? 1 : tail; dir !== 0; dir = tail === 0 && dir === 1 ? -1 : 0) {
+      const lim = tail === 0 ? dir * threshold : threshold;
+      const mark = this.mark;
+      let any = false;
+      if (dir > 0)
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i] > lim ? 1 : 0;
+          mark[i] = v;
+          any ||= v === 1;
+        }
+      else
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i] < lim ? 1 : 0;
+          mark[i] = v;
+          any ||= v === 1;
+        }
+      if (!any) continue;
+      for (let seed = 0; seed < x.length; seed++) {
+        if (!mark[seed]) continue;
+        const sum = this.flood(x, seed);
+        if (!found) {
+          best = sum;
+          found = true;
+        } else if (this.signed ? Math.abs(sum) > Math.abs(best) : sum > best) best = sum;
+      }
+    }
     return best;
   }
-  return Math.max(...masses);
+
+  /** Sum of x over the marked cluster of `seed`, unmarking it: collectClusters's traversal. */
+  private flood(x: Float64Array, seed: number): number {
+    const { mark, stack, start, list } = this;
+    const C = this.layout.nChannels;
+    const last = this.layout.nTimes - 1;
+    mark[seed] = 0;
+    let top = 0;
+    stack[top++] = seed;
+    let sum = 0;
+    while (top > 0) {
+      const i = stack[--top];
+      sum += x[i];
+      const t = (i / C) | 0;
+      const row = t * C;
+      const c = i - row;
+      for (let k = start[c], e = start[c + 1]; k < e; k++) {
+        const j = row + list[k];
+        if (mark[j]) {
+          mark[j] = 0;
+          stack[top++] = j;
+        }
+      }
+      if (t > 0 && mark[i - C]) {
+        mark[i - C] = 0;
+        stack[top++] = i - C;
+      }
+      if (t < last && mark[i + C]) {
+        mark[i + C] = 0;
+        stack[top++] = i + C;
+      }
+    }
+    return sum;
+  }
 }
 
 /** MNE's bin_perm_rep row r: the binary digits of r over n places, most significant first. */
@@ -391,6 +471,7 @@ export function permutationCluster1sampTest(X: ArrayLike<number>, n: number, m: 
   const members = orders.map((o) => Uint8Array.from(o, (v) => (v === 0 ? 1 : 0)));
   const sums = subsetSums(Xd, n, m, members, opts.onProgress);
   const permMax = new Float64Array(orders.length);
+  const maxMass = new MaxClusterMass(layout, threshold, tail, true);
   const t = new Float64Array(m);
   for (let q = 0; q < orders.length; q++) {
     const off = q * m;
@@ -400,7 +481,7 @@ export function permutationCluster1sampTest(X: ArrayLike<number>, n: number, m: 
       const v = (sumsq[j] - s * mean) / (n - 1);
       t[j] = v > 1e-12 * sumsq[j] ? mean / Math.sqrt(v / n) : NaN;
     }
-    permMax[q] = maxClusterMass(t, threshold, tail, layout, true);
+    permMax[q] = maxMass.of(t);
   }
   return finish({ ...base, exact }, observed, permMax);
 }
@@ -462,6 +543,7 @@ export function permutationClusterTest(groups: readonly ArrayLike<number>[], siz
     }
   const sums = subsetSums(Xd, N, m, members, opts.onProgress);
   const permMax = new Float64Array(perms.length);
+  const maxMass = new MaxClusterMass(layout, threshold, tail, false);
   const ssbn = new Float64Array(m);
   const rest = new Float64Array(m);
   const F = new Float64Array(m);
@@ -478,7 +560,7 @@ export function permutationClusterTest(groups: readonly ArrayLike<number>[], siz
     }
     for (let j = 0; j < m; j++) ssbn[j] += (rest[j] * rest[j]) / sizes[K - 1];
     fFromSums(sumsq, total, ssbn, N, K, m, F);
-    permMax[q] = maxClusterMass(F, threshold, tail, layout, false);
+    permMax[q] = maxMass.of(F);
   }
   return finish(base, observed, permMax);
 }
