@@ -9,7 +9,7 @@
 // (H0) and p-values equal MNE's for the same seed, not just within Monte Carlo error.
 import { fPpf, tPpf } from './distributions.ts';
 import { RandomState } from './random_state.ts';
-import { wasmSubsetKernels } from './wasm_kernels.ts';
+import { wasmKernels } from './wasm_kernels.ts';
 
 export type Tail = -1 | 0 | 1;
 
@@ -366,7 +366,7 @@ export function subsetSums(X: Float64Array, n: number, m: number, masks: readonl
   const tableAt = accAt + P * rowBytes;
   const rowsAt = tableAt + 256 * rowBytes;
   const codesAt = rowsAt + BITS * rowBytes;
-  const wasm = wasmSubsetKernels(codesAt + P * G * 4);
+  const wasm = wasmKernels(codesAt + P * G * 4);
   const buffer = wasm ? wasm.memory.buffer : new ArrayBuffer(codesAt);
   const acc = new Float64Array(buffer, accAt, P * BLOCK);
   const table = new Float64Array(buffer, tableAt, 256 * BLOCK);

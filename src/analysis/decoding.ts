@@ -8,6 +8,7 @@
 // Each fold's covariances come from per-fold sufficient statistics (sums and cross-products), which is
 // algebraically what scikit-learn computes on the training rows, in a fraction of the time.
 import { RandomState } from './random_state.ts';
+import { wasmKernels } from './wasm_kernels.ts';
 
 export type Scoring = 'roc_auc' | 'accuracy';
 
@@ -234,11 +235,45 @@ export function rocAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): nu
   return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }
 
-function score(scoring: Scoring, labels: ArrayLike<number>, decision: ArrayLike<number>): number {
-  if (scoring === 'roc_auc') return rocAuc(labels, decision);
-  let c = 0;
-  for (let i = 0; i < labels.length; i++) if ((decision[i] > 0 ? 1 : 0) === labels[i]) c++;
-  return c / labels.length;
+/**
+ * The same ROC-AUC (or accuracy) as rocAuc / score from the decisions of the class-1 (`pos`) and class-0 (`neg`)
+ * samples, sorting both in place: U counts, per positive, the negatives below it and half the tied ones. U equals
+ * the rank sum minus nPos (nPos + 1) / 2 exactly (both are sums of halves), so the score is the same number.
+ */
+function scoreSplit(scoring: Scoring, pos: Float64Array, neg: Float64Array): number {
+  const nPos = pos.length;
+  const nNeg = neg.length;
+  if (scoring === 'accuracy') {
+    let c = 0;
+    for (let k = 0; k < nPos; k++) if (pos[k] > 0) c++;
+    for (let k = 0; k < nNeg; k++) if (!(neg[k] > 0)) c++;
+    return c / (nPos + nNeg);
+  }
+  if (!nPos || !nNeg) return NaN;
+  for (let k = 0; k < nPos; k++) if (pos[k] !== pos[k]) return rocAucSplit(pos, neg);
+  for (let k = 0; k < nNeg; k++) if (neg[k] !== neg[k]) return rocAucSplit(pos, neg);
+  pos.sort();
+  neg.sort();
+  let below = 0; // negatives < pos[k]
+  let upTo = 0; // negatives <= pos[k]
+  let twiceU = 0;
+  for (let k = 0; k < nPos; k++) {
+    const v = pos[k];
+    while (below < nNeg && neg[below] < v) below++;
+    if (upTo < below) upTo = below;
+    while (upTo < nNeg && neg[upTo] <= v) upTo++;
+    twiceU += below + upTo;
+  }
+  return twiceU / 2 / (nPos * nNeg);
+}
+
+/** rocAuc on the concatenation (the general path, for decisions with NaN). */
+function rocAucSplit(pos: Float64Array, neg: Float64Array): number {
+  const labels = new Int32Array(pos.length + neg.length).fill(1, 0, pos.length);
+  const scores = new Float64Array(pos.length + neg.length);
+  scores.set(pos);
+  scores.set(neg, pos.length);
+  return rocAuc(labels, scores);
 }
 
 export interface DecodingOptions {
@@ -284,20 +319,52 @@ function fitFolds(Xt: Float64Array, y: ArrayLike<number>, folds: Int32Array, K: 
   const sums = Array.from({ length: 2 * K }, () => new Float64Array(p));
   const cross = Array.from({ length: 2 * K }, () => new Float64Array(p * p));
   const counts = new Int32Array(2 * K);
-  for (let i = 0; i < n; i++) {
-    const cell = y[i] * K + folds[i];
-    counts[cell]++;
-    const s = sums[cell];
-    const g = cross[cell];
-    const o = i * p;
-    for (let a = 0; a < p; a++) {
-      const xa = Xt[o + a];
-      s[a] += xa;
-      const ga = a * p;
-      for (let b = 0; b <= a; b++) g[ga + b] += xa * Xt[o + b];
+  const cellOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) counts[(cellOf[i] = y[i] * K + folds[i])]++;
+  // Each cell's rows feature-major (Z[a * count + r]): a cross-product is then one contiguous dot product
+  // over the cell's rows in ascending order, the same sum as accumulating row by row.
+  let maxCount = 0;
+  for (const c of counts) maxCount = Math.max(maxCount, c);
+  const Z = new Float64Array(p * maxCount);
+  for (let cell = 0; cell < 2 * K; cell++) {
+    const cnt = counts[cell];
+    let r = 0;
+    for (let i = 0; i < n; i++) {
+      if (cellOf[i] !== cell) continue;
+      const o = i * p;
+      for (let a = 0; a < p; a++) Z[a * cnt + r] = Xt[o + a];
+      r++;
     }
+    const sm = sums[cell];
+    const g = cross[cell];
+    for (let a = 0; a < p; a++) {
+      const za = a * cnt;
+      let s = 0;
+      for (let r = 0; r < cnt; r++) s += Z[za + r];
+      sm[a] = s;
+      let b = 0;
+      for (; b + 1 <= a; b += 2) {
+        const zb = b * cnt;
+        const zc = zb + cnt;
+        let s0 = 0;
+        let s1 = 0;
+        for (let r = 0; r < cnt; r++) {
+          const x = Z[za + r];
+          s0 += x * Z[zb + r];
+          s1 += x * Z[zc + r];
+        }
+        g[a * p + b] = s0;
+        g[a * p + b + 1] = s1;
+      }
+      for (; b <= a; b++) {
+        const zb = b * cnt;
+        let s0 = 0;
+        for (let r = 0; r < cnt; r++) s0 += Z[za + r] * Z[zb + r];
+        g[a * p + b] = s0;
+      }
+    }
+    for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) g[b * p + a] = g[a * p + b];
   }
-  for (const g of cross) for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) g[b * p + a] = g[a * p + b];
   const models: BinaryLda[] = [];
   for (let f = 0; f < K; f++) {
     const cls: ClassStats[] = [0, 1].map((k) => {
@@ -329,30 +396,26 @@ function prepare(y: ArrayLike<number>, opts: DecodingOptions) {
   const n1 = labels.reduce((a, b) => a + b, 0);
   const scoring = opts.scoring ?? 'roc_auc';
   const chance = scoring === 'roc_auc' ? 0.5 : Math.max(n1, labels.length - n1) / labels.length;
-  const testRows = Array.from({ length: nSplits }, (_, f) => Int32Array.from(labels.keys()).filter((i) => folds[i] === f));
-  return { labels, nSplits, seed, folds, scoring, chance, testRows };
+  // each fold's test rows of class 1 and of class 0, in sample order
+  const testPos = Array.from({ length: nSplits }, (_, f) => Int32Array.from(labels.keys()).filter((i) => folds[i] === f && labels[i] === 1));
+  const testNeg = Array.from({ length: nSplits }, (_, f) => Int32Array.from(labels.keys()).filter((i) => folds[i] === f && labels[i] === 0));
+  return { labels, nSplits, seed, folds, scoring, chance, testPos, testNeg };
 }
 
 /** cross_val_multiscore(SlidingEstimator(LDA(lsqr, auto))) on X [n, C, T]: one classifier per time. */
 export function slidingDecoding(X: ArrayLike<number>, n: number, C: number, T: number, y: ArrayLike<number>, opts: DecodingOptions = {}): DecodingResult {
-  const { labels, nSplits, seed, folds, scoring, chance, testRows } = prepare(y, opts);
+  const { labels, nSplits, seed, folds, scoring, chance, testPos, testNeg } = prepare(y, opts);
   const Xt = byTime(X, n, C, T);
   const scores = new Float64Array(nSplits * T);
+  const decide = (x: Float64Array, rows: Int32Array, { coef, intercept }: BinaryLda) =>
+    Float64Array.from(rows, (i) => {
+      let s = intercept;
+      for (let a = 0; a < C; a++) s += x[i * C + a] * coef[a];
+      return s;
+    });
   for (let t = 0; t < T; t++) {
     const models = fitFolds(Xt[t], labels, folds, nSplits, C);
-    for (let f = 0; f < nSplits; f++) {
-      const rows = testRows[f];
-      const dec = new Float64Array(rows.length);
-      const lab = new Int32Array(rows.length);
-      const { coef, intercept } = models[f];
-      rows.forEach((i, k) => {
-        let s = intercept;
-        for (let a = 0; a < C; a++) s += Xt[t][i * C + a] * coef[a];
-        dec[k] = s;
-        lab[k] = labels[i];
-      });
-      scores[f * T + t] = score(scoring, lab, dec);
-    }
+    for (let f = 0; f < nSplits; f++) scores[f * T + t] = scoreSplit(scoring, decide(Xt[t], testPos[f], models[f]), decide(Xt[t], testNeg[f], models[f]));
     opts.onProgress?.(t + 1, T);
   }
   return { estimator: 'SlidingEstimator', scoring, nSplits, seed, folds, scores, mean: meanOverFolds(scores, nSplits), chance };
@@ -360,30 +423,78 @@ export function slidingDecoding(X: ArrayLike<number>, n: number, C: number, T: n
 
 /** cross_val_multiscore(GeneralizingEstimator(LDA(lsqr, auto))): trained at each time, tested at every time. */
 export function generalizingDecoding(X: ArrayLike<number>, n: number, C: number, T: number, y: ArrayLike<number>, opts: DecodingOptions = {}): DecodingResult {
-  const { labels, nSplits, seed, folds, scoring, chance, testRows } = prepare(y, opts);
+  const { labels, nSplits, seed, folds, scoring, chance, testPos, testNeg } = prepare(y, opts);
   const Xt = byTime(X, n, C, T);
   const models = Array.from({ length: T }, (_, t) => {
     const m = fitFolds(Xt[t], labels, folds, nSplits, C);
     opts.onProgress?.(t + 1, 2 * T);
     return m;
   });
+  const Xd = X instanceof Float64Array ? X : Float64Array.from(X);
+  const CT = C * T;
   const scores = new Float64Array(nSplits * T * T);
+  // With WebAssembly SIMD, each fold's test samples are copied into the kernel's memory and their decisions
+  // computed eight test times at a time; the remaining test times (T mod 8) stay in the loop below.
+  const nOctets = T >> 3;
+  const maxTest = Math.max(...testPos.map((p, f) => p.length + testNeg[f].length));
+  const coefAt = 0;
+  const outAt = Math.ceil(C / 2) * 16;
+  const samplesAt = outAt + Math.ceil(T / 2) * 16;
+  const wasm = nOctets ? wasmKernels(samplesAt + maxTest * CT * 8) : null;
+  const wCoef = wasm ? new Float64Array(wasm.memory.buffer, coefAt, C) : null;
+  const wOut = wasm ? new Float64Array(wasm.memory.buffer, outAt, T) : null;
+  const wSamples = wasm ? new Float64Array(wasm.memory.buffer, samplesAt, maxTest * CT) : null;
   for (let f = 0; f < nSplits; f++) {
-    const rows = testRows[f];
-    const lab = Int32Array.from(rows, (i) => labels[i]);
-    const dec = new Float64Array(rows.length);
+    const pos = testPos[f];
+    const neg = testNeg[f];
+    if (wSamples) [...pos, ...neg].forEach((i, k) => wSamples.set(Xd.subarray(i * CT, (i + 1) * CT), k * CT));
+    // decisions of one training time's classifier at every test time: [te][sample], positives and negatives apart
+    const decPos = new Float64Array(T * pos.length);
+    const decNeg = new Float64Array(T * neg.length);
     for (let tr = 0; tr < T; tr++) {
       const { coef, intercept } = models[tr][f];
-      for (let te = 0; te < T; te++) {
-        const x = Xt[te];
-        for (let k = 0; k < rows.length; k++) {
-          const o = rows[k] * C;
-          let s = intercept;
-          for (let a = 0; a < C; a++) s += x[o + a] * coef[a];
-          dec[k] = s;
+      wCoef?.set(coef);
+      // A sample's decisions at all test times at once (its [C, T] block times the coefficients); per test
+      // time the sum runs intercept first, then channel by channel, as a single dot product would.
+      for (const [rows, dec, first] of [
+        [pos, decPos, 0],
+        [neg, decNeg, pos.length],
+      ] as const) {
+        const L = rows.length;
+        for (let k = 0; k < L; k++) {
+          const o = rows[k] * CT;
+          let te = 0;
+          if (wasm && wOut) {
+            wasm.decisions(samplesAt + (first + k) * CT * 8, coefAt, C, T * 8, nOctets, outAt, intercept);
+            for (; te < 8 * nOctets; te++) dec[te * L + k] = wOut[te];
+          }
+          // four test times at a time in registers
+          for (; te + 4 <= T; te += 4) {
+            let s0 = intercept;
+            let s1 = intercept;
+            let s2 = intercept;
+            let s3 = intercept;
+            for (let a = 0, xo = o + te; a < C; a++, xo += T) {
+              const w = coef[a];
+              s0 += Xd[xo] * w;
+              s1 += Xd[xo + 1] * w;
+              s2 += Xd[xo + 2] * w;
+              s3 += Xd[xo + 3] * w;
+            }
+            dec[te * L + k] = s0;
+            dec[(te + 1) * L + k] = s1;
+            dec[(te + 2) * L + k] = s2;
+            dec[(te + 3) * L + k] = s3;
+          }
+          for (; te < T; te++) {
+            let s0 = intercept;
+            for (let a = 0, xo = o + te; a < C; a++, xo += T) s0 += Xd[xo] * coef[a];
+            dec[te * L + k] = s0;
+          }
         }
-        scores[(f * T + tr) * T + te] = score(scoring, lab, dec);
       }
+      for (let te = 0; te < T; te++)
+        scores[(f * T + tr) * T + te] = scoreSplit(scoring, decPos.subarray(te * pos.length, (te + 1) * pos.length), decNeg.subarray(te * neg.length, (te + 1) * neg.length));
       opts.onProgress?.(T + Math.round(((f * T + tr + 1) / (nSplits * T)) * T), 2 * T);
     }
   }

@@ -1,8 +1,10 @@
-// Two WebAssembly SIMD kernels for the subset sums of the permutation tests (cluster_test.ts's subsetSums),
-// assembled here from their instructions so no build step or binary file is needed. f64x2 lanes add in
-// IEEE double precision exactly as scalar code does, so the sums are bit-identical to the plain loops;
-// the kernels only do two additions per instruction and skip the bounds checks of typed-array access.
-// Where WebAssembly SIMD is missing, wasmSubsetKernels() returns null and the caller keeps its loops.
+// WebAssembly SIMD kernels for the two hot loops of src/analysis: the subset sums of the permutation tests
+// (cluster_test.ts's subsetSums) and the decision values of the temporal generalisation (decoding.ts),
+// assembled here from their instructions so no build step or binary file is needed. f64x2 lanes add and
+// multiply in IEEE double precision exactly as scalar code does (a separate multiply and add, never fused),
+// in the same order, so the results are bit-identical to the plain loops; the kernels only do two operations
+// per instruction and skip the bounds checks of typed-array access. Where WebAssembly SIMD is missing,
+// wasmKernels() returns null and the callers keep their loops.
 
 const uleb = (n: number): number[] => {
   const o: number[] = [];
@@ -52,6 +54,9 @@ const i32load = [0x28, 2, 0];
 const v128load = (off: number) => [0xfd, 0x00, 3, ...uleb(off)];
 const v128store = (off: number) => [0xfd, 0x0b, 3, ...uleb(off)];
 const f64x2add = [0xfd, 0xf0, 0x01];
+const f64x2mul = [0xfd, 0xf2, 0x01];
+const f64x2splat = [0xfd, 0x14];
+const f64load = [0x2b, 3, 0];
 
 /** mem[d + j + off .. +16] = mem[a + j + off ..] + mem[b + j + off ..] (two doubles), j in local `j`. */
 const addLanes = (d: number, a: number, b: number, j: number, off: number) => [
@@ -103,28 +108,72 @@ const subsetTable = [
   END,
 ];
 
+// decisions(x, coef, C, rowBytes, nOctets, out, intercept): for te < 8 nOctets,
+//   out[te] = intercept + x[0][te] coef[0] + x[1][te] coef[1] + ... (left to right), x rows rowBytes apart
+// params 0 x, 1 coef, 2 C, 3 rowBytes, 4 nOctets, 5 out, 6 intercept (f64);
+// locals 7 q, 8 a, 9 xp, 10 cp, 11-14 four accumulators (v128), 15 w (v128)
+const mulAdd = (accLocal: number, off: number) => [...get(accLocal), ...get(9), ...v128load(off), ...get(15), ...f64x2mul, ...f64x2add, ...set(accLocal)];
+const decisions = [
+  ...vec([
+    [4, 0x7f],
+    [5, 0x7b],
+  ]),
+  ...BLOCK, ...LOOP,
+  ...get(7), ...get(4), GE_U, ...brIf(1),
+  ...get(6), ...f64x2splat, ...tee(11), ...tee(12), ...tee(13), ...set(14),
+  ...get(0), ...get(7), ...i32c(64), MUL, ADD, ...set(9),
+  ...get(1), ...set(10),
+  ...i32c(0), ...set(8),
+  ...LOOP,
+  ...get(10), ...f64load, ...f64x2splat, ...set(15),
+  ...mulAdd(11, 0), ...mulAdd(12, 16), ...mulAdd(13, 32), ...mulAdd(14, 48),
+  ...get(9), ...get(3), ADD, ...set(9),
+  ...get(10), ...i32c(8), ADD, ...set(10),
+  ...get(8), ...i32c(1), ADD, ...tee(8), ...get(2), LT_U, ...brIf(0),
+  END,
+  ...get(5), ...get(7), ...i32c(64), MUL, ADD, ...set(9),
+  ...get(9), ...get(11), ...v128store(0),
+  ...get(9), ...get(12), ...v128store(16),
+  ...get(9), ...get(13), ...v128store(32),
+  ...get(9), ...get(14), ...v128store(48),
+  ...get(7), ...i32c(1), ADD, ...set(7),
+  ...br(0),
+  END, END,
+  END,
+];
+
 const I32 = 0x7f;
+const F64 = 0x7c;
 const moduleBytes = new Uint8Array([
   0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0], [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0]])),
+  ...section(
+    1,
+    vec([
+      [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0],
+      [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0],
+      [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [F64]]), 0],
+    ]),
+  ),
   ...section(2, vec([[...name('m'), ...name('mem'), 0x02, 0x00, 0x01]])),
-  ...section(3, vec([[0], [1]])),
-  ...section(7, vec([[...name('accumulate'), 0x00, 0], [...name('subsetTable'), 0x00, 1]])),
-  ...section(10, vec([[...uleb(accumulate.length), ...accumulate], [...uleb(subsetTable.length), ...subsetTable]])),
+  ...section(3, vec([[0], [1], [2]])),
+  ...section(7, vec([[...name('accumulate'), 0x00, 0], [...name('subsetTable'), 0x00, 1], [...name('decisions'), 0x00, 2]])),
+  ...section(10, vec([accumulate, subsetTable, decisions].map((f) => [...uleb(f.length), ...f]))),
 ]);
 
-export interface SubsetKernels {
+export interface Kernels {
   memory: WebAssembly.Memory;
   /** acc row q (rowBytes) += the table row at byte offset codes[q] from `table`, for q < P (addresses in bytes) */
   accumulate: (acc: number, table: number, codes: number, P: number, rowBytes: number) => void;
   /** builds the subset-sum table of 2**bits rows from `bits` rows (rowBytes a multiple of 64) */
   subsetTable: (table: number, rows: number, nMasks: number, rowBytes: number) => void;
+  /** out[te] = intercept + sum over a < C of x[a][te] * coef[a], in that order, for te < 8 nOctets (x rows rowBytes apart) */
+  decisions: (x: number, coef: number, C: number, rowBytes: number, nOctets: number, out: number, intercept: number) => void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
 
 /** A fresh instance with `bytes` of memory, or null without WebAssembly SIMD. */
-export function wasmSubsetKernels(bytes: number): SubsetKernels | null {
+export function wasmKernels(bytes: number): Kernels | null {
   if (compiled === undefined) {
     try {
       compiled = typeof WebAssembly === 'object' && WebAssembly.validate(moduleBytes) ? new WebAssembly.Module(moduleBytes) : null;
@@ -134,6 +183,6 @@ export function wasmSubsetKernels(bytes: number): SubsetKernels | null {
   }
   if (!compiled) return null;
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
-  const ex = new WebAssembly.Instance(compiled, { m: { mem: memory } }).exports as unknown as Omit<SubsetKernels, 'memory'>;
-  return { memory, accumulate: ex.accumulate, subsetTable: ex.subsetTable };
+  const ex = new WebAssembly.Instance(compiled, { m: { mem: memory } }).exports as unknown as Omit<Kernels, 'memory'>;
+  return { memory, accumulate: ex.accumulate, subsetTable: ex.subsetTable, decisions: ex.decisions };
 }
