@@ -433,40 +433,45 @@ export function generalizingDecoding(X: ArrayLike<number>, n: number, C: number,
   const Xd = X instanceof Float64Array ? X : Float64Array.from(X);
   const CT = C * T;
   const scores = new Float64Array(nSplits * T * T);
-  // With WebAssembly SIMD, each fold's test samples are copied into the kernel's memory and their decisions
-  // computed eight test times at a time; the remaining test times (T mod 8) stay in the loop below.
+  // With WebAssembly SIMD, each fold's coefficients and one test sample at a time are copied into the kernel's
+  // memory and the decisions computed eight test times at a time; the remaining test times (T mod 8) stay in
+  // the loop below. Sample by sample, every training time: the sample's [C, T] block stays in cache.
   const nOctets = T >> 3;
-  const maxTest = Math.max(...testPos.map((p, f) => p.length + testNeg[f].length));
   const coefAt = 0;
-  const outAt = Math.ceil(C / 2) * 16;
-  const samplesAt = outAt + Math.ceil(T / 2) * 16;
-  const wasm = nOctets ? wasmKernels(samplesAt + maxTest * CT * 8) : null;
-  const wCoef = wasm ? new Float64Array(wasm.memory.buffer, coefAt, C) : null;
+  const outAt = coefAt + Math.ceil((T * C) / 2) * 16;
+  const sampleAt = outAt + Math.ceil(T / 2) * 16;
+  const wasm = nOctets ? wasmKernels(sampleAt + CT * 8) : null;
+  const wCoef = wasm ? new Float64Array(wasm.memory.buffer, coefAt, T * C) : null;
   const wOut = wasm ? new Float64Array(wasm.memory.buffer, outAt, T) : null;
-  const wSamples = wasm ? new Float64Array(wasm.memory.buffer, samplesAt, maxTest * CT) : null;
+  const wSample = wasm ? new Float64Array(wasm.memory.buffer, sampleAt, CT) : null;
+  // the second half of the progress: per fold, the decisions, then the scores
+  const progress = (f: number, part: number) => opts.onProgress?.(T + Math.round(((f + part) / nSplits) * T), 2 * T);
   for (let f = 0; f < nSplits; f++) {
     const pos = testPos[f];
     const neg = testNeg[f];
-    if (wSamples) [...pos, ...neg].forEach((i, k) => wSamples.set(Xd.subarray(i * CT, (i + 1) * CT), k * CT));
-    // decisions of one training time's classifier at every test time: [te][sample], positives and negatives apart
-    const decPos = new Float64Array(T * pos.length);
-    const decNeg = new Float64Array(T * neg.length);
-    for (let tr = 0; tr < T; tr++) {
-      const { coef, intercept } = models[tr][f];
-      wCoef?.set(coef);
-      // A sample's decisions at all test times at once (its [C, T] block times the coefficients); per test
-      // time the sum runs intercept first, then channel by channel, as a single dot product would.
-      for (const [rows, dec, first] of [
-        [pos, decPos, 0],
-        [neg, decNeg, pos.length],
-      ] as const) {
-        const L = rows.length;
-        for (let k = 0; k < L; k++) {
-          const o = rows[k] * CT;
+    const coefs = new Float64Array(T * C);
+    for (let tr = 0; tr < T; tr++) coefs.set(models[tr][f].coef, tr * C);
+    wCoef?.set(coefs);
+    // decisions [tr][te][sample], positives and negatives apart
+    const decPos = new Float64Array(T * T * pos.length);
+    const decNeg = new Float64Array(T * T * neg.length);
+    for (const [rows, dec] of [
+      [pos, decPos],
+      [neg, decNeg],
+    ] as const) {
+      const L = rows.length;
+      for (let k = 0; k < L; k++) {
+        const o = rows[k] * CT;
+        wSample?.set(Xd.subarray(o, o + CT));
+        for (let tr = 0; tr < T; tr++) {
+          const intercept = models[tr][f].intercept;
+          const co = tr * C;
+          const d0 = tr * T * L + k;
+          // per test time the sum runs intercept first, then channel by channel, as a single dot product would
           let te = 0;
           if (wasm && wOut) {
-            wasm.decisions(samplesAt + (first + k) * CT * 8, coefAt, C, T * 8, nOctets, outAt, intercept);
-            for (; te < 8 * nOctets; te++) dec[te * L + k] = wOut[te];
+            wasm.decisions(sampleAt, coefAt + co * 8, C, T * 8, nOctets, outAt, intercept);
+            for (; te < 8 * nOctets; te++) dec[d0 + te * L] = wOut[te];
           }
           // four test times at a time in registers
           for (; te + 4 <= T; te += 4) {
@@ -475,27 +480,32 @@ export function generalizingDecoding(X: ArrayLike<number>, n: number, C: number,
             let s2 = intercept;
             let s3 = intercept;
             for (let a = 0, xo = o + te; a < C; a++, xo += T) {
-              const w = coef[a];
+              const w = coefs[co + a];
               s0 += Xd[xo] * w;
               s1 += Xd[xo + 1] * w;
               s2 += Xd[xo + 2] * w;
               s3 += Xd[xo + 3] * w;
             }
-            dec[te * L + k] = s0;
-            dec[(te + 1) * L + k] = s1;
-            dec[(te + 2) * L + k] = s2;
-            dec[(te + 3) * L + k] = s3;
+            dec[d0 + te * L] = s0;
+            dec[d0 + (te + 1) * L] = s1;
+            dec[d0 + (te + 2) * L] = s2;
+            dec[d0 + (te + 3) * L] = s3;
           }
           for (; te < T; te++) {
             let s0 = intercept;
-            for (let a = 0, xo = o + te; a < C; a++, xo += T) s0 += Xd[xo] * coef[a];
-            dec[te * L + k] = s0;
+            for (let a = 0, xo = o + te; a < C; a++, xo += T) s0 += Xd[xo] * coefs[co + a];
+            dec[d0 + te * L] = s0;
           }
         }
+        progress(f, (0.5 * ((rows === pos ? 0 : pos.length) + k + 1)) / (pos.length + neg.length));
       }
-      for (let te = 0; te < T; te++)
-        scores[(f * T + tr) * T + te] = scoreSplit(scoring, decPos.subarray(te * pos.length, (te + 1) * pos.length), decNeg.subarray(te * neg.length, (te + 1) * neg.length));
-      opts.onProgress?.(T + Math.round(((f * T + tr + 1) / (nSplits * T)) * T), 2 * T);
+    }
+    for (let tr = 0; tr < T; tr++) {
+      for (let te = 0; te < T; te++) {
+        const c = tr * T + te;
+        scores[(f * T + tr) * T + te] = scoreSplit(scoring, decPos.subarray(c * pos.length, (c + 1) * pos.length), decNeg.subarray(c * neg.length, (c + 1) * neg.length));
+      }
+      progress(f, 0.5 + (0.5 * (tr + 1)) / T);
     }
   }
   return { estimator: 'GeneralizingEstimator', scoring, nSplits, seed, folds, scores, mean: meanOverFolds(scores, nSplits), chance };
