@@ -44,8 +44,8 @@ export function stratifiedKFold(y: ArrayLike<number>, nSplits: number, shuffle =
   return testFolds;
 }
 
-/** Solve A x = b for symmetric positive definite A [p, p] (Cholesky; Gaussian elimination if that fails). */
-function solve(A: Float64Array, b: Float64Array, p: number): Float64Array {
+/** Solve A x = b for symmetric positive definite A [p, p] and each b (one Cholesky factor; Gaussian elimination if that fails). */
+function solve(A: Float64Array, bs: Float64Array[], p: number): Float64Array[] {
   const L = new Float64Array(p * p);
   let ok = true;
   for (let i = 0; i < p && ok; i++)
@@ -60,21 +60,27 @@ function solve(A: Float64Array, b: Float64Array, p: number): Float64Array {
         L[i * p + i] = Math.sqrt(s);
       } else L[i * p + j] = s / L[j * p + j];
     }
-  if (ok) {
-    const z = new Float64Array(p);
-    for (let i = 0; i < p; i++) {
-      let s = b[i];
-      for (let k = 0; k < i; k++) s -= L[i * p + k] * z[k];
-      z[i] = s / L[i * p + i];
-    }
-    const x = new Float64Array(p);
-    for (let i = p - 1; i >= 0; i--) {
-      let s = z[i];
-      for (let k = i + 1; k < p; k++) s -= L[k * p + i] * x[k];
-      x[i] = s / L[i * p + i];
-    }
-    return x;
-  }
+  if (ok)
+    return bs.map((b) => {
+      const z = new Float64Array(p);
+      for (let i = 0; i < p; i++) {
+        let s = b[i];
+        for (let k = 0; k < i; k++) s -= L[i * p + k] * z[k];
+        z[i] = s / L[i * p + i];
+      }
+      const x = new Float64Array(p);
+      for (let i = p - 1; i >= 0; i--) {
+        let s = z[i];
+        for (let k = i + 1; k < p; k++) s -= L[k * p + i] * x[k];
+        x[i] = s / L[i * p + i];
+      }
+      return x;
+    });
+  return bs.map((b) => gaussianSolve(A, b, p));
+}
+
+/** Gaussian elimination with partial pivoting (A not positive definite up to rounding). */
+function gaussianSolve(A: Float64Array, b: Float64Array, p: number): Float64Array {
   const M = Float64Array.from(A);
   const x = Float64Array.from(b);
   for (let c = 0; c < p; c++) {
@@ -207,7 +213,7 @@ function ldaFromStats(cls: ClassStats[], p: number): BinaryLda {
     const { cov } = ledoitWolfCovariance(c.sum, c.cross, c.n, p, c.sqNorms);
     for (let i = 0; i < p * p; i++) pooled[i] += priors[k] * cov[i];
   });
-  const coefs = means.map((m) => solve(pooled, m, p));
+  const coefs = solve(pooled, means, p);
   const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i], 0);
   const intercepts = [0, 1].map((k) => -0.5 * dot(means[k], coefs[k]) + Math.log(priors[k]));
   return { coef: coefs[1].map((v, i) => v - coefs[0][i]), intercept: intercepts[1] - intercepts[0] };
@@ -305,11 +311,14 @@ export interface DecodingResult {
 /** Per time: [T][n * C] feature rows, from X [n, C, T]. */
 function byTime(X: ArrayLike<number>, n: number, C: number, T: number): Float64Array[] {
   const out = Array.from({ length: T }, () => new Float64Array(n * C));
-  for (let i = 0; i < n; i++)
-    for (let c = 0; c < C; c++) {
-      const o = (i * C + c) * T;
-      for (let t = 0; t < T; t++) out[t][i * C + c] = X[o + t];
+  // sample by sample: its [C, T] block stays in cache while each time's row is written contiguously
+  for (let i = 0; i < n; i++) {
+    const o = i * C * T;
+    for (let t = 0; t < T; t++) {
+      const row = out[t];
+      for (let c = 0, r = i * C; c < C; c++, r++) row[r] = X[o + c * T + t];
     }
+  }
   return out;
 }
 
