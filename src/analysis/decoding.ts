@@ -241,20 +241,24 @@ export function rocAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): nu
   return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }
 
-/**
- * The same ROC-AUC (or accuracy) as rocAuc / score from the decisions of the class-1 (`pos`) and class-0 (`neg`)
- * samples, sorting both in place: U counts, per positive, the negatives below it and half the tied ones. U equals
- * the rank sum minus nPos (nPos + 1) / 2 exactly (both are sums of halves), so the score is the same number.
- */
+/** The same accuracy (decision > 0 means class 1) or ROC-AUC as score on all the samples, from the decisions
+ * of the class-1 (`pos`) and class-0 (`neg`) samples; sorts both in place. */
 function scoreSplit(scoring: Scoring, pos: Float64Array, neg: Float64Array): number {
+  if (scoring === 'roc_auc') return rocAucFromClasses(pos, neg);
+  let c = 0;
+  for (let k = 0; k < pos.length; k++) if (pos[k] > 0) c++;
+  for (let k = 0; k < neg.length; k++) if (!(neg[k] > 0)) c++;
+  return c / (pos.length + neg.length);
+}
+
+/**
+ * rocAuc from the scores of the positives and of the negatives, sorting both in place: U counts, per positive,
+ * the negatives below it and half the tied ones. U equals rocAuc's rank sum minus nPos (nPos + 1) / 2 exactly
+ * (both are sums of halves), so the result is the same number, without a comparator sort.
+ */
+export function rocAucFromClasses(pos: Float64Array, neg: Float64Array): number {
   const nPos = pos.length;
   const nNeg = neg.length;
-  if (scoring === 'accuracy') {
-    let c = 0;
-    for (let k = 0; k < nPos; k++) if (pos[k] > 0) c++;
-    for (let k = 0; k < nNeg; k++) if (!(neg[k] > 0)) c++;
-    return c / (nPos + nNeg);
-  }
   if (!nPos || !nNeg) return NaN;
   for (let k = 0; k < nPos; k++) if (pos[k] !== pos[k]) return rocAucSplit(pos, neg);
   for (let k = 0; k < nNeg; k++) if (neg[k] !== neg[k]) return rocAucSplit(pos, neg);

@@ -171,9 +171,16 @@ export interface Kernels {
 }
 
 let compiled: WebAssembly.Module | null | undefined;
+let enabled = true;
 
-/** A fresh instance with `bytes` of memory, or null without WebAssembly SIMD. */
+/** Turns the kernels off (the callers' scalar loops run) or back on; for comparing the two paths. */
+export function useWasmKernels(on: boolean): void {
+  enabled = on;
+}
+
+/** A fresh instance with `bytes` of memory, or null without WebAssembly SIMD (or when turned off). */
 export function wasmKernels(bytes: number): Kernels | null {
+  if (!enabled) return null;
   if (compiled === undefined) {
     try {
       compiled = typeof WebAssembly === 'object' && WebAssembly.validate(moduleBytes) ? new WebAssembly.Module(moduleBytes) : null;
