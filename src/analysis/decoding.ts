@@ -327,7 +327,16 @@ function byTime(X: ArrayLike<number>, n: number, C: number, T: number): Float64A
 }
 
 /** One LDA per fold at one time, from per-(class, fold) sufficient statistics. */
-function fitFolds(Xt: Float64Array, y: ArrayLike<number>, folds: Int32Array, K: number, p: number): BinaryLda[] {
+/** Kernel memory for fitFolds's cross-products of up to n rows of p features, or null (scalar loops). */
+function crossKernel(n: number, p: number) {
+  const rowBytes = Math.ceil(p / 8) * 64;
+  const wasm = wasmKernels((n + p) * rowBytes);
+  if (!wasm) return null;
+  const stride = rowBytes / 8;
+  return { wasm, rowBytes, stride, z: new Float64Array(wasm.memory.buffer, 0, n * stride), gAt: n * rowBytes, g: new Float64Array(wasm.memory.buffer, n * rowBytes, p * stride) };
+}
+
+function fitFolds(Xt: Float64Array, y: ArrayLike<number>, folds: Int32Array, K: number, p: number, kernel: ReturnType<typeof crossKernel> = null): BinaryLda[] {
   const n = y.length;
   const sums = Array.from({ length: 2 * K }, () => new Float64Array(p));
   const cross = Array.from({ length: 2 * K }, () => new Float64Array(p * p));
@@ -341,6 +350,32 @@ function fitFolds(Xt: Float64Array, y: ArrayLike<number>, folds: Int32Array, K: 
   const Z = new Float64Array(p * maxCount);
   for (let cell = 0; cell < 2 * K; cell++) {
     const cnt = counts[cell];
+    if (kernel && cnt) {
+      // the cell's rows contiguous (zero-padded to the kernel's row stride), sums and products row by row
+      const { z, g: wg, stride } = kernel;
+      const sm = sums[cell];
+      const g = cross[cell];
+      let r = 0;
+      for (let i = 0; i < n; i++) {
+        if (cellOf[i] !== cell) continue;
+        const o = i * p;
+        const zo = r * stride;
+        for (let a = 0; a < p; a++) {
+          const x = Xt[o + a];
+          z[zo + a] = x;
+          sm[a] += x;
+        }
+        r++;
+      }
+      kernel.wasm.crossProducts(0, cnt, kernel.rowBytes, p, kernel.gAt);
+      for (let a = 0; a < p; a++)
+        for (let b = 0; b <= a; b++) {
+          const v = wg[a * stride + b];
+          g[a * p + b] = v;
+          g[b * p + a] = v;
+        }
+      continue;
+    }
     let r = 0;
     for (let i = 0; i < n; i++) {
       if (cellOf[i] !== cell) continue;
@@ -419,6 +454,7 @@ function prepare(y: ArrayLike<number>, opts: DecodingOptions) {
 export function slidingDecoding(X: ArrayLike<number>, n: number, C: number, T: number, y: ArrayLike<number>, opts: DecodingOptions = {}): DecodingResult {
   const { labels, nSplits, seed, folds, scoring, chance, testPos, testNeg } = prepare(y, opts);
   const Xt = byTime(X, n, C, T);
+  const kernel = crossKernel(n, C);
   const scores = new Float64Array(nSplits * T);
   const decide = (x: Float64Array, rows: Int32Array, { coef, intercept }: BinaryLda) =>
     Float64Array.from(rows, (i) => {
@@ -427,7 +463,7 @@ export function slidingDecoding(X: ArrayLike<number>, n: number, C: number, T: n
       return s;
     });
   for (let t = 0; t < T; t++) {
-    const models = fitFolds(Xt[t], labels, folds, nSplits, C);
+    const models = fitFolds(Xt[t], labels, folds, nSplits, C, kernel);
     for (let f = 0; f < nSplits; f++) scores[f * T + t] = scoreSplit(scoring, decide(Xt[t], testPos[f], models[f]), decide(Xt[t], testNeg[f], models[f]));
     opts.onProgress?.(t + 1, T);
   }
@@ -438,8 +474,9 @@ export function slidingDecoding(X: ArrayLike<number>, n: number, C: number, T: n
 export function generalizingDecoding(X: ArrayLike<number>, n: number, C: number, T: number, y: ArrayLike<number>, opts: DecodingOptions = {}): DecodingResult {
   const { labels, nSplits, seed, folds, scoring, chance, testPos, testNeg } = prepare(y, opts);
   const Xt = byTime(X, n, C, T);
+  const kernel = crossKernel(n, C);
   const models = Array.from({ length: T }, (_, t) => {
-    const m = fitFolds(Xt[t], labels, folds, nSplits, C);
+    const m = fitFolds(Xt[t], labels, folds, nSplits, C, kernel);
     opts.onProgress?.(t + 1, 2 * T);
     return m;
   });

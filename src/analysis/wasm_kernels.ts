@@ -1,5 +1,6 @@
-// WebAssembly SIMD kernels for the two hot loops of src/analysis: the subset sums of the permutation tests
-// (cluster_test.ts's subsetSums) and the decision values of the temporal generalisation (decoding.ts),
+// WebAssembly SIMD kernels for the hot loops of src/analysis: the subset sums of the permutation tests
+// (cluster_test.ts's subsetSums), and the cross-products of the decoders' fits and the decision values of the
+// temporal generalisation (decoding.ts),
 // assembled here from their instructions so no build step or binary file is needed. f64x2 lanes add and
 // multiply in IEEE double precision exactly as scalar code does (a separate multiply and add, never fused),
 // in the same order, so the results are bit-identical to the plain loops; the kernels only do two operations
@@ -42,6 +43,8 @@ const SUB = 0x6b;
 const MUL = 0x6c;
 const AND = 0x71;
 const SHL = 0x74;
+const SHR_U = 0x76;
+const F64_FROM_I32 = 0xb7;
 const CTZ = 0x68;
 const GE_U = 0x4f;
 const LT_U = 0x49;
@@ -142,6 +145,43 @@ const decisions = [
   END,
 ];
 
+// crossProducts(z, cnt, rowBytes, p, g): for a < p and the octets of b up to a's,
+//   g[a][b] = z[0][a] z[0][b] + z[1][a] z[1][b] + ... (rows in order), rows of z and g rowBytes apart
+//   (rowBytes a multiple of 64 with zero padding; cnt >= 1)
+// params 0 z, 1 cnt, 2 rowBytes, 3 p, 4 g; locals 5 a, 6 o, 7 r, 8 zp, 9 oEnd, 10 w (v128), 11-14 accumulators
+const crossAdd = (accLocal: number, off: number) => [...get(accLocal), ...get(10), ...get(8), ...get(6), ADD, ...v128load(off), ...f64x2mul, ...f64x2add, ...set(accLocal)];
+const crossProducts = [
+  ...vec([
+    [5, 0x7f],
+    [5, 0x7b],
+  ]),
+  ...BLOCK, ...LOOP,
+  ...get(5), ...get(3), GE_U, ...brIf(1),
+  ...get(5), ...i32c(3), SHR_U, ...i32c(64), MUL, ...i32c(64), ADD, ...set(9),
+  ...i32c(0), ...set(6),
+  ...LOOP,
+  ...i32c(0), F64_FROM_I32, ...f64x2splat, ...tee(11), ...tee(12), ...tee(13), ...set(14),
+  ...get(0), ...set(8),
+  ...i32c(0), ...set(7),
+  ...LOOP,
+  ...get(8), ...get(5), ...i32c(3), SHL, ADD, ...f64load, ...f64x2splat, ...set(10),
+  ...crossAdd(11, 0), ...crossAdd(12, 16), ...crossAdd(13, 32), ...crossAdd(14, 48),
+  ...get(8), ...get(2), ADD, ...set(8),
+  ...get(7), ...i32c(1), ADD, ...tee(7), ...get(1), LT_U, ...brIf(0),
+  END,
+  ...get(4), ...get(5), ...get(2), MUL, ADD, ...get(6), ADD, ...set(8),
+  ...get(8), ...get(11), ...v128store(0),
+  ...get(8), ...get(12), ...v128store(16),
+  ...get(8), ...get(13), ...v128store(32),
+  ...get(8), ...get(14), ...v128store(48),
+  ...get(6), ...i32c(64), ADD, ...tee(6), ...get(9), LT_U, ...brIf(0),
+  END,
+  ...get(5), ...i32c(1), ADD, ...set(5),
+  ...br(0),
+  END, END,
+  END,
+];
+
 const I32 = 0x7f;
 const F64 = 0x7c;
 const moduleBytes = new Uint8Array([
@@ -155,9 +195,9 @@ const moduleBytes = new Uint8Array([
     ]),
   ),
   ...section(2, vec([[...name('m'), ...name('mem'), 0x02, 0x00, 0x01]])),
-  ...section(3, vec([[0], [1], [2]])),
-  ...section(7, vec([[...name('accumulate'), 0x00, 0], [...name('subsetTable'), 0x00, 1], [...name('decisions'), 0x00, 2]])),
-  ...section(10, vec([accumulate, subsetTable, decisions].map((f) => [...uleb(f.length), ...f]))),
+  ...section(3, vec([[0], [1], [2], [0]])),
+  ...section(7, vec([[...name('accumulate'), 0x00, 0], [...name('subsetTable'), 0x00, 1], [...name('decisions'), 0x00, 2], [...name('crossProducts'), 0x00, 3]])),
+  ...section(10, vec([accumulate, subsetTable, decisions, crossProducts].map((f) => [...uleb(f.length), ...f]))),
 ]);
 
 export interface Kernels {
@@ -168,6 +208,8 @@ export interface Kernels {
   subsetTable: (table: number, rows: number, nMasks: number, rowBytes: number) => void;
   /** out[te] = intercept + sum over a < C of x[a][te] * coef[a], in that order, for te < 8 nOctets (x rows rowBytes apart) */
   decisions: (x: number, coef: number, C: number, rowBytes: number, nOctets: number, out: number, intercept: number) => void;
+  /** g[a][b] = sum over the cnt rows of z (in order) of z[r][a] z[r][b], for a < p and b in a's octet or below */
+  crossProducts: (z: number, cnt: number, rowBytes: number, p: number, g: number) => void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -191,5 +233,5 @@ export function wasmKernels(bytes: number): Kernels | null {
   if (!compiled) return null;
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });
   const ex = new WebAssembly.Instance(compiled, { m: { mem: memory } }).exports as unknown as Omit<Kernels, 'memory'>;
-  return { memory, accumulate: ex.accumulate, subsetTable: ex.subsetTable, decisions: ex.decisions };
+  return { memory, accumulate: ex.accumulate, subsetTable: ex.subsetTable, decisions: ex.decisions, crossProducts: ex.crossProducts };
 }
