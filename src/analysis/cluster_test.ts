@@ -503,7 +503,10 @@ export function permutationClusterTest(groups: readonly ArrayLike<number>[], siz
   const Xd = new Float64Array(N * m);
   let o = 0;
   groups.forEach((g, k) => {
-    for (let i = 0; i < sizes[k] * m; i++) Xd[o++] = g[i];
+    const len = sizes[k] * m;
+    if (g.length === len) Xd.set(g, o);
+    else for (let i = 0; i < len; i++) Xd[o + i] = g[i];
+    o += len;
   });
   const stat = fOneway(groups, sizes, m);
   const observed = findClusters(stat, threshold, tail, layout);
@@ -544,22 +547,34 @@ export function permutationClusterTest(groups: readonly ArrayLike<number>[], siz
   const sums = subsetSums(Xd, N, m, members, opts.onProgress);
   const permMax = new Float64Array(perms.length);
   const maxMass = new MaxClusterMass(layout, threshold, tail, false);
-  const ssbn = new Float64Array(m);
-  const rest = new Float64Array(m);
+  // fFromSums's terms that do not depend on the labelling, computed once (the same values it computes)
+  const sq = new Float64Array(m);
+  const sstot = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    sq[j] = (total[j] * total[j]) / N;
+    sstot[j] = sumsq[j] - sq[j];
+  }
+  const dfbn = K - 1;
+  const dfwn = N - K;
+  const lastSize = sizes[K - 1];
   const F = new Float64Array(m);
   for (let q = 0; q < perms.length; q++) {
-    ssbn.fill(0);
-    rest.set(total);
-    for (let g = 0; g < G; g++) {
-      const off = (q * G + g) * m;
-      for (let j = 0; j < m; j++) {
-        const s = sums[off + j];
-        ssbn[j] += (s * s) / sizes[g];
-        rest[j] -= s;
+    const off = q * G * m;
+    // per test: the between-groups sum of squares from the first K - 1 group sums and the rest, then F as
+    // fFromSums forms it (same operations, same order)
+    for (let j = 0; j < m; j++) {
+      let ssbnG = 0;
+      let rest = total[j];
+      for (let g = 0; g < G; g++) {
+        const sg = sums[off + g * m + j];
+        ssbnG += (sg * sg) / sizes[g];
+        rest -= sg;
       }
+      ssbnG += (rest * rest) / lastSize;
+      const ssbn = ssbnG - sq[j];
+      const sswn = sstot[j] - ssbn;
+      F[j] = sswn > 1e-12 * sumsq[j] ? ssbn / dfbn / (sswn / dfwn) : NaN;
     }
-    for (let j = 0; j < m; j++) ssbn[j] += (rest[j] * rest[j]) / sizes[K - 1];
-    fFromSums(sumsq, total, ssbn, N, K, m, F);
     permMax[q] = maxMass.of(F);
   }
   return finish(base, observed, permMax);
