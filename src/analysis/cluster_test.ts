@@ -198,6 +198,10 @@ function collectClusters(x: Float64Array, inside: (v: number) => boolean, layout
  * The same clusters and sums (in the same order) as collectClusters, over the adjacency as CSR arrays and
  * with scratch allocated once per test, since it runs once per permutation.
  */
+const DIRS_BOTH = [1, -1] as const;
+const DIRS_UP = [1] as const;
+const DIRS_DOWN = [-1] as const;
+
 class MaxClusterMass {
   private readonly start: Int32Array;
   private readonly list: Int32Array;
@@ -223,7 +227,8 @@ class MaxClusterMass {
     let found = false;
     let best = 0;
     // tail 0: positive clusters first, then negative ones (MNE's order); the first largest wins ties
-    for (let dir = tail === 0 ? 1 : tail; dir !== 0; dir = tail === 0 && dir === 1 ? -1 : 0) {
+    const dirs = tail === 0 ? DIRS_BOTH : tail === 1 ? DIRS_UP : DIRS_DOWN;
+    for (const dir of dirs) {
       const lim = tail === 0 ? dir * threshold : threshold;
       const mark = this.mark;
       let any = false;
