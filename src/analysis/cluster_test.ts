@@ -9,6 +9,7 @@
 // (H0) and p-values equal MNE's for the same seed, not just within Monte Carlo error.
 import { fPpf, tPpf } from './distributions.ts';
 import { RandomState } from './random_state.ts';
+import { wasmKernels } from './wasm_kernels.ts';
 
 export type Tail = -1 | 0 | 1;
 
@@ -192,18 +193,103 @@ function collectClusters(x: Float64Array, inside: (v: number) => boolean, layout
   }
 }
 
-/** Largest cluster mass of a permuted statistic: signed max |mass| (one-sample), max mass (F), 0 without clusters. */
-function maxClusterMass(x: Float64Array, threshold: number, tail: Tail, layout: Layout, signed: boolean): number {
-  const masses: number[] = [];
-  const dirs: ((v: number) => boolean)[] = tail === 0 ? [(v) => v > threshold, (v) => v < -threshold] : tail === 1 ? [(v) => v > threshold] : [(v) => v < threshold];
-  for (const inside of dirs) collectClusters(x, inside, layout, null, masses);
-  if (!masses.length) return 0;
-  if (signed) {
-    let best = masses[0];
-    for (const v of masses) if (Math.abs(v) > Math.abs(best)) best = v;
+/**
+ * Largest cluster mass of a permuted statistic: signed max |mass| (one-sample), max mass (F), 0 without clusters.
+ * The same clusters and sums (in the same order) as collectClusters, over the adjacency as CSR arrays and
+ * with scratch allocated once per test, since it runs once per permutation.
+ */
+const DIRS_BOTH = [1, -1] as const;
+const DIRS_UP = [1] as const;
+const DIRS_DOWN = [-1] as const;
+
+class MaxClusterMass {
+  private readonly start: Int32Array;
+  private readonly list: Int32Array;
+  private readonly mark: Uint8Array;
+  private readonly stack: Int32Array;
+
+  constructor(
+    private readonly layout: Layout,
+    private readonly threshold: number,
+    private readonly tail: Tail,
+    private readonly signed: boolean,
+  ) {
+    const { nTimes, nChannels, adjacency } = layout;
+    this.start = new Int32Array(nChannels + 1);
+    for (let c = 0; c < nChannels; c++) this.start[c + 1] = this.start[c] + adjacency[c].length;
+    this.list = Int32Array.from(adjacency.flat());
+    this.mark = new Uint8Array(nTimes * nChannels);
+    this.stack = new Int32Array(nTimes * nChannels);
+  }
+
+  of(x: Float64Array): number {
+    const { threshold, tail } = this;
+    let found = false;
+    let best = 0;
+    // tail 0: positive clusters first, then negative ones (MNE's order); the first largest wins ties
+    const dirs = tail === 0 ? DIRS_BOTH : tail === 1 ? DIRS_UP : DIRS_DOWN;
+    for (const dir of dirs) {
+      const lim = tail === 0 ? dir * threshold : threshold;
+      const mark = this.mark;
+      let any = false;
+      if (dir > 0)
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i] > lim ? 1 : 0;
+          mark[i] = v;
+          any ||= v === 1;
+        }
+      else
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i] < lim ? 1 : 0;
+          mark[i] = v;
+          any ||= v === 1;
+        }
+      if (!any) continue;
+      for (let seed = 0; seed < x.length; seed++) {
+        if (!mark[seed]) continue;
+        const sum = this.flood(x, seed);
+        if (!found) {
+          best = sum;
+          found = true;
+        } else if (this.signed ? Math.abs(sum) > Math.abs(best) : sum > best) best = sum;
+      }
+    }
     return best;
   }
-  return Math.max(...masses);
+
+  /** Sum of x over the marked cluster of `seed`, unmarking it: collectClusters's traversal. */
+  private flood(x: Float64Array, seed: number): number {
+    const { mark, stack, start, list } = this;
+    const C = this.layout.nChannels;
+    const last = this.layout.nTimes - 1;
+    mark[seed] = 0;
+    let top = 0;
+    stack[top++] = seed;
+    let sum = 0;
+    while (top > 0) {
+      const i = stack[--top];
+      sum += x[i];
+      const t = (i / C) | 0;
+      const row = t * C;
+      const c = i - row;
+      for (let k = start[c], e = start[c + 1]; k < e; k++) {
+        const j = row + list[k];
+        if (mark[j]) {
+          mark[j] = 0;
+          stack[top++] = j;
+        }
+      }
+      if (t > 0 && mark[i - C]) {
+        mark[i - C] = 0;
+        stack[top++] = i - C;
+      }
+      if (t < last && mark[i + C]) {
+        mark[i + C] = 0;
+        stack[top++] = i + C;
+      }
+    }
+    return sum;
+  }
 }
 
 /** MNE's bin_perm_rep row r: the binary digits of r over n places, most significant first. */
@@ -271,20 +357,41 @@ const BLOCK = 64;
 export function subsetSums(X: Float64Array, n: number, m: number, masks: readonly Uint8Array[], onProgress?: (done: number, total: number) => void): Float64Array {
   const G = Math.ceil(n / BITS);
   const P = masks.length;
-  const codes = new Uint8Array(P * G);
+  // codes[g * P + q]: which of the rows g * BITS .. g * BITS + 7 permutation q's subset holds (grouped by g, so
+  // each group's pass reads them in order)
+  const codes = new Int32Array(P * G);
   for (let q = 0; q < P; q++) {
     const mk = masks[q];
-    for (let i = 0; i < n; i++) if (mk[i]) codes[q * G + ((i / BITS) | 0)] |= 1 << i % BITS;
+    for (let i = 0; i < n; i++) if (mk[i]) codes[((i / BITS) | 0) * P + q] |= 1 << i % BITS;
   }
   const out = new Float64Array(P * m);
   // One group's table (256 x BLOCK) and one block of every permutation's sums stay in cache together.
-  const table = new Float64Array(256 * BLOCK);
-  const acc = new Float64Array(P * BLOCK);
+  const rowBytes = BLOCK * 8;
+  const accAt = 0;
+  const tableAt = accAt + P * rowBytes;
+  const rowsAt = tableAt + 256 * rowBytes;
+  const codesAt = rowsAt + BITS * rowBytes;
+  const wasm = wasmKernels(codesAt + P * G * 4);
+  const buffer = wasm ? wasm.memory.buffer : new ArrayBuffer(codesAt);
+  const acc = new Float64Array(buffer, accAt, P * BLOCK);
+  const table = new Float64Array(buffer, tableAt, 256 * BLOCK);
+  const rows = new Float64Array(buffer, rowsAt, BITS * BLOCK);
+  if (wasm) {
+    const c = new Int32Array(buffer, codesAt, P * G);
+    for (let i = 0; i < P * G; i++) c[i] = codes[i] * rowBytes;
+  } else for (let i = 0; i < P * G; i++) codes[i] *= BLOCK;
   for (let b0 = 0; b0 < m; b0 += BLOCK) {
     const B = Math.min(BLOCK, m - b0);
     acc.fill(0);
+    if (B < BLOCK) rows.fill(0);
     for (let g = 0; g < G; g++) {
       const bits = Math.min(BITS, n - g * BITS);
+      if (wasm) {
+        for (let r = 0; r < bits; r++) rows.set(X.subarray((g * BITS + r) * m + b0, (g * BITS + r) * m + b0 + B), r * BLOCK);
+        wasm.subsetTable(tableAt, rowsAt, 1 << bits, rowBytes);
+        wasm.accumulate(accAt, tableAt, codesAt + g * P * 4, P, rowBytes);
+        continue;
+      }
       for (let mask = 1; mask < 1 << bits; mask++) {
         const low = mask & -mask;
         const row = (g * BITS + 31 - Math.clz32(low)) * m + b0;
@@ -292,8 +399,9 @@ export function subsetSums(X: Float64Array, n: number, m: number, masks: readonl
         const src = (mask ^ low) * BLOCK;
         for (let j = 0; j < B; j++) table[dst + j] = table[src + j] + X[row + j];
       }
+      const cg = g * P;
       for (let q = 0; q < P; q++) {
-        const src = codes[q * G + g] * BLOCK;
+        const src = codes[cg + q];
         const dst = q * BLOCK;
         for (let j = 0; j < B; j++) acc[dst + j] += table[src + j];
       }
@@ -368,6 +476,7 @@ export function permutationCluster1sampTest(X: ArrayLike<number>, n: number, m: 
   const members = orders.map((o) => Uint8Array.from(o, (v) => (v === 0 ? 1 : 0)));
   const sums = subsetSums(Xd, n, m, members, opts.onProgress);
   const permMax = new Float64Array(orders.length);
+  const maxMass = new MaxClusterMass(layout, threshold, tail, true);
   const t = new Float64Array(m);
   for (let q = 0; q < orders.length; q++) {
     const off = q * m;
@@ -377,7 +486,7 @@ export function permutationCluster1sampTest(X: ArrayLike<number>, n: number, m: 
       const v = (sumsq[j] - s * mean) / (n - 1);
       t[j] = v > 1e-12 * sumsq[j] ? mean / Math.sqrt(v / n) : NaN;
     }
-    permMax[q] = maxClusterMass(t, threshold, tail, layout, true);
+    permMax[q] = maxMass.of(t);
   }
   return finish({ ...base, exact }, observed, permMax);
 }
@@ -399,7 +508,10 @@ export function permutationClusterTest(groups: readonly ArrayLike<number>[], siz
   const Xd = new Float64Array(N * m);
   let o = 0;
   groups.forEach((g, k) => {
-    for (let i = 0; i < sizes[k] * m; i++) Xd[o++] = g[i];
+    const len = sizes[k] * m;
+    if (g.length === len) Xd.set(g, o);
+    else for (let i = 0; i < len; i++) Xd[o + i] = g[i];
+    o += len;
   });
   const stat = fOneway(groups, sizes, m);
   const observed = findClusters(stat, threshold, tail, layout);
@@ -439,23 +551,36 @@ export function permutationClusterTest(groups: readonly ArrayLike<number>[], siz
     }
   const sums = subsetSums(Xd, N, m, members, opts.onProgress);
   const permMax = new Float64Array(perms.length);
-  const ssbn = new Float64Array(m);
-  const rest = new Float64Array(m);
+  const maxMass = new MaxClusterMass(layout, threshold, tail, false);
+  // fFromSums's terms that do not depend on the labelling, computed once (the same values it computes)
+  const sq = new Float64Array(m);
+  const sstot = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    sq[j] = (total[j] * total[j]) / N;
+    sstot[j] = sumsq[j] - sq[j];
+  }
+  const dfbn = K - 1;
+  const dfwn = N - K;
+  const lastSize = sizes[K - 1];
   const F = new Float64Array(m);
   for (let q = 0; q < perms.length; q++) {
-    ssbn.fill(0);
-    rest.set(total);
-    for (let g = 0; g < G; g++) {
-      const off = (q * G + g) * m;
-      for (let j = 0; j < m; j++) {
-        const s = sums[off + j];
-        ssbn[j] += (s * s) / sizes[g];
-        rest[j] -= s;
+    const off = q * G * m;
+    // per test: the between-groups sum of squares from the first K - 1 group sums and the rest, then F as
+    // fFromSums forms it (same operations, same order)
+    for (let j = 0; j < m; j++) {
+      let ssbnG = 0;
+      let rest = total[j];
+      for (let g = 0; g < G; g++) {
+        const sg = sums[off + g * m + j];
+        ssbnG += (sg * sg) / sizes[g];
+        rest -= sg;
       }
+      ssbnG += (rest * rest) / lastSize;
+      const ssbn = ssbnG - sq[j];
+      const sswn = sstot[j] - ssbn;
+      F[j] = sswn > 1e-12 * sumsq[j] ? ssbn / dfbn / (sswn / dfwn) : NaN;
     }
-    for (let j = 0; j < m; j++) ssbn[j] += (rest[j] * rest[j]) / sizes[K - 1];
-    fFromSums(sumsq, total, ssbn, N, K, m, F);
-    permMax[q] = maxClusterMass(F, threshold, tail, layout, false);
+    permMax[q] = maxMass.of(F);
   }
   return finish(base, observed, permMax);
 }

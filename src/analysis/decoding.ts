@@ -8,6 +8,7 @@
 // Each fold's covariances come from per-fold sufficient statistics (sums and cross-products), which is
 // algebraically what scikit-learn computes on the training rows, in a fraction of the time.
 import { RandomState } from './random_state.ts';
+import { wasmKernels } from './wasm_kernels.ts';
 
 export type Scoring = 'roc_auc' | 'accuracy';
 
@@ -43,8 +44,8 @@ export function stratifiedKFold(y: ArrayLike<number>, nSplits: number, shuffle =
   return testFolds;
 }
 
-/** Solve A x = b for symmetric positive definite A [p, p] (Cholesky; Gaussian elimination if that fails). */
-function solve(A: Float64Array, b: Float64Array, p: number): Float64Array {
+/** Solve A x = b for symmetric positive definite A [p, p] and each b (one Cholesky factor; Gaussian elimination if that fails). */
+function solve(A: Float64Array, bs: Float64Array[], p: number): Float64Array[] {
   const L = new Float64Array(p * p);
   let ok = true;
   for (let i = 0; i < p && ok; i++)
@@ -59,21 +60,27 @@ function solve(A: Float64Array, b: Float64Array, p: number): Float64Array {
         L[i * p + i] = Math.sqrt(s);
       } else L[i * p + j] = s / L[j * p + j];
     }
-  if (ok) {
-    const z = new Float64Array(p);
-    for (let i = 0; i < p; i++) {
-      let s = b[i];
-      for (let k = 0; k < i; k++) s -= L[i * p + k] * z[k];
-      z[i] = s / L[i * p + i];
-    }
-    const x = new Float64Array(p);
-    for (let i = p - 1; i >= 0; i--) {
-      let s = z[i];
-      for (let k = i + 1; k < p; k++) s -= L[k * p + i] * x[k];
-      x[i] = s / L[i * p + i];
-    }
-    return x;
-  }
+  if (ok)
+    return bs.map((b) => {
+      const z = new Float64Array(p);
+      for (let i = 0; i < p; i++) {
+        let s = b[i];
+        for (let k = 0; k < i; k++) s -= L[i * p + k] * z[k];
+        z[i] = s / L[i * p + i];
+      }
+      const x = new Float64Array(p);
+      for (let i = p - 1; i >= 0; i--) {
+        let s = z[i];
+        for (let k = i + 1; k < p; k++) s -= L[k * p + i] * x[k];
+        x[i] = s / L[i * p + i];
+      }
+      return x;
+    });
+  return bs.map((b) => gaussianSolve(A, b, p));
+}
+
+/** Gaussian elimination with partial pivoting (A not positive definite up to rounding). */
+function gaussianSolve(A: Float64Array, b: Float64Array, p: number): Float64Array {
   const M = Float64Array.from(A);
   const x = Float64Array.from(b);
   for (let c = 0; c < p; c++) {
@@ -206,7 +213,7 @@ function ldaFromStats(cls: ClassStats[], p: number): BinaryLda {
     const { cov } = ledoitWolfCovariance(c.sum, c.cross, c.n, p, c.sqNorms);
     for (let i = 0; i < p * p; i++) pooled[i] += priors[k] * cov[i];
   });
-  const coefs = means.map((m) => solve(pooled, m, p));
+  const coefs = solve(pooled, means, p);
   const dot = (a: Float64Array, b: Float64Array) => a.reduce((s, v, i) => s + v * b[i], 0);
   const intercepts = [0, 1].map((k) => -0.5 * dot(means[k], coefs[k]) + Math.log(priors[k]));
   return { coef: coefs[1].map((v, i) => v - coefs[0][i]), intercept: intercepts[1] - intercepts[0] };
@@ -234,11 +241,49 @@ export function rocAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): nu
   return (rankSumPos - (nPos * (nPos + 1)) / 2) / (nPos * nNeg);
 }
 
-function score(scoring: Scoring, labels: ArrayLike<number>, decision: ArrayLike<number>): number {
-  if (scoring === 'roc_auc') return rocAuc(labels, decision);
+/** The same accuracy (decision > 0 means class 1) or ROC-AUC as score on all the samples, from the decisions
+ * of the class-1 (`pos`) and class-0 (`neg`) samples; sorts both in place. */
+function scoreSplit(scoring: Scoring, pos: Float64Array, neg: Float64Array): number {
+  if (scoring === 'roc_auc') return rocAucFromClasses(pos, neg);
   let c = 0;
-  for (let i = 0; i < labels.length; i++) if ((decision[i] > 0 ? 1 : 0) === labels[i]) c++;
-  return c / labels.length;
+  for (let k = 0; k < pos.length; k++) if (pos[k] > 0) c++;
+  for (let k = 0; k < neg.length; k++) if (!(neg[k] > 0)) c++;
+  return c / (pos.length + neg.length);
+}
+
+/**
+ * rocAuc from the scores of the positives and of the negatives, sorting both in place: U counts, per positive,
+ * the negatives below it and half the tied ones. U equals rocAuc's rank sum minus nPos (nPos + 1) / 2 exactly
+ * (both are sums of halves), so the result is the same number, without a comparator sort.
+ */
+export function rocAucFromClasses(pos: Float64Array, neg: Float64Array): number {
+  const nPos = pos.length;
+  const nNeg = neg.length;
+  if (!nPos || !nNeg) return NaN;
+  for (let k = 0; k < nPos; k++) if (pos[k] !== pos[k]) return rocAucSplit(pos, neg);
+  for (let k = 0; k < nNeg; k++) if (neg[k] !== neg[k]) return rocAucSplit(pos, neg);
+  pos.sort();
+  neg.sort();
+  let below = 0; // negatives < pos[k]
+  let upTo = 0; // negatives <= pos[k]
+  let twiceU = 0;
+  for (let k = 0; k < nPos; k++) {
+    const v = pos[k];
+    while (below < nNeg && neg[below] < v) below++;
+    if (upTo < below) upTo = below;
+    while (upTo < nNeg && neg[upTo] <= v) upTo++;
+    twiceU += below + upTo;
+  }
+  return twiceU / 2 / (nPos * nNeg);
+}
+
+/** rocAuc on the concatenation (the general path, for decisions with NaN). */
+function rocAucSplit(pos: Float64Array, neg: Float64Array): number {
+  const labels = new Int32Array(pos.length + neg.length).fill(1, 0, pos.length);
+  const scores = new Float64Array(pos.length + neg.length);
+  scores.set(pos);
+  scores.set(neg, pos.length);
+  return rocAuc(labels, scores);
 }
 
 export interface DecodingOptions {
@@ -270,34 +315,104 @@ export interface DecodingResult {
 /** Per time: [T][n * C] feature rows, from X [n, C, T]. */
 function byTime(X: ArrayLike<number>, n: number, C: number, T: number): Float64Array[] {
   const out = Array.from({ length: T }, () => new Float64Array(n * C));
-  for (let i = 0; i < n; i++)
-    for (let c = 0; c < C; c++) {
-      const o = (i * C + c) * T;
-      for (let t = 0; t < T; t++) out[t][i * C + c] = X[o + t];
+  // sample by sample: its [C, T] block stays in cache while each time's row is written contiguously
+  for (let i = 0; i < n; i++) {
+    const o = i * C * T;
+    for (let t = 0; t < T; t++) {
+      const row = out[t];
+      for (let c = 0, r = i * C; c < C; c++, r++) row[r] = X[o + c * T + t];
     }
+  }
   return out;
 }
 
 /** One LDA per fold at one time, from per-(class, fold) sufficient statistics. */
-function fitFolds(Xt: Float64Array, y: ArrayLike<number>, folds: Int32Array, K: number, p: number): BinaryLda[] {
+/** Kernel memory for fitFolds's cross-products of up to n rows of p features, or null (scalar loops). */
+function crossKernel(n: number, p: number) {
+  const rowBytes = Math.ceil(p / 8) * 64;
+  const wasm = wasmKernels((n + p) * rowBytes);
+  if (!wasm) return null;
+  const stride = rowBytes / 8;
+  return { wasm, rowBytes, stride, z: new Float64Array(wasm.memory.buffer, 0, n * stride), gAt: n * rowBytes, g: new Float64Array(wasm.memory.buffer, n * rowBytes, p * stride) };
+}
+
+function fitFolds(Xt: Float64Array, y: ArrayLike<number>, folds: Int32Array, K: number, p: number, kernel: ReturnType<typeof crossKernel> = null): BinaryLda[] {
   const n = y.length;
   const sums = Array.from({ length: 2 * K }, () => new Float64Array(p));
   const cross = Array.from({ length: 2 * K }, () => new Float64Array(p * p));
   const counts = new Int32Array(2 * K);
-  for (let i = 0; i < n; i++) {
-    const cell = y[i] * K + folds[i];
-    counts[cell]++;
-    const s = sums[cell];
-    const g = cross[cell];
-    const o = i * p;
-    for (let a = 0; a < p; a++) {
-      const xa = Xt[o + a];
-      s[a] += xa;
-      const ga = a * p;
-      for (let b = 0; b <= a; b++) g[ga + b] += xa * Xt[o + b];
+  const cellOf = new Int32Array(n);
+  for (let i = 0; i < n; i++) counts[(cellOf[i] = y[i] * K + folds[i])]++;
+  // Each cell's rows feature-major (Z[a * count + r]): a cross-product is then one contiguous dot product
+  // over the cell's rows in ascending order, the same sum as accumulating row by row.
+  let maxCount = 0;
+  for (const c of counts) maxCount = Math.max(maxCount, c);
+  const Z = new Float64Array(p * maxCount);
+  for (let cell = 0; cell < 2 * K; cell++) {
+    const cnt = counts[cell];
+    if (kernel && cnt) {
+      // the cell's rows contiguous (zero-padded to the kernel's row stride), sums and products row by row
+      const { z, g: wg, stride } = kernel;
+      const sm = sums[cell];
+      const g = cross[cell];
+      let r = 0;
+      for (let i = 0; i < n; i++) {
+        if (cellOf[i] !== cell) continue;
+        const o = i * p;
+        const zo = r * stride;
+        for (let a = 0; a < p; a++) {
+          const x = Xt[o + a];
+          z[zo + a] = x;
+          sm[a] += x;
+        }
+        r++;
+      }
+      kernel.wasm.crossProducts(0, cnt, kernel.rowBytes, p, kernel.gAt);
+      for (let a = 0; a < p; a++)
+        for (let b = 0; b <= a; b++) {
+          const v = wg[a * stride + b];
+          g[a * p + b] = v;
+          g[b * p + a] = v;
+        }
+      continue;
     }
+    let r = 0;
+    for (let i = 0; i < n; i++) {
+      if (cellOf[i] !== cell) continue;
+      const o = i * p;
+      for (let a = 0; a < p; a++) Z[a * cnt + r] = Xt[o + a];
+      r++;
+    }
+    const sm = sums[cell];
+    const g = cross[cell];
+    for (let a = 0; a < p; a++) {
+      const za = a * cnt;
+      let s = 0;
+      for (let r = 0; r < cnt; r++) s += Z[za + r];
+      sm[a] = s;
+      let b = 0;
+      for (; b + 1 <= a; b += 2) {
+        const zb = b * cnt;
+        const zc = zb + cnt;
+        let s0 = 0;
+        let s1 = 0;
+        for (let r = 0; r < cnt; r++) {
+          const x = Z[za + r];
+          s0 += x * Z[zb + r];
+          s1 += x * Z[zc + r];
+        }
+        g[a * p + b] = s0;
+        g[a * p + b + 1] = s1;
+      }
+      for (; b <= a; b++) {
+        const zb = b * cnt;
+        let s0 = 0;
+        for (let r = 0; r < cnt; r++) s0 += Z[za + r] * Z[zb + r];
+        g[a * p + b] = s0;
+      }
+    }
+    for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) g[b * p + a] = g[a * p + b];
   }
-  for (const g of cross) for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) g[b * p + a] = g[a * p + b];
   const models: BinaryLda[] = [];
   for (let f = 0; f < K; f++) {
     const cls: ClassStats[] = [0, 1].map((k) => {
@@ -329,30 +444,27 @@ function prepare(y: ArrayLike<number>, opts: DecodingOptions) {
   const n1 = labels.reduce((a, b) => a + b, 0);
   const scoring = opts.scoring ?? 'roc_auc';
   const chance = scoring === 'roc_auc' ? 0.5 : Math.max(n1, labels.length - n1) / labels.length;
-  const testRows = Array.from({ length: nSplits }, (_, f) => Int32Array.from(labels.keys()).filter((i) => folds[i] === f));
-  return { labels, nSplits, seed, folds, scoring, chance, testRows };
+  // each fold's test rows of class 1 and of class 0, in sample order
+  const testPos = Array.from({ length: nSplits }, (_, f) => Int32Array.from(labels.keys()).filter((i) => folds[i] === f && labels[i] === 1));
+  const testNeg = Array.from({ length: nSplits }, (_, f) => Int32Array.from(labels.keys()).filter((i) => folds[i] === f && labels[i] === 0));
+  return { labels, nSplits, seed, folds, scoring, chance, testPos, testNeg };
 }
 
 /** cross_val_multiscore(SlidingEstimator(LDA(lsqr, auto))) on X [n, C, T]: one classifier per time. */
 export function slidingDecoding(X: ArrayLike<number>, n: number, C: number, T: number, y: ArrayLike<number>, opts: DecodingOptions = {}): DecodingResult {
-  const { labels, nSplits, seed, folds, scoring, chance, testRows } = prepare(y, opts);
+  const { labels, nSplits, seed, folds, scoring, chance, testPos, testNeg } = prepare(y, opts);
   const Xt = byTime(X, n, C, T);
+  const kernel = crossKernel(n, C);
   const scores = new Float64Array(nSplits * T);
+  const decide = (x: Float64Array, rows: Int32Array, { coef, intercept }: BinaryLda) =>
+    Float64Array.from(rows, (i) => {
+      let s = intercept;
+      for (let a = 0; a < C; a++) s += x[i * C + a] * coef[a];
+      return s;
+    });
   for (let t = 0; t < T; t++) {
-    const models = fitFolds(Xt[t], labels, folds, nSplits, C);
-    for (let f = 0; f < nSplits; f++) {
-      const rows = testRows[f];
-      const dec = new Float64Array(rows.length);
-      const lab = new Int32Array(rows.length);
-      const { coef, intercept } = models[f];
-      rows.forEach((i, k) => {
-        let s = intercept;
-        for (let a = 0; a < C; a++) s += Xt[t][i * C + a] * coef[a];
-        dec[k] = s;
-        lab[k] = labels[i];
-      });
-      scores[f * T + t] = score(scoring, lab, dec);
-    }
+    const models = fitFolds(Xt[t], labels, folds, nSplits, C, kernel);
+    for (let f = 0; f < nSplits; f++) scores[f * T + t] = scoreSplit(scoring, decide(Xt[t], testPos[f], models[f]), decide(Xt[t], testNeg[f], models[f]));
     opts.onProgress?.(t + 1, T);
   }
   return { estimator: 'SlidingEstimator', scoring, nSplits, seed, folds, scores, mean: meanOverFolds(scores, nSplits), chance };
@@ -360,31 +472,90 @@ export function slidingDecoding(X: ArrayLike<number>, n: number, C: number, T: n
 
 /** cross_val_multiscore(GeneralizingEstimator(LDA(lsqr, auto))): trained at each time, tested at every time. */
 export function generalizingDecoding(X: ArrayLike<number>, n: number, C: number, T: number, y: ArrayLike<number>, opts: DecodingOptions = {}): DecodingResult {
-  const { labels, nSplits, seed, folds, scoring, chance, testRows } = prepare(y, opts);
+  const { labels, nSplits, seed, folds, scoring, chance, testPos, testNeg } = prepare(y, opts);
   const Xt = byTime(X, n, C, T);
+  const kernel = crossKernel(n, C);
   const models = Array.from({ length: T }, (_, t) => {
-    const m = fitFolds(Xt[t], labels, folds, nSplits, C);
+    const m = fitFolds(Xt[t], labels, folds, nSplits, C, kernel);
     opts.onProgress?.(t + 1, 2 * T);
     return m;
   });
+  const Xd = X instanceof Float64Array ? X : Float64Array.from(X);
+  const CT = C * T;
   const scores = new Float64Array(nSplits * T * T);
+  // With WebAssembly SIMD, each fold's coefficients and one test sample at a time are copied into the kernel's
+  // memory and the decisions computed eight test times at a time; the remaining test times (T mod 8) stay in
+  // the loop below. Sample by sample, every training time: the sample's [C, T] block stays in cache.
+  const nOctets = T >> 3;
+  const coefAt = 0;
+  const outAt = coefAt + Math.ceil((T * C) / 2) * 16;
+  const sampleAt = outAt + Math.ceil(T / 2) * 16;
+  const wasm = nOctets ? wasmKernels(sampleAt + CT * 8) : null;
+  const wCoef = wasm ? new Float64Array(wasm.memory.buffer, coefAt, T * C) : null;
+  const wOut = wasm ? new Float64Array(wasm.memory.buffer, outAt, T) : null;
+  const wSample = wasm ? new Float64Array(wasm.memory.buffer, sampleAt, CT) : null;
+  // the second half of the progress: per fold, the decisions, then the scores
+  const progress = (f: number, part: number) => opts.onProgress?.(T + Math.round(((f + part) / nSplits) * T), 2 * T);
   for (let f = 0; f < nSplits; f++) {
-    const rows = testRows[f];
-    const lab = Int32Array.from(rows, (i) => labels[i]);
-    const dec = new Float64Array(rows.length);
-    for (let tr = 0; tr < T; tr++) {
-      const { coef, intercept } = models[tr][f];
-      for (let te = 0; te < T; te++) {
-        const x = Xt[te];
-        for (let k = 0; k < rows.length; k++) {
-          const o = rows[k] * C;
-          let s = intercept;
-          for (let a = 0; a < C; a++) s += x[o + a] * coef[a];
-          dec[k] = s;
+    const pos = testPos[f];
+    const neg = testNeg[f];
+    const coefs = new Float64Array(T * C);
+    for (let tr = 0; tr < T; tr++) coefs.set(models[tr][f].coef, tr * C);
+    wCoef?.set(coefs);
+    // decisions [tr][te][sample], positives and negatives apart
+    const decPos = new Float64Array(T * T * pos.length);
+    const decNeg = new Float64Array(T * T * neg.length);
+    for (const [rows, dec] of [
+      [pos, decPos],
+      [neg, decNeg],
+    ] as const) {
+      const L = rows.length;
+      for (let k = 0; k < L; k++) {
+        const o = rows[k] * CT;
+        wSample?.set(Xd.subarray(o, o + CT));
+        for (let tr = 0; tr < T; tr++) {
+          const intercept = models[tr][f].intercept;
+          const co = tr * C;
+          const d0 = tr * T * L + k;
+          // per test time the sum runs intercept first, then channel by channel, as a single dot product would
+          let te = 0;
+          if (wasm && wOut) {
+            wasm.decisions(sampleAt, coefAt + co * 8, C, T * 8, nOctets, outAt, intercept);
+            for (; te < 8 * nOctets; te++) dec[d0 + te * L] = wOut[te];
+          }
+          // four test times at a time in registers
+          for (; te + 4 <= T; te += 4) {
+            let s0 = intercept;
+            let s1 = intercept;
+            let s2 = intercept;
+            let s3 = intercept;
+            for (let a = 0, xo = o + te; a < C; a++, xo += T) {
+              const w = coefs[co + a];
+              s0 += Xd[xo] * w;
+              s1 += Xd[xo + 1] * w;
+              s2 += Xd[xo + 2] * w;
+              s3 += Xd[xo + 3] * w;
+            }
+            dec[d0 + te * L] = s0;
+            dec[d0 + (te + 1) * L] = s1;
+            dec[d0 + (te + 2) * L] = s2;
+            dec[d0 + (te + 3) * L] = s3;
+          }
+          for (; te < T; te++) {
+            let s0 = intercept;
+            for (let a = 0, xo = o + te; a < C; a++, xo += T) s0 += Xd[xo] * coefs[co + a];
+            dec[d0 + te * L] = s0;
+          }
         }
-        scores[(f * T + tr) * T + te] = score(scoring, lab, dec);
+        progress(f, (0.5 * ((rows === pos ? 0 : pos.length) + k + 1)) / (pos.length + neg.length));
       }
-      opts.onProgress?.(T + Math.round(((f * T + tr + 1) / (nSplits * T)) * T), 2 * T);
+    }
+    for (let tr = 0; tr < T; tr++) {
+      for (let te = 0; te < T; te++) {
+        const c = tr * T + te;
+        scores[(f * T + tr) * T + te] = scoreSplit(scoring, decPos.subarray(c * pos.length, (c + 1) * pos.length), decNeg.subarray(c * neg.length, (c + 1) * neg.length));
+      }
+      progress(f, 0.5 + (0.5 * (tr + 1)) / T);
     }
   }
   return { estimator: 'GeneralizingEstimator', scoring, nSplits, seed, folds, scores, mean: meanOverFolds(scores, nSplits), chance };
