@@ -160,8 +160,7 @@ export function solveRight(B: Float64Array, A: Float64Array, K: number): Float64
 
 /**
  * The compact encoder from a subject's folded PCAs (foldScaler) and regressions. `onProgress`
- * counts the four repetitions (the weighted Gram matrices take nearly all the time: ~6 s each at
- * K = 250 on one core).
+ * counts the four repetitions (the weighted Gram matrices take nearly all the time).
  */
 export function compactEncoder(w: BergWeights, folded: FoldedPca[], onProgress?: (done: number, total: number) => void): CompactEncoder {
   const K = w.nComponents;

@@ -54,8 +54,7 @@ interface Dense {
  * Which side of a product the weight matrices sit on. 'left' (wasm, cpu): W · Xᵀ, activations
  * as [features, B]. XNNPACK packs a private copy of every right-hand matrix it multiplies with and
  * keeps it as long as the weights live, which doubles the wasm heap; on the left the weights are
- * read where they are, and these products run faster too (PCA projection of 64,896 features,
- * batch 25: 150 instead of 200 ms on one thread, 75 instead of 100 on two). 'right' (webgpu,
+ * read where they are, and these products run faster too (scripts/bench.ts measures both). 'right' (webgpu,
  * webgl): X · W, the layout the GPU kernels were tuned and measured with.
  */
 export type WeightSide = 'left' | 'right';

@@ -13,7 +13,7 @@ export interface LoadProgress {
 
 // The backbone is the same for every subject: uploaded once per backend and precision (compact
 // rounds fc6-fc8 to float16). Its 244 MB of JS-side weights are not kept: regenerating them
-// (about 1 s) is cheaper than holding them.
+// is cheaper than holding them.
 let backbone: { backend: string; fcFloat16: boolean; net: AlexNet } | null = null;
 
 export function hasBackbone(precision: Precision): boolean {

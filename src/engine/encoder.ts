@@ -53,7 +53,7 @@ interface WasmHeapBackend {
 
 /**
  * A float32 matrix whose every value `fill` writes. On wasm they go straight into the backend's
- * heap: for the PCA that is 0.8 GB less to allocate in JS and copy over (1 s of a 3.9 s load).
+ * heap: for the PCA that is 0.8 GB less to allocate in JS and copy over.
  */
 function filledMatrix(shape: [number, number], fill: (out: Float32Array) => void): tf.Tensor2D {
   const backend = tf.backend() as unknown as Partial<WasmHeapBackend>;

@@ -124,7 +124,7 @@ let loading: Promise<unknown> = Promise.resolve();
 
 /**
  * Select the backend and build the untrained AlexNet ahead of the first getEncodingModel: the
- * backbone is the same for every subject, so an app can overlap this (0.4-1 s) with
+ * backbone is the same for every subject, so an app can overlap this with
  * fetching its model catalog. getEncodingModel on the same backend then reuses it.
  */
 export function prepareBackbone(options: { device?: Device } & BackendOptions = {}): Promise<BackendChoice> {

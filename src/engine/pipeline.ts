@@ -3,8 +3,8 @@
 import { CancelledError } from '../core/errors.ts';
 import type { Backend, EncodeProgress } from '../core/types.ts';
 
-// wasm: 16 keeps a K = 250 subject's heap within 1.2 GB; larger batches ran no faster on 2 cores
-// (16: 22.3 img/s, 32: 23.1, within the machine's noise) and need 0.1 GB more.
+// wasm: 16 keeps a K = 250 subject's heap small; larger batches run no faster on a few cores
+// and need more heap.
 // onnx: its PCA blocks are read once per batch, so larger batches spread that memory traffic.
 export const DEFAULT_BATCH: Record<Backend, number> = { webgpu: 32, webgl: 8, onnx: 32, wasm: 16, cpu: 4 };
 

@@ -17,8 +17,8 @@ tf.env().registerFlag(WEBGPU_DIRECT_READ_FLAG, () => true);
 
 /**
  * MAP_WRITE staging buffers kept mapped between batches. Writing into one and copying it on the
- * device takes 0.6 ms of CPU for a batch of 32 images (6 MiB) on an H100 host, against 4.5 ms
- * for queue.writeBuffer and 4.7 ms for a buffer mapped at creation (TF.js's way).
+ * device costs the CPU a fraction of what queue.writeBuffer or a buffer mapped at creation
+ * (TF.js's way) cost (scripts/bench_webgpu.ts).
  */
 const mappedStaging: GPUBuffer[] = [];
 let stagingDevice: GPUDevice | null = null;

@@ -8,8 +8,8 @@ const REUSE_FREED_ABOVE = 64e6;
 export interface HeapReservation {
   /**
    * Writes one byte per 4 KiB page of the reserved space, 32 MB at a time with a yield between:
-   * the first write to each fresh page costs the operating system a page fault (about 1.5 s for
-   * the 0.9 GB of a K = 250 subject in Chromium here), paid here while the shards are read
+   * the first write to each fresh page costs the operating system a page fault (seconds for
+   * the 0.9 GB of a K = 250 subject), paid here while the shards are read
    * instead of during the upload. Stops at release().
    */
   prefault(): Promise<void>;
@@ -20,7 +20,7 @@ export interface HeapReservation {
 /**
  * wasm: grow the heap once, by `bytes`, ahead of an upload. An emscripten heap grows a fifth at
  * a time (up to 96 MiB past each request) and never shrinks: grown piecemeal while a subject
- * uploads and then encodes, it ended 0.1 GB above what its tensors use (1.24 GB at K = 250).
+ * uploads and then encodes, it ends about a tenth above what its tensors use.
  * One allocation of everything to come, released before the upload, grows it to exactly that
  * size (a request above a fifth of the heap is met as asked), and the tensors then fill that
  * space. Null on other backends, and where earlier tensors freed space (a previous subject):

@@ -7,17 +7,6 @@
 
 import { subdir, type Dir } from './opfs.ts';
 
-
-// Loading a stored subject is mostly reading it. File.arrayBuffer hands every 4 MiB shard over
-// in a buffer of its own, at about 0.35 GB/s in Chromium (2.0-2.8 s for the 858 MB of a float32
-// K=250 subject), and readModelFolder then copies it into the weight's array. A sync access
-// handle reads the shards straight into that array instead, and two helper workers read two
-// weights at once and transfer the filled buffers back without a copy: 0.8-1.0 s from a
-// profile's OPFS, 1.6-1.9 s from an off-the-record one (held in memory by the browser process,
-// every read a round trip to it), measured with scripts/bench_opfs.ts on a 2-core machine.
-// Sync access handles exist in dedicated workers only: a page, and the app's engine worker (to
-// read two at once), start the helpers; where workers fail, a worker reads in its own thread.
-
 interface SyncAccessHandle {
   getSize(): number;
   read(into: Uint8Array, o: { at: number }): number;
@@ -143,7 +132,6 @@ export function readFilesInHelper(paths: string[][], sizes: number[], onBytes?: 
     helper.worker.postMessage({ id, paths, sizes });
   });
 }
-
 
 /** True once a helper said it cannot read (no sync access handles) or could not start. */
 export function helpersUnusable(): boolean {

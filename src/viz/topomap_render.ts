@@ -1,7 +1,7 @@
 // Scalp maps drawn directly on a 2-D canvas (and as SVG for export): the interpolated field as an
 // image, contour lines, head outline, sensors and a colour bar, one or more panels sharing a scale.
-// A map costs a few milliseconds this way, so maps can follow the time cursor while the engine
-// works, and playback is smooth; a charting library's heatmap and contour traces cost ~100 ms.
+// Drawn this way a map is cheap enough to follow the time cursor while the engine works, which
+// a charting library's heatmap and contour traces are not.
 import { type Box, colorbarBox, colorbarSvg, COLORBAR_SPACE, drawColorbar, escapeXml } from './colorbar.ts';
 import { colormapLut, type ColormapName } from './colormap.ts';
 import { isoSegments } from './contours.ts';
