@@ -8,11 +8,11 @@
 import { join } from 'node:path';
 import channels from '../src/data/channels_10-05_63.json' with { type: 'json' };
 import { MT19937 } from '../src/engine/mt19937.ts';
-import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from '../src/engine/types.ts';
+import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from '../src/core/types.ts';
 import { writeModelFolder, type WeightToWrite } from '../src/io/model_folder_node.ts';
-import { compactEncoder } from '../src/io/compact.ts';
+import { compactEncoder } from '../src/convert/pca.ts';
 import type { BergWeights } from '../src/io/berg.ts';
-import type { Device } from '../src/engine/types.ts';
+import type { Device } from '../src/core/types.ts';
 
 export interface CompactOptions {
   /** size of the part of repetitions 2-4 outside repetition 1's basis, relative to the components (default 1e-3) */
@@ -74,7 +74,7 @@ export async function writeRandomModel(out: string, k: number, dtype: 'float32' 
     metadata: { eeg: { ch_names: chNames, times } },
     beforeCommit: compactInfo
       ? async (dir) => {
-          const { measureCompactError } = await import('../src/engine/compact_error.ts');
+          const { measureCompactError } = await import('../src/convert/compact_error.ts');
           const { directorySource } = await import('../src/io/source_node.ts');
           return { compact: { ...compactInfo, error: await measureCompactError(1, { source: directorySource(dir), device: compact?.device ?? 'wasm' }) } };
         }

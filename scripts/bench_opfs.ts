@@ -23,7 +23,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createServer, type Plugin } from 'vite';
-import { MODEL_ID } from '../src/engine/types.ts';
+import { MODEL_ID } from '../src/core/types.ts';
 import { writeRandomModel } from './bench_model.ts';
 
 export type OpfsMode = 'load' | 'phases' | 'raw' | 'worker';

@@ -234,7 +234,7 @@ const { uploadEncoder, project, regress, selectionRows } = await import('../src/
 const engine = await import('../src/engine/index.ts');
 const { writeRandomModel } = await import('./bench_model.ts');
 const { directorySource } = await import('../src/io/source_node.ts');
-const { convertBergSubject } = await import('../src/io/convert.ts');
+const { convertBergSubject } = await import('../src/convert/convert.ts');
 const { parseNpy } = await import('../src/io/npy.ts');
 const { MODEL_ID, N_CHANNELS, N_FEATURES, N_TIMES, N_REPETITIONS, encode, getEncodingModel } = engine;
 
