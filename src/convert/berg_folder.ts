@@ -1,13 +1,13 @@
 // BERG's parsed files -> the pieces of our model folder (weights to write, manifest fields,
 // metadata.json content). Pure: the Node converter (convert.ts) and the browser import
 // (browser_store.ts) both build their folders from here, so they write the same thing.
-
 import channelsFile from '../data/channels_10-05_63.json' with { type: 'json' };
 import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from '../core/types.ts';
 import type { BergMetadata, BergWeights, FloatArray } from '../io/berg.ts';
 import type { FoldedPca } from './pca.ts';
-import { MODEL_FORMAT, type ManifestFields, type SourceFileInfo, type StoredDtype, type WeightToWrite } from '../io/model_folder.ts';
+import { MODEL_FORMAT, type ManifestFields, type SourceFileInfo, type StoredDtype } from '../io/model_folder.ts';
 
+import type { WeightToWrite } from '../io/model_folder_write.ts';
 /** The model's 63 channels in BERG's order (used when no metadata file is given). */
 export const DEFAULT_CH_NAMES: string[] = (channelsFile as { channels: { name: string }[] }).channels.map((c) => c.name);
 /** -100..595 ms at 200 Hz, in seconds, as BERG's metadata lists them. */

@@ -1,19 +1,19 @@
 // Importing into the browser's model store: BERG's own files (parsed while streamed, the scaler
 // folded) or a converted model folder picked as files, each written as the same model folder
 // `npx insilico-eeg convert` writes (io/browser_store.ts keeps it). Runs in the import worker.
-
 import { ModelLoadError } from '../core/errors.ts';
 import type { ModelSource } from '../core/source.ts';
 import { MODEL_ID } from '../core/types.ts';
 import { readBergMetadata, readBergWeights, type BergMetadata } from '../io/berg.ts';
 import type { ByteSource } from '../io/byte_source.ts';
 import { checkSpace, MAX_SUBJECT, writeStoredModel, type StoredEntry, type StoreOptions } from '../io/browser_store.ts';
-import { readModelFolder, readModelManifest, readModelMetadata, type ManifestFields, type SourceFileInfo, type WeightToWrite } from '../io/model_folder.ts';
+import { readModelFolder, readModelManifest, type ManifestFields, type SourceFileInfo } from '../io/model_folder.ts';
 import { resolvePath } from '../io/opfs.ts';
 import { Sha256 } from '../io/sha256.ts';
 import { bergManifestFields, bergWeightList, DEFAULT_CH_NAMES, DEFAULT_TIMES, metadataJson } from './berg_folder.ts';
 import { foldScaler } from './pca.ts';
-
+import type { WeightToWrite } from '../io/model_folder_write.ts';
+import { readModelMetadata } from '../io/model_metadata.ts';
 export type ImportPhase = 'check' | 'read-weights' | 'read-metadata' | 'read-folder' | 'fold' | 'write';
 
 export interface ImportProgress {

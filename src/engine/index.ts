@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { BackendError, BergError, InvalidParameterError, ModelLoadError } from '../core/errors.ts';
 import type { ModelSource } from '../core/source.ts';
 import { MODEL_ID, N_CHANNELS, N_REPETITIONS, N_TIMES, type Backend, type CompactInfo, type Device, type EncodeProgress, type ImageBatch, type ModelManifest, type ModelMetadata, type Precision, type Responses, type Selection } from '../core/types.ts';
-import { readModelManifest, readModelMetadata } from '../io/model_folder.ts';
+import { readModelManifest } from '../io/model_folder.ts';
 import { alexnetTaps } from './alexnet.ts';
 import { getBackbone, hasBackbone, type LoadProgress } from './backbone.ts';
 import { ALEXNET_PARAM_COUNT } from './backbone_weights.ts';
@@ -19,7 +19,7 @@ import { resolveSelection } from './selection.ts';
 import { WebGPUReader } from './transfer_webgpu.ts';
 import { reserveWasmHeap, wasmWorkspaceBytes, type HeapReservation } from './wasm_heap.ts';
 import { releaseFreeBuffers } from './webgpu_backend.ts';
-
+import { readModelMetadata } from '../io/model_metadata.ts';
 export * from '../core/types.ts';
 export * from '../core/errors.ts';
 export type { ModelSource } from '../core/source.ts';

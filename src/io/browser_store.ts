@@ -10,29 +10,14 @@
 // a failed or cancelled write removes what it added. Writers (import, delete, sweep) take a
 // Web Lock so that two tabs never interleave. No DOM: runs in a worker, the page, and (with a
 // stand-in directory handle) in Node tests.
-
 import type { ModelSource } from '../core/source.ts';
 import { MODEL_ID } from '../core/types.ts';
-import {
-  type ConvertedManifest,
-  type IndexEntry,
-  type ManifestFields,
-  manifestFileText,
-  metadataFileText,
-  type FilesReader,
-  referencedShards,
-  type ShardInfo,
-  type ShardSink,
-  sha256Hex,
-  storedByteCount,
-  subjectFolderName,
-  type WeightToWrite,
-  writeShardsAndManifest,
-} from './model_folder.ts';
+import { type ConvertedManifest, type IndexEntry, type ManifestFields, type FilesReader, type ShardInfo, sha256Hex, subjectFolderName } from './model_folder.ts';
 import { isNotFound, isQuota, names, nav, readFile, remove, resolvePath, subdir, writeFile, type Dir } from './opfs.ts';
 import { helpersUnusable, readFilesInHelper, readFilesSync, syncHandlesHere } from './opfs_read.ts';
 import { formatBytes } from '../core/wording.ts';
 
+import { manifestFileText, metadataFileText, referencedShards, type ShardSink, storedByteCount, type WeightToWrite, writeShardsAndManifest } from './model_folder_write.ts';
 /** Top folder of the store inside OPFS. */
 export const STORE_DIR = 'models';
 /** Catalog paths of stored models start with this, so they never collide with served folders. */

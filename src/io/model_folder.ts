@@ -10,15 +10,15 @@
 // so identical arrays of different subjects are stored once. manifest.json lists them
 // relative to the subject folder ("../shared/...") with their byte length and sha256.
 //
-// Writers: writeShardsAndManifest() below does the sharding, hashing and manifest assembly
-// for every writer; a ShardSink stores the bytes (Node files in model_folder_node.ts, the
-// browser's origin-private file system in browser_store.ts).
+// This file: the folder's types, manifest validation, and reading the weights. metadata.json is
+// read in model_metadata.ts; writing (sharding, hashing, manifest assembly, shared by every
+// writer) is model_folder_write.ts.
 
 import { ModelLoadError } from '../core/errors.ts';
 import type { ModelSource } from '../core/source.ts';
-import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type CompactInfo, type ModelManifest, type ModelMetadata } from '../core/types.ts';
-import { float16ToFloat32, float32ToFloat16, product } from './dtype.ts';
-import { MAX_COMPONENTS, MAX_MANIFEST_BYTES, MAX_METADATA_JSON_BYTES, MAX_NDIM, MAX_SHARD_BYTES, MAX_SHARDS, MAX_WEIGHTS } from './limits.ts';
+import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type CompactInfo, type ModelManifest } from '../core/types.ts';
+import { float16ToFloat32, product } from './dtype.ts';
+import { MAX_COMPONENTS, MAX_MANIFEST_BYTES, MAX_NDIM, MAX_SHARD_BYTES, MAX_SHARDS, MAX_WEIGHTS } from './limits.ts';
 
 export const MODEL_FORMAT = 'insilico-eeg-model/1';
 /** Largest shard file, in bytes. */
@@ -125,7 +125,7 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function where(source: ModelSource, name: string): string {
+export function where(source: ModelSource, name: string): string {
   const loc = source.location.endsWith('/') ? source.location : source.location + '/';
   return loc + name;
 }
@@ -168,7 +168,7 @@ function sourceProblem(source: ModelSource, name: string, e: unknown): string {
   return msg.startsWith(prefix) ? msg.slice(prefix.length) : msg;
 }
 
-async function readJson(source: ModelSource, name: string, what: string, limit: number): Promise<unknown> {
+export async function readJson(source: ModelSource, name: string, what: string, limit: number): Promise<unknown> {
   let text: string;
   try {
     text = await source.readText(name);
@@ -185,7 +185,7 @@ async function readJson(source: ModelSource, name: string, what: string, limit: 
   }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const own = (o: Record<string, unknown>, k: string): unknown => (Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined);
 const N_ROWS = N_CHANNELS * N_TIMES;
 
@@ -341,115 +341,6 @@ export function validateManifest(m: unknown, at: string): ConvertedManifest {
 export async function readModelManifest(source: ModelSource): Promise<ConvertedManifest> {
   const m = await readJson(source, 'manifest.json', 'the model manifest', MAX_MANIFEST_BYTES);
   return validateManifest(m, where(source, 'manifest.json'));
-}
-
-// ---------------- metadata.json ----------------
-
-/** A numeric array in metadata.json: flat data (NaN written as null) plus shape. */
-export interface JsonArray {
-  shape: number[];
-  data: (number | null)[];
-}
-
-function fromJsonArray(v: unknown, shape: number[], what: string, at: string): Float32Array | undefined {
-  if (v === undefined || v === null) return undefined;
-  let flat: unknown[];
-  let got: unknown[];
-  if (Array.isArray(v)) {
-    // nested lists: the shape is read down the first items, bounded by the rank expected
-    got = [];
-    let x: unknown = v;
-    while (Array.isArray(x) && got.length <= shape.length) {
-      got.push(x.length);
-      x = x[0];
-    }
-    flat = got.join() === shape.join() ? (v as unknown[]).flat(shape.length - 1) : [];
-  } else if (isObject(v) && Array.isArray(v.data)) {
-    flat = v.data;
-    got = Array.isArray(v.shape) ? v.shape : [flat.length];
-  } else throw new ModelLoadError(`${at}: ${what} is not a number array`);
-  if (got.join() !== shape.join() || flat.length !== product(shape)) {
-    throw new ModelLoadError(`${at}: ${what} has shape (${got.slice(0, MAX_NDIM).join(', ')}), expected (${shape.join(', ')})`);
-  }
-  const out = new Float32Array(flat.length);
-  for (let i = 0; i < flat.length; i++) {
-    const x = flat[i];
-    if (x !== null && typeof x !== 'number') throw new ModelLoadError(`${at}: ${what}[${i}] is not a number`);
-    out[i] = x === null ? NaN : x;
-  }
-  return out;
-}
-
-function jsonStrings(v: unknown, n: number | null, what: string, at: string): string[] {
-  if (!Array.isArray(v) || (n !== null && v.length !== n) || !v.every((x) => typeof x === 'string')) {
-    throw new ModelLoadError(`${at}: ${what} is not a list of ${n ?? ''}${n === null ? '' : ' '}strings`);
-  }
-  return v as string[];
-}
-
-function jsonImgInfo(v: unknown, what: string, at: string): Record<string, string[]> | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (!isObject(v)) throw new ModelLoadError(`${at}: ${what} is not an object of string lists`);
-  const out: Record<string, string[]> = {};
-  for (const [k, x] of Object.entries(v)) {
-    Object.defineProperty(out, k, { value: jsonStrings(x, null, `${what}.${k}`, at), writable: true, enumerable: true, configurable: true });
-  }
-  return out;
-}
-
-/** Reads the subject's metadata.json (as written by the converter) into ModelMetadata, every field checked. */
-export async function readModelMetadata(source: ModelSource, manifest?: ConvertedManifest | ModelManifest): Promise<ModelMetadata> {
-  const m = manifest ? validateManifest(manifest, where(source, 'manifest.json')) : await readModelManifest(source);
-  const name = typeof m.metadata === 'string' ? m.metadata : 'metadata.json';
-  const at = where(source, name);
-  const j = await readJson(source, name, 'the model metadata', MAX_METADATA_JSON_BYTES);
-  if (!isObject(j)) throw new ModelLoadError(`${at} is not an object`);
-  const eeg = isObject(j.eeg) ? j.eeg : {};
-  const grid = [N_CHANNELS, N_TIMES];
-  const times = eeg.times === undefined ? m.times : eeg.times;
-  if (!Array.isArray(times) || times.length !== N_TIMES || !times.every((t) => typeof t === 'number' && Number.isFinite(t))) {
-    throw new ModelLoadError(`${at}: eeg.times is not ${N_TIMES} finite numbers`);
-  }
-  const meta: ModelMetadata = {
-    model_id: m.model_id,
-    subject: m.subject,
-    synthetic: Boolean(m.synthetic),
-    eeg: {
-      ch_names: eeg.ch_names === undefined ? m.ch_names : jsonStrings(eeg.ch_names, N_CHANNELS, 'eeg.ch_names', at),
-      times: times as number[],
-      ncsnr: fromJsonArray(eeg.ncsnr, grid, 'eeg.ncsnr', at),
-      noise_ceiling: fromJsonArray(eeg.noise_ceiling, grid, 'eeg.noise_ceiling', at),
-    },
-  };
-  if (isObject(j.encoding_models)) {
-    meta.encoding_models = {
-      correlation_averaged_repetitions: fromJsonArray(j.encoding_models.correlation_averaged_repetitions, grid, 'correlation_averaged_repetitions', at),
-      correlation_single_repetitions: fromJsonArray(
-        j.encoding_models.correlation_single_repetitions,
-        [N_REPETITIONS, ...grid],
-        'correlation_single_repetitions',
-        at,
-      ),
-    };
-  }
-  const train = jsonImgInfo(j.train_img_info, 'train_img_info', at);
-  const test = jsonImgInfo(j.test_img_info, 'test_img_info', at);
-  if (train) meta.train_img_info = train;
-  if (test) meta.test_img_info = test;
-  for (const k of ['ncsnr', 'noise_ceiling'] as const) if (meta.eeg[k] === undefined) delete meta.eeg[k];
-  return meta;
-}
-
-/**
- * metadata.json's text, refused when it would be larger than a reader accepts (a pickle's shared
- * strings, written out once per reference, could otherwise grow it without bound).
- */
-export function checkedMetadataText(metadata: unknown): string {
-  const text = metadataFileText(metadata);
-  if (text.length > MAX_METADATA_JSON_BYTES) {
-    throw new ModelLoadError(`the metadata would be ${text.length} characters of JSON, more than the ${MAX_METADATA_JSON_BYTES} a model folder may hold`);
-  }
-  return text;
 }
 
 // ---------------- weights ----------------
@@ -736,138 +627,3 @@ function weightIndex(i: number, shape: number[]): string {
   return shape.length === 2 ? `[${Math.floor(i / shape[1])}, ${i % shape[1]}]` : `[${i}]`;
 }
 
-// ---------------- writing (shared by the Node and the browser writers) ----------------
-
-export interface WeightToWrite {
-  name: string;
-  shape: number[];
-  data: Float32Array;
-  /** float16 stores TF.js float16-quantized bytes; default float32 */
-  dtype?: StoredDtype;
-  /** the stored bytes when already encoded (float16 bits); otherwise derived from data */
-  bytes?: Uint8Array;
-}
-
-/** Where shards go. Names are plain file names inside the shared folder. */
-export interface ShardSink {
-  /** True when the shared folder already holds exactly these bytes under this name (then it is not written again). */
-  has(name: string, info: ShardInfo): Promise<boolean>;
-  write(name: string, bytes: Uint8Array): Promise<void>;
-}
-
-export interface WriteShardsOptions {
-  /** manifest fields other than weightsManifest and shards */
-  manifest: ManifestFields;
-  weights: WeightToWrite[];
-  sink: ShardSink;
-  /** shard size limit (default 4 MiB) */
-  shardBytes?: number;
-  /** called after each shard is stored (or found already stored) */
-  onProgress?: (bytesDone: number, bytesTotal: number) => void;
-  /** checked before each shard */
-  signal?: AbortSignal;
-}
-
-export interface WriteShardsResult {
-  manifest: ConvertedManifest;
-  shardsWritten: number;
-  shardsReused: number;
-  bytesWritten: number;
-  bytesTotal: number;
-}
-
-/** The bytes stored for a weight: float32 as is, or float16 bits. */
-export function storedBytes(w: WeightToWrite): Uint8Array {
-  if (w.bytes) return w.bytes;
-  if ((w.dtype ?? 'float32') === 'float16') {
-    const h = float32ToFloat16(w.data);
-    return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
-  }
-  return new Uint8Array(w.data.buffer, w.data.byteOffset, w.data.byteLength);
-}
-
-/** Bytes of weights a model folder references (before any reuse of shards already stored). */
-export function storedByteCount(weights: WeightToWrite[]): number {
-  return weights.reduce((a, w) => a + (w.bytes?.length ?? w.data.length * ((w.dtype ?? 'float32') === 'float16' ? 2 : 4)), 0);
-}
-
-/**
- * Splits each weight into shards of at most shardBytes, names them after the sha256 of the
- * weight's stored bytes, stores the ones the sink does not hold yet, and returns the manifest.
- * Every writer goes through here, so the same arrays give the same manifest everywhere.
- */
-export async function writeShardsAndManifest(opts: WriteShardsOptions): Promise<WriteShardsResult> {
-  const shardLimit = opts.shardBytes ?? SHARD_BYTES;
-  const groups: WeightGroup[] = [];
-  const shards: Record<string, ShardInfo> = {};
-  let shardsWritten = 0;
-  let shardsReused = 0;
-  let bytesWritten = 0;
-  const bytesTotal = storedByteCount(opts.weights);
-  let bytesDone = 0;
-  for (const w of opts.weights) {
-    const bytes = storedBytes(w);
-    // content address: the same stored bytes always get the same shard names
-    const prefix = (await sha256Hex(bytes)).slice(0, 16);
-    const n = Math.max(1, Math.ceil(bytes.length / shardLimit));
-    const paths: string[] = [];
-    for (let i = 0; i < n; i++) {
-      opts.signal?.throwIfAborted();
-      const chunk = bytes.subarray(i * shardLimit, Math.min(bytes.length, (i + 1) * shardLimit));
-      const name = `${prefix}-shard${i + 1}of${n}.bin`;
-      const rel = `${SHARED_DIR}/${name}`;
-      const info = { bytes: chunk.length, sha256: await sha256Hex(chunk) };
-      if (await opts.sink.has(name, info)) shardsReused++;
-      else {
-        await opts.sink.write(name, chunk);
-        shardsWritten++;
-        bytesWritten += chunk.length;
-      }
-      paths.push(rel);
-      shards[rel] = info;
-      bytesDone += chunk.length;
-      opts.onProgress?.(bytesDone, bytesTotal);
-    }
-    const entry: WeightEntry = { name: w.name, shape: w.shape, dtype: 'float32' };
-    if (w.dtype === 'float16') entry.quantization = { dtype: 'float16', original_dtype: 'float32' };
-    groups.push({ paths, weights: [entry] });
-  }
-  const manifest: ConvertedManifest = { ...opts.manifest, weightsManifest: groups, shards };
-  return { manifest, shardsWritten, shardsReused, bytesWritten, bytesTotal };
-}
-
-/** JSON with one key per line but arrays of plain values on one line (readable manifests, short diffs). */
-export function formatJson(v: unknown, indent = ''): string {
-  const inner = indent + ' ';
-  if (Array.isArray(v)) {
-    if (v.every((x) => x === null || typeof x !== 'object')) return JSON.stringify(v);
-    return `[\n${v.map((x) => inner + formatJson(x, inner)).join(',\n')}\n${indent}]`;
-  }
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v).filter(([, x]) => x !== undefined);
-    if (entries.length === 0) return '{}';
-    return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${formatJson(x, inner)}`).join(',\n')}\n${indent}}`;
-  }
-  return JSON.stringify(v) ?? 'null';
-}
-
-/** manifest.json's text, byte for byte the same from every writer. */
-export function manifestFileText(manifest: ConvertedManifest): string {
-  return formatJson(manifest) + '\n';
-}
-
-/** metadata.json's text (already-serialised text is kept as it is). */
-export function metadataFileText(metadata: unknown): string {
-  return typeof metadata === 'string' ? metadata : JSON.stringify(metadata) + '\n';
-}
-
-/** Shard names (inside the shared folder) a manifest references. */
-export function referencedShards(manifest: Partial<Pick<ConvertedManifest, 'weightsManifest' | 'shards'>>): Set<string> {
-  const names = new Set<string>();
-  const add = (p: string) => {
-    if (p.startsWith(SHARED_DIR + '/')) names.add(p.slice(SHARED_DIR.length + 1));
-  };
-  for (const p of Object.keys(manifest.shards ?? {})) add(p);
-  for (const g of manifest.weightsManifest ?? []) for (const p of g.paths ?? []) add(p);
-  return names;
-}

@@ -7,30 +7,15 @@
 // broken only when the process that holds it is gone), so concurrent converts neither lose
 // index entries nor remove shards another one references; under the lock, sweepStale() removes
 // what killed runs left (temporary folders and files, shards no manifest references).
-
 import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { MODEL_ID } from '../core/types.ts';
-import {
-  type ConvertedManifest,
-  formatJson,
-  type ManifestFields,
-  checkedMetadataText,
-  manifestFileText,
-  referencedShards,
-  type IndexEntry,
-  type ModelIndex,
-  type ShardInfo,
-  type ShardSink,
-  subjectFolderName,
-  type WeightToWrite,
-  type WriteShardsResult,
-  writeShardsAndManifest,
-} from './model_folder.ts';
-
-export { formatJson, type WeightToWrite } from './model_folder.ts';
+import { type ConvertedManifest, type ManifestFields, type IndexEntry, type ModelIndex, type ShardInfo, subjectFolderName } from './model_folder.ts';
+import { formatJson, manifestFileText, referencedShards, type ShardSink, type WeightToWrite, type WriteShardsResult, writeShardsAndManifest } from './model_folder_write.ts';
+import { checkedMetadataText } from './model_metadata.ts';
+export { formatJson, type WeightToWrite } from './model_folder_write.ts';
 
 export interface WriteModelFolderOptions {
   /** models root, e.g. public/models */
