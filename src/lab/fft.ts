@@ -146,6 +146,122 @@ export function fft1d(re: Float64Array, im: Float64Array, n: number, off = 0, st
   }
 }
 
+/**
+ * In-place unnormalised DFT along axis 0 of an n x w complex array stored row-major (n rows of w
+ * values): each radix-2 butterfly combines two whole rows under one twiddle, so every inner loop
+ * runs over w contiguous values. Lengths that are not powers of two go column by column through
+ * fft1d (Bluestein).
+ */
+export function fftAxis0(re: Float64Array, im: Float64Array, n: number, w: number, inverse = false) {
+  const p = plan(n);
+  if (p.m !== n) return fftColumns(re, im, n, w, inverse);
+  const { rev, cos, sin } = p;
+  for (let i = 0; i < n; i++) {
+    const j = rev[i];
+    if (j > i) {
+      for (let a = i * w, b = j * w, e = a + w; a < e; a++, b++) {
+        let t = re[a];
+        re[a] = re[b];
+        re[b] = t;
+        t = im[a];
+        im[a] = im[b];
+        im[b] = t;
+      }
+    }
+  }
+  const sgn = inverse ? 1 : -1;
+  for (let size = 2; size <= n; size *= 2) {
+    const half = size / 2;
+    const step = n / size;
+    const hw = half * w;
+    for (let start = 0; start < n; start += size) {
+      // k = 0: the twiddle is 1
+      for (let a = start * w, e = a + w; a < e; a++) {
+        const b = a + hw;
+        const xr = re[b];
+        const xi = im[b];
+        re[b] = re[a] - xr;
+        im[b] = im[a] - xi;
+        re[a] += xr;
+        im[a] += xi;
+      }
+      for (let k = 1; k < half; k++) {
+        const wr = cos[k * step];
+        const wi = sgn * sin[k * step];
+        for (let a = (start + k) * w, e = a + w; a < e; a++) {
+          const b = a + hw;
+          const br = re[b];
+          const bi = im[b];
+          const xr = br * wr - bi * wi;
+          const xi = br * wi + bi * wr;
+          re[b] = re[a] - xr;
+          im[b] = im[a] - xi;
+          re[a] += xr;
+          im[a] += xi;
+        }
+      }
+    }
+  }
+}
+
+/** fftAxis0 for any n: each column through a contiguous buffer and fft1d. */
+function fftColumns(re: Float64Array, im: Float64Array, n: number, w: number, inverse: boolean) {
+  const cr = new Float64Array(n);
+  const ci = new Float64Array(n);
+  for (let x = 0; x < w; x++) {
+    for (let y = 0; y < n; y++) {
+      cr[y] = re[y * w + x];
+      ci[y] = im[y * w + x];
+    }
+    fft1d(cr, ci, n, 0, 1, inverse);
+    for (let y = 0; y < n; y++) {
+      re[y * w + x] = cr[y];
+      im[y * w + x] = ci[y];
+    }
+  }
+}
+
+/** In-place transpose of an S x S array, in 16 x 16 tiles (both sides of a swap stay in cache). */
+export function transposeSquare(a: Float64Array, S: number) {
+  const B = 16;
+  for (let by = 0; by < S; by += B) {
+    const ey = Math.min(by + B, S);
+    for (let bx = by; bx < S; bx += B) {
+      const ex = Math.min(bx + B, S);
+      for (let y = by; y < ey; y++) {
+        for (let x = bx === by ? y + 1 : bx; x < ex; x++) {
+          const i = y * S + x;
+          const j = x * S + y;
+          const t = a[i];
+          a[i] = a[j];
+          a[j] = t;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * 2-D DFT of an S x S complex array in place, leaving the spectrum TRANSPOSED: afterwards
+ * re/im[kx * S + ky] hold bin (ky, kx). Both passes run along axis 0 (contiguous butterflies)
+ * with one transpose between them; ifft2t takes that layout back to the image's. Transfer
+ * functions multiplied in between must use the same layout.
+ */
+export function fft2t(re: Float64Array, im: Float64Array, S: number) {
+  fftAxis0(re, im, S, S);
+  transposeSquare(re, S);
+  transposeSquare(im, S);
+  fftAxis0(re, im, S, S);
+}
+
+/** Inverse of fft2t, unnormalised: a transposed spectrum in, S^2 times the S x S array out (the caller divides, as numpy.fft.ifft2). */
+export function ifft2t(re: Float64Array, im: Float64Array, S: number) {
+  fftAxis0(re, im, S, S, true);
+  transposeSquare(re, S);
+  transposeSquare(im, S);
+  fftAxis0(re, im, S, S, true);
+}
+
 const colRe = new Map<number, Float64Array>();
 const colIm = new Map<number, Float64Array>();
 

@@ -3,7 +3,7 @@
 // computes in float64 and rounds once, half to even (numpy.rint), then clips to 0..255, so each
 // manipulation maps uint8 to uint8 and a chain is a sequence of such steps. docs/lab.md gives
 // each formula; tools/reference/make_lab_goldens.py is the numpy/scipy/PIL reference.
-import { cyclesPerImage, fft2 } from './fft.ts';
+import { cyclesPerImage, fft2t, ifft2t } from './fft.ts';
 import { LabRandom } from './rng.ts';
 
 export interface ChwImage {
@@ -307,48 +307,134 @@ function blur(img: ChwImage, sigma: number): ChwImage {
 }
 
 // ---------- Fourier-domain manipulations ----------
+// Spectra and transfer functions are held in fft2t's transposed layout: index kx * S + ky is bin
+// (ky, kx). The radial masks are symmetric in (ky, kx), so their layout is the image's too.
 
-/**
- * Multiplies each channel's 2-D spectrum by a Hermitian transfer function H (given as re/im on
- * the S x S frequency grid) and takes the real part of the inverse transform. Two real channels
- * share one complex transform (R + iG): with H Hermitian, the real and imaginary parts of the
- * result are the two filtered channels.
- */
-function spectralFilter(img: ChwImage, hRe: Float64Array, hIm: Float64Array | null): ChwImage {
+interface SourceSpectrum {
+  S: number;
+  /** a copy of the pixels the spectra belong to: a hit needs the same bytes, not just the same array */
+  pixels: Uint8Array;
+  /** fft2t(R + iG) */
+  rgRe: Float64Array;
+  rgIm: Float64Array;
+  /** fft2t(B) */
+  bRe: Float64Array;
+  bIm: Float64Array;
+}
+
+// A sweep filters each source at every step, and a preview refilters one image as a slider moves:
+// the forward transforms of the last images are kept (two; one above 512 px, 32 MB a spectrum set).
+const spectra: SourceSpectrum[] = [];
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  let i = 0;
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const a4 = new Int32Array(a.buffer, a.byteOffset, n >>> 2);
+    const b4 = new Int32Array(b.buffer, b.byteOffset, n >>> 2);
+    for (let j = 0; j < a4.length; j++) if (a4[j] !== b4[j]) return false;
+    i = a4.length * 4;
+  }
+  for (; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sourceSpectrum(img: ChwImage): SourceSpectrum {
   const S = img.size;
-  const P = S * S;
-  const f = new Float64Array(3 * P);
-  const re = new Float64Array(P);
-  const im = new Float64Array(P);
-  const d = img.data;
-  for (const [a, b] of [
-    [0, 1],
-    [2, -1],
-  ]) {
-    for (let i = 0; i < P; i++) {
-      re[i] = d[a * P + i];
-      im[i] = b >= 0 ? d[b * P + i] : 0;
-    }
-    fft2(re, im, S);
-    for (let i = 0; i < P; i++) {
-      const hr = hRe[i];
-      const hi = hIm ? hIm[i] : 0;
-      const r = re[i] * hr - im[i] * hi;
-      im[i] = re[i] * hi + im[i] * hr;
-      re[i] = r;
-    }
-    fft2(re, im, S, true);
-    for (let i = 0; i < P; i++) {
-      f[a * P + i] = re[i];
-      if (b >= 0) f[b * P + i] = im[i];
+  for (let k = 0; k < spectra.length; k++) {
+    const hit = spectra[k];
+    if (hit.S === S && sameBytes(hit.pixels, img.data)) {
+      if (k > 0) spectra.unshift(...spectra.splice(k, 1));
+      return hit;
     }
   }
-  return fromFloat(f, S);
+  const P = S * S;
+  const d = img.data;
+  const rgRe = new Float64Array(P);
+  const rgIm = new Float64Array(P);
+  const bRe = new Float64Array(P);
+  const bIm = new Float64Array(P);
+  // two real channels as one complex signal; the third alone
+  for (let i = 0; i < P; i++) {
+    rgRe[i] = d[i];
+    rgIm[i] = d[P + i];
+    bRe[i] = d[2 * P + i];
+  }
+  fft2t(rgRe, rgIm, S);
+  fft2t(bRe, bIm, S);
+  const sp = { S, pixels: d.slice(), rgRe, rgIm, bRe, bIm };
+  spectra.unshift(sp);
+  spectra.length = Math.min(spectra.length, S > 512 ? 1 : 2);
+  return sp;
+}
+
+const scratch = { S: 0, re: new Float64Array(0), im: new Float64Array(0) };
+
+/**
+ * Multiplies each channel's 2-D spectrum by a Hermitian transfer function H and takes the real
+ * part of the inverse transform. Two real channels share one complex transform (R + iG): with H
+ * Hermitian, the real and imaginary parts of the result are the two filtered channels. H is a
+ * 0/1 mask (`mask`) or complex (`hRe`, `hIm`), in the transposed layout.
+ */
+function spectralFilter(img: ChwImage, h: { mask: Uint8Array } | { re: Float64Array; im: Float64Array }): ChwImage {
+  const S = img.size;
+  const P = S * S;
+  const sp = sourceSpectrum(img);
+  if (scratch.S !== S) {
+    scratch.S = S;
+    scratch.re = new Float64Array(P);
+    scratch.im = new Float64Array(P);
+  }
+  const { re, im } = scratch;
+  const out = new Uint8Array(3 * P);
+  const k = 1 / P;
+  for (const rg of [true, false]) {
+    const sRe = rg ? sp.rgRe : sp.bRe;
+    const sIm = rg ? sp.rgIm : sp.bIm;
+    if ('mask' in h) {
+      const m = h.mask;
+      for (let i = 0; i < P; i++) {
+        if (m[i]) {
+          re[i] = sRe[i];
+          im[i] = sIm[i];
+        } else {
+          re[i] = 0;
+          im[i] = 0;
+        }
+      }
+    } else {
+      const hRe = h.re;
+      const hIm = h.im;
+      for (let i = 0; i < P; i++) {
+        const hr = hRe[i];
+        const hi = hIm[i];
+        const a = sRe[i];
+        const b = sIm[i];
+        re[i] = a * hr - b * hi;
+        im[i] = a * hi + b * hr;
+      }
+    }
+    ifft2t(re, im, S);
+    if (rg) {
+      for (let i = 0; i < P; i++) {
+        out[i] = toUint8(re[i] * k);
+        out[P + i] = toUint8(im[i] * k);
+      }
+    } else {
+      for (let i = 0; i < P; i++) out[2 * P + i] = toUint8(re[i] * k);
+    }
+  }
+  return { data: out, size: S };
 }
 
 /** Ideal radial mask in cycles per image: 1 where low^2 <= fx^2 + fy^2 <= high^2 (and at DC when keepDc). */
 export function radialMask(S: number, low: number, high: number, keepDc: boolean): Float64Array {
-  const m = new Float64Array(S * S);
+  return Float64Array.from(radialMask8(S, low, high, keepDc));
+}
+
+function radialMask8(S: number, low: number, high: number, keepDc: boolean): Uint8Array {
+  const m = new Uint8Array(S * S);
   const lo2 = low * low;
   const hi2 = high * high;
   for (let y = 0; y < S; y++) {
@@ -363,48 +449,76 @@ export function radialMask(S: number, low: number, high: number, keepDc: boolean
   return m;
 }
 
+/** Least-recently-used cache of at most `cap` values (a sweep cycles through its steps' transfer functions once per source). */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly cap: (v: V) => number) {}
+  get(key: string, make: () => V): V {
+    const hit = this.map.get(key);
+    if (hit !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, hit);
+      return hit;
+    }
+    const v = make();
+    this.map.set(key, v);
+    while (this.map.size > this.cap(v)) this.map.delete(this.map.keys().next().value!);
+    return v;
+  }
+}
+
+// 64 KB a mask at 256 px
+const masks = new Lru<Uint8Array>((m) => (m.length > 512 * 512 ? 8 : 32));
+
+function maskFor(S: number, low: number, high: number): { mask: Uint8Array } {
+  return { mask: masks.get(`${S}|${low}|${high}`, () => radialMask8(S, low, high, true)) };
+}
+
 /**
  * Phase-scrambling transfer function exp(i * a * phi): phi is the phase spectrum of seeded
  * uniform noise (RandomState(seed).random_sample((S, S))), which is antisymmetric, so H is
  * Hermitian and the result real. Self-conjugate bins (DC, and the Nyquist bins of even S) keep
- * their phase: their noise phase is 0 or pi only up to rounding.
+ * their phase: their noise phase is 0 or pi only up to rounding. Transposed layout (fft2t).
  */
-export function scramblePhase(S: number, fraction: number, seed: number): { re: Float64Array; im: Float64Array } {
-  const phi = noisePhase(S, seed);
-  const P = S * S;
-  const re = new Float64Array(P);
-  const im = new Float64Array(P);
-  for (let i = 0; i < P; i++) {
-    re[i] = Math.cos(fraction * phi[i]);
-    im[i] = Math.sin(fraction * phi[i]);
-  }
-  return { re, im };
+function scrambleTransfer(S: number, fraction: number, seed: number): { re: Float64Array; im: Float64Array } {
+  // 1 MB a transfer function at 256 px: room for a 16-step sweep, 64 MB at most
+  return transfers.get(`${S}|${seed}|${fraction}`, () => {
+    const phi = noisePhase(S, seed);
+    const P = S * S;
+    const re = new Float64Array(P);
+    const im = new Float64Array(P);
+    for (let i = 0; i < P; i++) {
+      re[i] = Math.cos(fraction * phi[i]);
+      im[i] = Math.sin(fraction * phi[i]);
+    }
+    return { re, im };
+  });
 }
 
-// A sweep scrambles every image with the same noise: its phase is computed once per size and seed.
-const phaseCache = new Map<string, Float64Array>();
+const transfers = new Lru<{ re: Float64Array; im: Float64Array }>((h) => Math.max(1, Math.min(16, Math.floor((64 << 20) / (16 * h.re.length)))));
 
+// A sweep scrambles every image with the same noise: its phase is computed once per size and seed.
+const phases = new Lru<Float64Array>((phi) => (phi.length > 512 * 512 ? 1 : 4));
+
+/** The noise's phase spectrum, transposed layout (index kx * S + ky; the self-conjugate set is symmetric). */
 function noisePhase(S: number, seed: number): Float64Array {
-  const key = `${S}|${seed}`;
-  const hit = phaseCache.get(key);
-  if (hit) return hit;
-  const rng = new LabRandom(seed);
-  const P = S * S;
-  const nr = new Float64Array(P);
-  const ni = new Float64Array(P);
-  for (let i = 0; i < P; i++) nr[i] = rng.uniform();
-  fft2(nr, ni, S);
-  const phi = new Float64Array(P);
-  for (let y = 0; y < S; y++) {
-    for (let x = 0; x < S; x++) {
-      const i = y * S + x;
-      const selfConjugate = (2 * y) % S === 0 && (2 * x) % S === 0;
-      phi[i] = selfConjugate ? 0 : Math.atan2(ni[i], nr[i]);
+  return phases.get(`${S}|${seed}`, () => {
+    const rng = new LabRandom(seed);
+    const P = S * S;
+    const nr = new Float64Array(P);
+    const ni = new Float64Array(P);
+    for (let i = 0; i < P; i++) nr[i] = rng.uniform();
+    fft2t(nr, ni, S);
+    const phi = new Float64Array(P);
+    for (let y = 0; y < S; y++) {
+      for (let x = 0; x < S; x++) {
+        const i = y * S + x;
+        const selfConjugate = (2 * y) % S === 0 && (2 * x) % S === 0;
+        phi[i] = selfConjugate ? 0 : Math.atan2(ni[i], nr[i]);
+      }
     }
-  }
-  if (phaseCache.size >= 4) phaseCache.delete(phaseCache.keys().next().value!);
-  phaseCache.set(key, phi);
-  return phi;
+    return phi;
+  });
 }
 
 // ---------- geometric (bilinear, input extended by the fill colour) ----------
@@ -547,17 +661,16 @@ export function applyManipulation(img: ChwImage, m: Manipulation): ChwImage {
       return blur(img, m.sigma);
     case 'lowpass':
       check(m.cutoff >= 0, 'cutoff must be >= 0 cycles/image');
-      return spectralFilter(img, radialMask(S, 0, m.cutoff, true), null);
+      return spectralFilter(img, maskFor(S, 0, m.cutoff));
     case 'highpass':
       check(m.cutoff >= 0, 'cutoff must be >= 0 cycles/image');
-      return spectralFilter(img, radialMask(S, m.cutoff, Infinity, true), null);
+      return spectralFilter(img, maskFor(S, m.cutoff, Infinity));
     case 'bandpass':
       check(m.low >= 0 && m.high >= m.low, 'band-pass needs 0 <= low <= high (cycles/image)');
-      return spectralFilter(img, radialMask(S, m.low, m.high, true), null);
+      return spectralFilter(img, maskFor(S, m.low, m.high));
     case 'phase-scramble': {
       check(m.percent >= 0 && m.percent <= 100, 'phase scrambling must be 0..100 %');
-      const h = scramblePhase(S, m.percent / 100, m.seed);
-      return spectralFilter(img, h.re, h.im);
+      return spectralFilter(img, scrambleTransfer(S, m.percent / 100, m.seed));
     }
     case 'rotate':
       return rotate(img, m.degrees);
