@@ -147,19 +147,14 @@ function fmt(v: number): string {
 
 // ---------- helpers ----------
 
-/** numpy.rint (half to even) then clip to 0..255. */
-function toUint8(v: number): number {
-  if (!(v > 0)) return 0; // also NaN
-  if (v >= 255) return 255;
-  let r = Math.round(v);
-  if (r - v === 0.5 && r % 2 === 1) r -= 1;
-  return r;
-}
-
-function fromFloat(f: Float64Array, S: number): ChwImage {
-  const out = new Uint8Array(f.length);
-  for (let i = 0; i < f.length; i++) out[i] = toUint8(f[i]);
-  return { data: out, size: S };
+/**
+ * A new uint8 image and a Uint8ClampedArray over the same bytes: a number stored into the clamped
+ * view is rounded half to even and clipped to 0..255 (NaN to 0), as numpy.rint then clip, without
+ * a call per value or a float64 image in between.
+ */
+function outImage(n: number): { data: Uint8Array; c: Uint8ClampedArray } {
+  const data = new Uint8Array(n);
+  return { data, c: new Uint8ClampedArray(data.buffer) };
 }
 
 /** ITU-R BT.601 luma weights (PIL's convert('L') uses the same, in fixed point). */
@@ -204,27 +199,34 @@ export function channelMeans(img: ChwImage): [number, number, number] {
 
 // ---------- photometric ----------
 
+/** A map of every uint8 level through f, applied to each value (the same number f gives per pixel). */
+function mapLevels(img: ChwImage, f: (v: number) => number): ChwImage {
+  const lut = new Uint8ClampedArray(256);
+  for (let v = 0; v < 256; v++) lut[v] = f(v);
+  const d = img.data;
+  const out = new Uint8Array(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = lut[d[i]];
+  return { data: out, size: img.size };
+}
+
 function contrast(img: ChwImage, rms: number): ChwImage {
   const { mean, sd } = luminanceStats(img);
   const k = sd > 0 ? (rms * 255) / sd : 1; // a uniform image has no contrast to scale
-  const f = new Float64Array(img.data.length);
-  for (let i = 0; i < f.length; i++) f[i] = mean + k * (img.data[i] - mean);
-  return fromFloat(f, img.size);
+  return mapLevels(img, (v) => mean + k * (v - mean));
 }
 
 function luminanceShift(img: ChwImage, target: number): ChwImage {
   const { mean } = luminanceStats(img);
-  const f = new Float64Array(img.data.length);
-  for (let i = 0; i < f.length; i++) f[i] = img.data[i] + (target - mean);
-  return fromFloat(f, img.size);
+  return mapLevels(img, (v) => v + (target - mean));
 }
 
 function grayscale(img: ChwImage, amount: number): ChwImage {
   const L = luminance(img);
   const P = L.length;
-  const f = new Float64Array(3 * P);
-  for (let c = 0; c < 3; c++) for (let i = 0; i < P; i++) f[c * P + i] = (1 - amount) * img.data[c * P + i] + amount * L[i];
-  return fromFloat(f, img.size);
+  const d = img.data;
+  const { data, c: out } = outImage(3 * P);
+  for (let c = 0; c < 3; c++) for (let i = 0; i < P; i++) out[c * P + i] = (1 - amount) * d[c * P + i] + amount * L[i];
+  return { data, size: img.size };
 }
 
 function invert(img: ChwImage, mode: InversionMode): ChwImage {
@@ -272,38 +274,45 @@ function blur(img: ChwImage, sigma: number): ChwImage {
   if (!(sigma > 0)) return { data: img.data.slice(), size: S };
   const w = gaussianKernel(sigma);
   const r = (w.length - 1) / 2;
+  const w0 = w[r];
   const P = S * S;
   const idx = new Int32Array(S + 2 * r);
   for (let i = -r; i < S + r; i++) idx[i + r] = reflectIndex(i, S);
   const tmp = new Float64Array(P);
   const pad = new Float64Array(S + 2 * r);
-  const f = new Float64Array(3 * P);
+  const acc = new Float64Array(S);
   const d = img.data;
+  const { data, c: out } = outImage(3 * P);
+  // scipy's correlate1d with a symmetric kernel: w[0] x[i] + sum_j w[j] (x[i + j] + x[i - j]),
+  // j = 1 .. r in that order; axis 0 (rows) first, then axis 1. Whole rows are accumulated tap by
+  // tap (contiguous reads), in that tap order for every pixel.
   for (let c = 0; c < 3; c++) {
     const base = c * P;
-    // scipy filters axis 0 (rows) first, then axis 1; the order changes only rounding.
-    // Whole rows are accumulated tap by tap (contiguous reads), in the same tap order per pixel.
-    tmp.fill(0);
     for (let y = 0; y < S; y++) {
       const row = y * S;
-      for (let k = 0; k < w.length; k++) {
-        const wk = w[k];
-        const src = base + idx[y + k] * S;
-        for (let x = 0; x < S; x++) tmp[row + x] += wk * d[src + x];
+      const src = base + row;
+      for (let x = 0; x < S; x++) tmp[row + x] = w0 * d[src + x];
+      for (let j = 1; j <= r; j++) {
+        const wj = w[r + j];
+        const up = base + idx[y + r - j] * S;
+        const dn = base + idx[y + r + j] * S;
+        for (let x = 0; x < S; x++) tmp[row + x] += (d[dn + x] + d[up + x]) * wj;
       }
     }
     for (let y = 0; y < S; y++) {
       const row = y * S;
       // the row with its reflected margins, so the taps read consecutive values
       for (let i = 0; i < pad.length; i++) pad[i] = tmp[row + idx[i]];
-      for (let x = 0; x < S; x++) {
-        let s = 0;
-        for (let k = 0; k < w.length; k++) s += w[k] * pad[x + k];
-        f[base + row + x] = s;
+      for (let x = 0; x < S; x++) acc[x] = w0 * pad[x + r];
+      for (let j = 1; j <= r; j++) {
+        const wj = w[r + j];
+        for (let x = 0, lo = r - j, hi = r + j; x < S; x++) acc[x] += (pad[hi + x] + pad[lo + x]) * wj;
       }
+      const o = base + row;
+      for (let x = 0; x < S; x++) out[o + x] = acc[x];
     }
   }
-  return fromFloat(f, S);
+  return { data, size: S };
 }
 
 // ---------- Fourier-domain manipulations ----------
@@ -387,7 +396,7 @@ function spectralFilter(img: ChwImage, h: { mask: Uint8Array } | { re: Float64Ar
     scratch.im = new Float64Array(P);
   }
   const { re, im } = scratch;
-  const out = new Uint8Array(3 * P);
+  const { data, c: out } = outImage(3 * P);
   const k = 1 / P;
   for (const rg of [true, false]) {
     const sRe = rg ? sp.rgRe : sp.bRe;
@@ -418,14 +427,14 @@ function spectralFilter(img: ChwImage, h: { mask: Uint8Array } | { re: Float64Ar
     ifft2t(re, im, S);
     if (rg) {
       for (let i = 0; i < P; i++) {
-        out[i] = toUint8(re[i] * k);
-        out[P + i] = toUint8(im[i] * k);
+        out[i] = re[i] * k;
+        out[P + i] = im[i] * k;
       }
     } else {
-      for (let i = 0; i < P; i++) out[2 * P + i] = toUint8(re[i] * k);
+      for (let i = 0; i < P; i++) out[2 * P + i] = re[i] * k;
     }
   }
-  return { data: out, size: S };
+  return { data, size: S };
 }
 
 /** Ideal radial mask in cycles per image: 1 where low^2 <= fx^2 + fy^2 <= high^2 (and at DC when keepDc). */
@@ -534,7 +543,7 @@ function affine(img: ChwImage, a00: number, a01: number, a10: number, a11: numbe
   const c0 = (S - 1) / 2;
   const [f0, f1, f2] = channelMeans(img);
   const d = img.data;
-  const f = new Float64Array(3 * P);
+  const { data, c: f } = outImage(3 * P);
   for (let y = 0; y < S; y++) {
     for (let x = 0; x < S; x++) {
       const yi = a00 * (y - c0) + a01 * (x - c0) + c0 + ty;
@@ -567,7 +576,7 @@ function affine(img: ChwImage, a00: number, a01: number, a10: number, a11: numbe
       }
     }
   }
-  return fromFloat(f, S);
+  return { data, size: S };
 }
 
 function rotate(img: ChwImage, degrees: number): ChwImage {
@@ -586,14 +595,14 @@ function aperture(img: ChwImage, radius: number): ChwImage {
   const c0 = (S - 1) / 2;
   const r = (radius * S) / 2;
   const fill = channelMeans(img);
-  const f = new Float64Array(3 * P);
+  const { data, c: f } = outImage(3 * P);
   for (let y = 0; y < S; y++) {
     for (let x = 0; x < S; x++) {
       const inside = (y - c0) * (y - c0) + (x - c0) * (x - c0) <= r * r;
       for (let c = 0; c < 3; c++) f[c * P + y * S + x] = inside ? img.data[c * P + y * S + x] : fill[c];
     }
   }
-  return fromFloat(f, S);
+  return { data, size: S };
 }
 
 /** Bubbles mask M = min(1, sum_k exp(-d_k^2 / (2 sigma^2))), centres drawn from RandomState(seed). */
@@ -624,17 +633,27 @@ function bubbles(img: ChwImage, count: number, sigma: number, seed: number): Chw
   const P = S * S;
   const m = bubblesMask(S, Math.round(count), sigma, seed);
   const fill = channelMeans(img);
-  const f = new Float64Array(3 * P);
-  for (let c = 0; c < 3; c++) for (let i = 0; i < P; i++) f[c * P + i] = m[i] * img.data[c * P + i] + (1 - m[i]) * fill[c];
-  return fromFloat(f, S);
+  const { data, c: f } = outImage(3 * P);
+  const d = img.data;
+  for (let c = 0; c < 3; c++) {
+    const fc = fill[c];
+    for (let i = 0; i < P; i++) f[c * P + i] = m[i] * d[c * P + i] + (1 - m[i]) * fc;
+  }
+  return { data, size: S };
 }
 
+// A sweep over the SD (and a preview as its slider moves) draws the same normals every time:
+// the last two sets are kept (1.5 MB each at 256 px).
+const normalSets = new Lru<Float64Array>((z) => (z.length > 3 * 512 * 512 ? 1 : 2));
+
 function noise(img: ChwImage, sd: number, seed: number): ChwImage {
-  const rng = new LabRandom(seed);
-  const f = new Float64Array(img.data.length);
+  const n = img.data.length;
   // RandomState(seed).standard_normal((3, S, S)): channel-major order, as the image
-  for (let i = 0; i < f.length; i++) f[i] = img.data[i] + sd * rng.normal();
-  return fromFloat(f, img.size);
+  const z = normalSets.get(`${n}|${seed}`, () => new LabRandom(seed).normals(n));
+  const d = img.data;
+  const { data, c: f } = outImage(n);
+  for (let i = 0; i < n; i++) f[i] = d[i] + sd * z[i];
+  return { data, size: img.size };
 }
 
 // ---------- entry point ----------
