@@ -148,8 +148,8 @@ export function fft1d(re: Float64Array, im: Float64Array, n: number, off = 0, st
 
 /**
  * In-place unnormalised DFT along axis 0 of an n x w complex array stored row-major (n rows of w
- * values): each radix-2 butterfly combines two whole rows under one twiddle, so every inner loop
- * runs over w contiguous values. Lengths that are not powers of two go column by column through
+ * values): each butterfly combines whole rows under one twiddle, so every inner loop runs over w
+ * contiguous values. Lengths that are not powers of two go column by column through
  * fft1d (Bluestein).
  */
 export function fftAxis0(re: Float64Array, im: Float64Array, n: number, w: number, inverse = false) {
@@ -170,34 +170,74 @@ export function fftAxis0(re: Float64Array, im: Float64Array, n: number, w: numbe
     }
   }
   const sgn = inverse ? 1 : -1;
-  for (let size = 2; size <= n; size *= 2) {
-    const half = size / 2;
-    const step = n / size;
-    const hw = half * w;
-    for (let start = 0; start < n; start += size) {
-      // k = 0: the twiddle is 1
-      for (let a = start * w, e = a + w; a < e; a++) {
-        const b = a + hw;
+  let q = 1;
+  if (Math.round(Math.log2(n)) % 2 === 1) {
+    // an odd number of radix-2 stages: the first (size 2, twiddle 1) alone
+    for (let a = 0; a < n * w; a += 2 * w) {
+      for (let i = a, e = a + w; i < e; i++) {
+        const b = i + w;
         const xr = re[b];
         const xi = im[b];
-        re[b] = re[a] - xr;
-        im[b] = im[a] - xi;
-        re[a] += xr;
-        im[a] += xi;
+        re[b] = re[i] - xr;
+        im[b] = im[i] - xi;
+        re[i] += xr;
+        im[i] += xi;
       }
-      for (let k = 1; k < half; k++) {
-        const wr = cos[k * step];
-        const wi = sgn * sin[k * step];
+    }
+    q = 2;
+  }
+  // two radix-2 stages at a time (sub-transforms of size q to 2q to 4q): one pass over the data
+  // instead of two. With A, B, C, D the four size-q transforms, k < q, w1 = W_2q^k, w2 = W_4q^k:
+  // X = A + w1 B, X' = A - w1 B, Y = C + w1 D, Y' = C - w1 D, then X +- w2 Y and X' +- (sgn i) w2 Y',
+  // since W_4q^(k+q) = W_4q^k W_4 = sgn i w2.
+  for (; 4 * q <= n; q *= 4) {
+    const s1 = n / (2 * q);
+    const s2 = n / (4 * q);
+    const qw = q * w;
+    for (let start = 0; start < n; start += 4 * q) {
+      for (let k = 0; k < q; k++) {
+        const w1r = cos[k * s1];
+        const w1i = sgn * sin[k * s1];
+        const w2r = cos[k * s2];
+        const w2i = sgn * sin[k * s2];
         for (let a = (start + k) * w, e = a + w; a < e; a++) {
-          const b = a + hw;
-          const br = re[b];
-          const bi = im[b];
-          const xr = br * wr - bi * wi;
-          const xi = br * wi + bi * wr;
-          re[b] = re[a] - xr;
-          im[b] = im[a] - xi;
-          re[a] += xr;
-          im[a] += xi;
+          const b = a + qw;
+          const c = b + qw;
+          const d = c + qw;
+          const rb = re[b];
+          const ib = im[b];
+          const rd = re[d];
+          const id = im[d];
+          const br = rb * w1r - ib * w1i;
+          const bi = rb * w1i + ib * w1r;
+          const dr = rd * w1r - id * w1i;
+          const di = rd * w1i + id * w1r;
+          const ra = re[a];
+          const ia = im[a];
+          const rc = re[c];
+          const ic = im[c];
+          const x0r = ra + br;
+          const x0i = ia + bi;
+          const x1r = ra - br;
+          const x1i = ia - bi;
+          const y0r = rc + dr;
+          const y0i = ic + di;
+          const y1r = rc - dr;
+          const y1i = ic - di;
+          const t0r = y0r * w2r - y0i * w2i;
+          const t0i = y0r * w2i + y0i * w2r;
+          const ur = y1r * w2r - y1i * w2i;
+          const ui = y1r * w2i + y1i * w2r;
+          const t1r = -sgn * ui;
+          const t1i = sgn * ur;
+          re[a] = x0r + t0r;
+          im[a] = x0i + t0i;
+          re[c] = x0r - t0r;
+          im[c] = x0i - t0i;
+          re[b] = x1r + t1r;
+          im[b] = x1i + t1i;
+          re[d] = x1r - t1r;
+          im[d] = x1i - t1i;
         }
       }
     }
