@@ -341,3 +341,52 @@ export function fft2(re: Float64Array, im: Float64Array, S: number, inverse = fa
 export function cyclesPerImage(k: number, S: number): number {
   return k < Math.ceil(S / 2) ? k : k - S;
 }
+
+/**
+ * Makhoul's reordering for a DCT-II through an FFT of the same length: position j holds element
+ * order[j] (the even elements ascending, then the odd ones descending).
+ */
+export function makhoulOrder(n: number): Int32Array {
+  const order = new Int32Array(n);
+  const h = Math.ceil(n / 2);
+  for (let j = 0; j < n; j++) order[j] = j < h ? 2 * j : 2 * (n - 1 - j) + 1;
+  return order;
+}
+
+/**
+ * The real linear filter y = C^-1 diag(lam) C x along axis 0 of an n x w complex array (C the
+ * DCT-II), its rows in makhoulOrder, in place. Real and imaginary parts are filtered independently.
+ * With V the FFT of the reordered rows, C x = Re(e^(-i pi k / 2n) V[k]); the filter becomes, for
+ * the pair of bins k, n - k (a = (lam_k + lam_(n-k)) / 2, c = (lam_k - lam_(n-k)) / 2):
+ * V'[k] = a V[k] + c e^(i pi k / n) V[n-k], V'[n-k] = a V[n-k] + c e^(-i pi k / n) V[k];
+ * V'[0] = lam_0 V[0] (and lam_(n/2) at n/2), then the inverse FFT (its 1/n in the coefficients).
+ */
+export function dctFilterAxis0(re: Float64Array, im: Float64Array, n: number, w: number, lam: Float64Array) {
+  fftAxis0(re, im, n, w);
+  const inv = 1 / n;
+  const scaleRow = (row: number, s: number) => {
+    for (let i = row * w, e = i + w; i < e; i++) {
+      re[i] *= s;
+      im[i] *= s;
+    }
+  };
+  scaleRow(0, lam[0] * inv);
+  for (let k = 1; k < n - k; k++) {
+    const a = 0.5 * (lam[k] + lam[n - k]) * inv;
+    const c = 0.5 * (lam[k] - lam[n - k]) * inv;
+    const pr = c * Math.cos((Math.PI * k) / n);
+    const pi = c * Math.sin((Math.PI * k) / n);
+    for (let i = k * w, j = (n - k) * w, e = i + w; i < e; i++, j++) {
+      const ur = re[i];
+      const ui = im[i];
+      const vr = re[j];
+      const vi = im[j];
+      re[i] = a * ur + pr * vr - pi * vi;
+      im[i] = a * ui + pr * vi + pi * vr;
+      re[j] = a * vr + pr * ur + pi * ui;
+      im[j] = a * vi + pr * ui - pi * ur;
+    }
+  }
+  if (n % 2 === 0 && n > 1) scaleRow(n / 2, lam[n / 2] * inv);
+  fftAxis0(re, im, n, w, true);
+}

@@ -3,7 +3,7 @@
 // computes in float64 and rounds once, half to even (numpy.rint), then clips to 0..255, so each
 // manipulation maps uint8 to uint8 and a chain is a sequence of such steps. docs/lab.md gives
 // each formula; tools/reference/make_lab_goldens.py is the numpy/scipy/PIL reference.
-import { cyclesPerImage, fft2t, ifft2t } from './fft.ts';
+import { cyclesPerImage, dctFilterAxis0, fft2t, ifft2t, makhoulOrder } from './fft.ts';
 import { LabRandom } from './rng.ts';
 
 export interface ChwImage {
@@ -197,6 +197,24 @@ export function channelMeans(img: ChwImage): [number, number, number] {
   return m;
 }
 
+/** Least-recently-used cache of at most `cap` values (a sweep cycles through its steps' transfer functions once per source). */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly cap: (v: V) => number) {}
+  get(key: string, make: () => V): V {
+    const hit = this.map.get(key);
+    if (hit !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, hit);
+      return hit;
+    }
+    const v = make();
+    this.map.set(key, v);
+    while (this.map.size > this.cap(v)) this.map.delete(this.map.keys().next().value!);
+    return v;
+  }
+}
+
 // ---------- photometric ----------
 
 /** A map of every uint8 level through f, applied to each value (the same number f gives per pixel). */
@@ -273,6 +291,95 @@ function blur(img: ChwImage, sigma: number): ChwImage {
   const S = img.size;
   if (!(sigma > 0)) return { data: img.data.slice(), size: S };
   const w = gaussianKernel(sigma);
+  const r = (w.length - 1) / 2;
+  return r > BLUR_DIRECT_MAX_RADIUS ? blurDct(img, sigma, w) : blurDirect(img, w);
+}
+
+// Kernels up to this radius are summed directly; wider ones go through the DCT, whose cost does
+// not grow with sigma (the crossover on a 256 px image).
+const BLUR_DIRECT_MAX_RADIUS = 3;
+
+/**
+ * The DCT-II eigenvalues of reflect-mode correlation with a symmetric kernel w (radius r):
+ * lam_k = w_0 + 2 sum_j w_j cos(pi k j / S). The half-sample symmetric extension of each DCT-II
+ * basis vector is cos(pi k (m + 1/2) / S) for every integer m, so the reflected correlation maps it
+ * to lam_k times itself, for any radius (reflections of reflections included).
+ */
+function dctEigenvalues(S: number, w: Float64Array): Float64Array {
+  const r = (w.length - 1) / 2;
+  const lam = new Float64Array(S);
+  for (let k = 0; k < S; k++) {
+    let s = 0;
+    for (let j = r; j >= 1; j--) s += w[r + j] * Math.cos((Math.PI * ((k * j) % (2 * S))) / S);
+    lam[k] = w[r] + 2 * s;
+  }
+  return lam;
+}
+
+const eigenvalues = new Lru<Float64Array>(() => 16);
+
+/**
+ * Gaussian blur as the DCT-domain filter of the same reflect-mode correlation (the result differs
+ * from the direct sums only by rounding). Both axes of the three channels run as one complex array
+ * per pass: the S x 3S real array (rows y; columns R, G, B) with pairs of columns as the real and
+ * imaginary parts, then the same for the transposed image.
+ */
+function blurDct(img: ChwImage, sigma: number, w: Float64Array): ChwImage {
+  const S = img.size;
+  const P = S * S;
+  const lam = eigenvalues.get(`${S}|${sigma}`, () => dctEigenvalues(S, w));
+  const order = makhoulOrder(S);
+  const inOrder = new Int32Array(S);
+  for (let j = 0; j < S; j++) inOrder[order[j]] = j;
+  const L = 3 * S;
+  const W = (L + 1) >> 1;
+  const re = new Float64Array(S * W);
+  const im = new Float64Array(S * W);
+  const row = new Float64Array(2 * W);
+  const t = new Float64Array(S * L);
+  const d = img.data;
+  // pass 1, along y: row j of the complex array is image row order[j], R, G, B side by side
+  for (let j = 0; j < S; j++) {
+    const y = order[j];
+    for (let c = 0; c < 3; c++) for (let x = 0, src = c * P + y * S, dst = c * S; x < S; x++) row[dst + x] = d[src + x];
+    for (let q = 0, o = j * W; q < W; q++, o++) {
+      re[o] = row[2 * q];
+      im[o] = row[2 * q + 1];
+    }
+  }
+  dctFilterAxis0(re, im, S, W, lam);
+  // transpose: row inOrder[x] of t holds column x, as (c, y)
+  for (let j = 0; j < S; j++) {
+    const y = order[j];
+    for (let q = 0, o = j * W; q < W; q++, o++) {
+      row[2 * q] = re[o];
+      row[2 * q + 1] = im[o];
+    }
+    for (let c = 0; c < 3; c++) for (let x = 0, src = c * S, dst = c * S + y; x < S; x++) t[inOrder[x] * L + dst] = row[src + x];
+  }
+  // pass 2, along x
+  for (let j = 0; j < S; j++) {
+    for (let q = 0, o = j * W, src = j * L; q < W; q++, o++) {
+      re[o] = t[src + 2 * q];
+      im[o] = 2 * q + 1 < L ? t[src + 2 * q + 1] : 0;
+    }
+  }
+  dctFilterAxis0(re, im, S, W, lam);
+  const { data, c: out } = outImage(3 * P);
+  for (let j = 0; j < S; j++) {
+    const x = order[j];
+    for (let q = 0, o = j * W; q < W; q++, o++) {
+      row[2 * q] = re[o];
+      row[2 * q + 1] = im[o];
+    }
+    for (let c = 0; c < 3; c++) for (let y = 0, src = c * S, dst = c * P + x; y < S; y++) out[dst + y * S] = row[src + y];
+  }
+  return { data, size: S };
+}
+
+/** Gaussian blur by direct sums (scipy's order). */
+function blurDirect(img: ChwImage, w: Float64Array): ChwImage {
+  const S = img.size;
   const r = (w.length - 1) / 2;
   const w0 = w[r];
   const P = S * S;
@@ -456,24 +563,6 @@ function radialMask8(S: number, low: number, high: number, keepDc: boolean): Uin
   }
   if (keepDc) m[0] = 1;
   return m;
-}
-
-/** Least-recently-used cache of at most `cap` values (a sweep cycles through its steps' transfer functions once per source). */
-class Lru<V> {
-  private readonly map = new Map<string, V>();
-  constructor(private readonly cap: (v: V) => number) {}
-  get(key: string, make: () => V): V {
-    const hit = this.map.get(key);
-    if (hit !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, hit);
-      return hit;
-    }
-    const v = make();
-    this.map.set(key, v);
-    while (this.map.size > this.cap(v)) this.map.delete(this.map.keys().next().value!);
-    return v;
-  }
 }
 
 // 64 KB a mask at 256 px
