@@ -363,6 +363,12 @@ export function makhoulOrder(n: number): Int32Array {
  */
 export function dctFilterAxis0(re: Float64Array, im: Float64Array, n: number, w: number, lam: Float64Array) {
   fftAxis0(re, im, n, w);
+  dctCombineAxis0(re, im, n, w, lam);
+  fftAxis0(re, im, n, w, true);
+}
+
+/** dctFilterAxis0's middle step on an axis-0 spectrum: the (k, n - k) combination, 1/n included. */
+export function dctCombineAxis0(re: Float64Array, im: Float64Array, n: number, w: number, lam: Float64Array) {
   const inv = 1 / n;
   const scaleRow = (row: number, s: number) => {
     for (let i = row * w, e = i + w; i < e; i++) {
@@ -388,5 +394,44 @@ export function dctFilterAxis0(re: Float64Array, im: Float64Array, n: number, w:
     }
   }
   if (n % 2 === 0 && n > 1) scaleRow(n / 2, lam[n / 2] * inv);
-  fftAxis0(re, im, n, w, true);
+}
+
+/** The same combination along axis 1 (within each of the n rows of an n x n array). */
+export function dctCombineAxis1(re: Float64Array, im: Float64Array, n: number, lam: Float64Array) {
+  const inv = 1 / n;
+  const l0 = lam[0] * inv;
+  const lh = n % 2 === 0 && n > 1 ? lam[n / 2] * inv : 0;
+  const a = new Float64Array(n);
+  const pr = new Float64Array(n);
+  const pi = new Float64Array(n);
+  for (let k = 1; k < n - k; k++) {
+    a[k] = 0.5 * (lam[k] + lam[n - k]) * inv;
+    const c = 0.5 * (lam[k] - lam[n - k]) * inv;
+    pr[k] = c * Math.cos((Math.PI * k) / n);
+    pi[k] = c * Math.sin((Math.PI * k) / n);
+  }
+  for (let r = 0; r < n; r++) {
+    const o = r * n;
+    re[o] *= l0;
+    im[o] *= l0;
+    for (let k = 1; k < n - k; k++) {
+      const i = o + k;
+      const j = o + n - k;
+      const ur = re[i];
+      const ui = im[i];
+      const vr = re[j];
+      const vi = im[j];
+      const ak = a[k];
+      const p = pr[k];
+      const q = pi[k];
+      re[i] = ak * ur + p * vr - q * vi;
+      im[i] = ak * ui + p * vi + q * vr;
+      re[j] = ak * vr + p * ur + q * ui;
+      im[j] = ak * vi + p * ui - q * ur;
+    }
+    if (n % 2 === 0 && n > 1) {
+      re[o + n / 2] *= lh;
+      im[o + n / 2] *= lh;
+    }
+  }
 }

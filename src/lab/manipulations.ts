@@ -3,7 +3,7 @@
 // computes in float64 and rounds once, half to even (numpy.rint), then clips to 0..255, so each
 // manipulation maps uint8 to uint8 and a chain is a sequence of such steps. docs/lab.md gives
 // each formula; tools/reference/make_lab_goldens.py is the numpy/scipy/PIL reference.
-import { cyclesPerImage, dctFilterAxis0, fft2t, ifft2t, makhoulOrder } from './fft.ts';
+import { cyclesPerImage, dctCombineAxis0, dctCombineAxis1, dctFilterAxis0, fft2t, ifft2t, makhoulOrder } from './fft.ts';
 import { LabRandom } from './rng.ts';
 
 export interface ChwImage {
@@ -326,8 +326,113 @@ const eigenvalues = new Lru<Float64Array>(() => 16);
  */
 function blurDct(img: ChwImage, sigma: number, w: Float64Array): ChwImage {
   const S = img.size;
-  const P = S * S;
   const lam = eigenvalues.get(`${S}|${sigma}`, () => dctEigenvalues(S, w));
+  // An image blurred once is blurred by the separable passes (the fewest transforms); blurred
+  // again (the next step of a sweep, a slider move), its 2-D spectrum is computed and kept, and
+  // each blur costs only the inverse transforms.
+  const hit = blurSpectra.find(img);
+  if (!hit) {
+    blurSpectra.add(img, null);
+    return blurSeparable(img, lam);
+  }
+  if (!hit.value) hit.value = makhoulSpectrum(img);
+  return blur2d(hit.value, S, lam);
+}
+
+/** A small most-recently-used set of values keyed by an image's pixels (the bytes, not the array). */
+class PixelCache<T> {
+  private readonly entries: { S: number; pixels: Uint8Array; value: T }[] = [];
+  constructor(private readonly cap: (S: number) => number) {}
+  find(img: ChwImage): { value: T } | undefined {
+    const k = this.entries.findIndex((e) => e.S === img.size && sameBytes(e.pixels, img.data));
+    if (k < 0) return undefined;
+    const e = this.entries[k];
+    if (k > 0) this.entries.unshift(...this.entries.splice(k, 1));
+    return e;
+  }
+  add(img: ChwImage, value: T): { value: T } {
+    const e = { S: img.size, pixels: img.data.slice(), value };
+    this.entries.unshift(e);
+    this.entries.length = Math.min(this.entries.length, this.cap(img.size));
+    return e;
+  }
+}
+
+interface ComplexPair {
+  /** fft2t(R + iG) of the reordered image */
+  rgRe: Float64Array;
+  rgIm: Float64Array;
+  /** fft2t(B) */
+  bRe: Float64Array;
+  bIm: Float64Array;
+}
+
+const blurSpectra = new PixelCache<ComplexPair | null>((S) => (S > 512 ? 1 : 2));
+
+/** fft2t of the image with rows and columns in makhoulOrder: R + iG, and B. */
+function makhoulSpectrum(img: ChwImage): ComplexPair {
+  const S = img.size;
+  const P = S * S;
+  const order = makhoulOrder(S);
+  const d = img.data;
+  const rgRe = new Float64Array(P);
+  const rgIm = new Float64Array(P);
+  const bRe = new Float64Array(P);
+  const bIm = new Float64Array(P);
+  for (let j = 0; j < S; j++) {
+    const src = order[j] * S;
+    for (let i = 0, o = j * S; i < S; i++, o++) {
+      const q = src + order[i];
+      rgRe[o] = d[q];
+      rgIm[o] = d[P + q];
+      bRe[o] = d[2 * P + q];
+    }
+  }
+  fft2t(rgRe, rgIm, S);
+  fft2t(bRe, bIm, S);
+  return { rgRe, rgIm, bRe, bIm };
+}
+
+/** The DCT-domain blur from a kept spectrum: combine along both frequency axes, invert, undo the order. */
+function blur2d(sp: ComplexPair, S: number, lam: Float64Array): ChwImage {
+  const P = S * S;
+  if (scratch.S !== S) {
+    scratch.S = S;
+    scratch.re = new Float64Array(P);
+    scratch.im = new Float64Array(P);
+  }
+  const { re, im } = scratch;
+  const inOrder = new Int32Array(S);
+  const order = makhoulOrder(S);
+  for (let j = 0; j < S; j++) inOrder[order[j]] = j;
+  const { data, c: out } = outImage(3 * P);
+  for (const rg of [true, false]) {
+    re.set(rg ? sp.rgRe : sp.bRe);
+    im.set(rg ? sp.rgIm : sp.bIm);
+    dctCombineAxis0(re, im, S, S, lam);
+    dctCombineAxis1(re, im, S, lam);
+    ifft2t(re, im, S);
+    for (let y = 0; y < S; y++) {
+      const src = inOrder[y] * S;
+      const o = y * S;
+      if (rg) {
+        for (let x = 0; x < S; x++) {
+          const q = src + inOrder[x];
+          out[o + x] = re[q];
+          out[P + o + x] = im[q];
+        }
+      } else {
+        for (let x = 0; x < S; x++) out[2 * P + o + x] = re[src + inOrder[x]];
+      }
+    }
+  }
+  return { data, size: S };
+}
+
+/** The separable DCT-domain blur: two passes, each a complex array of column pairs. */
+function blurSeparable(img: ChwImage, lam: Float64Array): ChwImage {
+  const S = img.size;
+  const P = S * S;
   const order = makhoulOrder(S);
   const inOrder = new Int32Array(S);
   for (let j = 0; j < S; j++) inOrder[order[j]] = j;
@@ -505,43 +610,45 @@ function spectralFilter(img: ChwImage, h: { mask: Uint8Array } | { re: Float64Ar
   const { re, im } = scratch;
   const { data, c: out } = outImage(3 * P);
   const k = 1 / P;
-  for (const rg of [true, false]) {
-    const sRe = rg ? sp.rgRe : sp.bRe;
-    const sIm = rg ? sp.rgIm : sp.bIm;
-    if ('mask' in h) {
-      const m = h.mask;
-      for (let i = 0; i < P; i++) {
-        if (m[i]) {
-          re[i] = sRe[i];
-          im[i] = sIm[i];
-        } else {
-          re[i] = 0;
-          im[i] = 0;
-        }
-      }
+  // one small function per loop: each stays monomorphic and is optimised on its own
+  if ('mask' in h) mulMask(sp.rgRe, sp.rgIm, h.mask, re, im);
+  else mulComplex(sp.rgRe, sp.rgIm, h.re, h.im, re, im);
+  ifft2t(re, im, S);
+  storeScaled(out, 0, re, k);
+  storeScaled(out, P, im, k);
+  if ('mask' in h) mulMask(sp.bRe, sp.bIm, h.mask, re, im);
+  else mulComplex(sp.bRe, sp.bIm, h.re, h.im, re, im);
+  ifft2t(re, im, S);
+  storeScaled(out, 2 * P, re, k);
+  return { data, size: S };
+}
+
+function mulMask(sRe: Float64Array, sIm: Float64Array, m: Uint8Array, re: Float64Array, im: Float64Array) {
+  for (let i = 0; i < m.length; i++) {
+    if (m[i]) {
+      re[i] = sRe[i];
+      im[i] = sIm[i];
     } else {
-      const hRe = h.re;
-      const hIm = h.im;
-      for (let i = 0; i < P; i++) {
-        const hr = hRe[i];
-        const hi = hIm[i];
-        const a = sRe[i];
-        const b = sIm[i];
-        re[i] = a * hr - b * hi;
-        im[i] = a * hi + b * hr;
-      }
-    }
-    ifft2t(re, im, S);
-    if (rg) {
-      for (let i = 0; i < P; i++) {
-        out[i] = re[i] * k;
-        out[P + i] = im[i] * k;
-      }
-    } else {
-      for (let i = 0; i < P; i++) out[2 * P + i] = re[i] * k;
+      re[i] = 0;
+      im[i] = 0;
     }
   }
-  return { data, size: S };
+}
+
+function mulComplex(sRe: Float64Array, sIm: Float64Array, hRe: Float64Array, hIm: Float64Array, re: Float64Array, im: Float64Array) {
+  for (let i = 0; i < hRe.length; i++) {
+    const hr = hRe[i];
+    const hi = hIm[i];
+    const a = sRe[i];
+    const b = sIm[i];
+    re[i] = a * hr - b * hi;
+    im[i] = a * hi + b * hr;
+  }
+}
+
+/** out[off + i] = v[i] * k, through the clamped view (numpy.rint then clip). */
+function storeScaled(out: Uint8ClampedArray, off: number, v: Float64Array, k: number) {
+  for (let i = 0; i < v.length; i++) out[off + i] = v[i] * k;
 }
 
 /** Ideal radial mask in cycles per image: 1 where low^2 <= fx^2 + fy^2 <= high^2 (and at DC when keepDc). */

@@ -45,19 +45,21 @@ describe('blur: the DCT-domain filter (wide kernels) equals the reflected direct
     [20, 12],
     [15, 32],
   ] as const) {
-    it(`${S} px, sigma ${sigma}: within one level, nearly all values identical`, () => {
+    it(`${S} px, sigma ${sigma}: within one level, nearly all values identical (first blur of an image and again, from its kept spectrum)`, () => {
       const img = image(S, S + sigma);
-      const got = applyManipulation(img, { kind: 'blur', sigma }).data;
       const want = reference(img.data, S, sigma);
-      let max = 0;
-      let diff = 0;
-      for (let i = 0; i < got.length; i++) {
-        const d = Math.abs(got[i] - want[i]);
-        if (d) diff++;
-        max = Math.max(max, d);
+      for (let pass = 0; pass < 2; pass++) {
+        const got = applyManipulation(img, { kind: 'blur', sigma }).data;
+        let max = 0;
+        let diff = 0;
+        for (let i = 0; i < got.length; i++) {
+          const d = Math.abs(got[i] - want[i]);
+          if (d) diff++;
+          max = Math.max(max, d);
+        }
+        expect(max).toBeLessThanOrEqual(1);
+        expect(diff).toBeLessThanOrEqual(Math.ceil(got.length / 1000));
       }
-      expect(max).toBeLessThanOrEqual(1);
-      expect(diff).toBeLessThanOrEqual(Math.ceil(got.length / 1000));
     });
   }
 });
