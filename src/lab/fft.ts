@@ -354,20 +354,14 @@ export function makhoulOrder(n: number): Int32Array {
 }
 
 /**
- * The real linear filter y = C^-1 diag(lam) C x along axis 0 of an n x w complex array (C the
- * DCT-II), its rows in makhoulOrder, in place. Real and imaginary parts are filtered independently.
- * With V the FFT of the reordered rows, C x = Re(e^(-i pi k / 2n) V[k]); the filter becomes, for
- * the pair of bins k, n - k (a = (lam_k + lam_(n-k)) / 2, c = (lam_k - lam_(n-k)) / 2):
+ * The real linear filter y = C^-1 diag(lam) C x along axis 0 (C the DCT-II), in the Fourier domain
+ * of the rows in makhoulOrder: with V their FFT, C x = Re(e^(-i pi k / 2n) V[k]), and the filter
+ * becomes, for the pair of bins k, n - k (a = (lam_k + lam_(n-k)) / 2, c = (lam_k - lam_(n-k)) / 2):
  * V'[k] = a V[k] + c e^(i pi k / n) V[n-k], V'[n-k] = a V[n-k] + c e^(-i pi k / n) V[k];
- * V'[0] = lam_0 V[0] (and lam_(n/2) at n/2), then the inverse FFT (its 1/n in the coefficients).
+ * V'[0] = lam_0 V[0] (and lam_(n/2) at n/2). The inverse FFT's 1/n is included. Complex-linear,
+ * so the real and imaginary parts of the rows are filtered independently. In place, on an n x w
+ * complex array.
  */
-export function dctFilterAxis0(re: Float64Array, im: Float64Array, n: number, w: number, lam: Float64Array) {
-  fftAxis0(re, im, n, w);
-  dctCombineAxis0(re, im, n, w, lam);
-  fftAxis0(re, im, n, w, true);
-}
-
-/** dctFilterAxis0's middle step on an axis-0 spectrum: the (k, n - k) combination, 1/n included. */
 export function dctCombineAxis0(re: Float64Array, im: Float64Array, n: number, w: number, lam: Float64Array) {
   const inv = 1 / n;
   const scaleRow = (row: number, s: number) => {

@@ -3,7 +3,7 @@
 // computes in float64 and rounds once, half to even (numpy.rint), then clips to 0..255, so each
 // manipulation maps uint8 to uint8 and a chain is a sequence of such steps. docs/lab.md gives
 // each formula; tools/reference/make_lab_goldens.py is the numpy/scipy/PIL reference.
-import { cyclesPerImage, dctCombineAxis0, dctCombineAxis1, dctFilterAxis0, fft2t, ifft2t, makhoulOrder } from './fft.ts';
+import { cyclesPerImage, dctCombineAxis0, dctCombineAxis1, fft2t, ifft2t, makhoulOrder } from './fft.ts';
 import { LabRandom } from './rng.ts';
 
 export interface ChwImage {
@@ -320,23 +320,18 @@ const eigenvalues = new Lru<Float64Array>(() => 16);
 
 /**
  * Gaussian blur as the DCT-domain filter of the same reflect-mode correlation (the result differs
- * from the direct sums only by rounding). Both axes of the three channels run as one complex array
- * per pass: the S x 3S real array (rows y; columns R, G, B) with pairs of columns as the real and
- * imaginary parts, then the same for the transposed image.
+ * from the direct sums only by rounding): the image with rows and columns in Makhoul's order goes
+ * through fft2t (R + iG, and B), the bins are combined along both axes (the 2-D filter is the
+ * product of the two 1-D ones) and inverted.
  */
 function blurDct(img: ChwImage, sigma: number, w: Float64Array): ChwImage {
   const S = img.size;
   const lam = eigenvalues.get(`${S}|${sigma}`, () => dctEigenvalues(S, w));
-  // An image blurred once is blurred by the separable passes (the fewest transforms); blurred
-  // again (the next step of a sweep, a slider move), its 2-D spectrum is computed and kept, and
-  // each blur costs only the inverse transforms.
-  const hit = blurSpectra.find(img);
-  if (!hit) {
-    blurSpectra.add(img, null);
-    return blurSeparable(img, lam);
-  }
-  if (!hit.value) hit.value = makhoulSpectrum(img);
-  return blur2d(hit.value, S, lam);
+  // The reordered image's 2-D spectrum is kept: a sweep's next step or a slider move pays only the
+  // inverse transforms. Every call takes the same arithmetic path, so an image and sigma give the
+  // same bytes whatever was computed before.
+  const sp = (blurSpectra.find(img) ?? blurSpectra.add(img, makhoulSpectrum(img))).value;
+  return blur2d(sp, S, lam);
 }
 
 /** A small most-recently-used set of values keyed by an image's pixels (the bytes, not the array). */
@@ -367,7 +362,7 @@ interface ComplexPair {
   bIm: Float64Array;
 }
 
-const blurSpectra = new PixelCache<ComplexPair | null>((S) => (S > 512 ? 1 : 2));
+const blurSpectra = new PixelCache<ComplexPair>((S) => (S > 512 ? 1 : 2));
 
 /** fft2t of the image with rows and columns in makhoulOrder: R + iG, and B. */
 function makhoulSpectrum(img: ChwImage): ComplexPair {
@@ -425,59 +420,6 @@ function blur2d(sp: ComplexPair, S: number, lam: Float64Array): ChwImage {
         for (let x = 0; x < S; x++) out[2 * P + o + x] = re[src + inOrder[x]];
       }
     }
-  }
-  return { data, size: S };
-}
-
-/** The separable DCT-domain blur: two passes, each a complex array of column pairs. */
-function blurSeparable(img: ChwImage, lam: Float64Array): ChwImage {
-  const S = img.size;
-  const P = S * S;
-  const order = makhoulOrder(S);
-  const inOrder = new Int32Array(S);
-  for (let j = 0; j < S; j++) inOrder[order[j]] = j;
-  const L = 3 * S;
-  const W = (L + 1) >> 1;
-  const re = new Float64Array(S * W);
-  const im = new Float64Array(S * W);
-  const row = new Float64Array(2 * W);
-  const t = new Float64Array(S * L);
-  const d = img.data;
-  // pass 1, along y: row j of the complex array is image row order[j], R, G, B side by side
-  for (let j = 0; j < S; j++) {
-    const y = order[j];
-    for (let c = 0; c < 3; c++) for (let x = 0, src = c * P + y * S, dst = c * S; x < S; x++) row[dst + x] = d[src + x];
-    for (let q = 0, o = j * W; q < W; q++, o++) {
-      re[o] = row[2 * q];
-      im[o] = row[2 * q + 1];
-    }
-  }
-  dctFilterAxis0(re, im, S, W, lam);
-  // transpose: row inOrder[x] of t holds column x, as (c, y)
-  for (let j = 0; j < S; j++) {
-    const y = order[j];
-    for (let q = 0, o = j * W; q < W; q++, o++) {
-      row[2 * q] = re[o];
-      row[2 * q + 1] = im[o];
-    }
-    for (let c = 0; c < 3; c++) for (let x = 0, src = c * S, dst = c * S + y; x < S; x++) t[inOrder[x] * L + dst] = row[src + x];
-  }
-  // pass 2, along x
-  for (let j = 0; j < S; j++) {
-    for (let q = 0, o = j * W, src = j * L; q < W; q++, o++) {
-      re[o] = t[src + 2 * q];
-      im[o] = 2 * q + 1 < L ? t[src + 2 * q + 1] : 0;
-    }
-  }
-  dctFilterAxis0(re, im, S, W, lam);
-  const { data, c: out } = outImage(3 * P);
-  for (let j = 0; j < S; j++) {
-    const x = order[j];
-    for (let q = 0, o = j * W; q < W; q++, o++) {
-      row[2 * q] = re[o];
-      row[2 * q + 1] = im[o];
-    }
-    for (let c = 0; c < 3; c++) for (let y = 0, src = c * S, dst = c * P + x; y < S; y++) out[dst + y * S] = row[src + y];
   }
   return { data, size: S };
 }
