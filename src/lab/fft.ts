@@ -146,6 +146,162 @@ export function fft1d(re: Float64Array, im: Float64Array, n: number, off = 0, st
   }
 }
 
+/**
+ * In-place unnormalised DFT along axis 0 of an n x w complex array stored row-major (n rows of w
+ * values): each butterfly combines whole rows under one twiddle, so every inner loop runs over w
+ * contiguous values. Lengths that are not powers of two go column by column through
+ * fft1d (Bluestein).
+ */
+export function fftAxis0(re: Float64Array, im: Float64Array, n: number, w: number, inverse = false) {
+  const p = plan(n);
+  if (p.m !== n) return fftColumns(re, im, n, w, inverse);
+  const { rev, cos, sin } = p;
+  for (let i = 0; i < n; i++) {
+    const j = rev[i];
+    if (j > i) {
+      for (let a = i * w, b = j * w, e = a + w; a < e; a++, b++) {
+        let t = re[a];
+        re[a] = re[b];
+        re[b] = t;
+        t = im[a];
+        im[a] = im[b];
+        im[b] = t;
+      }
+    }
+  }
+  const sgn = inverse ? 1 : -1;
+  let q = 1;
+  if (Math.round(Math.log2(n)) % 2 === 1) {
+    // an odd number of radix-2 stages: the first (size 2, twiddle 1) alone
+    for (let a = 0; a < n * w; a += 2 * w) {
+      for (let i = a, e = a + w; i < e; i++) {
+        const b = i + w;
+        const xr = re[b];
+        const xi = im[b];
+        re[b] = re[i] - xr;
+        im[b] = im[i] - xi;
+        re[i] += xr;
+        im[i] += xi;
+      }
+    }
+    q = 2;
+  }
+  // two radix-2 stages at a time (sub-transforms of size q to 2q to 4q): one pass over the data
+  // instead of two. With A, B, C, D the four size-q transforms, k < q, w1 = W_2q^k, w2 = W_4q^k:
+  // X = A + w1 B, X' = A - w1 B, Y = C + w1 D, Y' = C - w1 D, then X +- w2 Y and X' +- (sgn i) w2 Y',
+  // since W_4q^(k+q) = W_4q^k W_4 = sgn i w2.
+  for (; 4 * q <= n; q *= 4) {
+    const s1 = n / (2 * q);
+    const s2 = n / (4 * q);
+    const qw = q * w;
+    for (let start = 0; start < n; start += 4 * q) {
+      for (let k = 0; k < q; k++) {
+        const w1r = cos[k * s1];
+        const w1i = sgn * sin[k * s1];
+        const w2r = cos[k * s2];
+        const w2i = sgn * sin[k * s2];
+        for (let a = (start + k) * w, e = a + w; a < e; a++) {
+          const b = a + qw;
+          const c = b + qw;
+          const d = c + qw;
+          const rb = re[b];
+          const ib = im[b];
+          const rd = re[d];
+          const id = im[d];
+          const br = rb * w1r - ib * w1i;
+          const bi = rb * w1i + ib * w1r;
+          const dr = rd * w1r - id * w1i;
+          const di = rd * w1i + id * w1r;
+          const ra = re[a];
+          const ia = im[a];
+          const rc = re[c];
+          const ic = im[c];
+          const x0r = ra + br;
+          const x0i = ia + bi;
+          const x1r = ra - br;
+          const x1i = ia - bi;
+          const y0r = rc + dr;
+          const y0i = ic + di;
+          const y1r = rc - dr;
+          const y1i = ic - di;
+          const t0r = y0r * w2r - y0i * w2i;
+          const t0i = y0r * w2i + y0i * w2r;
+          const ur = y1r * w2r - y1i * w2i;
+          const ui = y1r * w2i + y1i * w2r;
+          const t1r = -sgn * ui;
+          const t1i = sgn * ur;
+          re[a] = x0r + t0r;
+          im[a] = x0i + t0i;
+          re[c] = x0r - t0r;
+          im[c] = x0i - t0i;
+          re[b] = x1r + t1r;
+          im[b] = x1i + t1i;
+          re[d] = x1r - t1r;
+          im[d] = x1i - t1i;
+        }
+      }
+    }
+  }
+}
+
+/** fftAxis0 for any n: each column through a contiguous buffer and fft1d. */
+function fftColumns(re: Float64Array, im: Float64Array, n: number, w: number, inverse: boolean) {
+  const cr = new Float64Array(n);
+  const ci = new Float64Array(n);
+  for (let x = 0; x < w; x++) {
+    for (let y = 0; y < n; y++) {
+      cr[y] = re[y * w + x];
+      ci[y] = im[y * w + x];
+    }
+    fft1d(cr, ci, n, 0, 1, inverse);
+    for (let y = 0; y < n; y++) {
+      re[y * w + x] = cr[y];
+      im[y * w + x] = ci[y];
+    }
+  }
+}
+
+/** In-place transpose of an S x S array, in 16 x 16 tiles (both sides of a swap stay in cache). */
+export function transposeSquare(a: Float64Array, S: number) {
+  const B = 16;
+  for (let by = 0; by < S; by += B) {
+    const ey = Math.min(by + B, S);
+    for (let bx = by; bx < S; bx += B) {
+      const ex = Math.min(bx + B, S);
+      for (let y = by; y < ey; y++) {
+        for (let x = bx === by ? y + 1 : bx; x < ex; x++) {
+          const i = y * S + x;
+          const j = x * S + y;
+          const t = a[i];
+          a[i] = a[j];
+          a[j] = t;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * 2-D DFT of an S x S complex array in place, leaving the spectrum TRANSPOSED: afterwards
+ * re/im[kx * S + ky] hold bin (ky, kx). Both passes run along axis 0 (contiguous butterflies)
+ * with one transpose between them; ifft2t takes that layout back to the image's. Transfer
+ * functions multiplied in between must use the same layout.
+ */
+export function fft2t(re: Float64Array, im: Float64Array, S: number) {
+  fftAxis0(re, im, S, S);
+  transposeSquare(re, S);
+  transposeSquare(im, S);
+  fftAxis0(re, im, S, S);
+}
+
+/** Inverse of fft2t, unnormalised: a transposed spectrum in, S^2 times the S x S array out (the caller divides, as numpy.fft.ifft2). */
+export function ifft2t(re: Float64Array, im: Float64Array, S: number) {
+  fftAxis0(re, im, S, S, true);
+  transposeSquare(re, S);
+  transposeSquare(im, S);
+  fftAxis0(re, im, S, S, true);
+}
+
 const colRe = new Map<number, Float64Array>();
 const colIm = new Map<number, Float64Array>();
 
@@ -184,4 +340,92 @@ export function fft2(re: Float64Array, im: Float64Array, S: number, inverse = fa
 /** numpy.fft.fftfreq(S) * S: the signed frequency index in cycles per image. */
 export function cyclesPerImage(k: number, S: number): number {
   return k < Math.ceil(S / 2) ? k : k - S;
+}
+
+/**
+ * Makhoul's reordering for a DCT-II through an FFT of the same length: position j holds element
+ * order[j] (the even elements ascending, then the odd ones descending).
+ */
+export function makhoulOrder(n: number): Int32Array {
+  const order = new Int32Array(n);
+  const h = Math.ceil(n / 2);
+  for (let j = 0; j < n; j++) order[j] = j < h ? 2 * j : 2 * (n - 1 - j) + 1;
+  return order;
+}
+
+/**
+ * The real linear filter y = C^-1 diag(lam) C x along axis 0 (C the DCT-II), in the Fourier domain
+ * of the rows in makhoulOrder: with V their FFT, C x = Re(e^(-i pi k / 2n) V[k]), and the filter
+ * becomes, for the pair of bins k, n - k (a = (lam_k + lam_(n-k)) / 2, c = (lam_k - lam_(n-k)) / 2):
+ * V'[k] = a V[k] + c e^(i pi k / n) V[n-k], V'[n-k] = a V[n-k] + c e^(-i pi k / n) V[k];
+ * V'[0] = lam_0 V[0] (and lam_(n/2) at n/2). The inverse FFT's 1/n is included. Complex-linear,
+ * so the real and imaginary parts of the rows are filtered independently. In place, on an n x w
+ * complex array.
+ */
+export function dctCombineAxis0(re: Float64Array, im: Float64Array, n: number, w: number, lam: Float64Array) {
+  const inv = 1 / n;
+  const scaleRow = (row: number, s: number) => {
+    for (let i = row * w, e = i + w; i < e; i++) {
+      re[i] *= s;
+      im[i] *= s;
+    }
+  };
+  scaleRow(0, lam[0] * inv);
+  for (let k = 1; k < n - k; k++) {
+    const a = 0.5 * (lam[k] + lam[n - k]) * inv;
+    const c = 0.5 * (lam[k] - lam[n - k]) * inv;
+    const pr = c * Math.cos((Math.PI * k) / n);
+    const pi = c * Math.sin((Math.PI * k) / n);
+    for (let i = k * w, j = (n - k) * w, e = i + w; i < e; i++, j++) {
+      const ur = re[i];
+      const ui = im[i];
+      const vr = re[j];
+      const vi = im[j];
+      re[i] = a * ur + pr * vr - pi * vi;
+      im[i] = a * ui + pr * vi + pi * vr;
+      re[j] = a * vr + pr * ur + pi * ui;
+      im[j] = a * vi + pr * ui - pi * ur;
+    }
+  }
+  if (n % 2 === 0 && n > 1) scaleRow(n / 2, lam[n / 2] * inv);
+}
+
+/** The same combination along axis 1 (within each of the n rows of an n x n array). */
+export function dctCombineAxis1(re: Float64Array, im: Float64Array, n: number, lam: Float64Array) {
+  const inv = 1 / n;
+  const l0 = lam[0] * inv;
+  const lh = n % 2 === 0 && n > 1 ? lam[n / 2] * inv : 0;
+  const a = new Float64Array(n);
+  const pr = new Float64Array(n);
+  const pi = new Float64Array(n);
+  for (let k = 1; k < n - k; k++) {
+    a[k] = 0.5 * (lam[k] + lam[n - k]) * inv;
+    const c = 0.5 * (lam[k] - lam[n - k]) * inv;
+    pr[k] = c * Math.cos((Math.PI * k) / n);
+    pi[k] = c * Math.sin((Math.PI * k) / n);
+  }
+  for (let r = 0; r < n; r++) {
+    const o = r * n;
+    re[o] *= l0;
+    im[o] *= l0;
+    for (let k = 1; k < n - k; k++) {
+      const i = o + k;
+      const j = o + n - k;
+      const ur = re[i];
+      const ui = im[i];
+      const vr = re[j];
+      const vi = im[j];
+      const ak = a[k];
+      const p = pr[k];
+      const q = pi[k];
+      re[i] = ak * ur + p * vr - q * vi;
+      im[i] = ak * ui + p * vi + q * vr;
+      re[j] = ak * vr + p * ur + q * ui;
+      im[j] = ak * vi + p * ui - q * ur;
+    }
+    if (n % 2 === 0 && n > 1) {
+      re[o + n / 2] *= lh;
+      im[o + n / 2] *= lh;
+    }
+  }
 }

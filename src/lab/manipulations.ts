@@ -3,7 +3,7 @@
 // computes in float64 and rounds once, half to even (numpy.rint), then clips to 0..255, so each
 // manipulation maps uint8 to uint8 and a chain is a sequence of such steps. docs/lab.md gives
 // each formula; tools/reference/make_lab_goldens.py is the numpy/scipy/PIL reference.
-import { cyclesPerImage, fft2 } from './fft.ts';
+import { cyclesPerImage, dctCombineAxis0, dctCombineAxis1, fft2t, ifft2t, makhoulOrder } from './fft.ts';
 import { LabRandom } from './rng.ts';
 
 export interface ChwImage {
@@ -147,19 +147,14 @@ function fmt(v: number): string {
 
 // ---------- helpers ----------
 
-/** numpy.rint (half to even) then clip to 0..255. */
-function toUint8(v: number): number {
-  if (!(v > 0)) return 0; // also NaN
-  if (v >= 255) return 255;
-  let r = Math.round(v);
-  if (r - v === 0.5 && r % 2 === 1) r -= 1;
-  return r;
-}
-
-function fromFloat(f: Float64Array, S: number): ChwImage {
-  const out = new Uint8Array(f.length);
-  for (let i = 0; i < f.length; i++) out[i] = toUint8(f[i]);
-  return { data: out, size: S };
+/**
+ * A new uint8 image and a Uint8ClampedArray over the same bytes: a number stored into the clamped
+ * view is rounded half to even and clipped to 0..255 (NaN to 0), as numpy.rint then clip, without
+ * a call per value or a float64 image in between.
+ */
+function outImage(n: number): { data: Uint8Array; c: Uint8ClampedArray } {
+  const data = new Uint8Array(n);
+  return { data, c: new Uint8ClampedArray(data.buffer) };
 }
 
 /** ITU-R BT.601 luma weights (PIL's convert('L') uses the same, in fixed point). */
@@ -202,29 +197,54 @@ export function channelMeans(img: ChwImage): [number, number, number] {
   return m;
 }
 
+/** Least-recently-used cache of at most `cap` values (a sweep cycles through its steps' transfer functions once per source). */
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly cap: (v: V) => number) {}
+  get(key: string, make: () => V): V {
+    const hit = this.map.get(key);
+    if (hit !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, hit);
+      return hit;
+    }
+    const v = make();
+    this.map.set(key, v);
+    while (this.map.size > this.cap(v)) this.map.delete(this.map.keys().next().value!);
+    return v;
+  }
+}
+
 // ---------- photometric ----------
+
+/** A map of every uint8 level through f, applied to each value (the same number f gives per pixel). */
+function mapLevels(img: ChwImage, f: (v: number) => number): ChwImage {
+  const lut = new Uint8ClampedArray(256);
+  for (let v = 0; v < 256; v++) lut[v] = f(v);
+  const d = img.data;
+  const out = new Uint8Array(d.length);
+  for (let i = 0; i < d.length; i++) out[i] = lut[d[i]];
+  return { data: out, size: img.size };
+}
 
 function contrast(img: ChwImage, rms: number): ChwImage {
   const { mean, sd } = luminanceStats(img);
   const k = sd > 0 ? (rms * 255) / sd : 1; // a uniform image has no contrast to scale
-  const f = new Float64Array(img.data.length);
-  for (let i = 0; i < f.length; i++) f[i] = mean + k * (img.data[i] - mean);
-  return fromFloat(f, img.size);
+  return mapLevels(img, (v) => mean + k * (v - mean));
 }
 
 function luminanceShift(img: ChwImage, target: number): ChwImage {
   const { mean } = luminanceStats(img);
-  const f = new Float64Array(img.data.length);
-  for (let i = 0; i < f.length; i++) f[i] = img.data[i] + (target - mean);
-  return fromFloat(f, img.size);
+  return mapLevels(img, (v) => v + (target - mean));
 }
 
 function grayscale(img: ChwImage, amount: number): ChwImage {
   const L = luminance(img);
   const P = L.length;
-  const f = new Float64Array(3 * P);
-  for (let c = 0; c < 3; c++) for (let i = 0; i < P; i++) f[c * P + i] = (1 - amount) * img.data[c * P + i] + amount * L[i];
-  return fromFloat(f, img.size);
+  const d = img.data;
+  const { data, c: out } = outImage(3 * P);
+  for (let c = 0; c < 3; c++) for (let i = 0; i < P; i++) out[c * P + i] = (1 - amount) * d[c * P + i] + amount * L[i];
+  return { data, size: img.size };
 }
 
 function invert(img: ChwImage, mode: InversionMode): ChwImage {
@@ -272,83 +292,314 @@ function blur(img: ChwImage, sigma: number): ChwImage {
   if (!(sigma > 0)) return { data: img.data.slice(), size: S };
   const w = gaussianKernel(sigma);
   const r = (w.length - 1) / 2;
+  return r > BLUR_DIRECT_MAX_RADIUS ? blurDct(img, sigma, w) : blurDirect(img, w);
+}
+
+// Kernels up to this radius are summed directly; wider ones go through the DCT, whose cost does
+// not grow with sigma (the crossover on a 256 px image).
+const BLUR_DIRECT_MAX_RADIUS = 3;
+
+/**
+ * The DCT-II eigenvalues of reflect-mode correlation with a symmetric kernel w (radius r):
+ * lam_k = w_0 + 2 sum_j w_j cos(pi k j / S). The half-sample symmetric extension of each DCT-II
+ * basis vector is cos(pi k (m + 1/2) / S) for every integer m, so the reflected correlation maps it
+ * to lam_k times itself, for any radius (reflections of reflections included).
+ */
+function dctEigenvalues(S: number, w: Float64Array): Float64Array {
+  const r = (w.length - 1) / 2;
+  const lam = new Float64Array(S);
+  for (let k = 0; k < S; k++) {
+    let s = 0;
+    for (let j = r; j >= 1; j--) s += w[r + j] * Math.cos((Math.PI * ((k * j) % (2 * S))) / S);
+    lam[k] = w[r] + 2 * s;
+  }
+  return lam;
+}
+
+const eigenvalues = new Lru<Float64Array>(() => 16);
+
+/**
+ * Gaussian blur as the DCT-domain filter of the same reflect-mode correlation (the result differs
+ * from the direct sums only by rounding): the image with rows and columns in Makhoul's order goes
+ * through fft2t (R + iG, and B), the bins are combined along both axes (the 2-D filter is the
+ * product of the two 1-D ones) and inverted.
+ */
+function blurDct(img: ChwImage, sigma: number, w: Float64Array): ChwImage {
+  const S = img.size;
+  const lam = eigenvalues.get(`${S}|${sigma}`, () => dctEigenvalues(S, w));
+  // The reordered image's 2-D spectrum is kept: a sweep's next step or a slider move pays only the
+  // inverse transforms. Every call takes the same arithmetic path, so an image and sigma give the
+  // same bytes whatever was computed before.
+  const sp = (blurSpectra.find(img) ?? blurSpectra.add(img, makhoulSpectrum(img))).value;
+  return blur2d(sp, S, lam);
+}
+
+/** A small most-recently-used set of values keyed by an image's pixels (the bytes, not the array). */
+class PixelCache<T> {
+  private readonly entries: { S: number; pixels: Uint8Array; value: T }[] = [];
+  constructor(private readonly cap: (S: number) => number) {}
+  find(img: ChwImage): { value: T } | undefined {
+    const k = this.entries.findIndex((e) => e.S === img.size && sameBytes(e.pixels, img.data));
+    if (k < 0) return undefined;
+    const e = this.entries[k];
+    if (k > 0) this.entries.unshift(...this.entries.splice(k, 1));
+    return e;
+  }
+  add(img: ChwImage, value: T): { value: T } {
+    const e = { S: img.size, pixels: img.data.slice(), value };
+    this.entries.unshift(e);
+    this.entries.length = Math.min(this.entries.length, this.cap(img.size));
+    return e;
+  }
+}
+
+interface ComplexPair {
+  /** fft2t(R + iG) of the reordered image */
+  rgRe: Float64Array;
+  rgIm: Float64Array;
+  /** fft2t(B) */
+  bRe: Float64Array;
+  bIm: Float64Array;
+}
+
+const blurSpectra = new PixelCache<ComplexPair>((S) => (S > 512 ? 1 : 2));
+
+/** fft2t of the image with rows and columns in makhoulOrder: R + iG, and B. */
+function makhoulSpectrum(img: ChwImage): ComplexPair {
+  const S = img.size;
+  const P = S * S;
+  const order = makhoulOrder(S);
+  const d = img.data;
+  const rgRe = new Float64Array(P);
+  const rgIm = new Float64Array(P);
+  const bRe = new Float64Array(P);
+  const bIm = new Float64Array(P);
+  for (let j = 0; j < S; j++) {
+    const src = order[j] * S;
+    for (let i = 0, o = j * S; i < S; i++, o++) {
+      const q = src + order[i];
+      rgRe[o] = d[q];
+      rgIm[o] = d[P + q];
+      bRe[o] = d[2 * P + q];
+    }
+  }
+  fft2t(rgRe, rgIm, S);
+  fft2t(bRe, bIm, S);
+  return { rgRe, rgIm, bRe, bIm };
+}
+
+/** The DCT-domain blur from a kept spectrum: combine along both frequency axes, invert, undo the order. */
+function blur2d(sp: ComplexPair, S: number, lam: Float64Array): ChwImage {
+  const P = S * S;
+  if (scratch.S !== S) {
+    scratch.S = S;
+    scratch.re = new Float64Array(P);
+    scratch.im = new Float64Array(P);
+  }
+  const { re, im } = scratch;
+  const inOrder = new Int32Array(S);
+  const order = makhoulOrder(S);
+  for (let j = 0; j < S; j++) inOrder[order[j]] = j;
+  const { data, c: out } = outImage(3 * P);
+  for (const rg of [true, false]) {
+    re.set(rg ? sp.rgRe : sp.bRe);
+    im.set(rg ? sp.rgIm : sp.bIm);
+    dctCombineAxis0(re, im, S, S, lam);
+    dctCombineAxis1(re, im, S, lam);
+    ifft2t(re, im, S);
+    for (let y = 0; y < S; y++) {
+      const src = inOrder[y] * S;
+      const o = y * S;
+      if (rg) {
+        for (let x = 0; x < S; x++) {
+          const q = src + inOrder[x];
+          out[o + x] = re[q];
+          out[P + o + x] = im[q];
+        }
+      } else {
+        for (let x = 0; x < S; x++) out[2 * P + o + x] = re[src + inOrder[x]];
+      }
+    }
+  }
+  return { data, size: S };
+}
+
+/** Gaussian blur by direct sums (scipy's order). */
+function blurDirect(img: ChwImage, w: Float64Array): ChwImage {
+  const S = img.size;
+  const r = (w.length - 1) / 2;
+  const w0 = w[r];
   const P = S * S;
   const idx = new Int32Array(S + 2 * r);
   for (let i = -r; i < S + r; i++) idx[i + r] = reflectIndex(i, S);
   const tmp = new Float64Array(P);
   const pad = new Float64Array(S + 2 * r);
-  const f = new Float64Array(3 * P);
+  const acc = new Float64Array(S);
   const d = img.data;
+  const { data, c: out } = outImage(3 * P);
+  // scipy's correlate1d with a symmetric kernel: w[0] x[i] + sum_j w[j] (x[i + j] + x[i - j]),
+  // j = 1 .. r in that order; axis 0 (rows) first, then axis 1. Whole rows are accumulated tap by
+  // tap (contiguous reads), in that tap order for every pixel.
   for (let c = 0; c < 3; c++) {
     const base = c * P;
-    // scipy filters axis 0 (rows) first, then axis 1; the order changes only rounding.
-    // Whole rows are accumulated tap by tap (contiguous reads), in the same tap order per pixel.
-    tmp.fill(0);
     for (let y = 0; y < S; y++) {
       const row = y * S;
-      for (let k = 0; k < w.length; k++) {
-        const wk = w[k];
-        const src = base + idx[y + k] * S;
-        for (let x = 0; x < S; x++) tmp[row + x] += wk * d[src + x];
+      const src = base + row;
+      for (let x = 0; x < S; x++) tmp[row + x] = w0 * d[src + x];
+      for (let j = 1; j <= r; j++) {
+        const wj = w[r + j];
+        const up = base + idx[y + r - j] * S;
+        const dn = base + idx[y + r + j] * S;
+        for (let x = 0; x < S; x++) tmp[row + x] += (d[dn + x] + d[up + x]) * wj;
       }
     }
     for (let y = 0; y < S; y++) {
       const row = y * S;
       // the row with its reflected margins, so the taps read consecutive values
       for (let i = 0; i < pad.length; i++) pad[i] = tmp[row + idx[i]];
-      for (let x = 0; x < S; x++) {
-        let s = 0;
-        for (let k = 0; k < w.length; k++) s += w[k] * pad[x + k];
-        f[base + row + x] = s;
+      for (let x = 0; x < S; x++) acc[x] = w0 * pad[x + r];
+      for (let j = 1; j <= r; j++) {
+        const wj = w[r + j];
+        for (let x = 0, lo = r - j, hi = r + j; x < S; x++) acc[x] += (pad[hi + x] + pad[lo + x]) * wj;
       }
+      const o = base + row;
+      for (let x = 0; x < S; x++) out[o + x] = acc[x];
     }
   }
-  return fromFloat(f, S);
+  return { data, size: S };
 }
 
 // ---------- Fourier-domain manipulations ----------
+// Spectra and transfer functions are held in fft2t's transposed layout: index kx * S + ky is bin
+// (ky, kx). The radial masks are symmetric in (ky, kx), so their layout is the image's too.
 
-/**
- * Multiplies each channel's 2-D spectrum by a Hermitian transfer function H (given as re/im on
- * the S x S frequency grid) and takes the real part of the inverse transform. Two real channels
- * share one complex transform (R + iG): with H Hermitian, the real and imaginary parts of the
- * result are the two filtered channels.
- */
-function spectralFilter(img: ChwImage, hRe: Float64Array, hIm: Float64Array | null): ChwImage {
+interface SourceSpectrum {
+  S: number;
+  /** a copy of the pixels the spectra belong to: a hit needs the same bytes, not just the same array */
+  pixels: Uint8Array;
+  /** fft2t(R + iG) */
+  rgRe: Float64Array;
+  rgIm: Float64Array;
+  /** fft2t(B) */
+  bRe: Float64Array;
+  bIm: Float64Array;
+}
+
+// A sweep filters each source at every step, and a preview refilters one image as a slider moves:
+// the forward transforms of the last images are kept (two; one above 512 px, 32 MB a spectrum set).
+const spectra: SourceSpectrum[] = [];
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  let i = 0;
+  if (a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0) {
+    const a4 = new Int32Array(a.buffer, a.byteOffset, n >>> 2);
+    const b4 = new Int32Array(b.buffer, b.byteOffset, n >>> 2);
+    for (let j = 0; j < a4.length; j++) if (a4[j] !== b4[j]) return false;
+    i = a4.length * 4;
+  }
+  for (; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sourceSpectrum(img: ChwImage): SourceSpectrum {
   const S = img.size;
-  const P = S * S;
-  const f = new Float64Array(3 * P);
-  const re = new Float64Array(P);
-  const im = new Float64Array(P);
-  const d = img.data;
-  for (const [a, b] of [
-    [0, 1],
-    [2, -1],
-  ]) {
-    for (let i = 0; i < P; i++) {
-      re[i] = d[a * P + i];
-      im[i] = b >= 0 ? d[b * P + i] : 0;
-    }
-    fft2(re, im, S);
-    for (let i = 0; i < P; i++) {
-      const hr = hRe[i];
-      const hi = hIm ? hIm[i] : 0;
-      const r = re[i] * hr - im[i] * hi;
-      im[i] = re[i] * hi + im[i] * hr;
-      re[i] = r;
-    }
-    fft2(re, im, S, true);
-    for (let i = 0; i < P; i++) {
-      f[a * P + i] = re[i];
-      if (b >= 0) f[b * P + i] = im[i];
+  for (let k = 0; k < spectra.length; k++) {
+    const hit = spectra[k];
+    if (hit.S === S && sameBytes(hit.pixels, img.data)) {
+      if (k > 0) spectra.unshift(...spectra.splice(k, 1));
+      return hit;
     }
   }
-  return fromFloat(f, S);
+  const P = S * S;
+  const d = img.data;
+  const rgRe = new Float64Array(P);
+  const rgIm = new Float64Array(P);
+  const bRe = new Float64Array(P);
+  const bIm = new Float64Array(P);
+  // two real channels as one complex signal; the third alone
+  for (let i = 0; i < P; i++) {
+    rgRe[i] = d[i];
+    rgIm[i] = d[P + i];
+    bRe[i] = d[2 * P + i];
+  }
+  fft2t(rgRe, rgIm, S);
+  fft2t(bRe, bIm, S);
+  const sp = { S, pixels: d.slice(), rgRe, rgIm, bRe, bIm };
+  spectra.unshift(sp);
+  spectra.length = Math.min(spectra.length, S > 512 ? 1 : 2);
+  return sp;
+}
+
+const scratch = { S: 0, re: new Float64Array(0), im: new Float64Array(0) };
+
+/**
+ * Multiplies each channel's 2-D spectrum by a Hermitian transfer function H and takes the real
+ * part of the inverse transform. Two real channels share one complex transform (R + iG): with H
+ * Hermitian, the real and imaginary parts of the result are the two filtered channels. H is a
+ * 0/1 mask (`mask`) or complex (`hRe`, `hIm`), in the transposed layout.
+ */
+function spectralFilter(img: ChwImage, h: { mask: Uint8Array } | { re: Float64Array; im: Float64Array }): ChwImage {
+  const S = img.size;
+  const P = S * S;
+  const sp = sourceSpectrum(img);
+  if (scratch.S !== S) {
+    scratch.S = S;
+    scratch.re = new Float64Array(P);
+    scratch.im = new Float64Array(P);
+  }
+  const { re, im } = scratch;
+  const { data, c: out } = outImage(3 * P);
+  const k = 1 / P;
+  // one small function per loop: each stays monomorphic and is optimised on its own
+  if ('mask' in h) mulMask(sp.rgRe, sp.rgIm, h.mask, re, im);
+  else mulComplex(sp.rgRe, sp.rgIm, h.re, h.im, re, im);
+  ifft2t(re, im, S);
+  storeScaled(out, 0, re, k);
+  storeScaled(out, P, im, k);
+  if ('mask' in h) mulMask(sp.bRe, sp.bIm, h.mask, re, im);
+  else mulComplex(sp.bRe, sp.bIm, h.re, h.im, re, im);
+  ifft2t(re, im, S);
+  storeScaled(out, 2 * P, re, k);
+  return { data, size: S };
+}
+
+function mulMask(sRe: Float64Array, sIm: Float64Array, m: Uint8Array, re: Float64Array, im: Float64Array) {
+  for (let i = 0; i < m.length; i++) {
+    if (m[i]) {
+      re[i] = sRe[i];
+      im[i] = sIm[i];
+    } else {
+      re[i] = 0;
+      im[i] = 0;
+    }
+  }
+}
+
+function mulComplex(sRe: Float64Array, sIm: Float64Array, hRe: Float64Array, hIm: Float64Array, re: Float64Array, im: Float64Array) {
+  for (let i = 0; i < hRe.length; i++) {
+    const hr = hRe[i];
+    const hi = hIm[i];
+    const a = sRe[i];
+    const b = sIm[i];
+    re[i] = a * hr - b * hi;
+    im[i] = a * hi + b * hr;
+  }
+}
+
+/** out[off + i] = v[i] * k, through the clamped view (numpy.rint then clip). */
+function storeScaled(out: Uint8ClampedArray, off: number, v: Float64Array, k: number) {
+  for (let i = 0; i < v.length; i++) out[off + i] = v[i] * k;
 }
 
 /** Ideal radial mask in cycles per image: 1 where low^2 <= fx^2 + fy^2 <= high^2 (and at DC when keepDc). */
 export function radialMask(S: number, low: number, high: number, keepDc: boolean): Float64Array {
-  const m = new Float64Array(S * S);
+  return Float64Array.from(radialMask8(S, low, high, keepDc));
+}
+
+function radialMask8(S: number, low: number, high: number, keepDc: boolean): Uint8Array {
+  const m = new Uint8Array(S * S);
   const lo2 = low * low;
   const hi2 = high * high;
   for (let y = 0; y < S; y++) {
@@ -363,48 +614,58 @@ export function radialMask(S: number, low: number, high: number, keepDc: boolean
   return m;
 }
 
+// 64 KB a mask at 256 px
+const masks = new Lru<Uint8Array>((m) => (m.length > 512 * 512 ? 8 : 32));
+
+function maskFor(S: number, low: number, high: number): { mask: Uint8Array } {
+  return { mask: masks.get(`${S}|${low}|${high}`, () => radialMask8(S, low, high, true)) };
+}
+
 /**
  * Phase-scrambling transfer function exp(i * a * phi): phi is the phase spectrum of seeded
  * uniform noise (RandomState(seed).random_sample((S, S))), which is antisymmetric, so H is
  * Hermitian and the result real. Self-conjugate bins (DC, and the Nyquist bins of even S) keep
- * their phase: their noise phase is 0 or pi only up to rounding.
+ * their phase: their noise phase is 0 or pi only up to rounding. Transposed layout (fft2t).
  */
-export function scramblePhase(S: number, fraction: number, seed: number): { re: Float64Array; im: Float64Array } {
-  const phi = noisePhase(S, seed);
-  const P = S * S;
-  const re = new Float64Array(P);
-  const im = new Float64Array(P);
-  for (let i = 0; i < P; i++) {
-    re[i] = Math.cos(fraction * phi[i]);
-    im[i] = Math.sin(fraction * phi[i]);
-  }
-  return { re, im };
+function scrambleTransfer(S: number, fraction: number, seed: number): { re: Float64Array; im: Float64Array } {
+  // 1 MB a transfer function at 256 px: room for a 16-step sweep, 64 MB at most
+  return transfers.get(`${S}|${seed}|${fraction}`, () => {
+    const phi = noisePhase(S, seed);
+    const P = S * S;
+    const re = new Float64Array(P);
+    const im = new Float64Array(P);
+    for (let i = 0; i < P; i++) {
+      re[i] = Math.cos(fraction * phi[i]);
+      im[i] = Math.sin(fraction * phi[i]);
+    }
+    return { re, im };
+  });
 }
 
-// A sweep scrambles every image with the same noise: its phase is computed once per size and seed.
-const phaseCache = new Map<string, Float64Array>();
+const transfers = new Lru<{ re: Float64Array; im: Float64Array }>((h) => Math.max(1, Math.min(16, Math.floor((64 << 20) / (16 * h.re.length)))));
 
+// A sweep scrambles every image with the same noise: its phase is computed once per size and seed.
+const phases = new Lru<Float64Array>((phi) => (phi.length > 512 * 512 ? 1 : 4));
+
+/** The noise's phase spectrum, transposed layout (index kx * S + ky; the self-conjugate set is symmetric). */
 function noisePhase(S: number, seed: number): Float64Array {
-  const key = `${S}|${seed}`;
-  const hit = phaseCache.get(key);
-  if (hit) return hit;
-  const rng = new LabRandom(seed);
-  const P = S * S;
-  const nr = new Float64Array(P);
-  const ni = new Float64Array(P);
-  for (let i = 0; i < P; i++) nr[i] = rng.uniform();
-  fft2(nr, ni, S);
-  const phi = new Float64Array(P);
-  for (let y = 0; y < S; y++) {
-    for (let x = 0; x < S; x++) {
-      const i = y * S + x;
-      const selfConjugate = (2 * y) % S === 0 && (2 * x) % S === 0;
-      phi[i] = selfConjugate ? 0 : Math.atan2(ni[i], nr[i]);
+  return phases.get(`${S}|${seed}`, () => {
+    const rng = new LabRandom(seed);
+    const P = S * S;
+    const nr = new Float64Array(P);
+    const ni = new Float64Array(P);
+    for (let i = 0; i < P; i++) nr[i] = rng.uniform();
+    fft2t(nr, ni, S);
+    const phi = new Float64Array(P);
+    for (let y = 0; y < S; y++) {
+      for (let x = 0; x < S; x++) {
+        const i = y * S + x;
+        const selfConjugate = (2 * y) % S === 0 && (2 * x) % S === 0;
+        phi[i] = selfConjugate ? 0 : Math.atan2(ni[i], nr[i]);
+      }
     }
-  }
-  if (phaseCache.size >= 4) phaseCache.delete(phaseCache.keys().next().value!);
-  phaseCache.set(key, phi);
-  return phi;
+    return phi;
+  });
 }
 
 // ---------- geometric (bilinear, input extended by the fill colour) ----------
@@ -420,7 +681,7 @@ function affine(img: ChwImage, a00: number, a01: number, a10: number, a11: numbe
   const c0 = (S - 1) / 2;
   const [f0, f1, f2] = channelMeans(img);
   const d = img.data;
-  const f = new Float64Array(3 * P);
+  const { data, c: f } = outImage(3 * P);
   for (let y = 0; y < S; y++) {
     for (let x = 0; x < S; x++) {
       const yi = a00 * (y - c0) + a01 * (x - c0) + c0 + ty;
@@ -453,7 +714,7 @@ function affine(img: ChwImage, a00: number, a01: number, a10: number, a11: numbe
       }
     }
   }
-  return fromFloat(f, S);
+  return { data, size: S };
 }
 
 function rotate(img: ChwImage, degrees: number): ChwImage {
@@ -472,14 +733,14 @@ function aperture(img: ChwImage, radius: number): ChwImage {
   const c0 = (S - 1) / 2;
   const r = (radius * S) / 2;
   const fill = channelMeans(img);
-  const f = new Float64Array(3 * P);
+  const { data, c: f } = outImage(3 * P);
   for (let y = 0; y < S; y++) {
     for (let x = 0; x < S; x++) {
       const inside = (y - c0) * (y - c0) + (x - c0) * (x - c0) <= r * r;
       for (let c = 0; c < 3; c++) f[c * P + y * S + x] = inside ? img.data[c * P + y * S + x] : fill[c];
     }
   }
-  return fromFloat(f, S);
+  return { data, size: S };
 }
 
 /** Bubbles mask M = min(1, sum_k exp(-d_k^2 / (2 sigma^2))), centres drawn from RandomState(seed). */
@@ -510,17 +771,27 @@ function bubbles(img: ChwImage, count: number, sigma: number, seed: number): Chw
   const P = S * S;
   const m = bubblesMask(S, Math.round(count), sigma, seed);
   const fill = channelMeans(img);
-  const f = new Float64Array(3 * P);
-  for (let c = 0; c < 3; c++) for (let i = 0; i < P; i++) f[c * P + i] = m[i] * img.data[c * P + i] + (1 - m[i]) * fill[c];
-  return fromFloat(f, S);
+  const { data, c: f } = outImage(3 * P);
+  const d = img.data;
+  for (let c = 0; c < 3; c++) {
+    const fc = fill[c];
+    for (let i = 0; i < P; i++) f[c * P + i] = m[i] * d[c * P + i] + (1 - m[i]) * fc;
+  }
+  return { data, size: S };
 }
 
+// A sweep over the SD (and a preview as its slider moves) draws the same normals every time:
+// the last two sets are kept (1.5 MB each at 256 px).
+const normalSets = new Lru<Float64Array>((z) => (z.length > 3 * 512 * 512 ? 1 : 2));
+
 function noise(img: ChwImage, sd: number, seed: number): ChwImage {
-  const rng = new LabRandom(seed);
-  const f = new Float64Array(img.data.length);
+  const n = img.data.length;
   // RandomState(seed).standard_normal((3, S, S)): channel-major order, as the image
-  for (let i = 0; i < f.length; i++) f[i] = img.data[i] + sd * rng.normal();
-  return fromFloat(f, img.size);
+  const z = normalSets.get(`${n}|${seed}`, () => new LabRandom(seed).normals(n));
+  const d = img.data;
+  const { data, c: f } = outImage(n);
+  for (let i = 0; i < n; i++) f[i] = d[i] + sd * z[i];
+  return { data, size: img.size };
 }
 
 // ---------- entry point ----------
@@ -547,17 +818,16 @@ export function applyManipulation(img: ChwImage, m: Manipulation): ChwImage {
       return blur(img, m.sigma);
     case 'lowpass':
       check(m.cutoff >= 0, 'cutoff must be >= 0 cycles/image');
-      return spectralFilter(img, radialMask(S, 0, m.cutoff, true), null);
+      return spectralFilter(img, maskFor(S, 0, m.cutoff));
     case 'highpass':
       check(m.cutoff >= 0, 'cutoff must be >= 0 cycles/image');
-      return spectralFilter(img, radialMask(S, m.cutoff, Infinity, true), null);
+      return spectralFilter(img, maskFor(S, m.cutoff, Infinity));
     case 'bandpass':
       check(m.low >= 0 && m.high >= m.low, 'band-pass needs 0 <= low <= high (cycles/image)');
-      return spectralFilter(img, radialMask(S, m.low, m.high, true), null);
+      return spectralFilter(img, maskFor(S, m.low, m.high));
     case 'phase-scramble': {
       check(m.percent >= 0 && m.percent <= 100, 'phase scrambling must be 0..100 %');
-      const h = scramblePhase(S, m.percent / 100, m.seed);
-      return spectralFilter(img, h.re, h.im);
+      return spectralFilter(img, scrambleTransfer(S, m.percent / 100, m.seed));
     }
     case 'rotate':
       return rotate(img, m.degrees);

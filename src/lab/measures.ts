@@ -97,8 +97,34 @@ export function windowTopography(block: ResponseBlock, d: ResponseDims, rows: re
   // a contiguous window (the usual case) is summed without the index array
   const t0 = ts[0];
   const contiguous = ts[nt - 1] - t0 === nt - 1;
+  const n = rows.length;
   for (let r = 0; r < R; r++) {
-    for (let i = 0; i < rows.length; i++) {
+    let i = 0;
+    if (contiguous) {
+      // four channels at a time: four independent sums (each still in time order) keep the
+      // additions from waiting on one another
+      for (; i + 4 <= n; i += 4) {
+        const b0 = (r * C + rows[i]) * T + t0;
+        const b1 = (r * C + rows[i + 1]) * T + t0;
+        const b2 = (r * C + rows[i + 2]) * T + t0;
+        const b3 = (r * C + rows[i + 3]) * T + t0;
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
+        let s3 = 0;
+        for (let j = 0; j < nt; j++) {
+          s0 += block[b0 + j];
+          s1 += block[b1 + j];
+          s2 += block[b2 + j];
+          s3 += block[b3 + j];
+        }
+        out[i] += s0;
+        out[i + 1] += s1;
+        out[i + 2] += s2;
+        out[i + 3] += s3;
+      }
+    }
+    for (; i < n; i++) {
       const base = (r * C + rows[i]) * T;
       let s = 0;
       if (contiguous) for (let t = base + t0, e = base + t0 + nt; t < e; t++) s += block[t];
@@ -188,17 +214,24 @@ export interface Ranking {
 /** Ranks images by score (ties keep gallery order); top and bottom k (bottom: lowest first). */
 export function rankImages(scores: ArrayLike<number>, k: number): Ranking {
   const n = scores.length;
-  const order = Array.from({ length: n }, (_, i) => i);
-  const key = (i: number) => (Number.isNaN(scores[i]) ? -Infinity : scores[i]);
-  order.sort((a, b) => {
-    const na = Number.isNaN(scores[a]);
-    const nb = Number.isNaN(scores[b]);
-    if (na !== nb) return na ? 1 : -1;
-    return key(b) - key(a) || a - b;
-  });
-  const valid = order.filter((i) => !Number.isNaN(scores[i]));
-  const kk = Math.max(0, Math.min(k, valid.length));
-  return { order, top: valid.slice(0, kk), bottom: valid.slice(valid.length - kk).reverse() };
+  const key = new Float64Array(n);
+  const valid = new Uint32Array(n);
+  const nan: number[] = [];
+  let nv = 0;
+  for (let i = 0; i < n; i++) {
+    const v = scores[i];
+    key[i] = v;
+    if (Number.isNaN(v)) nan.push(i);
+    else valid[nv++] = i;
+  }
+  // a typed array of indices and a comparator on a typed array of keys: highest first, ties by index
+  const sorted = valid.subarray(0, nv).sort((a, b) => key[b] - key[a] || a - b);
+  const order = Array.from(sorted);
+  const kk = Math.max(0, Math.min(k, nv));
+  const top = order.slice(0, kk);
+  const bottom = order.slice(nv - kk).reverse();
+  for (const i of nan) order.push(i);
+  return { order, top, bottom };
 }
 
 export interface Histogram {

@@ -35,4 +35,30 @@ export class LabRandom {
     this.spare = f * x1;
     return f * x2;
   }
+
+  /** n draws of normal() into one array (the same values, without a call per value). */
+  normals(n: number): Float64Array {
+    const out = new Float64Array(n);
+    let i = 0;
+    if (this.spare !== null && n > 0) {
+      out[i++] = this.spare;
+      this.spare = null;
+    }
+    const rs = this.rs;
+    while (i < n) {
+      let x1: number;
+      let x2: number;
+      let r2: number;
+      do {
+        x1 = 2 * rs.nextDouble() - 1;
+        x2 = 2 * rs.nextDouble() - 1;
+        r2 = x1 * x1 + x2 * x2;
+      } while (r2 >= 1 || r2 === 0);
+      const f = Math.sqrt((-2 * Math.log(r2)) / r2);
+      out[i++] = f * x2;
+      if (i < n) out[i++] = f * x1;
+      else this.spare = f * x1;
+    }
+    return out;
+  }
 }

@@ -13,4 +13,5 @@ PY=${PY:-/usr/bin/python3}
 "$PY" tools/reference/make_pixel_goldens.py
 "$PY" tools/reference/make_topomap_goldens.py
 "$PY" tools/reference/make_stats_goldens.py
+"$PY" tools/reference/make_lab_goldens.py
 "$PY" tools/fixtures/make_example_stimuli.py

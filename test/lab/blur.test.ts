@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { applyManipulation, gaussianKernel } from '../../src/lab/manipulations.ts';
+
+/** scipy.ndimage.gaussian_filter(x, (0, s, s), mode='reflect', truncate=4) by direct sums, rounded as numpy.rint. */
+function reference(data: Uint8Array, S: number, sigma: number): Uint8Array {
+  const w = gaussianKernel(sigma);
+  const r = (w.length - 1) / 2;
+  const refl = (i: number) => {
+    const k = ((i % (2 * S)) + 2 * S) % (2 * S);
+    return k < S ? k : 2 * S - 1 - k;
+  };
+  const out = new Uint8Array(data.length);
+  const oc = new Uint8ClampedArray(out.buffer);
+  const P = S * S;
+  for (let c = 0; c < 3; c++) {
+    const tmp = new Float64Array(P);
+    for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) {
+      let s = 0;
+      for (let i = -r; i <= r; i++) s += w[i + r] * data[c * P + refl(y + i) * S + x];
+      tmp[y * S + x] = s;
+    }
+    for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) {
+      let s = 0;
+      for (let i = -r; i <= r; i++) s += w[i + r] * tmp[y * S + refl(x + i)];
+      oc[c * P + y * S + x] = s;
+    }
+  }
+  return out;
+}
+
+function image(S: number, seed: number) {
+  const data = new Uint8Array(3 * S * S);
+  let s = seed >>> 0;
+  for (let i = 0; i < data.length; i++) data[i] = (s = (s * 1664525 + 1013904223) >>> 0) >>> 24;
+  return { data, size: S };
+}
+
+describe('blur: the DCT-domain filter (wide kernels) equals the reflected direct sums', () => {
+  // sizes even, odd and not a power of two; radii below and far above the image side
+  for (const [S, sigma] of [
+    [32, 0.5],
+    [32, 1],
+    [32, 3],
+    [33, 2.5],
+    [20, 12],
+    [15, 32],
+  ] as const) {
+    it(`${S} px, sigma ${sigma}: within one level, nearly all values identical (first blur of an image and again, from its kept spectrum)`, () => {
+      const img = image(S, S + sigma);
+      const want = reference(img.data, S, sigma);
+      for (let pass = 0; pass < 2; pass++) {
+        const got = applyManipulation(img, { kind: 'blur', sigma }).data;
+        let max = 0;
+        let diff = 0;
+        for (let i = 0; i < got.length; i++) {
+          const d = Math.abs(got[i] - want[i]);
+          if (d) diff++;
+          max = Math.max(max, d);
+        }
+        expect(max).toBeLessThanOrEqual(1);
+        expect(diff).toBeLessThanOrEqual(Math.ceil(got.length / 1000));
+      }
+    });
+  }
+});

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { fft2t, fftAxis0, ifft2t } from '../../src/lab/fft.ts';
+
+/** Direct 2-D DFT (forward, unnormalised) of an S x S complex array, row-major. */
+function dft2(re: Float64Array, im: Float64Array, S: number) {
+  const oRe = new Float64Array(S * S);
+  const oIm = new Float64Array(S * S);
+  for (let ky = 0; ky < S; ky++) {
+    for (let kx = 0; kx < S; kx++) {
+      let sr = 0;
+      let si = 0;
+      for (let y = 0; y < S; y++) {
+        for (let x = 0; x < S; x++) {
+          const a = (-2 * Math.PI * (((ky * y) % S) * S + ((kx * x) % S) * S)) / (S * S);
+          const c = Math.cos(a);
+          const s = Math.sin(a);
+          sr += re[y * S + x] * c - im[y * S + x] * s;
+          si += re[y * S + x] * s + im[y * S + x] * c;
+        }
+      }
+      oRe[ky * S + kx] = sr;
+      oIm[ky * S + kx] = si;
+    }
+  }
+  return { re: oRe, im: oIm };
+}
+
+describe('fft2t (rows of butterflies, transposed spectrum)', () => {
+  for (const S of [1, 2, 4, 8, 16, 32, 12]) {
+    it(`matches the direct 2-D DFT at ${S} x ${S} (bin (ky, kx) at kx * S + ky) and inverts`, () => {
+      const re = Float64Array.from({ length: S * S }, (_, i) => Math.sin(i * 1.3) + (i % 7) * 0.1);
+      const im = Float64Array.from({ length: S * S }, (_, i) => Math.cos(i * 0.7));
+      const want = dft2(re, im, S);
+      const r2 = re.slice();
+      const i2 = im.slice();
+      fft2t(r2, i2, S);
+      let err = 0;
+      for (let ky = 0; ky < S; ky++) {
+        for (let kx = 0; kx < S; kx++) {
+          err = Math.max(err, Math.abs(r2[kx * S + ky] - want.re[ky * S + kx]) + Math.abs(i2[kx * S + ky] - want.im[ky * S + kx]));
+        }
+      }
+      expect(err).toBeLessThan(1e-9);
+      ifft2t(r2, i2, S);
+      let back = 0;
+      for (let i = 0; i < S * S; i++) back = Math.max(back, Math.abs(r2[i] / (S * S) - re[i]) + Math.abs(i2[i] / (S * S) - im[i]));
+      expect(back).toBeLessThan(1e-12);
+    });
+  }
+
+  it('fftAxis0 transforms every column of a non-square array', () => {
+    const n = 8;
+    const w = 3;
+    const re = Float64Array.from({ length: n * w }, (_, i) => Math.sin(i));
+    const im = new Float64Array(n * w);
+    const r2 = re.slice();
+    const i2 = im.slice();
+    fftAxis0(r2, i2, n, w);
+    for (let x = 0; x < w; x++) {
+      for (let k = 0; k < n; k++) {
+        let sr = 0;
+        let si = 0;
+        for (let y = 0; y < n; y++) {
+          const a = (-2 * Math.PI * k * y) / n;
+          sr += re[y * w + x] * Math.cos(a);
+          si += re[y * w + x] * Math.sin(a);
+        }
+        expect(Math.abs(r2[k * w + x] - sr) + Math.abs(i2[k * w + x] - si)).toBeLessThan(1e-12);
+      }
+    }
+  });
+});
