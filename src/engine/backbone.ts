@@ -5,7 +5,9 @@ import { uploadAlexNet, type AlexNet } from './alexnet.ts';
 import { generateAlexNetWeights } from './backbone_weights.ts';
 import { releaseFreeBuffers } from './webgpu_backend.ts';
 
+/** getEncodingModel's progress: one stage at a time, `done` counting up to `total`. */
 export interface LoadProgress {
+  /** 'backbone': AlexNet generated and uploaded; 'weights': the folder's shards read; 'upload': the encoder placed on the backend */
   stage: 'backbone' | 'weights' | 'upload';
   done: number;
   total: number;
@@ -33,7 +35,14 @@ export function getBackbone(onProgress?: (p: LoadProgress) => void, precision: P
   return backbone.net;
 }
 
-/** Release the backbone's tensors (they are otherwise kept for the next model). */
+/**
+ * Release the backbone's tensors (about 244 MB on the backend where it was uploaded; they are
+ * otherwise kept for the next model of the same backend and precision). Models already loaded
+ * keep their encoder but need the backbone again: the next getEncodingModel, prepareBackbone or
+ * encode() regenerates and uploads it (about a second). Safe to call when none is held.
+ *
+ * @returns nothing; frees WebGPU buffers TF.js keeps for reuse as well.
+ */
 export function disposeBackbone(): void {
   backbone?.net.dispose();
   backbone = null;

@@ -28,21 +28,48 @@ export { disposeBackbone, type LoadProgress } from './backbone.ts';
 export { defaultBatchSize } from './pipeline.ts';
 export { resolveSelection } from './selection.ts';
 
+/**
+ * Options of getEncodingModel. The inherited BackendOptions are `wasmPaths` (where the wasm
+ * backend's .wasm files are served, in a browser) and `wasmThreads` (threads of the wasm backend,
+ * default every logical core, fixed once that backend has started).
+ */
 export interface GetEncodingModelOptions extends BackendOptions {
-  /** The model folder (subject folder holding manifest.json). */
+  /**
+   * The model folder: the subject folder holding manifest.json (`urlSource`, `memorySource`, or
+   * in Node `directorySource` of src/io/source_node.ts). Required.
+   */
   source: ModelSource;
+  /**
+   * BERG's selection, applied once at load: `channels`, names of the model's 63 channels, kept in
+   * the order listed, duplicates included; `timepoints`, a 0/1 (or boolean) mask of length 140.
+   * Only the selected regression rows are uploaded. Default: all 63 channels and 140 times.
+   */
   selection?: Selection;
+  /**
+   * Where to run: 'auto' (default) picks a hardware GPU (WebGPU, then WebGL), else in Node ONNX
+   * Runtime ('onnx'), else 'wasm', else 'cpu', never a software GPU; or one of 'webgpu', 'webgl',
+   * 'onnx', 'wasm', 'cpu' explicitly.
+   */
   device?: Device;
-  /** 'exact' (default) or 'compact' (folders converted with --compact; see Precision) */
+  /**
+   * 'exact' (default): the weights as stored. 'compact': one PCA basis for the four repetitions,
+   * the basis and fc6-fc8 rounded to float16, for folders converted with --compact (see
+   * Precision); the model's `compact` then states the error the converter measured.
+   */
   precision?: Precision;
   /**
-   * The batch size encode() will mostly run with, and its default for this model (default:
-   * defaultBatchSize of the backend). On wasm the heap is sized for it once, as the model loads
-   * (see reserveWasmHeap): larger batches grow it again.
+   * The batch size encode() will mostly run with, and its default for this model, a positive
+   * integer (default: defaultBatchSize of the backend). On wasm the heap is sized for it once, as
+   * the model loads (see reserveWasmHeap): larger batches grow it again.
    */
   batchSize?: number;
   /** CPU threads of the onnx runtime (default: wasmThreads, else every logical core). */
   threads?: number;
+  /**
+   * Called as the load advances, with `stage` 'backbone' (AlexNet generated and uploaded),
+   * 'weights' (the folder's shards read; `done`/`total` in bytes, or in thousandths of each
+   * piece on onnx) or 'upload' (the encoder placed on the backend), each from done 0 to total.
+   */
   onProgress?: (p: LoadProgress) => void;
 }
 
@@ -71,9 +98,15 @@ export interface EncodingModel {
   dispose(): void;
 }
 
+/** Options of encode(). */
 export interface EncodeOptions {
-  /** Images per forward pass (default: the batchSize the model was loaded with, else defaultBatchSize of its backend). */
+  /**
+   * Images per forward pass, a positive integer (default: the batchSize the model was loaded
+   * with, else defaultBatchSize of its backend). Larger batches use more memory; the results
+   * do not depend on it.
+   */
   batchSize?: number;
+  /** Called with `done` 0 before the first batch and after each batch, `total` the number of images. */
   onProgress?: (p: EncodeProgress) => void;
   /**
    * Called after each batch, in order, with the index of its first image and its responses
@@ -81,7 +114,16 @@ export interface EncodeOptions {
    * (a worker posting them, a writer appending them) needs no batching of its own.
    */
   onBatch?: (start: number, responses: Responses) => void;
+  /**
+   * Cancels the encoding between batches: encode() then rejects with CancelledError. With a
+   * signal the loop yields to the event loop before each batch, so an abort sent by a message
+   * (as in a worker) can arrive.
+   */
   signal?: AbortSignal;
+  /**
+   * true: resolve to `{ responses, metadata }`, the subject's metadata read as getModelMetadata
+   * reads it (BERG's return_metadata). Default false: the responses alone.
+   */
   returnMetadata?: boolean;
 }
 
@@ -125,7 +167,17 @@ let loading: Promise<unknown> = Promise.resolve();
 /**
  * Select the backend and build the untrained AlexNet ahead of the first getEncodingModel: the
  * backbone is the same for every subject, so an app can overlap this with
- * fetching its model catalog. getEncodingModel on the same backend then reuses it.
+ * fetching its model catalog. getEncodingModel on the same backend then reuses it. Runs after
+ * any load already under way.
+ *
+ * @param options.device - as GetEncodingModelOptions.device (default 'auto'). On 'onnx' only
+ *   the runtime is checked: its graph is built with each model.
+ * @param options.wasmPaths - where the wasm backend's .wasm files are served (browser).
+ * @param options.wasmThreads - threads of the wasm backend (default every logical core).
+ * @returns The backend chosen and a note saying why (or why others were skipped).
+ * @throws InvalidParameterError when `device` is not one of the Device names.
+ * @throws BackendError when the requested backend cannot start here, or when uploading the
+ *   backbone runs out of memory or loses the device.
  */
 export function prepareBackbone(options: { device?: Device } & BackendOptions = {}): Promise<BackendChoice> {
   const run = loading.then(async () => {
@@ -142,7 +194,29 @@ export function prepareBackbone(options: { device?: Device } & BackendOptions = 
   return run;
 }
 
-/** Load a subject's encoding model (BERG's get_encoding_model). */
+/**
+ * Load a subject's encoding model (BERG's get_encoding_model): read and validate the folder's
+ * manifest, choose the backend, read the weights (sha256-checked, except in a store that
+ * checked them when storing) and upload backbone and encoder. Loads run one at a time.
+ *
+ * @param modelId - must be MODEL_ID, 'eeg-things_eeg_2-alexnet_untrained'.
+ * @param subject - THINGS EEG2 subject, an integer 1..10, or 'demo' (synthetic weights); must
+ *   match the folder's manifest.
+ * @param options - the folder (`source`, required), selection, device, precision, batch size,
+ *   threads and load progress: see GetEncodingModelOptions.
+ * @returns The loaded model: what it returns (`chNames`, `times`, indices), where it runs
+ *   (`backend`, `backendNote`), its precision and weight hashes. Call `dispose()` to free its
+ *   tensors (the shared backbone stays: see disposeBackbone).
+ * @throws InvalidParameterError for another model id, a subject outside 1..10 and not 'demo', a
+ *   missing `source`, an invalid selection (unknown key or channel, empty channel list, a mask
+ *   that is not 140 zeros and ones or selects nothing), an unknown device, a batchSize that is
+ *   not a positive integer, or a precision other than 'exact' and 'compact'.
+ * @throws ModelLoadError when the folder is missing, corrupt or inconsistent (manifest, shard
+ *   lengths or hashes, non-finite weights), holds another model or subject, or has no compact
+ *   form while precision is 'compact'.
+ * @throws BackendError when the requested device cannot start here (or, for 'onnx', ONNX
+ *   Runtime is not available), or when the upload runs out of memory or loses the device.
+ */
 export function getEncodingModel(modelId: string, subject: number | 'demo', options: GetEncodingModelOptions): Promise<EncodingModel> {
   const run = loading.then(() => loadEncodingModel(modelId, subject, options));
   loading = run.catch(() => undefined);
@@ -297,7 +371,29 @@ async function loadEncodingModel(
   return model;
 }
 
-/** In-silico EEG responses [B, 4, C, T] for uint8 images [B, 3, S, S] (BERG's encode). */
+/**
+ * In-silico EEG responses for a batch of images (BERG's encode): each image is preprocessed as
+ * torchvision does (resize to 256, centre crop 224, ImageNet normalisation), passed through the
+ * untrained AlexNet, projected by each repetition's PCA and regressed onto the selected channels
+ * and times. Batches of `batchSize` run with two in flight.
+ *
+ * @param model - a model from getEncodingModel, not disposed, whose backend is still the active one.
+ * @param images - uint8 RGB images, `shape` [B, 3, S, S] (channels first, square, B >= 1),
+ *   `data` a Uint8Array of B * 3 * S * S values in C order. Any S >= 1: the resize makes them 256.
+ * @param options - batch size, progress, per-batch results, cancellation and metadata: see
+ *   EncodeOptions.
+ * @returns float32 responses [B, 4, C, T] in C order (image, repetition, channel, time), C and T
+ *   the selection's channels and times (63 and 140 without one), in the units of THINGS EEG2's
+ *   preprocessed data; with `returnMetadata: true`, `{ responses, metadata }`.
+ * @throws InvalidParameterError when `model` does not come from getEncodingModel or was disposed,
+ *   or the batch size is not a positive integer.
+ * @throws StimulusError when `images` is not uint8 [B, 3, S, S]: not a Uint8Array (a
+ *   Uint8ClampedArray included), not 4 dimensions, not 3 channels, not square, empty, or a data
+ *   length that does not match the shape.
+ * @throws BackendError when the active backend is not the model's, or the backend runs out of
+ *   memory or loses its device (use a smaller batchSize, a selection, or another device).
+ * @throws CancelledError when `options.signal` is aborted; it is honoured between batches.
+ */
 export async function encode(model: EncodingModel, images: ImageBatch, options?: EncodeOptions & { returnMetadata?: false }): Promise<Responses>;
 export async function encode(model: EncodingModel, images: ImageBatch, options: EncodeOptions & { returnMetadata: true }): Promise<{ responses: Responses; metadata: ModelMetadata }>;
 export async function encode(
@@ -413,7 +509,22 @@ async function encodeOnnx(
   return encodeResult(model, inner, out, n, options);
 }
 
-/** The subject's metadata (channels, times, noise ceiling, encoding accuracy), without loading weights. */
+/**
+ * The subject's metadata (BERG's get_model_metadata), without reading any weights: channel
+ * names and times, and for fitted subjects the noise ceiling, ncsnr, the encoding accuracy and
+ * the image lists of BERG's metadata file (metadata.json). The demo subject has channels and
+ * times only.
+ *
+ * @param modelId - must be MODEL_ID.
+ * @param subject - an integer 1..10, or 'demo'; must match the folder's manifest.
+ * @param options.source - the subject's model folder. Required.
+ * @returns ModelMetadata: `eeg.ch_names` (63), `eeg.times` (140, seconds), `eeg.ncsnr` and
+ *   `eeg.noise_ceiling` [63, 140], `encoding_models.correlation_averaged_repetitions` [63, 140]
+ *   and `correlation_single_repetitions` [4, 63, 140], float32, where the folder has them.
+ * @throws InvalidParameterError for another model id, an invalid subject or a missing source.
+ * @throws ModelLoadError when the manifest or metadata.json is missing or invalid, or the
+ *   folder holds another subject.
+ */
 export async function getModelMetadata(modelId: string, subject: number | 'demo', options: { source: ModelSource }): Promise<ModelMetadata> {
   checkModelId(modelId);
   checkSubject(subject);

@@ -8,7 +8,14 @@ import type { Backend, EncodeProgress } from '../core/types.ts';
 // onnx: its PCA blocks are read once per batch, so larger batches spread that memory traffic.
 export const DEFAULT_BATCH: Record<Backend, number> = { webgpu: 32, webgl: 8, onnx: 32, wasm: 16, cpu: 4 };
 
-/** The batch size encode() uses on a backend unless told otherwise. */
+/**
+ * The batch size encode() uses on a backend unless told otherwise (by getEncodingModel's or
+ * encode()'s `batchSize`).
+ *
+ * @param backend - the runtime a model runs on, as `model.backend` names it: 'webgpu', 'webgl',
+ *   'onnx', 'wasm' or 'cpu'.
+ * @returns images per forward pass: 32 on webgpu and onnx, 8 on webgl, 16 on wasm, 4 on cpu.
+ */
 export function defaultBatchSize(backend: Backend): number {
   return DEFAULT_BATCH[backend];
 }

@@ -9,6 +9,19 @@ const SELECTION_KEYS = ['channels', 'timepoints'];
  * Resolve a BERG selection to channel and time indices, by BERG's rules: channels in the order
  * listed, duplicates kept (`[ch_names.index(c) for c in channels]`); time points from a 140-long
  * 0/1 mask, in time order; any other key refused.
+ *
+ * @param chNames - the model's channel names (manifest `ch_names`, 63 of them), in model order;
+ *   names are matched exactly (case included).
+ * @param selection - `{ channels?, timepoints? }`: `channels` a non-empty list of names from
+ *   chNames; `timepoints` an array-like of 140 values, each 0, 1, false or true, at least one set.
+ *   A missing field (or no selection, the default `{}`) means all.
+ * @returns `channelIndices` into chNames in the order listed (all, in order, by default) and
+ *   `timeIndices` into the 140 times, ascending; the responses are [B, 4, channelIndices.length,
+ *   timeIndices.length].
+ * @throws InvalidParameterError when the selection is not a plain object, has a key other than
+ *   `channels` and `timepoints`, `channels` is not a list, is empty or names an unknown channel
+ *   (the message lists the valid names), or `timepoints` is not array-like, not of length 140,
+ *   holds another value than 0/1/false/true, or selects no time.
  */
 export function resolveSelection(chNames: string[], selection: Selection = {}): { channelIndices: number[]; timeIndices: number[] } {
   if (selection === null || typeof selection !== 'object' || Array.isArray(selection)) {
