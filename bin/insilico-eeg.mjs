@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Command-line entry: `insilico-eeg convert|encode|metadata ...` (see README).
+// Command-line entry: `insilico-eeg convert|encode|merge|metadata ...` (see README).
 import { register } from 'tsx/esm/api';
 
 register();

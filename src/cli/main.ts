@@ -1,4 +1,4 @@
-// insilico-eeg: BERG's eeg-things_eeg_2-alexnet_untrained in Node (wasm backend, cpu fallback).
+// insilico-eeg: BERG's eeg-things_eeg_2-alexnet_untrained in Node (ONNX Runtime on CPU by default, WebGPU through Dawn for a GPU, TF.js wasm as the fallback).
 import * as tf from '@tensorflow/tfjs-core';
 import { UsageError } from './args.ts';
 import { VERSION } from './version.ts';

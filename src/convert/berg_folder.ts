@@ -1,6 +1,6 @@
 // BERG's parsed files -> the pieces of our model folder (weights to write, manifest fields,
 // metadata.json content). Pure: the Node converter (convert.ts) and the browser import
-// (browser_store.ts) both build their folders from here, so they write the same thing.
+// (import_browser.ts) both build their folders from here, so they write the same thing.
 import channelsFile from '../data/channels_10-05_63.json' with { type: 'json' };
 import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from '../core/types.ts';
 import type { BergMetadata, BergWeights, FloatArray } from '../io/berg.ts';

@@ -1,5 +1,5 @@
 // Seeded test images with the ingredients of photos (smooth illumination, coloured objects with
-// edges, texture), for measuring how far an approximation moves the responses (compact.ts).
+// edges, texture), for measuring how far an approximation moves the responses (the compact form, compact_error.ts).
 // Deterministic: the same n and size always give the same bytes.
 
 import { MT19937 } from '../engine/mt19937.ts';
