@@ -4,34 +4,15 @@ import { EEG_UNIT_LONG, PALETTE, timecourseFigure, timesMs, type Series } from '
 import type { TopomapScene } from '../../viz/topomap_render.ts';
 import { band, column, meanChannelsByTime, meanOverTimes, repSeries, subtract } from '../../viz/stats.ts';
 import { symmetricLimit } from '../../viz/topomap.ts';
-import { setCondition } from '../controller.ts';
-import { imagesFor, useEncodedForPlots, useSelection } from '../derived.ts';
-import { get, set, times, useApp } from '../store.ts';
+import { addCondition, assignByName, removeCondition, setDiffA, setDiffB } from '../actions/conditions.ts';
+import { setCursor, toggleChannel } from '../actions/selection.ts';
+import { nearestIndex } from '../figures/time_axis.ts';
+import { topomapGrid } from '../figures/topomap_grid.ts';
+import { imagesFor, useEncodedForPlots, useSelection } from '../state/encoded.ts';
+import { times } from '../state/selectors.ts';
+import { useApp } from '../state/store.ts';
 import { Plot } from './Plot.tsx';
 import { TopomapView } from './TopomapView.tsx';
-import { toggleChannel } from './ChannelPicker.tsx';
-import { topomapGrid } from './TopomapPanel.tsx';
-import { nearestIndex } from './TimePicker.tsx';
-
-function addCondition(name: string) {
-  const n = name.trim();
-  const s = get();
-  if (!n || s.conditions.includes(n)) return;
-  const conditions = [...s.conditions, n];
-  set({ conditions, diffA: s.diffA || conditions[0], diffB: s.diffB || (conditions.length > 1 ? conditions[1] : '') });
-}
-
-function removeCondition(name: string) {
-  const s = get();
-  for (const it of s.images) if (it.condition === name) setCondition(it.id, undefined);
-  const conditions = s.conditions.filter((c) => c !== name);
-  set({
-    conditions,
-    diffA: s.diffA === name ? (conditions[0] ?? '') : s.diffA,
-    diffB: s.diffB === name ? (conditions[1] ?? '') : s.diffB,
-    mapSource: s.mapSource === `cond:${name}` || s.mapSource === 'diff' ? 'all' : s.mapSource,
-  });
-}
 
 export function ConditionsPanel() {
   const enc = useEncodedForPlots();
@@ -66,7 +47,7 @@ export function ConditionsPanel() {
       const values = s.topoMode === 'window' ? meanOverTimes(ct, C, T, t) : column(ct, C, T, s.cursor);
       const lim = s.colorScale === 'fixed' ? symmetricLimit(ct) : symmetricLimit(values);
       const when = s.topoMode === 'window' && t.length ? `mean ${tms[t[0]]}…${tms[t[t.length - 1]]} ms` : `${tms[s.cursor]} ms`;
-      topo = { grid: topomapGrid(names), panels: [{ values }], range: [-lim, lim], selected: chMask, names, unit: EEG_UNIT_LONG, title: `${s.diffA} − ${s.diffB} · ${when}` };
+      topo = { grid: topomapGrid(names, s.topoMethod), panels: [{ values }], range: [-lim, lim], selected: chMask, names, unit: EEG_UNIT_LONG, title: `${s.diffA} − ${s.diffB} · ${when}` };
     }
     if (!series.length) return null;
     const chLabel = ch.length === names.length ? 'all channels' : `${ch.length} selected channel${ch.length > 1 ? 's' : ''}`;
@@ -97,10 +78,7 @@ export function ConditionsPanel() {
             className="inline"
             onSubmit={(e) => {
               e.preventDefault();
-              const cond = target || s.conditions[0];
-              const p = pattern.trim().toLowerCase();
-              if (!p) return;
-              for (const it of get().images) if (it.name.toLowerCase().includes(p)) setCondition(it.id, cond);
+              assignByName(pattern, target || s.conditions[0]);
             }}
           >
             <span className="small-label">Names containing</span>
@@ -133,13 +111,13 @@ export function ConditionsPanel() {
             {s.conditions.length >= 2 && (
               <span className="small-label">
                 Difference
-                <select aria-label="Condition A" value={s.diffA} onChange={(e) => set({ diffA: e.target.value })}>
+                <select aria-label="Condition A" value={s.diffA} onChange={(e) => setDiffA(e.target.value)}>
                   {s.conditions.map((c) => (
                     <option key={c}>{c}</option>
                   ))}
                 </select>
                 −
-                <select aria-label="Condition B" value={s.diffB} onChange={(e) => set({ diffB: e.target.value })}>
+                <select aria-label="Condition B" value={s.diffB} onChange={(e) => setDiffB(e.target.value)}>
                   {s.conditions.map((c) => (
                     <option key={c}>{c}</option>
                   ))}
@@ -149,7 +127,7 @@ export function ConditionsPanel() {
           </div>
           {view ? (
             <div className="two-col">
-              <Plot figure={view.tc} filename="conditions" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && set({ cursor: nearestIndex(e.points[0].x as number, tms) })} />
+              <Plot figure={view.tc} filename="conditions" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && setCursor(nearestIndex(e.points[0].x as number, tms))} />
               {view.topo ? <TopomapView scene={view.topo} height={320} filename="difference-topomap" onSensorClick={(k) => toggleChannel(names[k])} /> : <div className="empty">Pick two different conditions that both have images for a difference map.</div>}
             </div>
           ) : (

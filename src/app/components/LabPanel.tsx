@@ -25,13 +25,16 @@ import { symmetricLimit } from '../../viz/topomap.ts';
 import type { TopomapScene } from '../../viz/topomap_render.ts';
 import { EEG_UNIT } from '../../viz/plots.ts';
 import { download } from '../export.ts';
-import { useEncodedForPlots, type Encoded } from '../derived.ts';
-import { encodedPixels, makeCondition, previewInWorker, runSweepToGallery, useLab, type DerivedInfo } from '../lab_client.ts';
 import type { ChwImage } from '../../lab/manipulations.ts';
-import { chNames, get, times, useApp, type ImageItem } from '../store.ts';
+import { makeCondition } from '../actions/conditions.ts';
+import { runSweepToGallery } from '../actions/lab.ts';
+import { topomapGrid } from '../figures/topomap_grid.ts';
+import { encodedPixels, previewInWorker } from '../lab_client.ts';
+import { useEncodedForPlots, type Encoded } from '../state/encoded.ts';
+import { chNames, times } from '../state/selectors.ts';
+import { useApp, type DerivedInfo, type ImageItem } from '../state/store.ts';
 import { Plot } from './Plot.tsx';
 import { TopomapView } from './TopomapView.tsx';
-import { topomapGrid } from './TopomapPanel.tsx';
 
 type Stat = 'mean' | 'peak-amplitude' | 'peak-latency';
 type RankBy = 'measure' | 'group-contrast' | 'topography-similarity' | 'timecourse-similarity';
@@ -219,7 +222,7 @@ function Thumbs({ ids, scores, items, unit, testId }: { ids: number[]; scores: F
 export function LabPanel() {
   const s = useApp();
   const enc = useEncodedForPlots();
-  const lab = useLab();
+  const lab = useApp((s) => s.lab);
   const ready = s.images.filter((i) => i.status === 'ready' && i.squareMode);
 
   // ---------- preview ----------
@@ -386,7 +389,7 @@ export function LabPanel() {
       const lim = symmetricLimit(...panels.map((q) => q.values)) || 1;
       const sel = new Set(parseChannels(measure.channels).map((c) => c.toLowerCase()));
       topo = {
-        grid: topomapGrid(names),
+        grid: topomapGrid(names, useApp.getState().topoMethod),
         panels,
         range: [-lim, lim],
         unit: EEG_UNIT,
@@ -465,7 +468,7 @@ export function LabPanel() {
   function exportCsv() {
     setExportError(null);
     try {
-      const st = get();
+      const st = useApp.getState();
       const comps = [...COMPONENT_PRESETS];
       if (measure.component === 'custom') {
         const spec = measureSpec(measure);

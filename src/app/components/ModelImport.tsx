@@ -13,7 +13,7 @@ import {
   removeStored,
   useImport,
 } from '../import_client.ts';
-import { useApp } from '../store.ts';
+import { useApp } from '../state/store.ts';
 import './ModelImport.css';
 
 const BUCKET = 's3://brain-encoding-response-generator/encoding_models/modality-eeg/train_dataset-things_eeg_2/model-alexnet_untrained/';

@@ -5,13 +5,15 @@ import { PALETTE, timecourseFigure, timesMs, type Series } from '../../viz/plots
 import type { TopomapScene } from '../../viz/topomap_render.ts';
 import { column, meanOverTimes, repSeries } from '../../viz/stats.ts';
 import { symmetricLimit } from '../../viz/topomap.ts';
-import { useSelection } from '../derived.ts';
+import { setCursor } from '../actions/selection.ts';
+import { nearestIndex } from '../figures/time_axis.ts';
+import { topomapGrid } from '../figures/topomap_grid.ts';
 import type { QualityArrays } from '../protocol.ts';
-import { set, times, useApp } from '../store.ts';
+import { useSelection } from '../state/encoded.ts';
+import { times } from '../state/selectors.ts';
+import { useApp } from '../state/store.ts';
 import { Plot } from './Plot.tsx';
 import { TopomapView } from './TopomapView.tsx';
-import { topomapGrid } from './TopomapPanel.tsx';
-import { nearestIndex } from './TimePicker.tsx';
 
 type Metric = keyof QualityArrays;
 const LABEL: Record<Metric, string> = {
@@ -57,7 +59,7 @@ export function QualityPanel() {
       for (const v of ct) if (Number.isFinite(v)) ((lo = Math.min(lo, v)), (hi = Math.max(hi, v)));
       range = [Math.min(0, lo), hi > lo ? hi : lo + 1];
     }
-    const topo: TopomapScene = { grid: topomapGrid(names), panels: [{ values }], range, colormap: diverging ? 'RdBu_r' : 'viridis', selected: chMask, names, unit: SHORT[m], title: `${SHORT[m]} · ${when}` };
+    const topo: TopomapScene = { grid: topomapGrid(names, useApp.getState().topoMethod), panels: [{ values }], range, colormap: diverging ? 'RdBu_r' : 'viridis', selected: chMask, names, unit: SHORT[m], title: `${SHORT[m]} · ${when}` };
     const series: Series[] = [];
     const dims = { B: 1, R, C, T };
     const rows = repSeries(arr, dims, [0], ch);
@@ -85,7 +87,7 @@ export function QualityPanel() {
       {view && ch.length ? (
         <div className="two-col">
           <TopomapView scene={view.topo} height={320} filename="model-quality-topomap" />
-          <Plot figure={view.tc} filename="model-quality-timecourse" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && set({ cursor: nearestIndex(e.points[0].x as number, tms) })} />
+          <Plot figure={view.tc} filename="model-quality-timecourse" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && setCursor(nearestIndex(e.points[0].x as number, tms))} />
         </div>
       ) : (
         <div className="empty">

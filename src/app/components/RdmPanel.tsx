@@ -7,11 +7,13 @@ import { colormapLut } from '../../viz/colormap.ts';
 import { drawMatrix, layoutMatrix, matrixCellAt, matrixSvg, type MatrixScene } from '../../viz/matrix_render.ts';
 import { timecourseFigure, timesMs } from '../../viz/plots.ts';
 import { dissimilarity, meanDissimilarityOverTime, patternsAt } from '../../viz/stats.ts';
-import { useEncodedForPlots, useSelection } from '../derived.ts';
-import { set, times, useApp } from '../store.ts';
+import { setCursor } from '../actions/selection.ts';
+import { nearestIndex } from '../figures/time_axis.ts';
+import { useEncodedForPlots, useSelection } from '../state/encoded.ts';
+import { times } from '../state/selectors.ts';
+import { useApp } from '../state/store.ts';
 import { CanvasPlot, type CanvasFigure } from './CanvasPlot.tsx';
 import { Plot } from './Plot.tsx';
-import { nearestIndex } from './TimePicker.tsx';
 
 const NEEDS = 'Needs at least 2 encoded images and 2 selected channels.';
 /** Up to this many images the matrix has tick labels; past it, names on hover. */
@@ -123,7 +125,7 @@ export function RdmPanel() {
           <div className="empty">{NEEDS}</div>
         )}
         {/* Mounted from the start, like the time course: the first plotly draw happens while idle. */}
-        <Plot figure={view?.line ?? placeholder} filename="dissimilarity-over-time" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && set({ cursor: nearestIndex(e.points[0].x as number, tms) })} />
+        <Plot figure={view?.line ?? placeholder} filename="dissimilarity-over-time" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && setCursor(nearestIndex(e.points[0].x as number, tms))} />
       </div>
       {view?.cond && (
         <div className="two-col" data-testid="rdm-conditions">

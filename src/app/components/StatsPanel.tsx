@@ -13,11 +13,12 @@ import { PALETTE, plotlyText, timecourseFigure, timesMs, type Figure, type Serie
 import { symmetricLimit } from '../../viz/topomap.ts';
 import type { TopomapScene } from '../../viz/topomap_render.ts';
 import { AnalysisCancelled, cancelAnalysis, runAnalysis, type AnalysisJob, type AnalysisResult } from '../analysis_client.ts';
-import { imagesFor, useEncodedForPlots, useSelection, type Encoded } from '../derived.ts';
 import { download } from '../export.ts';
-import { times, useApp } from '../store.ts';
+import { topomapGrid } from '../figures/topomap_grid.ts';
+import { imagesFor, useEncodedForPlots, useSelection, type Encoded } from '../state/encoded.ts';
+import { times } from '../state/selectors.ts';
+import { useApp } from '../state/store.ts';
 import { Plot } from './Plot.tsx';
-import { topomapGrid } from './TopomapPanel.tsx';
 import { TopomapView } from './TopomapView.tsx';
 
 const BLOCK = 4 * 63 * 140;
@@ -257,7 +258,7 @@ export function StatsPanel() {
     }
     const lim = r.statistic === 'f_oneway' ? Math.max(...values) || 1 : symmetricLimit(values) || 1;
     const topo: TopomapScene = {
-      grid: topomapGrid(names),
+      grid: topomapGrid(names, s.topoMethod),
       panels: [{ values }],
       range: r.statistic === 'f_oneway' ? [0, lim] : [-lim, lim],
       colormap: r.statistic === 'f_oneway' ? 'Reds' : undefined,

@@ -1,10 +1,13 @@
 import { useMemo } from 'react';
 import { EEG_DATA_NOTE, EEG_UNIT, PALETTE, timecourseFigure, timesMs, type Figure, type Series } from '../../viz/plots.ts';
 import { band, gfp, meanChannelsByTime, repSeries, type BandKind } from '../../viz/stats.ts';
-import { imagesFor, useEncodedForPlots, useSelection } from '../derived.ts';
-import { set, times, useApp, type ChannelView, type ImageView } from '../store.ts';
+import { setCursor, setWindow } from '../actions/selection.ts';
+import { setBand, setChannelView, setImageView } from '../actions/view.ts';
+import { nearestIndex } from '../figures/time_axis.ts';
+import { imagesFor, useEncodedForPlots, useSelection } from '../state/encoded.ts';
+import { times } from '../state/selectors.ts';
+import { useApp, type ChannelView, type ImageView } from '../state/store.ts';
 import { Plot } from './Plot.tsx';
-import { nearestIndex, setWindow } from './TimePicker.tsx';
 
 export const BAND_LABEL: Record<BandKind, string> = {
   minmax: 'min–max over 4 repetitions',
@@ -137,7 +140,7 @@ export function TimecoursePanel() {
         <h2>Time course</h2>
         <label className="small-label">
           Images
-          <select aria-label="Images" value={s.imageView} onChange={(e) => set({ imageView: e.target.value as ImageView })}>
+          <select aria-label="Images" value={s.imageView} onChange={(e) => setImageView(e.target.value as ImageView)}>
             <option value="mean">mean over images</option>
             <option value="each">each image</option>
             {s.conditions.length > 0 && <option value="conditions">each condition</option>}
@@ -150,7 +153,7 @@ export function TimecoursePanel() {
         </label>
         <label className="small-label">
           Channels
-          <select aria-label="Channels" data-testid="channel-view" value={s.channelView} onChange={(e) => set({ channelView: e.target.value as ChannelView })}>
+          <select aria-label="Channels" data-testid="channel-view" value={s.channelView} onChange={(e) => setChannelView(e.target.value as ChannelView)}>
             <option value="mean">mean of selected</option>
             <option value="each">each selected</option>
             <option value="butterfly">butterfly (all) + GFP</option>
@@ -158,7 +161,7 @@ export function TimecoursePanel() {
         </label>
         <label className="small-label">
           Band
-          <select aria-label="Band" value={s.band} onChange={(e) => set({ band: e.target.value as BandKind })} disabled={s.channelView === 'butterfly'}>
+          <select aria-label="Band" value={s.band} onChange={(e) => setBand(e.target.value as BandKind)} disabled={s.channelView === 'butterfly'}>
             {(Object.keys(BAND_LABEL) as BandKind[]).map((k) => (
               <option key={k} value={k}>
                 {BAND_LABEL[k]}
@@ -181,7 +184,7 @@ export function TimecoursePanel() {
           className="plot"
           onClick={(e) => {
             const x = e.points?.[0]?.x;
-            if (typeof x === 'number') set({ cursor: nearestIndex(x, tms) });
+            if (typeof x === 'number') setCursor(nearestIndex(x, tms));
           }}
           onSelected={(e) => {
             const r = e?.range?.x;
