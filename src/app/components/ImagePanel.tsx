@@ -3,7 +3,6 @@ import { importBergFiles } from '../import_client.ts';
 import { addFiles, addPathed, clearImages, duplicateGroups, loadStimulusList, removeDuplicates, removeImage, setExifOrientation, setGlobalMode, type AddOptions } from '../actions/images.ts';
 import { fromDataTransfer, fromFileList, type PathedFile } from '../folder_input.ts';
 import { SQUARE_MODE_LABEL, type SquareMode } from '../../io/image_square.ts';
-import { turnedByExif } from '../state/selectors.ts';
 import { useApp } from '../state/store.ts';
 import { Gallery } from './Gallery.tsx';
 import { SessionMenu } from './SessionMenu.tsx';

@@ -1,37 +1,17 @@
 import { useDeferredValue, useEffect, useMemo, useState } from 'react';
-import { gfpPeaks, parseTimeList } from '../../viz/joint.ts';
-import { EEG_DATA_NOTE, EEG_UNIT, EEG_UNIT_LONG, timesMs } from '../../viz/plots.ts';
-import { prepareScene, type TopoPanel, type TopomapScene } from '../../viz/topomap_render.ts';
-import { column, gfp, meanChannelsByTime, meanOverTimes, subtract } from '../../viz/stats.ts';
-import { METHOD_LABEL, mneColorLimits, type TopomapMethod } from '../../viz/topomap.ts';
+import { parseTimeList } from '../../viz/joint.ts';
+import { EEG_DATA_NOTE, timesMs } from '../../viz/plots.ts';
+import { gfp } from '../../viz/stats.ts';
+import type { TopomapMethod } from '../../viz/topomap.ts';
 import { toggleChannel, setCursor } from '../actions/selection.ts';
 import { setColorScale, setMapSource, setMultiples, setMultipleTimes, setPeakThreshold, setTopoMethod, setTopoMode } from '../actions/view.ts';
-import { nearestIndex, windowText } from '../figures/time_axis.ts';
+import { sourceCT, topomapView } from '../figures/topomap.ts';
 import { mneLoaded, mneReady, topomapGrid } from '../figures/topomap_grid.ts';
-import { imagesFor, useEncoded, useSelection, type Encoded } from '../state/encoded.ts';
+import { useEncoded, useSelection } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { useApp, type MapSource } from '../state/store.ts';
 import { NumberField } from './NumberField.tsx';
 import { JointView, TopomapView } from './TopomapView.tsx';
-
-/** [C, T] mean over repetitions and the images of a map source; null when it has no images. */
-export function sourceCT(enc: Encoded, source: MapSource, diffA: string, diffB: string): Float32Array | null {
-  if (source === 'diff') {
-    const a = imagesFor(enc, `cond:${diffA}`);
-    const b = imagesFor(enc, `cond:${diffB}`);
-    if (!a.length || !b.length) return null;
-    return subtract(meanChannelsByTime(enc.data, enc.dims, a), meanChannelsByTime(enc.data, enc.dims, b));
-  }
-  const idx = imagesFor(enc, source);
-  return idx.length ? meanChannelsByTime(enc.data, enc.dims, idx) : null;
-}
-
-export function sourceLabel(enc: Encoded, source: MapSource, diffA: string, diffB: string): string {
-  if (source === 'all') return `mean of ${enc.items.length} image${enc.items.length === 1 ? '' : 's'}`;
-  if (source === 'diff') return `${diffA} − ${diffB}`;
-  if (source.startsWith('img:')) return enc.items.find((i) => i.id === source.slice(4))?.name ?? 'image';
-  return `condition ${source.slice(5)}`;
-}
 
 export function TopomapPanel() {
   const enc = useDeferredValue(useEncoded());
@@ -56,69 +36,12 @@ export function TopomapPanel() {
   const view = useMemo(() => {
     const t0 = performance.now();
     if (!base) return null;
-    const { ct, g } = base;
-    const C = names.length;
-    const T = tms.length;
-    let frames: { idx: number | null; title: string }[];
-    let threshold: number | undefined;
-    let jointNote = '';
-    if (s.multiples === 'peaks') {
-      const p = gfpPeaks(g, s.timeMask, s.peakThreshold, 4, 5);
-      threshold = p.threshold;
-      frames = p.indices.map((i) => ({ idx: i, title: `${tms[i]} ms` }));
-      jointNote = frames.length
-        ? `${frames.length} GFP peak${frames.length === 1 ? '' : 's'} ≥ ${Math.round(100 * s.peakThreshold)} % of the window's largest GFP (${p.maxGfp.toPrecision(3)} ${EEG_UNIT}; threshold dashed), ≥ 20 ms apart, in ${windowText(s.timeMask, tms)}`
-        : `No GFP peak reaches ${Math.round(100 * s.peakThreshold)} % of the largest GFP in ${windowText(s.timeMask, tms)}: lower the threshold`;
-    } else if (s.multiples === 'times') {
-      const list = parseTimeList(s.multipleTimes, tms[0], tms[T - 1]).times;
-      const idx = [...new Set(list.map((ms) => nearestIndex(ms, tms)))];
-      frames = idx.map((i) => ({ idx: i, title: `${tms[i]} ms` }));
-      jointNote = `Maps at ${frames.map((f) => f.title).join(', ')} (nearest samples)`;
-    } else if (s.topoMode === 'window') {
-      frames = [{ idx: null, title: t.length ? `mean over ${windowText(s.timeMask, tms)}` : 'no samples selected' }];
-    } else {
-      frames = [{ idx: s.cursor, title: `${tms[s.cursor]} ms` }];
-    }
-    const panels: TopoPanel[] = frames.map((f) => ({
-      values: f.idx === null ? meanOverTimes(ct, C, T, t) : column(ct, C, T, f.idx),
-      title: joint ? f.title : undefined,
-    }));
-    // MNE's rule (Reds on [0, max] for data >= 0, else ±max|data| on RdBu_r), over the whole epoch
-    // ('fixed') or over the maps shown, as evoked.plot_topomap shares limits over its times.
-    const lim = s.colorScale === 'fixed' ? mneColorLimits(ct) : mneColorLimits(...panels.map((p) => p.values));
-    const label = sourceLabel(enc, s.mapSource, s.diffA, s.diffB);
-    const method = grid.method ?? 'v4';
-    const methodNote = `Interpolation: ${METHOD_LABEL[method]}${method !== s.topoMethod ? ' (MNE’s matrix is still loading)' : ''}`;
-    const title = joint ? `${label} · joint plot` : `${label} · ${frames[0]?.title ?? ''}`;
-    const scene: TopomapScene = {
-      grid,
-      panels: panels.length ? panels : [],
-      range: lim.range,
-      colormap: lim.colormap,
-      selected: chMask,
-      names,
-      unit: EEG_UNIT_LONG,
-      title: joint ? undefined : title,
-      note: joint ? undefined : methodNote,
-    };
-    const jointSpec = joint
-      ? {
-          prep: prepareScene(scene),
-          mapTimes: frames.map((f) => tms[f.idx!]),
-          timesMs: tms,
-          channels: ct,
-          nChannels: C,
-          selected: chMask,
-          names,
-          gfp: g,
-          mask: s.timeMask,
-          threshold,
-          unit: EEG_UNIT,
-          title,
-          note: `${jointNote}. ${methodNote}.`,
-        }
-      : null;
-    return { scene, jointSpec, frames, ms: performance.now() - t0, values: panels[0]?.values ?? new Float32Array(0) };
+    const v = topomapView({
+      ...{ ct: base.ct, g: base.g, enc, names, t, chMask, grid, tms },
+      ...{ mapSource: s.mapSource, diffA: s.diffA, diffB: s.diffB, multiples: s.multiples, multipleTimes: s.multipleTimes, topoMode: s.topoMode, cursor: s.cursor },
+      ...{ colorScale: s.colorScale, timeMask: s.timeMask, peakThreshold: s.peakThreshold, topoMethod: s.topoMethod },
+    });
+    return { ...v, ms: performance.now() - t0 };
     // A joint plot does not depend on the cursor (its line is added below), so moving it prepares no maps.
   }, [base, names, t, chMask, grid, tms, enc, s.mapSource, s.diffA, s.diffB, s.multiples, s.multipleTimes, s.topoMode, joint ? -1 : s.cursor, s.colorScale, s.timeMask, s.peakThreshold, s.topoMethod, joint]);
   const jointSpec = useMemo(() => (view?.jointSpec ? { ...view.jointSpec, cursorMs: tms[s.cursor] } : null), [view, s.cursor, tms]);
