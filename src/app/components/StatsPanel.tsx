@@ -16,6 +16,7 @@ import { topomapGrid } from '../figures/topomap_grid.ts';
 import { imagesFor, useEncodedForPlots, useSelection, type Encoded } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { useApp } from '../state/store.ts';
+import { NumberField } from './NumberField.tsx';
 import { Plot } from './Plot.tsx';
 import { TopomapView } from './TopomapView.tsx';
 
@@ -206,11 +207,6 @@ export function StatsPanel() {
 
   const rsaView = useMemo(() => (rsa.job.state === 'done' ? rsaFigures(rsa.job.out, rsa.job.params, tms, s.cursor) : null), [rsa.job, tms, s.cursor]);
 
-  const num = (v: string, lo: number, hi: number, d: number) => {
-    const x = Math.round(Number(v));
-    return Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : d;
-  };
-
   if (s.conditions.length < 2) {
     return (
       <section className="panel stats-panel" data-testid="stats" aria-label="Statistics">
@@ -268,11 +264,11 @@ export function StatsPanel() {
         )}
         <label>
           Permutations
-          <input type="number" min={10} max={100000} value={nPerm} onChange={(e) => setNPerm(num(e.target.value, 10, 100000, 1000))} data-testid="stats-permutations" />
+          <NumberField label="Permutations" testId="stats-permutations" value={nPerm} min={10} max={100000} integer step={100} onCommit={setNPerm} />
         </label>
         <label>
           Seed
-          <input type="number" min={0} value={seed} onChange={(e) => setSeed(num(e.target.value, 0, 2 ** 32 - 1, 0))} data-testid="stats-seed" />
+          <NumberField label="Seed" testId="stats-seed" value={seed} min={0} max={2 ** 32 - 1} integer onCommit={setSeed} />
         </label>
         <button type="button" className="small" disabled={!ready} onClick={runCluster} data-testid="stats-run">
           Run test
@@ -328,7 +324,7 @@ export function StatsPanel() {
       <div className="row stats-controls">
         <label>
           Folds
-          <input type="number" min={2} max={20} value={nSplits} onChange={(e) => setNSplits(num(e.target.value, 2, 20, 5))} data-testid="decode-folds" />
+          <NumberField label="Folds" testId="decode-folds" value={nSplits} min={2} max={20} integer onCommit={setNSplits} />
         </label>
         <label>
           Score
