@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterResult } from '../../src/analysis/cluster_test.ts';
 import type { DecodingResult } from '../../src/analysis/decoding.ts';
 import { conditionsView } from '../../src/app/figures/conditions.ts';
+import { qualityView } from '../../src/app/figures/quality.ts';
 import { ALPHA, decodingFigures, heatmap, shade, significantSpans, spreadFigure, titled } from '../../src/app/figures/stats.ts';
 import { nearestIndex, windowText } from '../../src/app/figures/time_axis.ts';
 import { timecourseTitle, timecourseView, withCursor } from '../../src/app/figures/timecourse.ts';
@@ -162,5 +163,32 @@ describe('statistics figures', () => {
     expect(d.tgm).toBeNull();
     expect((d.fig.layout.title as { text: string }).text).toContain('Decoding a vs b');
     expect(ys(d.fig, 1)).toEqual([0.5, 0.5, 0.5, 0.5]);
+  });
+});
+
+describe('model quality figures', () => {
+  const base = { names, ch: [0, 2], chMask: [true, false, true], t: [1, 2], tms, cursor: 1, topoMode: 'cursor' as const, mask: [1, 1, 1, 1], grid: () => fakeGrid };
+  // value = 0.1 * channel + 0.01 * time (+ 0.2 for the k-th repetition model)
+  const ct = (rep: number) => Float32Array.from({ length: C * T }, (_, k) => 0.1 * Math.floor(k / T) + 0.01 * (k % T) + 0.2 * rep);
+
+  it('maps the noise ceiling on [0, max] and draws its mean over the selected channels', () => {
+    const v = qualityView({ ...base, metric: 'noiseCeiling', arr: ct(0) });
+    expect(v.topo.colormap).toBe('viridis');
+    expect(v.topo.range[0]).toBe(0);
+    expect(v.topo.range[1]).toBeCloseTo(0.23, 6);
+    expect(v.topo.title).toBe('noise ceiling · 0 ms');
+    expect(ys(v.tc, 0).map((x) => Number(x.toFixed(6)))).toEqual([0.1, 0.11, 0.12, 0.13]);
+  });
+
+  it('averages the repetition models for the map and draws each over time', () => {
+    const arr = new Float32Array(4 * C * T);
+    for (let r = 0; r < 4; r++) arr.set(ct(r), r * C * T);
+    const v = qualityView({ ...base, metric: 'corrSingle', arr, topoMode: 'window' });
+    expect(v.topo.colormap).toBe('RdBu_r');
+    expect(v.topo.range[0]).toBeCloseTo(-v.topo.range[1], 9);
+    expect(v.topo.title).toBe('r (single reps) · mean 0…5 ms');
+    // window mean of samples 1 and 2, averaged over the 4 models: 0.1 c + 0.015 + 0.3
+    expect(Array.from(v.topo.panels[0].values, (x) => Number(x.toFixed(6)))).toEqual([0.315, 0.415, 0.515]);
+    expect(v.tc.data.map((d) => (d as { name: string }).name).slice(0, 4)).toEqual(['rep 1', 'rep 2', 'rep 3', 'rep 4']);
   });
 });
