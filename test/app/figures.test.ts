@@ -4,6 +4,7 @@ import type { ClusterResult } from '../../src/analysis/cluster_test.ts';
 import type { DecodingResult } from '../../src/analysis/decoding.ts';
 import { conditionsView } from '../../src/app/figures/conditions.ts';
 import { qualityView } from '../../src/app/figures/quality.ts';
+import { conditionOrder, dissimilarityCourse, dissimilarityView } from '../../src/app/figures/rdm.ts';
 import { ALPHA, decodingFigures, heatmap, shade, significantSpans, spreadFigure, titled } from '../../src/app/figures/stats.ts';
 import { nearestIndex, windowText } from '../../src/app/figures/time_axis.ts';
 import { timecourseTitle, timecourseView, withCursor } from '../../src/app/figures/timecourse.ts';
@@ -190,5 +191,40 @@ describe('model quality figures', () => {
     // window mean of samples 1 and 2, averaged over the 4 models: 0.1 c + 0.015 + 0.3
     expect(Array.from(v.topo.panels[0].values, (x) => Number(x.toFixed(6)))).toEqual([0.315, 0.415, 0.515]);
     expect(v.tc.data.map((d) => (d as { name: string }).name).slice(0, 4)).toEqual(['rep 1', 'rep 2', 'rep 3', 'rep 4']);
+  });
+});
+
+describe('dissimilarity figures', () => {
+  it('orders images by condition (in the list order, none last) and keeps the gallery order within', () => {
+    const enc = encoded([undefined, 'b', 'a', 'b', 'a']);
+    expect(conditionOrder(enc.items, ['a', 'b'])).toEqual([2, 4, 1, 3, 0]);
+  });
+
+  it('needs 2 images and 2 channels, and titles a full course plainly', () => {
+    const enc = encoded(['a', 'b', 'a']);
+    expect(dissimilarityCourse(enc, [0, 1, 2], [0])).toBeNull();
+    const c = dissimilarityCourse(enc, [0, 1, 2], [0, 1, 2])!;
+    expect(c.title).toBe('Mean pairwise dissimilarity over time');
+    expect(c.sampled).toBe(false);
+    expect(c.values).toHaveLength(T);
+  });
+
+  it('builds the image matrix (0 on the diagonal) and the condition matrix for two conditions', () => {
+    // image 1's pattern is a reversed copy of the others': 1 - r = 2 against each
+    const enc = encoded(['a', 'b', 'a']);
+    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) enc.data[((1 * R + r) * C + c) * T + 1] = -10 * c;
+    const order = conditionOrder(enc.items, ['a', 'b']);
+    const groups = [
+      { c: 'a', idx: [0, 2] },
+      { c: 'b', idx: [1] },
+    ];
+    const course = dissimilarityCourse(enc, order, [0, 1, 2])!;
+    const v = dissimilarityView({ enc, order, ch: [0, 1, 2], cursor: 1, labels: ['x', 'y', 'z'], groups, tms, mask: [1, 1, 1, 1], course });
+    const m = Array.from(v.mat.values, (x) => Number(x.toFixed(6)));
+    expect(m).toEqual([0, 0, 2, 0, 0, 2, 2, 2, 0]);
+    expect(v.mat.title).toBe('Dissimilarity at 0 ms (ordered by condition)');
+    expect(v.mat.range).toEqual([0, m[2]]);
+    expect(v.cond!.labels).toEqual(['a (n=2)', 'b (n=1)']);
+    expect(Number(v.cond!.values[1].toFixed(6))).toBe(2);
   });
 });
