@@ -220,3 +220,35 @@ test('a stored subject can be removed: unlisted, its shards gone, the demo subje
   await expect(page.getByTestId('subject-select')).toHaveValue(`${MODEL_ID}/demo/`);
   expect(await opfs(page)).toEqual({ subjects: [], shards: [] });
 });
+
+test('the subject field applies a typed number on Enter and refuses bad ones with a message', async ({ browser }) => {
+  const p = await browser.newPage({ viewport: { width: 1680, height: 1050 } });
+  await p.goto('/?backend=wasm');
+  await waitForState(p, 'idle');
+  const status = p.getByTestId('import-status');
+  await p.getByTestId('berg-import').setInputFiles(['test/fixtures/bad/os_system.npy']);
+  await expect(status).toHaveAttribute('data-state', 'asking');
+  const field = p.getByTestId('import-subject');
+  await expect(field).toHaveValue('1');
+  for (const [text, why] of [
+    ['abc', '“abc” is not a number'],
+    ['11', 'must be within 1…10'],
+    ['2.5', 'must be a whole number'],
+  ]) {
+    await field.fill(text);
+    await field.press('Enter');
+    await expect(field).toHaveAttribute('aria-invalid', 'true');
+    await expect(status.getByRole('alert')).toHaveText(`Subject: ${why}`);
+    await expect(status).toHaveAttribute('data-state', 'asking');
+  }
+  // a refused value is not imported by the Import button either
+  await status.getByRole('button', { name: 'Import' }).click();
+  await expect(status.getByRole('alert')).toHaveText('Subject: must be a whole number');
+  await expect(status).toHaveAttribute('data-state', 'asking');
+  // a valid one applies, and Enter imports it: the file is then refused by the safe unpickler
+  await field.fill('4');
+  await field.press('Enter');
+  await expect(status).toHaveAttribute('data-state', 'error', { timeout: 60_000 });
+  await expect(status).toContainText('Import failed: os_system.npy: refusing to load pickle global posix.system');
+  await p.close();
+});

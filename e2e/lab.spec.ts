@@ -80,9 +80,11 @@ async function exportResponses() {
   return { npy, sidecar };
 }
 
+/** Types a number into a field and applies it (the fields apply on Enter or blur). */
 async function setNumber(testId: string, v: number) {
   const f = page.getByTestId(testId);
   await f.fill(String(v));
+  await f.press('Enter');
 }
 
 test('preview: the worker shows exactly the manipulation computed in Node', async () => {
@@ -196,4 +198,46 @@ test('a contrast sweep gives a tuning curve, a ranking and a condition from the 
   const m = maxErr(cli.data, npy.data);
   expect(m.ref).toBeGreaterThan(0);
   expect(m.err).toBeLessThanOrEqual(1e-4 * m.ref);
+});
+
+test('number fields apply typed values on Enter and refuse bad ones with a message', async ({ browser }) => {
+  const p = await browser.newPage({ viewport: { width: 1680, height: 1050 } });
+  await p.goto('/?backend=wasm');
+  await p.getByTestId('dropzone').locator('input[type=file]').setInputFiles([sources[0].path]);
+  await waitForState(p, 'done');
+  const lab = p.getByTestId('lab-panel');
+  await lab.getByTestId('lab-kind').selectOption('contrast');
+  const rms = lab.getByTestId('lab-param-rms');
+  await rms.fill('0.15');
+  await rms.press('Enter');
+  await expect(lab.getByTestId('lab-preview-ms')).toContainText('rms=0.15');
+  for (const [text, why] of [
+    ['abc', '“abc” is not a number'],
+    ['', 'enter a number'],
+  ]) {
+    await rms.fill(text);
+    await rms.press('Enter');
+    await expect(rms).toHaveAttribute('aria-invalid', 'true');
+    await expect(lab.getByRole('alert')).toHaveText(`RMS contrast (SD of luminance / 255): ${why}`);
+    await expect(lab.getByTestId('lab-preview-ms')).toContainText('rms=0.15');
+    await rms.press('Escape');
+    await expect(rms).toHaveValue('0.15');
+  }
+  const steps = lab.getByTestId('lab-sweep-steps');
+  const before = await steps.inputValue();
+  for (const [text, why] of [
+    ['2.5', 'must be a whole number'],
+    ['101', 'must be within 1…100'],
+  ]) {
+    await steps.fill(text);
+    await steps.press('Enter');
+    await expect(lab.getByRole('alert')).toHaveText(`steps: ${why}`);
+    await steps.press('Escape');
+    await expect(steps).toHaveValue(before);
+  }
+  await steps.fill('4');
+  await steps.press('Enter');
+  await expect(lab.getByRole('alert')).toHaveCount(0);
+  await expect(steps).toHaveValue('4');
+  await p.close();
 });

@@ -166,3 +166,44 @@ test('two conditions of 8 images: spread bands, a cluster test, its export, canc
   await stats.scrollIntoViewIfNeeded();
   await page.screenshot({ path: info.outputPath('stats-panel.png'), fullPage: true });
 });
+
+test('number fields apply typed values on Enter or blur and refuse bad ones with a message', async ({ browser }) => {
+  const p = await browser.newPage({ viewport: { width: 1680, height: 1050 } });
+  await p.goto('/?backend=wasm');
+  await waitForState(p, 'idle');
+  for (const c of ['a', 'b']) {
+    await p.getByTestId('condition-name').fill(c);
+    await p.getByTestId('add-condition').click();
+  }
+  const stats = p.getByTestId('stats');
+  const cases: { id: string; label: string; start: string; good: string; bad: [string, string][] }[] = [
+    { id: 'stats-permutations', label: 'Permutations', start: '1000', good: '250', bad: [['abc', '“abc” is not a number'], ['100001', 'must be within 10…100000'], ['12.5', 'must be a whole number']] },
+    { id: 'stats-seed', label: 'Seed', start: '0', good: '7', bad: [['-1', 'must be within 0…4294967295']] },
+    { id: 'decode-folds', label: 'Folds', start: '5', good: '3', bad: [['1', 'must be within 2…20'], ['', 'enter a number']] },
+  ];
+  for (const c of cases) {
+    const field = stats.getByTestId(c.id);
+    await expect(field).toHaveValue(c.start);
+    // typing alone applies nothing; Enter does (the field then shows the panel's value)
+    await field.fill(c.good);
+    await field.press('Enter');
+    await expect(field).not.toHaveAttribute('aria-invalid', 'true');
+    await field.press('Escape');
+    await expect(field).toHaveValue(c.good);
+    for (const [text, why] of c.bad) {
+      await field.fill(text);
+      await field.press('Enter');
+      await expect(field).toHaveAttribute('aria-invalid', 'true');
+      await expect(stats.getByRole('alert')).toHaveText(`${c.label}: ${why}`);
+      // Escape drops the refused text: the applied value is unchanged
+      await field.press('Escape');
+      await expect(stats.getByRole('alert')).toHaveCount(0);
+      await expect(field).toHaveValue(c.good);
+    }
+    // leaving the field applies too
+    await field.fill(c.start);
+    await stats.getByRole('heading', { name: 'Statistics' }).click();
+    await expect(field).toHaveValue(c.start);
+  }
+  await p.close();
+});

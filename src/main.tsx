@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App.tsx';
-import { startEngine } from './app/controller.ts';
+import { startEngine } from './app/actions/start.ts';
 import './app/styles.css';
 
 startEngine();

@@ -1,5 +1,4 @@
 import { useEffect } from 'react';
-import { init } from './controller.ts';
 import { ChannelPicker } from './components/ChannelPicker.tsx';
 import { ConditionsPanel } from './components/ConditionsPanel.tsx';
 import { ExportPanel } from './components/ExportPanel.tsx';
@@ -13,7 +12,8 @@ import { TimecoursePanel } from './components/TimecoursePanel.tsx';
 import { TimePicker } from './components/TimePicker.tsx';
 import { TopomapPanel } from './components/TopomapPanel.tsx';
 import { holdPlots, startPlotly, warmUpPlotly } from './components/Plot.tsx';
-import { useApp } from './store.ts';
+import { init } from './actions/start.ts';
+import { useApp } from './state/store.ts';
 
 let started = false;
 

@@ -2,7 +2,7 @@
 import type { SquareMode } from '../io/image_square.ts';
 import type { ExifOrientationMode } from '../io/image_decode.ts';
 import type { Decoded } from './decode.ts';
-import { get as getState } from './store.ts';
+import { useApp } from './state/store.ts';
 
 export interface DecodeRequest {
   reqId: number;
@@ -34,7 +34,7 @@ function get(): Worker {
 }
 
 /** Decode an image file in the worker (PIL's pixels; EXIF orientation as the store says), squared by mode. */
-export function decodeInWorker(file: Blob, mode: SquareMode, exifOrientation: ExifOrientationMode = getState().exifOrientation): Promise<Decoded> {
+export function decodeInWorker(file: Blob, mode: SquareMode, exifOrientation: ExifOrientationMode = useApp.getState().exifOrientation): Promise<Decoded> {
   const reqId = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(reqId, { resolve, reject });

@@ -8,9 +8,10 @@ import { squareGeometry } from '../io/image_square.ts';
 import { PIXEL_POLICY } from '../io/image_decode.ts';
 import { buildSidecar, modelForSidecar, sidecarName, type Sidecar } from '../io/sidecar.ts';
 import { channelIndices, maskIndices, sliceResponses } from '../viz/stats.ts';
-import { collectEncoded } from './derived.ts';
+import { collectEncoded } from './state/encoded.ts';
 import { getResponse, modelTag, pixelKey } from './responses.ts';
-import { chNames, times, type AppState, type ImageItem } from './store.ts';
+import { chNames, times } from './state/selectors.ts';
+import type { AppState, ImageItem } from './state/store.ts';
 
 export interface ExportBundle {
   npy: Uint8Array;

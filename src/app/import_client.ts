@@ -3,7 +3,7 @@
 // and keeps the import's state for the UI.
 import { create } from 'zustand';
 import { MAX_SUBJECT, requestPersistence, sweepStore } from '../io/browser_store.ts';
-import { refreshStoredModels } from './controller.ts';
+import { refreshStoredModels } from './actions/catalog.ts';
 import type { BergImportJob, CatalogEntry, FromImporter, ImportPhaseName, ToImporter } from './protocol.ts';
 import { formatBytes } from '../core/wording.ts';
 export type ImportState = 'idle' | 'asking' | 'running' | 'done' | 'error' | 'cancelled';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { expectValidSidecar, schemaErrors } from '../cli/sidecar_schema.ts';
 import { buildExport, exportBlocker } from '../../src/app/export.ts';
 import { putResponse, modelTag, pixelKey } from '../../src/app/responses.ts';
-import { useApp, DEFAULT_CH_NAMES, DEFAULT_TIMES, type ImageItem } from '../../src/app/store.ts';
+import { useApp, DEFAULT_CH_NAMES, DEFAULT_TIMES, type ImageItem } from '../../src/app/state/store.ts';
 import type { LoadedModelInfo } from '../../src/app/protocol.ts';
 
 const model: LoadedModelInfo = {

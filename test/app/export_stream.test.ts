@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildExport, planExport, writeExport } from '../../src/app/export.ts';
 import { putResponse, modelTag, pixelKey } from '../../src/app/responses.ts';
-import { useApp, DEFAULT_CH_NAMES, DEFAULT_TIMES, type ImageItem } from '../../src/app/store.ts';
+import { useApp, DEFAULT_CH_NAMES, DEFAULT_TIMES, type ImageItem } from '../../src/app/state/store.ts';
 import type { LoadedModelInfo } from '../../src/app/protocol.ts';
 
 const model: LoadedModelInfo = {

@@ -2,7 +2,9 @@
 import { useMemo, useRef, useState } from 'react';
 import { HEAD_RADIUS_M, presetChannels, REGION_PRESETS, sensorsFor, type Sensor } from '../../viz/channels.ts';
 import { headOutline } from '../../viz/topomap.ts';
-import { chNames, set, useApp } from '../store.ts';
+import { setChannels, toggleChannel } from '../actions/selection.ts';
+import { chNames } from '../state/selectors.ts';
+import { useApp } from '../state/store.ts';
 
 const MM = 1000; // SVG user units: millimetres, y pointing down
 const R = HEAD_RADIUS_M * MM;
@@ -24,18 +26,6 @@ function inPolygon(px: number, py: number, poly: [number, number][]): boolean {
     if (yi > py !== yj > py && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
-}
-
-export function setChannels(names: Iterable<string>) {
-  const want = new Set(names);
-  set({ selectedChannels: chNames().filter((n) => want.has(n)) });
-}
-
-export function toggleChannel(name: string) {
-  const sel = new Set(useApp.getState().selectedChannels);
-  if (sel.has(name)) sel.delete(name);
-  else sel.add(name);
-  setChannels(sel);
 }
 
 /**

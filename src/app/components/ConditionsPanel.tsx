@@ -1,37 +1,16 @@
 // User-named conditions: condition means, the difference wave and its topomap.
 import { useMemo, useState } from 'react';
-import { EEG_UNIT_LONG, PALETTE, timecourseFigure, timesMs, type Series } from '../../viz/plots.ts';
-import type { TopomapScene } from '../../viz/topomap_render.ts';
-import { band, column, meanChannelsByTime, meanOverTimes, repSeries, subtract } from '../../viz/stats.ts';
-import { symmetricLimit } from '../../viz/topomap.ts';
-import { setCondition } from '../controller.ts';
-import { imagesFor, useEncodedForPlots, useSelection } from '../derived.ts';
-import { get, set, times, useApp } from '../store.ts';
+import { PALETTE, timesMs } from '../../viz/plots.ts';
+import { addCondition, assignByName, removeCondition, setDiffA, setDiffB } from '../actions/conditions.ts';
+import { setCursor, toggleChannel } from '../actions/selection.ts';
+import { conditionsView } from '../figures/conditions.ts';
+import { nearestIndex } from '../figures/time_axis.ts';
+import { topomapGrid } from '../figures/topomap_grid.ts';
+import { useEncodedForPlots, useSelection } from '../state/encoded.ts';
+import { times } from '../state/selectors.ts';
+import { useApp } from '../state/store.ts';
 import { Plot } from './Plot.tsx';
 import { TopomapView } from './TopomapView.tsx';
-import { toggleChannel } from './ChannelPicker.tsx';
-import { topomapGrid } from './TopomapPanel.tsx';
-import { nearestIndex } from './TimePicker.tsx';
-
-function addCondition(name: string) {
-  const n = name.trim();
-  const s = get();
-  if (!n || s.conditions.includes(n)) return;
-  const conditions = [...s.conditions, n];
-  set({ conditions, diffA: s.diffA || conditions[0], diffB: s.diffB || (conditions.length > 1 ? conditions[1] : '') });
-}
-
-function removeCondition(name: string) {
-  const s = get();
-  for (const it of s.images) if (it.condition === name) setCondition(it.id, undefined);
-  const conditions = s.conditions.filter((c) => c !== name);
-  set({
-    conditions,
-    diffA: s.diffA === name ? (conditions[0] ?? '') : s.diffA,
-    diffB: s.diffB === name ? (conditions[1] ?? '') : s.diffB,
-    mapSource: s.mapSource === `cond:${name}` || s.mapSource === 'diff' ? 'all' : s.mapSource,
-  });
-}
 
 export function ConditionsPanel() {
   const enc = useEncodedForPlots();
@@ -42,37 +21,15 @@ export function ConditionsPanel() {
   const [target, setTarget] = useState('');
   const tms = useMemo(() => timesMs(times()), [s.model]);
 
-  const view = useMemo(() => {
-    if (!enc.dims.B || !s.conditions.length || !ch.length) return null;
-    const T = enc.dims.T;
-    const series: Series[] = [];
-    s.conditions.forEach((c, k) => {
-      const idx = imagesFor(enc, `cond:${c}`);
-      if (!idx.length) return;
-      const b = band(repSeries(enc.data, enc.dims, idx, ch), enc.dims.R, T, s.band);
-      series.push({ name: `${c} (n=${idx.length})`, mean: b.mean, lo: s.band === 'none' ? undefined : b.lo, hi: s.band === 'none' ? undefined : b.hi, color: PALETTE[k % PALETTE.length] });
-    });
-    const a = imagesFor(enc, `cond:${s.diffA}`);
-    const b = imagesFor(enc, `cond:${s.diffB}`);
-    let topo: TopomapScene | null = null;
-    if (a.length && b.length && s.diffA !== s.diffB) {
-      // Difference wave: A - B per repetition, so the band reflects repetition spread of the difference.
-      const ra = repSeries(enc.data, enc.dims, a, ch);
-      const rb = repSeries(enc.data, enc.dims, b, ch);
-      const d = band(subtract(ra, rb), enc.dims.R, T, 'none');
-      series.push({ name: `${s.diffA} − ${s.diffB}`, mean: d.mean, color: '#000000', width: 2.4, dash: 'dash' });
-      const ct = subtract(meanChannelsByTime(enc.data, enc.dims, a), meanChannelsByTime(enc.data, enc.dims, b));
-      const C = names.length;
-      const values = s.topoMode === 'window' ? meanOverTimes(ct, C, T, t) : column(ct, C, T, s.cursor);
-      const lim = s.colorScale === 'fixed' ? symmetricLimit(ct) : symmetricLimit(values);
-      const when = s.topoMode === 'window' && t.length ? `mean ${tms[t[0]]}…${tms[t[t.length - 1]]} ms` : `${tms[s.cursor]} ms`;
-      topo = { grid: topomapGrid(names), panels: [{ values }], range: [-lim, lim], selected: chMask, names, unit: EEG_UNIT_LONG, title: `${s.diffA} − ${s.diffB} · ${when}` };
-    }
-    if (!series.length) return null;
-    const chLabel = ch.length === names.length ? 'all channels' : `${ch.length} selected channel${ch.length > 1 ? 's' : ''}`;
-    const tc = timecourseFigure({ timesMs: tms, series, cursorMs: tms[s.cursor], mask: s.timeMask, title: `Condition means over ${chLabel}`, height: 320 });
-    return { tc, topo };
-  }, [enc, names, ch, chMask, t, tms, s.conditions, s.diffA, s.diffB, s.band, s.cursor, s.timeMask, s.topoMode, s.colorScale, s.images]);
+  const view = useMemo(
+    () =>
+      conditionsView({
+        ...{ enc, names, ch, chMask, t, tms },
+        ...{ cursor: s.cursor, timeMask: s.timeMask, conditions: s.conditions, diffA: s.diffA, diffB: s.diffB, band: s.band, topoMode: s.topoMode, colorScale: s.colorScale },
+        grid: () => topomapGrid(names, useApp.getState().topoMethod),
+      }),
+    [enc, names, ch, chMask, t, tms, s.conditions, s.diffA, s.diffB, s.band, s.cursor, s.timeMask, s.topoMode, s.colorScale, s.images],
+  );
 
   const counts = s.conditions.map((c) => s.images.filter((i) => i.condition === c && i.status !== 'error').length);
   return (
@@ -97,10 +54,7 @@ export function ConditionsPanel() {
             className="inline"
             onSubmit={(e) => {
               e.preventDefault();
-              const cond = target || s.conditions[0];
-              const p = pattern.trim().toLowerCase();
-              if (!p) return;
-              for (const it of get().images) if (it.name.toLowerCase().includes(p)) setCondition(it.id, cond);
+              assignByName(pattern, target || s.conditions[0]);
             }}
           >
             <span className="small-label">Names containing</span>
@@ -133,13 +87,13 @@ export function ConditionsPanel() {
             {s.conditions.length >= 2 && (
               <span className="small-label">
                 Difference
-                <select aria-label="Condition A" value={s.diffA} onChange={(e) => set({ diffA: e.target.value })}>
+                <select aria-label="Condition A" value={s.diffA} onChange={(e) => setDiffA(e.target.value)}>
                   {s.conditions.map((c) => (
                     <option key={c}>{c}</option>
                   ))}
                 </select>
                 −
-                <select aria-label="Condition B" value={s.diffB} onChange={(e) => set({ diffB: e.target.value })}>
+                <select aria-label="Condition B" value={s.diffB} onChange={(e) => setDiffB(e.target.value)}>
                   {s.conditions.map((c) => (
                     <option key={c}>{c}</option>
                   ))}
@@ -149,7 +103,7 @@ export function ConditionsPanel() {
           </div>
           {view ? (
             <div className="two-col">
-              <Plot figure={view.tc} filename="conditions" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && set({ cursor: nearestIndex(e.points[0].x as number, tms) })} />
+              <Plot figure={view.tc} filename="conditions" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && setCursor(nearestIndex(e.points[0].x as number, tms))} />
               {view.topo ? <TopomapView scene={view.topo} height={320} filename="difference-topomap" onSensorClick={(k) => toggleChannel(names[k])} /> : <div className="empty">Pick two different conditions that both have images for a difference map.</div>}
             </div>
           ) : (

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { download, exportBlocker, exportToBlob, exportToFolder, exportToStorage, planExport } from '../export.ts';
-import { useSelection } from '../derived.ts';
-import { get, useApp } from '../store.ts';
+import { useSelection } from '../state/encoded.ts';
+import { useApp } from '../state/store.ts';
 import { pythonSnippet } from '../python_snippet.ts';
 
 type DirPicker = (o?: { mode?: 'read' | 'readwrite'; id?: string }) => Promise<FileSystemDirectoryHandle>;
@@ -19,7 +19,7 @@ export function ExportPanel() {
   async function run(what: 'both' | 'sidecar' | 'folder') {
     setError(null);
     try {
-      const plan = planExport(get());
+      const plan = planExport(useApp.getState());
       const step = (done: number, total: number) => setProgress(`Writing ${done} of ${total} images…`);
       if (what === 'folder') {
         const dir = await dirPicker()!({ mode: 'readwrite', id: 'insilico-eeg-exports' });

@@ -2,10 +2,12 @@
 // the DOM (@tanstack/react-virtual): a thousand-image set costs what the visible rows cost.
 import { memo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { moveImage, removeImage, setCondition, setImageMode } from '../controller.ts';
 import { squareGeometry, type SquareMode } from '../../io/image_square.ts';
+import { setCondition } from '../actions/conditions.ts';
+import { moveImage, removeImage, setImageMode } from '../actions/images.ts';
 import { getResponse, modelTag, pixelKey } from '../responses.ts';
-import { effectiveMode, useApp, type ImageItem } from '../store.ts';
+import { effectiveMode, turnedByExif } from '../state/selectors.ts';
+import { useApp, type ImageItem } from '../state/store.ts';
 
 /** Galleries up to this size render every row (a few hundred elements); larger ones only the visible rows. */
 export const VIRTUAL_FROM = 50;
@@ -30,8 +32,6 @@ function upscale(item: ImageItem): string | null {
 }
 
 /** A tag other than 1 means the pixels depend on the setting. */
-export const turnable = (it: ImageItem) => it.exifOrientation != null && it.exifOrientation !== 1;
-
 export function Gallery({ items, duplicateOf }: { items: ImageItem[]; duplicateOf: Map<string, string> }) {
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = items.length >= VIRTUAL_FROM;
@@ -142,7 +142,7 @@ const Thumb = memo(function Thumb({ item, index, count, dupOf, measure, start }:
             upscaled ×{upscale(item)} to 256 px by the model
           </div>
         )}
-        {turnable(item) && (
+        {turnedByExif(item) && (
           <div
             className={`notice exif-badge ${item.orientationApplied ? 'applied' : 'ignored'}`}
             data-testid="exif-badge"

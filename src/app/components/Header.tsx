@@ -1,7 +1,9 @@
 import { SYNTHETIC_LABEL, type Device, type Precision } from '../../core/types.ts';
-import { cancelEncode, encodeRequestCount, imagesSentCount, resumeEncode, selectModel, setDevice, setPrecision } from '../controller.ts';
+import { selectModel, setDevice, setPrecision } from '../actions/catalog.ts';
+import { cancelEncode, resumeEncode } from '../actions/encoding.ts';
+import { encodeRequestCount, imagesSentCount } from '../actions/engine.ts';
 import { describeCompact } from '../../core/wording.ts';
-import { useApp } from '../store.ts';
+import { useApp } from '../state/store.ts';
 import { ModelImport } from './ModelImport.tsx';
 
 const DEVICES: { value: Device; label: string }[] = [

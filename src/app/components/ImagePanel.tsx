@@ -1,11 +1,10 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { importBergFiles } from '../import_client.ts';
-import { addFiles, addPathed, clearImages, duplicateGroups, loadStimulusList, removeDuplicates, removeImage, setGlobalMode, setImageMode, type AddOptions } from '../controller.ts';
+import { addFiles, addPathed, clearImages, duplicateGroups, loadStimulusList, removeDuplicates, removeImage, setExifOrientation, setGlobalMode, type AddOptions } from '../actions/images.ts';
 import { fromDataTransfer, fromFileList, type PathedFile } from '../folder_input.ts';
 import { SQUARE_MODE_LABEL, type SquareMode } from '../../io/image_square.ts';
-import { dropImage } from '../responses.ts';
-import { get, set, setExifOrientation, useApp } from '../store.ts';
-import { Gallery, turnable } from './Gallery.tsx';
+import { useApp } from '../state/store.ts';
+import { Gallery } from './Gallery.tsx';
 import { SessionMenu } from './SessionMenu.tsx';
 
 const MODES: SquareMode[] = ['crop', 'pad-mean', 'pad-black'];
@@ -20,20 +19,6 @@ function addChosen(files: PathedFile[], opts: AddOptions) {
     files.filter((f) => !MODEL_FILE.test(f.path)),
     opts,
   );
-}
-
-/**
- * Switch EXIF handling: images whose tag turns them are decoded again (their square mode is
- * cleared, so the controller's re-square decodes them) and their responses dropped.
- */
-function changeExifOrientation(v: 'ignore' | 'apply') {
-  setExifOrientation(v);
-  const affected = get().images.filter((i) => i.status === 'ready' && turnable(i));
-  if (!affected.length) return;
-  for (const it of affected) dropImage(it.id);
-  const ids = new Set(affected.map((i) => i.id));
-  set({ images: get().images.map((i) => (ids.has(i.id) ? { ...i, squareMode: undefined } : i)), responsesVersion: get().responsesVersion + 1 });
-  for (const it of affected) setImageMode(it.id, it.mode);
 }
 
 export function ImagePanel() {
@@ -176,7 +161,7 @@ export function ImagePanel() {
         </label>
         <label title="PIL's Image.open, and so BERG users, ignore the EXIF orientation tag; 'apply' turns the pixels as ImageOps.exif_transpose does">
           EXIF orientation:
-          <select data-testid="exif-orientation" value={exifOrientation} onChange={(e) => changeExifOrientation(e.target.value as 'ignore' | 'apply')}>
+          <select data-testid="exif-orientation" value={exifOrientation} onChange={(e) => setExifOrientation(e.target.value as 'ignore' | 'apply')}>
             <option value="ignore">ignore (as PIL)</option>
             <option value="apply">apply</option>
           </select>

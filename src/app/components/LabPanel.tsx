@@ -25,13 +25,17 @@ import { symmetricLimit } from '../../viz/topomap.ts';
 import type { TopomapScene } from '../../viz/topomap_render.ts';
 import { EEG_UNIT } from '../../viz/plots.ts';
 import { download } from '../export.ts';
-import { useEncodedForPlots, type Encoded } from '../derived.ts';
-import { encodedPixels, makeCondition, previewInWorker, runSweepToGallery, useLab, type DerivedInfo } from '../lab_client.ts';
 import type { ChwImage } from '../../lab/manipulations.ts';
-import { chNames, get, times, useApp, type ImageItem } from '../store.ts';
+import { makeCondition } from '../actions/conditions.ts';
+import { runSweepToGallery } from '../actions/lab.ts';
+import { topomapGrid } from '../figures/topomap_grid.ts';
+import { encodedPixels, previewInWorker } from '../lab_client.ts';
+import { useEncodedForPlots, type Encoded } from '../state/encoded.ts';
+import { chNames, times } from '../state/selectors.ts';
+import { useApp, type DerivedInfo, type ImageItem } from '../state/store.ts';
+import { NumberField } from './NumberField.tsx';
 import { Plot } from './Plot.tsx';
 import { TopomapView } from './TopomapView.tsx';
-import { topomapGrid } from './TopomapPanel.tsx';
 
 type Stat = 'mean' | 'peak-amplitude' | 'peak-latency';
 type RankBy = 'measure' | 'group-contrast' | 'topography-similarity' | 'timecourse-similarity';
@@ -87,25 +91,12 @@ function drawChw(canvas: HTMLCanvasElement | null, img: { data: Uint8Array; size
   canvas.getContext('2d')!.putImageData(new ImageData(rgba, S, S), 0, 0);
 }
 
-function NumberField({ label, value, onChange, step, testId, min, max }: { label: string; value: number; onChange: (v: number) => void; step?: number; testId?: string; min?: number; max?: number }) {
-  const [text, setText] = useState(String(value));
-  useEffect(() => setText(String(value)), [value]);
+/** A labelled number field: applies on Enter or blur, refuses what is not a number in range (NumberField). */
+function LabNumber({ label, value, onChange, step, testId, min, max, integer }: { label: string; value: number; onChange: (v: number) => void; step?: number; testId?: string; min?: number; max?: number; integer?: boolean }) {
   return (
     <label>
       {label}
-      <input
-        type="number"
-        value={text}
-        step={step ?? 'any'}
-        min={min}
-        max={max}
-        data-testid={testId}
-        onChange={(e) => {
-          setText(e.target.value);
-          const v = Number(e.target.value);
-          if (e.target.value.trim() !== '' && Number.isFinite(v)) onChange(v);
-        }}
-      />
+      <NumberField label={label} value={value} step={step} min={min} max={max} integer={integer} testId={testId} onCommit={onChange} />
     </label>
   );
 }
@@ -126,7 +117,7 @@ function ManipulationEditor({ m, onChange }: { m: Manipulation; onChange: (m: Ma
         </select>
       </label>
       {spec.params.map((q) => (
-        <NumberField
+        <LabNumber
           key={`${m.kind}-${q.key}`}
           label={`${q.label}${q.unit ? ` (${q.unit})` : ''}`}
           value={Number(rec[q.key])}
@@ -134,7 +125,8 @@ function ManipulationEditor({ m, onChange }: { m: Manipulation; onChange: (m: Ma
           min={q.min}
           max={q.max}
           testId={`lab-param-${q.key}`}
-          onChange={(v) => onChange({ ...m, [q.key]: q.integer ? Math.round(v) : v } as Manipulation)}
+          integer={q.integer}
+          onChange={(v) => onChange({ ...m, [q.key]: v } as Manipulation)}
         />
       ))}
       {spec.modes && (
@@ -192,8 +184,8 @@ function MeasureEditor({ m, onChange }: { m: MeasureChoice; onChange: (m: Measur
         Channels
         <input type="text" data-testid="lab-measure-channels" value={m.channels} size={18} onChange={(e) => onChange({ ...m, channels: e.target.value, component: 'custom' })} />
       </label>
-      <NumberField label="from (ms)" value={m.tminMs} step={5} onChange={(v) => onChange({ ...m, tminMs: v, component: 'custom' })} />
-      <NumberField label="to (ms)" value={m.tmaxMs} step={5} onChange={(v) => onChange({ ...m, tmaxMs: v, component: 'custom' })} />
+      <LabNumber label="from (ms)" value={m.tminMs} step={5} onChange={(v) => onChange({ ...m, tminMs: v, component: 'custom' })} />
+      <LabNumber label="to (ms)" value={m.tmaxMs} step={5} onChange={(v) => onChange({ ...m, tmaxMs: v, component: 'custom' })} />
     </div>
   );
 }
@@ -219,7 +211,7 @@ function Thumbs({ ids, scores, items, unit, testId }: { ids: number[]; scores: F
 export function LabPanel() {
   const s = useApp();
   const enc = useEncodedForPlots();
-  const lab = useLab();
+  const lab = useApp((s) => s.lab);
   const ready = s.images.filter((i) => i.status === 'ready' && i.squareMode);
 
   // ---------- preview ----------
@@ -386,7 +378,7 @@ export function LabPanel() {
       const lim = symmetricLimit(...panels.map((q) => q.values)) || 1;
       const sel = new Set(parseChannels(measure.channels).map((c) => c.toLowerCase()));
       topo = {
-        grid: topomapGrid(names),
+        grid: topomapGrid(names, useApp.getState().topoMethod),
         panels,
         range: [-lim, lim],
         unit: EEG_UNIT,
@@ -465,7 +457,7 @@ export function LabPanel() {
   function exportCsv() {
     setExportError(null);
     try {
-      const st = get();
+      const st = useApp.getState();
       const comps = [...COMPONENT_PRESETS];
       if (measure.component === 'custom') {
         const spec = measureSpec(measure);
@@ -575,9 +567,9 @@ export function LabPanel() {
                 ))}
               </select>
             </label>
-            <NumberField label="from" value={from} onChange={setFrom} testId="lab-sweep-from" />
-            <NumberField label="to" value={to} onChange={setTo} testId="lab-sweep-to" />
-            <NumberField label="steps" value={steps} step={1} min={1} max={100} onChange={(v) => setSteps(Math.round(v))} testId="lab-sweep-steps" />
+            <LabNumber label="from" value={from} onChange={setFrom} testId="lab-sweep-from" />
+            <LabNumber label="to" value={to} onChange={setTo} testId="lab-sweep-to" />
+            <LabNumber label="steps" value={steps} step={1} min={1} max={100} integer onChange={setSteps} testId="lab-sweep-steps" />
             <label>
               Spacing
               <select data-testid="lab-sweep-scale" value={scale} onChange={(e) => setScale(e.target.value as 'linear' | 'log')}>
@@ -688,7 +680,7 @@ export function LabPanel() {
             </select>
           </label>
         )}
-        <NumberField label="k" value={k} step={1} min={1} onChange={(v) => setK(Math.max(1, Math.round(v)))} testId="lab-rank-k" />
+        <LabNumber label="k" value={k} step={1} min={1} integer onChange={setK} testId="lab-rank-k" />
       </div>
       {ranking?.values ? (
         <div className="lab-ranking" data-testid="lab-ranking" data-n={ranking.values.length} data-order={ranking.r.order.map((i) => enc.items[i].name).join('|')}>

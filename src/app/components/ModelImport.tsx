@@ -3,6 +3,7 @@
 // stays there across reloads.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { formatBytes } from '../../core/wording.ts';
+import { MAX_SUBJECT } from '../../io/browser_store.ts';
 import {
   cancelImport,
   dismissImport,
@@ -13,7 +14,8 @@ import {
   removeStored,
   useImport,
 } from '../import_client.ts';
-import { useApp } from '../store.ts';
+import { useApp } from '../state/store.ts';
+import { NumberField } from './NumberField.tsx';
 import './ModelImport.css';
 
 const BUCKET = 's3://brain-encoding-response-generator/encoding_models/modality-eeg/train_dataset-things_eeg_2/model-alexnet_untrained/';
@@ -30,7 +32,6 @@ export function ModelImport() {
   const [usage, setUsage] = useState<string>('');
   const files = useRef<HTMLInputElement>(null);
   const folder = useRef<HTMLInputElement>(null);
-  const subject = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     // React has no typed prop for it: the folder picker needs the attribute set on the element
@@ -147,23 +148,7 @@ export function ModelImport() {
                 </button>
               )}
               {ui.state === 'asking' && (
-                <form
-                  className="row"
-                  onSubmit={(e) => {
-                    e.preventDefault();
-                    void importPending(Number(subject.current?.value));
-                  }}
-                >
-                  <label>
-                    Subject <input ref={subject} type="number" min={1} max={10} defaultValue={1} data-testid="import-subject" autoFocus />
-                  </label>
-                  <button type="submit" className="small">
-                    Import
-                  </button>
-                  <button type="button" className="small" onClick={cancelImport}>
-                    Cancel
-                  </button>
-                </form>
+                <SubjectForm />
               )}
               {(ui.state === 'done' || ui.state === 'error' || ui.state === 'cancelled') && (
                 <button type="button" className="small" onClick={dismissImport}>
@@ -203,5 +188,47 @@ export function ModelImport() {
         </div>
       )}
     </div>
+  );
+}
+
+/** Asks which subject a renamed weights file holds: Enter or Import applies the number and imports. */
+function SubjectForm() {
+  const [subject, setSubject] = useState(1);
+  // what the field holds now (state would lag behind a blur that ends in a click on Import)
+  const typed = useRef<{ subject: number; refused: boolean }>({ subject: 1, refused: false });
+  return (
+    <form
+      className="row"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!typed.current.refused) void importPending(typed.current.subject);
+      }}
+    >
+      <label>
+        Subject{' '}
+        <NumberField
+          label="Subject"
+          testId="import-subject"
+          value={subject}
+          min={1}
+          max={MAX_SUBJECT}
+          integer
+          className="narrow"
+          autoFocus
+          onCommit={(v) => {
+            typed.current.subject = v;
+            setSubject(v);
+          }}
+          onError={(m) => (typed.current.refused = m !== null)}
+          onEnter={(v) => void importPending(v)}
+        />
+      </label>
+      <button type="submit" className="small">
+        Import
+      </button>
+      <button type="button" className="small" onClick={cancelImport}>
+        Cancel
+      </button>
+    </form>
   );
 }

@@ -46,7 +46,7 @@ export function holdPlots(hold: boolean): void {
   if (!hold && queue.size && !draining) drain();
 }
 
-function schedule(el: HTMLDivElement, draw: () => Promise<unknown>) {
+function queueDraw(el: HTMLDivElement, draw: () => Promise<unknown>) {
   queue.set(el, draw); // a newer figure for the same plot replaces the queued one
   if (draining || held) return;
   drain();
@@ -80,7 +80,7 @@ export function warmUpPlotly(): void {
     { type: 'scatter', mode: 'lines+markers', x: [0, 1], y: [0, 1], fill: 'tonexty' },
   ] as Plotly.Data[];
   const layout = { shapes: [{ type: 'path', path: 'M0,0L1,1Z' }], margin: { t: 0, l: 0, r: 0, b: 0 } } as Partial<Plotly.Layout>;
-  schedule(el, async () => {
+  queueDraw(el, async () => {
     const Plotly = await loadPlotly();
     await Plotly.newPlot(el, data, layout, { staticPlot: false }).finally(() => {
       Plotly.purge(el);
@@ -261,7 +261,7 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
         },
       ],
     } as Partial<Config>;
-    schedule(el, async () => {
+    queueDraw(el, async () => {
       const Plotly = await loadPlotly();
       const t0 = performance.now();
       const own = plotlyCopy(stripped);

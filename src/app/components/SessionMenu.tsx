@@ -1,7 +1,7 @@
 // Session controls: the session (images, conditions, view, responses) lives in browser storage and
 // survives reloads; 'New session' starts empty, and a session travels as one .zip.
 import { useRef, useState } from 'react';
-import { exportSession, importSession, newSession } from '../controller.ts';
+import { exportSession, importSession, newSession } from '../actions/session.ts';
 import { download } from '../export.ts';
 
 export function SessionMenu() {

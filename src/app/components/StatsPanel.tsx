@@ -2,27 +2,26 @@
 // spread across images, cluster permutation tests (MNE), time-resolved decoding (MNE + scikit-learn), RSA.
 // Images are the observations; each image's response is the mean of its 4 repetitions.
 import { useEffect, useMemo, useState } from 'react';
-import type { Data, Layout } from 'plotly.js-dist-min';
 import channelsJson from '../../data/channels_10-05_63.json';
 import { channelAdjacency } from '../../analysis/adjacency.ts';
-import type { ClusterResult, Tail } from '../../analysis/cluster_test.ts';
+import type { Tail } from '../../analysis/cluster_test.ts';
 import type { Scoring } from '../../analysis/decoding.ts';
-import { parseModelRdm, squareForm, type RdmMetric } from '../../analysis/rsa.ts';
-import { spreadBand, type SpreadKind } from '../../analysis/spread.ts';
-import { PALETTE, plotlyText, timecourseFigure, timesMs, type Figure, type Series } from '../../viz/plots.ts';
-import { symmetricLimit } from '../../viz/topomap.ts';
-import type { TopomapScene } from '../../viz/topomap_render.ts';
+import { parseModelRdm, type RdmMetric } from '../../analysis/rsa.ts';
+import type { SpreadKind } from '../../analysis/spread.ts';
+import { timesMs } from '../../viz/plots.ts';
 import { AnalysisCancelled, cancelAnalysis, runAnalysis, type AnalysisJob, type AnalysisResult } from '../analysis_client.ts';
-import { imagesFor, useEncodedForPlots, useSelection, type Encoded } from '../derived.ts';
 import { download } from '../export.ts';
-import { times, useApp } from '../store.ts';
+import { ALPHA, clusterSummary, decodingFigures, rsaFigures, spreadFigure } from '../figures/stats.ts';
+import { topomapGrid } from '../figures/topomap_grid.ts';
+import { imagesFor, useEncodedForPlots, useSelection, type Encoded } from '../state/encoded.ts';
+import { times } from '../state/selectors.ts';
+import { useApp } from '../state/store.ts';
+import { NumberField } from './NumberField.tsx';
 import { Plot } from './Plot.tsx';
-import { topomapGrid } from './TopomapPanel.tsx';
 import { TopomapView } from './TopomapView.tsx';
 
 const BLOCK = 4 * 63 * 140;
 const NEIGHBORS = channelAdjacency(channelsJson.channels.map((c) => c.topo2d_m));
-const ALPHA = 0.05;
 
 /** The responses of the images at `idx` (indices into enc.items), float32 [n, 4, 63, 140]. */
 function gather(enc: Encoded, idx: number[]): Float32Array {
@@ -66,44 +65,6 @@ function Progress({ job, onCancel, testId }: { job: Job<never> | Job<AnalysisRes
       </span>
     );
   return <span data-testid={testId} data-state={job.state} />;
-}
-
-/** Significant windows (clusters with p < alpha) as time spans [first, last] sample. */
-function significantSpans(r: ClusterResult, nc: number, T: number): [number, number][] {
-  const spans: [number, number][] = [];
-  r.clusters.forEach((cl, k) => {
-    if (!(r.p[k] < ALPHA)) return;
-    const ts = Array.from(cl, (i) => Math.floor(i / nc));
-    spans.push([Math.min(...ts), Math.max(...ts)]);
-  });
-  return spans.filter((s) => s[1] < T);
-}
-
-function shade(fig: Figure, spans: [number, number][], x: number[], color = 'rgba(0,160,80,0.18)'): Figure {
-  const half = x.length > 1 ? (x[1] - x[0]) / 2 : 0;
-  const shapes = [...(fig.layout.shapes ?? [])];
-  for (const [a, b] of spans) shapes.push({ type: 'rect', xref: 'x', yref: 'paper', x0: x[a] - half, x1: x[b] + half, y0: 0, y1: 1, fillcolor: color, line: { width: 0 }, layer: 'below' });
-  return { data: fig.data, layout: { ...fig.layout, shapes } };
-}
-
-/** A title with the statistic's parameters on a second line. */
-function titled(fig: Figure, title: string, params: string): Figure {
-  return { data: fig.data, layout: { ...fig.layout, margin: { ...fig.layout.margin, t: 52 }, title: { text: `${plotlyText(title)}<br><span style="font-size:11px">${plotlyText(params)}</span>`, font: { size: 14 }, x: 0.02, xanchor: 'left' } } };
-}
-
-function heatmap(z: ArrayLike<number>, n: number, x: (number | string)[], y: (number | string)[], title: string, params: string, zTitle: string, opts: { zmid?: number; colorscale?: string; square?: boolean } = {}): Figure {
-  const rows: number[][] = [];
-  for (let i = 0; i < n; i++) rows.push(Array.from({ length: x.length }, (_, j) => z[i * x.length + j]));
-  const data: Data[] = [{ type: 'heatmap', z: rows, x, y, zmid: opts.zmid, colorscale: opts.colorscale ?? 'RdBu', reversescale: true, colorbar: { title: { text: plotlyText(zTitle) } } } as Data];
-  const layout: Partial<Layout> = {
-    height: 340,
-    margin: { l: 70, r: 20, t: 52, b: 50 },
-    title: { text: `${plotlyText(title)}<br><span style="font-size:11px">${plotlyText(params)}</span>`, font: { size: 14 }, x: 0.02, xanchor: 'left' },
-    xaxis: { title: { text: opts.square ? '' : 'Testing time (ms)' } },
-    yaxis: { title: { text: opts.square ? '' : 'Training time (ms)' }, autorange: opts.square ? 'reversed' : true, scaleanchor: opts.square ? 'x' : undefined },
-    paper_bgcolor: 'rgba(0,0,0,0)',
-  };
-  return { data, layout };
 }
 
 function jsonBlob(o: unknown) {
@@ -204,71 +165,10 @@ export function StatsPanel() {
   const clusterDone = cluster.job.state === 'done' ? cluster.job : null;
   const spreadFig = useMemo(() => {
     if (spreadJob.job.state !== 'done' || !ch.length) return null;
-    const groups = spreadJob.job.out.groups;
-    const conds = spreadJob.job.params.conditions as string[];
-    const series: Series[] = groups.map((g, k) => {
-      const b = spreadBand(g, spreadKind);
-      const color = PALETTE[s.conditions.indexOf(conds[k]) % PALETTE.length];
-      return { name: `${conds[k]} (n=${g.n})`, mean: g.mean, lo: b.lo, hi: b.hi, color };
-    });
-    const ka = conds.indexOf(A);
-    const kb = conds.indexOf(B);
-    if (ka >= 0 && kb >= 0 && ka !== kb) series.push({ name: `${A} − ${B}`, mean: groups[ka].mean.map((v, t) => v - groups[kb].mean[t]), color: '#000000', width: 2.2, dash: 'dash' });
-    let fig = timecourseFigure({ timesMs: tms, series, cursorMs: tms[s.cursor], height: 340 });
-    const what = spreadKind === 'ci95' ? 'band: 95% CI across images (t-based: mean ± t(0.975, n−1)·SEM)' : spreadKind === 'sem' ? 'band: ±1 SEM across images' : 'band: ±1 SD across images';
-    let params = `${what}; each image = mean of its 4 repetitions`;
-    if (clusterDone && (clusterDone.params.conditions as string[]).join() === [A, B].join()) {
-      const r = clusterDone.out.result;
-      const nc = clusterDone.params.space === 'time' ? 1 : (clusterDone.params.ch_names as string[]).length;
-      fig = shade(fig, significantSpans(r, nc, tms.length), tms);
-      params += `; shaded: clusters p < ${ALPHA} (${r.test}, ${r.nPermutationsUsed} permutations, seed ${r.seed})`;
-    }
-    return titled(fig, `Condition means over ${chLabel}`, params);
+    return spreadFigure({ out: spreadJob.job.out, conds: spreadJob.job.params.conditions as string[], conditions: s.conditions, kind: spreadKind, tms, cursor: s.cursor, A, B, chLabel, cluster: clusterDone });
   }, [spreadJob.job, spreadKind, tms, s.cursor, A, B, clusterDone, chLabel, ch.length, s.conditions]);
 
-  const clusterView = useMemo(() => {
-    if (!clusterDone) return null;
-    const r = clusterDone.out.result;
-    const p = clusterDone.params;
-    const chn = p.ch_names as string[];
-    const nc = p.space === 'time' ? 1 : chn.length;
-    const stat = r.statistic === 'f_oneway' ? 'F' : 't';
-    const rows = r.clusters.map((cl, k) => {
-      const ts = Array.from(cl, (i) => Math.floor(i / nc));
-      const sensors = p.space === 'time' ? chn : [...new Set(Array.from(cl, (i) => chn[i % nc]))];
-      return { k, tmin_s: times()[Math.min(...ts)], tmax_s: times()[Math.max(...ts)], ch_names: sensors, mass: r.mass[k], p: r.p[k], t0: Math.min(...ts), t1: Math.max(...ts), cl };
-    });
-    const paramText = `${r.test} (${r.statistic}${r.statistic === 'ttest_1samp_no_p' ? ', sigma=0' : ''}), threshold ${stat} = ${r.threshold.toFixed(3)} (p < 0.05${r.statistic === 'f_oneway' ? '' : r.tail === 0 ? ', two-tailed' : ', one-tailed'}), tail ${r.tail}, ${r.nPermutationsUsed} permutations${r.exact ? ' (exact)' : ''}, seed ${r.seed}, n = ${clusterDone.out.result.statistic === 'f_oneway' ? `${clusterDone.out.nA} + ${clusterDone.out.nB}` : clusterDone.out.nA} images`;
-    // topomap: the statistic at every sensor, averaged over the most significant cluster's window
-    // (or at the cursor when none is significant); its sensors marked, as MNE's mask does.
-    const best = rows.filter((x) => x.p < ALPHA).sort((a, b) => a.p - b.p || Math.abs(b.mass) - Math.abs(a.mass))[0];
-    const t0 = best ? best.t0 : s.cursor;
-    const t1 = best ? best.t1 : s.cursor;
-    const values = new Float32Array(63);
-    for (let c = 0; c < 63; c++) {
-      let acc = 0;
-      for (let t = t0; t <= t1; t++) acc += clusterDone.out.sensorStat[t * 63 + c];
-      values[c] = acc / (t1 - t0 + 1);
-    }
-    const marked = names.map(() => false);
-    if (best) {
-      if (p.space === 'time') for (const c of chn) marked[names.indexOf(c)] = true;
-      else for (const i of best.cl) marked[names.indexOf(chn[i % nc])] = true;
-    }
-    const lim = r.statistic === 'f_oneway' ? Math.max(...values) || 1 : symmetricLimit(values) || 1;
-    const topo: TopomapScene = {
-      grid: topomapGrid(names),
-      panels: [{ values }],
-      range: r.statistic === 'f_oneway' ? [0, lim] : [-lim, lim],
-      colormap: r.statistic === 'f_oneway' ? 'Reds' : undefined,
-      selected: marked,
-      names,
-      unit: stat,
-      title: `${stat} map, ${tms[t0]}…${tms[t1]} ms`,
-      note: best ? `Filled sensors: the most significant cluster (p = ${best.p.toFixed(4)})` : `No cluster with p < ${ALPHA}; map at the cursor`,
-    };
-    return { rows, paramText, topo };
-  }, [clusterDone, names, tms, s.cursor]);
+  const clusterView = useMemo(() => (clusterDone ? clusterSummary(clusterDone, names, times(), tms, s.cursor, topomapGrid(names, s.topoMethod)) : null), [clusterDone, names, tms, s.cursor]);
 
   const exportCluster = (fmt: 'json' | 'csv') => {
     if (!clusterDone || !clusterView) return;
@@ -303,52 +203,9 @@ export function StatsPanel() {
     }
   };
 
-  const decodeView = useMemo(() => {
-    if (decode.job.state !== 'done') return null;
-    const { sliding, generalizing, nA, nB } = decode.job.out;
-    const label = sliding.scoring === 'roc_auc' ? 'ROC AUC' : 'Accuracy';
-    const params = `LDA (lsqr, Ledoit-Wolf shrinkage), SlidingEstimator, StratifiedKFold(${sliding.nSplits}, shuffle, seed ${sliding.seed}); ${nA} + ${nB} images (repetition means) × ${(decode.job.params.ch_names as string[]).length} channels; chance ${sliding.chance.toFixed(3)}`;
-    const chance = Array.from(tms, () => sliding.chance);
-    const fig = titled(
-      timecourseFigure({
-        timesMs: tms,
-        series: [
-          { name: `${label} (mean of ${sliding.nSplits} folds)`, mean: sliding.mean, color: PALETTE[2], width: 2 },
-          { name: 'chance', mean: chance, color: '#888888', dash: 'dot', width: 1 },
-        ],
-        unit: '',
-        yTitle: label,
-        cursorMs: tms[s.cursor],
-        height: 300,
-      }),
-      `Decoding ${A} vs ${B}`,
-      params,
-    );
-    const tgm = generalizing ? heatmap(generalizing.mean, tms.length, tms, tms, 'Temporal generalisation (GeneralizingEstimator)', params, label, { zmid: generalizing.chance }) : null;
-    return { fig, tgm };
-  }, [decode.job, tms, s.cursor, A, B]);
+  const decodeView = useMemo(() => (decode.job.state === 'done' ? decodingFigures(decode.job.out, (decode.job.params.ch_names as string[]).length, tms, s.cursor, A, B) : null), [decode.job, tms, s.cursor, A, B]);
 
-  const rsaView = useMemo(() => {
-    if (rsa.job.state !== 'done') return null;
-    const { result, rdms, model, n } = rsa.job.out;
-    const p = rsa.job.params;
-    const params = `${p.metric} RDMs over ${n} ${p.unit === 'images' ? 'images' : 'condition means'} × ${(p.ch_names as string[]).length} channels vs ${p.model} model, ${p.comparison}; permutation test over item labels, ${result.nPermutations} permutations, seed ${result.seed}`;
-    let fig = timecourseFigure({ timesMs: tms, series: [{ name: 'Spearman rho', mean: result.rho, color: PALETTE[3], width: 2 }], unit: '', yTitle: 'Spearman rho', cursorMs: tms[s.cursor], height: 300 });
-    const sig: [number, number][] = [];
-    result.p.forEach((v, t) => v < ALPHA && sig.push([t, t]));
-    fig = titled(shade(fig, sig, tms, 'rgba(204,121,167,0.22)'), 'RSA: neural RDM vs model RDM', `${params}; shaded: p < ${ALPHA} (uncorrected)`);
-    const labels = (p.items as string[]).map((x, i) => `${i + 1}. ${x}`);
-    const rdmFig = heatmap(squareForm(rdms[s.cursor], n), n, labels, labels, `Neural RDM at ${tms[s.cursor]} ms`, p.metric as string, p.metric as string, { colorscale: 'Viridis', square: true });
-    const modelFig = heatmap(squareForm(model, n), n, labels, labels, 'Model RDM', p.model as string, 'dissimilarity', { colorscale: 'Viridis', square: true });
-    rdmFig.data = rdmFig.data.map((d) => ({ ...d, reversescale: false }) as Data);
-    modelFig.data = modelFig.data.map((d) => ({ ...d, reversescale: false }) as Data);
-    return { fig, rdmFig, modelFig };
-  }, [rsa.job, tms, s.cursor]);
-
-  const num = (v: string, lo: number, hi: number, d: number) => {
-    const x = Math.round(Number(v));
-    return Number.isFinite(x) ? Math.min(hi, Math.max(lo, x)) : d;
-  };
+  const rsaView = useMemo(() => (rsa.job.state === 'done' ? rsaFigures(rsa.job.out, rsa.job.params, tms, s.cursor) : null), [rsa.job, tms, s.cursor]);
 
   if (s.conditions.length < 2) {
     return (
@@ -407,11 +264,11 @@ export function StatsPanel() {
         )}
         <label>
           Permutations
-          <input type="number" min={10} max={100000} value={nPerm} onChange={(e) => setNPerm(num(e.target.value, 10, 100000, 1000))} data-testid="stats-permutations" />
+          <NumberField label="Permutations" testId="stats-permutations" value={nPerm} min={10} max={100000} integer step={100} onCommit={setNPerm} />
         </label>
         <label>
           Seed
-          <input type="number" min={0} value={seed} onChange={(e) => setSeed(num(e.target.value, 0, 2 ** 32 - 1, 0))} data-testid="stats-seed" />
+          <NumberField label="Seed" testId="stats-seed" value={seed} min={0} max={2 ** 32 - 1} integer onCommit={setSeed} />
         </label>
         <button type="button" className="small" disabled={!ready} onClick={runCluster} data-testid="stats-run">
           Run test
@@ -467,7 +324,7 @@ export function StatsPanel() {
       <div className="row stats-controls">
         <label>
           Folds
-          <input type="number" min={2} max={20} value={nSplits} onChange={(e) => setNSplits(num(e.target.value, 2, 20, 5))} data-testid="decode-folds" />
+          <NumberField label="Folds" testId="decode-folds" value={nSplits} min={2} max={20} integer onCommit={setNSplits} />
         </label>
         <label>
           Score

@@ -1,106 +1,11 @@
 // Time window (two-thumb range over the 140 samples), an arbitrary 0/1 mask, and the time cursor with playback.
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { maskSpans, timesMs } from '../../viz/plots.ts';
-import { get, set, times, useApp } from '../store.ts';
-
-export function setWindow(a: number, b: number) {
-  const n = times().length;
-  const lo = Math.max(0, Math.min(a, b));
-  const hi = Math.min(n - 1, Math.max(a, b));
-  set({ timeMask: Array.from({ length: n }, (_, i) => (i >= lo && i <= hi ? 1 : 0)) });
-}
-
-/** Index of the sample nearest to a time in ms. */
-export function nearestIndex(ms: number, tms: number[]): number {
-  let best = 0;
-  for (let i = 1; i < tms.length; i++) if (Math.abs(tms[i] - ms) < Math.abs(tms[best] - ms)) best = i;
-  return best;
-}
-
-export interface NumberFieldProps {
-  label: string;
-  value: number;
-  /** Apply a parsed, in-range value; return a message to refuse it (it then stays in the field). */
-  onCommit: (v: number) => string | null | void;
-  min: number;
-  max: number;
-  step?: number;
-  unit?: string;
-  testId?: string;
-  className?: string;
-}
-
-/**
- * A number field that applies what was typed on Enter or when it loses focus (typing "120" no
- * longer applies "1" and "12" on the way), says why it refuses a value, Escape reverts, and
- * ArrowUp/ArrowDown step and apply at once. It shows `value` again whenever that changes elsewhere.
- */
-export function NumberField({ label, value, onCommit, min, max, step = 1, unit = '', testId, className }: NumberFieldProps) {
-  const [draft, setDraft] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const id = useId();
-  const shown = useRef(value);
-  if (shown.current !== value) {
-    // the value moved (slider, brush, another field): the field follows unless the user is mid-edit
-    shown.current = value;
-    if (draft !== null && error === null) setDraft(null);
-  }
-  const commit = (text: string): boolean => {
-    const t = text.trim().replace(',', '.');
-    if (t === '') return fail(`enter a number${unit ? ` in ${unit}` : ''}`);
-    if (!/^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(t)) return fail(`“${text.trim()}” is not a number`);
-    const v = Number(t);
-    if (v < min || v > max) return fail(`must be within ${min}…${max}${unit ? ` ${unit}` : ''}`);
-    const refused = onCommit(v);
-    if (refused) return fail(refused);
-    setError(null);
-    setDraft(null);
-    return true;
-  };
-  const fail = (msg: string) => {
-    setError(msg);
-    return false;
-  };
-  return (
-    <span className={`number-field ${className ?? ''}`}>
-      <input
-        type="text"
-        inputMode="decimal"
-        aria-label={label}
-        data-testid={testId}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? id : undefined}
-        value={draft ?? String(value)}
-        onChange={(e) => {
-          setDraft(e.target.value);
-          if (error) setError(null);
-        }}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter') {
-            e.preventDefault();
-            commit(draft ?? String(value));
-          } else if (e.key === 'Escape') {
-            setDraft(null);
-            setError(null);
-          } else if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
-            e.preventDefault();
-            const base = Number((draft ?? String(value)).replace(',', '.'));
-            const next = Math.min(max, Math.max(min, (Number.isFinite(base) ? base : value) + (e.key === 'ArrowUp' ? step : -step)));
-            commit(String(next));
-          }
-        }}
-        onBlur={() => {
-          if (draft !== null) commit(draft);
-        }}
-      />
-      {error && (
-        <span className="field-error" id={id} role="alert">
-          {label}: {error}
-        </span>
-      )}
-    </span>
-  );
-}
+import { advanceCursor, setCursor, setTimeMask, setWindow, togglePlaying } from '../actions/selection.ts';
+import { nearestIndex } from '../figures/time_axis.ts';
+import { times } from '../state/selectors.ts';
+import { useApp } from '../state/store.ts';
+import { NumberField } from './NumberField.tsx';
 
 export function TimePicker() {
   const model = useApp((s) => s.model);
@@ -120,13 +25,7 @@ export function TimePicker() {
   // Playback loops the cursor through the selected window (all samples when the window is empty).
   useEffect(() => {
     if (!playing) return;
-    const id = setInterval(() => {
-      const s = get();
-      const idx = s.timeMask.flatMap((v, i) => (v ? [i] : []));
-      const pool = idx.length ? idx : s.timeMask.map((_, i) => i);
-      const k = pool.indexOf(s.cursor);
-      set({ cursor: pool[(k + 1) % pool.length] });
-    }, 1000 / fps);
+    const id = setInterval(advanceCursor, 1000 / fps);
     return () => clearInterval(id);
   }, [playing, fps]);
 
@@ -187,15 +86,15 @@ export function TimePicker() {
       </div>
       <div className="time-row">
         <span className="label">Cursor</span>
-        <button type="button" className="small" aria-label="Previous sample" onClick={() => set({ cursor: Math.max(0, cursor - 1) })}>
+        <button type="button" className="small" aria-label="Previous sample" onClick={() => setCursor(Math.max(0, cursor - 1))}>
           ◀
         </button>
-        <input className="cursor-range" type="range" min={0} max={tms.length - 1} step={1} value={cursor} aria-label="Time cursor" data-testid="cursor" onChange={(e) => set({ cursor: Number(e.target.value) })} />
-        <button type="button" className="small" aria-label="Next sample" onClick={() => set({ cursor: Math.min(tms.length - 1, cursor + 1) })}>
+        <input className="cursor-range" type="range" min={0} max={tms.length - 1} step={1} value={cursor} aria-label="Time cursor" data-testid="cursor" onChange={(e) => setCursor(Number(e.target.value))} />
+        <button type="button" className="small" aria-label="Next sample" onClick={() => setCursor(Math.min(tms.length - 1, cursor + 1))}>
           ▶
         </button>
         <strong className="cursor-value">{tms[cursor]} ms</strong>
-        <button type="button" className="small" data-testid="play" onClick={() => set({ playing: !playing })}>
+        <button type="button" className="small" data-testid="play" onClick={togglePlaying}>
           {playing ? '❚❚ Pause' : '► Play'}
         </button>
         <label className="small-label">
@@ -231,7 +130,7 @@ export function TimePicker() {
               const v = maskText.replace(/\s/g, '');
               const err = v.length !== tms.length ? `needs ${tms.length} characters, got ${v.length}` : !/^[01]+$/.test(v) ? 'only 0 and 1 allowed' : !v.includes('1') ? 'select at least one sample (BERG needs one 1)' : null;
               if (err) return setMaskError(err);
-              set({ timeMask: [...v].map(Number) });
+              setTimeMask([...v].map(Number));
               setMaskText(null);
             }}
           />

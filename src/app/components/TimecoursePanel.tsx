@@ -1,10 +1,14 @@
 import { useMemo } from 'react';
-import { EEG_DATA_NOTE, EEG_UNIT, PALETTE, timecourseFigure, timesMs, type Figure, type Series } from '../../viz/plots.ts';
-import { band, gfp, meanChannelsByTime, repSeries, type BandKind } from '../../viz/stats.ts';
-import { imagesFor, useEncodedForPlots, useSelection } from '../derived.ts';
-import { set, times, useApp, type ChannelView, type ImageView } from '../store.ts';
+import { EEG_DATA_NOTE, EEG_UNIT, timecourseFigure, timesMs } from '../../viz/plots.ts';
+import type { BandKind } from '../../viz/stats.ts';
+import { setCursor, setWindow } from '../actions/selection.ts';
+import { setBand, setChannelView, setImageView } from '../actions/view.ts';
+import { nearestIndex } from '../figures/time_axis.ts';
+import { timecourseTitle, timecourseView, withCursor } from '../figures/timecourse.ts';
+import { useEncodedForPlots, useSelection } from '../state/encoded.ts';
+import { times } from '../state/selectors.ts';
+import { useApp, type ChannelView, type ImageView } from '../state/store.ts';
 import { Plot } from './Plot.tsx';
-import { nearestIndex, setWindow } from './TimePicker.tsx';
 
 export const BAND_LABEL: Record<BandKind, string> = {
   minmax: 'min–max over 4 repetitions',
@@ -12,96 +16,17 @@ export const BAND_LABEL: Record<BandKind, string> = {
   none: 'no band',
 };
 
-/**
- * The figure with the time cursor's line: figures are built without it, so a cursor move changes
- * one shape and Plot relayouts only that (the same line timecourseFigure draws).
- */
-export function withCursor(fig: Figure, cursorMs: number): Figure {
-  const shapes = [...(fig.layout.shapes ?? []), { type: 'line', xref: 'x', yref: 'paper', x0: cursorMs, x1: cursorMs, y0: 0, y1: 1, line: { color: '#c00', width: 1.5 } }];
-  return { data: fig.data, layout: { ...fig.layout, shapes } as Figure['layout'] };
-}
-
 export function TimecoursePanel() {
   const enc = useEncodedForPlots();
   const { names, ch, chMask } = useSelection();
   const s = useApp();
   const tms = useMemo(() => timesMs(times()), [s.model]);
-  const chLabel = ch.length === names.length ? 'all channels' : ch.length <= 4 ? Array.from(ch, (c) => names[c]).join(', ') : `${ch.length} channels`;
-  const title =
-    s.channelView === 'butterfly' ? 'Butterfly (selected in blue) + global field power' : s.channelView === 'each' ? `Selected channels (${ch.length})` : `Mean over ${chLabel}`;
+  const title = timecourseTitle(s.channelView, names, ch);
 
   const view = useMemo(() => {
     const t0 = performance.now();
-    const { dims, data } = enc;
-    if (!dims.B) return null;
-    const T = dims.T;
-    // Which image groups: one line per image, per condition, or their mean.
-    let groups: { name: string; idx: number[] }[];
-    if (s.imageView === 'each') groups = enc.items.map((it, i) => ({ name: `${i + 1}: ${it.name}`, idx: [i] }));
-    else if (s.imageView === 'conditions') {
-      groups = s.conditions.map((c) => ({ name: c, idx: imagesFor(enc, `cond:${c}`) })).filter((g) => g.idx.length);
-      if (!groups.length) groups = [{ name: 'all images', idx: enc.items.map((_, i) => i) }];
-    } else if (s.imageView.startsWith('img:')) groups = [{ name: enc.items.find((i) => i.id === s.imageView.slice(4))?.name ?? 'image', idx: imagesFor(enc, s.imageView as `img:${string}`) }];
-    else groups = [{ name: `mean of ${enc.items.length} image${enc.items.length === 1 ? '' : 's'}`, idx: enc.items.map((_, i) => i) }];
-
-    const series: Series[] = [];
-    let lower: { name: string; values: Float32Array; unit: string } | undefined;
-    if (s.channelView === 'butterfly') {
-      const idx = groups.flatMap((g) => g.idx);
-      const ct = meanChannelsByTime(data, dims, idx);
-      names.forEach((n, c) => {
-        series.push({ name: n, mean: ct.subarray(c * T, (c + 1) * T), color: chMask[c] ? '#1f4e99' : '#9a9a9a', faint: true, width: chMask[c] ? 1 : 0.6 });
-      });
-      lower = { name: 'GFP', values: gfp(ct, names.length, T), unit: EEG_UNIT };
-    } else if (s.channelView === 'each') {
-      const g = groups.length === 1 ? groups[0] : { name: 'all', idx: groups.flatMap((x) => x.idx) };
-      Array.from(ch).forEach((c, k) => {
-        const b = band(repSeries(data, dims, g.idx, [c]), dims.R, T, s.band);
-        series.push({ name: names[c], mean: b.mean, lo: s.band === 'none' ? undefined : b.lo, hi: s.band === 'none' ? undefined : b.hi, color: PALETTE[k % PALETTE.length] });
-      });
-    } else {
-      groups.forEach((g, k) => {
-        const b = band(repSeries(data, dims, g.idx, ch), dims.R, T, s.band);
-        series.push({ name: g.name, mean: b.mean, lo: s.band === 'none' ? undefined : b.lo, hi: s.band === 'none' ? undefined : b.hi, color: PALETTE[k % PALETTE.length] });
-      });
-    }
-    // Average-referenced data (CSD output is) sum to zero over all channels at every sample: their
-    // mean is float rounding, which autoscaling would blow up into something that looks like an ERP.
-    let zeroMean = false;
-    let scale = 0;
-    if (s.channelView === 'mean' && ch.length === names.length) {
-      const ct = meanChannelsByTime(data, dims, groups.flatMap((g) => g.idx));
-      for (const v of ct) scale = Math.max(scale, Math.abs(v));
-      let m = 0;
-      for (const x of series) for (const v of Array.from(x.hi ?? x.mean)) m = Math.max(m, Math.abs(v));
-      zeroMean = scale > 0 && m < 1e-4 * scale;
-    }
-    let figure = (timecourseFigure({ timesMs: tms, series, mask: s.timeMask, lower, title, height: s.channelView === 'butterfly' ? 420 : 360 }));
-    if (zeroMean) {
-      const layout = figure.layout as Record<string, unknown>;
-      figure = {
-        data: figure.data,
-        layout: {
-          ...figure.layout,
-          yaxis: { ...(layout.yaxis as object), range: [-scale, scale], autorange: false },
-          annotations: [
-            {
-              text: `The mean over all ${names.length} channels is 0 at every sample<br>(average-referenced data): only float rounding remains,<br>drawn here at the channels' scale (±${scale.toPrecision(2)} ${EEG_UNIT})`,
-              xref: 'paper',
-              yref: 'paper',
-              x: 0.5,
-              y: 0.97,
-              yanchor: 'top',
-              showarrow: false,
-              font: { size: 12, color: '#4a5563' },
-              bgcolor: 'rgba(255,255,255,0.9)',
-            },
-          ],
-        } as Figure['layout'],
-      };
-    }
-    const ysum = series.reduce((acc, x) => acc + Array.from(x.mean).reduce((a, b) => a + b, 0), 0);
-    return { figure, ms: performance.now() - t0, ysum, nSeries: series.length, zeroMean };
+    const v = timecourseView({ enc, names, ch, chMask, tms, imageView: s.imageView, channelView: s.channelView, band: s.band, timeMask: s.timeMask, conditions: s.conditions, title });
+    return v && { ...v, ms: performance.now() - t0 };
   }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.timeMask, s.conditions, title]);
 
   const noChannels = ch.length === 0 && s.channelView !== 'butterfly';
@@ -137,7 +62,7 @@ export function TimecoursePanel() {
         <h2>Time course</h2>
         <label className="small-label">
           Images
-          <select aria-label="Images" value={s.imageView} onChange={(e) => set({ imageView: e.target.value as ImageView })}>
+          <select aria-label="Images" value={s.imageView} onChange={(e) => setImageView(e.target.value as ImageView)}>
             <option value="mean">mean over images</option>
             <option value="each">each image</option>
             {s.conditions.length > 0 && <option value="conditions">each condition</option>}
@@ -150,7 +75,7 @@ export function TimecoursePanel() {
         </label>
         <label className="small-label">
           Channels
-          <select aria-label="Channels" data-testid="channel-view" value={s.channelView} onChange={(e) => set({ channelView: e.target.value as ChannelView })}>
+          <select aria-label="Channels" data-testid="channel-view" value={s.channelView} onChange={(e) => setChannelView(e.target.value as ChannelView)}>
             <option value="mean">mean of selected</option>
             <option value="each">each selected</option>
             <option value="butterfly">butterfly (all) + GFP</option>
@@ -158,7 +83,7 @@ export function TimecoursePanel() {
         </label>
         <label className="small-label">
           Band
-          <select aria-label="Band" value={s.band} onChange={(e) => set({ band: e.target.value as BandKind })} disabled={s.channelView === 'butterfly'}>
+          <select aria-label="Band" value={s.band} onChange={(e) => setBand(e.target.value as BandKind)} disabled={s.channelView === 'butterfly'}>
             {(Object.keys(BAND_LABEL) as BandKind[]).map((k) => (
               <option key={k} value={k}>
                 {BAND_LABEL[k]}
@@ -181,7 +106,7 @@ export function TimecoursePanel() {
           className="plot"
           onClick={(e) => {
             const x = e.points?.[0]?.x;
-            if (typeof x === 'number') set({ cursor: nearestIndex(x, tms) });
+            if (typeof x === 'number') setCursor(nearestIndex(x, tms));
           }}
           onSelected={(e) => {
             const r = e?.range?.x;

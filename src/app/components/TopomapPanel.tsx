@@ -1,68 +1,24 @@
 import { useDeferredValue, useEffect, useMemo, useState } from 'react';
-import { sensorsFor } from '../../viz/channels.ts';
-import { gfpPeaks, parseTimeList } from '../../viz/joint.ts';
-import { EEG_DATA_NOTE, EEG_UNIT, EEG_UNIT_LONG, maskSpans, timesMs } from '../../viz/plots.ts';
-import { prepareScene, type TopoPanel, type TopomapScene } from '../../viz/topomap_render.ts';
-import { column, gfp, meanChannelsByTime, meanOverTimes, subtract } from '../../viz/stats.ts';
-import { makeTopomapGrid, METHOD_LABEL, mneColorLimits, type TopomapGrid, type TopomapMethod } from '../../viz/topomap.ts';
-import { loadMneAsset, mneCovers, mneGridFromAsset, type MneAsset } from '../../viz/topomap_mne.ts';
-import { imagesFor, useEncoded, useSelection, type Encoded } from '../derived.ts';
-import { get, set, times, useApp, type MapSource } from '../store.ts';
+import { parseTimeList } from '../../viz/joint.ts';
+import { EEG_DATA_NOTE, timesMs } from '../../viz/plots.ts';
+import { gfp } from '../../viz/stats.ts';
+import type { TopomapMethod } from '../../viz/topomap.ts';
+import { toggleChannel, setCursor } from '../actions/selection.ts';
+import { setColorScale, setMapSource, setMultiples, setMultipleTimes, setPeakThreshold, setTopoMethod, setTopoMode } from '../actions/view.ts';
+import { sourceCT, topomapView } from '../figures/topomap.ts';
+import { mneLoaded, mneReady, topomapGrid } from '../figures/topomap_grid.ts';
+import { useEncoded, useSelection } from '../state/encoded.ts';
+import { times } from '../state/selectors.ts';
+import { useApp, type MapSource } from '../state/store.ts';
+import { NumberField } from './NumberField.tsx';
 import { JointView, TopomapView } from './TopomapView.tsx';
-import { toggleChannel } from './ChannelPicker.tsx';
-import { NumberField } from './TimePicker.tsx';
-
-// MNE's matrix loads with the page (its own chunk); until then, and for montages it does not
-// cover, maps use the v4 spline and say so.
-let mneAsset: MneAsset | null = null;
-const mneReady = loadMneAsset().then((a) => (mneAsset = a));
-
-const gridCache = new Map<string, TopomapGrid>();
-/** The grid for a montage under an interpolation; falls back to v4 where MNE's matrix cannot serve. */
-export function topomapGrid(names: string[], method: TopomapMethod = get().topoMethod): TopomapGrid {
-  const use: TopomapMethod = method === 'mne' && mneAsset && mneCovers(mneAsset, names) ? 'mne' : 'v4';
-  const key = `${use}|${names.join(',')}`;
-  let g = gridCache.get(key);
-  if (!g) {
-    g = use === 'mne' ? mneGridFromAsset(mneAsset!, names) : makeTopomapGrid(sensorsFor(names), 72);
-    gridCache.set(key, g);
-  }
-  return g;
-}
-
-/** [C, T] mean over repetitions and the images of a map source; null when it has no images. */
-export function sourceCT(enc: Encoded, source: MapSource, diffA: string, diffB: string): Float32Array | null {
-  if (source === 'diff') {
-    const a = imagesFor(enc, `cond:${diffA}`);
-    const b = imagesFor(enc, `cond:${diffB}`);
-    if (!a.length || !b.length) return null;
-    return subtract(meanChannelsByTime(enc.data, enc.dims, a), meanChannelsByTime(enc.data, enc.dims, b));
-  }
-  const idx = imagesFor(enc, source);
-  return idx.length ? meanChannelsByTime(enc.data, enc.dims, idx) : null;
-}
-
-export function sourceLabel(enc: Encoded, source: MapSource, diffA: string, diffB: string): string {
-  if (source === 'all') return `mean of ${enc.items.length} image${enc.items.length === 1 ? '' : 's'}`;
-  if (source === 'diff') return `${diffA} − ${diffB}`;
-  if (source.startsWith('img:')) return enc.items.find((i) => i.id === source.slice(4))?.name ?? 'image';
-  return `condition ${source.slice(5)}`;
-}
-
-/** "0–100 ms" for one run, "0–100, 200–300 ms (2 runs)" for more: a split mask is never titled as one window. */
-export function windowText(mask: ArrayLike<number>, tms: number[]): string {
-  const spans = maskSpans(mask);
-  if (!spans.length) return 'no samples';
-  const parts = spans.map(([a, b]) => (a === b ? `${tms[a]}` : `${tms[a]}…${tms[b]}`));
-  return spans.length === 1 ? `${parts[0]} ms` : `${parts.join(', ')} ms (${spans.length} runs)`;
-}
 
 export function TopomapPanel() {
   const enc = useDeferredValue(useEncoded());
   const { names, t, chMask } = useSelection();
   const s = useApp();
   const tms = useMemo(() => timesMs(times()), [s.model]);
-  const [assetReady, setAssetReady] = useState(Boolean(mneAsset));
+  const [assetReady, setAssetReady] = useState(mneLoaded);
   useEffect(() => {
     if (!assetReady) void mneReady.then(() => setAssetReady(true));
   }, [assetReady]);
@@ -80,69 +36,12 @@ export function TopomapPanel() {
   const view = useMemo(() => {
     const t0 = performance.now();
     if (!base) return null;
-    const { ct, g } = base;
-    const C = names.length;
-    const T = tms.length;
-    let frames: { idx: number | null; title: string }[];
-    let threshold: number | undefined;
-    let jointNote = '';
-    if (s.multiples === 'peaks') {
-      const p = gfpPeaks(g, s.timeMask, s.peakThreshold, 4, 5);
-      threshold = p.threshold;
-      frames = p.indices.map((i) => ({ idx: i, title: `${tms[i]} ms` }));
-      jointNote = frames.length
-        ? `${frames.length} GFP peak${frames.length === 1 ? '' : 's'} ≥ ${Math.round(100 * s.peakThreshold)} % of the window's largest GFP (${p.maxGfp.toPrecision(3)} ${EEG_UNIT}; threshold dashed), ≥ 20 ms apart, in ${windowText(s.timeMask, tms)}`
-        : `No GFP peak reaches ${Math.round(100 * s.peakThreshold)} % of the largest GFP in ${windowText(s.timeMask, tms)}: lower the threshold`;
-    } else if (s.multiples === 'times') {
-      const list = parseTimeList(s.multipleTimes, tms[0], tms[T - 1]).times;
-      const idx = [...new Set(list.map((ms) => nearestIndex(ms, tms)))];
-      frames = idx.map((i) => ({ idx: i, title: `${tms[i]} ms` }));
-      jointNote = `Maps at ${frames.map((f) => f.title).join(', ')} (nearest samples)`;
-    } else if (s.topoMode === 'window') {
-      frames = [{ idx: null, title: t.length ? `mean over ${windowText(s.timeMask, tms)}` : 'no samples selected' }];
-    } else {
-      frames = [{ idx: s.cursor, title: `${tms[s.cursor]} ms` }];
-    }
-    const panels: TopoPanel[] = frames.map((f) => ({
-      values: f.idx === null ? meanOverTimes(ct, C, T, t) : column(ct, C, T, f.idx),
-      title: joint ? f.title : undefined,
-    }));
-    // MNE's rule (Reds on [0, max] for data >= 0, else ±max|data| on RdBu_r), over the whole epoch
-    // ('fixed') or over the maps shown, as evoked.plot_topomap shares limits over its times.
-    const lim = s.colorScale === 'fixed' ? mneColorLimits(ct) : mneColorLimits(...panels.map((p) => p.values));
-    const label = sourceLabel(enc, s.mapSource, s.diffA, s.diffB);
-    const method = grid.method ?? 'v4';
-    const methodNote = `Interpolation: ${METHOD_LABEL[method]}${method !== s.topoMethod ? ' (MNE’s matrix is still loading)' : ''}`;
-    const title = joint ? `${label} · joint plot` : `${label} · ${frames[0]?.title ?? ''}`;
-    const scene: TopomapScene = {
-      grid,
-      panels: panels.length ? panels : [],
-      range: lim.range,
-      colormap: lim.colormap,
-      selected: chMask,
-      names,
-      unit: EEG_UNIT_LONG,
-      title: joint ? undefined : title,
-      note: joint ? undefined : methodNote,
-    };
-    const jointSpec = joint
-      ? {
-          prep: prepareScene(scene),
-          mapTimes: frames.map((f) => tms[f.idx!]),
-          timesMs: tms,
-          channels: ct,
-          nChannels: C,
-          selected: chMask,
-          names,
-          gfp: g,
-          mask: s.timeMask,
-          threshold,
-          unit: EEG_UNIT,
-          title,
-          note: `${jointNote}. ${methodNote}.`,
-        }
-      : null;
-    return { scene, jointSpec, frames, ms: performance.now() - t0, values: panels[0]?.values ?? new Float32Array(0) };
+    const v = topomapView({
+      ...{ ct: base.ct, g: base.g, enc, names, t, chMask, grid, tms },
+      ...{ mapSource: s.mapSource, diffA: s.diffA, diffB: s.diffB, multiples: s.multiples, multipleTimes: s.multipleTimes, topoMode: s.topoMode, cursor: s.cursor },
+      ...{ colorScale: s.colorScale, timeMask: s.timeMask, peakThreshold: s.peakThreshold, topoMethod: s.topoMethod },
+    });
+    return { ...v, ms: performance.now() - t0 };
     // A joint plot does not depend on the cursor (its line is added below), so moving it prepares no maps.
   }, [base, names, t, chMask, grid, tms, enc, s.mapSource, s.diffA, s.diffB, s.multiples, s.multipleTimes, s.topoMode, joint ? -1 : s.cursor, s.colorScale, s.timeMask, s.peakThreshold, s.topoMethod, joint]);
   const jointSpec = useMemo(() => (view?.jointSpec ? { ...view.jointSpec, cursorMs: tms[s.cursor] } : null), [view, s.cursor, tms]);
@@ -162,7 +61,7 @@ export function TopomapPanel() {
     }
     setTimesError(null);
     setTimesDraft(null);
-    set({ multipleTimes: r.times.join(', ') });
+    setMultipleTimes(r.times.join(', '));
   };
   return (
     <section
@@ -178,7 +77,7 @@ export function TopomapPanel() {
     >
       <div className="panel-head">
         <h2>Topomap</h2>
-        <select aria-label="Map of" value={s.mapSource} onChange={(e) => set({ mapSource: e.target.value as MapSource })}>
+        <select aria-label="Map of" value={s.mapSource} onChange={(e) => setMapSource(e.target.value as MapSource)}>
           {sources.map((o) => (
             <option key={o.value} value={o.value}>
               {o.label}
@@ -186,16 +85,16 @@ export function TopomapPanel() {
           ))}
         </select>
         <span className="seg" role="group" aria-label="Map time">
-          <button type="button" aria-pressed={s.topoMode === 'cursor' && !joint} className={s.topoMode === 'cursor' && !joint ? 'on' : ''} onClick={() => set({ topoMode: 'cursor', multiples: 'off' })}>
+          <button type="button" aria-pressed={s.topoMode === 'cursor' && !joint} className={s.topoMode === 'cursor' && !joint ? 'on' : ''} onClick={() => setTopoMode('cursor')}>
             At cursor
           </button>
-          <button type="button" aria-pressed={s.topoMode === 'window' && !joint} className={s.topoMode === 'window' && !joint ? 'on' : ''} data-testid="topo-window" onClick={() => set({ topoMode: 'window', multiples: 'off' })}>
+          <button type="button" aria-pressed={s.topoMode === 'window' && !joint} className={s.topoMode === 'window' && !joint ? 'on' : ''} data-testid="topo-window" onClick={() => setTopoMode('window')}>
             Window mean
           </button>
-          <button type="button" aria-pressed={s.multiples === 'peaks'} className={s.multiples === 'peaks' ? 'on' : ''} title="Joint plot: maps at the largest global-field-power peaks inside the time window" onClick={() => set({ multiples: 'peaks' })}>
+          <button type="button" aria-pressed={s.multiples === 'peaks'} className={s.multiples === 'peaks' ? 'on' : ''} title="Joint plot: maps at the largest global-field-power peaks inside the time window" onClick={() => setMultiples('peaks')}>
             GFP peaks
           </button>
-          <button type="button" aria-pressed={s.multiples === 'times'} className={s.multiples === 'times' ? 'on' : ''} title="Joint plot: maps at the times you list" onClick={() => set({ multiples: 'times' })}>
+          <button type="button" aria-pressed={s.multiples === 'times'} className={s.multiples === 'times' ? 'on' : ''} title="Joint plot: maps at the times you list" onClick={() => setMultiples('times')}>
             At times
           </button>
         </span>
@@ -231,26 +130,26 @@ export function TopomapPanel() {
         {s.multiples === 'peaks' && (
           <label className="small-label">
             Peaks ≥
-            <NumberField label="GFP peak threshold (% of max)" testId="peak-threshold" value={Math.round(s.peakThreshold * 100)} min={1} max={100} step={5} unit="%" className="narrow" onCommit={(v) => set({ peakThreshold: v / 100 })} />% of max GFP
+            <NumberField label="GFP peak threshold (% of max)" testId="peak-threshold" value={Math.round(s.peakThreshold * 100)} min={1} max={100} step={5} unit="%" className="narrow" onCommit={(v) => setPeakThreshold(v / 100)} />% of max GFP
           </label>
         )}
         <label className="small-label">
           Interpolation
-          <select aria-label="Interpolation" data-testid="topo-method" value={s.topoMethod} onChange={(e) => set({ topoMethod: e.target.value as TopomapMethod })}>
+          <select aria-label="Interpolation" data-testid="topo-method" value={s.topoMethod} onChange={(e) => setTopoMethod(e.target.value as TopomapMethod)}>
             <option value="mne">MNE default (Clough-Tocher)</option>
             <option value="v4">EEGLAB v4 spline</option>
           </select>
         </label>
         <label className="small-label">
           Colour limits
-          <select value={s.colorScale} onChange={(e) => set({ colorScale: e.target.value as 'fixed' | 'frame' })}>
+          <select value={s.colorScale} onChange={(e) => setColorScale(e.target.value as 'fixed' | 'frame')}>
             <option value="fixed">fixed over the epoch</option>
             <option value="frame">{joint ? 'shared by these maps' : 'per map'}</option>
           </select>
         </label>
       </div>
       {view && jointSpec ? (
-        <JointView spec={jointSpec} filename="joint" onSensorClick={(k) => toggleChannel(names[k])} onTimeClick={(i) => set({ cursor: i })} />
+        <JointView spec={jointSpec} filename="joint" onSensorClick={(k) => toggleChannel(names[k])} onTimeClick={(i) => setCursor(i)} />
       ) : view ? (
         <TopomapView scene={view.scene} height={340} filename="topomap" onSensorClick={(k) => toggleChannel(names[k])} />
       ) : (
@@ -265,11 +164,4 @@ export function TopomapPanel() {
       </p>
     </section>
   );
-}
-
-/** Index of the sample nearest to a time in ms. */
-function nearestIndex(ms: number, tms: number[]): number {
-  let best = 0;
-  for (let i = 1; i < tms.length; i++) if (Math.abs(tms[i] - ms) < Math.abs(tms[best] - ms)) best = i;
-  return best;
 }

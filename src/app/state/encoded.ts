@@ -2,10 +2,11 @@
 // index arrays of the current selection. Recomputed only when images or responses change;
 // selections only re-slice these arrays.
 import { useDeferredValue, useMemo, useRef } from 'react';
-import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../core/types.ts';
-import { channelIndices, maskIndices, stack, type Dims } from '../viz/stats.ts';
-import { getResponse, modelTag, pixelKey } from './responses.ts';
-import { chNames, useApp, type ImageItem } from './store.ts';
+import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../../core/types.ts';
+import { channelIndices, maskIndices, stack, type Dims } from '../../viz/stats.ts';
+import { getResponse, modelTag, pixelKey } from '../responses.ts';
+import { chNames } from './selectors.ts';
+import { useApp, type ImageItem } from './store.ts';
 
 export interface Encoded {
   /** Encoded images, gallery order. */
@@ -91,10 +92,4 @@ export function imagesFor(enc: Encoded, which: 'all' | `img:${string}` | `cond:$
   }
   const cond = which.slice(5);
   return enc.items.flatMap((it, i) => (it.condition === cond ? [i] : []));
-}
-
-export function imageLabel(enc: Encoded, i: number, all: ImageItem[]): string {
-  const it = enc.items[i];
-  const n = all.findIndex((x) => x.id === it.id) + 1;
-  return `#${n} ${it.name}`;
 }

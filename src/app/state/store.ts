@@ -1,11 +1,14 @@
-// Application state (zustand). Encoded responses live outside the store (responses.ts):
-// they are large typed arrays, and the store only records a version number for them.
+// The page's one state store (zustand): its shape and its initial values. Encoded responses live
+// outside it (../responses.ts): they are large typed arrays, and the store only records a version
+// number for them. Components read it through useApp(selector); only actions (../actions/) change it.
 import { create } from 'zustand';
-import type { Device, Precision } from '../core/types.ts';
-import { MONTAGE_SENSORS } from '../viz/channels.ts';
-import type { BandKind } from '../viz/stats.ts';
-import type { SquareImage, SquareMode } from '../io/image_square.ts';
-import type { CatalogEntry, LoadedModelInfo, QualityArrays } from './protocol.ts';
+import type { Device, Precision } from '../../core/types.ts';
+import type { Manipulation } from '../../lab/manipulations.ts';
+import type { SweepSpec } from '../../lab/sweep.ts';
+import { MONTAGE_SENSORS } from '../../viz/channels.ts';
+import type { BandKind } from '../../viz/stats.ts';
+import type { SquareImage, SquareMode } from '../../io/image_square.ts';
+import type { CatalogEntry, LoadedModelInfo, QualityArrays } from '../protocol.ts';
 
 export type EncodeState = 'idle' | 'loading' | 'encoding' | 'done' | 'error';
 
@@ -53,6 +56,27 @@ export type MapSource = 'all' | `img:${string}` | `cond:${string}` | 'diff';
 export type ImageView = 'mean' | 'each' | 'conditions' | `img:${string}`;
 export type ChannelView = 'mean' | 'each' | 'butterfly';
 
+/** What the Lab knows about a derived gallery image. */
+export interface DerivedInfo {
+  sweepId: number;
+  source: string;
+  sourceId: string;
+  manipulation: Manipulation;
+  param: string;
+  value: number;
+  step: number;
+}
+
+export interface SweepRecord {
+  id: number;
+  spec: SweepSpec;
+  sourceIds: string[];
+  values: number[];
+  /** worker time: manipulations, then manipulations + PNG encoding */
+  ms: number;
+  totalMs: number;
+}
+
 /** Default times (s) until a model is loaded: -100..595 ms at 200 Hz. */
 export const DEFAULT_TIMES = Array.from({ length: 140 }, (_, i) => Math.round(-100 + 5 * i) / 1000);
 export const DEFAULT_CH_NAMES = MONTAGE_SENSORS.map((s) => s.name);
@@ -99,8 +123,9 @@ export interface AppState {
   diffA: string;
   diffB: string;
   playing: boolean;
-  /** Main-thread time of the last re-slice (ms), shown for transparency and checked in tests. */
-  sliceMs: number;
+
+  /** The Lab's record of derived gallery images (by image id) and of the sweeps that made them. */
+  lab: { derived: Record<string, DerivedInfo>; sweeps: SweepRecord[] };
 }
 
 export const useApp = create<AppState>(() => ({
@@ -138,27 +163,6 @@ export const useApp = create<AppState>(() => ({
   diffA: '',
   diffB: '',
   playing: false,
-  sliceMs: 0,
+
+  lab: { derived: {}, sweeps: [] },
 }));
-
-export const set = useApp.setState;
-export const get = useApp.getState;
-
-export function setExifOrientation(exifOrientation: 'ignore' | 'apply') {
-  set({ exifOrientation });
-}
-
-export function chNames(s: AppState = get()): string[] {
-  return s.model?.chNames ?? DEFAULT_CH_NAMES;
-}
-export function times(s: AppState = get()): number[] {
-  return s.model?.times ?? DEFAULT_TIMES;
-}
-export function effectiveMode(item: ImageItem, s: AppState = get()): SquareMode {
-  return item.mode ?? s.globalMode;
-}
-
-/** The mode the pixels need: square images are the same under every mode, so they stay 'crop' (one cache entry). */
-export function pixelMode(item: ImageItem, s: AppState = get()): SquareMode {
-  return item.width !== undefined && item.width === item.height ? 'crop' : effectiveMode(item, s);
-}

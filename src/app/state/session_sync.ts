@@ -1,10 +1,19 @@
-// Keeps the store and the stored session (session_store.ts) in step: the gallery and view state are
-// written shortly after they change, and read back on start. Which store fields make up the view
-// state is decided here, once.
-import { SESSION_SCHEMA, SessionStore, type SessionState, type StoredImage } from './session_store.ts';
-import { get, useApp, type AppState, type ImageItem } from './store.ts';
+// Keeps the store and the stored session (../session_store.ts) in step: the gallery and view state
+// are written shortly after they change, and read back on start. Which store fields make up the
+// view state is decided here, once.
+import { SESSION_SCHEMA, SessionStore, type SessionState, type StoredImage } from '../session_store.ts';
+import { errorText } from '../status_text.ts';
+import { useApp, type AppState, type ImageItem } from './store.ts';
+
+const get = () => useApp.getState();
 
 export const session = new SessionStore();
+
+/** Whether this browser can keep a session (an origin-private file system). */
+export const persistent = () => typeof navigator !== 'undefined' && typeof navigator.storage?.getDirectory === 'function';
+
+/** A failed session write: said in the image panel's note. */
+export const sessionError = (e: unknown) => useApp.setState({ intakeNote: `This session is not being saved: ${errorText(e)}` });
 
 /** What a session restores besides the gallery: selections, window, cursor, modes, conditions, model. */
 export const VIEW_KEYS = [

@@ -1,0 +1,242 @@
+// The gallery: files, folders and stimulus lists coming in (in the order given, duplicates found by
+// their bytes), decoding each image for its thumbnail and pixels, removing, reordering, and how
+// images are squared and turned (EXIF).
+import type { SquareMode } from '../../io/image_square.ts';
+import { decodeInWorker } from '../decode_client.ts';
+import { conditionFromPath, fileHash, type PathedFile } from '../folder_input.ts';
+import { dropImage } from '../responses.ts';
+import { isStimulusList, matcher, parseStimulusList, type StimulusList } from '../stimulus_list.ts';
+import { persistent, session, sessionError } from '../state/session_sync.ts';
+import { pixelMode, turnedByExif } from '../state/selectors.ts';
+import { useApp, type ImageItem } from '../state/store.ts';
+import { duplicatesNote, errorText } from '../status_text.ts';
+import { addConditions } from './conditions.ts';
+import { encodeMissing, encodeMissingSoon, stopRunningJob } from './encoding.ts';
+import { dropAllPixels, dropPixels, keepPixels, pixelSummary } from './pixels.ts';
+
+const { getState: get, setState: set } = useApp;
+
+let nextImageId = 1;
+
+/** Ids given from now on come after `id` (images restored from a stored session keep theirs). */
+export function reserveImageId(id: string) {
+  nextImageId = Math.max(nextImageId, Number(id.replace(/^\D+/, '')) + 1 || nextImageId);
+}
+
+/** How files join the gallery. */
+export interface AddOptions {
+  /** A file's folder inside the picked folder becomes its condition (folder_input.conditionFromPath). */
+  subfolderConditions?: boolean;
+  /** Files with the same bytes as one already in (or earlier in the same add) are left out. */
+  skipDuplicates?: boolean;
+}
+
+// Adds run one after another, so the gallery keeps the order files were given in even though
+// hashing is asynchronous.
+let intake: Promise<void> = Promise.resolve();
+let stimulusList: StimulusList | null = null;
+
+/** The stimulus list stops applying to images added later (a new or imported session). */
+export function forgetStimulusList() {
+  stimulusList = null;
+}
+
+export function addFiles(files: Iterable<File>, opts: AddOptions = {}): Promise<void> {
+  return addPathed([...files].map((file) => ({ file, path: file.name })), opts);
+}
+
+/** Files with their folder paths (a folder drop or pick), stimulus lists among them applied first. */
+export function addPathed(files: PathedFile[], opts: AddOptions = {}): Promise<void> {
+  intake = intake.then(() => addNow(files, opts)).catch((e) => set({ intakeNote: errorText(e) }));
+  return intake;
+}
+
+/** The name an image goes by (gallery, sidecar): its path below the picked folder, else the file name. */
+function displayName(path: string, file: File): string {
+  const parts = path.split('/').filter(Boolean);
+  return parts.length >= 2 ? parts.slice(1).join('/') : file.name || `pasted-${nextImageId}.png`;
+}
+
+async function addNow(files: PathedFile[], opts: AddOptions) {
+  const notes: string[] = [];
+  for (const l of files.filter((f) => isStimulusList(f.path))) notes.push(await loadStimulusListNow(l.file, l.path));
+  const seen = new Map<string, string>();
+  for (const i of get().images) if (i.hash && i.status !== 'error' && !seen.has(i.hash)) seen.set(i.hash, i.name);
+  const items: ImageItem[] = [];
+  const skipped: string[] = [];
+  for (const f of files) {
+    if (isStimulusList(f.path)) continue;
+    const name = displayName(f.path, f.file);
+    let hash: string | undefined;
+    try {
+      hash = await fileHash(f.file);
+    } catch {
+      hash = undefined; // unreadable: the decoder reports it
+    }
+    const first = hash ? seen.get(hash) : undefined;
+    if (first !== undefined && opts.skipDuplicates) {
+      skipped.push(`${name} (= ${first})`);
+      continue;
+    }
+    if (hash && first === undefined) seen.set(hash, name);
+    const condition = opts.subfolderConditions ? conditionFromPath(f.path) : undefined;
+    items.push({ id: `i${nextImageId++}`, name, path: f.path, file: f.file, hash, status: 'decoding', condition });
+  }
+  const listed = stimulusList ? applyList(items, stimulusList) : 0;
+  if (stimulusList && items.length) notes.push(`${stimulusList.name}: ${listed} of ${items.length} new images listed`);
+  if (skipped.length) notes.push(duplicatesNote(skipped));
+  if (notes.length) set({ intakeNote: notes.join(' · ') });
+  if (!items.length) return;
+  if (persistent()) for (const it of items) if (it.hash) session.saveImage(it.hash, it.file).catch(sessionError);
+  // Placeholders go in now, so the gallery (and export) order is the order of adding.
+  set({ images: [...get().images, ...items], paused: false });
+  addConditions(items.map((i) => i.condition));
+  for (const it of items) void decode(it.id);
+}
+
+/** Sets the listed images' condition and metadata (in place: the items are not in the store yet, or are copied by the caller). */
+function applyList(items: ImageItem[], list: StimulusList): number {
+  const find = matcher(list);
+  let n = 0;
+  for (const it of items) {
+    const row = find(it.path ?? it.name);
+    if (!row) continue;
+    n++;
+    if (row.condition) it.condition = row.condition;
+    it.meta = row.meta;
+  }
+  return n;
+}
+
+async function loadStimulusListNow(file: Blob, name: string): Promise<string> {
+  const list = parseStimulusList(await file.text(), name.slice(name.lastIndexOf('/') + 1));
+  stimulusList = list;
+  const images = get().images.map((i) => ({ ...i }));
+  const n = applyList(images, list);
+  set({ images });
+  addConditions(images.map((i) => i.condition));
+  const cond = list.conditionColumn ? `conditions from "${list.conditionColumn}"` : 'no condition column';
+  return `${list.name}: ${list.rows.length} rows by "${list.fileColumn}", ${cond}${images.length ? `; ${n} of ${images.length} images in the gallery listed` : '; applied to images as they are added'}`;
+}
+
+/** A stimulus list picked on its own: applied to the gallery now and to images added later. */
+export function loadStimulusList(file: File): Promise<void> {
+  intake = intake.then(async () => set({ intakeNote: await loadStimulusListNow(file, file.name) })).catch((e) => set({ intakeNote: errorText(e) }));
+  return intake;
+}
+
+/** Later copies of the same bytes, each with the name of the first. */
+export function duplicateGroups(images: ImageItem[]): { id: string; name: string; of: string }[] {
+  const first = new Map<string, string>();
+  const out: { id: string; name: string; of: string }[] = [];
+  for (const i of images) {
+    if (!i.hash || i.status === 'error') continue;
+    const f = first.get(i.hash);
+    if (f === undefined) first.set(i.hash, i.name);
+    else out.push({ id: i.id, name: i.name, of: f });
+  }
+  return out;
+}
+
+export function removeDuplicates() {
+  const ids = new Set(duplicateGroups(get().images).map((d) => d.id));
+  for (const id of ids) removeImage(id);
+}
+
+/** Decodes an image (thumbnail, size, pixel summary) with the mode it needs, then sends what is ready to encode. */
+export async function decode(id: string): Promise<void> {
+  const it = get().images.find((i) => i.id === id);
+  if (!it) return;
+  const mode = pixelMode(it);
+  try {
+    const d = await decodeInWorker(it.file, mode);
+    const squareMode = d.width === d.height ? 'crop' : mode;
+    const old = get().images.find((i) => i.id === id);
+    if (!old) return; // removed while decoding
+    if (old.thumb) URL.revokeObjectURL(old.thumb);
+    keepPixels(id, squareMode, d.square);
+    patch(id, { status: 'ready', error: undefined, width: d.width, height: d.height, square: pixelSummary(d.square), squareMode, thumb: URL.createObjectURL(d.thumb), transparent: d.transparent, exifOrientation: d.exifOrientation, orientationApplied: d.orientationApplied });
+  } catch (e) {
+    patch(id, { status: 'error', error: errorText(e), square: undefined });
+  }
+  // Mode changed while decoding: decode again with the current one.
+  const now = get().images.find((i) => i.id === id);
+  if (now && now.status === 'ready' && now.squareMode !== pixelMode(now)) return decode(id);
+  encodeMissingSoon();
+}
+
+function patch(id: string, p: Partial<ImageItem>) {
+  set({ images: get().images.map((i) => (i.id === id ? { ...i, ...p } : i)) });
+}
+
+function releaseThumb(id: string) {
+  const t = get().images.find((i) => i.id === id)?.thumb;
+  if (t) URL.revokeObjectURL(t);
+}
+
+export function removeImage(id: string) {
+  releaseThumb(id);
+  dropPixels(id);
+  set({ images: get().images.filter((i) => i.id !== id), responsesVersion: get().responsesVersion + 1 });
+  dropImage(id);
+  const s = get();
+  if (s.mapSource === `img:${id}`) set({ mapSource: 'all' });
+  if (s.imageView === `img:${id}`) set({ imageView: 'mean' });
+  encodeMissing();
+}
+
+export function clearImages() {
+  for (const i of get().images) {
+    releaseThumb(i.id);
+    dropImage(i.id);
+  }
+  dropAllPixels();
+  set({ intakeNote: null, images: [], responsesVersion: get().responsesVersion + 1, mapSource: 'all', imageView: 'mean' });
+  stopRunningJob();
+  encodeMissing();
+}
+
+/** Move an image to position `to` among the readable images (error chips keep no place in the order). */
+export function moveImage(id: string, to: number) {
+  const all = get().images;
+  const good = all.filter((i) => i.status !== 'error');
+  const from = good.findIndex((i) => i.id === id);
+  if (from < 0) return;
+  const [it] = good.splice(from, 1);
+  good.splice(Math.max(0, Math.min(good.length, to)), 0, it);
+  set({ images: [...good, ...all.filter((i) => i.status === 'error')], responsesVersion: get().responsesVersion + 1 });
+}
+
+export function setImageMode(id: string, mode: SquareMode | undefined) {
+  patch(id, { mode });
+  resquare();
+}
+
+export function setGlobalMode(mode: SquareMode) {
+  set({ globalMode: mode });
+  resquare();
+}
+
+function resquare() {
+  for (const it of get().images) {
+    if (it.status === 'ready' && it.squareMode !== pixelMode(it)) {
+      patch(it.id, { status: 'decoding' });
+      void decode(it.id);
+    }
+  }
+}
+
+/**
+ * Switches EXIF handling: images whose tag turns them are decoded again (their square mode is
+ * cleared, so re-squaring decodes them) and their responses dropped.
+ */
+export function setExifOrientation(exifOrientation: 'ignore' | 'apply') {
+  set({ exifOrientation });
+  const affected = get().images.filter((i) => i.status === 'ready' && turnedByExif(i));
+  if (!affected.length) return;
+  for (const it of affected) dropImage(it.id);
+  const ids = new Set(affected.map((i) => i.id));
+  set({ images: get().images.map((i) => (ids.has(i.id) ? { ...i, squareMode: undefined } : i)), responsesVersion: get().responsesVersion + 1 });
+  for (const it of affected) setImageMode(it.id, it.mode);
+}
+

@@ -1,0 +1,62 @@
+// The conditions panel's figures: each condition's mean time course (with its repetition band),
+// the difference wave A − B and its topomap at the cursor or over the window.
+import { EEG_UNIT_LONG, PALETTE, timecourseFigure, type Figure, type Series } from '../../viz/plots.ts';
+import { band, column, meanChannelsByTime, meanOverTimes, repSeries, subtract, type BandKind } from '../../viz/stats.ts';
+import { symmetricLimit, type TopomapGrid } from '../../viz/topomap.ts';
+import type { TopomapScene } from '../../viz/topomap_render.ts';
+import { imagesFor, type Encoded } from '../state/encoded.ts';
+
+export interface ConditionsArgs {
+  enc: Encoded;
+  /** channel names, selected channel indices and the selection as a mask over names */
+  names: string[];
+  ch: ArrayLike<number>;
+  chMask: boolean[];
+  /** selected sample indices, the times (ms), the cursor and the 0/1 mask */
+  t: ArrayLike<number>;
+  tms: number[];
+  cursor: number;
+  timeMask: number[];
+  conditions: string[];
+  diffA: string;
+  diffB: string;
+  band: BandKind;
+  topoMode: 'cursor' | 'window';
+  colorScale: 'fixed' | 'frame';
+  /** the interpolation grid, asked for only when there is a difference map */
+  grid: () => TopomapGrid;
+}
+
+/** The condition means (and the difference map when A and B differ and both have images); null when there is nothing to draw. */
+export function conditionsView(a: ConditionsArgs): { tc: Figure; topo: TopomapScene | null } | null {
+  const { enc, names, ch, chMask, t, tms } = a;
+  if (!enc.dims.B || !a.conditions.length || !ch.length) return null;
+  const T = enc.dims.T;
+  const series: Series[] = [];
+  a.conditions.forEach((c, k) => {
+    const idx = imagesFor(enc, `cond:${c}`);
+    if (!idx.length) return;
+    const b = band(repSeries(enc.data, enc.dims, idx, ch), enc.dims.R, T, a.band);
+    series.push({ name: `${c} (n=${idx.length})`, mean: b.mean, lo: a.band === 'none' ? undefined : b.lo, hi: a.band === 'none' ? undefined : b.hi, color: PALETTE[k % PALETTE.length] });
+  });
+  const ia = imagesFor(enc, `cond:${a.diffA}`);
+  const ib = imagesFor(enc, `cond:${a.diffB}`);
+  let topo: TopomapScene | null = null;
+  if (ia.length && ib.length && a.diffA !== a.diffB) {
+    // Difference wave: A - B per repetition, so the band reflects repetition spread of the difference.
+    const ra = repSeries(enc.data, enc.dims, ia, ch);
+    const rb = repSeries(enc.data, enc.dims, ib, ch);
+    const d = band(subtract(ra, rb), enc.dims.R, T, 'none');
+    series.push({ name: `${a.diffA} − ${a.diffB}`, mean: d.mean, color: '#000000', width: 2.4, dash: 'dash' });
+    const ct = subtract(meanChannelsByTime(enc.data, enc.dims, ia), meanChannelsByTime(enc.data, enc.dims, ib));
+    const C = names.length;
+    const values = a.topoMode === 'window' ? meanOverTimes(ct, C, T, t) : column(ct, C, T, a.cursor);
+    const lim = a.colorScale === 'fixed' ? symmetricLimit(ct) : symmetricLimit(values);
+    const when = a.topoMode === 'window' && t.length ? `mean ${tms[t[0]]}…${tms[t[t.length - 1]]} ms` : `${tms[a.cursor]} ms`;
+    topo = { grid: a.grid(), panels: [{ values }], range: [-lim, lim], selected: chMask, names, unit: EEG_UNIT_LONG, title: `${a.diffA} − ${a.diffB} · ${when}` };
+  }
+  if (!series.length) return null;
+  const chLabel = ch.length === names.length ? 'all channels' : `${ch.length} selected channel${ch.length > 1 ? 's' : ''}`;
+  const tc = timecourseFigure({ timesMs: tms, series, cursorMs: tms[a.cursor], mask: a.timeMask, title: `Condition means over ${chLabel}`, height: 320 });
+  return { tc, topo };
+}

@@ -1,0 +1,90 @@
+// The dissimilarity panel's data: images ordered by condition, the image-by-image and
+// condition-by-condition 1 − r matrices at the cursor, and the mean dissimilarity over time (over
+// a fixed random sample of images in large sets).
+import type { MatrixScene } from '../../viz/matrix_render.ts';
+import { timecourseFigure, type Figure } from '../../viz/plots.ts';
+import { dissimilarity, meanDissimilarityOverTime, patternsAt } from '../../viz/stats.ts';
+import type { Encoded } from '../state/encoded.ts';
+import type { ImageItem } from '../state/store.ts';
+
+/** Up to this many images the matrix has tick labels; past it, names on hover. */
+export const TICKS_UPTO = 40;
+/** Past this many images the time course averages the pairs of a fixed random sample of this size. */
+export const COURSE_SAMPLE = 120;
+
+/** A fixed (seeded) sample of k of the indices, kept in their order. */
+function sample(idx: number[], k: number, seed = 1): number[] {
+  if (idx.length <= k) return idx;
+  const a = [...idx];
+  let s = seed >>> 0;
+  for (let i = 0; i < k; i++) {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    const j = i + Math.floor((s / 2 ** 32) * (a.length - i));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  const keep = new Set(a.slice(0, k));
+  return idx.filter((i) => keep.has(i));
+}
+
+/** Image indices grouped by condition (in the condition list's order, images without one last), gallery order within. */
+export function conditionOrder(items: ImageItem[], conditions: string[]): number[] {
+  const rank = (c: string | undefined) => (c === undefined ? conditions.length : Math.max(0, conditions.indexOf(c)));
+  return items.map((_, i) => i).sort((a, b) => rank(items[a].condition) - rank(items[b].condition) || a - b);
+}
+
+/** The mean pairwise dissimilarity at each sample (over a fixed sample of COURSE_SAMPLE images past that many); null below 2 images or 2 channels. */
+export function dissimilarityCourse(enc: Encoded, order: number[], ch: ArrayLike<number>): { values: Float32Array; title: string; sampled: boolean } | null {
+  if (enc.dims.B < 2 || ch.length < 2) return null;
+  const idx = sample(order, COURSE_SAMPLE);
+  const B = enc.dims.B;
+  const title = idx.length < B ? `Mean pairwise dissimilarity over time: ${(idx.length * (idx.length - 1)) / 2} pairs of a fixed random sample of ${idx.length} of ${B} images` : 'Mean pairwise dissimilarity over time';
+  return { values: meanDissimilarityOverTime(enc.data, enc.dims, idx, ch), title, sampled: idx.length < B };
+}
+
+export interface DissimilarityArgs {
+  enc: Encoded;
+  order: number[];
+  ch: ArrayLike<number>;
+  cursor: number;
+  /** tick labels in `order` (empty strings past TICKS_UPTO images) */
+  labels: string[];
+  /** the conditions with images, each with its image indices in `order` */
+  groups: { c: string; idx: number[] }[];
+  tms: number[];
+  mask: number[];
+  course: { values: Float32Array; title: string };
+}
+
+/** The image matrix at the cursor, the condition-means matrix (two conditions or more) and the course over time. */
+export function dissimilarityView({ enc, order, ch, cursor, labels, groups, tms, mask, course }: DissimilarityArgs): { mat: MatrixScene; cond: MatrixScene | null; line: Figure } {
+  const m = dissimilarity(patternsAt(enc.data, enc.dims, order, ch, cursor), order.length, ch.length);
+  let top = 0;
+  for (const v of m) if (Number.isFinite(v) && v > top) top = v;
+  const mat: MatrixScene = { values: m, labels, range: [0, top > 0 ? top : 1], colormap: 'viridis', unit: '1 − r', title: `Dissimilarity at ${tms[cursor]} ms${groups.length ? ' (ordered by condition)' : ''}` };
+  let cond: MatrixScene | null = null;
+  if (groups.length >= 2) {
+    // condition means of the repetition-mean patterns, then 1 - r between conditions
+    const P = ch.length;
+    const pats = new Float32Array(groups.length * P);
+    groups.forEach((g, k) => {
+      const p = patternsAt(enc.data, enc.dims, g.idx, ch, cursor);
+      for (let i = 0; i < g.idx.length; i++) for (let q = 0; q < P; q++) pats[k * P + q] += p[i * P + q] / g.idx.length;
+    });
+    const cm = dissimilarity(pats, groups.length, P);
+    let ctop = 0;
+    for (const v of cm) if (Number.isFinite(v) && v > ctop) ctop = v;
+    const cl = groups.map((g) => `${g.c} (n=${g.idx.length})`);
+    cond = { values: cm, labels: cl, range: [0, ctop > 0 ? ctop : 1], colormap: 'viridis', unit: '1 − r', title: `Condition means at ${tms[cursor]} ms` };
+  }
+  const line = timecourseFigure({
+    timesMs: tms,
+    series: [{ name: 'mean dissimilarity', mean: course.values, color: '#444444' }],
+    cursorMs: tms[cursor],
+    mask,
+    unit: '1 − r',
+    yTitle: 'mean 1 − r',
+    title: course.title,
+    height: 360,
+  });
+  return { mat, cond, line };
+}
