@@ -11,16 +11,11 @@ import { MODEL_ID, N_FEATURES } from '../../src/core/types.ts';
 import { readBergMetadata, readBergWeights, type BergWeights } from '../../src/io/berg.ts';
 import { convertBergSubject } from '../../src/convert/convert.ts';
 import { float16ToFloat32, float32ToFloat16 } from '../../src/io/dtype.ts';
-import {
-  readModelFolder,
-  readModelManifest,
-  readModelMetadata,
-  weightNames,
-  type ConvertedManifest,
-} from '../../src/io/model_folder.ts';
+import { readModelFolder, readModelManifest, weightNames, type ConvertedManifest } from '../../src/io/model_folder.ts';
 import { writeModelFolder } from '../../src/io/model_folder_node.ts';
 import { directorySource, withFileByteSource } from '../../src/io/source_node.ts';
 import { BERG_DIR, BERG_MODEL_SUBDIR as MODEL_SUB, metadataFile, weightsFile } from '../io/helpers.ts';
+import { readModelMetadata } from '../../src/io/model_metadata.ts';
 let tmp: string;
 const subDir = (out: string, s: number) => path.join(out, MODEL_ID, `sub-${String(s).padStart(2, '0')}`);
 const readWeights = (layout: string, s: number) => withFileByteSource(weightsFile(layout, s), (src) => readBergWeights(src));

@@ -12,12 +12,14 @@ import { deleteStoredModel, listStoredModels, opfsSource, StorageQuotaError, swe
 import { readBergMetadata } from '../../src/io/berg.ts';
 import { blobByteSource } from '../../src/io/byte_source.ts';
 import { convertBergSubject } from '../../src/convert/convert.ts';
-import { MODEL_FORMAT, readModelFolder, readModelMetadata, type ManifestFields, type WeightToWrite } from '../../src/io/model_folder.ts';
+import { MODEL_FORMAT, readModelFolder, type ManifestFields } from '../../src/io/model_folder.ts';
 import { writeModelFolder } from '../../src/io/model_folder_node.ts';
 import { Sha256 } from '../../src/io/sha256.ts';
 import { FakeFs } from './fake_opfs.ts';
 import { BAD_DIR, BERG_DIR, metadataFile, weightsFile } from './helpers.ts';
 import { importBergSubject, importConvertedFolder, type ImportProgress } from '../../src/convert/import_browser.ts';
+import type { WeightToWrite } from '../../src/io/model_folder_write.ts';
+import { readModelMetadata } from '../../src/io/model_metadata.ts';
 let tmp: string;
 beforeAll(() => {
   tmp = mkdtempSync(path.join(tmpdir(), 'insilico-store-'));

@@ -13,11 +13,11 @@ import { readBergMetadata, readBergWeights } from '../../src/io/berg.ts';
 import { memoryByteSource } from '../../src/io/byte_source.ts';
 import { convertBergSubject } from '../../src/convert/convert.ts';
 import { MAX_NPY_HEADER_BYTES } from '../../src/io/limits.ts';
-import { readModelFolder, readModelManifest, readModelMetadata, type ConvertedManifest } from '../../src/io/model_folder.ts';
+import { readModelFolder, readModelManifest, type ConvertedManifest } from '../../src/io/model_folder.ts';
 import { NpyError, parseNpy, parseNpyHeader, readNpy } from '../../src/io/npy.ts';
 import { directorySource, fileByteSource, withFileByteSource } from '../../src/io/source_node.ts';
 import { BERG_DIR, BERG_MODEL_SUBDIR, ROOT, weightsFile } from './helpers.ts';
-
+import { readModelMetadata } from '../../src/io/model_metadata.ts';
 const HOSTILE = path.join(ROOT, 'test', 'fixtures', 'hostile');
 const hostile = (name: string) => path.join(HOSTILE, name);
 let tmp: string;
