@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { rgbaToSquareChw } from '../src/io/image_square.ts';
 import { encode, getEncodingModel, MODEL_ID } from '../src/engine/index.ts';
-import { convertBergSubject } from '../src/io/convert.ts';
+import { convertBergSubject } from '../src/convert/convert.ts';
 import { directorySource } from '../src/io/source_node.ts';
 import { writeFixtures, type Fixture } from './fixtures.ts';
 import { exportBoth, maxErr, SCREENSHOTS, waitForState } from './helpers.ts';

@@ -5,7 +5,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
-import { convertBergSubject } from '../src/io/convert.ts';
+import { convertBergSubject } from '../src/convert/convert.ts';
 
 const PORT = 5174;
 const BASE = `http://localhost:${PORT}`;

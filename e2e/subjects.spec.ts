@@ -5,10 +5,10 @@
 import { test, expect } from '@playwright/test';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { convertBergSubject } from '../src/io/convert.ts';
+import { convertBergSubject } from '../src/convert/convert.ts';
 import { encode, getEncodingModel, MODEL_ID } from '../src/engine/index.ts';
 import { directorySource } from '../src/io/source_node.ts';
-import { measureCompactError } from '../src/engine/compact_error.ts';
+import { measureCompactError } from '../src/convert/compact_error.ts';
 import { PNG } from 'pngjs';
 import { rgbaToSquareChw } from '../src/io/image_square.ts';
 import { writeSmall } from './fixtures.ts';
