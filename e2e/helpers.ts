@@ -3,6 +3,9 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseNpyF32 } from './reference.ts';
 
+// Fixtures kept gzipped in the tree are read through the unit tests' helper.
+export { fixturePath } from '../test/helpers.ts';
+
 export const SCREENSHOTS = 'docs/screenshots';
 
 /** Click and collect n downloads (the export writes the .npy and then its .json sidecar). */

@@ -10,11 +10,11 @@ import { encode, getEncodingModel, MODEL_ID } from '../src/engine/index.ts';
 import { convertBergSubject } from '../src/convert/convert.ts';
 import { directorySource } from '../src/io/source_node.ts';
 import { writeFixtures, type Fixture } from './fixtures.ts';
-import { exportBoth, maxErr, SCREENSHOTS, waitForState } from './helpers.ts';
+import { exportBoth, fixturePath, maxErr, SCREENSHOTS, waitForState } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
-const BERG = 'test/fixtures/berg/layout-b';
+const BERG = fixturePath('test/fixtures/berg/layout-b');
 const SUB = 'encoding_models/modality-eeg/train_dataset-things_eeg_2/model-alexnet_untrained';
 const WEIGHTS = `${BERG}/${SUB}/encoding_models_weights/weights_subject-01.npy`;
 const METADATA = `${BERG}/${SUB}/metadata/metadata_subject-01.npy`;
@@ -156,7 +156,7 @@ test('bad files: each gets its own clear error, and nothing is added', async ({}
   const status = page.getByTestId('import-status');
 
   // A file whose name does not tell the subject: asked first, then refused by the safe unpickler.
-  await input.setInputFiles(['test/fixtures/bad/os_system.npy']);
+  await input.setInputFiles([fixturePath('test/fixtures/bad/os_system.npy')]);
   await expect(status).toHaveAttribute('data-state', 'asking');
   await expect(status).toContainText("Which subject's weights are in os_system.npy?");
   await page.getByTestId('import-subject').fill('4');

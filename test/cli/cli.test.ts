@@ -10,7 +10,7 @@ import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNpy, writeNpy } from '../../src/io/npy.ts';
 import { calibrationImages } from '../../tools/demo/calibration_images.ts';
-import { loadJson, loadNpy, maxErr, ROOT } from '../helpers.ts';
+import { fixturePath, loadJson, loadNpy, maxErr, ROOT } from '../helpers.ts';
 import { expectValidSidecar } from './sidecar_schema.ts';
 
 const run = promisify(execFile);
@@ -33,7 +33,7 @@ let models: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'insilico-cli-'));
   models = join(dir, 'models');
-  const r = await cli(['convert', '--berg-dir', join(ROOT, 'test/fixtures/berg/layout-a'), '--subject', '1', '--out', models]);
+  const r = await cli(['convert', '--berg-dir', fixturePath('test/fixtures/berg/layout-a'), '--subject', '1', '--out', models]);
   expect(r.code, r.stderr).toBe(0);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -14,12 +14,12 @@ import { PROBE_IMAGES } from '../../src/convert/compact_error.ts';
 import type { ConvertedManifest } from '../../src/io/model_folder.ts';
 import { parseNpy } from '../../src/io/npy.ts';
 import { directorySource } from '../../src/io/source_node.ts';
-import { ROOT } from '../helpers.ts';
+import { fixturePath, ROOT } from '../helpers.ts';
 import { expectValidSidecar } from './sidecar_schema.ts';
 
 const run = promisify(execFile);
 const BIN = join(ROOT, 'bin/insilico-eeg.mjs');
-const LAYOUT_B = join(ROOT, 'test/fixtures/berg/layout-b');
+const LAYOUT_B = fixturePath('test/fixtures/berg/layout-b');
 
 async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

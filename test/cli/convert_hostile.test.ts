@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_ID } from '../../src/core/types.ts';
-import { ROOT } from '../helpers.ts';
+import { fixturePath, ROOT } from '../helpers.ts';
 
 const run = promisify(execFile);
 const BIN = join(ROOT, 'bin/insilico-eeg.mjs');
@@ -37,7 +37,7 @@ describe('hostile files through the CLI', () => {
     mkdirSync(join(berg, SUB, 'metadata'), { recursive: true });
     const weights = join(berg, SUB, 'encoding_models_weights', 'weights_subject-01.npy');
     copyFileSync(join(ROOT, 'test/fixtures/hostile/pickled_s0_huge.npy'), weights);
-    copyFileSync(join(ROOT, 'test/fixtures/berg/layout-a', SUB, 'metadata/metadata_subject-01.npy'), join(berg, SUB, 'metadata', 'metadata_subject-01.npy'));
+    copyFileSync(fixturePath(`test/fixtures/berg/layout-a/${SUB}/metadata/metadata_subject-01.npy`), join(berg, SUB, 'metadata', 'metadata_subject-01.npy'));
     const out = join(dir, 'out');
     const r = await cli(['convert', '--berg-dir', berg, '--subject', '1', '--out', out]);
     expect(r.code).toBe(1);

@@ -8,11 +8,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_ID } from '../../src/core/types.ts';
 import { lockModels, processAlive, updateModelIndex } from '../../src/io/model_folder_node.ts';
-import { ROOT } from '../helpers.ts';
+import { fixturePath, ROOT } from '../helpers.ts';
 
 const run = promisify(execFile);
 const BIN = join(ROOT, 'bin/insilico-eeg.mjs');
-const LAYOUT_B = join(ROOT, 'test/fixtures/berg/layout-b');
+const LAYOUT_B = fixturePath('test/fixtures/berg/layout-b');
 
 let dir: string;
 beforeAll(() => {

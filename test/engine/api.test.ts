@@ -20,7 +20,7 @@ import {
 } from '../../src/engine/index.ts';
 import { convertBergSubject } from '../../src/convert/convert.ts';
 import { directorySource } from '../../src/io/source_node.ts';
-import { loadJson, loadNpy, maxErr, ROOT } from '../helpers.ts';
+import { fixturePath, loadJson, loadNpy, maxErr, ROOT } from '../helpers.ts';
 
 const CASES: Array<[string, number]> = [
   ['layout-a', 1],
@@ -36,7 +36,7 @@ let out: string;
 beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'insilico-api-'));
   for (const [layout, subject] of CASES) {
-    await convertBergSubject({ bergDir: join(ROOT, 'test/fixtures/berg', layout), subject, out: join(out, layout) });
+    await convertBergSubject({ bergDir: fixturePath(`test/fixtures/berg/${layout}`), subject, out: join(out, layout) });
   }
 });
 afterAll(() => rmSync(out, { recursive: true, force: true }));

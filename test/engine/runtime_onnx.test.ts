@@ -12,7 +12,7 @@ import { onnxRuntime } from '../../src/engine/backend.ts';
 import { disposeBackbone, encode, getEncodingModel, MODEL_ID } from '../../src/engine/index.ts';
 import { convertBergSubject } from '../../src/convert/convert.ts';
 import { directorySource } from '../../src/io/source_node.ts';
-import { loadJson, loadNpy, maxErr, ROOT, tapValues } from '../helpers.ts';
+import { fixturePath, loadJson, loadNpy, maxErr, ROOT, tapValues } from '../helpers.ts';
 
 const CASES: Array<[string, number]> = [
   ['layout-a', 1],
@@ -33,7 +33,7 @@ beforeAll(async () => {
   scratch = mkdtempSync(join(tmpdir(), 'insilico-onnx-scratch-'));
   process.env.TMPDIR = scratch;
   for (const [layout, subject] of CASES) {
-    await convertBergSubject({ bergDir: join(ROOT, 'test/fixtures/berg', layout), subject, out: join(out, layout) });
+    await convertBergSubject({ bergDir: fixturePath(`test/fixtures/berg/${layout}`), subject, out: join(out, layout) });
   }
 }, 120_000);
 afterAll(() => {
@@ -113,7 +113,7 @@ describe('the onnx runtime', () => {
 
   it('compact precision: the same numbers as the wasm backend', async () => {
     const bin = join(ROOT, 'bin/insilico-eeg.mjs');
-    await run(process.execPath, [bin, 'convert', '--berg-dir', join(ROOT, 'test/fixtures/berg/layout-b'), '--subject', '1', '--out', join(out, 'compact'), '--compact'], { cwd: ROOT });
+    await run(process.execPath, [bin, 'convert', '--berg-dir', fixturePath('test/fixtures/berg/layout-b'), '--subject', '1', '--out', join(out, 'compact'), '--compact'], { cwd: ROOT });
     const source = directorySource(join(out, 'compact', MODEL_ID, 'sub-01'));
     const results = [];
     for (const device of ['onnx', 'wasm'] as const) {
