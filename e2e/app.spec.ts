@@ -3,10 +3,9 @@
 // output in Node on the same pixels.
 import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { writeFixtures, type Fixture } from './fixtures.ts';
 import { referenceResponse } from './reference.ts';
-import { clickForDownloads, encodeRequests, exportBoth, imagesSent, maxErr, SCREENSHOTS, sliceRef, waitForState } from './helpers.ts';
+import { clickForDownloads, encodeRequests, exportBoth, imagesSent, maxErr, screenshotPath, sliceRef, waitForState } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -63,7 +62,7 @@ test('a fresh page: demo subject, synthetic banner, all 63 channels and 140 samp
   const input = page.getByTestId('dropzone').locator('input[type=file]');
   await expect(input).toHaveAttribute('multiple', '');
   await expect(input).toHaveAttribute('accept', 'image/*');
-  await page.screenshot({ path: join(SCREENSHOTS, '01-fresh-page.png'), fullPage: true });
+  await page.screenshot({ path: screenshotPath('01-fresh-page.png'), fullPage: true });
 });
 
 test('images in: encoded in order, the broken file gets an error chip, non-square ones a notice', async () => {
@@ -93,8 +92,8 @@ test('images in: encoded in order, the broken file gets an error chip, non-squar
   expect(centre[3]).toBe(255);
   expect(centre.slice(0, 3)).not.toEqual([0, 0, 0]);
   await expect(page.getByTestId('timecourse').locator('.scatterlayer .trace')).not.toHaveCount(0);
-  await page.screenshot({ path: join(SCREENSHOTS, '02-encoded-butterfly.png'), fullPage: true });
-  await page.getByTestId('topomap').screenshot({ path: join(SCREENSHOTS, 'topomap-panel.png') });
+  await page.screenshot({ path: screenshotPath('02-encoded-butterfly.png'), fullPage: true });
+  await page.getByTestId('topomap').screenshot({ path: screenshotPath('topomap-panel.png') });
 });
 
 test('scalp map and dissimilarity matrix download as PNG and SVG', async () => {
@@ -197,7 +196,7 @@ test('channel and time selections re-slice the plots without re-encoding; the ex
   const ms = Number(await tc.getAttribute('data-compute-ms'));
   console.log(`time-course re-slice: ${ms} ms; topomap: ${await topo.getAttribute('data-compute-ms')} ms`);
   expect(ms).toBeLessThan(16);
-  await page.screenshot({ path: join(SCREENSHOTS, '03-occipital-selection.png'), fullPage: true });
+  await page.screenshot({ path: screenshotPath('03-occipital-selection.png'), fullPage: true });
 
   const { npy, sidecar } = await exportBoth(page);
   const occipital = ['O1', 'Oz', 'O2', 'PO7', 'PO3', 'POz', 'PO4', 'PO8'];
@@ -244,7 +243,7 @@ test('topomap: playback moves the cursor, GFP-peak small multiples, lasso select
   await topo.getByLabel('Times (ms)').press('Enter');
   await expect(topo.locator('.canvas-plot')).toHaveAttribute('data-panels', '2');
   await expect(topo).toContainText('170 ms');
-  await page.screenshot({ path: join(SCREENSHOTS, '06-small-multiples.png'), fullPage: false });
+  await page.screenshot({ path: screenshotPath('06-small-multiples.png'), fullPage: false });
   await topo.getByRole('button', { name: 'At cursor' }).click();
   await expect(topo.locator('.canvas-plot')).toHaveAttribute('data-panels', '1');
 
@@ -301,7 +300,7 @@ test('conditions: means, difference wave and its topomap; dissimilarity matrix',
   await expect(page.getByTestId('rdm').locator('.js-plotly-plot')).toHaveCount(1);
   await page.getByTestId('cursor').fill('54');
   await page.getByTestId('conditions').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: join(SCREENSHOTS, '04-conditions-rdm.png'), fullPage: true });
+  await page.screenshot({ path: screenshotPath('04-conditions-rdm.png'), fullPage: true });
   await page.getByTestId('topomap').getByLabel('Map of').selectOption('all');
 
   // A condition named with markup is shown as text in the legend, never as a live link or bold.

@@ -1,12 +1,20 @@
-import { expect, type Download, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Download, type Locator, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseNpyF32 } from './reference.ts';
 
 // Fixtures kept gzipped in the tree are read through the unit tests' helper.
 export { fixturePath } from '../test/helpers.ts';
 
-export const SCREENSHOTS = 'docs/screenshots';
+/**
+ * Where a test writes its screenshot `name`: docs/screenshots (the images the README and docs
+ * show, tracked in git) when the run asks for them with SCREENSHOTS=1, otherwise the test's own
+ * output folder (test-results/...), so that a test run leaves the tree as it was.
+ */
+export function screenshotPath(name: string): string {
+  return process.env.SCREENSHOTS === '1' ? join('docs/screenshots', name) : test.info().outputPath(name);
+}
 
 /** Click and collect n downloads (the export writes the .npy and then its .json sidecar). */
 export async function clickForDownloads(page: Page, target: Locator, n: number): Promise<Download[]> {

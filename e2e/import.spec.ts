@@ -10,7 +10,7 @@ import { encode, getEncodingModel, MODEL_ID } from '../src/engine/index.ts';
 import { convertBergSubject } from '../src/convert/convert.ts';
 import { directorySource } from '../src/io/source_node.ts';
 import { writeFixtures, type Fixture } from './fixtures.ts';
-import { exportBoth, fixturePath, maxErr, SCREENSHOTS, waitForState } from './helpers.ts';
+import { exportBoth, fixturePath, maxErr, screenshotPath, waitForState } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -105,7 +105,7 @@ test("BERG's weights and metadata in: parsed in a worker with progress, stored, 
   await expect(status.locator('progress')).toBeVisible();
   await expect(page.getByTestId('import-cancel')).toBeVisible();
   await expect(page.getByTestId('model-import').getByRole('button', { name: /Import BERG weights/ })).toContainText('0%');
-  await page.screenshot({ path: join(SCREENSHOTS, 'import-progress.png') });
+  await page.screenshot({ path: screenshotPath('import-progress.png') });
   await releaseStoreLock(page);
 
   await expect(status).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
@@ -116,7 +116,7 @@ test("BERG's weights and metadata in: parsed in a worker with progress, stored, 
   await expect(page.getByTestId('stored-model')).toHaveText([/Subject 1 \(imported, stored in this browser\)\s*10\.4 MB/]);
   await waitForState(page, 'idle');
   await expect(page.getByTestId('encode-status')).toContainText('Model ready on wasm');
-  await page.screenshot({ path: join(SCREENSHOTS, 'import-done.png') });
+  await page.screenshot({ path: screenshotPath('import-done.png') });
   await expect(page.getByTestId('synthetic-banner')).toHaveCount(0);
   await expect(page.getByTestId('model-import')).toHaveAttribute('data-runs', '1');
   const store = await opfs(page);
