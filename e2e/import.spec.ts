@@ -10,12 +10,11 @@ import { encode, getEncodingModel, MODEL_ID } from '../src/engine/index.ts';
 import { convertBergSubject } from '../src/convert/convert.ts';
 import { directorySource } from '../src/io/source_node.ts';
 import { writeFixtures, type Fixture } from './fixtures.ts';
-import { exportBoth, fixturePath, maxErr, screenshotPath, waitForState } from './helpers.ts';
+import { BERG_MODEL_SUBDIR as SUB, exportBoth, fixturePath, maxErr, screenshotPath, waitForState } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
 const BERG = fixturePath('test/fixtures/berg/layout-b');
-const SUB = 'encoding_models/modality-eeg/train_dataset-things_eeg_2/model-alexnet_untrained';
 const WEIGHTS = `${BERG}/${SUB}/encoding_models_weights/weights_subject-01.npy`;
 const METADATA = `${BERG}/${SUB}/metadata/metadata_subject-01.npy`;
 const STORED = `opfs:${MODEL_ID}/sub-01/`;

@@ -3,7 +3,6 @@
 // 1e-4 x max|ref|. Runs against Vite's dev server (the harness page is not part of the build).
 import { test, expect, type Page } from '@playwright/test';
 import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
 import { convertBergSubject } from '../src/convert/convert.ts';
 import { fixturePath } from './helpers.ts';

@@ -1,11 +1,37 @@
-// Shared helpers for tests: fixture and golden files, error measures.
+// Shared helpers for tests: fixture and golden files, the CLI, converted fixture models, error
+// measures, a seeded generator.
+import { execFile } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
+import { convertBergSubject } from '../src/convert/convert.ts';
+import { MODEL_ID } from '../src/core/types.ts';
 import { parseNpy } from '../src/io/npy.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The command line's entry point. */
+export const BIN = join(ROOT, 'bin/insilico-eeg.mjs');
+/** The demo subject's model folder (synthetic weights, shipped in public/). */
+export const DEMO_MODEL_DIR = join(ROOT, 'public/models', MODEL_ID, 'demo');
+/** Where BERG keeps this model under the folder `aws s3 sync` fills (spelled out here, not taken from src). */
+export const BERG_MODEL_SUBDIR = 'encoding_models/modality-eeg/train_dataset-things_eeg_2/model-alexnet_untrained';
+
+/** child_process.execFile, promised. */
+export const run = promisify(execFile);
+
+/** Runs the CLI (`node bin/insilico-eeg.mjs ARGS` in the repository root); a failure comes back as its exit code and output. */
+export async function cli(args: string[], opts: { timeout?: number } = {}): Promise<{ code: number; stdout: string; stderr: string; ms: number }> {
+  const t0 = Date.now();
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 64 << 20, timeout: opts.timeout });
+    return { code: 0, stdout, stderr, ms: Date.now() - t0 };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr, ms: Date.now() - t0 };
+  }
+}
 
 /**
  * Where fixturePath() writes the inflated copies of gzipped fixtures (gitignored). Inside the
@@ -80,6 +106,46 @@ export function loadNpy(relPath: string) {
 
 export function loadJson<T = unknown>(relPath: string): T {
   return JSON.parse(readFixture(relPath).toString('utf8')) as T;
+}
+
+/** A subject's folder name: sub-01. */
+export const sub = (n: number) => `sub-${String(n).padStart(2, '0')}`;
+
+/** The BERG-format fixtures with Python responses in test/golden/responses: every pca_param layout. */
+export const FIXTURE_CASES: ReadonlyArray<readonly [layout: string, subject: number]> = [
+  ['layout-a', 1],
+  ['layout-b', 1],
+  ['layout-b', 2],
+  ['layout-c', 1],
+];
+
+/** test/golden/taps/input.npy: the two 300 x 300 images of the taps and responses goldens. */
+export function tapImages(): { data: Uint8Array; shape: [number, number, number, number] } {
+  return { data: loadNpy('test/golden/taps/input.npy').data as Uint8Array, shape: [2, 3, 300, 300] };
+}
+
+/** The selection of the responses goldens' `_sel` arrays. */
+export function goldenSelection() {
+  return loadJson<{ channels: string[]; channels_out: string[]; timepoints: string }>('test/golden/responses/selection.json');
+}
+
+/** Converts each of FIXTURE_CASES into out/<layout>/ (see fixtureModelDir). */
+export async function convertFixtureCases(out: string): Promise<void> {
+  for (const [layout, subject] of FIXTURE_CASES) {
+    await convertBergSubject({ bergDir: fixturePath(`test/fixtures/berg/${layout}`), subject, out: join(out, layout) });
+  }
+}
+
+/** The model folder convertFixtureCases(out) wrote for this layout and subject. */
+export const fixtureModelDir = (out: string, layout: string, subject: number) => join(out, layout, MODEL_ID, sub(subject));
+
+/** A seeded linear congruential generator: uniform values in [-0.5, 0.5). */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32 - 0.5;
+  };
 }
 
 /** One tap's values for each of the `batch` feature vectors [batch, 205672] (BERG's channel-major order). */

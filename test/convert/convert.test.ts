@@ -20,7 +20,8 @@ import {
 } from '../../src/io/model_folder.ts';
 import { writeModelFolder } from '../../src/io/model_folder_node.ts';
 import { directorySource, withFileByteSource } from '../../src/io/source_node.ts';
-import { BERG_DIR, BERG_MODEL_SUBDIR as MODEL_SUB, metadataFile, weightsFile } from '../io/helpers.ts';
+import { BERG_MODEL_SUBDIR as MODEL_SUB } from '../helpers.ts';
+import { BERG_DIR, metadataFile, weightsFile } from '../io/helpers.ts';
 let tmp: string;
 const subDir = (out: string, s: number) => path.join(out, MODEL_ID, `sub-${String(s).padStart(2, '0')}`);
 const readWeights = (layout: string, s: number) => withFileByteSource(weightsFile(layout, s), (src) => readBergWeights(src));
