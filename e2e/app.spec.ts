@@ -7,8 +7,8 @@ import { writeFixtures, type Fixture } from './fixtures.ts';
 import { referenceResponse } from './reference.ts';
 import { clickForDownloads, encodeRequests, exportBoth, imagesSent, maxErr, screenshotPath, sliceRef, waitForState } from './helpers.ts';
 
-test.describe.configure({ mode: 'serial' });
-
+// Each test starts from a page of its own (Playwright's page fixture: a fresh browser context, so
+// no stored session either) and builds the state it needs: any one runs alone with -g.
 let page: Page;
 let fx: { images: Fixture[]; broken: string };
 const ref = new Map<string, Float32Array>(); // `${name}|${mode}` -> [4, 63, 140]
@@ -20,15 +20,28 @@ async function refFor(f: Fixture, mode: 'crop' | 'pad-black' = 'crop') {
   return ref.get(key)!;
 }
 
-test.beforeAll(async ({ browser }, info) => {
+test.beforeAll(async ({}, info) => {
   fx = writeFixtures(info.outputPath('images'));
   chNames = JSON.parse(readFileSync('public/models/eeg-things_eeg_2-alexnet_untrained/demo/manifest.json', 'utf8')).ch_names;
-  page = await browser.newPage({ viewport: { width: 1680, height: 1050 } });
+});
+test.beforeEach(async ({ page: fresh }) => {
+  page = fresh;
   page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
 });
-test.afterAll(async () => {
-  await page?.close();
-});
+
+/** The page on the wasm backend, the demo subject loaded. */
+async function openPage() {
+  await page.goto('/?backend=wasm');
+  await waitForState(page, 'idle');
+}
+
+/** The page with the four fixture images and the broken file in, encoded (as the second test leaves it). */
+async function openWithImages() {
+  await openPage();
+  await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles([...fx.images.map((i) => i.path), fx.broken]);
+  await waitForState(page, 'done');
+  await expect(page.locator('[data-testid=thumb][data-encoded=true]')).toHaveCount(4);
+}
 
 /** Where the app draws the (single) topomap's head, and the screen position of a sensor on it. */
 async function topomapLayout() {
@@ -66,6 +79,7 @@ test('a fresh page: demo subject, synthetic banner, all 63 channels and 140 samp
 });
 
 test('images in: encoded in order, the broken file gets an error chip, non-square ones a notice', async () => {
+  await openPage();
   const before = await encodeRequests(page);
   await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles([...fx.images.map((i) => i.path), fx.broken]);
   await waitForState(page, 'done');
@@ -97,6 +111,7 @@ test('images in: encoded in order, the broken file gets an error chip, non-squar
 });
 
 test('scalp map and dissimilarity matrix download as PNG and SVG', async () => {
+  await openWithImages();
   const topo = page.getByTestId('topomap');
   await topo.hover();
   const [svgDl] = await clickForDownloads(page, topo.getByRole('button', { name: 'SVG' }), 1);
@@ -119,6 +134,7 @@ test('scalp map and dissimilarity matrix download as PNG and SVG', async () => {
 });
 
 test('export of all channels and times equals the engine in Node on the same pixels', async () => {
+  await openWithImages();
   const { npy, sidecar, npyName } = await exportBoth(page);
   expect(npyName).toMatch(/^insilico-eeg_demo_4x4x63x140_/);
   expect(npy.shape).toEqual([4, 4, 63, 140]);
@@ -150,6 +166,7 @@ test('export of all channels and times equals the engine in Node on the same pix
 });
 
 test('channel and time selections re-slice the plots without re-encoding; the export follows them', async () => {
+  await openWithImages();
   const requests = await encodeRequests(page);
   const tc = page.getByTestId('timecourse');
   const topo = page.getByTestId('topomap');
@@ -214,6 +231,7 @@ test('channel and time selections re-slice the plots without re-encoding; the ex
 });
 
 test('brushing the time course sets the window', async () => {
+  await openWithImages();
   await page.getByRole('button', { name: 'All', exact: true }).click();
   await expect(page.getByTestId('time-picker')).toHaveAttribute('data-count', '140');
   const drag = page.getByTestId('timecourse').locator('.nsewdrag').first();
@@ -227,6 +245,10 @@ test('brushing the time course sets the window', async () => {
 });
 
 test('topomap: playback moves the cursor, GFP-peak small multiples, lasso selection', async () => {
+  await openWithImages();
+  // The occipital channels selected, as the selections test leaves them (the Cz click below adds one).
+  await page.locator('[data-preset=occipital]').click();
+  await expect(page.getByTestId('channel-picker')).toHaveAttribute('data-selected-count', '8');
   const requests = await encodeRequests(page);
   await page.getByRole('button', { name: 'All', exact: true }).click();
   const picker = page.getByTestId('time-picker');
@@ -277,6 +299,7 @@ test('topomap: playback moves the cursor, GFP-peak small multiples, lasso select
 });
 
 test('conditions: means, difference wave and its topomap; dissimilarity matrix', async () => {
+  await openWithImages();
   await page.getByRole('button', { name: 'All', exact: true }).click();
   for (const c of ['faces', 'houses']) {
     await page.getByTestId('condition-name').fill(c);
@@ -318,6 +341,7 @@ test('conditions: means, difference wave and its topomap; dissimilarity matrix',
 });
 
 test('reorder and pad: the export follows the gallery; padding re-encodes only the changed images', async () => {
+  await openWithImages();
   await page.locator('[data-preset=all]').click();
   await page.getByRole('button', { name: 'All', exact: true }).click();
   // Move the first image down one place: order becomes 2, 1, 3, 4.
@@ -348,6 +372,7 @@ test('reorder and pad: the export follows the gallery; padding re-encodes only t
 });
 
 test('paste and drop add images after the others; remove takes one out', async () => {
+  await openWithImages();
   const bytes = [...readFileSync(fx.images[3].path)];
   await page.evaluate((b) => {
     const dt = new DataTransfer();
