@@ -3,13 +3,12 @@
 // output in Node on the same pixels.
 import { test, expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { writeFixtures, type Fixture } from './fixtures.ts';
 import { referenceResponse } from './reference.ts';
-import { clickForDownloads, encodeRequests, exportBoth, imagesSent, maxErr, SCREENSHOTS, sliceRef, waitForState } from './helpers.ts';
+import { clickForDownloads, encodeRequests, exportBoth, imagesSent, maxErr, screenshotPath, sliceRef, waitForState } from './helpers.ts';
 
-test.describe.configure({ mode: 'serial' });
-
+// Each test starts from a page of its own (Playwright's page fixture: a fresh browser context, so
+// no stored session either) and builds the state it needs: any one runs alone with -g.
 let page: Page;
 let fx: { images: Fixture[]; broken: string };
 const ref = new Map<string, Float32Array>(); // `${name}|${mode}` -> [4, 63, 140]
@@ -21,15 +20,28 @@ async function refFor(f: Fixture, mode: 'crop' | 'pad-black' = 'crop') {
   return ref.get(key)!;
 }
 
-test.beforeAll(async ({ browser }, info) => {
+test.beforeAll(async ({}, info) => {
   fx = writeFixtures(info.outputPath('images'));
   chNames = JSON.parse(readFileSync('public/models/eeg-things_eeg_2-alexnet_untrained/demo/manifest.json', 'utf8')).ch_names;
-  page = await browser.newPage({ viewport: { width: 1680, height: 1050 } });
+});
+test.beforeEach(async ({ page: fresh }) => {
+  page = fresh;
   page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
 });
-test.afterAll(async () => {
-  await page?.close();
-});
+
+/** The page on the wasm backend, the demo subject loaded. */
+async function openPage() {
+  await page.goto('/?backend=wasm');
+  await waitForState(page, 'idle');
+}
+
+/** The page with the four fixture images and the broken file in, encoded (as the second test leaves it). */
+async function openWithImages() {
+  await openPage();
+  await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles([...fx.images.map((i) => i.path), fx.broken]);
+  await waitForState(page, 'done');
+  await expect(page.locator('[data-testid=thumb][data-encoded=true]')).toHaveCount(4);
+}
 
 /** Where the app draws the (single) topomap's head, and the screen position of a sensor on it. */
 async function topomapLayout() {
@@ -63,10 +75,11 @@ test('a fresh page: demo subject, synthetic banner, all 63 channels and 140 samp
   const input = page.getByTestId('dropzone').locator('input[type=file]');
   await expect(input).toHaveAttribute('multiple', '');
   await expect(input).toHaveAttribute('accept', 'image/*');
-  await page.screenshot({ path: join(SCREENSHOTS, '01-fresh-page.png'), fullPage: true });
+  await page.screenshot({ path: screenshotPath('01-fresh-page.png'), fullPage: true });
 });
 
 test('images in: encoded in order, the broken file gets an error chip, non-square ones a notice', async () => {
+  await openPage();
   const before = await encodeRequests(page);
   await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles([...fx.images.map((i) => i.path), fx.broken]);
   await waitForState(page, 'done');
@@ -93,11 +106,12 @@ test('images in: encoded in order, the broken file gets an error chip, non-squar
   expect(centre[3]).toBe(255);
   expect(centre.slice(0, 3)).not.toEqual([0, 0, 0]);
   await expect(page.getByTestId('timecourse').locator('.scatterlayer .trace')).not.toHaveCount(0);
-  await page.screenshot({ path: join(SCREENSHOTS, '02-encoded-butterfly.png'), fullPage: true });
-  await page.getByTestId('topomap').screenshot({ path: join(SCREENSHOTS, 'topomap-panel.png') });
+  await page.screenshot({ path: screenshotPath('02-encoded-butterfly.png'), fullPage: true });
+  await page.getByTestId('topomap').screenshot({ path: screenshotPath('topomap-panel.png') });
 });
 
 test('scalp map and dissimilarity matrix download as PNG and SVG', async () => {
+  await openWithImages();
   const topo = page.getByTestId('topomap');
   await topo.hover();
   const [svgDl] = await clickForDownloads(page, topo.getByRole('button', { name: 'SVG' }), 1);
@@ -120,6 +134,7 @@ test('scalp map and dissimilarity matrix download as PNG and SVG', async () => {
 });
 
 test('export of all channels and times equals the engine in Node on the same pixels', async () => {
+  await openWithImages();
   const { npy, sidecar, npyName } = await exportBoth(page);
   expect(npyName).toMatch(/^insilico-eeg_demo_4x4x63x140_/);
   expect(npy.shape).toEqual([4, 4, 63, 140]);
@@ -151,6 +166,7 @@ test('export of all channels and times equals the engine in Node on the same pix
 });
 
 test('channel and time selections re-slice the plots without re-encoding; the export follows them', async () => {
+  await openWithImages();
   const requests = await encodeRequests(page);
   const tc = page.getByTestId('timecourse');
   const topo = page.getByTestId('topomap');
@@ -197,7 +213,7 @@ test('channel and time selections re-slice the plots without re-encoding; the ex
   const ms = Number(await tc.getAttribute('data-compute-ms'));
   console.log(`time-course re-slice: ${ms} ms; topomap: ${await topo.getAttribute('data-compute-ms')} ms`);
   expect(ms).toBeLessThan(16);
-  await page.screenshot({ path: join(SCREENSHOTS, '03-occipital-selection.png'), fullPage: true });
+  await page.screenshot({ path: screenshotPath('03-occipital-selection.png'), fullPage: true });
 
   const { npy, sidecar } = await exportBoth(page);
   const occipital = ['O1', 'Oz', 'O2', 'PO7', 'PO3', 'POz', 'PO4', 'PO8'];
@@ -215,6 +231,7 @@ test('channel and time selections re-slice the plots without re-encoding; the ex
 });
 
 test('brushing the time course sets the window', async () => {
+  await openWithImages();
   await page.getByRole('button', { name: 'All', exact: true }).click();
   await expect(page.getByTestId('time-picker')).toHaveAttribute('data-count', '140');
   const drag = page.getByTestId('timecourse').locator('.nsewdrag').first();
@@ -228,6 +245,10 @@ test('brushing the time course sets the window', async () => {
 });
 
 test('topomap: playback moves the cursor, GFP-peak small multiples, lasso selection', async () => {
+  await openWithImages();
+  // The occipital channels selected, as the selections test leaves them (the Cz click below adds one).
+  await page.locator('[data-preset=occipital]').click();
+  await expect(page.getByTestId('channel-picker')).toHaveAttribute('data-selected-count', '8');
   const requests = await encodeRequests(page);
   await page.getByRole('button', { name: 'All', exact: true }).click();
   const picker = page.getByTestId('time-picker');
@@ -244,7 +265,7 @@ test('topomap: playback moves the cursor, GFP-peak small multiples, lasso select
   await topo.getByLabel('Times (ms)').press('Enter');
   await expect(topo.locator('.canvas-plot')).toHaveAttribute('data-panels', '2');
   await expect(topo).toContainText('170 ms');
-  await page.screenshot({ path: join(SCREENSHOTS, '06-small-multiples.png'), fullPage: false });
+  await page.screenshot({ path: screenshotPath('06-small-multiples.png'), fullPage: false });
   await topo.getByRole('button', { name: 'At cursor' }).click();
   await expect(topo.locator('.canvas-plot')).toHaveAttribute('data-panels', '1');
 
@@ -278,6 +299,7 @@ test('topomap: playback moves the cursor, GFP-peak small multiples, lasso select
 });
 
 test('conditions: means, difference wave and its topomap; dissimilarity matrix', async () => {
+  await openWithImages();
   await page.getByRole('button', { name: 'All', exact: true }).click();
   for (const c of ['faces', 'houses']) {
     await page.getByTestId('condition-name').fill(c);
@@ -301,7 +323,7 @@ test('conditions: means, difference wave and its topomap; dissimilarity matrix',
   await expect(page.getByTestId('rdm').locator('.js-plotly-plot')).toHaveCount(1);
   await page.getByTestId('cursor').fill('54');
   await page.getByTestId('conditions').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: join(SCREENSHOTS, '04-conditions-rdm.png'), fullPage: true });
+  await page.screenshot({ path: screenshotPath('04-conditions-rdm.png'), fullPage: true });
   await page.getByTestId('topomap').getByLabel('Map of').selectOption('all');
 
   // A condition named with markup is shown as text in the legend, never as a live link or bold.
@@ -319,6 +341,7 @@ test('conditions: means, difference wave and its topomap; dissimilarity matrix',
 });
 
 test('reorder and pad: the export follows the gallery; padding re-encodes only the changed images', async () => {
+  await openWithImages();
   await page.locator('[data-preset=all]').click();
   await page.getByRole('button', { name: 'All', exact: true }).click();
   // Move the first image down one place: order becomes 2, 1, 3, 4.
@@ -349,6 +372,7 @@ test('reorder and pad: the export follows the gallery; padding re-encodes only t
 });
 
 test('paste and drop add images after the others; remove takes one out', async () => {
+  await openWithImages();
   const bytes = [...readFileSync(fx.images[3].path)];
   await page.evaluate((b) => {
     const dt = new DataTransfer();

@@ -1,9 +1,22 @@
-import { expect, type Download, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Download, type Locator, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseNpyF32 } from './reference.ts';
 
-export const SCREENSHOTS = 'docs/screenshots';
+import { maxErr as maxErrOf } from '../test/helpers.ts';
+
+// Shared with the unit tests: the repository root, fixtures (large ones are kept gzipped in the tree).
+export { BERG_MODEL_SUBDIR, fixturePath, loadJson, loadNpy, ROOT } from '../test/helpers.ts';
+
+/**
+ * Where a test writes its screenshot `name`: docs/screenshots (the images the README and docs
+ * show, tracked in git) when the run asks for them with SCREENSHOTS=1, otherwise the test's own
+ * output folder (test-results/...), so that a test run leaves the tree as it was.
+ */
+export function screenshotPath(name: string): string {
+  return process.env.SCREENSHOTS === '1' ? join('docs/screenshots', name) : test.info().outputPath(name);
+}
 
 /** Click and collect n downloads (the export writes the .npy and then its .json sidecar). */
 export async function clickForDownloads(page: Page, target: Locator, n: number): Promise<Download[]> {
@@ -49,16 +62,11 @@ export async function exportBoth(page: Page) {
   return { npy, sidecar, npyName: npyDl.suggestedFilename() };
 }
 
-/** Largest absolute difference and largest |ref|. */
+/** Largest absolute difference and largest |ref| (the unit tests' maxErr, the lengths checked as an expectation). */
 export function maxErr(a: ArrayLike<number>, ref: ArrayLike<number>): { err: number; ref: number } {
   expect(a.length).toBe(ref.length);
-  let err = 0;
-  let m = 0;
-  for (let i = 0; i < ref.length; i++) {
-    err = Math.max(err, Math.abs(a[i] - ref[i]));
-    m = Math.max(m, Math.abs(ref[i]));
-  }
-  return { err, ref: m };
+  const m = maxErrOf(a, ref);
+  return { err: m.err, ref: m.ref };
 }
 
 /** Reference [B, 4, C, T] from per-image [4, 63, 140] blocks, sliced like the export. */

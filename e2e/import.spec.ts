@@ -10,12 +10,11 @@ import { encode, getEncodingModel, MODEL_ID } from '../src/engine/index.ts';
 import { convertBergSubject } from '../src/convert/convert.ts';
 import { directorySource } from '../src/io/source_node.ts';
 import { writeFixtures, type Fixture } from './fixtures.ts';
-import { exportBoth, maxErr, SCREENSHOTS, waitForState } from './helpers.ts';
+import { BERG_MODEL_SUBDIR as SUB, exportBoth, fixturePath, maxErr, screenshotPath, waitForState } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
-const BERG = 'test/fixtures/berg/layout-b';
-const SUB = 'encoding_models/modality-eeg/train_dataset-things_eeg_2/model-alexnet_untrained';
+const BERG = fixturePath('test/fixtures/berg/layout-b');
 const WEIGHTS = `${BERG}/${SUB}/encoding_models_weights/weights_subject-01.npy`;
 const METADATA = `${BERG}/${SUB}/metadata/metadata_subject-01.npy`;
 const STORED = `opfs:${MODEL_ID}/sub-01/`;
@@ -105,7 +104,7 @@ test("BERG's weights and metadata in: parsed in a worker with progress, stored, 
   await expect(status.locator('progress')).toBeVisible();
   await expect(page.getByTestId('import-cancel')).toBeVisible();
   await expect(page.getByTestId('model-import').getByRole('button', { name: /Import BERG weights/ })).toContainText('0%');
-  await page.screenshot({ path: join(SCREENSHOTS, 'import-progress.png') });
+  await page.screenshot({ path: screenshotPath('import-progress.png') });
   await releaseStoreLock(page);
 
   await expect(status).toHaveAttribute('data-state', 'done', { timeout: 120_000 });
@@ -116,7 +115,7 @@ test("BERG's weights and metadata in: parsed in a worker with progress, stored, 
   await expect(page.getByTestId('stored-model')).toHaveText([/Subject 1 \(imported, stored in this browser\)\s*10\.4 MB/]);
   await waitForState(page, 'idle');
   await expect(page.getByTestId('encode-status')).toContainText('Model ready on wasm');
-  await page.screenshot({ path: join(SCREENSHOTS, 'import-done.png') });
+  await page.screenshot({ path: screenshotPath('import-done.png') });
   await expect(page.getByTestId('synthetic-banner')).toHaveCount(0);
   await expect(page.getByTestId('model-import')).toHaveAttribute('data-runs', '1');
   const store = await opfs(page);
@@ -156,7 +155,7 @@ test('bad files: each gets its own clear error, and nothing is added', async ({}
   const status = page.getByTestId('import-status');
 
   // A file whose name does not tell the subject: asked first, then refused by the safe unpickler.
-  await input.setInputFiles(['test/fixtures/bad/os_system.npy']);
+  await input.setInputFiles([fixturePath('test/fixtures/bad/os_system.npy')]);
   await expect(status).toHaveAttribute('data-state', 'asking');
   await expect(status).toContainText("Which subject's weights are in os_system.npy?");
   await page.getByTestId('import-subject').fill('4');

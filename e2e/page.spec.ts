@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { colormapLut } from '../src/viz/colormap.ts';
-import { SCREENSHOTS, waitForState } from './helpers.ts';
+import { screenshotPath, waitForState } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -159,7 +159,7 @@ test('joint plot: GFP peaks above the stated threshold, listed times validated, 
   await list.press('Enter');
   await expect(view).toHaveAttribute('data-times', '100,170,250,300,400,500');
   for (const [, , k] of await heads()) expect(2 * clip * 1.16 * k).toBeGreaterThanOrEqual(120);
-  await topo.screenshot({ path: join(SCREENSHOTS, 'joint-plot-1680.png') });
+  await topo.screenshot({ path: screenshotPath('joint-plot-1680.png') });
 });
 
 test('no control offers a third-party upload; nothing left the machine; no CSP violation', async () => {
@@ -387,8 +387,8 @@ test('screenshots at 1680, 1024 and 390 px: picker beside the plots at 1024, no 
       const plot = (await topo.boundingBox())!;
       expect(chan.x).toBeGreaterThanOrEqual(plot.x + plot.width);
     }
-    await page.screenshot({ path: join(SCREENSHOTS, `page-${w}.png`), fullPage: true });
-    await topo.screenshot({ path: join(SCREENSHOTS, `joint-plot-${w}.png`) });
+    await page.screenshot({ path: screenshotPath(`page-${w}.png`), fullPage: true });
+    await topo.screenshot({ path: screenshotPath(`joint-plot-${w}.png`) });
   }
   expect(violations).toEqual([]);
   expect(offOrigin).toEqual([]);

@@ -3,9 +3,9 @@
 // 1e-4 x max|ref|. Runs against Vite's dev server (the harness page is not part of the build).
 import { test, expect, type Page } from '@playwright/test';
 import { mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { createServer, type ViteDevServer } from 'vite';
 import { convertBergSubject } from '../src/convert/convert.ts';
+import { fixturePath } from './helpers.ts';
 
 const PORT = 5174;
 const BASE = `http://localhost:${PORT}`;
@@ -15,7 +15,7 @@ let server: ViteDevServer;
 test.beforeAll(async () => {
   rmSync(MODEL_ROOT, { recursive: true, force: true });
   mkdirSync(MODEL_ROOT, { recursive: true });
-  await convertBergSubject({ bergDir: 'test/fixtures/berg/layout-b', subject: 1, out: MODEL_ROOT });
+  await convertBergSubject({ bergDir: fixturePath('test/fixtures/berg/layout-b'), subject: 1, out: MODEL_ROOT });
   server = await createServer({ server: { port: PORT, strictPort: true }, logLevel: 'error' });
   await server.listen();
 });

@@ -5,20 +5,18 @@
 import { test, expect, type Page, type Worker } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseNpy } from '../src/io/npy.ts';
 import { rgbToSquareChw } from '../src/io/image_square.ts';
 import { decodeFile } from '../src/cli/images.ts';
-import { waitForState } from './helpers.ts';
+import { loadJson, loadNpy, ROOT, waitForState } from './helpers.ts';
 
-const ROOT = join(import.meta.dirname, '..');
 const IMAGES = join(ROOT, 'test/fixtures/images');
 interface Case {
   file: string;
   golden: string;
   applied?: string;
 }
-const manifest = JSON.parse(readFileSync(join(ROOT, 'test/golden/pixels/manifest.json'), 'utf8')) as { cases: Case[] };
-const golden = (f: string) => parseNpy(new Uint8Array(readFileSync(join(ROOT, 'test/golden/pixels', f))), f);
+const manifest = loadJson<{ cases: Case[] }>('test/golden/pixels/manifest.json');
+const golden = (f: string) => loadNpy(`test/golden/pixels/${f}`);
 
 test.describe.configure({ mode: 'serial' });
 

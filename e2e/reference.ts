@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { encode, getEncodingModel, MODEL_ID, type EncodingModel } from '../src/engine/index.ts';
 import { directorySource } from '../src/io/source_node.ts';
 import { rgbaToSquareChw, type SquareMode } from '../src/io/image_square.ts';
+import { parseNpy } from '../src/io/npy.ts';
 
 let model: Promise<EncodingModel> | null = null;
 // One encode at a time: TF.js has one global backend.
@@ -27,24 +28,16 @@ export function referenceResponse(pngPath: string, mode: SquareMode = 'crop'): P
   return run;
 }
 
-/** Parse a little-endian float32 C-order .npy. */
-export function parseNpyF32(buf: Buffer): { shape: number[]; data: Float32Array; header: string } {
-  if (buf.subarray(0, 6).toString('latin1') !== '\x93NUMPY') throw new Error('not an .npy file');
-  const major = buf[6];
-  const hlen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const start = major === 1 ? 10 : 12;
-  const header = buf.subarray(start, start + hlen).toString('latin1');
-  if (!/'descr':\s*'<f4'/.test(header)) throw new Error(`not float32: ${header}`);
-  if (!/'fortran_order':\s*False/.test(header)) throw new Error(`not C order: ${header}`);
-  const shape = /'shape':\s*\(([^)]*)\)/
-    .exec(header)![1]
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map(Number);
-  const off = start + hlen;
-  if ((off % 64) !== 0) throw new Error(`data offset ${off} is not 64-byte aligned`);
-  const bytes = buf.subarray(off);
-  const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  return { shape, data, header };
+/**
+ * A little-endian float32 C-order .npy (an export), read by the app's own parser (io/npy.ts),
+ * which must also find the data 64-byte aligned, as numpy writes it, with nothing after it.
+ */
+export function parseNpyF32(buf: Buffer): { shape: number[]; data: Float32Array } {
+  const a = parseNpy(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), 'export.npy');
+  if (a.dtype !== '<f4') throw new Error(`not float32: ${a.dtype}`);
+  if (a.fortranOrder) throw new Error('not C order');
+  if (a.headerLength % 64 !== 0) throw new Error(`data offset ${a.headerLength} is not 64-byte aligned`);
+  const data = a.data as Float32Array;
+  if (buf.byteLength !== a.headerLength + data.byteLength) throw new Error(`${buf.byteLength - a.headerLength - data.byteLength} bytes after the array data`);
+  return { shape: a.shape, data };
 }

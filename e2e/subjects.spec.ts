@@ -12,14 +12,14 @@ import { measureCompactError } from '../src/convert/compact_error.ts';
 import { PNG } from 'pngjs';
 import { rgbaToSquareChw } from '../src/io/image_square.ts';
 import { writeSmall } from './fixtures.ts';
-import { exportBoth, maxErr, SCREENSHOTS, waitForState } from './helpers.ts';
+import { exportBoth, fixturePath, maxErr, screenshotPath, waitForState } from './helpers.ts';
 
 const SUB_PATH = `${MODEL_ID}/sub-01/`;
 
 test('a converted subject: select it, see its model quality, export with weight hashes', async ({ page }, info) => {
   test.setTimeout(300_000);
   const out = info.outputPath('models');
-  const conv = await convertBergSubject({ bergDir: 'test/fixtures/berg/layout-b', subject: 1, out });
+  const conv = await convertBergSubject({ bergDir: fixturePath('test/fixtures/berg/layout-b'), subject: 1, out });
   const demoCatalog = JSON.parse(readFileSync('public/models/index.json', 'utf8')) as { models: unknown[] };
   const catalog = {
     models: [...demoCatalog.models, { model_id: MODEL_ID, subject: 1, path: SUB_PATH, synthetic: false, label: 'Subject 01 (test fixture)' }],
@@ -51,7 +51,7 @@ test('a converted subject: select it, see its model quality, export with weight 
   await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles(f.path);
   await waitForState(page, 'done');
   await quality.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: join(SCREENSHOTS, '05-converted-subject-quality.png'), fullPage: true });
+  await page.screenshot({ path: screenshotPath('05-converted-subject-quality.png'), fullPage: true });
 
   const { npy, sidecar } = await exportBoth(page);
   expect(sidecar.subject).toBe(1);
@@ -74,7 +74,7 @@ test('compact precision on WebGPU: float16 pairs in the shaders give the wasm en
   const out = info.outputPath('models');
   // Converted with --compact as the CLI does it: the error is measured (Node, wasm) before the folder is committed.
   const conv = await convertBergSubject({
-    bergDir: 'test/fixtures/berg/layout-b',
+    bergDir: fixturePath('test/fixtures/berg/layout-b'),
     subject: 1,
     out,
     compact: true,
@@ -110,7 +110,7 @@ test('compact precision on WebGPU: float16 pairs in the shaders give the wasm en
   const f = writeSmall(info.outputPath('img'));
   await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles(f.path);
   await waitForState(page, 'done');
-  await page.screenshot({ path: join(SCREENSHOTS, '07-compact-precision.png') });
+  await page.screenshot({ path: screenshotPath('07-compact-precision.png') });
   const { npy, sidecar } = await exportBoth(page);
   expect(sidecar.precision).toBe('compact');
   expect((sidecar.compact as { error: unknown }).error).toEqual(measured);

@@ -1,31 +1,17 @@
 // The command line end to end: convert a BERG-format fixture, encode from .npy and from a folder
 // of PNG/JPEG files, selections, sharding + merge, resume after a kill, and bad input.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNpy, writeNpy } from '../../src/io/npy.ts';
 import { calibrationImages } from '../../tools/demo/calibration_images.ts';
-import { loadJson, loadNpy, maxErr, ROOT } from '../helpers.ts';
+import { BIN, cli, DEMO_MODEL_DIR as DEMO, fixturePath, goldenSelection, loadNpy, maxErr, ROOT } from '../helpers.ts';
 import { expectValidSidecar } from './sidecar_schema.ts';
 
-const run = promisify(execFile);
-const BIN = join(ROOT, 'bin/insilico-eeg.mjs');
-const DEMO = join(ROOT, 'public/models/eeg-things_eeg_2-alexnet_untrained/demo');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
 
 const read = (p: string) => parseNpy(new Uint8Array(readFileSync(p)), p);
 let dir: string;
@@ -33,7 +19,7 @@ let models: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'insilico-cli-'));
   models = join(dir, 'models');
-  const r = await cli(['convert', '--berg-dir', join(ROOT, 'test/fixtures/berg/layout-a'), '--subject', '1', '--out', models]);
+  const r = await cli(['convert', '--berg-dir', fixturePath('test/fixtures/berg/layout-a'), '--subject', '1', '--out', models]);
   expect(r.code, r.stderr).toBe(0);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -60,7 +46,7 @@ describe('insilico-eeg CLI', () => {
   });
 
   it('applies --channels and --timepoints like BERG (channels as listed)', async () => {
-    const sel = loadJson<{ channels: string[]; channels_out: string[]; timepoints: string }>('test/golden/responses/selection.json');
+    const sel = goldenSelection();
     const out = join(dir, 'sel.npy');
     const r = await cli(['encode', '--model', join(models, 'eeg-things_eeg_2-alexnet_untrained/sub-01'), '--images', join(ROOT, 'test/golden/taps/input.npy'), '--out', out, '--channels', sel.channels.join(','), '--timepoints', sel.timepoints]);
     expect(r.code, r.stderr).toBe(0);

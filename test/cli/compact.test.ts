@@ -1,11 +1,9 @@
 // The compact precision end to end in Node: `convert --compact` (the error measured on probe
 // images before the folder is committed), loading it, what it costs in accuracy against the exact
 // model, that the exact model of the same folder is untouched, and clear errors.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disposeBackbone, encode, getEncodingModel, MODEL_ID, type Backend, type Precision } from '../../src/engine/index.ts';
@@ -14,22 +12,10 @@ import { PROBE_IMAGES } from '../../src/convert/compact_error.ts';
 import type { ConvertedManifest } from '../../src/io/model_folder.ts';
 import { parseNpy } from '../../src/io/npy.ts';
 import { directorySource } from '../../src/io/source_node.ts';
-import { ROOT } from '../helpers.ts';
+import { cli, fixturePath, ROOT } from '../helpers.ts';
 import { expectValidSidecar } from './sidecar_schema.ts';
 
-const run = promisify(execFile);
-const BIN = join(ROOT, 'bin/insilico-eeg.mjs');
-const LAYOUT_B = join(ROOT, 'test/fixtures/berg/layout-b');
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 64 << 20 });
-    return { code: 0, stdout, stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
-}
+const LAYOUT_B = fixturePath('test/fixtures/berg/layout-b');
 
 let dir: string;
 let compactDir: string; // converted with --compact

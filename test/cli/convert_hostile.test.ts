@@ -1,28 +1,11 @@
 // Hostile files through the command line: exit 1, one line on stderr naming the file and the
 // problem, quickly, and nothing written.
-import { execFile } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_ID } from '../../src/core/types.ts';
-import { ROOT } from '../helpers.ts';
-
-const run = promisify(execFile);
-const BIN = join(ROOT, 'bin/insilico-eeg.mjs');
-const SUB = 'encoding_models/modality-eeg/train_dataset-things_eeg_2/model-alexnet_untrained';
-
-async function cli(args: string[]): Promise<{ code: number; stderr: string; ms: number }> {
-  const t0 = Date.now();
-  try {
-    const { stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: 60_000 });
-    return { code: 0, stderr, ms: Date.now() - t0 };
-  } catch (e) {
-    const err = e as { code: number; stderr: string };
-    return { code: err.code, stderr: err.stderr, ms: Date.now() - t0 };
-  }
-}
+import { BERG_MODEL_SUBDIR as SUB, cli, fixturePath, ROOT } from '../helpers.ts';
 
 let dir: string;
 beforeAll(() => {
@@ -37,9 +20,9 @@ describe('hostile files through the CLI', () => {
     mkdirSync(join(berg, SUB, 'metadata'), { recursive: true });
     const weights = join(berg, SUB, 'encoding_models_weights', 'weights_subject-01.npy');
     copyFileSync(join(ROOT, 'test/fixtures/hostile/pickled_s0_huge.npy'), weights);
-    copyFileSync(join(ROOT, 'test/fixtures/berg/layout-a', SUB, 'metadata/metadata_subject-01.npy'), join(berg, SUB, 'metadata', 'metadata_subject-01.npy'));
+    copyFileSync(fixturePath(`test/fixtures/berg/layout-a/${SUB}/metadata/metadata_subject-01.npy`), join(berg, SUB, 'metadata', 'metadata_subject-01.npy'));
     const out = join(dir, 'out');
-    const r = await cli(['convert', '--berg-dir', berg, '--subject', '1', '--out', out]);
+    const r = await cli(['convert', '--berg-dir', berg, '--subject', '1', '--out', out], { timeout: 60_000 });
     expect(r.code).toBe(1);
     const errors = r.stderr.split('\n').filter((l) => !l.startsWith('sub-01: reading'));
     expect(errors.join('\n')).toMatch(new RegExp(`^error: ${weights}: .*shape \\(1000000000000\\) has 1000000000000 items, more than the 4294967295 an array may have here\\n$`));
@@ -54,7 +37,7 @@ describe('hostile files through the CLI', () => {
     const m = JSON.parse(readFileSync(join(demo, 'manifest.json'), 'utf8'));
     // a converted subject's manifest would be refused the same way; the demo's is enough to reach metadata
     writeFileSync(join(demo, 'manifest.json'), JSON.stringify({ ...m, metadata: '../../../../etc/passwd' }));
-    const r = await cli(['metadata', '--model', demo]);
+    const r = await cli(['metadata', '--model', demo], { timeout: 60_000 });
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(`error: ${demo}/manifest.json: the metadata path "../../../../etc/passwd" leaves the model folder: the model folder is corrupt; convert again\n`);
     expect(r.stderr).not.toContain('root:');

@@ -1,18 +1,15 @@
 // Concurrent converts into one models root keep every index entry (the index lock), and a run
 // after a killed one removes what it left behind.
-import { execFile, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_ID } from '../../src/core/types.ts';
 import { lockModels, processAlive, updateModelIndex } from '../../src/io/model_folder_node.ts';
-import { ROOT } from '../helpers.ts';
+import { BIN, fixturePath, ROOT, run } from '../helpers.ts';
 
-const run = promisify(execFile);
-const BIN = join(ROOT, 'bin/insilico-eeg.mjs');
-const LAYOUT_B = join(ROOT, 'test/fixtures/berg/layout-b');
+const LAYOUT_B = fixturePath('test/fixtures/berg/layout-b');
 
 let dir: string;
 beforeAll(() => {

@@ -1,32 +1,18 @@
 // Outputs that cannot lie: resume checks the pixels of finished batches, not the images' names;
 // OUT.lock keeps a second run off an OUT being written; a missing output folder fails before the
 // model loads; a run that finished nothing leaves nothing; one that finished some rows resumes.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseNpy, writeNpy } from '../../src/io/npy.ts';
 import { calibrationImages } from '../../tools/demo/calibration_images.ts';
-import { ROOT } from '../helpers.ts';
+import { BIN, cli, DEMO_MODEL_DIR as DEMO, ROOT } from '../helpers.ts';
 import { expectValidSidecar } from './sidecar_schema.ts';
 
-const run = promisify(execFile);
-const BIN = join(ROOT, 'bin/insilico-eeg.mjs');
-const DEMO = join(ROOT, 'public/models/eeg-things_eeg_2-alexnet_untrained/demo');
 const S = 64;
-
-async function cli(args: string[]): Promise<{ code: number; stderr: string }> {
-  try {
-    const { stderr } = await run(process.execPath, [BIN, ...args], { cwd: ROOT, maxBuffer: 64 << 20 });
-    return { code: 0, stderr };
-  } catch (e) {
-    const err = e as { code: number; stderr: string };
-    return { code: err.code, stderr: err.stderr };
-  }
-}
 
 const encodeArgs = (images: string, out: string, extra: string[] = []) => ['encode', '--model', DEMO, '--images', images, '--out', out, '--batch-size', '1', '--threads', '1', '--device', 'wasm', ...extra];
 const finished = (out: string): number => {

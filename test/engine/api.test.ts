@@ -18,34 +18,24 @@ import {
   StimulusError,
   type EncodingModel,
 } from '../../src/engine/index.ts';
-import { convertBergSubject } from '../../src/convert/convert.ts';
 import { directorySource } from '../../src/io/source_node.ts';
-import { loadJson, loadNpy, maxErr, ROOT } from '../helpers.ts';
+import { convertFixtureCases, FIXTURE_CASES, fixtureModelDir, goldenSelection, loadNpy, maxErr, sub, tapImages } from '../helpers.ts';
 
-const CASES: Array<[string, number]> = [
-  ['layout-a', 1],
-  ['layout-b', 1],
-  ['layout-b', 2],
-  ['layout-c', 1],
-];
-const images = { data: loadNpy('test/golden/taps/input.npy').data as Uint8Array, shape: [2, 3, 300, 300] as [number, number, number, number] };
-const selection = loadJson<{ channels: string[]; channels_out: string[]; timepoints: string }>('test/golden/responses/selection.json');
-const sub = (n: number) => `sub-${String(n).padStart(2, '0')}`;
+const images = tapImages();
+const selection = goldenSelection();
 
 let out: string;
 beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'insilico-api-'));
-  for (const [layout, subject] of CASES) {
-    await convertBergSubject({ bergDir: join(ROOT, 'test/fixtures/berg', layout), subject, out: join(out, layout) });
-  }
+  await convertFixtureCases(out);
 });
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-const modelDir = (layout: string, subject: number) => join(out, layout, MODEL_ID, sub(subject));
+const modelDir = (layout: string, subject: number) => fixtureModelDir(out, layout, subject);
 
 for (const backend of ['wasm', 'cpu'] as const) {
   describe(`converted BERG fixtures reproduce the Python reference on ${backend}`, () => {
-    for (const [layout, subject] of CASES) {
+    for (const [layout, subject] of FIXTURE_CASES) {
       it(`${layout} ${sub(subject)}: all channels and times, and a selection`, async () => {
         const source = directorySource(modelDir(layout, subject));
         const model = await getEncodingModel(MODEL_ID, subject, { source, device: backend });

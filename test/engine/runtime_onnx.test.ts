@@ -1,29 +1,18 @@
 // The onnx runtime (ONNX Runtime's CPU kernels through onnxruntime-node) against the Python
 // reference: the eight taps, the responses of every pca_param layout, a selection in BERG's
 // order (shuffled, with a duplicate), and the compact precision against the wasm backend's.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TAPS } from '../../src/engine/alexnet.ts';
 import { onnxRuntime } from '../../src/engine/backend.ts';
 import { disposeBackbone, encode, getEncodingModel, MODEL_ID } from '../../src/engine/index.ts';
-import { convertBergSubject } from '../../src/convert/convert.ts';
 import { directorySource } from '../../src/io/source_node.ts';
-import { loadJson, loadNpy, maxErr, ROOT, tapValues } from '../helpers.ts';
+import { BIN, convertFixtureCases, FIXTURE_CASES, fixtureModelDir, fixturePath, goldenSelection, loadNpy, maxErr, ROOT, run, sub, tapImages, tapValues } from '../helpers.ts';
 
-const CASES: Array<[string, number]> = [
-  ['layout-a', 1],
-  ['layout-b', 1],
-  ['layout-b', 2],
-  ['layout-c', 1],
-];
-const images = { data: loadNpy('test/golden/taps/input.npy').data as Uint8Array, shape: [2, 3, 300, 300] as [number, number, number, number] };
-const selection = loadJson<{ channels: string[]; channels_out: string[]; timepoints: string }>('test/golden/responses/selection.json');
-const sub = (n: number) => `sub-${String(n).padStart(2, '0')}`;
-const run = promisify(execFile);
+const images = tapImages();
+const selection = goldenSelection();
 
 let out: string;
 let scratch: string; // the runtime's temporary folders go here (os.tmpdir() follows TMPDIR)
@@ -32,9 +21,7 @@ beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'insilico-onnx-'));
   scratch = mkdtempSync(join(tmpdir(), 'insilico-onnx-scratch-'));
   process.env.TMPDIR = scratch;
-  for (const [layout, subject] of CASES) {
-    await convertBergSubject({ bergDir: join(ROOT, 'test/fixtures/berg', layout), subject, out: join(out, layout) });
-  }
+  await convertFixtureCases(out);
 }, 120_000);
 afterAll(() => {
   if (savedTmp === undefined) delete process.env.TMPDIR;
@@ -43,7 +30,7 @@ afterAll(() => {
   rmSync(out, { recursive: true, force: true });
   rmSync(scratch, { recursive: true, force: true });
 });
-const modelDir = (layout: string, subject: number) => join(out, layout, MODEL_ID, sub(subject));
+const modelDir = (layout: string, subject: number) => fixtureModelDir(out, layout, subject);
 const onnxTemp = () => readdirSync(scratch).filter((n) => n.startsWith('insilico-eeg-onnx-'));
 
 describe('the onnx runtime', () => {
@@ -79,7 +66,7 @@ describe('the onnx runtime', () => {
     }
   }, 120_000);
 
-  for (const [layout, subject] of CASES) {
+  for (const [layout, subject] of FIXTURE_CASES) {
     it(`${layout} ${sub(subject)}: all channels and times, and a selection, within 1e-4 of the reference`, async () => {
       const source = directorySource(modelDir(layout, subject));
       const model = await getEncodingModel(MODEL_ID, subject, { source, device: 'onnx', threads: 2 });
@@ -112,8 +99,7 @@ describe('the onnx runtime', () => {
   }
 
   it('compact precision: the same numbers as the wasm backend', async () => {
-    const bin = join(ROOT, 'bin/insilico-eeg.mjs');
-    await run(process.execPath, [bin, 'convert', '--berg-dir', join(ROOT, 'test/fixtures/berg/layout-b'), '--subject', '1', '--out', join(out, 'compact'), '--compact'], { cwd: ROOT });
+    await run(process.execPath, [BIN, 'convert', '--berg-dir', fixturePath('test/fixtures/berg/layout-b'), '--subject', '1', '--out', join(out, 'compact'), '--compact'], { cwd: ROOT });
     const source = directorySource(join(out, 'compact', MODEL_ID, 'sub-01'));
     const results = [];
     for (const device of ['onnx', 'wasm'] as const) {

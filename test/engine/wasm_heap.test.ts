@@ -10,7 +10,7 @@ import { defaultBatchSize, disposeBackbone, encode, getEncodingModel, MODEL_ID }
 import { enableWasmThreads } from '../../src/engine/wasm_threads_node.ts';
 import { convertBergSubject } from '../../src/convert/convert.ts';
 import { directorySource } from '../../src/io/source_node.ts';
-import { ROOT } from '../helpers.ts';
+import { fixturePath } from '../helpers.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'insilico-heap-'));
 afterAll(() => {
@@ -22,7 +22,7 @@ afterAll(() => {
 const heapBytes = () => (tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } }).wasm.HEAPU8.buffer.byteLength;
 
 it('does not grow while a default batch encodes, and holds the tensors plus a batch workspace', async () => {
-  await convertBergSubject({ bergDir: join(ROOT, 'test/fixtures/berg/layout-b'), subject: 1, out });
+  await convertBergSubject({ bergDir: fixturePath('test/fixtures/berg/layout-b'), subject: 1, out });
   enableWasmThreads();
   const model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(join(out, MODEL_ID, 'sub-01')), device: 'wasm', wasmThreads: 2 });
   const afterLoad = heapBytes();

@@ -9,7 +9,7 @@ import { disposeBackbone, encode, getEncodingModel, MODEL_ID } from '../../src/e
 import { selectBackend } from '../../src/engine/backend.ts';
 import { convertBergSubject } from '../../src/convert/convert.ts';
 import { directorySource } from '../../src/io/source_node.ts';
-import { loadNpy, maxErr, ROOT } from '../helpers.ts';
+import { fixturePath, loadNpy, maxErr } from '../helpers.ts';
 
 const ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 // Dawn reads the Vulkan loader's environment when its instance is created (on first use).
@@ -18,7 +18,7 @@ if (existsSync(ICD)) process.env.VK_ICD_FILENAMES = ICD;
 let out: string;
 beforeAll(async () => {
   out = mkdtempSync(join(tmpdir(), 'insilico-webgpu-node-'));
-  await convertBergSubject({ bergDir: join(ROOT, 'test/fixtures/berg/layout-a'), subject: 1, out });
+  await convertBergSubject({ bergDir: fixturePath('test/fixtures/berg/layout-a'), subject: 1, out });
 });
 afterAll(() => {
   disposeBackbone();

@@ -3,16 +3,15 @@
 
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NdArray } from '../../src/io/dtype.ts';
 import { NumpyDtype, PyGlobal } from '../../src/io/pickle.ts';
+import { BERG_MODEL_SUBDIR, fixturePath, ROOT } from '../helpers.ts';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const PICKLE_DIR = path.join(ROOT, 'test', 'fixtures', 'pickle');
-export const BERG_DIR = path.join(ROOT, 'test', 'fixtures', 'berg');
-export const BAD_DIR = path.join(ROOT, 'test', 'fixtures', 'bad');
+// Gzipped in the tree: these are the inflated copies.
+export const BERG_DIR = fixturePath('test/fixtures/berg');
+export const BAD_DIR = fixturePath('test/fixtures/bad');
 
-export const BERG_MODEL_SUBDIR = 'encoding_models/modality-eeg/train_dataset-things_eeg_2/model-alexnet_untrained';
 export const weightsFile = (layout: string, s: number) =>
   path.join(BERG_DIR, layout, BERG_MODEL_SUBDIR, 'encoding_models_weights', `weights_subject-${String(s).padStart(2, '0')}.npy`);
 export const metadataFile = (layout: string, s: number) =>

@@ -1,7 +1,7 @@
 // Hostile inputs, one regression test each: every one fails with one clear line naming the file and
 // the problem, quickly, without allocating what the file claims, and leaves nothing behind.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -16,8 +16,10 @@ import { MAX_NPY_HEADER_BYTES } from '../../src/io/limits.ts';
 import { readModelFolder, readModelManifest, type ConvertedManifest } from '../../src/io/model_folder.ts';
 import { NpyError, parseNpy, parseNpyHeader, readNpy } from '../../src/io/npy.ts';
 import { directorySource, fileByteSource, withFileByteSource } from '../../src/io/source_node.ts';
-import { BERG_DIR, BERG_MODEL_SUBDIR, ROOT, weightsFile } from './helpers.ts';
+import { BERG_MODEL_SUBDIR, ROOT } from '../helpers.ts';
+import { BERG_DIR, weightsFile } from './helpers.ts';
 import { readModelMetadata } from '../../src/io/model_metadata.ts';
+
 const HOSTILE = path.join(ROOT, 'test', 'fixtures', 'hostile');
 const hostile = (name: string) => path.join(HOSTILE, name);
 let tmp: string;

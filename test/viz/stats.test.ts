@@ -16,14 +16,8 @@ import {
   sliceResponses,
   stack,
 } from '../../src/viz/stats.ts';
+import { rng } from '../helpers.ts';
 
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
 const d = { B: 3, R: 4, C: 5, T: 7 };
 const r = rng(3);
 const data = Float32Array.from({ length: d.B * d.R * d.C * d.T }, () => r());

@@ -9,14 +9,7 @@ import {
   makeTopomapGrid,
   symmetricLimit,
 } from '../../src/viz/topomap.ts';
-
-function rng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-}
+import { rng } from '../helpers.ts';
 
 describe('invert', () => {
   it('inverts a well-conditioned matrix', () => {

@@ -10,6 +10,8 @@ Run with Debian's interpreter (/usr/bin/python3): it carries torch 1.13,
 torchvision 0.14, scikit-learn 1.2 and numpy 1.24.
 """
 
+import gzip
+import io
 import json
 import os
 
@@ -166,7 +168,11 @@ def berg_paths(root, subject):
 
 
 def load_berg(path):
-    """np.save(path, dict) round trip. Only for files this project wrote."""
+    """np.save(path, dict) round trip. Only for files this project wrote. Reads path + '.gz' when
+    compress_fixtures.py has compressed it."""
+    if not os.path.exists(path) and os.path.exists(path + '.gz'):
+        with gzip.open(path + '.gz', 'rb') as f:
+            return np.load(io.BytesIO(f.read()), allow_pickle=True).item()
     return np.load(path, allow_pickle=True).item()
 
 

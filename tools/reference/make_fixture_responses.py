@@ -79,9 +79,10 @@ def main():
     summary = []
     for case in sorted(os.listdir(FIXTURES)):
         wdir = os.path.join(FIXTURES, case, C.MODEL_SUBDIR, 'encoding_models_weights')
-        for wpath in sorted(glob.glob(os.path.join(wdir, 'weights_subject-*.npy'))):
+        # the fixtures as make_berg_fixtures.py writes them, or compressed (compress_fixtures.py)
+        for wpath in sorted(glob.glob(os.path.join(wdir, 'weights_subject-*.npy')) + glob.glob(os.path.join(wdir, 'weights_subject-*.npy.gz'))):
             subj = int(re.search(r'subject-(\d+)', wpath).group(1))
-            weights = C.load_berg(wpath)
+            weights = C.load_berg(wpath.removesuffix('.gz'))
             meta = C.load_berg(C.berg_paths(os.path.join(FIXTURES, case), subj)[1])
             ch_names = meta['eeg']['ch_names']
             resp = C.encode_features(feats, weights)

@@ -115,6 +115,10 @@ for `responses/`); regenerate with `tools/reference/make_all.sh`. Do not edit by
 Versions that wrote them: {versions}.
 Model: `torch.manual_seed(20200220); torchvision.models.alexnet(weights=None).eval()`.
 All `.npy` files are plain numeric arrays (C order, no pickles).
+Files over 200 kB that gzip shrinks at least 4 times are kept as `<name>.gz`
+(`tools/reference/compress_fixtures.py`, the last step of `make_all.sh`); the tests read them
+through `fixturePath()` / `readFixture()` in `test/helpers.ts`, which inflate them once into
+`.cache/fixtures/`.
 
 | file | contents |
 |---|---|
