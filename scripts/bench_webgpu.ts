@@ -221,7 +221,8 @@ if (software && !ALLOW_SOFTWARE) {
 
 // ---------- the engine (imported only now, after navigator.gpu exists) ----------
 
-const { mkdtempSync, readFileSync, rmSync, existsSync } = await import('node:fs');
+const { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, existsSync, writeFileSync } = await import('node:fs');
+const { gunzipSync } = await import('node:zlib');
 rmSyncFn = rmSync;
 const { tmpdir } = await import('node:os');
 const { join, resolve } = await import('node:path');
@@ -374,7 +375,7 @@ let exitCode = 0;
 
     const out = makeTemp('check');
     t = performance.now();
-    const conv = await convertBergSubject({ bergDir: join(dataRoot, 'test/fixtures/berg/layout-b'), subject: 1, out });
+    const conv = await convertBergSubject({ bergDir: inflatedFolder(join(dataRoot, 'test/fixtures/berg/layout-b'), makeTemp('berg')), subject: 1, out });
     const convertS = (performance.now() - t) / 1000;
     t = performance.now();
     const model = await getEncodingModel(MODEL_ID, 1, { source: directorySource(conv.dir), device: 'webgpu' });
@@ -773,3 +774,17 @@ emit('done', { ok: exitCode === 0, timed_out: timedOut, exit_code: exitCode, tot
 printTable();
 cleanup();
 process.exit(exitCode);
+
+/** A copy of `dir` with its gzipped files (large fixtures are kept as X.gz in the tree) inflated. */
+function inflatedFolder(dir: string, to: string): string {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const from = join(dir, e.name);
+    if (e.isDirectory()) inflatedFolder(from, join(to, e.name));
+    else {
+      mkdirSync(to, { recursive: true });
+      if (e.name.endsWith('.gz')) writeFileSync(join(to, e.name.slice(0, -3)), gunzipSync(readFileSync(from)));
+      else copyFileSync(from, join(to, e.name));
+    }
+  }
+  return to;
+}

@@ -38,7 +38,8 @@ for f in \
   test/golden/taps/taps.npy \
   test/golden/responses/layout-b_sub-01_all.npy; do
   mkdir -p "$STAGE/data/$(dirname "$f")"
-  cp "$f" "$STAGE/data/$f"
+  # large fixtures are kept gzipped in the tree (test/helpers.ts fixturePath)
+  if [ -f "$f" ]; then cp "$f" "$STAGE/data/$f"; else gunzip -c "$f.gz" >"$STAGE/data/$f"; fi
 done
 tar -C "$STAGE" -cf - node_modules data | xz -9e -T0 >"$OUT/payload.tar.xz"
 
