@@ -567,3 +567,16 @@ function meanOverFolds(scores: Float64Array, K: number): Float64Array {
   for (let f = 0; f < K; f++) for (let i = 0; i < L; i++) out[i] += scores[f * L + i] / K;
   return out;
 }
+
+/**
+ * The time-resolved (SlidingEstimator) result inside a generalisation: its diagonal, where each
+ * time's classifier is tested at its own time. The same folds and fits, hence the same scores
+ * as slidingDecoding, without fitting them a second time.
+ */
+export function slidingFromGeneralizing(g: DecodingResult): DecodingResult {
+  if (g.estimator !== 'GeneralizingEstimator') throw new Error('slidingFromGeneralizing needs a GeneralizingEstimator result');
+  const T = Math.round(Math.sqrt(g.mean.length));
+  const scores = new Float64Array(g.nSplits * T);
+  for (let f = 0; f < g.nSplits; f++) for (let t = 0; t < T; t++) scores[f * T + t] = g.scores[(f * T + t) * T + t];
+  return { ...g, estimator: 'SlidingEstimator', scores, mean: meanOverFolds(scores, g.nSplits) };
+}

@@ -3,7 +3,7 @@
 /// <reference lib="webworker" />
 import { subsetAdjacency } from '../analysis/adjacency.ts';
 import { fOneway, permutationCluster1sampTest, permutationClusterTest, ttest1sampNoP } from '../analysis/cluster_test.ts';
-import { generalizingDecoding, slidingDecoding } from '../analysis/decoding.ts';
+import { generalizingDecoding, slidingDecoding, slidingFromGeneralizing } from '../analysis/decoding.ts';
 import { categoricalRdm, rdm, rdmsOverTime, rsaTimecourse } from '../analysis/rsa.ts';
 import { imageMaps, imageSeries, spread } from '../analysis/spread.ts';
 import type { AnalysisJob, AnalysisReply, AnalysisResult } from './analysis_client.ts';
@@ -98,8 +98,9 @@ function run(job: AnalysisJob, progress: (done: number, total: number) => void):
     X.set(imageMaps(B, dB, all(B), job.ch), dA.B * nc * T);
     const y = Int32Array.from({ length: dA.B + dB.B }, (_, i) => (i < dA.B ? 0 : 1));
     const opts = { nSplits: job.nSplits, seed: job.seed, scoring: job.scoring };
-    const sliding = slidingDecoding(X, dA.B + dB.B, nc, T, y, { ...opts, onProgress: (d, t) => progress(d, job.generalize ? 3 * t : t) });
-    const generalizing = job.generalize ? generalizingDecoding(X, dA.B + dB.B, nc, T, y, { ...opts, onProgress: (d, t) => progress(T + d, 3 * T) }) : null;
+    // The time course is the generalisation's diagonal: with one, its fits are not made twice.
+    const generalizing = job.generalize ? generalizingDecoding(X, dA.B + dB.B, nc, T, y, { ...opts, onProgress: progress }) : null;
+    const sliding = generalizing ? slidingFromGeneralizing(generalizing) : slidingDecoding(X, dA.B + dB.B, nc, T, y, { ...opts, onProgress: progress });
     return { kind: 'decode', sliding, generalizing, nA: dA.B, nB: dB.B };
   }
   // RSA over images (or condition means), one RDM per time point

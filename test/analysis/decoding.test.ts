@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import golden from '../golden/stats/decoding.json';
-import { fitLda, generalizingDecoding, rocAuc, slidingDecoding, stratifiedKFold } from '../../src/analysis/decoding.ts';
+import { fitLda, generalizingDecoding, rocAuc, slidingDecoding, slidingFromGeneralizing, stratifiedKFold } from '../../src/analysis/decoding.ts';
 import { RandomState } from '../../src/analysis/random_state.ts';
 
 const { n, C, T, y } = golden;
@@ -57,5 +57,24 @@ describe('SlidingEstimator / GeneralizingEstimator with cross_val_multiscore (MN
     const mean = (ts: number[]) => ts.reduce((a, t) => a + s.mean[t], 0) / ts.length;
     expect(mean([4, 5, 6, 7, 8])).toBeGreaterThan(0.7); // the effect window
     expect(mean([0, 1, 2, 3])).toBeLessThan(0.6);
+  });
+});
+
+describe('slidingFromGeneralizing', () => {
+  it('gives the sliding decoder itself: same scores, means, folds and chance', () => {
+    const rs = new RandomState(11);
+    const [n, C, T] = [48, 5, 9];
+    const X = Float64Array.from({ length: n * C * T }, (_, i) => rs.nextDouble() - 0.5 + (((i / (C * T)) | 0) % 2) * 0.2);
+    const y = Int32Array.from({ length: n }, (_, i) => i % 2);
+    for (const scoring of ['roc_auc', 'accuracy'] as const) {
+      const s = slidingDecoding(X, n, C, T, y, { seed: 4, scoring, nSplits: 4 });
+      const d = slidingFromGeneralizing(generalizingDecoding(X, n, C, T, y, { seed: 4, scoring, nSplits: 4 }));
+      expect(d.estimator).toBe('SlidingEstimator');
+      expect(Array.from(d.scores)).toEqual(Array.from(s.scores));
+      expect(Array.from(d.mean)).toEqual(Array.from(s.mean));
+      expect(Array.from(d.folds)).toEqual(Array.from(s.folds));
+      expect(d.chance).toBe(s.chance);
+    }
+    expect(() => slidingFromGeneralizing(slidingDecoding(X, n, C, T, y))).toThrow(/GeneralizingEstimator/);
   });
 });
