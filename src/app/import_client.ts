@@ -1,27 +1,14 @@
 // Page side of model imports: sorts dropped files into BERG subjects, runs the import worker
 // (one per import, terminated afterwards so the ~1 GB it parsed is handed back at once),
-// and keeps the import's state for the UI.
-import { create } from 'zustand';
+// and keeps the import's state for the UI (state.modelImport).
 import { MAX_SUBJECT, requestPersistence, sweepStore } from '../io/browser_store.ts';
 import { refreshStoredModels } from './actions/catalog.ts';
 import type { BergImportJob, CatalogEntry, FromImporter, ImportPhaseName, ToImporter } from './protocol.ts';
 import { formatBytes } from '../core/wording.ts';
-export type ImportState = 'idle' | 'asking' | 'running' | 'done' | 'error' | 'cancelled';
-
-export interface ImportUi {
-  state: ImportState;
-  text: string;
-  done?: number;
-  total?: number;
-  /** imports started on this page (parses of BERG files or folders) */
-  runs: number;
-  /** files waiting for a subject number the file names do not tell */
-  pending?: { weights: File; metadata?: File };
-  removing?: number;
-}
-
-export const useImport = create<ImportUi>(() => ({ state: 'idle', text: '', runs: 0 }));
-const set = useImport.setState;
+import { useApp, type ImportUi } from './state/store.ts';
+/** The import's part of the page's store. */
+const importUi = (): ImportUi => useApp.getState().modelImport;
+const set = (p: Partial<ImportUi>) => useApp.setState((s) => ({ modelImport: { ...s.modelImport, ...p } }));
 
 const WEIGHTS_RE = /^weights_subject-(\d+)\.npy$/i;
 const METADATA_RE = /^metadata_subject-(\d+)\.npy$/i;
@@ -113,8 +100,8 @@ function stopWorker() {
 }
 
 function busy(): boolean {
-  const s = useImport.getState().state;
-  return s === 'running' || useImport.getState().removing !== undefined;
+  const s = importUi().state;
+  return s === 'running' || importUi().removing !== undefined;
 }
 
 /** Starts the worker for one request; resolves with its last message. */
@@ -179,7 +166,7 @@ function doneText(entries: CatalogEntry[], notes: string[]): string {
 }
 
 async function start(msg: ToImporter) {
-  set({ state: 'running', text: 'Starting the import…', done: undefined, total: undefined, pending: undefined, runs: useImport.getState().runs + 1 });
+  set({ state: 'running', text: 'Starting the import…', done: undefined, total: undefined, pending: undefined, runs: importUi().runs + 1 });
   void requestPersistence(); // ask the browser to keep the store under storage pressure
   const res = await runWorker(msg, (m) => set({ text: progressText(m), done: m.done, total: m.total }));
   await finish(res);
@@ -207,7 +194,7 @@ export async function importBergFiles(files: File[], subject?: number): Promise<
 
 /** The answer to "which subject?" for renamed files. */
 export async function importPending(subject: number): Promise<void> {
-  const p = useImport.getState().pending;
+  const p = importUi().pending;
   if (!p) return;
   if (!Number.isInteger(subject) || subject < 1 || subject > MAX_SUBJECT) {
     set({ text: `Which subject's weights are in ${p.weights.name}? (a number from 1 to ${MAX_SUBJECT})` });
@@ -227,7 +214,7 @@ export async function importFolderFiles(files: { path: string; file: File }[]): 
 }
 
 export function cancelImport() {
-  const s = useImport.getState();
+  const s = importUi();
   if (s.state === 'asking') {
     set({ state: 'idle', text: '', pending: undefined });
     return;

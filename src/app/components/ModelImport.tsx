@@ -12,7 +12,6 @@ import {
   importFolderFiles,
   importPending,
   removeStored,
-  useImport,
 } from '../import_client.ts';
 import { useApp } from '../state/store.ts';
 import { NumberField } from './NumberField.tsx';
@@ -21,7 +20,7 @@ import './ModelImport.css';
 const BUCKET = 's3://brain-encoding-response-generator/encoding_models/modality-eeg/train_dataset-things_eeg_2/model-alexnet_untrained/';
 
 export function ModelImport() {
-  const ui = useImport();
+  const ui = useApp((s) => s.modelImport);
   const catalog = useApp((s) => s.catalog);
   const stored = useMemo(() => catalog.filter((m) => m.storage === 'opfs'), [catalog]);
   const [open, setOpen] = useState(false);

@@ -126,6 +126,23 @@ export interface AppState {
 
   /** The Lab's record of derived gallery images (by image id) and of the sweeps that made them. */
   lab: { derived: Record<string, DerivedInfo>; sweeps: SweepRecord[] };
+
+  /** A model import's progress (import_client.ts runs it). */
+  modelImport: ImportUi;
+}
+
+export type ImportState = 'idle' | 'asking' | 'running' | 'done' | 'error' | 'cancelled';
+
+export interface ImportUi {
+  state: ImportState;
+  text: string;
+  done?: number;
+  total?: number;
+  /** imports started on this page (parses of BERG files or folders) */
+  runs: number;
+  /** files waiting for a subject number the file names do not tell */
+  pending?: { weights: File; metadata?: File };
+  removing?: number;
 }
 
 export const useApp = create<AppState>(() => ({
@@ -165,4 +182,5 @@ export const useApp = create<AppState>(() => ({
   playing: false,
 
   lab: { derived: {}, sweeps: [] },
+  modelImport: { state: 'idle', text: '', runs: 0 },
 }));
