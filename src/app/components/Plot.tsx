@@ -33,8 +33,8 @@ function loadPlotly(): Promise<PlotlyModule> {
 
 // Plot updates are queued and drawn one per task: when new responses arrive, every panel
 // changes at once, and drawing them all in one task would block the page for the whole batch.
-// While images are encoding the queue is held: one plotly draw costs 60-130 ms of main-thread
-// time on a small machine whatever the data, so the plots catch up once, when encoding ends,
+// While images are encoding the queue is held: one plotly draw costs a long main-thread task
+// on a small machine whatever the data, so the plots catch up once, when encoding ends,
 // and the page stays responsive meanwhile (the canvas topomap follows every batch).
 const queue = new Map<HTMLDivElement, () => Promise<unknown>>();
 let draining = false;
@@ -123,7 +123,7 @@ function isCursor(sh: Record<string, unknown>): boolean {
 /**
  * The figure without its cursor line, and where that line is. The cursor is drawn over the plot
  * as a positioned element instead: moving it then costs one style change, where any plotly update
- * (even a relayout of one shape) recomputes the whole figure's defaults, 40-300 ms for a butterfly.
+ * (even a relayout of one shape) recomputes the whole figure's defaults.
  */
 export function splitCursor(fig: Figure): { figure: Figure; cursor: number | null } {
   const shapes = (fig.layout.shapes ?? []) as Record<string, unknown>[];
