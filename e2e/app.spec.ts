@@ -393,3 +393,36 @@ test('paste and drop add images after the others; remove takes one out', async (
   await expect(page.getByTestId('thumb')).toHaveCount(5);
   await expect(page.getByTestId('export-shape')).toContainText('[5, 4, 63, 140]');
 });
+
+test('the address carries the view: a link opens it, changes follow into the address, a reload keeps it', async () => {
+  await page.goto('/?backend=wasm&ch=Oz,Cz,Oz&t=80-130,200-250&at=120&chview=mean&interp=v4');
+  await waitForState(page, 'idle');
+  const channels = page.getByTestId('channel-picker');
+  const time = page.getByTestId('time-picker');
+  await expect(channels).toHaveAttribute('data-selected-count', '2'); // the page's selection is a set
+  await expect(time).toHaveAttribute('data-count', String(11 + 11));
+  await expect(time).toHaveAttribute('data-cursor-ms', '120');
+  await expect(page.locator('#root')).toContainText(/v4/);
+  // a channel preset changes the selection: the address follows (without a history entry)
+  const before = await page.evaluate(() => history.length);
+  await channels.locator('[data-preset=occipital]').click();
+  await expect.poll(() => new URL(page.url()).searchParams.get('ch')).not.toBe('Oz,Cz');
+  const ch = new URL(page.url()).searchParams.get('ch')!;
+  expect(ch.split(',').every((n) => /^(O|PO|I)/.test(n))).toBe(true);
+  expect(await page.evaluate(() => history.length)).toBe(before);
+  expect(new URL(page.url()).searchParams.get('backend')).toBe('wasm');
+  // a reload shows the same view
+  await page.reload();
+  await waitForState(page, 'idle');
+  await expect(channels).toHaveAttribute('data-selected-count', String(ch.split(',').length));
+  await expect(time).toHaveAttribute('data-cursor-ms', '120');
+  await expect(time).toHaveAttribute('data-count', '22');
+  // what the page cannot use is left out, not guessed: the stored session's view stays, and the
+  // address is written from it
+  await page.goto('/?backend=wasm&ch=Oz,NOPE&t=81-130&at=7');
+  await waitForState(page, 'idle');
+  await expect(channels).toHaveAttribute('data-selected-count', String(ch.split(',').length));
+  await expect(time).toHaveAttribute('data-count', '22');
+  await expect.poll(() => new URL(page.url()).searchParams.get('at')).toBe('120');
+  expect(new URL(page.url()).searchParams.get('ch')).toBe(ch);
+});

@@ -1,8 +1,9 @@
 // The page's start: the engine worker warms up before the first render; then the catalog, the
 // stored session and the model the address (or the session) asks for.
 import type { CatalogEntry } from '../protocol.ts';
-import { useApp } from '../state/store.ts';
-import { pageOptions } from '../url.ts';
+import { DEFAULT_CH_NAMES, DEFAULT_TIMES, useApp, type AppState } from '../state/store.ts';
+import { chNames, times } from '../state/selectors.ts';
+import { pageOptions, viewFromQuery, viewToQuery } from '../url.ts';
 import { wasmSetup } from '../wasm_paths.ts';
 import { fetchCatalog, loadModel, storedCatalog } from './catalog.ts';
 import { engine } from './engine.ts';
@@ -33,6 +34,9 @@ export async function init() {
   }
   catalog = [...catalog, ...(await storedCatalog())];
   await restoreSession();
+  // The address's view (a shared link, a reload) wins over the stored session's.
+  set(viewFromQuery(location.search, DEFAULT_CH_NAMES, DEFAULT_TIMES));
+  keepViewInAddress();
   // ?subject=3 or ?subject=demo picks a catalog entry; else the session's model; the demo subject is the default.
   const want = opts.subject;
   const pick =
@@ -42,4 +46,21 @@ export async function init() {
     catalog[0];
   set({ catalog, modelPath: pick.path });
   await loadModel();
+}
+
+const VIEW_FIELDS = ['selectedChannels', 'timeMask', 'cursor', 'topoMode', 'channelView', 'imageView', 'mapSource', 'topoMethod', 'colorScale'] as const;
+
+/** The view follows into the address (history.replaceState: no history entry per cursor move), at most every 250 ms. */
+function keepViewInAddress() {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const write = () => {
+    timer = null;
+    const s = get();
+    const q = viewToQuery(location.search, s, chNames(s), times(s));
+    if (q !== location.search) history.replaceState(history.state, '', location.pathname + q + location.hash);
+  };
+  write();
+  useApp.subscribe((s: AppState, prev: AppState) => {
+    if (timer === null && VIEW_FIELDS.some((k) => s[k] !== prev[k])) timer = setTimeout(write, 250);
+  });
 }
