@@ -134,134 +134,54 @@ function fFromSums(ss: Float64Array, tot: Float64Array, ssbnGroups: Float64Array
 export function findClusters(x: Float64Array, threshold: number, tail: Tail, layout: Layout): { clusters: Int32Array[]; mass: number[] } {
   const clusters: Int32Array[] = [];
   const mass: number[] = [];
+  const graph = new ClusterGraph(layout);
   const dirs: ((v: number) => boolean)[] = tail === 0 ? [(v) => v > threshold, (v) => v < -threshold] : tail === 1 ? [(v) => v > threshold] : [(v) => v < threshold];
-  for (const inside of dirs) collectClusters(x, inside, layout, clusters, mass);
+  for (const inside of dirs) {
+    const mark = graph.mark; // 1: supra-threshold, not yet visited
+    for (let i = 0; i < x.length; i++) mark[i] = inside(x[i]) ? 1 : 0;
+    for (let seed = 0; seed < x.length; seed++) {
+      if (!mark[seed]) continue;
+      const members: number[] = [];
+      graph.flood(x, seed, members);
+      const idx = Int32Array.from(members).sort();
+      // Sum in ascending index order, as numpy sums x[cluster] for MNE's sorted index lists.
+      let sum = 0;
+      for (let k = 0; k < idx.length; k++) sum += x[idx[k]];
+      clusters.push(idx);
+      mass.push(sum);
+    }
+  }
   return { clusters, mass };
 }
 
-const scratch = { mark: new Uint8Array(0), stack: new Int32Array(0) };
-
-function collectClusters(x: Float64Array, inside: (v: number) => boolean, layout: Layout, clusters: Int32Array[] | null, mass: number[]): void {
-  const m = x.length;
-  const { nTimes, nChannels: C, adjacency } = layout;
-  if (scratch.mark.length < m) {
-    scratch.mark = new Uint8Array(m);
-    scratch.stack = new Int32Array(m);
-  }
-  const mark = scratch.mark; // 1: supra-threshold, not yet visited
-  const stack = scratch.stack;
-  for (let i = 0; i < m; i++) mark[i] = inside(x[i]) ? 1 : 0;
-  for (let seed = 0; seed < m; seed++) {
-    if (!mark[seed]) continue;
-    mark[seed] = 0;
-    let top = 0;
-    stack[top++] = seed;
-    let sum = 0;
-    const members: number[] | null = clusters ? [] : null;
-    while (top > 0) {
-      const i = stack[--top];
-      sum += x[i];
-      members?.push(i);
-      const t = (i / C) | 0;
-      const c = i - t * C;
-      const nb = adjacency[c];
-      const row = t * C;
-      for (let k = 0; k < nb.length; k++) {
-        const j = row + nb[k];
-        if (mark[j]) {
-          mark[j] = 0;
-          stack[top++] = j;
-        }
-      }
-      if (t > 0 && mark[i - C]) {
-        mark[i - C] = 0;
-        stack[top++] = i - C;
-      }
-      if (t < nTimes - 1 && mark[i + C]) {
-        mark[i + C] = 0;
-        stack[top++] = i + C;
-      }
-    }
-    if (clusters && members) {
-      const idx = Int32Array.from(members).sort();
-      // Sum in ascending index order, as numpy sums x[cluster] for MNE's sorted index lists.
-      let s = 0;
-      for (let k = 0; k < idx.length; k++) s += x[idx[k]];
-      clusters.push(idx);
-      mass.push(s);
-    } else mass.push(sum);
-  }
-}
-
 /**
- * Largest cluster mass of a permuted statistic: signed max |mass| (one-sample), max mass (F), 0 without clusters.
- * The same clusters and sums (in the same order) as collectClusters, over the adjacency as CSR arrays and
- * with scratch allocated once per test, since it runs once per permutation.
+ * The sensors x time graph of a layout (each test joined to its sensor neighbours at the same time
+ * and to itself at the neighbouring times), its adjacency as CSR arrays, with the scratch of a
+ * flood fill over marked nodes: the one traversal the observed clusters and every permutation's
+ * largest cluster share.
  */
-const DIRS_BOTH = [1, -1] as const;
-const DIRS_UP = [1] as const;
-const DIRS_DOWN = [-1] as const;
-
-class MaxClusterMass {
+class ClusterGraph {
   private readonly start: Int32Array;
   private readonly list: Int32Array;
-  private readonly mark: Uint8Array;
+  private readonly nChannels: number;
+  private readonly last: number;
+  /** set by the caller: 1 marks a supra-threshold test not yet visited */
+  readonly mark: Uint8Array;
   private readonly stack: Int32Array;
 
-  constructor(
-    private readonly layout: Layout,
-    private readonly threshold: number,
-    private readonly tail: Tail,
-    private readonly signed: boolean,
-  ) {
-    const { nTimes, nChannels, adjacency } = layout;
+  constructor({ nTimes, nChannels, adjacency }: Layout) {
     this.start = new Int32Array(nChannels + 1);
     for (let c = 0; c < nChannels; c++) this.start[c + 1] = this.start[c] + adjacency[c].length;
     this.list = Int32Array.from(adjacency.flat());
+    this.nChannels = nChannels;
+    this.last = nTimes - 1;
     this.mark = new Uint8Array(nTimes * nChannels);
     this.stack = new Int32Array(nTimes * nChannels);
   }
 
-  of(x: Float64Array): number {
-    const { threshold, tail } = this;
-    let found = false;
-    let best = 0;
-    // tail 0: positive clusters first, then negative ones (MNE's order); the first largest wins ties
-    const dirs = tail === 0 ? DIRS_BOTH : tail === 1 ? DIRS_UP : DIRS_DOWN;
-    for (const dir of dirs) {
-      const lim = tail === 0 ? dir * threshold : threshold;
-      const mark = this.mark;
-      let any = false;
-      if (dir > 0)
-        for (let i = 0; i < x.length; i++) {
-          const v = x[i] > lim ? 1 : 0;
-          mark[i] = v;
-          any ||= v === 1;
-        }
-      else
-        for (let i = 0; i < x.length; i++) {
-          const v = x[i] < lim ? 1 : 0;
-          mark[i] = v;
-          any ||= v === 1;
-        }
-      if (!any) continue;
-      for (let seed = 0; seed < x.length; seed++) {
-        if (!mark[seed]) continue;
-        const sum = this.flood(x, seed);
-        if (!found) {
-          best = sum;
-          found = true;
-        } else if (this.signed ? Math.abs(sum) > Math.abs(best) : sum > best) best = sum;
-      }
-    }
-    return best;
-  }
-
-  /** Sum of x over the marked cluster of `seed`, unmarking it: collectClusters's traversal. */
-  private flood(x: Float64Array, seed: number): number {
-    const { mark, stack, start, list } = this;
-    const C = this.layout.nChannels;
-    const last = this.layout.nTimes - 1;
+  /** Sum of x over the marked cluster of `seed` (in visiting order), unmarking it; its tests pushed to `members` when given. */
+  flood(x: Float64Array, seed: number, members?: number[]): number {
+    const { mark, stack, start, list, nChannels: C, last } = this;
     mark[seed] = 0;
     let top = 0;
     stack[top++] = seed;
@@ -269,6 +189,7 @@ class MaxClusterMass {
     while (top > 0) {
       const i = stack[--top];
       sum += x[i];
+      members?.push(i);
       const t = (i / C) | 0;
       const row = t * C;
       const c = i - row;
@@ -289,6 +210,63 @@ class MaxClusterMass {
       }
     }
     return sum;
+  }
+}
+
+/**
+ * Largest cluster mass of a permuted statistic: signed max |mass| (one-sample), max mass (F), 0 without clusters.
+ * The same clusters and sums (in the same order) as findClusters, through one ClusterGraph allocated
+ * once per test, since it runs once per permutation.
+ */
+const DIRS_BOTH = [1, -1] as const;
+const DIRS_UP = [1] as const;
+const DIRS_DOWN = [-1] as const;
+
+class MaxClusterMass {
+  private readonly graph: ClusterGraph;
+
+  constructor(
+    layout: Layout,
+    private readonly threshold: number,
+    private readonly tail: Tail,
+    private readonly signed: boolean,
+  ) {
+    this.graph = new ClusterGraph(layout);
+  }
+
+  of(x: Float64Array): number {
+    const { threshold, tail } = this;
+    let found = false;
+    let best = 0;
+    // tail 0: positive clusters first, then negative ones (MNE's order); the first largest wins ties
+    const dirs = tail === 0 ? DIRS_BOTH : tail === 1 ? DIRS_UP : DIRS_DOWN;
+    for (const dir of dirs) {
+      const lim = tail === 0 ? dir * threshold : threshold;
+      const mark = this.graph.mark;
+      let any = false;
+      if (dir > 0)
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i] > lim ? 1 : 0;
+          mark[i] = v;
+          any ||= v === 1;
+        }
+      else
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i] < lim ? 1 : 0;
+          mark[i] = v;
+          any ||= v === 1;
+        }
+      if (!any) continue;
+      for (let seed = 0; seed < x.length; seed++) {
+        if (!mark[seed]) continue;
+        const sum = this.graph.flood(x, seed);
+        if (!found) {
+          best = sum;
+          found = true;
+        } else if (this.signed ? Math.abs(sum) > Math.abs(best) : sum > best) best = sum;
+      }
+    }
+    return best;
   }
 }
 
