@@ -354,7 +354,7 @@ class PixelCache<T> {
 }
 
 interface ComplexPair {
-  /** fft2t(R + iG) of the reordered image */
+  /** fft2t(R + iG) (of the reordered image, for the blur) */
   rgRe: Float64Array;
   rgIm: Float64Array;
   /** fft2t(B) */
@@ -473,21 +473,9 @@ function blurDirect(img: ChwImage, w: Float64Array): ChwImage {
 // Spectra and transfer functions are held in fft2t's transposed layout: index kx * S + ky is bin
 // (ky, kx). The radial masks are symmetric in (ky, kx), so their layout is the image's too.
 
-interface SourceSpectrum {
-  S: number;
-  /** a copy of the pixels the spectra belong to: a hit needs the same bytes, not just the same array */
-  pixels: Uint8Array;
-  /** fft2t(R + iG) */
-  rgRe: Float64Array;
-  rgIm: Float64Array;
-  /** fft2t(B) */
-  bRe: Float64Array;
-  bIm: Float64Array;
-}
-
 // A sweep filters each source at every step, and a preview refilters one image as a slider moves:
 // the forward transforms of the last images are kept (two; one above 512 px, 32 MB a spectrum set).
-const spectra: SourceSpectrum[] = [];
+const fourierSpectra = new PixelCache<ComplexPair>((S) => (S > 512 ? 1 : 2));
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   const n = a.length;
@@ -503,33 +491,24 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-function sourceSpectrum(img: ChwImage): SourceSpectrum {
-  const S = img.size;
-  for (let k = 0; k < spectra.length; k++) {
-    const hit = spectra[k];
-    if (hit.S === S && sameBytes(hit.pixels, img.data)) {
-      if (k > 0) spectra.unshift(...spectra.splice(k, 1));
-      return hit;
-    }
-  }
-  const P = S * S;
+/** fft2t of the image as it is: R + iG (two real channels as one complex signal), and B. */
+function sourceSpectrum(img: ChwImage): ComplexPair {
+  const hit = fourierSpectra.find(img);
+  if (hit) return hit.value;
+  const P = img.size * img.size;
   const d = img.data;
   const rgRe = new Float64Array(P);
   const rgIm = new Float64Array(P);
   const bRe = new Float64Array(P);
   const bIm = new Float64Array(P);
-  // two real channels as one complex signal; the third alone
   for (let i = 0; i < P; i++) {
     rgRe[i] = d[i];
     rgIm[i] = d[P + i];
     bRe[i] = d[2 * P + i];
   }
-  fft2t(rgRe, rgIm, S);
-  fft2t(bRe, bIm, S);
-  const sp = { S, pixels: d.slice(), rgRe, rgIm, bRe, bIm };
-  spectra.unshift(sp);
-  spectra.length = Math.min(spectra.length, S > 512 ? 1 : 2);
-  return sp;
+  fft2t(rgRe, rgIm, img.size);
+  fft2t(bRe, bIm, img.size);
+  return fourierSpectra.add(img, { rgRe, rgIm, bRe, bIm }).value;
 }
 
 const scratch = { S: 0, re: new Float64Array(0), im: new Float64Array(0) };
