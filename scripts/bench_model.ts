@@ -8,11 +8,10 @@
 import { join } from 'node:path';
 import channels from '../src/data/channels_10-05_63.json' with { type: 'json' };
 import { MT19937 } from '../src/engine/mt19937.ts';
-import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES } from '../src/core/types.ts';
+import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type Device } from '../src/core/types.ts';
 import { writeModelFolder, type WeightToWrite } from '../src/io/model_folder_node.ts';
 import { compactEncoder } from '../src/convert/pca.ts';
 import type { BergWeights } from '../src/io/berg.ts';
-import type { Device } from '../src/core/types.ts';
 
 export interface CompactOptions {
   /** size of the part of repetitions 2-4 outside repetition 1's basis, relative to the components (default 1e-3) */

@@ -2,8 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MT19937 } from '../../src/engine/mt19937.ts';
 import { N_CHANNELS, N_TIMES } from '../../src/core/types.ts';
 import type { BergWeights } from '../../src/io/berg.ts';
-import { foldScaler } from '../../src/convert/pca.ts';
-import { compactEncoder, solveRight, weightedGram } from '../../src/convert/pca.ts';
+import { compactEncoder, foldScaler, solveRight, weightedGram } from '../../src/convert/pca.ts';
 
 const ROWS = N_CHANNELS * N_TIMES;
 
