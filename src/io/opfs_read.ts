@@ -56,6 +56,22 @@ export async function readFilesSync(root: Dir, paths: string[][], sizes: number[
 // a stall is also guarded by HELPER_STALL_MS). Replies per request: {id, bytes} after each file,
 // then {id, buf} (transferred) or {id, error}; {unsupported} when it has no sync access handles.
 
+/** A request to a helper: paths from the OPFS root, with their expected sizes. */
+export interface ReadRequest {
+  id: number;
+  paths: string[][];
+  sizes: number[];
+}
+
+/** A helper's replies: bytes after each file, then buf (transferred) or error; unsupported without sync access handles. */
+export interface ReadReply {
+  id: number;
+  bytes?: number;
+  buf?: ArrayBuffer;
+  error?: string;
+  unsupported?: boolean;
+}
+
 interface HelperCall {
   resolve(bytes: Uint8Array | null): void;
   onBytes?: (n: number) => void;
@@ -95,8 +111,8 @@ function startHelper(): Helper | null {
   try {
     const worker = new Worker(new URL('./opfs_read.worker.ts', import.meta.url), { type: 'module', name: 'opfs-read' });
     const h: Helper = { worker, calls: new Map(), next: 0 };
-    h.worker.onmessage = (e: MessageEvent) => {
-      const m = e.data as { id: number; bytes?: number; buf?: ArrayBuffer; error?: string; unsupported?: boolean };
+    h.worker.onmessage = (e: MessageEvent<ReadReply>) => {
+      const m = e.data;
       const call = h.calls.get(m.id);
       if (!call) return;
       if (m.bytes !== undefined) call.onBytes?.(m.bytes);
@@ -129,7 +145,7 @@ export function readFilesInHelper(paths: string[][], sizes: number[], onBytes?: 
   return new Promise((resolve) => {
     helper.calls.set(id, { resolve, onBytes });
     armHelper(helper);
-    helper.worker.postMessage({ id, paths, sizes });
+    helper.worker.postMessage({ id, paths, sizes } satisfies ReadRequest);
   });
 }
 
