@@ -3,11 +3,12 @@
 //   npm run bench -- [--n 100] [--k 250] [--size 256] [--only node-onnx,cli,node-wasm,node-wasm-compact,node-cpu,browser-wasm,browser-webgl,browser-webgpu,webgpu-memory,playground,stats,lab]
 // 'cli' times whole processes (start to exit, weights loaded from disk) for 100 and 1,000 images:
 // BERG's pipeline in PyTorch against `insilico-eeg encode` on each CPU runtime. The last lines
-// give this CPU's FMA peak and the fraction of it the onnx runtime reaches in steady state.
+// give this CPU's FMA peak, measured by scripts/fma_peak.cpp, and the fraction of it each runtime
+// reaches in steady state.
 // Weights are random (seeded) but stored and loaded exactly like a converted subject.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { writeNpy } from '../src/io/npy.ts';
 import { join } from 'node:path';
@@ -274,12 +275,12 @@ function wholeRows(n: number): Row[] {
 }
 
 /**
- * This CPU's fp32 FMA peak: cores x clock x FMA units per core x lanes (16 with AVX-512, 8 with
- * AVX2), one multiply-add per lane and cycle. lscpu shows neither the FMA units per core (2 on
- * Xeon Gold/Platinum since Skylake-SP, 1 on some Silver/Bronze parts; BENCH_FMA_UNITS overrides)
- * nor a turbo clock: the nominal clock from /proc/cpuinfo is used.
+ * The estimate of this CPU's fp32 FMA peak: cores x clock x FMA units per core x lanes (16 with
+ * AVX-512, 8 with AVX2), one multiply-add per lane and cycle. lscpu shows neither the FMA units
+ * per core (BENCH_FMA_UNITS, default 2) nor a turbo clock: the nominal clock from /proc/cpuinfo
+ * is used. Only for when the peak cannot be measured (no g++).
  */
-function fmaPeak(): { macPerS: number; formula: string } {
+function estimatedFmaPeak(): { macPerS: number; formula: string } {
   const info = readFileSync('/proc/cpuinfo', 'utf8');
   const flags = new Set((info.match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/));
   const lanes = flags.has('avx512f') ? 16 : flags.has('fma') && flags.has('avx2') ? 8 : 4;
@@ -289,6 +290,31 @@ function fmaPeak(): { macPerS: number; formula: string } {
   const cores = nodeLogicalCores();
   const macPerS = cores * ghz * 1e9 * units * lanes;
   return { macPerS, formula: `${cores} cores x ${ghz.toFixed(2)} GHz x ${units} ${isa} FMA units x ${lanes} fp32 lanes = ${(macPerS / 1e9).toFixed(1)} G multiply-adds/s` };
+}
+
+/**
+ * This CPU's fp32 FMA peak, measured: scripts/fma_peak.cpp compiled here with g++ -O2
+ * -march=native (once per source change, into .cache/) and run on 1 thread and on every core.
+ * Without g++ (or when it fails), the estimate above, and the output says so.
+ */
+function fmaPeak(): { macPerS: number; formula: string } {
+  const cores = nodeLogicalCores();
+  const src = 'scripts/fma_peak.cpp';
+  const bin = '.cache/fma_peak';
+  try {
+    if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
+      mkdirSync('.cache', { recursive: true });
+      execFileSync('g++', ['-O2', '-march=native', '-pthread', '-o', bin, src], { stdio: ['ignore', 'ignore', 'pipe'] });
+    }
+    const out = execFileSync(bin, ['1', String(cores)], { encoding: 'utf8' });
+    const r = out.trim().split('\n').map((l) => JSON.parse(l) as { threads: number; mac_per_s: number; isa: string });
+    const all = r[r.length - 1];
+    const g = (x: number) => `${(x / 1e9).toFixed(1)} G`;
+    return { macPerS: all.mac_per_s, formula: `measured (${src}, ${all.isa} FMA chains): 1 thread ${g(r[0].mac_per_s)}, ${all.threads} threads ${g(all.mac_per_s)} multiply-adds/s` };
+  } catch (e) {
+    const est = estimatedFmaPeak();
+    return { macPerS: est.macPerS, formula: `not measured (${(e as Error).message.split('\n')[0].slice(0, 80)}; needs g++), estimated: ${est.formula}` };
+  }
 }
 
 /** Multiply-adds per image: AlexNet's (0.71 G) and the PCA's (4 x 250 x 205,672) and regressions. */
@@ -335,9 +361,12 @@ if (want('cli')) {
   }
 }
 const peak = fmaPeak();
-const onnx = rows.find((r) => r.name === 'node onnx');
-console.log(`\nFMA peak of this CPU: ${peak.formula}; at ${(MAC_PER_IMAGE / 1e9).toFixed(2)} G multiply-adds per image: ${(peak.macPerS / MAC_PER_IMAGE).toFixed(0)} img/s`);
-if (onnx?.imgPerS) console.log(`node onnx steady state: ${onnx.imgPerS.toFixed(1)} img/s = ${((onnx.imgPerS * MAC_PER_IMAGE) / 1e9).toFixed(1)} G multiply-adds/s = ${((onnx.imgPerS * MAC_PER_IMAGE) / peak.macPerS).toFixed(2)} of the FMA peak`);
+const peakImgPerS = peak.macPerS / MAC_PER_IMAGE;
+console.log(`\nFMA peak of this CPU: ${peak.formula}; at ${(MAC_PER_IMAGE / 1e9).toFixed(2)} G multiply-adds per image: ${peakImgPerS.toFixed(0)} img/s`);
+for (const r of rows) {
+  if (!r.imgPerS || r.images === 0) continue;
+  console.log(`  ${r.name.padEnd(30)} ${r.imgPerS.toFixed(1).padStart(6)} img/s = ${((r.imgPerS * MAC_PER_IMAGE) / 1e9).toFixed(1).padStart(5)} G multiply-adds/s = ${(r.imgPerS / peakImgPerS).toFixed(2)} of the peak`);
+}
 // The playground with the demo subject: time to ready, main-thread tasks while encoding, view updates.
 if (want('playground')) {
   console.log('');
