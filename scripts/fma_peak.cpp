@@ -20,7 +20,13 @@ static const int LANES = 16;
 static inline vec vset(float x) { return _mm512_set1_ps(x); }
 static inline vec vfma(vec a, vec b, vec c) { return _mm512_fmadd_ps(a, b, c); }
 static inline vec vadd(vec a, vec b) { return _mm512_add_ps(a, b); }
-static inline float vsum(vec a) { return _mm512_reduce_add_ps(a); }
+static inline float vsum(vec a) {
+  float t[16];
+  _mm512_storeu_ps(t, a);
+  float s = 0;
+  for (float v : t) s += v;
+  return s;
+}
 #elif defined(__FMA__)
 typedef __m256 vec;
 static const char *ISA = "avx2";
