@@ -85,36 +85,42 @@ const int = (name: string, v: number): Attr => ({ name, type: onnx.AttributeProt
 export function buildEncoderGraph(spec: EncoderGraphSpec, placement: Map<string, ExternalPlacement>, dataFile: string): Uint8Array {
   const nodes: Onnx.INodeProto[] = [];
   let seq = 0;
-  const node = (opType: string, inputs: string[], attribute: Attr[] = [], outName?: string): string => {
+  const node = (opType: string, inputs: string[], attribute: Attr[] = [], outName?: string, nodeName?: string): string => {
     const y = outName ?? `${opType.toLowerCase()}_${seq++}`;
-    nodes.push({ opType, input: inputs, output: [y], attribute, name: y });
+    nodes.push({ opType, input: inputs, output: [y], attribute, name: nodeName ?? y });
     return y;
   };
-  const conv = (x: string, layer: string, stride: number, pad: number, k: number) =>
-    node('Relu', [node('Conv', [x, `${layer}.weight`, `${layer}.bias`], [ints('kernel_shape', [k, k]), ints('strides', [stride, stride]), ints('pads', [pad, pad, pad, pad])])]);
-  const pool = (x: string) => node('MaxPool', [x], [ints('kernel_shape', [3, 3]), ints('strides', [2, 2])]);
+  // Nodes carry the names of PyTorch's modules (features.0 ... classifier.6; a convolution's ReLU
+  // is features.N/relu, the name ONNX Runtime gives the two once fused) and the projections
+  // pca/.../<tap>: ONNX Runtime's profile then reads like the model.
+  const mod = (i: number) => `features.${i}`;
+  const conv = (x: string, i: number, stride: number, pad: number, k: number) =>
+    node('Relu', [node('Conv', [x, `${mod(i)}.weight`, `${mod(i)}.bias`], [ints('kernel_shape', [k, k]), ints('strides', [stride, stride]), ints('pads', [pad, pad, pad, pad])], mod(i))], [], mod(i + 1), `${mod(i)}/relu`);
+  const pool = (x: string, i: number) => node('MaxPool', [x], [ints('kernel_shape', [3, 3]), ints('strides', [2, 2])], mod(i));
 
   // Conv taps, [B, C, H, W] flattened channel-major to [B, size] as BERG's features are.
-  const f2 = pool(conv(INPUT_NAME, 'features.0', 4, 2, 11));
-  const f5 = pool(conv(f2, 'features.3', 1, 2, 5));
-  const f7 = conv(f5, 'features.6', 1, 1, 3);
-  const f9 = conv(f7, 'features.8', 1, 1, 3);
-  const f12 = pool(conv(f9, 'features.10', 1, 1, 3)); // avgpool(6x6) is the identity at 224 px
-  const convTaps = [f2, f5, f7, f9, f12].map((t) => node('Flatten', [t], [int('axis', 1)]));
+  const f2 = pool(conv(INPUT_NAME, 0, 4, 2, 11), 2);
+  const f5 = pool(conv(f2, 3, 1, 2, 5), 5);
+  const f7 = conv(f5, 6, 1, 1, 3);
+  const f9 = conv(f7, 8, 1, 1, 3);
+  const f12 = pool(conv(f9, 10, 1, 1, 3), 12); // avgpool(6x6) is the identity at 224 px
+  const convTaps = [f2, f5, f7, f9, f12].map((t) => node('Flatten', [t], [int('axis', 1)], `${t}/flat`));
   // fc6-fc8 as W · Xᵀ: [out, B]. fc6 reads the flattened [B, 9216] rows directly (transB).
-  const gemm = (a: string, b: string, c: string, transB: 0 | 1) => node('Gemm', [a, b, c], [int('transB', transB)]);
-  const h6 = node('Relu', [gemm('classifier.1.weight', convTaps[4], 'classifier.1.bias', 1)]);
-  const h7 = node('Relu', [gemm('classifier.4.weight', h6, 'classifier.4.bias', 0)]);
-  const h8 = gemm('classifier.6.weight', h7, 'classifier.6.bias', 0);
+  const gemm = (a: string, b: string, c: string, transB: 0 | 1, name?: string) => node('Gemm', [a, b, c], [int('transB', transB)], name);
+  const h6 = node('Relu', [gemm('classifier.1.weight', convTaps[4], 'classifier.1.bias', 1, 'classifier.1')], [], 'classifier.2');
+  const h7 = node('Relu', [gemm('classifier.4.weight', h6, 'classifier.4.bias', 0, 'classifier.4')], [], 'classifier.5');
+  const h8 = gemm('classifier.6.weight', h7, 'classifier.6.bias', 0, 'classifier.6');
   // Each tap projected as soon as it exists: scores [K, B] = sum over taps of C_tap · tapᵀ + offset.
   const taps: Array<{ x: string; transB: 0 | 1 }> = [...convTaps.map((x) => ({ x, transB: 1 as const })), ...[h6, h7, h8].map((x) => ({ x, transB: 0 as const }))];
   const scores = pcaPrefixes(spec).map((p) => {
-    const parts = taps.map((t, i) => (i === 0 ? gemm(pcaBlockName(p, i), t.x, `${p}/offset`, t.transB) : node('Gemm', [pcaBlockName(p, i), t.x], [int('transB', t.transB)])));
-    return node('Sum', parts);
+    const parts = taps.map((t, i) =>
+      i === 0 ? gemm(pcaBlockName(p, i), t.x, `${p}/offset`, t.transB, `${p}/${TAPS[i].node}`) : node('Gemm', [pcaBlockName(p, i), t.x], [int('transB', t.transB)], `${p}/${TAPS[i].node}`),
+    );
+    return node('Sum', parts, [], `${p}/scores`);
   });
   // Regressions: [B, rows] = scoresᵀ · coefᵀ + intercept, the four repetitions side by side.
   const perRep = Array.from({ length: N_REPETITIONS }, (_, r) =>
-    node('Gemm', [scores[spec.sharedPca ? 0 : r], `reg/rep-${r + 1}/coef`, `reg/rep-${r + 1}/intercept`], [int('transA', 1), int('transB', 1)]),
+    node('Gemm', [scores[spec.sharedPca ? 0 : r], `reg/rep-${r + 1}/coef`, `reg/rep-${r + 1}/intercept`], [int('transA', 1), int('transB', 1)], `reg/rep-${r + 1}`),
   );
   node('Concat', perRep, [int('axis', 1)], OUTPUT_NAME);
   if (spec.features) {
