@@ -85,17 +85,17 @@ const int = (name: string, v: number): Attr => ({ name, type: onnx.AttributeProt
 export function buildEncoderGraph(spec: EncoderGraphSpec, placement: Map<string, ExternalPlacement>, dataFile: string): Uint8Array {
   const nodes: Onnx.INodeProto[] = [];
   let seq = 0;
-  const node = (opType: string, inputs: string[], attribute: Attr[] = [], outName?: string, nodeName?: string): string => {
+  const node = (opType: string, inputs: string[], attribute: Attr[] = [], outName?: string): string => {
     const y = outName ?? `${opType.toLowerCase()}_${seq++}`;
-    nodes.push({ opType, input: inputs, output: [y], attribute, name: nodeName ?? y });
+    nodes.push({ opType, input: inputs, output: [y], attribute, name: y });
     return y;
   };
-  // Nodes carry the names of PyTorch's modules (features.0 ... classifier.6; a convolution's ReLU
-  // is features.N/relu, the name ONNX Runtime gives the two once fused) and the projections
-  // pca/.../<tap>: ONNX Runtime's profile then reads like the model.
+  // Nodes carry the names of PyTorch's modules (features.0 ... classifier.6) and the projections
+  // pca/.../<tap>: ONNX Runtime's profile then reads like the model (a convolution fused with its
+  // ReLU goes by the ReLU's name there: features.4 is features.3 and its ReLU).
   const mod = (i: number) => `features.${i}`;
   const conv = (x: string, i: number, stride: number, pad: number, k: number) =>
-    node('Relu', [node('Conv', [x, `${mod(i)}.weight`, `${mod(i)}.bias`], [ints('kernel_shape', [k, k]), ints('strides', [stride, stride]), ints('pads', [pad, pad, pad, pad])], mod(i))], [], mod(i + 1), `${mod(i)}/relu`);
+    node('Relu', [node('Conv', [x, `${mod(i)}.weight`, `${mod(i)}.bias`], [ints('kernel_shape', [k, k]), ints('strides', [stride, stride]), ints('pads', [pad, pad, pad, pad])], mod(i))], [], mod(i + 1));
   const pool = (x: string, i: number) => node('MaxPool', [x], [ints('kernel_shape', [3, 3]), ints('strides', [2, 2])], mod(i));
 
   // Conv taps, [B, C, H, W] flattened channel-major to [B, size] as BERG's features are.
