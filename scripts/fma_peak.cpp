@@ -4,7 +4,7 @@
 // the loop is bound by FMA throughput alone. The widest vectors the compiler targets are used
 // (AVX-512, else AVX2/FMA, else SSE multiply and add).
 //   fma_peak [threads...]   ->   one JSON line per thread count:
-//   {"threads":2,"mac_per_s":1.3e11,"isa":"avx512","lanes":16}
+//   {"threads":2,"mac_per_s":1.3e11,"isa":"avx512","lanes":16,"tries":1}
 #include <immintrin.h>
 #include <chrono>
 #include <cstdio>
@@ -119,14 +119,28 @@ static double measure(int threads) {
   return rates[std::min<size_t>(9, rates.size() - 1)];
 }
 
+// Up to this many measurements per thread count: on a shared CPU the cores may all be free at
+// once only now and then. The first that reaches n times the 1-thread figure ends them (n threads
+// cannot do more than n cores).
+static const int TRIES = 6;
+
 int main(int argc, char **argv) {
   std::vector<int> counts;
   for (int i = 1; i < argc; i++) counts.push_back(std::atoi(argv[i]));
   if (counts.empty()) counts = {1, (int)std::thread::hardware_concurrency()};
   chains(CHUNK * 100); // (warm-up: clocks and the AVX-512 licence settle)
+  double one = 0;
   for (int n : counts) {
     if (n < 1) continue;
-    std::printf("{\"threads\":%d,\"mac_per_s\":%.4e,\"isa\":\"%s\",\"lanes\":%d}\n", n, measure(n), ISA, LANES);
+    double best = 0;
+    int tries = 0;
+    while (tries < TRIES && !(one > 0 && best >= 0.97 * n * one)) {
+      best = std::max(best, measure(n));
+      tries++;
+      if (n == 1) break;
+    }
+    if (n == 1) one = best;
+    std::printf("{\"threads\":%d,\"mac_per_s\":%.4e,\"isa\":\"%s\",\"lanes\":%d,\"tries\":%d}\n", n, best, ISA, LANES, tries);
   }
   return 0;
 }
