@@ -7,7 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import os from 'node:os';
 import { applyManipulation, defaultManipulation, KINDS, type Manipulation } from '../src/lab/manipulations.ts';
-import { measureImages, rankImages, windowIndices, windowTopography } from '../src/lab/measures.ts';
+import { measureImages, rankImages, windowIndices, windowTopography, type MeasureSpec } from '../src/lab/measures.ts';
 import { LabPool } from '../src/app/lab_pool.ts';
 import type { SweepSpec } from '../src/lab/sweep.ts';
 import montage from '../src/data/channels_10-05_63.json';
@@ -128,11 +128,12 @@ const ts = windowIndices(times, 0.14, 0.2);
 const rows = ch.map((_, i) => i);
 const target = windowTopography(distinct[0], d, rows, ts);
 console.log('ranking 10,000 images on the main thread (1 thread), measure + sort + top/bottom 10 (median of 5; target <= 100 ms wall):');
-for (const [label, spec] of [
+const RANKINGS: [string, MeasureSpec][] = [
   ['P1 mean amplitude', { kind: 'mean', channels: ['O1', 'Oz', 'O2'], tmin: 0.08, tmax: 0.13 }],
   ['N1 peak latency', { kind: 'peak-latency', channels: ['P7', 'P8', 'PO7', 'PO8'], tmin: 0.14, tmax: 0.2, polarity: 'negative' }],
   ['topography r (63 ch, 140-200 ms)', { kind: 'topography-similarity', channels: ch, tmin: 0.14, tmax: 0.2, target }],
-] as const) {
+];
+for (const [label, spec] of RANKINGS) {
   const t = time(() => rankImages(measureImages(blocks, d, ch, times, spec), 10), 5);
   console.log(`  ${label.padEnd(34)} ${wc(t).padEnd(14)} ${verdict(t.wall, 100)}`);
 }

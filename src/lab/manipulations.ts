@@ -3,7 +3,7 @@
 // computes in float64 and rounds once, half to even (numpy.rint), then clips to 0..255, so each
 // manipulation maps uint8 to uint8 and a chain is a sequence of such steps. docs/lab.md gives
 // each formula; tools/reference/make_lab_goldens.py is the numpy/scipy/PIL reference.
-import { cyclesPerImage, dctCombineAxis0, dctCombineAxis1, fft2t, ifft2t, makhoulOrder } from './fft.ts';
+import { cyclesPerImage, dctCombineAxis0, dctCombineAxis1, fft2t, fft2tReal, ifft2t, ifft2tReal, makhoulOrder } from './fft.ts';
 import { LabRandom } from './rng.ts';
 
 export interface ChwImage {
@@ -171,7 +171,10 @@ export function luminance(img: ChwImage): Float64Array {
 
 /** Mean and population SD of the luminance, in uint8 levels. */
 export function luminanceStats(img: ChwImage): { mean: number; sd: number } {
-  const L = luminance(img);
+  return statsOf(luminance(img));
+}
+
+function statsOf(L: Float64Array): { mean: number; sd: number } {
   let s = 0;
   for (let i = 0; i < L.length; i++) s += L[i];
   const mean = s / L.length;
@@ -215,6 +218,25 @@ class Lru<V> {
   }
 }
 
+/** A small most-recently-used set of values keyed by an image's pixels (the bytes, not the array). */
+class PixelCache<T> {
+  private readonly entries: { S: number; pixels: Uint8Array; value: T }[] = [];
+  constructor(private readonly cap: (S: number) => number) {}
+  find(img: ChwImage): { value: T } | undefined {
+    const k = this.entries.findIndex((e) => e.S === img.size && sameBytes(e.pixels, img.data));
+    if (k < 0) return undefined;
+    const e = this.entries[k];
+    if (k > 0) this.entries.unshift(...this.entries.splice(k, 1));
+    return e;
+  }
+  add(img: ChwImage, value: T): { value: T } {
+    const e = { S: img.size, pixels: img.data.slice(), value };
+    this.entries.unshift(e);
+    this.entries.length = Math.min(this.entries.length, this.cap(img.size));
+    return e;
+  }
+}
+
 // ---------- photometric ----------
 
 /** A map of every uint8 level through f, applied to each value (the same number f gives per pixel). */
@@ -227,19 +249,30 @@ function mapLevels(img: ChwImage, f: (v: number) => number): ChwImage {
   return { data: out, size: img.size };
 }
 
+// A sweep over contrast, mean luminance or grayscale amount needs each image's luminance at every
+// step: it is computed once per image (the last four images are kept, matched by their pixels).
+const lumas = new PixelCache<{ L: Float64Array; mean: number; sd: number }>((S) => (S > 512 ? 1 : 4));
+
+function luma(img: ChwImage): { L: Float64Array; mean: number; sd: number } {
+  const hit = lumas.find(img);
+  if (hit) return hit.value;
+  const L = luminance(img);
+  return lumas.add(img, { L, ...statsOf(L) }).value;
+}
+
 function contrast(img: ChwImage, rms: number): ChwImage {
-  const { mean, sd } = luminanceStats(img);
+  const { mean, sd } = luma(img);
   const k = sd > 0 ? (rms * 255) / sd : 1; // a uniform image has no contrast to scale
   return mapLevels(img, (v) => mean + k * (v - mean));
 }
 
 function luminanceShift(img: ChwImage, target: number): ChwImage {
-  const { mean } = luminanceStats(img);
+  const { mean } = luma(img);
   return mapLevels(img, (v) => v + (target - mean));
 }
 
 function grayscale(img: ChwImage, amount: number): ChwImage {
-  const L = luminance(img);
+  const { L } = luma(img);
   const P = L.length;
   const d = img.data;
   const { data, c: out } = outImage(3 * P);
@@ -334,25 +367,6 @@ function blurDct(img: ChwImage, sigma: number, w: Float64Array): ChwImage {
   return blur2d(sp, S, lam);
 }
 
-/** A small most-recently-used set of values keyed by an image's pixels (the bytes, not the array). */
-class PixelCache<T> {
-  private readonly entries: { S: number; pixels: Uint8Array; value: T }[] = [];
-  constructor(private readonly cap: (S: number) => number) {}
-  find(img: ChwImage): { value: T } | undefined {
-    const k = this.entries.findIndex((e) => e.S === img.size && sameBytes(e.pixels, img.data));
-    if (k < 0) return undefined;
-    const e = this.entries[k];
-    if (k > 0) this.entries.unshift(...this.entries.splice(k, 1));
-    return e;
-  }
-  add(img: ChwImage, value: T): { value: T } {
-    const e = { S: img.size, pixels: img.data.slice(), value };
-    this.entries.unshift(e);
-    this.entries.length = Math.min(this.entries.length, this.cap(img.size));
-    return e;
-  }
-}
-
 interface ComplexPair {
   /** fft2t(R + iG) (of the reordered image, for the blur) */
   rgRe: Float64Array;
@@ -374,17 +388,18 @@ function makhoulSpectrum(img: ChwImage): ComplexPair {
   const rgIm = new Float64Array(P);
   const bRe = new Float64Array(P);
   const bIm = new Float64Array(P);
+  const b = realScratch(S);
   for (let j = 0; j < S; j++) {
     const src = order[j] * S;
     for (let i = 0, o = j * S; i < S; i++, o++) {
       const q = src + order[i];
       rgRe[o] = d[q];
       rgIm[o] = d[P + q];
-      bRe[o] = d[2 * P + q];
+      b[o] = d[2 * P + q];
     }
   }
   fft2t(rgRe, rgIm, S);
-  fft2t(bRe, bIm, S);
+  fft2tReal(b, S, bRe, bIm);
   return { rgRe, rgIm, bRe, bIm };
 }
 
@@ -406,18 +421,25 @@ function blur2d(sp: ComplexPair, S: number, lam: Float64Array): ChwImage {
     im.set(rg ? sp.rgIm : sp.bIm);
     dctCombineAxis0(re, im, S, S, lam);
     dctCombineAxis1(re, im, S, lam);
-    ifft2t(re, im, S);
-    for (let y = 0; y < S; y++) {
-      const src = inOrder[y] * S;
-      const o = y * S;
-      if (rg) {
+    if (rg) {
+      ifft2t(re, im, S);
+      for (let y = 0; y < S; y++) {
+        const src = inOrder[y] * S;
+        const o = y * S;
         for (let x = 0; x < S; x++) {
           const q = src + inOrder[x];
           out[o + x] = re[q];
           out[P + o + x] = im[q];
         }
-      } else {
-        for (let x = 0; x < S; x++) out[2 * P + o + x] = re[src + inOrder[x]];
+      }
+    } else {
+      // the filtered spectrum of a real channel is Hermitian: its real inverse costs half
+      const b = realScratch(S);
+      ifft2tReal(re, im, S, b);
+      for (let y = 0; y < S; y++) {
+        const src = inOrder[y] * S;
+        const o = 2 * P + y * S;
+        for (let x = 0; x < S; x++) out[o + x] = b[src + inOrder[x]];
       }
     }
   }
@@ -501,17 +523,25 @@ function sourceSpectrum(img: ChwImage): ComplexPair {
   const rgIm = new Float64Array(P);
   const bRe = new Float64Array(P);
   const bIm = new Float64Array(P);
+  const b = realScratch(img.size);
   for (let i = 0; i < P; i++) {
     rgRe[i] = d[i];
     rgIm[i] = d[P + i];
-    bRe[i] = d[2 * P + i];
+    b[i] = d[2 * P + i];
   }
   fft2t(rgRe, rgIm, img.size);
-  fft2t(bRe, bIm, img.size);
+  fft2tReal(b, img.size, bRe, bIm);
   return fourierSpectra.add(img, { rgRe, rgIm, bRe, bIm }).value;
 }
 
 const scratch = { S: 0, re: new Float64Array(0), im: new Float64Array(0) };
+
+// one real channel, S x S: the blue channel on its way into fft2tReal or out of ifft2tReal
+let realBuf = new Float64Array(0);
+function realScratch(S: number): Float64Array {
+  if (realBuf.length !== S * S) realBuf = new Float64Array(S * S);
+  return realBuf;
+}
 
 /**
  * Multiplies each channel's 2-D spectrum by a Hermitian transfer function H and takes the real
@@ -539,8 +569,10 @@ function spectralFilter(img: ChwImage, h: { mask: Uint8Array } | { re: Float64Ar
   storeScaled(out, P, im, k);
   if ('mask' in h) mulMask(sp.bRe, sp.bIm, h.mask, re, im);
   else mulComplex(sp.bRe, sp.bIm, h.re, h.im, re, im);
-  ifft2t(re, im, S);
-  storeScaled(out, 2 * P, re, k);
+  // B's filtered spectrum is Hermitian (H is): its real inverse costs half a complex one
+  const b = realScratch(S);
+  ifft2tReal(re, im, S, b);
+  storeScaled(out, 2 * P, b, k);
   return { data, size: S };
 }
 
@@ -745,10 +777,15 @@ export function bubblesMask(S: number, count: number, sigma: number, seed: numbe
   return m;
 }
 
+// 512 KB a mask at 256 px: a 16-step sweep's masks
+const bubbleMasks = new Lru<Float64Array>((m) => (m.length > 512 * 512 ? 1 : 16));
+
 function bubbles(img: ChwImage, count: number, sigma: number, seed: number): ChwImage {
   const S = img.size;
   const P = S * S;
-  const m = bubblesMask(S, Math.round(count), sigma, seed);
+  const n = Math.round(count);
+  // the same mask for every image of a sweep's step
+  const m = bubbleMasks.get(`${S}|${n}|${sigma}|${seed}`, () => bubblesMask(S, n, sigma, seed));
   const fill = channelMeans(img);
   const { data, c: f } = outImage(3 * P);
   const d = img.data;
