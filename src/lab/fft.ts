@@ -361,6 +361,11 @@ function half(S: number) {
   return h;
 }
 
+/** The columns ky = 0 .. realBins(S) - 1 of a transposed spectrum are all that ifft2tReal reads. */
+export function realBins(S: number): number {
+  return S % 2 === 1 || S < 4 ? S : S / 2 + 1;
+}
+
 /**
  * fft2t of a real S x S image x (row-major): the transposed spectrum in re/im (bin (ky, kx) at
  * kx * S + ky), as fft2t(x, 0) gives.

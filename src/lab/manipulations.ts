@@ -3,7 +3,7 @@
 // computes in float64 and rounds once, half to even (numpy.rint), then clips to 0..255, so each
 // manipulation maps uint8 to uint8 and a chain is a sequence of such steps. docs/lab.md gives
 // each formula; tools/reference/make_lab_goldens.py is the numpy/scipy/PIL reference.
-import { cyclesPerImage, dctCombineAxis0, dctCombineAxis1, fft2t, fft2tReal, ifft2t, ifft2tReal, makhoulOrder } from './fft.ts';
+import { cyclesPerImage, dctCombineAxis0, dctCombineAxis1, fft2t, fft2tReal, ifft2t, ifft2tReal, makhoulOrder, realBins } from './fft.ts';
 import { LabRandom } from './rng.ts';
 
 export interface ChwImage {
@@ -562,13 +562,14 @@ function spectralFilter(img: ChwImage, h: { mask: Uint8Array } | { re: Float64Ar
   const { data, c: out } = outImage(3 * P);
   const k = 1 / P;
   // one small function per loop: each stays monomorphic and is optimised on its own
-  if ('mask' in h) mulMask(sp.rgRe, sp.rgIm, h.mask, re, im);
-  else mulComplex(sp.rgRe, sp.rgIm, h.re, h.im, re, im);
+  if ('mask' in h) mulMask(sp.rgRe, sp.rgIm, h.mask, re, im, S, S);
+  else mulComplex(sp.rgRe, sp.rgIm, h.re, h.im, re, im, S, S);
   ifft2t(re, im, S);
   storeScaled(out, 0, re, k);
   storeScaled(out, P, im, k);
-  if ('mask' in h) mulMask(sp.bRe, sp.bIm, h.mask, re, im);
-  else mulComplex(sp.bRe, sp.bIm, h.re, h.im, re, im);
+  const cols = realBins(S);
+  if ('mask' in h) mulMask(sp.bRe, sp.bIm, h.mask, re, im, S, cols);
+  else mulComplex(sp.bRe, sp.bIm, h.re, h.im, re, im, S, cols);
   // B's filtered spectrum is Hermitian (H is): its real inverse costs half a complex one
   const b = realScratch(S);
   ifft2tReal(re, im, S, b);
@@ -576,26 +577,31 @@ function spectralFilter(img: ChwImage, h: { mask: Uint8Array } | { re: Float64Ar
   return { data, size: S };
 }
 
-function mulMask(sRe: Float64Array, sIm: Float64Array, m: Uint8Array, re: Float64Array, im: Float64Array) {
-  for (let i = 0; i < m.length; i++) {
-    if (m[i]) {
-      re[i] = sRe[i];
-      im[i] = sIm[i];
-    } else {
-      re[i] = 0;
-      im[i] = 0;
+/** The first `cols` bins of each of the S rows (all of them for R + iG, the half ifft2tReal reads for B). */
+function mulMask(sRe: Float64Array, sIm: Float64Array, m: Uint8Array, re: Float64Array, im: Float64Array, S: number, cols: number) {
+  for (let r = 0; r < S * S; r += S) {
+    for (let i = r, e = r + cols; i < e; i++) {
+      if (m[i]) {
+        re[i] = sRe[i];
+        im[i] = sIm[i];
+      } else {
+        re[i] = 0;
+        im[i] = 0;
+      }
     }
   }
 }
 
-function mulComplex(sRe: Float64Array, sIm: Float64Array, hRe: Float64Array, hIm: Float64Array, re: Float64Array, im: Float64Array) {
-  for (let i = 0; i < hRe.length; i++) {
-    const hr = hRe[i];
-    const hi = hIm[i];
-    const a = sRe[i];
-    const b = sIm[i];
-    re[i] = a * hr - b * hi;
-    im[i] = a * hi + b * hr;
+function mulComplex(sRe: Float64Array, sIm: Float64Array, hRe: Float64Array, hIm: Float64Array, re: Float64Array, im: Float64Array, S: number, cols: number) {
+  for (let r = 0; r < S * S; r += S) {
+    for (let i = r, e = r + cols; i < e; i++) {
+      const hr = hRe[i];
+      const hi = hIm[i];
+      const a = sRe[i];
+      const b = sIm[i];
+      re[i] = a * hr - b * hi;
+      im[i] = a * hi + b * hr;
+    }
   }
 }
 
