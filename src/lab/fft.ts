@@ -331,9 +331,25 @@ export function fft2t(re: Float64Array, im: Float64Array, S: number) {
   fftAxis0(re, im, S, S);
 }
 
+/**
+ * Column ranges [start, end) of a transposed spectrum outside which every bin is 0 (a low-pass or
+ * band-pass mask): the first inverse pass skips the other columns, whose transform is 0. Each
+ * column's butterflies are its own, so the values are those of the full pass.
+ */
+export type ColumnSpans = readonly (readonly [number, number])[];
+
+/** fftAxis0 (stride S) on the columns in spans, or on the first w columns. */
+function firstPass(re: Float64Array, im: Float64Array, S: number, w: number, spans: ColumnSpans | undefined) {
+  if (!spans) return fftAxis0(re, im, S, w, true, S);
+  for (const [a, b] of spans) {
+    const e = Math.min(b, w);
+    if (e > a) fftAxis0(re.subarray(a), im.subarray(a), S, e - a, true, S);
+  }
+}
+
 /** Inverse of fft2t, unnormalised: a transposed spectrum in, S^2 times the S x S array out (the caller divides, as numpy.fft.ifft2). */
-export function ifft2t(re: Float64Array, im: Float64Array, S: number) {
-  fftAxis0(re, im, S, S, true);
+export function ifft2t(re: Float64Array, im: Float64Array, S: number, spans?: ColumnSpans) {
+  firstPass(re, im, S, S, spans);
   transposeSquare(re, S);
   transposeSquare(im, S);
   fftAxis0(re, im, S, S, true);
@@ -423,9 +439,9 @@ export function fft2tReal(x: Float64Array, S: number, re: Float64Array, im: Floa
  * a Hermitian transfer function), unnormalised as ifft2t: S^2 times the real S x S image, row-major,
  * into out. Reads only the bins ky = 0 .. S/2; re and im are overwritten.
  */
-export function ifft2tReal(re: Float64Array, im: Float64Array, S: number, out: Float64Array) {
+export function ifft2tReal(re: Float64Array, im: Float64Array, S: number, out: Float64Array, spans?: ColumnSpans) {
   if (S % 2 === 1 || S < 4) {
-    ifft2t(re, im, S);
+    ifft2t(re, im, S, spans);
     return out.set(re);
   }
   const N = S / 2;
@@ -433,7 +449,7 @@ export function ifft2tReal(re: Float64Array, im: Float64Array, S: number, out: F
   const zr = h.re;
   const zi = h.im;
   // along kx for the columns ky = 0 .. N: Q[x][ky]
-  fftAxis0(re, im, S, N + 1, true, S);
+  firstPass(re, im, S, N + 1, spans);
   // the real inverse along ky as an N-point complex one: Y[k] = (X[k] + conj X[N-k]) + i W^k (X[k] - conj X[N-k]),
   // W = e^(2 pi i / S), whose inverse transform is x[2m] + i x[2m + 1]; written transposed, Y[k][x] to k * S + x
   for (let col = 0; col < S; col++) {

@@ -3,7 +3,7 @@
 // computes in float64 and rounds once, half to even (numpy.rint), then clips to 0..255, so each
 // manipulation maps uint8 to uint8 and a chain is a sequence of such steps. docs/lab.md gives
 // each formula; tools/reference/make_lab_goldens.py is the numpy/scipy/PIL reference.
-import { cyclesPerImage, dctCombineAxis0, dctCombineAxis1, fft2t, fft2tReal, ifft2t, ifft2tReal, makhoulOrder, realBins } from './fft.ts';
+import { cyclesPerImage, dctCombineAxis0, dctCombineAxis1, fft2t, fft2tReal, ifft2t, ifft2tReal, makhoulOrder, realBins, type ColumnSpans } from './fft.ts';
 import { LabRandom } from './rng.ts';
 
 export interface ChwImage {
@@ -549,7 +549,7 @@ function realScratch(S: number): Float64Array {
  * Hermitian, the real and imaginary parts of the result are the two filtered channels. H is a
  * 0/1 mask (`mask`) or complex (`hRe`, `hIm`), in the transposed layout.
  */
-function spectralFilter(img: ChwImage, h: { mask: Uint8Array } | { re: Float64Array; im: Float64Array }): ChwImage {
+function spectralFilter(img: ChwImage, h: { mask: Uint8Array; spans: ColumnSpans } | { re: Float64Array; im: Float64Array }): ChwImage {
   const S = img.size;
   const P = S * S;
   const sp = sourceSpectrum(img);
@@ -564,7 +564,8 @@ function spectralFilter(img: ChwImage, h: { mask: Uint8Array } | { re: Float64Ar
   // one small function per loop: each stays monomorphic and is optimised on its own
   if ('mask' in h) mulMask(sp.rgRe, sp.rgIm, h.mask, re, im, S, S);
   else mulComplex(sp.rgRe, sp.rgIm, h.re, h.im, re, im, S, S);
-  ifft2t(re, im, S);
+  const spans = 'mask' in h ? h.spans : undefined;
+  ifft2t(re, im, S, spans);
   storeScaled(out, 0, re, k);
   storeScaled(out, P, im, k);
   const cols = realBins(S);
@@ -572,7 +573,7 @@ function spectralFilter(img: ChwImage, h: { mask: Uint8Array } | { re: Float64Ar
   else mulComplex(sp.bRe, sp.bIm, h.re, h.im, re, im, S, cols);
   // B's filtered spectrum is Hermitian (H is): its real inverse costs half a complex one
   const b = realScratch(S);
-  ifft2tReal(re, im, S, b);
+  ifft2tReal(re, im, S, b, spans);
   storeScaled(out, 2 * P, b, k);
   return { data, size: S };
 }
@@ -632,10 +633,26 @@ function radialMask8(S: number, low: number, high: number, keepDc: boolean): Uin
 }
 
 // 64 KB a mask at 256 px
-const masks = new Lru<Uint8Array>((m) => (m.length > 512 * 512 ? 8 : 32));
+const masks = new Lru<{ mask: Uint8Array; spans: ColumnSpans }>((m) => (m.mask.length > 512 * 512 ? 8 : 32));
 
-function maskFor(S: number, low: number, high: number): { mask: Uint8Array } {
-  return { mask: masks.get(`${S}|${low}|${high}`, () => radialMask8(S, low, high, true)) };
+function maskFor(S: number, low: number, high: number): { mask: Uint8Array; spans: ColumnSpans } {
+  return masks.get(`${S}|${low}|${high}`, () => {
+    const mask = radialMask8(S, low, high, true);
+    return { mask, spans: nonzeroColumns(mask, S) };
+  });
+}
+
+/** The runs of columns (ky, transposed layout) holding a kept bin: a low-pass keeps |ky| <= cutoff only. */
+function nonzeroColumns(mask: Uint8Array, S: number): ColumnSpans {
+  const used = new Uint8Array(S);
+  for (let i = 0; i < mask.length; i++) if (mask[i]) used[i % S] = 1;
+  const spans: [number, number][] = [];
+  for (let c = 0; c < S; c++) {
+    if (!used[c]) continue;
+    if (spans.length && spans[spans.length - 1][1] === c) spans[spans.length - 1][1] = c + 1;
+    else spans.push([c, c + 1]);
+  }
+  return spans;
 }
 
 /**
