@@ -716,10 +716,19 @@ function affine(img: ChwImage, a00: number, a01: number, a10: number, a11: numbe
   const [f0, f1, f2] = channelMeans(img);
   const d = img.data;
   const { data, c: f } = outImage(3 * P);
+  // the column terms of both coordinates, once (the same products as per pixel)
+  const cy = new Float64Array(S);
+  const cx = new Float64Array(S);
+  for (let x = 0; x < S; x++) {
+    cy[x] = a01 * (x - c0);
+    cx[x] = a11 * (x - c0);
+  }
   for (let y = 0; y < S; y++) {
+    const ry = a00 * (y - c0);
+    const rx = a10 * (y - c0);
     for (let x = 0; x < S; x++) {
-      const yi = a00 * (y - c0) + a01 * (x - c0) + c0 + ty;
-      const xi = a10 * (y - c0) + a11 * (x - c0) + c0 + tx;
+      const yi = ry + cy[x] + c0 + ty;
+      const xi = rx + cx[x] + c0 + tx;
       const y0 = Math.floor(yi);
       const x0 = Math.floor(xi);
       const wy = yi - y0;
@@ -729,6 +738,16 @@ function affine(img: ChwImage, a00: number, a01: number, a10: number, a11: numbe
         f[o] = f0;
         f[P + o] = f1;
         f[2 * P + o] = f2;
+        continue;
+      }
+      if (y0 >= 0 && y0 + 1 < S && x0 >= 0 && x0 + 1 < S) {
+        // all four neighbours inside (most pixels): no fill to choose
+        const p00 = y0 * S + x0;
+        const vy = 1 - wy;
+        const vx = 1 - wx;
+        for (let q = p00, e = p00 + 3 * P, t = o; q < e; q += P, t += P) {
+          f[t] = vy * (vx * d[q] + wx * d[q + 1]) + wy * (vx * d[q + S] + wx * d[q + S + 1]);
+        }
         continue;
       }
       const iy0 = y0 >= 0;
