@@ -9,7 +9,7 @@ import os from 'node:os';
 import { applyManipulation, defaultManipulation, KINDS, type Manipulation } from '../src/lab/manipulations.ts';
 import { measureImages, rankImages, windowIndices, windowTopography, type MeasureSpec } from '../src/lab/measures.ts';
 import { LabPool } from '../src/app/lab_pool.ts';
-import type { SweepSpec } from '../src/lab/sweep.ts';
+import { runSweep, type SweepSpec } from '../src/lab/sweep.ts';
 import montage from '../src/data/channels_10-05_63.json';
 
 const args = Object.fromEntries(
@@ -98,7 +98,9 @@ const sources = Array.from({ length: 50 }, (_, i) => ({ id: `i${i}`, name: `img$
 // start the workers and compile their code on a small sweep of every kind (the page's workers are
 // warm after the first preview or sweep)
 for (const [m, param, from, to] of SWEEPS) await pool.sweep(sources.slice(0, THREADS), { manipulation: m, param, from, to, steps: 2, scale: 'linear' });
-console.log(`10-step sweep over 50 images of 256 px on ${pool.size} worker thread(s): generation = the slowest worker's manipulations (target <= 2000 ms wall) | + PNGs and the transfer back, at the caller`);
+console.log(
+  `10-step sweep over 50 images of 256 px on ${pool.size} worker thread(s): generation = the slowest worker's manipulations (target <= 2000 ms wall) | + PNGs and the transfer back, at the caller | the manipulations on 1 thread (this one), CPU ms`,
+);
 for (const [m, param, from, to] of SWEEPS) {
   if (ONLY && !ONLY.has(m.kind)) continue;
   const spec: SweepSpec = { manipulation: m, param, from, to, steps: 10, scale: 'linear' };
@@ -107,8 +109,12 @@ for (const [m, param, from, to] of SWEEPS) {
   const r = await pool.sweep(sources, spec);
   const wall = performance.now() - t0;
   const cpu = cpuMs() - c0;
+  // the same work on one thread, by CPU time: what the pool divides among the cores when they are free
+  const c1 = cpuMs();
+  runSweep(sources, spec);
+  const one = cpuMs() - c1;
   const label = `${m.kind} ${param}`;
-  console.log(`  ${label.padEnd(22)} ${r.ms.toFixed(0).padStart(5)} ${verdict(r.ms, 2000).padEnd(4)} (${r.items.length} stimuli, ${r.workers} threads) | ${wall.toFixed(0)} / ${cpu.toFixed(0)}`);
+  console.log(`  ${label.padEnd(22)} ${r.ms.toFixed(0).padStart(5)} ${verdict(r.ms, 2000).padEnd(4)} (${r.items.length} stimuli, ${r.workers} threads) | ${wall.toFixed(0)} / ${cpu.toFixed(0)} | ${one.toFixed(0)}`);
 }
 pool.close();
 
