@@ -1,51 +1,30 @@
-// The main thread's side of the Lab's manipulation worker: previews and sweeps, one promise each.
+// The main thread's side of the Lab's workers (lab_pool.ts): previews and sweeps, one promise each.
 import type { ChwImage, Manipulation } from '../lab/manipulations.ts';
-import type { DerivedStimulus, SourceImage, SweepSpec } from '../lab/sweep.ts';
+import type { SourceImage, SweepSpec } from '../lab/sweep.ts';
 import { decodeInWorker } from './decode_client.ts';
+import { LabPool, type PooledSweep } from './lab_pool.ts';
+import type { LabReply } from './lab_work.ts';
 import type { ImageItem } from './state/store.ts';
 
-export type LabRequest =
-  | { type: 'preview'; reqId: number; image: ChwImage; chain: Manipulation[] }
-  | { type: 'sweep'; reqId: number; sources: SourceImage[]; spec: SweepSpec };
+// One worker per logical core (a sweep's shares run in parallel); at most 8, as each keeps its
+// own spectra and transfer functions.
+const LAB_WORKERS = Math.max(1, Math.min(8, (typeof navigator !== 'undefined' && navigator.hardwareConcurrency) || 1));
 
-export type LabReply =
-  | { type: 'preview'; reqId: number; ok: true; image: ChwImage; ms: number }
-  | { type: 'sweep'; reqId: number; ok: true; items: (DerivedStimulus & { png: Uint8Array })[]; ms: number; totalMs: number }
-  | { type: 'preview' | 'sweep'; reqId: number; ok: false; message: string };
+let pool: LabPool | null = null;
 
-let worker: Worker | null = null;
-let nextId = 1;
-const pending = new Map<number, { resolve: (r: LabReply) => void; reject: (e: Error) => void }>();
-
-function labWorker(): Worker {
-  if (worker) return worker;
-  worker = new Worker(new URL('./lab.worker.ts', import.meta.url), { type: 'module', name: 'lab' });
-  worker.onmessage = (ev: MessageEvent<LabReply>) => {
-    const p = pending.get(ev.data.reqId);
-    if (!p) return;
-    pending.delete(ev.data.reqId);
-    if (ev.data.ok) p.resolve(ev.data);
-    else p.reject(new Error(ev.data.message));
-  };
-  worker.onerror = (ev) => {
-    for (const p of pending.values()) p.reject(new Error(ev.message || 'The Lab worker failed to start'));
-    pending.clear();
-  };
-  return worker;
-}
-
-function call<T extends LabReply>(req: Omit<LabRequest, 'reqId'>): Promise<T> {
-  const reqId = nextId++;
-  return new Promise<T>((resolve, reject) => {
-    pending.set(reqId, { resolve: resolve as (r: LabReply) => void, reject });
-    labWorker().postMessage({ ...req, reqId });
-  });
+function labPool(): LabPool {
+  pool ??= new LabPool((onReply, onFail) => {
+    const w = new Worker(new URL('./lab.worker.ts', import.meta.url), { type: 'module', name: 'lab' });
+    w.onmessage = (ev: MessageEvent<LabReply>) => onReply(ev.data);
+    w.onerror = (ev) => onFail(ev.message || 'A Lab worker failed to start');
+    return { post: (req, transfer) => w.postMessage(req, transfer), close: () => w.terminate() };
+  }, LAB_WORKERS);
+  return pool;
 }
 
 /** A manipulated copy of a square image; `ms` is the worker's compute time. */
-export async function previewInWorker(image: ChwImage, chain: Manipulation[]): Promise<{ image: ChwImage; ms: number }> {
-  const r = await call<Extract<LabReply, { type: 'preview'; ok: true }>>({ type: 'preview', image: { data: image.data.slice(), size: image.size }, chain } as LabRequest);
-  return { image: r.image, ms: r.ms };
+export function previewInWorker(image: ChwImage, chain: Manipulation[]): Promise<{ image: ChwImage; ms: number }> {
+  return labPool().preview(image, chain);
 }
 
 /**
@@ -58,7 +37,7 @@ export async function encodedPixels(it: ImageItem): Promise<ChwImage> {
   return d.square;
 }
 
-/** A sweep's derived stimuli, each with its PNG file's bytes; `ms` and `totalMs` are the worker's times. */
-export async function sweepInWorker(sources: SourceImage[], spec: SweepSpec): Promise<Extract<LabReply, { type: 'sweep'; ok: true }>> {
-  return call<Extract<LabReply, { type: 'sweep'; ok: true }>>({ type: 'sweep', sources: sources.map((s) => ({ ...s, image: { data: s.image.data.slice(), size: s.image.size } })), spec } as LabRequest);
+/** A sweep's derived stimuli in the sweep's order, each with its PNG file's bytes; `ms` and `totalMs` are the slowest worker's times. */
+export function sweepInWorker(sources: SourceImage[], spec: SweepSpec): Promise<PooledSweep> {
+  return labPool().sweep(sources, spec);
 }

@@ -148,18 +148,18 @@ export function fft1d(re: Float64Array, im: Float64Array, n: number, off = 0, st
 
 /**
  * In-place unnormalised DFT along axis 0 of an n x w complex array stored row-major (n rows of w
- * values): each butterfly combines whole rows under one twiddle, so every inner loop runs over w
- * contiguous values. Lengths that are not powers of two go column by column through
- * fft1d (Bluestein).
+ * values, `stride` apart: the first w columns of a wider array): each butterfly combines whole
+ * rows under one twiddle, so every inner loop runs over w contiguous values. Lengths that are not
+ * powers of two go column by column through fft1d (Bluestein).
  */
-export function fftAxis0(re: Float64Array, im: Float64Array, n: number, w: number, inverse = false) {
+export function fftAxis0(re: Float64Array, im: Float64Array, n: number, w: number, inverse = false, stride = w) {
   const p = plan(n);
-  if (p.m !== n) return fftColumns(re, im, n, w, inverse);
+  if (p.m !== n) return fftColumns(re, im, n, w, inverse, stride);
   const { rev, cos, sin } = p;
   for (let i = 0; i < n; i++) {
     const j = rev[i];
     if (j > i) {
-      for (let a = i * w, b = j * w, e = a + w; a < e; a++, b++) {
+      for (let a = i * stride, b = j * stride, e = a + w; a < e; a++, b++) {
         let t = re[a];
         re[a] = re[b];
         re[b] = t;
@@ -173,9 +173,9 @@ export function fftAxis0(re: Float64Array, im: Float64Array, n: number, w: numbe
   let q = 1;
   if (Math.round(Math.log2(n)) % 2 === 1) {
     // an odd number of radix-2 stages: the first (size 2, twiddle 1) alone
-    for (let a = 0; a < n * w; a += 2 * w) {
+    for (let a = 0; a < n * stride; a += 2 * stride) {
       for (let i = a, e = a + w; i < e; i++) {
-        const b = i + w;
+        const b = i + stride;
         const xr = re[b];
         const xi = im[b];
         re[b] = re[i] - xr;
@@ -193,14 +193,16 @@ export function fftAxis0(re: Float64Array, im: Float64Array, n: number, w: numbe
   for (; 4 * q <= n; q *= 4) {
     const s1 = n / (2 * q);
     const s2 = n / (4 * q);
-    const qw = q * w;
+    const qw = q * stride;
     for (let start = 0; start < n; start += 4 * q) {
-      for (let k = 0; k < q; k++) {
+      // k = 0: both twiddles are 1 (the whole first pass, where q = 1)
+      radix4Untwiddled(re, im, start * stride, w, qw, sgn);
+      for (let k = 1; k < q; k++) {
         const w1r = cos[k * s1];
         const w1i = sgn * sin[k * s1];
         const w2r = cos[k * s2];
         const w2i = sgn * sin[k * s2];
-        for (let a = (start + k) * w, e = a + w; a < e; a++) {
+        for (let a = (start + k) * stride, e = a + w; a < e; a++) {
           const b = a + qw;
           const c = b + qw;
           const d = c + qw;
@@ -244,19 +246,54 @@ export function fftAxis0(re: Float64Array, im: Float64Array, n: number, w: numbe
   }
 }
 
+/** fftAxis0's radix-4 butterflies for k = 0 (twiddles 1, the products left out: the same values). */
+function radix4Untwiddled(re: Float64Array, im: Float64Array, a0: number, w: number, qw: number, sgn: number) {
+  for (let a = a0, e = a0 + w; a < e; a++) {
+    const b = a + qw;
+    const c = b + qw;
+    const d = c + qw;
+    const ra = re[a];
+    const ia = im[a];
+    const rb = re[b];
+    const ib = im[b];
+    const rc = re[c];
+    const ic = im[c];
+    const rd = re[d];
+    const id = im[d];
+    const x0r = ra + rb;
+    const x0i = ia + ib;
+    const x1r = ra - rb;
+    const x1i = ia - ib;
+    const y0r = rc + rd;
+    const y0i = ic + id;
+    const ur = rc - rd;
+    const ui = ic - id;
+    const t1r = -sgn * ui;
+    const t1i = sgn * ur;
+    re[a] = x0r + y0r;
+    im[a] = x0i + y0i;
+    re[c] = x0r - y0r;
+    im[c] = x0i - y0i;
+    re[b] = x1r + t1r;
+    im[b] = x1i + t1i;
+    re[d] = x1r - t1r;
+    im[d] = x1i - t1i;
+  }
+}
+
 /** fftAxis0 for any n: each column through a contiguous buffer and fft1d. */
-function fftColumns(re: Float64Array, im: Float64Array, n: number, w: number, inverse: boolean) {
+function fftColumns(re: Float64Array, im: Float64Array, n: number, w: number, inverse: boolean, stride: number) {
   const cr = new Float64Array(n);
   const ci = new Float64Array(n);
   for (let x = 0; x < w; x++) {
     for (let y = 0; y < n; y++) {
-      cr[y] = re[y * w + x];
-      ci[y] = im[y * w + x];
+      cr[y] = re[y * stride + x];
+      ci[y] = im[y * stride + x];
     }
     fft1d(cr, ci, n, 0, 1, inverse);
     for (let y = 0; y < n; y++) {
-      re[y * w + x] = cr[y];
-      im[y * w + x] = ci[y];
+      re[y * stride + x] = cr[y];
+      im[y * stride + x] = ci[y];
     }
   }
 }
@@ -294,12 +331,147 @@ export function fft2t(re: Float64Array, im: Float64Array, S: number) {
   fftAxis0(re, im, S, S);
 }
 
+/**
+ * Column ranges [start, end) of a transposed spectrum outside which every bin is 0 (a low-pass or
+ * band-pass mask): the first inverse pass skips the other columns, whose transform is 0. Each
+ * column's butterflies are its own, so the values are those of the full pass.
+ */
+export type ColumnSpans = readonly (readonly [number, number])[];
+
+/** fftAxis0 (stride S) on the columns in spans, or on the first w columns. */
+function firstPass(re: Float64Array, im: Float64Array, S: number, w: number, spans: ColumnSpans | undefined) {
+  if (!spans) return fftAxis0(re, im, S, w, true, S);
+  for (const [a, b] of spans) {
+    const e = Math.min(b, w);
+    if (e > a) fftAxis0(re.subarray(a), im.subarray(a), S, e - a, true, S);
+  }
+}
+
 /** Inverse of fft2t, unnormalised: a transposed spectrum in, S^2 times the S x S array out (the caller divides, as numpy.fft.ifft2). */
-export function ifft2t(re: Float64Array, im: Float64Array, S: number) {
-  fftAxis0(re, im, S, S, true);
+export function ifft2t(re: Float64Array, im: Float64Array, S: number, spans?: ColumnSpans) {
+  firstPass(re, im, S, S, spans);
   transposeSquare(re, S);
   transposeSquare(im, S);
   fftAxis0(re, im, S, S, true);
+}
+
+// Real images (one colour channel alone) in half the work of a complex transform, for even S:
+// along axis 0, rows 2m and 2m + 1 travel as one complex row of an S/2-point transform, and of a
+// spectrum of a real image only the bins ky = 0 .. S/2 are computed (the others are conjugates).
+// Odd sizes take the complex transform. The same transforms up to float64 rounding.
+const halves = new Map<number, { re: Float64Array; im: Float64Array; cos: Float64Array; sin: Float64Array }>();
+
+function half(S: number) {
+  let h = halves.get(S);
+  if (!h) {
+    const N = S / 2;
+    const cos = new Float64Array(N + 1);
+    const sin = new Float64Array(N + 1);
+    for (let k = 0; k <= N; k++) {
+      cos[k] = Math.cos((2 * Math.PI * k) / S);
+      sin[k] = Math.sin((2 * Math.PI * k) / S);
+    }
+    h = { re: new Float64Array(N * S), im: new Float64Array(N * S), cos, sin };
+    halves.set(S, h);
+  }
+  return h;
+}
+
+/** The columns ky = 0 .. realBins(S) - 1 of a transposed spectrum are all that ifft2tReal reads. */
+export function realBins(S: number): number {
+  return S % 2 === 1 || S < 4 ? S : S / 2 + 1;
+}
+
+/**
+ * fft2t of a real S x S image x (row-major): the transposed spectrum in re/im (bin (ky, kx) at
+ * kx * S + ky), as fft2t(x, 0) gives.
+ */
+export function fft2tReal(x: Float64Array, S: number, re: Float64Array, im: Float64Array) {
+  if (S % 2 === 1 || S < 4) {
+    re.set(x);
+    im.fill(0);
+    return fft2t(re, im, S);
+  }
+  const N = S / 2;
+  const h = half(S);
+  const zr = h.re;
+  const zi = h.im;
+  // z[m] = x[2m] + i x[2m + 1], an N-point transform along axis 0 of N rows
+  for (let m = 0; m < N; m++) {
+    zr.set(x.subarray(2 * m * S, (2 * m + 1) * S), m * S);
+    zi.set(x.subarray((2 * m + 1) * S, (2 * m + 2) * S), m * S);
+  }
+  fftAxis0(zr, zi, N, S);
+  // X[k] = E[k] + W^k O[k] (W = e^(-2 pi i / S)), E = (Z[k] + conj Z[N-k]) / 2, O = (Z[k] - conj Z[N-k]) / 2i,
+  // for k = 0 .. N, written transposed: X[k][x] to x * S + k
+  for (let k = 0; k <= N; k++) {
+    const a = (k % N) * S;
+    const b = ((N - k) % N) * S;
+    const c = h.cos[k];
+    const s = -h.sin[k];
+    for (let col = 0, o = k; col < S; col++, o += S) {
+      const zr1 = zr[a + col];
+      const zi1 = zi[a + col];
+      const zr2 = zr[b + col];
+      const zi2 = zi[b + col];
+      const er = 0.5 * (zr1 + zr2);
+      const ei = 0.5 * (zi1 - zi2);
+      const or = 0.5 * (zi1 + zi2);
+      const oi = -0.5 * (zr1 - zr2);
+      re[o] = er + c * or - s * oi;
+      im[o] = ei + c * oi + s * or;
+    }
+  }
+  // along x for the columns ky = 0 .. N, then ky > N as conjugates: X[kx][ky] = conj X[-kx][-ky]
+  fftAxis0(re, im, S, N + 1, false, S);
+  for (let kx = 0; kx < S; kx++) {
+    const o = kx * S;
+    const m = ((S - kx) % S) * S;
+    for (let ky = N + 1; ky < S; ky++) {
+      re[o + ky] = re[m + S - ky];
+      im[o + ky] = -im[m + S - ky];
+    }
+  }
+}
+
+/**
+ * The real part of ifft2t for a Hermitian transposed spectrum (the spectrum of a real image times
+ * a Hermitian transfer function), unnormalised as ifft2t: S^2 times the real S x S image, row-major,
+ * into out. Reads only the bins ky = 0 .. S/2; re and im are overwritten.
+ */
+export function ifft2tReal(re: Float64Array, im: Float64Array, S: number, out: Float64Array, spans?: ColumnSpans) {
+  if (S % 2 === 1 || S < 4) {
+    ifft2t(re, im, S, spans);
+    return out.set(re);
+  }
+  const N = S / 2;
+  const h = half(S);
+  const zr = h.re;
+  const zi = h.im;
+  // along kx for the columns ky = 0 .. N: Q[x][ky]
+  firstPass(re, im, S, N + 1, spans);
+  // the real inverse along ky as an N-point complex one: Y[k] = (X[k] + conj X[N-k]) + i W^k (X[k] - conj X[N-k]),
+  // W = e^(2 pi i / S), whose inverse transform is x[2m] + i x[2m + 1]; written transposed, Y[k][x] to k * S + x
+  for (let col = 0; col < S; col++) {
+    const row = col * S;
+    for (let k = 0; k < N; k++) {
+      const a = re[row + k];
+      const b = im[row + k];
+      const c = re[row + N - k];
+      const d = im[row + N - k];
+      const cr = h.cos[k];
+      const si = h.sin[k];
+      const dr = a - c;
+      const di = b + d;
+      zr[k * S + col] = a + c - cr * di - si * dr;
+      zi[k * S + col] = b - d + cr * dr - si * di;
+    }
+  }
+  fftAxis0(zr, zi, N, S, true);
+  for (let m = 0; m < N; m++) {
+    out.set(zr.subarray(m * S, (m + 1) * S), 2 * m * S);
+    out.set(zi.subarray(m * S, (m + 1) * S), (2 * m + 1) * S);
+  }
 }
 
 const colRe = new Map<number, Float64Array>();

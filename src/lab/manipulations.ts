@@ -3,7 +3,7 @@
 // computes in float64 and rounds once, half to even (numpy.rint), then clips to 0..255, so each
 // manipulation maps uint8 to uint8 and a chain is a sequence of such steps. docs/lab.md gives
 // each formula; tools/reference/make_lab_goldens.py is the numpy/scipy/PIL reference.
-import { cyclesPerImage, dctCombineAxis0, dctCombineAxis1, fft2t, ifft2t, makhoulOrder } from './fft.ts';
+import { cyclesPerImage, dctCombineAxis0, dctCombineAxis1, fft2t, fft2tReal, ifft2t, ifft2tReal, makhoulOrder, realBins, type ColumnSpans } from './fft.ts';
 import { LabRandom } from './rng.ts';
 
 export interface ChwImage {
@@ -171,7 +171,10 @@ export function luminance(img: ChwImage): Float64Array {
 
 /** Mean and population SD of the luminance, in uint8 levels. */
 export function luminanceStats(img: ChwImage): { mean: number; sd: number } {
-  const L = luminance(img);
+  return statsOf(luminance(img));
+}
+
+function statsOf(L: Float64Array): { mean: number; sd: number } {
   let s = 0;
   for (let i = 0; i < L.length; i++) s += L[i];
   const mean = s / L.length;
@@ -215,6 +218,25 @@ class Lru<V> {
   }
 }
 
+/** A small most-recently-used set of values keyed by an image's pixels (the bytes, not the array). */
+class PixelCache<T> {
+  private readonly entries: { S: number; pixels: Uint8Array; value: T }[] = [];
+  constructor(private readonly cap: (S: number) => number) {}
+  find(img: ChwImage): { value: T } | undefined {
+    const k = this.entries.findIndex((e) => e.S === img.size && sameBytes(e.pixels, img.data));
+    if (k < 0) return undefined;
+    const e = this.entries[k];
+    if (k > 0) this.entries.unshift(...this.entries.splice(k, 1));
+    return e;
+  }
+  add(img: ChwImage, value: T): { value: T } {
+    const e = { S: img.size, pixels: img.data.slice(), value };
+    this.entries.unshift(e);
+    this.entries.length = Math.min(this.entries.length, this.cap(img.size));
+    return e;
+  }
+}
+
 // ---------- photometric ----------
 
 /** A map of every uint8 level through f, applied to each value (the same number f gives per pixel). */
@@ -227,19 +249,30 @@ function mapLevels(img: ChwImage, f: (v: number) => number): ChwImage {
   return { data: out, size: img.size };
 }
 
+// A sweep over contrast, mean luminance or grayscale amount needs each image's luminance at every
+// step: it is computed once per image (the last four images are kept, matched by their pixels).
+const lumas = new PixelCache<{ L: Float64Array; mean: number; sd: number }>((S) => (S > 512 ? 1 : 4));
+
+function luma(img: ChwImage): { L: Float64Array; mean: number; sd: number } {
+  const hit = lumas.find(img);
+  if (hit) return hit.value;
+  const L = luminance(img);
+  return lumas.add(img, { L, ...statsOf(L) }).value;
+}
+
 function contrast(img: ChwImage, rms: number): ChwImage {
-  const { mean, sd } = luminanceStats(img);
+  const { mean, sd } = luma(img);
   const k = sd > 0 ? (rms * 255) / sd : 1; // a uniform image has no contrast to scale
   return mapLevels(img, (v) => mean + k * (v - mean));
 }
 
 function luminanceShift(img: ChwImage, target: number): ChwImage {
-  const { mean } = luminanceStats(img);
+  const { mean } = luma(img);
   return mapLevels(img, (v) => v + (target - mean));
 }
 
 function grayscale(img: ChwImage, amount: number): ChwImage {
-  const L = luminance(img);
+  const { L } = luma(img);
   const P = L.length;
   const d = img.data;
   const { data, c: out } = outImage(3 * P);
@@ -334,25 +367,6 @@ function blurDct(img: ChwImage, sigma: number, w: Float64Array): ChwImage {
   return blur2d(sp, S, lam);
 }
 
-/** A small most-recently-used set of values keyed by an image's pixels (the bytes, not the array). */
-class PixelCache<T> {
-  private readonly entries: { S: number; pixels: Uint8Array; value: T }[] = [];
-  constructor(private readonly cap: (S: number) => number) {}
-  find(img: ChwImage): { value: T } | undefined {
-    const k = this.entries.findIndex((e) => e.S === img.size && sameBytes(e.pixels, img.data));
-    if (k < 0) return undefined;
-    const e = this.entries[k];
-    if (k > 0) this.entries.unshift(...this.entries.splice(k, 1));
-    return e;
-  }
-  add(img: ChwImage, value: T): { value: T } {
-    const e = { S: img.size, pixels: img.data.slice(), value };
-    this.entries.unshift(e);
-    this.entries.length = Math.min(this.entries.length, this.cap(img.size));
-    return e;
-  }
-}
-
 interface ComplexPair {
   /** fft2t(R + iG) (of the reordered image, for the blur) */
   rgRe: Float64Array;
@@ -374,17 +388,18 @@ function makhoulSpectrum(img: ChwImage): ComplexPair {
   const rgIm = new Float64Array(P);
   const bRe = new Float64Array(P);
   const bIm = new Float64Array(P);
+  const b = realScratch(S);
   for (let j = 0; j < S; j++) {
     const src = order[j] * S;
     for (let i = 0, o = j * S; i < S; i++, o++) {
       const q = src + order[i];
       rgRe[o] = d[q];
       rgIm[o] = d[P + q];
-      bRe[o] = d[2 * P + q];
+      b[o] = d[2 * P + q];
     }
   }
   fft2t(rgRe, rgIm, S);
-  fft2t(bRe, bIm, S);
+  fft2tReal(b, S, bRe, bIm);
   return { rgRe, rgIm, bRe, bIm };
 }
 
@@ -406,18 +421,25 @@ function blur2d(sp: ComplexPair, S: number, lam: Float64Array): ChwImage {
     im.set(rg ? sp.rgIm : sp.bIm);
     dctCombineAxis0(re, im, S, S, lam);
     dctCombineAxis1(re, im, S, lam);
-    ifft2t(re, im, S);
-    for (let y = 0; y < S; y++) {
-      const src = inOrder[y] * S;
-      const o = y * S;
-      if (rg) {
+    if (rg) {
+      ifft2t(re, im, S);
+      for (let y = 0; y < S; y++) {
+        const src = inOrder[y] * S;
+        const o = y * S;
         for (let x = 0; x < S; x++) {
           const q = src + inOrder[x];
           out[o + x] = re[q];
           out[P + o + x] = im[q];
         }
-      } else {
-        for (let x = 0; x < S; x++) out[2 * P + o + x] = re[src + inOrder[x]];
+      }
+    } else {
+      // the filtered spectrum of a real channel is Hermitian: its real inverse costs half
+      const b = realScratch(S);
+      ifft2tReal(re, im, S, b);
+      for (let y = 0; y < S; y++) {
+        const src = inOrder[y] * S;
+        const o = 2 * P + y * S;
+        for (let x = 0; x < S; x++) out[o + x] = b[src + inOrder[x]];
       }
     }
   }
@@ -501,17 +523,25 @@ function sourceSpectrum(img: ChwImage): ComplexPair {
   const rgIm = new Float64Array(P);
   const bRe = new Float64Array(P);
   const bIm = new Float64Array(P);
+  const b = realScratch(img.size);
   for (let i = 0; i < P; i++) {
     rgRe[i] = d[i];
     rgIm[i] = d[P + i];
-    bRe[i] = d[2 * P + i];
+    b[i] = d[2 * P + i];
   }
   fft2t(rgRe, rgIm, img.size);
-  fft2t(bRe, bIm, img.size);
+  fft2tReal(b, img.size, bRe, bIm);
   return fourierSpectra.add(img, { rgRe, rgIm, bRe, bIm }).value;
 }
 
 const scratch = { S: 0, re: new Float64Array(0), im: new Float64Array(0) };
+
+// one real channel, S x S: the blue channel on its way into fft2tReal or out of ifft2tReal
+let realBuf = new Float64Array(0);
+function realScratch(S: number): Float64Array {
+  if (realBuf.length !== S * S) realBuf = new Float64Array(S * S);
+  return realBuf;
+}
 
 /**
  * Multiplies each channel's 2-D spectrum by a Hermitian transfer function H and takes the real
@@ -519,7 +549,7 @@ const scratch = { S: 0, re: new Float64Array(0), im: new Float64Array(0) };
  * Hermitian, the real and imaginary parts of the result are the two filtered channels. H is a
  * 0/1 mask (`mask`) or complex (`hRe`, `hIm`), in the transposed layout.
  */
-function spectralFilter(img: ChwImage, h: { mask: Uint8Array } | { re: Float64Array; im: Float64Array }): ChwImage {
+function spectralFilter(img: ChwImage, h: { mask: Uint8Array; spans: ColumnSpans } | { re: Float64Array; im: Float64Array }): ChwImage {
   const S = img.size;
   const P = S * S;
   const sp = sourceSpectrum(img);
@@ -532,38 +562,47 @@ function spectralFilter(img: ChwImage, h: { mask: Uint8Array } | { re: Float64Ar
   const { data, c: out } = outImage(3 * P);
   const k = 1 / P;
   // one small function per loop: each stays monomorphic and is optimised on its own
-  if ('mask' in h) mulMask(sp.rgRe, sp.rgIm, h.mask, re, im);
-  else mulComplex(sp.rgRe, sp.rgIm, h.re, h.im, re, im);
-  ifft2t(re, im, S);
+  if ('mask' in h) mulMask(sp.rgRe, sp.rgIm, h.mask, re, im, S, S);
+  else mulComplex(sp.rgRe, sp.rgIm, h.re, h.im, re, im, S, S);
+  const spans = 'mask' in h ? h.spans : undefined;
+  ifft2t(re, im, S, spans);
   storeScaled(out, 0, re, k);
   storeScaled(out, P, im, k);
-  if ('mask' in h) mulMask(sp.bRe, sp.bIm, h.mask, re, im);
-  else mulComplex(sp.bRe, sp.bIm, h.re, h.im, re, im);
-  ifft2t(re, im, S);
-  storeScaled(out, 2 * P, re, k);
+  const cols = realBins(S);
+  if ('mask' in h) mulMask(sp.bRe, sp.bIm, h.mask, re, im, S, cols);
+  else mulComplex(sp.bRe, sp.bIm, h.re, h.im, re, im, S, cols);
+  // B's filtered spectrum is Hermitian (H is): its real inverse costs half a complex one
+  const b = realScratch(S);
+  ifft2tReal(re, im, S, b, spans);
+  storeScaled(out, 2 * P, b, k);
   return { data, size: S };
 }
 
-function mulMask(sRe: Float64Array, sIm: Float64Array, m: Uint8Array, re: Float64Array, im: Float64Array) {
-  for (let i = 0; i < m.length; i++) {
-    if (m[i]) {
-      re[i] = sRe[i];
-      im[i] = sIm[i];
-    } else {
-      re[i] = 0;
-      im[i] = 0;
+/** The first `cols` bins of each of the S rows (all of them for R + iG, the half ifft2tReal reads for B). */
+function mulMask(sRe: Float64Array, sIm: Float64Array, m: Uint8Array, re: Float64Array, im: Float64Array, S: number, cols: number) {
+  for (let r = 0; r < S * S; r += S) {
+    for (let i = r, e = r + cols; i < e; i++) {
+      if (m[i]) {
+        re[i] = sRe[i];
+        im[i] = sIm[i];
+      } else {
+        re[i] = 0;
+        im[i] = 0;
+      }
     }
   }
 }
 
-function mulComplex(sRe: Float64Array, sIm: Float64Array, hRe: Float64Array, hIm: Float64Array, re: Float64Array, im: Float64Array) {
-  for (let i = 0; i < hRe.length; i++) {
-    const hr = hRe[i];
-    const hi = hIm[i];
-    const a = sRe[i];
-    const b = sIm[i];
-    re[i] = a * hr - b * hi;
-    im[i] = a * hi + b * hr;
+function mulComplex(sRe: Float64Array, sIm: Float64Array, hRe: Float64Array, hIm: Float64Array, re: Float64Array, im: Float64Array, S: number, cols: number) {
+  for (let r = 0; r < S * S; r += S) {
+    for (let i = r, e = r + cols; i < e; i++) {
+      const hr = hRe[i];
+      const hi = hIm[i];
+      const a = sRe[i];
+      const b = sIm[i];
+      re[i] = a * hr - b * hi;
+      im[i] = a * hi + b * hr;
+    }
   }
 }
 
@@ -594,10 +633,26 @@ function radialMask8(S: number, low: number, high: number, keepDc: boolean): Uin
 }
 
 // 64 KB a mask at 256 px
-const masks = new Lru<Uint8Array>((m) => (m.length > 512 * 512 ? 8 : 32));
+const masks = new Lru<{ mask: Uint8Array; spans: ColumnSpans }>((m) => (m.mask.length > 512 * 512 ? 8 : 32));
 
-function maskFor(S: number, low: number, high: number): { mask: Uint8Array } {
-  return { mask: masks.get(`${S}|${low}|${high}`, () => radialMask8(S, low, high, true)) };
+function maskFor(S: number, low: number, high: number): { mask: Uint8Array; spans: ColumnSpans } {
+  return masks.get(`${S}|${low}|${high}`, () => {
+    const mask = radialMask8(S, low, high, true);
+    return { mask, spans: nonzeroColumns(mask, S) };
+  });
+}
+
+/** The runs of columns (ky, transposed layout) holding a kept bin: a low-pass keeps |ky| <= cutoff only. */
+function nonzeroColumns(mask: Uint8Array, S: number): ColumnSpans {
+  const used = new Uint8Array(S);
+  for (let i = 0; i < mask.length; i++) if (mask[i]) used[i % S] = 1;
+  const spans: [number, number][] = [];
+  for (let c = 0; c < S; c++) {
+    if (!used[c]) continue;
+    if (spans.length && spans[spans.length - 1][1] === c) spans[spans.length - 1][1] = c + 1;
+    else spans.push([c, c + 1]);
+  }
+  return spans;
 }
 
 /**
@@ -661,10 +716,19 @@ function affine(img: ChwImage, a00: number, a01: number, a10: number, a11: numbe
   const [f0, f1, f2] = channelMeans(img);
   const d = img.data;
   const { data, c: f } = outImage(3 * P);
+  // the column terms of both coordinates, once (the same products as per pixel)
+  const cy = new Float64Array(S);
+  const cx = new Float64Array(S);
+  for (let x = 0; x < S; x++) {
+    cy[x] = a01 * (x - c0);
+    cx[x] = a11 * (x - c0);
+  }
   for (let y = 0; y < S; y++) {
+    const ry = a00 * (y - c0);
+    const rx = a10 * (y - c0);
     for (let x = 0; x < S; x++) {
-      const yi = a00 * (y - c0) + a01 * (x - c0) + c0 + ty;
-      const xi = a10 * (y - c0) + a11 * (x - c0) + c0 + tx;
+      const yi = ry + cy[x] + c0 + ty;
+      const xi = rx + cx[x] + c0 + tx;
       const y0 = Math.floor(yi);
       const x0 = Math.floor(xi);
       const wy = yi - y0;
@@ -674,6 +738,16 @@ function affine(img: ChwImage, a00: number, a01: number, a10: number, a11: numbe
         f[o] = f0;
         f[P + o] = f1;
         f[2 * P + o] = f2;
+        continue;
+      }
+      if (y0 >= 0 && y0 + 1 < S && x0 >= 0 && x0 + 1 < S) {
+        // all four neighbours inside (most pixels): no fill to choose
+        const p00 = y0 * S + x0;
+        const vy = 1 - wy;
+        const vx = 1 - wx;
+        for (let q = p00, e = p00 + 3 * P, t = o; q < e; q += P, t += P) {
+          f[t] = vy * (vx * d[q] + wx * d[q + 1]) + wy * (vx * d[q + S] + wx * d[q + S + 1]);
+        }
         continue;
       }
       const iy0 = y0 >= 0;
@@ -745,10 +819,15 @@ export function bubblesMask(S: number, count: number, sigma: number, seed: numbe
   return m;
 }
 
+// 512 KB a mask at 256 px: a 16-step sweep's masks
+const bubbleMasks = new Lru<Float64Array>((m) => (m.length > 512 * 512 ? 1 : 16));
+
 function bubbles(img: ChwImage, count: number, sigma: number, seed: number): ChwImage {
   const S = img.size;
   const P = S * S;
-  const m = bubblesMask(S, Math.round(count), sigma, seed);
+  const n = Math.round(count);
+  // the same mask for every image of a sweep's step
+  const m = bubbleMasks.get(`${S}|${n}|${sigma}|${seed}`, () => bubblesMask(S, n, sigma, seed));
   const fill = channelMeans(img);
   const { data, c: f } = outImage(3 * P);
   const d = img.data;

@@ -77,6 +77,31 @@ export function runSweep(sources: readonly SourceImage[], s: SweepSpec): Derived
   return out;
 }
 
+/**
+ * Contiguous shares of the sources for `parts` workers, balanced by pixel count (every share has at
+ * least one source). Each stimulus depends only on its source and its step's manipulation, so the
+ * shares' sweeps, concatenated in order, are the sweep of all the sources, whatever `parts` is.
+ */
+export function splitSources<T extends { image: ChwImage }>(sources: readonly T[], parts: number): T[][] {
+  const n = Math.max(1, Math.min(Math.floor(parts) || 1, sources.length));
+  const w = sources.map((s) => s.image.size * s.image.size);
+  const total = w.reduce((a, b) => a + b, 0);
+  const out: T[][] = [];
+  let start = 0;
+  let cum = 0;
+  for (let k = 1; k < n; k++) {
+    const target = (total * k) / n;
+    let end = start + 1;
+    cum += w[start];
+    // leave at least one source for each share still to come
+    while (end < sources.length - (n - k) && cum + w[end] / 2 <= target) cum += w[end++];
+    out.push(sources.slice(start, end));
+    start = end;
+  }
+  out.push(sources.slice(start));
+  return out;
+}
+
 export function sweepLabel(s: SweepSpec): string {
   return `${describe(s.manipulation).split(' ')[0]} ${s.param} ${s.from}…${s.to} (${s.steps} ${s.scale} steps)`;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fft2t, fftAxis0, ifft2t } from '../../src/lab/fft.ts';
+import { fft2t, fft2tReal, fftAxis0, ifft2t, ifft2tReal } from '../../src/lab/fft.ts';
 
 /** Direct 2-D DFT (forward, unnormalised) of an S x S complex array, row-major. */
 function dft2(re: Float64Array, im: Float64Array, S: number) {
@@ -67,6 +67,87 @@ describe('fft2t (rows of butterflies, transposed spectrum)', () => {
         }
         expect(Math.abs(r2[k * w + x] - sr) + Math.abs(i2[k * w + x] - si)).toBeLessThan(1e-12);
       }
+    }
+  });
+
+  it('fftAxis0 on the first columns of a wider array leaves the others alone', () => {
+    const n = 16;
+    const stride = 7;
+    const re = Float64Array.from({ length: n * stride }, (_, i) => Math.sin(i * 0.9));
+    const im = Float64Array.from({ length: n * stride }, (_, i) => Math.cos(i * 0.4));
+    const want = { re: new Float64Array(n * 4), im: new Float64Array(n * 4) };
+    for (let y = 0; y < n; y++) for (let x = 0; x < 4; x++) {
+      want.re[y * 4 + x] = re[y * stride + x];
+      want.im[y * 4 + x] = im[y * stride + x];
+    }
+    fftAxis0(want.re, want.im, n, 4);
+    const r2 = re.slice();
+    const i2 = im.slice();
+    fftAxis0(r2, i2, n, 4, false, stride);
+    for (let y = 0; y < n; y++) {
+      for (let x = 0; x < stride; x++) {
+        const k = y * stride + x;
+        expect([r2[k], i2[k]]).toEqual(x < 4 ? [want.re[y * 4 + x], want.im[y * 4 + x]] : [re[k], im[k]]);
+      }
+    }
+  });
+});
+
+describe('real 2-D transforms (one colour channel)', () => {
+  for (const S of [1, 2, 3, 4, 6, 8, 12, 15, 16, 32, 45, 64]) {
+    it(`${S} x ${S}: fft2tReal is fft2t of the real image, and ifft2tReal inverts a Hermitian spectrum`, () => {
+      const P = S * S;
+      const x = Float64Array.from({ length: P }, (_, i) => Math.floor(Math.abs(Math.sin(i * 12.9898) * 43758.5453) % 256));
+      const re = x.slice();
+      const im = new Float64Array(P);
+      fft2t(re, im, S);
+      const r2 = new Float64Array(P);
+      const i2 = new Float64Array(P);
+      fft2tReal(x, S, r2, i2);
+      let err = 0;
+      for (let i = 0; i < P; i++) err = Math.max(err, Math.abs(r2[i] - re[i]) + Math.abs(i2[i] - im[i]));
+      expect(err).toBeLessThan(1e-9 * P);
+      // a Hermitian filter (keep the bins with |ky| + |kx| <= S/3) against the real part of the complex inverse
+      for (let kx = 0; kx < S; kx++) {
+        for (let ky = 0; ky < S; ky++) {
+          const f = Math.abs(ky < S - ky ? ky : ky - S) + Math.abs(kx < S - kx ? kx : kx - S);
+          if (f > S / 3) re[kx * S + ky] = im[kx * S + ky] = 0;
+        }
+      }
+      const want = re.slice();
+      const wantIm = im.slice();
+      ifft2t(want, wantIm, S);
+      const out = new Float64Array(P);
+      ifft2tReal(re, im, S, out);
+      let diff = 0;
+      for (let i = 0; i < P; i++) diff = Math.max(diff, Math.abs(out[i] - want[i]) / P);
+      expect(diff).toBeLessThan(1e-11);
+    });
+  }
+
+  it('column spans: zero columns skipped in the first inverse pass give the same values as the full pass', () => {
+    for (const S of [16, 12]) {
+      const P = S * S;
+      const re = Float64Array.from({ length: P }, (_, i) => Math.sin(i * 0.37));
+      const im = Float64Array.from({ length: P }, (_, i) => Math.cos(i * 0.21));
+      const spans = [
+        [0, 3],
+        [S - 2, S],
+      ] as const;
+      for (let i = 0; i < P; i++) {
+        const c = i % S;
+        if (!spans.some(([a, b]) => c >= a && c < b)) re[i] = im[i] = 0;
+      }
+      const full = [re.slice(), im.slice()];
+      ifft2t(full[0], full[1], S);
+      const part = [re.slice(), im.slice()];
+      ifft2t(part[0], part[1], S, spans);
+      expect(part).toEqual(full);
+      const realFull = new Float64Array(P);
+      const realPart = new Float64Array(P);
+      ifft2tReal(re.slice(), im.slice(), S, realFull);
+      ifft2tReal(re.slice(), im.slice(), S, realPart, spans);
+      expect(realPart).toEqual(realFull);
     }
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyManipulation } from '../../src/lab/manipulations.ts';
 import { buildStimuliExport } from '../../src/lab/stimuli.ts';
-import { runSweep, sweepValues, tuningCurve } from '../../src/lab/sweep.ts';
+import { runSweep, splitSources, sweepValues, tuningCurve } from '../../src/lab/sweep.ts';
 import { csvField, measuresCsv } from '../../src/lab/table.ts';
 import { parseNpy } from '../../src/io/npy.ts';
 
@@ -30,6 +30,33 @@ describe('sweeps', () => {
     expect(d[2]).toMatchObject({ value: 0.2, step: 2, name: 'cat_contrast-rms=0.2.png', manipulation: { kind: 'contrast', rms: 0.2 } });
     expect(d[4].image.data).toEqual(applyManipulation(src[1].image, { kind: 'contrast', rms: 0.11 }).data);
     expect(() => runSweep(src, { manipulation: { kind: 'noise', sd: 1, seed: 1 }, param: 'seed', from: 1, to: 2, steps: 2, scale: 'linear' })).toThrow(/sweepable/);
+  });
+
+  it('worker shares: contiguous, balanced by pixels, never empty, and their sweeps concatenated are the whole sweep', () => {
+    const src = [16, 16, 32, 16, 16, 16, 16].map((S, i) => ({ id: `s${i}`, name: `s${i}.png`, image: img(S, i + 1) }));
+    const sizes = (parts: ReturnType<typeof splitSources<(typeof src)[number]>>) => parts.map((p) => p.map((s) => s.id));
+    expect(sizes(splitSources(src, 1))).toEqual([src.map((s) => s.id)]);
+    // the 32 px image weighs four 16 px ones: 1536 and 1024 pixels (the next cut would give 512 and 2048)
+    expect(sizes(splitSources(src, 2))).toEqual([['s0', 's1', 's2'], ['s3', 's4', 's5', 's6']]);
+    expect(splitSources(src.slice(0, 2), 4).map((p) => p.length)).toEqual([1, 1]);
+    for (const n of [2, 3, 5, 7]) {
+      const parts = splitSources(src, n);
+      expect(parts.length).toBe(n);
+      expect(parts.every((p) => p.length > 0)).toBe(true);
+      expect(parts.flat()).toEqual(src);
+    }
+    for (const spec of [
+      { manipulation: { kind: 'phase-scramble', percent: 0, seed: 3 }, param: 'percent', from: 0, to: 100, steps: 4, scale: 'linear' },
+      { manipulation: { kind: 'blur', sigma: 1 }, param: 'sigma', from: 0.5, to: 6, steps: 3, scale: 'linear' },
+      { manipulation: { kind: 'contrast', rms: 0.1 }, param: 'rms', from: 0.02, to: 0.3, steps: 3, scale: 'linear' },
+    ] as const) {
+      const whole = runSweep(src, spec);
+      for (const n of [2, 3]) {
+        const parts = splitSources(src, n).flatMap((share) => runSweep(share, spec));
+        expect(parts.map((d) => d.name)).toEqual(whole.map((d) => d.name));
+        parts.forEach((d, i) => expect(d.image.data).toEqual(whole[i].image.data));
+      }
+    }
   });
 
   it('tuning curve: mean, sample SD and SEM across images per value', () => {
