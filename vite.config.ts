@@ -93,6 +93,7 @@ export default defineConfig({
   build: { target: 'es2022', chunkSizeWarningLimit: 8000 },
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/typed_array_equality.ts'],
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: 'forks',
