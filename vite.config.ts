@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig, type Plugin } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
@@ -97,5 +98,9 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: one on a 2-core machine, where most
+    // files keep a single core busy (TF.js's wasm backend runs one thread) and wait on child
+    // processes (the CLI tests). Two there; the default above that.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
