@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig, type Plugin } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
@@ -93,8 +94,13 @@ export default defineConfig({
   build: { target: 'es2022', chunkSizeWarningLimit: 8000 },
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/typed_array_equality.ts'],
     testTimeout: 600_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores: one on a 2-core machine, where most
+    // files keep a single core busy (TF.js's wasm backend runs one thread) and wait on child
+    // processes (the CLI tests). Two there; the default above that.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });

@@ -1,15 +1,21 @@
 // The playground end to end on the wasm backend: images in, encoding in the worker, plots that
 // follow channel and time selections without re-encoding, and an .npy export equal to the engine's
 // output in Node on the same pixels.
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Browser, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { writeFixtures, type Fixture } from './fixtures.ts';
 import { referenceResponse } from './reference.ts';
 import { clickForDownloads, encodeRequests, exportBoth, imagesSent, maxErr, screenshotPath, sliceRef, waitForState } from './helpers.ts';
 
-// Each test starts from a page of its own (Playwright's page fixture: a fresh browser context, so
-// no stored session either) and builds the state it needs: any one runs alone with -g.
+// The tests from the fresh page to paste-and-drop go on with one page (a browser context of its
+// own, so no stored session at first), in file order, as a person goes from one step to the next:
+// each sets the selections it needs over what the one before left. One model load and one encode
+// of the images for them all; any one still runs alone with -g (the first that needs the page, or
+// the images in it, makes them), and after a failure the next test starts over on a new page.
+// The address test opens its own page.
 let page: Page;
+let browser: Browser;
+let shared: { page: Page; withImages: boolean } | undefined;
 let fx: { images: Fixture[]; broken: string };
 const ref = new Map<string, Float32Array>(); // `${name}|${mode}` -> [4, 63, 140]
 let chNames: string[];
@@ -24,22 +30,33 @@ test.beforeAll(async ({}, info) => {
   fx = writeFixtures(info.outputPath('images'));
   chNames = JSON.parse(readFileSync('public/models/eeg-things_eeg_2-alexnet_untrained/demo/manifest.json', 'utf8')).ch_names;
 });
-test.beforeEach(async ({ page: fresh }) => {
-  page = fresh;
-  page.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+test.beforeEach(async ({ browser: b }) => {
+  browser = b;
+});
+test.afterAll(async () => {
+  await shared?.page.close();
 });
 
-/** The page on the wasm backend, the demo subject loaded. */
+/** The shared page on the wasm backend, the demo subject loaded (opened by the first test that needs it). */
 async function openPage() {
-  await page.goto('/?backend=wasm');
-  await waitForState(page, 'idle');
+  if (!shared) {
+    const p = await browser.newPage({ viewport: { width: 1680, height: 1050 } });
+    p.on('pageerror', (e) => console.log(`[pageerror] ${e.message}`));
+    await p.goto('/?backend=wasm');
+    await waitForState(p, 'idle');
+    shared = { page: p, withImages: false };
+  }
+  page = shared.page;
 }
 
-/** The page with the four fixture images and the broken file in, encoded (as the second test leaves it). */
+/** The shared page with the four fixture images and the broken file in, encoded (as the second test leaves it). */
 async function openWithImages() {
   await openPage();
-  await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles([...fx.images.map((i) => i.path), fx.broken]);
-  await waitForState(page, 'done');
+  if (!shared!.withImages) {
+    await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles([...fx.images.map((i) => i.path), fx.broken]);
+    await waitForState(page, 'done');
+    shared!.withImages = true;
+  }
   await expect(page.locator('[data-testid=thumb][data-encoded=true]')).toHaveCount(4);
 }
 
@@ -57,8 +74,7 @@ async function topomapLayout() {
 }
 
 test('a fresh page: demo subject, synthetic banner, all 63 channels and 140 samples selected', async () => {
-  await page.goto('/?backend=wasm');
-  await waitForState(page, 'idle');
+  await openPage();
   await expect(page.getByTestId('encode-status')).toContainText('Model ready on wasm');
   const subject = page.getByTestId('subject-select');
   await expect(subject).toHaveValue('eeg-things_eeg_2-alexnet_untrained/demo/');
@@ -83,6 +99,7 @@ test('images in: encoded in order, the broken file gets an error chip, non-squar
   const before = await encodeRequests(page);
   await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles([...fx.images.map((i) => i.path), fx.broken]);
   await waitForState(page, 'done');
+  shared!.withImages = true;
   await expect(page.getByTestId('encode-status')).toContainText('4 images encoded on wasm; 1 file could not be read');
   console.log(`status: ${await page.getByTestId('encode-status').textContent()}`);
   expect(await encodeRequests(page)).toBeGreaterThan(before);
@@ -394,7 +411,8 @@ test('paste and drop add images after the others; remove takes one out', async (
   await expect(page.getByTestId('export-shape')).toContainText('[5, 4, 63, 140]');
 });
 
-test('the address carries the view: a link opens it, changes follow into the address, a reload keeps it', async () => {
+test('the address carries the view: a link opens it, changes follow into the address, a reload keeps it', async ({ page: own }) => {
+  page = own;
   await page.goto('/?backend=wasm&ch=Oz,Cz,Oz&t=80-130,200-250&at=120&chview=mean&interp=v4');
   await waitForState(page, 'idle');
   const channels = page.getByTestId('channel-picker');

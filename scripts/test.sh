@@ -29,7 +29,9 @@ if ! /usr/bin/python3 -c 'import mne, matplotlib' >/dev/null 2>&1; then
 fi
 
 echo "== type check"
-npx tsc --noEmit
+# Incremental: a run after a small change re-checks only what it touches (the state is kept in
+# .cache/, gitignored; the errors of unchanged files are reported again from it).
+npx tsc --noEmit --incremental --tsBuildInfoFile .cache/tsc/tsconfig.tsbuildinfo
 echo "== unit and parity tests (Node)"
 npx vitest run
 echo "== browser tests (Chromium)"

@@ -184,5 +184,5 @@ describe('encode outputs', () => {
       { name: 'rot.jpg', width: 48, height: 40, cropped: true, square_mode: 'crop', square_size: 40, exif_orientation: 6, orientation_applied: false },
       { name: 'rot.jpg', width: 40, height: 48, cropped: true, square_mode: 'crop', square_size: 40, exif_orientation: 6, orientation_applied: true },
     ]);
-  }, 60_000);
+  }, 120_000);
 });
