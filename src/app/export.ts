@@ -3,7 +3,7 @@
 // the user picks; the array never sits in one buffer. buildExport assembles it in memory (tests).
 // The sidecar is the CLI's (src/io/sidecar.ts): <stem>.npy downloads with <stem>.npy.json.
 import { npyHeader, writeNpy } from '../io/npy.ts';
-import { N_REPETITIONS } from '../core/types.ts';
+import { N_REPETITIONS, subjectSlug } from '../core/types.ts';
 import { squareGeometry } from '../io/image_square.ts';
 import { PIXEL_POLICY } from '../io/image_decode.ts';
 import { buildSidecar, modelForSidecar, sidecarName, type Sidecar } from '../io/sidecar.ts';
@@ -80,7 +80,7 @@ export function planExport(s: AppState, now = new Date()): ExportPlan {
       }
     return out;
   };
-  const subj = model.subject === 'demo' ? 'demo' : `sub-${String(model.subject).padStart(2, '0')}`;
+  const subj = subjectSlug(model.subject);
   const stamp = now.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
   const stem = `insilico-eeg_${subj}_${shape.join('x')}_${stamp}`;
   const npyName = `${stem}.npy`;

@@ -3,7 +3,7 @@
 // docs/sidecar.schema.json (described in docs/sidecar.md); tests validate both sides against it.
 // No DOM and no Node APIs here: the page bundles this module.
 import pkg from '../../package.json' with { type: 'json' };
-import { N_REPETITIONS, SYNTHETIC_NOTICE, type Precision, type CompactInfo } from '../core/types.ts';
+import { N_REPETITIONS, SYNTHETIC_NOTICE, type Precision, type CompactInfo, type SubjectId } from '../core/types.ts';
 import { describeCompact } from '../core/wording.ts';
 
 export const SIDECAR_SCHEMA = 'insilico-eeg-sidecar';
@@ -50,7 +50,7 @@ export interface SidecarImage {
 /** What the model that made the responses was, in the sidecar's words. */
 export interface SidecarModel {
   model_id: string;
-  subject: number | 'demo';
+  subject: SubjectId;
   synthetic: boolean;
   backend: string;
   backend_note: string | null;
@@ -65,7 +65,7 @@ export interface SidecarModel {
 /** The fields of a loaded model (the engine's EncodingModel, the page's LoadedModelInfo) a sidecar records. */
 export interface LoadedModelFields {
   modelId: string;
-  subject: number | 'demo';
+  subject: SubjectId;
   synthetic: boolean;
   backend: string;
   backendNote?: string | null;
@@ -112,7 +112,7 @@ export interface Sidecar {
   description: string;
   file: string;
   model_id: string;
-  subject: number | 'demo';
+  subject: SubjectId;
   synthetic: boolean;
   synthetic_notice?: string;
   synthetic_weights?: { generator: string; seed: number };

@@ -1,4 +1,4 @@
-import { SYNTHETIC_LABEL, type Device, type Precision } from '../../core/types.ts';
+import { SYNTHETIC_LABEL, isDemoSubject, type Device, type Precision } from '../../core/types.ts';
 import { selectModel, setDevice, setPrecision } from '../actions/catalog.ts';
 import { cancelEncode, resumeEncode } from '../actions/encoding.ts';
 import { encodeRequestCount, imagesSentCount } from '../actions/engine.ts';
@@ -33,7 +33,7 @@ export function Header() {
           <select data-testid="subject-select" value={modelPath ?? ''} onChange={(e) => selectModel(e.target.value)} disabled={!catalog.length}>
             {catalog.map((m) => (
               <option key={m.path} value={m.path}>
-                {m.label ?? (m.subject === 'demo' ? 'Demo subject (synthetic)' : `Subject ${String(m.subject).padStart(2, '0')}`)}
+                {m.label ?? (isDemoSubject(m.subject) ? `Demo subject ${m.subject} (synthetic)` : `Subject ${String(m.subject).padStart(2, '0')}`)}
               </option>
             ))}
           </select>
