@@ -4,6 +4,7 @@ import { cancelEncode, resumeEncode } from '../actions/encoding.ts';
 import { encodeRequestCount, imagesSentCount } from '../actions/engine.ts';
 import { describeCompact } from '../../core/wording.ts';
 import { useApp } from '../state/store.ts';
+import { subjectMeanOn } from '../state/subjects.ts';
 import { ModelImport } from './ModelImport.tsx';
 
 const DEVICES: { value: Device; label: string }[] = [
@@ -107,7 +108,9 @@ function StatusBar() {
 export function SyntheticBanner() {
   const model = useApp((s) => s.model);
   const entry = useApp((s) => s.catalog.find((m) => m.path === s.modelPath));
-  const synthetic = model ? model.synthetic : entry?.synthetic;
+  // a subject mean that includes a synthetic subject is synthetic too
+  const meanSynthetic = useApp((s) => subjectMeanOn(s) && s.subjectPaths.some((p) => s.catalog.find((m) => m.path === p)?.synthetic));
+  const synthetic = (model ? model.synthetic : entry?.synthetic) || meanSynthetic;
   if (!synthetic) return null;
   return (
     <div className="banner" data-testid="synthetic-banner" role="note">

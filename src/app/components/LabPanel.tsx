@@ -517,6 +517,7 @@ export function LabPanel() {
       <h2>Lab: in-silico experiments</h2>
       <p className="hint">
         Manipulations act on the square pixels the model encodes (after the crop); formulas, units and seeds: docs/lab.md. Measures use the repetition-averaged response, averaged over the channels.
+        {enc.subjects ? ` With a subject mean, every Lab figure and measure uses the mean of the ${enc.subjects.paths.length} subjects' responses (no between-subject band here).` : ''}
       </p>
 
       <h3>Manipulate</h3>

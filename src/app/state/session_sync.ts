@@ -37,6 +37,9 @@ export const VIEW_KEYS = [
   'exifOrientation',
   'modelPath',
   'precision',
+  'subjectPaths',
+  'subjectView',
+  'subjectSpread',
 ] as const satisfies readonly (keyof AppState)[];
 
 export function storedImage(i: ImageItem): StoredImage | null {
