@@ -42,14 +42,6 @@ test('three demo subjects: the mean view and its between-subject spread, equal t
   expect(shown).toHaveLength(63);
   expect(sem).toHaveLength(63);
 
-  await page.setViewportSize({ width: 1680, height: 1050 });
-  await page.getByTestId('subjects').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: screenshotPath('15-subject-mean.png'), fullPage: false });
-  await page.setViewportSize({ width: 390, height: 844 });
-  await page.getByTestId('topomap').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: screenshotPath('15-subject-mean-phone.png'), fullPage: false });
-  await page.setViewportSize({ width: 1680, height: 1050 });
-
   await page.getByTestId('export-subjects').selectOption('per-subject');
   await expect(page.getByTestId('export-shape')).toContainText('[3, 2, 4, 63, 140]');
   const per = await exportBoth(page);
@@ -117,4 +109,17 @@ test('three demo subjects: the mean view and its between-subject spread, equal t
   expect(py.stderr).toBe('');
   expect(py.status).toBe(0);
   expect(Number(py.stdout)).toBeCloseTo(Math.max(...shown), 4);
+  // Occipital sensors for the pictures: the mean of all 63 average-referenced channels is flat.
+  await page.getByRole('button', { name: 'occipital', exact: true }).click();
+  await expect(page.getByTestId('channel-picker')).not.toHaveAttribute('data-selected-count', '63');
+  await expect(page.getByTestId('timecourse')).not.toHaveAttribute('data-zero-mean', 'true');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: screenshotPath('15-subject-mean.png'), fullPage: false });
+  await page.getByTestId('subjects').screenshot({ path: screenshotPath('15-subjects-panel.png') });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.getByTestId('topomap').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath('15-subject-mean-phone.png'), fullPage: false });
+  await page.getByTestId('subjects').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: screenshotPath('15-subjects-panel-phone.png'), fullPage: false });
+  await page.setViewportSize({ width: 1680, height: 1050 });
 });

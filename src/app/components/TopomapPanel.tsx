@@ -162,10 +162,10 @@ export function TopomapPanel() {
       {view && jointSpec ? (
         <JointView spec={jointSpec} filename="joint" onSensorClick={(k) => toggleChannel(names[k])} onTimeClick={(i) => setCursor(i)} />
       ) : view && spreadMap ? (
-        <div className="two-col topo-subjects">
+        <div className="topo-subjects">
           <TopomapView scene={view.scene} height={340} filename="topomap" onSensorClick={(k) => toggleChannel(names[k])} />
           <div data-testid="topomap-subject-spread" data-values={Array.from(spreadMap.values, (v) => v.toPrecision(9)).join(',')}>
-            <TopomapView scene={spreadMap.scene} height={340} filename="topomap-subject-spread" onSensorClick={(k) => toggleChannel(names[k])} />
+            <TopomapView scene={spreadMap.scene} height={280} filename="topomap-subject-spread" onSensorClick={(k) => toggleChannel(names[k])} />
           </div>
         </div>
       ) : view ? (
@@ -175,7 +175,7 @@ export function TopomapPanel() {
       )}
       <p className="caption">
         {enc.subjects
-          ? `Subject mean: the map of the mean of ${enc.subjects.paths.length} subjects' responses${spreadMap ? `; beside it the between-subject spread at each sensor (${s.subjectSpread === 'ci95' ? 'half-width of the t-based 95% CI' : s.subjectSpread === 'sd' ? 'SD' : 'SEM'} over the subjects’ own maps, n = ${enc.subjects.paths.length})` : joint ? ' (joint plots show no spread)' : ''}. `
+          ? `Subject mean: the map of the mean of ${enc.subjects.paths.length} subjects' responses${spreadMap ? `; below it the between-subject spread at each sensor (${s.subjectSpread === 'ci95' ? 'half-width of the t-based 95% CI' : s.subjectSpread === 'sd' ? 'SD' : 'SEM'} over the subjects’ own maps, n = ${enc.subjects.paths.length})` : joint ? ' (joint plots show no spread)' : ''}. `
           : ''}
         {grid.method === 'mne'
           ? "MNE-Python 1.3's default interpolation (Clough-Tocher with extrapolate='head', border='mean', computed by MNE itself) on MNE's 2-D sensor positions"

@@ -154,7 +154,7 @@ export function subjectSpreadScene(a: TopomapArgs, kind: SubjectSpreadKind): { s
   const when = a.topoMode === 'window' ? `mean over ${windowText(a.timeMask, tms)}` : `${tms[a.cursor]} ms`;
   const what = kind === 'sem' ? 'SEM' : kind === 'sd' ? 'SD' : '95% CI half-width';
   return {
-    scene: { grid, panels: [{ values }], range: lim.range, colormap: lim.colormap, selected: chMask, names, unit: EEG_UNIT_LONG, title: `${what} across ${per.length} subjects · ${when}`, note: `between-subject spread of the map at left (n = ${per.length} subjects)` },
+    scene: { grid, panels: [{ values }], range: lim.range, colormap: lim.colormap, selected: chMask, names, unit: EEG_UNIT_LONG, title: `${what} across ${per.length} subjects · ${when}`, note: `between-subject spread of the map above (n = ${per.length} subjects)` },
     values,
   };
 }
