@@ -114,12 +114,12 @@ test('three demo subjects: the mean view and its between-subject spread, equal t
   await expect(page.getByTestId('channel-picker')).not.toHaveAttribute('data-selected-count', '63');
   await expect(page.getByTestId('timecourse')).not.toHaveAttribute('data-zero-mean', 'true');
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: screenshotPath('15-subject-mean.png'), fullPage: false });
-  await page.getByTestId('subjects').screenshot({ path: screenshotPath('15-subjects-panel.png') });
+  await page.screenshot({ path: screenshotPath('08-subject-mean.png'), fullPage: false });
+  await page.getByTestId('subjects').screenshot({ path: screenshotPath('08-subjects-panel.png') });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.getByTestId('topomap').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: screenshotPath('15-subject-mean-phone.png'), fullPage: false });
+  await page.screenshot({ path: screenshotPath('08-subject-mean-phone.png'), fullPage: false });
   await page.getByTestId('subjects').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: screenshotPath('15-subjects-panel-phone.png'), fullPage: false });
+  await page.screenshot({ path: screenshotPath('08-subjects-panel-phone.png'), fullPage: false });
   await page.setViewportSize({ width: 1680, height: 1050 });
 });

@@ -37,8 +37,9 @@ export const VIEW_KEYS = [
   'exifOrientation',
   'modelPath',
   'precision',
+  // the chosen subjects and their band; the mean itself comes back with "Encode for these
+  // subjects", which reads each subject's stored responses
   'subjectPaths',
-  'subjectView',
   'subjectSpread',
 ] as const satisfies readonly (keyof AppState)[];
 
