@@ -51,7 +51,8 @@ export async function exportBoth(page: Page) {
   expect(npyDl, downloads.map((d) => d.suggestedFilename()).join(', ')).toBeDefined();
   // the CLI's naming: OUT.npy beside OUT.npy.json
   expect(jsonDl.suggestedFilename()).toBe(`${npyDl.suggestedFilename()}.json`);
-  const npy = parseNpyF32(readFileSync((await npyDl.path())!));
+  const npyPath = (await npyDl.path())!;
+  const npy = parseNpyF32(readFileSync(npyPath));
   const sidecar = JSON.parse(readFileSync((await jsonDl.path())!, 'utf8')) as Record<string, unknown> & {
     shape: number[];
     ch_names: string[];
@@ -59,7 +60,7 @@ export async function exportBoth(page: Page) {
     images: { name: string; width: number; height: number; cropped: boolean; square_mode: string; square_size: number }[];
   };
   expect(sidecarSchemaErrors(sidecar)).toEqual([]);
-  return { npy, sidecar, npyName: npyDl.suggestedFilename() };
+  return { npy, sidecar, npyName: npyDl.suggestedFilename(), npyPath };
 }
 
 /** Largest absolute difference and largest |ref| (the unit tests' maxErr, the lengths checked as an expectation). */

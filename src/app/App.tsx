@@ -8,6 +8,7 @@ import { LabPanel } from './components/LabPanel.tsx';
 import { QualityPanel } from './components/QualityPanel.tsx';
 import { RdmPanel } from './components/RdmPanel.tsx';
 import { StatsPanel } from './components/StatsPanel.tsx';
+import { SubjectsPanel } from './components/SubjectsPanel.tsx';
 import { TimecoursePanel } from './components/TimecoursePanel.tsx';
 import { TimePicker } from './components/TimePicker.tsx';
 import { TopomapPanel } from './components/TopomapPanel.tsx';
@@ -38,6 +39,7 @@ export function App() {
       <main className="layout">
         <aside className="left">
           <ImagePanel />
+          <SubjectsPanel />
           <ExportPanel />
         </aside>
         {/* Before the plots in the document (grid areas place it beside them): Tab reaches the

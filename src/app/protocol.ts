@@ -1,12 +1,12 @@
 // Messages between the page and the engine worker. Pixel and response buffers are transferred,
 // not copied. Every request carries a reqId; replies echo it so stale replies can be ignored.
-import type { Backend, Device, Precision, CompactInfo } from '../core/types.ts';
+import type { Backend, Device, Precision, CompactInfo, SubjectId } from '../core/types.ts';
 import type { WasmSetup } from './wasm_paths.ts';
 
 /** An entry of public/models/index.json, or of the browser's model store. */
 export interface CatalogEntry {
   model_id: string;
-  subject: number | 'demo';
+  subject: SubjectId;
   /** Folder under /models/, e.g. "eeg-things_eeg_2-alexnet_untrained/demo/"; "opfs:" + folder for stored models. */
   path: string;
   synthetic?: boolean;
@@ -23,7 +23,7 @@ export interface CatalogEntry {
 
 export interface LoadedModelInfo {
   modelId: string;
-  subject: number | 'demo';
+  subject: SubjectId;
   synthetic: boolean;
   /** The backend in use (what 'auto' chose). */
   backend: Backend;

@@ -227,8 +227,8 @@ export async function importConvertedFolder(files: FolderFile[], o: ImportCommon
     const dir = mp.slice(0, Math.max(0, mp.length - 'manifest.json'.length - 1));
     const source = folderSource(dir, map, mp);
     const m = await readModelManifest(source);
-    if (m.subject === 'demo' || m.synthetic) {
-      notes.push(`${mp}: the demo subject is built in, skipped`);
+    if (typeof m.subject !== 'number' || m.synthetic) {
+      notes.push(`${mp}: the demo subjects are built in, skipped`);
       continue;
     }
     const subject = m.subject;

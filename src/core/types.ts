@@ -44,10 +44,26 @@ export interface Selection {
   timepoints?: ArrayLike<number | boolean>;
 }
 
+/**
+ * A subject's id: a THINGS EEG2 subject number, 'demo' (the synthetic demo subject), or 'demo-N'
+ * (further seeded synthetic demo subjects, N >= 2, so that subject means work with no download).
+ */
+export type SubjectId = number | 'demo' | `demo-${number}`;
+
+/** 'demo' or 'demo-N': a generated (synthetic) demo subject. */
+export function isDemoSubject(s: unknown): s is 'demo' | `demo-${number}` {
+  return s === 'demo' || (typeof s === 'string' && /^demo-[1-9][0-9]*$/.test(s));
+}
+
+/** How file names spell a subject: 'demo', 'demo-2', 'sub-01'. */
+export function subjectSlug(s: SubjectId): string {
+  return isDemoSubject(s) ? s : `sub-${String(s).padStart(2, '0')}`;
+}
+
 /** Contents of a model folder's manifest.json (contract fields first). */
 export interface ModelManifest {
   model_id: string;
-  subject: number | 'demo';
+  subject: SubjectId;
   synthetic: boolean;
   ch_names: string[];
   /** seconds */
@@ -57,7 +73,7 @@ export interface ModelManifest {
 
 export interface ModelMetadata {
   model_id: string;
-  subject: number | 'demo';
+  subject: SubjectId;
   synthetic: boolean;
   eeg: {
     ch_names: string[];

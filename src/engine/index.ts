@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendError, BergError, InvalidParameterError, ModelLoadError } from '../core/errors.ts';
 import type { ModelSource } from '../core/source.ts';
-import { MODEL_ID, N_CHANNELS, N_REPETITIONS, N_TIMES, type Backend, type CompactInfo, type Device, type EncodeProgress, type ImageBatch, type ModelManifest, type ModelMetadata, type Precision, type Responses, type Selection } from '../core/types.ts';
+import { MODEL_ID, N_CHANNELS, N_REPETITIONS, N_TIMES, type Backend, type CompactInfo, type Device, type EncodeProgress, type ImageBatch, type ModelManifest, type ModelMetadata, type Precision, type Responses, type Selection, type SubjectId, isDemoSubject } from '../core/types.ts';
 import { readModelManifest } from '../io/model_folder.ts';
 import { alexnetTaps } from './alexnet.ts';
 import { getBackbone, hasBackbone, type LoadProgress } from './backbone.ts';
@@ -75,7 +75,7 @@ export interface GetEncodingModelOptions extends BackendOptions {
 
 export interface EncodingModel {
   modelId: string;
-  subject: number | 'demo';
+  subject: SubjectId;
   synthetic: boolean;
   /** The backend in use (what 'auto' chose). */
   backend: Backend;
@@ -145,10 +145,10 @@ function checkModelId(modelId: string): void {
   }
 }
 
-function checkSubject(subject: number | 'demo'): void {
-  if (subject === 'demo') return;
+function checkSubject(subject: SubjectId): void {
+  if (isDemoSubject(subject)) return;
   if (!Number.isInteger(subject) || subject < 1 || subject > 10) {
-    throw new InvalidParameterError(`subject must be an integer from 1 to 10 (THINGS EEG2), or 'demo'; got ${String(subject)}`);
+    throw new InvalidParameterError(`subject must be an integer from 1 to 10 (THINGS EEG2), or 'demo' / 'demo-N' (synthetic); got ${String(subject)}`);
   }
 }
 
@@ -217,7 +217,7 @@ export function prepareBackbone(options: { device?: Device } & BackendOptions = 
  * @throws BackendError when the requested device cannot start here (or, for 'onnx', ONNX
  *   Runtime is not available), or when the upload runs out of memory or loses the device.
  */
-export function getEncodingModel(modelId: string, subject: number | 'demo', options: GetEncodingModelOptions): Promise<EncodingModel> {
+export function getEncodingModel(modelId: string, subject: SubjectId, options: GetEncodingModelOptions): Promise<EncodingModel> {
   const run = loading.then(() => loadEncodingModel(modelId, subject, options));
   loading = run.catch(() => undefined);
   return run;
@@ -225,7 +225,7 @@ export function getEncodingModel(modelId: string, subject: number | 'demo', opti
 
 async function loadEncodingModel(
   modelId: string,
-  subject: number | 'demo',
+  subject: SubjectId,
   options: GetEncodingModelOptions,
 ): Promise<EncodingModel> {
   checkModelId(modelId);
@@ -525,7 +525,7 @@ async function encodeOnnx(
  * @throws ModelLoadError when the manifest or metadata.json is missing or invalid, or the
  *   folder holds another subject.
  */
-export async function getModelMetadata(modelId: string, subject: number | 'demo', options: { source: ModelSource }): Promise<ModelMetadata> {
+export async function getModelMetadata(modelId: string, subject: SubjectId, options: { source: ModelSource }): Promise<ModelMetadata> {
   checkModelId(modelId);
   checkSubject(subject);
   if (!options?.source) throw new InvalidParameterError('options.source (the model folder) is required');

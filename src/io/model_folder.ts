@@ -16,7 +16,7 @@
 
 import { ModelLoadError } from '../core/errors.ts';
 import type { ModelSource } from '../core/source.ts';
-import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type CompactInfo, type ModelManifest } from '../core/types.ts';
+import { MODEL_ID, N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type CompactInfo, type ModelManifest, type SubjectId, isDemoSubject } from '../core/types.ts';
 import { float16ToFloat32, product } from './dtype.ts';
 import { MAX_COMPONENTS, MAX_MANIFEST_BYTES, MAX_NDIM, MAX_SHARD_BYTES, MAX_SHARDS, MAX_WEIGHTS } from './limits.ts';
 
@@ -67,7 +67,7 @@ export interface ManifestFields {
   format: string;
   model_id: string;
   /** a number for converted subjects ('demo' only for the generated demo folder) */
-  subject: number | 'demo';
+  subject: SubjectId;
   synthetic: boolean;
   ch_names: string[];
   times: number[];
@@ -84,14 +84,14 @@ export interface ManifestFields {
 
 /** manifest.json of a converted subject. */
 export interface ConvertedManifest extends ModelManifest, ManifestFields {
-  subject: number | 'demo';
+  subject: SubjectId;
   weightsManifest: WeightGroup[];
   shards: Record<string, ShardInfo>;
 }
 
 export interface IndexEntry {
   model_id: string;
-  subject: number | 'demo';
+  subject: SubjectId;
   /** folder of the manifest, relative to index.json, ending in '/' */
   path: string;
   synthetic: boolean;
@@ -216,8 +216,8 @@ export function validateManifest(m: unknown, at: string): ConvertedManifest {
     throw new ModelLoadError(`${at} is for model ${JSON.stringify(own(m, 'model_id'))}, not ${MODEL_ID}`);
   }
   const subject = own(m, 'subject');
-  if (subject !== 'demo' && !(Number.isInteger(subject) && (subject as number) >= 1 && (subject as number) <= 99)) {
-    throw bad(`subject ${JSON.stringify(subject)} is not "demo" or a number from 1 to 99`);
+  if (!isDemoSubject(subject) && !(Number.isInteger(subject) && (subject as number) >= 1 && (subject as number) <= 99)) {
+    throw bad(`subject ${JSON.stringify(subject)} is not "demo", "demo-N" or a number from 1 to 99`);
   }
   const synthetic = own(m, 'synthetic');
   if (synthetic !== undefined && typeof synthetic !== 'boolean') throw bad('synthetic is not true or false');

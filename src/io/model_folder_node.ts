@@ -11,7 +11,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { MODEL_ID } from '../core/types.ts';
+import { MODEL_ID, isDemoSubject, type SubjectId } from '../core/types.ts';
+
+/** Catalog order: demo subjects first (demo, demo-2, ...), then the converted ones by number. */
+function demoOrder(s: SubjectId): number {
+  if (s === 'demo') return -1000;
+  if (isDemoSubject(s)) return -1000 + Number(s.slice(5));
+  return Number(s);
+}
 import { type ConvertedManifest, type ManifestFields, type IndexEntry, type ModelIndex, type ShardInfo, subjectFolderName } from './model_folder.ts';
 import { formatJson, manifestFileText, referencedShards, type ShardSink, type WeightToWrite, type WriteShardsResult, writeShardsAndManifest } from './model_folder_write.ts';
 import { checkedMetadataText } from './model_metadata.ts';
@@ -342,8 +349,8 @@ export async function updateModelIndex(out: string, entries: IndexEntry[], opts:
   // demo first, then subjects in order
   index.models.sort((a, b) => {
     if (a.model_id !== b.model_id) return a.model_id < b.model_id ? -1 : 1;
-    const ka = a.subject === 'demo' ? -1 : Number(a.subject);
-    const kb = b.subject === 'demo' ? -1 : Number(b.subject);
+    const ka = demoOrder(a.subject);
+    const kb = demoOrder(b.subject);
     return ka - kb;
   });
   await mkdir(out, { recursive: true });

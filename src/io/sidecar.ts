@@ -3,7 +3,7 @@
 // docs/sidecar.schema.json (described in docs/sidecar.md); tests validate both sides against it.
 // No DOM and no Node APIs here: the page bundles this module.
 import pkg from '../../package.json' with { type: 'json' };
-import { N_REPETITIONS, SYNTHETIC_NOTICE, type Precision, type CompactInfo } from '../core/types.ts';
+import { N_REPETITIONS, SYNTHETIC_NOTICE, type Precision, type CompactInfo, type SubjectId } from '../core/types.ts';
 import { describeCompact } from '../core/wording.ts';
 
 export const SIDECAR_SCHEMA = 'insilico-eeg-sidecar';
@@ -15,6 +15,8 @@ export const SIDECAR_SCHEMA_VERSION = 1;
 export const NPY_PIXEL_POLICY = 'uint8 .npy [B, 3, H, W] used as given';
 
 export const DIMS = ['image', 'repetition', 'channel', 'time'] as const;
+/** A per-subject export: the subjects' [B, 4, C, T] arrays stacked on a first axis. */
+export const SUBJECT_DIMS = ['subject', 'image', 'repetition', 'channel', 'time'] as const;
 
 export const UNITS = {
   unit: 'a.u.',
@@ -50,7 +52,7 @@ export interface SidecarImage {
 /** What the model that made the responses was, in the sidecar's words. */
 export interface SidecarModel {
   model_id: string;
-  subject: number | 'demo';
+  subject: SubjectId;
   synthetic: boolean;
   backend: string;
   backend_note: string | null;
@@ -65,7 +67,7 @@ export interface SidecarModel {
 /** The fields of a loaded model (the engine's EncodingModel, the page's LoadedModelInfo) a sidecar records. */
 export interface LoadedModelFields {
   modelId: string;
-  subject: number | 'demo';
+  subject: SubjectId;
   synthetic: boolean;
   backend: string;
   backendNote?: string | null;
@@ -104,6 +106,23 @@ export interface SidecarInput {
   merged_from?: string[] | null;
   pixels: { policy: string; exif_orientation: 'ignore' | 'apply' };
   created: Date;
+  /**
+   * Responses of several subjects (subject means): 'none' stacks them, [S, B, 4, C, T] in this
+   * order; 'mean' is their element-wise mean, [B, 4, C, T]. `shape` stays [B, 4, C, T] (one
+   * subject's block) and `model` is then unused: each subject's model is in `models`.
+   */
+  subjects?: { reduction: 'none' | 'mean'; models: SidecarModel[]; labels: string[] };
+}
+
+/** One subject of a subject-mean or per-subject export, with the identity of its weights. */
+export interface SidecarSubject {
+  subject: SubjectId;
+  label: string;
+  synthetic: boolean;
+  synthetic_weights?: { generator: string; seed: number };
+  weights_sha256?: Record<string, string>;
+  backend: string;
+  precision: Precision;
 }
 
 export interface Sidecar {
@@ -112,15 +131,23 @@ export interface Sidecar {
   description: string;
   file: string;
   model_id: string;
-  subject: number | 'demo';
+  /** 'group' when the file holds several subjects (see `subjects`) */
+  subject: SubjectId | 'group';
   synthetic: boolean;
   synthetic_notice?: string;
   synthetic_weights?: { generator: string; seed: number };
   weights_sha256?: Record<string, string>;
-  shape: [number, number, number, number];
+  shape: [number, number, number, number] | [number, number, number, number, number];
   dtype: 'float32';
   order: 'C';
-  dims: typeof DIMS;
+  dims: typeof DIMS | typeof SUBJECT_DIMS;
+  /** several subjects: which, in which order, and how they were reduced */
+  subjects?: {
+    reduction: 'none' | 'mean';
+    n: number;
+    note: string;
+    list: SidecarSubject[];
+  };
   units: typeof UNITS;
   times: number[];
   ch_names: string[];
@@ -157,6 +184,7 @@ export function buildSidecar(x: SidecarInput): Sidecar {
   if (x.images.length !== B) fail(`${x.images.length} image records for ${B} images`);
   if (x.input.range[1] - x.input.range[0] !== B) fail(`input range ${x.input.range} holds ${x.input.range[1] - x.input.range[0]} images, not ${B}`);
   if (x.selection.timepoints !== null && !/^[01]+$/.test(x.selection.timepoints)) fail('selection.timepoints must be a 0/1 string');
+  if (x.subjects) return groupSidecar(x, x.subjects, fail);
   const m = x.model;
   // Synthetic weights are identified by their generator and seed (the demo subject) or, when
   // stored as shards (e.g. a benchmark's random model), by the shards' hashes like fitted ones.
@@ -201,6 +229,66 @@ export function buildSidecar(x: SidecarInput): Sidecar {
   };
 }
 
+/** Checks that a model's weights are identified: generator and seed, or the shards' hashes. */
+function identified(m: SidecarModel): string | null {
+  const hashed = Object.keys(m.weights_sha256).length > 0;
+  if (m.synthetic && !m.generator && !hashed) return 'synthetic weights without their generator and seed or their shards\u2019 sha256';
+  if (!m.synthetic && !hashed) return 'fitted weights without their shards\u2019 sha256';
+  return null;
+}
+
+/** The sidecar of a per-subject ([S, B, 4, C, T]) or subject-mean ([B, 4, C, T]) export. */
+function groupSidecar(x: SidecarInput, g: NonNullable<SidecarInput['subjects']>, fail: (why: string) => never): Sidecar {
+  const ms = g.models;
+  if (ms.length < 2) fail(`a subject export needs two or more subjects, got ${ms.length}`);
+  if (g.labels.length !== ms.length) fail(`${g.labels.length} labels for ${ms.length} subjects`);
+  for (const m of ms) {
+    const why = identified(m);
+    if (why) fail(`subject ${String(m.subject)}: ${why}`);
+    if (m.model_id !== ms[0].model_id) fail(`subjects of different models (${m.model_id}, ${ms[0].model_id})`);
+  }
+  const precisions = [...new Set(ms.map((m) => m.precision))];
+  if (precisions.length > 1) fail(`subjects encoded at different precisions (${precisions.join(', ')}): encode them all at one`);
+  if (precisions[0] === 'compact') fail('subject exports are written at exact precision only');
+  const keys = ms.map((m) => String(m.subject));
+  if (new Set(keys).size !== keys.length) fail(`a subject is listed twice (${keys.join(', ')})`);
+  const synthetic = ms.some((m) => m.synthetic);
+  // the shared checks and fields, from the first subject; its own identity is then dropped for the list's
+  const base = buildSidecar({ ...x, subjects: undefined, model: ms[0] });
+  const { weights_sha256: _w, synthetic_weights: _s, synthetic_notice: _n, ...rest } = base;
+  const [B, R, C, T] = x.shape;
+  const S = ms.length;
+  return {
+    ...rest,
+    subject: 'group',
+    synthetic,
+    ...(synthetic ? { synthetic_notice: SYNTHETIC_NOTICE } : {}),
+    shape: g.reduction === 'none' ? [S, B, R, C, T] : [B, R, C, T],
+    dims: g.reduction === 'none' ? SUBJECT_DIMS : DIMS,
+    subjects: {
+      reduction: g.reduction,
+      n: S,
+      note:
+        g.reduction === 'none'
+          ? `axis 0 is the subject, in the order of list: x[s] is subject list[s]'s [B, 4, C, T]`
+          : `the element-wise mean over the ${S} subjects in list (equal weights): mean(x_s for s in list), [B, 4, C, T]`,
+      list: ms.map((m, k) => ({
+        subject: m.subject,
+        label: g.labels[k],
+        synthetic: m.synthetic,
+        ...(m.generator ? { synthetic_weights: { generator: m.generator.kind, seed: m.generator.seed } } : { weights_sha256: { ...m.weights_sha256 } }),
+        backend: m.backend,
+        precision: m.precision,
+      })),
+    },
+    backend: [...new Set(ms.map((m) => m.backend))].join(', '),
+    backend_note: null,
+    precision: precisions[0],
+    compact_error: null,
+    compact: null,
+  };
+}
+
 /** The model part of a sidecar, to build another from it (merge). */
 export function sidecarModel(s: Sidecar): SidecarModel {
   let compact: CompactInfo | null = null;
@@ -210,7 +298,7 @@ export function sidecarModel(s: Sidecar): SidecarModel {
   }
   return {
     model_id: s.model_id,
-    subject: s.subject,
+    subject: s.subject as SubjectId,
     synthetic: s.synthetic,
     backend: s.backend,
     backend_note: s.backend_note,

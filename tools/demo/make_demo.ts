@@ -1,8 +1,9 @@
-// Writes the synthetic demo subject's manifest (public/models/eeg-things_eeg_2-alexnet_untrained/demo/)
-// and lists it in public/models/index.json. The encoder weights themselves are generated at load
+// Writes the synthetic demo subjects' manifests (public/models/eeg-things_eeg_2-alexnet_untrained/demo/,
+// demo-2/, demo-3/: the same generator with other seeds, so that subject means work with no
+// download) and lists them in public/models/index.json. The encoder weights themselves are generated at load
 // from the seed (src/engine/demo_weights.ts); this script only measures each component's mean and
 // standard deviation over a fixed set of procedurally drawn images so the scores come out standardised.
-// Run: node bin/run-ts.mjs tools/demo/make_demo.ts
+// Run: node bin/run-ts.mjs tools/demo/make_demo.ts [--force]
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
@@ -17,20 +18,25 @@ import { preprocess } from '../../src/engine/preprocess.ts';
 import { calibrationImages } from './calibration_images.ts';
 import { MODEL_ID, N_TIMES, type ModelManifest } from '../../src/core/types.ts';
 
-const SEED = 20240607;
+/** The demo subjects and their seeds: 'demo' keeps its original seed. */
+const SUBJECTS: Array<{ subject: 'demo' | `demo-${number}`; seed: number }> = [
+  { subject: 'demo', seed: 20240607 },
+  { subject: 'demo-2', seed: 20240608 },
+  { subject: 'demo-3', seed: 20240609 },
+];
 const K = 32;
 const N_CALIBRATION = 64;
 const SIZE = 224;
 
-function demoManifest(generator: DemoGenerator): ModelManifest {
+function demoManifest(subject: 'demo' | `demo-${number}`, generator: DemoGenerator): ModelManifest {
   const chNames = (channelsFile as { channels: Array<{ name: string }> }).channels.map((c) => c.name);
   return {
     format: 'insilico-eeg-model/1',
     model_id: MODEL_ID,
-    subject: 'demo',
+    subject,
     synthetic: true,
     notice: SYNTHETIC_NOTICE,
-    label: 'Demo subject (synthetic)',
+    label: demoLabel(subject, 'short'),
     ch_names: chNames,
     times: Array.from({ length: N_TIMES }, (_, i) => Number(((-100 + 5 * i) / 1000).toFixed(3))),
     encoder: { n_features: 205672, n_components: generator.n_components, pca_layout: 'shared', scaler_folded: true, dtype: 'generated' },
@@ -38,9 +44,13 @@ function demoManifest(generator: DemoGenerator): ModelManifest {
   };
 }
 
-async function main() {
-  await selectBackend('wasm');
-  const raw = demoManifest({ kind: 'erp-templates/1', seed: SEED, n_components: K });
+function demoLabel(subject: string, how: 'short' | 'long'): string {
+  const name = subject === 'demo' ? 'Demo subject' : `Demo subject ${subject.slice(5)}`;
+  return how === 'short' ? `${name} (synthetic)` : `${name} (synthetic weights, not fitted to EEG)`;
+}
+
+async function calibrated(subject: 'demo' | `demo-${number}`, SEED: number): Promise<ModelManifest> {
+  const raw = demoManifest(subject, { kind: 'erp-templates/1', seed: SEED, n_components: K });
   const { arrays } = generateDemoEncoder(raw as never);
   const net = uploadAlexNet(generateAlexNetWeights());
   const enc = uploadEncoder(arrays, K, true, selectionRows([0], [0]));
@@ -65,10 +75,24 @@ async function main() {
     mean.push(Number(m.toPrecision(9)));
     std.push(Number(Math.sqrt(v / (N_CALIBRATION - 1)).toPrecision(9)));
   }
-  const manifest = demoManifest({ kind: 'erp-templates/1', seed: SEED, n_components: K, calibration: { mean, std } });
-  const dir = 'public/models/eeg-things_eeg_2-alexnet_untrained/demo';
-  await mkdir(dir, { recursive: true });
-  await writeFile(`${dir}/manifest.json`, JSON.stringify(manifest, null, 1) + '\n');
+  return demoManifest(subject, { kind: 'erp-templates/1', seed: SEED, n_components: K, calibration: { mean, std } });
+}
+
+async function main() {
+  await selectBackend('wasm');
+  // A subject already written with its seed is kept (--force recalibrates): a second calibration
+  // run differs in the last digits, which would change every response and golden of that subject.
+  const force = process.argv.includes('--force');
+  const written: string[] = [];
+  for (const { subject, seed } of SUBJECTS) {
+    const dir = `public/models/${MODEL_ID}/${subject}`;
+    const old = await readFile(`${dir}/manifest.json`, 'utf8').then((t) => JSON.parse(t) as ModelManifest, () => null);
+    const g = old?.generator as DemoGenerator | undefined;
+    if (!force && g?.seed === seed && g.calibration) continue;
+    await mkdir(dir, { recursive: true });
+    await writeFile(`${dir}/manifest.json`, JSON.stringify(await calibrated(subject, seed), null, 1) + '\n');
+    written.push(subject);
+  }
 
   const indexPath = 'public/models/index.json';
   let index: { models: Array<Record<string, unknown>> } = { models: [] };
@@ -78,11 +102,11 @@ async function main() {
     /* first run */
   }
   index.models = [
-    { model_id: MODEL_ID, subject: 'demo', path: `${MODEL_ID}/demo/`, synthetic: true, label: 'Demo subject (synthetic weights, not fitted to EEG)' },
-    ...index.models.filter((m) => m.subject !== 'demo'),
+    ...SUBJECTS.map(({ subject }) => ({ model_id: MODEL_ID, subject, path: `${MODEL_ID}/${subject}/`, synthetic: true, label: demoLabel(subject, 'long') })),
+    ...index.models.filter((m) => !SUBJECTS.some((d) => d.subject === m.subject)),
   ];
   await writeFile(indexPath, JSON.stringify(index, null, 1) + '\n');
-  console.log(`wrote ${dir}/manifest.json (K=${K}, calibrated on ${N_CALIBRATION} images) and ${indexPath}`);
+  console.log(`calibrated and wrote ${written.length ? written.join(', ') : 'no demo manifest (all kept; --force recalibrates)'} (K=${K}, ${N_CALIBRATION} images); wrote ${indexPath}`);
 }
 
 await main();

@@ -14,6 +14,7 @@ PY=${PY:-/usr/bin/python3}
 "$PY" tools/reference/make_topomap_goldens.py
 "$PY" tools/reference/make_stats_goldens.py
 "$PY" tools/reference/make_lab_goldens.py
+"$PY" tools/reference/make_subject_goldens.py
 "$PY" tools/fixtures/make_example_stimuli.py
 # last: keep the large fixtures and goldens gzipped in the tree (the tests inflate them)
 "$PY" tools/reference/compress_fixtures.py

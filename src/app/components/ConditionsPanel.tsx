@@ -10,6 +10,7 @@ import { useEncodedForPlots, useSelection } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { useApp } from '../state/store.ts';
 import { Plot } from './Plot.tsx';
+import { SUBJECT_SPREAD_LABEL } from './SubjectsPanel.tsx';
 import { TopomapView } from './TopomapView.tsx';
 
 export function ConditionsPanel() {
@@ -27,8 +28,9 @@ export function ConditionsPanel() {
         ...{ enc, names, ch, chMask, t, tms },
         ...{ cursor: s.cursor, timeMask: s.timeMask, conditions: s.conditions, diffA: s.diffA, diffB: s.diffB, band: s.band, topoMode: s.topoMode, colorScale: s.colorScale },
         grid: () => topomapGrid(names, useApp.getState().topoMethod),
+        subjectSpread: s.subjectSpread,
       }),
-    [enc, names, ch, chMask, t, tms, s.conditions, s.diffA, s.diffB, s.band, s.cursor, s.timeMask, s.topoMode, s.colorScale, s.images],
+    [enc, names, ch, chMask, t, tms, s.conditions, s.diffA, s.diffB, s.band, s.cursor, s.timeMask, s.topoMode, s.colorScale, s.images, s.subjectSpread],
   );
 
   const counts = s.conditions.map((c) => s.images.filter((i) => i.condition === c && i.status !== 'error').length);
@@ -106,7 +108,14 @@ export function ConditionsPanel() {
               <Plot figure={view.tc} filename="conditions" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && setCursor(nearestIndex(e.points[0].x as number, tms))} />
               {view.topo ? <TopomapView scene={view.topo} height={320} filename="difference-topomap" onSensorClick={(k) => toggleChannel(names[k])} /> : <div className="empty">Pick two different conditions that both have images for a difference map.</div>}
             </div>
-          ) : (
+          ) : null}
+          {view && enc.subjects ? (
+            <p className="caption" data-testid="conditions-subjects-note">
+              Mean of {enc.subjects.paths.length} subjects; bands: {SUBJECT_SPREAD_LABEL[s.subjectSpread]}, on each subject's condition mean (n = {enc.subjects.paths.length}); the
+              difference is formed within each subject before its spread is taken. The map is the subject mean's difference.
+            </p>
+          ) : null}
+          {view ? null : (
             <div className="empty">{ch.length ? 'Assign encoded images to conditions to see their means.' : 'No channels selected.'}</div>
           )}
         </>

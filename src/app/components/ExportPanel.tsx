@@ -1,5 +1,6 @@
 import { useState } from 'react';
-import { download, exportBlocker, exportToBlob, exportToFolder, exportToStorage, planExport } from '../export.ts';
+import { download, exportBlocker, exportToBlob, exportToFolder, exportToStorage, planExport, type SubjectExport } from '../export.ts';
+import { subjectMeanOn } from '../state/subjects.ts';
 import { useSelection } from '../state/encoded.ts';
 import { useApp } from '../state/store.ts';
 import { pythonSnippet } from '../python_snippet.ts';
@@ -13,13 +14,16 @@ export function ExportPanel() {
   const { ch, t } = useSelection();
   const [error, setError] = useState<string | null>(null);
   const [progress, setProgress] = useState<string | null>(null);
-  const shape = [B, 4, ch.length, t.length];
+  const group = useApp((s) => (subjectMeanOn(s) ? s.subjectPaths.length : 0));
+  const [subjects, setSubjects] = useState<SubjectExport>('mean');
+  const perSubject = group > 0 && subjects === 'per-subject';
+  const shape = perSubject ? [group, B, 4, ch.length, t.length] : [B, 4, ch.length, t.length];
   const mb = (shape.reduce((a, b) => a * b, 1) * 4) / 1e6;
 
   async function run(what: 'both' | 'sidecar' | 'folder') {
     setError(null);
     try {
-      const plan = planExport(useApp.getState());
+      const plan = planExport(useApp.getState(), new Date(), subjects);
       const step = (done: number, total: number) => setProgress(`Writing ${done} of ${total} images…`);
       if (what === 'folder') {
         const dir = await dirPicker()!({ mode: 'readwrite', id: 'insilico-eeg-exports' });
@@ -48,8 +52,17 @@ export function ExportPanel() {
     <section className="panel export-panel" aria-label="Export">
       <h2>Export</h2>
       <p className="shape" data-testid="export-shape">
-        float32 [{shape.join(', ')}] · images × repetitions × channels × times · {mb.toFixed(mb < 1 ? 3 : 1)} MB
+        float32 [{shape.join(', ')}] · {perSubject ? 'subjects × ' : ''}images × repetitions × channels × times{group && !perSubject ? `, mean of ${group} subjects` : ''} · {mb.toFixed(mb < 1 ? 3 : 1)} MB
       </p>
+      {group > 0 && (
+        <label className="small-label">
+          Subjects
+          <select aria-label="Export subjects" data-testid="export-subjects" value={subjects} onChange={(e) => setSubjects(e.target.value as SubjectExport)}>
+            <option value="mean">their mean [B, 4, C, T]</option>
+            <option value="per-subject">each subject [S, B, 4, C, T]</option>
+          </select>
+        </label>
+      )}
       <div className="row">
         <button type="button" className="primary" data-testid="export-npy" disabled={Boolean(blocker)} onClick={() => void run('both')} title={blocker ?? 'Download .npy and its .json sidecar'}>
           Download .npy + sidecar

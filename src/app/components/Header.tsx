@@ -1,9 +1,10 @@
-import { SYNTHETIC_LABEL, type Device, type Precision } from '../../core/types.ts';
+import { SYNTHETIC_LABEL, isDemoSubject, type Device, type Precision } from '../../core/types.ts';
 import { selectModel, setDevice, setPrecision } from '../actions/catalog.ts';
 import { cancelEncode, resumeEncode } from '../actions/encoding.ts';
 import { encodeRequestCount, imagesSentCount } from '../actions/engine.ts';
 import { describeCompact } from '../../core/wording.ts';
 import { useApp } from '../state/store.ts';
+import { subjectMeanOn } from '../state/subjects.ts';
 import { ModelImport } from './ModelImport.tsx';
 
 const DEVICES: { value: Device; label: string }[] = [
@@ -33,7 +34,7 @@ export function Header() {
           <select data-testid="subject-select" value={modelPath ?? ''} onChange={(e) => selectModel(e.target.value)} disabled={!catalog.length}>
             {catalog.map((m) => (
               <option key={m.path} value={m.path}>
-                {m.label ?? (m.subject === 'demo' ? 'Demo subject (synthetic)' : `Subject ${String(m.subject).padStart(2, '0')}`)}
+                {m.label ?? (isDemoSubject(m.subject) ? `Demo subject ${m.subject} (synthetic)` : `Subject ${String(m.subject).padStart(2, '0')}`)}
               </option>
             ))}
           </select>
@@ -107,7 +108,9 @@ function StatusBar() {
 export function SyntheticBanner() {
   const model = useApp((s) => s.model);
   const entry = useApp((s) => s.catalog.find((m) => m.path === s.modelPath));
-  const synthetic = model ? model.synthetic : entry?.synthetic;
+  // a subject mean that includes a synthetic subject is synthetic too
+  const meanSynthetic = useApp((s) => subjectMeanOn(s) && s.subjectPaths.some((p) => s.catalog.find((m) => m.path === p)?.synthetic));
+  const synthetic = (model ? model.synthetic : entry?.synthetic) || meanSynthetic;
   if (!synthetic) return null;
   return (
     <div className="banner" data-testid="synthetic-banner" role="note">

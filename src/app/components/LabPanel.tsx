@@ -3,6 +3,7 @@
 // curve with a topomap per step, rank every image by a measure or a similarity, make conditions
 // from the top or bottom k, and export the measures (CSV) and the exact stimuli (.npy).
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { subjectSlug } from '../../core/types.ts';
 import { defaultManipulation, describe as describeManipulation, KINDS, kindSpec, type InversionMode, type Manipulation, type ManipulationKind } from '../../lab/manipulations.ts';
 import {
   channelRows,
@@ -479,7 +480,7 @@ export function LabPanel() {
       });
       const m = st.model!;
       const csv = measuresCsv(rows, comps, { model: m.modelId, subject: String(m.subject), synthetic: m.synthetic });
-      download(`insilico-eeg_components_${m.subject === 'demo' ? 'demo' : `sub-${String(m.subject).padStart(2, '0')}`}.csv`, new Blob([csv], { type: 'text/csv' }));
+      download(`insilico-eeg_components_${subjectSlug(m.subject)}.csv`, new Blob([csv], { type: 'text/csv' }));
     } catch (e) {
       setExportError(e instanceof Error ? e.message : String(e));
     }
@@ -516,6 +517,7 @@ export function LabPanel() {
       <h2>Lab: in-silico experiments</h2>
       <p className="hint">
         Manipulations act on the square pixels the model encodes (after the crop); formulas, units and seeds: docs/lab.md. Measures use the repetition-averaged response, averaged over the channels.
+        {enc.subjects ? ` With a subject mean, every Lab figure and measure uses the mean of the ${enc.subjects.paths.length} subjects' responses (no between-subject band here).` : ''}
       </p>
 
       <h3>Manipulate</h3>

@@ -11,6 +11,7 @@ import { conditionOrder, dissimilarityCourse, dissimilarityView, TICKS_UPTO } fr
 import { nearestIndex } from '../figures/time_axis.ts';
 import { useEncodedForPlots, useSelection } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
+import { SUBJECT_SPREAD_LABEL } from './SubjectsPanel.tsx';
 import { useApp } from '../state/store.ts';
 import { CanvasPlot, type CanvasFigure } from './CanvasPlot.tsx';
 import { Plot } from './Plot.tsx';
@@ -47,7 +48,8 @@ export function RdmPanel() {
   const labels = useMemo(() => (ticks ? order.map((i) => `${i + 1}: ${enc.items[i].name.length > 18 ? enc.items[i].name.slice(0, 17) + '…' : enc.items[i].name}`) : order.map(() => '')), [enc, order, ticks]);
   const groups = useMemo(() => conditions.map((c) => ({ c, idx: order.filter((i) => enc.items[i].condition === c) })).filter((g) => g.idx.length > 0), [conditions, order, enc]);
 
-  const course = useMemo(() => dissimilarityCourse(enc, order, ch), [enc, order, ch]);
+  const subjectSpread = useApp((s) => s.subjectSpread);
+  const course = useMemo(() => dissimilarityCourse(enc, order, ch, subjectSpread), [enc, order, ch, subjectSpread]);
   const view = useMemo(() => {
     if (!course) return null;
     const v = dissimilarityView({ enc, order, ch, cursor, labels, groups, tms, mask, course });
@@ -71,6 +73,12 @@ export function RdmPanel() {
         {/* Mounted from the start, like the time course: the first plotly draw happens while idle. */}
         <Plot figure={view?.line ?? placeholder} filename="dissimilarity-over-time" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && setCursor(nearestIndex(e.points[0].x as number, tms))} />
       </div>
+      {enc.subjects && (
+        <p className="caption" data-testid="rdm-subjects-note">
+          Subject mean: each subject's matrix and course are computed from that subject's responses, then averaged over the {enc.subjects.data.length} subjects; band:{' '}
+          {SUBJECT_SPREAD_LABEL[subjectSpread]} of the subjects' courses. The condition matrix uses the subject-mean responses.
+        </p>
+      )}
       {view?.cond && (
         <div className="two-col" data-testid="rdm-conditions">
           <CanvasPlot figure={view.cond} height={320} filename="dissimilarity-conditions" className="cond-matrix-view" data={{ size: String(groups.length) }} />

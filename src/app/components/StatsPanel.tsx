@@ -223,6 +223,7 @@ export function StatsPanel() {
         <h2>Statistics</h2>
         <span className="small-label">
           {A} vs {B} (set under Conditions) · images are observations; each is the mean of its 4 repetitions
+          {enc.subjects ? ` and of the ${enc.subjects.paths.length} subjects (subject-mean responses)` : ''}
         </span>
         <label className="small-label">
           Band

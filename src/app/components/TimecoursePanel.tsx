@@ -9,6 +9,7 @@ import { useEncodedForPlots, useSelection } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { useApp, type ChannelView, type ImageView } from '../state/store.ts';
 import { Plot } from './Plot.tsx';
+import { SUBJECT_SPREAD_LABEL } from './SubjectsPanel.tsx';
 
 export const BAND_LABEL: Record<BandKind, string> = {
   minmax: 'min–max over 4 repetitions',
@@ -25,9 +26,9 @@ export function TimecoursePanel() {
 
   const view = useMemo(() => {
     const t0 = performance.now();
-    const v = timecourseView({ enc, names, ch, chMask, tms, imageView: s.imageView, channelView: s.channelView, band: s.band, timeMask: s.timeMask, conditions: s.conditions, title });
+    const v = timecourseView({ enc, names, ch, chMask, tms, imageView: s.imageView, channelView: s.channelView, band: s.band, timeMask: s.timeMask, conditions: s.conditions, title, subjectSpread: s.subjectSpread });
     return v && { ...v, ms: performance.now() - t0 };
-  }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.timeMask, s.conditions, title]);
+  }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.timeMask, s.conditions, title, s.subjectSpread]);
 
   const noChannels = ch.length === 0 && s.channelView !== 'butterfly';
   const placeholder = useMemo(
@@ -83,7 +84,7 @@ export function TimecoursePanel() {
         </label>
         <label className="small-label">
           Band
-          <select aria-label="Band" value={s.band} onChange={(e) => setBand(e.target.value as BandKind)} disabled={s.channelView === 'butterfly'}>
+          <select aria-label="Band" value={s.band} onChange={(e) => setBand(e.target.value as BandKind)} disabled={s.channelView === 'butterfly' || Boolean(enc.subjects)}>
             {(Object.keys(BAND_LABEL) as BandKind[]).map((k) => (
               <option key={k} value={k}>
                 {BAND_LABEL[k]}
@@ -114,8 +115,17 @@ export function TimecoursePanel() {
           }}
         />
       </div>
-      <p className="caption">
-        Lines: mean over the 4 repetitions of BERG's model; band: {BAND_LABEL[s.band]}, computed on the plotted average. Drag horizontally to set the
+      <p className="caption" data-testid="timecourse-caption">
+        {enc.subjects ? (
+          <>
+            Lines: mean over {enc.subjects.paths.length} subjects ({enc.subjects.labels.join('; ')}) of each subject's mean over the 4 repetitions and the images;
+            band: {s.channelView === 'butterfly' ? 'none in the butterfly' : SUBJECT_SPREAD_LABEL[s.subjectSpread]}, on those subject-level means (n ={' '}
+            {enc.subjects.paths.length}).{' '}
+          </>
+        ) : (
+          <>Lines: mean over the 4 repetitions of BERG's model; band: {BAND_LABEL[s.band]}, computed on the plotted average. </>
+        )}
+        Drag horizontally to set the
         window; click to move the cursor. {EEG_DATA_NOTE}
       </p>
     </section>

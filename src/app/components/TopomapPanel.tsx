@@ -5,7 +5,7 @@ import { gfp } from '../../viz/stats.ts';
 import type { TopomapMethod } from '../../viz/topomap.ts';
 import { toggleChannel, setCursor } from '../actions/selection.ts';
 import { setColorScale, setMapSource, setMultiples, setMultipleTimes, setPeakThreshold, setTopoMethod, setTopoMode } from '../actions/view.ts';
-import { sourceCT, topomapView } from '../figures/topomap.ts';
+import { sourceCT, subjectSpreadScene, topomapView } from '../figures/topomap.ts';
 import { mneLoaded, mneReady, topomapGrid } from '../figures/topomap_grid.ts';
 import { useEncoded, useSelection } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
@@ -44,6 +44,17 @@ export function TopomapPanel() {
     return { ...v, ms: performance.now() - t0 };
     // A joint plot does not depend on the cursor (its line is added below), so moving it prepares no maps.
   }, [base, names, t, chMask, grid, tms, enc, s.mapSource, s.diffA, s.diffB, s.multiples, s.multipleTimes, s.topoMode, joint ? -1 : s.cursor, s.colorScale, s.timeMask, s.peakThreshold, s.topoMethod, joint]);
+  const spreadMap = useMemo(() => {
+    if (!base || !enc.subjects) return null;
+    return subjectSpreadScene(
+      {
+        ...{ ct: base.ct, g: base.g, enc, names, t, chMask, grid, tms },
+        ...{ mapSource: s.mapSource, diffA: s.diffA, diffB: s.diffB, multiples: s.multiples, multipleTimes: s.multipleTimes, topoMode: s.topoMode, cursor: s.cursor },
+        ...{ colorScale: s.colorScale, timeMask: s.timeMask, peakThreshold: s.peakThreshold, topoMethod: s.topoMethod },
+      },
+      s.subjectSpread,
+    );
+  }, [base, names, t, chMask, grid, tms, enc, s.mapSource, s.diffA, s.diffB, s.multiples, s.multipleTimes, s.topoMode, s.cursor, s.colorScale, s.timeMask, s.peakThreshold, s.topoMethod, s.subjectSpread]);
   const jointSpec = useMemo(() => (view?.jointSpec ? { ...view.jointSpec, cursorMs: tms[s.cursor] } : null), [view, s.cursor, tms]);
 
   const sources: { value: MapSource; label: string }[] = [
@@ -150,12 +161,22 @@ export function TopomapPanel() {
       </div>
       {view && jointSpec ? (
         <JointView spec={jointSpec} filename="joint" onSensorClick={(k) => toggleChannel(names[k])} onTimeClick={(i) => setCursor(i)} />
+      ) : view && spreadMap ? (
+        <div className="topo-subjects">
+          <TopomapView scene={view.scene} height={340} filename="topomap" onSensorClick={(k) => toggleChannel(names[k])} />
+          <div data-testid="topomap-subject-spread" data-values={Array.from(spreadMap.values, (v) => v.toPrecision(9)).join(',')}>
+            <TopomapView scene={spreadMap.scene} height={280} filename="topomap-subject-spread" onSensorClick={(k) => toggleChannel(names[k])} />
+          </div>
+        </div>
       ) : view ? (
         <TopomapView scene={view.scene} height={340} filename="topomap" onSensorClick={(k) => toggleChannel(names[k])} />
       ) : (
         <div className="empty">{enc.items.length ? 'No images in this selection (assign images to both conditions).' : 'Add images to see the scalp map.'}</div>
       )}
       <p className="caption">
+        {enc.subjects
+          ? `Subject mean: the map of the mean of ${enc.subjects.paths.length} subjects' responses${spreadMap ? `; below it the between-subject spread at each sensor (${s.subjectSpread === 'ci95' ? 'half-width of the t-based 95% CI' : s.subjectSpread === 'sd' ? 'SD' : 'SEM'} over the subjects’ own maps, n = ${enc.subjects.paths.length})` : joint ? ' (joint plots show no spread)' : ''}. `
+          : ''}
         {grid.method === 'mne'
           ? "MNE-Python 1.3's default interpolation (Clough-Tocher with extrapolate='head', border='mean', computed by MNE itself) on MNE's 2-D sensor positions"
           : "Biharmonic-spline interpolation (EEGLAB 'v4') on MNE's 2-D sensor positions"}

@@ -4,7 +4,10 @@ import { EEG_UNIT_LONG, PALETTE, timecourseFigure, type Figure, type Series } fr
 import { band, column, meanChannelsByTime, meanOverTimes, repSeries, subtract, type BandKind } from '../../viz/stats.ts';
 import { symmetricLimit, type TopomapGrid } from '../../viz/topomap.ts';
 import type { TopomapScene } from '../../viz/topomap_render.ts';
+import { spreadBand } from '../../analysis/spread.ts';
+import { subjectDiffSpread, subjectSpread } from '../../analysis/subjects.ts';
 import { imagesFor, type Encoded } from '../state/encoded.ts';
+import type { SubjectSpreadKind } from '../state/store.ts';
 
 export interface ConditionsArgs {
   enc: Encoded;
@@ -25,6 +28,8 @@ export interface ConditionsArgs {
   colorScale: 'fixed' | 'frame';
   /** the interpolation grid, asked for only when there is a difference map */
   grid: () => TopomapGrid;
+  /** with a subject mean (enc.subjects): bands across subjects, the difference formed within each subject */
+  subjectSpread?: SubjectSpreadKind;
 }
 
 /** The condition means (and the difference map when A and B differ and both have images); null when there is nothing to draw. */
@@ -36,8 +41,14 @@ export function conditionsView(a: ConditionsArgs): { tc: Figure; topo: TopomapSc
   a.conditions.forEach((c, k) => {
     const idx = imagesFor(enc, `cond:${c}`);
     if (!idx.length) return;
+    const color = PALETTE[k % PALETTE.length];
+    if (enc.subjects && a.subjectSpread) {
+      const s = subjectSpread(enc.subjects.data, enc.dims, idx, ch);
+      series.push({ name: `${c} (n=${idx.length} images, ${enc.subjects.paths.length} subjects)`, mean: s.mean, ...(a.subjectSpread === 'off' ? {} : spreadBand(s, a.subjectSpread)), color });
+      return;
+    }
     const b = band(repSeries(enc.data, enc.dims, idx, ch), enc.dims.R, T, a.band);
-    series.push({ name: `${c} (n=${idx.length})`, mean: b.mean, lo: a.band === 'none' ? undefined : b.lo, hi: a.band === 'none' ? undefined : b.hi, color: PALETTE[k % PALETTE.length] });
+    series.push({ name: `${c} (n=${idx.length})`, mean: b.mean, lo: a.band === 'none' ? undefined : b.lo, hi: a.band === 'none' ? undefined : b.hi, color });
   });
   const ia = imagesFor(enc, `cond:${a.diffA}`);
   const ib = imagesFor(enc, `cond:${a.diffB}`);
@@ -47,7 +58,10 @@ export function conditionsView(a: ConditionsArgs): { tc: Figure; topo: TopomapSc
     const ra = repSeries(enc.data, enc.dims, ia, ch);
     const rb = repSeries(enc.data, enc.dims, ib, ch);
     const d = band(subtract(ra, rb), enc.dims.R, T, 'none');
-    series.push({ name: `${a.diffA} − ${a.diffB}`, mean: d.mean, color: '#000000', width: 2.4, dash: 'dash' });
+    if (enc.subjects && a.subjectSpread && a.subjectSpread !== 'off') {
+      const s = subjectDiffSpread(enc.subjects.data, enc.dims, ia, ib, ch);
+      series.push({ name: `${a.diffA} − ${a.diffB}`, mean: s.mean, ...spreadBand(s, a.subjectSpread), color: '#000000', width: 2.4, dash: 'dash' });
+    } else series.push({ name: `${a.diffA} − ${a.diffB}`, mean: d.mean, color: '#000000', width: 2.4, dash: 'dash' });
     const ct = subtract(meanChannelsByTime(enc.data, enc.dims, ia), meanChannelsByTime(enc.data, enc.dims, ib));
     const C = names.length;
     const values = a.topoMode === 'window' ? meanOverTimes(ct, C, T, t) : column(ct, C, T, a.cursor);

@@ -5,7 +5,8 @@ import type { MatrixScene } from '../../viz/matrix_render.ts';
 import { timecourseFigure, type Figure } from '../../viz/plots.ts';
 import { dissimilarity, meanDissimilarityOverTime, patternsAt } from '../../viz/stats.ts';
 import type { Encoded } from '../state/encoded.ts';
-import type { ImageItem } from '../state/store.ts';
+import type { ImageItem, SubjectSpreadKind } from '../state/store.ts';
+import { spread, spreadBand } from '../../analysis/spread.ts';
 
 /** Up to this many images the matrix has tick labels; past it, names on hover. */
 export const TICKS_UPTO = 40;
@@ -33,12 +34,36 @@ export function conditionOrder(items: ImageItem[], conditions: string[]): number
 }
 
 /** The mean pairwise dissimilarity at each sample (over a fixed sample of COURSE_SAMPLE images past that many); null below 2 images or 2 channels. */
-export function dissimilarityCourse(enc: Encoded, order: number[], ch: ArrayLike<number>): { values: Float32Array; title: string; sampled: boolean } | null {
+export function dissimilarityCourse(
+  enc: Encoded,
+  order: number[],
+  ch: ArrayLike<number>,
+  subjectSpread: SubjectSpreadKind = 'off',
+): { values: ArrayLike<number>; lo?: ArrayLike<number>; hi?: ArrayLike<number>; title: string; sampled: boolean } | null {
   if (enc.dims.B < 2 || ch.length < 2) return null;
   const idx = sample(order, COURSE_SAMPLE);
   const B = enc.dims.B;
-  const title = idx.length < B ? `Mean pairwise dissimilarity over time: ${(idx.length * (idx.length - 1)) / 2} pairs of a fixed random sample of ${idx.length} of ${B} images` : 'Mean pairwise dissimilarity over time';
+  let title = idx.length < B ? `Mean pairwise dissimilarity over time: ${(idx.length * (idx.length - 1)) / 2} pairs of a fixed random sample of ${idx.length} of ${B} images` : 'Mean pairwise dissimilarity over time';
+  if (enc.subjects) {
+    // each subject's own course (RSA is done within subjects), then their mean and spread
+    const S = enc.subjects.data.length;
+    const T = enc.dims.T;
+    const x = new Float64Array(S * T);
+    enc.subjects.data.forEach((d, s) => x.set(meanDissimilarityOverTime(d, enc.dims, idx, ch), s * T));
+    const sp = spread(x, S, T);
+    title += `, mean of ${S} subjects`;
+    return { values: sp.mean, ...(subjectSpread === 'off' ? {} : spreadBand(sp, subjectSpread)), title, sampled: idx.length < B };
+  }
   return { values: meanDissimilarityOverTime(enc.data, enc.dims, idx, ch), title, sampled: idx.length < B };
+}
+
+/** The image-by-image matrix at time t: of the responses, or with a subject mean the mean of the subjects' own matrices. */
+function matrixAt(enc: Encoded, order: number[], ch: ArrayLike<number>, t: number): Float32Array {
+  if (!enc.subjects) return dissimilarity(patternsAt(enc.data, enc.dims, order, ch, t), order.length, ch.length);
+  const per = enc.subjects.data.map((d) => dissimilarity(patternsAt(d, enc.dims, order, ch, t), order.length, ch.length));
+  const out = new Float32Array(per[0].length);
+  for (const m of per) for (let i = 0; i < m.length; i++) out[i] += m[i] / per.length;
+  return out;
 }
 
 export interface DissimilarityArgs {
@@ -52,15 +77,15 @@ export interface DissimilarityArgs {
   groups: { c: string; idx: number[] }[];
   tms: number[];
   mask: number[];
-  course: { values: Float32Array; title: string };
+  course: { values: ArrayLike<number>; lo?: ArrayLike<number>; hi?: ArrayLike<number>; title: string };
 }
 
 /** The image matrix at the cursor, the condition-means matrix (two conditions or more) and the course over time. */
 export function dissimilarityView({ enc, order, ch, cursor, labels, groups, tms, mask, course }: DissimilarityArgs): { mat: MatrixScene; cond: MatrixScene | null; line: Figure } {
-  const m = dissimilarity(patternsAt(enc.data, enc.dims, order, ch, cursor), order.length, ch.length);
+  const m = matrixAt(enc, order, ch, cursor);
   let top = 0;
   for (const v of m) if (Number.isFinite(v) && v > top) top = v;
-  const mat: MatrixScene = { values: m, labels, range: [0, top > 0 ? top : 1], colormap: 'viridis', unit: '1 − r', title: `Dissimilarity at ${tms[cursor]} ms${groups.length ? ' (ordered by condition)' : ''}` };
+  const mat: MatrixScene = { values: m, labels, range: [0, top > 0 ? top : 1], colormap: 'viridis', unit: '1 − r', title: `Dissimilarity at ${tms[cursor]} ms${enc.subjects ? `, mean of ${enc.subjects.data.length} subjects' matrices` : ''}${groups.length ? ' (ordered by condition)' : ''}` };
   let cond: MatrixScene | null = null;
   if (groups.length >= 2) {
     // condition means of the repetition-mean patterns, then 1 - r between conditions
@@ -78,7 +103,7 @@ export function dissimilarityView({ enc, order, ch, cursor, labels, groups, tms,
   }
   const line = timecourseFigure({
     timesMs: tms,
-    series: [{ name: 'mean dissimilarity', mean: course.values, color: '#444444' }],
+    series: [{ name: 'mean dissimilarity', mean: course.values, lo: course.lo, hi: course.hi, color: '#444444' }],
     cursorMs: tms[cursor],
     mask,
     unit: '1 − r',

@@ -2,8 +2,10 @@
 // one image), over the selected channels as their mean, one line each, or a butterfly with GFP.
 import { EEG_UNIT, PALETTE, timecourseFigure, type Figure, type Series } from '../../viz/plots.ts';
 import { band, gfp, meanChannelsByTime, repSeries, type BandKind } from '../../viz/stats.ts';
+import { spreadBand } from '../../analysis/spread.ts';
+import { subjectSpread } from '../../analysis/subjects.ts';
 import { imagesFor, type Encoded } from '../state/encoded.ts';
-import type { ChannelView, ImageView } from '../state/store.ts';
+import type { ChannelView, ImageView, SubjectSpreadKind } from '../state/store.ts';
 
 export interface TimecourseArgs {
   enc: Encoded;
@@ -17,6 +19,20 @@ export interface TimecourseArgs {
   timeMask: number[];
   conditions: string[];
   title: string;
+  /** with a subject mean (enc.subjects): the between-subject band, which replaces the repetition band */
+  subjectSpread?: SubjectSpreadKind;
+}
+
+/** A line and its band: across subjects when the view is a subject mean and a spread is asked for, else across repetitions. */
+function line(a: TimecourseArgs, idx: number[], ch: ArrayLike<number>): { mean: Float32Array | Float64Array; lo?: Float32Array | Float64Array; hi?: Float32Array | Float64Array } {
+  const { enc } = a;
+  if (enc.subjects && a.subjectSpread && a.subjectSpread !== 'off') {
+    const s = subjectSpread(enc.subjects.data, enc.dims, idx, ch);
+    return { mean: s.mean, ...spreadBand(s, a.subjectSpread) };
+  }
+  const b = band(repSeries(enc.data, enc.dims, idx, ch), enc.dims.R, enc.dims.T, a.band);
+  const noBand = a.band === 'none' || (enc.subjects && a.subjectSpread === 'off');
+  return { mean: b.mean, lo: noBand ? undefined : b.lo, hi: noBand ? undefined : b.hi };
 }
 
 /** The panel's title for a channel view and selection. */
@@ -43,6 +59,7 @@ export function timecourseView(a: TimecourseArgs): { figure: Figure; ysum: numbe
     if (!groups.length) groups = [{ name: 'all images', idx: enc.items.map((_, i) => i) }];
   } else if (a.imageView.startsWith('img:')) groups = [{ name: enc.items.find((i) => i.id === a.imageView.slice(4))?.name ?? 'image', idx: imagesFor(enc, a.imageView as `img:${string}`) }];
   else groups = [{ name: `mean of ${enc.items.length} image${enc.items.length === 1 ? '' : 's'}`, idx: enc.items.map((_, i) => i) }];
+  if (enc.subjects) for (const g of groups) g.name += `, ${enc.subjects.paths.length} subjects`;
 
   const series: Series[] = [];
   let lower: { name: string; values: Float32Array; unit: string } | undefined;
@@ -56,13 +73,11 @@ export function timecourseView(a: TimecourseArgs): { figure: Figure; ysum: numbe
   } else if (a.channelView === 'each') {
     const g = groups.length === 1 ? groups[0] : { name: 'all', idx: groups.flatMap((x) => x.idx) };
     Array.from(ch).forEach((c, k) => {
-      const b = band(repSeries(data, dims, g.idx, [c]), dims.R, T, a.band);
-      series.push({ name: names[c], mean: b.mean, lo: a.band === 'none' ? undefined : b.lo, hi: a.band === 'none' ? undefined : b.hi, color: PALETTE[k % PALETTE.length] });
+      series.push({ name: names[c], ...line(a, g.idx, [c]), color: PALETTE[k % PALETTE.length] });
     });
   } else {
     groups.forEach((g, k) => {
-      const b = band(repSeries(data, dims, g.idx, ch), dims.R, T, a.band);
-      series.push({ name: g.name, mean: b.mean, lo: a.band === 'none' ? undefined : b.lo, hi: a.band === 'none' ? undefined : b.hi, color: PALETTE[k % PALETTE.length] });
+      series.push({ name: g.name, ...line(a, g.idx, ch), color: PALETTE[k % PALETTE.length] });
     });
   }
   // Average-referenced data (CSD output is) sum to zero over all channels at every sample: their

@@ -6,7 +6,9 @@ import { prepareScene, type TopoPanel, type TopomapScene } from '../../viz/topom
 import { column, meanChannelsByTime, meanOverTimes, subtract } from '../../viz/stats.ts';
 import { METHOD_LABEL, mneColorLimits, type TopomapGrid, type TopomapMethod } from '../../viz/topomap.ts';
 import { imagesFor, type Encoded } from '../state/encoded.ts';
-import type { MapSource } from '../state/store.ts';
+import type { MapSource, SubjectSpreadKind } from '../state/store.ts';
+import { spread, type Spread } from '../../analysis/spread.ts';
+import { subjectMaps, subjectMapSpread } from '../../analysis/subjects.ts';
 import { nearestIndex, windowText } from './time_axis.ts';
 
 /** [C, T] mean over repetitions and the images of a map source; null when it has no images. */
@@ -120,4 +122,39 @@ export function topomapView(a: TopomapArgs): { scene: TopomapScene; jointSpec: O
       }
     : null;
   return { scene, jointSpec, frames, values: panels[0]?.values ?? new Float32Array(0) };
+}
+
+/**
+ * With a subject mean: the between-subject spread at each sensor for the single map shown (SEM,
+ * SD or the 95% CI's half-width across subjects, on each subject's own map), drawn on Reds from 0
+ * as MNE draws non-negative data; null for joint plots, without subjects or without a spread.
+ */
+export function subjectSpreadScene(a: TopomapArgs, kind: SubjectSpreadKind): { scene: TopomapScene; values: Float64Array } | null {
+  const { enc, names, t, chMask, grid, tms } = a;
+  if (!enc.subjects || kind === 'off' || a.multiples !== 'off') return null;
+  const frames = a.topoMode === 'window' ? Array.from(t) : [a.cursor];
+  if (!frames.length) return null;
+  const per = enc.subjects.data;
+  let sp: Spread;
+  if (a.mapSource === 'diff') {
+    const ia = imagesFor(enc, `cond:${a.diffA}`);
+    const ib = imagesFor(enc, `cond:${a.diffB}`);
+    if (!ia.length || !ib.length) return null;
+    const x = subjectMaps(per, enc.dims, ia, frames);
+    const y = subjectMaps(per, enc.dims, ib, frames);
+    for (let i = 0; i < x.length; i++) x[i] -= y[i];
+    sp = spread(x, per.length, enc.dims.C);
+  } else {
+    const idx = imagesFor(enc, a.mapSource);
+    if (!idx.length) return null;
+    sp = subjectMapSpread(per, enc.dims, idx, frames);
+  }
+  const values = kind === 'sem' ? sp.sem : kind === 'sd' ? sp.sd : sp.ci95Hi.map((h, c) => h - sp.mean[c]);
+  const lim = mneColorLimits(values);
+  const when = a.topoMode === 'window' ? `mean over ${windowText(a.timeMask, tms)}` : `${tms[a.cursor]} ms`;
+  const what = kind === 'sem' ? 'SEM' : kind === 'sd' ? 'SD' : '95% CI half-width';
+  return {
+    scene: { grid, panels: [{ values }], range: lim.range, colormap: lim.colormap, selected: chMask, names, unit: EEG_UNIT_LONG, title: `${what} across ${per.length} subjects · ${when}`, note: `between-subject spread of the map above (n = ${per.length} subjects)` },
+    values,
+  };
 }

@@ -7,6 +7,7 @@ import { channelIndices, maskIndices, stack, type Dims } from '../../viz/stats.t
 import { getResponse, modelTag, pixelKey } from '../responses.ts';
 import { chNames } from './selectors.ts';
 import { useApp, type ImageItem } from './store.ts';
+import { collectSubjects, subjectMeanOn, type SubjectsEncoded } from './subjects.ts';
 
 export interface Encoded {
   /** Encoded images, gallery order. */
@@ -15,6 +16,8 @@ export interface Encoded {
   dims: Dims;
   /** Ready images (decoded) still without a response for this model. */
   pending: number;
+  /** Subject means (state/subjects.ts): each subject's stack; `data` is then their mean. */
+  subjects?: SubjectsEncoded;
 }
 
 const BLOCK = N_REPETITIONS * N_CHANNELS * N_TIMES;
@@ -38,7 +41,7 @@ export function collectEncoded(images: ImageItem[], model: ReturnType<typeof use
 }
 
 // One stacked copy for every panel (each used to stack its own).
-let shared: { images: ImageItem[]; model: unknown; version: number; encoded: Encoded } | null = null;
+let shared: { images: ImageItem[]; model: unknown; version: number; group: unknown[] | null; encoded: Encoded } | null = null;
 
 /**
  * The stacked responses. Panels that draw pass them through React's useDeferredValue: a new
@@ -49,8 +52,14 @@ export function useEncoded(): Encoded {
   const images = useApp((s) => s.images);
   const model = useApp((s) => s.model);
   const version = useApp((s) => s.responsesVersion);
-  if (!shared || shared.images !== images || shared.model !== model || shared.version !== version) {
-    shared = { images, model, version, encoded: collectEncoded(images, model) };
+  // A subject mean follows the chosen subjects and their models, not the loaded one.
+  const mean = useApp(subjectMeanOn);
+  const subjectModels = useApp((s) => s.subjectModels);
+  const paths = useApp((s) => s.subjectPaths);
+  const group = mean ? [subjectModels, paths] : null;
+  const sameGroup = group ? shared?.group?.[0] === group[0] && shared?.group?.[1] === group[1] : !shared?.group;
+  if (!shared || shared.images !== images || shared.version !== version || !sameGroup || (!group && shared.model !== model)) {
+    shared = { images, model, version, group, encoded: group ? collectSubjects({ ...useApp.getState(), images }) : collectEncoded(images, model) };
   }
   return shared.encoded;
 }

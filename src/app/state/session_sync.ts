@@ -37,6 +37,10 @@ export const VIEW_KEYS = [
   'exifOrientation',
   'modelPath',
   'precision',
+  // the chosen subjects and their band; the mean itself comes back with "Encode for these
+  // subjects", which reads each subject's stored responses
+  'subjectPaths',
+  'subjectSpread',
 ] as const satisfies readonly (keyof AppState)[];
 
 export function storedImage(i: ImageItem): StoredImage | null {

@@ -10,6 +10,9 @@ import type { BandKind } from '../../viz/stats.ts';
 import type { SquareImage, SquareMode } from '../../io/image_square.ts';
 import type { CatalogEntry, LoadedModelInfo, QualityArrays } from '../protocol.ts';
 
+/** The between-subject spread a subject-mean figure draws (over subjects, n = S), or none. */
+export type SubjectSpreadKind = 'sem' | 'ci95' | 'sd' | 'off';
+
 export type EncodeState = 'idle' | 'loading' | 'encoding' | 'done' | 'error';
 
 export interface Status {
@@ -124,6 +127,18 @@ export interface AppState {
   diffB: string;
   playing: boolean;
 
+  /**
+   * Subject means: the catalog paths of the subjects whose responses are averaged (two or more),
+   * whether the views show their mean ('mean') or the loaded subject alone ('one'), and which
+   * between-subject spread the figures draw. subjectModels: each chosen subject as it was last
+   * loaded (its responses are cached under its model tag); subjectsRun: encoding them all.
+   */
+  subjectPaths: string[];
+  subjectView: 'one' | 'mean';
+  subjectSpread: SubjectSpreadKind;
+  subjectModels: Record<string, LoadedModelInfo>;
+  subjectsRun: { state: 'idle' | 'running' | 'error'; text: string };
+
   /** The Lab's record of derived gallery images (by image id) and of the sweeps that made them. */
   lab: { derived: Record<string, DerivedInfo>; sweeps: SweepRecord[] };
 
@@ -180,6 +195,12 @@ export const useApp = create<AppState>(() => ({
   diffA: '',
   diffB: '',
   playing: false,
+
+  subjectPaths: [],
+  subjectView: 'one',
+  subjectSpread: 'sem',
+  subjectModels: {},
+  subjectsRun: { state: 'idle', text: '' },
 
   lab: { derived: {}, sweeps: [] },
   modelImport: { state: 'idle', text: '', runs: 0 },
