@@ -1,74 +1,93 @@
-// The .npy export and its JSON sidecar. The page streams it: the header, then image after image
-// (writeExport), into a file in browser storage that is then downloaded, or straight into a folder
-// the user picks; the array never sits in one buffer. buildExport assembles it in memory (tests).
-// The sidecar is the CLI's (src/io/sidecar.ts): <stem>.npy downloads with <stem>.npy.json.
+// The .npy exports and their JSON sidecars: the responses [B, 4, C, T], each image's repetition
+// mean [B, C, T], and each condition's mean over its images [K, 4, C, T], all with the same channel
+// and time selection. The page streams them: the header, then image after image (writeExport),
+// into a file in browser storage that is then downloaded, or straight into a folder the user picks;
+// no array of all images ever sits in one buffer (a condition mean holds K running sums).
+// buildExport assembles one in memory (tests). The sidecar is the CLI's (src/io/sidecar.ts), with
+// a `reduction` for the averages: <stem>.npy downloads with <stem>.npy.json.
 import { npyHeader, writeNpy } from '../io/npy.ts';
 import { N_REPETITIONS } from '../core/types.ts';
 import { squareGeometry } from '../io/image_square.ts';
 import { PIXEL_POLICY } from '../io/image_decode.ts';
-import { buildSidecar, modelForSidecar, sidecarName, type Sidecar } from '../io/sidecar.ts';
-import { channelIndices, maskIndices, sliceResponses } from '../viz/stats.ts';
-import { collectEncoded } from './state/encoded.ts';
+import { buildSidecar, modelForSidecar, reducedSidecar, sidecarName, type ReducedSidecar, type ReductionKind, type Sidecar } from '../io/sidecar.ts';
+import { channelIndices, maskIndices } from '../viz/stats.ts';
 import { getResponse, modelTag, pixelKey } from './responses.ts';
 import { chNames, times } from './state/selectors.ts';
 import type { AppState, ImageItem } from './state/store.ts';
 
+/** What an export holds: the responses, each image's repetition mean, or each condition's mean. */
+export type ExportKind = 'responses' | ReductionKind;
+
 export interface ExportBundle {
   npy: Uint8Array;
-  sidecar: Sidecar;
+  sidecar: Sidecar | ReducedSidecar;
   stem: string;
   /** file names to download: `${stem}.npy` and its sidecar */
   npyName: string;
   sidecarName: string;
-  shape: [number, number, number, number];
+  shape: number[];
 }
 
 /** Why an export is not possible now, or null. */
-export function exportBlocker(s: AppState): string | null {
+export function exportBlocker(s: AppState, kind: ExportKind = 'responses'): string | null {
   if (!s.model) return 'No model loaded.';
   const ready = s.images.filter((i) => i.status !== 'error');
   if (!ready.length) return 'No images.';
   if (ready.some((i) => i.status === 'decoding')) return 'Images are still being decoded.';
-  const n = collectItems(s).items.length;
-  if (n < ready.length) return `${ready.length - n} image(s) not encoded yet.`;
+  const enc = collectItems(s);
+  if (enc.items.length < ready.length) return `${ready.length - enc.items.length} image(s) not encoded yet.`;
   if (!s.selectedChannels.length) return 'No channels selected.';
   if (!s.timeMask.some(Boolean)) return 'No time points selected.';
+  if (kind === 'condition_mean' && !enc.items.some((it) => it.condition)) return 'No image has a condition.';
   return null;
 }
 
-export function buildExport(s: AppState, now = new Date()): ExportBundle {
-  const blocker = exportBlocker(s);
-  if (blocker) throw new Error(blocker);
-  const enc = collectEncoded(s.images, s.model!);
-  const names = chNames(s);
-  const ch = channelIndices(names, s.selectedChannels);
-  const t = maskIndices(s.timeMask);
-  const data = sliceResponses(enc.data, enc.dims, ch, t);
-  const plan = planExport(s, now);
-  return { npy: writeNpy(plan.shape, data), sidecar: plan.sidecar, stem: plan.stem, npyName: plan.npyName, sidecarName: plan.sidecarName, shape: plan.shape };
+/** The export assembled in memory (tests; the page streams it with writeExport). */
+export async function buildExport(s: AppState, now = new Date(), kind: ExportKind = 'responses'): Promise<ExportBundle> {
+  const plan = planExport(s, now, kind);
+  const parts: Uint8Array[] = [];
+  await writeExport(plan, (c) => parts.push(c.slice()));
+  const npy = new Uint8Array(parts.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of parts) {
+    npy.set(c, o);
+    o += c.length;
+  }
+  return { npy, sidecar: plan.sidecar, stem: plan.stem, npyName: plan.npyName, sidecarName: plan.sidecarName, shape: plan.shape };
 }
 
 export interface ExportPlan extends Omit<ExportBundle, 'npy'> {
+  kind: ExportKind;
+  /** the images that go in, gallery order */
   items: ImageItem[];
-  /** image b's rows, float32 [4, C, T] in C order */
-  rows(b: number): Float32Array;
+  /** image b's rows, float32 [4, C, T] in C order (b indexes items) */
+  rows(b: number): Promise<Float32Array>;
+  /** condition_mean: each output row's images (indices into items), in row order */
+  groups: number[][];
 }
 
+const STEM_PART: Record<ExportKind, string> = { responses: '', repetition_mean: 'repetition-mean_', condition_mean: 'condition-mean_' };
+
 /** What an export holds (shape, sidecar, names) and how to get each image's rows, without assembling the array. */
-export function planExport(s: AppState, now = new Date()): ExportPlan {
-  const blocker = exportBlocker(s);
+export function planExport(s: AppState, now = new Date(), kind: ExportKind = 'responses'): ExportPlan {
+  const blocker = exportBlocker(s, kind);
   if (blocker) throw new Error(blocker);
   const model = s.model!;
-  const enc = collectItems(s);
+  const all = collectItems(s).items;
+  // A condition mean averages the images that have a condition; its rows follow the condition
+  // list (the conditions panel's order), then any other label in gallery order.
+  const items = kind === 'condition_mean' ? all.filter((it) => it.condition) : all;
+  const condNames = kind === 'condition_mean' ? [...new Set([...s.conditions, ...items.map((it) => it.condition!)])].filter((c) => items.some((it) => it.condition === c)) : [];
+  const groups = condNames.map((c) => items.flatMap((it, b) => (it.condition === c ? [b] : [])));
   const names = chNames(s);
   const ch = channelIndices(names, s.selectedChannels);
   const t = maskIndices(s.timeMask);
-  const shape: [number, number, number, number] = [enc.dims.B, N_REPETITIONS, ch.length, t.length];
+  const full: [number, number, number, number] = [items.length, N_REPETITIONS, ch.length, t.length];
   const tag = modelTag(model);
   const C = names.length;
   const T = times(s).length;
-  const rows = (b: number) => {
-    const it = enc.items[b];
+  const rows = async (b: number) => {
+    const it = items[b];
     const r = getResponse(tag, pixelKey(it.id, it.squareMode!));
     if (!r) throw new Error(`${it.name}: no response (removed or re-encoding)`);
     const out = new Float32Array(N_REPETITIONS * ch.length * t.length);
@@ -80,22 +99,23 @@ export function planExport(s: AppState, now = new Date()): ExportPlan {
       }
     return out;
   };
+  const shape = kind === 'responses' ? full : kind === 'repetition_mean' ? [full[0], full[2], full[3]] : [groups.length, ...full.slice(1)];
   const subj = model.subject === 'demo' ? 'demo' : `sub-${String(model.subject).padStart(2, '0')}`;
   const stamp = now.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
-  const stem = `insilico-eeg_${subj}_${shape.join('x')}_${stamp}`;
+  const stem = `insilico-eeg_${subj}_${STEM_PART[kind]}${shape.join('x')}_${stamp}`;
   const npyName = `${stem}.npy`;
   const allTimes = times(s);
   const exportedCh = Array.from(ch, (i) => names[i]);
   const sidecar = buildSidecar({
     file: npyName,
     model: modelForSidecar(model, model.generator ?? null),
-    shape,
+    shape: full,
     ch_names: exportedCh,
     times: Array.from(t, (i) => allTimes[i]),
     // The page's channel selection is a set shown in montage order: the list that reproduces
     // these rows with the CLI's --channels.
     selection: { channels: exportedCh, timepoints: s.timeMask.map((v) => (v ? '1' : '0')).join('') },
-    images: enc.items.map((it) => {
+    images: items.map((it) => {
       const mode = it.squareMode!;
       const square = it.width === it.height;
       return {
@@ -110,13 +130,22 @@ export function planExport(s: AppState, now = new Date()): ExportPlan {
         ...(it.condition ? { condition: it.condition } : {}),
       };
     }),
-    input: { source: 'playground gallery (images added in the browser)', total: enc.dims.B, range: [0, enc.dims.B] },
+    input: { source: 'playground gallery (images added in the browser)', total: items.length, range: [0, items.length] },
     shard: null,
     // the page decodes with the CLI's decoder (decode.ts), under the image panel's EXIF switch
     pixels: { policy: PIXEL_POLICY, exif_orientation: s.exifOrientation },
     created: now,
   });
-  return { items: enc.items, rows, sidecar, stem, npyName, sidecarName: sidecarName(npyName), shape };
+  const described =
+    kind === 'responses'
+      ? sidecar
+      : reducedSidecar(
+          sidecar,
+          npyName,
+          kind,
+          condNames.map((name, k) => ({ name, n_images: groups[k].length })),
+        );
+  return { kind, items, rows, groups, sidecar: described, stem, npyName, sidecarName: sidecarName(npyName), shape };
 }
 
 /** The encoded images in gallery order, without stacking their responses. */
@@ -126,13 +155,40 @@ function collectItems(s: AppState) {
   return { items, dims: { B: items.length } };
 }
 
-/** The .npy, header then one image at a time, into `sink`; `progress` after each image. */
+/**
+ * The .npy, header then rows, into `sink`; `progress` after each image. Responses: each image's
+ * [4, C, T]; repetition mean: each image's [C, T]; condition mean: each condition's [4, C, T],
+ * written once all its images are summed. The sums are float32, added in image order and divided
+ * by the count: numpy's x.mean(axis=...) of the full export, to the bit.
+ */
 export async function writeExport(plan: ExportPlan, sink: (chunk: Uint8Array) => Promise<unknown> | unknown, progress?: (done: number, total: number) => void) {
   await sink(npyHeader(plan.shape, '<f4'));
-  const B = plan.shape[0];
+  const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const B = plan.items.length;
+  if (plan.kind === 'condition_mean') {
+    let done = 0;
+    for (const idx of plan.groups) {
+      let sum: Float32Array | null = null;
+      for (const b of idx) {
+        const r = await plan.rows(b);
+        if (!sum) sum = r;
+        else for (let i = 0; i < r.length; i++) sum[i] += r[i];
+        progress?.(++done, B);
+      }
+      for (let i = 0; i < sum!.length; i++) sum![i] /= idx.length;
+      await sink(bytes(sum!));
+    }
+    return;
+  }
   for (let b = 0; b < B; b++) {
-    const r = plan.rows(b);
-    await sink(new Uint8Array(r.buffer, r.byteOffset, r.byteLength));
+    const r = await plan.rows(b);
+    if (plan.kind === 'repetition_mean') {
+      const n = r.length / N_REPETITIONS;
+      const m = r.slice(0, n);
+      for (let rep = 1; rep < N_REPETITIONS; rep++) for (let i = 0; i < n; i++) m[i] += r[rep * n + i];
+      for (let i = 0; i < n; i++) m[i] /= N_REPETITIONS;
+      await sink(bytes(m));
+    } else await sink(bytes(r));
     progress?.(b + 1, B);
   }
 }

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { download, exportBlocker, exportToBlob, exportToFolder, exportToStorage, planExport } from '../export.ts';
+import { download, exportBlocker, exportToBlob, exportToFolder, exportToStorage, planExport, type ExportKind } from '../export.ts';
 import { useSelection } from '../state/encoded.ts';
 import { useApp } from '../state/store.ts';
 import { pythonSnippet } from '../python_snippet.ts';
@@ -9,6 +9,8 @@ const dirPicker = (): DirPicker | undefined => (globalThis as { showDirectoryPic
 
 export function ExportPanel() {
   const blocker = useApp(exportBlocker);
+  const condBlocker = useApp((s) => exportBlocker(s, 'condition_mean'));
+  const nCond = useApp((s) => new Set(s.images.flatMap((i) => (i.status !== 'error' && i.condition ? [i.condition] : []))).size);
   const B = useApp((s) => s.images.filter((i) => i.status !== 'error').length);
   const { ch, t } = useSelection();
   const [error, setError] = useState<string | null>(null);
@@ -16,10 +18,10 @@ export function ExportPanel() {
   const shape = [B, 4, ch.length, t.length];
   const mb = (shape.reduce((a, b) => a * b, 1) * 4) / 1e6;
 
-  async function run(what: 'both' | 'sidecar' | 'folder') {
+  async function run(what: 'both' | 'sidecar' | 'folder', kind: ExportKind = 'responses') {
     setError(null);
     try {
-      const plan = planExport(useApp.getState());
+      const plan = planExport(useApp.getState(), new Date(), kind);
       const step = (done: number, total: number) => setProgress(`Writing ${done} of ${total} images…`);
       if (what === 'folder') {
         const dir = await dirPicker()!({ mode: 'readwrite', id: 'insilico-eeg-exports' });
@@ -62,6 +64,28 @@ export function ExportPanel() {
             Save to folder…
           </button>
         )}
+      </div>
+      <div className="row">
+        <button
+          type="button"
+          className="small"
+          data-testid="export-repetition-mean"
+          disabled={Boolean(blocker)}
+          onClick={() => void run('both', 'repetition_mean')}
+          title={blocker ?? `Each image's mean over the 4 repetitions: float32 [${B}, ${ch.length}, ${t.length}] + sidecar`}
+        >
+          Repetition mean .npy
+        </button>
+        <button
+          type="button"
+          className="small"
+          data-testid="export-condition-mean"
+          disabled={Boolean(condBlocker)}
+          onClick={() => void run('both', 'condition_mean')}
+          title={condBlocker ?? `Each condition's mean over its images, repetitions kept: float32 [${nCond}, 4, ${ch.length}, ${t.length}] + sidecar`}
+        >
+          Condition means .npy
+        </button>
       </div>
       {blocker && <p className="hint">{blocker}</p>}
       {progress && (
