@@ -33,6 +33,14 @@ function get(): Worker {
   return worker;
 }
 
+/**
+ * Resolves once no decode is in flight: a file read from browser storage must not be removed
+ * while the worker still reads it ("New session", a session import).
+ */
+export async function decodesSettled(): Promise<void> {
+  while (pending.size) await new Promise<void>((r) => setTimeout(r, 20));
+}
+
 /** Decode an image file in the worker (PIL's pixels; EXIF orientation as the store says), squared by mode. */
 export function decodeInWorker(file: Blob, mode: SquareMode, exifOrientation: ExifOrientationMode = useApp.getState().exifOrientation): Promise<Decoded> {
   const reqId = nextId++;

@@ -1,90 +1,114 @@
-// The .npy export and its JSON sidecar. The page streams it: the header, then image after image
-// (writeExport), into a file in browser storage that is then downloaded, or straight into a folder
-// the user picks; the array never sits in one buffer. buildExport assembles it in memory (tests).
-// The sidecar is the CLI's (src/io/sidecar.ts): <stem>.npy downloads with <stem>.npy.json.
+// The .npy exports and their JSON sidecars: the responses [B, 4, C, T], each image's repetition
+// mean [B, C, T], and each condition's mean over its images [K, 4, C, T], all with the same channel
+// and time selection. The page streams them: the header, then image after image (writeExport),
+// into a file in browser storage that is then downloaded, or straight into a folder the user picks;
+// no array of all images ever sits in one buffer (a condition mean holds K running sums).
+// buildExport assembles one in memory (tests). The sidecar is the CLI's (src/io/sidecar.ts), with
+// a `reduction` for the averages: <stem>.npy downloads with <stem>.npy.json. With a subject mean
+// shown, each of them holds the subjects' mean, or the responses hold each subject [S, B, 4, C, T].
 import { npyHeader, writeNpy } from '../io/npy.ts';
 import { N_REPETITIONS, subjectSlug } from '../core/types.ts';
 import { squareGeometry } from '../io/image_square.ts';
 import { PIXEL_POLICY } from '../io/image_decode.ts';
-import { buildSidecar, modelForSidecar, sidecarName, type Sidecar } from '../io/sidecar.ts';
+import { buildSidecar, modelForSidecar, reducedSidecar, sidecarName, type ReducedSidecar, type ReductionKind, type Sidecar } from '../io/sidecar.ts';
 import { channelIndices, maskIndices } from '../viz/stats.ts';
 import { getResponse, modelTag, pixelKey } from './responses.ts';
 import { subjectLabel, subjectMeanOn } from './state/subjects.ts';
 import { chNames, times } from './state/selectors.ts';
 import type { AppState, ImageItem } from './state/store.ts';
 
+/** What an export holds: the responses, each image's repetition mean, or each condition's mean. */
+export type ExportKind = 'responses' | ReductionKind;
+
 export interface ExportBundle {
   npy: Uint8Array;
-  sidecar: Sidecar;
+  sidecar: Sidecar | ReducedSidecar;
   stem: string;
   /** file names to download: `${stem}.npy` and its sidecar */
   npyName: string;
   sidecarName: string;
-  /** [B, 4, C, T], or [S, B, 4, C, T] for a per-subject export */
-  shape: [number, number, number, number] | [number, number, number, number, number];
+  /** the array's shape: [B, 4, C, T] responses, [S, B, 4, C, T] per subject, or a reduction's */
+  shape: number[];
 }
 
 /** With a subject mean shown: each subject's responses stacked ('per-subject') or their mean ('mean'). */
 export type SubjectExport = 'per-subject' | 'mean';
 
 /** Why an export is not possible now, or null. */
-export function exportBlocker(s: AppState): string | null {
+export function exportBlocker(s: AppState, kind: ExportKind = 'responses', subjects: SubjectExport = 'mean'): string | null {
   if (!s.model) return 'No model loaded.';
   const ready = s.images.filter((i) => i.status !== 'error');
   if (!ready.length) return 'No images.';
   if (ready.some((i) => i.status === 'decoding')) return 'Images are still being decoded.';
-  const n = collectItems(s).items.length;
-  if (subjectMeanOn(s) && s.subjectPaths.some((p) => !s.subjectModels[p])) return 'Encode the images for every chosen subject first (Subjects).';
-  if (n < ready.length) return `${ready.length - n} image(s) not encoded yet${subjectMeanOn(s) ? ' for every chosen subject' : ''}.`;
+  const enc = collectItems(s);
+  const group = subjectMeanOn(s);
+  if (group && s.subjectPaths.some((p) => !s.subjectModels[p])) return 'Encode the images for every chosen subject first (Subjects).';
+  if (enc.items.length < ready.length) return `${ready.length - enc.items.length} image(s) not encoded yet${group ? ' for every chosen subject' : ''}.`;
   if (!s.selectedChannels.length) return 'No channels selected.';
   if (!s.timeMask.some(Boolean)) return 'No time points selected.';
+  if (kind === 'condition_mean' && !enc.items.some((it) => it.condition)) return 'No image has a condition.';
+  if (kind !== 'responses' && group && subjects === 'per-subject') return 'A repetition or condition mean holds the subject mean, not each subject: choose the subjects\u2019 mean.';
   return null;
 }
 
-export function buildExport(s: AppState, now = new Date(), subjects: SubjectExport = 'mean'): ExportBundle {
-  const plan = planExport(s, now, subjects);
-  const n = blockCount(plan.shape);
-  const per = plan.shape.slice(-3).reduce((a, b) => a * b, 1);
-  const data = new Float32Array(n * per);
-  for (let i = 0; i < n; i++) data.set(plan.rows(i), i * per);
-  return { npy: writeNpy(plan.shape, data), sidecar: plan.sidecar, stem: plan.stem, npyName: plan.npyName, sidecarName: plan.sidecarName, shape: plan.shape };
-}
-
-/** How many [4, C, T] blocks an export holds: B, or S × B per subject. */
-function blockCount(shape: readonly number[]): number {
-  return shape.length === 5 ? shape[0] * shape[1] : shape[0];
+/** The export assembled in memory (tests; the page streams it with writeExport). */
+export async function buildExport(s: AppState, now = new Date(), kind: ExportKind = 'responses', subjects: SubjectExport = 'mean'): Promise<ExportBundle> {
+  const plan = planExport(s, now, kind, subjects);
+  const parts: Uint8Array[] = [];
+  await writeExport(plan, (c) => parts.push(c.slice()));
+  const npy = new Uint8Array(parts.reduce((n, c) => n + c.length, 0));
+  let o = 0;
+  for (const c of parts) {
+    npy.set(c, o);
+    o += c.length;
+  }
+  return { npy, sidecar: plan.sidecar, stem: plan.stem, npyName: plan.npyName, sidecarName: plan.sidecarName, shape: plan.shape };
 }
 
 export interface ExportPlan extends Omit<ExportBundle, 'npy'> {
+  kind: ExportKind;
+  /** the images that go in, gallery order */
   items: ImageItem[];
-  /** block i's rows, float32 [4, C, T] in C order: image i, or (per subject) subject ⌊i / B⌋'s image i mod B */
-  rows(i: number): Float32Array;
+  /**
+   * block i's rows, float32 [4, C, T] in C order: image i (i indexes items; with a subject mean,
+   * the subjects' mean of it), or, per subject, subject ⌊i / B⌋'s image i mod B
+   */
+  rows(i: number): Promise<Float32Array>;
+  /** condition_mean: each output row's images (indices into items), in row order */
+  groups: number[][];
 }
 
+const STEM_PART: Record<ExportKind, string> = { responses: '', repetition_mean: 'repetition-mean_', condition_mean: 'condition-mean_' };
+
 /** What an export holds (shape, sidecar, names) and how to get each image's rows, without assembling the array. */
-export function planExport(s: AppState, now = new Date(), subjects: SubjectExport = 'mean'): ExportPlan {
-  const blocker = exportBlocker(s);
+export function planExport(s: AppState, now = new Date(), kind: ExportKind = 'responses', subjects: SubjectExport = 'mean'): ExportPlan {
+  const blocker = exportBlocker(s, kind, subjects);
   if (blocker) throw new Error(blocker);
   const group = subjectMeanOn(s) ? s.subjectPaths.map((p) => s.subjectModels[p]) : null;
+  const perSubject = Boolean(group) && subjects === 'per-subject';
   const model = s.model!;
-  const enc = collectItems(s);
+  const all = collectItems(s).items;
+  // A condition mean averages the images that have a condition; its rows follow the condition
+  // list (the conditions panel's order), then any other label in gallery order.
+  const items = kind === 'condition_mean' ? all.filter((it) => it.condition) : all;
+  const condNames = kind === 'condition_mean' ? [...new Set([...s.conditions, ...items.map((it) => it.condition!)])].filter((c) => items.some((it) => it.condition === c)) : [];
+  const groups = condNames.map((c) => items.flatMap((it, b) => (it.condition === c ? [b] : [])));
   const names = chNames(s);
   const ch = channelIndices(names, s.selectedChannels);
   const t = maskIndices(s.timeMask);
-  const B = enc.dims.B;
-  const block: [number, number, number, number] = [B, N_REPETITIONS, ch.length, t.length];
+  const full: [number, number, number, number] = [items.length, N_REPETITIONS, ch.length, t.length];
   const tags = (group ?? [model]).map(modelTag);
   const C = names.length;
   const T = times(s).length;
+  const B = items.length;
   const response = (tag: string, it: ImageItem) => {
     const r = getResponse(tag, pixelKey(it.id, it.squareMode!));
     if (!r) throw new Error(`${it.name}: no response (removed or re-encoding)`);
     return r;
   };
   // one subject's image, or the mean over the subjects (float64 sums, as analysis/subjects.ts)
-  const rows = (i: number) => {
-    const perSubject = group && subjects === 'per-subject';
-    const it = enc.items[perSubject ? i % B : i];
+  const rows = async (i: number) => {
+    const it = items[perSubject ? i % B : i];
     const rs = perSubject ? [response(tags[Math.floor(i / B)], it)] : tags.map((tag) => response(tag, it));
     const out = new Float32Array(N_REPETITIONS * ch.length * t.length);
     let o = 0;
@@ -99,10 +123,10 @@ export function planExport(s: AppState, now = new Date(), subjects: SubjectExpor
       }
     return out;
   };
-  const shape: ExportBundle['shape'] = group && subjects === 'per-subject' ? [group.length, ...block] : block;
-  const subj = group ? (subjects === 'per-subject' ? `subjects-${group.length}` : `mean-of-${group.length}-subjects`) : subjectSlug(model.subject);
+  const shape = perSubject ? [group!.length, ...full] : kind === 'responses' ? full : kind === 'repetition_mean' ? [full[0], full[2], full[3]] : [groups.length, ...full.slice(1)];
+  const subj = group ? (perSubject ? `subjects-${group.length}` : `mean-of-${group.length}-subjects`) : subjectSlug(model.subject);
   const stamp = now.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z');
-  const stem = `insilico-eeg_${subj}_${shape.join('x')}_${stamp}`;
+  const stem = `insilico-eeg_${subj}_${STEM_PART[kind]}${shape.join('x')}_${stamp}`;
   const npyName = `${stem}.npy`;
   const allTimes = times(s);
   const exportedCh = Array.from(ch, (i) => names[i]);
@@ -112,19 +136,19 @@ export function planExport(s: AppState, now = new Date(), subjects: SubjectExpor
     ...(group
       ? {
           subjects: {
-            reduction: subjects === 'per-subject' ? ('none' as const) : ('mean' as const),
+            reduction: perSubject ? ('none' as const) : ('mean' as const),
             models: group.map((m) => modelForSidecar(m, m.generator ?? null)),
             labels: s.subjectPaths.map((p) => subjectLabel(s.catalog, p)),
           },
         }
       : {}),
-    shape: block,
+    shape: full,
     ch_names: exportedCh,
     times: Array.from(t, (i) => allTimes[i]),
     // The page's channel selection is a set shown in montage order: the list that reproduces
     // these rows with the CLI's --channels.
     selection: { channels: exportedCh, timepoints: s.timeMask.map((v) => (v ? '1' : '0')).join('') },
-    images: enc.items.map((it) => {
+    images: items.map((it) => {
       const mode = it.squareMode!;
       const square = it.width === it.height;
       return {
@@ -139,13 +163,22 @@ export function planExport(s: AppState, now = new Date(), subjects: SubjectExpor
         ...(it.condition ? { condition: it.condition } : {}),
       };
     }),
-    input: { source: 'playground gallery (images added in the browser)', total: enc.dims.B, range: [0, enc.dims.B] },
+    input: { source: 'playground gallery (images added in the browser)', total: items.length, range: [0, items.length] },
     shard: null,
     // the page decodes with the CLI's decoder (decode.ts), under the image panel's EXIF switch
     pixels: { policy: PIXEL_POLICY, exif_orientation: s.exifOrientation },
     created: now,
   });
-  return { items: enc.items, rows, sidecar, stem, npyName, sidecarName: sidecarName(npyName), shape };
+  const described =
+    kind === 'responses'
+      ? sidecar
+      : reducedSidecar(
+          sidecar,
+          npyName,
+          kind,
+          condNames.map((name, k) => ({ name, n_images: groups[k].length })),
+        );
+  return { kind, items, rows, groups, sidecar: described, stem, npyName, sidecarName: sidecarName(npyName), shape };
 }
 
 /** The encoded images in gallery order (with a subject mean: encoded for every chosen subject), without stacking their responses. */
@@ -156,14 +189,43 @@ function collectItems(s: AppState) {
   return { items, dims: { B: items.length } };
 }
 
-/** The .npy, header then one image at a time, into `sink`; `progress` after each image. */
+/**
+ * The .npy, header then rows, into `sink`; `progress` after each image. Responses: each image's
+ * [4, C, T]; repetition mean: each image's [C, T]; condition mean: each condition's [4, C, T],
+ * written once all its images are summed. The sums are float32, added in image order and divided
+ * by the count: numpy's x.mean(axis=...) of the full export, to the bit.
+ */
 export async function writeExport(plan: ExportPlan, sink: (chunk: Uint8Array) => Promise<unknown> | unknown, progress?: (done: number, total: number) => void) {
   await sink(npyHeader(plan.shape, '<f4'));
-  const B = blockCount(plan.shape);
-  for (let b = 0; b < B; b++) {
-    const r = plan.rows(b);
-    await sink(new Uint8Array(r.buffer, r.byteOffset, r.byteLength));
-    progress?.(b + 1, B);
+  const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const B = plan.items.length;
+  if (plan.kind === 'condition_mean') {
+    let done = 0;
+    for (const idx of plan.groups) {
+      let sum: Float32Array | null = null;
+      for (const b of idx) {
+        const r = await plan.rows(b);
+        if (!sum) sum = r;
+        else for (let i = 0; i < r.length; i++) sum[i] += r[i];
+        progress?.(++done, B);
+      }
+      for (let i = 0; i < sum!.length; i++) sum![i] /= idx.length;
+      await sink(bytes(sum!));
+    }
+    return;
+  }
+  // responses per subject: S × B blocks, subject after subject
+  const blocks = plan.shape.length === 5 ? plan.shape[0] * B : B;
+  for (let b = 0; b < blocks; b++) {
+    const r = await plan.rows(b);
+    if (plan.kind === 'repetition_mean') {
+      const n = r.length / N_REPETITIONS;
+      const m = r.slice(0, n);
+      for (let rep = 1; rep < N_REPETITIONS; rep++) for (let i = 0; i < n; i++) m[i] += r[rep * n + i];
+      for (let i = 0; i < n; i++) m[i] /= N_REPETITIONS;
+      await sink(bytes(m));
+    } else await sink(bytes(r));
+    progress?.(b + 1, blocks);
   }
 }
 

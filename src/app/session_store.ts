@@ -45,6 +45,8 @@ async function opfsRoot(): Promise<Dir> {
 export class SessionStore {
   private queue: Promise<unknown> = Promise.resolve();
   private known = new Set<string>();
+  /** reads in flight: clear() waits for them, so no file goes away under a read */
+  private reading = new Set<Promise<unknown>>();
   constructor(private readonly root: () => Promise<Dir> = opfsRoot) {}
 
   private async dir(...parts: string[]): Promise<Dir> {
@@ -87,6 +89,13 @@ export class SessionStore {
     }
   }
 
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.reading.add(p);
+    const done = () => this.reading.delete(p);
+    p.then(done, done);
+    return p;
+  }
+
   saveState(state: SessionState): Promise<void> {
     const text = JSON.stringify(state);
     return this.enqueue(async () => SessionStore.write(await this.dir(), STATE_FILE, text));
@@ -115,9 +124,13 @@ export class SessionStore {
   }
 
   /** The stored file of an image (disk-backed: reading it is what loads it). */
-  async image(hash: string, type: string): Promise<File | null> {
-    const f = await SessionStore.read(await this.dir('images'), hash);
-    return f ? new File([f], hash, { type }) : null;
+  image(hash: string, type: string): Promise<File | null> {
+    return this.track(
+      (async () => {
+        const f = await SessionStore.read(await this.dir('images'), hash);
+        return f ? new File([f], hash, { type }) : null;
+      })(),
+    );
   }
 
   saveResponse(tag: string, key: string, data: Float32Array): Promise<void> {
@@ -125,10 +138,14 @@ export class SessionStore {
     return this.enqueue(async () => SessionStore.write(await this.dir('responses', encodeURIComponent(tag)), `${encodeURIComponent(key)}.f32`, copy));
   }
 
-  async response(tag: string, key: string): Promise<Float32Array | null> {
-    const f = await SessionStore.read(await this.dir('responses', encodeURIComponent(tag)), `${encodeURIComponent(key)}.f32`);
-    if (!f) return null;
-    return new Float32Array(await f.arrayBuffer());
+  response(tag: string, key: string): Promise<Float32Array | null> {
+    return this.track(
+      (async () => {
+        const f = await SessionStore.read(await this.dir('responses', encodeURIComponent(tag)), `${encodeURIComponent(key)}.f32`);
+        if (!f) return null;
+        return new Float32Array(await f.arrayBuffer());
+      })(),
+    );
   }
 
   /** Every stored file as [path below sessions/current, file] (what a session export packs). */
@@ -155,10 +172,11 @@ export class SessionStore {
     return this.enqueue(async () => SessionStore.write(await this.dir(...parts.slice(0, -1)), parts[parts.length - 1], data));
   }
 
-  /** Forgets the session: every image, response and setting ("New session"). */
+  /** Forgets the session: every image, response and setting ("New session"), once the reads in flight are done. */
   clear(): Promise<void> {
     this.known.clear();
     return this.enqueue(async () => {
+      while (this.reading.size) await Promise.allSettled([...this.reading]);
       const top = await (await this.root()).getDirectoryHandle(SESSION_DIR, { create: true });
       await top.removeEntry(CURRENT, { recursive: true }).catch((e: unknown) => {
         if ((e as { name?: string })?.name !== 'NotFoundError') throw e;

@@ -308,3 +308,79 @@ export function sidecarModel(s: Sidecar): SidecarModel {
     generator: s.synthetic_weights ? { kind: s.synthetic_weights.generator, seed: s.synthetic_weights.seed } : null,
   };
 }
+
+// Reduced exports: an average of the [image, repetition, channel, time] responses a full export
+// would hold, written with the same channel and time selection. Their sidecar is the full one's,
+// with the array's own shape and dims and a `reduction` that says what was averaged.
+
+/** Each image's mean over the 4 repetitions: [B, C, T]. */
+export const REPETITION_MEAN_DIMS = ['image', 'channel', 'time'] as const;
+/** Each condition's mean over its images, repetitions kept: [K, 4, C, T]. */
+export const CONDITION_MEAN_DIMS = ['condition', 'repetition', 'channel', 'time'] as const;
+
+export type ReductionKind = 'repetition_mean' | 'condition_mean';
+
+export interface SidecarReduction {
+  kind: ReductionKind;
+  description: string;
+  /** the responses averaged: the full export's dims and shape */
+  source_dims: typeof DIMS;
+  source_shape: [number, number, number, number];
+  /** the source axes averaged over */
+  averaged: ('repetition' | 'image')[];
+  /** condition_mean: one per row of the first axis, in row order, with how many images it averages */
+  conditions?: { name: string; n_images: number }[];
+}
+
+/** A subject mean's reduced sidecar keeps its `subjects` (reduction 'mean'): the average is of that mean. */
+export interface ReducedSidecar extends Omit<Sidecar, 'shape' | 'dims'> {
+  shape: number[];
+  dims: readonly string[];
+  reduction: SidecarReduction;
+}
+
+/**
+ * The sidecar of a reduced array, from the sidecar of the full [B, 4, C, T] responses it averages
+ * (whose `images` are exactly the images that went in). Throws where the conditions do not add up
+ * to those images.
+ */
+export function reducedSidecar(full: Sidecar, file: string, kind: ReductionKind, conditions: { name: string; n_images: number }[] = []): ReducedSidecar {
+  // a subject mean ([B, 4, C, T], subjects.reduction 'mean') is averaged like one subject's responses
+  if (full.shape.length !== 4) throw new Error(`sidecar for ${file}: a ${kind} averages [B, 4, C, T] responses or a subject mean, not each subject's [S, B, 4, C, T]`);
+  const [B, R, C, T] = full.shape;
+  const base = { ...full, file };
+  if (kind === 'repetition_mean') {
+    return {
+      ...base,
+      shape: [B, C, T],
+      dims: REPETITION_MEAN_DIMS,
+      reduction: {
+        kind,
+        description: 'each image\u2019s mean over the 4 repetitions (numpy: x.mean(axis=1) of the full export)',
+        source_dims: DIMS,
+        source_shape: [B, R, C, T],
+        averaged: ['repetition'],
+      },
+    };
+  }
+  if (!conditions.length) throw new Error(`sidecar for ${file}: no conditions to average`);
+  const n = conditions.reduce((a, c) => a + c.n_images, 0);
+  if (n !== B || conditions.some((c) => c.n_images < 1)) throw new Error(`sidecar for ${file}: the conditions hold ${n} images, not the ${B} image records`);
+  for (const c of conditions) {
+    const have = full.images.filter((i) => i.condition === c.name).length;
+    if (have !== c.n_images) throw new Error(`sidecar for ${file}: condition ${c.name} has ${have} image records, not ${c.n_images}`);
+  }
+  return {
+    ...base,
+    shape: [conditions.length, R, C, T],
+    dims: CONDITION_MEAN_DIMS,
+    reduction: {
+      kind,
+      description: 'each condition\u2019s mean over its images, repetitions kept (numpy: x[rows of the condition].mean(axis=0) of the full export, stacked in the order of reduction.conditions); images without a condition are left out',
+      source_dims: DIMS,
+      source_shape: [B, R, C, T],
+      averaged: ['image'],
+      conditions: conditions.map((c) => ({ ...c })),
+    },
+  };
+}

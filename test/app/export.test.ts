@@ -2,7 +2,8 @@
 // responses; the sidecar valid against docs/sidecar.schema.json, as the CLI's are (test/cli).
 import { describe, expect, it } from 'vitest';
 import { expectValidSidecar, schemaErrors } from '../cli/sidecar_schema.ts';
-import { buildExport, exportBlocker } from '../../src/app/export.ts';
+import { buildExport, exportBlocker, planExport } from '../../src/app/export.ts';
+import type { Sidecar } from '../../src/io/sidecar.ts';
 import { putResponse, modelTag, pixelKey } from '../../src/app/responses.ts';
 import { useApp, DEFAULT_CH_NAMES, DEFAULT_TIMES, type ImageItem } from '../../src/app/state/store.ts';
 import type { LoadedModelInfo } from '../../src/app/protocol.ts';
@@ -35,7 +36,7 @@ describe('export', () => {
     expect(exportBlocker(useApp.getState())).toMatch(/not encoded/);
   });
 
-  it('writes [B,4,C,T] float32 in gallery order with the selection, and a sidecar', () => {
+  it('writes [B,4,C,T] float32 in gallery order with the selection, and a sidecar', async () => {
     const images = [item('b', 'second.png', 30, 20), item('a', 'first.png', 16, 16)];
     const tag = modelTag(model);
     putResponse(tag, pixelKey('a', 'crop'), block(1));
@@ -46,7 +47,7 @@ describe('export', () => {
     mask[139] = 1;
     useApp.setState({ model, images, selectedChannels: ['Oz', 'Fp1'], timeMask: mask });
     expect(exportBlocker(useApp.getState())).toBeNull();
-    const b = buildExport(useApp.getState(), new Date('2026-01-02T03:04:05.678Z'));
+    const b = await buildExport(useApp.getState(), new Date('2026-01-02T03:04:05.678Z'));
     expect(b.shape).toEqual([2, 4, 2, 3]);
     const header = new TextDecoder().decode(b.npy.subarray(10, 10 + (b.npy[8] | (b.npy[9] << 8))));
     expect(header).toContain("'descr': '<f4'");
@@ -61,7 +62,7 @@ describe('export', () => {
     expect(data[2]).toBe(Math.fround(at(2, 0, 0, 139)));
     expect(data[3]).toBe(Math.fround(at(2, 0, 15, 20)));
     expect(data[4 * 2 * 3]).toBe(Math.fround(at(1, 0, 0, 20)));
-    const sc = b.sidecar;
+    const sc = b.sidecar as Sidecar;
     expectValidSidecar(sc);
     expect(sc.ch_names).toEqual(['Fp1', 'Oz']);
     expect(sc.times).toEqual([0, 0.005, 0.595]);
@@ -102,7 +103,7 @@ describe('export', () => {
     };
     putResponse(modelTag(fitted), pixelKey('a', 'crop'), block(1));
     useApp.setState({ model: fitted, images, selectedChannels: ['Oz'], timeMask: new Array(140).fill(1) });
-    const sc = buildExport(useApp.getState()).sidecar;
+    const sc = planExport(useApp.getState()).sidecar as Sidecar;
     expectValidSidecar(sc);
     expect(sc.weights_sha256).toEqual(sha);
     expect(sc.synthetic_notice).toBeUndefined();
@@ -121,7 +122,7 @@ describe('export', () => {
     const bare: LoadedModelInfo = { ...model, generator: undefined };
     putResponse(modelTag(bare), pixelKey('a', 'crop'), block(1));
     useApp.setState({ model: bare, images, selectedChannels: ['Oz'], timeMask: new Array(140).fill(1) });
-    expect(() => buildExport(useApp.getState())).toThrow(/generator and seed/);
+    expect(() => planExport(useApp.getState())).toThrow(/generator and seed/);
   });
 
   it('synthetic weights stored as shards (a benchmark model) are named by their hashes, still labelled synthetic', () => {
@@ -130,7 +131,7 @@ describe('export', () => {
     const stored: LoadedModelInfo = { ...model, subject: 1, generator: undefined, weightsSha256: sha };
     putResponse(modelTag(stored), pixelKey('a', 'crop'), block(1));
     useApp.setState({ model: stored, images, selectedChannels: ['Oz'], timeMask: new Array(140).fill(1) });
-    const sc = buildExport(useApp.getState()).sidecar;
+    const sc = planExport(useApp.getState()).sidecar as Sidecar;
     expectValidSidecar(sc);
     expect(sc.synthetic).toBe(true);
     expect(sc.synthetic_notice).toMatch(/synthetic/);
@@ -143,12 +144,12 @@ describe('export', () => {
     const turned = { ...item('a', 'turned.jpg', 40, 48), exifOrientation: 6, orientationApplied: true };
     putResponse(modelTag(model), pixelKey('a', 'crop'), block(1));
     useApp.setState({ model, images: [turned], selectedChannels: ['Oz'], timeMask: new Array(140).fill(1), exifOrientation: 'apply' });
-    const sc = buildExport(useApp.getState()).sidecar;
+    const sc = planExport(useApp.getState()).sidecar as Sidecar;
     expectValidSidecar(sc);
     expect(sc.pixels.exif_orientation).toBe('apply');
     expect(sc.images[0]).toMatchObject({ exif_orientation: 6, orientation_applied: true, width: 40, height: 48 });
     useApp.setState({ exifOrientation: 'ignore' });
-    expect(() => buildExport(useApp.getState())).toThrow(/turned\.jpg was decoded with EXIF orientation applied, not under 'ignore'/);
+    expect(() => planExport(useApp.getState())).toThrow(/turned\.jpg was decoded with EXIF orientation applied, not under 'ignore'/);
     useApp.setState({ exifOrientation: 'ignore' });
   });
 });

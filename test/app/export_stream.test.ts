@@ -1,7 +1,9 @@
 // The streamed export writes exactly the bytes the in-memory export assembles, one image at a time.
 import { describe, expect, it } from 'vitest';
-import { buildExport, planExport, writeExport } from '../../src/app/export.ts';
-import { putResponse, modelTag, pixelKey } from '../../src/app/responses.ts';
+import { planExport, writeExport } from '../../src/app/export.ts';
+import { getResponse, putResponse, modelTag, pixelKey } from '../../src/app/responses.ts';
+import { writeNpy } from '../../src/io/npy.ts';
+import { channelIndices, maskIndices, sliceResponses, stack } from '../../src/viz/stats.ts';
 import { useApp, DEFAULT_CH_NAMES, DEFAULT_TIMES, type ImageItem } from '../../src/app/state/store.ts';
 import type { LoadedModelInfo } from '../../src/app/protocol.ts';
 
@@ -25,7 +27,11 @@ describe('streamed export', () => {
     images.forEach((it, k) => putResponse(modelTag(model), pixelKey(it.id, 'crop'), Float32Array.from({ length: 4 * 63 * 140 }, (_, i) => Math.sin(k * 7 + i))));
     const mask = new Array(140).fill(0).map((_, i) => (i % 9 === 0 ? 1 : 0));
     useApp.setState({ model, images, selectedChannels: ['Oz', 'Fp1', 'Cz'], timeMask: mask });
-    const whole = buildExport(useApp.getState(), new Date('2026-01-01T00:00:00Z')).npy;
+    // the expected bytes come from the stacked array, sliced by viz/stats (not by the export's code)
+    const blocks = images.map((it) => getResponse(modelTag(model), pixelKey(it.id, 'crop'))!);
+    const ch = channelIndices(DEFAULT_CH_NAMES, ['Oz', 'Fp1', 'Cz']);
+    const t = maskIndices(mask);
+    const whole = writeNpy([3, 4, ch.length, t.length], sliceResponses(stack(blocks, 4 * 63 * 140), { B: 3, R: 4, C: 63, T: 140 }, ch, t));
     const chunks: Uint8Array[] = [];
     await writeExport(planExport(useApp.getState(), new Date('2026-01-01T00:00:00Z')), (c) => chunks.push(c.slice()));
     expect(chunks.length).toBe(1 + images.length);

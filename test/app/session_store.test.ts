@@ -28,6 +28,34 @@ describe('session store', () => {
     expect(fs.files().size).toBe(0);
   });
 
+  it('clear waits for the reads already in flight ("New session" while stored images and responses are read)', async () => {
+    const fs = new FakeFs();
+    // reads started while `held` wait for `release`: they are still in flight when clear is called
+    let held = false;
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const st = new SessionStore(async () => {
+      if (held) await gate;
+      return fs.handle();
+    });
+    const r = Float32Array.from({ length: 8 }, (_, i) => i);
+    await st.saveResponse('t', 'k', r);
+    await st.saveImage(hash('b'), new Blob([new Uint8Array([9])]));
+    held = true;
+    const reads = Promise.all([st.response('t', 'k'), st.image(hash('b'), 'image/png')]);
+    held = false;
+    const cleared = st.clear();
+    await new Promise((done) => setTimeout(done, 20));
+    expect(fs.files().size).toBe(2); // nothing removed under the reads
+    release();
+    const [resp, img] = await reads;
+    expect(resp).toEqual(r);
+    expect([...new Uint8Array(await img!.arrayBuffer())]).toEqual([9]);
+    await cleared;
+    expect(fs.files().size).toBe(0);
+    expect(await st.response('t', 'k')).toBeNull();
+  });
+
   it('refuses a state file that is not a session', async () => {
     const fs = new FakeFs();
     const st = new SessionStore(async () => fs.handle());

@@ -44,11 +44,11 @@ describe('subject-mean exports', () => {
     expect(exportBlocker(useApp.getState())).toMatch(/every chosen subject/);
   });
 
-  it('per subject: [S, B, 4, C, T], subject s at x[s]; the mean equals the mean of the per-subject blocks', () => {
+  it('per subject: [S, B, 4, C, T], subject s at x[s]; the mean equals the mean of the per-subject blocks', async () => {
     useApp.setState({ subjectModels: models });
     expect(exportBlocker(useApp.getState())).toBeNull();
-    const per = buildExport(useApp.getState(), new Date('2026-01-02T03:04:05Z'), 'per-subject');
-    const mean = buildExport(useApp.getState(), new Date('2026-01-02T03:04:05Z'), 'mean');
+    const per = await buildExport(useApp.getState(), new Date('2026-01-02T03:04:05Z'), 'responses', 'per-subject');
+    const mean = await buildExport(useApp.getState(), new Date('2026-01-02T03:04:05Z'), 'responses', 'mean');
     expect(per.shape).toEqual([3, 2, 4, 2, 2]);
     expect(mean.shape).toEqual([2, 4, 2, 2]);
     const body = (npy: Uint8Array) => new Float32Array(npy.slice(10 + (npy[8] | (npy[9] << 8))).buffer);
@@ -84,17 +84,54 @@ describe('subject-mean exports', () => {
     expect(mean.npyName).toMatch(/^insilico-eeg_mean-of-3-subjects_2x4x2x2_/);
   });
 
-  it('the schema refuses a group file without its subjects, and a per-subject shape with 4-D dims', () => {
-    const sc = buildExport(useApp.getState(), new Date(), 'per-subject').sidecar;
+  it('the schema refuses a group file without its subjects, and a per-subject shape with 4-D dims', async () => {
+    const sc = (await buildExport(useApp.getState(), new Date(), 'responses', 'per-subject')).sidecar;
     const { subjects: _s, ...noList } = sc;
     expect(schemaErrors(noList).length).toBeGreaterThan(0);
     expect(schemaErrors({ ...sc, dims: ['image', 'repetition', 'channel', 'time'] }).length).toBeGreaterThan(0);
     expect(schemaErrors({ ...sc, subjects: { ...sc.subjects!, list: sc.subjects!.list.map(({ synthetic_weights: _w, weights_sha256: _h, ...l }) => l) } }).length).toBeGreaterThan(0);
   });
 
-  it('one subject per file stays as it was: the loaded subject, 4-D, no subjects field', () => {
+  it('the repetition and condition means of the subject mean: numpy-style means of the mean export, with the group sidecar and its reduction', async () => {
+    useApp.setState({ subjectView: 'mean', images: [{ ...images[0], condition: 'a' }, { ...images[1], condition: 'a' }] });
+    const now = new Date('2026-01-02T03:04:05Z');
+    const mean = await buildExport(useApp.getState(), now, 'responses', 'mean');
+    const rep = await buildExport(useApp.getState(), now, 'repetition_mean', 'mean');
+    const cond = await buildExport(useApp.getState(), now, 'condition_mean', 'mean');
+    const body = (npy: Uint8Array) => new Float32Array(npy.slice(10 + (npy[8] | (npy[9] << 8))).buffer);
+    const m = body(mean.npy);
+    expect(rep.shape).toEqual([2, 2, 2]);
+    expect(cond.shape).toEqual([1, 4, 2, 2]);
+    const n = 2 * 2; // C × T
+    // float32 sums in repetition (image) order, divided by the count, as numpy's mean of the file
+    const r = body(rep.npy);
+    for (let b = 0; b < 2; b++)
+      for (let i = 0; i < n; i++) {
+        let v = m[(b * 4 + 0) * n + i];
+        for (let k = 1; k < 4; k++) v = Math.fround(v + m[(b * 4 + k) * n + i]);
+        expect(r[b * n + i]).toBe(Math.fround(v / 4));
+      }
+    const c = body(cond.npy);
+    for (let i = 0; i < 4 * n; i++) expect(c[i]).toBe(Math.fround(Math.fround(m[i] + m[4 * n + i]) / 2));
+    for (const b of [rep, cond]) {
+      expectValidSidecar(b.sidecar);
+      expect(b.sidecar.subject).toBe('group');
+      expect(b.sidecar.subjects?.reduction).toBe('mean');
+      expect(b.sidecar.subjects?.list.map((l) => l.subject)).toEqual(['demo', 'demo-2', 1]);
+      expect(b.npyName).toMatch(/^insilico-eeg_mean-of-3-subjects_(repetition|condition)-mean_/);
+    }
+    expect('reduction' in rep.sidecar && rep.sidecar.reduction.kind).toBe('repetition_mean');
+    expect('reduction' in cond.sidecar && cond.sidecar.reduction.kind).toBe('condition_mean');
+    // each subject's [S, B, 4, C, T] has no reduced form: one clear message, and the schema refuses it
+    expect(exportBlocker(useApp.getState(), 'repetition_mean', 'per-subject')).toMatch(/subject mean, not each subject/);
+    expect(exportBlocker(useApp.getState(), 'responses', 'per-subject')).toBeNull();
+    expect(schemaErrors({ ...rep.sidecar, subjects: { ...rep.sidecar.subjects!, reduction: 'none' } }).length).toBeGreaterThan(0);
+    useApp.setState({ images });
+  });
+
+  it('one subject per file stays as it was: the loaded subject, 4-D, no subjects field', async () => {
     useApp.setState({ subjectView: 'one' });
-    const b = buildExport(useApp.getState(), new Date());
+    const b = await buildExport(useApp.getState(), new Date());
     expect(b.shape).toEqual([2, 4, 2, 2]);
     expect(b.sidecar.subject).toBe('demo');
     expect(b.sidecar.subjects).toBeUndefined();

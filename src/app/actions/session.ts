@@ -1,6 +1,7 @@
 // The playground session kept in browser storage: restored on start, started afresh ("New
 // session"), exported as one .zip and imported from one.
 import type { SquareMode } from '../../io/image_square.ts';
+import { decodesSettled } from '../decode_client.ts';
 import { packSession, unpackSession } from '../session_zip.ts';
 import { freshView, persistent, saveNow, session, sessionError, startSaving, stopSaving, viewPatch } from '../state/session_sync.ts';
 import { useApp, type ImageItem } from '../state/store.ts';
@@ -12,8 +13,26 @@ import { reconcileChannels } from './selection.ts';
 
 const { getState: get, setState: set } = useApp;
 
+// Each restore, "New session" and import starts a new generation: a restore still reading stored
+// images when the session is replaced stops there, and the stored files are removed only after it
+// and every decode of them have finished.
+let generation = 0;
+let restoring: Promise<void> = Promise.resolve();
+
+/** The stored files may go once nothing reads them: the restore, decodes, response reads. */
+async function readsSettled() {
+  await restoring;
+  await decodesSettled();
+}
+
 /** The stored session (gallery, conditions, metadata, view) comes back; its images decode for thumbnails, their responses come from storage when encoding asks. */
-export async function restoreSession() {
+export function restoreSession(): Promise<void> {
+  const gen = ++generation;
+  restoring = restoreFrom(gen);
+  return restoring;
+}
+
+async function restoreFrom(gen: number) {
   if (!persistent()) return;
   try {
     const st = await session.loadState();
@@ -22,6 +41,7 @@ export async function restoreSession() {
       let lost = 0;
       for (const r of st.images) {
         const file = await session.image(r.hash, r.type);
+        if (gen !== generation) return; // replaced meanwhile: it saves nothing either
         if (!file) {
           lost++;
           continue;
@@ -29,29 +49,34 @@ export async function restoreSession() {
         items.push({ id: r.id, name: r.name, path: r.path, hash: r.hash, file, status: 'decoding', condition: r.condition, meta: r.meta, mode: r.mode as SquareMode | undefined });
         reserveImageId(r.id);
       }
+      if (gen !== generation) return;
       set({ ...viewPatch(st.view), images: items, intakeNote: lost ? missingImagesNote(lost) : null });
       for (const it of items) void decode(it.id);
     }
   } catch (e) {
+    if (gen !== generation) return;
     set({ intakeNote: `The stored session could not be read: ${errorText(e)}` });
   }
-  startSaving(sessionError);
+  if (gen === generation) startSaving(sessionError);
 }
 
 /** 'New session': no images, no conditions, all channels and time points; the stored session is removed. */
 export async function newSession() {
+  generation++;
   stopSaving();
   clearImages();
   forgetStimulusList();
   set({ ...freshView(), intakeNote: null, paused: false });
   reconcileChannels();
   if (!persistent()) return;
+  const gen = generation;
   try {
+    await readsSettled();
     await session.clear();
   } catch (e) {
     sessionError(e);
   }
-  startSaving(sessionError);
+  if (gen === generation) startSaving(sessionError);
 }
 
 /** The session as one .zip: stored images, state and every stored response (all subjects and backends). */
@@ -66,11 +91,13 @@ export async function exportSession(): Promise<Blob> {
 /** Opens an exported session in place of this one: the same images, conditions, view and responses. */
 export async function importSession(archive: Blob) {
   if (!persistent()) throw new Error('This browser has no origin-private file system: sessions cannot be imported');
+  generation++;
   stopSaving();
   clearImages();
   forgetStimulusList();
   const before = get().modelPath;
   try {
+    await readsSettled();
     await session.clear();
     await unpackSession(archive, (path, data) => session.put(path, data));
   } catch (e) {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { download, exportBlocker, exportToBlob, exportToFolder, exportToStorage, planExport, type SubjectExport } from '../export.ts';
+import { download, exportBlocker, exportToBlob, exportToFolder, exportToStorage, planExport, type ExportKind, type SubjectExport } from '../export.ts';
 import { subjectMeanOn } from '../state/subjects.ts';
 import { useSelection } from '../state/encoded.ts';
 import { useApp } from '../state/store.ts';
@@ -9,21 +9,25 @@ type DirPicker = (o?: { mode?: 'read' | 'readwrite'; id?: string }) => Promise<F
 const dirPicker = (): DirPicker | undefined => (globalThis as { showDirectoryPicker?: DirPicker }).showDirectoryPicker;
 
 export function ExportPanel() {
-  const blocker = useApp(exportBlocker);
+  const [subjects, setSubjects] = useState<SubjectExport>('mean');
+  const blocker = useApp((s) => exportBlocker(s, 'responses', subjects));
+  // the averages hold one subject or the subject mean, not each subject
+  const repBlocker = useApp((s) => exportBlocker(s, 'repetition_mean', subjects));
+  const condBlocker = useApp((s) => exportBlocker(s, 'condition_mean', subjects));
+  const nCond = useApp((s) => new Set(s.images.flatMap((i) => (i.status !== 'error' && i.condition ? [i.condition] : []))).size);
   const B = useApp((s) => s.images.filter((i) => i.status !== 'error').length);
   const { ch, t } = useSelection();
   const [error, setError] = useState<string | null>(null);
   const [progress, setProgress] = useState<string | null>(null);
   const group = useApp((s) => (subjectMeanOn(s) ? s.subjectPaths.length : 0));
-  const [subjects, setSubjects] = useState<SubjectExport>('mean');
   const perSubject = group > 0 && subjects === 'per-subject';
   const shape = perSubject ? [group, B, 4, ch.length, t.length] : [B, 4, ch.length, t.length];
   const mb = (shape.reduce((a, b) => a * b, 1) * 4) / 1e6;
 
-  async function run(what: 'both' | 'sidecar' | 'folder') {
+  async function run(what: 'both' | 'sidecar' | 'folder', kind: ExportKind = 'responses') {
     setError(null);
     try {
-      const plan = planExport(useApp.getState(), new Date(), subjects);
+      const plan = planExport(useApp.getState(), new Date(), kind, subjects);
       const step = (done: number, total: number) => setProgress(`Writing ${done} of ${total} images…`);
       if (what === 'folder') {
         const dir = await dirPicker()!({ mode: 'readwrite', id: 'insilico-eeg-exports' });
@@ -75,6 +79,28 @@ export function ExportPanel() {
             Save to folder…
           </button>
         )}
+      </div>
+      <div className="row">
+        <button
+          type="button"
+          className="small"
+          data-testid="export-repetition-mean"
+          disabled={Boolean(repBlocker)}
+          onClick={() => void run('both', 'repetition_mean')}
+          title={repBlocker ?? `Each image's mean over the 4 repetitions: float32 [${B}, ${ch.length}, ${t.length}] + sidecar`}
+        >
+          Repetition mean .npy
+        </button>
+        <button
+          type="button"
+          className="small"
+          data-testid="export-condition-mean"
+          disabled={Boolean(condBlocker)}
+          onClick={() => void run('both', 'condition_mean')}
+          title={condBlocker ?? `Each condition's mean over its images, repetitions kept: float32 [${nCond}, 4, ${ch.length}, ${t.length}] + sidecar`}
+        >
+          Condition means .npy
+        </button>
       </div>
       {blocker && <p className="hint">{blocker}</p>}
       {progress && (
