@@ -11,7 +11,7 @@ import { squareGeometry } from '../io/image_square.ts';
 import { PIXEL_POLICY } from '../io/image_decode.ts';
 import { buildSidecar, modelForSidecar, reducedSidecar, sidecarName, type ReducedSidecar, type ReductionKind, type Sidecar } from '../io/sidecar.ts';
 import { channelIndices, maskIndices } from '../viz/stats.ts';
-import { getResponse, modelTag, pixelKey } from './responses.ts';
+import { gatherResponses, hasResponse, modelTag, pixelKey } from './responses.ts';
 import { chNames, times } from './state/selectors.ts';
 import type { AppState, ImageItem } from './state/store.ts';
 
@@ -88,8 +88,9 @@ export function planExport(s: AppState, now = new Date(), kind: ExportKind = 're
   const T = times(s).length;
   const rows = async (b: number) => {
     const it = items[b];
-    const r = getResponse(tag, pixelKey(it.id, it.squareMode!));
-    if (!r) throw new Error(`${it.name}: no response (removed or re-encoding)`);
+    const r = await gatherResponses(tag, [pixelKey(it.id, it.squareMode!)]).catch(() => {
+      throw new Error(`${it.name}: no response (removed or re-encoding)`);
+    });
     const out = new Float32Array(N_REPETITIONS * ch.length * t.length);
     let o = 0;
     for (let rep = 0; rep < N_REPETITIONS; rep++)
@@ -151,7 +152,7 @@ export function planExport(s: AppState, now = new Date(), kind: ExportKind = 're
 /** The encoded images in gallery order, without stacking their responses. */
 function collectItems(s: AppState) {
   const tag = modelTag(s.model!);
-  const items = s.images.filter((it) => it.status === 'ready' && it.squareMode && getResponse(tag, pixelKey(it.id, it.squareMode)));
+  const items = s.images.filter((it) => it.status === 'ready' && it.squareMode && hasResponse(tag, pixelKey(it.id, it.squareMode)));
   return { items, dims: { B: items.length } };
 }
 

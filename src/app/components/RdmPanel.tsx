@@ -9,7 +9,8 @@ import { timecourseFigure, timesMs } from '../../viz/plots.ts';
 import { setCursor } from '../actions/selection.ts';
 import { conditionOrder, dissimilarityCourse, dissimilarityView, TICKS_UPTO } from '../figures/rdm.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
-import { useEncodedForPlots, useSelection } from '../state/encoded.ts';
+import { dissimilarityAt, dissimilarityCourse as courseInWorker } from '../responses.ts';
+import { useEncodedForPlots, useSelection, useWorkerValue } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { useApp } from '../state/store.ts';
 import { CanvasPlot, type CanvasFigure } from './CanvasPlot.tsx';
@@ -47,12 +48,16 @@ export function RdmPanel() {
   const labels = useMemo(() => (ticks ? order.map((i) => `${i + 1}: ${enc.items[i].name.length > 18 ? enc.items[i].name.slice(0, 17) + '…' : enc.items[i].name}`) : order.map(() => '')), [enc, order, ticks]);
   const groups = useMemo(() => conditions.map((c) => ({ c, idx: order.filter((i) => enc.items[i].condition === c) })).filter((g) => g.idx.length > 0), [conditions, order, enc]);
 
-  const course = useMemo(() => dissimilarityCourse(enc, order, ch), [enc, order, ch]);
+  // the course and the image matrix come from the responses worker, for these images in this order
+  const plan = useMemo(() => dissimilarityCourse(enc, order, ch), [enc, order, ch]);
+  const sig = plan ? `${enc.tag}\n${order.map((i) => enc.keys[i]).join(',')}\n${ch.join(',')}` : null;
+  const values = useWorkerValue(sig, () => courseInWorker(enc.tag, plan!.idx.map((i) => enc.keys[i]), Int32Array.from(ch)));
+  const matrix = useWorkerValue(sig && `${sig}\n${cursor}`, () => dissimilarityAt(enc.tag, order.map((i) => enc.keys[i]), Int32Array.from(ch), cursor));
   const view = useMemo(() => {
-    if (!course) return null;
-    const v = dissimilarityView({ enc, order, ch, cursor, labels, groups, tms, mask, course });
+    if (!plan || !values || !matrix || matrix.length !== order.length * order.length) return null;
+    const v = dissimilarityView({ enc, order, ch, cursor, labels, groups, tms, mask, course: { values, title: plan.title }, matrix });
     return { mat: matrixCanvasFigure(v.mat, names), cond: v.cond && matrixCanvasFigure(v.cond), line: v.line };
-  }, [course, enc, order, ch, cursor, labels, names, groups, tms, mask]);
+  }, [plan, values, matrix, enc, order, ch, cursor, labels, names, groups, tms, mask]);
 
   // The requirement is spelled out once, beside it, where the matrix will be.
   const placeholder = useMemo(() => timecourseFigure({ timesMs: tms, series: [], placeholder: 'The mean dissimilarity at each time point appears here.', yTitle: 'mean 1 − r', title: 'Mean pairwise dissimilarity over time', height: 360 }), [tms]);

@@ -1,10 +1,10 @@
 // The conditions panel's figures: each condition's mean time course (with its repetition band),
 // the difference wave A − B and its topomap at the cursor or over the window.
 import { EEG_UNIT_LONG, PALETTE, timecourseFigure, type Figure, type Series } from '../../viz/plots.ts';
-import { band, column, meanChannelsByTime, meanOverTimes, repSeries, subtract, type BandKind } from '../../viz/stats.ts';
+import { band, column, meanOverTimes, subtract, type BandKind } from '../../viz/stats.ts';
 import { symmetricLimit, type TopomapGrid } from '../../viz/topomap.ts';
 import type { TopomapScene } from '../../viz/topomap_render.ts';
-import { imagesFor, type Encoded } from '../state/encoded.ts';
+import { groupCT, groupReps, imagesFor, type Encoded } from '../state/encoded.ts';
 
 export interface ConditionsArgs {
   enc: Encoded;
@@ -35,20 +35,21 @@ export function conditionsView(a: ConditionsArgs): { tc: Figure; topo: TopomapSc
   const series: Series[] = [];
   a.conditions.forEach((c, k) => {
     const idx = imagesFor(enc, `cond:${c}`);
-    if (!idx.length) return;
-    const b = band(repSeries(enc.data, enc.dims, idx, ch), enc.dims.R, T, a.band);
+    const reps = groupReps(enc, `cond:${c}`, ch);
+    if (!idx.length || !reps) return;
+    const b = band(reps, enc.dims.R, T, a.band);
     series.push({ name: `${c} (n=${idx.length})`, mean: b.mean, lo: a.band === 'none' ? undefined : b.lo, hi: a.band === 'none' ? undefined : b.hi, color: PALETTE[k % PALETTE.length] });
   });
   const ia = imagesFor(enc, `cond:${a.diffA}`);
   const ib = imagesFor(enc, `cond:${a.diffB}`);
   let topo: TopomapScene | null = null;
-  if (ia.length && ib.length && a.diffA !== a.diffB) {
+  const ra = groupReps(enc, `cond:${a.diffA}`, ch);
+  const rb = groupReps(enc, `cond:${a.diffB}`, ch);
+  if (ia.length && ib.length && ra && rb && a.diffA !== a.diffB) {
     // Difference wave: A - B per repetition, so the band reflects repetition spread of the difference.
-    const ra = repSeries(enc.data, enc.dims, ia, ch);
-    const rb = repSeries(enc.data, enc.dims, ib, ch);
     const d = band(subtract(ra, rb), enc.dims.R, T, 'none');
     series.push({ name: `${a.diffA} − ${a.diffB}`, mean: d.mean, color: '#000000', width: 2.4, dash: 'dash' });
-    const ct = subtract(meanChannelsByTime(enc.data, enc.dims, ia), meanChannelsByTime(enc.data, enc.dims, ib));
+    const ct = subtract(groupCT(enc, `cond:${a.diffA}`)!, groupCT(enc, `cond:${a.diffB}`)!);
     const C = names.length;
     const values = a.topoMode === 'window' ? meanOverTimes(ct, C, T, t) : column(ct, C, T, a.cursor);
     const lim = a.colorScale === 'fixed' ? symmetricLimit(ct) : symmetricLimit(values);

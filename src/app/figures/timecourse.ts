@@ -1,8 +1,8 @@
 // The time-course panel's figure: images as one mean, one line each, or one per condition (or
 // one image), over the selected channels as their mean, one line each, or a butterfly with GFP.
 import { EEG_UNIT, PALETTE, timecourseFigure, type Figure, type Series } from '../../viz/plots.ts';
-import { band, gfp, meanChannelsByTime, repSeries, type BandKind } from '../../viz/stats.ts';
-import { imagesFor, type Encoded } from '../state/encoded.ts';
+import { band, gfp, type BandKind } from '../../viz/stats.ts';
+import { groupCT, groupReps, imagesFor, type Encoded } from '../state/encoded.ts';
 import type { ChannelView, ImageView } from '../state/store.ts';
 
 export interface TimecourseArgs {
@@ -17,6 +17,8 @@ export interface TimecourseArgs {
   timeMask: number[];
   conditions: string[];
   title: string;
+  /** imageView 'each': every image's time course over ch, [B, R, T] (the responses worker's eachSeries); null until it arrives */
+  each?: Float32Array | null;
 }
 
 /** The panel's title for a channel view and selection. */
@@ -32,46 +34,65 @@ export function timecourseTitle(channelView: ChannelView, names: string[], ch: A
  */
 export function timecourseView(a: TimecourseArgs): { figure: Figure; ysum: number; nSeries: number; zeroMean: boolean } | null {
   const { enc, names, ch, chMask, tms } = a;
-  const { dims, data } = enc;
+  const { dims } = enc;
   if (!dims.B) return null;
   const T = dims.T;
-  // Which image groups: one line per image, per condition, or their mean.
-  let groups: { name: string; idx: number[] }[];
-  if (a.imageView === 'each') groups = enc.items.map((it, i) => ({ name: `${i + 1}: ${it.name}`, idx: [i] }));
+  // Which image groups (group means from the responses worker, or one line per image), and the
+  // group of all images drawn (butterfly, channel lines, the zero-mean check).
+  let groups: { name: string; which: string; n: number }[];
+  let union = 'all';
+  if (a.imageView === 'each') groups = [];
   else if (a.imageView === 'conditions') {
-    groups = a.conditions.map((c) => ({ name: c, idx: imagesFor(enc, `cond:${c}`) })).filter((g) => g.idx.length);
-    if (!groups.length) groups = [{ name: 'all images', idx: enc.items.map((_, i) => i) }];
-  } else if (a.imageView.startsWith('img:')) groups = [{ name: enc.items.find((i) => i.id === a.imageView.slice(4))?.name ?? 'image', idx: imagesFor(enc, a.imageView as `img:${string}`) }];
-  else groups = [{ name: `mean of ${enc.items.length} image${enc.items.length === 1 ? '' : 's'}`, idx: enc.items.map((_, i) => i) }];
+    groups = a.conditions.map((c) => ({ name: c, which: `cond:${c}`, n: imagesFor(enc, `cond:${c}`).length })).filter((g) => g.n);
+    union = 'conditioned';
+    if (!groups.length) {
+      groups = [{ name: 'all images', which: 'all', n: dims.B }];
+      union = 'all';
+    }
+  } else if (a.imageView.startsWith('img:')) {
+    groups = [{ name: enc.items.find((i) => i.id === a.imageView.slice(4))?.name ?? 'image', which: a.imageView, n: imagesFor(enc, a.imageView as `img:${string}`).length }];
+    union = a.imageView;
+  } else groups = [{ name: `mean of ${enc.items.length} image${enc.items.length === 1 ? '' : 's'}`, which: 'all', n: dims.B }];
+  if (groups.length === 1) union = groups[0].which;
 
   const series: Series[] = [];
   let lower: { name: string; values: Float32Array; unit: string } | undefined;
+  const unionCT = groupCT(enc, union);
   if (a.channelView === 'butterfly') {
-    const idx = groups.flatMap((g) => g.idx);
-    const ct = meanChannelsByTime(data, dims, idx);
+    if (!unionCT) return null;
+    const ct = unionCT;
     names.forEach((n, c) => {
       series.push({ name: n, mean: ct.subarray(c * T, (c + 1) * T), color: chMask[c] ? '#1f4e99' : '#9a9a9a', faint: true, width: chMask[c] ? 1 : 0.6 });
     });
     lower = { name: 'GFP', values: gfp(ct, names.length, T), unit: EEG_UNIT };
   } else if (a.channelView === 'each') {
-    const g = groups.length === 1 ? groups[0] : { name: 'all', idx: groups.flatMap((x) => x.idx) };
-    Array.from(ch).forEach((c, k) => {
-      const b = band(repSeries(data, dims, g.idx, [c]), dims.R, T, a.band);
+    for (const [k, c] of Array.from(ch).entries()) {
+      const reps = groupReps(enc, union, [c]);
+      if (!reps) return null;
+      const b = band(reps, dims.R, T, a.band);
       series.push({ name: names[c], mean: b.mean, lo: a.band === 'none' ? undefined : b.lo, hi: a.band === 'none' ? undefined : b.hi, color: PALETTE[k % PALETTE.length] });
+    }
+  } else if (a.imageView === 'each') {
+    if (!a.each) return null;
+    const n = dims.R * T;
+    enc.items.forEach((it, i) => {
+      const b = band(a.each!.subarray(i * n, (i + 1) * n), dims.R, T, a.band);
+      series.push({ name: `${i + 1}: ${it.name}`, mean: b.mean, lo: a.band === 'none' ? undefined : b.lo, hi: a.band === 'none' ? undefined : b.hi, color: PALETTE[i % PALETTE.length] });
     });
   } else {
-    groups.forEach((g, k) => {
-      const b = band(repSeries(data, dims, g.idx, ch), dims.R, T, a.band);
+    for (const [k, g] of groups.entries()) {
+      const reps = groupReps(enc, g.which, ch);
+      if (!reps) return null;
+      const b = band(reps, dims.R, T, a.band);
       series.push({ name: g.name, mean: b.mean, lo: a.band === 'none' ? undefined : b.lo, hi: a.band === 'none' ? undefined : b.hi, color: PALETTE[k % PALETTE.length] });
-    });
+    }
   }
   // Average-referenced data (CSD output is) sum to zero over all channels at every sample: their
   // mean is float rounding, which autoscaling would blow up into something that looks like an ERP.
   let zeroMean = false;
   let scale = 0;
-  if (a.channelView === 'mean' && ch.length === names.length) {
-    const ct = meanChannelsByTime(data, dims, groups.flatMap((g) => g.idx));
-    for (const v of ct) scale = Math.max(scale, Math.abs(v));
+  if (a.channelView === 'mean' && ch.length === names.length && unionCT) {
+    for (const v of unionCT) scale = Math.max(scale, Math.abs(v));
     let m = 0;
     for (const x of series) for (const v of Array.from(x.hi ?? x.mean)) m = Math.max(m, Math.abs(v));
     zeroMean = scale > 0 && m < 1e-4 * scale;

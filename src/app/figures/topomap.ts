@@ -3,22 +3,20 @@
 import { gfpPeaks, parseTimeList, type JointSpec } from '../../viz/joint.ts';
 import { EEG_UNIT, EEG_UNIT_LONG } from '../../viz/plots.ts';
 import { prepareScene, type TopoPanel, type TopomapScene } from '../../viz/topomap_render.ts';
-import { column, meanChannelsByTime, meanOverTimes, subtract } from '../../viz/stats.ts';
+import { column, meanOverTimes, subtract } from '../../viz/stats.ts';
 import { METHOD_LABEL, mneColorLimits, type TopomapGrid, type TopomapMethod } from '../../viz/topomap.ts';
-import { imagesFor, type Encoded } from '../state/encoded.ts';
+import { groupCT, type Encoded } from '../state/encoded.ts';
 import type { MapSource } from '../state/store.ts';
 import { nearestIndex, windowText } from './time_axis.ts';
 
 /** [C, T] mean over repetitions and the images of a map source; null when it has no images. */
 export function sourceCT(enc: Encoded, source: MapSource, diffA: string, diffB: string): Float32Array | null {
   if (source === 'diff') {
-    const a = imagesFor(enc, `cond:${diffA}`);
-    const b = imagesFor(enc, `cond:${diffB}`);
-    if (!a.length || !b.length) return null;
-    return subtract(meanChannelsByTime(enc.data, enc.dims, a), meanChannelsByTime(enc.data, enc.dims, b));
+    const a = groupCT(enc, `cond:${diffA}`);
+    const b = groupCT(enc, `cond:${diffB}`);
+    return a && b ? subtract(a, b) : null;
   }
-  const idx = imagesFor(enc, source);
-  return idx.length ? meanChannelsByTime(enc.data, enc.dims, idx) : null;
+  return groupCT(enc, source);
 }
 
 export function sourceLabel(enc: Encoded, source: MapSource, diffA: string, diffB: string): string {
