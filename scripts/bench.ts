@@ -1,6 +1,6 @@
 // npm run bench: encoding throughput of BERG's pipeline (K = 250, 256x256 images) on every backend
 // available here, as ratios to the PyTorch CPU reference measured in the same run.
-//   npm run bench -- [--n 100] [--k 250] [--size 256] [--only node-onnx,cli,node-wasm,node-wasm-compact,node-cpu,browser-wasm,browser-webgl,browser-webgpu,webgpu-memory,playground,stats,lab]
+//   npm run bench -- [--n 100] [--k 250] [--size 256] [--only node-onnx,cli,node-wasm,node-wasm-compact,node-cpu,browser-wasm,browser-webgl,browser-webgpu,webgpu-memory,playground,stats,lab,scale]
 // 'cli' times whole processes (start to exit, weights loaded from disk) for 100 and 1,000 images:
 // BERG's pipeline in PyTorch against `insilico-eeg encode` on each CPU runtime. The last lines
 // give this CPU's FMA peak, measured by scripts/fma_peak.cpp, and the fraction of it each runtime
@@ -384,8 +384,9 @@ if (want('playground')) {
   for (const r of await benchPlayground({ images: 24, backend: 'wasm', runs: 2 })) console.log(describePlayground(r));
 }
 // The statistics (issue targets: cluster test, decoding, generalisation) and the stimulus lab
-// (previews, sweeps, ranking), each in its own process so their timings see an idle heap.
-for (const [name, script] of [['stats', 'scripts/bench_stats.ts'], ['lab', 'scripts/bench_lab.ts']] as const) {
+// (previews, sweeps, ranking), and the playground at scale (1,000 images through the page against
+// the CLI), each in its own process so their timings see an idle heap.
+for (const [name, script] of [['stats', 'scripts/bench_stats.ts'], ['lab', 'scripts/bench_lab.ts'], ['scale', 'scripts/bench_scale.ts']] as const) {
   if (!want(name)) continue;
   console.log('');
   execFileSync(process.execPath, ['bin/run-ts.mjs', script], { stdio: 'inherit' });

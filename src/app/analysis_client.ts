@@ -87,7 +87,8 @@ export function runAnalysis<J extends AnalysisJob>(job: J, onProgress?: (done: n
       reject(new AnalysisCancelled());
     };
   });
-  worker.postMessage(job);
+  // the groups' rows are the job's own (fetched for it from the responses worker): moved, not copied
+  worker.postMessage(job, job.groups.map((g) => g.buffer as ArrayBuffer));
   return { promise, cancel };
 }
 

@@ -12,7 +12,7 @@ import { squareGeometry } from '../io/image_square.ts';
 import { PIXEL_POLICY } from '../io/image_decode.ts';
 import { buildSidecar, modelForSidecar, reducedSidecar, sidecarName, type ReducedSidecar, type ReductionKind, type Sidecar } from '../io/sidecar.ts';
 import { channelIndices, maskIndices } from '../viz/stats.ts';
-import { getResponse, modelTag, pixelKey } from './responses.ts';
+import { gatherResponses, hasResponse, modelTag, pixelKey } from './responses.ts';
 import { subjectLabel, subjectMeanOn } from './state/subjects.ts';
 import { chNames, times } from './state/selectors.ts';
 import type { AppState, ImageItem } from './state/store.ts';
@@ -101,15 +101,15 @@ export function planExport(s: AppState, now = new Date(), kind: ExportKind = 're
   const C = names.length;
   const T = times(s).length;
   const B = items.length;
-  const response = (tag: string, it: ImageItem) => {
-    const r = getResponse(tag, pixelKey(it.id, it.squareMode!));
-    if (!r) throw new Error(`${it.name}: no response (removed or re-encoding)`);
-    return r;
-  };
+  // one image's rows from the responses worker, for one subject's model
+  const response = (tag: string, it: ImageItem) =>
+    gatherResponses(tag, [pixelKey(it.id, it.squareMode!)]).catch(() => {
+      throw new Error(`${it.name}: no response (removed or re-encoding)`);
+    });
   // one subject's image, or the mean over the subjects (float64 sums, as analysis/subjects.ts)
   const rows = async (i: number) => {
     const it = items[perSubject ? i % B : i];
-    const rs = perSubject ? [response(tags[Math.floor(i / B)], it)] : tags.map((tag) => response(tag, it));
+    const rs = await Promise.all(perSubject ? [response(tags[Math.floor(i / B)], it)] : tags.map((tag) => response(tag, it)));
     const out = new Float32Array(N_REPETITIONS * ch.length * t.length);
     let o = 0;
     for (let rep = 0; rep < N_REPETITIONS; rep++)
@@ -185,7 +185,7 @@ export function planExport(s: AppState, now = new Date(), kind: ExportKind = 're
 function collectItems(s: AppState) {
   const models = subjectMeanOn(s) ? s.subjectPaths.map((p) => s.subjectModels[p]) : [s.model!];
   const tags = models.every(Boolean) ? models.map(modelTag) : [];
-  const items = tags.length ? s.images.filter((it) => it.status === 'ready' && it.squareMode && tags.every((tag) => getResponse(tag, pixelKey(it.id, it.squareMode!)))) : [];
+  const items = tags.length ? s.images.filter((it) => it.status === 'ready' && it.squareMode && tags.every((tag) => hasResponse(tag, pixelKey(it.id, it.squareMode!)))) : [];
   return { items, dims: { B: items.length } };
 }
 

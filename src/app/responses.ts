@@ -1,8 +1,11 @@
-// Encoded responses, float32 [4, 63, 140] per image, keyed by model, backend, precision and pixels.
-// Kept out of the zustand store (large typed arrays); the store's responsesVersion says when it changed.
+// The page's side of the encoded responses. They live in the responses worker
+// (responses.worker.ts: a ResponseStore, and browser storage); the main thread keeps only which
+// images have one, so that encoding knows what is missing, and asks the worker for what the views
+// draw: group means, one line per image, dissimilarities, or the rows of an export or a test.
+// The store's responsesVersion says when they changed. Where there is no Worker (Node, the unit
+// tests) the same ResponseStore runs here.
 import type { LoadedModelInfo } from './protocol.ts';
-
-const cache = new Map<string, Float32Array>();
+import { ResponseStore, type GroupMean, type GroupRequest, type Tags } from './response_store.ts';
 
 /** Responses differ by model, subject, backend and precision: each combination has its own. */
 export function modelTag(m: LoadedModelInfo): string {
@@ -13,15 +16,128 @@ export function pixelKey(id: string, mode: string): string {
   return `${id}|${mode}`;
 }
 
-export function putResponse(tag: string, key: string, data: Float32Array) {
-  cache.set(`${tag}|${key}`, data);
+/** What the views may ask of the store (its methods that answer with arrays). */
+type Method = 'groupMeans' | 'eachSeries' | 'gather' | 'repetitionMeans' | 'dissimilarityAt' | 'dissimilarityCourse';
+
+export type ResponsesRequest =
+  | { type: 'put'; tag: string; key: string; store: string | null; data: Float32Array }
+  | { type: 'drop'; id: string }
+  | { type: 'load'; reqId: number; tag: string; items: { key: string; store: string }[] }
+  | { type: 'flush' | 'reset'; reqId: number }
+  | { type: 'call'; reqId: number; method: Method; args: unknown[] };
+
+export type ResponsesReply = { type: 'value'; reqId: number; value: unknown } | { type: 'error'; reqId: number; message: string } | { type: 'save-error'; message: string };
+
+const known = new Set<string>();
+let worker: Worker | null = null;
+let local: ResponseStore | null = null;
+let nextId = 1;
+const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+let onSaveError: (message: string) => void = () => undefined;
+
+/** Where storage writes fail (a full disk), the page says so. */
+export function onResponseSaveError(f: (message: string) => void) {
+  onSaveError = f;
 }
 
-export function getResponse(tag: string, key: string): Float32Array | undefined {
-  return cache.get(`${tag}|${key}`);
+function channel(): Worker | null {
+  if (worker || local) return worker;
+  if (typeof Worker === 'undefined') {
+    local = new ResponseStore();
+    return null;
+  }
+  worker = new Worker(new URL('./responses.worker.ts', import.meta.url), { type: 'module', name: 'responses' });
+  worker.onmessage = (ev: MessageEvent<ResponsesReply>) => {
+    const m = ev.data;
+    if (m.type === 'save-error') return onSaveError(m.message);
+    const w = waiting.get(m.reqId);
+    if (!w) return;
+    waiting.delete(m.reqId);
+    if (m.type === 'value') w.resolve(m.value);
+    else w.reject(new Error(m.message));
+  };
+  return worker;
+}
+
+type Asked = Extract<ResponsesRequest, { reqId: number }>;
+type WithoutId<T> = T extends unknown ? Omit<T, 'reqId'> : never;
+
+function ask<T>(m: WithoutId<Asked>, transfer: Transferable[] = []): Promise<T> {
+  const w = channel()!;
+  const reqId = nextId++;
+  return new Promise<T>((resolve, reject) => {
+    waiting.set(reqId, { resolve: resolve as (v: unknown) => void, reject });
+    w.postMessage({ ...m, reqId }, transfer);
+  });
+}
+
+function call<T>(method: Method, ...args: unknown[]): Promise<T> {
+  if (!channel()) {
+    try {
+      return Promise.resolve((local![method] as (...a: unknown[]) => T).apply(local, args));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+  return ask<T>({ type: 'call', method, args });
+}
+
+/**
+ * A new response: handed to the worker (its buffer moves there; `data` is empty afterwards) and,
+ * with `store`, written to browser storage under that key.
+ */
+export function putResponse(tag: string, key: string, data: Float32Array, store: string | null = null) {
+  known.add(`${tag}|${key}`);
+  const w = channel();
+  if (!w) return local!.put(tag, key, data);
+  const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
+  w.postMessage({ type: 'put', tag, key, store, data: own } satisfies ResponsesRequest, [own.buffer]);
+}
+
+export function hasResponse(tag: string, key: string): boolean {
+  return known.has(`${tag}|${key}`);
+}
+
+/** Reads stored responses into the worker (a reload); returns the keys found. */
+export async function loadStoredResponses(tag: string, items: { key: string; store: string }[]): Promise<string[]> {
+  const w = channel();
+  let found: string[];
+  if (w) found = await ask<string[]>({ type: 'load', tag, items });
+  else {
+    // no worker: storage is read here (only a browser without workers would get here with one)
+    found = items.filter((it) => local!.has(tag, it.key)).map((it) => it.key);
+  }
+  for (const k of found) known.add(`${tag}|${k}`);
+  return found;
 }
 
 /** Forget an image's responses (it was removed from the gallery). */
 export function dropImage(id: string) {
-  for (const k of cache.keys()) if (k.includes(`|${id}|`)) cache.delete(k);
+  for (const k of [...known]) if (k.includes(`|${id}|`)) known.delete(k);
+  const w = channel();
+  if (w) w.postMessage({ type: 'drop', id } satisfies ResponsesRequest);
+  else local!.dropImage(id);
 }
+
+/** Resolves when every response handed over so far is in browser storage (a session export). */
+export function flushResponses(): Promise<void> {
+  return channel() ? ask<void>({ type: 'flush' }) : Promise.resolve();
+}
+
+/** Forgets every response once the storage writes have landed ("New session", an import). */
+export function resetResponses(): Promise<void> {
+  known.clear();
+  if (!channel()) {
+    local!.clear();
+    return Promise.resolve();
+  }
+  return ask<void>({ type: 'reset' });
+}
+
+export const groupMeans = (tag: string, groups: GroupRequest[]) => call<GroupMean[]>('groupMeans', tag, groups);
+// several tags (a subject mean): see ResponseStore for what each answers then
+export const eachSeries = (tags: Tags, keys: string[], ch: Int32Array) => call<Float32Array>('eachSeries', tags, keys, ch);
+export const gatherResponses = (tags: Tags, keys: string[]) => call<Float32Array>('gather', tags, keys);
+export const repetitionMeans = (tags: Tags, keys: string[]) => call<Float32Array>('repetitionMeans', tags, keys);
+export const dissimilarityAt = (tags: Tags, keys: string[], ch: Int32Array, t: number) => call<Float32Array>('dissimilarityAt', tags, keys, ch, t);
+export const dissimilarityCourse = (tags: Tags, keys: string[], ch: Int32Array) => call<Float32Array>('dissimilarityCourse', tags, keys, ch);

@@ -1,7 +1,7 @@
 // The streamed export writes exactly the bytes the in-memory export assembles, one image at a time.
 import { describe, expect, it } from 'vitest';
 import { planExport, writeExport } from '../../src/app/export.ts';
-import { getResponse, putResponse, modelTag, pixelKey } from '../../src/app/responses.ts';
+import { putResponse, modelTag, pixelKey } from '../../src/app/responses.ts';
 import { writeNpy } from '../../src/io/npy.ts';
 import { channelIndices, maskIndices, sliceResponses, stack } from '../../src/viz/stats.ts';
 import { useApp, DEFAULT_CH_NAMES, DEFAULT_TIMES, type ImageItem } from '../../src/app/state/store.ts';
@@ -24,11 +24,11 @@ const item = (id: string): ImageItem => ({ id, name: `${id}.png`, file: new Blob
 describe('streamed export', () => {
   it('equals the in-memory export byte for byte, and writes one chunk per image after the header', async () => {
     const images = ['c', 'a', 'b'].map(item);
-    images.forEach((it, k) => putResponse(modelTag(model), pixelKey(it.id, 'crop'), Float32Array.from({ length: 4 * 63 * 140 }, (_, i) => Math.sin(k * 7 + i))));
+    const blocks = images.map((_, k) => Float32Array.from({ length: 4 * 63 * 140 }, (_, i) => Math.sin(k * 7 + i)));
+    images.forEach((it, k) => putResponse(modelTag(model), pixelKey(it.id, 'crop'), blocks[k].slice()));
     const mask = new Array(140).fill(0).map((_, i) => (i % 9 === 0 ? 1 : 0));
     useApp.setState({ model, images, selectedChannels: ['Oz', 'Fp1', 'Cz'], timeMask: mask });
     // the expected bytes come from the stacked array, sliced by viz/stats (not by the export's code)
-    const blocks = images.map((it) => getResponse(modelTag(model), pixelKey(it.id, 'crop'))!);
     const ch = channelIndices(DEFAULT_CH_NAMES, ['Oz', 'Fp1', 'Cz']);
     const t = maskIndices(mask);
     const whole = writeNpy([3, 4, ch.length, t.length], sliceResponses(stack(blocks, 4 * 63 * 140), { B: 3, R: 4, C: 63, T: 140 }, ch, t));

@@ -9,7 +9,9 @@ import { ALPHA, decodingFigures, heatmap, shade, significantSpans, spreadFigure,
 import { nearestIndex, windowText } from '../../src/app/figures/time_axis.ts';
 import { timecourseTitle, timecourseView, withCursor } from '../../src/app/figures/timecourse.ts';
 import { sourceCT, sourceLabel, topomapView } from '../../src/app/figures/topomap.ts';
+import type { GroupMean } from '../../src/app/response_store.ts';
 import type { Encoded } from '../../src/app/state/encoded.ts';
+import { dissimilarity, patternsAt } from '../../src/viz/stats.ts';
 import type { ImageItem } from '../../src/app/state/store.ts';
 import { timecourseFigure } from '../../src/viz/plots.ts';
 import { sensorsFor } from '../../src/viz/channels.ts';
@@ -21,12 +23,26 @@ const C = 3;
 const T = 4;
 const tms = [-5, 0, 5, 10];
 const names = ['O1', 'Oz', 'O2'];
-function encoded(conditions: (string | undefined)[]): Encoded {
+function encoded(conditions: (string | undefined)[], edit?: (data: Float32Array) => void): Encoded & { data: Float32Array } {
   const B = conditions.length;
   const data = new Float32Array(B * R * C * T);
   for (let b = 0; b < B; b++) for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) for (let t = 0; t < T; t++) data[((b * R + r) * C + c) * T + t] = 100 * b + 10 * c + t + 1000 * r;
+  edit?.(data);
   const items = conditions.map((condition, i) => ({ id: `i${i + 1}`, name: `img${i + 1}.png`, file: new Blob(), status: 'ready', condition }) as ImageItem);
-  return { items, data, dims: { B, R, C, T }, pending: 0 };
+  // the group means the responses worker would send: each group's images averaged here
+  const n = R * C * T;
+  const mean = (idx: number[]) => {
+    const m = new Float32Array(n);
+    for (const b of idx) for (let k = 0; k < n; k++) m[k] += data[b * n + k] / idx.length;
+    return m;
+  };
+  const groups = new Map<string, GroupMean>();
+  const add = (id: string, idx: number[]) => groups.set(id, { id, n: idx.length, mean: mean(idx) });
+  add('all', items.map((_, i) => i));
+  for (const c of new Set(conditions)) if (c) add(`cond:${c}`, items.flatMap((it, i) => (it.condition === c ? [i] : [])));
+  add('conditioned', items.flatMap((it, i) => (it.condition ? [i] : [])));
+  items.forEach((it, i) => add(`img:${it.id}`, [i]));
+  return { items, keys: items.map((it) => `${it.id}|crop`), tag: 't', tags: ['t'], data, dims: { B, R, C, T }, pending: 0, groups };
 }
 const fakeGrid = {} as TopomapGrid;
 const ys = (fig: { data: unknown[] }, k: number) => Array.from((fig.data[k] as { y: ArrayLike<number> }).y);
@@ -206,20 +222,23 @@ describe('dissimilarity figures', () => {
     const c = dissimilarityCourse(enc, [0, 1, 2], [0, 1, 2])!;
     expect(c.title).toBe('Mean pairwise dissimilarity over time');
     expect(c.sampled).toBe(false);
-    expect(c.values).toHaveLength(T);
+    expect(c.idx).toEqual([0, 1, 2]);
   });
 
   it('builds the image matrix (0 on the diagonal) and the condition matrix for two conditions', () => {
     // image 1's pattern is a reversed copy of the others': 1 - r = 2 against each
-    const enc = encoded(['a', 'b', 'a']);
-    for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) enc.data[((1 * R + r) * C + c) * T + 1] = -10 * c;
+    const enc = encoded(['a', 'b', 'a'], (data) => {
+      for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) data[((1 * R + r) * C + c) * T + 1] = -10 * c;
+    });
     const order = conditionOrder(enc.items, ['a', 'b']);
     const groups = [
       { c: 'a', idx: [0, 2] },
       { c: 'b', idx: [1] },
     ];
-    const course = dissimilarityCourse(enc, order, [0, 1, 2])!;
-    const v = dissimilarityView({ enc, order, ch: [0, 1, 2], cursor: 1, labels: ['x', 'y', 'z'], groups, tms, mask: [1, 1, 1, 1], course });
+    const plan = dissimilarityCourse(enc, order, [0, 1, 2])!;
+    // the image matrix as the responses worker computes it
+    const matrix = dissimilarity(patternsAt(enc.data, enc.dims, order, [0, 1, 2], 1), order.length, 3);
+    const v = dissimilarityView({ enc, order, ch: [0, 1, 2], cursor: 1, labels: ['x', 'y', 'z'], groups, tms, mask: [1, 1, 1, 1], course: { values: new Float32Array(T), title: plan.title }, matrix });
     const m = Array.from(v.mat.values, (x) => Number(x.toFixed(6)));
     expect(m).toEqual([0, 0, 2, 0, 0, 2, 2, 2, 0]);
     expect(v.mat.title).toBe('Dissimilarity at 0 ms (ordered by condition)');

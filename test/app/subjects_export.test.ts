@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectValidSidecar, schemaErrors } from '../cli/sidecar_schema.ts';
 import { buildExport, exportBlocker } from '../../src/app/export.ts';
-import { putResponse, modelTag, pixelKey } from '../../src/app/responses.ts';
+import { gatherResponses, putResponse, modelTag, pixelKey } from '../../src/app/responses.ts';
 import { collectSubjects } from '../../src/app/state/subjects.ts';
 import { useApp, DEFAULT_CH_NAMES, DEFAULT_TIMES, type ImageItem } from '../../src/app/state/store.ts';
 import type { CatalogEntry, LoadedModelInfo } from '../../src/app/protocol.ts';
@@ -62,7 +62,9 @@ describe('subject-mean exports', () => {
     // and the views' subject mean is the same array
     const enc = collectSubjects(useApp.getState());
     expect(enc.subjects?.labels).toEqual(['Demo subject (synthetic)', 'Demo subject 2 (synthetic)', 'Subject 01']);
-    expect(enc.data[(1 * 4 + 3) * 63 * 140 + 11 * 140 + 40]).toBe(m[((1 * 4 + 3) * 2 + 0) * 2 + 0]);
+    // the subject-mean responses the responses worker gives the views (statistics, the Lab) for image 1
+    const view = await gatherResponses(enc.tags, [enc.keys[1]]);
+    expect(view[3 * 63 * 140 + 11 * 140 + 40]).toBe(m[((1 * 4 + 3) * 2 + 0) * 2 + 0]);
 
     for (const b of [per, mean]) {
       const sc = b.sidecar;

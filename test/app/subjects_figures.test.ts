@@ -2,9 +2,10 @@
 // subjects (hand-checkable: two subjects that differ by a constant), the spread map, and the
 // dissimilarity course as the mean of the subjects' own courses.
 import { describe, expect, it } from 'vitest';
-import { subjectMean } from '../../src/analysis/subjects.ts';
 import { conditionsView } from '../../src/app/figures/conditions.ts';
-import { dissimilarityCourse } from '../../src/app/figures/rdm.ts';
+import { courseValues, dissimilarityCourse } from '../../src/app/figures/rdm.ts';
+import type { GroupMean } from '../../src/app/response_store.ts';
+import { meanOfSubjects } from '../../src/app/state/encoded.ts';
 import { timecourseView } from '../../src/app/figures/timecourse.ts';
 import { subjectSpreadScene, type TopomapArgs } from '../../src/app/figures/topomap.ts';
 import type { Encoded } from '../../src/app/state/encoded.ts';
@@ -27,15 +28,36 @@ function subject(s: number): Float32Array {
   return d;
 }
 
-function encoded(S: number): Encoded {
+/** What the views get with a subject mean: each subject's group means (as the responses worker sends them, here averaged in the test) and their mean. */
+function encoded(S: number): Encoded & { data: Float32Array[] } {
   const data = Array.from({ length: S }, (_, s) => subject(s));
   const items = ['a', 'b'].map((condition, i) => ({ id: `i${i}`, name: `img${i}.png`, file: new Blob(), status: 'ready', condition }) as ImageItem);
+  const n = R * C * T;
+  const groupsOf = (d: Float32Array) => {
+    const g = new Map<string, GroupMean>();
+    const add = (id: string, idx: number[]) => {
+      const m = new Float32Array(n);
+      for (const b of idx) for (let k = 0; k < n; k++) m[k] += d[b * n + k] / idx.length;
+      g.set(id, { id, n: idx.length, mean: m });
+    };
+    add('all', [0, 1]);
+    add('cond:a', [0]);
+    add('cond:b', [1]);
+    add('conditioned', [0, 1]);
+    return g;
+  };
+  const per = data.map(groupsOf);
+  const tags = data.map((_, s) => `t${s}`);
   return {
     items,
-    data: subjectMean(data),
+    keys: items.map((it) => `${it.id}|crop`),
+    tag: '',
+    tags,
+    data,
     dims: { B, R, C, T },
     pending: 0,
-    subjects: { paths: data.map((_, s) => `p${s}`), labels: data.map((_, s) => `S${s}`), subjects: ['demo', 'demo-2', 'demo-3'].slice(0, S) as never, synthetic: data.map(() => true), models: [], data },
+    groups: meanOfSubjects(per),
+    subjects: { paths: data.map((_, s) => `p${s}`), labels: data.map((_, s) => `S${s}`), subjects: ['demo', 'demo-2', 'demo-3'].slice(0, S) as never, synthetic: data.map(() => true), models: [], tags, groups: per },
   };
 }
 
@@ -84,10 +106,14 @@ describe('subject-mean figures', () => {
 
   it('dissimilarity course: the mean of each subject\u2019s own course', () => {
     const enc = encoded(3);
-    const got = dissimilarityCourse(enc, [0, 1], [0, 1, 2], 'sem')!;
-    const own = enc.subjects!.data.map((d) => meanDissimilarityOverTime(d, enc.dims, [0, 1], [0, 1, 2]));
+    const plan = dissimilarityCourse(enc, [0, 1], [0, 1, 2])!;
+    // the responses worker answers each subject's own course, [S, T] (ResponseStore.dissimilarityCourse)
+    const own = enc.data.map((d) => meanDissimilarityOverTime(d, enc.dims, plan.idx, [0, 1, 2]));
+    const raw = new Float32Array(3 * T);
+    own.forEach((o, s) => raw.set(o, s * T));
+    const got = courseValues(raw, 3, T, 'sem')!;
     for (let t = 0; t < T; t++) expect(got.values[t]).toBeCloseTo((own[0][t] + own[1][t] + own[2][t]) / 3, 6);
     expect(got.lo).toBeDefined();
-    expect(got.title).toMatch(/mean of 3 subjects/);
+    expect(plan.title).toMatch(/mean of 3 subjects/);
   });
 });

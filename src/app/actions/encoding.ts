@@ -1,10 +1,9 @@
 // Encoding: every decoded image without a response for the loaded model (model, subject, backend,
 // precision) goes to the engine worker, a chunk at a time; responses already in browser storage
 // are read instead. Cancel and resume; the status line while it runs and when it settles.
-import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../../core/types.ts';
 import type { EncodeItem } from '../protocol.ts';
-import { getResponse, modelTag, pixelKey, putResponse } from '../responses.ts';
-import { persistent, session, sessionError } from '../state/session_sync.ts';
+import { hasResponse, loadStoredResponses, modelTag, pixelKey, putResponse } from '../responses.ts';
+import { persistent } from '../state/session_sync.ts';
 import { turnedByExif } from '../state/selectors.ts';
 import { useApp, type AppState, type ImageItem } from '../state/store.ts';
 import { errorText, progressText, settledStatus } from '../status_text.ts';
@@ -16,7 +15,6 @@ const { getState: get, setState: set } = useApp;
 // Images go to the worker a chunk at a time: only a chunk's pixels exist at once, a cancel loses at
 // most one chunk, and progress spans the whole run.
 const CHUNK = 32;
-const BLOCK = N_REPETITIONS * N_CHANNELS * N_TIMES;
 
 let job: { reqId: number; tag: string } | null = null;
 let preparing = false;
@@ -30,15 +28,11 @@ function storeKey(it: ImageItem, s: AppState = get()): string {
   return pixelKey(it.id, it.squareMode!) + (turnedByExif(it) ? `|exif-${s.exifOrientation}` : '');
 }
 
-/** Responses of this chunk already in browser storage go to the cache; returns the images still to encode. */
+/** Responses of this chunk already in browser storage go to the responses worker; returns the images still to encode. */
 async function fromStorage(tag: string, chunk: ImageItem[]): Promise<ImageItem[]> {
   if (!persistent()) return chunk;
-  const rest: ImageItem[] = [];
-  for (const it of chunk) {
-    const r = await session.response(tag, storeKey(it)).catch(() => null);
-    if (r && r.length === BLOCK) putResponse(tag, pixelKey(it.id, it.squareMode!), r);
-    else rest.push(it);
-  }
+  const found = new Set(await loadStoredResponses(tag, chunk.map((it) => ({ key: pixelKey(it.id, it.squareMode!), store: storeKey(it) }))).catch(() => [] as string[]));
+  const rest = chunk.filter((it) => !found.has(pixelKey(it.id, it.squareMode!)));
   if (rest.length < chunk.length) bumpResponsesSoon();
   return rest;
 }
@@ -49,7 +43,7 @@ export function encodeMissing() {
   if (!s.model) return;
   const tag = modelTag(s.model);
   const ready = s.images.filter((i) => i.status === 'ready' && i.squareMode);
-  const missing = ready.filter((i) => !getResponse(tag, pixelKey(i.id, i.squareMode!)));
+  const missing = ready.filter((i) => !hasResponse(tag, pixelKey(i.id, i.squareMode!)));
   if (job || preparing) return; // the running job calls again when it ends
   if (!missing.length || s.paused) {
     run = null;
@@ -112,9 +106,8 @@ function startJob(items: EncodeItem[], tag: string, before: number, total: numbe
     items,
     get().batchSize,
     (key, data) => {
-      putResponse(tag, key, data);
-      const at = stored.get(key);
-      if (at && persistent()) session.saveResponse(tag, at, data).catch(sessionError);
+      // to the responses worker, which also writes it to browser storage
+      putResponse(tag, key, data, (persistent() && stored.get(key)) || null);
       bumpResponsesSoon();
     },
     (done) => {

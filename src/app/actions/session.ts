@@ -2,6 +2,7 @@
 // session"), exported as one .zip and imported from one.
 import type { SquareMode } from '../../io/image_square.ts';
 import { decodesSettled } from '../decode_client.ts';
+import { flushResponses, resetResponses } from '../responses.ts';
 import { packSession, unpackSession } from '../session_zip.ts';
 import { freshView, persistent, saveNow, session, sessionError, startSaving, stopSaving, viewPatch } from '../state/session_sync.ts';
 import { useApp, type ImageItem } from '../state/store.ts';
@@ -23,6 +24,8 @@ let restoring: Promise<void> = Promise.resolve();
 async function readsSettled() {
   await restoring;
   await decodesSettled();
+  // the responses worker's storage writes land, and it forgets what it held
+  await resetResponses();
 }
 
 /** The stored session (gallery, conditions, metadata, view) comes back; its images decode for thumbnails, their responses come from storage when encoding asks. */
@@ -83,6 +86,7 @@ export async function newSession() {
 export async function exportSession(): Promise<Blob> {
   if (!persistent()) throw new Error('This browser has no origin-private file system: sessions cannot be saved or exported');
   await saveNow();
+  await flushResponses();
   const parts: Uint8Array[] = [];
   await packSession(await session.files(), (c) => parts.push(c));
   return new Blob(parts as Uint8Array<ArrayBuffer>[], { type: 'application/zip' });

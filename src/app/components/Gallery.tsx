@@ -5,7 +5,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { squareGeometry, type SquareMode } from '../../io/image_square.ts';
 import { setCondition } from '../actions/conditions.ts';
 import { moveImage, removeImage, setImageMode } from '../actions/images.ts';
-import { getResponse, modelTag, pixelKey } from '../responses.ts';
+import { hasResponse, modelTag, pixelKey } from '../responses.ts';
 import { effectiveMode, turnedByExif } from '../state/selectors.ts';
 import { useApp, type ImageItem } from '../state/store.ts';
 
@@ -81,7 +81,7 @@ interface ThumbProps {
 const Thumb = memo(function Thumb({ item, index, count, dupOf, measure, start }: ThumbProps) {
   const conditions = useApp((s) => s.conditions);
   // Re-evaluated on every store change (responsesVersion among them); re-renders only when it flips.
-  const encoded = useApp((s) => (s.model && item.squareMode ? Boolean(getResponse(modelTag(s.model), pixelKey(item.id, item.squareMode))) : false));
+  const encoded = useApp((s) => (s.model && item.squareMode ? hasResponse(modelTag(s.model), pixelKey(item.id, item.squareMode)) : false));
   const mode = effectiveMode(item);
   const note = notice(item, mode);
   const meta = item.meta ? Object.entries(item.meta).filter(([, v]) => v !== '') : [];

@@ -31,7 +31,8 @@ import { makeCondition } from '../actions/conditions.ts';
 import { runSweepToGallery } from '../actions/lab.ts';
 import { topomapGrid } from '../figures/topomap_grid.ts';
 import { encodedPixels, previewInWorker } from '../lab_client.ts';
-import { useEncodedForPlots, type Encoded } from '../state/encoded.ts';
+import { repetitionMeans } from '../responses.ts';
+import { useEncodedForPlots, useWorkerValue, type Encoded } from '../state/encoded.ts';
 import { chNames, times } from '../state/selectors.ts';
 import { useApp, type DerivedInfo, type ImageItem } from '../state/store.ts';
 import { NumberField } from './NumberField.tsx';
@@ -50,11 +51,11 @@ interface MeasureChoice {
   polarity: Polarity;
 }
 
-const BLOCK = 4 * 63 * 140;
-
-function blocksOf(enc: Encoded): Float32Array[] {
-  const n = enc.dims.R * enc.dims.C * enc.dims.T || BLOCK;
-  return enc.items.map((_, i) => enc.data.subarray(i * n, (i + 1) * n));
+/** Each image's repetition mean [C, T] (from the responses worker), or none until they arrive. */
+function blocksOf(enc: Encoded, means: Float32Array | null): Float32Array[] {
+  const n = enc.dims.C * enc.dims.T;
+  if (!means || means.length !== enc.items.length * n) return [];
+  return enc.items.map((_, i) => means.subarray(i * n, (i + 1) * n));
 }
 
 function parseChannels(s: string): string[] {
@@ -308,10 +309,12 @@ export function LabPanel() {
   const [measure, setMeasure] = useState<MeasureChoice>({ component: 'P1', stat: 'mean', channels: 'O1, Oz, O2', tminMs: 80, tmaxMs: 130, polarity: 'positive' });
   const names = chNames();
   const allTimes = times();
-  const blocks = useMemo(() => blocksOf(enc), [enc]);
-  const dims = { R: enc.dims.R, C: enc.dims.C, T: enc.dims.T };
+  // The measures average the repetitions first: each image's repetition mean is all they need.
+  const means = useWorkerValue(enc.keys.length ? `${enc.tags.join('+')}\n${enc.keys.join(',')}` : null, () => repetitionMeans(enc.tags, enc.keys));
+  const blocks = useMemo(() => blocksOf(enc, means), [enc, means]);
+  const dims = { R: 1, C: enc.dims.C, T: enc.dims.T };
   const scored = useMemo(() => {
-    if (!enc.items.length) return null;
+    if (!enc.items.length || blocks.length !== enc.items.length) return null;
     try {
       const spec = measureSpec(measure);
       const v = measureImages(blocks, dims, names, allTimes, spec);
@@ -402,7 +405,7 @@ export function LabPanel() {
   const [k, setK] = useState(5);
   const [condName, setCondName] = useState('');
   const ranking = useMemo(() => {
-    if (!enc.items.length) return null;
+    if (!enc.items.length || blocks.length !== enc.items.length) return null;
     try {
       let values: Float64Array;
       let label: string;

@@ -7,9 +7,10 @@ import { colormapLut } from '../../viz/colormap.ts';
 import { drawMatrix, layoutMatrix, matrixCellAt, matrixSvg, type MatrixScene } from '../../viz/matrix_render.ts';
 import { timecourseFigure, timesMs } from '../../viz/plots.ts';
 import { setCursor } from '../actions/selection.ts';
-import { conditionOrder, dissimilarityCourse, dissimilarityView, TICKS_UPTO } from '../figures/rdm.ts';
+import { conditionOrder, courseValues, dissimilarityCourse, dissimilarityView, TICKS_UPTO } from '../figures/rdm.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
-import { useEncodedForPlots, useSelection } from '../state/encoded.ts';
+import { dissimilarityAt, dissimilarityCourse as courseInWorker } from '../responses.ts';
+import { useEncodedForPlots, useSelection, useWorkerValue } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { SUBJECT_SPREAD_LABEL } from './SubjectsPanel.tsx';
 import { useApp } from '../state/store.ts';
@@ -49,12 +50,18 @@ export function RdmPanel() {
   const groups = useMemo(() => conditions.map((c) => ({ c, idx: order.filter((i) => enc.items[i].condition === c) })).filter((g) => g.idx.length > 0), [conditions, order, enc]);
 
   const subjectSpread = useApp((s) => s.subjectSpread);
-  const course = useMemo(() => dissimilarityCourse(enc, order, ch, subjectSpread), [enc, order, ch, subjectSpread]);
+  // the course and the image matrix come from the responses worker, for these images in this order
+  // (with a subject mean: each subject's course, and the mean of the subjects' matrices)
+  const plan = useMemo(() => dissimilarityCourse(enc, order, ch), [enc, order, ch]);
+  const sig = plan ? `${enc.tags.join('+')}\n${order.map((i) => enc.keys[i]).join(',')}\n${ch.join(',')}` : null;
+  const raw = useWorkerValue(sig, () => courseInWorker(enc.tags, plan!.idx.map((i) => enc.keys[i]), Int32Array.from(ch)));
+  const matrix = useWorkerValue(sig && `${sig}\n${cursor}`, () => dissimilarityAt(enc.tags, order.map((i) => enc.keys[i]), Int32Array.from(ch), cursor));
+  const values = useMemo(() => (raw ? courseValues(raw, Math.max(1, enc.tags.length), enc.dims.T, subjectSpread) : null), [raw, enc, subjectSpread]);
   const view = useMemo(() => {
-    if (!course) return null;
-    const v = dissimilarityView({ enc, order, ch, cursor, labels, groups, tms, mask, course });
+    if (!plan || !values || !matrix || matrix.length !== order.length * order.length) return null;
+    const v = dissimilarityView({ enc, order, ch, cursor, labels, groups, tms, mask, course: { ...values, title: plan.title }, matrix });
     return { mat: matrixCanvasFigure(v.mat, names), cond: v.cond && matrixCanvasFigure(v.cond), line: v.line };
-  }, [course, enc, order, ch, cursor, labels, names, groups, tms, mask]);
+  }, [plan, values, matrix, enc, order, ch, cursor, labels, names, groups, tms, mask]);
 
   // The requirement is spelled out once, beside it, where the matrix will be.
   const placeholder = useMemo(() => timecourseFigure({ timesMs: tms, series: [], placeholder: 'The mean dissimilarity at each time point appears here.', yTitle: 'mean 1 − r', title: 'Mean pairwise dissimilarity over time', height: 360 }), [tms]);
@@ -75,7 +82,7 @@ export function RdmPanel() {
       </div>
       {enc.subjects && (
         <p className="caption" data-testid="rdm-subjects-note">
-          Subject mean: each subject's matrix and course are computed from that subject's responses, then averaged over the {enc.subjects.data.length} subjects; band:{' '}
+          Subject mean: each subject's matrix and course are computed from that subject's responses, then averaged over the {enc.subjects.paths.length} subjects; band:{' '}
           {SUBJECT_SPREAD_LABEL[subjectSpread]} of the subjects' courses. The condition matrix uses the subject-mean responses.
         </p>
       )}

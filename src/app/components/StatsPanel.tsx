@@ -11,6 +11,7 @@ import type { SpreadKind } from '../../analysis/spread.ts';
 import { timesMs } from '../../viz/plots.ts';
 import { AnalysisCancelled, cancelAnalysis, runAnalysis, type AnalysisJob, type AnalysisResult } from '../analysis_client.ts';
 import { download } from '../export.ts';
+import { gatherResponses } from '../responses.ts';
 import { ALPHA, clusterSummary, decodingFigures, rsaFigures, spreadFigure } from '../figures/stats.ts';
 import { topomapGrid } from '../figures/topomap_grid.ts';
 import { imagesFor, useEncodedForPlots, useSelection, type Encoded } from '../state/encoded.ts';
@@ -20,14 +21,11 @@ import { NumberField } from './NumberField.tsx';
 import { Plot } from './Plot.tsx';
 import { TopomapView } from './TopomapView.tsx';
 
-const BLOCK = 4 * 63 * 140;
 const NEIGHBORS = channelAdjacency(channelsJson.channels.map((c) => c.topo2d_m));
 
-/** The responses of the images at `idx` (indices into enc.items), float32 [n, 4, 63, 140]. */
-function gather(enc: Encoded, idx: number[]): Float32Array {
-  const out = new Float32Array(idx.length * BLOCK);
-  idx.forEach((i, k) => out.set(enc.data.subarray(i * BLOCK, (i + 1) * BLOCK), k * BLOCK));
-  return out;
+/** The responses of the images at `idx` (indices into enc.items), float32 [n, 4, 63, 140], from the responses worker for one run; with a subject mean, the subject-mean responses. */
+function gather(enc: Encoded, idx: number[]): Promise<Float32Array> {
+  return gatherResponses(enc.tags, idx.map((i) => enc.keys[i]));
 }
 
 type Job<K extends AnalysisResult['kind']> = { state: 'idle' } | { state: 'running'; done: number; total: number } | { state: 'done'; out: Extract<AnalysisResult, { kind: K }>; params: Record<string, unknown> } | { state: 'error'; message: string };
@@ -35,12 +33,11 @@ type Job<K extends AnalysisResult['kind']> = { state: 'idle' } | { state: 'runni
 function useJob<K extends AnalysisResult['kind']>(kind: K) {
   const [job, setJob] = useState<Job<K>>({ state: 'idle' });
   useEffect(() => () => cancelAnalysis(kind), [kind]);
-  const start = (j: AnalysisJob & { kind: K }, params: Record<string, unknown>) => {
+  const start = (job_: Promise<AnalysisJob & { kind: K }>, params: Record<string, unknown>) => {
     // a cancelled run brings back the last finished result
     const previous: Job<K> = job.state === 'done' ? job : { state: 'idle' };
     setJob({ state: 'running', done: 0, total: 1 });
-    const r = runAnalysis(j, (done, total) => setJob({ state: 'running', done, total }));
-    r.promise.then(
+    job_.then((j) => runAnalysis(j, (done, total) => setJob({ state: 'running', done, total })).promise).then(
       (out) => setJob({ state: 'done', out: out as unknown as Extract<AnalysisResult, { kind: K }>, params }),
       (e) => setJob(e instanceof AnalysisCancelled ? previous : { state: 'error', message: e instanceof Error ? e.message : String(e) }),
     );
@@ -110,7 +107,10 @@ export function StatsPanel() {
   // Spread across images: recomputed in the worker whenever images, conditions or channels change.
   useEffect(() => {
     if (!condIdx.length || !ch.length) return;
-    spreadJob.start({ kind: 'spread', groups: condIdx.map((g) => gather(enc, g.idx)), ch: Int32Array.from(ch) }, { conditions: condIdx.map((g) => g.c) });
+    spreadJob.start(
+      Promise.all(condIdx.map((g) => gather(enc, g.idx))).then((groups) => ({ kind: 'spread' as const, groups, ch: Int32Array.from(ch) })),
+      { conditions: condIdx.map((g) => g.c) },
+    );
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [condIdx, ch]);
 
@@ -126,13 +126,13 @@ export function StatsPanel() {
   });
   const runCluster = () =>
     cluster.start(
-      { kind: 'cluster', groups: [gather(enc, idxA), gather(enc, idxB)], ch: Int32Array.from(ch), design, space, nPermutations: nPerm, seed, tail: design === 'paired' ? tail : 0, neighbors: NEIGHBORS },
+      Promise.all([gather(enc, idxA), gather(enc, idxB)]).then((groups) => ({ kind: 'cluster' as const, groups, ch: Int32Array.from(ch), design, space, nPermutations: nPerm, seed, tail: design === 'paired' ? tail : 0, neighbors: NEIGHBORS })),
       clusterParams(),
     );
   const runDecode = () =>
-    decode.start({ kind: 'decode', groups: [gather(enc, idxA), gather(enc, idxB)], ch: Int32Array.from(ch), nSplits, seed, scoring, generalize }, { conditions: [A, B], n_splits: nSplits, seed, scoring, generalize, ch_names: Array.from(ch, (i) => names[i]) });
+    decode.start(Promise.all([gather(enc, idxA), gather(enc, idxB)]).then((groups) => ({ kind: 'decode' as const, groups, ch: Int32Array.from(ch), nSplits, seed, scoring, generalize })), { conditions: [A, B], n_splits: nSplits, seed, scoring, generalize, ch_names: Array.from(ch, (i) => names[i]) });
   const runRsa = async () => {
-    const groups = condIdx.map((g) => gather(enc, g.idx));
+    const groups = await Promise.all(condIdx.map((g) => gather(enc, g.idx)));
     const labels = condIdx.flatMap((g, k) => g.idx.map(() => k));
     const n = rsaUnit === 'images' ? labels.length : condIdx.length;
     let modelRdm: Float64Array | undefined;
@@ -147,7 +147,7 @@ export function StatsPanel() {
     }
     const pixels = modelKind === 'pixels' ? condIdx.flatMap((g) => g.idx.map((i) => enc.items[i].square!)).map((q) => ({ data: q.data.slice(), size: q.size })) : undefined;
     rsa.start(
-      { kind: 'rsa', groups, ch: Int32Array.from(ch), unit: rsaUnit, labels, metric, model: modelKind, modelRdm, pixels, nPermutations: nPerm, seed },
+      Promise.resolve({ kind: 'rsa' as const, groups, ch: Int32Array.from(ch), unit: rsaUnit, labels, metric, model: modelKind, modelRdm, pixels, nPermutations: nPerm, seed }),
       {
         unit: rsaUnit,
         metric: metric === 'correlation' ? '1 - Pearson r' : 'Euclidean',

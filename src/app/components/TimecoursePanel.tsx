@@ -5,7 +5,8 @@ import { setCursor, setWindow } from '../actions/selection.ts';
 import { setBand, setChannelView, setImageView } from '../actions/view.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
 import { timecourseTitle, timecourseView, withCursor } from '../figures/timecourse.ts';
-import { useEncodedForPlots, useSelection } from '../state/encoded.ts';
+import { eachSeries } from '../responses.ts';
+import { useEncodedForPlots, useSelection, useWorkerValue } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { useApp, type ChannelView, type ImageView } from '../state/store.ts';
 import { Plot } from './Plot.tsx';
@@ -24,11 +25,14 @@ export function TimecoursePanel() {
   const tms = useMemo(() => timesMs(times()), [s.model]);
   const title = timecourseTitle(s.channelView, names, ch);
 
+  // one line per image: the worker's time courses over the selected channels (per subject with a subject mean)
+  const wantEach = s.imageView === 'each' && s.channelView === 'mean' && enc.keys.length > 0 && ch.length > 0;
+  const each = useWorkerValue(wantEach ? `${enc.tags.join('+')}\n${enc.keys.join(',')}\n${ch.join(',')}` : null, () => eachSeries(enc.tags, enc.keys, Int32Array.from(ch)));
   const view = useMemo(() => {
     const t0 = performance.now();
-    const v = timecourseView({ enc, names, ch, chMask, tms, imageView: s.imageView, channelView: s.channelView, band: s.band, timeMask: s.timeMask, conditions: s.conditions, title, subjectSpread: s.subjectSpread });
+    const v = timecourseView({ enc, names, ch, chMask, tms, imageView: s.imageView, channelView: s.channelView, band: s.band, timeMask: s.timeMask, conditions: s.conditions, title, each, subjectSpread: s.subjectSpread });
     return v && { ...v, ms: performance.now() - t0 };
-  }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.timeMask, s.conditions, title, s.subjectSpread]);
+  }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.timeMask, s.conditions, title, each, s.subjectSpread]);
 
   const noChannels = ch.length === 0 && s.channelView !== 'butterfly';
   const placeholder = useMemo(

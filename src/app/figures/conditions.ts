@@ -1,12 +1,12 @@
 // The conditions panel's figures: each condition's mean time course (with its repetition band),
 // the difference wave A − B and its topomap at the cursor or over the window.
 import { EEG_UNIT_LONG, PALETTE, timecourseFigure, type Figure, type Series } from '../../viz/plots.ts';
-import { band, column, meanChannelsByTime, meanOverTimes, repSeries, subtract, type BandKind } from '../../viz/stats.ts';
+import { band, column, meanOverTimes, subtract, type BandKind } from '../../viz/stats.ts';
 import { symmetricLimit, type TopomapGrid } from '../../viz/topomap.ts';
 import type { TopomapScene } from '../../viz/topomap_render.ts';
 import { spreadBand } from '../../analysis/spread.ts';
 import { subjectDiffSpread, subjectSpread } from '../../analysis/subjects.ts';
-import { imagesFor, type Encoded } from '../state/encoded.ts';
+import { groupCT, groupDims, groupReps, imagesFor, subjectGroupMeans, type Encoded } from '../state/encoded.ts';
 import type { SubjectSpreadKind } from '../state/store.ts';
 
 export interface ConditionsArgs {
@@ -43,26 +43,40 @@ export function conditionsView(a: ConditionsArgs): { tc: Figure; topo: TopomapSc
     if (!idx.length) return;
     const color = PALETTE[k % PALETTE.length];
     if (enc.subjects && a.subjectSpread) {
-      const s = subjectSpread(enc.subjects.data, enc.dims, idx, ch);
+      // each subject's condition mean (the worker's group mean under its tag), then across subjects
+      const per = subjectGroupMeans(enc, `cond:${c}`);
+      if (!per) return;
+      const s = subjectSpread(per, groupDims(enc), [0], ch);
       series.push({ name: `${c} (n=${idx.length} images, ${enc.subjects.paths.length} subjects)`, mean: s.mean, ...(a.subjectSpread === 'off' ? {} : spreadBand(s, a.subjectSpread)), color });
       return;
     }
-    const b = band(repSeries(enc.data, enc.dims, idx, ch), enc.dims.R, T, a.band);
+    const reps = groupReps(enc, `cond:${c}`, ch);
+    if (!reps) return;
+    const b = band(reps, enc.dims.R, T, a.band);
     series.push({ name: `${c} (n=${idx.length})`, mean: b.mean, lo: a.band === 'none' ? undefined : b.lo, hi: a.band === 'none' ? undefined : b.hi, color });
   });
   const ia = imagesFor(enc, `cond:${a.diffA}`);
   const ib = imagesFor(enc, `cond:${a.diffB}`);
   let topo: TopomapScene | null = null;
-  if (ia.length && ib.length && a.diffA !== a.diffB) {
+  const ra = groupReps(enc, `cond:${a.diffA}`, ch);
+  const rb = groupReps(enc, `cond:${a.diffB}`, ch);
+  if (ia.length && ib.length && ra && rb && a.diffA !== a.diffB) {
     // Difference wave: A - B per repetition, so the band reflects repetition spread of the difference.
-    const ra = repSeries(enc.data, enc.dims, ia, ch);
-    const rb = repSeries(enc.data, enc.dims, ib, ch);
     const d = band(subtract(ra, rb), enc.dims.R, T, 'none');
-    if (enc.subjects && a.subjectSpread && a.subjectSpread !== 'off') {
-      const s = subjectDiffSpread(enc.subjects.data, enc.dims, ia, ib, ch);
+    const pa = subjectGroupMeans(enc, `cond:${a.diffA}`);
+    const pb = subjectGroupMeans(enc, `cond:${a.diffB}`);
+    if (enc.subjects && a.subjectSpread && a.subjectSpread !== 'off' && pa && pb) {
+      // the difference within each subject: its two condition means as images 0 and 1
+      const per = pa.map((m, k) => {
+        const x = new Float32Array(2 * m.length);
+        x.set(m);
+        x.set(pb[k], m.length);
+        return x;
+      });
+      const s = subjectDiffSpread(per, { ...enc.dims, B: 2 }, [0], [1], ch);
       series.push({ name: `${a.diffA} − ${a.diffB}`, mean: s.mean, ...spreadBand(s, a.subjectSpread), color: '#000000', width: 2.4, dash: 'dash' });
     } else series.push({ name: `${a.diffA} − ${a.diffB}`, mean: d.mean, color: '#000000', width: 2.4, dash: 'dash' });
-    const ct = subtract(meanChannelsByTime(enc.data, enc.dims, ia), meanChannelsByTime(enc.data, enc.dims, ib));
+    const ct = subtract(groupCT(enc, `cond:${a.diffA}`)!, groupCT(enc, `cond:${a.diffB}`)!);
     const C = names.length;
     const values = a.topoMode === 'window' ? meanOverTimes(ct, C, T, t) : column(ct, C, T, a.cursor);
     const lim = a.colorScale === 'fixed' ? symmetricLimit(ct) : symmetricLimit(values);

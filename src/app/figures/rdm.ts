@@ -1,10 +1,12 @@
 // The dissimilarity panel's data: images ordered by condition, the image-by-image and
 // condition-by-condition 1 − r matrices at the cursor, and the mean dissimilarity over time (over
-// a fixed random sample of images in large sets).
+// a fixed random sample of images in large sets). The image matrix and the course are computed by
+// the responses worker (over these images, in this order); the condition matrix here, from the
+// condition means.
 import type { MatrixScene } from '../../viz/matrix_render.ts';
 import { timecourseFigure, type Figure } from '../../viz/plots.ts';
-import { dissimilarity, meanDissimilarityOverTime, patternsAt } from '../../viz/stats.ts';
-import type { Encoded } from '../state/encoded.ts';
+import { dissimilarity, patternsAt } from '../../viz/stats.ts';
+import { groupMean, type Encoded } from '../state/encoded.ts';
 import type { ImageItem, SubjectSpreadKind } from '../state/store.ts';
 import { spread, spreadBand } from '../../analysis/spread.ts';
 
@@ -33,37 +35,29 @@ export function conditionOrder(items: ImageItem[], conditions: string[]): number
   return items.map((_, i) => i).sort((a, b) => rank(items[a].condition) - rank(items[b].condition) || a - b);
 }
 
-/** The mean pairwise dissimilarity at each sample (over a fixed sample of COURSE_SAMPLE images past that many); null below 2 images or 2 channels. */
-export function dissimilarityCourse(
-  enc: Encoded,
-  order: number[],
-  ch: ArrayLike<number>,
-  subjectSpread: SubjectSpreadKind = 'off',
-): { values: ArrayLike<number>; lo?: ArrayLike<number>; hi?: ArrayLike<number>; title: string; sampled: boolean } | null {
+/**
+ * Which images the mean dissimilarity over time averages (a fixed sample of COURSE_SAMPLE past that
+ * many, in `order`) and its title; null below 2 images or 2 channels. The values are the worker's
+ * (see courseValues).
+ */
+export function dissimilarityCourse(enc: Encoded, order: number[], ch: ArrayLike<number>): { idx: number[]; title: string; sampled: boolean } | null {
   if (enc.dims.B < 2 || ch.length < 2) return null;
   const idx = sample(order, COURSE_SAMPLE);
   const B = enc.dims.B;
   let title = idx.length < B ? `Mean pairwise dissimilarity over time: ${(idx.length * (idx.length - 1)) / 2} pairs of a fixed random sample of ${idx.length} of ${B} images` : 'Mean pairwise dissimilarity over time';
-  if (enc.subjects) {
-    // each subject's own course (RSA is done within subjects), then their mean and spread
-    const S = enc.subjects.data.length;
-    const T = enc.dims.T;
-    const x = new Float64Array(S * T);
-    enc.subjects.data.forEach((d, s) => x.set(meanDissimilarityOverTime(d, enc.dims, idx, ch), s * T));
-    const sp = spread(x, S, T);
-    title += `, mean of ${S} subjects`;
-    return { values: sp.mean, ...(subjectSpread === 'off' ? {} : spreadBand(sp, subjectSpread)), title, sampled: idx.length < B };
-  }
-  return { values: meanDissimilarityOverTime(enc.data, enc.dims, idx, ch), title, sampled: idx.length < B };
+  if (enc.subjects) title += `, mean of ${enc.subjects.paths.length} subjects`;
+  return { idx, title, sampled: idx.length < B };
 }
 
-/** The image-by-image matrix at time t: of the responses, or with a subject mean the mean of the subjects' own matrices. */
-function matrixAt(enc: Encoded, order: number[], ch: ArrayLike<number>, t: number): Float32Array {
-  if (!enc.subjects) return dissimilarity(patternsAt(enc.data, enc.dims, order, ch, t), order.length, ch.length);
-  const per = enc.subjects.data.map((d) => dissimilarity(patternsAt(d, enc.dims, order, ch, t), order.length, ch.length));
-  const out = new Float32Array(per[0].length);
-  for (const m of per) for (let i = 0; i < m.length; i++) out[i] += m[i] / per.length;
-  return out;
+/**
+ * The course from the worker's answer: one [T] course, or with a subject mean each subject's own
+ * course ([S, T]: RSA is done within subjects), then their mean and between-subject band.
+ */
+export function courseValues(raw: Float32Array, S: number, T: number, subjectSpread: SubjectSpreadKind = 'off'): { values: ArrayLike<number>; lo?: ArrayLike<number>; hi?: ArrayLike<number> } | null {
+  if (raw.length !== S * T) return null;
+  if (S === 1) return { values: raw };
+  const sp = spread(Float64Array.from(raw), S, T);
+  return { values: sp.mean, ...(subjectSpread === 'off' ? {} : spreadBand(sp, subjectSpread)) };
 }
 
 export interface DissimilarityArgs {
@@ -78,22 +72,25 @@ export interface DissimilarityArgs {
   tms: number[];
   mask: number[];
   course: { values: ArrayLike<number>; lo?: ArrayLike<number>; hi?: ArrayLike<number>; title: string };
+  /** the image matrix at the cursor, [n, n] in `order` (the worker's dissimilarityAt; with a subject mean, the mean of the subjects' own matrices) */
+  matrix: Float32Array;
 }
 
 /** The image matrix at the cursor, the condition-means matrix (two conditions or more) and the course over time. */
-export function dissimilarityView({ enc, order, ch, cursor, labels, groups, tms, mask, course }: DissimilarityArgs): { mat: MatrixScene; cond: MatrixScene | null; line: Figure } {
-  const m = matrixAt(enc, order, ch, cursor);
+export function dissimilarityView({ enc, ch, cursor, labels, groups, tms, mask, course, matrix }: DissimilarityArgs): { mat: MatrixScene; cond: MatrixScene | null; line: Figure } {
+  const m = matrix;
   let top = 0;
   for (const v of m) if (Number.isFinite(v) && v > top) top = v;
-  const mat: MatrixScene = { values: m, labels, range: [0, top > 0 ? top : 1], colormap: 'viridis', unit: '1 − r', title: `Dissimilarity at ${tms[cursor]} ms${enc.subjects ? `, mean of ${enc.subjects.data.length} subjects' matrices` : ''}${groups.length ? ' (ordered by condition)' : ''}` };
+  const mat: MatrixScene = { values: m, labels, range: [0, top > 0 ? top : 1], colormap: 'viridis', unit: '1 − r', title: `Dissimilarity at ${tms[cursor]} ms${enc.subjects ? `, mean of ${enc.subjects.paths.length} subjects' matrices` : ''}${groups.length ? ' (ordered by condition)' : ''}` };
   let cond: MatrixScene | null = null;
   if (groups.length >= 2) {
-    // condition means of the repetition-mean patterns, then 1 - r between conditions
+    // condition means of the repetition-mean patterns (the pattern of each condition's mean), then 1 - r between conditions
     const P = ch.length;
     const pats = new Float32Array(groups.length * P);
     groups.forEach((g, k) => {
-      const p = patternsAt(enc.data, enc.dims, g.idx, ch, cursor);
-      for (let i = 0; i < g.idx.length; i++) for (let q = 0; q < P; q++) pats[k * P + q] += p[i * P + q] / g.idx.length;
+      const mean = groupMean(enc, `cond:${g.c}`);
+      if (mean) pats.set(patternsAt(mean, { ...enc.dims, B: 1 }, [0], ch, cursor), k * P);
+      else pats.fill(NaN, k * P, (k + 1) * P);
     });
     const cm = dissimilarity(pats, groups.length, P);
     let ctop = 0;

@@ -3,9 +3,9 @@
 import { gfpPeaks, parseTimeList, type JointSpec } from '../../viz/joint.ts';
 import { EEG_UNIT, EEG_UNIT_LONG } from '../../viz/plots.ts';
 import { prepareScene, type TopoPanel, type TopomapScene } from '../../viz/topomap_render.ts';
-import { column, meanChannelsByTime, meanOverTimes, subtract } from '../../viz/stats.ts';
+import { column, meanOverTimes, subtract } from '../../viz/stats.ts';
 import { METHOD_LABEL, mneColorLimits, type TopomapGrid, type TopomapMethod } from '../../viz/topomap.ts';
-import { imagesFor, type Encoded } from '../state/encoded.ts';
+import { groupCT, groupDims, subjectGroupMeans, type Encoded } from '../state/encoded.ts';
 import type { MapSource, SubjectSpreadKind } from '../state/store.ts';
 import { spread, type Spread } from '../../analysis/spread.ts';
 import { subjectMaps, subjectMapSpread } from '../../analysis/subjects.ts';
@@ -14,13 +14,11 @@ import { nearestIndex, windowText } from './time_axis.ts';
 /** [C, T] mean over repetitions and the images of a map source; null when it has no images. */
 export function sourceCT(enc: Encoded, source: MapSource, diffA: string, diffB: string): Float32Array | null {
   if (source === 'diff') {
-    const a = imagesFor(enc, `cond:${diffA}`);
-    const b = imagesFor(enc, `cond:${diffB}`);
-    if (!a.length || !b.length) return null;
-    return subtract(meanChannelsByTime(enc.data, enc.dims, a), meanChannelsByTime(enc.data, enc.dims, b));
+    const a = groupCT(enc, `cond:${diffA}`);
+    const b = groupCT(enc, `cond:${diffB}`);
+    return a && b ? subtract(a, b) : null;
   }
-  const idx = imagesFor(enc, source);
-  return idx.length ? meanChannelsByTime(enc.data, enc.dims, idx) : null;
+  return groupCT(enc, source);
 }
 
 export function sourceLabel(enc: Encoded, source: MapSource, diffA: string, diffB: string): string {
@@ -134,27 +132,29 @@ export function subjectSpreadScene(a: TopomapArgs, kind: SubjectSpreadKind): { s
   if (!enc.subjects || kind === 'off' || a.multiples !== 'off') return null;
   const frames = a.topoMode === 'window' ? Array.from(t) : [a.cursor];
   if (!frames.length) return null;
-  const per = enc.subjects.data;
+  // each subject's map from its own group means (the worker's, under its tag), then across subjects
+  const S = enc.subjects.paths.length;
+  const d = groupDims(enc);
   let sp: Spread;
   if (a.mapSource === 'diff') {
-    const ia = imagesFor(enc, `cond:${a.diffA}`);
-    const ib = imagesFor(enc, `cond:${a.diffB}`);
-    if (!ia.length || !ib.length) return null;
-    const x = subjectMaps(per, enc.dims, ia, frames);
-    const y = subjectMaps(per, enc.dims, ib, frames);
+    const pa = subjectGroupMeans(enc, `cond:${a.diffA}`);
+    const pb = subjectGroupMeans(enc, `cond:${a.diffB}`);
+    if (!pa || !pb) return null;
+    const x = subjectMaps(pa, d, [0], frames);
+    const y = subjectMaps(pb, d, [0], frames);
     for (let i = 0; i < x.length; i++) x[i] -= y[i];
-    sp = spread(x, per.length, enc.dims.C);
+    sp = spread(x, S, enc.dims.C);
   } else {
-    const idx = imagesFor(enc, a.mapSource);
-    if (!idx.length) return null;
-    sp = subjectMapSpread(per, enc.dims, idx, frames);
+    const per = subjectGroupMeans(enc, a.mapSource);
+    if (!per) return null;
+    sp = subjectMapSpread(per, d, [0], frames);
   }
   const values = kind === 'sem' ? sp.sem : kind === 'sd' ? sp.sd : sp.ci95Hi.map((h, c) => h - sp.mean[c]);
   const lim = mneColorLimits(values);
   const when = a.topoMode === 'window' ? `mean over ${windowText(a.timeMask, tms)}` : `${tms[a.cursor]} ms`;
   const what = kind === 'sem' ? 'SEM' : kind === 'sd' ? 'SD' : '95% CI half-width';
   return {
-    scene: { grid, panels: [{ values }], range: lim.range, colormap: lim.colormap, selected: chMask, names, unit: EEG_UNIT_LONG, title: `${what} across ${per.length} subjects · ${when}`, note: `between-subject spread of the map above (n = ${per.length} subjects)` },
+    scene: { grid, panels: [{ values }], range: lim.range, colormap: lim.colormap, selected: chMask, names, unit: EEG_UNIT_LONG, title: `${what} across ${S} subjects · ${when}`, note: `between-subject spread of the map above (n = ${S} subjects)` },
     values,
   };
 }

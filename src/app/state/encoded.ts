@@ -1,10 +1,16 @@
-// The encoded responses of the gallery, stacked [B, 4, 63, 140] in gallery order, and the
-// index arrays of the current selection. Recomputed only when images or responses change;
-// selections only re-slice these arrays.
-import { useDeferredValue, useMemo, useRef } from 'react';
+// The encoded images of the gallery and what the views draw from them. The responses live in the
+// responses worker (../responses.ts); here are the images that have one (gallery order), and the
+// group means the worker sends for them: all images, each condition, the images with a condition,
+// and the single images a view shows, each [4, 63, 140]. They are asked for again only when images,
+// responses or conditions change; a cursor, window or channel change re-slices them here. With a
+// subject mean (state/subjects.ts) they are asked for under each chosen subject's model tag, and
+// the views get both each subject's group means (for the between-subject spread) and their mean.
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../../core/types.ts';
-import { channelIndices, maskIndices, stack, type Dims } from '../../viz/stats.ts';
-import { getResponse, modelTag, pixelKey } from '../responses.ts';
+import { subjectMean } from '../../analysis/subjects.ts';
+import { channelIndices, maskIndices, meanChannelsByTime, repSeries, type Dims } from '../../viz/stats.ts';
+import type { GroupMean, GroupRequest } from '../response_store.ts';
+import { groupMeans, hasResponse, modelTag, pixelKey } from '../responses.ts';
 import { chNames } from './selectors.ts';
 import { useApp, type ImageItem } from './store.ts';
 import { collectSubjects, subjectMeanOn, type SubjectsEncoded } from './subjects.ts';
@@ -12,56 +18,125 @@ import { collectSubjects, subjectMeanOn, type SubjectsEncoded } from './subjects
 export interface Encoded {
   /** Encoded images, gallery order. */
   items: ImageItem[];
-  data: Float32Array;
+  /** their pixel keys in the responses worker */
+  keys: string[];
+  /** the model tag the responses are for ('' without a model, and with a subject mean) */
+  tag: string;
+  /** the tags the worker is asked with: the model's, or the chosen subjects' in order (none without a model) */
+  tags: string[];
   dims: Dims;
-  /** Ready images (decoded) still without a response for this model. */
+  /** Ready images (decoded) still without a response for this model (every chosen subject's). */
   pending: number;
-  /** Subject means (state/subjects.ts): each subject's stack; `data` is then their mean. */
+  /** group means by id ('all', 'cond:<name>', 'conditioned', 'img:<id>'), as the worker last sent them; with a subject mean, the subjects' mean of them */
+  groups: ReadonlyMap<string, GroupMean>;
+  /** Subject means (state/subjects.ts): who, and each subject's own group means. */
   subjects?: SubjectsEncoded;
 }
 
-const BLOCK = N_REPETITIONS * N_CHANNELS * N_TIMES;
+export const NO_GROUPS: ReadonlyMap<string, GroupMean> = new Map();
 
-export function collectEncoded(images: ImageItem[], model: ReturnType<typeof useApp.getState>['model']): Encoded {
+export function collectEncoded(images: ImageItem[], model: ReturnType<typeof useApp.getState>['model'], groups: ReadonlyMap<string, GroupMean> = NO_GROUPS): Encoded {
   const items: ImageItem[] = [];
-  const blocks: Float32Array[] = [];
+  const keys: string[] = [];
   let pending = 0;
+  const tag = model ? modelTag(model) : '';
   if (model) {
-    const tag = modelTag(model);
     for (const it of images) {
       if (it.status !== 'ready' || !it.squareMode) continue;
-      const r = getResponse(tag, pixelKey(it.id, it.squareMode));
-      if (r) {
+      const key = pixelKey(it.id, it.squareMode);
+      if (hasResponse(tag, key)) {
         items.push(it);
-        blocks.push(r);
+        keys.push(key);
       } else pending++;
     }
   }
-  return { items, data: stack(blocks, BLOCK), dims: { B: items.length, R: N_REPETITIONS, C: N_CHANNELS, T: N_TIMES }, pending };
+  return { items, keys, tag, tags: tag ? [tag] : [], dims: { B: items.length, R: N_REPETITIONS, C: N_CHANNELS, T: N_TIMES }, pending, groups };
 }
 
-// One stacked copy for every panel (each used to stack its own).
-let shared: { images: ImageItem[]; model: unknown; version: number; group: unknown[] | null; encoded: Encoded } | null = null;
+/** The groups the views show now: all images, each condition, the conditioned images, the single images picked. */
+function groupRequests(enc: Encoded, conditions: string[], picked: string[]): GroupRequest[] {
+  const out: GroupRequest[] = [{ id: 'all', keys: enc.keys }];
+  const inCond = new Set(conditions);
+  for (const c of conditions) out.push({ id: `cond:${c}`, keys: enc.keys.filter((_, i) => enc.items[i].condition === c) });
+  out.push({ id: 'conditioned', keys: enc.keys.filter((_, i) => inCond.has(enc.items[i].condition ?? '\u0000')) });
+  for (const p of picked) {
+    const i = enc.items.findIndex((it) => `img:${it.id}` === p);
+    if (i >= 0) out.push({ id: p, keys: [enc.keys[i]] });
+  }
+  return out;
+}
+
+/** The subjects' mean of their group means (each group has the same images for every subject). */
+export function meanOfSubjects(perSubject: readonly ReadonlyMap<string, GroupMean>[]): ReadonlyMap<string, GroupMean> {
+  const out = new Map<string, GroupMean>();
+  if (!perSubject.length) return out;
+  for (const [id, g] of perSubject[0]) {
+    const all = perSubject.map((m) => m.get(id));
+    if (all.some((x) => !x || x.n !== g.n)) continue;
+    out.set(id, { id, n: g.n, mean: g.n ? subjectMean(all.map((x) => x!.mean)) : g.mean });
+  }
+  return out;
+}
+
+// One Encoded for every panel, and the one request for its group means in flight.
+let shared: { images: ImageItem[]; model: unknown; version: number; aggregates: number; group: unknown[] | null; encoded: Encoded } | null = null;
+let asked = '';
+// the last answer: one map per tag asked (one subject, or each chosen subject in order)
+let answered: ReadonlyMap<string, GroupMean>[] = [];
+let answeredFor = '';
+
+/** The last answer when it was for these tags (in this order), else none. */
+export function answersFor(tags: readonly string[]): ReadonlyMap<string, GroupMean>[] {
+  return tags.length && answeredFor === tags.join('\n') ? answered : [];
+}
+
+function askGroups(enc: Encoded, conditions: string[], picked: string[]) {
+  if (!enc.tags.length) return;
+  const req = groupRequests(enc, conditions, picked);
+  const sig = `${enc.tags.join('\n')}\n${req.map((g) => `${g.id}:${g.keys.join(',')}`).join('\n')}`;
+  if (sig === asked) return;
+  asked = sig;
+  Promise.all(enc.tags.map((tag) => groupMeans(tag, req))).then(
+    (got) => {
+      if (asked !== sig) return; // a newer request is on its way
+      answered = got.map((gs) => new Map(gs.map((g) => [g.id, g])));
+      answeredFor = enc.tags.join('\n');
+      useApp.setState({ aggregatesVersion: useApp.getState().aggregatesVersion + 1 });
+    },
+    () => {
+      // an image went away meanwhile: the change that removed it asks again
+      if (asked === sig) asked = '';
+    },
+  );
+}
 
 /**
- * The stacked responses. Panels that draw pass them through React's useDeferredValue: a new
- * batch then redraws them in a background render that yields to the page between panels,
- * rather than in one long task with the status and the thumbnails.
+ * The encoded images and their group means. Panels that draw pass them through React's
+ * useDeferredValue: a new batch then redraws them in a background render that yields to the
+ * page between panels, rather than in one long task with the status and the thumbnails.
  */
 export function useEncoded(): Encoded {
   const images = useApp((s) => s.images);
   const model = useApp((s) => s.model);
   const version = useApp((s) => s.responsesVersion);
+  const aggregates = useApp((s) => s.aggregatesVersion);
+  const conditions = useApp((s) => s.conditions);
+  const mapSource = useApp((s) => s.mapSource);
+  const imageView = useApp((s) => s.imageView);
   // A subject mean follows the chosen subjects and their models, not the loaded one.
   const mean = useApp(subjectMeanOn);
   const subjectModels = useApp((s) => s.subjectModels);
   const paths = useApp((s) => s.subjectPaths);
   const group = mean ? [subjectModels, paths] : null;
   const sameGroup = group ? shared?.group?.[0] === group[0] && shared?.group?.[1] === group[1] : !shared?.group;
-  if (!shared || shared.images !== images || shared.version !== version || !sameGroup || (!group && shared.model !== model)) {
-    shared = { images, model, version, group, encoded: group ? collectSubjects({ ...useApp.getState(), images }) : collectEncoded(images, model) };
+  if (!shared || shared.images !== images || shared.version !== version || shared.aggregates !== aggregates || !sameGroup || (!group && shared.model !== model)) {
+    const encoded = group ? collectSubjects({ ...useApp.getState(), images }, answersFor) : collectEncoded(images, model, model ? (answersFor([modelTag(model)])[0] ?? NO_GROUPS) : NO_GROUPS);
+    shared = { images, model, version, aggregates, group, encoded };
   }
-  return shared.encoded;
+  const enc = shared.encoded;
+  const picked = [mapSource, imageView].filter((v) => v.startsWith('img:'));
+  useEffect(() => askGroups(enc, conditions, picked), [enc, conditions, picked.join('\n')]); // eslint-disable-line react-hooks/exhaustive-deps
+  return enc;
 }
 
 /**
@@ -75,6 +150,28 @@ export function useEncodedForPlots(): Encoded {
   const kept = useRef(live);
   if (!encoding) kept.current = live;
   return useDeferredValue(kept.current);
+}
+
+/**
+ * A value the responses worker computes for the current images (one line per image, a
+ * dissimilarity matrix): asked for when `key` changes, the last answer kept meanwhile; null
+ * before the first.
+ */
+export function useWorkerValue<T>(key: string | null, ask: () => Promise<T>): T | null {
+  const [got, setGot] = useState<{ key: string; value: T } | null>(null);
+  const latest = useRef<string | null>(null);
+  useEffect(() => {
+    latest.current = key;
+    if (key === null || got?.key === key) return;
+    ask().then(
+      (value) => {
+        if (latest.current === key) setGot({ key, value });
+      },
+      () => undefined, // the images changed meanwhile: the next key asks again
+    );
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+  return key === null ? null : (got?.value ?? null);
 }
 
 export function useSelection() {
@@ -101,4 +198,34 @@ export function imagesFor(enc: Encoded, which: 'all' | `img:${string}` | `cond:$
   }
   const cond = which.slice(5);
   return enc.items.flatMap((it, i) => (it.condition === cond ? [i] : []));
+}
+
+/** A group's mean [4, 63, 140] as the worker last sent it, or null (no images, or not here yet). */
+export function groupMean(enc: Encoded, which: string): Float32Array | null {
+  const g = enc.groups.get(which);
+  return g && g.n > 0 ? g.mean : null;
+}
+
+/** A group's [C, T] mean over its images and repetitions, or null. */
+export function groupCT(enc: Encoded, which: string): Float32Array | null {
+  const m = groupMean(enc, which);
+  return m ? meanChannelsByTime(m, { ...enc.dims, B: 1 }, [0]) : null;
+}
+
+/** A group's [R, T] mean over its images and the channels ch, one row per repetition, or null. */
+export function groupReps(enc: Encoded, which: string, ch: ArrayLike<number>): Float32Array | null {
+  const m = groupMean(enc, which);
+  return m ? repSeries(m, { ...enc.dims, B: 1 }, [0], ch) : null;
+}
+
+/** Each subject's mean [4, 63, 140] of a group, in subject order, or null (no subject mean, no images, or not here yet). */
+export function subjectGroupMeans(enc: Encoded, which: string): Float32Array[] | null {
+  if (!enc.subjects) return null;
+  const per = enc.subjects.groups.map((m) => m.get(which));
+  return per.every((g) => g && g.n > 0) ? per.map((g) => g!.mean) : null;
+}
+
+/** The dims of one group mean, [1, 4, 63, 140]: the subject-level functions of analysis/subjects.ts take it with images [0]. */
+export function groupDims(enc: Encoded): Dims {
+  return { ...enc.dims, B: 1 };
 }

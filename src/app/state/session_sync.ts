@@ -2,6 +2,7 @@
 // are written shortly after they change, and read back on start. Which store fields make up the
 // view state is decided here, once.
 import { SESSION_SCHEMA, SessionStore, type SessionState, type StoredImage } from '../session_store.ts';
+import { onResponseSaveError } from '../responses.ts';
 import { errorText } from '../status_text.ts';
 import { useApp, type AppState, type ImageItem } from './store.ts';
 
@@ -14,6 +15,8 @@ export const persistent = () => typeof navigator !== 'undefined' && typeof navig
 
 /** A failed session write: said in the image panel's note. */
 export const sessionError = (e: unknown) => useApp.setState({ intakeNote: `This session is not being saved: ${errorText(e)}` });
+// the responses worker writes the responses: its failures are said the same way
+onResponseSaveError((message) => sessionError(new Error(message)));
 
 /** What a session restores besides the gallery: selections, window, cursor, modes, conditions, model. */
 export const VIEW_KEYS = [

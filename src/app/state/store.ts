@@ -107,6 +107,8 @@ export interface AppState {
   /** What the last folder or stimulus list did (matched rows, skipped files), shown by the image panel. */
   intakeNote: string | null;
   responsesVersion: number;
+  /** bumped when the responses worker's answers for the views arrive (state/encoded.ts) */
+  aggregatesVersion: number;
 
   selectedChannels: string[];
   timeMask: number[];
@@ -177,6 +179,7 @@ export const useApp = create<AppState>(() => ({
   conditions: [],
   intakeNote: null,
   responsesVersion: 0,
+  aggregatesVersion: 0,
 
   selectedChannels: [...DEFAULT_CH_NAMES],
   timeMask: new Array(140).fill(1),

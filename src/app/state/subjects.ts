@@ -1,13 +1,12 @@
-// Subject means in the views: the gallery's responses for each chosen subject (cached under each
-// subject's model tag), stacked per subject, and their element-wise mean, which every view then
-// shows in place of one subject's responses. Images count only once every chosen subject has
-// encoded them. The maths is src/analysis/subjects.ts.
+// Subject means in the views: the gallery's images that every chosen subject has encoded (the
+// responses live in the responses worker under each subject's model tag), each subject's group
+// means as the worker sends them, and their element-wise mean, which every view then shows in
+// place of one subject's. The maths is src/analysis/subjects.ts.
 import { N_CHANNELS, N_REPETITIONS, N_TIMES, type SubjectId } from '../../core/types.ts';
-import { subjectMean } from '../../analysis/subjects.ts';
-import { stack } from '../../viz/stats.ts';
 import type { LoadedModelInfo } from '../protocol.ts';
-import { getResponse, modelTag, pixelKey } from '../responses.ts';
-import type { Encoded } from './encoded.ts';
+import type { GroupMean } from '../response_store.ts';
+import { hasResponse, modelTag, pixelKey } from '../responses.ts';
+import { meanOfSubjects, NO_GROUPS, type Encoded } from './encoded.ts';
 import type { AppState, ImageItem } from './store.ts';
 
 export interface SubjectsEncoded {
@@ -17,11 +16,11 @@ export interface SubjectsEncoded {
   subjects: SubjectId[];
   synthetic: boolean[];
   models: LoadedModelInfo[];
-  /** each subject's stacked responses [B, 4, 63, 140], the images of Encoded.items */
-  data: Float32Array[];
+  /** their model tags, the keys of their responses in the worker */
+  tags: string[];
+  /** each subject's group means (Encoded.groups holds their mean), as the worker last sent them */
+  groups: ReadonlyMap<string, GroupMean>[];
 }
-
-const BLOCK = N_REPETITIONS * N_CHANNELS * N_TIMES;
 
 /** Whether the views show a subject mean: asked for, with two or more subjects chosen. */
 export function subjectMeanOn(s: Pick<AppState, 'subjectView' | 'subjectPaths'>): boolean {
@@ -38,30 +37,39 @@ export function subjectLabel(catalog: AppState['catalog'], path: string): string
   return e?.label ?? path;
 }
 
-/** The encoded images every chosen subject has a response for, each subject's stack, and their mean. */
-export function collectSubjects(s: Pick<AppState, 'images' | 'subjectPaths' | 'subjectModels' | 'catalog'>): Encoded {
+/**
+ * The encoded images every chosen subject has a response for, and (from `answers`, the worker's
+ * last group means for these tags) each subject's group means and their mean.
+ */
+export function collectSubjects(
+  s: Pick<AppState, 'images' | 'subjectPaths' | 'subjectModels' | 'catalog'>,
+  answers: (tags: readonly string[]) => ReadonlyMap<string, GroupMean>[] = () => [],
+): Encoded {
   const paths = s.subjectPaths.filter((p) => s.subjectModels[p]);
   const models = paths.map((p) => s.subjectModels[p]);
   const tags = models.map(modelTag);
+  const complete = paths.length === s.subjectPaths.length && paths.length >= 2;
   const items: ImageItem[] = [];
-  const blocks: Float32Array[][] = paths.map(() => []);
+  const keys: string[] = [];
   let pending = 0;
   for (const it of s.images) {
     if (it.status !== 'ready' || !it.squareMode) continue;
     const key = pixelKey(it.id, it.squareMode);
-    const rs = tags.map((t) => getResponse(t, key));
-    if (paths.length === s.subjectPaths.length && rs.every(Boolean)) {
+    if (complete && tags.every((t) => hasResponse(t, key))) {
       items.push(it);
-      rs.forEach((r, k) => blocks[k].push(r!));
+      keys.push(key);
     } else pending++;
   }
-  const data = blocks.map((b) => stack(b, BLOCK));
-  const complete = paths.length === s.subjectPaths.length && paths.length >= 2;
+  const per = complete ? answers(tags) : [];
+  const groups = per.length === tags.length ? per : tags.map(() => NO_GROUPS);
   return {
-    items: complete ? items : [],
-    data: complete ? subjectMean(data) : new Float32Array(0),
-    dims: { B: complete ? items.length : 0, R: N_REPETITIONS, C: N_CHANNELS, T: N_TIMES },
-    pending: complete ? pending : s.images.filter((i) => i.status === 'ready').length,
+    items,
+    keys,
+    tag: '',
+    tags: complete ? tags : [],
+    dims: { B: items.length, R: N_REPETITIONS, C: N_CHANNELS, T: N_TIMES },
+    pending,
+    groups: complete ? meanOfSubjects(groups) : NO_GROUPS,
     subjects: complete
       ? {
           paths,
@@ -69,7 +77,8 @@ export function collectSubjects(s: Pick<AppState, 'images' | 'subjectPaths' | 's
           subjects: models.map((m) => m.subject),
           synthetic: models.map((m) => m.synthetic),
           models,
-          data,
+          tags,
+          groups,
         }
       : undefined,
   };

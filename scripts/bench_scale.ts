@@ -1,0 +1,239 @@
+// The playground at experiment scale, through the real page (production build, headless Chromium,
+// wasm backend, the demo subject), against the issue's targets:
+//   - page JS heap (main thread, after a GC) with N images encoded: <= 150 MB at 1,000, <= 300 MB at 10,000;
+//     the tab's total (page and its workers) where Chromium measures it;
+//   - a cursor, window, channel or image/condition change -> every view updated and the next
+//     frame painted, median: <= 16 ms at 1,000, <= 50 ms at 10,000;
+//   - the longest main-thread task while encoding (reported);
+//   - encoding in the page >= 0.9x the CLI's img/s on the same backend (wasm), the same thread
+//     count and the same images, in the same run (both from the model being ready to the last row);
+//   - reload of the session: navigation to every image encoded from storage (none sent to the
+//     engine again), <= 3 s at 1,000.
+// Run: `node bin/run-ts.mjs scripts/bench_scale.ts [--images 1000]` or `npm run bench -- --only scale`.
+// Timings vary with machine load: on a shared machine run it more than once.
+
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Page } from 'playwright-core';
+import { PNG } from 'pngjs';
+import { build, preview } from 'vite';
+
+const OUT_DIR = '.cache/bench-scale';
+const PORT = 5177;
+const DEMO = 'public/models/eeg-things_eeg_2-alexnet_untrained/demo';
+
+export interface ScaleResult {
+  images: number;
+  heapMb: number;
+  tabMb: number | null;
+  updateMs: Record<string, number>;
+  longestTaskMs: number;
+  pageImgPerS: number;
+  cliImgPerS: number;
+  threads: number;
+  reloadS: number;
+  reloadSent: number;
+}
+
+/** N distinct 64 px PNGs (distinct bytes: the page skips duplicate files), in one folder (the CLI reads one level). */
+function writeImages(dir: string, n: number): string {
+  const root = join(dir, 'set');
+  mkdirSync(root, { recursive: true });
+  for (let i = 0; i < n; i++) {
+    const p = new PNG({ width: 64, height: 64 });
+    let s = (i * 2654435761 + 1) >>> 0;
+    for (let k = 0; k < 64 * 64; k++) {
+      s = (s * 1664525 + 1013904223) >>> 0;
+      p.data[k * 4] = s >>> 24;
+      p.data[k * 4 + 1] = (s >>> 16) & 255;
+      p.data[k * 4 + 2] = ((k >> 3) * 7 + i) & 255;
+      p.data[k * 4 + 3] = 255;
+    }
+    writeFileSync(join(root, `img${String(i).padStart(5, '0')}.png`), PNG.sync.write(p));
+  }
+  return root;
+}
+
+/** encode-status changes and long tasks, recorded from the first script on. */
+async function instrument(page: Page) {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __long: { start: number; ms: number }[]; __states: { state: string; t: number }[] };
+    w.__long = [];
+    w.__states = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.__long.push({ start: e.startTime, ms: e.duration });
+    }).observe({ type: 'longtask', buffered: true });
+    new MutationObserver(() => {
+      const state = document.querySelector('[data-testid=encode-status]')?.getAttribute('data-state');
+      if (state && w.__states[w.__states.length - 1]?.state !== state) w.__states.push({ state, t: performance.now() });
+    }).observe(document, { subtree: true, attributes: true, childList: true });
+  });
+}
+
+function stateAt(page: Page, state: string, after = 0, timeout = 3_600_000): Promise<number> {
+  return page
+    .waitForFunction(([s, a]) => (window as unknown as { __states: { state: string; t: number }[] }).__states.find((x) => x.state === s && x.t >= (a as number))?.t ?? false, [state, after] as const, { timeout, polling: 50 })
+    .then((h) => h.jsonValue() as Promise<number>);
+}
+
+/** Main-thread JS heap after a GC (CDP), MB. */
+async function heapMb(page: Page): Promise<number> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('Performance.enable');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  await cdp.detach();
+  return (metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN) / 1e6;
+}
+
+/** The tab's memory, page and workers (measureUserAgentSpecificMemory: cross-origin isolated pages only), MB. */
+async function tabMb(page: Page): Promise<number | null> {
+  return page.evaluate(async () => {
+    const p = performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> };
+    if (!p.measureUserAgentSpecificMemory) return null;
+    const r = await Promise.race([p.measureUserAgentSpecificMemory(), new Promise<null>((res) => setTimeout(() => res(null), 60_000))]);
+    return r ? r.bytes / 1e6 : null;
+  });
+}
+
+/**
+ * Median time from one change (`act` in the page) to the next painted frame after the views show
+ * it: the panels' data-values-sum attributes (topomap, time course) differ from before, then a frame.
+ */
+async function updateMedian(page: Page, label: string, steps: number, act: string): Promise<number> {
+  // a string, so that the bundler's helpers (function names) do not reach the page
+  const ms = (await page.evaluate(`(async () => {
+    const run = (k) => { ${act} };
+    const views = () => ['topomap', 'timecourse', 'conditions'].map((id) => document.querySelector('[data-testid=' + id + ']')?.getAttribute('data-values-sum') ?? '').join('|');
+    const frame = () => new Promise((r) => requestAnimationFrame(() => r(performance.now())));
+    const out = [];
+    for (let k = 0; k < ${steps}; k++) {
+      await frame();
+      const before = views();
+      const t0 = performance.now();
+      run(k);
+      let t = t0;
+      // until the views change (at most 2 s: a change that leaves them equal counts as 2 s)
+      while (views() === before && performance.now() - t0 < 2000) t = await frame();
+      t = await frame();
+      out.push(t - t0);
+    }
+    return out.sort((a, b) => a - b)[Math.floor(out.length / 2)];
+  })()`)) as number;
+  console.error(`  ${label}: median ${ms.toFixed(1)} ms over ${steps}`);
+  return ms;
+}
+
+// React reads a controlled input's value through its own setter: set it that way, then 'input'.
+const SET_INPUT = `
+  const set = (el, v) => { Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, String(v)); el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })); };
+  const setSel = (el, v) => { Object.getOwnPropertyDescriptor(HTMLSelectElement.prototype, 'value').set.call(el, String(v)); el.dispatchEvent(new Event('change', { bubbles: true })); };
+`;
+
+/** The CLI on the same images, backend and threads: img/s from the model being ready to exit. */
+async function cliRate(folder: string, threads: number, n: number): Promise<number> {
+  const out = join(tmpdir(), `bench-scale-${process.pid}.npy`);
+  const child = spawn(process.execPath, ['bin/insilico-eeg.mjs', 'encode', '--model', DEMO, '--images', folder, '--out', out, '--device', 'wasm', '--threads', String(threads)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let ready = 0;
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+    if (!ready && /\rmodel .* on /.test(err)) ready = performance.now();
+  });
+  const code = await new Promise<number>((r) => child.on('exit', (c) => r(c ?? 1)));
+  const end = performance.now();
+  rmSync(out, { force: true });
+  rmSync(`${out}.json`, { force: true });
+  if (code !== 0 || !ready) throw new Error(`CLI encode failed (${code}): ${err.slice(-400)}`);
+  return n / ((end - ready) / 1000);
+}
+
+export async function benchScale(nImages: number): Promise<ScaleResult> {
+  await build({ logLevel: 'error', build: { outDir: OUT_DIR, emptyOutDir: true } });
+  const server = await preview({ logLevel: 'error', build: { outDir: OUT_DIR }, preview: { port: PORT, strictPort: true } });
+  const tmp = mkdtempSync(join(tmpdir(), 'bench-scale-'));
+  const profile = mkdtempSync(join(tmpdir(), 'bench-scale-profile-'));
+  const folder = writeImages(tmp, nImages);
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    viewport: { width: 1680, height: 1050 },
+    acceptDownloads: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--enable-precise-memory-info'],
+  });
+  try {
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    await instrument(page);
+    if (process.env.BENCH_VERBOSE) page.on('console', (m) => console.error('console:', m.text()));
+    await page.goto(`http://localhost:${PORT}/?backend=wasm`);
+    await stateAt(page, 'idle');
+    await page.waitForTimeout(1500);
+    const t0 = await page.evaluate(() => performance.now());
+    await page.locator('[data-testid=folder-input]').setInputFiles(folder);
+    const tEnc = await stateAt(page, 'encoding', t0);
+    const tDone = await stateAt(page, 'done', t0);
+    const pageImgPerS = nImages / ((tDone - tEnc) / 1000);
+    const longestTaskMs = await page.evaluate(([a, b]) => Math.max(0, ...(window as unknown as { __long: { start: number; ms: number }[] }).__long.filter((e) => e.start >= a && e.start < b).map((e) => e.ms)), [tEnc, tDone]);
+    // the page's wasm thread count, from its sidecar's backend note
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-sidecar').click()]);
+    const note = String(JSON.parse(readFileSync((await dl.path())!, 'utf8')).backend_note ?? '');
+    const threads = Number(/(\d+) thread/.exec(note)?.[1] ?? 1);
+    await page.waitForTimeout(2000);
+
+    const updateMs: Record<string, number> = {};
+    updateMs.cursor = await updateMedian(page, 'cursor', 21, `${SET_INPUT} set(document.querySelector('[data-testid=cursor]'), 30 + (k * 7) % 100);`);
+    // the map over the window, so that a window change changes it
+    await page.getByTestId('topo-window').click();
+    updateMs.window = await updateMedian(page, 'window', 11, `${SET_INPUT} set(document.querySelector('[data-testid=window-end]'), 60 + 5 * k);`);
+    // the time course as the mean over the selected channels, so that a channel change changes it
+    await page.getByTestId('channel-view').selectOption('mean');
+    updateMs.channels = await updateMedian(page, 'channels', 10, `document.querySelector(k % 2 ? '[data-preset=all]' : '[data-preset=occipital]').click();`);
+    updateMs['map source'] = await updateMedian(page, 'map source (all, an image)', 10, `${SET_INPUT} const el = document.querySelector('select[aria-label="Map of"]'); const opts = [...el.options].map((o) => o.value); setSel(el, opts[(k % 3) + 1] ?? opts[0]);`);
+    const heap = await heapMb(page);
+    const tab = await tabMb(page);
+    console.error(`  page heap ${heap.toFixed(0)} MB, tab ${tab === null ? 'n/a' : tab.toFixed(0)} MB`);
+
+    // reload: navigation to every image back from storage
+    await page.waitForTimeout(1500); // the session state is written half a second after the last change
+    await page.reload();
+    const tBack = await stateAt(page, 'done', 0, 600_000);
+    const reloadSent = Number(await page.getByTestId('encode-status').getAttribute('data-images-sent'));
+    const count = Number(await page.getByTestId('gallery').getAttribute('data-count'));
+    if (count !== nImages) throw new Error(`after the reload the gallery has ${count} images, not ${nImages}`);
+
+    const cliImgPerS = await cliRate(folder, threads, nImages);
+    return { images: nImages, heapMb: heap, tabMb: tab, updateMs, longestTaskMs, pageImgPerS, cliImgPerS, threads, reloadS: tBack / 1000, reloadSent };
+  } finally {
+    await ctx.close();
+    await new Promise<void>((r) => server.httpServer.close(() => r()));
+    rmSync(tmp, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+export function describeScale(r: ScaleResult): string {
+  const big = r.images >= 10_000;
+  const heapT = big ? 300 : 150;
+  const viewT = big ? 50 : 16;
+  const ok = (b: boolean) => (b ? 'met' : 'NOT met');
+  const worst = Math.max(...Object.values(r.updateMs));
+  const lines = [
+    `playground at scale: ${r.images} images, wasm ${r.threads} thread(s), Chromium`,
+    `  page JS heap ${r.heapMb.toFixed(0)} MB (target <= ${heapT} MB: ${ok(r.heapMb <= heapT)}); tab total (page + workers) ${r.tabMb === null ? 'not measurable here' : `${r.tabMb.toFixed(0)} MB`}`,
+    `  view updates, input to next painted frame, median: ${Object.entries(r.updateMs)
+      .map(([k, v]) => `${k} ${v.toFixed(1)} ms`)
+      .join(', ')} (target <= ${viewT} ms: ${ok(worst <= viewT)})`,
+    `  longest main-thread task while encoding: ${r.longestTaskMs.toFixed(0)} ms`,
+    `  encoding: page ${r.pageImgPerS.toFixed(1)} img/s, CLI ${r.cliImgPerS.toFixed(1)} img/s = ${(r.pageImgPerS / r.cliImgPerS).toFixed(2)}x (target >= 0.9x: ${ok(r.pageImgPerS >= 0.9 * r.cliImgPerS)})`,
+    `  reload to every image back from storage: ${r.reloadS.toFixed(2)} s, ${r.reloadSent} sent to the engine (target <= 3 s${r.images > 1000 ? ' at 1,000' : ''}, none sent: ${ok((r.images > 1000 || r.reloadS <= 3) && r.reloadSent === 0)})`,
+  ];
+  return lines.join('\n');
+}
+
+if (process.argv[1]?.endsWith('bench_scale.ts')) {
+  const args = Object.fromEntries(process.argv.slice(2).reduce<string[][]>((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+  for (const n of String(args.images ?? '1000').split(',').map(Number)) console.log(describeScale(await benchScale(n)));
+  process.exit(0);
+}
