@@ -151,7 +151,8 @@ async function cliRate(folder: string, threads: number, n: number): Promise<numb
 }
 
 export async function benchScale(nImages: number): Promise<ScaleResult> {
-  await build({ logLevel: 'error', build: { outDir: OUT_DIR, emptyOutDir: true } });
+  // (BENCH_PROFILE: unminified, and the main thread's CPU profile over the cursor changes printed)
+  await build({ logLevel: 'error', build: { outDir: OUT_DIR, emptyOutDir: true, ...(process.env.BENCH_PROFILE ? { minify: false } : {}) } });
   const server = await preview({ logLevel: 'error', build: { outDir: OUT_DIR }, preview: { port: PORT, strictPort: true } });
   const tmp = mkdtempSync(join(tmpdir(), 'bench-scale-'));
   const profile = mkdtempSync(join(tmpdir(), 'bench-scale-profile-'));
@@ -183,7 +184,13 @@ export async function benchScale(nImages: number): Promise<ScaleResult> {
     await page.waitForTimeout(2000);
 
     const updateMs: Record<string, number> = {};
+    const cdp = process.env.BENCH_PROFILE ? await page.context().newCDPSession(page) : null;
+    if (cdp) {
+      await cdp.send('Profiler.enable');
+      await cdp.send('Profiler.start');
+    }
     updateMs.cursor = await updateMedian(page, 'cursor', 21, `${SET_INPUT} set(document.querySelector('[data-testid=cursor]'), 30 + (k * 7) % 100);`);
+    if (cdp) printProfile((await cdp.send('Profiler.stop')).profile as CpuProfile);
     // the map over the window, so that a window change changes it
     await page.getByTestId('topo-window').click();
     updateMs.window = await updateMedian(page, 'window', 11, `${SET_INPUT} set(document.querySelector('[data-testid=window-end]'), 60 + 5 * k);`);
@@ -211,6 +218,22 @@ export async function benchScale(nImages: number): Promise<ScaleResult> {
     rmSync(tmp, { recursive: true, force: true });
     rmSync(profile, { recursive: true, force: true });
   }
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples?: number[];
+  timeDeltas?: number[];
+}
+function printProfile(p: CpuProfile): void {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  (p.samples ?? []).forEach((id, i) => {
+    const f = byId.get(id)!.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + (p.timeDeltas?.[i] ?? 0) / 1000);
+  });
+  for (const [k, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
 }
 
 export function describeScale(r: ScaleResult): string {

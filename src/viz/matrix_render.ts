@@ -50,19 +50,51 @@ export function matrixCellAt(scene: MatrixScene, lay: MatrixLayout, x: number, y
   return i >= 0 && j >= 0 && i < n && j < n ? { i, j } : null;
 }
 
+/** Past this many rows the cells are drawn as one bitmap: a fill per cell costs a canvas call each. */
+const BITMAP_ABOVE = 64;
+
+/** The cells as an n × n image (one pixel per cell, the colours cellFill gives), scaled up without smoothing. */
+function drawCellsAsBitmap(ctx: CanvasRenderingContext2D, scene: MatrixScene, lay: MatrixLayout, lut: Uint8Array) {
+  const n = scene.labels.length;
+  const img = new ImageData(n, n);
+  const [lo, hi] = scene.range;
+  const k = lut.length / 3;
+  for (let c = 0; c < n * n; c++) {
+    const v = scene.values[c];
+    const o = 4 * c;
+    if (!Number.isFinite(v)) {
+      img.data[o] = img.data[o + 1] = img.data[o + 2] = 0xe8; // NAN_FILL
+    } else {
+      const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
+      const i = Math.min(k - 1, Math.max(0, Math.round(t * (k - 1))));
+      img.data[o] = lut[3 * i];
+      img.data[o + 1] = lut[3 * i + 1];
+      img.data[o + 2] = lut[3 * i + 2];
+    }
+    img.data[o + 3] = 255;
+  }
+  const off = new OffscreenCanvas(n, n);
+  off.getContext('2d')!.putImageData(img, 0, 0);
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(off, lay.x, lay.y, n * lay.cell, n * lay.cell);
+  ctx.imageSmoothingEnabled = true;
+}
+
 export function drawMatrix(ctx: CanvasRenderingContext2D, scene: MatrixScene, lay: MatrixLayout, dpr: number, lut = colormapLut(scene.colormap ?? 'viridis')): void {
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   const n = scene.labels.length;
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const v = scene.values[i * n + j];
-      ctx.fillStyle = cellFill(lut, scene.range, v);
-      // Cells overlap by a hair so no background seams show between them.
-      ctx.fillRect(lay.x + j * lay.cell, lay.y + i * lay.cell, lay.cell + 0.5, lay.cell + 0.5);
+  if (n > BITMAP_ABOVE && typeof OffscreenCanvas !== 'undefined') drawCellsAsBitmap(ctx, scene, lay, lut);
+  else
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        const v = scene.values[i * n + j];
+        ctx.fillStyle = cellFill(lut, scene.range, v);
+        // Cells overlap by a hair so no background seams show between them.
+        ctx.fillRect(lay.x + j * lay.cell, lay.y + i * lay.cell, lay.cell + 0.5, lay.cell + 0.5);
+      }
     }
-  }
   ctx.font = '12px system-ui, sans-serif';
   ctx.fillStyle = '#222';
   ctx.textAlign = 'right';
