@@ -42,7 +42,13 @@ test('three demo subjects: the mean view and its between-subject spread, equal t
   expect(shown).toHaveLength(63);
   expect(sem).toHaveLength(63);
 
+  // The dissimilarity view draws the mean of the subjects' own matrices, from the responses worker.
+  await expect(page.getByTestId('rdm-subjects-note')).toBeVisible();
+  await expect(page.getByTestId('rdm').locator('.matrix-view')).toHaveAttribute('data-size', '2');
+  // The averages export the subject mean; each subject's file has no reduced form.
+  await expect(page.getByTestId('export-repetition-mean')).toBeEnabled();
   await page.getByTestId('export-subjects').selectOption('per-subject');
+  await expect(page.getByTestId('export-repetition-mean')).toBeDisabled();
   await expect(page.getByTestId('export-shape')).toContainText('[3, 2, 4, 63, 140]');
   const per = await exportBoth(page);
   expect(per.npy.shape).toEqual([3, 2, 4, 63, 140]);
