@@ -132,13 +132,13 @@ export async function benchPlayground(opts: { images?: number; backend?: string;
   return results;
 }
 
-interface CpuProfile {
+export interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
   samples?: number[];
   timeDeltas?: number[];
 }
-/** The functions that took the most main-thread time (self time), for BENCH_PROFILE. */
-function printProfile(p: CpuProfile): void {
+/** Main-thread self time per function (ms), most first: what BENCH_PROFILE prints. */
+export function selfTimes(p: CpuProfile): [string, number][] {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   (p.samples ?? []).forEach((id, i) => {
@@ -146,8 +146,12 @@ function printProfile(p: CpuProfile): void {
     const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
     self.set(key, (self.get(key) ?? 0) + (p.timeDeltas?.[i] ?? 0) / 1000);
   });
+  return [...self].sort((a, b) => b[1] - a[1]);
+}
+
+function printProfile(p: CpuProfile): void {
   console.log('  main-thread self time, drop to done + 1 s:');
-  for (const [k, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
+  for (const [k, ms] of selfTimes(p).slice(0, 25)) console.log(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
 }
 
 export function describePlayground(r: PlaygroundResult): string {

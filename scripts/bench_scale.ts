@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { build, preview } from 'vite';
+import { selfTimes, type CpuProfile } from './bench_playground.ts';
 
 const OUT_DIR = '.cache/bench-scale';
 const PORT = 5177;
@@ -190,7 +191,10 @@ export async function benchScale(nImages: number): Promise<ScaleResult> {
       await cdp.send('Profiler.start');
     }
     updateMs.cursor = await updateMedian(page, 'cursor', 21, `${SET_INPUT} set(document.querySelector('[data-testid=cursor]'), 30 + (k * 7) % 100);`);
-    if (cdp) printProfile((await cdp.send('Profiler.stop')).profile as CpuProfile);
+    if (cdp) {
+      const profile = (await cdp.send('Profiler.stop')).profile as CpuProfile;
+      for (const [k, ms] of selfTimes(profile).slice(0, 30)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
+    }
     // the map over the window, so that a window change changes it
     await page.getByTestId('topo-window').click();
     updateMs.window = await updateMedian(page, 'window', 11, `${SET_INPUT} set(document.querySelector('[data-testid=window-end]'), 60 + 5 * k);`);
@@ -220,21 +224,6 @@ export async function benchScale(nImages: number): Promise<ScaleResult> {
   }
 }
 
-interface CpuProfile {
-  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
-  samples?: number[];
-  timeDeltas?: number[];
-}
-function printProfile(p: CpuProfile): void {
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
-  const self = new Map<string, number>();
-  (p.samples ?? []).forEach((id, i) => {
-    const f = byId.get(id)!.callFrame;
-    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
-    self.set(key, (self.get(key) ?? 0) + (p.timeDeltas?.[i] ?? 0) / 1000);
-  });
-  for (const [k, ms] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 30)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
-}
 
 export function describeScale(r: ScaleResult): string {
   const big = r.images >= 10_000;
