@@ -5,20 +5,11 @@ import { expectValidSidecar, schemaErrors } from '../cli/sidecar_schema.ts';
 import { buildExport, exportBlocker, planExport } from '../../src/app/export.ts';
 import type { Sidecar } from '../../src/io/sidecar.ts';
 import { putResponse, modelTag, pixelKey } from '../../src/app/responses.ts';
-import { useApp, DEFAULT_CH_NAMES, DEFAULT_TIMES, type ImageItem } from '../../src/app/state/store.ts';
+import { useApp, type ImageItem } from '../../src/app/state/store.ts';
 import type { LoadedModelInfo } from '../../src/app/protocol.ts';
+import { DEMO_MODEL } from './demo_model.ts';
 
-const model: LoadedModelInfo = {
-  modelId: 'eeg-things_eeg_2-alexnet_untrained',
-  subject: 'demo',
-  synthetic: true,
-  backend: 'wasm',
-  chNames: DEFAULT_CH_NAMES,
-  times: DEFAULT_TIMES,
-  weightsSha256: {},
-  generator: { kind: 'erp-templates/1', seed: 20240607 },
-  precision: 'exact',
-};
+const model = DEMO_MODEL;
 
 function item(id: string, name: string, w: number, h: number): ImageItem {
   return { id, name, file: new Blob([]), status: 'ready', width: w, height: h, squareMode: 'crop', square: { data: new Uint8Array(3), size: Math.min(w, h) } };

@@ -8,20 +8,10 @@ import { buildExport, exportBlocker, planExport } from '../../src/app/export.ts'
 import { putResponse, modelTag, pixelKey } from '../../src/app/responses.ts';
 import { parseNpy } from '../../src/io/npy.ts';
 import type { ReducedSidecar } from '../../src/io/sidecar.ts';
-import { useApp, DEFAULT_CH_NAMES, DEFAULT_TIMES, type ImageItem } from '../../src/app/state/store.ts';
-import type { LoadedModelInfo } from '../../src/app/protocol.ts';
+import { useApp, type ImageItem } from '../../src/app/state/store.ts';
+import { DEMO_MODEL } from './demo_model.ts';
 
-const model: LoadedModelInfo = {
-  modelId: 'eeg-things_eeg_2-alexnet_untrained',
-  subject: 'demo',
-  synthetic: true,
-  backend: 'wasm',
-  chNames: DEFAULT_CH_NAMES,
-  times: DEFAULT_TIMES,
-  weightsSha256: {},
-  generator: { kind: 'erp-templates/1', seed: 20240607 },
-  precision: 'exact',
-};
+const model = DEMO_MODEL;
 const NOW = new Date('2026-01-01T00:00:00Z');
 
 const item = (id: string, condition?: string): ImageItem => ({ id, name: `${id}.png`, file: new Blob([]), status: 'ready', width: 8, height: 8, squareMode: 'crop', condition });

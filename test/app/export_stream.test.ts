@@ -4,20 +4,10 @@ import { planExport, writeExport } from '../../src/app/export.ts';
 import { putResponse, modelTag, pixelKey } from '../../src/app/responses.ts';
 import { writeNpy } from '../../src/io/npy.ts';
 import { channelIndices, maskIndices, sliceResponses, stack } from '../../src/viz/stats.ts';
-import { useApp, DEFAULT_CH_NAMES, DEFAULT_TIMES, type ImageItem } from '../../src/app/state/store.ts';
-import type { LoadedModelInfo } from '../../src/app/protocol.ts';
+import { useApp, DEFAULT_CH_NAMES, type ImageItem } from '../../src/app/state/store.ts';
+import { DEMO_MODEL } from './demo_model.ts';
 
-const model: LoadedModelInfo = {
-  modelId: 'eeg-things_eeg_2-alexnet_untrained',
-  subject: 'demo',
-  synthetic: true,
-  backend: 'wasm',
-  chNames: DEFAULT_CH_NAMES,
-  times: DEFAULT_TIMES,
-  weightsSha256: {},
-  generator: { kind: 'erp-templates/1', seed: 20240607 },
-  precision: 'exact',
-};
+const model = DEMO_MODEL;
 
 const item = (id: string): ImageItem => ({ id, name: `${id}.png`, file: new Blob([]), status: 'ready', width: 8, height: 8, squareMode: 'crop' });
 
