@@ -155,6 +155,17 @@ export function fft1d(re: Float64Array, im: Float64Array, n: number, off = 0, st
 export function fftAxis0(re: Float64Array, im: Float64Array, n: number, w: number, inverse = false, stride = w) {
   const p = plan(n);
   if (p.m !== n) return fftColumns(re, im, n, w, inverse, stride);
+  // in blocks of columns whose n rows fit in the core's cache, so that every radix-4 pass after
+  // the first reads from there, not from memory; each column's arithmetic is the same
+  const block = Math.max(8, Math.floor(AXIS0_BLOCK_VALUES / n / 8) * 8);
+  if (w <= block) return fftAxis0Block(p, re, im, n, w, inverse, stride);
+  for (let a = 0; a < w; a += block) fftAxis0Block(p, re.subarray(a), im.subarray(a), n, Math.min(block, w - a), inverse, stride);
+}
+
+// complex values of one block (16 bytes each): 128 KB
+const AXIS0_BLOCK_VALUES = 8192;
+
+function fftAxis0Block(p: Plan, re: Float64Array, im: Float64Array, n: number, w: number, inverse: boolean, stride: number) {
   const { rev, cos, sin } = p;
   for (let i = 0; i < n; i++) {
     const j = rev[i];
@@ -525,79 +536,153 @@ export function makhoulOrder(n: number): Int32Array {
   return order;
 }
 
-/**
- * The real linear filter y = C^-1 diag(lam) C x along axis 0 (C the DCT-II), in the Fourier domain
- * of the rows in makhoulOrder: with V their FFT, C x = Re(e^(-i pi k / 2n) V[k]), and the filter
- * becomes, for the pair of bins k, n - k (a = (lam_k + lam_(n-k)) / 2, c = (lam_k - lam_(n-k)) / 2):
- * V'[k] = a V[k] + c e^(i pi k / n) V[n-k], V'[n-k] = a V[n-k] + c e^(-i pi k / n) V[k];
- * V'[0] = lam_0 V[0] (and lam_(n/2) at n/2). The inverse FFT's 1/n is included. Complex-linear,
- * so the real and imaginary parts of the rows are filtered independently. In place, on an n x w
- * complex array.
- */
-export function dctCombineAxis0(re: Float64Array, im: Float64Array, n: number, w: number, lam: Float64Array) {
-  const inv = 1 / n;
-  const scaleRow = (row: number, s: number) => {
-    for (let i = row * w, e = i + w; i < e; i++) {
-      re[i] *= s;
-      im[i] *= s;
+// The DCT-domain blur. With v the image with rows and columns in makhoulOrder and V = fft2(v), the
+// unnormalised 2-D DCT-II X[k1, k2] = sum x[m1, m2] cos(pi k1 (2 m1 + 1) / 2n) cos(pi k2 (2 m2 + 1) / 2n)
+// is, along one axis, Re(e^(-i pi k / 2n) V[k]) = (e^(-i pi k / 2n) V[k] + e^(i pi k / 2n) V[-k]) / 2
+// (V[-k] = conj V[k] for a real signal), and back, V[k] = e^(i pi k / 2n) (X[k] - i X[n - k]) with
+// X[n] = 0. Both forms are complex-linear, so two real channels travel as one complex image (R + iG)
+// and come out as D_R + i D_G. A separable filter lam (x) lam is then a product per DCT bin, and one
+// pass builds the inverse transform's spectrum from the kept DCT. Both directions are symmetric in
+// the two axes, so they apply unchanged to fft2t's transposed layout.
+const halfTwiddles = new Map<number, { cos: Float64Array; sin: Float64Array }>();
+
+/** cos and sin of pi j / 2n, j = 0 .. 2n - 1. */
+function twiddles(n: number) {
+  let t = halfTwiddles.get(n);
+  if (!t) {
+    const cos = new Float64Array(2 * n);
+    const sin = new Float64Array(2 * n);
+    for (let j = 0; j < 2 * n; j++) {
+      cos[j] = Math.cos((Math.PI * j) / (2 * n));
+      sin[j] = Math.sin((Math.PI * j) / (2 * n));
     }
-  };
-  scaleRow(0, lam[0] * inv);
-  for (let k = 1; k < n - k; k++) {
-    const a = 0.5 * (lam[k] + lam[n - k]) * inv;
-    const c = 0.5 * (lam[k] - lam[n - k]) * inv;
-    const pr = c * Math.cos((Math.PI * k) / n);
-    const pi = c * Math.sin((Math.PI * k) / n);
-    for (let i = k * w, j = (n - k) * w, e = i + w; i < e; i++, j++) {
-      const ur = re[i];
-      const ui = im[i];
-      const vr = re[j];
-      const vi = im[j];
-      re[i] = a * ur + pr * vr - pi * vi;
-      im[i] = a * ui + pr * vi + pi * vr;
-      re[j] = a * vr + pr * ur + pi * ui;
-      im[j] = a * vi + pr * ui - pi * ur;
-    }
+    t = { cos, sin };
+    halfTwiddles.set(n, t);
   }
-  if (n % 2 === 0 && n > 1) scaleRow(n / 2, lam[n / 2] * inv);
+  return t;
 }
 
-/** The same combination along axis 1 (within each of the n rows of an n x n array). */
-export function dctCombineAxis1(re: Float64Array, im: Float64Array, n: number, lam: Float64Array) {
-  const inv = 1 / n;
-  const l0 = lam[0] * inv;
-  const lh = n % 2 === 0 && n > 1 ? lam[n / 2] * inv : 0;
-  const a = new Float64Array(n);
-  const pr = new Float64Array(n);
-  const pi = new Float64Array(n);
-  for (let k = 1; k < n - k; k++) {
-    a[k] = 0.5 * (lam[k] + lam[n - k]) * inv;
-    const c = 0.5 * (lam[k] - lam[n - k]) * inv;
-    pr[k] = c * Math.cos((Math.PI * k) / n);
-    pi[k] = c * Math.sin((Math.PI * k) / n);
-  }
+/**
+ * The 2-D DCT-II of the makhoulOrder image whose fft2t spectrum is (vRe, vIm), n x n, both in the
+ * transposed layout: X = (1/4) sum over s1, s2 = +-1 of e^(-i pi (s1 k1 + s2 k2) / 2n) V[s1 k1, s2 k2]
+ * (indices mod n). Complex out (xIm given: R + iG in, D_R + i D_G out) or its real part (one real channel).
+ */
+export function dct2FromSpectrum(vRe: Float64Array, vIm: Float64Array, n: number, xRe: Float64Array, xIm?: Float64Array) {
+  const { cos, sin } = twiddles(n);
   for (let r = 0; r < n; r++) {
-    const o = r * n;
-    re[o] *= l0;
-    im[o] *= l0;
-    for (let k = 1; k < n - k; k++) {
-      const i = o + k;
-      const j = o + n - k;
-      const ur = re[i];
-      const ui = im[i];
-      const vr = re[j];
-      const vi = im[j];
-      const ak = a[k];
-      const p = pr[k];
-      const q = pi[k];
-      re[i] = ak * ur + p * vr - q * vi;
-      im[i] = ak * ui + p * vi + q * vr;
-      re[j] = ak * vr + p * ur + q * ui;
-      im[j] = ak * vi + p * ui - q * ur;
+    const rowP = r * n;
+    const rowM = ((n - r) % n) * n;
+    for (let c = 0; c < n; c++) {
+      const cm = (n - c) % n;
+      // e^(-i(a + b)) V[r, c] + e^(-i(a - b)) V[r, -c] + e^(i(a - b)) V[-r, c] + e^(i(a + b)) V[-r, -c]
+      const cp = cos[r + c];
+      const sp = sin[r + c];
+      const d = r - c;
+      const cd = cos[d < 0 ? -d : d];
+      const sd = d < 0 ? -sin[-d] : sin[d];
+      const ar = vRe[rowP + c];
+      const ai = vIm[rowP + c];
+      const br = vRe[rowP + cm];
+      const bi = vIm[rowP + cm];
+      const er = vRe[rowM + c];
+      const ei = vIm[rowM + c];
+      const fr = vRe[rowM + cm];
+      const fi = vIm[rowM + cm];
+      const re = cp * (ar + fr) + sp * (ai - fi) + cd * (br + er) + sd * (bi - ei);
+      xRe[rowP + c] = 0.25 * re;
+      if (xIm) xIm[rowP + c] = 0.25 * (cp * (ai + fi) - sp * (ar - fr) + cd * (bi + ei) - sd * (br - er));
     }
-    if (n % 2 === 0 && n > 1) {
-      re[o + n / 2] *= lh;
-      im[o + n / 2] *= lh;
-    }
+  }
+}
+
+/**
+ * The fft2t spectrum (transposed layout) of the makhoulOrder image whose 2-D DCT-II, filtered by
+ * g[k1] g[k2], is X (complex xRe + i xIm, or real when xIm is absent), for the first `cols` bins of
+ * each row (all of them for a complex image, realBins(n) for one real channel, which is all
+ * ifft2tReal reads). g has n + 1 values, g[n] = 0 (the X[n - k] = 0 of k = 0), and carries the
+ * inverse transform's 1/n. Rows r and n - r read the same four bins, so they are built together.
+ */
+export function spectrumFromDct2(xRe: Float64Array, xIm: Float64Array | undefined, n: number, g: Float64Array, cols: number, vRe: Float64Array, vIm: Float64Array) {
+  const { cos, sin } = twiddles(n);
+  for (let r = 0; 2 * r <= n; r++) {
+    const m = n - r;
+    const gr = g[r];
+    const gm = g[m];
+    const rowR = r * n;
+    // row n (r = 0) is zero (gm = 0): it is read from row 0 and not written
+    const rowM = m < n ? m * n : 0;
+    const both = m < n && m !== r;
+    if (xIm) spectrumRowsComplex(xRe, xIm, n, g, cols, vRe, vIm, cos, sin, r, gr, gm, rowR, rowM, both);
+    else spectrumRowsReal(xRe, n, g, cols, vRe, vIm, cos, sin, r, gr, gm, rowR, rowM, both);
+  }
+}
+
+// V[r, c] = e^(i pi (r + c) / 2n) (g_r g_c X[r, c] - g_m g_n-c X[m, n-c] - i (g_r g_n-c X[r, n-c] + g_m g_c X[m, c])),
+// m = n - r, and V[m, c] the same with r and m exchanged
+function spectrumRowsComplex(
+  xRe: Float64Array, xIm: Float64Array, n: number, g: Float64Array, cols: number, vRe: Float64Array, vIm: Float64Array,
+  cos: Float64Array, sin: Float64Array, r: number, gr: number, gm: number, rowR: number, rowM: number, both: boolean,
+) {
+  const m = n - r;
+  for (let c = 0; c < cols; c++) {
+    const nc = n - c;
+    const ci = c === 0 ? 0 : nc;
+    const gc = g[c];
+    const gn = g[nc];
+    const prc = gr * gc;
+    const pmn = gm * gn;
+    const prn = gr * gn;
+    const pmc = gm * gc;
+    const ar = xRe[rowR + c];
+    const ai = xIm[rowR + c];
+    const br = xRe[rowM + ci];
+    const bi = xIm[rowM + ci];
+    const er = xRe[rowR + ci];
+    const ei = xIm[rowR + ci];
+    const dr = xRe[rowM + c];
+    const di = xIm[rowM + c];
+    let ur = prc * ar - pmn * br + prn * ei + pmc * di;
+    let ui = prc * ai - pmn * bi - prn * er - pmc * dr;
+    let tc = cos[r + c];
+    let ts = sin[r + c];
+    vRe[rowR + c] = tc * ur - ts * ui;
+    vIm[rowR + c] = tc * ui + ts * ur;
+    if (!both) continue;
+    ur = pmc * dr - prn * er + pmn * bi + prc * ai;
+    ui = pmc * di - prn * ei - pmn * br - prc * ar;
+    tc = cos[m + c];
+    ts = sin[m + c];
+    vRe[rowM + c] = tc * ur - ts * ui;
+    vIm[rowM + c] = tc * ui + ts * ur;
+  }
+}
+
+function spectrumRowsReal(
+  x: Float64Array, n: number, g: Float64Array, cols: number, vRe: Float64Array, vIm: Float64Array,
+  cos: Float64Array, sin: Float64Array, r: number, gr: number, gm: number, rowR: number, rowM: number, both: boolean,
+) {
+  const m = n - r;
+  for (let c = 0; c < cols; c++) {
+    const nc = n - c;
+    const ci = c === 0 ? 0 : nc;
+    const gc = g[c];
+    const gn = g[nc];
+    const a = gr * gc * x[rowR + c];
+    const b = gm * gn * x[rowM + ci];
+    const e = gr * gn * x[rowR + ci];
+    const d = gm * gc * x[rowM + c];
+    let ur = a - b;
+    let ui = -(e + d);
+    let tc = cos[r + c];
+    let ts = sin[r + c];
+    vRe[rowR + c] = tc * ur - ts * ui;
+    vIm[rowR + c] = tc * ui + ts * ur;
+    if (!both) continue;
+    ur = d - e;
+    ui = -(b + a);
+    tc = cos[m + c];
+    ts = sin[m + c];
+    vRe[rowM + c] = tc * ur - ts * ui;
+    vIm[rowM + c] = tc * ui + ts * ur;
   }
 }

@@ -3,7 +3,7 @@
 // computes in float64 and rounds once, half to even (numpy.rint), then clips to 0..255, so each
 // manipulation maps uint8 to uint8 and a chain is a sequence of such steps. docs/lab.md gives
 // each formula; tools/reference/make_lab_goldens.py is the numpy/scipy/PIL reference.
-import { cyclesPerImage, dctCombineAxis0, dctCombineAxis1, fft2t, fft2tReal, ifft2t, ifft2tReal, makhoulOrder, realBins, type ColumnSpans } from './fft.ts';
+import { cyclesPerImage, dct2FromSpectrum, fft2t, fft2tReal, ifft2t, ifft2tReal, makhoulOrder, realBins, spectrumFromDct2, type ColumnSpans } from './fft.ts';
 import { LabRandom } from './rng.ts';
 
 export interface ChwImage {
@@ -353,142 +353,158 @@ const eigenvalues = new Lru<Float64Array>(() => 16);
 
 /**
  * Gaussian blur as the DCT-domain filter of the same reflect-mode correlation (the result differs
- * from the direct sums only by rounding): the image with rows and columns in Makhoul's order goes
- * through fft2t (R + iG, and B), the bins are combined along both axes (the 2-D filter is the
- * product of the two 1-D ones) and inverted.
+ * from the direct sums only by rounding): the 2-D DCT-II of each channel is multiplied by
+ * lam[k1] lam[k2] (the 2-D filter is the product of the two 1-D ones) and inverted through the FFT
+ * of the image in Makhoul's order (fft.ts).
  */
 function blurDct(img: ChwImage, sigma: number, w: Float64Array): ChwImage {
   const S = img.size;
-  const lam = eigenvalues.get(`${S}|${sigma}`, () => dctEigenvalues(S, w));
-  // The reordered image's 2-D spectrum is kept: a sweep's next step or a slider move pays only the
-  // inverse transforms. Every call takes the same arithmetic path, so an image and sigma give the
-  // same bytes whatever was computed before.
-  const sp = (blurSpectra.find(img) ?? blurSpectra.add(img, makhoulSpectrum(img))).value;
-  return blur2d(sp, S, lam);
+  const g = eigenvalues.get(`${S}|${sigma}`, () => {
+    // lam / S (the inverse transform's 1/S per axis), and g[S] = 0
+    const lam = dctEigenvalues(S, w);
+    const out = new Float64Array(S + 1);
+    for (let k = 0; k < S; k++) out[k] = lam[k] / S;
+    return out;
+  });
+  // Each image's DCT is kept: a sweep's other steps or a slider move pay only the inverse
+  // transforms. Every call takes the same arithmetic path, so an image and sigma give the same
+  // bytes whatever was computed before.
+  const x = (blurDcts.find(img) ?? blurDcts.add(img, imageDct(img))).value;
+  return blurFromDct(x, S, g);
 }
 
-interface ComplexPair {
-  /** fft2t(R + iG) (of the reordered image, for the blur) */
+interface ImageDct {
+  /** 2-D DCT-II of R + iG (D_R + i D_G) and of B, in fft2t's transposed layout */
   rgRe: Float64Array;
   rgIm: Float64Array;
-  /** fft2t(B) */
-  bRe: Float64Array;
-  bIm: Float64Array;
+  b: Float64Array;
 }
 
-const blurSpectra = new PixelCache<ComplexPair>((S) => (S > 512 ? 1 : 2));
+const blurDcts = new PixelCache<ImageDct>((S) => (S > 512 ? 1 : 2));
 
-/** fft2t of the image with rows and columns in makhoulOrder: R + iG, and B. */
-function makhoulSpectrum(img: ChwImage): ComplexPair {
+/** The 2-D DCT-II of each channel: fft2t of the image in makhoulOrder (R + iG, and B), then dct2FromSpectrum. */
+function imageDct(img: ChwImage): ImageDct {
   const S = img.size;
   const P = S * S;
   const order = makhoulOrder(S);
   const d = img.data;
-  const rgRe = new Float64Array(P);
-  const rgIm = new Float64Array(P);
-  const bRe = new Float64Array(P);
-  const bIm = new Float64Array(P);
+  const { re, im } = complexScratch(S);
   const b = realScratch(S);
   for (let j = 0; j < S; j++) {
     const src = order[j] * S;
     for (let i = 0, o = j * S; i < S; i++, o++) {
       const q = src + order[i];
-      rgRe[o] = d[q];
-      rgIm[o] = d[P + q];
+      re[o] = d[q];
+      im[o] = d[P + q];
       b[o] = d[2 * P + q];
     }
   }
-  fft2t(rgRe, rgIm, S);
-  fft2tReal(b, S, bRe, bIm);
-  return { rgRe, rgIm, bRe, bIm };
+  const x = { rgRe: new Float64Array(P), rgIm: new Float64Array(P), b: new Float64Array(P) };
+  fft2t(re, im, S);
+  dct2FromSpectrum(re, im, S, x.rgRe, x.rgIm);
+  fft2tReal(b, S, re, im);
+  dct2FromSpectrum(re, im, S, x.b);
+  return x;
 }
 
-/** The DCT-domain blur from a kept spectrum: combine along both frequency axes, invert, undo the order. */
-function blur2d(sp: ComplexPair, S: number, lam: Float64Array): ChwImage {
+/** The DCT-domain blur from a kept DCT: the filtered spectrum in one pass, inverse transforms, the order undone. */
+function blurFromDct(x: ImageDct, S: number, g: Float64Array): ChwImage {
   const P = S * S;
-  if (scratch.S !== S) {
-    scratch.S = S;
-    scratch.re = new Float64Array(P);
-    scratch.im = new Float64Array(P);
-  }
-  const { re, im } = scratch;
-  const inOrder = new Int32Array(S);
-  const order = makhoulOrder(S);
-  for (let j = 0; j < S; j++) inOrder[order[j]] = j;
+  const { re, im } = complexScratch(S);
   const { data, c: out } = outImage(3 * P);
-  for (const rg of [true, false]) {
-    re.set(rg ? sp.rgRe : sp.bRe);
-    im.set(rg ? sp.rgIm : sp.bIm);
-    dctCombineAxis0(re, im, S, S, lam);
-    dctCombineAxis1(re, im, S, lam);
-    if (rg) {
-      ifft2t(re, im, S);
-      for (let y = 0; y < S; y++) {
-        const src = inOrder[y] * S;
-        const o = y * S;
-        for (let x = 0; x < S; x++) {
-          const q = src + inOrder[x];
-          out[o + x] = re[q];
-          out[P + o + x] = im[q];
-        }
-      }
-    } else {
-      // the filtered spectrum of a real channel is Hermitian: its real inverse costs half
-      const b = realScratch(S);
-      ifft2tReal(re, im, S, b);
-      for (let y = 0; y < S; y++) {
-        const src = inOrder[y] * S;
-        const o = 2 * P + y * S;
-        for (let x = 0; x < S; x++) out[o + x] = b[src + inOrder[x]];
-      }
-    }
-  }
+  const inOrder = inverseMakhoulOrder(S);
+  spectrumFromDct2(x.rgRe, x.rgIm, S, g, S, re, im);
+  ifft2t(re, im, S);
+  unorder(out, 0, re, inOrder, S);
+  unorder(out, P, im, inOrder, S);
+  // the filtered spectrum of a real channel is Hermitian: its real inverse costs half
+  spectrumFromDct2(x.b, undefined, S, g, realBins(S), re, im);
+  const b = realScratch(S);
+  ifft2tReal(re, im, S, b);
+  unorder(out, 2 * P, b, inOrder, S);
   return { data, size: S };
 }
 
-/** Gaussian blur by direct sums (scipy's order). */
+const inverseOrders = new Map<number, Int32Array>();
+
+/** Position of each element in makhoulOrder. */
+function inverseMakhoulOrder(S: number): Int32Array {
+  let inv = inverseOrders.get(S);
+  if (!inv) {
+    const order = makhoulOrder(S);
+    inv = new Int32Array(S);
+    for (let j = 0; j < S; j++) inv[order[j]] = j;
+    inverseOrders.set(S, inv);
+  }
+  return inv;
+}
+
+/**
+ * One channel back from Makhoul's order into out (rounded and clipped by the clamped view): row y
+ * is row inOrder[y], and within it x = 2h comes from position h and x = 2h + 1 from S - 1 - h.
+ */
+function unorder(out: Uint8ClampedArray, off: number, v: Float64Array, inOrder: Int32Array, S: number) {
+  const h = S >> 1;
+  for (let y = 0; y < S; y++) {
+    const src = inOrder[y] * S;
+    const o = off + y * S;
+    const last = src + S - 1;
+    for (let k = 0; k < h; k++) {
+      out[o + 2 * k] = v[src + k];
+      out[o + 2 * k + 1] = v[last - k];
+    }
+    if (S & 1) out[o + S - 1] = v[src + h];
+  }
+}
+
+/**
+ * Gaussian blur by direct sums (scipy's order), for radii up to BLUR_DIRECT_MAX_RADIUS = 3. The
+ * kernel is padded to radius 3 with zero weights (adding 0 to a sum changes no bit), so all taps
+ * of a pixel are summed in one expression instead of one pass over the row per tap.
+ */
 function blurDirect(img: ChwImage, w: Float64Array): ChwImage {
   const S = img.size;
   const r = (w.length - 1) / 2;
+  const R = BLUR_DIRECT_MAX_RADIUS;
   const w0 = w[r];
+  const [w1, w2, w3] = [1, 2, 3].map((j) => (j <= r ? w[r + j] : 0));
   const P = S * S;
-  const idx = new Int32Array(S + 2 * r);
-  for (let i = -r; i < S + r; i++) idx[i + r] = reflectIndex(i, S);
+  const idx = new Int32Array(S + 2 * R);
+  for (let i = -R; i < S + R; i++) idx[i + R] = reflectIndex(i, S);
   const tmp = new Float64Array(P);
-  const pad = new Float64Array(S + 2 * r);
-  const acc = new Float64Array(S);
+  const pad = new Float64Array(S + 2 * R);
   const d = img.data;
   const { data, c: out } = outImage(3 * P);
   // scipy's correlate1d with a symmetric kernel: w[0] x[i] + sum_j w[j] (x[i + j] + x[i - j]),
-  // j = 1 .. r in that order; axis 0 (rows) first, then axis 1. Whole rows are accumulated tap by
-  // tap (contiguous reads), in that tap order for every pixel.
+  // j = 1 .. r in that order; axis 0 (rows) first, then axis 1.
   for (let c = 0; c < 3; c++) {
     const base = c * P;
     for (let y = 0; y < S; y++) {
       const row = y * S;
-      const src = base + row;
-      for (let x = 0; x < S; x++) tmp[row + x] = w0 * d[src + x];
-      for (let j = 1; j <= r; j++) {
-        const wj = w[r + j];
-        const up = base + idx[y + r - j] * S;
-        const dn = base + idx[y + r + j] * S;
-        for (let x = 0; x < S; x++) tmp[row + x] += (d[dn + x] + d[up + x]) * wj;
-      }
+      const at = (j: number) => base + idx[y + R + j] * S;
+      blurRows(tmp, row, d, base + row, at(1), at(-1), at(2), at(-2), at(3), at(-3), S, w0, w1, w2, w3);
     }
     for (let y = 0; y < S; y++) {
       const row = y * S;
       // the row with its reflected margins, so the taps read consecutive values
       for (let i = 0; i < pad.length; i++) pad[i] = tmp[row + idx[i]];
-      for (let x = 0; x < S; x++) acc[x] = w0 * pad[x + r];
-      for (let j = 1; j <= r; j++) {
-        const wj = w[r + j];
-        for (let x = 0, lo = r - j, hi = r + j; x < S; x++) acc[x] += (pad[hi + x] + pad[lo + x]) * wj;
-      }
-      const o = base + row;
-      for (let x = 0; x < S; x++) out[o + x] = acc[x];
+      blurRow(out, base + row, pad, S, w0, w1, w2, w3);
     }
   }
   return { data, size: S };
+}
+
+/** One row of the pass along axis 0: the centre row and the rows j below (dn) and above (up). */
+function blurRows(
+  tmp: Float64Array, o: number, d: Uint8Array, c0: number, dn1: number, up1: number, dn2: number, up2: number, dn3: number, up3: number,
+  S: number, w0: number, w1: number, w2: number, w3: number,
+) {
+  for (let x = 0; x < S; x++) tmp[o + x] = w0 * d[c0 + x] + (d[dn1 + x] + d[up1 + x]) * w1 + (d[dn2 + x] + d[up2 + x]) * w2 + (d[dn3 + x] + d[up3 + x]) * w3;
+}
+
+/** One row of the pass along axis 1, from the row padded by 3 reflected values each side. */
+function blurRow(out: Uint8ClampedArray, o: number, p: Float64Array, S: number, w0: number, w1: number, w2: number, w3: number) {
+  for (let x = 0; x < S; x++) out[o + x] = w0 * p[x + 3] + (p[x + 4] + p[x + 2]) * w1 + (p[x + 5] + p[x + 1]) * w2 + (p[x + 6] + p[x]) * w3;
 }
 
 // ---------- Fourier-domain manipulations ----------
@@ -497,6 +513,15 @@ function blurDirect(img: ChwImage, w: Float64Array): ChwImage {
 
 // A sweep filters each source at every step, and a preview refilters one image as a slider moves:
 // the forward transforms of the last images are kept (two; one above 512 px, 32 MB a spectrum set).
+interface ComplexPair {
+  /** fft2t(R + iG) */
+  rgRe: Float64Array;
+  rgIm: Float64Array;
+  /** fft2t(B) */
+  bRe: Float64Array;
+  bIm: Float64Array;
+}
+
 const fourierSpectra = new PixelCache<ComplexPair>((S) => (S > 512 ? 1 : 2));
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -536,6 +561,16 @@ function sourceSpectrum(img: ChwImage): ComplexPair {
 
 const scratch = { S: 0, re: new Float64Array(0), im: new Float64Array(0) };
 
+/** One complex S x S work array (the inverse transforms' input, overwritten by them). */
+function complexScratch(S: number): { re: Float64Array; im: Float64Array } {
+  if (scratch.S !== S) {
+    scratch.S = S;
+    scratch.re = new Float64Array(S * S);
+    scratch.im = new Float64Array(S * S);
+  }
+  return scratch;
+}
+
 // one real channel, S x S: the blue channel on its way into fft2tReal or out of ifft2tReal
 let realBuf = new Float64Array(0);
 function realScratch(S: number): Float64Array {
@@ -553,12 +588,7 @@ function spectralFilter(img: ChwImage, h: { mask: Uint8Array; spans: ColumnSpans
   const S = img.size;
   const P = S * S;
   const sp = sourceSpectrum(img);
-  if (scratch.S !== S) {
-    scratch.S = S;
-    scratch.re = new Float64Array(P);
-    scratch.im = new Float64Array(P);
-  }
-  const { re, im } = scratch;
+  const { re, im } = complexScratch(S);
   const { data, c: out } = outImage(3 * P);
   const k = 1 / P;
   // one small function per loop: each stays monomorphic and is optimised on its own

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyManipulation, gaussianKernel } from '../../src/lab/manipulations.ts';
+import { runSweep } from '../../src/lab/sweep.ts';
 
 /** scipy.ndimage.gaussian_filter(x, (0, s, s), mode='reflect', truncate=4) by direct sums, rounded as numpy.rint. */
 function reference(data: Uint8Array, S: number, sigma: number): Uint8Array {
@@ -62,4 +63,58 @@ describe('blur: the DCT-domain filter (wide kernels) equals the reflected direct
       }
     });
   }
+});
+
+/** scipy's correlate1d order, tap by tap (w0 x then + (x[i + j] + x[i - j]) w_j, j = 1 .. r), axis 0 then 1, float64 between. */
+function scipyOrder(data: Uint8Array, S: number, sigma: number): Uint8Array {
+  const w = gaussianKernel(sigma);
+  const r = (w.length - 1) / 2;
+  const refl = (i: number) => {
+    const k = ((i % (2 * S)) + 2 * S) % (2 * S);
+    return k < S ? k : 2 * S - 1 - k;
+  };
+  const out = new Uint8Array(data.length);
+  const oc = new Uint8ClampedArray(out.buffer);
+  const P = S * S;
+  for (let c = 0; c < 3; c++) {
+    const tmp = new Float64Array(P);
+    for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) {
+      let s = w[r] * data[c * P + y * S + x];
+      for (let j = 1; j <= r; j++) s += (data[c * P + refl(y + j) * S + x] + data[c * P + refl(y - j) * S + x]) * w[r + j];
+      tmp[y * S + x] = s;
+    }
+    for (let y = 0; y < S; y++) for (let x = 0; x < S; x++) {
+      let s = w[r] * tmp[y * S + x];
+      for (let j = 1; j <= r; j++) s += (tmp[y * S + refl(x + j)] + tmp[y * S + refl(x - j)]) * w[r + j];
+      oc[c * P + y * S + x] = s;
+    }
+  }
+  return out;
+}
+
+describe('blur: narrow kernels by direct sums', () => {
+  for (const [S, sigma] of [[16, 0.1], [16, 0.3], [17, 0.5], [2, 0.8], [24, 0.85]] as const) {
+    it(`${S} px, sigma ${sigma} (radius ${(gaussianKernel(sigma).length - 1) / 2}): bit for bit scipy's order of the sums`, () => {
+      const img = image(S, 3 * S + sigma);
+      expect(applyManipulation(img, { kind: 'blur', sigma }).data).toEqual(scipyOrder(img.data, S, sigma));
+    });
+  }
+});
+
+describe('blur in a sweep: one DCT per image for every step', () => {
+  it('each step of a sigma sweep equals that blur of the image alone (its DCT computed anew), bit for bit', () => {
+    const sources = [0, 1, 2].map((i) => ({ id: `s${i}`, name: `s${i}.png`, image: image(48, 90 + i) }));
+    const spec = { manipulation: { kind: 'blur', sigma: 1 } as const, param: 'sigma', from: 0.5, to: 9, steps: 6, scale: 'linear' as const };
+    const swept = runSweep(sources, spec);
+    expect(swept).toHaveLength(18);
+    for (const d of swept) {
+      // the other sources in between push this one's DCT out of the kept set (the last two images)
+      for (const o of sources) if (o.id !== d.sourceId) applyManipulation(o.image, { kind: 'blur', sigma: 5 });
+      const src = sources.find((s) => s.id === d.sourceId)!;
+      const alone = applyManipulation({ data: src.image.data.slice(), size: 48 }, { kind: 'blur', sigma: d.value });
+      expect(d.image.data).toEqual(alone.data);
+    }
+    // and the steps differ from each other (the sweep varies sigma)
+    expect(swept[1].image.data).not.toEqual(swept[5].image.data);
+  });
 });

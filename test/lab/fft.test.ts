@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fft2t, fft2tReal, fftAxis0, ifft2t, ifft2tReal } from '../../src/lab/fft.ts';
+import { dct2FromSpectrum, fft2t, fft2tReal, fftAxis0, ifft2t, ifft2tReal, makhoulOrder, realBins, spectrumFromDct2 } from '../../src/lab/fft.ts';
 
 /** Direct 2-D DFT (forward, unnormalised) of an S x S complex array, row-major. */
 function dft2(re: Float64Array, im: Float64Array, S: number) {
@@ -150,4 +150,93 @@ describe('real 2-D transforms (one colour channel)', () => {
       expect(realPart).toEqual(realFull);
     }
   });
+});
+
+describe('fftAxis0 in column blocks', () => {
+  it('a wide array (transformed in blocks of columns) equals each column transformed alone, bit for bit', () => {
+    const n = 64;
+    const w = 300; // above one block (8192 / 64 = 128 columns)
+    const re = Float64Array.from({ length: n * w }, (_, i) => Math.sin(i * 0.37) * 100);
+    const im = Float64Array.from({ length: n * w }, (_, i) => Math.cos(i * 0.11) * 50);
+    const r1 = re.slice();
+    const i1 = im.slice();
+    fftAxis0(r1, i1, n, w, true);
+    const r2 = re.slice();
+    const i2 = im.slice();
+    for (let x = 0; x < w; x++) fftAxis0(r2.subarray(x), i2.subarray(x), n, 1, true, w);
+    expect(r1).toEqual(r2);
+    expect(i1).toEqual(i2);
+  });
+});
+
+/** Unnormalised 2-D DCT-II by its sum: X[k1, k2] = sum x[m1, m2] cos(pi k1 (2 m1 + 1) / 2n) cos(pi k2 (2 m2 + 1) / 2n). */
+function dct2(x: Float64Array, n: number): Float64Array {
+  const out = new Float64Array(n * n);
+  for (let k1 = 0; k1 < n; k1++) {
+    for (let k2 = 0; k2 < n; k2++) {
+      let s = 0;
+      for (let m1 = 0; m1 < n; m1++) {
+        for (let m2 = 0; m2 < n; m2++) s += x[m1 * n + m2] * Math.cos((Math.PI * k1 * (2 * m1 + 1)) / (2 * n)) * Math.cos((Math.PI * k2 * (2 * m2 + 1)) / (2 * n));
+      }
+      out[k1 * n + k2] = s;
+    }
+  }
+  return out;
+}
+
+/** The image with rows and columns in makhoulOrder. */
+function reorder(x: Float64Array, n: number): Float64Array {
+  const o = makhoulOrder(n);
+  const out = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) for (let i = 0; i < n; i++) out[j * n + i] = x[o[j] * n + o[i]];
+  return out;
+}
+
+describe('the 2-D DCT-II through the FFT of the Makhoul-ordered image (the blur)', () => {
+  for (const n of [8, 9, 6, 16]) {
+    it(`${n} x ${n}: dct2FromSpectrum is the DCT of two channels at once, and spectrumFromDct2 with g = 1/n is the inverse`, () => {
+      const a = Float64Array.from({ length: n * n }, (_, i) => (i * 37) % 251);
+      const b = Float64Array.from({ length: n * n }, (_, i) => (i * 101 + 7) % 253);
+      const re = reorder(a, n);
+      const im = reorder(b, n);
+      fft2t(re, im, n);
+      const xr = new Float64Array(n * n);
+      const xi = new Float64Array(n * n);
+      dct2FromSpectrum(re, im, n, xr, xi);
+      const wantA = dct2(a, n);
+      const wantB = dct2(b, n);
+      let err = 0;
+      // transposed layout: bin (k1, k2) at k2 * n + k1
+      for (let k1 = 0; k1 < n; k1++) for (let k2 = 0; k2 < n; k2++) err = Math.max(err, Math.abs(xr[k2 * n + k1] - wantA[k1 * n + k2]), Math.abs(xi[k2 * n + k1] - wantB[k1 * n + k2]));
+      expect(err).toBeLessThan(1e-8);
+      // back: the spectrum from the DCT, inverted, gives the Makhoul-ordered images again
+      const g = new Float64Array(n + 1).fill(1 / n);
+      g[n] = 0;
+      const vr = new Float64Array(n * n);
+      const vi = new Float64Array(n * n);
+      spectrumFromDct2(xr, xi, n, g, n, vr, vi);
+      ifft2t(vr, vi, n);
+      const ra = reorder(a, n);
+      const rb = reorder(b, n);
+      err = 0;
+      for (let i = 0; i < n * n; i++) err = Math.max(err, Math.abs(vr[i] - ra[i]), Math.abs(vi[i] - rb[i]));
+      expect(err).toBeLessThan(1e-9);
+      // one real channel: the real part of the DCT, the half spectrum ifft2tReal reads
+      const br = reorder(a, n);
+      const sr = new Float64Array(n * n);
+      const si = new Float64Array(n * n);
+      fft2tReal(br, n, sr, si);
+      const xa = new Float64Array(n * n);
+      dct2FromSpectrum(sr, si, n, xa);
+      err = 0;
+      for (let i = 0; i < n * n; i++) err = Math.max(err, Math.abs(xa[i] - xr[i]));
+      expect(err).toBeLessThan(1e-8);
+      spectrumFromDct2(xa, undefined, n, g, realBins(n), vr, vi);
+      const back = new Float64Array(n * n);
+      ifft2tReal(vr, vi, n, back);
+      err = 0;
+      for (let i = 0; i < n * n; i++) err = Math.max(err, Math.abs(back[i] - ra[i]));
+      expect(err).toBeLessThan(1e-9);
+    });
+  }
 });
