@@ -23,6 +23,19 @@ function close(got: ArrayLike<number>, want: number[], tol = 1e-9) {
 }
 
 describe('component measures against numpy (tools/reference/make_lab_goldens.py)', () => {
+  it('the presets are P1, N1/N170 and P2 as docs/lab.md defines them, each with its numpy golden', () => {
+    expect(COMPONENT_PRESETS.map(({ id, channels, tmin, tmax, polarity }) => ({ id, channels, tmin, tmax, polarity }))).toEqual([
+      { id: 'P1', channels: ['O1', 'Oz', 'O2'], tmin: 0.08, tmax: 0.13, polarity: 'positive' },
+      { id: 'N1', channels: ['P7', 'P8', 'PO7', 'PO8'], tmin: 0.14, tmax: 0.2, polarity: 'negative' },
+      { id: 'P2', channels: ['O1', 'Oz', 'O2', 'PO3', 'POz', 'PO4'], tmin: 0.2, tmax: 0.28, polarity: 'positive' },
+    ]);
+    expect(Object.keys(gold.presets).sort()).toEqual(['N1', 'P1', 'P2']);
+    // every preset channel is a THINGS EEG2 channel, and each window holds samples
+    for (const p of COMPONENT_PRESETS) {
+      for (const c of p.channels) expect(ch).toContain(c);
+      expect(windowIndices(times, p.tmin, p.tmax).length).toBeGreaterThan(0);
+    }
+  });
   for (const p of COMPONENT_PRESETS) {
     it(`${p.id}: mean amplitude, peak amplitude and latency`, () => {
       const r = blocks.map((b) => componentMeasures(b, d, ch, times, p));
