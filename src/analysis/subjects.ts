@@ -79,3 +79,40 @@ export function subjectDiffSpread(perSubject: readonly Float32Array[], d: Dims, 
 export function subjectMapSpread(perSubject: readonly Float32Array[], d: Dims, images: ArrayLike<number>, t: ArrayLike<number>, level = 0.95): Spread {
   return spread(subjectMaps(perSubject, d, images, t), perSubject.length, d.C, level);
 }
+
+export interface SubjectTuning {
+  /** the sweep's parameter values, ascending */
+  values: number[];
+  /** each subject's own curve, [S, values.length]: its mean score over the images at each value */
+  curves: Float64Array;
+  /** the subject mean of those curves and its spread across subjects (n = S) at each value */
+  spread: Spread;
+}
+
+/**
+ * A tuning curve per subject and its spread across subjects. scores[s][i] is subject s's measure
+ * of image i (from that subject's own responses), values[i] the parameter value of image i. Each
+ * subject's curve is its mean over the images at each value (NaN scores left out; a value with
+ * none is NaN); the spread is taken over the S curves, so the images are averaged within each
+ * subject first and never count as observations.
+ */
+export function subjectTuning(scores: readonly ArrayLike<number>[], values: ArrayLike<number>, level = 0.95): SubjectTuning {
+  const S = scores.length;
+  for (const sc of scores) if (sc.length !== values.length) throw new RangeError(`${values.length} values for ${sc.length} scores`);
+  const vs = [...new Set(Array.from(values))].sort((a, b) => a - b);
+  const at = new Map(vs.map((v, k) => [v, k]));
+  const V = vs.length;
+  const curves = new Float64Array(S * V);
+  const counts = new Float64Array(S * V);
+  for (let s = 0; s < S; s++) {
+    const sc = scores[s];
+    for (let i = 0; i < values.length; i++) {
+      if (Number.isNaN(sc[i])) continue;
+      const o = s * V + at.get(values[i])!;
+      curves[o] += sc[i];
+      counts[o]++;
+    }
+  }
+  for (let o = 0; o < S * V; o++) curves[o] = counts[o] ? curves[o] / counts[o] : NaN;
+  return { values: vs, curves, spread: spread(curves, S, V, level) };
+}

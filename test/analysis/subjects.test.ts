@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import golden from '../golden/subjects/subjects.json';
-import { subjectDiffSpread, subjectMaps, subjectMapSpread, subjectMean, subjectSeries, subjectSpread } from '../../src/analysis/subjects.ts';
+import { subjectDiffSpread, subjectMaps, subjectMapSpread, subjectMean, subjectSeries, subjectSpread, subjectTuning } from '../../src/analysis/subjects.ts';
 
 const close = (a: ArrayLike<number>, b: number[], tol: number) => {
   expect(a.length).toBe(b.length);
@@ -45,5 +45,28 @@ describe('subject means and between-subject spread (numpy, scipy.stats.sem, t.in
   });
   it('refuses subjects whose arrays differ in length', () => {
     expect(() => subjectMean([new Float32Array(2), new Float32Array(3)])).toThrow(/differ in length/);
+  });
+  it('tuning curves per subject (mean over the images at each value) and their spread across subjects match numpy and scipy', () => {
+    // each subject's mean amplitude of each image over repetitions, the channels and the times
+    const scores = subjects.map((x) =>
+      Float64Array.from({ length: B }, (_, b) => {
+        let sum = 0;
+        for (let r = 0; r < R; r++) for (const c of golden.ch) for (const t of golden.times) sum += x[((b * R + r) * C + c) * T + t];
+        return sum / (R * golden.ch.length * golden.times.length);
+      }),
+    );
+    close(scores.flatMap((v) => Array.from(v)), golden.tune_scores, 1e-6);
+    const got = subjectTuning(scores, golden.tune_values);
+    expect(got.values).toEqual(golden.tune_levels);
+    close(got.curves, golden.tune_curves, 1e-6);
+    expect(got.spread.n).toBe(S);
+    for (const k of ['mean', 'sd', 'sem', 'ci95Lo', 'ci95Hi'] as const) close(got.spread[k], golden.tune_spread[k], 1e-6);
+  });
+  it('a tuning curve leaves NaN scores out within each subject, and refuses scores that do not match the values', () => {
+    const t = subjectTuning([Float64Array.of(1, NaN, 3), Float64Array.of(2, 4, 6)], [5, 5, 7]);
+    expect(t.values).toEqual([5, 7]);
+    expect(Array.from(t.curves)).toEqual([1, 3, 3, 6]);
+    expect(Array.from(t.spread.mean)).toEqual([2, 4.5]);
+    expect(() => subjectTuning([Float64Array.of(1, 2)], [1, 2, 3])).toThrow(/3 values for 2 scores/);
   });
 });

@@ -5,7 +5,9 @@ A seeded in-silico array x [S, B, 4, C, T] (S subjects' responses to the same B 
 numpy/scipy's answers: the element-wise subject mean, each subject's mean over repetitions,
 images and channels (the subject-level value), and its mean, SD (ddof 1), SEM and t-based 95% CI
 across subjects; the same per channel for a scalp map over a set of times, and for the
-per-subject difference of two image sets. Writes test/golden/subjects/subjects.json.
+per-subject difference of two image sets, and a tuning curve per subject (each subject's mean
+amplitude of each image over channels and times, averaged over the images at each parameter
+value) with its spread across subjects. Writes test/golden/subjects/subjects.json.
 Run with Debian's /usr/bin/python3.
 """
 import json
@@ -45,6 +47,13 @@ series = xd[:, images][:, :, :, ch].mean(axis=(1, 2, 3))          # [S, T]
 maps = xd[:, images][..., times].mean(axis=(1, 2, 4))              # [S, C]
 diff = xd[:, imagesA][:, :, :, ch].mean(axis=(1, 2, 3)) - xd[:, imagesB][:, :, :, ch].mean(axis=(1, 2, 3))
 
+# a sweep over the B images: image b has parameter value tune_values[b]; each subject's score of an
+# image is its mean amplitude over repetitions, the channels ch and the times
+tune_values = [2.0, 1.0, 2.0, 1.0, 3.0]
+tune_scores = xd[:, :, :, ch][..., times].mean(axis=(2, 3, 4))    # [S, B]
+levels = np.unique(tune_values)
+tune_curves = np.stack([tune_scores[:, np.array(tune_values) == v].mean(axis=1) for v in levels], axis=1)  # [S, V]
+
 golden = {
     'source': 'tools/reference/make_subject_goldens.py (numpy %s, scipy.stats)' % np.__version__,
     'dims': {'S': S, 'B': B, 'R': R, 'C': C, 'T': T},
@@ -56,6 +65,11 @@ golden = {
     'series_spread': spread(series),
     'map_spread': spread(maps),
     'diff_spread': spread(diff),
+    'tune_values': tune_values,
+    'tune_scores': [float(v) for v in tune_scores.ravel()],
+    'tune_levels': [float(v) for v in levels],
+    'tune_curves': [float(v) for v in tune_curves.ravel()],
+    'tune_spread': spread(tune_curves),
 }
 with open(os.path.join(OUT, 'subjects.json'), 'w') as f:
     json.dump(golden, f)
