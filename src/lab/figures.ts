@@ -1,7 +1,10 @@
 // Plot specifications of the Lab: the tuning curve (a measure against a sweep's parameter, mean
-// with a spread band across images, one faint line per source image) and the histogram of a
-// ranking's scores. Arrays in, plotly traces out (src/viz/plots.ts conventions).
+// with a spread band across images and one faint line per source image, or with a subject mean the
+// band across subjects and one line per subject), the histogram of a ranking's scores, and the
+// Statistics view's per-subject condition difference. Arrays in, plotly traces out
+// (src/viz/plots.ts conventions).
 import type { Data, Layout } from 'plotly.js-dist-min';
+import { spreadBand, type Spread, type SpreadKind } from '../analysis/spread.ts';
 import { PALETTE, plotlyText, withAlpha, type Figure } from '../viz/plots.ts';
 import type { Histogram } from './measures.ts';
 import type { TuningPoint } from './sweep.ts';
@@ -11,6 +14,8 @@ export interface TuningCurveOptions {
   /** one line per source image: its scores at the sweep's values */
   perImage?: { name: string; values: number[]; scores: number[] }[];
   spread: 'sd' | 'sem';
+  /** with a subject mean: each subject's own curve, and the band across subjects in place of the one across images */
+  subjects?: SubjectCurves;
   xTitle: string;
   yTitle: string;
   logX?: boolean;
@@ -18,7 +23,20 @@ export interface TuningCurveOptions {
   height?: number;
 }
 
+export interface SubjectCurves {
+  labels: string[];
+  /** the parameter values, ascending */
+  values: number[];
+  /** [S, values.length] */
+  curves: Float64Array;
+  spread: Spread;
+  kind: SpreadKind;
+}
+
+const KIND_LABEL: Record<SpreadKind, string> = { sd: '± SD', sem: '± SEM', ci95: '95% CI' };
+
 export function tuningCurveFigure(o: TuningCurveOptions): Figure {
+  if (o.subjects) return subjectTuningFigure(o, o.subjects);
   const x = o.points.map((p) => p.value);
   const m = o.points.map((p) => p.mean);
   const s = o.points.map((p) => (o.spread === 'sd' ? p.sd : p.sem));
@@ -59,6 +77,51 @@ export function tuningCurveFigure(o: TuningCurveOptions): Figure {
     marker: { size: 6, color },
     hovertemplate: `%{x:.4g}: %{y:.4g} (%{text})<extra></extra>`,
   } as Data);
+  return { data, layout: tuningLayout(o) };
+}
+
+/** Mean and band across subjects, with each subject's own curve (subjects are the observations, n = S). */
+function subjectTuningFigure(o: TuningCurveOptions, sub: SubjectCurves): Figure {
+  const x = sub.values;
+  const V = x.length;
+  const S = sub.labels.length;
+  const color = PALETTE[0];
+  const data: Data[] = sub.labels.map(
+    (label, k) =>
+      ({
+        type: 'scatter',
+        mode: 'lines+markers',
+        name: plotlyText(label),
+        x,
+        y: Array.from(sub.curves.subarray(k * V, (k + 1) * V)),
+        line: { color: withAlpha(PALETTE[(k + 1) % PALETTE.length], 0.8), width: 1 },
+        marker: { size: 4 },
+        hovertemplate: `${plotlyText(label)}: %{y:.4g}<extra></extra>`,
+      }) as Data,
+  );
+  data.push(...bandTraces(x, spreadBand(sub.spread, sub.kind), color));
+  data.push({
+    type: 'scatter',
+    mode: 'lines+markers',
+    name: `mean of ${S} subjects ${KIND_LABEL[sub.kind]} across subjects`,
+    x,
+    y: Array.from(sub.spread.mean),
+    line: { color, width: 2.5 },
+    marker: { size: 6, color },
+    hovertemplate: `%{x:.4g}: %{y:.4g} (n=${S} subjects)<extra></extra>`,
+  } as Data);
+  return { data, layout: tuningLayout(o) };
+}
+
+/** A filled band between lo and hi (two traces: plotly fills to the one before). */
+function bandTraces(x: number[], band: { lo: Float64Array; hi: Float64Array }, color: string): Data[] {
+  return [
+    { type: 'scatter', mode: 'lines', x, y: Array.from(band.lo), line: { width: 0, color }, hoverinfo: 'skip', showlegend: false } as Data,
+    { type: 'scatter', mode: 'lines', x, y: Array.from(band.hi), line: { width: 0, color }, fill: 'tonexty', fillcolor: withAlpha(color, 0.2), hoverinfo: 'skip', showlegend: false } as Data,
+  ];
+}
+
+function tuningLayout(o: TuningCurveOptions): Partial<Layout> {
   const layout: Partial<Layout> = {
     height: o.height ?? 300,
     margin: { l: 64, r: 16, t: o.title ? 34 : 12, b: 46 },
@@ -69,7 +132,7 @@ export function tuningCurveFigure(o: TuningCurveOptions): Figure {
     plot_bgcolor: '#fff',
   };
   if (o.title) layout.title = { text: plotlyText(o.title), font: { size: 14 }, x: 0.02, xanchor: 'left' };
-  return { data, layout };
+  return layout;
 }
 
 /** The scores' histogram, with the top and bottom k marked by two lines at their thresholds. */
@@ -91,6 +154,65 @@ export function histogramFigure(h: Histogram, xTitle: string, marks?: { top?: nu
       bargap: 0.02,
       xaxis: { title: { text: plotlyText(xTitle) }, zeroline: false },
       yaxis: { title: { text: 'images' }, rangemode: 'tozero' },
+      shapes,
+      paper_bgcolor: 'rgba(0,0,0,0)',
+      plot_bgcolor: '#fff',
+    },
+  };
+}
+
+export interface SubjectEffectOptions {
+  labels: string[];
+  /** each subject's own A − B at every time, [S, T] */
+  diffs: Float64Array;
+  spread: Spread;
+  kind: SpreadKind;
+  /** times in ms */
+  tms: number[];
+  A: string;
+  B: string;
+  chLabel: string;
+  cursorMs?: number;
+  height?: number;
+}
+
+/** The condition difference per subject (thin lines), their mean and the band across subjects. */
+export function subjectEffectFigure(o: SubjectEffectOptions): Figure {
+  const T = o.tms.length;
+  const S = o.labels.length;
+  const color = PALETTE[0];
+  const data: Data[] = o.labels.map(
+    (label, k) =>
+      ({
+        type: 'scatter',
+        mode: 'lines',
+        name: plotlyText(label),
+        x: o.tms,
+        y: Array.from(o.diffs.subarray(k * T, (k + 1) * T)),
+        line: { color: withAlpha(PALETTE[(k + 1) % PALETTE.length], 0.85), width: 1 },
+        hovertemplate: `${plotlyText(label)}: %{y:.3g}<extra></extra>`,
+      }) as Data,
+  );
+  data.push(...bandTraces(o.tms, spreadBand(o.spread, o.kind), color));
+  data.push({
+    type: 'scatter',
+    mode: 'lines',
+    name: `mean of ${S} subjects ${KIND_LABEL[o.kind]} across subjects`,
+    x: o.tms,
+    y: Array.from(o.spread.mean),
+    line: { color, width: 2.5 },
+    hovertemplate: `%{x} ms: %{y:.3g}<extra></extra>`,
+  } as Data);
+  const shapes: NonNullable<Layout['shapes']> = [];
+  if (o.cursorMs !== undefined) shapes.push({ type: 'line', xref: 'x', yref: 'paper', x0: o.cursorMs, x1: o.cursorMs, y0: 0, y1: 1, line: { color: '#888', width: 1, dash: 'dot' } });
+  return {
+    data,
+    layout: {
+      height: o.height ?? 280,
+      margin: { l: 64, r: 16, t: 12, b: 46 },
+      xaxis: { title: { text: 'time (ms)' }, zeroline: false },
+      yaxis: { title: { text: plotlyText(`${o.A} − ${o.B}, ${o.chLabel}`) }, zeroline: true, zerolinecolor: '#bbb', exponentformat: 'e' },
+      legend: { orientation: 'h', y: 1, yanchor: 'bottom', x: 1, xanchor: 'right', font: { size: 11 } },
       shapes,
       paper_bgcolor: 'rgba(0,0,0,0)',
       plot_bgcolor: '#fff',

@@ -18,7 +18,8 @@ import {
   type MeasureSpec,
   type Polarity,
 } from '../../lab/measures.ts';
-import { histogramFigure, tuningCurveFigure } from '../../lab/figures.ts';
+import { histogramFigure, tuningCurveFigure, type SubjectCurves } from '../../lab/figures.ts';
+import { subjectTuning } from '../../analysis/subjects.ts';
 import { buildStimuliExport, type StimulusRecord } from '../../lab/stimuli.ts';
 import { sweepValues, tuningCurve, type SweepSpec } from '../../lab/sweep.ts';
 import { measuresCsv } from '../../lab/table.ts';
@@ -40,6 +41,16 @@ import { Plot } from './Plot.tsx';
 import { TopomapView } from './TopomapView.tsx';
 
 type Stat = 'mean' | 'peak-amplitude' | 'peak-latency';
+/** The tuning curve's band: across the images of each step (of the responses shown), or across subjects (each subject's own curve). */
+type TuningSpread = 'sd' | 'sem' | 'subjects-sem' | 'subjects-ci95' | 'subjects-sd';
+
+const TUNING_SPREAD_LABEL: Record<TuningSpread, string> = {
+  sd: 'SD across images',
+  sem: 'SEM across images',
+  'subjects-sem': 'SEM across subjects',
+  'subjects-ci95': '95% CI across subjects (t)',
+  'subjects-sd': 'SD across subjects',
+};
 type RankBy = 'measure' | 'group-contrast' | 'topography-similarity' | 'timecourse-similarity';
 
 interface MeasureChoice {
@@ -56,6 +67,13 @@ function blocksOf(enc: Encoded, means: Float32Array | null): Float32Array[] {
   const n = enc.dims.C * enc.dims.T;
   if (!means || means.length !== enc.items.length * n) return [];
   return enc.items.map((_, i) => means.subarray(i * n, (i + 1) * n));
+}
+
+/** "5", or "4–5" when the counts differ. */
+function nRange(ns: number[]): string {
+  const lo = Math.min(...ns);
+  const hi = Math.max(...ns);
+  return lo === hi ? String(lo) : `${lo}–${hi}`;
 }
 
 function parseChannels(s: string): string[] {
@@ -211,10 +229,14 @@ function Thumbs({ ids, scores, items, unit, testId }: { ids: number[]; scores: F
 }
 
 export function LabPanel() {
-  const s = useApp();
+  // narrow subscriptions: a cursor or window move does not touch what the Lab shows
+  const images = useApp((s) => s.images);
+  const exifOrientation = useApp((s) => s.exifOrientation);
+  const model = useApp((s) => s.model);
+  const conditions = useApp((s) => s.conditions);
   const enc = useEncodedForPlots();
   const lab = useApp((s) => s.lab);
-  const ready = s.images.filter((i) => i.status === 'ready' && i.squareMode);
+  const ready = images.filter((i) => i.status === 'ready' && i.squareMode);
 
   // ---------- preview ----------
   const [previewId, setPreviewId] = useState('');
@@ -227,7 +249,7 @@ export function LabPanel() {
   const previewSeq = useRef(0);
   // the preview image's full pixels, decoded once per image and mode
   const [previewPixels, setPreviewPixels] = useState<{ key: string; image: ChwImage } | null>(null);
-  const previewKey = previewItem ? `${previewItem.id}|${previewItem.squareMode}|${s.exifOrientation}` : '';
+  const previewKey = previewItem ? `${previewItem.id}|${previewItem.squareMode}|${exifOrientation}` : '';
   useEffect(() => {
     if (!previewItem || previewPixels?.key === previewKey) return;
     let live = true;
@@ -324,12 +346,18 @@ export function LabPanel() {
       return { values: null, error: e instanceof Error ? e.message : String(e) };
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [blocks, measure, s.model]);
+  }, [blocks, measure, model]);
   const unit = measure.stat === 'peak-latency' ? 'ms' : EEG_UNIT;
 
   // ---------- tuning curve ----------
   const [sweepId, setSweepId] = useState<number | null>(null);
-  const [spread, setSpread] = useState<'sd' | 'sem'>('sd');
+  const [spreadChoice, setSpread] = useState<TuningSpread>('sd');
+  const subjectTags = enc.subjects?.tags ?? [];
+  // the spread across subjects needs only a subject mean; without one the band is across images
+  const spread: TuningSpread = spreadChoice.startsWith('subjects-') && !enc.subjects ? 'sd' : spreadChoice;
+  const acrossSubjects = spread.startsWith('subjects-');
+  // each subject's own repetition means, asked for only when the band is across subjects
+  const perSubjectMeans = useWorkerValue(acrossSubjects && enc.keys.length ? `${subjectTags.join('+')}\n${enc.keys.join(',')}` : null, () => Promise.all(subjectTags.map((t) => repetitionMeans(t, enc.keys))));
   const sweep = lab.sweeps.find((x) => x.id === sweepId) ?? lab.sweeps[lab.sweeps.length - 1];
   const tuning = useMemo(() => {
     if (!sweep || !scored?.values) return null;
@@ -354,10 +382,24 @@ export function LabPanel() {
       bySource.set(d.sourceId, line);
     });
     const expected = sweep.values.length * sweep.sourceIds.length;
+    // across subjects: each subject's measure of each of the sweep's images from its own responses
+    let subjects: SubjectCurves | undefined;
+    if (acrossSubjects && enc.subjects) {
+      const per = perSubjectMeans && perSubjectMeans.length === subjectTags.length ? perSubjectMeans.map((m) => blocksOf(enc, m)) : [];
+      if (per.length !== subjectTags.length || per.some((b) => b.length !== enc.items.length)) return { points, figure: null, topo: null, encoded: idx.length, expected, subjects: null };
+      const spec = measureSpec(measure);
+      const scores = per.map((bs) => {
+        const v = measureImages(idx.map((i) => bs[i]), dims, names, allTimes, spec);
+        if (spec.kind === 'peak-latency') for (let i = 0; i < v.length; i++) v[i] *= 1000;
+        return v;
+      });
+      subjects = { labels: enc.subjects.labels, ...subjectTuning(scores, vals), kind: spread.slice('subjects-'.length) as SubjectCurves['kind'] };
+    }
     const figure = tuningCurveFigure({
       points,
       perImage: [...bySource.values()],
-      spread,
+      spread: spread === 'sem' ? 'sem' : 'sd',
+      subjects,
       xTitle: `${kindSpec(sweep.spec.manipulation.kind).label}: ${sweep.spec.param}${kindSpec(sweep.spec.manipulation.kind).params.find((q) => q.key === sweep.spec.param)?.unit ? ` (${kindSpec(sweep.spec.manipulation.kind).params.find((q) => q.key === sweep.spec.param)!.unit})` : ''}`,
       yTitle: measureLabel(measure),
       logX: sweep.spec.scale === 'log',
@@ -394,9 +436,9 @@ export function LabPanel() {
     } catch {
       topo = null;
     }
-    return { points, figure, topo, encoded: idx.length, expected };
+    return { points, figure, topo, encoded: idx.length, expected, subjects: subjects ?? null };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [sweep, scored, lab.derived, enc, spread]);
+  }, [sweep, scored, lab.derived, enc, spread, perSubjectMeans]);
 
   // ---------- ranking ----------
   const [rankBy, setRankBy] = useState<RankBy>('measure');
@@ -511,7 +553,7 @@ export function LabPanel() {
 
   const targets = [
     { v: 'all', label: 'mean of all images' },
-    ...s.conditions.map((c) => ({ v: `cond:${c}`, label: `condition ${c}` })),
+    ...conditions.map((c) => ({ v: `cond:${c}`, label: `condition ${c}` })),
     ...enc.items.map((it) => ({ v: `img:${it.id}`, label: it.name })),
   ];
 
@@ -520,7 +562,9 @@ export function LabPanel() {
       <h2>Lab: in-silico experiments</h2>
       <p className="hint">
         Manipulations act on the square pixels the model encodes (after the crop); formulas, units and seeds: docs/lab.md. Measures use the repetition-averaged response, averaged over the channels.
-        {enc.subjects ? ` With a subject mean, every Lab figure and measure uses the mean of the ${enc.subjects.paths.length} subjects' responses (no between-subject band here).` : ''}
+        {enc.subjects
+          ? ` With a subject mean, the Lab's measures, rankings and topomaps use the mean of the ${enc.subjects.paths.length} subjects' responses; the tuning curve can show the spread across subjects instead of across images.`
+          : ''}
       </p>
 
       <h3>Manipulate</h3>
@@ -641,15 +685,35 @@ export function LabPanel() {
       )}
       <label>
         Spread
-        <select value={spread} onChange={(e) => setSpread(e.target.value as 'sd' | 'sem')}>
-          <option value="sd">SD across images</option>
-          <option value="sem">SEM across images</option>
+        <select data-testid="lab-tuning-spread" value={spread} onChange={(e) => setSpread(e.target.value as TuningSpread)}>
+          {(Object.keys(TUNING_SPREAD_LABEL) as TuningSpread[])
+            .filter((k) => enc.subjects || !k.startsWith('subjects-'))
+            .map((k) => (
+              <option key={k} value={k}>
+                {TUNING_SPREAD_LABEL[k]}
+              </option>
+            ))}
         </select>
       </label>
       {tuning ? (
-        <div data-testid="lab-tuning" data-points={tuning.points.length} data-encoded={tuning.encoded} data-expected={tuning.expected} data-values={tuning.points.map((p) => p.value).join(',')} data-means={tuning.points.map((p) => p.mean.toPrecision(8)).join(',')}>
+        <div
+          data-testid="lab-tuning"
+          data-points={tuning.points.length}
+          data-encoded={tuning.encoded}
+          data-expected={tuning.expected}
+          data-values={tuning.points.map((p) => p.value).join(',')}
+          data-means={tuning.points.map((p) => p.mean.toPrecision(8)).join(',')}
+          data-across={acrossSubjects ? 'subjects' : 'images'}
+          data-subject-means={tuning.subjects ? Array.from(tuning.subjects.spread.mean, (v) => v.toPrecision(8)).join(',') : undefined}
+          data-subject-curves={tuning.subjects ? Array.from(tuning.subjects.curves, (v) => v.toPrecision(8)).join(',') : undefined}
+        >
           {tuning.encoded < tuning.expected && <p className="hint">{tuning.expected - tuning.encoded} stimuli not encoded yet.</p>}
-          <Plot figure={tuning.figure} filename="tuning-curve" />
+          <p className="hint" data-testid="lab-tuning-caption">
+            {tuning.subjects
+              ? `Observations: the ${tuning.subjects.labels.length} subjects. Each thin line is one subject's own curve (its measure of each stimulus from its own responses, averaged over the step's images); the thick line is their mean with the ${TUNING_SPREAD_LABEL[spread]} (n = ${tuning.subjects.labels.length}).${measure.stat === 'mean' ? '' : ' For peaks and latencies this mean of the subjects\' curves can differ from the curve of the subject-mean responses.'} The topomaps show the subject-mean responses.`
+              : `Observations: the images at each step (n = ${nRange(tuning.points.map((p) => p.n))}); thin lines: one per source image; band: ${TUNING_SPREAD_LABEL[spread]}${enc.subjects ? `, on the mean of the ${enc.subjects.paths.length} subjects' responses` : ''}.`}
+          </p>
+          {tuning.figure ? <Plot figure={tuning.figure} filename="tuning-curve" /> : <div className="empty">Fetching each subject's responses…</div>}
           {tuning.topo && <TopomapView scene={tuning.topo} height={Math.max(180, 120 * Math.ceil(tuning.topo.panels.length / 5))} filename="tuning-topomaps" />}
         </div>
       ) : (
