@@ -166,7 +166,8 @@ export interface SubjectEffectOptions {
   /** each subject's own A − B at every time, [S, T] */
   diffs: Float64Array;
   spread: Spread;
-  kind: SpreadKind;
+  /** the band across subjects, or none */
+  kind: SpreadKind | 'off';
   /** times in ms */
   tms: number[];
   A: string;
@@ -193,11 +194,11 @@ export function subjectEffectFigure(o: SubjectEffectOptions): Figure {
         hovertemplate: `${plotlyText(label)}: %{y:.3g}<extra></extra>`,
       }) as Data,
   );
-  data.push(...bandTraces(o.tms, spreadBand(o.spread, o.kind), color));
+  if (o.kind !== 'off') data.push(...bandTraces(o.tms, spreadBand(o.spread, o.kind), color));
   data.push({
     type: 'scatter',
     mode: 'lines',
-    name: `mean of ${S} subjects ${KIND_LABEL[o.kind]} across subjects`,
+    name: o.kind === 'off' ? `mean of ${S} subjects` : `mean of ${S} subjects ${KIND_LABEL[o.kind]} across subjects`,
     x: o.tms,
     y: Array.from(o.spread.mean),
     line: { color, width: 2.5 },

@@ -1,7 +1,7 @@
 // Statistics on conditions, all computed in workers (src/app/analysis.worker.ts), cancellable, with progress:
 // spread across images, cluster permutation tests (MNE), time-resolved decoding (MNE + scikit-learn), RSA.
 // Images are the observations; each image's response is the mean of its 4 repetitions.
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import channelsJson from '../../data/channels_10-05_63.json';
 import { channelAdjacency } from '../../analysis/adjacency.ts';
 import type { Tail } from '../../analysis/cluster_test.ts';
@@ -9,16 +9,18 @@ import type { Scoring } from '../../analysis/decoding.ts';
 import { parseModelRdm, type RdmMetric } from '../../analysis/rsa.ts';
 import type { SpreadKind } from '../../analysis/spread.ts';
 import { timesMs } from '../../viz/plots.ts';
+import { channelIndices } from '../../viz/stats.ts';
 import { AnalysisCancelled, cancelAnalysis, runAnalysis, type AnalysisJob, type AnalysisResult } from '../analysis_client.ts';
 import { download } from '../export.ts';
 import { gatherResponses } from '../responses.ts';
 import { ALPHA, clusterSummary, decodingFigures, rsaFigures, spreadFigure } from '../figures/stats.ts';
 import { topomapGrid } from '../figures/topomap_grid.ts';
-import { imagesFor, useEncodedForPlots, useSelection, type Encoded } from '../state/encoded.ts';
-import { times } from '../state/selectors.ts';
+import { imagesFor, useEncodedForPlots, type Encoded } from '../state/encoded.ts';
+import { chNames, times } from '../state/selectors.ts';
 import { useApp } from '../state/store.ts';
 import { NumberField } from './NumberField.tsx';
 import { Plot } from './Plot.tsx';
+import { StatsSubjects } from './StatsSubjects.tsx';
 import { TopomapView } from './TopomapView.tsx';
 
 const NEIGHBORS = channelAdjacency(channelsJson.channels.map((c) => c.topo2d_m));
@@ -64,6 +66,12 @@ function Progress({ job, onCancel, testId }: { job: Job<never> | Job<AnalysisRes
   return <span data-testid={testId} data-state={job.state} />;
 }
 
+/** Renders its figures again on a cursor move by itself (they mark the cursor); the panel around it does not. */
+function AtCursor({ children }: { children: (cursor: number) => ReactNode }) {
+  const cursor = useApp((s) => s.cursor);
+  return <>{children(cursor)}</>;
+}
+
 function jsonBlob(o: unknown) {
   return new Blob([JSON.stringify(o, (_, v) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v), 1)], { type: 'application/json' });
 }
@@ -75,9 +83,20 @@ function csvCell(s: string | number) {
 
 export function StatsPanel() {
   const enc = useEncodedForPlots();
-  const { names, ch } = useSelection();
-  const s = useApp();
-  const tms = useMemo(() => timesMs(times()), [s.model]);
+  // narrow subscriptions: the panel follows the conditions, channels and model, not the cursor or
+  // the time window (the figures that mark the cursor follow it through AtCursor)
+  const model = useApp((s) => s.model);
+  const selected = useApp((s) => s.selectedChannels);
+  const conditions = useApp((s) => s.conditions);
+  const A = useApp((s) => s.diffA);
+  const B = useApp((s) => s.diffB);
+  const topoMethod = useApp((s) => s.topoMethod);
+  const { names, ch } = useMemo(() => {
+    const names = chNames();
+    return { names, ch: channelIndices(names, selected) };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [model, selected]);
+  const tms = useMemo(() => timesMs(times()), [model]);
   const [spreadKind, setSpreadKind] = useState<SpreadKind>('ci95');
   const [design, setDesign] = useState<'independent' | 'paired'>('independent');
   const [space, setSpace] = useState<'time' | 'sensors_time'>('time');
@@ -96,11 +115,9 @@ export function StatsPanel() {
   const decode = useJob('decode');
   const rsa = useJob('rsa');
 
-  const A = s.diffA;
-  const B = s.diffB;
   const idxA = useMemo(() => imagesFor(enc, `cond:${A}`), [enc, A]);
   const idxB = useMemo(() => imagesFor(enc, `cond:${B}`), [enc, B]);
-  const condIdx = useMemo(() => s.conditions.map((c) => ({ c, idx: imagesFor(enc, `cond:${c}`) })).filter((g) => g.idx.length), [enc, s.conditions]);
+  const condIdx = useMemo(() => conditions.map((c) => ({ c, idx: imagesFor(enc, `cond:${c}`) })).filter((g) => g.idx.length), [enc, conditions]);
   const ready = A && B && A !== B && idxA.length >= 2 && idxB.length >= 2 && ch.length > 0;
   const chLabel = ch.length === names.length ? 'all channels' : `${ch.length} selected channel${ch.length > 1 ? 's' : ''}`;
 
@@ -163,12 +180,15 @@ export function StatsPanel() {
 
   // ---- figures
   const clusterDone = cluster.job.state === 'done' ? cluster.job : null;
-  const spreadFig = useMemo(() => {
+  const spreadFig = (cursor: number) => {
     if (spreadJob.job.state !== 'done' || !ch.length) return null;
-    return spreadFigure({ out: spreadJob.job.out, conds: spreadJob.job.params.conditions as string[], conditions: s.conditions, kind: spreadKind, tms, cursor: s.cursor, A, B, chLabel, cluster: clusterDone });
-  }, [spreadJob.job, spreadKind, tms, s.cursor, A, B, clusterDone, chLabel, ch.length, s.conditions]);
+    return spreadFigure({ out: spreadJob.job.out, conds: spreadJob.job.params.conditions as string[], conditions, kind: spreadKind, tms, cursor, A, B, chLabel, cluster: clusterDone });
+  };
 
-  const clusterView = useMemo(() => (clusterDone ? clusterSummary(clusterDone, names, times(), tms, s.cursor, topomapGrid(names, s.topoMethod)) : null), [clusterDone, names, tms, s.cursor]);
+  // the table and its export do not depend on the cursor; the map does (it falls back to the cursor without a cluster)
+  const grid = useMemo(() => topomapGrid(names, topoMethod), [names, topoMethod]);
+  const clusterAt = (cursor: number) => (clusterDone ? clusterSummary(clusterDone, names, times(), tms, cursor, grid) : null);
+  const clusterView = useMemo(() => clusterAt(useApp.getState().cursor), [clusterDone, names, tms, grid]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const exportCluster = (fmt: 'json' | 'csv') => {
     if (!clusterDone || !clusterView) return;
@@ -203,11 +223,11 @@ export function StatsPanel() {
     }
   };
 
-  const decodeView = useMemo(() => (decode.job.state === 'done' ? decodingFigures(decode.job.out, (decode.job.params.ch_names as string[]).length, tms, s.cursor, A, B) : null), [decode.job, tms, s.cursor, A, B]);
+  const decodeView = (cursor: number) => (decode.job.state === 'done' ? decodingFigures(decode.job.out, (decode.job.params.ch_names as string[]).length, tms, cursor, A, B) : null);
 
-  const rsaView = useMemo(() => (rsa.job.state === 'done' ? rsaFigures(rsa.job.out, rsa.job.params, tms, s.cursor) : null), [rsa.job, tms, s.cursor]);
+  const rsaView = (cursor: number) => (rsa.job.state === 'done' ? rsaFigures(rsa.job.out, rsa.job.params, tms, cursor) : null);
 
-  if (s.conditions.length < 2) {
+  if (conditions.length < 2) {
     return (
       <section className="panel stats-panel" data-testid="stats" aria-label="Statistics">
         <div className="panel-head">
@@ -223,7 +243,7 @@ export function StatsPanel() {
         <h2>Statistics</h2>
         <span className="small-label">
           {A} vs {B} (set under Conditions) · images are observations; each is the mean of its 4 repetitions
-          {enc.subjects ? ` and of the ${enc.subjects.paths.length} subjects (subject-mean responses)` : ''}
+          {enc.subjects ? ` and of the ${enc.subjects.paths.length} subjects (subject-mean responses; the per-subject difference below has the subjects as observations)` : ''}
         </span>
         <label className="small-label">
           Band
@@ -235,7 +255,13 @@ export function StatsPanel() {
         </label>
         <Progress job={spreadJob.job} onCancel={spreadJob.cancel} testId="stats-spread-status" />
       </div>
-      {spreadFig && <Plot figure={spreadFig} filename="condition-means-ci" className="plot" />}
+      <AtCursor>
+        {(cursor) => {
+          const f = spreadFig(cursor);
+          return f && <Plot figure={f} filename="condition-means-ci" className="plot" />;
+        }}
+      </AtCursor>
+      {enc.subjects && <StatsSubjects enc={enc} idxA={idxA} idxB={idxB} ch={ch} chLabel={chLabel} A={A} B={B} tms={tms} />}
 
       <h3>Cluster-based permutation test</h3>
       <div className="row stats-controls">
@@ -317,7 +343,7 @@ export function StatsPanel() {
               </button>
             </div>
           </div>
-          <TopomapView scene={clusterView.topo} height={320} filename="cluster-stat-topomap" />
+          <AtCursor>{(cursor) => <TopomapView scene={clusterAt(cursor)!.topo} height={320} filename="cluster-stat-topomap" />}</AtCursor>
         </div>
       )}
 
@@ -347,12 +373,19 @@ export function StatsPanel() {
           </button>
         )}
       </div>
-      {decodeView && (
-        <div className={decodeView.tgm ? 'two-col' : ''}>
-          <Plot figure={decodeView.fig} filename="decoding" className="plot" />
-          {decodeView.tgm && <Plot figure={decodeView.tgm} filename="temporal-generalisation" className="plot" />}
-        </div>
-      )}
+      <AtCursor>
+        {(cursor) => {
+          const v = decodeView(cursor);
+          return (
+            v && (
+              <div className={v.tgm ? 'two-col' : ''}>
+                <Plot figure={v.fig} filename="decoding" className="plot" />
+                {v.tgm && <Plot figure={v.tgm} filename="temporal-generalisation" className="plot" />}
+              </div>
+            )
+          );
+        }}
+      </AtCursor>
 
       <h3>Representational similarity</h3>
       <div className="row stats-controls">
@@ -403,15 +436,22 @@ export function StatsPanel() {
           </button>
         )}
       </div>
-      {rsaView && (
-        <>
-          <Plot figure={rsaView.fig} filename="rsa-timecourse" className="plot" />
-          <div className="two-col">
-            <Plot figure={rsaView.rdmFig} filename="neural-rdm" className="plot" />
-            <Plot figure={rsaView.modelFig} filename="model-rdm" className="plot" />
-          </div>
-        </>
-      )}
+      <AtCursor>
+        {(cursor) => {
+          const v = rsaView(cursor);
+          return (
+            v && (
+              <>
+                <Plot figure={v.fig} filename="rsa-timecourse" className="plot" />
+                <div className="two-col">
+                  <Plot figure={v.rdmFig} filename="neural-rdm" className="plot" />
+                  <Plot figure={v.modelFig} filename="model-rdm" className="plot" />
+                </div>
+              </>
+            )
+          );
+        }}
+      </AtCursor>
     </section>
   );
 }
