@@ -5,7 +5,7 @@
 // (src/viz/plots.ts conventions).
 import type { Data, Layout } from 'plotly.js-dist-min';
 import { spreadBand, type Spread, type SpreadKind } from '../analysis/spread.ts';
-import { PALETTE, plotlyText, withAlpha, type Figure } from '../viz/plots.ts';
+import { EEG_UNIT, PALETTE, plotlyText, withAlpha, type Figure } from '../viz/plots.ts';
 import type { Histogram } from './measures.ts';
 import type { TuningPoint } from './sweep.ts';
 
@@ -170,9 +170,6 @@ export interface SubjectEffectOptions {
   kind: SpreadKind | 'off';
   /** times in ms */
   tms: number[];
-  A: string;
-  B: string;
-  chLabel: string;
   cursorMs?: number;
   height?: number;
 }
@@ -212,7 +209,8 @@ export function subjectEffectFigure(o: SubjectEffectOptions): Figure {
       height: o.height ?? 280,
       margin: { l: 64, r: 16, t: 12, b: 46 },
       xaxis: { title: { text: 'time (ms)' }, zeroline: false },
-      yaxis: { title: { text: plotlyText(`${o.A} − ${o.B}, ${o.chLabel}`) }, zeroline: true, zerolinecolor: '#bbb', exponentformat: 'e' },
+      // the conditions' names can be long: the caption and the legend name them, the axis says what is drawn
+      yaxis: { title: { text: `A − B (${EEG_UNIT})` }, zeroline: true, zerolinecolor: '#bbb', exponentformat: 'e' },
       legend: { orientation: 'h', y: 1, yanchor: 'bottom', x: 1, xanchor: 'right', font: { size: 11 } },
       shapes,
       paper_bgcolor: 'rgba(0,0,0,0)',

@@ -51,7 +51,7 @@ describe('Lab figures', () => {
   it('per-subject effect: each subject A − B, their mean and the 95% CI across subjects', () => {
     const diffs = Float64Array.of(1, 2, 3, 3, 4, 5); // two subjects, three times
     const sp = spread(diffs, 2, 3);
-    const f = subjectEffectFigure({ labels: ['a', 'b'], diffs, spread: sp, kind: 'ci95', tms: [0, 5, 10], A: 'faces', B: 'houses', chLabel: 'all channels', cursorMs: 5 });
+    const f = subjectEffectFigure({ labels: ['a', 'b'], diffs, spread: sp, kind: 'ci95', tms: [0, 5, 10], cursorMs: 5 });
     const traces = f.data as { y: number[]; name?: string }[];
     expect(traces[0].y).toEqual([1, 2, 3]);
     expect(traces[1].y).toEqual([3, 4, 5]);

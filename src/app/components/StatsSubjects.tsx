@@ -56,13 +56,13 @@ export function StatsSubjects({ enc, idxA, idxB, ch, chLabel, A, B, tms }: Stats
       </div>
     );
   const figure = effect
-    ? subjectEffectFigure({ labels: subjects.labels, diffs: effect.diffs, spread: effect.spread, kind, tms, A, B, chLabel, cursorMs: tms[cursor] })
+    ? subjectEffectFigure({ labels: subjects.labels, diffs: effect.diffs, spread: effect.spread, kind, tms, cursorMs: tms[cursor] })
     : null;
   return (
     <div className="stats-subjects" data-testid="stats-subjects" data-subjects={S} data-mean={effect ? Array.from(effect.spread.mean, (v) => v.toPrecision(8)).join(',') : undefined}>
       <h3>Between subjects</h3>
       <p className="small-label" data-testid="stats-subjects-caption">
-        Observations here: the {S} subjects. Each thin line is one subject's own {A} − {B} (its mean over {A}'s {idxA.length} images minus its mean over {B}'s {idxB.length}, over the 4 repetitions and {chLabel}, from its own responses); the thick line is their mean, band: {SUBJECT_SPREAD_LABEL[kind]} (n = {S}). The
+        Observations here: the {S} subjects. Each thin line is one subject's own A − B = {A} − {B} (its mean over {A}'s {idxA.length} images minus its mean over {B}'s {idxB.length}, over the 4 repetitions and {chLabel}, from its own responses); the thick line is their mean, band: {SUBJECT_SPREAD_LABEL[kind]} (n = {S}). The
         tests below use the images as observations, on the subject-mean responses.
       </p>
       {figure ? <Plot figure={figure} filename="condition-difference-per-subject" className="plot" /> : ok ? <div className="empty">Fetching each subject's responses…</div> : <div className="empty">Needs images in both conditions and a channel.</div>}
