@@ -103,7 +103,7 @@ describe('blur: narrow kernels by direct sums', () => {
 
 describe('blur in a sweep: one DCT per image for every step', () => {
   it('each step of a sigma sweep equals that blur of the image alone (its DCT computed anew), bit for bit', () => {
-    const sources = [0, 1, 2].map((i) => ({ id: `s${i}`, name: `s${i}.png`, image: image(48, 90 + i) }));
+    const sources = [0, 1, 2].map((i) => ({ id: `s${i}`, name: `s${i}.png`, image: image(32, 90 + i) }));
     const spec = { manipulation: { kind: 'blur', sigma: 1 } as const, param: 'sigma', from: 0.5, to: 9, steps: 6, scale: 'linear' as const };
     const swept = runSweep(sources, spec);
     expect(swept).toHaveLength(18);
@@ -111,7 +111,7 @@ describe('blur in a sweep: one DCT per image for every step', () => {
       // the other sources in between push this one's DCT out of the kept set (the last two images)
       for (const o of sources) if (o.id !== d.sourceId) applyManipulation(o.image, { kind: 'blur', sigma: 5 });
       const src = sources.find((s) => s.id === d.sourceId)!;
-      const alone = applyManipulation({ data: src.image.data.slice(), size: 48 }, { kind: 'blur', sigma: d.value });
+      const alone = applyManipulation({ data: src.image.data.slice(), size: 32 }, { kind: 'blur', sigma: d.value });
       expect(d.image.data).toEqual(alone.data);
     }
     // and the steps differ from each other (the sweep varies sigma)
