@@ -121,12 +121,18 @@ function bandTraces(x: number[], band: { lo: Float64Array; hi: Float64Array }, c
   ];
 }
 
+/** A measure's label on two lines at its first comma: on one line it outgrows a short plot's height. */
+function twoLines(label: string): string {
+  const at = label.indexOf(', ');
+  return at < 0 ? plotlyText(label) : `${plotlyText(label.slice(0, at))}<br>${plotlyText(label.slice(at + 2))}`;
+}
+
 function tuningLayout(o: TuningCurveOptions): Partial<Layout> {
   const layout: Partial<Layout> = {
     height: o.height ?? 300,
-    margin: { l: 64, r: 16, t: o.title ? 34 : 12, b: 46 },
+    margin: { l: 78, r: 16, t: o.title ? 34 : 12, b: 46 },
     xaxis: { title: { text: plotlyText(o.xTitle) }, type: o.logX ? 'log' : 'linear', zeroline: false },
-    yaxis: { title: { text: plotlyText(o.yTitle) }, zeroline: true, zerolinecolor: '#bbb', exponentformat: 'e' },
+    yaxis: { title: { text: twoLines(o.yTitle) }, zeroline: true, zerolinecolor: '#bbb', exponentformat: 'e' },
     legend: { orientation: 'h', y: 1, yanchor: 'bottom', x: 1, xanchor: 'right', font: { size: 11 } },
     paper_bgcolor: 'rgba(0,0,0,0)',
     plot_bgcolor: '#fff',

@@ -25,6 +25,11 @@ describe('Lab figures', () => {
     expect((f.layout.xaxis as { type: string }).type).toBe('log');
   });
 
+  it("tuning curve: the measure's label breaks at its first comma, each part escaped", () => {
+    const f = tuningCurveFigure({ points: [], spread: 'sem', xTitle: 'rms', yTitle: 'P1 mean amplitude, O1/Oz/O2, 80–130 ms (a<u>)' });
+    expect((f.layout.yaxis as { title: { text: string } }).title.text).toBe('P1 mean amplitude<br>O1/Oz/O2, 80–130 ms (a&lt;u&gt;)');
+  });
+
   it('histogram: bars at bin centres with bin widths, and the top/bottom thresholds marked', () => {
     const f = histogramFigure({ edges: [0, 1, 2], counts: [3, 1] }, 'score', { top: 1.5, bottom: 0.2 });
     const bar = f.data[0] as { x: number[]; y: number[]; width: number[] };
