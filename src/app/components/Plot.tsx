@@ -48,6 +48,7 @@ export function holdPlots(hold: boolean): void {
 
 function queueDraw(el: HTMLDivElement, draw: () => Promise<unknown>) {
   queue.set(el, draw); // a newer figure for the same plot replaces the queued one
+  el.dataset.plotPending = ''; // until drawn: what tests and the bench wait for
   if (draining || held) return;
   drain();
 }
@@ -62,7 +63,10 @@ function drain() {
     }
     const [key, job] = first.value;
     queue.delete(key);
-    void job().finally(() => setTimeout(next, 0));
+    void job().finally(() => {
+      if (!queue.has(key)) delete key.dataset.plotPending;
+      setTimeout(next, 0);
+    });
   };
   setTimeout(next, 0);
 }
