@@ -57,21 +57,27 @@ const BITMAP_ABOVE = 64;
 function drawCellsAsBitmap(ctx: CanvasRenderingContext2D, scene: MatrixScene, lay: MatrixLayout, lut: Uint8Array) {
   const n = scene.labels.length;
   const img = new ImageData(n, n);
-  const [lo, hi] = scene.range;
+  // One 32-bit write per cell (RGBA bytes in memory order): a thousand images are a million cells.
+  const px = new Uint32Array(img.data.buffer);
   const k = lut.length / 3;
+  const little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+  const rgba = (r: number, g: number, b: number) => (little ? ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0 : ((r << 24) | (g << 16) | (b << 8) | 255) >>> 0);
+  const colours = new Uint32Array(k);
+  for (let i = 0; i < k; i++) colours[i] = rgba(lut[3 * i], lut[3 * i + 1], lut[3 * i + 2]);
+  const nan = rgba(0xe8, 0xe8, 0xe8); // NAN_FILL
+  const [lo, hi] = scene.range;
+  const span = hi - lo;
+  const values = scene.values;
   for (let c = 0; c < n * n; c++) {
-    const v = scene.values[c];
-    const o = 4 * c;
-    if (!Number.isFinite(v)) {
-      img.data[o] = img.data[o + 1] = img.data[o + 2] = 0xe8; // NAN_FILL
-    } else {
-      const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
-      const i = Math.min(k - 1, Math.max(0, Math.round(t * (k - 1))));
-      img.data[o] = lut[3 * i];
-      img.data[o + 1] = lut[3 * i + 1];
-      img.data[o + 2] = lut[3 * i + 2];
+    const v = values[c];
+    if (!(v - v === 0)) {
+      px[c] = nan; // NaN or infinite
+      continue;
     }
-    img.data[o + 3] = 255;
+    let i = Math.round((hi > lo ? (v - lo) / span : 0.5) * (k - 1));
+    if (i < 0) i = 0;
+    else if (i > k - 1) i = k - 1;
+    px[c] = colours[i];
   }
   const off = new OffscreenCanvas(n, n);
   off.getContext('2d')!.putImageData(img, 0, 0);
@@ -99,9 +105,11 @@ export function drawMatrix(ctx: CanvasRenderingContext2D, scene: MatrixScene, la
   ctx.fillStyle = '#222';
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
-  scene.labels.forEach((l, i) => ctx.fillText(l, lay.x - 6, lay.y + (i + 0.5) * lay.cell));
+  // (large matrices have empty labels, names on hover: nothing to draw for them)
+  scene.labels.forEach((l, i) => l && ctx.fillText(l, lay.x - 6, lay.y + (i + 0.5) * lay.cell));
   const base = lay.y + n * lay.cell + 6;
   scene.labels.forEach((l, j) => {
+    if (!l) return;
     ctx.save();
     ctx.translate(lay.x + (j + 0.5) * lay.cell, base);
     ctx.rotate(-Math.PI / 4);

@@ -9,6 +9,7 @@ import { timecourseFigure, timesMs } from '../../viz/plots.ts';
 import { setCursor } from '../actions/selection.ts';
 import { conditionOrder, courseValues, dissimilarityCourse, dissimilarityView, TICKS_UPTO } from '../figures/rdm.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
+import { moveCursor } from '../figures/timecourse.ts';
 import { dissimilarityAt, dissimilarityCourse as courseInWorker } from '../responses.ts';
 import { useEncodedForPlots, useSelection, useWorkerValue } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
@@ -55,13 +56,17 @@ export function RdmPanel() {
   const plan = useMemo(() => dissimilarityCourse(enc, order, ch), [enc, order, ch]);
   const sig = plan ? `${enc.tags.join('+')}\n${order.map((i) => enc.keys[i]).join(',')}\n${ch.join(',')}` : null;
   const raw = useWorkerValue(sig, () => courseInWorker(enc.tags, plan!.idx.map((i) => enc.keys[i]), Int32Array.from(ch)));
-  const matrix = useWorkerValue(sig && `${sig}\n${cursor}`, () => dissimilarityAt(enc.tags, order.map((i) => enc.keys[i]), Int32Array.from(ch), cursor));
+  // The matrices are drawn at the time the worker computed them for (it answers the latest cursor
+  // once free, see useWorkerValue): a cursor move redraws them when their answer comes, not before.
+  const at = useWorkerValue(sig && `${sig}\n${cursor}`, () => dissimilarityAt(enc.tags, order.map((i) => enc.keys[i]), Int32Array.from(ch), cursor).then((matrix) => ({ cursor, matrix })));
   const values = useMemo(() => (raw ? courseValues(raw, Math.max(1, enc.tags.length), enc.dims.T, subjectSpread) : null), [raw, enc, subjectSpread]);
   const view = useMemo(() => {
-    if (!plan || !values || !matrix || matrix.length !== order.length * order.length) return null;
-    const v = dissimilarityView({ enc, order, ch, cursor, labels, groups, tms, mask, course: { ...values, title: plan.title }, matrix });
+    if (!plan || !values || !at || at.matrix.length !== order.length * order.length) return null;
+    const v = dissimilarityView({ enc, order, ch, cursor: at.cursor, labels, groups, tms, mask, course: { ...values, title: plan.title }, matrix: at.matrix });
     return { mat: matrixCanvasFigure(v.mat, names), cond: v.cond && matrixCanvasFigure(v.cond), line: v.line };
-  }, [plan, values, matrix, enc, order, ch, cursor, labels, names, groups, tms, mask]);
+  }, [plan, values, at, enc, order, ch, labels, names, groups, tms, mask]);
+  // the course's cursor line follows the cursor itself (Plot moves only the line)
+  const line = useMemo(() => view && moveCursor(view.line, tms[cursor]), [view, tms, cursor]);
 
   // The requirement is spelled out once, beside it, where the matrix will be.
   const placeholder = useMemo(() => timecourseFigure({ timesMs: tms, series: [], placeholder: 'The mean dissimilarity at each time point appears here.', yTitle: 'mean 1 − r', title: 'Mean pairwise dissimilarity over time', height: 360 }), [tms]);
@@ -78,7 +83,7 @@ export function RdmPanel() {
           <div className="empty">{NEEDS}</div>
         )}
         {/* Mounted from the start, like the time course: the first plotly draw happens while idle. */}
-        <Plot figure={view?.line ?? placeholder} filename="dissimilarity-over-time" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && setCursor(nearestIndex(e.points[0].x as number, tms))} />
+        <Plot figure={line ?? placeholder} filename="dissimilarity-over-time" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && setCursor(nearestIndex(e.points[0].x as number, tms))} />
       </div>
       {enc.subjects && (
         <p className="caption" data-testid="rdm-subjects-note">

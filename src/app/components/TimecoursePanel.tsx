@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { EEG_DATA_NOTE, EEG_UNIT, timecourseFigure, timesMs } from '../../viz/plots.ts';
 import type { BandKind } from '../../viz/stats.ts';
 import { setCursor, setWindow } from '../actions/selection.ts';
@@ -21,7 +22,13 @@ export const BAND_LABEL: Record<BandKind, string> = {
 export function TimecoursePanel() {
   const enc = useEncodedForPlots();
   const { names, ch, chMask } = useSelection();
-  const s = useApp();
+  // only what the figure reads (see TopomapPanel)
+  const s = useApp(
+    useShallow((a) => ({
+      ...{ model: a.model, imageView: a.imageView, channelView: a.channelView, band: a.band, timeMask: a.timeMask, conditions: a.conditions },
+      ...{ subjectSpread: a.subjectSpread, cursor: a.cursor, encoding: a.status.state === 'encoding' },
+    })),
+  );
   const tms = useMemo(() => timesMs(times()), [s.model]);
   const title = timecourseTitle(s.channelView, names, ch);
 
@@ -34,6 +41,16 @@ export function TimecoursePanel() {
     return v && { ...v, ms: performance.now() - t0 };
   }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.timeMask, s.conditions, title, each, s.subjectSpread]);
 
+  // made once per image list (see TopomapPanel)
+  const imageOptions = useMemo(
+    () =>
+      enc.items.map((it, i) => (
+        <option key={it.id} value={`img:${it.id}`}>
+          image {i + 1}: {it.name}
+        </option>
+      )),
+    [enc.items],
+  );
   const noChannels = ch.length === 0 && s.channelView !== 'butterfly';
   const placeholder = useMemo(
     () =>
@@ -71,11 +88,7 @@ export function TimecoursePanel() {
             <option value="mean">mean over images</option>
             <option value="each">each image</option>
             {s.conditions.length > 0 && <option value="conditions">each condition</option>}
-            {enc.items.map((it, i) => (
-              <option key={it.id} value={`img:${it.id}`}>
-                image {i + 1}: {it.name}
-              </option>
-            ))}
+            {imageOptions}
           </select>
         </label>
         <label className="small-label">
@@ -100,7 +113,7 @@ export function TimecoursePanel() {
       {/* The plot exists from the start (empty axes until images arrive): its first draw is the
           costly one, and it then happens while the page is idle rather than while encoding. */}
       <div className="plot-wrap">
-        {s.status.state === 'encoding' && (
+        {s.encoding && (
           <p className="hold-note" data-testid="plots-held">
             Encoding: the time course updates when it finishes (the topomap follows every batch).
           </p>

@@ -80,7 +80,7 @@ export interface DissimilarityArgs {
 export function dissimilarityView({ enc, ch, cursor, labels, groups, tms, mask, course, matrix }: DissimilarityArgs): { mat: MatrixScene; cond: MatrixScene | null; line: Figure } {
   const m = matrix;
   let top = 0;
-  for (const v of m) if (Number.isFinite(v) && v > top) top = v;
+  for (let i = 0; i < m.length; i++) if (m[i] > top && m[i] !== Infinity) top = m[i]; // (NaN compares false)
   const mat: MatrixScene = { values: m, labels, range: [0, top > 0 ? top : 1], colormap: 'viridis', unit: '1 − r', title: `Dissimilarity at ${tms[cursor]} ms${enc.subjects ? `, mean of ${enc.subjects.paths.length} subjects' matrices` : ''}${groups.length ? ' (ordered by condition)' : ''}` };
   let cond: MatrixScene | null = null;
   if (groups.length >= 2) {

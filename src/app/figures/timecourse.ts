@@ -172,3 +172,11 @@ export function withCursor(fig: Figure, cursorMs: number): Figure {
   const shapes = [...(fig.layout.shapes ?? []), { type: 'line', xref: 'x', yref: 'paper', x0: cursorMs, x1: cursorMs, y0: 0, y1: 1, line: { color: '#c00', width: 1.5 } }];
   return { data: fig.data, layout: { ...fig.layout, shapes } as Figure['layout'] };
 }
+
+/** The figure with its time cursor's line (the one timecourseFigure or withCursor draws) at cursorMs. */
+export function moveCursor(fig: Figure, cursorMs: number): Figure {
+  const shapes = (fig.layout.shapes ?? []) as Record<string, unknown>[];
+  const isCursor = (sh: Record<string, unknown>) => sh.type === 'line' && sh.yref === 'paper' && sh.x0 === sh.x1 && (sh.line as { color?: string } | undefined)?.color === '#c00';
+  if (!shapes.some(isCursor)) return withCursor(fig, cursorMs);
+  return { data: fig.data, layout: { ...fig.layout, shapes: shapes.map((sh) => (isCursor(sh) ? { ...sh, x0: cursorMs, x1: cursorMs } : sh)) } as Figure['layout'] };
+}

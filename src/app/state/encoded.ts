@@ -155,20 +155,33 @@ export function useEncodedForPlots(): Encoded {
 /**
  * A value the responses worker computes for the current images (one line per image, a
  * dissimilarity matrix): asked for when `key` changes, the last answer kept meanwhile; null
- * before the first.
+ * before the first. One question at a time: keys that pass while one is being answered (a cursor
+ * dragged over many samples) are not asked for, only the latest once the answer is in, so the
+ * worker never works through a backlog that the views' other questions would wait behind.
  */
 export function useWorkerValue<T>(key: string | null, ask: () => Promise<T>): T | null {
   const [got, setGot] = useState<{ key: string; value: T } | null>(null);
-  const latest = useRef<string | null>(null);
+  const latest = useRef<{ key: string | null; ask: () => Promise<T> }>({ key, ask });
+  const busy = useRef(false);
   useEffect(() => {
-    latest.current = key;
-    if (key === null || got?.key === key) return;
-    ask().then(
-      (value) => {
-        if (latest.current === key) setGot({ key, value });
-      },
-      () => undefined, // the images changed meanwhile: the next key asks again
-    );
+    latest.current = { key, ask };
+    if (key === null || got?.key === key || busy.current) return;
+    const go = (k: string, question: () => Promise<T>) => {
+      busy.current = true;
+      const next = () => {
+        busy.current = false;
+        const l = latest.current;
+        if (l.key !== null && l.key !== k) go(l.key, l.ask);
+      };
+      question().then(
+        (value) => {
+          if (latest.current.key === k) setGot({ key: k, value });
+          next();
+        },
+        next, // the images changed meanwhile: the latest key asks again
+      );
+    };
+    go(key, ask);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
   return key === null ? null : (got?.value ?? null);
