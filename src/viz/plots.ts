@@ -101,10 +101,11 @@ export function timecourseFigure(o: TimecourseOptions): Figure {
     const g = faintGroups.get(key) ?? { color, width, x: [], y: [], text: [] };
     faintGroups.set(key, g);
     const y = arr(s.mean);
+    const name = plotlyText(s.name);
     for (let k = 0; k < x.length; k++) {
       g.x.push(x[k]);
       g.y.push(y[k]);
-      g.text.push(plotlyText(s.name));
+      g.text.push(name);
     }
     g.x.push(NaN);
     g.y.push(NaN);

@@ -7,7 +7,7 @@ import { colormapLut } from '../../viz/colormap.ts';
 import { drawMatrix, layoutMatrix, matrixCellAt, matrixSvg, type MatrixScene } from '../../viz/matrix_render.ts';
 import { timecourseFigure, timesMs } from '../../viz/plots.ts';
 import { setCursor } from '../actions/selection.ts';
-import { conditionOrder, courseValues, dissimilarityCourse, dissimilarityView, TICKS_UPTO } from '../figures/rdm.ts';
+import { conditionOrder, courseValues, dissimilarityCourse, dissimilarityLine, dissimilarityMatrices, TICKS_UPTO } from '../figures/rdm.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
 import { moveCursor } from '../figures/timecourse.ts';
 import { dissimilarityAt, dissimilarityCourse as courseInWorker } from '../responses.ts';
@@ -62,11 +62,13 @@ export function RdmPanel() {
   const values = useMemo(() => (raw ? courseValues(raw, Math.max(1, enc.tags.length), enc.dims.T, subjectSpread) : null), [raw, enc, subjectSpread]);
   const view = useMemo(() => {
     if (!plan || !values || !at || at.matrix.length !== order.length * order.length) return null;
-    const v = dissimilarityView({ enc, order, ch, cursor: at.cursor, labels, groups, tms, mask, course: { ...values, title: plan.title }, matrix: at.matrix });
-    return { mat: matrixCanvasFigure(v.mat, names), cond: v.cond && matrixCanvasFigure(v.cond), line: v.line };
-  }, [plan, values, at, enc, order, ch, labels, names, groups, tms, mask]);
-  // the course's cursor line follows the cursor itself (Plot moves only the line)
-  const line = useMemo(() => view && moveCursor(view.line, tms[cursor]), [view, tms, cursor]);
+    const v = dissimilarityMatrices({ enc, ch, cursor: at.cursor, labels, groups, tms, matrix: at.matrix });
+    return { mat: matrixCanvasFigure(v.mat, names), cond: v.cond && matrixCanvasFigure(v.cond) };
+  }, [plan, values, at, enc, order, ch, labels, names, groups, tms]);
+  // the course with the cursor itself and the window (Plot moves only the line and the shading)
+  const shown = view !== null;
+  const course = useMemo(() => (shown && plan && values ? dissimilarityLine({ cursor: 0, tms, mask, course: { ...values, title: plan.title } }) : null), [shown, plan, values, tms, mask]);
+  const line = useMemo(() => course && moveCursor(course, tms[cursor]), [course, tms, cursor]);
 
   // The requirement is spelled out once, beside it, where the matrix will be.
   const placeholder = useMemo(() => timecourseFigure({ timesMs: tms, series: [], placeholder: 'The mean dissimilarity at each time point appears here.', yTitle: 'mean 1 − r', title: 'Mean pairwise dissimilarity over time', height: 360 }), [tms]);

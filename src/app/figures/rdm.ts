@@ -77,7 +77,12 @@ export interface DissimilarityArgs {
 }
 
 /** The image matrix at the cursor, the condition-means matrix (two conditions or more) and the course over time. */
-export function dissimilarityView({ enc, ch, cursor, labels, groups, tms, mask, course, matrix }: DissimilarityArgs): { mat: MatrixScene; cond: MatrixScene | null; line: Figure } {
+export function dissimilarityView(a: DissimilarityArgs): { mat: MatrixScene; cond: MatrixScene | null; line: Figure } {
+  return { ...dissimilarityMatrices(a), line: dissimilarityLine(a) };
+}
+
+/** The two matrices at the cursor: they do not depend on the window, so a window change leaves them (a million cells at 1,000 images) as drawn. */
+export function dissimilarityMatrices({ enc, ch, cursor, labels, groups, tms, matrix }: Omit<DissimilarityArgs, 'mask' | 'course' | 'order'>): { mat: MatrixScene; cond: MatrixScene | null } {
   const m = matrix;
   let top = 0;
   for (let i = 0; i < m.length; i++) if (m[i] > top && m[i] !== Infinity) top = m[i]; // (NaN compares false)
@@ -98,7 +103,12 @@ export function dissimilarityView({ enc, ch, cursor, labels, groups, tms, mask, 
     const cl = groups.map((g) => `${g.c} (n=${g.idx.length})`);
     cond = { values: cm, labels: cl, range: [0, ctop > 0 ? ctop : 1], colormap: 'viridis', unit: '1 − r', title: `Condition means at ${tms[cursor]} ms` };
   }
-  const line = timecourseFigure({
+  return { mat, cond };
+}
+
+/** The mean dissimilarity over time, with the cursor and the window. */
+export function dissimilarityLine({ cursor, tms, mask, course }: Pick<DissimilarityArgs, 'cursor' | 'tms' | 'mask' | 'course'>): Figure {
+  return timecourseFigure({
     timesMs: tms,
     series: [{ name: 'mean dissimilarity', mean: course.values, lo: course.lo, hi: course.hi, color: '#444444' }],
     cursorMs: tms[cursor],
@@ -108,5 +118,4 @@ export function dissimilarityView({ enc, ch, cursor, labels, groups, tms, mask, 
     title: course.title,
     height: 360,
   });
-  return { mat, cond, line };
 }
