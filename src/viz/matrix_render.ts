@@ -53,11 +53,21 @@ export function matrixCellAt(scene: MatrixScene, lay: MatrixLayout, x: number, y
 /** Past this many rows the cells are drawn as one bitmap: a fill per cell costs a canvas call each. */
 const BITMAP_ABOVE = 64;
 
-/** The cells as an n × n image (one pixel per cell, the colours cellFill gives), scaled up without smoothing. */
-function drawCellsAsBitmap(ctx: CanvasRenderingContext2D, scene: MatrixScene, lay: MatrixLayout, lut: Uint8Array) {
+/**
+ * The cells as an image, scaled up without smoothing: one pixel per cell, or, when the cells are
+ * smaller than a device pixel (a thousand images in a few hundred pixels), one pixel per device
+ * pixel showing the cell under its centre, as nearest-neighbour scaling would: the work follows
+ * the drawn size, not the million cells.
+ */
+function drawCellsAsBitmap(ctx: CanvasRenderingContext2D, scene: MatrixScene, lay: MatrixLayout, lut: Uint8Array, dpr: number) {
   const n = scene.labels.length;
-  const img = new ImageData(n, n);
-  // One 32-bit write per cell (RGBA bytes in memory order): a thousand images are a million cells.
+  const side = Math.max(1, Math.round(n * lay.cell * dpr));
+  const m = Math.min(n, side);
+  // cell index of each image row/column
+  const at = new Int32Array(m);
+  for (let p = 0; p < m; p++) at[p] = m === n ? p : Math.min(n - 1, Math.floor(((p + 0.5) * n) / m));
+  const img = new ImageData(m, m);
+  // one 32-bit write per pixel (RGBA bytes in memory order)
   const px = new Uint32Array(img.data.buffer);
   const k = lut.length / 3;
   const little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -68,18 +78,21 @@ function drawCellsAsBitmap(ctx: CanvasRenderingContext2D, scene: MatrixScene, la
   const [lo, hi] = scene.range;
   const span = hi - lo;
   const values = scene.values;
-  for (let c = 0; c < n * n; c++) {
-    const v = values[c];
-    if (!(v - v === 0)) {
-      px[c] = nan; // NaN or infinite
-      continue;
+  for (let r = 0; r < m; r++) {
+    const row = at[r] * n;
+    for (let c = 0; c < m; c++) {
+      const v = values[row + at[c]];
+      if (!(v - v === 0)) {
+        px[r * m + c] = nan; // NaN or infinite
+        continue;
+      }
+      let i = Math.round((hi > lo ? (v - lo) / span : 0.5) * (k - 1));
+      if (i < 0) i = 0;
+      else if (i > k - 1) i = k - 1;
+      px[r * m + c] = colours[i];
     }
-    let i = Math.round((hi > lo ? (v - lo) / span : 0.5) * (k - 1));
-    if (i < 0) i = 0;
-    else if (i > k - 1) i = k - 1;
-    px[c] = colours[i];
   }
-  const off = new OffscreenCanvas(n, n);
+  const off = new OffscreenCanvas(m, m);
   off.getContext('2d')!.putImageData(img, 0, 0);
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(off, lay.x, lay.y, n * lay.cell, n * lay.cell);
@@ -91,7 +104,7 @@ export function drawMatrix(ctx: CanvasRenderingContext2D, scene: MatrixScene, la
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   const n = scene.labels.length;
-  if (n > BITMAP_ABOVE && typeof OffscreenCanvas !== 'undefined') drawCellsAsBitmap(ctx, scene, lay, lut);
+  if (n > BITMAP_ABOVE && typeof OffscreenCanvas !== 'undefined') drawCellsAsBitmap(ctx, scene, lay, lut, dpr);
   else
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
