@@ -110,6 +110,8 @@ function askGroups(enc: Encoded, conditions: string[], picked: string[]) {
   );
 }
 
+const sameList = <T,>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
 /**
  * The encoded images and their group means. Panels that draw pass them through React's
  * useDeferredValue: a new batch then redraws them in a background render that yields to the
@@ -130,7 +132,12 @@ export function useEncoded(): Encoded {
   const group = mean ? [subjectModels, paths] : null;
   const sameGroup = group ? shared?.group?.[0] === group[0] && shared?.group?.[1] === group[1] : !shared?.group;
   if (!shared || shared.images !== images || shared.version !== version || shared.aggregates !== aggregates || !sameGroup || (!group && shared.model !== model)) {
-    const encoded = group ? collectSubjects({ ...useApp.getState(), images }, answersFor) : collectEncoded(images, model, model ? (answersFor([modelTag(model)])[0] ?? NO_GROUPS) : NO_GROUPS);
+    let encoded = group ? collectSubjects({ ...useApp.getState(), images }, answersFor) : collectEncoded(images, model, model ? (answersFor([modelTag(model)])[0] ?? NO_GROUPS) : NO_GROUPS);
+    // The same images as before (new group means, a response version for another subject): the
+    // same arrays, so that what follows from the image list alone (option lists, the
+    // dissimilarity matrix's order and labels) is not made again.
+    const prev = shared?.encoded;
+    if (prev && sameList(prev.items, encoded.items) && sameList(prev.keys, encoded.keys)) encoded = { ...encoded, items: prev.items, keys: prev.keys };
     shared = { images, model, version, aggregates, group, encoded };
   }
   const enc = shared.encoded;
