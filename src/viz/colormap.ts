@@ -34,9 +34,18 @@ export function colorFor(name: ColormapName, v: number, vmin: number, vmax: numb
   return colorAt(name, vmax > vmin ? (v - vmin) / (vmax - vmin) : 0.5);
 }
 
-/** n colours sampled evenly over the map, RGB packed [r0, g0, b0, r1, ...]: a lookup table for rasters. */
+const luts = new Map<string, Uint8Array>();
+/**
+ * n colours sampled evenly over the map, RGB packed [r0, g0, b0, r1, ...]: a lookup table for
+ * rasters. Made once per map and size (every redrawn figure asks for one): read it, do not write it.
+ */
 export function colormapLut(name: ColormapName, n = 256): Uint8Array {
-  const lut = new Uint8Array(3 * n);
-  for (let i = 0; i < n; i++) lut.set(colorAt(name, i / (n - 1))!, 3 * i);
+  const key = `${name}|${n}`;
+  let lut = luts.get(key);
+  if (!lut) {
+    lut = new Uint8Array(3 * n);
+    for (let i = 0; i < n; i++) lut.set(colorAt(name, i / (n - 1))!, 3 * i);
+    luts.set(key, lut);
+  }
   return lut;
 }

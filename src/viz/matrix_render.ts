@@ -53,27 +53,46 @@ export function matrixCellAt(scene: MatrixScene, lay: MatrixLayout, x: number, y
 /** Past this many rows the cells are drawn as one bitmap: a fill per cell costs a canvas call each. */
 const BITMAP_ABOVE = 64;
 
-/** The cells as an n × n image (one pixel per cell, the colours cellFill gives), scaled up without smoothing. */
-function drawCellsAsBitmap(ctx: CanvasRenderingContext2D, scene: MatrixScene, lay: MatrixLayout, lut: Uint8Array) {
+/**
+ * The cells as an image, scaled up without smoothing: one pixel per cell, or, when the cells are
+ * smaller than a device pixel (a thousand images in a few hundred pixels), one pixel per device
+ * pixel showing the cell under its centre, as nearest-neighbour scaling would: the work follows
+ * the drawn size, not the million cells.
+ */
+function drawCellsAsBitmap(ctx: CanvasRenderingContext2D, scene: MatrixScene, lay: MatrixLayout, lut: Uint8Array, dpr: number) {
   const n = scene.labels.length;
-  const img = new ImageData(n, n);
-  const [lo, hi] = scene.range;
+  const side = Math.max(1, Math.round(n * lay.cell * dpr));
+  const m = Math.min(n, side);
+  // cell index of each image row/column
+  const at = new Int32Array(m);
+  for (let p = 0; p < m; p++) at[p] = m === n ? p : Math.min(n - 1, Math.floor(((p + 0.5) * n) / m));
+  const img = new ImageData(m, m);
+  // one 32-bit write per pixel (RGBA bytes in memory order)
+  const px = new Uint32Array(img.data.buffer);
   const k = lut.length / 3;
-  for (let c = 0; c < n * n; c++) {
-    const v = scene.values[c];
-    const o = 4 * c;
-    if (!Number.isFinite(v)) {
-      img.data[o] = img.data[o + 1] = img.data[o + 2] = 0xe8; // NAN_FILL
-    } else {
-      const t = hi > lo ? (v - lo) / (hi - lo) : 0.5;
-      const i = Math.min(k - 1, Math.max(0, Math.round(t * (k - 1))));
-      img.data[o] = lut[3 * i];
-      img.data[o + 1] = lut[3 * i + 1];
-      img.data[o + 2] = lut[3 * i + 2];
+  const little = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+  const rgba = (r: number, g: number, b: number) => (little ? ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0 : ((r << 24) | (g << 16) | (b << 8) | 255) >>> 0);
+  const colours = new Uint32Array(k);
+  for (let i = 0; i < k; i++) colours[i] = rgba(lut[3 * i], lut[3 * i + 1], lut[3 * i + 2]);
+  const nan = rgba(0xe8, 0xe8, 0xe8); // NAN_FILL
+  const [lo, hi] = scene.range;
+  const span = hi - lo;
+  const values = scene.values;
+  for (let r = 0; r < m; r++) {
+    const row = at[r] * n;
+    for (let c = 0; c < m; c++) {
+      const v = values[row + at[c]];
+      if (!(v - v === 0)) {
+        px[r * m + c] = nan; // NaN or infinite
+        continue;
+      }
+      let i = Math.round((hi > lo ? (v - lo) / span : 0.5) * (k - 1));
+      if (i < 0) i = 0;
+      else if (i > k - 1) i = k - 1;
+      px[r * m + c] = colours[i];
     }
-    img.data[o + 3] = 255;
   }
-  const off = new OffscreenCanvas(n, n);
+  const off = new OffscreenCanvas(m, m);
   off.getContext('2d')!.putImageData(img, 0, 0);
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(off, lay.x, lay.y, n * lay.cell, n * lay.cell);
@@ -85,7 +104,7 @@ export function drawMatrix(ctx: CanvasRenderingContext2D, scene: MatrixScene, la
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   const n = scene.labels.length;
-  if (n > BITMAP_ABOVE && typeof OffscreenCanvas !== 'undefined') drawCellsAsBitmap(ctx, scene, lay, lut);
+  if (n > BITMAP_ABOVE && typeof OffscreenCanvas !== 'undefined') drawCellsAsBitmap(ctx, scene, lay, lut, dpr);
   else
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {
@@ -99,9 +118,11 @@ export function drawMatrix(ctx: CanvasRenderingContext2D, scene: MatrixScene, la
   ctx.fillStyle = '#222';
   ctx.textAlign = 'right';
   ctx.textBaseline = 'middle';
-  scene.labels.forEach((l, i) => ctx.fillText(l, lay.x - 6, lay.y + (i + 0.5) * lay.cell));
+  // (large matrices have empty labels, names on hover: nothing to draw for them)
+  scene.labels.forEach((l, i) => l && ctx.fillText(l, lay.x - 6, lay.y + (i + 0.5) * lay.cell));
   const base = lay.y + n * lay.cell + 6;
   scene.labels.forEach((l, j) => {
+    if (!l) return;
     ctx.save();
     ctx.translate(lay.x + (j + 0.5) * lay.cell, base);
     ctx.rotate(-Math.PI / 4);

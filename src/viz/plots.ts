@@ -85,6 +85,14 @@ function arr(a: ArrayLike<number>): number[] {
   return Array.from(a, (v) => (Number.isFinite(v) ? v : NaN));
 }
 
+/** The selected window's shading: one amber rect across the paper per run of the mask, none when every sample is selected. */
+export function windowShapes(x: number[], mask: ArrayLike<number | boolean>): NonNullable<Layout['shapes']> {
+  const half = x.length > 1 ? (x[1] - x[0]) / 2 : 0;
+  const spans = maskSpans(mask);
+  if (spans.length === 1 && spans[0][0] === 0 && spans[0][1] === x.length - 1) return [];
+  return spans.map(([a, b]) => ({ type: 'rect', xref: 'x', yref: 'paper', x0: x[a] - half, x1: x[b] + half, y0: 0, y1: 1, fillcolor: 'rgba(255,190,0,0.14)', line: { width: 0 }, layer: 'below' }));
+}
+
 /** Time courses with repetition bands, cursor and selected window; ms on the x axis. */
 export function timecourseFigure(o: TimecourseOptions): Figure {
   const x = o.timesMs;
@@ -101,10 +109,11 @@ export function timecourseFigure(o: TimecourseOptions): Figure {
     const g = faintGroups.get(key) ?? { color, width, x: [], y: [], text: [] };
     faintGroups.set(key, g);
     const y = arr(s.mean);
+    const name = plotlyText(s.name);
     for (let k = 0; k < x.length; k++) {
       g.x.push(x[k]);
       g.y.push(y[k]);
-      g.text.push(plotlyText(s.name));
+      g.text.push(name);
     }
     g.x.push(NaN);
     g.y.push(NaN);
@@ -169,17 +178,8 @@ export function timecourseFigure(o: TimecourseOptions): Figure {
       hovertemplate: `%{fullData.name}: %{y:.3g} ${plotlyText(o.lower.unit)}<extra></extra>`,
     } as Data);
   }
-  const shapes: NonNullable<Layout['shapes']> = [];
   const half = x.length > 1 ? (x[1] - x[0]) / 2 : 0;
-  if (o.mask) {
-    const spans = maskSpans(o.mask);
-    const all = spans.length === 1 && spans[0][0] === 0 && spans[0][1] === x.length - 1;
-    if (!all) {
-      for (const [a, b] of spans) {
-        shapes.push({ type: 'rect', xref: 'x', yref: 'paper', x0: x[a] - half, x1: x[b] + half, y0: 0, y1: 1, fillcolor: 'rgba(255,190,0,0.14)', line: { width: 0 }, layer: 'below' });
-      }
-    }
-  }
+  const shapes: NonNullable<Layout['shapes']> = o.mask ? windowShapes(x, o.mask) : [];
   shapes.push({ type: 'line', xref: 'x', yref: 'paper', x0: 0, x1: 0, y0: 0, y1: 1, line: { color: '#999', width: 1, dash: 'dot' } });
   if (o.cursorMs !== undefined) {
     shapes.push({ type: 'line', xref: 'x', yref: 'paper', x0: o.cursorMs, x1: o.cursorMs, y0: 0, y1: 1, line: { color: '#c00', width: 1.5 } });

@@ -13,8 +13,12 @@ export type TopoColormap = ColormapName | 'Reds';
 // matplotlib's Reds (ColorBrewer 9-class Reds), light to dark.
 const REDS = ['#fff5f0', '#fee0d2', '#fcbba1', '#fc9272', '#fb6a4a', '#ef3b2c', '#cb181d', '#a50f15', '#67000d'];
 
+const redsLuts = new Map<number, Uint8Array>();
+/** The lookup table of a scalp map's colour map (made once per size, as colormapLut's: read it, do not write it). */
 export function topoLut(name: TopoColormap, n = 256): Uint8Array {
   if (name !== 'Reds') return colormapLut(name, n);
+  const hit = redsLuts.get(n);
+  if (hit) return hit;
   const stops = REDS.map((h) => [1, 3, 5].map((o) => parseInt(h.slice(o, o + 2), 16)));
   const lut = new Uint8Array(3 * n);
   for (let i = 0; i < n; i++) {
@@ -23,6 +27,7 @@ export function topoLut(name: TopoColormap, n = 256): Uint8Array {
     const f = x - j;
     for (let c = 0; c < 3; c++) lut[3 * i + c] = Math.round(stops[j][c] + (stops[j + 1][c] - stops[j][c]) * f);
   }
+  redsLuts.set(n, lut);
   return lut;
 }
 

@@ -7,7 +7,7 @@ import { qualityView } from '../../src/app/figures/quality.ts';
 import { conditionOrder, dissimilarityCourse, dissimilarityView } from '../../src/app/figures/rdm.ts';
 import { ALPHA, decodingFigures, heatmap, shade, significantSpans, spreadFigure, titled } from '../../src/app/figures/stats.ts';
 import { nearestIndex, windowText } from '../../src/app/figures/time_axis.ts';
-import { timecourseTitle, timecourseView, withCursor } from '../../src/app/figures/timecourse.ts';
+import { timecourseTitle, timecourseView, withCursor, withWindow } from '../../src/app/figures/timecourse.ts';
 import { sourceCT, sourceLabel, topomapView } from '../../src/app/figures/topomap.ts';
 import type { GroupMean } from '../../src/app/response_store.ts';
 import type { Encoded } from '../../src/app/state/encoded.ts';
@@ -81,6 +81,14 @@ describe('time-course figure', () => {
     const w = withCursor(fig, 5);
     expect(w.layout.shapes).toHaveLength(n + 1);
     expect(w.layout.shapes![n]).toMatchObject({ type: 'line', x0: 5, x1: 5 });
+  });
+
+  it('adds the window as timecourseFigure shades it (none when every sample is selected)', () => {
+    const series = [{ name: 'x', mean: [0, 1, 2, 3] }];
+    const mask = [0, 1, 1, 0];
+    expect(withWindow(timecourseFigure({ timesMs: tms, series }), tms, mask).layout.shapes).toEqual(timecourseFigure({ timesMs: tms, series, mask }).layout.shapes);
+    const plain = timecourseFigure({ timesMs: tms, series });
+    expect(withWindow(plain, tms, [1, 1, 1, 1])).toBe(plain);
   });
 });
 

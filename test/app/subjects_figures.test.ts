@@ -7,7 +7,7 @@ import { courseValues, dissimilarityCourse } from '../../src/app/figures/rdm.ts'
 import type { GroupMean } from '../../src/app/response_store.ts';
 import { meanOfSubjects } from '../../src/app/state/encoded.ts';
 import { timecourseView } from '../../src/app/figures/timecourse.ts';
-import { subjectSpreadScene, type TopomapArgs } from '../../src/app/figures/topomap.ts';
+import { sourceCT, sourceLabel, subjectSpreadScene, topomapView, type TopomapArgs } from '../../src/app/figures/topomap.ts';
 import type { Encoded } from '../../src/app/state/encoded.ts';
 import type { ImageItem } from '../../src/app/state/store.ts';
 import { meanDissimilarityOverTime } from '../../src/viz/stats.ts';
@@ -100,6 +100,10 @@ describe('subject-mean figures', () => {
     // subject s, channel c: offset 2s + (image 1) s·c / 2 -> values s·(2 + c/2): SD |2 + c/2|, SEM that / sqrt(3)
     for (let c = 0; c < C; c++) expect(r.values[c]).toBeCloseTo((2 + c / 2) / Math.sqrt(3), 5);
     expect(r.scene.title).toMatch(/SEM across 3 subjects/);
+    // the map above it names the subjects it is the mean over, not only the images
+    const map = topomapView({ ...args, ct: sourceCT(enc, 'all', '', '')!, g: new Float32Array(T) });
+    expect(map.scene.title).toBe(`mean of ${enc.items.length} images, 3 subjects · ${tms[2]} ms`);
+    expect(sourceLabel(encoded(2), 'all', '', '')).toBe(`mean of ${enc.items.length} images, 2 subjects`);
     expect(subjectSpreadScene({ ...args, multiples: 'peaks' }, 'sem')).toBeNull();
     expect(subjectSpreadScene(args, 'off')).toBeNull();
   });

@@ -1,5 +1,6 @@
 // User-named conditions: condition means, the difference wave and its topomap.
 import { useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { PALETTE, timesMs } from '../../viz/plots.ts';
 import { addCondition, assignByName, removeCondition, setDiffA, setDiffB } from '../actions/conditions.ts';
 import { setCursor, toggleChannel } from '../actions/selection.ts';
@@ -16,7 +17,13 @@ import { TopomapView } from './TopomapView.tsx';
 export function ConditionsPanel() {
   const enc = useEncodedForPlots();
   const { names, ch, chMask, t } = useSelection();
-  const s = useApp();
+  // only what the panel reads (see TopomapPanel)
+  const s = useApp(
+    useShallow((a) => ({
+      ...{ model: a.model, images: a.images, cursor: a.cursor, timeMask: a.timeMask, conditions: a.conditions, diffA: a.diffA, diffB: a.diffB },
+      ...{ band: a.band, topoMode: a.topoMode, colorScale: a.colorScale, subjectSpread: a.subjectSpread },
+    })),
+  );
   const [draft, setDraft] = useState('');
   const [pattern, setPattern] = useState('');
   const [target, setTarget] = useState('');

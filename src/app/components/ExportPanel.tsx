@@ -1,4 +1,5 @@
-import { useState } from 'react';
+import { useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { download, exportBlocker, exportToBlob, exportToFolder, exportToStorage, planExport, type ExportKind, type SubjectExport } from '../export.ts';
 import { subjectMeanOn } from '../state/subjects.ts';
 import { useSelection } from '../state/encoded.ts';
@@ -10,12 +11,27 @@ const dirPicker = (): DirPicker | undefined => (globalThis as { showDirectoryPic
 
 export function ExportPanel() {
   const [subjects, setSubjects] = useState<SubjectExport>('mean');
-  const blocker = useApp((s) => exportBlocker(s, 'responses', subjects));
-  // the averages hold one subject or the subject mean, not each subject
-  const repBlocker = useApp((s) => exportBlocker(s, 'repetition_mean', subjects));
-  const condBlocker = useApp((s) => exportBlocker(s, 'condition_mean', subjects));
-  const nCond = useApp((s) => new Set(s.images.flatMap((i) => (i.status !== 'error' && i.condition ? [i.condition] : []))).size);
-  const B = useApp((s) => s.images.filter((i) => i.status !== 'error').length);
+  // What the blockers read, so that they are worked out (a look-up per image) when that changes,
+  // not on every change of the store (a cursor move); the window and the channels only by whether any is chosen.
+  const inputs = useApp(
+    useShallow((s) => ({
+      ...{ model: s.model, images: s.images, responses: s.responsesVersion, subjectPaths: s.subjectPaths, subjectModels: s.subjectModels, subjectView: s.subjectView },
+      ...{ anyChannel: s.selectedChannels.length > 0, anyTime: s.timeMask.some(Boolean) },
+    })),
+  );
+  const { blocker, repBlocker, condBlocker, nCond, B } = useMemo(() => {
+    const s = useApp.getState();
+    const live = s.images.filter((i) => i.status !== 'error');
+    return {
+      blocker: exportBlocker(s, 'responses', subjects),
+      // the averages hold one subject or the subject mean, not each subject
+      repBlocker: exportBlocker(s, 'repetition_mean', subjects),
+      condBlocker: exportBlocker(s, 'condition_mean', subjects),
+      nCond: new Set(live.flatMap((i) => (i.condition ? [i.condition] : []))).size,
+      B: live.length,
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [inputs, subjects]);
   const { ch, t } = useSelection();
   const [error, setError] = useState<string | null>(null);
   const [progress, setProgress] = useState<string | null>(null);

@@ -1,6 +1,7 @@
 // Thin React wrapper over plotly: Plotly.react on every new figure; the time cursor drawn over the
-// plot (a figure that differs only in the cursor redraws nothing); events through refs; PNG and
-// SVG export in a modebar that is one Tab stop and offers nothing that leaves the machine.
+// plot and the selected window's shading under it (a figure that differs only in those redraws
+// nothing); events through refs; PNG and SVG export of the whole figure in a modebar that is one
+// Tab stop and offers nothing that leaves the machine.
 import { useEffect, useRef } from 'react';
 import type { Config, PlotMouseEvent, PlotSelectionEvent, PlotlyHTMLElement } from 'plotly.js-dist-min';
 import type { Figure } from '../../viz/plots.ts';
@@ -48,6 +49,7 @@ export function holdPlots(hold: boolean): void {
 
 function queueDraw(el: HTMLDivElement, draw: () => Promise<unknown>) {
   queue.set(el, draw); // a newer figure for the same plot replaces the queued one
+  el.dataset.plotPending = ''; // until drawn: what tests and the bench wait for
   if (draining || held) return;
   drain();
 }
@@ -62,7 +64,10 @@ function drain() {
     }
     const [key, job] = first.value;
     queue.delete(key);
-    void job().finally(() => setTimeout(next, 0));
+    void job().finally(() => {
+      if (!queue.has(key)) delete key.dataset.plotPending;
+      setTimeout(next, 0);
+    });
   };
   setTimeout(next, 0);
 }
@@ -88,6 +93,14 @@ export function warmUpPlotly(): void {
     });
   });
 }
+
+const pngIcon = {
+  width: 1000,
+  height: 1000,
+  // a picture: a frame (its inside cut out by the opposite winding), a mountain and a sun
+  path: 'M100 150h800v700H100z M160 210v580h680V210z M220 260L420 560L560 390L780 260z M690 640a60 60 0 1 0 0.1 0z',
+  transform: 'matrix(1 0 0 -1 0 1000)',
+};
 
 const svgIcon = {
   width: 1000,
@@ -120,16 +133,39 @@ function isCursor(sh: Record<string, unknown>): boolean {
   return sh.name === 'cursor' || (sh.type === 'line' && sh.yref === 'paper' && sh.xref === 'x' && sh.x0 === sh.x1 && line?.color === '#c00');
 }
 
+/** The selected window as timecourseFigure shades it: amber rects across the paper, below the grid. */
+function isWindowShade(sh: Record<string, unknown>): boolean {
+  return sh.type === 'rect' && sh.xref === 'x' && sh.yref === 'paper' && sh.y0 === 0 && sh.y1 === 1 && sh.layer === 'below' && sh.fillcolor === WINDOW_FILL;
+}
+const WINDOW_FILL = 'rgba(255,190,0,0.14)';
+
+export interface Overlays {
+  /** the figure plotly draws: without the cursor line and the window shading */
+  figure: Figure;
+  /** the cursor's x (data units), or null */
+  cursor: number | null;
+  /** the shaded window's runs [x0, x1] (data units) */
+  spans: [number, number][];
+}
+
 /**
- * The figure without its cursor line, and where that line is. The cursor is drawn over the plot
- * as a positioned element instead: moving it then costs one style change, where any plotly update
- * (even a relayout of one shape) recomputes the whole figure's defaults.
+ * The figure without its cursor line and window shading, and where they are. Both are drawn as
+ * positioned elements instead (the line over the plot, the shading under it, through a
+ * transparent plot background, so that it stays below the grid and the traces as plotly draws
+ * it): moving the cursor or the window then costs a few style changes, where any plotly update
+ * (even a relayout of one shape) recomputes the whole figure's defaults. The shading moves out
+ * only over a white plot background, which the page's white panel then stands in for.
  */
-export function splitCursor(fig: Figure): { figure: Figure; cursor: number | null } {
+export function splitOverlays(fig: Figure): Overlays {
   const shapes = (fig.layout.shapes ?? []) as Record<string, unknown>[];
   const k = shapes.findIndex(isCursor);
-  if (k < 0) return { figure: fig, cursor: null };
-  return { figure: { data: fig.data, layout: { ...fig.layout, shapes: shapes.filter((_, i) => i !== k) } as Figure['layout'] }, cursor: Number(shapes[k].x0) };
+  const white = fig.layout.plot_bgcolor === '#fff' || fig.layout.plot_bgcolor === '#ffffff' || fig.layout.plot_bgcolor === 'white';
+  const shade = (sh: Record<string, unknown>) => white && isWindowShade(sh);
+  const spans = shapes.filter(shade).map((sh) => [Number(sh.x0), Number(sh.x1)] as [number, number]);
+  if (k < 0 && !white) return { figure: fig, cursor: null, spans };
+  const layout = { ...fig.layout, shapes: shapes.filter((sh, i) => i !== k && !shade(sh)) } as Figure['layout'];
+  if (white) layout.plot_bgcolor = 'rgba(0,0,0,0)';
+  return { figure: { data: fig.data, layout }, cursor: k < 0 ? null : Number(shapes[k].x0), spans };
 }
 
 /**
@@ -161,24 +197,48 @@ export function legendBelow(fig: Figure): Figure {
 }
 
 type Axis = { _offset: number; _length: number; r2p: (v: number) => number };
-/** Put the cursor line at x (data units) on a drawn plot; hidden when outside the x range. */
-function placeCursor(gd: HTMLElement, line: HTMLElement | null, x: number | null) {
-  if (!line) return;
-  const fl = (gd as unknown as { _fullLayout?: { xaxis?: Axis; _size?: { t: number; h: number } } })._fullLayout;
+type Drawn = { xaxis?: Axis; _size?: { t: number; h: number } };
+
+/** Put the cursor line at x and the window's shading at spans (data units) on a drawn plot; the line is hidden outside the x range. */
+function placeOverlays(gd: HTMLElement, line: HTMLElement | null, shade: HTMLElement | null, o: { cursor: number | null; spans: [number, number][] }) {
+  const fl = (gd as unknown as { _fullLayout?: Drawn })._fullLayout;
   const xa = fl?.xaxis;
-  if (x === null || !xa || !fl?._size) {
-    line.style.display = 'none';
-    return;
+  const size = fl?._size;
+  if (line) {
+    const px = xa && size && o.cursor !== null ? xa._offset + xa.r2p(o.cursor) : NaN;
+    if (!xa || !size || !(px >= xa._offset - 0.5 && px <= xa._offset + xa._length + 0.5)) line.style.display = 'none';
+    else {
+      line.style.display = 'block';
+      line.style.transform = `translateX(${px.toFixed(2)}px)`;
+      line.style.top = `${size.t}px`;
+      line.style.height = `${size.h}px`;
+    }
   }
-  const px = xa._offset + xa.r2p(x);
-  if (!(px >= xa._offset - 0.5 && px <= xa._offset + xa._length + 0.5)) {
-    line.style.display = 'none';
-    return;
+  if (shade) {
+    const rects: string[] = [];
+    if (xa && size) {
+      for (const [a, b] of o.spans) {
+        const lo = Math.max(xa._offset, xa._offset + xa.r2p(Math.min(a, b)));
+        const hi = Math.min(xa._offset + xa._length, xa._offset + xa.r2p(Math.max(a, b)));
+        if (hi > lo) rects.push(`${lo.toFixed(2)},${(hi - lo).toFixed(2)}`);
+      }
+    }
+    // one element per run, reused: a window drag changes two styles
+    while (shade.children.length > rects.length) shade.lastElementChild!.remove();
+    while (shade.children.length < rects.length) {
+      const r = document.createElement('div');
+      r.style.cssText = `position:absolute;background:${WINDOW_FILL};pointer-events:none`;
+      shade.appendChild(r);
+    }
+    rects.forEach((r, i) => {
+      const [left, width] = r.split(',');
+      const st = (shade.children[i] as HTMLElement).style;
+      st.left = `${left}px`;
+      st.width = `${width}px`;
+      st.top = `${size!.t}px`;
+      st.height = `${size!.h}px`;
+    });
   }
-  line.style.display = 'block';
-  line.style.transform = `translateX(${px.toFixed(2)}px)`;
-  line.style.top = `${fl._size.t}px`;
-  line.style.height = `${fl._size.h}px`;
 }
 
 /** Plotly's modebar as one Tab stop: the first button is tabbable, arrow keys move between them. */
@@ -222,24 +282,34 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
   const bound = useRef(false);
   const drawn = useRef<{ figure: Figure; filename: string } | null>(null);
   const cursorLine = useRef<HTMLDivElement>(null);
-  const cursorX = useRef<number | null>(null);
-  const split = splitCursor(figure);
+  const shade = useRef<HTMLDivElement>(null);
+  const overlays = useRef<Pick<Overlays, 'cursor' | 'spans'>>({ cursor: null, spans: [] });
+  // the figure as given (cursor and window in it): what the PNG and SVG downloads draw
+  const whole = useRef(figure);
+  const split = splitOverlays(figure);
 
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    cursorX.current = split.cursor;
+    overlays.current = split;
+    whole.current = figure;
+    const place = () => placeOverlays(el, cursorLine.current, shade.current, overlays.current);
     const prev = drawn.current;
-    // A figure equal to the one drawn (or queued) but for the cursor: only the line moves.
+    // A figure equal to the one drawn (or queued) but for the cursor and the window: only they move.
     if (prev && prev.filename === filename && same(prev.figure, legendBelow(split.figure))) {
       if (!queue.has(el)) {
-        placeCursor(el, cursorLine.current, split.cursor);
+        place();
         el.dataset.drawnAt = String(performance.now());
       }
       return;
     }
     const stripped = legendBelow(split.figure);
     drawn.current = { figure: stripped, filename };
+    const download = (gd: PlotlyHTMLElement, format: 'png' | 'svg') =>
+      void loadPlotly().then((Plotly) => {
+        const own = plotlyCopy(legendBelow(whole.current));
+        return Plotly.downloadImage(own as unknown as PlotlyHTMLElement, { format, filename, width: gd.clientWidth, height: gd.clientHeight, ...(format === 'png' ? { scale: 2 } : {}) } as Plotly.DownloadImgopts);
+      });
     const config: Partial<Config> & Record<string, unknown> = {
       responsive: true,
       displaylogo: false,
@@ -250,15 +320,11 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
       showLink: false,
       showEditInChartStudio: false,
       plotlyServerURL: '',
-      toImageButtonOptions: { format: 'png', filename, scale: 2 },
-      modeBarButtonsToRemove: ['lasso2d', 'autoScale2d', 'sendChartToCloud', 'sendDataToCloud', 'editInChartStudio'],
+      // plotly's own PNG button draws what is on screen, which lacks the cursor and the window
+      modeBarButtonsToRemove: ['toImage', 'lasso2d', 'autoScale2d', 'sendChartToCloud', 'sendDataToCloud', 'editInChartStudio'],
       modeBarButtonsToAdd: [
-        {
-          name: 'downloadSvg',
-          title: 'Download plot as SVG',
-          icon: svgIcon,
-          click: (gd: PlotlyHTMLElement) => void loadPlotly().then((Plotly) => Plotly.downloadImage(gd, { format: 'svg', filename, width: gd.clientWidth, height: gd.clientHeight })),
-        },
+        { name: 'downloadPng', title: 'Download plot as PNG', icon: pngIcon, click: (gd: PlotlyHTMLElement) => download(gd, 'png') },
+        { name: 'downloadSvg', title: 'Download plot as SVG', icon: svgIcon, click: (gd: PlotlyHTMLElement) => download(gd, 'svg') },
       ],
     } as Partial<Config>;
     queueDraw(el, async () => {
@@ -266,7 +332,7 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
       const t0 = performance.now();
       const own = plotlyCopy(stripped);
       const gd = await Plotly.react(el, own.data, own.layout, config as Partial<Config>);
-      placeCursor(el, cursorLine.current, cursorX.current);
+      place();
       // Shows in the browser's performance tools (and bench_playground's timeline).
       performance.measure(`plot ${filename}`, { start: t0 });
       el.dataset.drawnAt = String(performance.now());
@@ -274,10 +340,10 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
       if (bound.current) return;
       bound.current = true;
       gd.on('plotly_click', (e: PlotMouseEvent) => handlers.current.onClick?.(e));
-      // zoom, pan, resize: the axis moved under the cursor line
-      gd.on('plotly_relayout', () => placeCursor(el, cursorLine.current, cursorX.current));
+      // zoom, pan, resize: the axis moved under the cursor line and the window
+      gd.on('plotly_relayout', () => placeOverlays(el, cursorLine.current, shade.current, overlays.current));
       gd.on('plotly_afterplot', () => {
-        placeCursor(el, cursorLine.current, cursorX.current);
+        placeOverlays(el, cursorLine.current, shade.current, overlays.current);
         rovingModebar(gd); // plotly rebuilds the modebar on some redraws (resize)
       });
       gd.on('plotly_selected', (e: PlotSelectionEvent) => handlers.current.onSelected?.(e));
@@ -299,8 +365,10 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
   // Strict containment with the figure's own height: plotly measures text many times per draw,
   // and each measurement after a change would otherwise lay out the whole page again.
   const box: React.CSSProperties = { contain: 'strict', height: figure.layout.height ?? 450, ...style };
+  // The host is its own stacking context, so the shading (z-index -1) lies on it, under the plot.
   return (
-    <div className="plot-host">
+    <div className="plot-host" style={{ isolation: 'isolate' }}>
+      <div ref={shade} className="plot-window" aria-hidden="true" style={{ position: 'absolute', inset: 0, zIndex: -1, pointerEvents: 'none' }} />
       <div ref={ref} className={className} style={box} />
       <div ref={cursorLine} className="plot-cursor" aria-hidden="true" style={{ display: 'none' }} />
     </div>

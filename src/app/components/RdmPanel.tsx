@@ -7,8 +7,9 @@ import { colormapLut } from '../../viz/colormap.ts';
 import { drawMatrix, layoutMatrix, matrixCellAt, matrixSvg, type MatrixScene } from '../../viz/matrix_render.ts';
 import { timecourseFigure, timesMs } from '../../viz/plots.ts';
 import { setCursor } from '../actions/selection.ts';
-import { conditionOrder, courseValues, dissimilarityCourse, dissimilarityView, TICKS_UPTO } from '../figures/rdm.ts';
+import { conditionMatrixScene, conditionOrder, courseValues, dissimilarityCourse, dissimilarityLine, imageMatrixScene, TICKS_UPTO } from '../figures/rdm.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
+import { moveCursor } from '../figures/timecourse.ts';
 import { dissimilarityAt, dissimilarityCourse as courseInWorker } from '../responses.ts';
 import { useEncodedForPlots, useSelection, useWorkerValue } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
@@ -42,26 +43,41 @@ export function RdmPanel() {
   const model = useApp((s) => s.model);
   const tms = useMemo(() => timesMs(times()), [model]);
   const conditions = useApp((s) => s.conditions);
-  // Images grouped by condition (in the condition list's order, images without one last), gallery order within.
-  const order = useMemo(() => conditionOrder(enc.items, conditions), [enc, conditions]);
-  const names = useMemo(() => order.map((i) => `${i + 1}: ${enc.items[i].name}${enc.items[i].condition ? ` (${enc.items[i].condition})` : ''}`), [enc, order]);
+  // Images grouped by condition (in the condition list's order, images without one last), gallery
+  // order within. These follow the image list, not the group means: new means (another map
+  // source, a new batch's sums) leave the million-cell matrix as drawn.
+  const items = enc.items;
+  const order = useMemo(() => conditionOrder(items, conditions), [items, conditions]);
+  const names = useMemo(() => order.map((i) => `${i + 1}: ${items[i].name}${items[i].condition ? ` (${items[i].condition})` : ''}`), [items, order]);
   const ticks = order.length <= TICKS_UPTO;
-  const labels = useMemo(() => (ticks ? order.map((i) => `${i + 1}: ${enc.items[i].name.length > 18 ? enc.items[i].name.slice(0, 17) + '…' : enc.items[i].name}`) : order.map(() => '')), [enc, order, ticks]);
-  const groups = useMemo(() => conditions.map((c) => ({ c, idx: order.filter((i) => enc.items[i].condition === c) })).filter((g) => g.idx.length > 0), [conditions, order, enc]);
+  const labels = useMemo(() => (ticks ? order.map((i) => `${i + 1}: ${items[i].name.length > 18 ? items[i].name.slice(0, 17) + '…' : items[i].name}`) : order.map(() => '')), [items, order, ticks]);
+  const groups = useMemo(() => conditions.map((c) => ({ c, idx: order.filter((i) => items[i].condition === c) })).filter((g) => g.idx.length > 0), [conditions, order, items]);
 
   const subjectSpread = useApp((s) => s.subjectSpread);
   // the course and the image matrix come from the responses worker, for these images in this order
   // (with a subject mean: each subject's course, and the mean of the subjects' matrices)
-  const plan = useMemo(() => dissimilarityCourse(enc, order, ch), [enc, order, ch]);
+  const nSubjects = enc.subjects?.paths.length ?? 0;
+  const plan = useMemo(() => dissimilarityCourse(enc, order, ch), [items, nSubjects, order, ch]); // eslint-disable-line react-hooks/exhaustive-deps
   const sig = plan ? `${enc.tags.join('+')}\n${order.map((i) => enc.keys[i]).join(',')}\n${ch.join(',')}` : null;
   const raw = useWorkerValue(sig, () => courseInWorker(enc.tags, plan!.idx.map((i) => enc.keys[i]), Int32Array.from(ch)));
-  const matrix = useWorkerValue(sig && `${sig}\n${cursor}`, () => dissimilarityAt(enc.tags, order.map((i) => enc.keys[i]), Int32Array.from(ch), cursor));
-  const values = useMemo(() => (raw ? courseValues(raw, Math.max(1, enc.tags.length), enc.dims.T, subjectSpread) : null), [raw, enc, subjectSpread]);
-  const view = useMemo(() => {
-    if (!plan || !values || !matrix || matrix.length !== order.length * order.length) return null;
-    const v = dissimilarityView({ enc, order, ch, cursor, labels, groups, tms, mask, course: { ...values, title: plan.title }, matrix });
-    return { mat: matrixCanvasFigure(v.mat, names), cond: v.cond && matrixCanvasFigure(v.cond), line: v.line };
-  }, [plan, values, matrix, enc, order, ch, cursor, labels, names, groups, tms, mask]);
+  // The matrices are drawn at the time the worker computed them for (it answers the latest cursor
+  // once free, see useWorkerValue): a cursor move redraws them when their answer comes, not before.
+  const at = useWorkerValue(sig && `${sig}\n${cursor}`, () => dissimilarityAt(enc.tags, order.map((i) => enc.keys[i]), Int32Array.from(ch), cursor).then((matrix) => ({ cursor, matrix })));
+  const values = useMemo(() => (raw ? courseValues(raw, Math.max(1, enc.tags.length), enc.dims.T, subjectSpread) : null), [raw, enc.tags.length, enc.dims.T, subjectSpread]);
+  const mat = useMemo(() => {
+    if (!plan || !at || at.matrix.length !== order.length * order.length) return null;
+    return matrixCanvasFigure(imageMatrixScene({ enc, cursor: at.cursor, labels, ordered: groups.length > 0, tms, matrix: at.matrix }), names);
+  }, [plan, at, order, labels, names, groups.length > 0, tms, nSubjects]); // eslint-disable-line react-hooks/exhaustive-deps
+  // the condition means' matrix follows the group means
+  const cond = useMemo(() => {
+    const c = mat && at ? conditionMatrixScene({ enc, ch, cursor: at.cursor, groups, tms }) : null;
+    return c && matrixCanvasFigure(c);
+  }, [mat, at, enc, ch, groups, tms]);
+  const view = mat && values ? { mat, cond } : null;
+  // the course with the cursor itself and the window (Plot moves only the line and the shading)
+  const shown = view !== null;
+  const course = useMemo(() => (shown && plan && values ? dissimilarityLine({ cursor: 0, tms, mask, course: { ...values, title: plan.title } }) : null), [shown, plan, values, tms, mask]);
+  const line = useMemo(() => course && moveCursor(course, tms[cursor]), [course, tms, cursor]);
 
   // The requirement is spelled out once, beside it, where the matrix will be.
   const placeholder = useMemo(() => timecourseFigure({ timesMs: tms, series: [], placeholder: 'The mean dissimilarity at each time point appears here.', yTitle: 'mean 1 − r', title: 'Mean pairwise dissimilarity over time', height: 360 }), [tms]);
@@ -78,7 +94,7 @@ export function RdmPanel() {
           <div className="empty">{NEEDS}</div>
         )}
         {/* Mounted from the start, like the time course: the first plotly draw happens while idle. */}
-        <Plot figure={view?.line ?? placeholder} filename="dissimilarity-over-time" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && setCursor(nearestIndex(e.points[0].x as number, tms))} />
+        <Plot figure={line ?? placeholder} filename="dissimilarity-over-time" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && setCursor(nearestIndex(e.points[0].x as number, tms))} />
       </div>
       {enc.subjects && (
         <p className="caption" data-testid="rdm-subjects-note">

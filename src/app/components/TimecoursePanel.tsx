@@ -1,16 +1,20 @@
 import { useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { EEG_DATA_NOTE, EEG_UNIT, timecourseFigure, timesMs } from '../../viz/plots.ts';
 import type { BandKind } from '../../viz/stats.ts';
 import { setCursor, setWindow } from '../actions/selection.ts';
 import { setBand, setChannelView, setImageView } from '../actions/view.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
-import { timecourseTitle, timecourseView, withCursor } from '../figures/timecourse.ts';
+import { timecourseTitle, timecourseView, withCursor, withWindow } from '../figures/timecourse.ts';
 import { eachSeries } from '../responses.ts';
 import { useEncodedForPlots, useSelection, useWorkerValue } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { useApp, type ChannelView, type ImageView } from '../state/store.ts';
 import { Plot } from './Plot.tsx';
 import { SUBJECT_SPREAD_LABEL } from './SubjectsPanel.tsx';
+
+// (an empty mask shades nothing: the window is added to the figure by withWindow)
+const NO_WINDOW: number[] = [];
 
 export const BAND_LABEL: Record<BandKind, string> = {
   minmax: 'min–max over 4 repetitions',
@@ -21,7 +25,13 @@ export const BAND_LABEL: Record<BandKind, string> = {
 export function TimecoursePanel() {
   const enc = useEncodedForPlots();
   const { names, ch, chMask } = useSelection();
-  const s = useApp();
+  // only what the figure reads (see TopomapPanel)
+  const s = useApp(
+    useShallow((a) => ({
+      ...{ model: a.model, imageView: a.imageView, channelView: a.channelView, band: a.band, timeMask: a.timeMask, conditions: a.conditions },
+      ...{ subjectSpread: a.subjectSpread, cursor: a.cursor, encoding: a.status.state === 'encoding' },
+    })),
+  );
   const tms = useMemo(() => timesMs(times()), [s.model]);
   const title = timecourseTitle(s.channelView, names, ch);
 
@@ -30,10 +40,21 @@ export function TimecoursePanel() {
   const each = useWorkerValue(wantEach ? `${enc.tags.join('+')}\n${enc.keys.join(',')}\n${ch.join(',')}` : null, () => eachSeries(enc.tags, enc.keys, Int32Array.from(ch)));
   const view = useMemo(() => {
     const t0 = performance.now();
-    const v = timecourseView({ enc, names, ch, chMask, tms, imageView: s.imageView, channelView: s.channelView, band: s.band, timeMask: s.timeMask, conditions: s.conditions, title, each, subjectSpread: s.subjectSpread });
+    // without the window: its shading is added below (withWindow), so moving it rebuilds no lines
+    const v = timecourseView({ enc, names, ch, chMask, tms, imageView: s.imageView, channelView: s.channelView, band: s.band, timeMask: NO_WINDOW, conditions: s.conditions, title, each, subjectSpread: s.subjectSpread });
     return v && { ...v, ms: performance.now() - t0 };
-  }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.timeMask, s.conditions, title, each, s.subjectSpread]);
+  }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.conditions, title, each, s.subjectSpread]);
 
+  // made once per image list (see TopomapPanel)
+  const imageOptions = useMemo(
+    () =>
+      enc.items.map((it, i) => (
+        <option key={it.id} value={`img:${it.id}`}>
+          image {i + 1}: {it.name}
+        </option>
+      )),
+    [enc.items],
+  );
   const noChannels = ch.length === 0 && s.channelView !== 'butterfly';
   const placeholder = useMemo(
     () =>
@@ -44,14 +65,13 @@ export function TimecoursePanel() {
         series: s.channelView === 'butterfly' ? [{ name: '', mean: [], faint: true }] : [],
         lower: s.channelView === 'butterfly' ? { name: 'GFP', values: [], unit: EEG_UNIT } : undefined,
         title,
-        mask: s.timeMask,
         placeholder: noChannels ? 'No channels selected.' : 'Add images to see time courses.',
         height: s.channelView === 'butterfly' ? 420 : 360,
       }),
-    [tms, noChannels, s.channelView, title, s.timeMask],
+    [tms, noChannels, s.channelView, title],
   );
   const shown = view && !noChannels ? view.figure : placeholder;
-  const figure = useMemo(() => withCursor(shown, tms[s.cursor]), [shown, tms, s.cursor]);
+  const figure = useMemo(() => withCursor(withWindow(shown, tms, s.timeMask), tms[s.cursor]), [shown, tms, s.timeMask, s.cursor]);
   return (
     <section
       className="panel timecourse-panel"
@@ -71,11 +91,7 @@ export function TimecoursePanel() {
             <option value="mean">mean over images</option>
             <option value="each">each image</option>
             {s.conditions.length > 0 && <option value="conditions">each condition</option>}
-            {enc.items.map((it, i) => (
-              <option key={it.id} value={`img:${it.id}`}>
-                image {i + 1}: {it.name}
-              </option>
-            ))}
+            {imageOptions}
           </select>
         </label>
         <label className="small-label">
@@ -100,7 +116,7 @@ export function TimecoursePanel() {
       {/* The plot exists from the start (empty axes until images arrive): its first draw is the
           costly one, and it then happens while the page is idle rather than while encoding. */}
       <div className="plot-wrap">
-        {s.status.state === 'encoding' && (
+        {s.encoding && (
           <p className="hold-note" data-testid="plots-held">
             Encoding: the time course updates when it finishes (the topomap follows every batch).
           </p>

@@ -1,4 +1,5 @@
 import { useDeferredValue, useEffect, useMemo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import { parseTimeList } from '../../viz/joint.ts';
 import { EEG_DATA_NOTE, timesMs } from '../../viz/plots.ts';
 import { gfp } from '../../viz/stats.ts';
@@ -16,7 +17,13 @@ import { JointView, TopomapView } from './TopomapView.tsx';
 export function TopomapPanel() {
   const enc = useDeferredValue(useEncoded());
   const { names, t, chMask } = useSelection();
-  const s = useApp();
+  // only what the map reads: the rest of the store (status, images, other panels' settings) changes often
+  const s = useApp(
+    useShallow((a) => ({
+      ...{ model: a.model, topoMethod: a.topoMethod, multiples: a.multiples, multipleTimes: a.multipleTimes, mapSource: a.mapSource, diffA: a.diffA, diffB: a.diffB },
+      ...{ topoMode: a.topoMode, cursor: a.cursor, colorScale: a.colorScale, timeMask: a.timeMask, peakThreshold: a.peakThreshold, subjectSpread: a.subjectSpread, conditions: a.conditions },
+    })),
+  );
   const tms = useMemo(() => timesMs(times()), [s.model]);
   const [assetReady, setAssetReady] = useState(mneLoaded);
   useEffect(() => {
@@ -57,12 +64,21 @@ export function TopomapPanel() {
   }, [base, names, t, chMask, grid, tms, enc, s.mapSource, s.diffA, s.diffB, s.multiples, s.multipleTimes, s.topoMode, s.cursor, s.colorScale, s.timeMask, s.peakThreshold, s.topoMethod, s.subjectSpread]);
   const jointSpec = useMemo(() => (view?.jointSpec ? { ...view.jointSpec, cursorMs: tms[s.cursor] } : null), [view, s.cursor, tms]);
 
-  const sources: { value: MapSource; label: string }[] = [
-    { value: 'all', label: 'Mean over images' },
-    ...s.conditions.map((c) => ({ value: `cond:${c}` as MapSource, label: `Condition: ${c}` })),
-    ...(s.conditions.length >= 2 && s.diffA && s.diffB ? [{ value: 'diff' as MapSource, label: `Difference ${s.diffA} − ${s.diffB}` }] : []),
-    ...enc.items.map((it, i) => ({ value: `img:${it.id}` as MapSource, label: `Image ${i + 1}: ${it.name}` })),
-  ];
+  // one option per image: made once per image list, so a cursor move does not compare a thousand of them
+  const sourceOptions = useMemo(
+    () =>
+      [
+        { value: 'all', label: 'Mean over images' },
+        ...s.conditions.map((c) => ({ value: `cond:${c}` as MapSource, label: `Condition: ${c}` })),
+        ...(s.conditions.length >= 2 && s.diffA && s.diffB ? [{ value: 'diff' as MapSource, label: `Difference ${s.diffA} − ${s.diffB}` }] : []),
+        ...enc.items.map((it, i) => ({ value: `img:${it.id}` as MapSource, label: `Image ${i + 1}: ${it.name}` })),
+      ].map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      )),
+    [s.conditions, s.diffA, s.diffB, enc.items],
+  );
   const sum = view ? Array.from(view.values).reduce((a, b) => a + b, 0) : 0;
   const commitTimes = (text: string) => {
     const r = parseTimeList(text, tms[0], tms[tms.length - 1]);
@@ -89,11 +105,7 @@ export function TopomapPanel() {
       <div className="panel-head">
         <h2>Topomap</h2>
         <select aria-label="Map of" value={s.mapSource} onChange={(e) => setMapSource(e.target.value as MapSource)}>
-          {sources.map((o) => (
-            <option key={o.value} value={o.value}>
-              {o.label}
-            </option>
-          ))}
+          {sourceOptions}
         </select>
         <span className="seg" role="group" aria-label="Map time">
           <button type="button" aria-pressed={s.topoMode === 'cursor' && !joint} className={s.topoMode === 'cursor' && !joint ? 'on' : ''} onClick={() => setTopoMode('cursor')}>

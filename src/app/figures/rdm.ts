@@ -77,28 +77,44 @@ export interface DissimilarityArgs {
 }
 
 /** The image matrix at the cursor, the condition-means matrix (two conditions or more) and the course over time. */
-export function dissimilarityView({ enc, ch, cursor, labels, groups, tms, mask, course, matrix }: DissimilarityArgs): { mat: MatrixScene; cond: MatrixScene | null; line: Figure } {
+export function dissimilarityView(a: DissimilarityArgs): { mat: MatrixScene; cond: MatrixScene | null; line: Figure } {
+  return { ...dissimilarityMatrices(a), line: dissimilarityLine(a) };
+}
+
+/** The two matrices at the cursor: they do not depend on the window, so a window change leaves them (a million cells at 1,000 images) as drawn. */
+export function dissimilarityMatrices(a: Omit<DissimilarityArgs, 'mask' | 'course' | 'order'>): { mat: MatrixScene; cond: MatrixScene | null } {
+  return { mat: imageMatrixScene({ ...a, ordered: a.groups.length > 0 }), cond: conditionMatrixScene(a) };
+}
+
+/** The image-by-image matrix the worker computed at `cursor` (a function of the images and channels alone, not of the group means). */
+export function imageMatrixScene({ enc, cursor, labels, ordered, tms, matrix }: Pick<DissimilarityArgs, 'cursor' | 'labels' | 'tms' | 'matrix'> & { enc: Pick<Encoded, 'subjects'>; ordered: boolean }): MatrixScene {
   const m = matrix;
   let top = 0;
-  for (const v of m) if (Number.isFinite(v) && v > top) top = v;
-  const mat: MatrixScene = { values: m, labels, range: [0, top > 0 ? top : 1], colormap: 'viridis', unit: '1 − r', title: `Dissimilarity at ${tms[cursor]} ms${enc.subjects ? `, mean of ${enc.subjects.paths.length} subjects' matrices` : ''}${groups.length ? ' (ordered by condition)' : ''}` };
-  let cond: MatrixScene | null = null;
-  if (groups.length >= 2) {
-    // condition means of the repetition-mean patterns (the pattern of each condition's mean), then 1 - r between conditions
-    const P = ch.length;
-    const pats = new Float32Array(groups.length * P);
-    groups.forEach((g, k) => {
-      const mean = groupMean(enc, `cond:${g.c}`);
-      if (mean) pats.set(patternsAt(mean, { ...enc.dims, B: 1 }, [0], ch, cursor), k * P);
-      else pats.fill(NaN, k * P, (k + 1) * P);
-    });
-    const cm = dissimilarity(pats, groups.length, P);
-    let ctop = 0;
-    for (const v of cm) if (Number.isFinite(v) && v > ctop) ctop = v;
-    const cl = groups.map((g) => `${g.c} (n=${g.idx.length})`);
-    cond = { values: cm, labels: cl, range: [0, ctop > 0 ? ctop : 1], colormap: 'viridis', unit: '1 − r', title: `Condition means at ${tms[cursor]} ms` };
-  }
-  const line = timecourseFigure({
+  for (let i = 0; i < m.length; i++) if (m[i] > top && m[i] !== Infinity) top = m[i]; // (NaN compares false)
+  return { values: m, labels, range: [0, top > 0 ? top : 1], colormap: 'viridis', unit: '1 − r', title: `Dissimilarity at ${tms[cursor]} ms${enc.subjects ? `, mean of ${enc.subjects.paths.length} subjects' matrices` : ''}${ordered ? ' (ordered by condition)' : ''}` };
+}
+
+/** The condition-by-condition matrix of the condition means at the cursor (two conditions or more), else null. */
+export function conditionMatrixScene({ enc, ch, cursor, groups, tms }: Pick<DissimilarityArgs, 'enc' | 'ch' | 'cursor' | 'groups' | 'tms'>): MatrixScene | null {
+  if (groups.length < 2) return null;
+  // condition means of the repetition-mean patterns (the pattern of each condition's mean), then 1 - r between conditions
+  const P = ch.length;
+  const pats = new Float32Array(groups.length * P);
+  groups.forEach((g, k) => {
+    const mean = groupMean(enc, `cond:${g.c}`);
+    if (mean) pats.set(patternsAt(mean, { ...enc.dims, B: 1 }, [0], ch, cursor), k * P);
+    else pats.fill(NaN, k * P, (k + 1) * P);
+  });
+  const cm = dissimilarity(pats, groups.length, P);
+  let ctop = 0;
+  for (const v of cm) if (Number.isFinite(v) && v > ctop) ctop = v;
+  const cl = groups.map((g) => `${g.c} (n=${g.idx.length})`);
+  return { values: cm, labels: cl, range: [0, ctop > 0 ? ctop : 1], colormap: 'viridis', unit: '1 − r', title: `Condition means at ${tms[cursor]} ms` };
+}
+
+/** The mean dissimilarity over time, with the cursor and the window. */
+export function dissimilarityLine({ cursor, tms, mask, course }: Pick<DissimilarityArgs, 'cursor' | 'tms' | 'mask' | 'course'>): Figure {
+  return timecourseFigure({
     timesMs: tms,
     series: [{ name: 'mean dissimilarity', mean: course.values, lo: course.lo, hi: course.hi, color: '#444444' }],
     cursorMs: tms[cursor],
@@ -108,5 +124,4 @@ export function dissimilarityView({ enc, ch, cursor, labels, groups, tms, mask, 
     title: course.title,
     height: 360,
   });
-  return { mat, cond, line };
 }

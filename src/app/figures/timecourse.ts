@@ -1,6 +1,6 @@
 // The time-course panel's figure: images as one mean, one line each, or one per condition (or
 // one image), over the selected channels as their mean, one line each, or a butterfly with GFP.
-import { EEG_UNIT, PALETTE, timecourseFigure, type Figure, type Series } from '../../viz/plots.ts';
+import { EEG_UNIT, PALETTE, timecourseFigure, windowShapes, type Figure, type Series } from '../../viz/plots.ts';
 import { band, gfp, type BandKind } from '../../viz/stats.ts';
 import { spreadBand } from '../../analysis/spread.ts';
 import { subjectMean as subjectMeanOf, subjectSpread } from '../../analysis/subjects.ts';
@@ -171,4 +171,23 @@ export function timecourseView(a: TimecourseArgs): { figure: Figure; ysum: numbe
 export function withCursor(fig: Figure, cursorMs: number): Figure {
   const shapes = [...(fig.layout.shapes ?? []), { type: 'line', xref: 'x', yref: 'paper', x0: cursorMs, x1: cursorMs, y0: 0, y1: 1, line: { color: '#c00', width: 1.5 } }];
   return { data: fig.data, layout: { ...fig.layout, shapes } as Figure['layout'] };
+}
+
+/** The figure with its time cursor's line (the one timecourseFigure or withCursor draws) at cursorMs. */
+export function moveCursor(fig: Figure, cursorMs: number): Figure {
+  const shapes = (fig.layout.shapes ?? []) as Record<string, unknown>[];
+  const isCursor = (sh: Record<string, unknown>) => sh.type === 'line' && sh.yref === 'paper' && sh.x0 === sh.x1 && (sh.line as { color?: string } | undefined)?.color === '#c00';
+  if (!shapes.some(isCursor)) return withCursor(fig, cursorMs);
+  return { data: fig.data, layout: { ...fig.layout, shapes: shapes.map((sh) => (isCursor(sh) ? { ...sh, x0: cursorMs, x1: cursorMs } : sh)) } as Figure['layout'] };
+}
+
+/**
+ * The figure (built with every sample selected, so without shading) with the window's shading
+ * added: a window change then rebuilds no lines, and Plot draws the shading without plotly.
+ */
+export function withWindow(fig: Figure, tms: number[], mask: ArrayLike<number | boolean>): Figure {
+  const extra = windowShapes(tms, mask);
+  if (!extra.length) return fig;
+  // below everything, as timecourseFigure puts them first
+  return { data: fig.data, layout: { ...fig.layout, shapes: [...extra, ...(fig.layout.shapes ?? [])] } as Figure['layout'] };
 }

@@ -21,11 +21,13 @@ export function sourceCT(enc: Encoded, source: MapSource, diffA: string, diffB: 
   return groupCT(enc, source);
 }
 
+/** What a map shows, for its title; with a subject mean, over how many subjects (as the time course's lines say it). */
 export function sourceLabel(enc: Encoded, source: MapSource, diffA: string, diffB: string): string {
-  if (source === 'all') return `mean of ${enc.items.length} image${enc.items.length === 1 ? '' : 's'}`;
-  if (source === 'diff') return `${diffA} − ${diffB}`;
-  if (source.startsWith('img:')) return enc.items.find((i) => i.id === source.slice(4))?.name ?? 'image';
-  return `condition ${source.slice(5)}`;
+  const over = enc.subjects ? `, ${enc.subjects.paths.length} subjects` : '';
+  if (source === 'all') return `mean of ${enc.items.length} image${enc.items.length === 1 ? '' : 's'}${over}`;
+  if (source === 'diff') return `${diffA} − ${diffB}${over}`;
+  if (source.startsWith('img:')) return `${enc.items.find((i) => i.id === source.slice(4))?.name ?? 'image'}${over}`;
+  return `condition ${source.slice(5)}${over}`;
 }
 
 export interface TopomapArgs {

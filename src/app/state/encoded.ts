@@ -110,6 +110,8 @@ function askGroups(enc: Encoded, conditions: string[], picked: string[]) {
   );
 }
 
+const sameList = <T,>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
 /**
  * The encoded images and their group means. Panels that draw pass them through React's
  * useDeferredValue: a new batch then redraws them in a background render that yields to the
@@ -130,7 +132,12 @@ export function useEncoded(): Encoded {
   const group = mean ? [subjectModels, paths] : null;
   const sameGroup = group ? shared?.group?.[0] === group[0] && shared?.group?.[1] === group[1] : !shared?.group;
   if (!shared || shared.images !== images || shared.version !== version || shared.aggregates !== aggregates || !sameGroup || (!group && shared.model !== model)) {
-    const encoded = group ? collectSubjects({ ...useApp.getState(), images }, answersFor) : collectEncoded(images, model, model ? (answersFor([modelTag(model)])[0] ?? NO_GROUPS) : NO_GROUPS);
+    let encoded = group ? collectSubjects({ ...useApp.getState(), images }, answersFor) : collectEncoded(images, model, model ? (answersFor([modelTag(model)])[0] ?? NO_GROUPS) : NO_GROUPS);
+    // The same images as before (new group means, a response version for another subject): the
+    // same arrays, so that what follows from the image list alone (option lists, the
+    // dissimilarity matrix's order and labels) is not made again.
+    const prev = shared?.encoded;
+    if (prev && sameList(prev.items, encoded.items) && sameList(prev.keys, encoded.keys)) encoded = { ...encoded, items: prev.items, keys: prev.keys };
     shared = { images, model, version, aggregates, group, encoded };
   }
   const enc = shared.encoded;
@@ -155,20 +162,33 @@ export function useEncodedForPlots(): Encoded {
 /**
  * A value the responses worker computes for the current images (one line per image, a
  * dissimilarity matrix): asked for when `key` changes, the last answer kept meanwhile; null
- * before the first.
+ * before the first. One question at a time: keys that pass while one is being answered (a cursor
+ * dragged over many samples) are not asked for, only the latest once the answer is in, so the
+ * worker never works through a backlog that the views' other questions would wait behind.
  */
 export function useWorkerValue<T>(key: string | null, ask: () => Promise<T>): T | null {
   const [got, setGot] = useState<{ key: string; value: T } | null>(null);
-  const latest = useRef<string | null>(null);
+  const latest = useRef<{ key: string | null; ask: () => Promise<T> }>({ key, ask });
+  const busy = useRef(false);
   useEffect(() => {
-    latest.current = key;
-    if (key === null || got?.key === key) return;
-    ask().then(
-      (value) => {
-        if (latest.current === key) setGot({ key, value });
-      },
-      () => undefined, // the images changed meanwhile: the next key asks again
-    );
+    latest.current = { key, ask };
+    if (key === null || got?.key === key || busy.current) return;
+    const go = (k: string, question: () => Promise<T>) => {
+      busy.current = true;
+      const next = () => {
+        busy.current = false;
+        const l = latest.current;
+        if (l.key !== null && l.key !== k) go(l.key, l.ask);
+      };
+      question().then(
+        (value) => {
+          if (latest.current.key === k) setGot({ key: k, value });
+          next();
+        },
+        next, // the images changed meanwhile: the latest key asks again
+      );
+    };
+    go(key, ask);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
   return key === null ? null : (got?.value ?? null);
