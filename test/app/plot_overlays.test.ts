@@ -1,7 +1,7 @@
 // The plot's cursor line and window shading are drawn outside plotly: a figure that differs only
 // in them gives plotly the same figure, so moving them redraws nothing.
 import { describe, expect, it } from 'vitest';
-import { splitOverlays } from '../../src/app/components/Plot.tsx';
+import { legendBelow, splitOverlays } from '../../src/app/components/Plot.tsx';
 import { timecourseFigure } from '../../src/viz/plots.ts';
 
 const tms = [0, 5, 10, 15, 20, 25];
@@ -40,5 +40,17 @@ describe('splitOverlays', () => {
     expect((o.figure.layout.shapes as { type: string }[]).filter((s) => s.type === 'rect')).toHaveLength(1);
     expect(o.figure.layout.plot_bgcolor).toBe('#222');
     expect(o.cursor).toBe(10);
+  });
+});
+
+describe('legendBelow', () => {
+  it("moves a titled figure's legend of several entries to the figure's bottom edge, in a margin grown by its rows", () => {
+    const two = timecourseFigure({ timesMs: tms, series: [{ name: 'a', mean: [1, 2, 3, 2, 1, 0] }, { name: 'b', mean: [0, 1, 2, 1, 0, 0] }], title: 'Condition means', height: 340 });
+    const moved = legendBelow(two);
+    const legend = moved.layout.legend as { x: number; y: number; yanchor: string; yref: string };
+    expect([legend.x, legend.y, legend.yanchor, legend.yref]).toEqual([0, 0, 'bottom', 'container']);
+    expect((moved.layout.margin as { b: number }).b).toBe((two.layout.margin as { b: number }).b + 28);
+    // one entry, or no title: the legend stays where the figure put it
+    expect(legendBelow(fig([0, 0, 0, 0, 0, 0], 0))).toEqual(fig([0, 0, 0, 0, 0, 0], 0));
   });
 });

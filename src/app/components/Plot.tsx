@@ -182,7 +182,9 @@ function plotlyCopy(fig: Figure): Figure {
 
 /**
  * A legend of two or more entries goes under the plot, left-aligned: at the top right (where the
- * figure specs put it) a long one runs into the title.
+ * figure specs put it) a long one runs into the title. It is anchored to the figure's bottom edge
+ * in the extra margin made for it: a position in plot fractions moves with the plot's height and
+ * met the x axis's title on short plots.
  */
 export function legendBelow(fig: Figure): Figure {
   const n = fig.data.filter((d) => (d as { showlegend?: boolean }).showlegend !== false && (d as { name?: string }).name).length;
@@ -192,7 +194,7 @@ export function legendBelow(fig: Figure): Figure {
   const margin = { ...(fig.layout.margin ?? {}), b: ((fig.layout.margin as { b?: number } | undefined)?.b ?? 44) + 20 * rows + 8 };
   return {
     data: fig.data,
-    layout: { ...fig.layout, margin, legend: { ...legend, orientation: 'h', x: 0, xanchor: 'left', y: -0.16, yanchor: 'top', yref: 'paper', bgcolor: 'rgba(255,255,255,0)' } as Figure['layout']['legend'] },
+    layout: { ...fig.layout, margin, legend: { ...legend, orientation: 'h', x: 0, xanchor: 'left', y: 0, yanchor: 'bottom', yref: 'container', bgcolor: 'rgba(255,255,255,0)' } as Figure['layout']['legend'] },
   };
 }
 
