@@ -50,7 +50,11 @@ export async function init() {
 
 const VIEW_FIELDS = ['selectedChannels', 'timeMask', 'cursor', 'topoMode', 'channelView', 'imageView', 'mapSource', 'topoMethod', 'colorScale'] as const;
 
-/** The view follows into the address (history.replaceState: no history entry per cursor move), at most every 250 ms. */
+/**
+ * The view follows into the address (history.replaceState: no history entry per cursor move) once
+ * it has been still for 250 ms: a write costs a few milliseconds, which a drag or playback would
+ * otherwise pay in the middle of its frames.
+ */
 function keepViewInAddress() {
   let timer: ReturnType<typeof setTimeout> | null = null;
   const write = () => {
@@ -61,6 +65,8 @@ function keepViewInAddress() {
   };
   write();
   useApp.subscribe((s: AppState, prev: AppState) => {
-    if (timer === null && VIEW_FIELDS.some((k) => s[k] !== prev[k])) timer = setTimeout(write, 250);
+    if (!VIEW_FIELDS.some((k) => s[k] !== prev[k])) return;
+    if (timer !== null) clearTimeout(timer);
+    timer = setTimeout(write, 250);
   });
 }
