@@ -25,6 +25,18 @@ export interface StoredImage {
   condition?: string;
   meta?: Record<string, string>;
   mode?: string;
+  /**
+   * What decoding found, so that a reload knows each image's response key (square mode, EXIF)
+   * without decoding it again. Sessions saved before these were kept lack them: those images are
+   * decoded on restore.
+   */
+  width?: number;
+  height?: number;
+  /** the square mode its pixels (and its response) were made with */
+  squareMode?: string;
+  exifOrientation?: number | null;
+  orientationApplied?: boolean;
+  transparent?: boolean;
 }
 
 export interface SessionState {
@@ -146,6 +158,15 @@ export class SessionStore {
         return new Float32Array(await f.arrayBuffer());
       })(),
     );
+  }
+
+  /** The keys stored under a model tag (one directory listing: no response is read). */
+  async responseKeys(tag: string): Promise<Set<string>> {
+    await this.flush();
+    const d = await this.dir('responses', encodeURIComponent(tag));
+    const out = new Set<string>();
+    for await (const name of (d as unknown as { keys(): AsyncIterable<string> }).keys()) if (name.endsWith('.f32')) out.add(decodeURIComponent(name.slice(0, -4)));
+    return out;
   }
 
   /** Every stored file as [path below sessions/current, file] (what a session export packs). */
