@@ -29,6 +29,8 @@ export type ResponsesRequest =
 export type ResponsesReply = { type: 'value'; reqId: number; value: unknown } | { type: 'error'; reqId: number; message: string } | { type: 'save-error'; message: string };
 
 const known = new Set<string>();
+/** tag|stored key of the images already looked for in browser storage */
+const checked = new Set<string>();
 let worker: Worker | null = null;
 let local: ResponseStore | null = null;
 let nextId = 1;
@@ -94,6 +96,11 @@ export function putResponse(tag: string, key: string, data: Float32Array, store:
   w.postMessage({ type: 'put', tag, key, store, data: own } satisfies ResponsesRequest, [own.buffer]);
 }
 
+/** Whether the image (by its stored key) was already looked for in browser storage under this tag. */
+export function storageChecked(tag: string, store: string): boolean {
+  return checked.has(`${tag}|${store}`);
+}
+
 export function hasResponse(tag: string, key: string): boolean {
   return known.has(`${tag}|${key}`);
 }
@@ -101,6 +108,8 @@ export function hasResponse(tag: string, key: string): boolean {
 /** Which of the images have a response in browser storage (a reload): the worker takes them into its index, reading none; returns their keys. */
 export async function loadStoredResponses(tag: string, items: { key: string; store: string }[]): Promise<string[]> {
   const w = channel();
+  // looked for once (a failed look is not repeated for every chunk either)
+  for (const it of items) checked.add(`${tag}|${it.store}`);
   // no worker: no storage either, only what was put here
   const found = w ? await ask<string[]>({ type: 'load', tag, items }) : await local!.load(tag, items);
   for (const k of found) known.add(`${tag}|${k}`);
@@ -110,6 +119,7 @@ export async function loadStoredResponses(tag: string, items: { key: string; sto
 /** Forget an image's responses (it was removed from the gallery). */
 export function dropImage(id: string) {
   for (const k of [...known]) if (k.includes(`|${id}|`)) known.delete(k);
+  for (const k of [...checked]) if (k.includes(`|${id}|`)) checked.delete(k);
   const w = channel();
   if (w) w.postMessage({ type: 'drop', id } satisfies ResponsesRequest);
   else local!.dropImage(id);
@@ -123,6 +133,7 @@ export function flushResponses(): Promise<void> {
 /** Forgets every response once the storage writes have landed ("New session", an import). */
 export function resetResponses(): Promise<void> {
   known.clear();
+  checked.clear();
   if (!channel()) {
     local!.clear();
     return Promise.resolve();

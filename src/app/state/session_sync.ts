@@ -4,6 +4,8 @@
 import { SESSION_SCHEMA, SessionStore, type SessionState, type StoredImage } from '../session_store.ts';
 import { onResponseSaveError } from '../responses.ts';
 import { errorText } from '../status_text.ts';
+import type { SquareMode } from '../../io/image_square.ts';
+import { pixelMode, turnedByExif } from './selectors.ts';
 import { useApp, type AppState, type ImageItem } from './store.ts';
 
 const get = () => useApp.getState();
@@ -48,7 +50,26 @@ export const VIEW_KEYS = [
 
 export function storedImage(i: ImageItem): StoredImage | null {
   if (!i.hash || i.status === 'error') return null;
-  return { id: i.id, name: i.name, path: i.path, hash: i.hash, type: i.file.type, condition: i.condition, meta: i.meta, mode: i.mode };
+  const out: StoredImage = { id: i.id, name: i.name, path: i.path, hash: i.hash, type: i.file.type, condition: i.condition, meta: i.meta, mode: i.mode };
+  // what decoding found: a reload then knows the image's response key without decoding it
+  if (i.status === 'ready' && i.squareMode && i.width !== undefined && i.height !== undefined)
+    Object.assign(out, { width: i.width, height: i.height, squareMode: i.squareMode, exifOrientation: i.exifOrientation ?? null, orientationApplied: i.orientationApplied ?? false, transparent: i.transparent ?? false });
+  return out;
+}
+
+/**
+ * A stored image back in the gallery. With what decoding found (and pixels this session's modes
+ * would make the same way) it is ready at once: its response key is known, its thumbnail and
+ * pixel summary follow from a decode in the background. Else (a session saved before these were
+ * kept, or a mode that no longer matches) it is decoded first, as a new image.
+ */
+export function restoredImage(r: StoredImage, file: Blob, s: AppState): ImageItem {
+  const base: ImageItem = { id: r.id, name: r.name, path: r.path, hash: r.hash, file, status: 'decoding', condition: r.condition, meta: r.meta, mode: r.mode as SquareMode | undefined };
+  if (typeof r.width !== 'number' || typeof r.height !== 'number' || !r.squareMode || r.exifOrientation === undefined) return base;
+  const it: ImageItem = { ...base, status: 'ready', width: r.width, height: r.height, squareMode: r.squareMode as SquareMode, exifOrientation: r.exifOrientation, orientationApplied: Boolean(r.orientationApplied), transparent: Boolean(r.transparent) };
+  const sameSquare = pixelMode(it, s) === it.squareMode;
+  const sameTurn = !turnedByExif(it) || it.orientationApplied === (s.exifOrientation === 'apply');
+  return sameSquare && sameTurn ? it : base;
 }
 
 export function snapshot(s: AppState = get(), now = new Date()): SessionState {
