@@ -221,6 +221,8 @@ export async function benchScale(nImages: number): Promise<ScaleResult> {
     const tViews = (await page
       .waitForFunction(() => (document.querySelector('[data-testid=topomap]')?.getAttribute('data-has-data') === 'true' && document.querySelector('[data-testid=timecourse]')?.getAttribute('data-has-data') === 'true' ? performance.now() : false), undefined, { timeout: 600_000, polling: 50 })
       .then((h) => h.jsonValue())) as number;
+    const states = await page.evaluate(() => (window as unknown as { __states: { state: string; t: number }[] }).__states);
+    console.error(`  after the reload, encode-status: ${states.map((x) => `${x.state} at ${(x.t / 1000).toFixed(2)} s`).join(', ')}; views drawn at ${(tViews / 1000).toFixed(2)} s`);
     const reloadSent = Number(await page.getByTestId('encode-status').getAttribute('data-images-sent'));
     const count = Number(await page.getByTestId('gallery').getAttribute('data-count'));
     if (count !== nImages) throw new Error(`after the reload the gallery has ${count} images, not ${nImages}`);

@@ -28,36 +28,46 @@ async function readsSettled() {
 }
 
 /**
- * The stored session (gallery, conditions, metadata, view) comes back. Images whose response key
- * was stored are ready at once (encoding then finds their responses in storage, reading none) and
- * are decoded in the background for their thumbnails; the others decode first, as new images.
+ * The stored session (gallery, conditions, metadata, view) comes back; resolves once its view
+ * (and so its model) is set, while the gallery's files are still being looked up, so that the
+ * model loads meanwhile. Images whose response key was stored are ready at once (encoding then
+ * finds their responses in storage, reading none) and are decoded in the background for their
+ * thumbnails; the others decode first, as new images.
  */
 export function restoreSession(): Promise<void> {
   const gen = ++generation;
-  restoring = restoreFrom(gen);
-  return restoring;
+  let viewBack = () => {};
+  const view = new Promise<void>((r) => (viewBack = r));
+  restoring = restoreFrom(gen, viewBack).finally(viewBack);
+  return view;
 }
 
-async function restoreFrom(gen: number) {
+async function restoreFrom(gen: number, viewBack: () => void) {
   if (!persistent()) return;
   try {
     const st = await session.loadState();
+    if (gen !== generation) return; // replaced meanwhile: it saves nothing either
     if (st) {
+      // ids given to images added from now on come after the stored ones
+      for (const r of st.images) reserveImageId(r.id);
+      set(viewPatch(st.view));
+      viewBack();
       // the files' handles, all at once (each is a lookup in storage; the bytes are read when decoded)
       const files = await Promise.all(st.images.map((r) => session.image(r.hash, r.type)));
-      if (gen !== generation) return; // replaced meanwhile: it saves nothing either
-      const view = viewPatch(st.view);
-      const now = { ...get(), ...view };
+      if (gen !== generation) return;
+      const now = get();
       const items: ImageItem[] = [];
       let lost = 0;
       st.images.forEach((r, k) => {
         const file = files[k];
         if (!file) return void lost++;
         items.push(restoredImage(r, file, now));
-        reserveImageId(r.id);
       });
-      set({ ...view, images: items, intakeNote: lost ? missingImagesNote(lost) : null });
+      // images added while the files were looked up come after the stored ones
+      set({ images: [...items, ...get().images], ...(lost ? { intakeNote: missingImagesNote(lost) } : {}) });
       for (const it of items) if (it.status === 'decoding') void decode(it.id);
+      // a model loaded meanwhile finds the ready ones' responses now
+      encodeMissing();
       void decodeInBackground(
         items.filter((it) => it.status === 'ready').map((it) => it.id),
         () => gen === generation,
