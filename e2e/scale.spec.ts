@@ -261,8 +261,8 @@ test('the session survives a reload with nothing encoded again; New session star
   // the group means came back from storage too: the topomap and the time course are drawn
   await expect(page.getByTestId('topomap')).toHaveAttribute('data-has-data', 'true');
   await expect(page.getByTestId('timecourse')).toHaveAttribute('data-has-data', 'true');
-  // the thumbnails follow once the decodes are let through
-  expect(await page.evaluate(() => (window as unknown as { __decodesAsked: () => number }).__decodesAsked())).toBeGreaterThan(0);
+  // the thumbnails are asked for after the views are drawn, and follow once the decodes are let through
+  await expect.poll(() => page.evaluate(() => (window as unknown as { __decodesAsked: () => number }).__decodesAsked())).toBeGreaterThan(0);
   await page.evaluate(() => (window as unknown as { __releaseDecodes: () => void }).__releaseDecodes());
   await expect(first.locator('img')).toHaveCount(1);
   await expect(page.getByTestId('channel-picker')).toHaveAttribute('data-selected-count', '8');

@@ -166,12 +166,34 @@ export async function decode(id: string): Promise<void> {
 }
 
 /**
+ * Resolves once the views have had their first answer from the responses worker (or the model
+ * failed, or 5 s passed: a view that asks nothing): thumbnails then do not compete with it for the CPU.
+ */
+function viewsFirst(): Promise<void> {
+  const v = get().aggregatesVersion;
+  const done = () => get().aggregatesVersion !== v || get().status.state === 'error';
+  if (done()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const stop = () => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(stop, 5000);
+    const unsubscribe = useApp.subscribe(() => {
+      if (done()) stop();
+    });
+  });
+}
+
+/**
  * Thumbnails and pixel summaries of images that are ready without them (restored with their
  * response keys): decoded a few at a time, so that images added meanwhile do not wait behind the
  * whole gallery, and patched in together every quarter second. Stops when `live` turns false (a
  * new or imported session).
  */
 export async function decodeInBackground(ids: string[], live: () => boolean): Promise<void> {
+  await viewsFirst();
   const staged = new Map<string, Partial<ImageItem>>();
   const apply = () => {
     if (!staged.size || !live()) return staged.clear();
