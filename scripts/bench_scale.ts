@@ -22,7 +22,8 @@ import { build, preview } from 'vite';
 import { selfTimes, type CpuProfile } from './bench_playground.ts';
 
 const OUT_DIR = '.cache/bench-scale';
-const PORT = 5177;
+// BENCH_SCALE_PORT: another checkout's bench may hold the default port
+const PORT = Number(process.env.BENCH_SCALE_PORT ?? 5177);
 const DEMO = 'public/models/eeg-things_eeg_2-alexnet_untrained/demo';
 
 export interface ScaleResult {

@@ -216,7 +216,11 @@ export class SessionStore {
       for (const name of names) {
         const sub = await d.getDirectoryHandle(name).catch(() => null);
         if (sub) await walk(sub, `${pre}${name}/`);
-        else out.push([pre + name, await (await d.getFileHandle(name)).getFile()]);
+        else {
+          const f = await (await d.getFileHandle(name)).getFile();
+          // the state is rewritten as the page changes: its bytes now, not a snapshot that a later write makes unreadable
+          out.push([pre + name, pre === '' && name === STATE_FILE ? new File([await f.arrayBuffer()], name) : f]);
+        }
       }
     };
     await this.inDir([], (d) => ((out.length = 0), walk(d, '')));

@@ -104,10 +104,13 @@ let saving: ReturnType<typeof setTimeout> | null = null;
 let unsubscribe: (() => void) | null = null;
 let lastImages: unknown = null;
 let lastView: unknown[] = [];
+/** the last state written, without its time */
+let lastWritten = '';
 
 /** From now on, changes to the gallery or the view are written (coalesced, half a second after the last). */
 export function startSaving(onError: (e: unknown) => void) {
   unsubscribe?.();
+  lastWritten = '';
   const changed = (s: AppState) => s.images !== lastImages || VIEW_KEYS.some((k, n) => s[k] !== lastView[n]);
   const remember = (s: AppState) => {
     lastImages = s.images;
@@ -120,7 +123,15 @@ export function startSaving(onError: (e: unknown) => void) {
     if (saving) clearTimeout(saving);
     saving = setTimeout(() => {
       saving = null;
-      session.saveState(snapshot()).catch(onError);
+      // a change the state does not keep (a thumbnail decoded in the background) writes nothing
+      const st = snapshot();
+      const text = JSON.stringify({ ...st, saved: '' });
+      if (text === lastWritten) return;
+      lastWritten = text;
+      session.saveState(st).catch((e) => {
+        lastWritten = '';
+        onError(e);
+      });
     }, 500);
   });
 }
@@ -129,7 +140,9 @@ export function startSaving(onError: (e: unknown) => void) {
 export async function saveNow(): Promise<void> {
   if (saving) clearTimeout(saving);
   saving = null;
-  await session.saveState(snapshot());
+  const st = snapshot();
+  lastWritten = JSON.stringify({ ...st, saved: '' });
+  await session.saveState(st);
   await session.flush();
 }
 
