@@ -178,7 +178,9 @@ export async function benchScale(nImages: number): Promise<ScaleResult> {
     await instrument(page);
     if (process.env.BENCH_VERBOSE) page.on('console', (m) => console.error('console:', m.text()));
     await page.goto(`http://localhost:${PORT}/?backend=wasm`);
-    await stateAt(page, 'idle');
+    const tReady = await stateAt(page, 'idle');
+    // what a reload cannot beat: the page and the model on a fresh start, no session
+    console.error(`  fresh page: model ready at ${(tReady / 1000).toFixed(2)} s`);
     await page.waitForTimeout(1500);
     const t0 = await page.evaluate(() => performance.now());
     await page.locator('[data-testid=folder-input]').setInputFiles(folder);

@@ -116,6 +116,11 @@ export async function loadStoredResponses(tag: string, items: { key: string; sto
   return found;
 }
 
+/** Starts the responses worker ahead of its first request (a reload: it is asked for the stored responses once the model is loaded). */
+export function warmResponses() {
+  channel();
+}
+
 /** Forget an image's responses (it was removed from the gallery). */
 export function dropImage(id: string) {
   for (const k of [...known]) if (k.includes(`|${id}|`)) known.delete(k);

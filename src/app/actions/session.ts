@@ -1,7 +1,7 @@
 // The playground session kept in browser storage: restored on start, started afresh ("New
 // session"), exported as one .zip and imported from one.
 import { decodesSettled } from '../decode_client.ts';
-import { flushResponses, resetResponses } from '../responses.ts';
+import { flushResponses, resetResponses, warmResponses } from '../responses.ts';
 import { packSession, unpackSession } from '../session_zip.ts';
 import { freshView, persistent, restoredImage, saveNow, session, sessionError, startSaving, stopSaving, viewPatch } from '../state/session_sync.ts';
 import { useApp, type ImageItem } from '../state/store.ts';
@@ -48,6 +48,7 @@ async function restoreFrom(gen: number, viewBack: () => void) {
     const st = await session.loadState();
     if (gen !== generation) return; // replaced meanwhile: it saves nothing either
     if (st) {
+      if (st.images.length) warmResponses();
       // ids given to images added from now on come after the stored ones
       for (const r of st.images) reserveImageId(r.id);
       set(viewPatch(st.view));
