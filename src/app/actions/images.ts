@@ -196,6 +196,7 @@ export async function decodeInBackground(ids: string[], live: () => boolean): Pr
   await viewsFirst();
   const staged = new Map<string, Partial<ImageItem>>();
   const apply = () => {
+    if (!live()) for (const p of staged.values()) if (p.thumb) URL.revokeObjectURL(p.thumb);
     if (!staged.size || !live()) return staged.clear();
     const got = new Map(staged);
     staged.clear();
