@@ -3,6 +3,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { PNG } from 'pngjs';
 import { clickForDownloads, sidecarSchemaErrors, waitForState } from './helpers.ts';
 import { parseNpyF32 } from './reference.ts';
@@ -223,6 +224,28 @@ test('the session survives a reload with nothing encoded again; New session star
   await page.getByTestId('cursor').fill('54');
   await expect(page.getByTestId('time-picker')).toHaveAttribute('data-cursor-ms', '170');
   await page.waitForTimeout(1500); // the state is written half a second after the last change
+  // The reload decodes no image before it is back: the decode worker's requests are held (counted,
+  // not delivered) until the session is restored and every image counted as encoded.
+  await page.addInitScript(() => {
+    if (sessionStorage.getItem('hold-decodes') !== '1') return;
+    sessionStorage.removeItem('hold-decodes');
+    const Base = window.Worker;
+    const held: [Worker, unknown][] = [];
+    let released = false;
+    const w = window as unknown as { __decodesAsked: () => number; __releaseDecodes: () => void };
+    w.__decodesAsked = () => held.length;
+    w.__releaseDecodes = () => {
+      released = true;
+      for (const [worker, m] of held.splice(0)) Base.prototype.postMessage.call(worker, m);
+    };
+    window.Worker = class extends Base {
+      constructor(url: string | URL, opts?: WorkerOptions) {
+        super(url, opts);
+        if (opts?.name === 'decode') this.postMessage = (m: unknown) => (released ? Base.prototype.postMessage.call(this, m) : void held.push([this, m]));
+      }
+    };
+  });
+  await page.evaluate(() => sessionStorage.setItem('hold-decodes', '1'));
   const t0 = Date.now();
   await page.reload();
   await expect(page.getByTestId('gallery')).toHaveAttribute('data-count', '60');
@@ -231,6 +254,17 @@ test('the session survives a reload with nothing encoded again; New session star
   const status = page.getByTestId('encode-status');
   await expect(status).toHaveAttribute('data-images-sent', '0');
   await expect(status).toContainText('60 images encoded on wasm');
+  const first = page.getByTestId('thumb').first();
+  await expect(first).toContainText('48×48');
+  await expect(first).toContainText('encoded');
+  await expect(first.locator('img')).toHaveCount(0);
+  // the group means came back from storage too: the topomap and the time course are drawn
+  await expect(page.getByTestId('topomap')).toHaveAttribute('data-has-data', 'true');
+  await expect(page.getByTestId('timecourse')).toHaveAttribute('data-has-data', 'true');
+  // the thumbnails are asked for after the views are drawn, and follow once the decodes are let through
+  await expect.poll(() => page.evaluate(() => (window as unknown as { __decodesAsked: () => number }).__decodesAsked())).toBeGreaterThan(0);
+  await page.evaluate(() => (window as unknown as { __releaseDecodes: () => void }).__releaseDecodes());
+  await expect(first.locator('img')).toHaveCount(1);
   await expect(page.getByTestId('channel-picker')).toHaveAttribute('data-selected-count', '8');
   await expect(page.getByTestId('time-picker')).toHaveAttribute('data-count', '61');
   await expect(page.getByTestId('time-picker')).toHaveAttribute('data-cursor-ms', '170');
@@ -273,6 +307,22 @@ test('the session survives a reload with nothing encoded again; New session star
     const after = parseNpyF32(readFileSync((await npyDl.path())!));
     expect(after.shape).toEqual([60, 4, 8, 61]);
     expect(Buffer.from(after.data.buffer).equals(Buffer.from(before.npy.data.buffer))).toBe(true);
+
+    // a session saved before the images' decode facts were kept: its images are decoded on the way in, nothing encoded again
+    const files = unzipSync(new Uint8Array(readFileSync(zipPath)));
+    const st = JSON.parse(strFromU8(files['state.json'])) as { images: Record<string, unknown>[] };
+    for (const im of st.images) for (const k of ['width', 'height', 'squareMode', 'exifOrientation', 'orientationApplied', 'transparent']) delete im[k];
+    files['state.json'] = strToU8(JSON.stringify(st));
+    const oldZip = info.outputPath('session-old.zip');
+    writeFileSync(oldZip, zipSync(files));
+    await other.getByTestId('session-import').setInputFiles(oldZip);
+    await expect(other.getByTestId('gallery')).toHaveAttribute('data-count', '60');
+    await waitForState(other, 'done');
+    await expect(other.getByTestId('encode-status')).toHaveAttribute('data-images-sent', '0');
+    await expect(other.getByTestId('thumb').nth(0).locator('img')).toHaveCount(1);
+    const dlsOld = await clickForDownloads(other, other.getByTestId('export-npy'), 2);
+    const fromOld = parseNpyF32(readFileSync((await dlsOld.find((d) => d.suggestedFilename().endsWith('.npy'))!.path())!));
+    expect(Buffer.from(fromOld.data.buffer).equals(Buffer.from(before.npy.data.buffer))).toBe(true);
   } finally {
     await other.close();
   }

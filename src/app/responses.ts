@@ -1,9 +1,9 @@
 // The page's side of the encoded responses. They live in the responses worker
-// (responses.worker.ts: a ResponseStore, and browser storage); the main thread keeps only which
-// images have one, so that encoding knows what is missing, and asks the worker for what the views
-// draw: group means, one line per image, dissimilarities, or the rows of an export or a test.
-// The store's responsesVersion says when they changed. Where there is no Worker (Node, the unit
-// tests) the same ResponseStore runs here.
+// (responses.worker.ts: browser storage, and a ResponseStore with the index and running sums);
+// the main thread keeps only which images have one, so that encoding knows what is missing, and
+// asks the worker for what the views draw: group means, one line per image, dissimilarities, or
+// the rows of an export or a test. The store's responsesVersion says when they changed. Where
+// there is no Worker (Node, the unit tests) the same ResponseStore runs here, holding its rows.
 import type { LoadedModelInfo } from './protocol.ts';
 import { ResponseStore, type GroupMean, type GroupRequest, type Tags } from './response_store.ts';
 
@@ -29,6 +29,8 @@ export type ResponsesRequest =
 export type ResponsesReply = { type: 'value'; reqId: number; value: unknown } | { type: 'error'; reqId: number; message: string } | { type: 'save-error'; message: string };
 
 const known = new Set<string>();
+/** tag|stored key of the images already looked for in browser storage */
+const checked = new Set<string>();
 let worker: Worker | null = null;
 let local: ResponseStore | null = null;
 let nextId = 1;
@@ -74,7 +76,7 @@ function ask<T>(m: WithoutId<Asked>, transfer: Transferable[] = []): Promise<T> 
 function call<T>(method: Method, ...args: unknown[]): Promise<T> {
   if (!channel()) {
     try {
-      return Promise.resolve((local![method] as (...a: unknown[]) => T).apply(local, args));
+      return Promise.resolve((local![method] as (...a: unknown[]) => Promise<T>).apply(local, args));
     } catch (e) {
       return Promise.reject(e);
     }
@@ -89,31 +91,40 @@ function call<T>(method: Method, ...args: unknown[]): Promise<T> {
 export function putResponse(tag: string, key: string, data: Float32Array, store: string | null = null) {
   known.add(`${tag}|${key}`);
   const w = channel();
-  if (!w) return local!.put(tag, key, data);
+  if (!w) return void local!.put(tag, key, data);
   const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
   w.postMessage({ type: 'put', tag, key, store, data: own } satisfies ResponsesRequest, [own.buffer]);
+}
+
+/** Whether the image (by its stored key) was already looked for in browser storage under this tag. */
+export function storageChecked(tag: string, store: string): boolean {
+  return checked.has(`${tag}|${store}`);
 }
 
 export function hasResponse(tag: string, key: string): boolean {
   return known.has(`${tag}|${key}`);
 }
 
-/** Reads stored responses into the worker (a reload); returns the keys found. */
+/** Which of the images have a response in browser storage (a reload): the worker takes them into its index, reading none; returns their keys. */
 export async function loadStoredResponses(tag: string, items: { key: string; store: string }[]): Promise<string[]> {
   const w = channel();
-  let found: string[];
-  if (w) found = await ask<string[]>({ type: 'load', tag, items });
-  else {
-    // no worker: storage is read here (only a browser without workers would get here with one)
-    found = items.filter((it) => local!.has(tag, it.key)).map((it) => it.key);
-  }
+  // looked for once (a failed look is not repeated for every chunk either)
+  for (const it of items) checked.add(`${tag}|${it.store}`);
+  // no worker: no storage either, only what was put here
+  const found = w ? await ask<string[]>({ type: 'load', tag, items }) : await local!.load(tag, items);
   for (const k of found) known.add(`${tag}|${k}`);
   return found;
+}
+
+/** Starts the responses worker ahead of its first request (a reload: it is asked for the stored responses once the model is loaded). */
+export function warmResponses() {
+  channel();
 }
 
 /** Forget an image's responses (it was removed from the gallery). */
 export function dropImage(id: string) {
   for (const k of [...known]) if (k.includes(`|${id}|`)) known.delete(k);
+  for (const k of [...checked]) if (k.includes(`|${id}|`)) checked.delete(k);
   const w = channel();
   if (w) w.postMessage({ type: 'drop', id } satisfies ResponsesRequest);
   else local!.dropImage(id);
@@ -127,6 +138,7 @@ export function flushResponses(): Promise<void> {
 /** Forgets every response once the storage writes have landed ("New session", an import). */
 export function resetResponses(): Promise<void> {
   known.clear();
+  checked.clear();
   if (!channel()) {
     local!.clear();
     return Promise.resolve();

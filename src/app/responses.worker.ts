@@ -1,14 +1,15 @@
 // The responses worker: every encoded response comes here from the page (transferred, not
-// copied), is written to browser storage and kept in a ResponseStore, which answers the views'
-// requests with small arrays. Messages are typed in responses.ts.
+// copied) and is written to browser storage; a ResponseStore keeps the index and the running
+// sums, reads rows back from storage when an answer needs them, and answers the views' requests
+// with small arrays. Messages are typed in responses.ts.
 /// <reference lib="webworker" />
 import { ResponseStore } from './response_store.ts';
 import type { ResponsesReply, ResponsesRequest } from './responses.ts';
 import { SessionStore } from './session_store.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const store = new ResponseStore();
 const storage = typeof navigator.storage?.getDirectory === 'function' ? new SessionStore() : null;
+const store = new ResponseStore(storage);
 let saveError: string | null = null;
 
 function reply(m: ResponsesReply, transfer: Transferable[] = []) {
@@ -19,32 +20,18 @@ scope.onmessage = async (ev: MessageEvent<ResponsesRequest>) => {
   const m = ev.data;
   try {
     if (m.type === 'put') {
-      store.put(m.tag, m.key, m.data);
-      if (m.store && storage)
-        storage.saveResponse(m.tag, m.store, m.data).catch((e: unknown) => {
-          if (!saveError) reply({ type: 'save-error', message: (saveError = e instanceof Error ? e.message : String(e)) });
-        });
+      store.put(m.tag, m.key, m.data, m.store)?.catch((e: unknown) => {
+        if (!saveError) reply({ type: 'save-error', message: (saveError = e instanceof Error ? e.message : String(e)) });
+      });
     } else if (m.type === 'drop') store.dropImage(m.id);
-    else if (m.type === 'load') {
-      const found: string[] = [];
-      for (const it of m.items) {
-        if (store.has(m.tag, it.key)) {
-          found.push(it.key);
-          continue;
-        }
-        const r = storage ? await storage.response(m.tag, it.store).catch(() => null) : null;
-        if (r && r.length === 4 * 63 * 140) {
-          store.put(m.tag, it.key, r);
-          found.push(it.key);
-        }
-      }
-      reply({ type: 'value', reqId: m.reqId, value: found });
-    } else if (m.type === 'flush' || m.type === 'reset') {
+    else if (m.type === 'load') reply({ type: 'value', reqId: m.reqId, value: await store.load(m.tag, m.items) });
+    else if (m.type === 'flush' || m.type === 'reset') {
       await storage?.flush();
       if (m.type === 'reset') store.clear();
       reply({ type: 'value', reqId: m.reqId, value: null });
     } else if (m.type === 'call') {
-      const value = (store[m.method] as (...a: unknown[]) => unknown).apply(store, m.args);
+      const value = await (store[m.method] as (...a: unknown[]) => Promise<unknown>).apply(store, m.args);
+      // each answer is made for this request: its buffers move to the page
       const transfer = value instanceof Float32Array ? [value.buffer] : Array.isArray(value) ? value.flatMap((g: { mean?: Float32Array }) => (g.mean ? [g.mean.buffer] : [])) : [];
       reply({ type: 'value', reqId: m.reqId, value }, transfer);
     }

@@ -25,6 +25,18 @@ export interface StoredImage {
   condition?: string;
   meta?: Record<string, string>;
   mode?: string;
+  /**
+   * What decoding found, so that a reload knows each image's response key (square mode, EXIF)
+   * without decoding it again. Sessions saved before these were kept lack them: those images are
+   * decoded on restore.
+   */
+  width?: number;
+  height?: number;
+  /** the square mode its pixels (and its response) were made with */
+  squareMode?: string;
+  exifOrientation?: number | null;
+  orientationApplied?: boolean;
+  transparent?: boolean;
 }
 
 export interface SessionState {
@@ -49,10 +61,47 @@ export class SessionStore {
   private reading = new Set<Promise<unknown>>();
   constructor(private readonly root: () => Promise<Dir> = opfsRoot) {}
 
-  private async dir(...parts: string[]): Promise<Dir> {
+  /** folder handles by path: each lookup is a round trip to the browser, and a reload makes thousands */
+  private dirs = new Map<string, Promise<Dir>>();
+
+  private async open(parts: string[]): Promise<Dir> {
     let d = await (await this.root()).getDirectoryHandle(SESSION_DIR, { create: true });
     for (const p of [CURRENT, ...parts]) d = await d.getDirectoryHandle(p, { create: true });
     return d;
+  }
+
+  private dir(...parts: string[]): Promise<Dir> {
+    const key = parts.join('/');
+    let d = this.dirs.get(key);
+    if (!d) {
+      d = this.open(parts);
+      this.dirs.set(key, d);
+      d.catch(() => this.dirs.delete(key));
+    }
+    return d;
+  }
+
+  /**
+   * f on a folder. The session may have been removed under a kept handle (by the page's or the
+   * responses worker's store, "New session"): then the folders are looked up again, once.
+   */
+  private async inDir<T>(parts: string[], f: (d: Dir) => Promise<T>): Promise<T> {
+    try {
+      return await f(await this.dir(...parts));
+    } catch (e) {
+      if ((e as { name?: string })?.name !== 'NotFoundError') throw e;
+      this.dirs.clear();
+      return f(await this.dir(...parts));
+    }
+  }
+
+  /** A file, or null; a miss is checked once on freshly looked-up folders (a kept handle may be stale). */
+  private async readAt(parts: string[], name: string): Promise<File | null> {
+    const f = await SessionStore.read(await this.dir(...parts), name);
+    if (f) return f;
+    const again = await SessionStore.read(await this.open(parts), name);
+    if (again) this.dirs.clear();
+    return again;
   }
 
   /** Runs after every write queued before it; a failure is passed on to its caller only. */
@@ -98,12 +147,12 @@ export class SessionStore {
 
   saveState(state: SessionState): Promise<void> {
     const text = JSON.stringify(state);
-    return this.enqueue(async () => SessionStore.write(await this.dir(), STATE_FILE, text));
+    return this.enqueue(() => this.inDir([], (d) => SessionStore.write(d, STATE_FILE, text)));
   }
 
   async loadState(): Promise<SessionState | null> {
     await this.flush();
-    const f = await SessionStore.read(await this.dir(), STATE_FILE);
+    const f = await this.readAt([], STATE_FILE);
     if (!f) return null;
     const s = JSON.parse(await f.text()) as SessionState;
     if (s.schema !== SESSION_SCHEMA || !Array.isArray(s.images)) throw new Error('sessions/current/state.json is not a playground session');
@@ -115,8 +164,7 @@ export class SessionStore {
     if (this.known.has(hash)) return Promise.resolve();
     this.known.add(hash);
     return this.enqueue(async () => {
-      const d = await this.dir('images');
-      if (!(await SessionStore.read(d, hash))) await SessionStore.write(d, hash, file);
+      if (!(await this.readAt(['images'], hash))) await this.inDir(['images'], (d) => SessionStore.write(d, hash, file));
     }).catch((e) => {
       this.known.delete(hash);
       throw e;
@@ -127,7 +175,7 @@ export class SessionStore {
   image(hash: string, type: string): Promise<File | null> {
     return this.track(
       (async () => {
-        const f = await SessionStore.read(await this.dir('images'), hash);
+        const f = await this.readAt(['images'], hash);
         return f ? new File([f], hash, { type }) : null;
       })(),
     );
@@ -135,17 +183,27 @@ export class SessionStore {
 
   saveResponse(tag: string, key: string, data: Float32Array): Promise<void> {
     const copy = data.slice();
-    return this.enqueue(async () => SessionStore.write(await this.dir('responses', encodeURIComponent(tag)), `${encodeURIComponent(key)}.f32`, copy));
+    return this.enqueue(() => this.inDir(['responses', encodeURIComponent(tag)], (d) => SessionStore.write(d, `${encodeURIComponent(key)}.f32`, copy)));
   }
 
   response(tag: string, key: string): Promise<Float32Array | null> {
     return this.track(
       (async () => {
-        const f = await SessionStore.read(await this.dir('responses', encodeURIComponent(tag)), `${encodeURIComponent(key)}.f32`);
+        const f = await this.readAt(['responses', encodeURIComponent(tag)], `${encodeURIComponent(key)}.f32`);
         if (!f) return null;
         return new Float32Array(await f.arrayBuffer());
       })(),
     );
+  }
+
+  /** The keys stored under a model tag (one directory listing: no response is read). */
+  async responseKeys(tag: string): Promise<Set<string>> {
+    await this.flush();
+    return this.inDir(['responses', encodeURIComponent(tag)], async (d) => {
+      const out = new Set<string>();
+      for await (const name of (d as unknown as { keys(): AsyncIterable<string> }).keys()) if (name.endsWith('.f32')) out.add(decodeURIComponent(name.slice(0, -4)));
+      return out;
+    });
   }
 
   /** Every stored file as [path below sessions/current, file] (what a session export packs). */
@@ -158,10 +216,14 @@ export class SessionStore {
       for (const name of names) {
         const sub = await d.getDirectoryHandle(name).catch(() => null);
         if (sub) await walk(sub, `${pre}${name}/`);
-        else out.push([pre + name, await (await d.getFileHandle(name)).getFile()]);
+        else {
+          const f = await (await d.getFileHandle(name)).getFile();
+          // the state is rewritten as the page changes: its bytes now, not a snapshot that a later write makes unreadable
+          out.push([pre + name, pre === '' && name === STATE_FILE ? new File([await f.arrayBuffer()], name) : f]);
+        }
       }
     };
-    await walk(await this.dir(), '');
+    await this.inDir([], (d) => ((out.length = 0), walk(d, '')));
     return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   }
 
@@ -169,7 +231,7 @@ export class SessionStore {
   put(path: string, data: ArrayBufferView | Blob | string): Promise<void> {
     const parts = path.split('/');
     if (parts.some((p) => !p || p === '.' || p === '..')) return Promise.reject(new Error(`not a session path: ${path}`));
-    return this.enqueue(async () => SessionStore.write(await this.dir(...parts.slice(0, -1)), parts[parts.length - 1], data));
+    return this.enqueue(() => this.inDir(parts.slice(0, -1), (d) => SessionStore.write(d, parts[parts.length - 1], data)));
   }
 
   /** Forgets the session: every image, response and setting ("New session"), once the reads in flight are done. */
@@ -181,6 +243,7 @@ export class SessionStore {
       await top.removeEntry(CURRENT, { recursive: true }).catch((e: unknown) => {
         if ((e as { name?: string })?.name !== 'NotFoundError') throw e;
       });
+      this.dirs.clear();
     });
   }
 }

@@ -2,7 +2,9 @@
 // its new images, one that changes starts over), one line per image, repetition means,
 // dissimilarities, each equal to the same quantity computed on the stacked [B, 4, 63, 140] array.
 import { describe, expect, it } from 'vitest';
-import { BLOCK, ResponseStore } from '../../src/app/response_store.ts';
+import { BATCH, BLOCK, ResponseStore, type RowStorage } from '../../src/app/response_store.ts';
+import { SessionStore } from '../../src/app/session_store.ts';
+import { FakeFs } from '../io/fake_opfs.ts';
 import { dissimilarity, meanChannelsByTime, meanDissimilarityOverTime, patternsAt, repSeries, stack } from '../../src/viz/stats.ts';
 import { subjectMean } from '../../src/analysis/subjects.ts';
 import { meanOfSubjects } from '../../src/app/state/encoded.ts';
@@ -16,35 +18,35 @@ const close = (a: ArrayLike<number>, b: ArrayLike<number>) => {
   expect(m).toBeLessThan(1e-5);
 };
 
-describe('response store', () => {
-  it('group means follow their images: grown groups add the new ones, changed groups start over', () => {
+describe('response store', async () => {
+  it('group means follow their images: grown groups add the new ones, changed groups start over', async () => {
     const st = new ResponseStore();
     const blocks = [0, 1, 2, 3, 4].map(block);
     blocks.forEach((b, i) => st.put('t', `i${i}|crop`, b));
     const keys = (idx: number[]) => idx.map((i) => `i${i}|crop`);
     const want = (idx: number[]) => meanChannelsByTime(stack(idx.map((i) => blocks[i]), BLOCK), dims(idx.length), idx.map((_, k) => k));
     const ct = (m: Float32Array) => meanChannelsByTime(m, dims(1), [0]);
-    const [a] = st.groupMeans('t', [{ id: 'all', keys: keys([0, 1]) }]);
+    const [a] = await st.groupMeans('t', [{ id: 'all', keys: keys([0, 1]) }]);
     expect(a.n).toBe(2);
     close(ct(a.mean), want([0, 1]));
-    const [b] = st.groupMeans('t', [{ id: 'all', keys: keys([0, 1, 2, 3]) }]);
+    const [b] = await st.groupMeans('t', [{ id: 'all', keys: keys([0, 1, 2, 3]) }]);
     close(ct(b.mean), want([0, 1, 2, 3]));
     // a different order or membership is not an extension
-    const [c] = st.groupMeans('t', [{ id: 'all', keys: keys([4, 1]) }]);
+    const [c] = await st.groupMeans('t', [{ id: 'all', keys: keys([4, 1]) }]);
     close(ct(c.mean), want([4, 1]));
     // a replaced response is not kept in a running sum
     st.put('t', 'i1|crop', block(9));
     blocks[1] = block(9);
-    const [d] = st.groupMeans('t', [{ id: 'all', keys: keys([4, 1]) }]);
+    const [d] = await st.groupMeans('t', [{ id: 'all', keys: keys([4, 1]) }]);
     close(ct(d.mean), want([4, 1]));
     // the mean keeps repetitions: per-repetition series equal the stacked array's
     close(repSeries(d.mean, dims(1), [0], [3, 7]), repSeries(stack([blocks[4], blocks[1]], BLOCK), dims(2), [0, 1], [3, 7]));
-    const [e] = st.groupMeans('t', [{ id: 'none', keys: [] }]);
+    const [e] = await st.groupMeans('t', [{ id: 'none', keys: [] }]);
     expect(e.n).toBe(0);
     expect(Number.isNaN(e.mean[0])).toBe(true);
   });
 
-  it('answers per image lines, repetition means and dissimilarities like the stacked array', () => {
+  it('answers per image lines, repetition means and dissimilarities like the stacked array', async () => {
     const st = new ResponseStore();
     const blocks = [3, 5, 7, 11].map(block);
     const keys = blocks.map((b, i) => {
@@ -53,31 +55,31 @@ describe('response store', () => {
     });
     const all = stack(blocks, BLOCK);
     const ch = Int32Array.from([0, 5, 20, 40]);
-    const each = st.eachSeries('t', keys, ch);
+    const each = await st.eachSeries('t', keys, ch);
     blocks.forEach((_, i) => close(each.subarray(i * 4 * 140, (i + 1) * 4 * 140), repSeries(all, dims(4), [i], ch)));
-    const rm = st.repetitionMeans('t', keys);
+    const rm = await st.repetitionMeans('t', keys);
     close(rm.subarray(63 * 140, 2 * 63 * 140), meanChannelsByTime(all, dims(4), [1]));
     const order = keys.slice().reverse();
-    close(st.dissimilarityAt('t', order, ch, 60), dissimilarity(patternsAt(all, dims(4), [3, 2, 1, 0], ch, 60), 4, ch.length));
-    close(st.dissimilarityCourse('t', keys, ch), meanDissimilarityOverTime(all, dims(4), [0, 1, 2, 3], ch));
-    close(st.gather('t', [keys[2]]), blocks[2]);
+    close(await st.dissimilarityAt('t', order, ch, 60), dissimilarity(patternsAt(all, dims(4), [3, 2, 1, 0], ch, 60), 4, ch.length));
+    close(await st.dissimilarityCourse('t', keys, ch), meanDissimilarityOverTime(all, dims(4), [0, 1, 2, 3], ch));
+    close(await st.gather('t', [keys[2]]), blocks[2]);
   });
 
-  it('forgets a removed image in every mode and tag, and says which image is missing', () => {
+  it('forgets a removed image in every mode and tag, and says which image is missing', async () => {
     const st = new ResponseStore();
     st.put('t', 'a|crop', block(1));
     st.put('t', 'a|pad-black', block(2));
     st.put('u', 'a|crop', block(3));
     st.put('t', 'b|crop', block(4));
-    st.groupMeans('t', [{ id: 'all', keys: ['a|crop', 'b|crop'] }]);
+    await st.groupMeans('t', [{ id: 'all', keys: ['a|crop', 'b|crop'] }]);
     st.dropImage('a');
     expect(st.has('t', 'a|crop') || st.has('t', 'a|pad-black') || st.has('u', 'a|crop')).toBe(false);
     expect(st.has('t', 'b|crop')).toBe(true);
-    expect(() => st.groupMeans('t', [{ id: 'all', keys: ['a|crop', 'b|crop'] }])).toThrow(/no response for a/);
+    await expect(st.groupMeans('t', [{ id: 'all', keys: ['a|crop', 'b|crop'] }])).rejects.toThrow(/no response for a/);
     expect(() => st.put('t', 'c|crop', new Float32Array(3))).toThrow(/3 values/);
   });
 
-  it('several subjects: group means per tag whose mean is the subject mean, and the subject-mean rows, per-subject lines and courses, the mean of their matrices', () => {
+  it('several subjects: group means per tag whose mean is the subject mean, and the subject-mean rows, per-subject lines and courses, the mean of their matrices', async () => {
     const st = new ResponseStore();
     const tags = ['s0', 's1', 's2'];
     const keys = ['a|crop', 'b|crop', 'c|crop'];
@@ -86,28 +88,74 @@ describe('response store', () => {
     const stacks = data.map((bs) => stack(bs, BLOCK));
     const mean = subjectMean(stacks);
     // the views' group mean: each subject's (running sums under its tag), then their mean
-    const per = tags.map((tag) => new Map(st.groupMeans(tag, [{ id: 'all', keys }]).map((g) => [g.id, g])));
+    const per = await Promise.all(tags.map(async (tag) => new Map((await st.groupMeans(tag, [{ id: 'all', keys }])).map((g) => [g.id, g]))));
     const all = meanOfSubjects(per).get('all')!;
     expect(all.n).toBe(3);
     close(meanChannelsByTime(all.mean, dims(1), [0]), meanChannelsByTime(mean, dims(3), [0, 1, 2]));
     // a statistics run's rows are the subject-mean responses, element for element
-    expect(st.gather(tags, keys)).toEqual(mean);
-    close(st.repetitionMeans(tags, keys), st.repetitionMeans('s0', keys).map((_, i) => {
+    expect(await st.gather(tags, keys)).toEqual(mean);
+    close(await st.repetitionMeans(tags, keys), (await st.repetitionMeans('s0', keys)).map((_, i) => {
       const n = 63 * 140;
       const b = Math.floor(i / n);
       const j = i % n;
       return (mean[b * BLOCK + j] + mean[b * BLOCK + n + j] + mean[b * BLOCK + 2 * n + j] + mean[b * BLOCK + 3 * n + j]) / 4;
     }));
     // one line per image, per subject: [S, B, 4, 140]
-    const lines = st.eachSeries(tags, keys, [3, 7]);
+    const lines = await st.eachSeries(tags, keys, [3, 7]);
     expect(lines.length).toBe(3 * 3 * 4 * 140);
     for (let s = 0; s < 3; s++) for (let b = 0; b < 3; b++) close(lines.subarray((s * 3 + b) * 4 * 140, (s * 3 + b + 1) * 4 * 140), repSeries(stacks[s], dims(3), [b], [3, 7]));
     // each subject's own course, [S, 140]
-    const courses = st.dissimilarityCourse(tags, keys, [3, 7, 11]);
+    const courses = await st.dissimilarityCourse(tags, keys, [3, 7, 11]);
     stacks.forEach((x, s) => close(courses.subarray(s * 140, (s + 1) * 140), meanDissimilarityOverTime(x, dims(3), [0, 1, 2], [3, 7, 11])));
     // the matrix at a time: the mean of the subjects' own matrices
-    const m = st.dissimilarityAt(tags, keys, [3, 7, 11], 50);
+    const m = await st.dissimilarityAt(tags, keys, [3, 7, 11], 50);
     const own = stacks.map((x) => dissimilarity(patternsAt(x, dims(3), [0, 1, 2], [3, 7, 11], 50), 3, 3));
     close(m, own[0].map((v, i) => (v + own[1][i] + own[2][i]) / 3));
+  });
+
+  it('with storage: rows live in storage, memory holds a bounded cache; answers read them back in batches, equal to what was written', async () => {
+    const fs = new FakeFs();
+    const session = new SessionStore(async () => fs.handle());
+    let reads = 0;
+    const storage: RowStorage = {
+      saveResponse: (t, k, d) => session.saveResponse(t, k, d),
+      response: (t, k) => (reads++, session.response(t, k)),
+      responseKeys: (t) => session.responseKeys(t),
+    };
+    const st = new ResponseStore(storage, 4);
+    const n = BATCH + 6;
+    const blocks = Array.from({ length: n }, (_, i) => block(i));
+    const keys = blocks.map((_, i) => `i${i}|crop`);
+    // each is kept until its write lands: the group mean asked for meanwhile is right
+    const saves = blocks.map((b, i) => st.put('t', keys[i], b, `${keys[i]}|exif-ignore`));
+    const [early] = await st.groupMeans('t', [{ id: 'all', keys: keys.slice(0, 3) }]);
+    close(meanChannelsByTime(early.mean, dims(1), [0]), meanChannelsByTime(stack(blocks.slice(0, 3), BLOCK), dims(3), [0, 1, 2]));
+    await Promise.all(saves);
+    expect(st.residentRows()).toBeLessThanOrEqual(4);
+    expect(fs.files().size).toBe(n);
+    // a grown group adds only the new images; the rest come from storage in batches
+    const [all] = await st.groupMeans('t', [{ id: 'all', keys }]);
+    close(meanChannelsByTime(all.mean, dims(1), [0]), meanChannelsByTime(stack(blocks, BLOCK), dims(n), keys.map((_, i) => i)));
+    expect(st.residentRows()).toBeLessThanOrEqual(4);
+    const rows = await st.gather('t', keys);
+    expect(rows).toEqual(stack(blocks, BLOCK));
+    expect(st.residentRows()).toBeLessThanOrEqual(4);
+
+    // a reload: a new store finds the stored responses by one listing, reading none of them
+    const again = new ResponseStore(storage, 4);
+    reads = 0;
+    const items = keys.map((k) => ({ key: k, store: `${k}|exif-ignore` }));
+    expect(await again.load('t', [...items, { key: 'gone|crop', store: 'gone|crop' }])).toEqual(keys);
+    expect(reads).toBe(0);
+    expect(again.has('t', keys[5])).toBe(true);
+    expect(again.has('t', 'gone|crop')).toBe(false);
+    const [back] = await again.groupMeans('t', [{ id: 'all', keys }, { id: 'cond:a', keys: keys.slice(0, 10) }]);
+    expect(back.mean).toEqual(all.mean);
+    expect(reads).toBe(n); // each image once, for both groups
+    expect(await again.repetitionMeans('t', keys.slice(10, 12))).toEqual(await st.repetitionMeans('t', keys.slice(10, 12)));
+    // a stored file that went missing (not cached: i0 was read first) is said by name
+    const dir = await (await (await (await fs.handle().getDirectoryHandle('sessions')).getDirectoryHandle('current')).getDirectoryHandle('responses')).getDirectoryHandle('t');
+    await dir.removeEntry(`${encodeURIComponent('i0|crop|exif-ignore')}.f32`);
+    await expect(again.gather('t', ['i0|crop'])).rejects.toThrow(/stored response of i0 is missing/);
   });
 });

@@ -26,6 +26,10 @@ describe('session store', () => {
     await again.clear();
     expect(await again.loadState()).toBeNull();
     expect(fs.files().size).toBe(0);
+    // the first store's kept folder handles do not hide that the session went, nor lose its next write
+    expect(await st.response('m/demo@wasm:exact', 'i1|crop')).toBeNull();
+    await st.saveResponse('m/demo@wasm:exact', 'i2|crop', r);
+    expect(await again.responseKeys('m/demo@wasm:exact')).toEqual(new Set(['i2|crop']));
   });
 
   it('clear waits for the reads already in flight ("New session" while stored images and responses are read)', async () => {
@@ -34,13 +38,15 @@ describe('session store', () => {
     let held = false;
     let release = () => {};
     const gate = new Promise<void>((r) => (release = r));
+    const writer = new SessionStore(async () => fs.handle());
+    const r = Float32Array.from({ length: 8 }, (_, i) => i);
+    await writer.saveResponse('t', 'k', r);
+    await writer.saveImage(hash('b'), new Blob([new Uint8Array([9])]));
+    // a store that has looked up no folder yet (it keeps their handles once it has)
     const st = new SessionStore(async () => {
       if (held) await gate;
       return fs.handle();
     });
-    const r = Float32Array.from({ length: 8 }, (_, i) => i);
-    await st.saveResponse('t', 'k', r);
-    await st.saveImage(hash('b'), new Blob([new Uint8Array([9])]));
     held = true;
     const reads = Promise.all([st.response('t', 'k'), st.image(hash('b'), 'image/png')]);
     held = false;

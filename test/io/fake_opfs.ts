@@ -73,6 +73,8 @@ const notFound = (name: string) => new DOMException(`${name}: not found`, 'NotFo
 class FakeDir {
   readonly kind = 'directory';
   children = new Map<string, FakeDir | FakeFile>();
+  /** removed from its parent: like a browser's handle then, every use is NotFoundError */
+  removed = false;
   constructor(
     readonly fs: FakeFs,
     readonly name: string,
@@ -84,7 +86,17 @@ class FakeDir {
     return n;
   }
 
+  private live() {
+    if (this.removed) throw notFound(this.name);
+  }
+
+  private markRemoved() {
+    this.removed = true;
+    for (const c of this.children.values()) if (c instanceof FakeDir) c.markRemoved();
+  }
+
   async getDirectoryHandle(name: string, o: { create?: boolean } = {}): Promise<FakeDir> {
+    this.live();
     const c = this.children.get(name);
     if (c instanceof FakeDir) return c;
     if (c) throw new DOMException(`${name} is a file`, 'TypeMismatchError');
@@ -95,6 +107,7 @@ class FakeDir {
   }
 
   async getFileHandle(name: string, o: { create?: boolean } = {}): Promise<FakeFile> {
+    this.live();
     const c = this.children.get(name);
     if (c instanceof FakeFile) return c;
     if (c) throw new DOMException(`${name} is a folder`, 'TypeMismatchError');
@@ -105,13 +118,16 @@ class FakeDir {
   }
 
   async removeEntry(name: string, o: { recursive?: boolean } = {}): Promise<void> {
+    this.live();
     const c = this.children.get(name);
     if (!c) throw notFound(name);
     if (c instanceof FakeDir && c.children.size && !o.recursive) throw new DOMException(`${name} is not empty`, 'InvalidModificationError');
     this.children.delete(name);
+    if (c instanceof FakeDir) c.markRemoved();
   }
 
   async *keys(): AsyncGenerator<string> {
+    this.live();
     for (const k of [...this.children.keys()]) yield k;
   }
 }

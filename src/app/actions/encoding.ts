@@ -1,8 +1,8 @@
 // Encoding: every decoded image without a response for the loaded model (model, subject, backend,
 // precision) goes to the engine worker, a chunk at a time; responses already in browser storage
-// are read instead. Cancel and resume; the status line while it runs and when it settles.
+// are taken from there instead. Cancel and resume; the status line while it runs and when it settles.
 import type { EncodeItem } from '../protocol.ts';
-import { hasResponse, loadStoredResponses, modelTag, pixelKey, putResponse } from '../responses.ts';
+import { hasResponse, loadStoredResponses, modelTag, pixelKey, putResponse, storageChecked } from '../responses.ts';
 import { persistent } from '../state/session_sync.ts';
 import { turnedByExif } from '../state/selectors.ts';
 import { useApp, type AppState, type ImageItem } from '../state/store.ts';
@@ -28,15 +28,6 @@ function storeKey(it: ImageItem, s: AppState = get()): string {
   return pixelKey(it.id, it.squareMode!) + (turnedByExif(it) ? `|exif-${s.exifOrientation}` : '');
 }
 
-/** Responses of this chunk already in browser storage go to the responses worker; returns the images still to encode. */
-async function fromStorage(tag: string, chunk: ImageItem[]): Promise<ImageItem[]> {
-  if (!persistent()) return chunk;
-  const found = new Set(await loadStoredResponses(tag, chunk.map((it) => ({ key: pixelKey(it.id, it.squareMode!), store: storeKey(it) }))).catch(() => [] as string[]));
-  const rest = chunk.filter((it) => !found.has(pixelKey(it.id, it.squareMode!)));
-  if (rest.length < chunk.length) bumpResponsesSoon();
-  return rest;
-}
-
 /** Sends every ready image that has no response for the current model yet (one chunk now, the rest as chunks finish). */
 export function encodeMissing() {
   const s = get();
@@ -45,6 +36,20 @@ export function encodeMissing() {
   const ready = s.images.filter((i) => i.status === 'ready' && i.squareMode);
   const missing = ready.filter((i) => !hasResponse(tag, pixelKey(i.id, i.squareMode!)));
   if (job || preparing) return; // the running job calls again when it ends
+  // Responses already in browser storage (a reload, a session import) are found first, all at
+  // once and without reading them; only the images still missing then are encoded.
+  const unchecked = persistent() ? missing.filter((i) => !storageChecked(tag, storeKey(i, s))) : [];
+  if (unchecked.length) {
+    preparing = true;
+    void loadStoredResponses(tag, unchecked.map((it) => ({ key: pixelKey(it.id, it.squareMode!), store: storeKey(it, s) })))
+      .catch(() => [] as string[])
+      .then((found) => {
+        preparing = false;
+        if (found.length) bumpResponsesNow();
+        encodeMissing();
+      });
+    return;
+  }
   if (!missing.length || s.paused) {
     run = null;
     if (s.status.state === 'error' && s.status.text.startsWith('Model')) return;
@@ -69,12 +74,10 @@ export function encodeMissing() {
   set({ status: { state: 'encoding', text: progressText(backend, before, total, run, performance.now()), done: before, total } });
   preparing = true;
   const seq = currentLoad();
-  void fromStorage(tag, chunk)
-    .then(async (rest) => (rest.length ? Promise.all(rest.map(async (i) => ({ i, q: await pixelsFor(i) }))) : null))
+  void Promise.all(chunk.map(async (i) => ({ i, q: await pixelsFor(i) })))
     .then(
       (got) => {
         preparing = false;
-        if (!got) return encodeMissing(); // all of the chunk came from storage
         // The model, the mode or the gallery changed while decoding: start over from the new state.
         const now = get();
         const live = new Map(now.images.map((i) => [i.id, i]));

@@ -165,6 +165,78 @@ export async function decode(id: string): Promise<void> {
   encodeMissingSoon();
 }
 
+/**
+ * Resolves once the views have had their first answer from the responses worker (or the model
+ * failed, or 5 s passed: a view that asks nothing): thumbnails then do not compete with it for the CPU.
+ */
+function viewsFirst(): Promise<void> {
+  const v = get().aggregatesVersion;
+  const done = () => get().aggregatesVersion !== v || get().status.state === 'error';
+  if (done()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const stop = () => {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    };
+    const timer = setTimeout(stop, 5000);
+    const unsubscribe = useApp.subscribe(() => {
+      if (done()) stop();
+    });
+  });
+}
+
+/**
+ * Thumbnails and pixel summaries of images that are ready without them (restored with their
+ * response keys): decoded a few at a time, so that images added meanwhile do not wait behind the
+ * whole gallery, and patched in together every quarter second. Stops when `live` turns false (a
+ * new or imported session).
+ */
+export async function decodeInBackground(ids: string[], live: () => boolean): Promise<void> {
+  await viewsFirst();
+  const staged = new Map<string, Partial<ImageItem>>();
+  const apply = () => {
+    if (!live()) for (const p of staged.values()) if (p.thumb) URL.revokeObjectURL(p.thumb);
+    if (!staged.size || !live()) return staged.clear();
+    const got = new Map(staged);
+    staged.clear();
+    set({
+      images: get().images.map((i) => {
+        const p = got.get(i.id);
+        if (!p) return i;
+        // an image decoded meanwhile with another mode keeps its own
+        if (i.thumb || i.status !== 'ready' || i.squareMode !== p.squareMode) {
+          if (p.thumb) URL.revokeObjectURL(p.thumb);
+          return i;
+        }
+        return { ...i, ...p };
+      }),
+    });
+  };
+  const timer = setInterval(apply, 250);
+  let next = 0;
+  const lane = async () => {
+    while (next < ids.length && live()) {
+      const it = get().images.find((i) => i.id === ids[next]);
+      next++;
+      if (!it || it.thumb || it.status !== 'ready' || !it.squareMode) continue;
+      const squareMode = it.squareMode;
+      try {
+        const d = await decodeInWorker(it.file, squareMode);
+        staged.set(it.id, { thumb: URL.createObjectURL(d.thumb), square: pixelSummary(d.square), squareMode });
+      } catch (e) {
+        if (live()) patch(it.id, { status: 'error', error: errorText(e), square: undefined });
+      }
+    }
+  };
+  try {
+    await Promise.all([lane(), lane()]);
+  } finally {
+    clearInterval(timer);
+    apply();
+  }
+}
+
 function patch(id: string, p: Partial<ImageItem>) {
   set({ images: get().images.map((i) => (i.id === id ? { ...i, ...p } : i)) });
 }

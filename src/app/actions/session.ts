@@ -1,15 +1,14 @@
 // The playground session kept in browser storage: restored on start, started afresh ("New
 // session"), exported as one .zip and imported from one.
-import type { SquareMode } from '../../io/image_square.ts';
 import { decodesSettled } from '../decode_client.ts';
-import { flushResponses, resetResponses } from '../responses.ts';
+import { flushResponses, resetResponses, warmResponses } from '../responses.ts';
 import { packSession, unpackSession } from '../session_zip.ts';
-import { freshView, persistent, saveNow, session, sessionError, startSaving, stopSaving, viewPatch } from '../state/session_sync.ts';
+import { freshView, persistent, restoredImage, saveNow, session, sessionError, startSaving, stopSaving, viewPatch } from '../state/session_sync.ts';
 import { useApp, type ImageItem } from '../state/store.ts';
 import { errorText, missingImagesNote } from '../status_text.ts';
 import { loadModel } from './catalog.ts';
 import { encodeMissing } from './encoding.ts';
-import { clearImages, decode, forgetStimulusList, reserveImageId } from './images.ts';
+import { clearImages, decode, decodeInBackground, forgetStimulusList, reserveImageId } from './images.ts';
 import { reconcileChannels } from './selection.ts';
 
 const { getState: get, setState: set } = useApp;
@@ -28,33 +27,52 @@ async function readsSettled() {
   await resetResponses();
 }
 
-/** The stored session (gallery, conditions, metadata, view) comes back; its images decode for thumbnails, their responses come from storage when encoding asks. */
+/**
+ * The stored session (gallery, conditions, metadata, view) comes back; resolves once its view
+ * (and so its model) is set, while the gallery's files are still being looked up, so that the
+ * model loads meanwhile. Images whose response key was stored are ready at once (encoding then
+ * finds their responses in storage, reading none) and are decoded in the background for their
+ * thumbnails; the others decode first, as new images.
+ */
 export function restoreSession(): Promise<void> {
   const gen = ++generation;
-  restoring = restoreFrom(gen);
-  return restoring;
+  let viewBack = () => {};
+  const view = new Promise<void>((r) => (viewBack = r));
+  restoring = restoreFrom(gen, viewBack).finally(viewBack);
+  return view;
 }
 
-async function restoreFrom(gen: number) {
+async function restoreFrom(gen: number, viewBack: () => void) {
   if (!persistent()) return;
   try {
     const st = await session.loadState();
+    if (gen !== generation) return; // replaced meanwhile: it saves nothing either
     if (st) {
+      if (st.images.length) warmResponses();
+      // ids given to images added from now on come after the stored ones
+      for (const r of st.images) reserveImageId(r.id);
+      set(viewPatch(st.view));
+      viewBack();
+      // the files' handles, all at once (each is a lookup in storage; the bytes are read when decoded)
+      const files = await Promise.all(st.images.map((r) => session.image(r.hash, r.type)));
+      if (gen !== generation) return;
+      const now = get();
       const items: ImageItem[] = [];
       let lost = 0;
-      for (const r of st.images) {
-        const file = await session.image(r.hash, r.type);
-        if (gen !== generation) return; // replaced meanwhile: it saves nothing either
-        if (!file) {
-          lost++;
-          continue;
-        }
-        items.push({ id: r.id, name: r.name, path: r.path, hash: r.hash, file, status: 'decoding', condition: r.condition, meta: r.meta, mode: r.mode as SquareMode | undefined });
-        reserveImageId(r.id);
-      }
-      if (gen !== generation) return;
-      set({ ...viewPatch(st.view), images: items, intakeNote: lost ? missingImagesNote(lost) : null });
-      for (const it of items) void decode(it.id);
+      st.images.forEach((r, k) => {
+        const file = files[k];
+        if (!file) return void lost++;
+        items.push(restoredImage(r, file, now));
+      });
+      // images added while the files were looked up come after the stored ones
+      set({ images: [...items, ...get().images], ...(lost ? { intakeNote: missingImagesNote(lost) } : {}) });
+      for (const it of items) if (it.status === 'decoding') void decode(it.id);
+      // a model loaded meanwhile finds the ready ones' responses now
+      encodeMissing();
+      void decodeInBackground(
+        items.filter((it) => it.status === 'ready').map((it) => it.id),
+        () => gen === generation,
+      );
     }
   } catch (e) {
     if (gen !== generation) return;

@@ -4,6 +4,8 @@
 import { SESSION_SCHEMA, SessionStore, type SessionState, type StoredImage } from '../session_store.ts';
 import { onResponseSaveError } from '../responses.ts';
 import { errorText } from '../status_text.ts';
+import type { SquareMode } from '../../io/image_square.ts';
+import { pixelMode, turnedByExif } from './selectors.ts';
 import { useApp, type AppState, type ImageItem } from './store.ts';
 
 const get = () => useApp.getState();
@@ -48,7 +50,26 @@ export const VIEW_KEYS = [
 
 export function storedImage(i: ImageItem): StoredImage | null {
   if (!i.hash || i.status === 'error') return null;
-  return { id: i.id, name: i.name, path: i.path, hash: i.hash, type: i.file.type, condition: i.condition, meta: i.meta, mode: i.mode };
+  const out: StoredImage = { id: i.id, name: i.name, path: i.path, hash: i.hash, type: i.file.type, condition: i.condition, meta: i.meta, mode: i.mode };
+  // what decoding found: a reload then knows the image's response key without decoding it
+  if (i.status === 'ready' && i.squareMode && i.width !== undefined && i.height !== undefined)
+    Object.assign(out, { width: i.width, height: i.height, squareMode: i.squareMode, exifOrientation: i.exifOrientation ?? null, orientationApplied: i.orientationApplied ?? false, transparent: i.transparent ?? false });
+  return out;
+}
+
+/**
+ * A stored image back in the gallery. With what decoding found (and pixels this session's modes
+ * would make the same way) it is ready at once: its response key is known, its thumbnail and
+ * pixel summary follow from a decode in the background. Else (a session saved before these were
+ * kept, or a mode that no longer matches) it is decoded first, as a new image.
+ */
+export function restoredImage(r: StoredImage, file: Blob, s: AppState): ImageItem {
+  const base: ImageItem = { id: r.id, name: r.name, path: r.path, hash: r.hash, file, status: 'decoding', condition: r.condition, meta: r.meta, mode: r.mode as SquareMode | undefined };
+  if (typeof r.width !== 'number' || typeof r.height !== 'number' || !r.squareMode || r.exifOrientation === undefined) return base;
+  const it: ImageItem = { ...base, status: 'ready', width: r.width, height: r.height, squareMode: r.squareMode as SquareMode, exifOrientation: r.exifOrientation, orientationApplied: Boolean(r.orientationApplied), transparent: Boolean(r.transparent) };
+  const sameSquare = pixelMode(it, s) === it.squareMode;
+  const sameTurn = !turnedByExif(it) || it.orientationApplied === (s.exifOrientation === 'apply');
+  return sameSquare && sameTurn ? it : base;
 }
 
 export function snapshot(s: AppState = get(), now = new Date()): SessionState {
@@ -83,10 +104,13 @@ let saving: ReturnType<typeof setTimeout> | null = null;
 let unsubscribe: (() => void) | null = null;
 let lastImages: unknown = null;
 let lastView: unknown[] = [];
+/** the last state written, without its time */
+let lastWritten = '';
 
 /** From now on, changes to the gallery or the view are written (coalesced, half a second after the last). */
 export function startSaving(onError: (e: unknown) => void) {
   unsubscribe?.();
+  lastWritten = '';
   const changed = (s: AppState) => s.images !== lastImages || VIEW_KEYS.some((k, n) => s[k] !== lastView[n]);
   const remember = (s: AppState) => {
     lastImages = s.images;
@@ -99,7 +123,15 @@ export function startSaving(onError: (e: unknown) => void) {
     if (saving) clearTimeout(saving);
     saving = setTimeout(() => {
       saving = null;
-      session.saveState(snapshot()).catch(onError);
+      // a change the state does not keep (a thumbnail decoded in the background) writes nothing
+      const st = snapshot();
+      const text = JSON.stringify({ ...st, saved: '' });
+      if (text === lastWritten) return;
+      lastWritten = text;
+      session.saveState(st).catch((e) => {
+        lastWritten = '';
+        onError(e);
+      });
     }, 500);
   });
 }
@@ -108,7 +140,9 @@ export function startSaving(onError: (e: unknown) => void) {
 export async function saveNow(): Promise<void> {
   if (saving) clearTimeout(saving);
   saving = null;
-  await session.saveState(snapshot());
+  const st = snapshot();
+  lastWritten = JSON.stringify({ ...st, saved: '' });
+  await session.saveState(st);
   await session.flush();
 }
 

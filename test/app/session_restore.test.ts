@@ -1,0 +1,57 @@
+// A stored gallery image coming back on a reload: with what decoding found (size, square mode,
+// EXIF) it is ready at once, so its response key is known without decoding; a record saved before
+// those were kept, or one whose pixels this session's modes would make differently, decodes first.
+import { describe, expect, it } from 'vitest';
+import { restoredImage, storedImage } from '../../src/app/state/session_sync.ts';
+import { useApp, type AppState, type ImageItem } from '../../src/app/state/store.ts';
+
+const file = new Blob([new Uint8Array([1, 2, 3])], { type: 'image/png' });
+const decoded = (p: Partial<ImageItem> = {}): ImageItem => ({
+  id: 'i7',
+  name: 'faces/f07.png',
+  path: 'set/faces/f07.png',
+  hash: 'a'.repeat(64),
+  file,
+  status: 'ready',
+  condition: 'faces',
+  width: 320,
+  height: 240,
+  squareMode: 'crop',
+  exifOrientation: null,
+  orientationApplied: false,
+  transparent: true,
+  thumb: 'blob:x',
+  ...p,
+});
+const state = (p: Partial<AppState> = {}): AppState => ({ ...useApp.getInitialState(), ...p });
+// through JSON, as state.json keeps it
+const roundTrip = (it: ImageItem) => JSON.parse(JSON.stringify(storedImage(it)));
+
+describe('session restore', () => {
+  it('an image stored after decoding comes back ready with its key facts and no thumbnail yet', () => {
+    const back = restoredImage(roundTrip(decoded()), file, state());
+    expect(back).toMatchObject({ id: 'i7', status: 'ready', width: 320, height: 240, squareMode: 'crop', exifOrientation: null, orientationApplied: false, transparent: true, condition: 'faces' });
+    expect(back.thumb).toBeUndefined();
+    expect(back.square).toBeUndefined();
+  });
+
+  it('a session saved before these facts were kept, or an image not decoded yet, decodes first', () => {
+    const old = roundTrip(decoded());
+    for (const k of ['width', 'height', 'squareMode', 'exifOrientation', 'orientationApplied', 'transparent']) delete old[k];
+    expect(restoredImage(old, file, state()).status).toBe('decoding');
+    expect(restoredImage(roundTrip(decoded({ status: 'decoding', width: undefined, height: undefined, squareMode: undefined })), file, state()).status).toBe('decoding');
+  });
+
+  it('decodes again where the stored pixels are not the ones this session makes', () => {
+    // a non-square image squared by another global mode than its pixels were made with
+    expect(restoredImage(roundTrip(decoded()), file, state({ globalMode: 'pad-black' })).status).toBe('decoding');
+    // a square image is the same under every mode
+    expect(restoredImage(roundTrip(decoded({ width: 256, height: 256 })), file, state({ globalMode: 'pad-black' })).status).toBe('ready');
+    // its own mode wins over the global one
+    expect(restoredImage(roundTrip(decoded({ mode: 'pad-black', squareMode: 'pad-black' })), file, state()).status).toBe('ready');
+    // an EXIF-turned image stored turned, restored with the switch on 'ignore'
+    const turned = decoded({ exifOrientation: 6, orientationApplied: true, width: 240, height: 320 });
+    expect(restoredImage(roundTrip(turned), file, state({ exifOrientation: 'apply' })).status).toBe('ready');
+    expect(restoredImage(roundTrip(turned), file, state({ exifOrientation: 'ignore' })).status).toBe('decoding');
+  });
+});
