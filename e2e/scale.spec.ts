@@ -263,8 +263,16 @@ test('the session survives a reload with nothing encoded again; New session star
   await expect(page.getByTestId('timecourse')).toHaveAttribute('data-has-data', 'true');
   // the thumbnails are asked for after the views are drawn, and follow once the decodes are let through
   await expect.poll(() => page.evaluate(() => (window as unknown as { __decodesAsked: () => number }).__decodesAsked())).toBeGreaterThan(0);
+  // the pixel model RDM needs every image's pixels: RSA against it waits for the decodes, saying so
+  const stats = page.getByTestId('stats');
+  await stats.getByTestId('rsa-model').selectOption('pixels');
+  await expect(stats.getByTestId('rsa-run')).toBeDisabled();
+  await expect(stats.getByTestId('rsa-pixels-pending')).toHaveText(/^the pixel model waits for 60 images still being decoded$/);
   await page.evaluate(() => (window as unknown as { __releaseDecodes: () => void }).__releaseDecodes());
   await expect(first.locator('img')).toHaveCount(1);
+  await expect(stats.getByTestId('rsa-pixels-pending')).toHaveCount(0, { timeout: 60_000 });
+  await expect(stats.getByTestId('rsa-run')).toBeEnabled();
+  await stats.getByTestId('rsa-model').selectOption('categorical');
   await expect(page.getByTestId('channel-picker')).toHaveAttribute('data-selected-count', '8');
   await expect(page.getByTestId('time-picker')).toHaveAttribute('data-count', '61');
   await expect(page.getByTestId('time-picker')).toHaveAttribute('data-cursor-ms', '170');

@@ -148,6 +148,9 @@ export function StatsPanel() {
     );
   const runDecode = () =>
     decode.start(Promise.all([gather(enc, idxA), gather(enc, idxB)]).then((groups) => ({ kind: 'decode' as const, groups, ch: Int32Array.from(ch), nSplits, seed, scoring, generalize })), { conditions: [A, B], n_splits: nSplits, seed, scoring, generalize, ch_names: Array.from(ch, (i) => names[i]) });
+  // after a reload the responses are back before every image is decoded again: the pixel model
+  // needs each image's pixels
+  const pixelsPending = modelKind === 'pixels' ? condIdx.reduce((n, g) => n + g.idx.filter((i) => !enc.items[i].square).length, 0) : 0;
   const runRsa = async () => {
     const groups = await Promise.all(condIdx.map((g) => gather(enc, g.idx)));
     const labels = condIdx.flatMap((g, k) => g.idx.map(() => k));
@@ -162,7 +165,7 @@ export function StatsPanel() {
         return;
       }
     }
-    const pixels = modelKind === 'pixels' ? condIdx.flatMap((g) => g.idx.map((i) => enc.items[i].square!)).map((q) => ({ data: q.data.slice(), size: q.size })) : undefined;
+    const pixels = modelKind === 'pixels' ? condIdx.flatMap((g) => g.idx.map((i) => enc.items[i].square)).map((q) => ({ data: q!.data.slice(), size: q!.size })) : undefined;
     rsa.start(
       Promise.resolve({ kind: 'rsa' as const, groups, ch: Int32Array.from(ch), unit: rsaUnit, labels, metric, model: modelKind, modelRdm, pixels, nPermutations: nPerm, seed }),
       {
@@ -426,9 +429,14 @@ export function StatsPanel() {
             }}
           />
         )}
-        <button type="button" className="small" disabled={condIdx.length < 2 || !ch.length || (modelKind === 'uploaded' && !uploaded)} onClick={() => void runRsa()} data-testid="rsa-run">
+        <button type="button" className="small" disabled={condIdx.length < 2 || !ch.length || (modelKind === 'uploaded' && !uploaded) || pixelsPending > 0} onClick={() => void runRsa()} data-testid="rsa-run">
           Run RSA
         </button>
+        {pixelsPending > 0 && (
+          <span className="hint" data-testid="rsa-pixels-pending">
+            the pixel model waits for {pixelsPending} image{pixelsPending === 1 ? '' : 's'} still being decoded
+          </span>
+        )}
         <Progress job={rsa.job} onCancel={rsa.cancel} testId="rsa-status" />
         {rsa.job.state === 'done' && (
           <button type="button" className="small" onClick={() => rsa.job.state === 'done' && download('rsa.json', jsonBlob({ ...rsa.job.params, times_s: times(), rho: rsa.job.out.result.rho, p: rsa.job.out.result.p, p_max_over_time: rsa.job.out.result.pMax, model_rdm_condensed: rsa.job.out.model, rdms_condensed: rsa.job.out.rdms, rdm_order: 'scipy pdist (i < j, row by row)' }))} data-testid="rsa-export">
