@@ -95,6 +95,7 @@ export function TopomapPanel() {
       className={`panel topomap-panel${joint ? ' joint' : ''}`}
       data-testid="topomap"
       data-has-data={view ? 'true' : 'false'}
+      data-map-source={view ? s.mapSource : ''}
       data-method={grid.method ?? 'v4'}
       data-compute-ms={view?.ms.toFixed(2)}
       data-values-sum={sum.toPrecision(8)}
