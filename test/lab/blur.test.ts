@@ -2,14 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { applyManipulation, gaussianKernel } from '../../src/lab/manipulations.ts';
 import { runSweep } from '../../src/lab/sweep.ts';
 
+/** scipy's mode='reflect' (half-sample symmetric): the index into 0 .. S - 1 that position i reads. */
+function reflectIndex(i: number, S: number): number {
+  const k = ((i % (2 * S)) + 2 * S) % (2 * S);
+  return k < S ? k : 2 * S - 1 - k;
+}
+
 /** scipy.ndimage.gaussian_filter(x, (0, s, s), mode='reflect', truncate=4) by direct sums, rounded as numpy.rint. */
 function reference(data: Uint8Array, S: number, sigma: number): Uint8Array {
   const w = gaussianKernel(sigma);
   const r = (w.length - 1) / 2;
-  const refl = (i: number) => {
-    const k = ((i % (2 * S)) + 2 * S) % (2 * S);
-    return k < S ? k : 2 * S - 1 - k;
-  };
+  const refl = (i: number) => reflectIndex(i, S);
   const out = new Uint8Array(data.length);
   const oc = new Uint8ClampedArray(out.buffer);
   const P = S * S;
@@ -69,10 +72,7 @@ describe('blur: the DCT-domain filter (wide kernels) equals the reflected direct
 function scipyOrder(data: Uint8Array, S: number, sigma: number): Uint8Array {
   const w = gaussianKernel(sigma);
   const r = (w.length - 1) / 2;
-  const refl = (i: number) => {
-    const k = ((i % (2 * S)) + 2 * S) % (2 * S);
-    return k < S ? k : 2 * S - 1 - k;
-  };
+  const refl = (i: number) => reflectIndex(i, S);
   const out = new Uint8Array(data.length);
   const oc = new Uint8ClampedArray(out.buffer);
   const P = S * S;
