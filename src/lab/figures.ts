@@ -80,25 +80,29 @@ export function tuningCurveFigure(o: TuningCurveOptions): Figure {
   return { data, layout: tuningLayout(o) };
 }
 
-/** Mean and band across subjects, with each subject's own curve (subjects are the observations, n = S). */
-function subjectTuningFigure(o: TuningCurveOptions, sub: SubjectCurves): Figure {
-  const x = sub.values;
-  const V = x.length;
-  const S = sub.labels.length;
-  const color = PALETTE[0];
-  const data: Data[] = sub.labels.map(
+/** One thin line per subject: row k of the flat [S, x.length] values, in the palette after the mean's colour. */
+function subjectLines(labels: readonly string[], x: readonly number[], values: Float64Array | Float32Array, style: Partial<Data>, alpha: number, yFormat: string): Data[] {
+  const n = x.length;
+  return labels.map(
     (label, k) =>
       ({
         type: 'scatter',
-        mode: 'lines+markers',
+        ...style,
         name: plotlyText(label),
         x,
-        y: Array.from(sub.curves.subarray(k * V, (k + 1) * V)),
-        line: { color: withAlpha(PALETTE[(k + 1) % PALETTE.length], 0.8), width: 1 },
-        marker: { size: 4 },
-        hovertemplate: `${plotlyText(label)}: %{y:.4g}<extra></extra>`,
+        y: Array.from(values.subarray(k * n, (k + 1) * n)),
+        line: { color: withAlpha(PALETTE[(k + 1) % PALETTE.length], alpha), width: 1 },
+        hovertemplate: `${plotlyText(label)}: %{y:${yFormat}}<extra></extra>`,
       }) as Data,
   );
+}
+
+/** Mean and band across subjects, with each subject's own curve (subjects are the observations, n = S). */
+function subjectTuningFigure(o: TuningCurveOptions, sub: SubjectCurves): Figure {
+  const x = sub.values;
+  const S = sub.labels.length;
+  const color = PALETTE[0];
+  const data: Data[] = subjectLines(sub.labels, x, sub.curves, { mode: 'lines+markers', marker: { size: 4 } }, 0.8, '.4g');
   data.push(...bandTraces(x, spreadBand(sub.spread, sub.kind), color));
   data.push({
     type: 'scatter',
@@ -182,21 +186,9 @@ export interface SubjectEffectOptions {
 
 /** The condition difference per subject (thin lines), their mean and the band across subjects. */
 export function subjectEffectFigure(o: SubjectEffectOptions): Figure {
-  const T = o.tms.length;
   const S = o.labels.length;
   const color = PALETTE[0];
-  const data: Data[] = o.labels.map(
-    (label, k) =>
-      ({
-        type: 'scatter',
-        mode: 'lines',
-        name: plotlyText(label),
-        x: o.tms,
-        y: Array.from(o.diffs.subarray(k * T, (k + 1) * T)),
-        line: { color: withAlpha(PALETTE[(k + 1) % PALETTE.length], 0.85), width: 1 },
-        hovertemplate: `${plotlyText(label)}: %{y:.3g}<extra></extra>`,
-      }) as Data,
-  );
+  const data: Data[] = subjectLines(o.labels, o.tms, o.diffs, { mode: 'lines' }, 0.85, '.3g');
   if (o.kind !== 'off') data.push(...bandTraces(o.tms, spreadBand(o.spread, o.kind), color));
   data.push({
     type: 'scatter',
