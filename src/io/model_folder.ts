@@ -82,6 +82,15 @@ export interface ManifestFields {
   compact?: CompactInfo;
 }
 
+/**
+ * How manifest.json writes a subject: `subject` is a number or "demo" (the model folder's
+ * contract); a further seeded demo subject 'demo-N' is "demo" with `demo_subject: N`.
+ */
+export function manifestSubject(s: SubjectId): { subject: number | 'demo'; demo_subject?: number } {
+  if (typeof s === 'number' || s === 'demo') return { subject: s };
+  return { subject: 'demo', demo_subject: Number(s.slice(5)) };
+}
+
 /** manifest.json of a converted subject. */
 export interface ConvertedManifest extends ModelManifest, ManifestFields {
   subject: SubjectId;
@@ -215,10 +224,17 @@ export function validateManifest(m: unknown, at: string): ConvertedManifest {
   if (own(m, 'model_id') !== MODEL_ID) {
     throw new ModelLoadError(`${at} is for model ${JSON.stringify(own(m, 'model_id'))}, not ${MODEL_ID}`);
   }
-  const subject = own(m, 'subject');
-  if (!isDemoSubject(subject) && !(Number.isInteger(subject) && (subject as number) >= 1 && (subject as number) <= 99)) {
-    throw bad(`subject ${JSON.stringify(subject)} is not "demo", "demo-N" or a number from 1 to 99`);
+  const written = own(m, 'subject');
+  if (!isDemoSubject(written) && !(Number.isInteger(written) && (written as number) >= 1 && (written as number) <= 99)) {
+    throw bad(`subject ${JSON.stringify(written)} is not "demo" or a number from 1 to 99`);
   }
+  const demoNumber = own(m, 'demo_subject');
+  if (demoNumber !== undefined && (written !== 'demo' || !Number.isInteger(demoNumber) || (demoNumber as number) < 2 || (demoNumber as number) > 99)) {
+    throw bad(`demo_subject ${JSON.stringify(demoNumber)} is not a number from 2 to 99 of a "demo" subject`);
+  }
+  // the id inside the page and the CLI: further demo subjects are 'demo-N'
+  const subject: SubjectId = demoNumber === undefined ? (written as SubjectId) : `demo-${demoNumber as number}`;
+  const resolved = () => (subject === written ? m : { ...m, subject }) as unknown as ConvertedManifest;
   const synthetic = own(m, 'synthetic');
   if (synthetic !== undefined && typeof synthetic !== 'boolean') throw bad('synthetic is not true or false');
   const ch = own(m, 'ch_names');
@@ -241,7 +257,7 @@ export function validateManifest(m: unknown, at: string): ConvertedManifest {
       throw bad(`generator n_components ${JSON.stringify(k)} is not an integer from 1 to ${MAX_COMPONENTS}`);
     }
     if (!Number.isSafeInteger(own(generator, 'seed'))) throw bad('generator seed is not an integer');
-    return m as unknown as ConvertedManifest;
+    return resolved();
   }
 
   const enc = own(m, 'encoder');
@@ -334,7 +350,7 @@ export function validateManifest(m: unknown, at: string): ConvertedManifest {
   }
   const missing = need.filter((n) => !names.has(n));
   if (missing.length) throw bad(`it lists no ${missing.join(', ')} (a ${layout} subject needs ${weightNames(layout).join(', ')})`);
-  return m as unknown as ConvertedManifest;
+  return resolved();
 }
 
 /** Reads and checks manifest.json (validateManifest) without touching any weights. */

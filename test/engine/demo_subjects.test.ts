@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encode, getEncodingModel, MODEL_ID } from '../../src/engine/index.ts';
 import { directorySource } from '../../src/io/source_node.ts';
+import { validateManifest } from '../../src/io/model_folder.ts';
 import { calibrationImages } from '../../tools/demo/calibration_images.ts';
 import { ROOT } from '../helpers.ts';
 
@@ -20,6 +21,19 @@ describe('seeded demo subjects', () => {
       expect(m.synthetic).toBe(true);
       expect(m.label).toMatch(/synthetic/);
     }
+  });
+
+  it("every manifest.json writes its subject as a number or \"demo\" (a further demo subject numbered by demo_subject)", () => {
+    for (const m of index.models) {
+      const file = JSON.parse(readFileSync(join(ROOT, 'public/models', m.path, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+      expect(file.subject === 'demo' || Number.isInteger(file.subject)).toBe(true);
+      // and reads back as the catalog's id
+      expect(validateManifest(file, m.path).subject).toBe(m.subject);
+    }
+    const two = JSON.parse(readFileSync(join(ROOT, 'public/models', MODEL_ID, 'demo-2', 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    expect(two.demo_subject).toBe(2);
+    for (const bad of [1, 2.5, '2', 100]) expect(() => validateManifest({ ...two, demo_subject: bad }, 'demo-2')).toThrow(/demo_subject/);
+    expect(() => validateManifest({ ...two, subject: 3 }, 'demo-2')).toThrow(/demo_subject/);
   });
 
   it('each loads under its own id with its own seed, and gives other responses than the first', async () => {

@@ -16,7 +16,8 @@ import { SYNTHETIC_NOTICE } from '../../src/core/types.ts';
 import { project, selectionRows, uploadEncoder } from '../../src/engine/encoder.ts';
 import { preprocess } from '../../src/engine/preprocess.ts';
 import { calibrationImages } from './calibration_images.ts';
-import { MODEL_ID, N_TIMES, type ModelManifest } from '../../src/core/types.ts';
+import { MODEL_ID, N_TIMES, type ModelManifest, type SubjectId } from '../../src/core/types.ts';
+import { manifestSubject } from '../../src/io/model_folder.ts';
 
 /** The demo subjects and their seeds: 'demo' keeps its original seed. */
 const SUBJECTS: Array<{ subject: 'demo' | `demo-${number}`; seed: number }> = [
@@ -33,7 +34,8 @@ function demoManifest(subject: 'demo' | `demo-${number}`, generator: DemoGenerat
   return {
     format: 'insilico-eeg-model/1',
     model_id: MODEL_ID,
-    subject,
+    // the file's subject is "demo" (the manifest contract), a further one numbered by demo_subject
+    ...(manifestSubject(subject) as { subject: SubjectId }),
     synthetic: true,
     notice: SYNTHETIC_NOTICE,
     label: demoLabel(subject, 'short'),
