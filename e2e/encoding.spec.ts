@@ -36,8 +36,9 @@ test('cancel stops between batches, keeps what is done, and resume encodes only 
   await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles(files);
   const status = page.getByTestId('encode-status');
   await expect(status).toContainText(/Encoding on wasm: [1-9]\d* of \d+ images/, { timeout: 120_000 });
-  // plotly draws wait while encoding (the note says so), and catch up once it stops
-  await expect(page.getByTestId('plots-held')).toBeVisible();
+  // the time course follows the batches while encoding
+  await expect(page.getByTestId('timecourse')).toHaveAttribute('data-has-data', 'true');
+  await expect(page.getByTestId('timecourse').locator('.line-plot')).not.toHaveAttribute('data-points', '0');
   await page.getByTestId('cancel-encode').click({ timeout: 10_000 });
   await waitForState(page, 'idle');
   const text = (await status.textContent())!;
@@ -50,8 +51,7 @@ test('cancel stops between batches, keeps what is done, and resume encodes only 
   await expect(page.locator('[data-testid=thumb][data-encoded=true]')).toHaveCount(done);
   // Plots already show what is encoded.
   await expect(page.getByTestId('timecourse')).toHaveAttribute('data-has-data', 'true');
-  await expect(page.getByTestId('plots-held')).toHaveCount(0);
-  await expect(page.locator('[data-testid=timecourse] .scatterlayer .trace').first()).toBeVisible();
+  await expect(page.getByTestId('timecourse').locator('.line-plot')).not.toHaveAttribute('data-points', '0');
   await expect(page.getByTestId('export-npy')).toBeDisabled();
   await page.getByRole('button', { name: 'Resume' }).click();
   await waitForState(page, 'done');

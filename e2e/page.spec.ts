@@ -64,7 +64,7 @@ test('the page is served with a strict CSP, the same one the static deploy docum
   await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles(PHOTOS);
   await waitForState(page, 'done');
   await expect(page.getByTestId('topomap')).toHaveAttribute('data-has-data', 'true');
-  await expect(page.getByTestId('timecourse').locator('.scatterlayer .trace')).not.toHaveCount(0);
+  await expect(page.getByTestId('timecourse').locator('.line-plot')).not.toHaveAttribute('data-points', '0');
 });
 
 test('window fields apply typed numbers on Enter or blur, refuse bad ones with a message, and agree with the sliders', async () => {
@@ -280,7 +280,7 @@ test('views follow the cursor within a frame; a cursor move redraws no plotly fi
   const round = (start: number) =>
     page.evaluate(async (start) => {
       const slider = document.querySelector<HTMLInputElement>('[data-testid=cursor]')!;
-      const plot = document.querySelector<HTMLElement>('[data-testid=timecourse] .js-plotly-plot')!;
+      const plot = document.querySelector<HTMLElement>('[data-testid=timecourse] .line-plot')!;
       const label = document.querySelector('[data-testid=topomap] .sr-only')!;
       const setter = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!;
       performance.clearMeasures();

@@ -10,7 +10,7 @@ import { topomapGrid } from '../figures/topomap_grid.ts';
 import { useEncodedForPlots, useSelection } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { useApp } from '../state/store.ts';
-import { Plot } from './Plot.tsx';
+import { LinePlot } from './LinePlot.tsx';
 import { SUBJECT_SPREAD_LABEL } from './SubjectsPanel.tsx';
 import { TopomapView } from './TopomapView.tsx';
 
@@ -112,7 +112,7 @@ export function ConditionsPanel() {
           </div>
           {view ? (
             <div className="two-col">
-              <Plot figure={view.tc} filename="conditions" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && setCursor(nearestIndex(e.points[0].x as number, tms))} />
+              <LinePlot figure={view.tc} filename="conditions" className="plot" onCursor={(x) => setCursor(nearestIndex(x, tms))} />
               {view.topo ? <TopomapView scene={view.topo} height={320} filename="difference-topomap" onSensorClick={(k) => toggleChannel(names[k])} /> : <div className="empty">Pick two different conditions that both have images for a difference map.</div>}
             </div>
           ) : null}

@@ -137,7 +137,7 @@ function isCursor(sh: Record<string, unknown>): boolean {
 function isWindowShade(sh: Record<string, unknown>): boolean {
   return sh.type === 'rect' && sh.xref === 'x' && sh.yref === 'paper' && sh.y0 === 0 && sh.y1 === 1 && sh.layer === 'below' && sh.fillcolor === WINDOW_FILL;
 }
-const WINDOW_FILL = 'rgba(255,190,0,0.14)';
+export const WINDOW_FILL = 'rgba(255,190,0,0.14)';
 
 export interface Overlays {
   /** the figure plotly draws: without the cursor line and the window shading */
@@ -196,6 +196,14 @@ export function legendBelow(fig: Figure): Figure {
     data: fig.data,
     layout: { ...fig.layout, margin, legend: { ...legend, orientation: 'h', x: 0, xanchor: 'left', y: 0, yanchor: 'bottom', yref: 'container', bgcolor: 'rgba(255,255,255,0)' } as Figure['layout']['legend'] },
   };
+}
+
+/** The whole figure (cursor and window included) as a PNG (twice the pixels) or SVG file of that size, drawn by plotly. */
+export function downloadFigure(fig: Figure, filename: string, format: 'png' | 'svg', width: number, height: number): void {
+  void loadPlotly().then((Plotly) => {
+    const own = plotlyCopy(legendBelow(fig));
+    return Plotly.downloadImage(own as unknown as PlotlyHTMLElement, { format, filename, width, height, ...(format === 'png' ? { scale: 2 } : {}) } as Plotly.DownloadImgopts);
+  });
 }
 
 type Axis = { _offset: number; _length: number; r2p: (v: number) => number };
@@ -307,11 +315,7 @@ export function Plot({ figure, filename, onClick, onSelected, className, style }
     }
     const stripped = legendBelow(split.figure);
     drawn.current = { figure: stripped, filename };
-    const download = (gd: PlotlyHTMLElement, format: 'png' | 'svg') =>
-      void loadPlotly().then((Plotly) => {
-        const own = plotlyCopy(legendBelow(whole.current));
-        return Plotly.downloadImage(own as unknown as PlotlyHTMLElement, { format, filename, width: gd.clientWidth, height: gd.clientHeight, ...(format === 'png' ? { scale: 2 } : {}) } as Plotly.DownloadImgopts);
-      });
+    const download = (gd: PlotlyHTMLElement, format: 'png' | 'svg') => downloadFigure(whole.current, filename, format, gd.clientWidth, gd.clientHeight);
     const config: Partial<Config> & Record<string, unknown> = {
       responsive: true,
       displaylogo: false,

@@ -16,7 +16,7 @@ import { times } from '../state/selectors.ts';
 import { SUBJECT_SPREAD_LABEL } from './SubjectsPanel.tsx';
 import { useApp } from '../state/store.ts';
 import { CanvasPlot, type CanvasFigure } from './CanvasPlot.tsx';
-import { Plot } from './Plot.tsx';
+import { LinePlot } from './LinePlot.tsx';
 
 const NEEDS = 'Needs at least 2 encoded images and 2 selected channels.';
 function matrixCanvasFigure(scene: MatrixScene, names: string[] = scene.labels): CanvasFigure {
@@ -93,8 +93,7 @@ export function RdmPanel() {
         ) : (
           <div className="empty">{NEEDS}</div>
         )}
-        {/* Mounted from the start, like the time course: the first plotly draw happens while idle. */}
-        <Plot figure={line ?? placeholder} filename="dissimilarity-over-time" className="plot" onClick={(e) => typeof e.points?.[0]?.x === 'number' && setCursor(nearestIndex(e.points[0].x as number, tms))} />
+        <LinePlot figure={line ?? placeholder} filename="dissimilarity-over-time" className="plot" onCursor={(x) => setCursor(nearestIndex(x, tms))} />
       </div>
       {enc.subjects && (
         <p className="caption" data-testid="rdm-subjects-note">

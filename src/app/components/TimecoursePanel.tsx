@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useDeferredValue, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { EEG_DATA_NOTE, EEG_UNIT, timecourseFigure, timesMs } from '../../viz/plots.ts';
 import type { BandKind } from '../../viz/stats.ts';
@@ -7,10 +7,10 @@ import { setBand, setChannelView, setImageView } from '../actions/view.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
 import { timecourseTitle, timecourseView, withCursor, withWindow } from '../figures/timecourse.ts';
 import { eachSeries } from '../responses.ts';
-import { useEncodedForPlots, useSelection, useWorkerValue } from '../state/encoded.ts';
+import { useEncoded, useSelection, useWorkerValue } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { useApp, type ChannelView, type ImageView } from '../state/store.ts';
-import { Plot } from './Plot.tsx';
+import { LinePlot } from './LinePlot.tsx';
 import { SUBJECT_SPREAD_LABEL } from './SubjectsPanel.tsx';
 
 // (an empty mask shades nothing: the window is added to the figure by withWindow)
@@ -23,13 +23,14 @@ export const BAND_LABEL: Record<BandKind, string> = {
 };
 
 export function TimecoursePanel() {
-  const enc = useEncodedForPlots();
+  // live while encoding (a canvas repaint per batch is cheap), deferred so input stays first
+  const enc = useDeferredValue(useEncoded());
   const { names, ch, chMask } = useSelection();
   // only what the figure reads (see TopomapPanel)
   const s = useApp(
     useShallow((a) => ({
       ...{ model: a.model, imageView: a.imageView, channelView: a.channelView, band: a.band, timeMask: a.timeMask, conditions: a.conditions },
-      ...{ subjectSpread: a.subjectSpread, cursor: a.cursor, encoding: a.status.state === 'encoding' },
+      ...{ subjectSpread: a.subjectSpread, cursor: a.cursor },
     })),
   );
   const tms = useMemo(() => timesMs(times()), [s.model]);
@@ -60,8 +61,7 @@ export function TimecoursePanel() {
     () =>
       timecourseFigure({
         timesMs: tms,
-        // The same subplots, title, cursor and butterfly trace as the figure to come, so that its
-        // first draw with data only updates values.
+        // the same panels and title as the figure to come, so that the plot keeps its shape
         series: s.channelView === 'butterfly' ? [{ name: '', mean: [], faint: true }] : [],
         lower: s.channelView === 'butterfly' ? { name: 'GFP', values: [], unit: EEG_UNIT } : undefined,
         title,
@@ -113,28 +113,13 @@ export function TimecoursePanel() {
           </select>
         </label>
       </div>
-      {/* The plot exists from the start (empty axes until images arrive): its first draw is the
-          costly one, and it then happens while the page is idle rather than while encoding. */}
-      <div className="plot-wrap">
-        {s.encoding && (
-          <p className="hold-note" data-testid="plots-held">
-            Encoding: the time course updates when it finishes (the topomap follows every batch).
-          </p>
-        )}
-        <Plot
-          figure={figure}
-          filename="timecourse"
-          className="plot"
-          onClick={(e) => {
-            const x = e.points?.[0]?.x;
-            if (typeof x === 'number') setCursor(nearestIndex(x, tms));
-          }}
-          onSelected={(e) => {
-            const r = e?.range?.x;
-            if (r && r.length === 2) setWindow(nearestIndex(Number(r[0]), tms), nearestIndex(Number(r[1]), tms));
-          }}
-        />
-      </div>
+      <LinePlot
+        figure={figure}
+        filename="timecourse"
+        className="plot"
+        onCursor={(x) => setCursor(nearestIndex(x, tms))}
+        onWindow={(a, b) => setWindow(nearestIndex(a, tms), nearestIndex(b, tms))}
+      />
       <p className="caption" data-testid="timecourse-caption">
         {enc.subjects ? (
           <>
