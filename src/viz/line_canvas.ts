@@ -79,6 +79,8 @@ export interface LineScene {
 
 /** Plotly's text subset as plain text: entities back to characters, <br> to line breaks, other tags dropped. */
 export function plainText(s: string): string {
+  // most names have no markup (a butterfly's text array holds 63 x 141 of them)
+  if (!/[<&]/.test(s)) return s;
   return s
     .replace(/<br\s*\/?>/gi, '\n')
     .replace(/<[^>]*>/g, '')

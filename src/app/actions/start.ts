@@ -52,8 +52,8 @@ const VIEW_FIELDS = ['selectedChannels', 'timeMask', 'cursor', 'topoMode', 'chan
 
 /**
  * The view follows into the address (history.replaceState: no history entry per cursor move) once
- * it has been still for 250 ms: a write costs a few milliseconds, which a drag or playback would
- * otherwise pay in the middle of its frames.
+ * it has been still for 250 ms and the page is idle: a write costs a few milliseconds, which a
+ * drag, playback or the views' redraws would otherwise pay in the middle of their frames.
  */
 function keepViewInAddress() {
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -67,6 +67,7 @@ function keepViewInAddress() {
   useApp.subscribe((s: AppState, prev: AppState) => {
     if (!VIEW_FIELDS.some((k) => s[k] !== prev[k])) return;
     if (timer !== null) clearTimeout(timer);
-    timer = setTimeout(write, 250);
+    // and then when the page is idle: a change's frames come first
+    timer = setTimeout(() => (typeof requestIdleCallback === 'function' ? requestIdleCallback(write, { timeout: 1000 }) : write()), 250);
   });
 }

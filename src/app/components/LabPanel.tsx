@@ -236,7 +236,7 @@ export function LabPanel() {
   const conditions = useApp((s) => s.conditions);
   const enc = useEncodedForPlots();
   const lab = useApp((s) => s.lab);
-  const ready = images.filter((i) => i.status === 'ready' && i.squareMode);
+  const ready = useMemo(() => images.filter((i) => i.status === 'ready' && i.squareMode), [images]);
 
   // ---------- preview ----------
   const [previewId, setPreviewId] = useState('');
@@ -246,6 +246,16 @@ export function LabPanel() {
   const before = useRef<HTMLCanvasElement>(null);
   const after = useRef<HTMLCanvasElement>(null);
   const previewItem = ready.find((i) => i.id === previewId) ?? ready[0];
+  // made once per image list (see TopomapPanel)
+  const imageOptions = useMemo(
+    () =>
+      ready.map((i) => (
+        <option key={i.id} value={i.id}>
+          {i.name}
+        </option>
+      )),
+    [ready],
+  );
   const previewSeq = useRef(0);
   // the preview image's full pixels, decoded once per image and mode
   const [previewPixels, setPreviewPixels] = useState<{ key: string; image: ChwImage } | null>(null);
@@ -289,8 +299,32 @@ export function LabPanel() {
   const [perStep, setPerStep] = useState(false);
   const [unchecked, setUnchecked] = useState<Set<string>>(new Set());
   const [sweepStatus, setSweepStatus] = useState<{ state: 'idle' | 'running' | 'done' | 'error'; text: string }>({ state: 'idle', text: '' });
-  const originals = ready.filter((i) => !lab.derived[i.id]);
-  const sources = originals.filter((i) => !unchecked.has(i.id));
+  const originals = useMemo(() => ready.filter((i) => !lab.derived[i.id]), [ready, lab.derived]);
+  const sources = useMemo(() => originals.filter((i) => !unchecked.has(i.id)), [originals, unchecked]);
+  // one checkbox per source image: made again only when the images or the choice change (with
+  // thousands of images, re-rendering them on every other change of the panel cost a long task)
+  const sourceList = useMemo(
+    () => (
+      <div className="lab-sources">
+        {originals.map((i) => (
+          <label key={i.id} className="check">
+            <input
+              type="checkbox"
+              checked={!unchecked.has(i.id)}
+              onChange={(e) => {
+                const u = new Set(unchecked);
+                if (e.target.checked) u.delete(i.id);
+                else u.add(i.id);
+                setUnchecked(u);
+              }}
+            />
+            {i.name}
+          </label>
+        ))}
+      </div>
+    ),
+    [originals, unchecked],
+  );
   useEffect(() => {
     // a new manipulation kind: sweep its first parameter over its own range
     const q = kindSpec(manip.kind).params.find((p) => p.sweep);
@@ -333,7 +367,8 @@ export function LabPanel() {
   const allTimes = times();
   // The measures average the repetitions first: each image's repetition mean is all they need.
   const means = useWorkerValue(enc.keys.length ? `${enc.tags.join('+')}\n${enc.keys.join(',')}` : null, () => repetitionMeans(enc.tags, enc.keys));
-  const blocks = useMemo(() => blocksOf(enc, means), [enc, means]);
+  // (the image list, not the group means: another map source or a new batch's sums leave the measures as they are)
+  const blocks = useMemo(() => blocksOf(enc, means), [enc.items, enc.dims.C, enc.dims.T, means]); // eslint-disable-line react-hooks/exhaustive-deps
   const dims = { R: 1, C: enc.dims.C, T: enc.dims.T };
   const scored = useMemo(() => {
     if (!enc.items.length || blocks.length !== enc.items.length) return null;
@@ -490,7 +525,7 @@ export function LabPanel() {
       return { error: e instanceof Error ? e.message : String(e) } as { error: string; values?: undefined };
     }
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [enc, blocks, scored, rankBy, groupB, target, k, measure]);
+  }, [enc.items, blocks, scored, rankBy, groupB, target, k, measure]);
 
   function conditionFrom(which: 'top' | 'bottom') {
     if (!ranking?.values) return;
@@ -574,11 +609,7 @@ export function LabPanel() {
             <label>
               Image
               <select data-testid="lab-image-select" value={previewItem?.id ?? ''} onChange={(e) => setPreviewId(e.target.value)}>
-                {ready.map((i) => (
-                  <option key={i.id} value={i.id}>
-                    {i.name}
-                  </option>
-                ))}
+                {imageOptions}
               </select>
             </label>
           </div>
@@ -635,23 +666,7 @@ export function LabPanel() {
             <summary>
               Source images: {sources.length} of {originals.length}
             </summary>
-            <div className="lab-sources">
-              {originals.map((i) => (
-                <label key={i.id} className="check">
-                  <input
-                    type="checkbox"
-                    checked={!unchecked.has(i.id)}
-                    onChange={(e) => {
-                      const u = new Set(unchecked);
-                      if (e.target.checked) u.delete(i.id);
-                      else u.add(i.id);
-                      setUnchecked(u);
-                    }}
-                  />
-                  {i.name}
-                </label>
-              ))}
-            </div>
+            {sourceList}
           </details>
           <div className="row">
             <button type="button" className="primary" data-testid="lab-sweep-run" disabled={!sources.length || sweepStatus.state === 'running'} onClick={() => void runSweep()}>

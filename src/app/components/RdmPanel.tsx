@@ -9,7 +9,7 @@ import { timecourseFigure, timesMs } from '../../viz/plots.ts';
 import { setCursor } from '../actions/selection.ts';
 import { conditionMatrixScene, conditionOrder, courseValues, dissimilarityCourse, dissimilarityLine, imageMatrixScene, TICKS_UPTO } from '../figures/rdm.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
-import { moveCursor } from '../figures/timecourse.ts';
+import { moveCursor, withWindow } from '../figures/timecourse.ts';
 import { dissimilarityAt, dissimilarityCourse as courseInWorker } from '../responses.ts';
 import { useEncodedForPlots, useSelection, useWorkerValue } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
@@ -19,6 +19,8 @@ import { CanvasPlot, type CanvasFigure } from './CanvasPlot.tsx';
 import { LinePlot } from './LinePlot.tsx';
 
 const NEEDS = 'Needs at least 2 encoded images and 2 selected channels.';
+// (an empty mask shades nothing)
+const ALL_SAMPLES: number[] = [];
 function matrixCanvasFigure(scene: MatrixScene, names: string[] = scene.labels): CanvasFigure {
   const lut = colormapLut(scene.colormap ?? 'viridis');
   const n = names.length;
@@ -76,8 +78,9 @@ export function RdmPanel() {
   const view = mat && values ? { mat, cond } : null;
   // the course with the cursor itself and the window (Plot moves only the line and the shading)
   const shown = view !== null;
-  const course = useMemo(() => (shown && plan && values ? dissimilarityLine({ cursor: 0, tms, mask, course: { ...values, title: plan.title } }) : null), [shown, plan, values, tms, mask]);
-  const line = useMemo(() => course && moveCursor(course, tms[cursor]), [course, tms, cursor]);
+  // built with every sample selected, the window's shading added after: a window change keeps the line as painted
+  const course = useMemo(() => (shown && plan && values ? dissimilarityLine({ cursor: 0, tms, mask: ALL_SAMPLES, course: { ...values, title: plan.title } }) : null), [shown, plan, values, tms]);
+  const line = useMemo(() => course && moveCursor(withWindow(course, tms, mask), tms[cursor]), [course, tms, mask, cursor]);
 
   // The requirement is spelled out once, beside it, where the matrix will be.
   const placeholder = useMemo(() => timecourseFigure({ timesMs: tms, series: [], placeholder: 'The mean dissimilarity at each time point appears here.', yTitle: 'mean 1 − r', title: 'Mean pairwise dissimilarity over time', height: 360 }), [tms]);

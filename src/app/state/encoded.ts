@@ -198,14 +198,13 @@ export function useSelection() {
   const model = useApp((s) => s.model);
   const selected = useApp((s) => s.selectedChannels);
   const mask = useApp((s) => s.timeMask);
-  return useMemo(() => {
+  // the channel arrays do not follow the window: a window change leaves the views that read only them as they are
+  const channels = useMemo(() => {
     const names = chNames();
-    const ch = channelIndices(names, selected);
-    const t = maskIndices(mask);
-    const chMask = names.map((n) => selected.includes(n));
-    return { names, ch, t, chMask };
+    return { names, ch: channelIndices(names, selected), chMask: names.map((n) => selected.includes(n)) };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [model, selected, mask]);
+  }, [model, selected]);
+  return useMemo(() => ({ ...channels, t: maskIndices(mask) }), [channels, mask]);
 }
 
 /** Indices (into Encoded.items) of the images a view refers to. */
