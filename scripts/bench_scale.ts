@@ -9,8 +9,9 @@
 //     count and the same images, in the same run (both from the model being ready to the last row);
 //   - reload of the session: navigation to every image encoded from storage (none sent to the
 //     engine again), <= 3 s at 1,000; and to the topomap and time course drawn again.
-// Run: `node bin/run-ts.mjs scripts/bench_scale.ts [--images 1000] [--views-only]` or `npm run bench -- --only scale`
-// (--views-only: the view updates alone; BENCH_PROFILE=1 / BENCH_TRACE=1 print where each row's main-thread time goes).
+// Run: `node bin/run-ts.mjs scripts/bench_scale.ts [--images 1000] [--views-only] [--no-cli]` or `npm run bench -- --only scale`
+// (--views-only: the view updates alone; --no-cli: without the CLI's run on the same images, e.g. at
+// 10,000; BENCH_PROFILE=1 / BENCH_TRACE=1 print where each row's main-thread time goes).
 // Timings vary with machine load: on a shared machine run it more than once.
 
 import { spawn } from 'node:child_process';
@@ -211,7 +212,7 @@ async function cliRate(folder: string, threads: number, n: number): Promise<numb
 }
 
 /** viewsOnly: stop after the view updates (no heap, reload or CLI rows), for iterating on the views. */
-export async function benchScale(nImages: number, viewsOnly = false): Promise<ScaleResult> {
+export async function benchScale(nImages: number, viewsOnly = false, withCli = true): Promise<ScaleResult> {
   // (BENCH_PROFILE: unminified, and the main thread's CPU profile over the cursor changes printed)
   await build({ logLevel: 'error', build: { outDir: OUT_DIR, emptyOutDir: true, ...(process.env.BENCH_PROFILE ? { minify: false } : {}) } });
   const server = await preview({ logLevel: 'error', build: { outDir: OUT_DIR }, preview: { port: PORT, strictPort: true } });
@@ -278,7 +279,7 @@ export async function benchScale(nImages: number, viewsOnly = false): Promise<Sc
     const count = Number(await page.getByTestId('gallery').getAttribute('data-count'));
     if (count !== nImages) throw new Error(`after the reload the gallery has ${count} images, not ${nImages}`);
 
-    const cliImgPerS = await cliRate(folder, threads, nImages);
+    const cliImgPerS = withCli ? await cliRate(folder, threads, nImages) : NaN;
     return { images: nImages, heapMb: heap, tabMb: tab, updateMs, longestTaskMs, longestInteractMs, pageImgPerS, cliImgPerS, threads, reloadS: tBack / 1000, reloadViewsS: tViews / 1000, reloadSent };
   } finally {
     await ctx.close();
@@ -315,7 +316,9 @@ export function describeScale(r: ScaleResult): string {
     `  page JS heap ${r.heapMb.toFixed(0)} MB (target <= ${heapT} MB: ${ok(r.heapMb <= heapT)}); tab total (page + workers) ${r.tabMb === null ? 'not measurable here' : `${r.tabMb.toFixed(0)} MB`}`,
     viewsLine(r),
     `  longest main-thread task while encoding: ${r.longestTaskMs.toFixed(0)} ms`,
-    `  encoding: page ${r.pageImgPerS.toFixed(1)} img/s, CLI ${r.cliImgPerS.toFixed(1)} img/s = ${(r.pageImgPerS / r.cliImgPerS).toFixed(2)}x (target >= 0.9x: ${ok(r.pageImgPerS >= 0.9 * r.cliImgPerS)})`,
+    Number.isNaN(r.cliImgPerS)
+      ? `  encoding: page ${r.pageImgPerS.toFixed(1)} img/s (the CLI not run: --no-cli)`
+      : `  encoding: page ${r.pageImgPerS.toFixed(1)} img/s, CLI ${r.cliImgPerS.toFixed(1)} img/s = ${(r.pageImgPerS / r.cliImgPerS).toFixed(2)}x (target >= 0.9x: ${ok(r.pageImgPerS >= 0.9 * r.cliImgPerS)})`,
     `  reload to every image back from storage: ${r.reloadS.toFixed(2)} s (views drawn at ${r.reloadViewsS.toFixed(2)} s), ${r.reloadSent} sent to the engine (target <= 3 s${r.images > 1000 ? ' at 1,000' : ''}, none sent: ${ok((r.images > 1000 || r.reloadS <= 3) && r.reloadSent === 0)})`,
   ];
   return lines.join('\n');
@@ -325,7 +328,7 @@ if (process.argv[1]?.endsWith('bench_scale.ts')) {
   const args = Object.fromEntries(process.argv.slice(2).reduce<string[][]>((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
   const viewsOnly = process.argv.includes('--views-only');
   for (const n of String(args.images ?? '1000').split(',').map(Number)) {
-    const r = await benchScale(n, viewsOnly);
+    const r = await benchScale(n, viewsOnly, !process.argv.includes('--no-cli'));
     console.log(viewsOnly ? describeViews(r) : describeScale(r));
   }
   process.exit(0);
