@@ -4,7 +4,7 @@ import type { ClusterResult } from '../../src/analysis/cluster_test.ts';
 import type { DecodingResult } from '../../src/analysis/decoding.ts';
 import { conditionsView } from '../../src/app/figures/conditions.ts';
 import { qualityView } from '../../src/app/figures/quality.ts';
-import { conditionOrder, dissimilarityCourse, dissimilarityView } from '../../src/app/figures/rdm.ts';
+import { conditionOrder, dissimilarityCourse, dissimilarityView, imageMatrixScene, matrixImages, MATRIX_UPTO } from '../../src/app/figures/rdm.ts';
 import { ALPHA, decodingFigures, heatmap, shade, significantSpans, spreadFigure, titled } from '../../src/app/figures/stats.ts';
 import { nearestIndex, windowText } from '../../src/app/figures/time_axis.ts';
 import { timecourseTitle, timecourseView, withCursor, withWindow } from '../../src/app/figures/timecourse.ts';
@@ -253,5 +253,20 @@ describe('dissimilarity figures', () => {
     expect(v.mat.range).toEqual([0, m[2]]);
     expect(v.cond!.labels).toEqual(['a (n=2)', 'b (n=1)']);
     expect(Number(v.cond!.values[1].toFixed(6))).toBe(2);
+  });
+
+  it('past MATRIX_UPTO images the image matrix is a fixed sample in the same order, and its title says so', () => {
+    const few = Array.from({ length: MATRIX_UPTO }, (_, i) => MATRIX_UPTO - 1 - i);
+    expect(matrixImages(few)).toBe(few);
+    const order = Array.from({ length: 2500 }, (_, i) => (i * 7) % 2500);
+    const a = matrixImages(order);
+    expect(a.length).toBe(MATRIX_UPTO);
+    expect(new Set(a).size).toBe(MATRIX_UPTO);
+    // in `order`'s order, and the same every time
+    const pos = new Map(order.map((v, k) => [v, k]));
+    for (let k = 1; k < a.length; k++) expect(pos.get(a[k])!).toBeGreaterThan(pos.get(a[k - 1])!);
+    expect(matrixImages([...order])).toEqual(a);
+    const scene = imageMatrixScene({ enc: { subjects: null } as never, cursor: 2, labels: a.map(() => ''), ordered: false, tms, matrix: new Float32Array(4), of: 2500 });
+    expect(scene.title).toBe(`Dissimilarity at ${tms[2]} ms, a fixed random sample of 1000 of 2500 images`);
   });
 });

@@ -7,7 +7,7 @@ import { colormapLut } from '../../viz/colormap.ts';
 import { drawMatrix, layoutMatrix, matrixCellAt, matrixSvg, type MatrixScene } from '../../viz/matrix_render.ts';
 import { timecourseFigure, timesMs } from '../../viz/plots.ts';
 import { setCursor } from '../actions/selection.ts';
-import { conditionMatrixScene, conditionOrder, courseValues, dissimilarityCourse, dissimilarityLine, imageMatrixScene, TICKS_UPTO } from '../figures/rdm.ts';
+import { conditionMatrixScene, conditionOrder, courseValues, dissimilarityCourse, dissimilarityLine, imageMatrixScene, matrixImages, TICKS_UPTO } from '../figures/rdm.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
 import { moveCursor, withWindow } from '../figures/timecourse.ts';
 import { dissimilarityAt, dissimilarityCourse as courseInWorker } from '../responses.ts';
@@ -50,9 +50,11 @@ export function RdmPanel() {
   // source, a new batch's sums) leave the million-cell matrix as drawn.
   const items = enc.items;
   const order = useMemo(() => conditionOrder(items, conditions), [items, conditions]);
-  const names = useMemo(() => order.map((i) => `${i + 1}: ${items[i].name}${items[i].condition ? ` (${items[i].condition})` : ''}`), [items, order]);
-  const ticks = order.length <= TICKS_UPTO;
-  const labels = useMemo(() => (ticks ? order.map((i) => `${i + 1}: ${items[i].name.length > 18 ? items[i].name.slice(0, 17) + '…' : items[i].name}`) : order.map(() => '')), [items, order, ticks]);
+  // the image matrix's images: all, or a fixed sample past MATRIX_UPTO (in the same order)
+  const inMatrix = useMemo(() => matrixImages(order), [order]);
+  const names = useMemo(() => inMatrix.map((i) => `${i + 1}: ${items[i].name}${items[i].condition ? ` (${items[i].condition})` : ''}`), [items, inMatrix]);
+  const ticks = inMatrix.length <= TICKS_UPTO;
+  const labels = useMemo(() => (ticks ? inMatrix.map((i) => `${i + 1}: ${items[i].name.length > 18 ? items[i].name.slice(0, 17) + '…' : items[i].name}`) : inMatrix.map(() => '')), [items, inMatrix, ticks]);
   const groups = useMemo(() => conditions.map((c) => ({ c, idx: order.filter((i) => items[i].condition === c) })).filter((g) => g.idx.length > 0), [conditions, order, items]);
 
   const subjectSpread = useApp((s) => s.subjectSpread);
@@ -64,12 +66,13 @@ export function RdmPanel() {
   const raw = useWorkerValue(sig, () => courseInWorker(enc.tags, plan!.idx.map((i) => enc.keys[i]), Int32Array.from(ch)));
   // The matrices are drawn at the time the worker computed them for (it answers the latest cursor
   // once free, see useWorkerValue): a cursor move redraws them when their answer comes, not before.
-  const at = useWorkerValue(sig && `${sig}\n${cursor}`, () => dissimilarityAt(enc.tags, order.map((i) => enc.keys[i]), Int32Array.from(ch), cursor).then((matrix) => ({ cursor, matrix })));
+  const matrixSig = plan ? `${enc.tags.join('+')}\n${inMatrix.map((i) => enc.keys[i]).join(',')}\n${ch.join(',')}` : null;
+  const at = useWorkerValue(matrixSig && `${matrixSig}\n${cursor}`, () => dissimilarityAt(enc.tags, inMatrix.map((i) => enc.keys[i]), Int32Array.from(ch), cursor).then((matrix) => ({ cursor, matrix })));
   const values = useMemo(() => (raw ? courseValues(raw, Math.max(1, enc.tags.length), enc.dims.T, subjectSpread) : null), [raw, enc.tags.length, enc.dims.T, subjectSpread]);
   const mat = useMemo(() => {
-    if (!plan || !at || at.matrix.length !== order.length * order.length) return null;
-    return matrixCanvasFigure(imageMatrixScene({ enc, cursor: at.cursor, labels, ordered: groups.length > 0, tms, matrix: at.matrix }), names);
-  }, [plan, at, order, labels, names, groups.length > 0, tms, nSubjects]); // eslint-disable-line react-hooks/exhaustive-deps
+    if (!plan || !at || at.matrix.length !== inMatrix.length * inMatrix.length) return null;
+    return matrixCanvasFigure(imageMatrixScene({ enc, cursor: at.cursor, labels, ordered: groups.length > 0, tms, matrix: at.matrix, of: order.length }), names);
+  }, [plan, at, inMatrix, order.length, labels, names, groups.length > 0, tms, nSubjects]); // eslint-disable-line react-hooks/exhaustive-deps
   // the condition means' matrix follows the group means
   const cond = useMemo(() => {
     const c = mat && at ? conditionMatrixScene({ enc, ch, cursor: at.cursor, groups, tms }) : null;

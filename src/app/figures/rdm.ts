@@ -15,6 +15,18 @@ export const TICKS_UPTO = 40;
 /** Past this many images the time course averages the pairs of a fixed random sample of this size. */
 export const COURSE_SAMPLE = 120;
 
+/**
+ * Past this many images the image matrix is that of a fixed random sample of this size (in the
+ * condition order): a matrix of 10,000 images is 400 MB and 50 million correlations per cursor
+ * move, and no drawing shows more cells than it has pixels.
+ */
+export const MATRIX_UPTO = 1000;
+
+/** The images the image matrix shows, in `order`: all of them, or a fixed sample of MATRIX_UPTO. */
+export function matrixImages(order: number[]): number[] {
+  return sample(order, MATRIX_UPTO, 2);
+}
+
 /** A fixed (seeded) sample of k of the indices, kept in their order. */
 function sample(idx: number[], k: number, seed = 1): number[] {
   if (idx.length <= k) return idx;
@@ -87,11 +99,12 @@ export function dissimilarityMatrices(a: Omit<DissimilarityArgs, 'mask' | 'cours
 }
 
 /** The image-by-image matrix the worker computed at `cursor` (a function of the images and channels alone, not of the group means). */
-export function imageMatrixScene({ enc, cursor, labels, ordered, tms, matrix }: Pick<DissimilarityArgs, 'cursor' | 'labels' | 'tms' | 'matrix'> & { enc: Pick<Encoded, 'subjects'>; ordered: boolean }): MatrixScene {
+export function imageMatrixScene({ enc, cursor, labels, ordered, tms, matrix, of }: Pick<DissimilarityArgs, 'cursor' | 'labels' | 'tms' | 'matrix'> & { enc: Pick<Encoded, 'subjects'>; ordered: boolean; of?: number }): MatrixScene {
   const m = matrix;
   let top = 0;
   for (let i = 0; i < m.length; i++) if (m[i] > top && m[i] !== Infinity) top = m[i]; // (NaN compares false)
-  return { values: m, labels, range: [0, top > 0 ? top : 1], colormap: 'viridis', unit: '1 − r', title: `Dissimilarity at ${tms[cursor]} ms${enc.subjects ? `, mean of ${enc.subjects.paths.length} subjects' matrices` : ''}${ordered ? ' (ordered by condition)' : ''}` };
+  const sampled = of !== undefined && of > labels.length ? `, a fixed random sample of ${labels.length} of ${of} images` : '';
+  return { values: m, labels, range: [0, top > 0 ? top : 1], colormap: 'viridis', unit: '1 − r', title: `Dissimilarity at ${tms[cursor]} ms${sampled}${enc.subjects ? `, mean of ${enc.subjects.paths.length} subjects' matrices` : ''}${ordered ? ' (ordered by condition)' : ''}` };
 }
 
 /** The condition-by-condition matrix of the condition means at the cursor (two conditions or more), else null. */
