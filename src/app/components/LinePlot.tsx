@@ -55,6 +55,7 @@ export function LinePlot({ figure, filename, className, onCursor, onWindow }: Li
   const canDrag = Boolean(onWindow);
   const fig = useMemo<CanvasFigure & { scene(w: number, h: number): LineScene }>(() => {
     let last: { w: number; h: number; scene: LineScene } | null = null;
+    let attrsOf: { scene: LineScene; attrs: Record<string, string> } | null = null;
     const scene = (w: number, h: number) => (last && last.w === w && last.h === h ? last.scene : (last = { w, h, scene: lineScene(base, w, h) }).scene);
     const inside = (s: LineScene, x: number) => Math.min(s.right, Math.max(s.left, x));
     const s0 = lineScene(base, 600, height);
@@ -78,11 +79,15 @@ export function LinePlot({ figure, filename, className, onCursor, onWindow }: Li
           }
         : undefined,
       download: (format, w, h) => downloadFigure(whole.current, filename, format, w, h),
+      // (asked on every render, a cursor move's included: counted once per scene)
       attrs: (w, h) => {
         const s = scene(w, h);
+        if (attrsOf?.scene === s) return attrsOf.attrs;
         let points = 0;
         for (const t of s.traces) for (let i = 0; i < t.y.length; i++) if (Number.isFinite(t.y[i]) && Number.isFinite(t.x[i])) points++;
-        return { lines: String(s.traces.length), points: String(points), 'x-range': s.x.range.map((v) => v.toPrecision(6)).join(','), 'plot-box': [s.left, s.top, s.right, s.bottom].map((v) => v.toFixed(1)).join(',') };
+        const attrs = { lines: String(s.traces.length), points: String(points), 'x-range': s.x.range.map((v) => v.toPrecision(6)).join(','), 'plot-box': [s.left, s.top, s.right, s.bottom].map((v) => v.toFixed(1)).join(',') };
+        attrsOf = { scene: s, attrs };
+        return attrs;
       },
     };
   }, [base, filename, height, canDrag]);
