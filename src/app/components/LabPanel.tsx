@@ -366,7 +366,19 @@ export function LabPanel() {
   const names = chNames();
   const allTimes = times();
   // The measures average the repetitions first: each image's repetition mean is all they need.
-  const means = useWorkerValue(enc.keys.length ? `${enc.tags.join('+')}\n${enc.keys.join(',')}` : null, () => repetitionMeans(enc.tags, enc.keys));
+  // asked for once the panel has been on screen: [N, 63, 140] float32 (35 MB at 1,000 images)
+  // that a session which never scrolls to the Lab does not need
+  const panel = useRef<HTMLElement>(null);
+  const [seen, setSeen] = useState(false);
+  useEffect(() => {
+    const el = panel.current;
+    if (seen || !el) return;
+    if (typeof IntersectionObserver === 'undefined') return void setSeen(true);
+    const io = new IntersectionObserver((es) => es.some((e) => e.isIntersecting) && setSeen(true), { rootMargin: '400px' });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [seen]);
+  const means = useWorkerValue(seen && enc.keys.length ? `${enc.tags.join('+')}\n${enc.keys.join(',')}` : null, () => repetitionMeans(enc.tags, enc.keys));
   // (the image list, not the group means: another map source or a new batch's sums leave the measures as they are)
   const blocks = useMemo(() => blocksOf(enc, means), [enc.items, enc.dims.C, enc.dims.T, means]); // eslint-disable-line react-hooks/exhaustive-deps
   const dims = { R: 1, C: enc.dims.C, T: enc.dims.T };
@@ -593,7 +605,7 @@ export function LabPanel() {
   ];
 
   return (
-    <section className="panel lab-panel" data-testid="lab-panel" aria-label="Lab">
+    <section ref={panel} className="panel lab-panel" data-testid="lab-panel" aria-label="Lab">
       <h2>Lab: in-silico experiments</h2>
       <p className="hint">
         Manipulations act on the square pixels the model encodes (after the crop); formulas, units and seeds: docs/lab.md. Measures use the repetition-averaged response, averaged over the channels.
