@@ -439,7 +439,9 @@ test('the address carries the view: a link opens it, changes follow into the add
   await expect(time).toHaveAttribute('data-cursor-ms', '120');
   await expect(time).toHaveAttribute('data-count', '22');
   // what the page cannot use is left out, not guessed: the stored session's view stays, and the
-  // address is written from it
+  // address is written from it (the view the reload took from the address is stored half a
+  // second after it was restored)
+  await page.waitForTimeout(1200);
   await page.goto('/?backend=wasm&ch=Oz,NOPE&t=81-130&at=7');
   await waitForState(page, 'idle');
   await expect(channels).toHaveAttribute('data-selected-count', String(ch.split(',').length));

@@ -44,10 +44,12 @@ export function restoreSession(): Promise<void> {
 
 async function restoreFrom(gen: number, viewBack: () => void) {
   if (!persistent()) return;
+  let stored = false;
   try {
     const st = await session.loadState();
     if (gen !== generation) return; // replaced meanwhile: it saves nothing either
     if (st) {
+      stored = true;
       if (st.images.length) warmResponses();
       // ids given to images added from now on come after the stored ones
       for (const r of st.images) reserveImageId(r.id);
@@ -78,7 +80,8 @@ async function restoreFrom(gen: number, viewBack: () => void) {
     if (gen !== generation) return;
     set({ intakeNote: `The stored session could not be read: ${errorText(e)}` });
   }
-  if (gen === generation) startSaving(sessionError);
+  // the address's view (applied once the stored one was) may differ from the stored one: written too
+  if (gen === generation) startSaving(sessionError, stored);
 }
 
 /** 'New session': no images, no conditions, all channels and time points; the stored session is removed. */

@@ -107,8 +107,12 @@ let lastView: unknown[] = [];
 /** the last state written, without its time */
 let lastWritten = '';
 
-/** From now on, changes to the gallery or the view are written (coalesced, half a second after the last). */
-export function startSaving(onError: (e: unknown) => void) {
+/**
+ * From now on, changes to the gallery or the view are written (coalesced, half a second after the
+ * last). `pending`: the state already differs from what is stored (a restore under an address that
+ * carries another view), so it is written once too, even if nothing changes again.
+ */
+export function startSaving(onError: (e: unknown) => void, pending = false) {
   unsubscribe?.();
   lastWritten = '';
   const changed = (s: AppState) => s.images !== lastImages || VIEW_KEYS.some((k, n) => s[k] !== lastView[n]);
@@ -117,9 +121,7 @@ export function startSaving(onError: (e: unknown) => void) {
     lastView = VIEW_KEYS.map((k) => s[k]);
   };
   remember(get());
-  unsubscribe = useApp.subscribe((s) => {
-    if (!changed(s)) return;
-    remember(s);
+  const schedule = () => {
     if (saving) clearTimeout(saving);
     saving = setTimeout(() => {
       saving = null;
@@ -133,7 +135,13 @@ export function startSaving(onError: (e: unknown) => void) {
         onError(e);
       });
     }, 500);
+  };
+  unsubscribe = useApp.subscribe((s) => {
+    if (!changed(s)) return;
+    remember(s);
+    schedule();
   });
+  if (pending) schedule();
 }
 
 /** Writes the state now (before an export, or when the page is hidden). */
