@@ -77,6 +77,9 @@ export interface LineScene {
   background: string;
 }
 
+/** Rows of a legend under the plot, four entries each. */
+export const LEGEND_ROWS = 3;
+
 /** Plotly's text subset as plain text: entities back to characters, <br> to line breaks, other tags dropped. */
 export function plainText(s: string): string {
   // most names have no markup (a butterfly's text array holds 63 x 141 of them)
@@ -179,8 +182,13 @@ export function lineScene(fig: Figure, width: number, height: number): LineScene
   // as plotly: a legend once there are two traces, listing those that take part
   const legend = traces.length < 2 ? [] : traces.filter((t) => t.legend).map((t) => ({ name: t.name, color: t.color, width: t.width, dash: t.dash }));
   const title = plainText(titleOf(layout.title));
-  // two entries or more under a titled plot go below it, in rows of four (as Plot's legendBelow does for plotly)
-  const legendBelow = legend.length >= 2 && Boolean(title);
+  // two entries or more under a titled plot (or more than fit on one line) go below it, in rows of
+  // four, at most LEGEND_ROWS of them: past that the last place says how many more (hover names them)
+  const legendBelow = legend.length >= 2 && (Boolean(title) || legend.length > 4);
+  if (legendBelow && legend.length > 4 * LEGEND_ROWS) {
+    const more = legend.length - (4 * LEGEND_ROWS - 1);
+    legend.splice(4 * LEGEND_ROWS - 1, legend.length, { name: `… and ${more} more lines (hover names them)`, color: 'rgba(0,0,0,0)', width: 0, dash: [] });
+  }
   const b = margin.b + (legendBelow ? 20 * Math.ceil(legend.length / 4) + 8 : 0);
   const left = margin.l;
   const right = Math.max(left + 10, width - margin.r);

@@ -64,6 +64,17 @@ describe('line figures on a canvas', () => {
     expect(360 - s.bottom).toBe(44 + 28);
   });
 
+  it('a legend of many lines keeps to three rows and says how many more there are', () => {
+    const series = Array.from({ length: 40 }, (_, i) => ({ name: `image ${i + 1}`, mean: tms.map(() => i) }));
+    const s = lineScene(timecourseFigure({ timesMs: tms, series, title: 'Each image' }), 600, 360);
+    expect(s.legend.length).toBe(12);
+    expect(s.legend[10].name).toBe('image 11');
+    expect(s.legend[11].name).toBe('… and 29 more lines (hover names them)');
+    expect(360 - s.bottom).toBe(44 + 3 * 20 + 8);
+    // the label still names every line
+    expect(s.traces.filter((t) => t.legend).length).toBe(40);
+  });
+
   it('hover names each line at the nearest sample, and the nearest of a butterfly\'s faint lines', () => {
     const a = tms.map((t) => t / 100);
     const b = tms.map((t) => -t / 100);

@@ -59,10 +59,11 @@ export function LinePlot({ figure, filename, className, onCursor, onWindow }: Li
     const scene = (w: number, h: number) => (last && last.w === w && last.h === h ? last.scene : (last = { w, h, scene: lineScene(base, w, h) }).scene);
     const inside = (s: LineScene, x: number) => Math.min(s.right, Math.max(s.left, x));
     const s0 = lineScene(base, 600, height);
-    const names = s0.legend.map((e) => e.name);
+    const names = s0.traces.filter((t) => t.legend).map((t) => t.name);
+    const listed = names.length > 50 ? `${names.slice(0, 50).join('; ')}; … (${names.length} in all)` : names.join('; ');
     return {
       scene,
-      label: [s0.title || 'Line plot', names.length ? `lines: ${names.join('; ')}` : ''].filter(Boolean).join('. '),
+      label: [s0.title || 'Line plot', names.length ? `lines: ${listed}` : ''].filter(Boolean).join('. '),
       draw: (ctx, w, h, dpr) => paintLineScene(ctx, scene(w, h), dpr),
       hit: (x, y, w, h) => {
         const text = hoverText(scene(w, h), x, y);
