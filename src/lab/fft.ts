@@ -1,6 +1,8 @@
 // Complex FFT of any length (radix-2 when the length is a power of two, Bluestein's chirp-z
 // otherwise: square crops come in every size) and the 2-D transform the spatial-frequency
 // filters and phase scrambling use. Unnormalised forward transform, inverse divided by n, as numpy.fft.
+import { fftKernels, type FftKernels } from './fft_kernels.ts';
+
 interface Plan {
   n: number;
   /** radix-2 twiddles for the transform length actually run (n, or Bluestein's padded m) */
@@ -70,6 +72,97 @@ function plan(n: number): Plan {
   }
   plans.set(n, p);
   return p;
+}
+
+// The 2-D transforms of power-of-two sizes run their butterfly passes and transposes in WebAssembly
+// (fft_kernels.ts, bit-identical to the loops here), on arrays in the kernel's memory: the callers'
+// work arrays (fftScratch), the real transforms' half-size rows and a pair of arrays that inputs
+// held elsewhere are copied through. One layout at a time, for one size; a new size lays the memory
+// out again (growing it, up to ARENA_MAX_BYTES, detaches the old views: they are made anew), so a
+// view from fftScratch is valid until a transform of another size. Above that bound, for other
+// sizes, without WebAssembly SIMD or with the kernel turned off, the same loops run in JavaScript.
+interface Arena {
+  k: FftKernels;
+  S: number;
+  buffer: ArrayBuffer;
+  re: Float64Array;
+  im: Float64Array;
+  real: Float64Array;
+  halfRe: Float64Array;
+  halfIm: Float64Array;
+  ioRe: Float64Array;
+  ioIm: Float64Array;
+  /** byte addresses of radix2Tables(n) for n = S and S / 2 */
+  tables: Map<number, { cos: number; sin: number; rev: number }>;
+}
+
+// 48 S^2 bytes a layout: every power of two up to 1024
+const ARENA_MAX_BYTES = 64 << 20;
+let arena: Arena | null = null;
+let kernelOn = true;
+
+/** Turns the WebAssembly kernel off (the JavaScript loops run, on ordinary arrays) or back on; for comparing the two. */
+export function useFftKernel(on: boolean): void {
+  kernelOn = on;
+  arena = null;
+}
+
+/** The arena laid out for size S, or null where the kernel does not serve it. */
+function arenaFor(S: number): Arena | null {
+  if (!kernelOn || S < 4 || !isPow2(S)) return null;
+  const k = fftKernels();
+  if (!k) return null;
+  if (arena && arena.S === S && arena.buffer === k.memory.buffer) return arena;
+  const P = S * S;
+  const sizes = [S, S / 2];
+  let bytes = 0;
+  const at = (n: number) => {
+    const a = bytes;
+    bytes += Math.ceil(n / 16) * 16;
+    return a;
+  };
+  const tabs = sizes.map((n) => ({ n, cos: at(4 * n), sin: at(4 * n), rev: at(4 * n) }));
+  const arrays = [P, P, P, P / 2, P / 2, P, P].map((n) => at(8 * n));
+  if (bytes > ARENA_MAX_BYTES) return null;
+  const have = k.memory.buffer.byteLength;
+  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+  const buffer = k.memory.buffer;
+  const view = (i: number, n: number) => new Float64Array(buffer, arrays[i], n);
+  const tables = new Map<number, { cos: number; sin: number; rev: number }>();
+  for (const t of tabs) {
+    const p = plan(t.n);
+    new Float64Array(buffer, t.cos, t.n / 2).set(p.cos);
+    new Float64Array(buffer, t.sin, t.n / 2).set(p.sin);
+    new Uint32Array(buffer, t.rev, t.n).set(p.rev);
+    tables.set(t.n, { cos: t.cos, sin: t.sin, rev: t.rev });
+  }
+  arena = { k, S, buffer, re: view(0, P), im: view(1, P), real: view(2, P), halfRe: view(3, P / 2), halfIm: view(4, P / 2), ioRe: view(5, P), ioIm: view(6, P), tables };
+  return arena;
+}
+
+/** The arena, when a and b are both in its memory (no new layout). */
+function arenaHolding(a: Float64Array, b: Float64Array): Arena | null {
+  const ar = arena;
+  return ar && kernelOn && a.buffer === ar.buffer && b.buffer === ar.buffer && ar.k.memory.buffer === ar.buffer ? ar : null;
+}
+
+const plainScratch = { S: -1, re: new Float64Array(0), im: new Float64Array(0), real: new Float64Array(0) };
+
+/**
+ * Work arrays of S x S values for the 2-D transforms (a complex pair and one real array): in the
+ * kernel's memory where it serves size S, so the transforms run on them without copies. Valid until
+ * a transform of another size; their contents are the caller's.
+ */
+export function fftScratch(S: number): { re: Float64Array; im: Float64Array; real: Float64Array } {
+  const ar = arenaFor(S);
+  if (ar) return ar;
+  if (plainScratch.S !== S || plainScratch.re.buffer === arena?.buffer) {
+    plainScratch.S = S;
+    plainScratch.re = new Float64Array(S * S);
+    plainScratch.im = new Float64Array(S * S);
+    plainScratch.real = new Float64Array(S * S);
+  }
+  return plainScratch;
 }
 
 /** In-place radix-2 FFT of length p.m on re/im[off + i*stride]. */
@@ -158,6 +251,13 @@ export function fftAxis0(re: Float64Array, im: Float64Array, n: number, w: numbe
   // in blocks of columns whose n rows fit in the core's cache, so that every radix-4 pass after
   // the first reads from there, not from memory; each column's arithmetic is the same
   const block = Math.max(8, Math.floor(AXIS0_BLOCK_VALUES / n / 8) * 8);
+  const t = arenaHolding(re, im)?.tables.get(n);
+  if (t) {
+    const k = arena!.k;
+    const f = inverse ? k.inverse : k.forward;
+    for (let a = 0; a < w; a += block) f(re.byteOffset + 8 * a, im.byteOffset + 8 * a, n, Math.min(block, w - a), 8 * stride, t.cos, t.sin, t.rev);
+    return;
+  }
   if (w <= block) return fftAxis0Block(p, re, im, n, w, inverse, stride);
   for (let a = 0; a < w; a += block) fftAxis0Block(p, re.subarray(a), im.subarray(a), n, Math.min(block, w - a), inverse, stride);
 }
@@ -311,6 +411,8 @@ function fftColumns(re: Float64Array, im: Float64Array, n: number, w: number, in
 
 /** In-place transpose of an S x S array, in 16 x 16 tiles (both sides of a swap stay in cache). */
 export function transposeSquare(a: Float64Array, S: number) {
+  const ar = arenaHolding(a, a);
+  if (ar) return ar.k.transpose(a.byteOffset, S);
   const B = 16;
   for (let by = 0; by < S; by += B) {
     const ey = Math.min(by + B, S);
@@ -336,10 +438,22 @@ export function transposeSquare(a: Float64Array, S: number) {
  * functions multiplied in between must use the same layout.
  */
 export function fft2t(re: Float64Array, im: Float64Array, S: number) {
+  const ar = arenaFor(S);
+  if (ar && !arenaHolding(re, im)) return throughArena(ar, re, im, S, (r, i) => fft2t(r, i, S));
   fftAxis0(re, im, S, S);
   transposeSquare(re, S);
   transposeSquare(im, S);
   fftAxis0(re, im, S, S);
+}
+
+/** f on the arena's io pair holding a copy of re/im's first S^2 values, copied back after. */
+function throughArena(ar: Arena, re: Float64Array, im: Float64Array, S: number, f: (re: Float64Array, im: Float64Array) => void) {
+  const P = S * S;
+  ar.ioRe.set(re.subarray(0, P));
+  ar.ioIm.set(im.subarray(0, P));
+  f(ar.ioRe, ar.ioIm);
+  re.set(ar.ioRe);
+  im.set(ar.ioIm);
 }
 
 /**
@@ -360,6 +474,8 @@ function firstPass(re: Float64Array, im: Float64Array, S: number, w: number, spa
 
 /** Inverse of fft2t, unnormalised: a transposed spectrum in, S^2 times the S x S array out (the caller divides, as numpy.fft.ifft2). */
 export function ifft2t(re: Float64Array, im: Float64Array, S: number, spans?: ColumnSpans) {
+  const ar = arenaFor(S);
+  if (ar && !arenaHolding(re, im)) return throughArena(ar, re, im, S, (r, i) => ifft2t(r, i, S, spans));
   firstPass(re, im, S, S, spans);
   transposeSquare(re, S);
   transposeSquare(im, S);
@@ -370,22 +486,27 @@ export function ifft2t(re: Float64Array, im: Float64Array, S: number, spans?: Co
 // along axis 0, rows 2m and 2m + 1 travel as one complex row of an S/2-point transform, and of a
 // spectrum of a real image only the bins ky = 0 .. S/2 are computed (the others are conjugates).
 // Odd sizes take the complex transform. The same transforms up to float64 rounding.
-const halves = new Map<number, { re: Float64Array; im: Float64Array; cos: Float64Array; sin: Float64Array }>();
+const halves = new Map<number, { cos: Float64Array; sin: Float64Array; re?: Float64Array; im?: Float64Array }>();
 
-function half(S: number) {
+/** The half-size rows (N x S, in the arena where it serves S) and the twiddles e^(2 pi i k / S), k = 0 .. N = S/2. */
+function half(S: number): { re: Float64Array; im: Float64Array; cos: Float64Array; sin: Float64Array } {
   let h = halves.get(S);
+  const N = S / 2;
   if (!h) {
-    const N = S / 2;
     const cos = new Float64Array(N + 1);
     const sin = new Float64Array(N + 1);
     for (let k = 0; k <= N; k++) {
       cos[k] = Math.cos((2 * Math.PI * k) / S);
       sin[k] = Math.sin((2 * Math.PI * k) / S);
     }
-    h = { re: new Float64Array(N * S), im: new Float64Array(N * S), cos, sin };
+    h = { cos, sin };
     halves.set(S, h);
   }
-  return h;
+  const ar = arenaFor(S);
+  if (ar) return { re: ar.halfRe, im: ar.halfIm, cos: h.cos, sin: h.sin };
+  h.re ??= new Float64Array(N * S);
+  h.im ??= new Float64Array(N * S);
+  return { re: h.re, im: h.im, cos: h.cos, sin: h.sin };
 }
 
 /** The columns ky = 0 .. realBins(S) - 1 of a transposed spectrum are all that ifft2tReal reads. */
@@ -402,6 +523,13 @@ export function fft2tReal(x: Float64Array, S: number, re: Float64Array, im: Floa
     re.set(x);
     im.fill(0);
     return fft2t(re, im, S);
+  }
+  const ar = arenaFor(S);
+  if (ar && !arenaHolding(re, im)) {
+    fft2tReal(x, S, ar.ioRe, ar.ioIm);
+    re.set(ar.ioRe);
+    im.set(ar.ioIm);
+    return;
   }
   const N = S / 2;
   const h = half(S);
@@ -454,6 +582,13 @@ export function ifft2tReal(re: Float64Array, im: Float64Array, S: number, out: F
   if (S % 2 === 1 || S < 4) {
     ifft2t(re, im, S, spans);
     return out.set(re);
+  }
+  const ar = arenaFor(S);
+  if (ar && !arenaHolding(re, im)) {
+    const P = S * S;
+    ar.ioRe.set(re.subarray(0, P));
+    ar.ioIm.set(im.subarray(0, P));
+    return ifft2tReal(ar.ioRe, ar.ioIm, S, out, spans);
   }
   const N = S / 2;
   const h = half(S);

@@ -3,7 +3,7 @@
 // computes in float64 and rounds once, half to even (numpy.rint), then clips to 0..255, so each
 // manipulation maps uint8 to uint8 and a chain is a sequence of such steps. docs/lab.md gives
 // each formula; tools/reference/make_lab_goldens.py is the numpy/scipy/PIL reference.
-import { cyclesPerImage, dct2FromSpectrum, fft2t, fft2tReal, ifft2t, ifft2tReal, makhoulOrder, realBins, spectrumFromDct2, type ColumnSpans } from './fft.ts';
+import { cyclesPerImage, dct2FromSpectrum, fft2t, fft2tReal, fftScratch, ifft2t, ifft2tReal, makhoulOrder, realBins, spectrumFromDct2, type ColumnSpans } from './fft.ts';
 import { LabRandom } from './rng.ts';
 
 export interface ChwImage {
@@ -559,23 +559,14 @@ function sourceSpectrum(img: ChwImage): ComplexPair {
   return fourierSpectra.add(img, { rgRe, rgIm, bRe, bIm }).value;
 }
 
-const scratch = { S: 0, re: new Float64Array(0), im: new Float64Array(0) };
-
-/** One complex S x S work array (the inverse transforms' input, overwritten by them). */
+/** One complex S x S work array (the inverse transforms' input, overwritten by them), where fft.ts's kernel works on it. */
 function complexScratch(S: number): { re: Float64Array; im: Float64Array } {
-  if (scratch.S !== S) {
-    scratch.S = S;
-    scratch.re = new Float64Array(S * S);
-    scratch.im = new Float64Array(S * S);
-  }
-  return scratch;
+  return fftScratch(S);
 }
 
-// one real channel, S x S: the blue channel on its way into fft2tReal or out of ifft2tReal
-let realBuf = new Float64Array(0);
+/** One real channel, S x S: the blue channel on its way into fft2tReal or out of ifft2tReal. */
 function realScratch(S: number): Float64Array {
-  if (realBuf.length !== S * S) realBuf = new Float64Array(S * S);
-  return realBuf;
+  return fftScratch(S).real;
 }
 
 /**

@@ -1,0 +1,259 @@
+// WebAssembly SIMD kernels for fft.ts's hot loops: the radix-2/radix-4 butterfly passes along axis 0
+// (every butterfly of a pass applies one twiddle to a whole row of columns, so two columns travel
+// in one f64x2 lane pair) and the square transpose between the two passes of a 2-D transform.
+// Each lane does the scalar code's IEEE double operations in its order (a separate multiply and
+// add, never fused; sgn * x written as x or -x, which is the same number), so the results are
+// bit-identical to fft.ts's loops; a last odd column takes the same operations on one f64.
+// Addresses and strides are in bytes, in the instance's memory (fft.ts keeps its work arrays there).
+import {
+  ADD, AND, BLOCK, CTZ, DIV_U, END, EQ, EQZ, F64, F64_ADD, F64_MUL, F64_NEG, F64_SUB, GE_U, GT_U, I32, IF, LE_U, LOOP, LT_U, MUL, SELECT, SHL,
+  assemble, body, br, brIf, compileWasm, f64loadAt, f64storeAt, f64x2add, f64x2mul, f64x2neg, f64x2splat, f64x2sub, get, i32c, i32load, set, tee,
+  v128load, v128store, V128,
+} from '../core/wasm.ts';
+
+/** One lane width: two doubles in a v128, or the last odd column's one f64. */
+interface Lanes {
+  vector: boolean;
+  load: number[];
+  store: number[];
+  add: number[];
+  sub: number[];
+  mul: number[];
+  neg: number[];
+}
+const VEC: Lanes = { vector: true, load: v128load(0), store: v128store(0), add: f64x2add, sub: f64x2sub, mul: f64x2mul, neg: f64x2neg };
+const ONE: Lanes = { vector: false, load: f64loadAt(0), store: f64storeAt(0), add: [F64_ADD], sub: [F64_SUB], mul: [F64_MUL], neg: [F64_NEG] };
+
+/** while (cond) body: cond leaves an i32 on the stack. */
+const whileDo = (cond: number[], code: number[]) => [...BLOCK, ...LOOP, ...cond, EQZ, ...brIf(1), ...code, ...br(0), END, END];
+
+// butterfly(re, im, n, w, stride, cosT, sinT, revT): fftAxis0Block on the w columns at re/im
+// (rows `stride` bytes apart), with radix2Tables(n)'s cos, sin (n/2 f64 each) and rev (n u32) at cosT, sinT, revT.
+const P_RE = 0, P_IM = 1, P_N = 2, P_W = 3, P_STRIDE = 4, P_COS = 5, P_SIN = 6, P_REV = 7;
+const I = 8, J = 9, PR = 10, PI = 11, ENDP = 12, WP = 13, Q = 14, S1 = 15, S2 = 16, QW = 17, QW2 = 18, QW3 = 19, START = 20, K = 21, ROW = 22;
+const N_I32 = 15;
+const VALUES = ['t', 'ra', 'ia', 'rb', 'ib', 'rc', 'ic', 'rd', 'id', 'br', 'bi', 'dr', 'di', 'x0r', 'x0i', 'x1r', 'x1i', 'y0r', 'y0i', 'y1r', 'y1i', 't0r', 't0i', 'ur', 'ui', 'w1r', 'w1i', 'w2r', 'w2i'] as const;
+type Value = (typeof VALUES)[number];
+const V0 = ROW + 1;
+const F0 = V0 + VALUES.length;
+const local = (m: Lanes, v: Value) => (m.vector ? V0 : F0) + VALUES.indexOf(v);
+
+/** The columns of one row (pointer PR into re, PI into im, or any two rows): pairs, then the odd last one. */
+const columns = (rowA: number[], rowB: number[], step: (m: Lanes) => number[]) => [
+  ...rowA, ...set(PR), ...rowB, ...set(PI),
+  ...get(PR), ...get(WP), ADD, ...set(ENDP),
+  ...whileDo([...get(PR), ...get(ENDP), LT_U], [
+    ...step(VEC),
+    ...get(PR), ...i32c(16), ADD, ...set(PR),
+    ...get(PI), ...i32c(16), ADD, ...set(PI),
+  ]),
+  ...get(P_W), ...i32c(1), AND, ...IF, ...step(ONE), END,
+];
+
+function ops(m: Lanes) {
+  const g = (v: Value) => get(local(m, v));
+  const s = (v: Value, code: number[]) => [...code, ...set(local(m, v))];
+  const at = (p: number, off?: number) => (off === undefined ? get(p) : [...get(p), ...get(off), ADD]);
+  const ld = (p: number, off?: number) => [...at(p, off), ...m.load];
+  const st = (p: number, off: number | undefined, value: number[]) => [...at(p, off), ...value, ...m.store];
+  const add = (a: number[], b: number[]) => [...a, ...b, ...m.add];
+  const sub = (a: number[], b: number[]) => [...a, ...b, ...m.sub];
+  const mul = (a: number[], b: number[]) => [...a, ...b, ...m.mul];
+  return { g, s, ld, st, add, sub, mul };
+}
+
+/** A swap of the values at PR and PI (bit reversal). */
+const swap = (m: Lanes) => {
+  const { g, s, ld, st } = ops(m);
+  return [...s('t', ld(PR)), ...st(PR, undefined, ld(PI)), ...st(PI, undefined, g('t'))];
+};
+
+/** The size-2 butterfly with twiddle 1, rows a (PR, PI) and b = a + stride. */
+const radix2 = (m: Lanes) => {
+  const { g, s, ld, st, add, sub } = ops(m);
+  return [
+    ...s('rb', ld(PR, P_STRIDE)), ...s('ib', ld(PI, P_STRIDE)),
+    ...st(PR, P_STRIDE, sub(ld(PR), g('rb'))), ...st(PI, P_STRIDE, sub(ld(PI), g('ib'))),
+    ...st(PR, undefined, add(ld(PR), g('rb'))), ...st(PI, undefined, add(ld(PI), g('ib'))),
+  ];
+};
+
+/** Two radix-2 stages in one (fftAxis0Block's loop body; radix4Untwiddled's where twiddled is false). */
+const radix4 = (m: Lanes, inverse: boolean, twiddled: boolean) => {
+  const { g, s, ld, st, add, sub, mul } = ops(m);
+  const code = [
+    ...s('ra', ld(PR)), ...s('ia', ld(PI)),
+    ...s('rb', ld(PR, QW)), ...s('ib', ld(PI, QW)),
+    ...s('rc', ld(PR, QW2)), ...s('ic', ld(PI, QW2)),
+    ...s('rd', ld(PR, QW3)), ...s('id', ld(PI, QW3)),
+  ];
+  let [br, bi, dr, di]: Value[] = ['rb', 'ib', 'rd', 'id'];
+  if (twiddled) {
+    code.push(
+      ...s('br', sub(mul(g('rb'), g('w1r')), mul(g('ib'), g('w1i')))),
+      ...s('bi', add(mul(g('rb'), g('w1i')), mul(g('ib'), g('w1r')))),
+      ...s('dr', sub(mul(g('rd'), g('w1r')), mul(g('id'), g('w1i')))),
+      ...s('di', add(mul(g('rd'), g('w1i')), mul(g('id'), g('w1r')))),
+    );
+    [br, bi, dr, di] = ['br', 'bi', 'dr', 'di'];
+  }
+  code.push(
+    ...s('x0r', add(g('ra'), g(br))), ...s('x0i', add(g('ia'), g(bi))),
+    ...s('x1r', sub(g('ra'), g(br))), ...s('x1i', sub(g('ia'), g(bi))),
+    ...s('y0r', add(g('rc'), g(dr))), ...s('y0i', add(g('ic'), g(di))),
+    ...s('y1r', sub(g('rc'), g(dr))), ...s('y1i', sub(g('ic'), g(di))),
+  );
+  let [t0r, t0i, ur, ui]: Value[] = ['y0r', 'y0i', 'y1r', 'y1i'];
+  if (twiddled) {
+    code.push(
+      ...s('t0r', sub(mul(g('y0r'), g('w2r')), mul(g('y0i'), g('w2i')))),
+      ...s('t0i', add(mul(g('y0r'), g('w2i')), mul(g('y0i'), g('w2r')))),
+      ...s('ur', sub(mul(g('y1r'), g('w2r')), mul(g('y1i'), g('w2i')))),
+      ...s('ui', add(mul(g('y1r'), g('w2i')), mul(g('y1i'), g('w2r')))),
+    );
+    [t0r, t0i, ur, ui] = ['t0r', 't0i', 'ur', 'ui'];
+  }
+  // t1 = (-sgn ui, sgn ur): sgn = -1 forward, +1 inverse
+  const t1r = inverse ? [...g(ui), ...m.neg] : g(ui);
+  const t1i = inverse ? g(ur) : [...g(ur), ...m.neg];
+  code.push(
+    ...st(PR, undefined, add(g('x0r'), g(t0r))), ...st(PI, undefined, add(g('x0i'), g(t0i))),
+    ...st(PR, QW2, sub(g('x0r'), g(t0r))), ...st(PI, QW2, sub(g('x0i'), g(t0i))),
+    ...st(PR, QW, add(g('x1r'), t1r)), ...st(PI, QW, add(g('x1i'), t1i)),
+    ...st(PR, QW3, sub(g('x1r'), t1r)), ...st(PI, QW3, sub(g('x1i'), t1i)),
+  );
+  return code;
+};
+
+/** f64 twiddle table entry idx (i32 code) of table `tab`, into the f64 and v128 locals of v (negated: sgn = -1). */
+const twiddle = (v: Value, tab: number, idx: number[], negate: boolean) => [
+  ...get(tab), ...idx, ...i32c(3), SHL, ADD, ...f64loadAt(0), ...(negate ? [F64_NEG] : []),
+  ...tee(local(ONE, v)), ...f64x2splat, ...set(local(VEC, v)),
+];
+
+const rowAt = (p: number, row: number[]) => [...get(p), ...row, ADD];
+
+const butterflies = (inverse: boolean) =>
+  body(
+    [
+      [N_I32, I32],
+      [VALUES.length, V128],
+      [VALUES.length, F64],
+    ],
+    [
+      // bytes of the column pairs
+      ...get(P_W), ...i32c(-2), AND, ...i32c(3), SHL, ...set(WP),
+      // bit reversal of the rows
+      ...i32c(0), ...set(I),
+      ...whileDo([...get(I), ...get(P_N), LT_U], [
+        ...get(P_REV), ...get(I), ...i32c(2), SHL, ADD, ...i32load, ...set(J),
+        ...get(J), ...get(I), GT_U, ...IF,
+        ...columns(rowAt(P_RE, [...get(I), ...get(P_STRIDE), MUL]), rowAt(P_RE, [...get(J), ...get(P_STRIDE), MUL]), swap),
+        ...columns(rowAt(P_IM, [...get(I), ...get(P_STRIDE), MUL]), rowAt(P_IM, [...get(J), ...get(P_STRIDE), MUL]), swap),
+        END,
+        ...get(I), ...i32c(1), ADD, ...set(I),
+      ]),
+      // an odd number of radix-2 stages: the first alone
+      ...i32c(1), ...set(Q),
+      ...get(P_N), CTZ, ...i32c(1), AND, ...IF,
+      ...i32c(0), ...set(ROW),
+      ...whileDo([...get(ROW), ...get(P_N), ...get(P_STRIDE), MUL, LT_U], [
+        ...columns(rowAt(P_RE, get(ROW)), rowAt(P_IM, get(ROW)), radix2),
+        ...get(ROW), ...get(P_STRIDE), ...i32c(1), SHL, ADD, ...set(ROW),
+      ]),
+      ...i32c(2), ...set(Q),
+      END,
+      // two radix-2 stages at a time
+      ...whileDo([...get(Q), ...i32c(2), SHL, ...get(P_N), LE_U], [
+        ...get(P_N), ...get(Q), ...i32c(1), SHL, DIV_U, ...set(S1),
+        ...get(P_N), ...get(Q), ...i32c(2), SHL, DIV_U, ...set(S2),
+        ...get(Q), ...get(P_STRIDE), MUL, ...tee(QW), ...i32c(1), SHL, ...tee(QW2), ...get(QW), ADD, ...set(QW3),
+        ...i32c(0), ...set(START),
+        ...whileDo([...get(START), ...get(P_N), LT_U], [
+          ...get(START), ...get(P_STRIDE), MUL, ...set(ROW),
+          ...columns(rowAt(P_RE, get(ROW)), rowAt(P_IM, get(ROW)), (m) => radix4(m, inverse, false)),
+          ...i32c(1), ...set(K),
+          ...whileDo([...get(K), ...get(Q), LT_U], [
+            ...twiddle('w1r', P_COS, [...get(K), ...get(S1), MUL], false),
+            ...twiddle('w1i', P_SIN, [...get(K), ...get(S1), MUL], !inverse),
+            ...twiddle('w2r', P_COS, [...get(K), ...get(S2), MUL], false),
+            ...twiddle('w2i', P_SIN, [...get(K), ...get(S2), MUL], !inverse),
+            ...get(START), ...get(K), ADD, ...get(P_STRIDE), MUL, ...set(ROW),
+            ...columns(rowAt(P_RE, get(ROW)), rowAt(P_IM, get(ROW)), (m) => radix4(m, inverse, true)),
+            ...get(K), ...i32c(1), ADD, ...set(K),
+          ]),
+          ...get(START), ...get(Q), ...i32c(2), SHL, ADD, ...set(START),
+        ]),
+        ...get(Q), ...i32c(2), SHL, ...set(Q),
+      ]),
+    ],
+  );
+
+// transpose(a, S): the S x S f64 array at a transposed in place, in 16 x 16 tiles (transposeSquare)
+// params 0 a, 1 S; locals 2 by, 3 bx, 4 y, 5 x, 6 ey, 7 ex, 8 pi, 9 pj, 10 t (f64)
+const minS = (v: number[]) => [...v, ...get(1), ...v, ...get(1), LT_U, SELECT];
+const transpose = body(
+  [
+    [8, I32],
+    [1, F64],
+  ],
+  [
+    ...i32c(0), ...set(2),
+    ...whileDo([...get(2), ...get(1), LT_U], [
+      ...minS([...get(2), ...i32c(16), ADD]), ...set(6),
+      ...get(2), ...set(3),
+      ...whileDo([...get(3), ...get(1), LT_U], [
+        ...minS([...get(3), ...i32c(16), ADD]), ...set(7),
+        ...get(2), ...set(4),
+        ...whileDo([...get(4), ...get(6), LT_U], [
+          ...get(4), ...i32c(1), ADD, ...get(3), ...get(3), ...get(2), EQ, SELECT, ...set(5),
+          ...whileDo([...get(5), ...get(7), LT_U], [
+            ...get(0), ...get(4), ...get(1), MUL, ...get(5), ADD, ...i32c(3), SHL, ADD, ...set(8),
+            ...get(0), ...get(5), ...get(1), MUL, ...get(4), ADD, ...i32c(3), SHL, ADD, ...set(9),
+            ...get(8), ...f64loadAt(0), ...set(10),
+            ...get(8), ...get(9), ...f64loadAt(0), ...f64storeAt(0),
+            ...get(9), ...get(10), ...f64storeAt(0),
+            ...get(5), ...i32c(1), ADD, ...set(5),
+          ]),
+          ...get(4), ...i32c(1), ADD, ...set(4),
+        ]),
+        ...get(3), ...i32c(16), ADD, ...set(3),
+      ]),
+      ...get(2), ...i32c(16), ADD, ...set(2),
+    ]),
+  ],
+);
+
+const moduleBytes = assemble(
+  [
+    [[I32, I32, I32, I32, I32, I32, I32, I32], []],
+    [[I32, I32], []],
+  ],
+  [
+    { name: 'forward', type: 0, body: butterflies(false) },
+    { name: 'inverse', type: 0, body: butterflies(true) },
+    { name: 'transpose', type: 1, body: transpose },
+  ],
+);
+
+export interface FftKernels {
+  memory: WebAssembly.Memory;
+  /** fftAxis0Block, forward or inverse, on w columns at re/im (rows stride bytes apart) with radix2Tables(n) at cos/sin/rev */
+  forward: (re: number, im: number, n: number, w: number, stride: number, cos: number, sin: number, rev: number) => void;
+  inverse: (re: number, im: number, n: number, w: number, stride: number, cos: number, sin: number, rev: number) => void;
+  /** transposeSquare of the S x S array at a */
+  transpose: (a: number, S: number) => void;
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+let instance: FftKernels | null | undefined;
+
+/** This thread's instance (compiled once, with its own memory), or null without WebAssembly SIMD. */
+export function fftKernels(): FftKernels | null {
+  if (instance !== undefined) return instance;
+  if (compiled === undefined) compiled = compileWasm(moduleBytes);
+  if (!compiled) return (instance = null);
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const ex = new WebAssembly.Instance(compiled, { m: { mem: memory } }).exports as unknown as Omit<FftKernels, 'memory'>;
+  return (instance = { memory, forward: ex.forward, inverse: ex.inverse, transpose: ex.transpose });
+}
