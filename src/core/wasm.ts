@@ -66,6 +66,16 @@ export const F64_ADD = 0xa0;
 export const F64_SUB = 0xa1;
 export const F64_MUL = 0xa2;
 export const F64_NEG = 0x9a;
+export const F64_NEAREST = 0x9e;
+export const F64_MIN = 0xa4;
+/** f64.const v */
+export const f64c = (v: number) => {
+  const b = new DataView(new ArrayBuffer(8));
+  b.setFloat64(0, v, true);
+  return [0x44, ...new Uint8Array(b.buffer)];
+};
+/** i32.trunc_sat_f64_u: NaN and negatives to 0, too large to 2^32 - 1 */
+export const I32_TRUNC_SAT_F64_U = [0xfc, 0x03];
 
 // control
 export const BLOCK = [0x02, 0x40];
@@ -80,6 +90,7 @@ export const SELECT = 0x1b;
 // memory (memarg: alignment exponent, then the constant offset)
 export const i32load = [0x28, 2, 0];
 export const f64load = [0x2b, 3, 0];
+export const i32storeByte = [0x3a, 0, 0];
 export const f64loadAt = (off: number) => [0x2b, 3, ...uleb(off)];
 export const f64storeAt = (off: number) => [0x39, 3, ...uleb(off)];
 
@@ -91,6 +102,14 @@ export const f64x2add = [0xfd, 0xf0, 0x01];
 export const f64x2sub = [0xfd, 0xf1, 0x01];
 export const f64x2mul = [0xfd, 0xf2, 0x01];
 export const f64x2neg = [0xfd, 0xed, 0x01];
+export const f64x2nearest = [0xfd, 0x94, 0x01];
+export const f64x2min = [0xfd, 0xf4, 0x01];
+/** i32x4.trunc_sat_f64x2_u_zero: the two lanes to u32 (NaN and negatives to 0) in lanes 0 and 1, lanes 2 and 3 zero */
+export const i32x4truncSatF64x2UZero = [0xfd, 0xfd, 0x01];
+/** i8x16.shuffle: byte i of the result is byte lanes[i] of the two operands (0-15 the first, 16-31 the second) */
+export const i8x16shuffle = (lanes: number[]) => [0xfd, 0x0d, ...Array.from({ length: 16 }, (_, i) => lanes[i] ?? 0)];
+/** v128.store32_lane: lane `lane` (4 bytes) to the address on the stack */
+export const v128store32Lane = (lane: number) => [0xfd, 0x5a, 2, 0, lane];
 
 /** A function's body: its locals as [count, type] runs, then its code, closed by END. */
 export const body = (locals: [number, number][], code: number[]) => [...vec(locals.map(([n, t]) => [...uleb(n), t])), ...code, END];

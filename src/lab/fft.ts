@@ -92,11 +92,17 @@ interface Arena {
   halfIm: Float64Array;
   ioRe: Float64Array;
   ioIm: Float64Array;
+  /** one channel's bytes on their way out (storeScaled, fromMakhoulOrder) */
+  bytes: Uint8ClampedArray;
   /** byte addresses of radix2Tables(n) for n = S and S / 2 */
   tables: Map<number, { cos: number; sin: number; rev: number }>;
+  /** byte addresses of half(S)'s twiddles and of inverseMakhoulOrder(S) */
+  halfCos: number;
+  halfSin: number;
+  inOrder: number;
 }
 
-// 48 S^2 bytes a layout: every power of two up to 1024
+// 49 S^2 bytes a layout: every power of two up to 1024
 const ARENA_MAX_BYTES = 64 << 20;
 let arena: Arena | null = null;
 let kernelOn = true;
@@ -114,15 +120,19 @@ function arenaFor(S: number): Arena | null {
   if (!k) return null;
   if (arena && arena.S === S && arena.buffer === k.memory.buffer) return arena;
   const P = S * S;
-  const sizes = [S, S / 2];
+  const N = S / 2;
   let bytes = 0;
   const at = (n: number) => {
     const a = bytes;
     bytes += Math.ceil(n / 16) * 16;
     return a;
   };
-  const tabs = sizes.map((n) => ({ n, cos: at(4 * n), sin: at(4 * n), rev: at(4 * n) }));
+  const tabs = [S, N].map((n) => ({ n, cos: at(4 * n), sin: at(4 * n), rev: at(4 * n) }));
+  const halfCos = at(8 * (N + 1));
+  const halfSin = at(8 * (N + 1));
+  const inOrder = at(4 * S);
   const arrays = [P, P, P, P / 2, P / 2, P, P].map((n) => at(8 * n));
+  const out = at(P);
   if (bytes > ARENA_MAX_BYTES) return null;
   const have = k.memory.buffer.byteLength;
   if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
@@ -136,7 +146,14 @@ function arenaFor(S: number): Arena | null {
     new Uint32Array(buffer, t.rev, t.n).set(p.rev);
     tables.set(t.n, { cos: t.cos, sin: t.sin, rev: t.rev });
   }
-  arena = { k, S, buffer, re: view(0, P), im: view(1, P), real: view(2, P), halfRe: view(3, P / 2), halfIm: view(4, P / 2), ioRe: view(5, P), ioIm: view(6, P), tables };
+  const h = realTwiddles(S);
+  new Float64Array(buffer, halfCos, N + 1).set(h.cos);
+  new Float64Array(buffer, halfSin, N + 1).set(h.sin);
+  new Int32Array(buffer, inOrder, S).set(inverseMakhoulOrder(S));
+  arena = {
+    k, S, buffer, re: view(0, P), im: view(1, P), real: view(2, P), halfRe: view(3, P / 2), halfIm: view(4, P / 2), ioRe: view(5, P), ioIm: view(6, P),
+    bytes: new Uint8ClampedArray(buffer, out, P), tables, halfCos, halfSin, inOrder,
+  };
   return arena;
 }
 
@@ -488,11 +505,11 @@ export function ifft2t(re: Float64Array, im: Float64Array, S: number, spans?: Co
 // Odd sizes take the complex transform. The same transforms up to float64 rounding.
 const halves = new Map<number, { cos: Float64Array; sin: Float64Array; re?: Float64Array; im?: Float64Array }>();
 
-/** The half-size rows (N x S, in the arena where it serves S) and the twiddles e^(2 pi i k / S), k = 0 .. N = S/2. */
-function half(S: number): { re: Float64Array; im: Float64Array; cos: Float64Array; sin: Float64Array } {
+/** cos and sin of 2 pi k / S, k = 0 .. S/2. */
+function realTwiddles(S: number) {
   let h = halves.get(S);
-  const N = S / 2;
   if (!h) {
+    const N = S / 2;
     const cos = new Float64Array(N + 1);
     const sin = new Float64Array(N + 1);
     for (let k = 0; k <= N; k++) {
@@ -502,10 +519,16 @@ function half(S: number): { re: Float64Array; im: Float64Array; cos: Float64Arra
     h = { cos, sin };
     halves.set(S, h);
   }
+  return h;
+}
+
+/** The half-size rows (N x S, N = S/2, in the arena where it serves S) and realTwiddles(S). */
+function half(S: number): { re: Float64Array; im: Float64Array; cos: Float64Array; sin: Float64Array } {
+  const h = realTwiddles(S);
   const ar = arenaFor(S);
   if (ar) return { re: ar.halfRe, im: ar.halfIm, cos: h.cos, sin: h.sin };
-  h.re ??= new Float64Array(N * S);
-  h.im ??= new Float64Array(N * S);
+  h.re ??= new Float64Array((S / 2) * S);
+  h.im ??= new Float64Array((S / 2) * S);
   return { re: h.re, im: h.im, cos: h.cos, sin: h.sin };
 }
 
@@ -598,7 +621,9 @@ export function ifft2tReal(re: Float64Array, im: Float64Array, S: number, out: F
   firstPass(re, im, S, N + 1, spans);
   // the real inverse along ky as an N-point complex one: Y[k] = (X[k] + conj X[N-k]) + i W^k (X[k] - conj X[N-k]),
   // W = e^(2 pi i / S), whose inverse transform is x[2m] + i x[2m + 1]; written transposed, Y[k][x] to k * S + x
-  for (let col = 0; col < S; col++) {
+  const held = arenaHolding(re, im);
+  if (held) held.k.realMerge(re.byteOffset, im.byteOffset, zr.byteOffset, zi.byteOffset, S, held.halfCos, held.halfSin);
+  else for (let col = 0; col < S; col++) {
     const row = col * S;
     for (let k = 0; k < N; k++) {
       const a = re[row + k];
@@ -669,6 +694,60 @@ export function makhoulOrder(n: number): Int32Array {
   const h = Math.ceil(n / 2);
   for (let j = 0; j < n; j++) order[j] = j < h ? 2 * j : 2 * (n - 1 - j) + 1;
   return order;
+}
+
+/**
+ * out[off + i] = v[i] * k for i < v.length, as a Uint8ClampedArray stores it (rounded half to even,
+ * clipped to 0..255: numpy.rint then clip): the last step of an inverse transform to a uint8 channel.
+ */
+export function storeScaled(out: Uint8ClampedArray, off: number, v: Float64Array, k: number) {
+  const ar = arenaHolding(v, v);
+  if (ar && v.length <= ar.bytes.length) {
+    ar.k.storeScaled(ar.bytes.byteOffset, v.byteOffset, v.length, k);
+    out.set(ar.bytes.subarray(0, v.length), off);
+    return;
+  }
+  for (let i = 0; i < v.length; i++) out[off + i] = v[i] * k;
+}
+
+const inverseOrders = new Map<number, Int32Array>();
+
+/** Position of each element in makhoulOrder. */
+export function inverseMakhoulOrder(S: number): Int32Array {
+  let inv = inverseOrders.get(S);
+  if (!inv) {
+    const order = makhoulOrder(S);
+    inv = new Int32Array(S);
+    for (let j = 0; j < S; j++) inv[order[j]] = j;
+    inverseOrders.set(S, inv);
+  }
+  return inv;
+}
+
+/**
+ * An S x S channel in makhoulOrder (rows and columns) back in order, into out at off as a
+ * Uint8ClampedArray stores it (rounded half to even and clipped): row y is row inOrder[y], and
+ * within it x = 2h comes from position h and x = 2h + 1 from S - 1 - h.
+ */
+export function fromMakhoulOrder(out: Uint8ClampedArray, off: number, v: Float64Array, S: number) {
+  const ar = arenaHolding(v, v);
+  if (ar && ar.S === S) {
+    ar.k.unorder(ar.bytes.byteOffset, v.byteOffset, ar.inOrder, S);
+    out.set(ar.bytes, off);
+    return;
+  }
+  const inOrder = inverseMakhoulOrder(S);
+  const h = S >> 1;
+  for (let y = 0; y < S; y++) {
+    const src = inOrder[y] * S;
+    const o = off + y * S;
+    const last = src + S - 1;
+    for (let k = 0; k < h; k++) {
+      out[o + 2 * k] = v[src + k];
+      out[o + 2 * k + 1] = v[last - k];
+    }
+    if (S & 1) out[o + S - 1] = v[src + h];
+  }
 }
 
 // The DCT-domain blur. With v the image with rows and columns in makhoulOrder and V = fft2(v), the

@@ -6,8 +6,8 @@
 // bit-identical to fft.ts's loops; a last odd column takes the same operations on one f64.
 // Addresses and strides are in bytes, in the instance's memory (fft.ts keeps its work arrays there).
 import {
-  ADD, AND, BLOCK, CTZ, DIV_U, END, EQ, EQZ, F64, F64_ADD, F64_MUL, F64_NEG, F64_SUB, GE_U, GT_U, I32, IF, LE_U, LOOP, LT_U, MUL, SELECT, SHL,
-  assemble, body, br, brIf, compileWasm, f64loadAt, f64storeAt, f64x2add, f64x2mul, f64x2neg, f64x2splat, f64x2sub, get, i32c, i32load, set, tee,
+  ADD, AND, BLOCK, CTZ, DIV_U, END, EQ, EQZ, F64, F64_ADD, F64_MIN, F64_MUL, F64_NEAREST, F64_NEG, F64_SUB, I32_TRUNC_SAT_F64_U, SHR_U, SUB, GE_U, GT_U, I32, IF, LE_U, LOOP, LT_U, MUL, SELECT, SHL,
+  assemble, body, br, brIf, compileWasm, f64c, f64loadAt, f64x2min, f64x2nearest, i32storeByte, i32x4truncSatF64x2UZero, i8x16shuffle, v128store32Lane, f64storeAt, f64x2add, f64x2mul, f64x2neg, f64x2splat, f64x2sub, get, i32c, i32load, set, tee,
   v128load, v128store, V128,
 } from '../core/wasm.ts';
 
@@ -224,15 +224,139 @@ const transpose = body(
   ],
 );
 
+// A double to a byte as a Uint8ClampedArray stores it: rounded half to even, clipped to 0..255,
+// NaN to 0 (nearest, then min with 255 keeping NaN, then the saturating conversion: NaN and
+// negatives to 0).
+const toByte = [F64_NEAREST, ...f64c(255), F64_MIN, ...I32_TRUNC_SAT_F64_U];
+
+// The same for two doubles in a v128 (with local `c255` = splat 255): bytes 0 and 4 of the result hold them.
+const toBytes = (c255: number) => [...f64x2nearest, ...get(c255), ...f64x2min, ...i32x4truncSatF64x2UZero];
+
+// storeScaled(dst, src, n, k): byte dst[i] = src[i] * k (f64), i < n; four at a time, then one at a time
+// params 0 dst, 1 src, 2 n, 3 k (f64); locals 4 end, 5 end4, 6 k (v128), 7 255 (v128), 8 a (v128)
+const storeScaled = body(
+  [
+    [2, I32],
+    [3, V128],
+  ],
+  [
+    ...get(0), ...get(2), ADD, ...set(4),
+    ...get(0), ...get(2), ...i32c(-4), AND, ADD, ...set(5),
+    ...get(3), ...f64x2splat, ...set(6),
+    ...f64c(255), ...f64x2splat, ...set(7),
+    ...whileDo([...get(0), ...get(5), LT_U], [
+      ...get(0),
+      ...get(1), ...v128load(0), ...get(6), ...f64x2mul, ...toBytes(7), ...set(8),
+      ...get(8), ...get(1), ...v128load(16), ...get(6), ...f64x2mul, ...toBytes(7),
+      ...i8x16shuffle([0, 4, 16, 20]), ...v128store32Lane(0),
+      ...get(0), ...i32c(4), ADD, ...set(0),
+      ...get(1), ...i32c(32), ADD, ...set(1),
+    ]),
+    ...whileDo([...get(0), ...get(4), LT_U], [
+      ...get(0), ...get(1), ...f64loadAt(0), ...get(3), F64_MUL, ...toByte, ...i32storeByte,
+      ...get(0), ...i32c(1), ADD, ...set(0),
+      ...get(1), ...i32c(8), ADD, ...set(1),
+    ]),
+  ],
+);
+
+// unorder(dst, src, inOrder, S): the bytes of an S x S f64 array in Makhoul's order (S a multiple
+// of 4) put back: row y from row inOrder[y] (i32), x = 2h from position h, x = 2h + 1 from S - 1 - h;
+// two of each at a time
+// params 0 dst, 1 src, 2 inOrder, 3 S; locals 4 y, 5 p (front), 6 q (back pair), 7 o, 8 end, 9 255 (v128), 10 front (v128)
+const unorder = body(
+  [
+    [5, I32],
+    [2, V128],
+  ],
+  [
+    ...f64c(255), ...f64x2splat, ...set(9),
+    ...i32c(0), ...set(4),
+    ...whileDo([...get(4), ...get(3), LT_U], [
+      ...get(1), ...get(2), ...get(4), ...i32c(2), SHL, ADD, ...i32load, ...get(3), MUL, ...i32c(3), SHL, ADD, ...tee(5),
+      ...get(3), ...i32c(3), SHL, ADD, ...i32c(16), SUB, ...set(6),
+      ...get(0), ...get(4), ...get(3), MUL, ADD, ...tee(7), ...get(3), ADD, ...set(8),
+      ...whileDo([...get(7), ...get(8), LT_U], [
+        ...get(7),
+        ...get(5), ...v128load(0), ...toBytes(9), ...set(10),
+        // the back pair is [v(last - k - 1), v(last - k)]
+        ...get(10), ...get(6), ...v128load(0), ...toBytes(9),
+        ...i8x16shuffle([0, 20, 4, 16]), ...v128store32Lane(0),
+        ...get(7), ...i32c(4), ADD, ...set(7),
+        ...get(5), ...i32c(16), ADD, ...set(5),
+        ...get(6), ...i32c(16), SUB, ...set(6),
+      ]),
+      ...get(4), ...i32c(1), ADD, ...set(4),
+    ]),
+  ],
+);
+
+// realMerge(re, im, zr, zi, S, cos, sin): ifft2tReal's step from the columns ky = 0 .. N of Q
+// (rows of S, N = S / 2) to the N-point complex rows Y, written transposed:
+//   a, b = Q[col][k]; c, d = Q[col][N - k]; dr = a - c; di = b + d
+//   zr[k][col] = a + c - cos_k di - sin_k dr; zi[k][col] = b - d + cos_k dr - sin_k di
+// in blocks of 8 columns, so each k writes whole cache lines (rows S apart share few cache sets)
+// params 0 re, 1 im, 2 zr, 3 zi, 4 S, 5 cos, 6 sin; locals 7 cb, 8 k, 9 N, 10 col, 11 rowBytes, 12 pa, 13 pb, 14 pz, 15 colEnd;
+// f64 16 a, 17 b, 18 c, 19 d, 20 cr, 21 si, 22 dr, 23 di
+const realMerge = body(
+  [
+    [9, I32],
+    [8, F64],
+  ],
+  [
+    ...get(4), ...i32c(1), SHR_U, ...set(9),
+    ...get(4), ...i32c(3), SHL, ...set(11),
+    ...i32c(0), ...set(7),
+    ...whileDo([...get(7), ...get(4), LT_U], [
+      ...get(7), ...i32c(8), ADD, ...get(4), ...get(7), ...i32c(8), ADD, ...get(4), LT_U, SELECT, ...set(15),
+      ...i32c(0), ...set(8),
+      ...whileDo([...get(8), ...get(9), LT_U], [
+        ...get(5), ...get(8), ...i32c(3), SHL, ADD, ...f64loadAt(0), ...set(20),
+        ...get(6), ...get(8), ...i32c(3), SHL, ADD, ...f64loadAt(0), ...set(21),
+        ...get(7), ...set(10),
+        ...get(10), ...get(11), MUL, ...get(8), ...i32c(3), SHL, ADD, ...set(12),
+        ...get(10), ...get(11), MUL, ...get(9), ...get(8), SUB, ...i32c(3), SHL, ADD, ...set(13),
+        ...get(8), ...get(4), MUL, ...get(10), ADD, ...i32c(3), SHL, ...set(14),
+        ...whileDo([...get(10), ...get(15), LT_U], [
+          ...get(0), ...get(12), ADD, ...f64loadAt(0), ...set(16),
+          ...get(1), ...get(12), ADD, ...f64loadAt(0), ...set(17),
+          ...get(0), ...get(13), ADD, ...f64loadAt(0), ...set(18),
+          ...get(1), ...get(13), ADD, ...f64loadAt(0), ...set(19),
+          ...get(16), ...get(18), F64_SUB, ...set(22),
+          ...get(17), ...get(19), F64_ADD, ...set(23),
+          ...get(2), ...get(14), ADD,
+          ...get(16), ...get(18), F64_ADD, ...get(20), ...get(23), F64_MUL, F64_SUB, ...get(21), ...get(22), F64_MUL, F64_SUB,
+          ...f64storeAt(0),
+          ...get(3), ...get(14), ADD,
+          ...get(17), ...get(19), F64_SUB, ...get(20), ...get(22), F64_MUL, F64_ADD, ...get(21), ...get(23), F64_MUL, F64_SUB,
+          ...f64storeAt(0),
+          ...get(12), ...get(11), ADD, ...set(12),
+          ...get(13), ...get(11), ADD, ...set(13),
+          ...get(14), ...i32c(8), ADD, ...set(14),
+          ...get(10), ...i32c(1), ADD, ...set(10),
+        ]),
+        ...get(8), ...i32c(1), ADD, ...set(8),
+      ]),
+      ...get(7), ...i32c(8), ADD, ...set(7),
+    ]),
+  ],
+);
+
 const moduleBytes = assemble(
   [
     [[I32, I32, I32, I32, I32, I32, I32, I32], []],
     [[I32, I32], []],
+    [[I32, I32, I32, F64], []],
+    [[I32, I32, I32, I32], []],
+    [[I32, I32, I32, I32, I32, I32, I32], []],
   ],
   [
     { name: 'forward', type: 0, body: butterflies(false) },
     { name: 'inverse', type: 0, body: butterflies(true) },
     { name: 'transpose', type: 1, body: transpose },
+    { name: 'storeScaled', type: 2, body: storeScaled },
+    { name: 'unorder', type: 3, body: unorder },
+    { name: 'realMerge', type: 4, body: realMerge },
   ],
 );
 
@@ -243,6 +367,12 @@ export interface FftKernels {
   inverse: (re: number, im: number, n: number, w: number, stride: number, cos: number, sin: number, rev: number) => void;
   /** transposeSquare of the S x S array at a */
   transpose: (a: number, S: number) => void;
+  /** bytes at dst = the n doubles at src times k, as a Uint8ClampedArray stores them */
+  storeScaled: (dst: number, src: number, n: number, k: number) => void;
+  /** bytes at dst = the S x S doubles at src (Makhoul's order, S a multiple of 4) back in order, as a Uint8ClampedArray stores them */
+  unorder: (dst: number, src: number, inOrder: number, S: number) => void;
+  /** ifft2tReal's merge of the half spectrum's columns into the N-point rows (zr, zi) */
+  realMerge: (re: number, im: number, zr: number, zi: number, S: number, cos: number, sin: number) => void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -255,5 +385,5 @@ export function fftKernels(): FftKernels | null {
   if (!compiled) return (instance = null);
   const memory = new WebAssembly.Memory({ initial: 1 });
   const ex = new WebAssembly.Instance(compiled, { m: { mem: memory } }).exports as unknown as Omit<FftKernels, 'memory'>;
-  return (instance = { memory, forward: ex.forward, inverse: ex.inverse, transpose: ex.transpose });
+  return (instance = { memory, ...ex });
 }

@@ -117,6 +117,33 @@ describe('the FFT kernel (fft_kernels.ts) against the JavaScript loops', () => {
     before.forEach((a, j) => expect(firstDifference(a, again[j]), `output ${j}`).toBe(-1));
   });
 
+  it('doubles to bytes as a Uint8ClampedArray stores them: halves to even, clipped, NaN to 0 (scaled, and out of Makhoul order)', async () => {
+    const special = [NaN, Infinity, -Infinity, -0, -0.5, 0.5, 1.5, 2.5, 254.5, 255.49, 255.5, 256, 1e300, -1e300, 127.50000000000001, 3.4999999999999996];
+    const run = async (kernel: boolean) => {
+      const { fft } = await modules(kernel);
+      const out: Uint8Array[] = [];
+      for (const S of [4, 16, 64, 12]) {
+        const P = S * S;
+        const v = fft.fftScratch(S).real;
+        const x = seeded(P, S + 9);
+        for (let i = 0; i < P; i++) v[i] = i < special.length ? special[i] : 300 * x[i];
+        const o = new Uint8ClampedArray(2 * P + 3);
+        fft.storeScaled(o, 3, v, 1);
+        fft.storeScaled(o, P + 3, v, 0.75);
+        const u = new Uint8ClampedArray(P + 1);
+        fft.fromMakhoulOrder(u, 1, v, S);
+        out.push(new Uint8Array(o.buffer), new Uint8Array(u.buffer));
+      }
+      return out;
+    };
+    const fast = await run(true);
+    const plain = await run(false);
+    fast.forEach((a, j) => expect(firstDifference(a, plain[j]), `output ${j}`).toBe(-1));
+    // and the stores are what a clamped array makes of them
+    const want = Uint8ClampedArray.from(special);
+    expect(Array.from(fast[2].subarray(3, 3 + special.length))).toEqual(Array.from(want));
+  });
+
   const sweeps: [Manipulation, string, number[]][] = [
     [{ kind: 'blur', sigma: 2 }, 'sigma', [0.9, 2, 5.5, 12]],
     [{ kind: 'lowpass', cutoff: 8 }, 'cutoff', [1, 4, 9, 40]],
