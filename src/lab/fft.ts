@@ -100,9 +100,13 @@ interface Arena {
   halfCos: number;
   halfSin: number;
   inOrder: number;
+  /** byte addresses of twiddles(S), and the blur's filter g (S + 1 values) */
+  dctCos: number;
+  dctSin: number;
+  g: Float64Array;
 }
 
-// 49 S^2 bytes a layout: every power of two up to 1024
+// 49 S^2 bytes a layout (and tables): every power of two up to 1024
 const ARENA_MAX_BYTES = 64 << 20;
 let arena: Arena | null = null;
 let kernelOn = true;
@@ -131,6 +135,9 @@ function arenaFor(S: number): Arena | null {
   const halfCos = at(8 * (N + 1));
   const halfSin = at(8 * (N + 1));
   const inOrder = at(4 * S);
+  const dctCos = at(16 * S);
+  const dctSin = at(16 * S);
+  const gAt = at(8 * (S + 1));
   const arrays = [P, P, P, P / 2, P / 2, P, P].map((n) => at(8 * n));
   const out = at(P);
   if (bytes > ARENA_MAX_BYTES) return null;
@@ -150,9 +157,12 @@ function arenaFor(S: number): Arena | null {
   new Float64Array(buffer, halfCos, N + 1).set(h.cos);
   new Float64Array(buffer, halfSin, N + 1).set(h.sin);
   new Int32Array(buffer, inOrder, S).set(inverseMakhoulOrder(S));
+  const d = twiddles(S);
+  new Float64Array(buffer, dctCos, 2 * S).set(d.cos);
+  new Float64Array(buffer, dctSin, 2 * S).set(d.sin);
   arena = {
     k, S, buffer, re: view(0, P), im: view(1, P), real: view(2, P), halfRe: view(3, P / 2), halfIm: view(4, P / 2), ioRe: view(5, P), ioIm: view(6, P),
-    bytes: new Uint8ClampedArray(buffer, out, P), tables, halfCos, halfSin, inOrder,
+    bytes: new Uint8ClampedArray(buffer, out, P), tables, halfCos, halfSin, inOrder, dctCos, dctSin, g: new Float64Array(buffer, gAt, S + 1),
   };
   return arena;
 }
@@ -817,6 +827,19 @@ export function dct2FromSpectrum(vRe: Float64Array, vIm: Float64Array, n: number
  * inverse transform's 1/n. Rows r and n - r read the same four bins, so they are built together.
  */
 export function spectrumFromDct2(xRe: Float64Array, xIm: Float64Array | undefined, n: number, g: Float64Array, cols: number, vRe: Float64Array, vIm: Float64Array) {
+  const ar = arenaHolding(vRe, vIm);
+  if (ar && ar.S === n) {
+    // the DCT through the io pair where it is held elsewhere
+    const P = n * n;
+    let xr = xRe;
+    let xi = xIm;
+    if (xr.buffer !== ar.buffer) (xr = ar.ioRe).set(xRe.subarray(0, P));
+    if (xIm && xIm.buffer !== ar.buffer) (xi = ar.ioIm).set(xIm.subarray(0, P));
+    ar.g.set(g.subarray(0, n + 1));
+    const f = xi ? ar.k.spectrumComplex : ar.k.spectrumReal;
+    f(xr.byteOffset, xi ? xi.byteOffset : 0, vRe.byteOffset, vIm.byteOffset, n, ar.g.byteOffset, ar.dctCos, ar.dctSin, cols);
+    return;
+  }
   const { cos, sin } = twiddles(n);
   for (let r = 0; 2 * r <= n; r++) {
     const m = n - r;

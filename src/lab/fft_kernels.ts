@@ -6,7 +6,7 @@
 // bit-identical to fft.ts's loops; a last odd column takes the same operations on one f64.
 // Addresses and strides are in bytes, in the instance's memory (fft.ts keeps its work arrays there).
 import {
-  ADD, AND, BLOCK, CTZ, DIV_U, END, EQ, EQZ, F64, F64_ADD, F64_MIN, F64_MUL, F64_NEAREST, F64_NEG, F64_SUB, I32_TRUNC_SAT_F64_U, SHR_U, SUB, GE_U, GT_U, I32, IF, LE_U, LOOP, LT_U, MUL, SELECT, SHL,
+  ADD, AND, BLOCK, CTZ, DIV_U, END, EQ, EQZ, NE, F64, F64_ADD, F64_MIN, F64_MUL, F64_NEAREST, F64_NEG, F64_SUB, I32_TRUNC_SAT_F64_U, SHR_U, SUB, GE_U, GT_U, I32, IF, LE_U, LOOP, LT_U, MUL, SELECT, SHL,
   assemble, body, br, brIf, compileWasm, f64c, f64loadAt, f64x2min, f64x2nearest, i32storeByte, i32x4truncSatF64x2UZero, i8x16shuffle, v128store32Lane, f64storeAt, f64x2add, f64x2mul, f64x2neg, f64x2splat, f64x2sub, get, i32c, i32load, set, tee,
   v128load, v128store, V128,
 } from '../core/wasm.ts';
@@ -342,6 +342,116 @@ const realMerge = body(
   ],
 );
 
+// spectrumComplex / spectrumReal(xRe, xIm, vRe, vIm, n, g, cos, sin, cols): fft.ts's
+// spectrumFromDct2 (its row pairs r, n - r and their loops spectrumRowsComplex / spectrumRowsReal),
+// with twiddles(n)'s cos and sin (2n f64 each) and g (n + 1 f64). Column 0 (whose mirror is 0) alone,
+// then columns in pairs, the mirrored ones n - c read as a reversed pair, then an odd last one.
+// params 0 xRe, 1 xIm, 2 vRe, 3 vIm, 4 n, 5 g, 6 cos, 7 sin, 8 cols;
+// locals 9 r, 10 m, 11 rowR, 12 rowM, 13 both, 14 c, 15 ci, 16 pairEnd, 17 n bytes, 18 cols bytes
+const DCT_VALUES = ['t', 'gr', 'gm', 'gc', 'gn', 'prc', 'pmn', 'prn', 'pmc', 'ar', 'ai', 'br', 'bi', 'er', 'ei', 'dr', 'di', 'ur', 'ui', 'tc', 'ts', 'a', 'b', 'e', 'd'] as const;
+type DctValue = (typeof DCT_VALUES)[number];
+const D_R = 9, D_M = 10, D_ROWR = 11, D_ROWM = 12, D_BOTH = 13, D_C = 14, D_CI = 15, D_PEND = 16, D_NB = 17, D_COLSB = 18;
+const DV0 = 19;
+const DF0 = DV0 + DCT_VALUES.length;
+const SWAP = i8x16shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7]);
+
+/** One column (or a pair) of a row pair; gnAt: the byte address of g[n - c]. */
+function dctColumn(m: Lanes, complex: boolean, gnAt: number[]) {
+  const l = (v: DctValue) => (m.vector ? DV0 : DF0) + DCT_VALUES.indexOf(v);
+  const g = (v: DctValue) => get(l(v));
+  const s = (v: DctValue, code: number[]) => [...code, ...set(l(v))];
+  const add = (a: number[], b: number[]) => [...a, ...b, ...m.add];
+  const sub = (a: number[], b: number[]) => [...a, ...b, ...m.sub];
+  const mul = (a: number[], b: number[]) => [...a, ...b, ...m.mul];
+  // x[row + c] and x[row + ci] (the latter reversed: [x[ci], x[ci - 1]] for a pair)
+  const fwd = (base: number, row: number) => [...get(base), ...get(row), ADD, ...get(D_C), ADD, ...m.load];
+  const rev = (base: number, row: number) =>
+    m.vector
+      ? [...get(base), ...get(row), ADD, ...get(D_CI), ADD, ...i32c(8), SUB, ...m.load, ...tee(l('t')), ...get(l('t')), ...SWAP]
+      : [...get(base), ...get(row), ADD, ...get(D_CI), ADD, ...m.load];
+  const tw = (tab: number, row: number) => [...get(tab), ...get(row), ...i32c(3), SHL, ADD, ...get(D_C), ADD, ...m.load];
+  const store = (base: number, row: number, value: number[]) => [...get(base), ...get(row), ADD, ...get(D_C), ADD, ...value, ...m.store];
+  const rotate = (row: number, a: number) => [
+    ...s('tc', tw(6, a)), ...s('ts', tw(7, a)),
+    ...store(2, row, sub(mul(g('tc'), g('ur')), mul(g('ts'), g('ui')))),
+    ...store(3, row, add(mul(g('tc'), g('ui')), mul(g('ts'), g('ur')))),
+  ];
+  const code = [
+    ...s('gc', [...get(5), ...get(D_C), ADD, ...m.load]),
+    ...s('gn', m.vector ? [...gnAt, ...i32c(8), SUB, ...m.load, ...tee(l('t')), ...get(l('t')), ...SWAP] : [...gnAt, ...m.load]),
+  ];
+  if (complex) {
+    code.push(
+      ...s('prc', mul(g('gr'), g('gc'))), ...s('pmn', mul(g('gm'), g('gn'))),
+      ...s('prn', mul(g('gr'), g('gn'))), ...s('pmc', mul(g('gm'), g('gc'))),
+      ...s('ar', fwd(0, D_ROWR)), ...s('ai', fwd(1, D_ROWR)),
+      ...s('br', rev(0, D_ROWM)), ...s('bi', rev(1, D_ROWM)),
+      ...s('er', rev(0, D_ROWR)), ...s('ei', rev(1, D_ROWR)),
+      ...s('dr', fwd(0, D_ROWM)), ...s('di', fwd(1, D_ROWM)),
+      ...s('ur', add(add(sub(mul(g('prc'), g('ar')), mul(g('pmn'), g('br'))), mul(g('prn'), g('ei'))), mul(g('pmc'), g('di')))),
+      ...s('ui', sub(sub(sub(mul(g('prc'), g('ai')), mul(g('pmn'), g('bi'))), mul(g('prn'), g('er'))), mul(g('pmc'), g('dr')))),
+      ...rotate(D_ROWR, D_R),
+      ...get(D_BOTH), ...IF,
+      ...s('ur', add(add(sub(mul(g('pmc'), g('dr')), mul(g('prn'), g('er'))), mul(g('pmn'), g('bi'))), mul(g('prc'), g('ai')))),
+      ...s('ui', sub(sub(sub(mul(g('pmc'), g('di')), mul(g('prn'), g('ei'))), mul(g('pmn'), g('br'))), mul(g('prc'), g('ar')))),
+      ...rotate(D_ROWM, D_M),
+      END,
+    );
+  } else {
+    code.push(
+      ...s('a', mul(mul(g('gr'), g('gc')), fwd(0, D_ROWR))),
+      ...s('b', mul(mul(g('gm'), g('gn')), rev(0, D_ROWM))),
+      ...s('e', mul(mul(g('gr'), g('gn')), rev(0, D_ROWR))),
+      ...s('d', mul(mul(g('gm'), g('gc')), fwd(0, D_ROWM))),
+      ...s('ur', sub(g('a'), g('b'))), ...s('ui', [...add(g('e'), g('d')), ...m.neg]),
+      ...rotate(D_ROWR, D_R),
+      ...get(D_BOTH), ...IF,
+      ...s('ur', sub(g('d'), g('e'))), ...s('ui', [...add(g('b'), g('a')), ...m.neg]),
+      ...rotate(D_ROWM, D_M),
+      END,
+    );
+  }
+  return code;
+}
+
+/** g[k] (k: i32 code) into the f64 and v128 locals of v. */
+const gAt = (v: DctValue, k: number[]) => [...get(5), ...k, ...i32c(3), SHL, ADD, ...f64loadAt(0), ...tee(DF0 + DCT_VALUES.indexOf(v)), ...f64x2splat, ...set(DV0 + DCT_VALUES.indexOf(v))];
+
+const spectrum = (complex: boolean) =>
+  body(
+    [
+      [10, I32],
+      [DCT_VALUES.length, V128],
+      [DCT_VALUES.length, F64],
+    ],
+    [
+      ...get(4), ...i32c(3), SHL, ...set(D_NB),
+      ...get(8), ...i32c(3), SHL, ...set(D_COLSB),
+      ...i32c(0), ...set(D_R),
+      ...whileDo([...get(D_R), ...i32c(1), SHL, ...get(4), LE_U], [
+        ...get(4), ...get(D_R), SUB, ...set(D_M),
+        ...gAt('gr', get(D_R)), ...gAt('gm', get(D_M)),
+        ...get(D_R), ...get(D_NB), MUL, ...set(D_ROWR),
+        // row n (r = 0) is zero (gm = 0): it is read from row 0 and not written
+        ...get(D_M), ...get(D_NB), MUL, ...i32c(0), ...get(D_M), ...get(4), LT_U, SELECT, ...set(D_ROWM),
+        ...get(D_M), ...get(4), LT_U, ...get(D_M), ...get(D_R), NE, AND, ...set(D_BOTH),
+        // c = 0: its mirror column is 0 and g[n - c] is g[n]
+        ...i32c(0), ...set(D_C), ...i32c(0), ...set(D_CI),
+        ...dctColumn(ONE, complex, [...get(5), ...get(D_NB), ADD]),
+        ...i32c(8), ...set(D_C), ...get(D_NB), ...i32c(8), SUB, ...set(D_CI),
+        ...whileDo([...get(D_C), ...i32c(16), ADD, ...get(D_COLSB), LE_U], [
+          ...dctColumn(VEC, complex, [...get(5), ...get(D_CI), ADD]),
+          ...get(D_C), ...i32c(16), ADD, ...set(D_C),
+          ...get(D_CI), ...i32c(16), SUB, ...set(D_CI),
+        ]),
+        ...get(D_C), ...get(D_COLSB), LT_U, ...IF,
+        ...dctColumn(ONE, complex, [...get(5), ...get(D_CI), ADD]),
+        END,
+        ...get(D_R), ...i32c(1), ADD, ...set(D_R),
+      ]),
+    ],
+  );
+
 const moduleBytes = assemble(
   [
     [[I32, I32, I32, I32, I32, I32, I32, I32], []],
@@ -349,6 +459,7 @@ const moduleBytes = assemble(
     [[I32, I32, I32, F64], []],
     [[I32, I32, I32, I32], []],
     [[I32, I32, I32, I32, I32, I32, I32], []],
+    [[I32, I32, I32, I32, I32, I32, I32, I32, I32], []],
   ],
   [
     { name: 'forward', type: 0, body: butterflies(false) },
@@ -357,6 +468,8 @@ const moduleBytes = assemble(
     { name: 'storeScaled', type: 2, body: storeScaled },
     { name: 'unorder', type: 3, body: unorder },
     { name: 'realMerge', type: 4, body: realMerge },
+    { name: 'spectrumComplex', type: 5, body: spectrum(true) },
+    { name: 'spectrumReal', type: 5, body: spectrum(false) },
   ],
 );
 
@@ -373,6 +486,9 @@ export interface FftKernels {
   unorder: (dst: number, src: number, inOrder: number, S: number) => void;
   /** ifft2tReal's merge of the half spectrum's columns into the N-point rows (zr, zi) */
   realMerge: (re: number, im: number, zr: number, zi: number, S: number, cos: number, sin: number) => void;
+  /** spectrumFromDct2 of a complex (xRe + i xIm) or real (xRe) DCT, n x n, with twiddles(n) at cos/sin and g at g */
+  spectrumComplex: (xRe: number, xIm: number, vRe: number, vIm: number, n: number, g: number, cos: number, sin: number, cols: number) => void;
+  spectrumReal: (xRe: number, xIm: number, vRe: number, vIm: number, n: number, g: number, cos: number, sin: number, cols: number) => void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;
