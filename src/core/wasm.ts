@@ -90,8 +90,10 @@ export const SELECT = 0x1b;
 
 // memory (memarg: alignment exponent, then the constant offset)
 export const i32load = [0x28, 2, 0];
+export const i32loadByte = [0x2d, 0, 0];
 export const f64load = [0x2b, 3, 0];
 export const i32storeByte = [0x3a, 0, 0];
+export const i32storeByteAt = (off: number) => [0x3a, 0, ...uleb(off)];
 export const f64loadAt = (off: number) => [0x2b, 3, ...uleb(off)];
 export const f64storeAt = (off: number) => [0x39, 3, ...uleb(off)];
 

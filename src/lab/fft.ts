@@ -104,9 +104,11 @@ interface Arena {
   dctCos: number;
   dctSin: number;
   g: Float64Array;
+  /** a 0/1 mask on its way into maskSpectrum */
+  mask: Uint8Array;
 }
 
-// 49 S^2 bytes a layout (and tables): every power of two up to 1024
+// 50 S^2 bytes a layout (and tables): every power of two up to 1024
 const ARENA_MAX_BYTES = 64 << 20;
 let arena: Arena | null = null;
 let kernelOn = true;
@@ -140,6 +142,7 @@ function arenaFor(S: number): Arena | null {
   const gAt = at(8 * (S + 1));
   const arrays = [P, P, P, P / 2, P / 2, P, P].map((n) => at(8 * n));
   const out = at(P);
+  const maskAt = at(P);
   if (bytes > ARENA_MAX_BYTES) return null;
   const have = k.memory.buffer.byteLength;
   if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
@@ -163,6 +166,7 @@ function arenaFor(S: number): Arena | null {
   arena = {
     k, S, buffer, re: view(0, P), im: view(1, P), real: view(2, P), halfRe: view(3, P / 2), halfIm: view(4, P / 2), ioRe: view(5, P), ioIm: view(6, P),
     bytes: new Uint8ClampedArray(buffer, out, P), tables, halfCos, halfSin, inOrder, dctCos, dctSin, g: new Float64Array(buffer, gAt, S + 1),
+    mask: new Uint8Array(buffer, maskAt, P),
   };
   return arena;
 }
@@ -718,6 +722,76 @@ export function storeScaled(out: Uint8ClampedArray, off: number, v: Float64Array
     return;
   }
   for (let i = 0; i < v.length; i++) out[off + i] = v[i] * k;
+}
+
+/**
+ * A 0/1 transfer function on a spectrum: re/im[i] = sRe/sIm[i] where m[i] is 1, else 0, for the
+ * first `cols` values of each of the S rows (all of them for R + iG, the half ifft2tReal reads for B).
+ * spans: the mask's nonzero columns (ColumnSpans), which let a narrow one skip the others.
+ */
+export function maskSpectrum(sRe: Float64Array, sIm: Float64Array, m: Uint8Array, re: Float64Array, im: Float64Array, S: number, cols: number, spans?: ColumnSpans) {
+  const ar = arenaHolding(re, im);
+  if (ar && ar.S === S && spans && spans.reduce((w, [a, b]) => w + b - a, 0) <= S / 2) {
+    // a narrow mask (a low-pass): zeros, then the kept bins of its columns (every other column's bins are 0)
+    const P = S * S;
+    re.fill(0, 0, P);
+    im.fill(0, 0, P);
+    for (const [a, b] of spans) {
+      const e = Math.min(b, cols);
+      for (let r = 0; r < P; r += S) {
+        for (let i = r + a, end = r + e; i < end; i++) {
+          if (m[i]) {
+            re[i] = sRe[i];
+            im[i] = sIm[i];
+          }
+        }
+      }
+    }
+    return;
+  }
+  if (ar && ar.S === S) {
+    const P = S * S;
+    re.set(sRe.subarray(0, P));
+    im.set(sIm.subarray(0, P));
+    ar.mask.set(m.subarray(0, P));
+    ar.k.maskRows(re.byteOffset, im.byteOffset, ar.mask.byteOffset, S, cols);
+    return;
+  }
+  for (let r = 0; r < S * S; r += S) {
+    for (let i = r, e = r + cols; i < e; i++) {
+      if (m[i]) {
+        re[i] = sRe[i];
+        im[i] = sIm[i];
+      } else {
+        re[i] = 0;
+        im[i] = 0;
+      }
+    }
+  }
+}
+
+/** A complex transfer function on a spectrum: re + i im = (sRe + i sIm)(hRe + i hIm), first `cols` values of each of the S rows. */
+export function multiplySpectrum(sRe: Float64Array, sIm: Float64Array, hRe: Float64Array, hIm: Float64Array, re: Float64Array, im: Float64Array, S: number, cols: number) {
+  const ar = arenaHolding(re, im);
+  if (ar && ar.S === S) {
+    const P = S * S;
+    re.set(sRe.subarray(0, P));
+    im.set(sIm.subarray(0, P));
+    ar.ioRe.set(hRe.subarray(0, P));
+    ar.ioIm.set(hIm.subarray(0, P));
+    ar.k.mulRows(re.byteOffset, im.byteOffset, ar.ioRe.byteOffset, ar.ioIm.byteOffset, S, cols);
+    return;
+  }
+  for (let r = 0; r < S * S; r += S) {
+    for (let i = r, e = r + cols; i < e; i++) {
+      const hr = hRe[i];
+      const hi = hIm[i];
+      const a = sRe[i];
+      const b = sIm[i];
+      re[i] = a * hr - b * hi;
+      im[i] = a * hi + b * hr;
+    }
+  }
 }
 
 const inverseOrders = new Map<number, Int32Array>();

@@ -7,7 +7,7 @@
 // Addresses and strides are in bytes, in the instance's memory (fft.ts keeps its work arrays there).
 import {
   ADD, AND, BLOCK, CTZ, DIV_U, END, EQ, EQZ, NE, F64, F64_ADD, F64_MIN, F64_MUL, F64_NEAREST, F64_NEG, F64_SUB, I32_TRUNC_SAT_F64_U, SHR_U, SUB, GE_U, GT_U, I32, IF, LE_U, LOOP, LT_U, MUL, SELECT, SHL,
-  assemble, body, br, brIf, compileWasm, f64c, f64loadAt, f64x2min, f64x2nearest, i32storeByte, i32x4truncSatF64x2UZero, i8x16shuffle, v128store32Lane, f64storeAt, f64x2add, f64x2mul, f64x2neg, f64x2splat, f64x2sub, get, i32c, i32load, set, tee,
+  assemble, body, br, brIf, compileWasm, f64c, f64loadAt, i32loadByte, i32storeByteAt, f64x2min, f64x2nearest, i32storeByte, i32x4truncSatF64x2UZero, i8x16shuffle, v128store32Lane, f64storeAt, f64x2add, f64x2mul, f64x2neg, f64x2splat, f64x2sub, get, i32c, i32load, set, tee,
   v128load, v128store, V128,
 } from '../core/wasm.ts';
 
@@ -452,6 +452,63 @@ const spectrum = (complex: boolean) =>
     ],
   );
 
+// maskRows(re, im, mask, S, cols): re/im[i] = 0 where the byte mask[i] is 0, for the first cols
+// values of each of the S rows (S apart); the others are kept
+// params 0 re, 1 im, 2 mask, 3 S, 4 cols; locals 5 row, 6 i, 7 end, 8 rowEnd, 9 address
+const maskRows = body(
+  [[5, I32]],
+  [
+    ...i32c(0), ...set(5),
+    ...get(3), ...get(3), MUL, ...set(7),
+    ...whileDo([...get(5), ...get(7), LT_U], [
+      ...get(5), ...set(6),
+      ...get(5), ...get(4), ADD, ...set(8),
+      ...whileDo([...get(6), ...get(8), LT_U], [
+        // value, 0, mask byte: select keeps the value where the byte is not 0
+        ...get(0), ...get(6), ...i32c(3), SHL, ADD, ...tee(9), ...get(9), ...f64loadAt(0), ...f64c(0), ...get(2), ...get(6), ADD, ...i32loadByte, SELECT, ...f64storeAt(0),
+        ...get(1), ...get(6), ...i32c(3), SHL, ADD, ...tee(9), ...get(9), ...f64loadAt(0), ...f64c(0), ...get(2), ...get(6), ADD, ...i32loadByte, SELECT, ...f64storeAt(0),
+        ...get(6), ...i32c(1), ADD, ...set(6),
+      ]),
+      ...get(5), ...get(3), ADD, ...set(5),
+    ]),
+  ],
+);
+
+// mulRows(re, im, hRe, hIm, S, cols): (re + i im) *= (hRe + i hIm) in place, for the first cols
+// values of each of the S rows: a, b = re, im; re = a hr - b hi; im = a hi + b hr
+// params 0 re, 1 im, 2 hRe, 3 hIm, 4 S, 5 cols; locals 6 row (bytes), 7 end, 8 o, 9 pairEnd, 10 rowEnd, 11 rowBytes;
+// 12-15 a, b, hr, hi (v128), 16-19 the same (f64)
+const mulStep = (m: Lanes) => {
+  const [a, b, hr, hi] = m.vector ? [12, 13, 14, 15] : [16, 17, 18, 19];
+  const at = (p: number) => [...get(p), ...get(8), ADD];
+  return [
+    ...at(0), ...m.load, ...set(a), ...at(1), ...m.load, ...set(b),
+    ...at(2), ...m.load, ...set(hr), ...at(3), ...m.load, ...set(hi),
+    ...at(0), ...get(a), ...get(hr), ...m.mul, ...get(b), ...get(hi), ...m.mul, ...m.sub, ...m.store,
+    ...at(1), ...get(a), ...get(hi), ...m.mul, ...get(b), ...get(hr), ...m.mul, ...m.add, ...m.store,
+  ];
+};
+const mulRows = body(
+  [
+    [6, I32],
+    [4, V128],
+    [4, F64],
+  ],
+  [
+    ...get(4), ...i32c(3), SHL, ...set(11),
+    ...get(4), ...get(11), MUL, ...set(7),
+    ...i32c(0), ...set(6),
+    ...whileDo([...get(6), ...get(7), LT_U], [
+      ...get(6), ...set(8),
+      ...get(6), ...get(5), ...i32c(3), SHL, ADD, ...set(10),
+      ...get(6), ...get(5), ...i32c(-2), AND, ...i32c(3), SHL, ADD, ...set(9),
+      ...whileDo([...get(8), ...get(9), LT_U], [...mulStep(VEC), ...get(8), ...i32c(16), ADD, ...set(8)]),
+      ...get(8), ...get(10), LT_U, ...IF, ...mulStep(ONE), END,
+      ...get(6), ...get(11), ADD, ...set(6),
+    ]),
+  ],
+);
+
 const moduleBytes = assemble(
   [
     [[I32, I32, I32, I32, I32, I32, I32, I32], []],
@@ -460,6 +517,8 @@ const moduleBytes = assemble(
     [[I32, I32, I32, I32], []],
     [[I32, I32, I32, I32, I32, I32, I32], []],
     [[I32, I32, I32, I32, I32, I32, I32, I32, I32], []],
+    [[I32, I32, I32, I32, I32], []],
+    [[I32, I32, I32, I32, I32, I32], []],
   ],
   [
     { name: 'forward', type: 0, body: butterflies(false) },
@@ -470,6 +529,8 @@ const moduleBytes = assemble(
     { name: 'realMerge', type: 4, body: realMerge },
     { name: 'spectrumComplex', type: 5, body: spectrum(true) },
     { name: 'spectrumReal', type: 5, body: spectrum(false) },
+    { name: 'maskRows', type: 6, body: maskRows },
+    { name: 'mulRows', type: 7, body: mulRows },
   ],
 );
 
@@ -489,6 +550,10 @@ export interface FftKernels {
   /** spectrumFromDct2 of a complex (xRe + i xIm) or real (xRe) DCT, n x n, with twiddles(n) at cos/sin and g at g */
   spectrumComplex: (xRe: number, xIm: number, vRe: number, vIm: number, n: number, g: number, cos: number, sin: number, cols: number) => void;
   spectrumReal: (xRe: number, xIm: number, vRe: number, vIm: number, n: number, g: number, cos: number, sin: number, cols: number) => void;
+  /** re/im = 0 where the mask byte is 0, first cols values of each of S rows (byte offsets of the mask: the value index) */
+  maskRows: (re: number, im: number, mask: number, S: number, cols: number) => void;
+  /** (re + i im) *= (hRe + i hIm), first cols values of each of S rows */
+  mulRows: (re: number, im: number, hRe: number, hIm: number, S: number, cols: number) => void;
 }
 
 let compiled: WebAssembly.Module | null | undefined;

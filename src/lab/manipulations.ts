@@ -3,7 +3,7 @@
 // computes in float64 and rounds once, half to even (numpy.rint), then clips to 0..255, so each
 // manipulation maps uint8 to uint8 and a chain is a sequence of such steps. docs/lab.md gives
 // each formula; tools/reference/make_lab_goldens.py is the numpy/scipy/PIL reference.
-import { cyclesPerImage, dct2FromSpectrum, fft2t, fft2tReal, fftScratch, fromMakhoulOrder, ifft2t, ifft2tReal, makhoulOrder, realBins, spectrumFromDct2, storeScaled, type ColumnSpans } from './fft.ts';
+import { cyclesPerImage, dct2FromSpectrum, fft2t, fft2tReal, fftScratch, fromMakhoulOrder, ifft2t, ifft2tReal, makhoulOrder, maskSpectrum, multiplySpectrum, realBins, spectrumFromDct2, storeScaled, type ColumnSpans } from './fft.ts';
 import { LabRandom } from './rng.ts';
 
 export interface ChwImage {
@@ -550,48 +550,20 @@ function spectralFilter(img: ChwImage, h: { mask: Uint8Array; spans: ColumnSpans
   const { data, c: out } = outImage(3 * P);
   const k = 1 / P;
   // one small function per loop: each stays monomorphic and is optimised on its own
-  if ('mask' in h) mulMask(sp.rgRe, sp.rgIm, h.mask, re, im, S, S);
-  else mulComplex(sp.rgRe, sp.rgIm, h.re, h.im, re, im, S, S);
   const spans = 'mask' in h ? h.spans : undefined;
+  if ('mask' in h) maskSpectrum(sp.rgRe, sp.rgIm, h.mask, re, im, S, S, spans);
+  else multiplySpectrum(sp.rgRe, sp.rgIm, h.re, h.im, re, im, S, S);
   ifft2t(re, im, S, spans);
   storeScaled(out, 0, re, k);
   storeScaled(out, P, im, k);
   const cols = realBins(S);
-  if ('mask' in h) mulMask(sp.bRe, sp.bIm, h.mask, re, im, S, cols);
-  else mulComplex(sp.bRe, sp.bIm, h.re, h.im, re, im, S, cols);
+  if ('mask' in h) maskSpectrum(sp.bRe, sp.bIm, h.mask, re, im, S, cols, spans);
+  else multiplySpectrum(sp.bRe, sp.bIm, h.re, h.im, re, im, S, cols);
   // B's filtered spectrum is Hermitian (H is): its real inverse costs half a complex one
   const b = realScratch(S);
   ifft2tReal(re, im, S, b, spans);
   storeScaled(out, 2 * P, b, k);
   return { data, size: S };
-}
-
-/** The first `cols` bins of each of the S rows (all of them for R + iG, the half ifft2tReal reads for B). */
-function mulMask(sRe: Float64Array, sIm: Float64Array, m: Uint8Array, re: Float64Array, im: Float64Array, S: number, cols: number) {
-  for (let r = 0; r < S * S; r += S) {
-    for (let i = r, e = r + cols; i < e; i++) {
-      if (m[i]) {
-        re[i] = sRe[i];
-        im[i] = sIm[i];
-      } else {
-        re[i] = 0;
-        im[i] = 0;
-      }
-    }
-  }
-}
-
-function mulComplex(sRe: Float64Array, sIm: Float64Array, hRe: Float64Array, hIm: Float64Array, re: Float64Array, im: Float64Array, S: number, cols: number) {
-  for (let r = 0; r < S * S; r += S) {
-    for (let i = r, e = r + cols; i < e; i++) {
-      const hr = hRe[i];
-      const hi = hIm[i];
-      const a = sRe[i];
-      const b = sIm[i];
-      re[i] = a * hr - b * hi;
-      im[i] = a * hi + b * hr;
-    }
-  }
 }
 
 /** Ideal radial mask in cycles per image: 1 where low^2 <= fx^2 + fy^2 <= high^2 (and at DC when keepDc). */
