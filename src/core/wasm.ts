@@ -107,6 +107,9 @@ export const f64x2mul = [0xfd, 0xf2, 0x01];
 export const f64x2neg = [0xfd, 0xed, 0x01];
 export const f64x2nearest = [0xfd, 0x94, 0x01];
 export const f64x2min = [0xfd, 0xf4, 0x01];
+/** f64x2.pmin(a, b) = b < a ? b : a; pmax(a, b) = a < b ? b : a (lane-wise, as minpd / maxpd) */
+export const f64x2pmin = [0xfd, 0xf6, 0x01];
+export const f64x2pmax = [0xfd, 0xf7, 0x01];
 /** i32x4.trunc_sat_f64x2_u_zero: the two lanes to u32 (NaN and negatives to 0) in lanes 0 and 1, lanes 2 and 3 zero */
 export const i32x4truncSatF64x2UZero = [0xfd, 0xfd, 0x01];
 /** i8x16.shuffle: byte i of the result is byte lanes[i] of the two operands (0-15 the first, 16-31 the second) */

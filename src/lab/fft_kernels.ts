@@ -7,7 +7,7 @@
 // Addresses and strides are in bytes, in the instance's memory (fft.ts keeps its work arrays there).
 import {
   ADD, AND, BLOCK, CTZ, DIV_U, END, EQ, EQZ, NE, F64, F64_ADD, F64_MIN, F64_MUL, F64_NEAREST, F64_NEG, F64_SUB, I32_TRUNC_SAT_F64_U, SHR_U, SUB, GE_U, GT_U, I32, IF, LE_U, LOOP, LT_U, MUL, SELECT, SHL,
-  assemble, body, br, brIf, compileWasm, f64c, f64loadAt, i32loadByte, i32storeByteAt, f64x2min, f64x2nearest, i32storeByte, i32x4truncSatF64x2UZero, i8x16shuffle, v128store32Lane, f64storeAt, f64x2add, f64x2mul, f64x2neg, f64x2splat, f64x2sub, get, i32c, i32load, set, tee,
+  assemble, body, br, brIf, compileWasm, f64c, f64loadAt, i32loadByte, i32storeByteAt, f64x2pmax, f64x2pmin, i32storeByte, i8x16shuffle, v128store32Lane, f64storeAt, f64x2add, f64x2mul, f64x2neg, f64x2splat, f64x2sub, get, i32c, i32load, set, tee,
   v128load, v128store, V128,
 } from '../core/wasm.ts';
 
@@ -229,26 +229,32 @@ const transpose = body(
 // negatives to 0).
 const toByte = [F64_NEAREST, ...f64c(255), F64_MIN, ...I32_TRUNC_SAT_F64_U];
 
-// The same for two doubles in a v128 (with local `c255` = splat 255): bytes 0 and 4 of the result hold them.
-const toBytes = (c255: number) => [...f64x2nearest, ...get(c255), ...f64x2min, ...i32x4truncSatF64x2UZero];
+// The same for two doubles in a v128, without a conversion instruction: pmax(0, x) takes NaN and
+// negatives to 0, pmin(., 255) clips, and adding 2^52 rounds to an integer half to even and leaves
+// it in the low byte of each lane (bytes 0 and 8). value: the code that leaves the two doubles.
+const TWO52 = 2 ** 52;
+const toBytes = (zero: number, c255: number, magic: number, value: number[]) => [...get(zero), ...value, ...f64x2pmax, ...get(c255), ...f64x2pmin, ...get(magic), ...f64x2add];
+const byteConstants = (zero: number, c255: number, magic: number) => [
+  ...f64c(0), ...f64x2splat, ...set(zero), ...f64c(255), ...f64x2splat, ...set(c255), ...f64c(TWO52), ...f64x2splat, ...set(magic),
+];
 
 // storeScaled(dst, src, n, k): byte dst[i] = src[i] * k (f64), i < n; four at a time, then one at a time
-// params 0 dst, 1 src, 2 n, 3 k (f64); locals 4 end, 5 end4, 6 k (v128), 7 255 (v128), 8 a (v128)
+// params 0 dst, 1 src, 2 n, 3 k (f64); locals 4 end, 5 end4, 6 k (v128), 7 255, 8 a, 9 0, 10 2^52 (v128)
 const storeScaled = body(
   [
     [2, I32],
-    [3, V128],
+    [5, V128],
   ],
   [
     ...get(0), ...get(2), ADD, ...set(4),
     ...get(0), ...get(2), ...i32c(-4), AND, ADD, ...set(5),
     ...get(3), ...f64x2splat, ...set(6),
-    ...f64c(255), ...f64x2splat, ...set(7),
+    ...byteConstants(9, 7, 10),
     ...whileDo([...get(0), ...get(5), LT_U], [
       ...get(0),
-      ...get(1), ...v128load(0), ...get(6), ...f64x2mul, ...toBytes(7), ...set(8),
-      ...get(8), ...get(1), ...v128load(16), ...get(6), ...f64x2mul, ...toBytes(7),
-      ...i8x16shuffle([0, 4, 16, 20]), ...v128store32Lane(0),
+      ...toBytes(9, 7, 10, [...get(1), ...v128load(0), ...get(6), ...f64x2mul]), ...set(8),
+      ...get(8), ...toBytes(9, 7, 10, [...get(1), ...v128load(16), ...get(6), ...f64x2mul]),
+      ...i8x16shuffle([0, 8, 16, 24]), ...v128store32Lane(0),
       ...get(0), ...i32c(4), ADD, ...set(0),
       ...get(1), ...i32c(32), ADD, ...set(1),
     ]),
@@ -263,14 +269,14 @@ const storeScaled = body(
 // unorder(dst, src, inOrder, S): the bytes of an S x S f64 array in Makhoul's order (S a multiple
 // of 4) put back: row y from row inOrder[y] (i32), x = 2h from position h, x = 2h + 1 from S - 1 - h;
 // two of each at a time
-// params 0 dst, 1 src, 2 inOrder, 3 S; locals 4 y, 5 p (front), 6 q (back pair), 7 o, 8 end, 9 255 (v128), 10 front (v128)
+// params 0 dst, 1 src, 2 inOrder, 3 S; locals 4 y, 5 p (front), 6 q (back pair), 7 o, 8 end, 9 255, 10 front, 11 0, 12 2^52 (v128)
 const unorder = body(
   [
     [5, I32],
-    [2, V128],
+    [4, V128],
   ],
   [
-    ...f64c(255), ...f64x2splat, ...set(9),
+    ...byteConstants(11, 9, 12),
     ...i32c(0), ...set(4),
     ...whileDo([...get(4), ...get(3), LT_U], [
       ...get(1), ...get(2), ...get(4), ...i32c(2), SHL, ADD, ...i32load, ...get(3), MUL, ...i32c(3), SHL, ADD, ...tee(5),
@@ -278,10 +284,10 @@ const unorder = body(
       ...get(0), ...get(4), ...get(3), MUL, ADD, ...tee(7), ...get(3), ADD, ...set(8),
       ...whileDo([...get(7), ...get(8), LT_U], [
         ...get(7),
-        ...get(5), ...v128load(0), ...toBytes(9), ...set(10),
+        ...toBytes(11, 9, 12, [...get(5), ...v128load(0)]), ...set(10),
         // the back pair is [v(last - k - 1), v(last - k)]
-        ...get(10), ...get(6), ...v128load(0), ...toBytes(9),
-        ...i8x16shuffle([0, 20, 4, 16]), ...v128store32Lane(0),
+        ...get(10), ...toBytes(11, 9, 12, [...get(6), ...v128load(0)]),
+        ...i8x16shuffle([0, 24, 8, 16]), ...v128store32Lane(0),
         ...get(7), ...i32c(4), ADD, ...set(7),
         ...get(5), ...i32c(16), ADD, ...set(5),
         ...get(6), ...i32c(16), SUB, ...set(6),

@@ -142,6 +142,22 @@ describe('the FFT kernel (fft_kernels.ts) against the JavaScript loops', () => {
     // and the stores are what a clamped array makes of them
     const want = Uint8ClampedArray.from(special);
     expect(Array.from(fast[2].subarray(3, 3 + special.length))).toEqual(Array.from(want));
+    // every half-integer from -2.5 to 257.5 and its neighbours one ulp away
+    const { fft } = await modules(true);
+    const v = fft.fftScratch(32).real;
+    const near: number[] = [];
+    for (let h = -2.5; h <= 257.5; h += 1) {
+      const b = new Float64Array([h]);
+      const u = new BigInt64Array(b.buffer);
+      u[0] += 1n;
+      near.push(b[0], h);
+      u[0] -= 2n;
+      near.push(b[0]);
+    }
+    v.set(near);
+    const o = new Uint8ClampedArray(near.length);
+    fft.storeScaled(o, 0, v.subarray(0, near.length), 1);
+    expect(Array.from(o)).toEqual(Array.from(Uint8ClampedArray.from(near)));
   });
 
   const sweeps: [Manipulation, string, number[]][] = [
