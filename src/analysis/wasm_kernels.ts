@@ -1,7 +1,7 @@
 // WebAssembly SIMD kernels for the hot loops of src/analysis: the subset sums of the permutation tests
 // (cluster_test.ts's subsetSums), and the cross-products of the decoders' fits and the decision values of the
 // temporal generalisation (decoding.ts),
-// assembled here from their instructions so no build step or binary file is needed. f64x2 lanes add and
+// assembled here from their instructions (src/core/wasm.ts encodes them) so no build step or binary file is needed. f64x2 lanes add and
 // multiply in IEEE double precision exactly as scalar code does (a separate multiply and add, never fused),
 // in the same order, so the results are bit-identical to the plain loops; the kernels only do two operations
 // per instruction and skip the bounds checks of typed-array access. Where WebAssembly SIMD is missing,

@@ -1,10 +1,12 @@
 // WebAssembly SIMD kernels for fft.ts's hot loops: the radix-2/radix-4 butterfly passes along axis 0
 // (every butterfly of a pass applies one twiddle to a whole row of columns, so two columns travel
-// in one f64x2 lane pair) and the square transpose between the two passes of a 2-D transform.
-// Each lane does the scalar code's IEEE double operations in its order (a separate multiply and
-// add, never fused; sgn * x written as x or -x, which is the same number), so the results are
-// bit-identical to fft.ts's loops; a last odd column takes the same operations on one f64.
-// Addresses and strides are in bytes, in the instance's memory (fft.ts keeps its work arrays there).
+// in one f64x2), the square transpose between the two passes of a 2-D transform, the real inverse's
+// merge step, the blur's spectrumFromDct2, the spectral filters' mask and complex products, and the
+// stores of the results as bytes. Each lane does the scalar code's IEEE double operations in its
+// order (a separate multiply and add, never fused; sgn * x written as x or -x, which is the same
+// number), so the results are bit-identical to fft.ts's loops; a last odd column takes the same
+// operations on one f64. Addresses and strides are in bytes, in the instance's memory (fft.ts keeps
+// its work arrays there).
 import {
   ADD, AND, BLOCK, CTZ, DIV_U, END, EQ, EQZ, NE, F64, F64_ADD, F64_MIN, F64_MUL, F64_NEAREST, F64_NEG, F64_SUB, I32_TRUNC_SAT_F64_U, SHR_U, SUB, GE_U, GT_U, I32, IF, LE_U, LOOP, LT_U, MUL, SELECT, SHL,
   assemble, body, br, brIf, compileWasm, f64c, f64loadAt, i32loadByte, i32storeByteAt, f64x2pmax, f64x2pmin, i32storeByte, i8x16shuffle, v128store32Lane, f64storeAt, f64x2add, f64x2mul, f64x2neg, f64x2splat, f64x2sub, get, i32c, i32load, set, tee,
