@@ -187,7 +187,7 @@ const plainScratch = { S: -1, re: new Float64Array(0), im: new Float64Array(0), 
 export function fftScratch(S: number): { re: Float64Array; im: Float64Array; real: Float64Array } {
   const ar = arenaFor(S);
   if (ar) return ar;
-  if (plainScratch.S !== S || plainScratch.re.buffer === arena?.buffer) {
+  if (plainScratch.S !== S) {
     plainScratch.S = S;
     plainScratch.re = new Float64Array(S * S);
     plainScratch.im = new Float64Array(S * S);

@@ -517,7 +517,9 @@ const mulRows = body(
   ],
 );
 
-const moduleBytes = assemble(
+// assembled on first use (the page's main thread imports fft.ts without transforming anything)
+const moduleBytes = () =>
+  assemble(
   [
     [[I32, I32, I32, I32, I32, I32, I32, I32], []],
     [[I32, I32], []],
@@ -570,7 +572,7 @@ let instance: FftKernels | null | undefined;
 /** This thread's instance (compiled once, with its own memory), or null without WebAssembly SIMD. */
 export function fftKernels(): FftKernels | null {
   if (instance !== undefined) return instance;
-  if (compiled === undefined) compiled = compileWasm(moduleBytes);
+  if (compiled === undefined) compiled = compileWasm(moduleBytes());
   if (!compiled) return (instance = null);
   const memory = new WebAssembly.Memory({ initial: 1 });
   const ex = new WebAssembly.Instance(compiled, { m: { mem: memory } }).exports as unknown as Omit<FftKernels, 'memory'>;
