@@ -56,6 +56,7 @@ export const CTZ = 0x68;
 export const EQZ = 0x45;
 export const EQ = 0x46;
 export const NE = 0x47;
+export const LT_S = 0x48;
 export const LT_U = 0x49;
 export const GT_U = 0x4b;
 export const LE_U = 0x4d;

@@ -866,6 +866,15 @@ function twiddles(n: number) {
  * (indices mod n). Complex out (xIm given: R + iG in, D_R + i D_G out) or its real part (one real channel).
  */
 export function dct2FromSpectrum(vRe: Float64Array, vIm: Float64Array, n: number, xRe: Float64Array, xIm?: Float64Array) {
+  const ar = arenaHolding(vRe, vIm);
+  if (ar && ar.S === n) {
+    // into the io pair, then out to xRe, xIm wherever they are
+    const P = n * n;
+    (xIm ? ar.k.dct2Complex : ar.k.dct2Real)(vRe.byteOffset, vIm.byteOffset, ar.ioRe.byteOffset, ar.ioIm.byteOffset, n, ar.dctCos, ar.dctSin);
+    xRe.set(ar.ioRe.subarray(0, P));
+    if (xIm) xIm.set(ar.ioIm.subarray(0, P));
+    return;
+  }
   const { cos, sin } = twiddles(n);
   for (let r = 0; r < n; r++) {
     const rowP = r * n;

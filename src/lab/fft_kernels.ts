@@ -8,7 +8,7 @@
 // operations on one f64. Addresses and strides are in bytes, in the instance's memory (fft.ts keeps
 // its work arrays there).
 import {
-  ADD, AND, BLOCK, CTZ, DIV_U, END, EQ, EQZ, NE, F64, F64_ADD, F64_MIN, F64_MUL, F64_NEAREST, F64_NEG, F64_SUB, I32_TRUNC_SAT_F64_U, SHR_U, SUB, GE_U, GT_U, I32, IF, LE_U, LOOP, LT_U, MUL, SELECT, SHL,
+  ADD, AND, BLOCK, CTZ, DIV_U, ELSE, END, EQ, EQZ, LT_S, NE, F64, F64_ADD, F64_MIN, F64_MUL, F64_NEAREST, F64_NEG, F64_SUB, I32_TRUNC_SAT_F64_U, SHR_U, SUB, GE_U, GT_U, I32, IF, LE_U, LOOP, LT_U, MUL, SELECT, SHL,
   assemble, body, br, brIf, compileWasm, f64c, f64loadAt, i32loadByte, i32storeByteAt, f64x2pmax, f64x2pmin, i32storeByte, i8x16shuffle, v128store32Lane, f64storeAt, f64x2add, f64x2mul, f64x2neg, f64x2splat, f64x2sub, get, i32c, i32load, set, tee,
   v128load, v128store, V128,
 } from '../core/wasm.ts';
@@ -460,6 +460,70 @@ const spectrum = (complex: boolean) =>
     ],
   );
 
+// dct2Complex / dct2Real(vRe, vIm, xRe, xIm, n, cos, sin): fft.ts's dct2FromSpectrum, one value at a
+// time, with twiddles(n)'s cos and sin: for each bin (r, c), with cm = -c and rowM = -r (mod n),
+//   x = 0.25 (cp (ar + fr) + sp (ai - fi) + cd (br + er) + sd (bi - ei))            (real part)
+//   y = 0.25 (cp (ai + fi) - sp (ar - fr) + cd (bi + ei) - sd (br - er))            (imaginary part)
+// cp, sp = cos, sin (r + c); cd, sd = cos, sin (r - c) (sin of a negative d as -sin(-d))
+// params 0 vRe, 1 vIm, 2 xRe, 3 xIm, 4 n, 5 cos, 6 sin; locals 7 r, 8 c (bytes), 9 rowP, 10 rowM, 11 cm (bytes), 12 d, 13 n bytes;
+// f64 14 cp, 15 sp, 16 cd, 17 sd, 18 ar, 19 ai, 20 br, 21 bi, 22 er, 23 ei, 24 fr, 25 fi
+const dct2 = (complex: boolean) => {
+  const ld = (p: number, row: number, col: number) => [...get(p), ...get(row), ADD, ...get(col), ADD, ...f64loadAt(0)];
+  const tab = (t: number, idx: number[]) => [...get(t), ...idx, ...i32c(3), SHL, ADD, ...f64loadAt(0)];
+  const q = 0.25;
+  return body(
+    [
+      [7, I32],
+      [12, F64],
+    ],
+    [
+      ...get(4), ...i32c(3), SHL, ...set(13),
+      ...i32c(0), ...set(7),
+      ...whileDo([...get(7), ...get(4), LT_U], [
+        ...get(7), ...get(13), MUL, ...set(9),
+        ...i32c(0), ...get(4), ...get(7), SUB, ...get(13), MUL, ...get(7), EQZ, SELECT, ...set(10),
+        ...i32c(0), ...set(8),
+        ...whileDo([...get(8), ...get(13), LT_U], [
+          ...i32c(0), ...get(13), ...get(8), SUB, ...get(8), EQZ, SELECT, ...set(11),
+          ...tab(5, [...get(7), ...get(8), ...i32c(3), SHR_U, ADD]), ...set(14),
+          ...tab(6, [...get(7), ...get(8), ...i32c(3), SHR_U, ADD]), ...set(15),
+          ...get(7), ...get(8), ...i32c(3), SHR_U, SUB, ...tee(12), ...i32c(0), LT_S, ...IF,
+          ...tab(5, [...i32c(0), ...get(12), SUB]), ...set(16),
+          ...tab(6, [...i32c(0), ...get(12), SUB]), F64_NEG, ...set(17),
+          ELSE,
+          ...tab(5, get(12)), ...set(16),
+          ...tab(6, get(12)), ...set(17),
+          END,
+          ...ld(0, 9, 8), ...set(18), ...ld(1, 9, 8), ...set(19),
+          ...ld(0, 9, 11), ...set(20), ...ld(1, 9, 11), ...set(21),
+          ...ld(0, 10, 8), ...set(22), ...ld(1, 10, 8), ...set(23),
+          ...ld(0, 10, 11), ...set(24), ...ld(1, 10, 11), ...set(25),
+          ...get(2), ...get(9), ADD, ...get(8), ADD,
+          ...f64c(q),
+          ...get(14), ...get(18), ...get(24), F64_ADD, F64_MUL,
+          ...get(15), ...get(19), ...get(25), F64_SUB, F64_MUL, F64_ADD,
+          ...get(16), ...get(20), ...get(22), F64_ADD, F64_MUL, F64_ADD,
+          ...get(17), ...get(21), ...get(23), F64_SUB, F64_MUL, F64_ADD,
+          F64_MUL, ...f64storeAt(0),
+          ...(complex
+            ? [
+                ...get(3), ...get(9), ADD, ...get(8), ADD,
+                ...f64c(q),
+                ...get(14), ...get(19), ...get(25), F64_ADD, F64_MUL,
+                ...get(15), ...get(18), ...get(24), F64_SUB, F64_MUL, F64_SUB,
+                ...get(16), ...get(21), ...get(23), F64_ADD, F64_MUL, F64_ADD,
+                ...get(17), ...get(20), ...get(22), F64_SUB, F64_MUL, F64_SUB,
+                F64_MUL, ...f64storeAt(0),
+              ]
+            : []),
+          ...get(8), ...i32c(8), ADD, ...set(8),
+        ]),
+        ...get(7), ...i32c(1), ADD, ...set(7),
+      ]),
+    ],
+  );
+};
+
 // maskRows(re, im, mask, S, cols): re/im[i] = 0 where the byte mask[i] is 0, for the first cols
 // values of each of the S rows (S apart); the others are kept
 // params 0 re, 1 im, 2 mask, 3 S, 4 cols; locals 5 row, 6 i, 7 end, 8 rowEnd, 9 address
@@ -529,6 +593,7 @@ const moduleBytes = () =>
     [[I32, I32, I32, I32, I32, I32, I32, I32, I32], []],
     [[I32, I32, I32, I32, I32], []],
     [[I32, I32, I32, I32, I32, I32], []],
+    [[I32, I32, I32, I32, I32, I32, I32], []],
   ],
   [
     { name: 'forward', type: 0, body: butterflies(false) },
@@ -541,6 +606,8 @@ const moduleBytes = () =>
     { name: 'spectrumReal', type: 5, body: spectrum(false) },
     { name: 'maskRows', type: 6, body: maskRows },
     { name: 'mulRows', type: 7, body: mulRows },
+    { name: 'dct2Complex', type: 8, body: dct2(true) },
+    { name: 'dct2Real', type: 8, body: dct2(false) },
   ],
 );
 
@@ -562,6 +629,9 @@ export interface FftKernels {
   spectrumReal: (xRe: number, xIm: number, vRe: number, vIm: number, n: number, g: number, cos: number, sin: number, cols: number) => void;
   /** re/im = 0 where the mask byte is 0, first cols values of each of S rows (byte offsets of the mask: the value index) */
   maskRows: (re: number, im: number, mask: number, S: number, cols: number) => void;
+  /** dct2FromSpectrum of the n x n spectrum at vRe/vIm into xRe (and xIm), with twiddles(n) at cos/sin */
+  dct2Complex: (vRe: number, vIm: number, xRe: number, xIm: number, n: number, cos: number, sin: number) => void;
+  dct2Real: (vRe: number, vIm: number, xRe: number, xIm: number, n: number, cos: number, sin: number) => void;
   /** (re + i im) *= (hRe + i hIm), first cols values of each of S rows */
   mulRows: (re: number, im: number, hRe: number, hIm: number, S: number, cols: number) => void;
 }

@@ -71,6 +71,21 @@ function transforms(fft: Fft, S: number): Float64Array[] {
   keep(w.re, w.im);
   fft.ifft2tReal(w.re, w.im, S, w.real, [[1, 3]]);
   keep(w.real);
+  // the blur's DCT steps: DCT of a spectrum in the work arrays, and a filtered spectrum back
+  w.re.set(seeded(P, S + 10));
+  w.im.set(seeded(P, S + 11));
+  const dRe = new Float64Array(P);
+  const dIm = new Float64Array(P);
+  const dB = new Float64Array(P);
+  fft.dct2FromSpectrum(w.re, w.im, S, dRe, dIm);
+  fft.dct2FromSpectrum(w.re, w.im, S, dB);
+  keep(dRe, dIm, dB);
+  const g = seeded(S + 1, S + 12);
+  g[S] = 0;
+  fft.spectrumFromDct2(dRe, dIm, S, g, S, w.re, w.im);
+  keep(w.re, w.im);
+  fft.spectrumFromDct2(dB, undefined, S, g, fft.realBins(S), w.re, w.im);
+  keep(w.re, w.im);
   // axis 0 alone: an odd number of columns, rows wider than the block
   const n = Math.max(4, S >> 1);
   const a = seeded(n * (S + 3), S + 6);
