@@ -74,10 +74,10 @@ function plan(n: number): Plan {
   return p;
 }
 
-// The 2-D transforms of power-of-two sizes run their butterfly passes and transposes in WebAssembly
-// (fft_kernels.ts, bit-identical to the loops here), on arrays in the kernel's memory: the callers'
-// work arrays (fftScratch), the real transforms' half-size rows and a pair of arrays that inputs
-// held elsewhere are copied through. One layout at a time, for one size; a new size lays the memory
+// The 2-D transforms of power-of-two sizes, and the steps around them, run their hot loops in
+// WebAssembly (fft_kernels.ts, bit-identical to the loops here), on arrays in the kernel's memory:
+// the callers' work arrays (fftScratch), the real transforms' half-size rows and a pair of arrays
+// that inputs held elsewhere are copied through. One layout at a time, for one size; a new size lays the memory
 // out again (growing it, up to ARENA_MAX_BYTES, detaches the old views: they are made anew), so a
 // view from fftScratch is valid until a transform of another size. Above that bound, for other
 // sizes, without WebAssembly SIMD or with the kernel turned off, the same loops run in JavaScript.
@@ -145,7 +145,14 @@ function arenaFor(S: number): Arena | null {
   const maskAt = at(P);
   if (bytes > ARENA_MAX_BYTES) return null;
   const have = k.memory.buffer.byteLength;
-  if (bytes > have) k.memory.grow(Math.ceil((bytes - have) / 65536));
+  if (bytes > have) {
+    try {
+      k.memory.grow(Math.ceil((bytes - have) / 65536));
+    } catch {
+      // no memory to spare: the JavaScript loops, on ordinary arrays
+      return (arena = null);
+    }
+  }
   const buffer = k.memory.buffer;
   const view = (i: number, n: number) => new Float64Array(buffer, arrays[i], n);
   const tables = new Map<number, { cos: number; sin: number; rev: number }>();
