@@ -1,7 +1,7 @@
 // WebAssembly SIMD kernels for fft.ts's hot loops: the radix-2/radix-4 butterfly passes along axis 0
 // (every butterfly of a pass applies one twiddle to a whole row of columns, so two columns travel
 // in one f64x2), the square transpose between the two passes of a 2-D transform, the real inverse's
-// merge step, the blur's spectrumFromDct2, the spectral filters' mask and complex products, and the
+// merge step, the blur's dct2FromSpectrum and spectrumFromDct2, the spectral filters' mask and complex products, and the
 // stores of the results as bytes. Each lane does the scalar code's IEEE double operations in its
 // order (a separate multiply and add, never fused; sgn * x written as x or -x, which is the same
 // number), so the results are bit-identical to fft.ts's loops; a last odd column takes the same
