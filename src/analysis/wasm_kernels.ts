@@ -1,65 +1,16 @@
 // WebAssembly SIMD kernels for the hot loops of src/analysis: the subset sums of the permutation tests
 // (cluster_test.ts's subsetSums), and the cross-products of the decoders' fits and the decision values of the
 // temporal generalisation (decoding.ts),
-// assembled here from their instructions so no build step or binary file is needed. f64x2 lanes add and
+// assembled here from their instructions (src/core/wasm.ts encodes them) so no build step or binary file is needed. f64x2 lanes add and
 // multiply in IEEE double precision exactly as scalar code does (a separate multiply and add, never fused),
 // in the same order, so the results are bit-identical to the plain loops; the kernels only do two operations
 // per instruction and skip the bounds checks of typed-array access. Where WebAssembly SIMD is missing,
 // wasmKernels() returns null and the callers keep their loops.
 
-const uleb = (n: number): number[] => {
-  const o: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    o.push(b);
-  } while (n);
-  return o;
-};
-const sleb = (n: number): number[] => {
-  const o: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && b & 0x40)) {
-      o.push(b);
-      return o;
-    }
-    o.push(b | 0x80);
-  }
-};
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-const name = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-
-// instructions
-const get = (i: number) => [0x20, i];
-const set = (i: number) => [0x21, i];
-const tee = (i: number) => [0x22, i];
-const i32c = (v: number) => [0x41, ...sleb(v)];
-const ADD = 0x6a;
-const SUB = 0x6b;
-const MUL = 0x6c;
-const AND = 0x71;
-const SHL = 0x74;
-const SHR_U = 0x76;
-const F64_FROM_I32 = 0xb7;
-const CTZ = 0x68;
-const GE_U = 0x4f;
-const LT_U = 0x49;
-const BLOCK = [0x02, 0x40];
-const LOOP = [0x03, 0x40];
-const END = 0x0b;
-const br = (d: number) => [0x0c, d];
-const brIf = (d: number) => [0x0d, d];
-const i32load = [0x28, 2, 0];
-const v128load = (off: number) => [0xfd, 0x00, 3, ...uleb(off)];
-const v128store = (off: number) => [0xfd, 0x0b, 3, ...uleb(off)];
-const f64x2add = [0xfd, 0xf0, 0x01];
-const f64x2mul = [0xfd, 0xf2, 0x01];
-const f64x2splat = [0xfd, 0x14];
-const f64load = [0x2b, 3, 0];
+import {
+  ADD, AND, BLOCK, CTZ, END, F64, F64_FROM_I32, GE_U, I32, LOOP, LT_U, MUL, SHL, SHR_U, SUB,
+  assemble, br, brIf, compileWasm, f64load, f64x2add, f64x2mul, f64x2splat, get, i32c, i32load, set, tee, v128load, v128store, vec,
+} from '../core/wasm.ts';
 
 /** mem[d + j + off .. +16] = mem[a + j + off ..] + mem[b + j + off ..] (two doubles), j in local `j`. */
 const addLanes = (d: number, a: number, b: number, j: number, off: number) => [
@@ -182,23 +133,19 @@ const crossProducts = [
   END,
 ];
 
-const I32 = 0x7f;
-const F64 = 0x7c;
-const moduleBytes = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-  ...section(
-    1,
-    vec([
-      [0x60, ...vec([[I32], [I32], [I32], [I32], [I32]]), 0],
-      [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0],
-      [0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [F64]]), 0],
-    ]),
-  ),
-  ...section(2, vec([[...name('m'), ...name('mem'), 0x02, 0x00, 0x01]])),
-  ...section(3, vec([[0], [1], [2], [0]])),
-  ...section(7, vec([[...name('accumulate'), 0x00, 0], [...name('subsetTable'), 0x00, 1], [...name('decisions'), 0x00, 2], [...name('crossProducts'), 0x00, 3]])),
-  ...section(10, vec([accumulate, subsetTable, decisions, crossProducts].map((f) => [...uleb(f.length), ...f]))),
-]);
+const moduleBytes = assemble(
+  [
+    [[I32, I32, I32, I32, I32], []],
+    [[I32, I32, I32, I32], []],
+    [[I32, I32, I32, I32, I32, I32, F64], []],
+  ],
+  [
+    { name: 'accumulate', type: 0, body: accumulate },
+    { name: 'subsetTable', type: 1, body: subsetTable },
+    { name: 'decisions', type: 2, body: decisions },
+    { name: 'crossProducts', type: 0, body: crossProducts },
+  ],
+);
 
 export interface Kernels {
   memory: WebAssembly.Memory;
@@ -224,11 +171,7 @@ export function useWasmKernels(on: boolean): void {
 export function wasmKernels(bytes: number): Kernels | null {
   if (!enabled) return null;
   if (compiled === undefined) {
-    try {
-      compiled = typeof WebAssembly === 'object' && WebAssembly.validate(moduleBytes) ? new WebAssembly.Module(moduleBytes) : null;
-    } catch {
-      compiled = null;
-    }
+    compiled = compileWasm(moduleBytes);
   }
   if (!compiled) return null;
   const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(bytes / 65536)) });

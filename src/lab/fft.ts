@@ -1,6 +1,8 @@
 // Complex FFT of any length (radix-2 when the length is a power of two, Bluestein's chirp-z
 // otherwise: square crops come in every size) and the 2-D transform the spatial-frequency
 // filters and phase scrambling use. Unnormalised forward transform, inverse divided by n, as numpy.fft.
+import { fftKernels, type FftKernels } from './fft_kernels.ts';
+
 interface Plan {
   n: number;
   /** radix-2 twiddles for the transform length actually run (n, or Bluestein's padded m) */
@@ -70,6 +72,135 @@ function plan(n: number): Plan {
   }
   plans.set(n, p);
   return p;
+}
+
+// The 2-D transforms of power-of-two sizes, and the steps around them, run their hot loops in
+// WebAssembly (fft_kernels.ts, bit-identical to the loops here), on arrays in the kernel's memory:
+// the callers' work arrays (fftScratch), the real transforms' half-size rows and a pair of arrays
+// that inputs held elsewhere are copied through. One layout at a time, for one size; a new size lays the memory
+// out again (growing it, up to ARENA_MAX_BYTES, detaches the old views: they are made anew), so a
+// view from fftScratch is valid until a transform of another size. Above that bound, for other
+// sizes, without WebAssembly SIMD or with the kernel turned off, the same loops run in JavaScript.
+interface Arena {
+  k: FftKernels;
+  S: number;
+  buffer: ArrayBuffer;
+  re: Float64Array;
+  im: Float64Array;
+  real: Float64Array;
+  halfRe: Float64Array;
+  halfIm: Float64Array;
+  ioRe: Float64Array;
+  ioIm: Float64Array;
+  /** one channel's bytes on their way out (storeScaled, fromMakhoulOrder) */
+  bytes: Uint8ClampedArray;
+  /** byte addresses of radix2Tables(n) for n = S and S / 2 */
+  tables: Map<number, { cos: number; sin: number; rev: number }>;
+  /** byte addresses of half(S)'s twiddles and of inverseMakhoulOrder(S) */
+  halfCos: number;
+  halfSin: number;
+  inOrder: number;
+  /** byte addresses of twiddles(S), and the blur's filter g (S + 1 values) */
+  dctCos: number;
+  dctSin: number;
+  g: Float64Array;
+  /** a 0/1 mask on its way into maskSpectrum */
+  mask: Uint8Array;
+}
+
+// 50 S^2 bytes a layout (and tables): every power of two up to 1024
+const ARENA_MAX_BYTES = 64 << 20;
+let arena: Arena | null = null;
+let kernelOn = true;
+
+/** Turns the WebAssembly kernel off (the JavaScript loops run, on ordinary arrays) or back on; for comparing the two. */
+export function useFftKernel(on: boolean): void {
+  kernelOn = on;
+  arena = null;
+}
+
+/** The arena laid out for size S, or null where the kernel does not serve it. */
+function arenaFor(S: number): Arena | null {
+  if (!kernelOn || S < 4 || !isPow2(S)) return null;
+  const k = fftKernels();
+  if (!k) return null;
+  if (arena && arena.S === S && arena.buffer === k.memory.buffer) return arena;
+  const P = S * S;
+  const N = S / 2;
+  let bytes = 0;
+  const at = (n: number) => {
+    const a = bytes;
+    bytes += Math.ceil(n / 16) * 16;
+    return a;
+  };
+  const tabs = [S, N].map((n) => ({ n, cos: at(4 * n), sin: at(4 * n), rev: at(4 * n) }));
+  const halfCos = at(8 * (N + 1));
+  const halfSin = at(8 * (N + 1));
+  const inOrder = at(4 * S);
+  const dctCos = at(16 * S);
+  const dctSin = at(16 * S);
+  const gAt = at(8 * (S + 1));
+  const arrays = [P, P, P, P / 2, P / 2, P, P].map((n) => at(8 * n));
+  const out = at(P);
+  const maskAt = at(P);
+  if (bytes > ARENA_MAX_BYTES) return null;
+  const have = k.memory.buffer.byteLength;
+  if (bytes > have) {
+    try {
+      k.memory.grow(Math.ceil((bytes - have) / 65536));
+    } catch {
+      // no memory to spare: the JavaScript loops, on ordinary arrays
+      return (arena = null);
+    }
+  }
+  const buffer = k.memory.buffer;
+  const view = (i: number, n: number) => new Float64Array(buffer, arrays[i], n);
+  const tables = new Map<number, { cos: number; sin: number; rev: number }>();
+  for (const t of tabs) {
+    const p = plan(t.n);
+    new Float64Array(buffer, t.cos, t.n / 2).set(p.cos);
+    new Float64Array(buffer, t.sin, t.n / 2).set(p.sin);
+    new Uint32Array(buffer, t.rev, t.n).set(p.rev);
+    tables.set(t.n, { cos: t.cos, sin: t.sin, rev: t.rev });
+  }
+  const h = realTwiddles(S);
+  new Float64Array(buffer, halfCos, N + 1).set(h.cos);
+  new Float64Array(buffer, halfSin, N + 1).set(h.sin);
+  new Int32Array(buffer, inOrder, S).set(inverseMakhoulOrder(S));
+  const d = twiddles(S);
+  new Float64Array(buffer, dctCos, 2 * S).set(d.cos);
+  new Float64Array(buffer, dctSin, 2 * S).set(d.sin);
+  arena = {
+    k, S, buffer, re: view(0, P), im: view(1, P), real: view(2, P), halfRe: view(3, P / 2), halfIm: view(4, P / 2), ioRe: view(5, P), ioIm: view(6, P),
+    bytes: new Uint8ClampedArray(buffer, out, P), tables, halfCos, halfSin, inOrder, dctCos, dctSin, g: new Float64Array(buffer, gAt, S + 1),
+    mask: new Uint8Array(buffer, maskAt, P),
+  };
+  return arena;
+}
+
+/** The arena, when a and b are both in its memory (no new layout). */
+function arenaHolding(a: Float64Array, b: Float64Array): Arena | null {
+  const ar = arena;
+  return ar && kernelOn && a.buffer === ar.buffer && b.buffer === ar.buffer && ar.k.memory.buffer === ar.buffer ? ar : null;
+}
+
+const plainScratch = { S: -1, re: new Float64Array(0), im: new Float64Array(0), real: new Float64Array(0) };
+
+/**
+ * Work arrays of S x S values for the 2-D transforms (a complex pair and one real array): in the
+ * kernel's memory where it serves size S, so the transforms run on them without copies. Valid until
+ * a transform of another size; their contents are the caller's.
+ */
+export function fftScratch(S: number): { re: Float64Array; im: Float64Array; real: Float64Array } {
+  const ar = arenaFor(S);
+  if (ar) return ar;
+  if (plainScratch.S !== S) {
+    plainScratch.S = S;
+    plainScratch.re = new Float64Array(S * S);
+    plainScratch.im = new Float64Array(S * S);
+    plainScratch.real = new Float64Array(S * S);
+  }
+  return plainScratch;
 }
 
 /** In-place radix-2 FFT of length p.m on re/im[off + i*stride]. */
@@ -158,6 +289,13 @@ export function fftAxis0(re: Float64Array, im: Float64Array, n: number, w: numbe
   // in blocks of columns whose n rows fit in the core's cache, so that every radix-4 pass after
   // the first reads from there, not from memory; each column's arithmetic is the same
   const block = Math.max(8, Math.floor(AXIS0_BLOCK_VALUES / n / 8) * 8);
+  const t = arenaHolding(re, im)?.tables.get(n);
+  if (t) {
+    const k = arena!.k;
+    const f = inverse ? k.inverse : k.forward;
+    for (let a = 0; a < w; a += block) f(re.byteOffset + 8 * a, im.byteOffset + 8 * a, n, Math.min(block, w - a), 8 * stride, t.cos, t.sin, t.rev);
+    return;
+  }
   if (w <= block) return fftAxis0Block(p, re, im, n, w, inverse, stride);
   for (let a = 0; a < w; a += block) fftAxis0Block(p, re.subarray(a), im.subarray(a), n, Math.min(block, w - a), inverse, stride);
 }
@@ -311,6 +449,8 @@ function fftColumns(re: Float64Array, im: Float64Array, n: number, w: number, in
 
 /** In-place transpose of an S x S array, in 16 x 16 tiles (both sides of a swap stay in cache). */
 export function transposeSquare(a: Float64Array, S: number) {
+  const ar = arenaHolding(a, a);
+  if (ar) return ar.k.transpose(a.byteOffset, S);
   const B = 16;
   for (let by = 0; by < S; by += B) {
     const ey = Math.min(by + B, S);
@@ -336,10 +476,22 @@ export function transposeSquare(a: Float64Array, S: number) {
  * functions multiplied in between must use the same layout.
  */
 export function fft2t(re: Float64Array, im: Float64Array, S: number) {
+  const ar = arenaFor(S);
+  if (ar && !arenaHolding(re, im)) return throughArena(ar, re, im, S, (r, i) => fft2t(r, i, S));
   fftAxis0(re, im, S, S);
   transposeSquare(re, S);
   transposeSquare(im, S);
   fftAxis0(re, im, S, S);
+}
+
+/** f on the arena's io pair holding a copy of re/im's first S^2 values, copied back after. */
+function throughArena(ar: Arena, re: Float64Array, im: Float64Array, S: number, f: (re: Float64Array, im: Float64Array) => void) {
+  const P = S * S;
+  ar.ioRe.set(re.subarray(0, P));
+  ar.ioIm.set(im.subarray(0, P));
+  f(ar.ioRe, ar.ioIm);
+  re.set(ar.ioRe);
+  im.set(ar.ioIm);
 }
 
 /**
@@ -360,6 +512,8 @@ function firstPass(re: Float64Array, im: Float64Array, S: number, w: number, spa
 
 /** Inverse of fft2t, unnormalised: a transposed spectrum in, S^2 times the S x S array out (the caller divides, as numpy.fft.ifft2). */
 export function ifft2t(re: Float64Array, im: Float64Array, S: number, spans?: ColumnSpans) {
+  const ar = arenaFor(S);
+  if (ar && !arenaHolding(re, im)) return throughArena(ar, re, im, S, (r, i) => ifft2t(r, i, S, spans));
   firstPass(re, im, S, S, spans);
   transposeSquare(re, S);
   transposeSquare(im, S);
@@ -370,9 +524,10 @@ export function ifft2t(re: Float64Array, im: Float64Array, S: number, spans?: Co
 // along axis 0, rows 2m and 2m + 1 travel as one complex row of an S/2-point transform, and of a
 // spectrum of a real image only the bins ky = 0 .. S/2 are computed (the others are conjugates).
 // Odd sizes take the complex transform. The same transforms up to float64 rounding.
-const halves = new Map<number, { re: Float64Array; im: Float64Array; cos: Float64Array; sin: Float64Array }>();
+const halves = new Map<number, { cos: Float64Array; sin: Float64Array; re?: Float64Array; im?: Float64Array }>();
 
-function half(S: number) {
+/** cos and sin of 2 pi k / S, k = 0 .. S/2. */
+function realTwiddles(S: number) {
   let h = halves.get(S);
   if (!h) {
     const N = S / 2;
@@ -382,10 +537,20 @@ function half(S: number) {
       cos[k] = Math.cos((2 * Math.PI * k) / S);
       sin[k] = Math.sin((2 * Math.PI * k) / S);
     }
-    h = { re: new Float64Array(N * S), im: new Float64Array(N * S), cos, sin };
+    h = { cos, sin };
     halves.set(S, h);
   }
   return h;
+}
+
+/** The half-size rows (N x S, N = S/2, in the arena where it serves S) and realTwiddles(S). */
+function half(S: number): { re: Float64Array; im: Float64Array; cos: Float64Array; sin: Float64Array } {
+  const h = realTwiddles(S);
+  const ar = arenaFor(S);
+  if (ar) return { re: ar.halfRe, im: ar.halfIm, cos: h.cos, sin: h.sin };
+  h.re ??= new Float64Array((S / 2) * S);
+  h.im ??= new Float64Array((S / 2) * S);
+  return { re: h.re, im: h.im, cos: h.cos, sin: h.sin };
 }
 
 /** The columns ky = 0 .. realBins(S) - 1 of a transposed spectrum are all that ifft2tReal reads. */
@@ -402,6 +567,13 @@ export function fft2tReal(x: Float64Array, S: number, re: Float64Array, im: Floa
     re.set(x);
     im.fill(0);
     return fft2t(re, im, S);
+  }
+  const ar = arenaFor(S);
+  if (ar && !arenaHolding(re, im)) {
+    fft2tReal(x, S, ar.ioRe, ar.ioIm);
+    re.set(ar.ioRe);
+    im.set(ar.ioIm);
+    return;
   }
   const N = S / 2;
   const h = half(S);
@@ -455,6 +627,13 @@ export function ifft2tReal(re: Float64Array, im: Float64Array, S: number, out: F
     ifft2t(re, im, S, spans);
     return out.set(re);
   }
+  const ar = arenaFor(S);
+  if (ar && !arenaHolding(re, im)) {
+    const P = S * S;
+    ar.ioRe.set(re.subarray(0, P));
+    ar.ioIm.set(im.subarray(0, P));
+    return ifft2tReal(ar.ioRe, ar.ioIm, S, out, spans);
+  }
   const N = S / 2;
   const h = half(S);
   const zr = h.re;
@@ -463,7 +642,9 @@ export function ifft2tReal(re: Float64Array, im: Float64Array, S: number, out: F
   firstPass(re, im, S, N + 1, spans);
   // the real inverse along ky as an N-point complex one: Y[k] = (X[k] + conj X[N-k]) + i W^k (X[k] - conj X[N-k]),
   // W = e^(2 pi i / S), whose inverse transform is x[2m] + i x[2m + 1]; written transposed, Y[k][x] to k * S + x
-  for (let col = 0; col < S; col++) {
+  const held = arenaHolding(re, im);
+  if (held) held.k.realMerge(re.byteOffset, im.byteOffset, zr.byteOffset, zi.byteOffset, S, held.halfCos, held.halfSin);
+  else for (let col = 0; col < S; col++) {
     const row = col * S;
     for (let k = 0; k < N; k++) {
       const a = re[row + k];
@@ -536,6 +717,130 @@ export function makhoulOrder(n: number): Int32Array {
   return order;
 }
 
+/**
+ * out[off + i] = v[i] * k for i < v.length, as a Uint8ClampedArray stores it (rounded half to even,
+ * clipped to 0..255: numpy.rint then clip): the last step of an inverse transform to a uint8 channel.
+ */
+export function storeScaled(out: Uint8ClampedArray, off: number, v: Float64Array, k: number) {
+  const ar = arenaHolding(v, v);
+  if (ar && v.length <= ar.bytes.length) {
+    ar.k.storeScaled(ar.bytes.byteOffset, v.byteOffset, v.length, k);
+    out.set(ar.bytes.subarray(0, v.length), off);
+    return;
+  }
+  for (let i = 0; i < v.length; i++) out[off + i] = v[i] * k;
+}
+
+/**
+ * A 0/1 transfer function on a spectrum: re/im[i] = sRe/sIm[i] where m[i] is 1, else 0, for the
+ * first `cols` values of each of the S rows (all of them for R + iG, the half ifft2tReal reads for B).
+ * spans: the mask's nonzero columns (ColumnSpans), which let a narrow one skip the others.
+ */
+export function maskSpectrum(sRe: Float64Array, sIm: Float64Array, m: Uint8Array, re: Float64Array, im: Float64Array, S: number, cols: number, spans?: ColumnSpans) {
+  const ar = arenaHolding(re, im);
+  if (ar && ar.S === S && spans && spans.reduce((w, [a, b]) => w + b - a, 0) <= S / 2) {
+    // a narrow mask (a low-pass): zeros, then the kept bins of its columns (every other column's bins are 0)
+    const P = S * S;
+    re.fill(0, 0, P);
+    im.fill(0, 0, P);
+    for (const [a, b] of spans) {
+      const e = Math.min(b, cols);
+      for (let r = 0; r < P; r += S) {
+        for (let i = r + a, end = r + e; i < end; i++) {
+          if (m[i]) {
+            re[i] = sRe[i];
+            im[i] = sIm[i];
+          }
+        }
+      }
+    }
+    return;
+  }
+  if (ar && ar.S === S) {
+    const P = S * S;
+    re.set(sRe.subarray(0, P));
+    im.set(sIm.subarray(0, P));
+    ar.mask.set(m.subarray(0, P));
+    ar.k.maskRows(re.byteOffset, im.byteOffset, ar.mask.byteOffset, S, cols);
+    return;
+  }
+  for (let r = 0; r < S * S; r += S) {
+    for (let i = r, e = r + cols; i < e; i++) {
+      if (m[i]) {
+        re[i] = sRe[i];
+        im[i] = sIm[i];
+      } else {
+        re[i] = 0;
+        im[i] = 0;
+      }
+    }
+  }
+}
+
+/** A complex transfer function on a spectrum: re + i im = (sRe + i sIm)(hRe + i hIm), first `cols` values of each of the S rows. */
+export function multiplySpectrum(sRe: Float64Array, sIm: Float64Array, hRe: Float64Array, hIm: Float64Array, re: Float64Array, im: Float64Array, S: number, cols: number) {
+  const ar = arenaHolding(re, im);
+  if (ar && ar.S === S) {
+    const P = S * S;
+    re.set(sRe.subarray(0, P));
+    im.set(sIm.subarray(0, P));
+    ar.ioRe.set(hRe.subarray(0, P));
+    ar.ioIm.set(hIm.subarray(0, P));
+    ar.k.mulRows(re.byteOffset, im.byteOffset, ar.ioRe.byteOffset, ar.ioIm.byteOffset, S, cols);
+    return;
+  }
+  for (let r = 0; r < S * S; r += S) {
+    for (let i = r, e = r + cols; i < e; i++) {
+      const hr = hRe[i];
+      const hi = hIm[i];
+      const a = sRe[i];
+      const b = sIm[i];
+      re[i] = a * hr - b * hi;
+      im[i] = a * hi + b * hr;
+    }
+  }
+}
+
+const inverseOrders = new Map<number, Int32Array>();
+
+/** Position of each element in makhoulOrder. */
+export function inverseMakhoulOrder(S: number): Int32Array {
+  let inv = inverseOrders.get(S);
+  if (!inv) {
+    const order = makhoulOrder(S);
+    inv = new Int32Array(S);
+    for (let j = 0; j < S; j++) inv[order[j]] = j;
+    inverseOrders.set(S, inv);
+  }
+  return inv;
+}
+
+/**
+ * An S x S channel in makhoulOrder (rows and columns) back in order, into out at off as a
+ * Uint8ClampedArray stores it (rounded half to even and clipped): row y is row inOrder[y], and
+ * within it x = 2h comes from position h and x = 2h + 1 from S - 1 - h.
+ */
+export function fromMakhoulOrder(out: Uint8ClampedArray, off: number, v: Float64Array, S: number) {
+  const ar = arenaHolding(v, v);
+  if (ar && ar.S === S) {
+    ar.k.unorder(ar.bytes.byteOffset, v.byteOffset, ar.inOrder, S);
+    out.set(ar.bytes, off);
+    return;
+  }
+  const inOrder = inverseMakhoulOrder(S);
+  const h = S >> 1;
+  for (let y = 0; y < S; y++) {
+    const src = inOrder[y] * S;
+    const o = off + y * S;
+    const last = src + S - 1;
+    for (let k = 0; k < h; k++) {
+      out[o + 2 * k] = v[src + k];
+      out[o + 2 * k + 1] = v[last - k];
+    }
+    if (S & 1) out[o + S - 1] = v[src + h];
+  }
+}
+
 // The DCT-domain blur. With v the image with rows and columns in makhoulOrder and V = fft2(v), the
 // unnormalised 2-D DCT-II X[k1, k2] = sum x[m1, m2] cos(pi k1 (2 m1 + 1) / 2n) cos(pi k2 (2 m2 + 1) / 2n)
 // is, along one axis, Re(e^(-i pi k / 2n) V[k]) = (e^(-i pi k / 2n) V[k] + e^(i pi k / 2n) V[-k]) / 2
@@ -568,6 +873,15 @@ function twiddles(n: number) {
  * (indices mod n). Complex out (xIm given: R + iG in, D_R + i D_G out) or its real part (one real channel).
  */
 export function dct2FromSpectrum(vRe: Float64Array, vIm: Float64Array, n: number, xRe: Float64Array, xIm?: Float64Array) {
+  const ar = arenaHolding(vRe, vIm);
+  if (ar && ar.S === n) {
+    // into the io pair, then out to xRe, xIm wherever they are
+    const P = n * n;
+    (xIm ? ar.k.dct2Complex : ar.k.dct2Real)(vRe.byteOffset, vIm.byteOffset, ar.ioRe.byteOffset, ar.ioIm.byteOffset, n, ar.dctCos, ar.dctSin);
+    xRe.set(ar.ioRe.subarray(0, P));
+    if (xIm) xIm.set(ar.ioIm.subarray(0, P));
+    return;
+  }
   const { cos, sin } = twiddles(n);
   for (let r = 0; r < n; r++) {
     const rowP = r * n;
@@ -603,6 +917,19 @@ export function dct2FromSpectrum(vRe: Float64Array, vIm: Float64Array, n: number
  * inverse transform's 1/n. Rows r and n - r read the same four bins, so they are built together.
  */
 export function spectrumFromDct2(xRe: Float64Array, xIm: Float64Array | undefined, n: number, g: Float64Array, cols: number, vRe: Float64Array, vIm: Float64Array) {
+  const ar = arenaHolding(vRe, vIm);
+  if (ar && ar.S === n) {
+    // the DCT through the io pair where it is held elsewhere
+    const P = n * n;
+    let xr = xRe;
+    let xi = xIm;
+    if (xr.buffer !== ar.buffer) (xr = ar.ioRe).set(xRe.subarray(0, P));
+    if (xIm && xIm.buffer !== ar.buffer) (xi = ar.ioIm).set(xIm.subarray(0, P));
+    ar.g.set(g.subarray(0, n + 1));
+    const f = xi ? ar.k.spectrumComplex : ar.k.spectrumReal;
+    f(xr.byteOffset, xi ? xi.byteOffset : 0, vRe.byteOffset, vIm.byteOffset, n, ar.g.byteOffset, ar.dctCos, ar.dctSin, cols);
+    return;
+  }
   const { cos, sin } = twiddles(n);
   for (let r = 0; 2 * r <= n; r++) {
     const m = n - r;

@@ -3,7 +3,7 @@
 // computes in float64 and rounds once, half to even (numpy.rint), then clips to 0..255, so each
 // manipulation maps uint8 to uint8 and a chain is a sequence of such steps. docs/lab.md gives
 // each formula; tools/reference/make_lab_goldens.py is the numpy/scipy/PIL reference.
-import { cyclesPerImage, dct2FromSpectrum, fft2t, fft2tReal, ifft2t, ifft2tReal, makhoulOrder, realBins, spectrumFromDct2, type ColumnSpans } from './fft.ts';
+import { cyclesPerImage, dct2FromSpectrum, fft2t, fft2tReal, fftScratch, fromMakhoulOrder, ifft2t, ifft2tReal, makhoulOrder, maskSpectrum, multiplySpectrum, realBins, spectrumFromDct2, storeScaled, type ColumnSpans } from './fft.ts';
 import { LabRandom } from './rng.ts';
 
 export interface ChwImage {
@@ -412,49 +412,16 @@ function blurFromDct(x: ImageDct, S: number, g: Float64Array): ChwImage {
   const P = S * S;
   const { re, im } = complexScratch(S);
   const { data, c: out } = outImage(3 * P);
-  const inOrder = inverseMakhoulOrder(S);
   spectrumFromDct2(x.rgRe, x.rgIm, S, g, S, re, im);
   ifft2t(re, im, S);
-  unorder(out, 0, re, inOrder, S);
-  unorder(out, P, im, inOrder, S);
+  fromMakhoulOrder(out, 0, re, S);
+  fromMakhoulOrder(out, P, im, S);
   // the filtered spectrum of a real channel is Hermitian: its real inverse costs half
   spectrumFromDct2(x.b, undefined, S, g, realBins(S), re, im);
   const b = realScratch(S);
   ifft2tReal(re, im, S, b);
-  unorder(out, 2 * P, b, inOrder, S);
+  fromMakhoulOrder(out, 2 * P, b, S);
   return { data, size: S };
-}
-
-const inverseOrders = new Map<number, Int32Array>();
-
-/** Position of each element in makhoulOrder. */
-function inverseMakhoulOrder(S: number): Int32Array {
-  let inv = inverseOrders.get(S);
-  if (!inv) {
-    const order = makhoulOrder(S);
-    inv = new Int32Array(S);
-    for (let j = 0; j < S; j++) inv[order[j]] = j;
-    inverseOrders.set(S, inv);
-  }
-  return inv;
-}
-
-/**
- * One channel back from Makhoul's order into out (rounded and clipped by the clamped view): row y
- * is row inOrder[y], and within it x = 2h comes from position h and x = 2h + 1 from S - 1 - h.
- */
-function unorder(out: Uint8ClampedArray, off: number, v: Float64Array, inOrder: Int32Array, S: number) {
-  const h = S >> 1;
-  for (let y = 0; y < S; y++) {
-    const src = inOrder[y] * S;
-    const o = off + y * S;
-    const last = src + S - 1;
-    for (let k = 0; k < h; k++) {
-      out[o + 2 * k] = v[src + k];
-      out[o + 2 * k + 1] = v[last - k];
-    }
-    if (S & 1) out[o + S - 1] = v[src + h];
-  }
 }
 
 /**
@@ -559,23 +526,14 @@ function sourceSpectrum(img: ChwImage): ComplexPair {
   return fourierSpectra.add(img, { rgRe, rgIm, bRe, bIm }).value;
 }
 
-const scratch = { S: 0, re: new Float64Array(0), im: new Float64Array(0) };
-
-/** One complex S x S work array (the inverse transforms' input, overwritten by them). */
+/** One complex S x S work array (the inverse transforms' input, overwritten by them), where fft.ts's kernel works on it. */
 function complexScratch(S: number): { re: Float64Array; im: Float64Array } {
-  if (scratch.S !== S) {
-    scratch.S = S;
-    scratch.re = new Float64Array(S * S);
-    scratch.im = new Float64Array(S * S);
-  }
-  return scratch;
+  return fftScratch(S);
 }
 
-// one real channel, S x S: the blue channel on its way into fft2tReal or out of ifft2tReal
-let realBuf = new Float64Array(0);
+/** One real channel, S x S: the blue channel on its way into fft2tReal or out of ifft2tReal. */
 function realScratch(S: number): Float64Array {
-  if (realBuf.length !== S * S) realBuf = new Float64Array(S * S);
-  return realBuf;
+  return fftScratch(S).real;
 }
 
 /**
@@ -592,53 +550,20 @@ function spectralFilter(img: ChwImage, h: { mask: Uint8Array; spans: ColumnSpans
   const { data, c: out } = outImage(3 * P);
   const k = 1 / P;
   // one small function per loop: each stays monomorphic and is optimised on its own
-  if ('mask' in h) mulMask(sp.rgRe, sp.rgIm, h.mask, re, im, S, S);
-  else mulComplex(sp.rgRe, sp.rgIm, h.re, h.im, re, im, S, S);
   const spans = 'mask' in h ? h.spans : undefined;
+  if ('mask' in h) maskSpectrum(sp.rgRe, sp.rgIm, h.mask, re, im, S, S, spans);
+  else multiplySpectrum(sp.rgRe, sp.rgIm, h.re, h.im, re, im, S, S);
   ifft2t(re, im, S, spans);
   storeScaled(out, 0, re, k);
   storeScaled(out, P, im, k);
   const cols = realBins(S);
-  if ('mask' in h) mulMask(sp.bRe, sp.bIm, h.mask, re, im, S, cols);
-  else mulComplex(sp.bRe, sp.bIm, h.re, h.im, re, im, S, cols);
+  if ('mask' in h) maskSpectrum(sp.bRe, sp.bIm, h.mask, re, im, S, cols, spans);
+  else multiplySpectrum(sp.bRe, sp.bIm, h.re, h.im, re, im, S, cols);
   // B's filtered spectrum is Hermitian (H is): its real inverse costs half a complex one
   const b = realScratch(S);
   ifft2tReal(re, im, S, b, spans);
   storeScaled(out, 2 * P, b, k);
   return { data, size: S };
-}
-
-/** The first `cols` bins of each of the S rows (all of them for R + iG, the half ifft2tReal reads for B). */
-function mulMask(sRe: Float64Array, sIm: Float64Array, m: Uint8Array, re: Float64Array, im: Float64Array, S: number, cols: number) {
-  for (let r = 0; r < S * S; r += S) {
-    for (let i = r, e = r + cols; i < e; i++) {
-      if (m[i]) {
-        re[i] = sRe[i];
-        im[i] = sIm[i];
-      } else {
-        re[i] = 0;
-        im[i] = 0;
-      }
-    }
-  }
-}
-
-function mulComplex(sRe: Float64Array, sIm: Float64Array, hRe: Float64Array, hIm: Float64Array, re: Float64Array, im: Float64Array, S: number, cols: number) {
-  for (let r = 0; r < S * S; r += S) {
-    for (let i = r, e = r + cols; i < e; i++) {
-      const hr = hRe[i];
-      const hi = hIm[i];
-      const a = sRe[i];
-      const b = sIm[i];
-      re[i] = a * hr - b * hi;
-      im[i] = a * hi + b * hr;
-    }
-  }
-}
-
-/** out[off + i] = v[i] * k, through the clamped view (numpy.rint then clip). */
-function storeScaled(out: Uint8ClampedArray, off: number, v: Float64Array, k: number) {
-  for (let i = 0; i < v.length; i++) out[off + i] = v[i] * k;
 }
 
 /** Ideal radial mask in cycles per image: 1 where low^2 <= fx^2 + fy^2 <= high^2 (and at DC when keepDc). */
