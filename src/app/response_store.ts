@@ -7,9 +7,11 @@
 // responses live there, not here: a response is written as it arrives and kept only until its
 // write has landed, plus a bounded cache of recently used rows. What is kept is the index (which
 // images have a response, under which stored key) and the group means' running sums. Every
-// answer that needs image rows (one line per image, a statistics run's rows, repetition means,
-// dissimilarities) reads them in batches of BATCH, so memory holds at most a batch and the cache
-// besides the answer itself. Without storage the rows are held here (there is nowhere else).
+// answer that needs image rows (one line per image, a statistics run's rows) reads them in batches
+// of BATCH, so memory holds at most a batch and the cache besides the answer itself. Each image's
+// repetition means (a quarter of a row) are kept too, up to REP_MEAN_ROWS images: the
+// dissimilarities and the Lab's repetition means need only those, so a cursor move reads no rows.
+// Without storage the rows are held here (there is nowhere else).
 //
 // Group means are kept as running sums: a request whose images are the last answer's plus new
 // ones (images arriving while encoding) adds only the new ones. Each group's rows are added in the
@@ -27,7 +29,7 @@
 // the subjects' own matrices (dissimilarityAt), as src/analysis/subjects.ts defines them.
 import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../core/types.ts';
 import { subjectMean } from '../analysis/subjects.ts';
-import { dissimilarity, patternsAt, repSeries, type Dims } from '../viz/stats.ts';
+import { dissimilarity, repSeries, type Dims } from '../viz/stats.ts';
 import { decodeSum, encodeSum } from './sum_file.ts';
 
 export const BLOCK = N_REPETITIONS * N_CHANNELS * N_TIMES;
@@ -41,6 +43,23 @@ export const MIN_STORED_SUM = 4;
 /** stored sums are written this long after the last change to them, and at most SUM_MAX_WAIT_MS after the first unwritten one */
 export const SUM_QUIET_MS = 1000;
 export const SUM_MAX_WAIT_MS = 3000;
+/**
+ * images whose repetition means [63, 140] are kept for the dissimilarity answers and the Lab's
+ * repetition means (35 KB each: 1,000 images are 35 MB, and at most 2,048, 72 MB, are kept)
+ */
+export const REP_MEAN_ROWS = 2048;
+const CT = N_CHANNELS * N_TIMES;
+
+/** An image's mean over its repetitions, [63, 140], summed as viz/stats patternsAt sums them. */
+function repMeanOf(r: Float32Array): Float32Array {
+  const out = new Float32Array(CT);
+  for (let i = 0; i < CT; i++) {
+    let s = 0;
+    for (let k = 0; k < N_REPETITIONS; k++) s += r[k * CT + i];
+    out[i] = s / N_REPETITIONS;
+  }
+  return out;
+}
 
 /** Where the full responses are kept: the session's files (SessionStore), or a test's stand-in. */
 export interface RowStorage {
@@ -183,6 +202,8 @@ export class ResponseStore {
   private held = new Map<string, Float32Array>();
   /** rows read back or written, most recently used last (by rowId) */
   private cache = new Map<string, Float32Array>();
+  /** images' repetition means (by rowId, most recently used last): a cursor move's dissimilarity reads no rows */
+  private repMeans = new Map<string, Float32Array>();
   private running = new Map<string, Running>();
   /** per tag, the stored keys (one listing, then kept up to date by put) */
   private listed = new Map<string, Promise<Set<string>>>();
@@ -205,7 +226,20 @@ export class ResponseStore {
     private readonly storage: RowStorage | null = null,
     private readonly cacheRows = CACHE_ROWS,
     private readonly sumDelayMs: number | null = SUM_QUIET_MS,
+    private readonly repMeanRows = REP_MEAN_ROWS,
   ) {}
+
+  /** The image's repetition means (kept while the row is the image's current one). */
+  private keepRepMean(id: string, r: Float32Array): Float32Array {
+    let rm = this.repMeans.get(id);
+    if (rm) this.repMeans.delete(id);
+    else rm = repMeanOf(r);
+    if (this.repMeanRows > 0) {
+      this.repMeans.set(id, rm);
+      while (this.repMeans.size > this.repMeanRows) this.repMeans.delete(this.repMeans.keys().next().value!);
+    }
+    return rm;
+  }
 
   private sumsOf(tag: string): TagSums {
     let t = this.sums.get(tag);
@@ -258,6 +292,8 @@ export class ResponseStore {
       for (const [gid, run] of this.running) if (gid.startsWith(`${tag}\n`) && run.keys.includes(key)) this.running.delete(gid);
       this.cache.delete(id);
     }
+    this.repMeans.delete(id);
+    this.keepRepMean(id, r);
     const kept = this.storage && store !== null ? store : null;
     this.sumsOf(tag).putHere.add(key);
     this.forgetInSums(tag, [key], kept !== null && (replaced || this.maybeStored(tag, kept)));
@@ -315,6 +351,7 @@ export class ResponseStore {
           m.delete(k);
           this.held.delete(rowId(tag, k));
           this.cache.delete(rowId(tag, k));
+          this.repMeans.delete(rowId(tag, k));
           gone.push(k);
         }
       if (gone.length) this.forgetInSums(tag, gone, true);
@@ -327,6 +364,7 @@ export class ResponseStore {
     this.index.clear();
     this.held.clear();
     this.cache.clear();
+    this.repMeans.clear();
     this.running.clear();
     this.listed.clear();
     this.listedNow.clear();
@@ -366,7 +404,10 @@ export class ResponseStore {
         const r = await this.storage.response(tag, store);
         if (!r) throw new Error(`the stored response of ${k.split('|')[0]} is missing from browser storage`);
         if (r.length !== BLOCK) throw new Error(`the stored response of ${k.split('|')[0]} has ${r.length} values, not ${BLOCK}`);
-        if (this.of(tag).get(k) === store) this.remember(id, r);
+        if (this.of(tag).get(k) === store) {
+          this.remember(id, r);
+          this.keepRepMean(id, r);
+        }
         return r;
       }),
     );
@@ -564,20 +605,50 @@ export class ResponseStore {
 
   /** Each image's mean over the repetitions, [B, 63, 140] (the Lab's measures average repetitions first). */
   async repetitionMeans(tags: Tags, keys: readonly string[]): Promise<Float32Array> {
-    const n = N_CHANNELS * N_TIMES;
+    const n = CT;
     const out = new Float32Array(keys.length * n);
-    await this.eachMeanRow(tags, keys, (r, b) => {
-      const o = b * n;
-      for (let i = 0; i < n; i++) out[o + i] = (r[i] + r[n + i] + r[2 * n + i] + r[3 * n + i]) / N_REPETITIONS;
-    });
+    if (tagList(tags).length === 1) {
+      await this.eachRepMean(tagList(tags)[0], keys, (rm, b) => out.set(rm, b * n));
+      return out;
+    }
+    await this.eachMeanRow(tags, keys, (r, b) => out.set(repMeanOf(r), b * n));
     return out;
   }
 
-  /** Repetition-mean patterns over ch at each of the samples ts, one row per image: per sample [B, ch.length]. */
+  /** f on every image's repetition means, [63, 140]: kept ones first, then the others' rows, a batch at a time. */
+  private async eachRepMean(tag: string, keys: readonly string[], f: (rm: Float32Array, b: number) => void) {
+    const m = this.of(tag);
+    const rest: number[] = [];
+    keys.forEach((k, b) => {
+      const id = rowId(tag, k);
+      const rm = m.has(k) ? this.repMeans.get(id) : undefined;
+      if (!rm) return void rest.push(b);
+      this.repMeans.delete(id);
+      this.repMeans.set(id, rm);
+      f(rm, b);
+    });
+    await this.eachRow(
+      tag,
+      rest.map((b) => keys[b]),
+      (r, j) => {
+        const id = rowId(tag, keys[rest[j]]);
+        // a row that is the image's current one (held, cached or just read) keeps its means
+        const current = this.held.get(id) === r || this.cache.get(id) === r;
+        f(this.repMeans.get(id) ?? (current ? this.keepRepMean(id, r) : repMeanOf(r)), rest[j]);
+      },
+    );
+  }
+
+  /** Repetition-mean patterns over ch at each of the samples ts, one row per image: per sample [B, ch.length] (viz/stats patternsAt). */
   private async patterns(tag: string, keys: readonly string[], ch: ArrayLike<number>, ts: readonly number[]): Promise<Float32Array[]> {
     const P = ch.length;
     const out = ts.map(() => new Float32Array(keys.length * P));
-    await this.eachRow(tag, keys, (r, b) => ts.forEach((t, k) => out[k].set(patternsAt(r, ONE, [0], ch, t), b * P)));
+    await this.eachRepMean(tag, keys, (rm, b) =>
+      ts.forEach((t, k) => {
+        const o = out[k];
+        for (let ci = 0; ci < P; ci++) o[b * P + ci] = rm[ch[ci] * N_TIMES + t];
+      }),
+    );
     return out;
   }
 
