@@ -130,7 +130,7 @@ export function dropImage(id: string) {
   else local!.dropImage(id);
 }
 
-/** Resolves when every response handed over so far is in browser storage (a session export). */
+/** Resolves when every response handed over so far (and the group sums due) is in browser storage (a session export). */
 export function flushResponses(): Promise<void> {
   return channel() ? ask<void>({ type: 'flush' }) : Promise.resolve();
 }

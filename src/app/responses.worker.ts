@@ -1,7 +1,8 @@
 // The responses worker: every encoded response comes here from the page (transferred, not
 // copied) and is written to browser storage; a ResponseStore keeps the index and the running
-// sums, reads rows back from storage when an answer needs them, and answers the views' requests
-// with small arrays. Messages are typed in responses.ts.
+// sums (written to storage too, a moment after they change, so a reload reads no rows for its
+// group means), reads rows back from storage when an answer needs them, and answers the views'
+// requests with small arrays. Messages are typed in responses.ts.
 /// <reference lib="webworker" />
 import { ResponseStore } from './response_store.ts';
 import type { ResponsesReply, ResponsesRequest } from './responses.ts';
@@ -25,9 +26,14 @@ scope.onmessage = async (ev: MessageEvent<ResponsesRequest>) => {
       });
     } else if (m.type === 'drop') store.dropImage(m.id);
     else if (m.type === 'load') reply({ type: 'value', reqId: m.reqId, value: await store.load(m.tag, m.items) });
-    else if (m.type === 'flush' || m.type === 'reset') {
+    else if (m.type === 'flush') {
+      await store.saveSums();
       await storage?.flush();
-      if (m.type === 'reset') store.clear();
+      reply({ type: 'value', reqId: m.reqId, value: null });
+    } else if (m.type === 'reset') {
+      // forgotten first: no sum of this session is written after the writes in flight land
+      store.clear();
+      await storage?.flush();
       reply({ type: 'value', reqId: m.reqId, value: null });
     } else if (m.type === 'call') {
       const value = await (store[m.method] as (...a: unknown[]) => Promise<unknown>).apply(store, m.args);

@@ -5,6 +5,9 @@
 //   <OPFS>/sessions/current/images/<sha256>              each image file's bytes, once per content
 //   <OPFS>/sessions/current/responses/<tag>/<key>.f32    float32 [4, 63, 140] per image, per model tag
 //                                                        (model, subject, backend, precision)
+//   <OPFS>/sessions/current/sums/<tag>/<group>.sum       a group mean's running sum and the rows it
+//                                                        sums (sum_file.ts); not exported: a reload
+//                                                        or an import can always rebuild it from rows
 //
 // Writes go through one queue, so a state written later never lands before an earlier one. No
 // DOM and no React: tests run it on a stand-in directory handle (test/io/fake_opfs.ts).
@@ -13,6 +16,8 @@ export const SESSION_DIR = 'sessions';
 const CURRENT = 'current';
 export const STATE_FILE = 'state.json';
 export const SESSION_SCHEMA = 'insilico-eeg-session';
+/** the folder of the stored group sums (left out of files(): they are derived from the responses) */
+export const SUMS_DIR = 'sums';
 
 /** One gallery image as stored: what is needed to show it again without the original file. */
 export interface StoredImage {
@@ -206,7 +211,40 @@ export class SessionStore {
     });
   }
 
-  /** Every stored file as [path below sessions/current, file] (what a session export packs). */
+  /** A group's stored running sum (sum_file.ts bytes), or null. */
+  sum(tag: string, id: string): Promise<Uint8Array | null> {
+    return this.track(
+      (async () => {
+        const f = await this.readAt([SUMS_DIR, encodeURIComponent(tag)], `${encodeURIComponent(id)}.sum`);
+        return f ? new Uint8Array(await f.arrayBuffer()) : null;
+      })(),
+    );
+  }
+
+  /** Writes a group's running sum, after every write queued before it (so after the rows it sums). */
+  saveSum(tag: string, id: string, bytes: Uint8Array): Promise<void> {
+    return this.enqueue(() => this.inDir([SUMS_DIR, encodeURIComponent(tag)], (d) => SessionStore.write(d, `${encodeURIComponent(id)}.sum`, bytes)));
+  }
+
+  /**
+   * Removes the tag's stored sums except those of the groups `keep`, before any write queued after
+   * it: a response about to be replaced is no longer in a stored sum when the new one lands.
+   */
+  dropSums(tag: string, keep: readonly string[]): Promise<void> {
+    const kept = new Set(keep.map((id) => `${encodeURIComponent(id)}.sum`));
+    return this.enqueue(() =>
+      this.inDir([SUMS_DIR, encodeURIComponent(tag)], async (d) => {
+        const names: string[] = [];
+        for await (const name of (d as unknown as { keys(): AsyncIterable<string> }).keys()) if (!kept.has(name)) names.push(name);
+        for (const name of names)
+          await d.removeEntry(name).catch((e: unknown) => {
+            if ((e as { name?: string })?.name !== 'NotFoundError') throw e;
+          });
+      }),
+    );
+  }
+
+  /** Every stored file as [path below sessions/current, file] (what a session export packs; not the group sums). */
   async files(): Promise<[string, File][]> {
     await this.flush();
     const out: [string, File][] = [];
@@ -214,6 +252,7 @@ export class SessionStore {
       const names: string[] = [];
       for await (const name of (d as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
       for (const name of names) {
+        if (pre === '' && name === SUMS_DIR) continue;
         const sub = await d.getDirectoryHandle(name).catch(() => null);
         if (sub) await walk(sub, `${pre}${name}/`);
         else {
