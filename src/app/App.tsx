@@ -25,11 +25,16 @@ export function App() {
     started = true;
     // plotly draws wait while images encode (see holdPlots)
     useApp.subscribe((s) => holdPlots(s.status.state === 'encoding'));
-    // plotly (its own 4.6 MB chunk) loads once the model is ready (or failed to load), so
-    // evaluating it does not slow the model's start.
+    // plotly (its own 4.6 MB chunk) loads once the model is ready (or failed to load), and then
+    // when the page is idle: evaluating it is a long task that would otherwise hold back the
+    // model's start and, after a reload, the first drawing of the restored views.
     void init().finally(() => {
-      startPlotly();
-      warmUpPlotly();
+      const go = () => {
+        startPlotly();
+        warmUpPlotly();
+      };
+      if (typeof requestIdleCallback === 'function') requestIdleCallback(go, { timeout: 3000 });
+      else go();
     });
   }, []);
   return (

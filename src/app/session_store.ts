@@ -51,6 +51,8 @@ export interface SessionState {
   images: StoredImage[];
   /** view state (selections, window, cursor, modes, conditions): store fields by name */
   view: Record<string, unknown>;
+  /** the number the session's next image id carries (ids never repeat; absent in older sessions) */
+  next_image_id?: number;
 }
 
 type Dir = FileSystemDirectoryHandle;

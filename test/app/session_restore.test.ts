@@ -2,7 +2,7 @@
 // EXIF) it is ready at once, so its response key is known without decoding; a record saved before
 // those were kept, or one whose pixels this session's modes would make differently, decodes first.
 import { describe, expect, it } from 'vitest';
-import { restoredImage, storedImage } from '../../src/app/state/session_sync.ts';
+import { newImageId, nextImageNumber, reserveImageId, reserveImageNumber, restoredImage, snapshot, storedImage } from '../../src/app/state/session_sync.ts';
 import { useApp, type AppState, type ImageItem } from '../../src/app/state/store.ts';
 
 const file = new Blob([new Uint8Array([1, 2, 3])], { type: 'image/png' });
@@ -40,6 +40,23 @@ describe('session restore', () => {
     for (const k of ['width', 'height', 'squareMode', 'exifOrientation', 'orientationApplied', 'transparent']) delete old[k];
     expect(restoredImage(old, file, state()).status).toBe('decoding');
     expect(restoredImage(roundTrip(decoded({ status: 'decoding', width: undefined, height: undefined, squareMode: undefined })), file, state()).status).toBe('decoding');
+  });
+
+  it("image ids never repeat: the session keeps its counter, so a removed image's id (under which its response stays stored) is not given again", () => {
+    // a session that had i1..i9 and removed the last ones keeps its counter past them
+    reserveImageId('i3');
+    const before = nextImageNumber();
+    const a = newImageId();
+    expect(a).toBe(`i${before}`);
+    const saved = JSON.parse(JSON.stringify(snapshot(state({ images: [] }))));
+    expect(saved.next_image_id).toBe(before + 1);
+    // a reload: the stored images alone would allow i4 again; the counter does not
+    reserveImageId('i3');
+    reserveImageNumber(saved.next_image_id);
+    expect(newImageId()).toBe(`i${before + 1}`);
+    // nothing that is not a counter moves it
+    for (const bad of [undefined, 'x', -1, 1.5]) reserveImageNumber(bad);
+    expect(nextImageNumber()).toBe(before + 2);
   });
 
   it('decodes again where the stored pixels are not the ones this session makes', () => {

@@ -6,7 +6,7 @@ import { decodeInWorker } from '../decode_client.ts';
 import { conditionFromPath, fileHash, type PathedFile } from '../folder_input.ts';
 import { dropImage } from '../responses.ts';
 import { isStimulusList, matcher, parseStimulusList, type StimulusList } from '../stimulus_list.ts';
-import { persistent, session, sessionError } from '../state/session_sync.ts';
+import { newImageId, nextImageNumber, persistent, session, sessionError } from '../state/session_sync.ts';
 import { pixelMode, turnedByExif } from '../state/selectors.ts';
 import { useApp, type ImageItem } from '../state/store.ts';
 import { duplicatesNote, errorText } from '../status_text.ts';
@@ -16,12 +16,6 @@ import { dropAllPixels, dropPixels, keepPixels, pixelSummary } from './pixels.ts
 
 const { getState: get, setState: set } = useApp;
 
-let nextImageId = 1;
-
-/** Ids given from now on come after `id` (images restored from a stored session keep theirs). */
-export function reserveImageId(id: string) {
-  nextImageId = Math.max(nextImageId, Number(id.replace(/^\D+/, '')) + 1 || nextImageId);
-}
 
 /** How files join the gallery. */
 export interface AddOptions {
@@ -54,7 +48,7 @@ export function addPathed(files: PathedFile[], opts: AddOptions = {}): Promise<v
 /** The name an image goes by (gallery, sidecar): its path below the picked folder, else the file name. */
 function displayName(path: string, file: File): string {
   const parts = path.split('/').filter(Boolean);
-  return parts.length >= 2 ? parts.slice(1).join('/') : file.name || `pasted-${nextImageId}.png`;
+  return parts.length >= 2 ? parts.slice(1).join('/') : file.name || `pasted-${nextImageNumber()}.png`;
 }
 
 async function addNow(files: PathedFile[], opts: AddOptions) {
@@ -80,7 +74,7 @@ async function addNow(files: PathedFile[], opts: AddOptions) {
     }
     if (hash && first === undefined) seen.set(hash, name);
     const condition = opts.subfolderConditions ? conditionFromPath(f.path) : undefined;
-    items.push({ id: `i${nextImageId++}`, name, path: f.path, file: f.file, hash, status: 'decoding', condition });
+    items.push({ id: newImageId(), name, path: f.path, file: f.file, hash, status: 'decoding', condition });
   }
   const listed = stimulusList ? applyList(items, stimulusList) : 0;
   if (stimulusList && items.length) notes.push(`${stimulusList.name}: ${listed} of ${items.length} new images listed`);

@@ -3,12 +3,12 @@
 import { decodesSettled } from '../decode_client.ts';
 import { flushResponses, resetResponses, warmResponses } from '../responses.ts';
 import { packSession, unpackSession } from '../session_zip.ts';
-import { freshView, persistent, restoredImage, saveNow, session, sessionError, startSaving, stopSaving, viewPatch } from '../state/session_sync.ts';
+import { freshView, persistent, reserveImageId, reserveImageNumber, restoredImage, saveNow, session, sessionError, startSaving, stopSaving, viewPatch } from '../state/session_sync.ts';
 import { useApp, type ImageItem } from '../state/store.ts';
 import { errorText, missingImagesNote } from '../status_text.ts';
 import { loadModel } from './catalog.ts';
 import { encodeMissing } from './encoding.ts';
-import { clearImages, decode, decodeInBackground, forgetStimulusList, reserveImageId } from './images.ts';
+import { clearImages, decode, decodeInBackground, forgetStimulusList } from './images.ts';
 import { reconcileChannels } from './selection.ts';
 
 const { getState: get, setState: set } = useApp;
@@ -53,6 +53,7 @@ async function restoreFrom(gen: number, viewBack: () => void) {
       if (st.images.length) warmResponses();
       // ids given to images added from now on come after the stored ones
       for (const r of st.images) reserveImageId(r.id);
+      reserveImageNumber(st.next_image_id);
       set(viewPatch(st.view));
       viewBack();
       // the files' handles, all at once (each is a lookup in storage; the bytes are read when decoded)

@@ -75,7 +75,32 @@ export function restoredImage(r: StoredImage, file: Blob, s: AppState): ImageIte
 export function snapshot(s: AppState = get(), now = new Date()): SessionState {
   const view: Record<string, unknown> = {};
   for (const k of VIEW_KEYS) view[k] = s[k];
-  return { schema: SESSION_SCHEMA, version: 1, saved: now.toISOString(), images: s.images.map(storedImage).filter((x): x is StoredImage => x !== null), view };
+  return { schema: SESSION_SCHEMA, version: 1, saved: now.toISOString(), images: s.images.map(storedImage).filter((x): x is StoredImage => x !== null), view, next_image_id: nextImageId };
+}
+
+// Image ids never repeat within a session, removed images' included: a response is stored under
+// its image's id (and pixel mode), and stays in storage after the image is removed, so a new image
+// given an old id would find the old image's response.
+let nextImageId = 1;
+
+/** A new image's id. */
+export function newImageId(): string {
+  return `i${nextImageId++}`;
+}
+
+/** The number the next image's id will carry. */
+export function nextImageNumber(): number {
+  return nextImageId;
+}
+
+/** Ids given from now on come after `id` (images restored from a stored session keep theirs). */
+export function reserveImageId(id: string) {
+  nextImageId = Math.max(nextImageId, Number(id.replace(/^\D+/, '')) + 1 || nextImageId);
+}
+
+/** Ids given from now on are numbered from n on at least (a stored session's counter). */
+export function reserveImageNumber(n: unknown) {
+  if (Number.isSafeInteger(n) && (n as number) > nextImageId) nextImageId = n as number;
 }
 
 /** The stored view fields that fit this store (unknown keys and wrong types are left out). */
