@@ -1,4 +1,7 @@
-// The main thread's side of the decode worker: one promise per image.
+// The main thread's side of the decode worker: one promise per image. At most IN_FLIGHT files are
+// with the worker at once and the rest wait here: every answer carries the image's pixels, and a
+// folder of 10,000 files sent at once piled up answers (gigabytes of pixels) faster than the page
+// took them in.
 import type { SquareMode } from '../io/image_square.ts';
 import type { ExifOrientationMode } from '../io/image_decode.ts';
 import type { Decoded } from './decode.ts';
@@ -15,11 +18,25 @@ export type DecodeReply = { reqId: number; ok: true; decoded: Decoded } | { reqI
 let worker: Worker | null = null;
 let nextId = 1;
 const pending = new Map<number, { resolve: (d: Decoded) => void; reject: (e: Error) => void }>();
+/** requests not yet sent, oldest first */
+const waiting: DecodeRequest[] = [];
+const IN_FLIGHT = 4;
+let sent = 0;
+
+function pump() {
+  while (sent < IN_FLIGHT && waiting.length) {
+    const req = waiting.shift()!;
+    sent++;
+    get().postMessage(req);
+  }
+}
 
 function get(): Worker {
   if (worker) return worker;
   worker = new Worker(new URL('./decode.worker.ts', import.meta.url), { type: 'module', name: 'decode' });
   worker.onmessage = (ev: MessageEvent<DecodeReply>) => {
+    sent = Math.max(0, sent - 1);
+    pump();
     const p = pending.get(ev.data.reqId);
     if (!p) return;
     pending.delete(ev.data.reqId);
@@ -29,6 +46,8 @@ function get(): Worker {
   worker.onerror = (ev) => {
     for (const p of pending.values()) p.reject(new Error(ev.message || 'The image decoder failed to start'));
     pending.clear();
+    waiting.length = 0;
+    sent = 0;
   };
   return worker;
 }
@@ -46,6 +65,7 @@ export function decodeInWorker(file: Blob, mode: SquareMode, exifOrientation: Ex
   const reqId = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(reqId, { resolve, reject });
-    get().postMessage({ reqId, file, mode, exifOrientation } satisfies DecodeRequest);
+    waiting.push({ reqId, file, mode, exifOrientation });
+    pump();
   });
 }
