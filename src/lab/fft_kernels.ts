@@ -83,6 +83,11 @@ const radix2 = (m: Lanes) => {
 /** Two radix-2 stages in one (fftAxis0Block's loop body; radix4Untwiddled's where twiddled is false). */
 const radix4 = (m: Lanes, inverse: boolean, twiddled: boolean) => {
   const { g, s, ld, st, add, sub, mul } = ops(m);
+  // (outR, outI) = (xr, xi) * (w r, w i): the complex product in the plain loop's order
+  const cmul = (outR: Value, outI: Value, xr: Value, xi: Value, w: 'w1' | 'w2') => [
+    ...s(outR, sub(mul(g(xr), g(`${w}r`)), mul(g(xi), g(`${w}i`)))),
+    ...s(outI, add(mul(g(xr), g(`${w}i`)), mul(g(xi), g(`${w}r`)))),
+  ];
   const code = [
     ...s('ra', ld(PR)), ...s('ia', ld(PI)),
     ...s('rb', ld(PR, QW)), ...s('ib', ld(PI, QW)),
@@ -91,12 +96,7 @@ const radix4 = (m: Lanes, inverse: boolean, twiddled: boolean) => {
   ];
   let [br, bi, dr, di]: Value[] = ['rb', 'ib', 'rd', 'id'];
   if (twiddled) {
-    code.push(
-      ...s('br', sub(mul(g('rb'), g('w1r')), mul(g('ib'), g('w1i')))),
-      ...s('bi', add(mul(g('rb'), g('w1i')), mul(g('ib'), g('w1r')))),
-      ...s('dr', sub(mul(g('rd'), g('w1r')), mul(g('id'), g('w1i')))),
-      ...s('di', add(mul(g('rd'), g('w1i')), mul(g('id'), g('w1r')))),
-    );
+    code.push(...cmul('br', 'bi', 'rb', 'ib', 'w1'), ...cmul('dr', 'di', 'rd', 'id', 'w1'));
     [br, bi, dr, di] = ['br', 'bi', 'dr', 'di'];
   }
   code.push(
@@ -107,12 +107,7 @@ const radix4 = (m: Lanes, inverse: boolean, twiddled: boolean) => {
   );
   let [t0r, t0i, ur, ui]: Value[] = ['y0r', 'y0i', 'y1r', 'y1i'];
   if (twiddled) {
-    code.push(
-      ...s('t0r', sub(mul(g('y0r'), g('w2r')), mul(g('y0i'), g('w2i')))),
-      ...s('t0i', add(mul(g('y0r'), g('w2i')), mul(g('y0i'), g('w2r')))),
-      ...s('ur', sub(mul(g('y1r'), g('w2r')), mul(g('y1i'), g('w2i')))),
-      ...s('ui', add(mul(g('y1r'), g('w2i')), mul(g('y1i'), g('w2r')))),
-    );
+    code.push(...cmul('t0r', 't0i', 'y0r', 'y0i', 'w2'), ...cmul('ur', 'ui', 'y1r', 'y1i', 'w2'));
     [t0r, t0i, ur, ui] = ['t0r', 't0i', 'ur', 'ui'];
   }
   // t1 = (-sgn ui, sgn ur): sgn = -1 forward, +1 inverse
