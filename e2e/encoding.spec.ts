@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import { writeFixtures } from './fixtures.ts';
-import { imagesSent, waitForState } from './helpers.ts';
+import { chooseImage, imagesSent, waitForState } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -135,8 +135,8 @@ test('BMP gives the same responses as the PNG; EXIF orientation 6 is marked, ign
   // 240 px after the crop: the model's resize to 256 px enlarges it, and the thumbnail says so.
   await expect(thumbs.nth(0).getByTestId('upscale-notice')).toHaveText('upscaled ×1.07 to 256 px by the model');
   // PNG and BMP carry identical pixels, so their rows of the export are identical.
-  const a = await mapValues(page, 'Image 1: house_red.png');
-  expect(await mapValues(page, 'Image 2: house_red.bmp')).toBe(a);
+  const a = await mapValues(page, 1, 'house_red.png');
+  expect(await mapValues(page, 2, 'house_red.bmp')).toBe(a);
   // Applied on request: the JPEG is turned upright, as ImageOps.exif_transpose turns it.
   await page.getByTestId('exif-orientation').selectOption('apply');
   await expect(thumbs.nth(2)).toContainText('240×320');
@@ -240,19 +240,20 @@ test('GIF gives its first frame and WebP its pixels: the same responses as PNGs 
   await waitForState(page, 'done');
   const thumbs = page.getByTestId('thumb');
   for (let i = 0; i < 4; i++) await expect(thumbs.nth(i)).toContainText('320×240');
-  const cube = await mapValues(page, 'Image 1: frames_first.png');
-  expect(await mapValues(page, 'Image 2: frames.gif')).toBe(cube);
-  const pixels = await mapValues(page, 'Image 3: house_webp_pixels.png');
+  const cube = await mapValues(page, 1, 'frames_first.png');
+  expect(await mapValues(page, 2, 'frames.gif')).toBe(cube);
+  const pixels = await mapValues(page, 3, 'house_webp_pixels.png');
   expect(pixels).not.toBe(cube);
-  expect(await mapValues(page, 'Image 4: house.webp')).toBe(pixels);
+  expect(await mapValues(page, 4, 'house.webp')).toBe(pixels);
 });
 
 /** The topomap of one image (its 63 values at the cursor), once the map is drawn for it: an image's group mean arrives from the responses worker after the choice. */
-async function mapValues(page: Page, label: string): Promise<string> {
+async function mapValues(page: Page, n: number, name: string): Promise<string> {
   const map = page.getByTestId('topomap');
-  const select = map.getByLabel('Map of');
-  await select.selectOption({ label });
-  await expect(map).toHaveAttribute('data-map-source', await select.inputValue());
+  const before = await map.getAttribute('data-map-source');
+  await chooseImage(map, 'map-source', n, name);
+  await expect(map).toHaveAttribute('data-map-source', /^img:/);
+  await expect(map).not.toHaveAttribute('data-map-source', before!);
   const values = (await map.getAttribute('data-values'))!;
   expect(values.split(',')).toHaveLength(63);
   return values;

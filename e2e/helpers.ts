@@ -103,3 +103,16 @@ export async function waitForState(page: Page, state: string, timeout = 180_000)
 export async function imagesSent(page: Page): Promise<number> {
   return Number(await page.getByTestId('encode-status').getAttribute('data-images-sent'));
 }
+
+/**
+ * Picks image `n` (its number in the gallery's order, from 1) in an image choice: "one image, by
+ * number" in its select where it has one, then the number. Resolves once the choice shows `name`.
+ */
+export async function chooseImage(scope: Page | Locator, testId: string, n: number, name: string) {
+  const select = scope.getByTestId(testId);
+  if (await select.count()) await select.selectOption({ label: 'one image, by number' });
+  const field = scope.getByTestId(`${testId}-number`);
+  await field.fill(String(n));
+  await field.press('Enter');
+  await expect(field.locator('xpath=../following-sibling::span[contains(@class, "image-choice-name")]')).toContainText(name);
+}

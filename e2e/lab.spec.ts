@@ -11,7 +11,7 @@ import { parseNpy } from '../src/io/npy.ts';
 import { applyManipulation } from '../src/lab/manipulations.ts';
 import { COMPONENT_PRESETS, measureImages, rankImages } from '../src/lab/measures.ts';
 import { tuningCurve } from '../src/lab/sweep.ts';
-import { clickForDownloads, maxErr, sidecarSchemaErrors, waitForState } from './helpers.ts';
+import { chooseImage, clickForDownloads, maxErr, sidecarSchemaErrors, waitForState } from './helpers.ts';
 import { parseNpyF32 } from './reference.ts';
 
 test.describe.configure({ mode: 'serial' });
@@ -163,8 +163,7 @@ test('a contrast sweep gives a tuning curve, a ranking and a condition from the 
   // similarity ranking: each image is most similar to itself
   await page.getByTestId('lab-rank-by').selectOption('topography-similarity');
   const target = names[4];
-  const opt = page.getByTestId('lab-rank-target').locator('option', { hasText: target });
-  await page.getByTestId('lab-rank-target').selectOption((await opt.getAttribute('value'))!);
+  await chooseImage(page, 'lab-rank-target', 5, target);
   await expect(page.getByTestId('lab-rank-top').locator('li').first()).toHaveAttribute('data-name', target);
 
   // the stimuli exactly as encoded, re-encoded by the CLI

@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { strFromU8, strToU8, unzipSync, zipSync } from 'fflate';
 import { PNG } from 'pngjs';
-import { clickForDownloads, sidecarSchemaErrors, waitForState } from './helpers.ts';
+import { chooseImage, clickForDownloads, sidecarSchemaErrors, waitForState } from './helpers.ts';
 import { parseNpyF32 } from './reference.ts';
 
 test.describe.configure({ mode: 'serial' });
@@ -130,6 +130,17 @@ test('a picked folder: sorted paths, subfolders as conditions, a stimulus list, 
   expect(names).toEqual([...want.map((k) => `faces/f${k}.png`), ...want.map((k) => `houses/h${k}.png`), ...want.map((k) => `more/objects/o${k}.png`)]);
   const conds = sidecar.images.map((i) => i.condition);
   expect(conds).toEqual([...Array(20).fill('faces'), ...Array(20).fill('houses'), ...Array(20).fill('tool')]);
+  // No view lists every image: one is picked by its number in the gallery.
+  expect(await page.locator('option[value^="img:"]').count()).toBe(0);
+  const map = page.getByTestId('topomap');
+  await chooseImage(map, 'map-source', 41, 'more/objects/o00.png');
+  await expect(map).toHaveAttribute('data-map-source', /^img:/);
+  const course = page.getByTestId('timecourse');
+  const meanSum = await course.getAttribute('data-values-sum');
+  await chooseImage(course, 'image-view', 60, 'more/objects/o19.png');
+  await expect(course).not.toHaveAttribute('data-values-sum', meanSum!);
+  await map.getByTestId('map-source').selectOption('all');
+  await page.getByTestId('image-view').selectOption('mean');
 });
 
 test('a dropped folder (nested), duplicates skipped on the way in, and a TSV list applied afterwards', async ({}, info) => {

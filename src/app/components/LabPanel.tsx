@@ -36,6 +36,7 @@ import { repetitionMeans } from '../responses.ts';
 import { useEncodedForPlots, useWorkerValue, type Encoded } from '../state/encoded.ts';
 import { chNames, times } from '../state/selectors.ts';
 import { useApp, type DerivedInfo, type ImageItem } from '../state/store.ts';
+import { ImageChoice } from './ImageChoice.tsx';
 import { NumberField } from './NumberField.tsx';
 import { Plot } from './Plot.tsx';
 import { TopomapView } from './TopomapView.tsx';
@@ -246,16 +247,6 @@ export function LabPanel() {
   const before = useRef<HTMLCanvasElement>(null);
   const after = useRef<HTMLCanvasElement>(null);
   const previewItem = ready.find((i) => i.id === previewId) ?? ready[0];
-  // made once per image list (see TopomapPanel)
-  const imageOptions = useMemo(
-    () =>
-      ready.map((i) => (
-        <option key={i.id} value={i.id}>
-          {i.name}
-        </option>
-      )),
-    [ready],
-  );
   const previewSeq = useRef(0);
   // the preview image's full pixels, decoded once per image and mode
   const [previewPixels, setPreviewPixels] = useState<{ key: string; image: ChwImage } | null>(null);
@@ -378,7 +369,8 @@ export function LabPanel() {
     io.observe(el);
     return () => io.disconnect();
   }, [seen]);
-  const means = useWorkerValue(seen && enc.keys.length ? `${enc.tags.join('+')}\n${enc.keys.join(',')}` : null, () => repetitionMeans(enc.tags, enc.keys));
+  const meansSig = useMemo(() => (seen && enc.keys.length ? `${enc.tags.join('+')}\n${enc.keys.join(',')}` : null), [seen, enc.tags, enc.keys]);
+  const means = useWorkerValue(meansSig, () => repetitionMeans(enc.tags, enc.keys));
   // (the image list, not the group means: another map source or a new batch's sums leave the measures as they are)
   const blocks = useMemo(() => blocksOf(enc, means), [enc.items, enc.dims.C, enc.dims.T, means]); // eslint-disable-line react-hooks/exhaustive-deps
   const dims = { R: 1, C: enc.dims.C, T: enc.dims.T };
@@ -598,11 +590,7 @@ export function LabPanel() {
     }
   }
 
-  const targets = [
-    { v: 'all', label: 'mean of all images' },
-    ...conditions.map((c) => ({ v: `cond:${c}`, label: `condition ${c}` })),
-    ...enc.items.map((it) => ({ v: `img:${it.id}`, label: it.name })),
-  ];
+  const targets = [{ value: 'all', label: 'mean of all images' }, ...conditions.map((c) => ({ value: `cond:${c}`, label: `condition ${c}` }))];
 
   return (
     <section ref={panel} className="panel lab-panel" data-testid="lab-panel" aria-label="Lab">
@@ -620,9 +608,7 @@ export function LabPanel() {
           <div className="row lab-controls">
             <label>
               Image
-              <select data-testid="lab-image-select" value={previewItem?.id ?? ''} onChange={(e) => setPreviewId(e.target.value)}>
-                {imageOptions}
-              </select>
+              <ImageChoice label="Image" value={previewItem?.id ?? ''} groups={[]} items={ready} prefix="" onChange={setPreviewId} testId="lab-image" />
             </label>
           </div>
           <ManipulationEditor m={manip} onChange={setManip} />
@@ -767,13 +753,7 @@ export function LabPanel() {
         {(rankBy === 'topography-similarity' || rankBy === 'timecourse-similarity') && (
           <label>
             Target
-            <select data-testid="lab-rank-target" value={target} onChange={(e) => setTarget(e.target.value)}>
-              {targets.map((t) => (
-                <option key={t.v} value={t.v}>
-                  {t.label}
-                </option>
-              ))}
-            </select>
+            <ImageChoice label="Target" value={target} groups={targets} items={enc.items} onChange={setTarget} testId="lab-rank-target" />
           </label>
         )}
         <LabNumber label="k" value={k} step={1} min={1} integer onChange={setK} testId="lab-rank-k" />

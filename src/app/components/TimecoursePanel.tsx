@@ -10,6 +10,7 @@ import { eachSeries } from '../responses.ts';
 import { useEncoded, useSelection, useWorkerValue } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { useApp, type ChannelView, type ImageView } from '../state/store.ts';
+import { ImageChoice } from './ImageChoice.tsx';
 import { LinePlot } from './LinePlot.tsx';
 import { SUBJECT_SPREAD_LABEL } from './SubjectsPanel.tsx';
 
@@ -38,7 +39,8 @@ export function TimecoursePanel() {
 
   // one line per image: the worker's time courses over the selected channels (per subject with a subject mean)
   const wantEach = s.imageView === 'each' && s.channelView === 'mean' && enc.keys.length > 0 && ch.length > 0;
-  const each = useWorkerValue(wantEach ? `${enc.tags.join('+')}\n${enc.keys.join(',')}\n${ch.join(',')}` : null, () => eachSeries(enc.tags, enc.keys, Int32Array.from(ch)));
+  const eachSig = useMemo(() => (wantEach ? `${enc.tags.join('+')}\n${enc.keys.join(',')}\n${ch.join(',')}` : null), [wantEach, enc.tags, enc.keys, ch]);
+  const each = useWorkerValue(eachSig, () => eachSeries(enc.tags, enc.keys, Int32Array.from(ch)));
   const view = useMemo(() => {
     const t0 = performance.now();
     // without the window: its shading is added below (withWindow), so moving it rebuilds no lines
@@ -46,15 +48,14 @@ export function TimecoursePanel() {
     return v && { ...v, ms: performance.now() - t0 };
   }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.conditions, title, each, s.subjectSpread]);
 
-  // made once per image list (see TopomapPanel)
-  const imageOptions = useMemo(
-    () =>
-      enc.items.map((it, i) => (
-        <option key={it.id} value={`img:${it.id}`}>
-          image {i + 1}: {it.name}
-        </option>
-      )),
-    [enc.items],
+  const hasConditions = s.conditions.length > 0;
+  const imageGroups = useMemo(
+    () => [
+      { value: 'mean', label: 'mean over images' },
+      { value: 'each', label: 'each image' },
+      ...(hasConditions ? [{ value: 'conditions', label: 'each condition' }] : []),
+    ],
+    [hasConditions],
   );
   const noChannels = ch.length === 0 && s.channelView !== 'butterfly';
   const placeholder = useMemo(
@@ -87,12 +88,7 @@ export function TimecoursePanel() {
         <h2>Time course</h2>
         <label className="small-label">
           Images
-          <select aria-label="Images" value={s.imageView} onChange={(e) => setImageView(e.target.value as ImageView)}>
-            <option value="mean">mean over images</option>
-            <option value="each">each image</option>
-            {s.conditions.length > 0 && <option value="conditions">each condition</option>}
-            {imageOptions}
-          </select>
+          <ImageChoice label="Images" value={s.imageView} groups={imageGroups} items={enc.items} onChange={(v) => setImageView(v as ImageView)} testId="image-view" />
         </label>
         <label className="small-label">
           Channels

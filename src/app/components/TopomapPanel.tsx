@@ -12,6 +12,7 @@ import { useEncoded, useSelection } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { useApp, type MapSource } from '../state/store.ts';
 import { NumberField } from './NumberField.tsx';
+import { ImageChoice } from './ImageChoice.tsx';
 import { JointView, TopomapView } from './TopomapView.tsx';
 
 export function TopomapPanel() {
@@ -64,20 +65,13 @@ export function TopomapPanel() {
   }, [base, names, t, chMask, grid, tms, enc, s.mapSource, s.diffA, s.diffB, s.multiples, s.multipleTimes, s.topoMode, s.cursor, s.colorScale, s.timeMask, s.peakThreshold, s.topoMethod, s.subjectSpread]);
   const jointSpec = useMemo(() => (view?.jointSpec ? { ...view.jointSpec, cursorMs: tms[s.cursor] } : null), [view, s.cursor, tms]);
 
-  // one option per image: made once per image list, so a cursor move does not compare a thousand of them
-  const sourceOptions = useMemo(
-    () =>
-      [
-        { value: 'all', label: 'Mean over images' },
-        ...s.conditions.map((c) => ({ value: `cond:${c}` as MapSource, label: `Condition: ${c}` })),
-        ...(s.conditions.length >= 2 && s.diffA && s.diffB ? [{ value: 'diff' as MapSource, label: `Difference ${s.diffA} − ${s.diffB}` }] : []),
-        ...enc.items.map((it, i) => ({ value: `img:${it.id}` as MapSource, label: `Image ${i + 1}: ${it.name}` })),
-      ].map((o) => (
-        <option key={o.value} value={o.value}>
-          {o.label}
-        </option>
-      )),
-    [s.conditions, s.diffA, s.diffB, enc.items],
+  const sourceGroups = useMemo(
+    () => [
+      { value: 'all', label: 'Mean over images' },
+      ...s.conditions.map((c) => ({ value: `cond:${c}`, label: `Condition: ${c}` })),
+      ...(s.conditions.length >= 2 && s.diffA && s.diffB ? [{ value: 'diff', label: `Difference ${s.diffA} − ${s.diffB}` }] : []),
+    ],
+    [s.conditions, s.diffA, s.diffB],
   );
   const sum = view ? Array.from(view.values).reduce((a, b) => a + b, 0) : 0;
   const commitTimes = (text: string) => {
@@ -105,9 +99,7 @@ export function TopomapPanel() {
     >
       <div className="panel-head">
         <h2>Topomap</h2>
-        <select aria-label="Map of" value={s.mapSource} onChange={(e) => setMapSource(e.target.value as MapSource)}>
-          {sourceOptions}
-        </select>
+        <ImageChoice label="Map of" value={s.mapSource} groups={sourceGroups} items={enc.items} onChange={(v) => setMapSource(v as MapSource)} testId="map-source" />
         <span className="seg" role="group" aria-label="Map time">
           <button type="button" aria-pressed={s.topoMode === 'cursor' && !joint} className={s.topoMode === 'cursor' && !joint ? 'on' : ''} onClick={() => setTopoMode('cursor')}>
             At cursor
