@@ -62,11 +62,12 @@ export function RdmPanel() {
   // (with a subject mean: each subject's course, and the mean of the subjects' matrices)
   const nSubjects = enc.subjects?.paths.length ?? 0;
   const plan = useMemo(() => dissimilarityCourse(enc, order, ch), [items, nSubjects, order, ch]); // eslint-disable-line react-hooks/exhaustive-deps
-  const sig = plan ? `${enc.tags.join('+')}\n${order.map((i) => enc.keys[i]).join(',')}\n${ch.join(',')}` : null;
+  // (the questions' keys, made once per image list and channels: thousands of keys joined on every cursor move cost a frame)
+  const sig = useMemo(() => (plan ? `${enc.tags.join('+')}\n${order.map((i) => enc.keys[i]).join(',')}\n${ch.join(',')}` : null), [plan, enc.tags, enc.keys, order, ch]);
   const raw = useWorkerValue(sig, () => courseInWorker(enc.tags, plan!.idx.map((i) => enc.keys[i]), Int32Array.from(ch)));
   // The matrices are drawn at the time the worker computed them for (it answers the latest cursor
   // once free, see useWorkerValue): a cursor move redraws them when their answer comes, not before.
-  const matrixSig = plan ? `${enc.tags.join('+')}\n${inMatrix.map((i) => enc.keys[i]).join(',')}\n${ch.join(',')}` : null;
+  const matrixSig = useMemo(() => (plan ? `${enc.tags.join('+')}\n${inMatrix.map((i) => enc.keys[i]).join(',')}\n${ch.join(',')}` : null), [plan, enc.tags, enc.keys, inMatrix, ch]);
   const at = useWorkerValue(matrixSig && `${matrixSig}\n${cursor}`, () => dissimilarityAt(enc.tags, inMatrix.map((i) => enc.keys[i]), Int32Array.from(ch), cursor).then((matrix) => ({ cursor, matrix })));
   const values = useMemo(() => (raw ? courseValues(raw, Math.max(1, enc.tags.length), enc.dims.T, subjectSpread) : null), [raw, enc.tags.length, enc.dims.T, subjectSpread]);
   const mat = useMemo(() => {

@@ -53,12 +53,18 @@ export function collectEncoded(images: ImageItem[], model: ReturnType<typeof use
   return { items, keys, tag, tags: tag ? [tag] : [], dims: { B: items.length, R: N_REPETITIONS, C: N_CHANNELS, T: N_TIMES }, pending, groups };
 }
 
-/** The groups the views show now: all images, each condition, the conditioned images, the single images picked. */
-function groupRequests(enc: Encoded, conditions: string[], picked: string[]): GroupRequest[] {
+/** The groups that follow from the image list and conditions: all images, each condition, the conditioned images. */
+function listRequests(enc: Encoded, conditions: string[]): GroupRequest[] {
   const out: GroupRequest[] = [{ id: 'all', keys: enc.keys }];
   const inCond = new Set(conditions);
   for (const c of conditions) out.push({ id: `cond:${c}`, keys: enc.keys.filter((_, i) => enc.items[i].condition === c) });
   out.push({ id: 'conditioned', keys: enc.keys.filter((_, i) => inCond.has(enc.items[i].condition ?? '\u0000')) });
+  return out;
+}
+
+/** The single images picked (map source, image view) as one-image groups. */
+function pickedRequests(enc: Encoded, picked: string[]): GroupRequest[] {
+  const out: GroupRequest[] = [];
   for (const p of picked) {
     const i = enc.items.findIndex((it) => `img:${it.id}` === p);
     if (i >= 0) out.push({ id: p, keys: [enc.keys[i]] });
@@ -80,7 +86,6 @@ export function meanOfSubjects(perSubject: readonly ReadonlyMap<string, GroupMea
 
 // One Encoded for every panel, and the one request for its group means in flight.
 let shared: { images: ImageItem[]; model: unknown; version: number; aggregates: number; group: unknown[] | null; encoded: Encoded } | null = null;
-let asked = '';
 // the last answer: one map per tag asked (one subject, or each chosen subject in order)
 let answered: ReadonlyMap<string, GroupMean>[] = [];
 let answeredFor = '';
@@ -90,17 +95,42 @@ export function answersFor(tags: readonly string[]): ReadonlyMap<string, GroupMe
   return tags.length && answeredFor === tags.join('\n') ? answered : [];
 }
 
+// What was last asked: the list groups (made again only when the image list, the tags or the
+// conditions change, and then compared by their keys) and the picked images. A new pick alone
+// asks for that image only, and its answer joins the list groups' last one.
+let list: { items: ImageItem[]; keys: string[]; tags: string; conditions: string[]; req: GroupRequest[]; sig: string } | null = null;
+let asked = '';
+/** the list groups' signature that `answered` holds */
+let answeredList = '';
+
 function askGroups(enc: Encoded, conditions: string[], picked: string[]) {
   if (!enc.tags.length) return;
-  const req = groupRequests(enc, conditions, picked);
-  const sig = `${enc.tags.join('\n')}\n${req.map((g) => `${g.id}:${g.keys.join(',')}`).join('\n')}`;
+  const tags = enc.tags.join('\n');
+  if (!list || list.items !== enc.items || list.keys !== enc.keys || list.tags !== tags || list.conditions !== conditions) {
+    const req = listRequests(enc, conditions);
+    list = { items: enc.items, keys: enc.keys, tags, conditions, req, sig: `${tags}\n${req.map((g) => `${g.id}:${g.keys.join(',')}`).join('\n')}` };
+  }
+  const pickedReq = pickedRequests(enc, picked);
+  const sig = `${list.sig}\n${pickedReq.map((g) => `${g.id}:${g.keys[0]}`).join('\n')}`;
   if (sig === asked) return;
   asked = sig;
+  const listSig = list.sig;
+  // the list groups as last answered: only the picks are asked for
+  const reuse = answeredList === listSig && answeredFor === tags;
+  const req = reuse ? pickedReq : [...list.req, ...pickedReq];
+  const before = answered;
+  const listReq = list.req;
   Promise.all(enc.tags.map((tag) => groupMeans(tag, req))).then(
     (got) => {
       if (asked !== sig) return; // a newer request is on its way
-      answered = got.map((gs) => new Map(gs.map((g) => [g.id, g])));
-      answeredFor = enc.tags.join('\n');
+      answered = got.map((gs, k) => {
+        const out = new Map<string, GroupMean>();
+        if (reuse) for (const g of listReq) out.set(g.id, before[k].get(g.id)!);
+        for (const g of gs) out.set(g.id, g);
+        return out;
+      });
+      answeredFor = tags;
+      answeredList = listSig;
       useApp.setState({ aggregatesVersion: useApp.getState().aggregatesVersion + 1 });
     },
     () => {
@@ -131,7 +161,12 @@ export function useEncoded(): Encoded {
   const paths = useApp((s) => s.subjectPaths);
   const group = mean ? [subjectModels, paths] : null;
   const sameGroup = group ? shared?.group?.[0] === group[0] && shared?.group?.[1] === group[1] : !shared?.group;
-  if (!shared || shared.images !== images || shared.version !== version || shared.aggregates !== aggregates || !sameGroup || (!group && shared.model !== model)) {
+  const sameInput = shared && shared.images === images && shared.version === version && sameGroup && (group || shared.model === model);
+  if (sameInput && shared!.aggregates !== aggregates && !group) {
+    // a new answer alone: the same images, new group means
+    const e = shared!.encoded;
+    shared = { ...shared!, aggregates, encoded: { ...e, groups: e.tag ? (answersFor([e.tag])[0] ?? NO_GROUPS) : NO_GROUPS } };
+  } else if (!sameInput || shared!.aggregates !== aggregates) {
     let encoded = group ? collectSubjects({ ...useApp.getState(), images }, answersFor) : collectEncoded(images, model, model ? (answersFor([modelTag(model)])[0] ?? NO_GROUPS) : NO_GROUPS);
     // The same images as before (new group means, a response version for another subject): the
     // same arrays, so that what follows from the image list alone (option lists, the
@@ -140,7 +175,7 @@ export function useEncoded(): Encoded {
     if (prev && sameList(prev.items, encoded.items) && sameList(prev.keys, encoded.keys)) encoded = { ...encoded, items: prev.items, keys: prev.keys };
     shared = { images, model, version, aggregates, group, encoded };
   }
-  const enc = shared.encoded;
+  const enc = shared!.encoded;
   const picked = [mapSource, imageView].filter((v) => v.startsWith('img:'));
   useEffect(() => askGroups(enc, conditions, picked), [enc, conditions, picked.join('\n')]); // eslint-disable-line react-hooks/exhaustive-deps
   return enc;
