@@ -50,9 +50,6 @@ export function matrixCellAt(scene: MatrixScene, lay: MatrixLayout, x: number, y
   return i >= 0 && j >= 0 && i < n && j < n ? { i, j } : null;
 }
 
-/** Past this many rows the cells are drawn as one bitmap: a fill per cell costs a canvas call each. */
-const BITMAP_ABOVE = 64;
-
 /**
  * The cells as an image, scaled up without smoothing: one pixel per cell, or, when the cells are
  * smaller than a device pixel (a thousand images in a few hundred pixels), one pixel per device
@@ -104,7 +101,9 @@ export function drawMatrix(ctx: CanvasRenderingContext2D, scene: MatrixScene, la
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
   const n = scene.labels.length;
-  if (n > BITMAP_ABOVE && typeof OffscreenCanvas !== 'undefined') drawCellsAsBitmap(ctx, scene, lay, lut, dpr);
+  // the cells as one bitmap (a fill per cell is a canvas call each: 3,600 of them at 60 images);
+  // one fill per cell where there is no OffscreenCanvas
+  if (typeof OffscreenCanvas !== 'undefined') drawCellsAsBitmap(ctx, scene, lay, lut, dpr);
   else
     for (let i = 0; i < n; i++) {
       for (let j = 0; j < n; j++) {

@@ -56,11 +56,23 @@ export function CanvasPlot({ figure, height, filename, className, data, overlay 
     const c = canvas.current;
     if (!c || width <= 0) return;
     const dpr = window.devicePixelRatio || 1;
-    c.width = Math.round(width * dpr);
-    c.height = Math.round(height * dpr);
-    c.style.width = `${width}px`;
-    c.style.height = `${height}px`;
-    figure.draw(c.getContext('2d')!, width, height, dpr);
+    const w = Math.round(width * dpr);
+    const h = Math.round(height * dpr);
+    // a new size only when it changes: setting it makes a new bitmap (and GPU texture) each draw
+    if (c.width !== w || c.height !== h) {
+      c.width = w;
+      c.height = h;
+      c.style.width = `${width}px`;
+      c.style.height = `${height}px`;
+    }
+    const ctx = c.getContext('2d')!;
+    // the state and pixels a fresh bitmap has
+    if (typeof ctx.reset === 'function') ctx.reset();
+    else {
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, w, h);
+    }
+    figure.draw(ctx, width, height, dpr);
     // when the drawing shows the figure: what tests and the benchmark wait for
     wrap.current!.dataset.drawnAt = String(performance.now());
   }, [figure, width, height]);
