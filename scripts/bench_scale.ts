@@ -23,8 +23,8 @@ import jpeg from 'jpeg-js';
 import { build, preview } from 'vite';
 import { selfTimes, type CpuProfile } from './bench_playground.ts';
 
-const OUT_DIR = '.cache/bench-scale';
-// BENCH_SCALE_PORT: another checkout's bench may hold the default port
+// BENCH_SCALE_OUT / BENCH_SCALE_PORT: another run of this bench may hold the default build folder and port
+const OUT_DIR = process.env.BENCH_SCALE_OUT ?? '.cache/bench-scale';
 const PORT = Number(process.env.BENCH_SCALE_PORT ?? 5177);
 const DEMO = 'public/models/eeg-things_eeg_2-alexnet_untrained/demo';
 
@@ -89,6 +89,15 @@ function stateAt(page: Page, state: string, after = 0, timeout = 3_600_000): Pro
   return page
     .waitForFunction(([s, a]) => (window as unknown as { __states: { state: string; t: number }[] }).__states.find((x) => x.state === s && x.t >= (a as number))?.t ?? false, [state, after] as const, { timeout, polling: 50 })
     .then((h) => h.jsonValue() as Promise<number>);
+}
+
+/** The gallery's count and what the page says about it (status, intake note, duplicates). */
+async function galleryState(page: Page): Promise<string> {
+  // a string, so that the bundler's helpers (function names) do not reach the page
+  return (await page.evaluate(`(() => {
+    const text = (id) => document.querySelector('[data-testid=' + id + ']')?.textContent?.trim() ?? '-';
+    return document.querySelector('[data-testid=gallery]')?.getAttribute('data-count') + ' images; status "' + text('encode-status') + '"; intake note "' + text('intake-note') + '"; duplicates "' + text('duplicate-report') + '"';
+  })()`)) as string;
 }
 
 /** Main-thread JS heap after a GC (CDP), MB. */
@@ -257,7 +266,20 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
     await page.getByTestId('channel-view').selectOption('mean');
     updateMs.channels = await profiled(page, 'channels', () => updateMedian(page, 'channels', 10, `document.querySelector(k % 2 ? '[data-preset=all]' : '[data-preset=occipital]').click();`));
     updateMs['map source'] = await profiled(page, 'map source', () =>
-      updateMedian(page, 'map source (all, an image)', 10, `${SET_INPUT} const el = document.querySelector('select[aria-label="Map of"]'); const opts = [...el.options].map((o) => o.value); setSel(el, opts[(k % 3) + 1] ?? opts[0]);`),
+      // the mean over images and one image in turn, a different image each time (by its number, as a user picks it)
+      updateMedian(
+        page,
+        'map source (all, an image)',
+        10,
+        `${SET_INPUT} const el = document.querySelector('[data-testid=map-source]');
+        if (k % 2 === 1) setSel(el, 'all');
+        else {
+          setSel(el, [...el.options].find((o) => o.textContent.startsWith('one image')).value);
+          const field = document.querySelector('[data-testid=map-source-number]');
+          set(field, 1 + ((k * 389) % ${nImages}));
+          field.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+        }`,
+      ),
     );
     const longestInteractMs = await page.evaluate((a) => Math.max(0, ...(window as unknown as { __long: { start: number; ms: number }[] }).__long.filter((e) => e.start >= a).map((e) => e.ms)), tInteract);
     if (viewsOnly) return { images: nImages, updateMs, longestInteractMs } as ScaleResult; // what describeViews reads
@@ -266,6 +288,7 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
     console.error(`  page heap ${heap.toFixed(0)} MB, tab ${tab === null ? 'n/a' : tab.toFixed(0)} MB`);
 
     // reload: navigation to every image back from storage
+    console.error(`  before the reload: ${await galleryState(page)}`);
     await page.waitForTimeout(1500); // the session state is written half a second after the last change
     await page.reload();
     const tBack = await stateAt(page, 'done', 0, 600_000);
@@ -275,9 +298,10 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
       .then((h) => h.jsonValue())) as number;
     const states = await page.evaluate(() => (window as unknown as { __states: { state: string; t: number }[] }).__states);
     console.error(`  after the reload, encode-status: ${states.map((x) => `${x.state} at ${(x.t / 1000).toFixed(2)} s`).join(', ')}; views drawn at ${(tViews / 1000).toFixed(2)} s`);
+    console.error(`  after the reload: ${await galleryState(page)}`);
     const reloadSent = Number(await page.getByTestId('encode-status').getAttribute('data-images-sent'));
     const count = Number(await page.getByTestId('gallery').getAttribute('data-count'));
-    if (count !== nImages) throw new Error(`after the reload the gallery has ${count} images, not ${nImages}`);
+    if (count !== nImages) throw new Error(`after the reload the gallery has ${count} images, not ${nImages}: ${await galleryState(page)}`);
 
     const cliImgPerS = withCli ? await cliRate(folder, threads, nImages) : NaN;
     return { images: nImages, heapMb: heap, tabMb: tab, updateMs, longestTaskMs, longestInteractMs, pageImgPerS, cliImgPerS, threads, reloadS: tBack / 1000, reloadViewsS: tViews / 1000, reloadSent };

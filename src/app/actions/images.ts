@@ -145,11 +145,21 @@ export async function decode(id: string): Promise<void> {
   try {
     const d = await decodeInWorker(it.file, mode);
     const squareMode = d.width === d.height ? 'crop' : mode;
-    const old = get().images.find((i) => i.id === id);
+    let old = get().images.find((i) => i.id === id);
     if (!old) return; // removed while decoding
+    // bytes that could not be read for their hash on the way in are hashed now: an image without
+    // its hash is not kept in the session, and would be gone after a reload
+    let hash = old.hash;
+    if (!hash) {
+      hash = await fileHash(it.file).catch(() => undefined);
+      if (!hash) throw new Error('its bytes could not be read again to keep it in the session');
+      if (persistent()) session.saveImage(hash, it.file).catch(sessionError);
+      old = get().images.find((i) => i.id === id);
+      if (!old) return;
+    }
     if (old.thumb) URL.revokeObjectURL(old.thumb);
     keepPixels(id, squareMode, d.square);
-    stage(id, { status: 'ready', error: undefined, width: d.width, height: d.height, square: pixelSummary(d.square), squareMode, thumb: URL.createObjectURL(d.thumb), transparent: d.transparent, exifOrientation: d.exifOrientation, orientationApplied: d.orientationApplied });
+    stage(id, { status: 'ready', error: undefined, hash, width: d.width, height: d.height, square: pixelSummary(d.square), squareMode, thumb: URL.createObjectURL(d.thumb), transparent: d.transparent, exifOrientation: d.exifOrientation, orientationApplied: d.orientationApplied });
   } catch (e) {
     stage(id, { status: 'error', error: errorText(e), square: undefined });
   }
@@ -205,8 +215,8 @@ function viewsFirst(): Promise<void> {
 /**
  * Thumbnails and pixel summaries of images that are ready without them (restored with their
  * response keys): decoded a few at a time, so that images added meanwhile do not wait behind the
- * whole gallery, and patched in together every quarter second. Stops when `live` turns false (a
- * new or imported session).
+ * whole gallery, and patched in together every quarter second (every N/4 ms at N images). Stops
+ * when `live` turns false (a new or imported session).
  */
 export async function decodeInBackground(ids: string[], live: () => boolean): Promise<void> {
   await viewsFirst();
@@ -229,7 +239,9 @@ export async function decodeInBackground(ids: string[], live: () => boolean): Pr
       }),
     });
   };
-  const timer = setInterval(apply, 250);
+  // Each patch is a new image list, which the views' deferred renders start again from: at
+  // thousands of images a render takes longer than a quarter second, so patches come further apart.
+  const timer = setInterval(apply, Math.max(250, get().images.length / 4));
   let next = 0;
   const lane = async () => {
     while (next < ids.length && live()) {
