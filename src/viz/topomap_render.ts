@@ -69,11 +69,29 @@ export function sceneNote(scene: TopomapScene): string {
   return scene.note ?? `Interpolation: ${METHOD_LABEL[scene.grid.method ?? 'v4']}`;
 }
 
+// The last scenes' fields and contours, by what they follow from (grid, values, range, contour
+// count): a change of the selected sensors alone, or a redraw of the same values, interpolates nothing.
+const fieldCache: { grid: TopomapGrid; values: Float64Array[]; range: [number, number]; contours: number; fields: Float32Array[]; contourSegments: Float32Array[] }[] = [];
+const FIELD_CACHE = 8;
+
+function sameValues(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) return false;
+  return true;
+}
+
 export function prepareScene(scene: TopomapScene): PreparedScene {
+  const { grid } = scene;
+  const n = scene.contours ?? 6;
+  const hit = fieldCache.find((c) => c.grid === grid && c.contours === n && c.range[0] === scene.range[0] && c.range[1] === scene.range[1] && c.values.length === scene.panels.length && c.values.every((v, i) => sameValues(v, scene.panels[i].values)));
+  const { fields, contourSegments } = hit ?? fieldsOf(scene, n);
+  return { ...scene, note: sceneNote(scene), fields, contourSegments, outline: headOutline(grid.headRadius), lut: topoLut(scene.colormap ?? 'RdBu_r') };
+}
+
+function fieldsOf(scene: TopomapScene, n: number): { fields: Float32Array[]; contourSegments: Float32Array[] } {
   const { grid } = scene;
   const [lo, hi] = scene.range;
   const fields = scene.panels.map((p) => interpolateTopomap(grid, p.values));
-  const n = scene.contours ?? 6;
   // MNE's figures put contours at round values from the colour limits (evoked.plot_topomap);
   // the v4 view keeps EEGLAB-like even spacing.
   const levels = n <= 0 || !(hi > lo) ? [] : grid.method === 'mne' ? mneContourLevels(lo, hi, n) : contourLevels((hi - lo) / 2, n).map((l) => l + (hi + lo) / 2);
@@ -89,7 +107,9 @@ export function prepareScene(scene: TopomapScene): PreparedScene {
     }
     return all;
   });
-  return { ...scene, note: sceneNote(scene), fields, contourSegments, outline: headOutline(grid.headRadius), lut: topoLut(scene.colormap ?? 'RdBu_r') };
+  fieldCache.unshift({ grid, values: scene.panels.map((p) => Float64Array.from(p.values)), range: [lo, hi], contours: n, fields, contourSegments });
+  fieldCache.length = Math.min(fieldCache.length, FIELD_CACHE);
+  return { fields, contourSegments };
 }
 
 export interface PanelBox {
@@ -264,6 +284,19 @@ function pixelPlan(grid: TopomapGrid, box: PanelBox, dpr: number): PixelPlan {
 export function rasterizePanel(prep: PreparedScene, box: PanelBox, i: number, dpr: number): Raster {
   const { grid, lut } = prep;
   const z = prep.fields[i];
+  // the same field (prepareScene's cache) at the same place, range and colours: the same pixels
+  const key = `${box.cx},${box.cy},${box.k},${dpr},${prep.range[0]},${prep.range[1]},${prep.colormap ?? 'RdBu_r'}`;
+  const kept = rasters.get(z);
+  if (kept?.key === key) return kept.raster;
+  const raster = rasterizeField(prep, box, z, dpr);
+  rasters.set(z, { key, raster });
+  return raster;
+}
+
+const rasters = new WeakMap<Float32Array, { key: string; raster: Raster }>();
+
+function rasterizeField(prep: PreparedScene, box: PanelBox, z: Float32Array, dpr: number): Raster {
+  const { grid, lut } = prep;
   const [lo, hi] = prep.range;
   const plan = pixelPlan(grid, box, dpr);
   const { w, h } = plan;

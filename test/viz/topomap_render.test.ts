@@ -71,6 +71,32 @@ describe('topomap scene', () => {
     expect(finite).toBeGreaterThan(0.9 * (seg.length / 2));
   });
 
+  it('a change of the selected sensors alone interpolates and rasterises nothing again; new values do, to the same pixels as from scratch', () => {
+    const prep = prepareScene(scene);
+    const lay = layoutScene(scene, 400, 340);
+    const r = rasterizePanel(prep, lay.panels[0], 0, 1);
+    // equal values in a new array, other sensors selected: the same field and raster objects
+    const again = prepareScene({ ...scene, panels: [{ values: Float32Array.from(values) }], selected: names.map((_, k) => k % 2) });
+    expect(again.fields[0]).toBe(prep.fields[0]);
+    expect(again.contourSegments[0]).toBe(prep.contourSegments[0]);
+    expect(rasterizePanel(again, lay.panels[0], 0, 1)).toBe(r);
+    // another range or other values: computed again
+    const wider = prepareScene({ ...scene, range: [-20, 20] });
+    expect(wider.fields[0]).not.toBe(prep.fields[0]);
+    const other = Float32Array.from(values, (v) => -v);
+    const flipped = prepareScene({ ...scene, panels: [{ values: other }] });
+    expect(flipped.fields[0]).not.toBe(prep.fields[0]);
+    // what the caches hand back is what a fresh computation gives
+    const r2 = rasterizePanel(flipped, lay.panels[0], 0, 1);
+    const back = prepareScene({ ...scene, panels: [{ values: Float32Array.from(values) }] });
+    expect(Array.from(rasterizePanel(back, lay.panels[0], 0, 1).rgba)).toEqual(Array.from(r.rgba));
+    expect(Array.from(r2.rgba)).not.toEqual(Array.from(r.rgba));
+    // a value that differs beyond float32 precision is another value
+    const nudged = Float64Array.from(values);
+    nudged[0] += 1e-9;
+    expect(prepareScene({ ...scene, panels: [{ values: nudged }] }).fields[0]).not.toBe(prep.fields[0]);
+  });
+
   it('raster: colours follow the field, transparent outside the head', () => {
     const prep = prepareScene(scene);
     const lay = layoutScene(scene, 400, 340);

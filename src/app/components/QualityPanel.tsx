@@ -1,6 +1,6 @@
 // Model quality from the subject's metadata: noise ceiling, ncsnr and the encoding accuracy BERG
 // measured on THINGS EEG2 test images, per channel and time.
-import { useMemo, useState } from 'react';
+import { useDeferredValue, useMemo, useState } from 'react';
 import { timesMs } from '../../viz/plots.ts';
 import { setCursor } from '../actions/selection.ts';
 import { LABEL, qualityView, type Metric } from '../figures/quality.ts';
@@ -19,7 +19,8 @@ export function QualityPanel() {
   const cursor = useApp((s) => s.cursor);
   const topoMode = useApp((s) => s.topoMode);
   const mask = useApp((s) => s.timeMask);
-  const { names, ch, chMask, t } = useSelection();
+  // deferred: a channel or window change paints the response views first, then this panel
+  const { names, ch, chMask, t } = useDeferredValue(useSelection());
   const tms = useMemo(() => timesMs(times()), [model]);
   const available = (Object.keys(LABEL) as Metric[]).filter((k) => quality?.[k]);
   const [metric, setMetric] = useState<Metric | null>(null);

@@ -2,7 +2,7 @@
 // cursor, ordered by condition; the condition-by-condition matrix of condition means; and the mean
 // off-diagonal dissimilarity over time (over a fixed random sample of images in large sets, as its
 // title says). Past a few dozen images the matrix names images on hover instead of tick labels.
-import { useMemo } from 'react';
+import { useDeferredValue, useMemo } from 'react';
 import { colormapLut } from '../../viz/colormap.ts';
 import { drawMatrix, layoutMatrix, matrixCellAt, matrixSvg, type MatrixScene } from '../../viz/matrix_render.ts';
 import { timecourseFigure, timesMs } from '../../viz/plots.ts';
@@ -39,7 +39,8 @@ function matrixCanvasFigure(scene: MatrixScene, names: string[] = scene.labels):
 
 export function RdmPanel() {
   const enc = useEncodedForPlots();
-  const { ch } = useSelection();
+  // deferred, as the images are: a channel change paints the maps and time courses first, then this panel
+  const { ch } = useDeferredValue(useSelection());
   const cursor = useApp((s) => s.cursor);
   const mask = useApp((s) => s.timeMask);
   const model = useApp((s) => s.model);

@@ -1,7 +1,7 @@
 // Statistics on conditions, all computed in workers (src/app/analysis.worker.ts), cancellable, with progress:
 // spread across images, cluster permutation tests (MNE), time-resolved decoding (MNE + scikit-learn), RSA.
 // Images are the observations; each image's response is the mean of its 4 repetitions.
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useDeferredValue, useEffect, useMemo, useState, type ReactNode } from 'react';
 import channelsJson from '../../data/channels_10-05_63.json';
 import { channelAdjacency } from '../../analysis/adjacency.ts';
 import type { Tail } from '../../analysis/cluster_test.ts';
@@ -86,7 +86,8 @@ export function StatsPanel() {
   // narrow subscriptions: the panel follows the conditions, channels and model, not the cursor or
   // the time window (the figures that mark the cursor follow it through AtCursor)
   const model = useApp((s) => s.model);
-  const selected = useApp((s) => s.selectedChannels);
+  // deferred: a channel change paints the response views first, then this panel
+  const selected = useDeferredValue(useApp((s) => s.selectedChannels));
   const conditions = useApp((s) => s.conditions);
   const A = useApp((s) => s.diffA);
   const B = useApp((s) => s.diffB);
