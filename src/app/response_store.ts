@@ -73,6 +73,8 @@ export interface RowStorage {
   saveSum?(tag: string, id: string, bytes: Uint8Array): Promise<void>;
   /** removes the tag's stored sums but those of the groups `keep`, before any write asked for after it */
   dropSums?(tag: string, keep: readonly string[]): Promise<void>;
+  /** removes every stored response of these images (all tags), after every write asked for before it */
+  dropResponses?(imageIds: readonly string[]): Promise<void>;
 }
 
 /** A set of images by their pixel keys (gallery order), named so its running sum can be kept. */
@@ -341,8 +343,21 @@ export class ResponseStore {
     return found;
   }
 
-  /** Forget an image's responses, every mode and tag (it left the gallery). */
-  dropImage(id: string) {
+  /** images whose stored responses are to be removed, in one pass over storage */
+  private removing = new Set<string>();
+
+  /** Forget an image's responses, every mode and tag; `stored`: from storage too (it left the gallery). */
+  dropImage(id: string, stored = false) {
+    if (stored && this.storage?.dropResponses) {
+      if (!this.removing.size)
+        queueMicrotask(() => {
+          const ids = [...this.removing];
+          this.removing.clear();
+          // (a failed removal leaves files no image refers to: ids are never given again)
+          this.storage!.dropResponses!(ids).catch(() => undefined);
+        });
+      this.removing.add(id);
+    }
     this.epoch++;
     for (const [tag, m] of this.index) {
       const gone: string[] = [];

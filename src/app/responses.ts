@@ -21,7 +21,7 @@ type Method = 'groupMeans' | 'eachSeries' | 'gather' | 'repetitionMeans' | 'diss
 
 export type ResponsesRequest =
   | { type: 'put'; tag: string; key: string; store: string | null; data: Float32Array }
-  | { type: 'drop'; id: string }
+  | { type: 'drop'; id: string; stored: boolean }
   | { type: 'load'; reqId: number; tag: string; items: { key: string; store: string }[] }
   | { type: 'flush' | 'reset'; reqId: number }
   | { type: 'call'; reqId: number; method: Method; args: unknown[] };
@@ -84,11 +84,16 @@ function call<T>(method: Method, ...args: unknown[]): Promise<T> {
   return ask<T>({ type: 'call', method, args });
 }
 
+/** images removed from the gallery (their ids are never given again) */
+const removed = new Set<string>();
+
 /**
  * A new response: handed to the worker (its buffer moves there; `data` is empty afterwards) and,
  * with `store`, written to browser storage under that key.
  */
 export function putResponse(tag: string, key: string, data: Float32Array, store: string | null = null) {
+  // an encode that was under way when its image was removed: not kept, nor written
+  if (removed.has(key.slice(0, key.indexOf('|')))) return;
   known.add(`${tag}|${key}`);
   const w = channel();
   if (!w) return void local!.put(tag, key, data);
@@ -121,13 +126,17 @@ export function warmResponses() {
   channel();
 }
 
-/** Forget an image's responses (it was removed from the gallery). */
-export function dropImage(id: string) {
+/**
+ * Forget an image's responses. `stored`: the image left the gallery, so its stored responses go
+ * too (every subject, mode and EXIF variant); else (its pixels changed) they stay in storage.
+ */
+export function dropImage(id: string, stored = false) {
+  if (stored) removed.add(id);
   for (const k of [...known]) if (k.includes(`|${id}|`)) known.delete(k);
   for (const k of [...checked]) if (k.includes(`|${id}|`)) checked.delete(k);
   const w = channel();
-  if (w) w.postMessage({ type: 'drop', id } satisfies ResponsesRequest);
-  else local!.dropImage(id);
+  if (w) w.postMessage({ type: 'drop', id, stored } satisfies ResponsesRequest);
+  else local!.dropImage(id, stored);
 }
 
 /** Resolves when every response handed over so far (and the group sums due) is in browser storage (a session export). */

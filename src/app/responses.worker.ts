@@ -24,7 +24,7 @@ scope.onmessage = async (ev: MessageEvent<ResponsesRequest>) => {
       store.put(m.tag, m.key, m.data, m.store)?.catch((e: unknown) => {
         if (!saveError) reply({ type: 'save-error', message: (saveError = e instanceof Error ? e.message : String(e)) });
       });
-    } else if (m.type === 'drop') store.dropImage(m.id);
+    } else if (m.type === 'drop') store.dropImage(m.id, m.stored);
     else if (m.type === 'load') reply({ type: 'value', reqId: m.reqId, value: await store.load(m.tag, m.items) });
     else if (m.type === 'flush') {
       await store.saveSums();

@@ -213,6 +213,30 @@ export class SessionStore {
     });
   }
 
+  /**
+   * Removes every stored response of these images (every model tag, mode and EXIF variant), after
+   * every write queued before it: a file is named by the image's id, never given to another image.
+   */
+  dropResponses(imageIds: readonly string[]): Promise<void> {
+    const ids = new Set(imageIds);
+    return this.enqueue(() =>
+      this.inDir(['responses'], async (top) => {
+        const tags: string[] = [];
+        for await (const name of (top as unknown as { keys(): AsyncIterable<string> }).keys()) tags.push(name);
+        for (const tag of tags) {
+          const d = await top.getDirectoryHandle(tag).catch(() => null);
+          if (!d) continue;
+          const names: string[] = [];
+          for await (const name of (d as unknown as { keys(): AsyncIterable<string> }).keys()) if (ids.has(decodeURIComponent(name).split('|')[0])) names.push(name);
+          for (const name of names)
+            await d.removeEntry(name).catch((e: unknown) => {
+              if ((e as { name?: string })?.name !== 'NotFoundError') throw e;
+            });
+        }
+      }),
+    );
+  }
+
   /** A group's stored running sum (sum_file.ts bytes), or null. */
   sum(tag: string, id: string): Promise<Uint8Array | null> {
     return this.track(

@@ -158,4 +158,19 @@ describe('response store', async () => {
     await dir.removeEntry(`${encodeURIComponent('i0|crop|exif-ignore')}.f32`);
     await expect(again.gather('t', ['i0|crop'])).rejects.toThrow(/stored response of i0 is missing/);
   });
+
+  it("removed images' stored responses are removed in one pass; a pixel change (EXIF) leaves them in storage", async () => {
+    const fs = new FakeFs();
+    const session = new SessionStore(async () => fs.handle());
+    const st = new ResponseStore(session, 4, null);
+    const row = new Float32Array(BLOCK);
+    await Promise.all(['i1', 'i2', 'i3'].map((id) => st.put('t', `${id}|crop`, row, `${id}|crop`)));
+    st.dropImage('i3');
+    st.dropImage('i1', true);
+    st.dropImage('i2', true);
+    await Promise.resolve();
+    await session.flush();
+    expect(await session.responseKeys('t')).toEqual(new Set(['i3|crop']));
+    expect(st.has('t', 'i1|crop')).toBe(false);
+  });
 });

@@ -32,6 +32,17 @@ describe('session store', () => {
     expect(await again.responseKeys('m/demo@wasm:exact')).toEqual(new Set(['i2|crop']));
   });
 
+  it("a removed image's stored responses go, under every tag, mode and EXIF variant; other images' stay", async () => {
+    const fs = new FakeFs();
+    const st = new SessionStore(async () => fs.handle());
+    const r = new Float32Array(8);
+    const keys = ['i1|crop', 'i1|pad-black|exif-apply', 'i12|crop', 'i2|crop'];
+    for (const tag of ['m/demo@wasm:exact', 'm/demo-2@wasm:exact']) for (const k of keys) await st.saveResponse(tag, k, r);
+    await st.dropResponses(['i1', 'i2']);
+    for (const tag of ['m/demo@wasm:exact', 'm/demo-2@wasm:exact']) expect(await st.responseKeys(tag)).toEqual(new Set(['i12|crop']));
+    expect(await st.response('m/demo@wasm:exact', 'i12|crop')).toEqual(r);
+  });
+
   it('clear waits for the reads already in flight ("New session" while stored images and responses are read)', async () => {
     const fs = new FakeFs();
     // reads started while `held` wait for `release`: they are still in flight when clear is called

@@ -278,7 +278,7 @@ export function removeImage(id: string) {
   releaseThumb(id);
   dropPixels(id);
   set({ images: get().images.filter((i) => i.id !== id), responsesVersion: get().responsesVersion + 1 });
-  dropImage(id);
+  dropImage(id, true);
   const s = get();
   if (s.mapSource === `img:${id}`) set({ mapSource: 'all' });
   if (s.imageView === `img:${id}`) set({ imageView: 'mean' });
