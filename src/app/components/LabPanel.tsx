@@ -2,7 +2,7 @@
 // sweep one parameter over a set of images into derived gallery images, plot a measure's tuning
 // curve with a topomap per step, rank every image by a measure or a similarity, make conditions
 // from the top or bottom k, and export the measures (CSV) and the exact stimuli (.npy).
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { subjectSlug } from '../../core/types.ts';
 import { defaultManipulation, describe as describeManipulation, KINDS, kindSpec, type InversionMode, type Manipulation, type ManipulationKind } from '../../lab/manipulations.ts';
 import {
@@ -230,12 +230,19 @@ function Thumbs({ ids, scores, items, unit, testId }: { ids: number[]; scores: F
 }
 
 export function LabPanel() {
+  const live = useEncodedForPlots();
+  // The Lab follows the image list, not the group means the other views ask for (another map
+  // source, a new batch's sums): those leave it unrendered.
+  const enc = useMemo(() => live, [live.items, live.keys, live.tags, live.subjects, live.pending]); // eslint-disable-line react-hooks/exhaustive-deps
+  return <LabBody enc={enc} />;
+}
+
+const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
   // narrow subscriptions: a cursor or window move does not touch what the Lab shows
   const images = useApp((s) => s.images);
   const exifOrientation = useApp((s) => s.exifOrientation);
   const model = useApp((s) => s.model);
   const conditions = useApp((s) => s.conditions);
-  const enc = useEncodedForPlots();
   const lab = useApp((s) => s.lab);
   const ready = useMemo(() => images.filter((i) => i.status === 'ready' && i.squareMode), [images]);
 
@@ -805,4 +812,4 @@ export function LabPanel() {
       {exportError && <p className="error">{exportError}</p>}
     </section>
   );
-}
+});
