@@ -63,7 +63,7 @@ async function addNow(files: PathedFile[], opts: AddOptions) {
     const name = displayName(f.path, f.file);
     let hash: string | undefined;
     try {
-      hash = await readTwice(() => fileHash(f.file));
+      hash = await fileHash(f.file);
     } catch {
       hash = undefined; // unreadable: the decoder reports it
     }
@@ -137,27 +137,13 @@ export function removeDuplicates() {
   for (const id of ids) removeImage(id);
 }
 
-/**
- * f, and once more a moment later if it fails: among thousands of picked files a read can fail
- * for a moment (memory pressure, the file system) on a file that is whole. A file that is really
- * unreadable or not an image fails twice, and its second error is the one reported.
- */
-async function readTwice<T>(f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch {
-    await new Promise((r) => setTimeout(r, 250));
-    return f();
-  }
-}
-
 /** Decodes an image (thumbnail, size, pixel summary) with the mode it needs, then sends what is ready to encode. */
 export async function decode(id: string): Promise<void> {
   const it = get().images.find((i) => i.id === id);
   if (!it) return;
   const mode = pixelMode(it);
   try {
-    const d = await readTwice(() => decodeInWorker(it.file, mode));
+    const d = await decodeInWorker(it.file, mode);
     const squareMode = d.width === d.height ? 'crop' : mode;
     let old = get().images.find((i) => i.id === id);
     if (!old) return; // removed while decoding
@@ -165,7 +151,7 @@ export async function decode(id: string): Promise<void> {
     // its hash is not kept in the session, and would be gone after a reload
     let hash = old.hash;
     if (!hash) {
-      hash = await readTwice(() => fileHash(it.file)).catch(() => undefined);
+      hash = await fileHash(it.file).catch(() => undefined);
       if (!hash) throw new Error('its bytes could not be read again to keep it in the session');
       if (persistent()) session.saveImage(hash, it.file).catch(sessionError);
       old = get().images.find((i) => i.id === id);
