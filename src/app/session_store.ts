@@ -61,6 +61,21 @@ async function opfsRoot(): Promise<Dir> {
   return navigator.storage.getDirectory();
 }
 
+/** A folder's entry names that pass `pick`, all listed before any is removed. */
+async function entryNames(d: Dir, pick: (name: string) => boolean = () => true): Promise<string[]> {
+  const names: string[] = [];
+  for await (const name of (d as unknown as { keys(): AsyncIterable<string> }).keys()) if (pick(name)) names.push(name);
+  return names;
+}
+
+/** Removes the named entries; one already gone is not an error. */
+async function removeEntries(d: Dir, names: readonly string[]) {
+  for (const name of names)
+    await d.removeEntry(name).catch((e: unknown) => {
+      if ((e as { name?: string })?.name !== 'NotFoundError') throw e;
+    });
+}
+
 export class SessionStore {
   private queue: Promise<unknown> = Promise.resolve();
   private known = new Set<string>();
@@ -221,17 +236,9 @@ export class SessionStore {
     const ids = new Set(imageIds);
     return this.enqueue(() =>
       this.inDir(['responses'], async (top) => {
-        const tags: string[] = [];
-        for await (const name of (top as unknown as { keys(): AsyncIterable<string> }).keys()) tags.push(name);
-        for (const tag of tags) {
+        for (const tag of await entryNames(top)) {
           const d = await top.getDirectoryHandle(tag).catch(() => null);
-          if (!d) continue;
-          const names: string[] = [];
-          for await (const name of (d as unknown as { keys(): AsyncIterable<string> }).keys()) if (ids.has(decodeURIComponent(name).split('|')[0])) names.push(name);
-          for (const name of names)
-            await d.removeEntry(name).catch((e: unknown) => {
-              if ((e as { name?: string })?.name !== 'NotFoundError') throw e;
-            });
+          if (d) await removeEntries(d, await entryNames(d, (name) => ids.has(decodeURIComponent(name).split('|')[0])));
         }
       }),
     );
@@ -259,14 +266,7 @@ export class SessionStore {
   dropSums(tag: string, keep: readonly string[]): Promise<void> {
     const kept = new Set(keep.map((id) => `${encodeURIComponent(id)}.sum`));
     return this.enqueue(() =>
-      this.inDir([SUMS_DIR, encodeURIComponent(tag)], async (d) => {
-        const names: string[] = [];
-        for await (const name of (d as unknown as { keys(): AsyncIterable<string> }).keys()) if (!kept.has(name)) names.push(name);
-        for (const name of names)
-          await d.removeEntry(name).catch((e: unknown) => {
-            if ((e as { name?: string })?.name !== 'NotFoundError') throw e;
-          });
-      }),
+      this.inDir([SUMS_DIR, encodeURIComponent(tag)], async (d) => removeEntries(d, await entryNames(d, (name) => !kept.has(name)))),
     );
   }
 
@@ -275,9 +275,7 @@ export class SessionStore {
     await this.flush();
     const out: [string, File][] = [];
     const walk = async (d: Dir, pre: string) => {
-      const names: string[] = [];
-      for await (const name of (d as unknown as { keys(): AsyncIterable<string> }).keys()) names.push(name);
-      for (const name of names) {
+      for (const name of await entryNames(d)) {
         if (pre === '' && name === SUMS_DIR) continue;
         const sub = await d.getDirectoryHandle(name).catch(() => null);
         if (sub) await walk(sub, `${pre}${name}/`);
