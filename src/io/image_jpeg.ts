@@ -1,6 +1,9 @@
 // JPEG through libjpeg-turbo's TurboJPEG API compiled to wasm (@cwasm/jpeg-turbo's module, called
 // directly): the same library and defaults as PIL (islow IDCT, fancy chroma upsampling), and,
 // unlike an RGBA-only build, it returns a CMYK/YCCK file's raw CMYK, which we convert as PIL does.
+// Warnings are PIL's too: PIL ignores libjpeg's warnings (extraneous bytes before a marker, a
+// corrupt data segment) and keeps the pixels, but refuses a file that ends before its
+// end-of-image marker ("image file is truncated"); libjpeg's output for that would be grey fill.
 
 const TJPF_RGB = 0;
 const TJPF_CMYK = 11;
@@ -38,6 +41,54 @@ export function instantiateTurbo(module: WebAssembly.Module): TurboExports {
   return new WebAssembly.Instance(module, imports).exports as unknown as TurboExports;
 }
 
+const JMSG_LENGTH_MAX = 200;
+const warningBuffers = new WeakMap<WebAssembly.Module, number>();
+
+/**
+ * Where TurboJPEG keeps its last message (its static errStr: "No error", then zeros to 200 bytes),
+ * found in a fresh instance's data once per module; -1 if this build lays it out otherwise. A
+ * warning's text is formatted there (only the first warning of a decode, as libjpeg prints only that).
+ */
+function warningBuffer(module: WebAssembly.Module, fresh: TurboExports): number {
+  let at = warningBuffers.get(module);
+  if (at === undefined) {
+    const mem = new Uint8Array(fresh.memory.buffer);
+    const text = new TextEncoder().encode('No error\0');
+    at = -1;
+    search: for (let i = mem.indexOf(text[0]); i >= 0 && i + JMSG_LENGTH_MAX <= mem.length; i = mem.indexOf(text[0], i + 1)) {
+      for (let k = 1; k < text.length; k++) if (mem[i + k] !== text[k]) continue search;
+      for (let k = text.length; k < JMSG_LENGTH_MAX; k++) if (mem[i + k] !== 0) continue search;
+      at = i;
+      break;
+    }
+    warningBuffers.set(module, at);
+  }
+  return at;
+}
+
+/**
+ * Whether the bytes reach an end-of-image marker, walking segments by their lengths (so a table's
+ * bytes are never read as a marker) and entropy-coded data byte by byte (where 0xFF is always
+ * followed by 0x00, a restart marker or fill). A later warning can hide a truncation from the
+ * message buffer; this cannot.
+ */
+export function reachesEndOfImage(b: Uint8Array): boolean {
+  let i = 2;
+  while (i + 1 < b.length) {
+    if (b[i] !== 0xff) {
+      i++;
+      continue;
+    }
+    const m = b[i + 1];
+    if (m === 0xd9) return true;
+    if (m === 0xff) i += 1;
+    else if (m === 0x00 || m === 0x01 || (m >= 0xd0 && m <= 0xd7)) i += 2;
+    else if (i + 3 < b.length) i += 2 + ((b[i + 2] << 8) | b[i + 3]);
+    else return false;
+  }
+  return false;
+}
+
 export interface JpegHeader {
   width: number;
   height: number;
@@ -62,7 +113,14 @@ export function decodeJpegTurbo(module: WebAssembly.Module, bytes: Uint8Array, c
     const ch = cmyk ? 4 : 3;
     const dst = x.malloc(width * height * ch);
     if (!dst) throw new Error('out of memory for the decoded JPEG');
-    if (x.tjDecompress2(handle, src, bytes.length, dst, width, width * ch, height, cmyk ? TJPF_CMYK : TJPF_RGB, 0) !== 0) throw new Error('JPEG data is unreadable');
+    const at = warningBuffer(module, x);
+    if (x.tjDecompress2(handle, src, bytes.length, dst, width, width * ch, height, cmyk ? TJPF_CMYK : TJPF_RGB, 0) !== 0) {
+      // -1 without a longjmp is a warning: the pixels are written
+      const warning = at < 0 ? '' : new TextDecoder().decode(new Uint8Array(x.memory.buffer, at, JMSG_LENGTH_MAX)).split('\0')[0];
+      if (/^Premature end of JPEG file/.test(warning) || !reachesEndOfImage(bytes)) {
+        throw new Error('the file is truncated: its data ends before the end-of-image marker');
+      }
+    }
     const raw = new Uint8Array(x.memory.buffer, dst, width * height * ch);
     if (!cmyk) return { rgb: raw.slice(), width, height, mode: colorspace === 2 ? 'L' : 'RGB' };
     return { rgb: cmykToRgb(raw), width, height, mode: 'CMYK' };

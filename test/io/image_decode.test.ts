@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { zlibSync } from 'fflate';
 import { decodeImageFile, DEFAULT_MAX_PIXELS, ImageDecodeError, sniffFormat } from '../../src/io/image_decode.ts';
 import { useNodeWasm } from '../../src/cli/images.ts';
+import { reachesEndOfImage } from '../../src/io/image_jpeg.ts';
 import { loadJson, loadNpy, ROOT } from '../helpers.ts';
 
 interface Case {
@@ -17,7 +18,7 @@ interface Case {
   exif_orientation?: number;
   applied?: string;
 }
-const manifest = loadJson<{ pil: string; cases: Case[] }>('test/golden/pixels/manifest.json');
+const manifest = loadJson<{ pil: string; cases: Case[]; refused: { file: string; cut: number; pil_error: string }[] }>('test/golden/pixels/manifest.json');
 const bytesOf = (f: string) => new Uint8Array(readFileSync(join(ROOT, 'test/fixtures/images', f)));
 
 function mismatches(got: Uint8Array, ref: Uint8Array): { count: number; max: number } {
@@ -144,11 +145,26 @@ describe('bad files', () => {
         () => null,
         (x: unknown) => x,
       );
-      if (e === null) continue; // libjpeg decodes a truncated scan as grey, as PIL with LOAD_TRUNCATED_IMAGES would
       expect(e).toBeInstanceOf(ImageDecodeError);
       expect(String((e as Error).message)).not.toMatch(/object Object/);
     }
     expect(sniffFormat(new Uint8Array([1, 2, 3]))).toBe(null);
+  });
+  it('a JPEG that ends before its end-of-image marker is refused, as PIL refuses it', async () => {
+    expect(manifest.refused.length).toBeGreaterThan(0);
+    for (const r of manifest.refused) {
+      const cut = bytesOf(r.file).slice(0, r.cut);
+      await expect(decodeImageFile(cut), `${r.file} cut at ${r.cut} (PIL: ${r.pil_error})`).rejects.toThrow(/^not a readable JPEG \(the file is truncated: its data ends before the end-of-image marker\)$/);
+    }
+  });
+  it('the end-of-image marker is found past tables, fill bytes and restart markers, and not inside a segment', () => {
+    const whole = bytesOf('jpeg_progressive.jpg');
+    expect(reachesEndOfImage(whole)).toBe(true);
+    expect(reachesEndOfImage(whole.subarray(0, whole.length - 1))).toBe(false);
+    // FF D9 inside a comment segment is the comment's text, not the end of the image
+    const com = new Uint8Array([0xff, 0xd8, 0xff, 0xfe, 0x00, 0x06, 0x41, 0xff, 0xd9, 0x42, 0x12, 0xff, 0xd0, 0x34, 0xff, 0xff]);
+    expect(reachesEndOfImage(com)).toBe(false);
+    expect(reachesEndOfImage(new Uint8Array([...com, 0xd9]))).toBe(true);
   });
   it('a corrupt JPEG does not break the next decode', async () => {
     const bad = bytesOf('jpeg_420.jpg');

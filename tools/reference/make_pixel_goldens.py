@@ -210,6 +210,11 @@ def main():
     cmyk = np.dstack([255 - rgb, np.asarray(Image.fromarray(rgb).convert('L')) // 3]).astype(np.uint8)
     Image.fromarray(cmyk, 'CMYK').save(p('jpeg_cmyk.jpg'), quality=90)
     add('jpeg_cmyk.jpg', 'CMYK with Adobe APP14 (stored inverted; PIL reads it as CMYK;I)')
+    with open(p('jpeg_420.jpg'), 'rb') as f:
+        whole = f.read()
+    with open(p('jpeg_extraneous.jpg'), 'wb') as f:
+        f.write(whole[:-2] + b'\xff\x00' + whole[-2:])
+    add('jpeg_extraneous.jpg', 'two bytes between the scan and the end-of-image marker, as some encoders write: libjpeg warns, PIL ignores it')
     im.save(p('jpeg_exif6.jpg'), quality=85, subsampling=2, exif=exif_orientation(6))
     add('jpeg_exif6.jpg', 'EXIF orientation 6 (PIL.Image.open ignores it)', exif_orientation=6,
         applied='jpeg_exif6_applied.npy')
@@ -255,8 +260,19 @@ def main():
         c['shape'] = list(arr.shape)
         if 'applied' in c:
             np.save(os.path.join(GOLD, c['applied']), np.asarray(ImageOps.exif_transpose(Image.open(p(c['file']))).convert('RGB')))
+    # Files PIL refuses: a JPEG cut before its end-of-image marker ("image file is truncated")
+    refused = []
+    for name in ('jpeg_420.jpg', 'jpeg_progressive.jpg', 'jpeg_extraneous.jpg'):
+        with open(p(name), 'rb') as f:
+            whole = f.read()
+        for cut in (len(whole) - 1, len(whole) - 2, len(whole) - 40, len(whole) // 2):
+            try:
+                Image.open(io.BytesIO(whole[:cut])).convert('RGB')
+                raise SystemExit(f'PIL read {name} cut at {cut}: not a refused case')
+            except OSError as e:
+                refused.append(dict(file=name, cut=cut, pil_error=str(e)))
     meta = dict(pil=Image.__version__, libjpeg=features.version('jpg'), libwebp=features.version('webp'), zlib=features.version('zlib'),
-                policy="PIL.Image.open(f).convert('RGB')", cases=cases)
+                policy="PIL.Image.open(f).convert('RGB')", cases=cases, refused=refused)
     with open(os.path.join(GOLD, 'manifest.json'), 'w') as f:
         json.dump(meta, f, indent=1)
     for c in cases:
