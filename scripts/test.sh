@@ -15,6 +15,19 @@ if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
+# WebGPU in Node (Dawn, the webgpu package) loads the system's Vulkan loader; newer Debian chromium
+# builds carry their own copy inside /usr/lib/chromium and no longer pull libvulkan1 in.
+if ! ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1 '; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian's libvulkan1 for WebGPU in Node..."
+    apt-get update -q
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q libvulkan1
+  else
+    echo "error: the WebGPU-in-Node test needs the Vulkan loader: install Debian's libvulkan1 (apt-get install libvulkan1)" >&2
+    exit 1
+  fi
+fi
+
 # Some browser and unit tests compare with MNE-Python run live (the topomap, the Load in Python
 # recipe): Debian's python3-mne under /usr/bin/python3, as tools/reference/ uses it.
 if ! /usr/bin/python3 -c 'import mne, matplotlib' >/dev/null 2>&1; then
