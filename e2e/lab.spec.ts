@@ -166,6 +166,14 @@ test('a contrast sweep gives a tuning curve, a ranking and a condition from the 
   await chooseImage(page, 'lab-rank-target', 5, target);
   await expect(page.getByTestId('lab-rank-top').locator('li').first()).toHaveAttribute('data-name', target);
 
+  // the measures' CSV: each image's P1 mean as computed here from the exported responses
+  const [csvDl] = await clickForDownloads(page, page.getByTestId('lab-csv'), 1);
+  const csv = readFileSync((await csvDl.path())!, 'utf8').trim().split('\n').map(csvCells);
+  const col = csv[0].findIndex((h) => h.startsWith('P1 ') && h.endsWith(' mean (a.u.)'));
+  expect(col).toBeGreaterThan(0);
+  expect(csv.slice(1).map((r) => r[1])).toEqual(names);
+  csv.slice(1).forEach((r, i) => expect(Math.abs(Number(r[col]) - scores[i])).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(scores[i]))));
+
   // the stimuli exactly as encoded, re-encoded by the CLI
   const stimDls = await clickForDownloads(page, page.getByTestId('lab-export-stimuli'), 2);
   const stimNpy = stimDls.find((d) => d.suggestedFilename().endsWith('.npy'))!;
@@ -240,3 +248,22 @@ test('number fields apply typed values on Enter and refuse bad ones with a messa
   await expect(steps).toHaveValue('4');
   await p.close();
 });
+
+/** One CSV line's cells (RFC 4180 quoting). */
+function csvCells(line: string): string[] {
+  const out: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"' && line[i + 1] === '"') (cell += '"'), i++;
+      else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') out.push(cell), (cell = '');
+    else cell += c;
+  }
+  out.push(cell);
+  return out;
+}

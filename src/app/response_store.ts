@@ -10,7 +10,9 @@
 // answer that needs image rows (one line per image, a statistics run's rows) reads them in batches
 // of BATCH, so memory holds at most a batch and the cache besides the answer itself. Each image's
 // repetition means (a quarter of a row) are kept too, up to REP_MEAN_ROWS images: the
-// dissimilarities and the Lab's repetition means need only those, so a cursor move reads no rows.
+// dissimilarities and the Lab's measures need only those, so a cursor move reads no rows. The Lab's
+// measures are computed here, image by image: the page receives one number per image (or one
+// topography per set of images), never the images' [N, 63, 140] repetition means.
 // Without storage the rows are held here (there is nowhere else).
 //
 // Group means are kept as running sums: a request whose images are the last answer's plus new
@@ -30,10 +32,13 @@
 import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../core/types.ts';
 import { subjectMean } from '../analysis/subjects.ts';
 import { dissimilarity, repSeries, type Dims } from '../viz/stats.ts';
+import { channelRows, componentMeasures, groupWaveform, measureImages, windowIndices, windowTopography, type ComponentPreset, type ComponentResult, type MeasureSpec } from '../lab/measures.ts';
 import { decodeSum, encodeSum } from './sum_file.ts';
 
 export const BLOCK = N_REPETITIONS * N_CHANNELS * N_TIMES;
 const ONE: Dims = { B: 1, R: N_REPETITIONS, C: N_CHANNELS, T: N_TIMES };
+/** an image's repetition means, as the Lab's measures read them */
+const ONE_REP = { R: 1, C: N_CHANNELS, T: N_TIMES };
 /** rows read (and held) at once by an answer that goes over many images */
 export const BATCH = 64;
 /** rows kept after use when they live in storage: 256 rows are 36 MB */
@@ -620,13 +625,70 @@ export class ResponseStore {
 
   /** Each image's mean over the repetitions, [B, 63, 140] (the Lab's measures average repetitions first). */
   async repetitionMeans(tags: Tags, keys: readonly string[]): Promise<Float32Array> {
-    const n = CT;
-    const out = new Float32Array(keys.length * n);
-    if (tagList(tags).length === 1) {
-      await this.eachRepMean(tagList(tags)[0], keys, (rm, b) => out.set(rm, b * n));
-      return out;
-    }
-    await this.eachMeanRow(tags, keys, (r, b) => out.set(repMeanOf(r), b * n));
+    const out = new Float32Array(keys.length * CT);
+    await this.eachImageMean(tags, keys, (rm, b) => out.set(rm, b * CT));
+    return out;
+  }
+
+  /** f on every image's repetition means (with several tags, of its subject-mean row), in no set order. */
+  private async eachImageMean(tags: Tags, keys: readonly string[], f: (rm: Float32Array, b: number) => void) {
+    const ts = tagList(tags);
+    if (ts.length === 1) return this.eachRepMean(ts[0], keys, f);
+    return this.eachMeanRow(tags, keys, (r, b) => f(repMeanOf(r), b));
+  }
+
+  /**
+   * The Lab's measures (lab/measures measureImages), one score per image for each spec, from the
+   * images' repetition means: float64 [keys.length] per spec. Times in s; peak latencies in s.
+   */
+  async imageMeasures(tags: Tags, keys: readonly string[], chNames: readonly string[], times: readonly number[], specs: readonly MeasureSpec[]): Promise<Float64Array[]> {
+    const out = specs.map(() => new Float64Array(keys.length));
+    const blocks: Float32Array[] = [];
+    const at: number[] = [];
+    const flush = () => {
+      specs.forEach((m, k) => measureImages(blocks, ONE_REP, chNames, times, m).forEach((v, j) => (out[k][at[j]] = v)));
+      blocks.length = 0;
+      at.length = 0;
+    };
+    // a spec with an unknown channel or an empty window is refused before any row is read
+    for (const m of specs) measureImages([], ONE_REP, chNames, times, m);
+    await this.eachImageMean(tags, keys, (rm, b) => {
+      blocks.push(rm);
+      at.push(b);
+      if (blocks.length === BATCH) flush();
+    });
+    if (blocks.length) flush();
+    return out;
+  }
+
+  /**
+   * For each set of images, the mean over its images of their window-mean topography over
+   * `channels` ('topography': one value per channel) or of their time course over the mean of
+   * `channels` ('waveform': one value per sample in the window), as lab/measures computes them for
+   * one image: float64 per set (NaN for an empty set).
+   */
+  async meanSummaries(tags: Tags, sets: readonly (readonly string[])[], chNames: readonly string[], times: readonly number[], what: { kind: 'topography' | 'waveform'; channels: readonly string[]; tmin: number; tmax: number }): Promise<Float64Array[]> {
+    const ts = windowIndices(times, what.tmin, what.tmax);
+    const rows = channelRows(chNames, what.channels);
+    const len = what.kind === 'topography' ? rows.length : ts.length;
+    const keys = [...new Set(sets.flat())];
+    const where = new Map(keys.map((k, i) => [k, i]));
+    const summary: Float64Array[] = new Array(keys.length);
+    await this.eachImageMean(tags, keys, (rm, b) => (summary[b] = what.kind === 'topography' ? windowTopography(rm, ONE_REP, rows, ts) : groupWaveform(rm, ONE_REP, rows, ts)));
+    return sets.map((set) => {
+      const sum = new Float64Array(len);
+      for (const k of set) {
+        const v = summary[where.get(k)!];
+        for (let i = 0; i < len; i++) sum[i] += v[i];
+      }
+      return sum.map((v) => v / set.length);
+    });
+  }
+
+  /** Each image's three measures (mean, peak amplitude, peak latency) of each component: [keys.length][components.length]. */
+  async componentTable(tags: Tags, keys: readonly string[], chNames: readonly string[], times: readonly number[], components: readonly Omit<ComponentPreset, 'id' | 'label'>[]): Promise<ComponentResult[][]> {
+    const out: ComponentResult[][] = new Array(keys.length);
+    await this.eachImageMean(tags, keys, (rm, b) => (out[b] = components.map((c) => componentMeasures(rm, ONE_REP, chNames, times, c))));
     return out;
   }
 

@@ -5,6 +5,7 @@
 // the rows of an export or a test. The store's responsesVersion says when they changed. Where
 // there is no Worker (Node, the unit tests) the same ResponseStore runs here, holding its rows.
 import type { LoadedModelInfo } from './protocol.ts';
+import type { ComponentPreset, ComponentResult, MeasureSpec } from '../lab/measures.ts';
 import { ResponseStore, type GroupMean, type GroupRequest, type Tags } from './response_store.ts';
 
 /** Responses differ by model, subject, backend and precision: each combination has its own. */
@@ -17,7 +18,7 @@ export function pixelKey(id: string, mode: string): string {
 }
 
 /** What the views may ask of the store (its methods that answer with arrays). */
-type Method = 'groupMeans' | 'eachSeries' | 'gather' | 'repetitionMeans' | 'dissimilarityAt' | 'dissimilarityCourse';
+type Method = 'groupMeans' | 'eachSeries' | 'gather' | 'imageMeasures' | 'meanSummaries' | 'componentTable' | 'dissimilarityAt' | 'dissimilarityCourse';
 
 export type ResponsesRequest =
   | { type: 'put'; tag: string; key: string; store: string | null; data: Float32Array }
@@ -159,6 +160,9 @@ export const groupMeans = (tag: string, groups: GroupRequest[]) => call<GroupMea
 // several tags (a subject mean): see ResponseStore for what each answers then
 export const eachSeries = (tags: Tags, keys: string[], ch: Int32Array) => call<Float32Array>('eachSeries', tags, keys, ch);
 export const gatherResponses = (tags: Tags, keys: string[]) => call<Float32Array>('gather', tags, keys);
-export const repetitionMeans = (tags: Tags, keys: string[]) => call<Float32Array>('repetitionMeans', tags, keys);
+export const imageMeasures = (tags: Tags, keys: string[], chNames: readonly string[], times: readonly number[], specs: MeasureSpec[]) => call<Float64Array[]>('imageMeasures', tags, keys, chNames, times, specs);
+export const meanSummaries = (tags: Tags, sets: string[][], chNames: readonly string[], times: readonly number[], what: { kind: 'topography' | 'waveform'; channels: string[]; tmin: number; tmax: number }) =>
+  call<Float64Array[]>('meanSummaries', tags, sets, chNames, times, what);
+export const componentTable = (tags: Tags, keys: string[], chNames: readonly string[], times: readonly number[], components: Omit<ComponentPreset, 'id' | 'label'>[]) => call<ComponentResult[][]>('componentTable', tags, keys, chNames, times, components);
 export const dissimilarityAt = (tags: Tags, keys: string[], ch: Int32Array, t: number) => call<Float32Array>('dissimilarityAt', tags, keys, ch, t);
 export const dissimilarityCourse = (tags: Tags, keys: string[], ch: Int32Array) => call<Float32Array>('dissimilarityCourse', tags, keys, ch);

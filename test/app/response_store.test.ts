@@ -8,6 +8,8 @@ import { FakeFs } from '../io/fake_opfs.ts';
 import { dissimilarity, meanChannelsByTime, meanDissimilarityOverTime, patternsAt, repSeries, stack } from '../../src/viz/stats.ts';
 import { subjectMean } from '../../src/analysis/subjects.ts';
 import { meanOfSubjects } from '../../src/app/state/encoded.ts';
+import { COMPONENT_PRESETS, componentMeasures, groupWaveform, measureImages, windowIndices, windowTopography, type MeasureSpec } from '../../src/lab/measures.ts';
+import { DEFAULT_CH_NAMES, DEFAULT_TIMES } from '../../src/app/state/store.ts';
 
 const dims = (B: number) => ({ B, R: 4, C: 63, T: 140 });
 const block = (seed: number) => Float32Array.from({ length: BLOCK }, (_, i) => Math.sin(seed * 1.7 + i * 0.013) * (1 + seed));
@@ -63,6 +65,52 @@ describe('response store', async () => {
     close(await st.dissimilarityAt('t', order, ch, 60), dissimilarity(patternsAt(all, dims(4), [3, 2, 1, 0], ch, 60), 4, ch.length));
     close(await st.dissimilarityCourse('t', keys, ch), meanDissimilarityOverTime(all, dims(4), [0, 1, 2, 3], ch));
     close(await st.gather('t', [keys[2]]), blocks[2]);
+  });
+
+  it("computes the Lab's measures image by image, as lab/measures does on the repetition means (one tag, and a subject mean)", async () => {
+    const st = new ResponseStore();
+    const n = BATCH + 6; // more than one batch of blocks per measure
+    const names = DEFAULT_CH_NAMES;
+    const times = DEFAULT_TIMES;
+    const keys = Array.from({ length: n }, (_, i) => `m${i}|crop`);
+    keys.forEach((k, i) => {
+      st.put('s0', k, block(i));
+      st.put('s1', k, block(i + 100));
+    });
+    const topo = Float64Array.from({ length: 63 }, (_, c) => Math.cos(c));
+    const specs: MeasureSpec[] = [
+      { kind: 'mean', channels: ['O1', 'Oz', 'O2'], tmin: 0.08, tmax: 0.13 },
+      { kind: 'peak-latency', channels: ['Pz'], tmin: 0.05, tmax: 0.2, polarity: 'negative' },
+      { kind: 'group-contrast', channels: ['O1'], channelsB: ['Fp1', 'Fp2'], tmin: 0.1, tmax: 0.2 },
+      { kind: 'topography-similarity', channels: names, tmin: 0.1, tmax: 0.15, target: topo },
+    ];
+    for (const tags of ['s0', ['s0', 's1']]) {
+      const rm = await st.repetitionMeans(tags, keys);
+      const blocks = keys.map((_, i) => rm.subarray(i * 63 * 140, (i + 1) * 63 * 140));
+      const one = { R: 1, C: 63, T: 140 };
+      const got = await st.imageMeasures(tags, keys, names, times, specs);
+      specs.forEach((m, k) => expect(Array.from(got[k])).toEqual(Array.from(measureImages(blocks, one, names, times, m))));
+      // the mean over a set of images of their topographies and of their time courses
+      const sets = [keys.slice(0, 3), [keys[5]], keys.slice(60)];
+      const ts = windowIndices(times, 0.1, 0.15);
+      const rows = names.map((_, c) => c);
+      const tops = await st.meanSummaries(tags, sets, names, times, { kind: 'topography', channels: names, tmin: 0.1, tmax: 0.15 });
+      const waves = await st.meanSummaries(tags, sets, names, times, { kind: 'waveform', channels: ['Oz', 'POz'], tmin: 0.1, tmax: 0.15 });
+      sets.forEach((set, j) => {
+        const idx = set.map((key) => keys.indexOf(key));
+        const mean = (f: (b: Float32Array) => Float64Array) => {
+          const sum = new Float64Array(f(blocks[0]).length);
+          for (const i of idx) f(blocks[i]).forEach((v, c) => (sum[c] += v));
+          return Array.from(sum, (v) => v / idx.length);
+        };
+        expect(Array.from(tops[j])).toEqual(mean((b) => windowTopography(b, one, rows, ts)));
+        expect(Array.from(waves[j])).toEqual(mean((b) => groupWaveform(b, one, [names.indexOf('Oz'), names.indexOf('POz')], ts)));
+      });
+      const table = await st.componentTable(tags, keys, names, times, COMPONENT_PRESETS);
+      expect(table[n - 1]).toEqual(COMPONENT_PRESETS.map((c) => componentMeasures(blocks[n - 1], one, names, times, c)));
+    }
+    // a measure of an unknown channel is refused before any row is read
+    await expect(st.imageMeasures('s0', keys, names, times, [{ kind: 'mean', channels: ['Xz'], tmin: 0.1, tmax: 0.2 }])).rejects.toThrow(/unknown channel 'Xz'/);
   });
 
   it('forgets a removed image in every mode and tag, and says which image is missing', async () => {

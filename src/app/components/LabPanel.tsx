@@ -8,13 +8,9 @@ import { defaultManipulation, describe as describeManipulation, KINDS, kindSpec,
 import {
   channelRows,
   COMPONENT_PRESETS,
-  componentMeasures,
-  groupWaveform,
   histogram,
-  measureImages,
   rankImages,
   windowIndices,
-  windowTopography,
   type MeasureSpec,
   type Polarity,
 } from '../../lab/measures.ts';
@@ -32,7 +28,7 @@ import { makeCondition } from '../actions/conditions.ts';
 import { runSweepToGallery } from '../actions/lab.ts';
 import { topomapGrid } from '../figures/topomap_grid.ts';
 import { encodedPixels, previewInWorker } from '../lab_client.ts';
-import { repetitionMeans } from '../responses.ts';
+import { componentTable, imageMeasures, meanSummaries } from '../responses.ts';
 import { useEncodedForPlots, useWorkerValue, type Encoded } from '../state/encoded.ts';
 import { chNames, times } from '../state/selectors.ts';
 import { useApp, type DerivedInfo, type ImageItem } from '../state/store.ts';
@@ -63,11 +59,23 @@ interface MeasureChoice {
   polarity: Polarity;
 }
 
-/** Each image's repetition mean [C, T] (from the responses worker), or none until they arrive. */
-function blocksOf(enc: Encoded, means: Float32Array | null): Float32Array[] {
-  const n = enc.dims.C * enc.dims.T;
-  if (!means || means.length !== enc.items.length * n) return [];
-  return enc.items.map((_, i) => means.subarray(i * n, (i + 1) * n));
+/** A spec, or why it cannot be measured (an unknown channel, an empty window), checked as the worker would. */
+function checkedSpec(make: () => MeasureSpec, names: readonly string[], allTimes: readonly number[]): { spec: MeasureSpec | null; error: string | null } {
+  try {
+    const spec = make();
+    windowIndices(allTimes, spec.tmin, spec.tmax);
+    channelRows(names, spec.channels);
+    if (spec.kind === 'group-contrast') channelRows(names, spec.channelsB);
+    return { spec, error: null };
+  } catch (e) {
+    return { spec: null, error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/** Scores as the Lab shows them: peak latencies in ms. */
+function inDisplayUnits(v: Float64Array, spec: MeasureSpec): Float64Array {
+  if (spec.kind === 'peak-latency') for (let i = 0; i < v.length; i++) v[i] *= 1000;
+  return v;
 }
 
 /** "5", or "4–5" when the counts differ. */
@@ -363,9 +371,9 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
   const [measure, setMeasure] = useState<MeasureChoice>({ component: 'P1', stat: 'mean', channels: 'O1, Oz, O2', tminMs: 80, tmaxMs: 130, polarity: 'positive' });
   const names = chNames();
   const allTimes = times();
-  // The measures average the repetitions first: each image's repetition mean is all they need.
-  // asked for once the panel has been on screen: [N, 63, 140] float32 (35 MB at 1,000 images)
-  // that a session which never scrolls to the Lab does not need
+  // The measures are computed in the responses worker from each image's repetition means; the
+  // page receives one score per image (or one topography per step). They are asked for once the
+  // panel has been on screen: a session that never scrolls to the Lab computes none.
   const panel = useRef<HTMLElement>(null);
   const [seen, setSeen] = useState(false);
   useEffect(() => {
@@ -376,23 +384,16 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
     io.observe(el);
     return () => io.disconnect();
   }, [seen]);
-  const meansSig = useMemo(() => (seen && enc.keys.length ? `${enc.tags.join('+')}\n${enc.keys.join(',')}` : null), [seen, enc.tags, enc.keys]);
-  const means = useWorkerValue(meansSig, () => repetitionMeans(enc.tags, enc.keys));
   // (the image list, not the group means: another map source or a new batch's sums leave the measures as they are)
-  const blocks = useMemo(() => blocksOf(enc, means), [enc.items, enc.dims.C, enc.dims.T, means]); // eslint-disable-line react-hooks/exhaustive-deps
-  const dims = { R: 1, C: enc.dims.C, T: enc.dims.T };
-  const scored = useMemo(() => {
-    if (!enc.items.length || blocks.length !== enc.items.length) return null;
-    try {
-      const spec = measureSpec(measure);
-      const v = measureImages(blocks, dims, names, allTimes, spec);
-      if (spec.kind === 'peak-latency') for (let i = 0; i < v.length; i++) v[i] *= 1000;
-      return { values: v, error: null as string | null };
-    } catch (e) {
-      return { values: null, error: e instanceof Error ? e.message : String(e) };
-    }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [blocks, measure, model]);
+  const listSig = useMemo(() => (seen && enc.keys.length ? `${enc.tags.join('+')}\n${enc.keys.join(',')}` : null), [seen, enc.tags, enc.keys]);
+  // a measure with an unknown channel or an empty window is refused here, before the worker is asked
+  const checked = useMemo(() => checkedSpec(() => measureSpec(measure), names, allTimes), [measure, model]); // eslint-disable-line react-hooks/exhaustive-deps
+  const scoredValues = useWorkerValue(
+    listSig && checked.spec ? `${listSig}\n${JSON.stringify(checked.spec)}` : null,
+    () => imageMeasures(enc.tags, enc.keys, names, allTimes, [checked.spec!]).then(([v]) => inDisplayUnits(v, checked.spec!)),
+    { exact: true },
+  );
+  const scored = useMemo(() => (checked.error ? { values: null, error: checked.error } : scoredValues ? { values: scoredValues, error: null } : null), [checked, scoredValues]);
   const unit = measure.stat === 'peak-latency' ? 'ms' : EEG_UNIT;
 
   // ---------- tuning curve ----------
@@ -402,11 +403,10 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
   // the spread across subjects needs only a subject mean; without one the band is across images
   const spread: TuningSpread = spreadChoice.startsWith('subjects-') && !enc.subjects ? 'sd' : spreadChoice;
   const acrossSubjects = spread.startsWith('subjects-');
-  // each subject's own repetition means, asked for only when the band is across subjects
-  const perSubjectMeans = useWorkerValue(acrossSubjects && enc.keys.length ? `${subjectTags.join('+')}\n${enc.keys.join(',')}` : null, () => Promise.all(subjectTags.map((t) => repetitionMeans(t, enc.keys))));
   const sweep = lab.sweeps.find((x) => x.id === sweepId) ?? lab.sweeps[lab.sweeps.length - 1];
-  const tuning = useMemo(() => {
-    if (!sweep || !scored?.values) return null;
+  // the sweep's encoded images (gallery order), each with its parameter value, and their keys per value
+  const sweepImages = useMemo(() => {
+    if (!sweep) return null;
     const idx: number[] = [];
     const info: DerivedInfo[] = [];
     enc.items.forEach((it, i) => {
@@ -418,6 +418,23 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
     });
     if (!idx.length) return null;
     const vals = info.map((d) => d.value);
+    const steps = [...new Set(vals)].sort((x, y) => x - y);
+    const keysAt = steps.map((v) => idx.filter((_, k) => vals[k] === v).map((i) => enc.keys[i]));
+    return { idx, info, vals, steps, keysAt, keys: idx.map((i) => enc.keys[i]) };
+  }, [sweep, enc.items, enc.keys, lab.derived]);
+  const sweepSig = listSig && sweepImages ? `${listSig}\n${sweepImages.keys.join(',')}` : null;
+  // topomap at each step: the window-mean topography over all channels, averaged over the step's images
+  const stepWindow = useMemo(() => ({ kind: 'topography' as const, channels: names, tmin: measure.tminMs / 1000, tmax: measure.tmaxMs / 1000 }), [names, measure.tminMs, measure.tmaxMs]);
+  const stepTopos = useWorkerValue(sweepSig ? `${sweepSig}\n${stepWindow.tmin},${stepWindow.tmax}` : null, () => meanSummaries(enc.tags, sweepImages!.keysAt, names, allTimes, stepWindow).catch(() => null), { exact: true });
+  // across subjects: each subject's measure of each of the sweep's images from its own responses
+  const subjectScores = useWorkerValue(
+    acrossSubjects && sweepSig && checked.spec ? `${subjectTags.join('+')}\n${sweepSig}\n${JSON.stringify(checked.spec)}` : null,
+    () => Promise.all(subjectTags.map((t) => imageMeasures(t, sweepImages!.keys, names, allTimes, [checked.spec!]).then(([v]) => inDisplayUnits(v, checked.spec!)))),
+    { exact: true },
+  );
+  const tuning = useMemo(() => {
+    if (!sweep || !sweepImages || !scored?.values || scored.values.length !== enc.items.length) return null;
+    const { idx, info, vals } = sweepImages;
     const sc = idx.map((i) => scored.values![i]);
     const points = tuningCurve(vals, sc);
     const bySource = new Map<string, { name: string; values: number[]; scores: number[] }>();
@@ -428,18 +445,10 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
       bySource.set(d.sourceId, line);
     });
     const expected = sweep.values.length * sweep.sourceIds.length;
-    // across subjects: each subject's measure of each of the sweep's images from its own responses
     let subjects: SubjectCurves | undefined;
     if (acrossSubjects && enc.subjects) {
-      const per = perSubjectMeans && perSubjectMeans.length === subjectTags.length ? perSubjectMeans.map((m) => blocksOf(enc, m)) : [];
-      if (per.length !== subjectTags.length || per.some((b) => b.length !== enc.items.length)) return { points, figure: null, topo: null, encoded: idx.length, expected, subjects: null };
-      const spec = measureSpec(measure);
-      const scores = per.map((bs) => {
-        const v = measureImages(idx.map((i) => bs[i]), dims, names, allTimes, spec);
-        if (spec.kind === 'peak-latency') for (let i = 0; i < v.length; i++) v[i] *= 1000;
-        return v;
-      });
-      subjects = { labels: enc.subjects.labels, ...subjectTuning(scores, vals), kind: spread.slice('subjects-'.length) as SubjectCurves['kind'] };
+      if (!subjectScores || subjectScores.length !== subjectTags.length) return { points, figure: null, topo: null, encoded: idx.length, expected, subjects: null };
+      subjects = { labels: enc.subjects.labels, ...subjectTuning(subjectScores, vals), kind: spread.slice('subjects-'.length) as SubjectCurves['kind'] };
     }
     const figure = tuningCurveFigure({
       points,
@@ -451,22 +460,9 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
       logX: sweep.spec.scale === 'log',
       height: 300,
     });
-    // topomap at each step: window-mean over all channels, averaged over the step's images
     let topo: TopomapScene | null = null;
-    try {
-      const ts = windowIndices(allTimes, measure.tminMs / 1000, measure.tmaxMs / 1000);
-      const rows = names.map((_, c) => c);
-      const panels = points.map((p) => {
-        const sum = new Float64Array(names.length);
-        let n = 0;
-        idx.forEach((i, k) => {
-          if (vals[k] !== p.value) return;
-          const t = windowTopography(blocks[i], dims, rows, ts);
-          for (let c = 0; c < t.length; c++) sum[c] += t[c];
-          n++;
-        });
-        return { values: Float32Array.from(sum, (v) => v / n), title: `${sweep.spec.param}=${Number(p.value.toPrecision(4))}` };
-      });
+    if (stepTopos && stepTopos.length === sweepImages.steps.length) {
+      const panels = points.map((p) => ({ values: Float32Array.from(stepTopos[sweepImages.steps.indexOf(p.value)]), title: `${sweep.spec.param}=${Number(p.value.toPrecision(4))}` }));
       const lim = symmetricLimit(...panels.map((q) => q.values)) || 1;
       const sel = new Set(parseChannels(measure.channels).map((c) => c.toLowerCase()));
       topo = {
@@ -479,12 +475,10 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
         title: `Mean ${measure.tminMs}–${measure.tmaxMs} ms at each step`,
         contours: 6,
       };
-    } catch {
-      topo = null;
     }
     return { points, figure, topo, encoded: idx.length, expected, subjects: subjects ?? null };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [sweep, scored, lab.derived, enc, spread, perSubjectMeans]);
+  }, [sweep, sweepImages, scored, enc, spread, subjectScores, stepTopos]);
 
   // ---------- ranking ----------
   const [rankBy, setRankBy] = useState<RankBy>('measure');
@@ -492,51 +486,61 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
   const [target, setTarget] = useState('all');
   const [k, setK] = useState(5);
   const [condName, setCondName] = useState('');
-  const ranking = useMemo(() => {
-    if (!enc.items.length || blocks.length !== enc.items.length) return null;
-    try {
-      let values: Float64Array;
-      let label: string;
-      let u: string;
-      const base = measureSpec(measure);
-      if (rankBy === 'measure') {
-        if (!scored?.values) throw new Error(scored?.error ?? 'no measure');
-        values = scored.values;
-        label = measureLabel(measure);
-        u = unit;
-      } else {
-        const ts = windowIndices(allTimes, base.tmin, base.tmax);
-        const tIdx = target === 'all' ? enc.items.map((_, i) => i) : target.startsWith('img:') ? enc.items.flatMap((it, i) => (it.id === target.slice(4) ? [i] : [])) : enc.items.flatMap((it, i) => (it.condition === target.slice(5) ? [i] : []));
-        if (rankBy !== 'group-contrast' && !tIdx.length) throw new Error('the target has no encoded images');
-        if (rankBy === 'group-contrast') {
-          values = measureImages(blocks, dims, names, allTimes, { kind: 'group-contrast', channels: base.channels, channelsB: parseChannels(groupB), tmin: base.tmin, tmax: base.tmax });
-          label = `mean ${base.channels.join('/')} − mean ${parseChannels(groupB).join('/')}, ${measure.tminMs}–${measure.tmaxMs} ms`;
-          u = EEG_UNIT;
-        } else if (rankBy === 'topography-similarity') {
-          const rows = names.map((_, c) => c);
-          const tgt = new Float64Array(names.length);
-          for (const i of tIdx) windowTopography(blocks[i], dims, rows, ts).forEach((v, c) => (tgt[c] += v / tIdx.length));
-          values = measureImages(blocks, dims, names, allTimes, { kind: 'topography-similarity', channels: names, tmin: base.tmin, tmax: base.tmax, target: tgt });
-          label = `Pearson r with the target's topography (all channels, ${measure.tminMs}–${measure.tmaxMs} ms)`;
-          u = '';
-        } else {
-          const rows = channelRows(names, base.channels);
-          const tgt = new Float64Array(ts.length);
-          for (const i of tIdx) groupWaveform(blocks[i], dims, rows, ts).forEach((v, j) => (tgt[j] += v / tIdx.length));
-          values = measureImages(blocks, dims, names, allTimes, { kind: 'timecourse-similarity', channels: base.channels, tmin: base.tmin, tmax: base.tmax, target: tgt });
-          label = `Pearson r with the target's time course (${base.channels.join('/')}, ${measure.tminMs}–${measure.tmaxMs} ms)`;
-          u = '';
-        }
-      }
-      const r = rankImages(values, k);
-      const h = histogram(values, Math.max(5, Math.min(40, Math.round(Math.sqrt(values.length)) * 2)));
-      const fig = histogramFigure(h, label, { top: r.top.length ? values[r.top[r.top.length - 1]] : undefined, bottom: r.bottom.length ? values[r.bottom[r.bottom.length - 1]] : undefined });
-      return { values, r, fig, label, unit: u, error: null as string | null };
-    } catch (e) {
-      return { error: e instanceof Error ? e.message : String(e) } as { error: string; values?: undefined };
+  // what the ranking scores: the measure itself, or another measure of every image (a contrast,
+  // or the similarity to the target images' mean topography or time course, both from the worker)
+  const rankQuestion = useMemo(() => {
+    if (rankBy === 'measure' || !checked.spec) return null;
+    const base = checked.spec;
+    if (rankBy === 'group-contrast') {
+      const c = checkedSpec(() => ({ kind: 'group-contrast', channels: base.channels, channelsB: parseChannels(groupB), tmin: base.tmin, tmax: base.tmax }), names, allTimes);
+      return c.spec ? { spec: c.spec, targetKeys: null, label: `mean ${base.channels.join('/')} − mean ${parseChannels(groupB).join('/')}, ${measure.tminMs}–${measure.tmaxMs} ms`, unit: EEG_UNIT } : { error: c.error! };
     }
+    const targetKeys = target === 'all' ? enc.keys : target.startsWith('img:') ? enc.keys.filter((_, i) => enc.items[i].id === target.slice(4)) : enc.keys.filter((_, i) => enc.items[i].condition === target.slice(5));
+    if (!targetKeys.length) return { error: 'the target has no encoded images' };
+    return rankBy === 'topography-similarity'
+      ? { spec: { kind: 'topography-similarity', channels: names, tmin: base.tmin, tmax: base.tmax, target: [] } as MeasureSpec, targetKeys, label: `Pearson r with the target's topography (all channels, ${measure.tminMs}–${measure.tmaxMs} ms)`, unit: '' }
+      : { spec: { kind: 'timecourse-similarity', channels: base.channels, tmin: base.tmin, tmax: base.tmax, target: [] } as MeasureSpec, targetKeys, label: `Pearson r with the target's time course (${base.channels.join('/')}, ${measure.tminMs}–${measure.tmaxMs} ms)`, unit: '' };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [enc.items, blocks, scored, rankBy, groupB, target, k, measure]);
+  }, [rankBy, checked, groupB, target, enc.items, enc.keys, measure.tminMs, measure.tmaxMs]);
+  const rankValues = useWorkerValue(
+    listSig && rankQuestion && 'spec' in rankQuestion ? `${listSig}\n${rankBy}\n${JSON.stringify(rankQuestion.spec)}\n${rankQuestion.targetKeys?.join(',') ?? ''}` : null,
+    async () => {
+      const q = rankQuestion as { spec: MeasureSpec; targetKeys: string[] | null };
+      let spec = q.spec;
+      if (q.targetKeys && (spec.kind === 'topography-similarity' || spec.kind === 'timecourse-similarity')) {
+        const [tgt] = await meanSummaries(enc.tags, [q.targetKeys], names, allTimes, { kind: spec.kind === 'topography-similarity' ? 'topography' : 'waveform', channels: spec.channels, tmin: spec.tmin, tmax: spec.tmax });
+        spec = { ...spec, target: tgt };
+      }
+      return (await imageMeasures(enc.tags, enc.keys, names, allTimes, [spec]))[0];
+    },
+    { exact: true },
+  );
+  const ranking = useMemo(() => {
+    if (!enc.items.length) return null;
+    let values: Float64Array;
+    let label: string;
+    let u: string;
+    if (rankBy === 'measure') {
+      if (!scored) return null;
+      if (!scored.values) return { error: scored.error ?? 'no measure' } as { error: string; values?: undefined };
+      values = scored.values;
+      label = measureLabel(measure);
+      u = unit;
+    } else {
+      if (!rankQuestion) return checked.error ? ({ error: checked.error } as { error: string; values?: undefined }) : null;
+      if ('error' in rankQuestion) return { error: rankQuestion.error } as { error: string; values?: undefined };
+      if (!rankValues) return null;
+      values = rankValues;
+      label = rankQuestion.label;
+      u = rankQuestion.unit;
+    }
+    if (values.length !== enc.items.length) return null;
+    const r = rankImages(values, k);
+    const h = histogram(values, Math.max(5, Math.min(40, Math.round(Math.sqrt(values.length)) * 2)));
+    const fig = histogramFigure(h, label, { top: r.top.length ? values[r.top[r.top.length - 1]] : undefined, bottom: r.bottom.length ? values[r.bottom[r.bottom.length - 1]] : undefined });
+    return { values, r, fig, label, unit: u, error: null as string | null };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [enc.items, scored, rankBy, rankQuestion, rankValues, k, measure]);
 
   function conditionFrom(which: 'top' | 'bottom') {
     if (!ranking?.values) return;
@@ -546,7 +550,7 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
 
   // ---------- exports ----------
   const [exportError, setExportError] = useState<string | null>(null);
-  function exportCsv() {
+  async function exportCsv() {
     setExportError(null);
     try {
       const st = useApp.getState();
@@ -555,6 +559,7 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
         const spec = measureSpec(measure);
         comps.push({ id: 'custom', label: 'custom', channels: spec.channels, tmin: spec.tmin, tmax: spec.tmax, polarity: measure.polarity });
       }
+      const results = await componentTable(enc.tags, enc.keys, names, allTimes, comps);
       const rows = enc.items.map((it, i) => {
         const d = lab.derived[it.id];
         return {
@@ -566,7 +571,7 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
           param: d?.param,
           value: d?.value,
           meta: it.meta,
-          results: comps.map((c) => componentMeasures(blocks[i], dims, names, allTimes, c)),
+          results: results[i],
         };
       });
       const m = st.model!;
@@ -799,7 +804,7 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
 
       <h3>Export</h3>
       <div className="row">
-        <button type="button" className="small" data-testid="lab-csv" disabled={!enc.items.length} onClick={exportCsv}>
+        <button type="button" className="small" data-testid="lab-csv" disabled={!enc.items.length} onClick={() => void exportCsv()}>
           Component measures .csv
         </button>
         <button type="button" className="small" data-testid="lab-export-stimuli" disabled={!enc.items.length || enc.pending > 0} onClick={() => void exportStimuli()}>

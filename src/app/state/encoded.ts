@@ -200,8 +200,9 @@ export function useEncodedForPlots(): Encoded {
  * before the first. One question at a time: keys that pass while one is being answered (a cursor
  * dragged over many samples) are not asked for, only the latest once the answer is in, so the
  * worker never works through a backlog that the views' other questions would wait behind.
+ * With `exact`, null until the answer for this very key is in.
  */
-export function useWorkerValue<T>(key: string | null, ask: () => Promise<T>): T | null {
+export function useWorkerValue<T>(key: string | null, ask: () => Promise<T>, opts: { exact?: boolean } = {}): T | null {
   const [got, setGot] = useState<{ key: string; value: T } | null>(null);
   const latest = useRef<{ key: string | null; ask: () => Promise<T> }>({ key, ask });
   const busy = useRef(false);
@@ -226,7 +227,9 @@ export function useWorkerValue<T>(key: string | null, ask: () => Promise<T>): T 
     go(key, ask);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [key]);
-  return key === null ? null : (got?.value ?? null);
+  // exact: nothing until this key's answer (a view whose values must not outlive their question)
+  if (key === null || (opts.exact && got?.key !== key)) return null;
+  return got?.value ?? null;
 }
 
 export function useSelection() {
