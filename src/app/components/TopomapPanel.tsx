@@ -1,4 +1,4 @@
-import { useDeferredValue, useEffect, useMemo, useState } from 'react';
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { parseTimeList } from '../../viz/joint.ts';
 import { EEG_DATA_NOTE, timesMs } from '../../viz/plots.ts';
@@ -41,7 +41,7 @@ export function TopomapPanel() {
     return ct ? { ct, g: gfp(ct, names.length, tms.length) } : null;
   }, [enc, s.mapSource, s.diffA, s.diffB, names, tms]);
 
-  const view = useMemo(() => {
+  const fresh = useMemo(() => {
     const t0 = performance.now();
     if (!base) return null;
     const v = topomapView({
@@ -63,6 +63,14 @@ export function TopomapPanel() {
       s.subjectSpread,
     );
   }, [base, names, t, chMask, grid, tms, enc, s.mapSource, s.diffA, s.diffB, s.multiples, s.multipleTimes, s.topoMode, s.cursor, s.colorScale, s.timeMask, s.peakThreshold, s.topoMethod, s.subjectSpread]);
+  // A picked image or condition whose mean the worker has not sent yet: the map shown so far stays,
+  // marked pending, rather than a blank panel until the answer's frame.
+  const awaited = !fresh && enc.items.length > 0 && (s.mapSource === 'diff' ? [`cond:${s.diffA}`, `cond:${s.diffB}`] : [s.mapSource]).some((id) => !enc.groups.has(id));
+  const last = useRef<{ view: NonNullable<typeof fresh>; spreadMap: typeof spreadMap; source: string } | null>(null);
+  if (fresh) last.current = { view: fresh, spreadMap, source: s.mapSource };
+  const kept = !fresh && awaited ? last.current : null;
+  const view = fresh ?? kept?.view ?? null;
+  const shownSpread = kept ? kept.spreadMap : spreadMap;
   const jointSpec = useMemo(() => (view?.jointSpec ? { ...view.jointSpec, cursorMs: tms[s.cursor] } : null), [view, s.cursor, tms]);
 
   const sourceGroups = useMemo(
@@ -89,7 +97,8 @@ export function TopomapPanel() {
       className={`panel topomap-panel${joint ? ' joint' : ''}`}
       data-testid="topomap"
       data-has-data={view ? 'true' : 'false'}
-      data-map-source={view ? s.mapSource : ''}
+      data-map-source={fresh ? s.mapSource : (kept?.source ?? '')}
+      data-plot-pending={awaited ? '' : undefined}
       data-method={grid.method ?? 'v4'}
       data-compute-ms={view?.ms.toFixed(2)}
       data-values-sum={sum.toPrecision(8)}
@@ -166,11 +175,11 @@ export function TopomapPanel() {
       </div>
       {view && jointSpec ? (
         <JointView spec={jointSpec} filename="joint" onSensorClick={(k) => toggleChannel(names[k])} onTimeClick={(i) => setCursor(i)} />
-      ) : view && spreadMap ? (
+      ) : view && shownSpread ? (
         <div className="topo-subjects">
           <TopomapView scene={view.scene} height={340} filename="topomap" onSensorClick={(k) => toggleChannel(names[k])} />
-          <div data-testid="topomap-subject-spread" data-values={Array.from(spreadMap.values, (v) => v.toPrecision(9)).join(',')}>
-            <TopomapView scene={spreadMap.scene} height={280} filename="topomap-subject-spread" onSensorClick={(k) => toggleChannel(names[k])} />
+          <div data-testid="topomap-subject-spread" data-values={Array.from(shownSpread.values, (v) => v.toPrecision(9)).join(',')}>
+            <TopomapView scene={shownSpread.scene} height={280} filename="topomap-subject-spread" onSensorClick={(k) => toggleChannel(names[k])} />
           </div>
         </div>
       ) : view ? (
@@ -180,7 +189,7 @@ export function TopomapPanel() {
       )}
       <p className="caption">
         {enc.subjects
-          ? `Subject mean: the map of the mean of ${enc.subjects.paths.length} subjects' responses${spreadMap ? `; below it the between-subject spread at each sensor (${s.subjectSpread === 'ci95' ? 'half-width of the t-based 95% CI' : s.subjectSpread === 'sd' ? 'SD' : 'SEM'} over the subjects’ own maps, n = ${enc.subjects.paths.length})` : joint ? ' (joint plots show no spread)' : ''}. `
+          ? `Subject mean: the map of the mean of ${enc.subjects.paths.length} subjects' responses${shownSpread ? `; below it the between-subject spread at each sensor (${s.subjectSpread === 'ci95' ? 'half-width of the t-based 95% CI' : s.subjectSpread === 'sd' ? 'SD' : 'SEM'} over the subjects’ own maps, n = ${enc.subjects.paths.length})` : joint ? ' (joint plots show no spread)' : ''}. `
           : ''}
         {grid.method === 'mne'
           ? "MNE-Python 1.3's default interpolation (Clough-Tocher with extrapolate='head', border='mean', computed by MNE itself) on MNE's 2-D sensor positions"
