@@ -18,14 +18,15 @@ export type DecodeReply = { reqId: number; ok: true; decoded: Decoded } | { reqI
 let worker: Worker | null = null;
 let nextId = 1;
 const pending = new Map<number, { resolve: (d: Decoded) => void; reject: (e: Error) => void }>();
-/** requests not yet sent, oldest first */
+/** requests not yet sent, oldest first; the encoder's go before the gallery's */
 const waiting: DecodeRequest[] = [];
+const urgent: DecodeRequest[] = [];
 const IN_FLIGHT = 4;
 let sent = 0;
 
 function pump() {
-  while (sent < IN_FLIGHT && waiting.length) {
-    const req = waiting.shift()!;
+  while (sent < IN_FLIGHT && (urgent.length || waiting.length)) {
+    const req = (urgent.length ? urgent : waiting).shift()!;
     sent++;
     get().postMessage(req);
   }
@@ -47,6 +48,7 @@ function get(): Worker {
     for (const p of pending.values()) p.reject(new Error(ev.message || 'The image decoder failed to start'));
     pending.clear();
     waiting.length = 0;
+    urgent.length = 0;
     sent = 0;
   };
   return worker;
@@ -60,12 +62,16 @@ export async function decodesSettled(): Promise<void> {
   while (pending.size) await new Promise<void>((r) => setTimeout(r, 20));
 }
 
-/** Decode an image file in the worker (PIL's pixels; EXIF orientation as the store says), squared by mode. */
-export function decodeInWorker(file: Blob, mode: SquareMode, exifOrientation: ExifOrientationMode = useApp.getState().exifOrientation): Promise<Decoded> {
+/**
+ * Decode an image file in the worker (PIL's pixels; EXIF orientation as the store says), squared
+ * by mode. `first`: ahead of the requests waiting without it (the encoder's pixels, which the
+ * engine waits for, before a gallery's backlog of thumbnails).
+ */
+export function decodeInWorker(file: Blob, mode: SquareMode, exifOrientation: ExifOrientationMode = useApp.getState().exifOrientation, first = false): Promise<Decoded> {
   const reqId = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(reqId, { resolve, reject });
-    waiting.push({ reqId, file, mode, exifOrientation });
+    (first ? urgent : waiting).push({ reqId, file, mode, exifOrientation });
     pump();
   });
 }

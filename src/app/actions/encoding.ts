@@ -8,7 +8,9 @@ import { turnedByExif } from '../state/selectors.ts';
 import { useApp, type AppState, type ImageItem } from '../state/store.ts';
 import { errorText, progressText, settledStatus } from '../status_text.ts';
 import { currentLoad, engine } from './engine.ts';
+import type { SquareImage } from '../../io/image_square.ts';
 import { pixelsFor } from './pixels.ts';
+import { defaultBatchSize } from '../../engine/pipeline.ts';
 
 const { getState: get, setState: set } = useApp;
 
@@ -17,6 +19,9 @@ const { getState: get, setState: set } = useApp;
 const CHUNK = 32;
 
 let job: { reqId: number; tag: string } | null = null;
+// The next chunk's pixels, decoding while the engine encodes this one (as the CLI reads ahead):
+// the engine does not wait for the decoder between chunks. At most one chunk ahead.
+let ahead = new Map<string, Promise<SquareImage>>();
 let preparing = false;
 /** The running run's start and how many images were encoded before it, for images/s and time left. */
 let run: { t0: number; before: number } | null = null;
@@ -26,6 +31,11 @@ let lastRun: { n: number; ms: number; tag: string } | null = null;
 /** Where an image's response is stored: the pixels depend on the EXIF switch only for turned images. */
 function storeKey(it: ImageItem, s: AppState = get()): string {
   return pixelKey(it.id, it.squareMode!) + (turnedByExif(it) ? `|exif-${s.exifOrientation}` : '');
+}
+
+/** Images per forward pass: the page's `?batch=`, else the engine's default for the backend (the CLI's). */
+function batchFor(s: AppState): number {
+  return s.batchSize ?? (s.model ? defaultBatchSize(s.model.backend) : 8);
 }
 
 /** Sends every ready image that has no response for the current model yet (one chunk now, the rest as chunks finish). */
@@ -70,11 +80,13 @@ export function encodeMissing() {
   const total = ready.length;
   if (!run) run = { t0: performance.now(), before };
   const backend = s.model.backend;
-  const chunk = missing.slice(0, Math.max(CHUNK, s.batchSize));
+  const chunk = missing.slice(0, Math.max(CHUNK, batchFor(s)));
   set({ status: { state: 'encoding', text: progressText(backend, before, total, run, performance.now()), done: before, total } });
   preparing = true;
   const seq = currentLoad();
-  void Promise.all(chunk.map(async (i) => ({ i, q: await pixelsFor(i) })))
+  const early = ahead;
+  ahead = new Map();
+  void Promise.all(chunk.map(async (i) => ({ i, q: await (early.get(storeKey(i, s)) ?? pixelsFor(i)) })))
     .then(
       (got) => {
         preparing = false;
@@ -85,6 +97,11 @@ export function encodeMissing() {
         if (seq !== currentLoad() || !now.model || modelTag(now.model) !== tag || now.paused || !still.length) return encodeMissing();
         const stored = new Map(still.map(({ i }) => [pixelKey(i.id, i.squareMode!), storeKey(i, now)]));
         startJob(still.map(({ i, q }) => ({ key: pixelKey(i.id, i.squareMode!), size: q.size, pixels: q.data.buffer as ArrayBuffer })), tag, before, total, stored);
+        for (const i of missing.slice(chunk.length, chunk.length + chunk.length)) {
+          const p = pixelsFor(i);
+          p.catch(() => undefined); // its own chunk reports a failed decode
+          ahead.set(storeKey(i, now), p); // (keyed with the EXIF variant: a switch meanwhile decodes again)
+        }
       },
       (e) => {
         preparing = false;
@@ -107,7 +124,7 @@ function startJob(items: EncodeItem[], tag: string, before: number, total: numbe
   const backend = get().model!.backend;
   const j = engine().encode(
     items,
-    get().batchSize,
+    batchFor(get()),
     (key, data) => {
       // to the responses worker, which also writes it to browser storage
       putResponse(tag, key, data, (persistent() && stored.get(key)) || null);

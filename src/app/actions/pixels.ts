@@ -21,7 +21,7 @@ export async function pixelsFor(it: ImageItem): Promise<SquareImage> {
     pixelCache.delete(key);
     return kept;
   }
-  const d = await decodeInWorker(it.file, it.squareMode!);
+  const d = await decodeInWorker(it.file, it.squareMode!, undefined, true);
   return d.square;
 }
 

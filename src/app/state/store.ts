@@ -97,7 +97,8 @@ export interface AppState {
   status: Status;
   /** Paused after a cancel, until the user resumes or adds images. */
   paused: boolean;
-  batchSize: number;
+  /** images per forward pass (the page's `?batch=`); null: the engine's default for the backend, as the CLI's */
+  batchSize: number | null;
 
   images: ImageItem[];
   globalMode: SquareMode;
@@ -171,7 +172,7 @@ export const useApp = create<AppState>(() => ({
   quality: null,
   status: { state: 'loading', text: 'Starting…' },
   paused: false,
-  batchSize: 8,
+  batchSize: null,
 
   images: [],
   globalMode: 'crop',
