@@ -400,6 +400,11 @@ export class ResponseStore {
     return this.held.size + this.cache.size;
   }
 
+  /** How many running group sums are kept ([4, 63, 140] float64 each): one per group of MIN_STORED_SUM images or more. */
+  keptSums(): number {
+    return this.running.size;
+  }
+
   private remember(id: string, r: Float32Array) {
     this.cache.delete(id);
     this.cache.set(id, r);
@@ -528,7 +533,10 @@ export class ResponseStore {
     return groups.map((g, gi) => {
       const { sum, same } = runs[gi];
       if (epoch === this.epoch) {
-        this.running.set(`${tag}\n${g.id}`, { keys: g.keys.slice(), sum });
+        // a sum of a few images (a picked image, a small condition) is not kept: reading its rows
+        // again is cheap, and every image ever picked would otherwise keep a [4, 63, 140] float64
+        if (g.keys.length >= MIN_STORED_SUM) this.running.set(`${tag}\n${g.id}`, { keys: g.keys.slice(), sum });
+        else this.running.delete(`${tag}\n${g.id}`);
         if (!same) this.sumChanged(tag, g.id, g.keys.length);
       }
       const n = g.keys.length;

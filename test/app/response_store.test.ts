@@ -113,6 +113,18 @@ describe('response store', async () => {
     await expect(st.imageMeasures('s0', keys, names, times, [{ kind: 'mean', channels: ['Xz'], tmin: 0.1, tmax: 0.2 }])).rejects.toThrow(/unknown channel 'Xz'/);
   });
 
+  it('keeps no running sum for a picked image: picking every image in turn leaves only the large groups kept', async () => {
+    const st = new ResponseStore();
+    const keys = Array.from({ length: 12 }, (_, i) => `p${i}|crop`);
+    keys.forEach((k, i) => st.put('t', k, block(i)));
+    await st.groupMeans('t', [{ id: 'all', keys }, { id: 'cond:a', keys: keys.slice(0, 2) }]);
+    for (const k of keys) {
+      const [g] = await st.groupMeans('t', [{ id: `img:${k}`, keys: [k] }]);
+      expect(Array.from(g.mean.subarray(0, 5))).toEqual(Array.from(block(keys.indexOf(k)).subarray(0, 5)));
+    }
+    expect(st.keptSums()).toBe(1);
+  });
+
   it('forgets a removed image in every mode and tag, and says which image is missing', async () => {
     const st = new ResponseStore();
     st.put('t', 'a|crop', block(1));
