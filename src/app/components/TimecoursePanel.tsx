@@ -1,4 +1,4 @@
-import { useDeferredValue, useMemo } from 'react';
+import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { EEG_DATA_NOTE, EEG_UNIT, timecourseFigure, timesMs } from '../../viz/plots.ts';
 import type { BandKind } from '../../viz/stats.ts';
@@ -7,7 +7,7 @@ import { setBand, setChannelView, setImageView } from '../actions/view.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
 import { timecourseTitle, timecourseView, withCursor, withWindow } from '../figures/timecourse.ts';
 import { eachSeries } from '../responses.ts';
-import { useEncoded, useSelection, useWorkerValue } from '../state/encoded.ts';
+import { useEncodedShowing, useSelection, useWorkerValue } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { useApp, type ChannelView, type ImageView } from '../state/store.ts';
 import { ImageChoice } from './ImageChoice.tsx';
@@ -24,8 +24,6 @@ export const BAND_LABEL: Record<BandKind, string> = {
 };
 
 export function TimecoursePanel() {
-  // live while encoding (a canvas repaint per batch is cheap), deferred so input stays first
-  const enc = useDeferredValue(useEncoded());
   const { names, ch, chMask } = useSelection();
   // only what the figure reads (see TopomapPanel)
   const s = useApp(
@@ -34,6 +32,9 @@ export function TimecoursePanel() {
       ...{ subjectSpread: a.subjectSpread, cursor: a.cursor },
     })),
   );
+  // live while encoding (a canvas repaint per batch is cheap), deferred so input stays first; a
+  // picked image's mean is drawn as soon as it comes
+  const enc = useEncodedShowing(s.imageView.startsWith('img:') ? [s.imageView] : []);
   const tms = useMemo(() => timesMs(times()), [s.model]);
   const title = timecourseTitle(s.channelView, names, ch);
 

@@ -1,4 +1,4 @@
-import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { parseTimeList } from '../../viz/joint.ts';
 import { EEG_DATA_NOTE, timesMs } from '../../viz/plots.ts';
@@ -8,7 +8,7 @@ import { toggleChannel, setCursor } from '../actions/selection.ts';
 import { setColorScale, setMapSource, setMultiples, setMultipleTimes, setPeakThreshold, setTopoMethod, setTopoMode } from '../actions/view.ts';
 import { sourceCT, subjectSpreadScene, topomapView } from '../figures/topomap.ts';
 import { mneLoaded, mneReady, topomapGrid } from '../figures/topomap_grid.ts';
-import { useEncoded, useSelection } from '../state/encoded.ts';
+import { useEncodedShowing, useSelection } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { useApp, type MapSource } from '../state/store.ts';
 import { NumberField } from './NumberField.tsx';
@@ -16,7 +16,6 @@ import { ImageChoice } from './ImageChoice.tsx';
 import { JointView, TopomapView } from './TopomapView.tsx';
 
 export function TopomapPanel() {
-  const enc = useDeferredValue(useEncoded());
   const { names, t, chMask } = useSelection();
   // only what the map reads: the rest of the store (status, images, other panels' settings) changes often
   const s = useApp(
@@ -25,6 +24,8 @@ export function TopomapPanel() {
       ...{ topoMode: a.topoMode, cursor: a.cursor, colorScale: a.colorScale, timeMask: a.timeMask, peakThreshold: a.peakThreshold, subjectSpread: a.subjectSpread, conditions: a.conditions },
     })),
   );
+  const shownGroups = s.mapSource === 'diff' ? [`cond:${s.diffA}`, `cond:${s.diffB}`] : [s.mapSource];
+  const enc = useEncodedShowing(shownGroups);
   const tms = useMemo(() => timesMs(times()), [s.model]);
   const [assetReady, setAssetReady] = useState(mneLoaded);
   useEffect(() => {
@@ -65,7 +66,7 @@ export function TopomapPanel() {
   }, [base, names, t, chMask, grid, tms, enc, s.mapSource, s.diffA, s.diffB, s.multiples, s.multipleTimes, s.topoMode, s.cursor, s.colorScale, s.timeMask, s.peakThreshold, s.topoMethod, s.subjectSpread]);
   // A picked image or condition whose mean the worker has not sent yet: the map shown so far stays,
   // marked pending, rather than a blank panel until the answer's frame.
-  const awaited = !fresh && enc.items.length > 0 && (s.mapSource === 'diff' ? [`cond:${s.diffA}`, `cond:${s.diffB}`] : [s.mapSource]).some((id) => !enc.groups.has(id));
+  const awaited = !fresh && enc.items.length > 0 && shownGroups.some((id) => !enc.groups.has(id));
   const last = useRef<{ view: NonNullable<typeof fresh>; spreadMap: typeof spreadMap; source: string } | null>(null);
   if (fresh) last.current = { view: fresh, spreadMap, source: s.mapSource };
   const kept = !fresh && awaited ? last.current : null;

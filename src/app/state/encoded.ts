@@ -103,8 +103,14 @@ let asked = '';
 /** the list groups' signature that `answered` holds */
 let answeredList = '';
 
+// the last call's input: every panel's useEncoded makes the same call after a render
+let lastCall: { enc: Encoded; conditions: string[]; picked: string } | null = null;
+
 function askGroups(enc: Encoded, conditions: string[], picked: string[]) {
   if (!enc.tags.length) return;
+  const pickedSig = picked.join('\n');
+  if (lastCall && lastCall.enc === enc && lastCall.conditions === conditions && lastCall.picked === pickedSig && asked) return;
+  lastCall = { enc, conditions, picked: pickedSig };
   const tags = enc.tags.join('\n');
   if (!list || list.items !== enc.items || list.keys !== enc.keys || list.tags !== tags || list.conditions !== conditions) {
     const req = listRequests(enc, conditions);
@@ -179,6 +185,18 @@ export function useEncoded(): Encoded {
   const picked = [mapSource, imageView].filter((v) => v.startsWith('img:'));
   useEffect(() => askGroups(enc, conditions, picked), [enc, conditions, picked.join('\n')]); // eslint-disable-line react-hooks/exhaustive-deps
   return enc;
+}
+
+/**
+ * useEncoded deferred (see there), except that a group the panel shows (a picked image or
+ * condition) whose mean has just come is drawn from the live value at once, rather than after the
+ * deferred render of every panel that follows the new answer.
+ */
+export function useEncodedShowing(ids: readonly string[]): Encoded {
+  const live = useEncoded();
+  const deferred = useDeferredValue(live);
+  const has = (e: Encoded) => ids.every((id) => e.groups.has(id));
+  return !has(deferred) && has(live) ? live : deferred;
 }
 
 /**
