@@ -376,14 +376,16 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
   // panel has been on screen: a session that never scrolls to the Lab computes none.
   const panel = useRef<HTMLElement>(null);
   const [seen, setSeen] = useState(false);
+  // watched once there are images: on an empty page the Lab is on screen, and that says nothing
+  const hasImages = enc.keys.length > 0;
   useEffect(() => {
     const el = panel.current;
-    if (seen || !el) return;
+    if (seen || !el || !hasImages) return;
     if (typeof IntersectionObserver === 'undefined') return void setSeen(true);
     const io = new IntersectionObserver((es) => es.some((e) => e.isIntersecting) && setSeen(true), { rootMargin: '400px' });
     io.observe(el);
     return () => io.disconnect();
-  }, [seen]);
+  }, [seen, hasImages]);
   // (the image list, not the group means: another map source or a new batch's sums leave the measures as they are)
   const listSig = useMemo(() => (seen && enc.keys.length ? `${enc.tags.join('+')}\n${enc.keys.join(',')}` : null), [seen, enc.tags, enc.keys]);
   // a measure with an unknown channel or an empty window is refused here, before the worker is asked
@@ -742,7 +744,7 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
           {tuning.topo && <TopomapView scene={tuning.topo} height={Math.max(180, 120 * Math.ceil(tuning.topo.panels.length / 5))} filename="tuning-topomaps" />}
         </div>
       ) : (
-        <div className="empty">Run a sweep; its tuning curve appears once its stimuli are encoded.</div>
+        <div className="empty">{sweepImages && !scored ? 'Measuring the sweep’s images…' : 'Run a sweep; its tuning curve appears once its stimuli are encoded.'}</div>
       )}
 
       <h3>Rank images</h3>
@@ -799,7 +801,7 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
           </div>
         </div>
       ) : (
-        <div className="empty">{ranking?.error ?? 'Encode images to rank them.'}</div>
+        <div className="empty">{ranking?.error ?? (enc.items.length ? 'Measuring every image…' : 'Encode images to rank them.')}</div>
       )}
 
       <h3>Export</h3>
