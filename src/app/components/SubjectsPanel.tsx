@@ -1,5 +1,6 @@
 // Subject means: choose two or more subjects, encode the gallery for each, and read every view as
 // their mean with the between-subject spread (state/subjects.ts, analysis/subjects.ts).
+import { useMemo } from 'react';
 import { isDemoSubject, SYNTHETIC_LABEL } from '../../core/types.ts';
 import { encodeForSubjects, setSubjectSpread, setSubjectView, toggleSubject } from '../actions/subjects.ts';
 import { useEncoded } from '../state/encoded.ts';
@@ -23,7 +24,9 @@ export function SubjectsPanel() {
   const on = useApp(subjectMeanOn);
   const missing = useApp((s) => subjectsMissing(s).join('\u0001'));
   const enc = useEncoded();
-  const readyImages = useApp((s) => s.images.filter((i) => i.status === 'ready').length);
+  // counted when the image list changes, not in a selector that every store update runs (O(N) at 10,000 images)
+  const images = useApp((s) => s.images);
+  const readyImages = useMemo(() => images.filter((i) => i.status === 'ready').length, [images]);
   const syntheticChosen = paths.filter((p) => catalog.find((m) => m.path === p)?.synthetic).length;
   const waiting = on && enc.subjects ? readyImages - enc.items.length : 0;
   return (
