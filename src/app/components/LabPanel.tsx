@@ -6,11 +6,10 @@ import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import { subjectSlug } from '../../core/types.ts';
 import { defaultManipulation, describe as describeManipulation, KINDS, kindSpec, type InversionMode, type Manipulation, type ManipulationKind } from '../../lab/manipulations.ts';
 import {
-  channelRows,
   COMPONENT_PRESETS,
   histogram,
+  measureImages,
   rankImages,
-  windowIndices,
   type MeasureSpec,
   type Polarity,
 } from '../../lab/measures.ts';
@@ -63,9 +62,8 @@ interface MeasureChoice {
 function checkedSpec(make: () => MeasureSpec, names: readonly string[], allTimes: readonly number[]): { spec: MeasureSpec | null; error: string | null } {
   try {
     const spec = make();
-    windowIndices(allTimes, spec.tmin, spec.tmax);
-    channelRows(names, spec.channels);
-    if (spec.kind === 'group-contrast') channelRows(names, spec.channelsB);
+    // measureImages of no images checks the window and every channel, as the worker does first
+    measureImages([], { R: 1, C: names.length, T: allTimes.length }, names, allTimes, spec);
     return { spec, error: null };
   } catch (e) {
     return { spec: null, error: e instanceof Error ? e.message : String(e) };
