@@ -112,6 +112,17 @@ test('a contrast sweep gives a tuning curve, a ranking and a condition from the 
   await setNumber('lab-sweep-to', RMS[2]);
   await setNumber('lab-sweep-steps', RMS.length);
   await page.getByTestId('lab-sweep-scale').selectOption('linear');
+  // the source images: one checkbox each, drawn once the list is opened
+  const lab = page.getByTestId('lab-panel');
+  await expect(lab.getByTestId('lab-sources')).toHaveCount(0);
+  await lab.getByText('Source images: 3 of 3').click();
+  const boxes = lab.getByTestId('lab-sources').getByRole('checkbox');
+  await expect(boxes).toHaveCount(3);
+  await boxes.nth(2).uncheck();
+  await expect(lab.getByText('Source images: 2 of 3')).toBeVisible();
+  await expect(page.getByTestId('lab-sweep-run')).toHaveText('Generate 6 stimuli');
+  await boxes.nth(2).check();
+  await expect(page.getByTestId('lab-sweep-run')).toHaveText('Generate 9 stimuli');
   await page.getByTestId('lab-sweep-run').click();
   await expect(page.getByTestId('lab-sweep-status')).toHaveAttribute('data-state', 'done');
   await expect(page.getByTestId('lab-sweep-status')).toContainText('9 stimuli added');

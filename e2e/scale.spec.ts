@@ -132,6 +132,16 @@ test('a picked folder: sorted paths, subfolders as conditions, a stimulus list, 
   expect(conds).toEqual([...Array(20).fill('faces'), ...Array(20).fill('houses'), ...Array(20).fill('tool')]);
   // No view lists every image: one is picked by its number in the gallery.
   expect(await page.locator('option[value^="img:"]').count()).toBe(0);
+  // Nor does the Lab: its source images' checkboxes are drawn once their list is opened, and then
+  // only the rows in view.
+  const lab = page.getByTestId('lab-panel');
+  await expect(lab.getByTestId('lab-sources')).toHaveCount(0);
+  await lab.getByText('Source images: 60 of 60').click();
+  await expect(lab.getByTestId('lab-sources')).toHaveAttribute('data-count', '60');
+  const boxes = await lab.getByTestId('lab-sources').getByRole('checkbox').count();
+  expect(boxes).toBeGreaterThan(3);
+  expect(boxes).toBeLessThan(25);
+  await lab.getByText('Source images: 60 of 60').click();
   const map = page.getByTestId('topomap');
   await chooseImage(map, 'map-source', 41, 'more/objects/o00.png');
   await expect(map).toHaveAttribute('data-map-source', /^img:/);

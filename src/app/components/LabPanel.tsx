@@ -2,7 +2,8 @@
 // sweep one parameter over a set of images into derived gallery images, plot a measure's tuning
 // curve with a topomap per step, rank every image by a measure or a similarity, make conditions
 // from the top or bottom k, and export the measures (CSV) and the exact stimuli (.npy).
-import { memo, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { subjectSlug } from '../../core/types.ts';
 import { defaultManipulation, describe as describeManipulation, KINDS, kindSpec, type InversionMode, type Manipulation, type ManipulationKind } from '../../lab/manipulations.ts';
 import {
@@ -243,6 +244,34 @@ export function LabPanel() {
   return <LabBody enc={enc} />;
 }
 
+/** Height (px) of one row of the source list. */
+const SOURCE_ROW = 20;
+
+/**
+ * One checkbox per source image, drawn while the list is open, and then only the rows in view
+ * (@tanstack/react-virtual): thousands of checkboxes re-rendered on every change of the image
+ * list were a long task each.
+ */
+function SourceList({ images, unchecked, onToggle }: { images: readonly ImageItem[]; unchecked: ReadonlySet<string>; onToggle: (id: string, on: boolean) => void }) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const v = useVirtualizer({ count: images.length, getScrollElement: () => scroller.current, estimateSize: () => SOURCE_ROW, overscan: 8, getItemKey: (i) => images[i].id });
+  return (
+    <div className="lab-sources" ref={scroller} data-testid="lab-sources" data-count={images.length}>
+      <div style={{ height: v.getTotalSize(), position: 'relative' }}>
+        {v.getVirtualItems().map((row) => {
+          const it = images[row.index];
+          return (
+            <label key={row.key} className="check" style={{ position: 'absolute', top: row.start, left: 0, right: 0, height: SOURCE_ROW }}>
+              <input type="checkbox" checked={!unchecked.has(it.id)} onChange={(e) => onToggle(it.id, e.target.checked)} />
+              {it.name}
+            </label>
+          );
+        })}
+      </div>
+    </div>
+  );
+}
+
 const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
   // narrow subscriptions: a cursor or window move does not touch what the Lab shows
   const images = useApp((s) => s.images);
@@ -305,30 +334,14 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
   const [sweepStatus, setSweepStatus] = useState<{ state: 'idle' | 'running' | 'done' | 'error'; text: string }>({ state: 'idle', text: '' });
   const originals = useMemo(() => ready.filter((i) => !lab.derived[i.id]), [ready, lab.derived]);
   const sources = useMemo(() => originals.filter((i) => !unchecked.has(i.id)), [originals, unchecked]);
-  // one checkbox per source image: made again only when the images or the choice change (with
-  // thousands of images, re-rendering them on every other change of the panel cost a long task)
-  const sourceList = useMemo(
-    () => (
-      <div className="lab-sources">
-        {originals.map((i) => (
-          <label key={i.id} className="check">
-            <input
-              type="checkbox"
-              checked={!unchecked.has(i.id)}
-              onChange={(e) => {
-                const u = new Set(unchecked);
-                if (e.target.checked) u.delete(i.id);
-                else u.add(i.id);
-                setUnchecked(u);
-              }}
-            />
-            {i.name}
-          </label>
-        ))}
-      </div>
-    ),
-    [originals, unchecked],
-  );
+  const [sourcesOpen, setSourcesOpen] = useState(false);
+  const toggleSource = useCallback((id: string, on: boolean) =>
+    setUnchecked((u) => {
+      const next = new Set(u);
+      if (on) next.delete(id);
+      else next.add(id);
+      return next;
+    }), []);
   useEffect(() => {
     // a new manipulation kind: sweep its first parameter over its own range
     const q = kindSpec(manip.kind).params.find((p) => p.sweep);
@@ -672,11 +685,11 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
             </label>
           </div>
           <p className="hint mono">values: {valuesPreview}</p>
-          <details>
+          <details onToggle={(e) => setSourcesOpen((e.target as HTMLDetailsElement).open)}>
             <summary>
               Source images: {sources.length} of {originals.length}
             </summary>
-            {sourceList}
+            {sourcesOpen && <SourceList images={originals} unchecked={unchecked} onToggle={toggleSource} />}
           </details>
           <div className="row">
             <button type="button" className="primary" data-testid="lab-sweep-run" disabled={!sources.length || sweepStatus.state === 'running'} onClick={() => void runSweep()}>
