@@ -167,8 +167,9 @@ export class SessionStore {
     return p;
   }
 
-  saveState(state: SessionState): Promise<void> {
-    const text = JSON.stringify(state);
+  /** Writes the session state (or its JSON text, made already). */
+  saveState(state: SessionState | string): Promise<void> {
+    const text = typeof state === 'string' ? state : JSON.stringify(state);
     return this.enqueue(() => this.inDir([], (d) => SessionStore.write(d, STATE_FILE, text)));
   }
 

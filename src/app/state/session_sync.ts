@@ -78,6 +78,31 @@ export function snapshot(s: AppState = get(), now = new Date()): SessionState {
   return { schema: SESSION_SCHEMA, version: 1, saved: now.toISOString(), images: s.images.map(storedImage).filter((x): x is StoredImage => x !== null), view, next_image_id: nextImageId };
 }
 
+// Each image's stored JSON, by its item: items are replaced, never changed, so a view change or a
+// batch of decodes writes the session without serialising every other image of thousands again.
+const imageJson = new WeakMap<ImageItem, string | null>();
+
+/**
+ * snapshot(s, now) as JSON text (the same text as JSON.stringify of it), in two parts: the time
+ * saved, and the rest, which says whether anything kept has changed.
+ */
+export function snapshotText(s: AppState, now: Date): { text: string; body: string } {
+  const parts: string[] = [];
+  for (const i of s.images) {
+    let j = imageJson.get(i);
+    if (j === undefined) {
+      const r = storedImage(i);
+      imageJson.set(i, (j = r ? JSON.stringify(r) : null));
+    }
+    if (j !== null) parts.push(j);
+  }
+  const view: Record<string, unknown> = {};
+  for (const k of VIEW_KEYS) view[k] = s[k];
+  const body = `"images":[${parts.join(',')}],"view":${JSON.stringify(view)},"next_image_id":${JSON.stringify(nextImageId)}}`;
+  const head = JSON.stringify({ schema: SESSION_SCHEMA, version: 1, saved: now.toISOString() });
+  return { text: `${head.slice(0, -1)},${body}`, body };
+}
+
 // Image ids never repeat within a session, removed images' included: a response is stored under
 // its image's id (and pixel mode), and stays in storage after the image is removed, so a new image
 // given an old id would find the old image's response.
@@ -151,11 +176,10 @@ export function startSaving(onError: (e: unknown) => void, pending = false) {
     saving = setTimeout(() => {
       saving = null;
       // a change the state does not keep (a thumbnail decoded in the background) writes nothing
-      const st = snapshot();
-      const text = JSON.stringify({ ...st, saved: '' });
-      if (text === lastWritten) return;
-      lastWritten = text;
-      session.saveState(st).catch((e) => {
+      const { text, body } = snapshotText(get(), new Date());
+      if (body === lastWritten) return;
+      lastWritten = body;
+      session.saveState(text).catch((e) => {
         lastWritten = '';
         onError(e);
       });
@@ -173,9 +197,9 @@ export function startSaving(onError: (e: unknown) => void, pending = false) {
 export async function saveNow(): Promise<void> {
   if (saving) clearTimeout(saving);
   saving = null;
-  const st = snapshot();
-  lastWritten = JSON.stringify({ ...st, saved: '' });
-  await session.saveState(st);
+  const { text, body } = snapshotText(get(), new Date());
+  lastWritten = body;
+  await session.saveState(text);
   await session.flush();
 }
 
