@@ -26,7 +26,7 @@ import { TopomapView } from './TopomapView.tsx';
 const NEIGHBORS = channelAdjacency(channelsJson.channels.map((c) => c.topo2d_m));
 
 /** The responses of the images at `idx` (indices into enc.items), float32 [n, 4, 63, 140], from the responses worker for one run; with a subject mean, the subject-mean responses. */
-function gather(enc: Encoded, idx: number[]): Promise<Float32Array> {
+function gather(enc: Encoded, idx: readonly number[]): Promise<Float32Array> {
   return gatherResponses(enc.tags, idx.map((i) => enc.keys[i]));
 }
 
@@ -116,9 +116,12 @@ export function StatsPanel() {
   const decode = useJob('decode');
   const rsa = useJob('rsa');
 
-  const idxA = useMemo(() => imagesFor(enc, `cond:${A}`), [enc, A]);
-  const idxB = useMemo(() => imagesFor(enc, `cond:${B}`), [enc, B]);
-  const condIdx = useMemo(() => conditions.map((c) => ({ c, idx: imagesFor(enc, `cond:${c}`) })).filter((g) => g.idx.length), [enc, conditions]);
+  // by the images and tags, not by the group means each answer of the responses worker brings
+  // (a map source pick): the spread across images is computed again only when what it reads changes
+  const tagsKey = enc.tags.join('\n');
+  const idxA = useMemo(() => imagesFor(enc, `cond:${A}`), [enc.items, A]); // eslint-disable-line react-hooks/exhaustive-deps
+  const idxB = useMemo(() => imagesFor(enc, `cond:${B}`), [enc.items, B]); // eslint-disable-line react-hooks/exhaustive-deps
+  const condIdx = useMemo(() => conditions.map((c) => ({ c, idx: imagesFor(enc, `cond:${c}`) })).filter((g) => g.idx.length), [enc.items, tagsKey, conditions]); // eslint-disable-line react-hooks/exhaustive-deps
   const ready = A && B && A !== B && idxA.length >= 2 && idxB.length >= 2 && ch.length > 0;
   const chLabel = ch.length === names.length ? 'all channels' : `${ch.length} selected channel${ch.length > 1 ? 's' : ''}`;
 

@@ -14,8 +14,8 @@ import { SUBJECT_SPREAD_LABEL } from './SubjectsPanel.tsx';
 
 export interface StatsSubjectsProps {
   enc: Encoded;
-  idxA: number[];
-  idxB: number[];
+  idxA: readonly number[];
+  idxB: readonly number[];
   ch: ArrayLike<number>;
   chLabel: string;
   A: string;

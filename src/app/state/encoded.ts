@@ -263,16 +263,27 @@ export function useSelection() {
   return useMemo(() => ({ ...channels, t: maskIndices(mask) }), [channels, mask]);
 }
 
-/** Indices (into Encoded.items) of the images a view refers to. */
-export function imagesFor(enc: Encoded, which: 'all' | `img:${string}` | `cond:${string}`): number[] {
-  if (which === 'all') return enc.items.map((_, i) => i);
-  if (which.startsWith('img:')) {
+// imagesFor's answers per image list: the list stays the same array while its images do (useEncoded),
+// and every panel asks for its groups on each render, an O(N) walk each at thousands of images
+const imagesForCache = new WeakMap<readonly ImageItem[], Map<string, readonly number[]>>();
+
+/** Indices (into Encoded.items) of the images a view refers to (shared: not to be changed). */
+export function imagesFor(enc: Encoded, which: 'all' | `img:${string}` | `cond:${string}`): readonly number[] {
+  let known = imagesForCache.get(enc.items);
+  if (!known) imagesForCache.set(enc.items, (known = new Map()));
+  let idx = known.get(which);
+  if (idx) return idx;
+  if (which === 'all') idx = enc.items.map((_, i) => i);
+  else if (which.startsWith('img:')) {
     const id = which.slice(4);
     const i = enc.items.findIndex((it) => it.id === id);
-    return i >= 0 ? [i] : [];
+    idx = i >= 0 ? [i] : [];
+  } else {
+    const cond = which.slice(5);
+    idx = enc.items.flatMap((it, i) => (it.condition === cond ? [i] : []));
   }
-  const cond = which.slice(5);
-  return enc.items.flatMap((it, i) => (it.condition === cond ? [i] : []));
+  known.set(which, idx);
+  return idx;
 }
 
 /** A group's mean [4, 63, 140] as the worker last sent it, or null (no images, or not here yet). */
