@@ -9,13 +9,15 @@
 //     count and the same images, in the same run (both from the model being ready to the last row);
 //   - reload of the session: navigation to every image encoded from storage (none sent to the
 //     engine again), <= 3 s at 1,000; and to the topomap and time course drawn again.
-// Run: `node bin/run-ts.mjs scripts/bench_scale.ts [--images 1000] [--views-only] [--no-cli]` or `npm run bench -- --only scale`
-// (--views-only: the view updates alone; --no-cli: without the CLI's run on the same images, e.g. at
-// 10,000; BENCH_PROFILE=1 / BENCH_TRACE=1 print where each row's main-thread time goes).
+// Run: `node bin/run-ts.mjs scripts/bench_scale.ts [--images 1000] [--views-only] [--no-cli] [--keep DIR]`
+// or `npm run bench -- --only scale` (--views-only: the view updates alone; --no-cli: without the
+// CLI's run on the same images, e.g. at 10,000; --keep: see benchScale; BENCH_PROFILE=1 /
+// BENCH_TRACE=1 print where each row's main-thread time goes, BENCH_PROFILE=encode where the
+// encoding's longest tasks' time goes, BENCH_VERBOSE=1 the long animation frames and their scripts).
 // Timings vary with machine load: on a shared machine run it more than once.
 
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -72,15 +74,45 @@ function writeImages(dir: string, n: number): string {
   return root;
 }
 
+type LongFrame = { start: number; ms: number; renderMs: number; scripts: string[] };
+
+/** With BENCH_VERBOSE, the longest animation frames between two times, with their scripts. */
+async function printLongFrames(page: Page, label: string, from: number, to: number) {
+  if (!process.env.BENCH_VERBOSE) return;
+  const frames = (await page.evaluate(`window.__frames.filter((f) => f.start >= ${from} && f.start < ${to})`)) as LongFrame[];
+  console.error(`  ${label}: ${frames.length} animation frames over 100 ms`);
+  for (const f of frames.sort((a, b) => b.ms - a.ms).slice(0, 5)) {
+    console.error(`    ${f.ms.toFixed(0)} ms at ${((f.start - from) / 1000).toFixed(1)} s (rendering ${f.renderMs.toFixed(0)} ms)`);
+    for (const x of f.scripts) console.error(`      ${x}`);
+  }
+}
+
 /** encode-status changes and long tasks, recorded from the first script on. */
 async function instrument(page: Page) {
   await page.addInitScript(() => {
-    const w = window as unknown as { __long: { start: number; ms: number }[]; __states: { state: string; t: number }[] };
+    const w = window as unknown as { __long: { start: number; ms: number }[]; __frames: LongFrame[]; __states: { state: string; t: number }[] };
     w.__long = [];
+    w.__frames = [];
     w.__states = [];
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) w.__long.push({ start: e.startTime, ms: e.duration });
     }).observe({ type: 'longtask', buffered: true });
+    // the long animation frames (over 100 ms) with the scripts that ran in them, for BENCH_VERBOSE
+    type Script = { invoker: string; sourceFunctionName: string; sourceURL: string; sourceCharPosition: number; duration: number; forcedStyleAndLayoutDuration: number };
+    try {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries() as unknown as { startTime: number; duration: number; renderStart: number; styleAndLayoutStart: number; scripts: Script[] }[])
+          if (e.duration > 100)
+            w.__frames.push({
+              start: e.startTime,
+              ms: e.duration,
+              renderMs: e.renderStart ? e.startTime + e.duration - e.renderStart : 0,
+              scripts: e.scripts.map((x) => `${x.invoker} ${x.sourceFunctionName || '?'} @${x.sourceURL.split('/').pop()}:${x.sourceCharPosition} ${x.duration.toFixed(0)} ms (forced layout ${x.forcedStyleAndLayoutDuration.toFixed(0)})`),
+            });
+      }).observe({ type: 'long-animation-frame', buffered: true });
+    } catch {
+      // (no long-animation-frame entries in this browser)
+    }
     new MutationObserver(() => {
       const state = document.querySelector('[data-testid=encode-status]')?.getAttribute('data-state');
       if (state && w.__states[w.__states.length - 1]?.state !== state) w.__states.push({ state, t: performance.now() });
@@ -214,6 +246,67 @@ async function profiled<T>(page: Page, label: string, run: () => Promise<T>): Pr
   return out;
 }
 
+function keepDir(): string | null {
+  const i = process.argv.indexOf('--keep');
+  return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : null;
+}
+
+/**
+ * With BENCH_PROFILE=encode, the main thread's CPU profile over the intake and encoding, summed
+ * over its long stretches only: runs of samples without idle longer than 50 ms, the long tasks
+ * (with the microtasks and rendering that end them). Printed: self time per function, and the
+ * time each function was on the stack (its callees' included). Returns the function that stops
+ * it and prints.
+ */
+async function encodeProfiler(page: Page): Promise<() => Promise<void>> {
+  if (process.env.BENCH_PROFILE !== 'encode') return async () => undefined;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 1000 });
+  await cdp.send('Profiler.start');
+  return async () => {
+    const p = (await cdp.send('Profiler.stop')).profile as CpuProfile & { nodes: { id: number; children?: number[] }[] };
+    await cdp.detach();
+    const byId = new Map(p.nodes.map((n) => [n.id, n]));
+    const parent = new Map<number, number>();
+    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+    const samples = p.samples ?? [];
+    const dt = (p.timeDeltas ?? []).map((d) => d / 1000);
+    const idle = (id: number) => byId.get(id)!.callFrame.functionName === '(idle)';
+    const self = new Map<string, number>();
+    const onStack = new Map<string, number>();
+    const name = (id: number) => {
+      const f = byId.get(id)!.callFrame;
+      return `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+    };
+    let runs = 0;
+    for (let i = 0; i < samples.length; ) {
+      if (idle(samples[i])) {
+        i++;
+        continue;
+      }
+      let j = i;
+      let ms = 0;
+      while (j < samples.length && !idle(samples[j])) ms += dt[j++] ?? 0;
+      if (ms > 50) {
+        runs++;
+        for (let k = i; k < j; k++) {
+          self.set(name(samples[k]), (self.get(name(samples[k])) ?? 0) + dt[k]);
+          const seen = new Set<string>();
+          for (let n: number | undefined = samples[k]; n !== undefined; n = parent.get(n)) seen.add(name(n));
+          for (const f of seen) onStack.set(f, (onStack.get(f) ?? 0) + dt[k]);
+        }
+      }
+      i = j;
+    }
+    const top = (m: Map<string, number>) => [...m].sort((x, y) => y[1] - x[1]).slice(0, 30);
+    console.error(`  while encoding: ${runs} main-thread stretches over 50 ms; self time in them`);
+    for (const [k, ms] of top(self)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
+    console.error('  and time on the stack (callees included)');
+    for (const [k, ms] of top(onStack)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
+  };
+}
+
 // React reads a controlled input's value through its own setter: set it that way, then 'input'.
 const SET_INPUT = `
   const set = (el, v) => { Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(el, String(v)); el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true })); };
@@ -244,8 +337,12 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
   await build({ logLevel: 'error', build: { outDir: OUT_DIR, emptyOutDir: true, ...(process.env.BENCH_PROFILE ? { minify: false } : {}) } });
   const server = await preview({ logLevel: 'error', build: { outDir: OUT_DIR }, preview: { port: PORT, strictPort: true } });
   const tmp = mkdtempSync(join(tmpdir(), 'bench-scale-'));
-  const profile = mkdtempSync(join(tmpdir(), 'bench-scale-profile-'));
-  const folder = writeImages(tmp, nImages);
+  // --keep DIR: the browser profile (the session in its storage) is kept there, and a later
+  // --views-only run on it measures the views on the stored session, without the intake
+  const kept = keepDir();
+  const resumed = kept !== null && viewsOnly && existsSync(join(kept, 'Default'));
+  const profile = kept ?? mkdtempSync(join(tmpdir(), 'bench-scale-profile-'));
+  const folder = resumed ? '' : writeImages(tmp, nImages);
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -262,12 +359,36 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
     // what a reload cannot beat: the page and the model on a fresh start, no session
     console.error(`  fresh page: model ready at ${(tReady / 1000).toFixed(2)} s`);
     await page.waitForTimeout(1500);
-    const t0 = await page.evaluate(() => performance.now());
-    await page.locator('[data-testid=folder-input]').setInputFiles(folder);
-    const tEnc = await stateAt(page, 'encoding', t0);
-    const tDone = await stateAt(page, 'done', t0);
-    const pageImgPerS = nImages / ((tDone - tEnc) / 1000);
-    const longestTaskMs = await page.evaluate(([a, b]) => Math.max(0, ...(window as unknown as { __long: { start: number; ms: number }[] }).__long.filter((e) => e.start >= a && e.start < b).map((e) => e.ms)), [tEnc, tDone]);
+    let pageImgPerS = NaN;
+    let longestTaskMs = NaN;
+    if (resumed) {
+      await stateAt(page, 'done', 0, 600_000);
+      const count = Number(await page.getByTestId('gallery').getAttribute('data-count'));
+      if (count !== nImages) throw new Error(`the kept session has ${count} images, not ${nImages}`);
+      console.error(`  the kept session's ${count} images back from storage`);
+      // its thumbnails are decoded again in the background: measured once that is over (no long
+      // task for 5 s, at most 3 min); BENCH_PROFILE=encode profiles it
+      const background = await encodeProfiler(page);
+      const quietFrom = await page.evaluate('performance.now()');
+      await page.waitForFunction((from) => performance.now() - Math.max(from, ...(window as unknown as { __long: { start: number; ms: number }[] }).__long.map((e) => e.start + e.ms)) > 5000, quietFrom as number, { timeout: 180_000, polling: 250 });
+      await background();
+      await printLongFrames(page, 'while the thumbnails were decoded again', quietFrom as number, Infinity);
+      // the view as a fresh session starts it (the kept one comes back as the last run left it)
+      await page.getByRole('button', { name: 'At cursor' }).click();
+      await page.getByTestId('channel-view').selectOption('butterfly');
+      await page.getByTestId('map-source').selectOption('all');
+      await page.locator('[data-preset=all]').click();
+    } else {
+      const t0 = await page.evaluate(() => performance.now());
+      const encodeProfile = await encodeProfiler(page);
+      await page.locator('[data-testid=folder-input]').setInputFiles(folder);
+      const tEnc = await stateAt(page, 'encoding', t0);
+      const tDone = await stateAt(page, 'done', t0);
+      await encodeProfile();
+      pageImgPerS = nImages / ((tDone - tEnc) / 1000);
+      longestTaskMs = await page.evaluate(([a, b]) => Math.max(0, ...(window as unknown as { __long: { start: number; ms: number }[] }).__long.filter((e) => e.start >= a && e.start < b).map((e) => e.ms)), [tEnc, tDone]);
+      await printLongFrames(page, 'while encoding', tEnc, tDone);
+    }
     // the page's wasm thread count, from its sidecar's backend note
     const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-sidecar').click()]);
     const note = String(JSON.parse(readFileSync((await dl.path())!, 'utf8')).backend_note ?? '');
@@ -300,6 +421,7 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
       ),
     );
     const longestInteractMs = await page.evaluate((a) => Math.max(0, ...(window as unknown as { __long: { start: number; ms: number }[] }).__long.filter((e) => e.start >= a).map((e) => e.ms)), tInteract);
+    await printLongFrames(page, 'while interacting', tInteract, Infinity);
     if (viewsOnly) return { images: nImages, updateMs, longestInteractMs } as ScaleResult; // what describeViews reads
     const heap = await heapMb(page);
     const tab = await tabMb(page);
@@ -334,7 +456,7 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
     await ctx.close();
     await new Promise<void>((r) => server.httpServer.close(() => r()));
     rmSync(tmp, { recursive: true, force: true });
-    rmSync(profile, { recursive: true, force: true });
+    if (!kept) rmSync(profile, { recursive: true, force: true });
   }
 }
 
