@@ -36,19 +36,24 @@ export type SubjectExport = 'per-subject' | 'mean';
 
 /** Why an export is not possible now, or null. */
 export function exportBlocker(s: AppState, kind: ExportKind = 'responses', subjects: SubjectExport = 'mean'): string | null {
-  if (!s.model) return 'No model loaded.';
+  return exportBlockers(s, subjects)[kind];
+}
+
+/** exportBlocker of each kind, the images looked up once for all. */
+export function exportBlockers(s: AppState, subjects: SubjectExport = 'mean'): Record<ExportKind, string | null> {
+  const all = (why: string | null): Record<ExportKind, string | null> => ({ responses: why, repetition_mean: why, condition_mean: why });
+  if (!s.model) return all('No model loaded.');
   const ready = s.images.filter((i) => i.status !== 'error');
-  if (!ready.length) return 'No images.';
-  if (ready.some((i) => i.status === 'decoding')) return 'Images are still being decoded.';
+  if (!ready.length) return all('No images.');
+  if (ready.some((i) => i.status === 'decoding')) return all('Images are still being decoded.');
   const enc = collectItems(s);
   const group = subjectMeanOn(s);
-  if (group && s.subjectPaths.some((p) => !s.subjectModels[p])) return 'Encode the images for every chosen subject first (Subjects).';
-  if (enc.items.length < ready.length) return `${ready.length - enc.items.length} image(s) not encoded yet${group ? ' for every chosen subject' : ''}.`;
-  if (!s.selectedChannels.length) return 'No channels selected.';
-  if (!s.timeMask.some(Boolean)) return 'No time points selected.';
-  if (kind === 'condition_mean' && !enc.items.some((it) => it.condition)) return 'No image has a condition.';
-  if (kind !== 'responses' && group && subjects === 'per-subject') return 'A repetition or condition mean holds the subject mean, not each subject: choose the subjects\u2019 mean.';
-  return null;
+  if (group && s.subjectPaths.some((p) => !s.subjectModels[p])) return all('Encode the images for every chosen subject first (Subjects).');
+  if (enc.items.length < ready.length) return all(`${ready.length - enc.items.length} image(s) not encoded yet${group ? ' for every chosen subject' : ''}.`);
+  if (!s.selectedChannels.length) return all('No channels selected.');
+  if (!s.timeMask.some(Boolean)) return all('No time points selected.');
+  const reduced = group && subjects === 'per-subject' ? 'A repetition or condition mean holds the subject mean, not each subject: choose the subjects\u2019 mean.' : null;
+  return { responses: null, repetition_mean: reduced, condition_mean: enc.items.some((it) => it.condition) ? reduced : 'No image has a condition.' };
 }
 
 /** The export assembled in memory (tests; the page streams it with writeExport). */

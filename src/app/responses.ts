@@ -29,7 +29,13 @@ export type ResponsesRequest =
 
 export type ResponsesReply = { type: 'value'; reqId: number; value: unknown } | { type: 'error'; reqId: number; message: string } | { type: 'save-error'; message: string };
 
-const known = new Set<string>();
+/** per model tag, the pixel keys with a response (asked once per image on every change of the image list) */
+const known = new Map<string, Set<string>>();
+function knownOf(tag: string): Set<string> {
+  let k = known.get(tag);
+  if (!k) known.set(tag, (k = new Set()));
+  return k;
+}
 /** tag|stored key of the images already looked for in browser storage */
 const checked = new Set<string>();
 let worker: Worker | null = null;
@@ -95,7 +101,7 @@ const removed = new Set<string>();
 export function putResponse(tag: string, key: string, data: Float32Array, store: string | null = null) {
   // an encode that was under way when its image was removed: not kept, nor written
   if (removed.has(key.slice(0, key.indexOf('|')))) return;
-  known.add(`${tag}|${key}`);
+  knownOf(tag).add(key);
   const w = channel();
   if (!w) return void local!.put(tag, key, data);
   const own = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : data.slice();
@@ -108,7 +114,7 @@ export function storageChecked(tag: string, store: string): boolean {
 }
 
 export function hasResponse(tag: string, key: string): boolean {
-  return known.has(`${tag}|${key}`);
+  return known.get(tag)?.has(key) ?? false;
 }
 
 /** Which of the images have a response in browser storage (a reload): the worker takes them into its index, reading none; returns their keys. */
@@ -118,7 +124,8 @@ export async function loadStoredResponses(tag: string, items: { key: string; sto
   for (const it of items) checked.add(`${tag}|${it.store}`);
   // no worker: no storage either, only what was put here
   const found = w ? await ask<string[]>({ type: 'load', tag, items }) : await local!.load(tag, items);
-  for (const k of found) known.add(`${tag}|${k}`);
+  const k = knownOf(tag);
+  for (const key of found) k.add(key);
   return found;
 }
 
@@ -133,7 +140,7 @@ export function warmResponses() {
  */
 export function dropImage(id: string, stored = false) {
   if (stored) removed.add(id);
-  for (const k of [...known]) if (k.includes(`|${id}|`)) known.delete(k);
+  for (const keys of known.values()) for (const k of [...keys]) if (k.startsWith(`${id}|`)) keys.delete(k);
   for (const k of [...checked]) if (k.includes(`|${id}|`)) checked.delete(k);
   const w = channel();
   if (w) w.postMessage({ type: 'drop', id, stored } satisfies ResponsesRequest);

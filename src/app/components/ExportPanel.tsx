@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { download, exportBlocker, exportToBlob, exportToFolder, exportToStorage, planExport, type ExportKind, type SubjectExport } from '../export.ts';
+import { download, exportBlockers, exportToBlob, exportToFolder, exportToStorage, planExport, type ExportKind, type SubjectExport } from '../export.ts';
 import { subjectMeanOn } from '../state/subjects.ts';
 import { useSelection } from '../state/encoded.ts';
 import { useApp } from '../state/store.ts';
@@ -22,11 +22,12 @@ export function ExportPanel() {
   const { blocker, repBlocker, condBlocker, nCond, B } = useMemo(() => {
     const s = useApp.getState();
     const live = s.images.filter((i) => i.status !== 'error');
+    const why = exportBlockers(s, subjects);
     return {
-      blocker: exportBlocker(s, 'responses', subjects),
+      blocker: why.responses,
       // the averages hold one subject or the subject mean, not each subject
-      repBlocker: exportBlocker(s, 'repetition_mean', subjects),
-      condBlocker: exportBlocker(s, 'condition_mean', subjects),
+      repBlocker: why.repetition_mean,
+      condBlocker: why.condition_mean,
       nCond: new Set(live.flatMap((i) => (i.condition ? [i.condition] : []))).size,
       B: live.length,
     };

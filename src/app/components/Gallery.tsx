@@ -43,9 +43,12 @@ export function Gallery({ items, duplicateOf }: { items: ImageItem[]; duplicateO
     getItemKey: (i) => items[i].id,
     gap: 6,
   });
+  // how many thumbnails are drawn so far (a reload decodes them again in the background)
+  let thumbs = 0;
+  for (const it of items) if (it.thumb) thumbs++;
   if (!virtual) {
     return (
-      <ol className="gallery" data-testid="gallery" data-count={items.length}>
+      <ol className="gallery" data-testid="gallery" data-count={items.length} data-thumbs={thumbs}>
         {items.map((it, i) => (
           <Thumb key={it.id} item={it} index={i} count={items.length} dupOf={duplicateOf.get(it.id)} />
         ))}
@@ -53,7 +56,7 @@ export function Gallery({ items, duplicateOf }: { items: ImageItem[]; duplicateO
     );
   }
   return (
-    <div className="gallery gallery-virtual" ref={scroller} data-testid="gallery" data-count={items.length}>
+    <div className="gallery gallery-virtual" ref={scroller} data-testid="gallery" data-count={items.length} data-thumbs={thumbs}>
       <ol style={{ height: v.getTotalSize() }}>
         {v.getVirtualItems().map((row) => (
           <Thumb key={row.key} item={items[row.index]} index={row.index} count={items.length} dupOf={duplicateOf.get(items[row.index].id)} measure={v.measureElement} start={row.start} />
