@@ -41,6 +41,11 @@ const ONE: Dims = { B: 1, R: N_REPETITIONS, C: N_CHANNELS, T: N_TIMES };
 const ONE_REP = { R: 1, C: N_CHANNELS, T: N_TIMES };
 /** rows read (and held) at once by an answer that goes over many images */
 export const BATCH = 64;
+/**
+ * rows an answer over more than a batch of images reads from storage at once: few, so that a
+ * small answer asked meanwhile (a picked image's mean) waits behind few reads, not a batch
+ */
+export const READ_AHEAD = 8;
 /** rows kept after use when they live in storage: 256 rows are 36 MB */
 export const CACHE_ROWS = 256;
 /** smaller groups' sums are not stored: reading their rows costs about as much as reading a stored sum */
@@ -438,9 +443,42 @@ export class ResponseStore {
     );
   }
 
+  /** small answers (at most a batch of rows to read) under way, and what resolves when none is */
+  private urgent = 0;
+  private urgentDone: Promise<void> | null = null;
+  private wakeLong: () => void = () => undefined;
+
+  /** Runs an answer that reads at most a batch of rows: answers over more images pause their reads for it. */
+  private async asUrgent<T>(f: () => Promise<T>): Promise<T> {
+    if (this.urgent++ === 0) this.urgentDone = new Promise((r) => (this.wakeLong = r));
+    try {
+      return await f();
+    } finally {
+      if (--this.urgent === 0) {
+        this.urgentDone = null;
+        this.wakeLong();
+      }
+    }
+  }
+
+  /**
+   * The rows of keys i.., up to a batch: at once for an answer of at most a batch, else READ_AHEAD
+   * at a time, each read only when no small answer is under way.
+   */
+  private async batchRows(tag: string, keys: readonly string[], i: number): Promise<Float32Array[]> {
+    const part = keys.slice(i, i + BATCH);
+    if (keys.length <= BATCH) return this.rows(tag, part);
+    const out: Float32Array[] = [];
+    for (let j = 0; j < part.length; j += READ_AHEAD) {
+      while (this.urgentDone) await this.urgentDone;
+      out.push(...(await this.rows(tag, part.slice(j, j + READ_AHEAD))));
+    }
+    return out;
+  }
+
   /** Calls f on every image's row in order, a batch at a time. */
   private async eachRow(tag: string, keys: readonly string[], f: (r: Float32Array, b: number) => void) {
-    for (let i = 0; i < keys.length; i += BATCH) (await this.rows(tag, keys.slice(i, i + BATCH))).forEach((r, j) => f(r, i + j));
+    for (let i = 0; i < keys.length; i += BATCH) (await this.batchRows(tag, keys, i)).forEach((r, j) => f(r, i + j));
   }
 
   /** Like eachRow; with several tags each image's element-wise mean over the subjects. */
@@ -448,10 +486,9 @@ export class ResponseStore {
     const ts = tagList(tags);
     if (ts.length === 1) return this.eachRow(ts[0], keys, f);
     for (let i = 0; i < keys.length; i += BATCH) {
-      const part = keys.slice(i, i + BATCH);
       const per: Float32Array[][] = [];
-      for (const t of ts) per.push(await this.rows(t, part));
-      part.forEach((_, j) => f(subjectMean(per.map((rs) => rs[j])), i + j));
+      for (const t of ts) per.push(await this.batchRows(t, keys, i));
+      per[0].forEach((_, j) => f(subjectMean(per.map((rs) => rs[j])), i + j));
     }
   }
 
@@ -497,8 +534,17 @@ export class ResponseStore {
     return c;
   }
 
-  /** Each group's mean [4, 63, 140]; a group without images has a NaN mean. Each image is read once for all groups. */
-  async groupMeans(tag: string, groups: readonly GroupRequest[]): Promise<GroupMean[]> {
+  /**
+   * Each group's mean [4, 63, 140]; a group without images has a NaN mean. Each image is read once
+   * for all groups. Groups of at most a batch of images (a picked image) go before the reads of
+   * answers over many.
+   */
+  groupMeans(tag: string, groups: readonly GroupRequest[]): Promise<GroupMean[]> {
+    const small = groups.reduce((n, g) => n + g.keys.length, 0) <= BATCH;
+    return small ? this.asUrgent(() => this.sumGroups(tag, groups)) : this.sumGroups(tag, groups);
+  }
+
+  private async sumGroups(tag: string, groups: readonly GroupRequest[]): Promise<GroupMean[]> {
     const epoch = this.epoch;
     const runs = await Promise.all(
       groups.map(async (g) => {

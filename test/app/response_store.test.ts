@@ -219,6 +219,42 @@ describe('response store', async () => {
     await expect(again.gather('t', ['i0|crop'])).rejects.toThrow(/stored response of i0 is missing/);
   });
 
+  it("a picked image's mean is answered between the reads of an answer over many images, which stays exact", async () => {
+    const stored = new Map<string, Float32Array>();
+    // reads that land only when let go, in the order asked
+    const pending: { key: string; go: () => void }[] = [];
+    const storage: RowStorage = {
+      saveResponse: async (_t, k, d) => void stored.set(k, d.slice()),
+      response: (_t, k) => new Promise((resolve) => pending.push({ key: k, go: () => resolve(stored.get(k)!) })),
+      responseKeys: async () => new Set(stored.keys()),
+    };
+    const st = new ResponseStore(storage, 0, null, 0);
+    const n = 3 * BATCH;
+    const blocks = Array.from({ length: n }, (_, i) => block(i));
+    const keys = blocks.map((_, i) => `i${i}|crop`);
+    await Promise.all(blocks.map((b, i) => st.put('t', keys[i], b, keys[i])));
+    const letGo = async (k: number) => {
+      for (let i = 0; i < k; i++) {
+        await new Promise((r) => setTimeout(r, 0));
+        pending.shift()?.go();
+      }
+    };
+    let scanned = false;
+    const scan = st.gather('t', keys).then((rows) => ((scanned = true), rows));
+    await letGo(3);
+    const pick = st.groupMeans('t', [{ id: `img:i${n - 1}`, keys: [keys[n - 1]] }]);
+    // the scan's reads already asked for land; then the pick's own read goes first
+    while (!pending.some((p) => p.key === keys[n - 1])) await letGo(1);
+    const before = pending.length;
+    pending.splice(pending.findIndex((p) => p.key === keys[n - 1]), 1)[0].go();
+    const [picked] = await pick;
+    expect(picked.mean).toEqual(blocks[n - 1]);
+    expect(scanned).toBe(false);
+    expect(before).toBeLessThanOrEqual(8); // the scan had few reads in flight
+    while (!scanned) await letGo(1);
+    expect(await scan).toEqual(stack(blocks, BLOCK));
+  });
+
   it("removed images' stored responses are removed in one pass; a pixel change (EXIF) leaves them in storage", async () => {
     const fs = new FakeFs();
     const session = new SessionStore(async () => fs.handle());
