@@ -5,6 +5,8 @@
 // other processes on a shared CPU does not count; the sum of those is the graph's uncontended
 // estimate, beside the fastest and mean whole runs.
 //   node bin/run-ts.mjs scripts/bench_onnx_profile.ts [--batch 32] [--threads 2] [--spin 0] [--runs 5] [--top 12] [--level all]
+//     [--mode sequential|parallel] [--inter 1] (parallel: independent nodes, such as a tap's projection and the next
+//     convolution, run at once on --inter threads of --threads each)
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -20,6 +22,8 @@ const SPIN = String(args.spin ?? '0');
 const RUNS = Number(args.runs ?? 5);
 const TOP = Number(args.top ?? 12);
 const LEVEL = String(args.level ?? 'all');
+const MODE = String(args.mode ?? 'sequential');
+const INTER = Number(args.inter ?? 1);
 const K = 250;
 const DIR = '.cache/onnx-profile';
 const MAC_PER_IMAGE = 0.714e9 + 4 * K * 205_672 + 4 * K * 8820;
@@ -58,8 +62,8 @@ writeFileSync(modelPath, buildEncoderGraph(spec, placement, `weights-k${K}.bin`)
 const prefix = join(DIR, `profile-${process.pid}`);
 const session = await ort.InferenceSession.create(modelPath, {
   intraOpNumThreads: THREADS,
-  interOpNumThreads: 1,
-  executionMode: 'sequential',
+  interOpNumThreads: INTER,
+  executionMode: MODE,
   graphOptimizationLevel: LEVEL,
   enableProfiling: true,
   profileFilePrefix: prefix,
@@ -104,7 +108,7 @@ const imgs = (s: number) => B / s;
 const g = (ips: number) => ((ips * MAC_PER_IMAGE) / 1e9).toFixed(1);
 const fastest = Math.min(...seconds);
 const mean = seconds.reduce((a, b) => a + b, 0) / seconds.length;
-console.log(`onnx graph, K=${K}, batch ${B}, ${THREADS} thread(s), spinning ${SPIN}, optimisation ${LEVEL}, ${RUNS} timed runs`);
+console.log(`onnx graph, K=${K}, batch ${B}, ${THREADS} thread(s), ${MODE} execution${MODE === 'parallel' ? ` on ${INTER} inter-op threads` : ''}, spinning ${SPIN}, optimisation ${LEVEL}, ${RUNS} timed runs`);
 console.log(`whole runs: fastest ${imgs(fastest).toFixed(1)} img/s (${g(imgs(fastest))} G multiply-adds/s), mean ${imgs(mean).toFixed(1)} img/s; CPU time ${((cpu.user + cpu.system) / 1000 / (RUNS * B)).toFixed(1)} ms per image`);
 console.log(`sum of each node's fastest run: ${total.toFixed(0)} ms per batch = ${imgs(total / 1000).toFixed(1)} img/s (${g(imgs(total / 1000))} G multiply-adds/s)`);
 console.log(`by operator: ${[...byOp.entries()].sort((a, b) => b[1] - a[1]).map(([op, ms]) => `${op} ${((100 * ms) / total).toFixed(1)} %`).join(', ')}`);
