@@ -72,10 +72,14 @@ export function restoredImage(r: StoredImage, file: Blob, s: AppState): ImageIte
   return sameSquare && sameTurn ? it : base;
 }
 
-export function snapshot(s: AppState = get(), now = new Date()): SessionState {
+function viewState(s: AppState): Record<string, unknown> {
   const view: Record<string, unknown> = {};
   for (const k of VIEW_KEYS) view[k] = s[k];
-  return { schema: SESSION_SCHEMA, version: 1, saved: now.toISOString(), images: s.images.map(storedImage).filter((x): x is StoredImage => x !== null), view, next_image_id: nextImageId };
+  return view;
+}
+
+export function snapshot(s: AppState = get(), now = new Date()): SessionState {
+  return { schema: SESSION_SCHEMA, version: 1, saved: now.toISOString(), images: s.images.map(storedImage).filter((x): x is StoredImage => x !== null), view: viewState(s), next_image_id: nextImageId };
 }
 
 // Each image's stored JSON, by its item: items are replaced, never changed, so a view change or a
@@ -96,9 +100,7 @@ export function snapshotText(s: AppState, now: Date): { text: string; body: stri
     }
     if (j !== null) parts.push(j);
   }
-  const view: Record<string, unknown> = {};
-  for (const k of VIEW_KEYS) view[k] = s[k];
-  const body = `"images":[${parts.join(',')}],"view":${JSON.stringify(view)},"next_image_id":${JSON.stringify(nextImageId)}}`;
+  const body = `"images":[${parts.join(',')}],"view":${JSON.stringify(viewState(s))},"next_image_id":${JSON.stringify(nextImageId)}}`;
   const head = JSON.stringify({ schema: SESSION_SCHEMA, version: 1, saved: now.toISOString() });
   return { text: `${head.slice(0, -1)},${body}`, body };
 }
