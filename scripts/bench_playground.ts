@@ -137,13 +137,17 @@ export interface CpuProfile {
   samples?: number[];
   timeDeltas?: number[];
 }
+/** A profile node's function as the profiles print it: name, file and line. */
+export function frameName(f: CpuProfile['nodes'][number]['callFrame']): string {
+  return `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+}
+
 /** Main-thread self time per function (ms), most first: what BENCH_PROFILE prints. */
 export function selfTimes(p: CpuProfile): [string, number][] {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   (p.samples ?? []).forEach((id, i) => {
-    const f = byId.get(id)!.callFrame;
-    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+    const key = frameName(byId.get(id)!.callFrame);
     self.set(key, (self.get(key) ?? 0) + (p.timeDeltas?.[i] ?? 0) / 1000);
   });
   return [...self].sort((a, b) => b[1] - a[1]);

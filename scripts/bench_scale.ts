@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
 import jpeg from 'jpeg-js';
 import { build, preview } from 'vite';
-import { selfTimes, type CpuProfile } from './bench_playground.ts';
+import { frameName, selfTimes, type CpuProfile } from './bench_playground.ts';
 
 // BENCH_SCALE_OUT / BENCH_SCALE_PORT: another run of this bench may hold the default build folder and port
 const OUT_DIR = process.env.BENCH_SCALE_OUT ?? '.cache/bench-scale';
@@ -252,13 +252,14 @@ function keepDir(): string | null {
 }
 
 /**
- * With BENCH_PROFILE=encode, the main thread's CPU profile over the intake and encoding, summed
+ * With BENCH_PROFILE=encode, the main thread's CPU profile over the intake and encoding (a kept
+ * session: its thumbnails decoded again), summed
  * over its long stretches only: runs of samples without idle longer than 50 ms, the long tasks
  * (with the microtasks and rendering that end them). Printed: self time per function, and the
  * time each function was on the stack (its callees' included). Returns the function that stops
  * it and prints.
  */
-async function encodeProfiler(page: Page): Promise<() => Promise<void>> {
+async function encodeProfiler(page: Page, label: string): Promise<() => Promise<void>> {
   if (process.env.BENCH_PROFILE !== 'encode') return async () => undefined;
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
@@ -273,12 +274,9 @@ async function encodeProfiler(page: Page): Promise<() => Promise<void>> {
     const samples = p.samples ?? [];
     const dt = (p.timeDeltas ?? []).map((d) => d / 1000);
     const idle = (id: number) => byId.get(id)!.callFrame.functionName === '(idle)';
-    const self = new Map<string, number>();
+    const inLong: number[] = [];
     const onStack = new Map<string, number>();
-    const name = (id: number) => {
-      const f = byId.get(id)!.callFrame;
-      return `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
-    };
+    const name = (id: number) => frameName(byId.get(id)!.callFrame);
     let runs = 0;
     for (let i = 0; i < samples.length; ) {
       if (idle(samples[i])) {
@@ -291,7 +289,7 @@ async function encodeProfiler(page: Page): Promise<() => Promise<void>> {
       if (ms > 50) {
         runs++;
         for (let k = i; k < j; k++) {
-          self.set(name(samples[k]), (self.get(name(samples[k])) ?? 0) + dt[k]);
+          inLong.push(k);
           const seen = new Set<string>();
           for (let n: number | undefined = samples[k]; n !== undefined; n = parent.get(n)) seen.add(name(n));
           for (const f of seen) onStack.set(f, (onStack.get(f) ?? 0) + dt[k]);
@@ -299,11 +297,11 @@ async function encodeProfiler(page: Page): Promise<() => Promise<void>> {
       }
       i = j;
     }
-    const top = (m: Map<string, number>) => [...m].sort((x, y) => y[1] - x[1]).slice(0, 30);
-    console.error(`  while encoding: ${runs} main-thread stretches over 50 ms; self time in them`);
-    for (const [k, ms] of top(self)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
+    const self = selfTimes({ ...p, samples: inLong.map((k) => samples[k]), timeDeltas: inLong.map((k) => 1000 * dt[k]) });
+    console.error(`  ${label}: ${runs} main-thread stretches over 50 ms; self time in them`);
+    for (const [k, ms] of self.slice(0, 30)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
     console.error('  and time on the stack (callees included)');
-    for (const [k, ms] of top(onStack)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
+    for (const [k, ms] of [...onStack].sort((x, y) => y[1] - x[1]).slice(0, 30)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
   };
 }
 
@@ -368,7 +366,7 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
       console.error(`  the kept session's ${count} images back from storage`);
       // its thumbnails are decoded again in the background: measured once that is over (as a
       // fresh run measures once encoding is); BENCH_PROFILE=encode profiles it
-      const background = await encodeProfiler(page);
+      const background = await encodeProfiler(page, 'while the thumbnails were decoded again');
       const quietFrom = await page.evaluate('performance.now()');
       await page.waitForFunction((n) => document.querySelector('[data-testid=gallery]')?.getAttribute('data-thumbs') === String(n), nImages, { timeout: 600_000, polling: 250 });
       console.error(`  thumbnails decoded again in ${(((await page.evaluate('performance.now()')) as number) - (quietFrom as number)) / 1000} s`);
@@ -382,7 +380,7 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
       await page.locator('[data-preset=all]').click();
     } else {
       const t0 = await page.evaluate(() => performance.now());
-      const encodeProfile = await encodeProfiler(page);
+      const encodeProfile = await encodeProfiler(page, 'while encoding');
       await page.locator('[data-testid=folder-input]').setInputFiles(folder);
       const tEnc = await stateAt(page, 'encoding', t0);
       const tDone = await stateAt(page, 'done', t0);
