@@ -353,14 +353,12 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
     await instrument(page);
     if (process.env.BENCH_VERBOSE) page.on('console', (m) => console.error('console:', m.text()));
     await page.goto(`http://localhost:${PORT}/?backend=wasm`);
-    const tReady = await stateAt(page, 'idle');
-    // what a reload cannot beat: the page and the model on a fresh start, no session
-    console.error(`  fresh page: model ready at ${(tReady / 1000).toFixed(2)} s`);
-    await page.waitForTimeout(1500);
     let pageImgPerS = NaN;
     let longestTaskMs = NaN;
     if (resumed) {
+      // (a stored session may go from loading to done without an idle state between)
       await stateAt(page, 'done', 0, 600_000);
+      await page.waitForTimeout(1500);
       const count = Number(await page.getByTestId('gallery').getAttribute('data-count'));
       if (count !== nImages) throw new Error(`the kept session has ${count} images, not ${nImages}`);
       console.error(`  the kept session's ${count} images back from storage`);
@@ -369,7 +367,7 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
       const background = await encodeProfiler(page, 'while the thumbnails were decoded again');
       const quietFrom = await page.evaluate('performance.now()');
       await page.waitForFunction((n) => document.querySelector('[data-testid=gallery]')?.getAttribute('data-thumbs') === String(n), nImages, { timeout: 600_000, polling: 250 });
-      console.error(`  thumbnails decoded again in ${(((await page.evaluate('performance.now()')) as number) - (quietFrom as number)) / 1000} s`);
+      console.error(`  thumbnails decoded again in ${((((await page.evaluate('performance.now()')) as number) - (quietFrom as number)) / 1000).toFixed(1)} s`);
       await background();
       await page.waitForTimeout(2000);
       await printLongFrames(page, 'while the thumbnails were decoded again', quietFrom as number, Infinity);
@@ -379,6 +377,10 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
       await page.getByTestId('map-source').selectOption('all');
       await page.locator('[data-preset=all]').click();
     } else {
+      const tReady = await stateAt(page, 'idle');
+      // what a reload cannot beat: the page and the model on a fresh start, no session
+      console.error(`  fresh page: model ready at ${(tReady / 1000).toFixed(2)} s`);
+      await page.waitForTimeout(1500);
       const t0 = await page.evaluate(() => performance.now());
       const encodeProfile = await encodeProfiler(page, 'while encoding');
       await page.locator('[data-testid=folder-input]').setInputFiles(folder);
