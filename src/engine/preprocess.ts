@@ -72,15 +72,16 @@ function roundToUint8(v: number): number {
 
 /**
  * The uint8 image after resize(256, antialias) and center_crop(224), for one [3, S, S] image.
- * Returns [3, 224, 224] uint8 (CHW), before /255.
+ * Returns [3, 224, 224] uint8 (CHW), before /255: written into `into` when given (it must hold
+ * 3 x 224 x 224 values), else into a new array.
  */
-export function resizeAndCrop(image: Uint8Array, size: number, offset = 0): Uint8Array {
+export function resizeAndCrop(image: Uint8Array, size: number, offset = 0, into?: Uint8Array): Uint8Array {
   const out = RESIZE_SIZE;
   const top = Math.round((out - CROP_SIZE) / 2); // torchvision: int(round((256 - 224) / 2.0)) = 16
   if (size === out) {
     // At 256 px every output sample's window is [i, i + 1] with weights (1, 0): the resize is the
     // identity, bit for bit, so only the crop remains.
-    const result = new Uint8Array(3 * CROP_SIZE * CROP_SIZE);
+    const result = into ?? new Uint8Array(3 * CROP_SIZE * CROP_SIZE);
     for (let c = 0; c < 3; c++)
       for (let y = 0; y < CROP_SIZE; y++) {
         const src = offset + c * size * size + (y + top) * size + top;
@@ -93,7 +94,7 @@ export function resizeAndCrop(image: Uint8Array, size: number, offset = 0): Uint
   const wy = antialiasWeights(size, out, top, CROP_SIZE);
   const plane = size * size;
   const tmp = new Float32Array(size * CROP_SIZE); // horizontal pass: [rows = size, cols = 224]
-  const result = new Uint8Array(3 * CROP_SIZE * CROP_SIZE);
+  const result = into ?? new Uint8Array(3 * CROP_SIZE * CROP_SIZE);
   for (let c = 0; c < 3; c++) {
     const src = offset + c * plane;
     // ATen resamples the contiguous (width) dimension first, then the height, in float32.
@@ -175,8 +176,9 @@ export function preprocess(images: ImageBatch): Float32Array {
   const hw = CROP_SIZE * CROP_SIZE;
   const out = new Float32Array(b * hw * 3);
   const lut = normalisationTable();
+  const crop = new Uint8Array(3 * hw); // (one crop reused: an array per image is garbage the next batch waits on)
   for (let i = 0; i < b; i++) {
-    const crop = resizeAndCrop(images.data, size, i * 3 * size * size);
+    resizeAndCrop(images.data, size, i * 3 * size * size, crop);
     let o = i * hw * 3;
     for (let p = 0; p < hw; p++) {
       out[o++] = lut[crop[p]];

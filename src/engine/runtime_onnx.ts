@@ -130,14 +130,18 @@ export interface OnnxEncoder {
   dispose(): Promise<void>;
 }
 
-/** Network input for ONNX: the engine's torchvision-exact crop, normalised, [B, 3, 224, 224] (NCHW). */
-export function networkInputNchw(images: ImageBatch): Float32Array {
+/**
+ * Network input for ONNX: the engine's torchvision-exact crop, normalised, [B, 3, 224, 224] (NCHW),
+ * written into `into` when it has that length (a buffer the worker handed back), else a new array.
+ */
+export function networkInputNchw(images: ImageBatch, into?: Float32Array): Float32Array {
   const [b, , size] = images.shape;
   const hw = CROP_SIZE * CROP_SIZE;
-  const out = new Float32Array(b * 3 * hw);
+  const out = into?.length === b * 3 * hw ? into : new Float32Array(b * 3 * hw);
   const lut = normalisationTable();
+  const crop = new Uint8Array(3 * hw);
   for (let i = 0; i < b; i++) {
-    const crop = resizeAndCrop(images.data, size, i * 3 * size * size);
+    resizeAndCrop(images.data, size, i * 3 * size * size, crop);
     const o = i * 3 * hw;
     for (let c = 0; c < 3; c++) for (let p = c * hw, e = p + hw; p < e; p++) out[o + p] = lut[c * 256 + crop[p]];
   }
@@ -206,7 +210,9 @@ parentPort.on('message', async (m) => {
       const out = await session.run({ [m.input]: new ort.Tensor('float32', m.data, m.dims) });
       const data = new Float32Array(out[m.output].data); // (a copy the worker owns, to transfer)
       out[m.output].dispose?.();
-      parentPort.postMessage({ id: m.id, data }, [data.buffer]);
+      // the input goes back too, for the next batch to be written into: a fresh array each
+      // batch costs the main thread page faults and collections while both cores run the graph
+      parentPort.postMessage({ id: m.id, data, input: m.data }, [data.buffer, m.data.buffer]);
     } else if (m.op === 'release') {
       if (session) await session.release();
       session = null;
@@ -218,15 +224,18 @@ parentPort.on('message', async (m) => {
 });
 `;
 
+/** A worker's answer: a run's output and its input array, handed back. */
+type Answer = { data?: Float32Array; input?: Float32Array };
+
 class SessionWorker {
   private worker: Worker;
   private next = 0;
-  private waiting = new Map<number, { resolve: (v: { data?: Float32Array }) => void; reject: (e: Error) => void }>();
+  private waiting = new Map<number, { resolve: (v: Answer) => void; reject: (e: Error) => void }>();
 
   constructor(runtime: string) {
     this.worker = new Worker(WORKER, { eval: true, workerData: { runtime } });
     this.worker.unref(); // (a loaded model never keeps the process alive)
-    this.worker.on('message', (m: { id: number; error?: string; data?: Float32Array }) => {
+    this.worker.on('message', (m: Answer & { id: number; error?: string }) => {
       const w = this.waiting.get(m.id);
       if (!w) return;
       this.waiting.delete(m.id);
@@ -242,7 +251,7 @@ class SessionWorker {
     this.waiting.clear();
   }
 
-  call(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<{ data?: Float32Array }> {
+  call(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<Answer> {
     const id = this.next++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
@@ -251,7 +260,7 @@ class SessionWorker {
       this.worker.postMessage({ ...message, id }, transfer);
     }).finally(() => {
       if (this.waiting.size === 0) this.worker.unref();
-    }) as Promise<{ data?: Float32Array }>;
+    }) as Promise<Answer>;
   }
 
   terminate(): Promise<number> {
@@ -297,11 +306,14 @@ export async function createOnnxEncoder(o: OnnxEncoderOptions): Promise<OnnxEnco
   }
   const w = worker!;
   let released = false;
+  // input arrays back from the worker, at most one per batch in flight (encode keeps two)
+  const spare: Float32Array[] = [];
   const run = async (images: ImageBatch, output: string, perImage: number): Promise<Float32Array> => {
     if (released) throw new BackendError('this onnx model was disposed');
     const b = images.shape[0];
-    const input = networkInputNchw(images);
-    const { data } = await w.call({ op: 'run', input: INPUT_NAME, output, data: input, dims: [b, 3, CROP_SIZE, CROP_SIZE] }, [input.buffer as ArrayBuffer]);
+    const input = networkInputNchw(images, spare.pop());
+    const { data, input: back } = await w.call({ op: 'run', input: INPUT_NAME, output, data: input, dims: [b, 3, CROP_SIZE, CROP_SIZE] }, [input.buffer as ArrayBuffer]);
+    if (back && spare.length < 2) spare.push(back);
     if (!data || data.length !== b * perImage) throw new BackendError(`ONNX Runtime returned ${data?.length} values, expected ${b * perImage}`);
     return data;
   };

@@ -31,6 +31,16 @@ describe('torchvision-exact preprocessing', () => {
     });
   }
 
+  it('writes into a given array exactly what it returns fresh (an array reused across images)', () => {
+    for (const size of [256, 333]) {
+      const input = loadNpy(`test/golden/preprocess/input_${size}.npy`).data as Uint8Array;
+      const into = new Uint8Array(3 * 224 * 224).fill(7);
+      const got = resizeAndCrop(input, size, 0, into);
+      expect(got).toBe(into);
+      expect(Buffer.from(got).equals(Buffer.from(resizeAndCrop(input, size)))).toBe(true);
+    }
+  });
+
   it('the two tap images match their resized goldens', () => {
     const input = loadNpy('test/golden/taps/input.npy').data as Uint8Array;
     const ref = loadNpy('test/golden/taps/resized.npy').data as Uint8Array;

@@ -84,6 +84,14 @@ describe('the onnx runtime', () => {
       // batches of one give the same numbers
       const y1 = await encode(model, images, { batchSize: 1 });
       expect(maxErr(y1.data, ref).err).toBeLessThanOrEqual(1e-4 * m.ref);
+      // six batches of one, the two images in turn: from the third on, each batch is written into
+      // an input array the worker handed back, and gives its image's numbers bit for bit
+      const per = images.data.length / 2;
+      const turns = new Uint8Array(6 * per);
+      for (let i = 0; i < 6; i++) turns.set(images.data.subarray((i % 2) * per, (i % 2 + 1) * per), i * per);
+      const y6 = await encode(model, { data: turns, shape: [6, ...images.shape.slice(1)] as typeof images.shape }, { batchSize: 1 });
+      const row = y6.data.length / 6;
+      for (let i = 2; i < 6; i++) expect(y6.data.subarray(i * row, (i + 1) * row)).toEqual(y1.data.subarray((i % 2) * row, (i % 2 + 1) * row));
       model.dispose();
 
       const mask = Array.from(selection.timepoints, Number);
