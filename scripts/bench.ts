@@ -36,13 +36,17 @@ const MODELS = '.cache/bench-models';
 const MODELS_F16 = '.cache/bench-models-f16'; // the same weights stored as float16 (convert --dtype float16)
 const MODELS_COMPACT = '.cache/bench-models-compact'; // repetitions sharing most of a basis, with the compact form (convert --compact)
 const modelDir = join(MODELS, MODEL_ID, 'sub-01');
+// full batches timed for a Node runtime's steady state
+const STEADY_BATCHES = 12;
 
 interface Row {
   name: string;
   images: number;
   imgPerS: number | null;
-  /** img/s of the fastest full batch after the first (steady state, Node runtimes) */
+  /** img/s of the fastest full batch after the first (Node runtimes) */
   bestBatchImgPerS?: number;
+  /** img/s of the median full batch of a run of STEADY_BATCHES batches after the first (Node runtimes) */
+  steadyImgPerS?: number;
   coldStartS?: number;
   loadS?: number;
   note: string;
@@ -145,20 +149,38 @@ async function nodeBackend(device: 'onnx' | 'wasm' | 'cpu', n: number, precision
   t0 = performance.now();
   await encode(model, { data, shape: [n, 3, SIZE, SIZE] }, { batchSize: batch, onBatch: (_start, r) => void ends.push({ t: performance.now(), b: r.shape[0] }) });
   const s = (performance.now() - t0) / 1000;
-  const full = ends.slice(1).map((e, i) => ({ ...e, dt: e.t - ends[i].t })).filter((e) => e.b === batch);
-  const bestBatch = full.length ? Math.max(...full.map((e) => (1000 * e.b) / e.dt)) : undefined;
+  const bestBatch = Math.max(...batchRates(ends, batch), -Infinity);
   // Memory: the model's tensors, the wasm heap (tensors plus XNNPACK's packed weight copies and
   // scratch; a wasm heap never shrinks, so this is its peak) and the process RSS.
   const heap = device === 'onnx' ? undefined : (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.buffer.byteLength;
   const gb = (b: number) => (b / 1e9).toFixed(2);
   const rss = `RSS ${gb(process.memoryUsage().rss)} GB (peak ${gb(process.resourceUsage().maxRSS * 1024)} GB)`;
   const mem = device === 'onnx' ? rss : `tensors ${gb(tensorsAfterLoad)} GB${heap ? `, wasm heap ${gb(heap)} GB` : ''}, ${rss}`;
+  // The steady state: the median batch of a longer run (STEADY_BATCHES full batches after the
+  // first), after the memory readings above, which are those of the n images
+  let steady: number | undefined;
+  if (device !== 'cpu') {
+    const more: Array<{ t: number; b: number }> = [];
+    await encode(model, { data: images((STEADY_BATCHES + 1) * batch), shape: [(STEADY_BATCHES + 1) * batch, 3, SIZE, SIZE] }, { batchSize: batch, onBatch: (_start, r) => void more.push({ t: performance.now(), b: r.shape[0] }) });
+    const r = batchRates(more, batch).sort((a, b) => a - b);
+    steady = r.length ? (r[(r.length - 1) >> 1] + r[r.length >> 1]) / 2 : undefined;
+  }
   model.dispose();
   disposeBackbone();
   const err = model.compact?.error ? `, compact error ${model.compact.error.relative.toExponential(2)} of max` : '';
   const note = device === 'onnx' ? model.backendNote : choice.note;
-  const best = bestBatch ? `, fastest batch ${bestBatch.toFixed(1)} img/s` : '';
-  return { name: `node ${device}${precision === 'compact' ? ', compact' : ''}`, images: n, imgPerS: n / s, bestBatchImgPerS: bestBatch, coldStartS, loadS, note: `${note}, batch ${batch}${best}, backbone generation ${genS.toFixed(2)} s, ${mem}${err}` };
+  const best = Number.isFinite(bestBatch) ? `, fastest batch ${bestBatch.toFixed(1)} img/s` : '';
+  const median = steady ? `, steady state ${steady.toFixed(1)} img/s (median of ${STEADY_BATCHES} batches)` : '';
+  return {
+    name: `node ${device}${precision === 'compact' ? ', compact' : ''}`,
+    images: n,
+    imgPerS: n / s,
+    bestBatchImgPerS: Number.isFinite(bestBatch) ? bestBatch : undefined,
+    steadyImgPerS: steady,
+    coldStartS,
+    loadS,
+    note: `${note}, batch ${batch}${best}${median}, backbone generation ${genS.toFixed(2)} s, ${mem}${err}`,
+  };
 }
 
 /**
@@ -327,6 +349,11 @@ function fmaPeak(): { macPerS: number; formula: string } {
   }
 }
 
+/** img/s of each full batch after the first, from each batch's end time. */
+function batchRates(ends: Array<{ t: number; b: number }>, batch: number): number[] {
+  return ends.slice(1).flatMap((e, i) => (e.b === batch ? [(1000 * e.b) / (e.t - ends[i].t)] : []));
+}
+
 /** Multiply-adds per image: AlexNet's (0.71 G) and the PCA's (4 x 250 x 205,672) and regressions. */
 const MAC_PER_IMAGE = 0.714e9 + 4 * K * 205_672 + 4 * K * 8820;
 
@@ -375,8 +402,9 @@ const peakImgPerS = peak.macPerS / MAC_PER_IMAGE;
 console.log(`\nFMA peak of this CPU: ${peak.formula}; at ${(MAC_PER_IMAGE / 1e9).toFixed(2)} G multiply-adds per image: ${peakImgPerS.toFixed(0)} img/s`);
 for (const r of rows) {
   if (!r.imgPerS || r.images === 0) continue;
+  const steady = r.steadyImgPerS ? `; steady state ${r.steadyImgPerS.toFixed(1)} img/s = ${(r.steadyImgPerS / peakImgPerS).toFixed(2)} [target 0.6]` : '';
   const best = r.bestBatchImgPerS ? `; fastest batch ${r.bestBatchImgPerS.toFixed(1)} img/s = ${(r.bestBatchImgPerS / peakImgPerS).toFixed(2)}` : '';
-  console.log(`  ${r.name.padEnd(30)} ${r.imgPerS.toFixed(1).padStart(6)} img/s = ${((r.imgPerS * MAC_PER_IMAGE) / 1e9).toFixed(1).padStart(5)} G multiply-adds/s = ${(r.imgPerS / peakImgPerS).toFixed(2)} of the peak${best}`);
+  console.log(`  ${r.name.padEnd(30)} ${r.imgPerS.toFixed(1).padStart(6)} img/s = ${((r.imgPerS * MAC_PER_IMAGE) / 1e9).toFixed(1).padStart(5)} G multiply-adds/s = ${(r.imgPerS / peakImgPerS).toFixed(2)} of the peak${steady}${best}`);
 }
 // The playground with the demo subject: time to ready, main-thread tasks while encoding, view updates.
 if (want('playground')) {
