@@ -1,7 +1,8 @@
-// The whole pipeline (seeded AlexNet, eight taps, PCA projections, regressions) as one ONNX
-// graph, for ONNX Runtime's CPU kernels (runtime_onnx.ts). Built with onnx-proto, ONNX's own
-// protobuf schema, from the shapes alone: every weight is an external initializer, a byte range
-// of one data file the runtime writes, so the model message itself stays a few kilobytes.
+// The whole pipeline (normalisation of the cropped images, seeded AlexNet, eight taps, PCA
+// projections, regressions) as one ONNX graph, for ONNX Runtime's CPU kernels (runtime_onnx.ts).
+// Built with onnx-proto, ONNX's own protobuf schema, from the shapes alone: every weight is an
+// external initializer, a byte range of one data file the runtime writes, so the model message
+// itself stays a few kilobytes (the normalisation's six numbers are constants in it).
 //
 // ONNX is channels-first like PyTorch, so AlexNet's weights and BERG's channel-major taps need no
 // permutation. The large matrices (fc6-fc8 and the PCA blocks) sit on the left of their products,
@@ -13,6 +14,7 @@ import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
 import { TAPS } from './alexnet.ts';
 import { ALEXNET_LAYERS } from './backbone_weights.ts';
+import { IMAGENET_MEAN, IMAGENET_STD } from './preprocess.ts';
 import { N_FEATURES, N_REPETITIONS } from '../core/types.ts';
 
 const { onnx } = onnxProto;
@@ -74,18 +76,41 @@ export function encoderInitializers(spec: EncoderGraphSpec): InitializerSpec[] {
 }
 
 type Attr = Onnx.IAttributeProto;
+type AddNode = (opType: string, inputs: string[], attribute?: Attr[], outName?: string) => string;
 const ints = (name: string, v: number[]): Attr => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: v });
 const int = (name: string, v: number): Attr => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: v });
 
+const constant = (values: number[], dims: number[]): Attr => ({
+  name: 'value',
+  type: onnx.AttributeProto.AttributeType.TENSOR,
+  t: { dims, dataType: onnx.TensorProto.DataType.FLOAT, floatData: values },
+});
+
 /**
- * The model message: input float32 [B, 3, 224, 224] (normalised, NCHW), output float32
+ * torchvision's Normalize of the uint8 crop [B, 3, 224, 224], in the graph: ((v / 255) - mean) /
+ * std in float32, each operation rounded once, as the engine's normalisation table computes it
+ * (preprocess.ts: there each operation is computed in double and rounded to float32, which gives
+ * the same float32 for a sum, difference or quotient of float32 operands). In the graph the
+ * runtime does it on its own threads, and the crop crosses to it at a quarter of the size.
+ */
+export function normalisationNodes(node: AddNode, input: string): string {
+  const x = node('Cast', [input], [int('to', onnx.TensorProto.DataType.FLOAT)], 'normalise/cast');
+  const scale = node('Constant', [], [constant([255], [])], 'normalise/255');
+  const mean = node('Constant', [], [constant(IMAGENET_MEAN.map(Math.fround), [1, 3, 1, 1])], 'normalise/mean');
+  const std = node('Constant', [], [constant(IMAGENET_STD.map(Math.fround), [1, 3, 1, 1])], 'normalise/std');
+  return node('Div', [node('Sub', [node('Div', [x, scale], [], 'normalise/scaled'), mean], [], 'normalise/centred'), std], [], 'normalise');
+}
+
+/**
+ * The model message: input uint8 [B, 3, 224, 224] (the resized, centre-cropped images, NCHW; the
+ * graph normalises them, see normalisationNodes), output float32
  * [B, 4 * rows] (= [B, 4, C, T] in C order). `dataFile` is the data file's name, relative to
  * the folder the model is loaded from.
  */
 export function buildEncoderGraph(spec: EncoderGraphSpec, placement: Map<string, ExternalPlacement>, dataFile: string): Uint8Array {
   const nodes: Onnx.INodeProto[] = [];
   let seq = 0;
-  const node = (opType: string, inputs: string[], attribute: Attr[] = [], outName?: string): string => {
+  const node: AddNode = (opType, inputs, attribute = [], outName) => {
     const y = outName ?? `${opType.toLowerCase()}_${seq++}`;
     nodes.push({ opType, input: inputs, output: [y], attribute, name: y });
     return y;
@@ -99,7 +124,7 @@ export function buildEncoderGraph(spec: EncoderGraphSpec, placement: Map<string,
   const pool = (x: string, i: number) => node('MaxPool', [x], [ints('kernel_shape', [3, 3]), ints('strides', [2, 2])], mod(i));
 
   // Conv taps, [B, C, H, W] flattened channel-major to [B, size] as BERG's features are.
-  const f2 = pool(conv(INPUT_NAME, 0, 4, 2, 11), 2);
+  const f2 = pool(conv(normalisationNodes(node, INPUT_NAME), 0, 4, 2, 11), 2);
   const f5 = pool(conv(f2, 3, 1, 2, 5), 5);
   const f7 = conv(f5, 6, 1, 1, 3);
   const f9 = conv(f7, 8, 1, 1, 3);
@@ -145,9 +170,9 @@ export function buildEncoderGraph(spec: EncoderGraphSpec, placement: Map<string,
       ],
     };
   });
-  const tensorType = (dims: Array<number | string>): Onnx.ITypeProto => ({
+  const tensorType = (dims: Array<number | string>, elemType: number = onnx.TensorProto.DataType.FLOAT): Onnx.ITypeProto => ({
     tensorType: {
-      elemType: onnx.TensorProto.DataType.FLOAT,
+      elemType,
       shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
     },
   });
@@ -159,7 +184,7 @@ export function buildEncoderGraph(spec: EncoderGraphSpec, placement: Map<string,
       name: 'alexnet_untrained_eeg_encoder',
       node: nodes,
       initializer,
-      input: [{ name: INPUT_NAME, type: tensorType(['batch', 3, 224, 224]) }],
+      input: [{ name: INPUT_NAME, type: tensorType(['batch', 3, 224, 224], onnx.TensorProto.DataType.UINT8) }],
       output: [
         { name: OUTPUT_NAME, type: tensorType(['batch', N_REPETITIONS * spec.rows]) },
         ...(spec.features ? [{ name: FEATURES_NAME, type: tensorType(['batch', N_FEATURES]) }] : []),

@@ -21,7 +21,7 @@ import { generateAlexNetWeights } from './backbone_weights.ts';
 import type { EncoderArrays } from './encoder.ts';
 import { BackendError, ModelLoadError } from '../core/errors.ts';
 import { buildEncoderGraph, FEATURES_NAME, INPUT_NAME, OUTPUT_NAME, pcaBlockName, pcaPrefixes, type EncoderGraphSpec, type ExternalPlacement } from './onnx_graph.ts';
-import { CROP_SIZE, normalisationTable, resizeAndCrop } from './preprocess.ts';
+import { CROP_SIZE, resizeAndCrop } from './preprocess.ts';
 import { float16Table, float16ToFloat32, float32ToFloat16 } from '../io/dtype.ts';
 import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type ImageBatch } from '../core/types.ts';
 
@@ -131,20 +131,15 @@ export interface OnnxEncoder {
 }
 
 /**
- * Network input for ONNX: the engine's torchvision-exact crop, normalised, [B, 3, 224, 224] (NCHW),
- * written into `into` when it has that length (a buffer the worker handed back), else a new array.
+ * Network input for ONNX: the engine's torchvision-exact resize and centre crop, uint8
+ * [B, 3, 224, 224] (NCHW; the graph normalises it), written into `into` when it has that length
+ * (an array the worker handed back), else into a new array.
  */
-export function networkInputNchw(images: ImageBatch, into?: Float32Array): Float32Array {
+export function networkCrops(images: ImageBatch, into?: Uint8Array): Uint8Array {
   const [b, , size] = images.shape;
-  const hw = CROP_SIZE * CROP_SIZE;
-  const out = into?.length === b * 3 * hw ? into : new Float32Array(b * 3 * hw);
-  const lut = normalisationTable();
-  const crop = new Uint8Array(3 * hw);
-  for (let i = 0; i < b; i++) {
-    resizeAndCrop(images.data, size, i * 3 * size * size, crop);
-    const o = i * 3 * hw;
-    for (let c = 0; c < 3; c++) for (let p = c * hw, e = p + hw; p < e; p++) out[o + p] = lut[c * 256 + crop[p]];
-  }
+  const per = 3 * CROP_SIZE * CROP_SIZE;
+  const out = into?.length === b * per ? into : new Uint8Array(b * per);
+  for (let i = 0; i < b; i++) resizeAndCrop(images.data, size, i * 3 * size * size, out.subarray(i * per, (i + 1) * per));
   return out;
 }
 
@@ -207,11 +202,11 @@ parentPort.on('message', async (m) => {
       session = await ort.InferenceSession.create(m.path, m.options);
       parentPort.postMessage({ id: m.id });
     } else if (m.op === 'run') {
-      const out = await session.run({ [m.input]: new ort.Tensor('float32', m.data, m.dims) });
+      const out = await session.run({ [m.input]: new ort.Tensor('uint8', m.data, m.dims) });
       const data = new Float32Array(out[m.output].data); // (a copy the worker owns, to transfer)
       out[m.output].dispose?.();
       // the input goes back too, for the next batch to be written into: a fresh array each
-      // batch costs the main thread page faults and collections while both cores run the graph
+      // batch costs the main thread page faults while both cores run the graph
       parentPort.postMessage({ id: m.id, data, input: m.data }, [data.buffer, m.data.buffer]);
     } else if (m.op === 'release') {
       if (session) await session.release();
@@ -225,7 +220,7 @@ parentPort.on('message', async (m) => {
 `;
 
 /** A worker's answer: a run's output and its input array, handed back. */
-type Answer = { data?: Float32Array; input?: Float32Array };
+type Answer = { data?: Float32Array; input?: Uint8Array };
 
 class SessionWorker {
   private worker: Worker;
@@ -307,11 +302,11 @@ export async function createOnnxEncoder(o: OnnxEncoderOptions): Promise<OnnxEnco
   const w = worker!;
   let released = false;
   // input arrays back from the worker, at most one per batch in flight (encode keeps two)
-  const spare: Float32Array[] = [];
+  const spare: Uint8Array[] = [];
   const run = async (images: ImageBatch, output: string, perImage: number): Promise<Float32Array> => {
     if (released) throw new BackendError('this onnx model was disposed');
     const b = images.shape[0];
-    const input = networkInputNchw(images, spare.pop());
+    const input = networkCrops(images, spare.pop());
     const { data, input: back } = await w.call({ op: 'run', input: INPUT_NAME, output, data: input, dims: [b, 3, CROP_SIZE, CROP_SIZE] }, [input.buffer as ArrayBuffer]);
     if (back && spare.length < 2) spare.push(back);
     if (!data || data.length !== b * perImage) throw new BackendError(`ONNX Runtime returned ${data?.length} values, expected ${b * perImage}`);

@@ -2,11 +2,16 @@
 // reference: the eight taps, the responses of every pca_param layout, a selection in BERG's
 // order (shuffled, with a duplicate), and the compact precision against the wasm backend's.
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TAPS } from '../../src/engine/alexnet.ts';
+import onnxProto from 'onnx-proto';
+import type { onnx } from 'onnx-proto';
 import { onnxRuntime } from '../../src/engine/backend.ts';
+import { INPUT_NAME, normalisationNodes } from '../../src/engine/onnx_graph.ts';
+import { normalisationTable } from '../../src/engine/preprocess.ts';
 import { disposeBackbone, encode, getEncodingModel, MODEL_ID } from '../../src/engine/index.ts';
 import { directorySource } from '../../src/io/source_node.ts';
 import { BIN, convertFixtureCases, FIXTURE_CASES, fixtureModelDir, fixturePath, goldenSelection, loadNpy, maxErr, ROOT, run, sub, tapImages, tapValues } from '../helpers.ts';
@@ -124,6 +129,32 @@ describe('the onnx runtime', () => {
     // and compact is not the exact model (its repetitions 2-4 share repetition 1's basis)
     expect(maxErr(results[0], yExact).rel).toBeGreaterThan(1e-2);
   }, 180_000);
+
+  it("normalises in the graph to the engine's normalisation table, bit for bit", async () => {
+    // the graph's first nodes alone, on every uint8 value in each of the three channels, with the
+    // session options of the runtime (its graph optimisations among them)
+    const ort = createRequire(import.meta.url)('onnxruntime-node');
+    const nodes: onnx.INodeProto[] = [];
+    const node = (opType: string, input: string[], attribute: onnx.IAttributeProto[] = [], name?: string) => {
+      const y = name ?? `${opType}_${nodes.length}`;
+      nodes.push({ opType, input, output: [y], attribute, name: y });
+      return y;
+    };
+    const y = normalisationNodes(node, INPUT_NAME);
+    const type = (elemType: number) => ({ tensorType: { elemType, shape: { dim: [1, 3, 1, 256].map((dimValue) => ({ dimValue })) } } });
+    const model = onnxProto.onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: { name: 'normalise', node: nodes, input: [{ name: INPUT_NAME, type: type(onnxProto.onnx.TensorProto.DataType.UINT8) }], output: [{ name: y, type: type(onnxProto.onnx.TensorProto.DataType.FLOAT) }] },
+    }).finish();
+    const session = await ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', intraOpNumThreads: 1 });
+    const values = Uint8Array.from({ length: 3 * 256 }, (_, i) => i % 256);
+    const got = (await session.run({ [INPUT_NAME]: new ort.Tensor('uint8', values, [1, 3, 1, 256]) }))[y].data as Float32Array;
+    await session.release();
+    const table = normalisationTable();
+    const differ = [...table].filter((v, i) => !Object.is(v, got[i])).length;
+    expect(differ).toBe(0);
+  });
 
   it('an unknown device is refused with the list of runtimes', async () => {
     const source = directorySource(modelDir('layout-a', 1));
