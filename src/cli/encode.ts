@@ -337,11 +337,13 @@ export async function runEncode(argv: string[]): Promise<number> {
         wasmThreads: threads,
         threads,
         onProgress: (p) => {
+          // on a terminal only: a job log would get a hundred fragments joined by carriage returns
+          if (quiet || !process.stderr.isTTY || p.stage !== 'weights') return;
           const pct = Math.floor((100 * p.done) / Math.max(1, p.total));
-          if (p.stage === 'weights' && pct !== lastPct) process.stderr.write(`\rloading weights ${(lastPct = pct)}%`);
+          if (pct !== lastPct) process.stderr.write(`\rloading weights ${(lastPct = pct)}%`);
         },
       });
-      process.stderr.write(`\rmodel ${manifest.model_id} subject ${manifest.subject} on ${model.backendNote}\n`);
+      process.stderr.write(`${lastPct >= 0 ? '\r\x1b[K' : ''}model ${manifest.model_id} subject ${manifest.subject} on ${model.backendNote}\n`);
       if (model.synthetic) process.stderr.write(`warning: ${SYNTHETIC_NOTICE}\n`);
       if (model.compact) process.stderr.write(`${describeCompact(model.compact)}\n`);
       if (kept.length && previous!.backend !== model.backend) {

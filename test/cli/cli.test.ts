@@ -25,11 +25,23 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('insilico-eeg CLI', () => {
+  it('--quiet: no progress lines (the model line stays)', async () => {
+    const out = join(dir, 'quiet.npy');
+    const r = await cli(['encode', '--model', join(models, 'eeg-things_eeg_2-alexnet_untrained/sub-01'), '--images', join(ROOT, 'test/golden/taps/input.npy'), '--out', out, '--device', 'wasm', '--quiet']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/encoded \d+\/\d+ images|loading weights|\r/);
+    expect(r.stderr).toMatch(/^model eeg-things_eeg_2-alexnet_untrained subject 1 on wasm/m);
+    expect(read(out).shape).toEqual([2, 4, 63, 140]);
+  });
+
   it('encode on a converted fixture reproduces the Python reference within 1e-4 relative', async () => {
     const out = join(dir, 'all.npy');
     const r = await cli(['encode', '--model', join(models, 'eeg-things_eeg_2-alexnet_untrained/sub-01'), '--images', join(ROOT, 'test/golden/taps/input.npy'), '--out', out, '--device', 'wasm', '--threads', '2']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/on wasm, 2 threads/);
+    // stderr is a pipe here, as in a job log: plain lines, no carriage returns
+    expect(r.stderr).not.toMatch(/\r/);
+    expect(r.stderr).toMatch(/^encoded 2\/2 images, [\d.]+ img\/s, .+ in all$/m);
     const y = read(out);
     expect(y.shape).toEqual([2, 4, 63, 140]);
     expect(y.dtype).toBe('<f4');
