@@ -190,10 +190,16 @@ export function preprocess(images: ImageBatch): Float32Array {
 }
 
 /** Each image's resizeAndCrop() written one after another into `out` ([B, 3, 224, 224]). */
-function writeCrops<T extends Uint8Array | Float32Array>(images: ImageBatch, out: T): T {
+export function writeCrops<T extends Uint8Array | Float32Array>(images: ImageBatch, out: T): T {
   const [b, , size] = images.shape;
   const per = 3 * CROP_SIZE * CROP_SIZE;
-  for (let i = 0; i < b; i++) out.set(resizeAndCrop(images.data, size, i * 3 * size * size), i * per);
+  // uint8 crops are written in place; float32 ones through one crop array reused for every image
+  const crop = out instanceof Uint8Array ? null : new Uint8Array(per);
+  for (let i = 0; i < b; i++) {
+    const at = i * 3 * size * size;
+    if (crop) out.set(resizeAndCrop(images.data, size, at, crop), i * per);
+    else resizeAndCrop(images.data, size, at, (out as Uint8Array).subarray(i * per, (i + 1) * per));
+  }
   return out;
 }
 

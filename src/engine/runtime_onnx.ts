@@ -21,7 +21,7 @@ import { generateAlexNetWeights } from './backbone_weights.ts';
 import type { EncoderArrays } from './encoder.ts';
 import { BackendError, ModelLoadError } from '../core/errors.ts';
 import { buildEncoderGraph, FEATURES_NAME, INPUT_NAME, OUTPUT_NAME, pcaBlockName, pcaPrefixes, type EncoderGraphSpec, type ExternalPlacement } from './onnx_graph.ts';
-import { CROP_SIZE, resizeAndCrop } from './preprocess.ts';
+import { CROP_SIZE, writeCrops } from './preprocess.ts';
 import { float16Table, float16ToFloat32, float32ToFloat16 } from '../io/dtype.ts';
 import { N_CHANNELS, N_FEATURES, N_REPETITIONS, N_TIMES, type ImageBatch } from '../core/types.ts';
 
@@ -136,11 +136,8 @@ export interface OnnxEncoder {
  * (an array the worker handed back), else into a new array.
  */
 export function networkCrops(images: ImageBatch, into?: Uint8Array): Uint8Array {
-  const [b, , size] = images.shape;
-  const per = 3 * CROP_SIZE * CROP_SIZE;
-  const out = into?.length === b * per ? into : new Uint8Array(b * per);
-  for (let i = 0; i < b; i++) resizeAndCrop(images.data, size, i * 3 * size * size, out.subarray(i * per, (i + 1) * per));
-  return out;
+  const n = images.shape[0] * 3 * CROP_SIZE * CROP_SIZE;
+  return writeCrops(images, into?.length === n ? into : new Uint8Array(n));
 }
 
 function need(arrays: EncoderArrays, name: string, length: number): Float32Array | Uint16Array {
