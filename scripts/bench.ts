@@ -149,7 +149,8 @@ async function nodeBackend(device: 'onnx' | 'wasm' | 'cpu', n: number, precision
   t0 = performance.now();
   await encode(model, { data, shape: [n, 3, SIZE, SIZE] }, { batchSize: batch, onBatch: (_start, r) => void ends.push({ t: performance.now(), b: r.shape[0] }) });
   const s = (performance.now() - t0) / 1000;
-  const bestBatch = Math.max(...batchRates(ends, batch), -Infinity);
+  const rates = batchRates(ends, batch);
+  const bestBatch = rates.length ? Math.max(...rates) : undefined;
   // Memory: the model's tensors, the wasm heap (tensors plus XNNPACK's packed weight copies and
   // scratch; a wasm heap never shrinks, so this is its peak) and the process RSS.
   const heap = device === 'onnx' ? undefined : (tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } }).wasm?.HEAPU8.buffer.byteLength;
@@ -169,13 +170,13 @@ async function nodeBackend(device: 'onnx' | 'wasm' | 'cpu', n: number, precision
   disposeBackbone();
   const err = model.compact?.error ? `, compact error ${model.compact.error.relative.toExponential(2)} of max` : '';
   const note = device === 'onnx' ? model.backendNote : choice.note;
-  const best = Number.isFinite(bestBatch) ? `, fastest batch ${bestBatch.toFixed(1)} img/s` : '';
+  const best = bestBatch ? `, fastest batch ${bestBatch.toFixed(1)} img/s` : '';
   const median = steady ? `, steady state ${steady.toFixed(1)} img/s (median of ${STEADY_BATCHES} batches)` : '';
   return {
     name: `node ${device}${precision === 'compact' ? ', compact' : ''}`,
     images: n,
     imgPerS: n / s,
-    bestBatchImgPerS: Number.isFinite(bestBatch) ? bestBatch : undefined,
+    bestBatchImgPerS: bestBatch,
     steadyImgPerS: steady,
     coldStartS,
     loadS,
