@@ -145,6 +145,27 @@ test('a picked folder: sorted paths, subfolders as conditions, a stimulus list, 
   const map = page.getByTestId('topomap');
   await chooseImage(map, 'map-source', 41, 'more/objects/o00.png');
   await expect(map).toHaveAttribute('data-map-source', /^img:/);
+  // Another image picked: its map is drawn in the input's own task, from the repetition means the
+  // responses worker shares with the page, with the values the worker's answer then gives.
+  const picked = await page.evaluate(async () => {
+    const field = document.querySelector('[data-testid=map-source-number]') as HTMLInputElement;
+    const el = document.querySelector('[data-testid=topomap]')!;
+    const before = el.getAttribute('data-map-source');
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(field, '12');
+    field.dispatchEvent(new Event('input', { bubbles: true }));
+    field.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    await Promise.resolve();
+    const now = { source: el.getAttribute('data-map-source'), pending: el.hasAttribute('data-plot-pending'), values: el.getAttribute('data-values') };
+    return { isolated: self.crossOriginIsolated, before, ...now };
+  });
+  expect(picked.isolated).toBe(true);
+  expect(picked.source).toMatch(/^img:/);
+  expect(picked.source).not.toBe(picked.before);
+  expect(picked.pending).toBe(false);
+  expect(picked.values!.split(',')).toHaveLength(63);
+  await expect(map.getByTestId('map-source-number').locator('xpath=../following-sibling::span[contains(@class, "image-choice-name")]')).toContainText('faces/f11.png');
+  await page.waitForTimeout(500); // the worker's answer for the image has come
+  await expect(map).toHaveAttribute('data-values', picked.values!);
   const course = page.getByTestId('timecourse');
   const meanSum = await course.getAttribute('data-values-sum');
   await chooseImage(course, 'image-view', 60, 'more/objects/o19.png');

@@ -33,6 +33,7 @@ import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../core/types.ts';
 import { subjectMean } from '../analysis/subjects.ts';
 import { dissimilarity, repSeries, type Dims } from '../viz/stats.ts';
 import { channelRows, componentMeasures, groupWaveform, measureImages, windowIndices, windowTopography, type ComponentPreset, type ComponentResult, type MeasureSpec } from '../lab/measures.ts';
+import { RepMeanCache, type RepMeanSlots } from './rep_means.ts';
 import { decodeSum, encodeSum } from './sum_file.ts';
 
 export const BLOCK = N_REPETITIONS * N_CHANNELS * N_TIMES;
@@ -128,7 +129,8 @@ interface TagSums {
   putHere: Set<string>;
 }
 
-const rowId = (tag: string, key: string) => `${tag}\n${key}`;
+/** a row's id: its model tag and pixel key */
+export const rowId = (tag: string, key: string) => `${tag}\n${key}`;
 const isPrefix = (a: readonly string[], b: readonly string[]) => a.length <= b.length && a.every((k, i) => k === b[i]);
 
 /** A small binary heap of indices, smallest first. */
@@ -215,7 +217,7 @@ export class ResponseStore {
   /** rows read back or written, most recently used last (by rowId) */
   private cache = new Map<string, Float32Array>();
   /** images' repetition means (by rowId, most recently used last): a cursor move's dissimilarity reads no rows */
-  private repMeans = new Map<string, Float32Array>();
+  private readonly repMeans: RepMeanCache;
   private running = new Map<string, Running>();
   /** per tag, the stored keys (one listing, then kept up to date by put) */
   private listed = new Map<string, Promise<Set<string>>>();
@@ -238,19 +240,21 @@ export class ResponseStore {
     private readonly storage: RowStorage | null = null,
     private readonly cacheRows = CACHE_ROWS,
     private readonly sumDelayMs: number | null = SUM_QUIET_MS,
-    private readonly repMeanRows = REP_MEAN_ROWS,
-  ) {}
+    repMeanRows = REP_MEAN_ROWS,
+    shareRepMeans: ((change: RepMeanSlots) => void) | null = null,
+  ) {
+    this.repMeans = new RepMeanCache(repMeanRows, shareRepMeans);
+  }
 
-  /** The image's repetition means (kept while the row is the image's current one). */
+  /** The image's repetition means (kept while the row is the image's current one; a view valid until the next is kept). */
   private keepRepMean(id: string, r: Float32Array): Float32Array {
-    let rm = this.repMeans.get(id);
-    if (rm) this.repMeans.delete(id);
-    else rm = repMeanOf(r);
-    if (this.repMeanRows > 0) {
-      this.repMeans.set(id, rm);
-      while (this.repMeans.size > this.repMeanRows) this.repMeans.delete(this.repMeans.keys().next().value!);
-    }
-    return rm;
+    return this.repMeans.get(id) ?? this.repMeans.set(id, repMeanOf(r));
+  }
+
+  /** A copy of the image's kept repetition means, or null (the page's synchronous read where there is no worker). */
+  keptRepMean(tag: string, key: string): Float32Array | null {
+    if (!this.of(tag).has(key)) return null;
+    return this.repMeans.get(rowId(tag, key))?.slice() ?? null;
   }
 
   private sumsOf(tag: string): TagSums {
@@ -707,7 +711,8 @@ export class ResponseStore {
     // a spec with an unknown channel or an empty window is refused before any row is read
     for (const m of specs) measureImages([], ONE_REP, chNames, times, m);
     await this.eachImageMean(tags, keys, (rm, b) => {
-      blocks.push(rm);
+      // a copy: a kept mean is a view that later reads may reuse before the batch is measured
+      blocks.push(rm.slice());
       at.push(b);
       if (blocks.length === BATCH) flush();
     });
@@ -754,8 +759,6 @@ export class ResponseStore {
       const id = rowId(tag, k);
       const rm = m.has(k) ? this.repMeans.get(id) : undefined;
       if (!rm) return void rest.push(b);
-      this.repMeans.delete(id);
-      this.repMeans.set(id, rm);
       f(rm, b);
     });
     await this.eachRow(

@@ -2,11 +2,13 @@
 // (responses.worker.ts: browser storage, and a ResponseStore with the index and running sums);
 // the main thread keeps only which images have one, so that encoding knows what is missing, and
 // asks the worker for what the views draw: group means, one line per image, dissimilarities, or
-// the rows of an export or a test. The store's responsesVersion says when they changed. Where
+// the rows of an export or a test. An image's repetition means it may read at once, from the
+// memory the worker shares (repMeanNow). The store's responsesVersion says when they changed. Where
 // there is no Worker (Node, the unit tests) the same ResponseStore runs here, holding its rows.
 import type { LoadedModelInfo } from './protocol.ts';
 import type { ComponentPreset, ComponentResult, MeasureSpec } from '../lab/measures.ts';
-import { ResponseStore, type GroupMean, type GroupRequest, type Tags } from './response_store.ts';
+import { RepMeanReader, type RepMeanSlots } from './rep_means.ts';
+import { ResponseStore, rowId, type GroupMean, type GroupRequest, type Tags } from './response_store.ts';
 
 /** Responses differ by model, subject, backend and precision: each combination has its own. */
 export function modelTag(m: LoadedModelInfo): string {
@@ -27,7 +29,11 @@ export type ResponsesRequest =
   | { type: 'flush' | 'reset'; reqId: number }
   | { type: 'call'; reqId: number; method: Method; args: unknown[] };
 
-export type ResponsesReply = { type: 'value'; reqId: number; value: unknown } | { type: 'error'; reqId: number; message: string } | { type: 'save-error'; message: string };
+export type ResponsesReply =
+  | { type: 'value'; reqId: number; value: unknown }
+  | { type: 'error'; reqId: number; message: string }
+  | { type: 'save-error'; message: string }
+  | { type: 'rep-means'; slots: RepMeanSlots };
 
 /** per model tag, the pixel keys with a response (asked once per image on every change of the image list) */
 const known = new Map<string, Set<string>>();
@@ -43,6 +49,8 @@ let local: ResponseStore | null = null;
 let nextId = 1;
 const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 let onSaveError: (message: string) => void = () => undefined;
+/** the repetition means the worker keeps in shared memory (none where memory is not shared) */
+const shared = new RepMeanReader();
 
 /** Where storage writes fail (a full disk), the page says so. */
 export function onResponseSaveError(f: (message: string) => void) {
@@ -59,6 +67,7 @@ function channel(): Worker | null {
   worker.onmessage = (ev: MessageEvent<ResponsesReply>) => {
     const m = ev.data;
     if (m.type === 'save-error') return onSaveError(m.message);
+    if (m.type === 'rep-means') return shared.apply(m.slots);
     const w = waiting.get(m.reqId);
     if (!w) return;
     waiting.delete(m.reqId);
@@ -161,6 +170,15 @@ export function resetResponses(): Promise<void> {
     return Promise.resolve();
   }
   return ask<void>({ type: 'reset' });
+}
+
+/**
+ * The image's mean over repetitions [63, 140] now, where the responses worker keeps it in memory
+ * shared with the page (or the store runs here); null otherwise: then groupMeans answers it.
+ */
+export function repMeanNow(tag: string, key: string): Float32Array | null {
+  if (!channel()) return local!.keptRepMean(tag, key);
+  return hasResponse(tag, key) ? shared.read(rowId(tag, key)) : null;
 }
 
 export const groupMeans = (tag: string, groups: GroupRequest[]) => call<GroupMean[]>('groupMeans', tag, groups);

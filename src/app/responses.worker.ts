@@ -2,15 +2,19 @@
 // copied) and is written to browser storage; a ResponseStore keeps the index and the running
 // sums (written to storage too, a moment after they change, so a reload reads no rows for its
 // group means), reads rows back from storage when an answer needs them, and answers the views'
-// requests with small arrays. Messages are typed in responses.ts.
+// requests with small arrays; the images' repetition means it keeps are shared with the page
+// (rep_means.ts). Messages are typed in responses.ts.
 /// <reference lib="webworker" />
-import { ResponseStore } from './response_store.ts';
+import { CACHE_ROWS, REP_MEAN_ROWS, ResponseStore, SUM_QUIET_MS } from './response_store.ts';
+import type { RepMeanSlots } from './rep_means.ts';
 import type { ResponsesReply, ResponsesRequest } from './responses.ts';
 import { SessionStore } from './session_store.ts';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const storage = typeof navigator.storage?.getDirectory === 'function' ? new SessionStore() : null;
-const store = new ResponseStore(storage);
+// the images' repetition means in memory the page reads too, where it can be shared
+const share = typeof SharedArrayBuffer === 'function' && self.crossOriginIsolated ? (slots: RepMeanSlots) => reply({ type: 'rep-means', slots }) : null;
+const store = new ResponseStore(storage, CACHE_ROWS, SUM_QUIET_MS, REP_MEAN_ROWS, share);
 let saveError: string | null = null;
 
 function reply(m: ResponsesReply, transfer: Transferable[] = []) {

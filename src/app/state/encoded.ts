@@ -10,7 +10,7 @@ import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../../core/types.ts';
 import { subjectMean } from '../../analysis/subjects.ts';
 import { channelIndices, maskIndices, meanChannelsByTime, repSeries, type Dims } from '../../viz/stats.ts';
 import type { GroupMean, GroupRequest } from '../response_store.ts';
-import { groupMeans, hasResponse, modelTag, pixelKey } from '../responses.ts';
+import { groupMeans, hasResponse, modelTag, pixelKey, repMeanNow } from '../responses.ts';
 import { chNames } from './selectors.ts';
 import { useApp, type ImageItem } from './store.ts';
 import { collectSubjects, subjectMeanOn, type SubjectsEncoded } from './subjects.ts';
@@ -292,10 +292,17 @@ export function groupMean(enc: Encoded, which: string): Float32Array | null {
   return g && g.n > 0 ? g.mean : null;
 }
 
-/** A group's [C, T] mean over its images and repetitions, or null. */
+/**
+ * A group's [C, T] mean over its images and repetitions, or null. A picked image's, before the
+ * worker's answer comes, is read at once where the worker shares its repetition means (the same
+ * float64 sums over the repetitions, so the same values the answer gives).
+ */
 export function groupCT(enc: Encoded, which: string): Float32Array | null {
   const m = groupMean(enc, which);
-  return m ? meanChannelsByTime(m, { ...enc.dims, B: 1 }, [0]) : null;
+  if (m) return meanChannelsByTime(m, { ...enc.dims, B: 1 }, [0]);
+  if (!which.startsWith('img:') || !enc.tag) return null; // (no tag: no model, or a subject mean)
+  const i = enc.items.findIndex((it) => it.id === which.slice(4));
+  return i < 0 ? null : repMeanNow(enc.tag, enc.keys[i]);
 }
 
 /** A group's [R, T] mean over its images and the channels ch, one row per repetition, or null. */
