@@ -12,7 +12,7 @@ import { squareGeometry } from '../io/image_square.ts';
 import { PIXEL_POLICY } from '../io/image_decode.ts';
 import { buildSidecar, modelForSidecar, reducedSidecar, sidecarName, type ReducedSidecar, type ReductionKind, type Sidecar } from '../io/sidecar.ts';
 import { channelIndices, maskIndices } from '../viz/stats.ts';
-import { gatherResponses, hasResponse, modelTag, pixelKey } from './responses.ts';
+import { gatherResponses, hasResponse, itemKey, modelTag, pixelKey } from './responses.ts';
 import { subjectLabel, subjectMeanOn } from './state/subjects.ts';
 import { chNames, times } from './state/selectors.ts';
 import type { AppState, ImageItem } from './state/store.ts';
@@ -190,7 +190,7 @@ export function planExport(s: AppState, now = new Date(), kind: ExportKind = 're
 function collectItems(s: AppState) {
   const models = subjectMeanOn(s) ? s.subjectPaths.map((p) => s.subjectModels[p]) : [s.model!];
   const tags = models.every(Boolean) ? models.map(modelTag) : [];
-  const items = tags.length ? s.images.filter((it) => it.status === 'ready' && it.squareMode && tags.every((tag) => hasResponse(tag, pixelKey(it.id, it.squareMode!)))) : [];
+  const items = tags.length ? s.images.filter((it) => it.status === 'ready' && it.squareMode && tags.every((tag) => hasResponse(tag, itemKey(it)))) : [];
   return { items, dims: { B: items.length } };
 }
 

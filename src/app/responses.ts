@@ -19,6 +19,17 @@ export function pixelKey(id: string, mode: string): string {
   return `${id}|${mode}`;
 }
 
+const keyOfItem = new WeakMap<object, { mode: string; key: string }>();
+/** An image's pixel key, made once per gallery item: each batch asks it of every one of thousands of images. */
+export function itemKey(it: { id: string; squareMode?: string }): string {
+  const mode = it.squareMode!;
+  const c = keyOfItem.get(it);
+  if (c?.mode === mode) return c.key;
+  const key = pixelKey(it.id, mode);
+  keyOfItem.set(it, { mode, key });
+  return key;
+}
+
 /** What the views may ask of the store (its methods that answer with arrays). */
 type Method = 'groupMeans' | 'eachSeries' | 'gather' | 'imageMeasures' | 'meanSummaries' | 'componentTable' | 'dissimilarityAt' | 'dissimilarityCourse';
 
@@ -42,8 +53,8 @@ function knownOf(tag: string): Set<string> {
   if (!k) known.set(tag, (k = new Set()));
   return k;
 }
-/** tag|stored key of the images already looked for in browser storage */
-const checked = new Set<string>();
+/** per model tag, the stored keys of the images already looked for in browser storage */
+const checked = new Map<string, Set<string>>();
 let worker: Worker | null = null;
 let local: ResponseStore | null = null;
 let nextId = 1;
@@ -119,7 +130,7 @@ export function putResponse(tag: string, key: string, data: Float32Array, store:
 
 /** Whether the image (by its stored key) was already looked for in browser storage under this tag. */
 export function storageChecked(tag: string, store: string): boolean {
-  return checked.has(`${tag}|${store}`);
+  return checked.get(tag)?.has(store) ?? false;
 }
 
 export function hasResponse(tag: string, key: string): boolean {
@@ -130,7 +141,9 @@ export function hasResponse(tag: string, key: string): boolean {
 export async function loadStoredResponses(tag: string, items: { key: string; store: string }[]): Promise<string[]> {
   const w = channel();
   // looked for once (a failed look is not repeated for every chunk either)
-  for (const it of items) checked.add(`${tag}|${it.store}`);
+  let c = checked.get(tag);
+  if (!c) checked.set(tag, (c = new Set()));
+  for (const it of items) c.add(it.store);
   // no worker: no storage either, only what was put here
   const found = w ? await ask<string[]>({ type: 'load', tag, items }) : await local!.load(tag, items);
   const k = knownOf(tag);
@@ -150,7 +163,7 @@ export function warmResponses() {
 export function dropImage(id: string, stored = false) {
   if (stored) removed.add(id);
   for (const keys of known.values()) for (const k of [...keys]) if (k.startsWith(`${id}|`)) keys.delete(k);
-  for (const k of [...checked]) if (k.includes(`|${id}|`)) checked.delete(k);
+  for (const c of checked.values()) for (const k of [...c]) if (k.startsWith(`${id}|`)) c.delete(k);
   const w = channel();
   if (w) w.postMessage({ type: 'drop', id, stored } satisfies ResponsesRequest);
   else local!.dropImage(id, stored);

@@ -2,7 +2,7 @@
 // precision) goes to the engine worker, a chunk at a time; responses already in browser storage
 // are taken from there instead. Cancel and resume; the status line while it runs and when it settles.
 import type { EncodeItem } from '../protocol.ts';
-import { hasResponse, loadStoredResponses, modelTag, pixelKey, putResponse, storageChecked } from '../responses.ts';
+import { hasResponse, itemKey, loadStoredResponses, modelTag, putResponse, storageChecked } from '../responses.ts';
 import { persistent } from '../state/session_sync.ts';
 import { turnedByExif } from '../state/selectors.ts';
 import { useApp, type AppState, type ImageItem } from '../state/store.ts';
@@ -30,7 +30,7 @@ let lastRun: { n: number; ms: number; tag: string } | null = null;
 
 /** Where an image's response is stored: the pixels depend on the EXIF switch only for turned images. */
 function storeKey(it: ImageItem, s: AppState = get()): string {
-  return pixelKey(it.id, it.squareMode!) + (turnedByExif(it) ? `|exif-${s.exifOrientation}` : '');
+  return turnedByExif(it) ? `${itemKey(it)}|exif-${s.exifOrientation}` : itemKey(it);
 }
 
 /** Images per forward pass: the page's `?batch=`, else the engine's default for the backend (the CLI's). */
@@ -44,14 +44,14 @@ export function encodeMissing() {
   if (!s.model) return;
   const tag = modelTag(s.model);
   const ready = s.images.filter((i) => i.status === 'ready' && i.squareMode);
-  const missing = ready.filter((i) => !hasResponse(tag, pixelKey(i.id, i.squareMode!)));
+  const missing = ready.filter((i) => !hasResponse(tag, itemKey(i)));
   if (job || preparing) return; // the running job calls again when it ends
   // Responses already in browser storage (a reload, a session import) are found first, all at
   // once and without reading them; only the images still missing then are encoded.
   const unchecked = persistent() ? missing.filter((i) => !storageChecked(tag, storeKey(i, s))) : [];
   if (unchecked.length) {
     preparing = true;
-    void loadStoredResponses(tag, unchecked.map((it) => ({ key: pixelKey(it.id, it.squareMode!), store: storeKey(it, s) })))
+    void loadStoredResponses(tag, unchecked.map((it) => ({ key: itemKey(it), store: storeKey(it, s) })))
       .catch(() => [] as string[])
       .then((found) => {
         preparing = false;
@@ -95,8 +95,8 @@ export function encodeMissing() {
         const live = new Map(now.images.map((i) => [i.id, i]));
         const still = got.filter(({ i }) => live.get(i.id)?.squareMode === i.squareMode && live.get(i.id)?.status === 'ready');
         if (seq !== currentLoad() || !now.model || modelTag(now.model) !== tag || now.paused || !still.length) return encodeMissing();
-        const stored = new Map(still.map(({ i }) => [pixelKey(i.id, i.squareMode!), storeKey(i, now)]));
-        startJob(still.map(({ i, q }) => ({ key: pixelKey(i.id, i.squareMode!), size: q.size, pixels: q.data.buffer as ArrayBuffer })), tag, before, total, stored);
+        const stored = new Map(still.map(({ i }) => [itemKey(i), storeKey(i, now)]));
+        startJob(still.map(({ i, q }) => ({ key: itemKey(i), size: q.size, pixels: q.data.buffer as ArrayBuffer })), tag, before, total, stored);
         for (const i of missing.slice(chunk.length, chunk.length + chunk.length)) {
           const p = pixelsFor(i);
           p.catch(() => undefined); // its own chunk reports a failed decode

@@ -10,7 +10,7 @@ import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../../core/types.ts';
 import { subjectMean } from '../../analysis/subjects.ts';
 import { channelIndices, maskIndices, meanChannelsByTime, repSeries, type Dims } from '../../viz/stats.ts';
 import type { GroupMean, GroupRequest } from '../response_store.ts';
-import { groupMeans, hasResponse, modelTag, pixelKey, repMeanNow } from '../responses.ts';
+import { groupMeans, hasResponse, itemKey, modelTag, repMeanNow } from '../responses.ts';
 import { chNames } from './selectors.ts';
 import { useApp, type ImageItem } from './store.ts';
 import { collectSubjects, subjectMeanOn, type SubjectsEncoded } from './subjects.ts';
@@ -43,7 +43,7 @@ export function collectEncoded(images: ImageItem[], model: ReturnType<typeof use
   if (model) {
     for (const it of images) {
       if (it.status !== 'ready' || !it.squareMode) continue;
-      const key = pixelKey(it.id, it.squareMode);
+      const key = itemKey(it);
       if (hasResponse(tag, key)) {
         items.push(it);
         keys.push(key);

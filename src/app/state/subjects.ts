@@ -5,7 +5,7 @@
 import { N_CHANNELS, N_REPETITIONS, N_TIMES, type SubjectId } from '../../core/types.ts';
 import type { LoadedModelInfo } from '../protocol.ts';
 import type { GroupMean } from '../response_store.ts';
-import { hasResponse, modelTag, pixelKey } from '../responses.ts';
+import { hasResponse, itemKey, modelTag } from '../responses.ts';
 import { meanOfSubjects, NO_GROUPS, type Encoded } from './encoded.ts';
 import type { AppState, ImageItem } from './store.ts';
 
@@ -54,7 +54,7 @@ export function collectSubjects(
   let pending = 0;
   for (const it of s.images) {
     if (it.status !== 'ready' || !it.squareMode) continue;
-    const key = pixelKey(it.id, it.squareMode);
+    const key = itemKey(it);
     if (complete && tags.every((t) => hasResponse(t, key))) {
       items.push(it);
       keys.push(key);
