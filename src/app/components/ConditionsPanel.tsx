@@ -4,7 +4,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { PALETTE, timesMs } from '../../viz/plots.ts';
 import { addCondition, assignByName, removeCondition, setDiffA, setDiffB } from '../actions/conditions.ts';
 import { setCursor, toggleChannel } from '../actions/selection.ts';
-import { conditionsView } from '../figures/conditions.ts';
+import { conditionsAt, conditionsBase } from '../figures/conditions.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
 import { topomapGrid } from '../figures/topomap_grid.ts';
 import { useEncodedForPlots, useSelection } from '../state/encoded.ts';
@@ -29,18 +29,23 @@ export function ConditionsPanel() {
   const [target, setTarget] = useState('');
   const tms = useMemo(() => timesMs(times()), [s.model]);
 
+  // the condition means once per change of the data or the choices; a cursor move only re-slices the difference
+  const base = useMemo(
+    () => conditionsBase({ enc, ch, conditions: s.conditions, diffA: s.diffA, diffB: s.diffB, band: s.band, subjectSpread: s.subjectSpread }),
+    [enc, ch, s.conditions, s.diffA, s.diffB, s.band, s.images, s.subjectSpread],
+  );
   const view = useMemo(
     () =>
-      conditionsView({
+      conditionsAt(base, {
         ...{ enc, names, ch, chMask, t, tms },
         ...{ cursor: s.cursor, timeMask: s.timeMask, conditions: s.conditions, diffA: s.diffA, diffB: s.diffB, band: s.band, topoMode: s.topoMode, colorScale: s.colorScale },
         grid: () => topomapGrid(names, useApp.getState().topoMethod),
         subjectSpread: s.subjectSpread,
       }),
-    [enc, names, ch, chMask, t, tms, s.conditions, s.diffA, s.diffB, s.band, s.cursor, s.timeMask, s.topoMode, s.colorScale, s.images, s.subjectSpread],
+    [base, enc, names, ch, chMask, t, tms, s.conditions, s.diffA, s.diffB, s.band, s.cursor, s.timeMask, s.topoMode, s.colorScale, s.subjectSpread],
   );
 
-  const counts = s.conditions.map((c) => s.images.filter((i) => i.condition === c && i.status !== 'error').length);
+  const counts = useMemo(() => s.conditions.map((c) => s.images.filter((i) => i.condition === c && i.status !== 'error').length), [s.conditions, s.images]);
   return (
     <section className="panel conditions-panel" data-testid="conditions" aria-label="Conditions">
       <div className="panel-head">

@@ -32,9 +32,22 @@ export interface ConditionsArgs {
   subjectSpread?: SubjectSpreadKind;
 }
 
+/** What does not follow the cursor or the window: the condition means' series and the difference's [C, T]. */
+export interface ConditionsBase {
+  series: Series[];
+  diffCT: Float32Array | null;
+}
+
+type BaseArgs = Pick<ConditionsArgs, 'enc' | 'ch' | 'conditions' | 'diffA' | 'diffB' | 'band' | 'subjectSpread'>;
+
 /** The condition means (and the difference map when A and B differ and both have images); null when there is nothing to draw. */
 export function conditionsView(a: ConditionsArgs): { tc: Figure; topo: TopomapScene | null } | null {
-  const { enc, names, ch, chMask, t, tms } = a;
+  return conditionsAt(conditionsBase(a), a);
+}
+
+/** The series and the difference (a cursor move or a window change makes them again only with conditionsView). */
+export function conditionsBase(a: BaseArgs): ConditionsBase | null {
+  const { enc, ch } = a;
   if (!enc.dims.B || !a.conditions.length || !ch.length) return null;
   const T = enc.dims.T;
   const series: Series[] = [];
@@ -57,7 +70,7 @@ export function conditionsView(a: ConditionsArgs): { tc: Figure; topo: TopomapSc
   });
   const ia = imagesFor(enc, `cond:${a.diffA}`);
   const ib = imagesFor(enc, `cond:${a.diffB}`);
-  let topo: TopomapScene | null = null;
+  let diffCT: Float32Array | null = null;
   const ra = groupReps(enc, `cond:${a.diffA}`, ch);
   const rb = groupReps(enc, `cond:${a.diffB}`, ch);
   if (ia.length && ib.length && ra && rb && a.diffA !== a.diffB) {
@@ -76,14 +89,25 @@ export function conditionsView(a: ConditionsArgs): { tc: Figure; topo: TopomapSc
       const s = subjectDiffSpread(per, { ...enc.dims, B: 2 }, [0], [1], ch);
       series.push({ name: `${a.diffA} − ${a.diffB}`, mean: s.mean, ...spreadBand(s, a.subjectSpread), color: '#000000', width: 2.4, dash: 'dash' });
     } else series.push({ name: `${a.diffA} − ${a.diffB}`, mean: d.mean, color: '#000000', width: 2.4, dash: 'dash' });
-    const ct = subtract(groupCT(enc, `cond:${a.diffA}`)!, groupCT(enc, `cond:${a.diffB}`)!);
+    diffCT = subtract(groupCT(enc, `cond:${a.diffA}`)!, groupCT(enc, `cond:${a.diffB}`)!);
+  }
+  return series.length ? { series, diffCT } : null;
+}
+
+/** The figures at the cursor (or over the window) from the base. */
+export function conditionsAt(base: ConditionsBase | null, a: ConditionsArgs): { tc: Figure; topo: TopomapScene | null } | null {
+  if (!base) return null;
+  const { names, ch, chMask, t, tms } = a;
+  const { series, diffCT: ct } = base;
+  const T = a.enc.dims.T;
+  let topo: TopomapScene | null = null;
+  if (ct) {
     const C = names.length;
     const values = a.topoMode === 'window' ? meanOverTimes(ct, C, T, t) : column(ct, C, T, a.cursor);
     const lim = a.colorScale === 'fixed' ? symmetricLimit(ct) : symmetricLimit(values);
     const when = a.topoMode === 'window' && t.length ? `mean ${tms[t[0]]}…${tms[t[t.length - 1]]} ms` : `${tms[a.cursor]} ms`;
     topo = { grid: a.grid(), panels: [{ values }], range: [-lim, lim], selected: chMask, names, unit: EEG_UNIT_LONG, title: `${a.diffA} − ${a.diffB} · ${when}` };
   }
-  if (!series.length) return null;
   const chLabel = ch.length === names.length ? 'all channels' : `${ch.length} selected channel${ch.length > 1 ? 's' : ''}`;
   const tc = timecourseFigure({ timesMs: tms, series, cursorMs: tms[a.cursor], mask: a.timeMask, title: `Condition means over ${chLabel}`, height: 320 });
   return { tc, topo };
