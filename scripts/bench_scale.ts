@@ -9,6 +9,9 @@
 //     count and the same images, in the same run (both from the model being ready to the last row);
 //   - reload of the session: navigation to every image encoded from storage (none sent to the
 //     engine again), <= 3 s at 1,000; and to the topomap and time course drawn again.
+// The images come as a folder with two subfolders (two conditions), and the reloaded session's
+// full .npy export is downloaded to disk and memory-mapped by numpy, its first and last rows
+// checked against the CLI's responses to those images.
 // Run: `node bin/run-ts.mjs scripts/bench_scale.ts [--images 1000] [--views-only] [--no-cli] [--keep DIR]`
 // or `npm run bench -- --only scale` (--views-only: the view updates alone; --no-cli: without the
 // CLI's run on the same images, e.g. at 10,000; --keep: see benchScale; BENCH_PROFILE=1 /
@@ -16,11 +19,11 @@
 // encoding's longest tasks' time goes, BENCH_VERBOSE=1 the long animation frames and their scripts).
 // Timings vary with machine load: on a shared machine run it more than once.
 
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import { chromium, type Download, type Page } from 'playwright-core';
 import jpeg from 'jpeg-js';
 import { build, preview } from 'vite';
 import { frameName, selfTimes, type CpuProfile } from './bench_playground.ts';
@@ -48,12 +51,36 @@ export interface ScaleResult {
   /** navigation to the topomap and time course drawn again */
   reloadViewsS: number;
   reloadSent: number;
+  /** images per condition, from the sidecar */
+  perCondition: Record<string, number>;
+  npyExport: NpyExport;
 }
 
-/** N distinct 256 px JPEGs (the issue's stimuli; distinct bytes: the page skips duplicate files), in one folder (the CLI reads one level). */
-function writeImages(dir: string, n: number): string {
+export interface NpyExport {
+  bytes: number;
+  /** from the click to the download on disk */
+  seconds: number;
+  /** page JS heap just after */
+  heapMb: number;
+  /** what numpy's memory map of it says */
+  shape: number[];
+  dtype: string;
+  memmap: boolean;
+  /** its first and last rows against the CLI's responses to those two images: max |diff| and max |ref| */
+  maxAbsDiff: number;
+  maxAbsRef: number;
+}
+
+/**
+ * N distinct 256 px JPEGs (the issue's stimuli; distinct bytes: the page skips duplicate files) in
+ * two subfolders, set/a and set/b (the first and second half: two conditions in the page), and the
+ * same files linked into one folder, flat/ (the CLI reads one level), as a_<name> and b_<name>.
+ */
+function writeImages(dir: string, n: number): { set: string; flat: string; names: string[] } {
   const root = join(dir, 'set');
-  mkdirSync(root, { recursive: true });
+  const flat = join(dir, 'flat');
+  for (const d of [join(root, 'a'), join(root, 'b'), flat]) mkdirSync(d, { recursive: true });
+  const names: string[] = [];
   const S = 256;
   const data = new Uint8Array(S * S * 4);
   for (let i = 0; i < n; i++) {
@@ -69,9 +96,13 @@ function writeImages(dir: string, n: number): string {
         for (let c = 0; c < 3; c++) data[k + c] = Math.max(0, Math.min(255, base[c] * (1 - g) + (255 - base[c]) * g + (rnd() - 0.5) * 40));
         data[k + 3] = 255;
       }
-    writeFileSync(join(root, `img${String(i).padStart(5, '0')}.jpg`), jpeg.encode({ data, width: S, height: S }, 85).data);
+    const half = i < n / 2 ? 'a' : 'b';
+    const name = `img${String(i).padStart(5, '0')}.jpg`;
+    writeFileSync(join(root, half, name), jpeg.encode({ data, width: S, height: S }, 85).data);
+    linkSync(join(root, half, name), join(flat, `${half}_${name}`));
+    names.push(`${half}/${name}`);
   }
-  return root;
+  return { set: root, flat, names };
 }
 
 type LongFrame = { start: number; ms: number; renderMs: number; scripts: string[] };
@@ -278,6 +309,7 @@ async function encodeProfiler(page: Page, label: string): Promise<() => Promise<
     const onStack = new Map<string, number>();
     const name = (id: number) => frameName(byId.get(id)!.callFrame);
     let runs = 0;
+    const stretches: { from: number; to: number; ms: number }[] = [];
     for (let i = 0; i < samples.length; ) {
       if (idle(samples[i])) {
         i++;
@@ -288,6 +320,7 @@ async function encodeProfiler(page: Page, label: string): Promise<() => Promise<
       while (j < samples.length && !idle(samples[j])) ms += dt[j++] ?? 0;
       if (ms > 50) {
         runs++;
+        stretches.push({ from: i, to: j, ms });
         for (let k = i; k < j; k++) {
           inLong.push(k);
           const seen = new Set<string>();
@@ -302,6 +335,17 @@ async function encodeProfiler(page: Page, label: string): Promise<() => Promise<
     for (const [k, ms] of self.slice(0, 30)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
     console.error('  and time on the stack (callees included)');
     for (const [k, ms] of [...onStack].sort((x, y) => y[1] - x[1]).slice(0, 30)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
+    // the three longest, each on its own: what one long task is made of
+    for (const st of stretches.sort((a, b) => b.ms - a.ms).slice(0, 3)) {
+      const own = new Map<string, number>();
+      for (let k = st.from; k < st.to; k++) {
+        const seen = new Set<string>();
+        for (let n: number | undefined = samples[k]; n !== undefined; n = parent.get(n)) seen.add(name(n));
+        for (const f of seen) own.set(f, (own.get(f) ?? 0) + dt[k]);
+      }
+      console.error(`  one stretch of ${st.ms.toFixed(0)} ms, time on the stack:`);
+      for (const [k, ms] of [...own].sort((x, y) => y[1] - x[1]).slice(0, 40)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
+    }
   };
 }
 
@@ -319,7 +363,7 @@ async function cliRate(folder: string, threads: number, n: number): Promise<numb
   let err = '';
   child.stderr.on('data', (d: Buffer) => {
     err += d.toString();
-    if (!ready && /\rmodel .* on /.test(err)) ready = performance.now();
+    if (!ready && /(^|[\r\n])model .* on /.test(err)) ready = performance.now();
   });
   const code = await new Promise<number>((r) => child.on('exit', (c) => r(c ?? 1)));
   const end = performance.now();
@@ -327,6 +371,52 @@ async function cliRate(folder: string, threads: number, n: number): Promise<numb
   rmSync(`${out}.json`, { force: true });
   if (code !== 0 || !ready) throw new Error(`CLI encode failed (${code}): ${err.slice(-400)}`);
   return n / ((end - ready) / 1000);
+}
+
+/**
+ * The page's full .npy export (written from browser storage into a file that is downloaded, never
+ * one array in memory), memory-mapped by numpy (Debian's /usr/bin/python3); its first and last
+ * rows compared with the CLI's responses to those two images (wasm, the page's thread count).
+ */
+async function exportCheck(page: Page, tmp: string, stimuli: { flat: string; names: string[] }, threads: number): Promise<NpyExport> {
+  const got: Download[] = [];
+  const onDownload = (d: Download) => void got.push(d);
+  // the whole response: every channel, every time point
+  await page.locator('[data-preset=all]').click();
+  await page.evaluate(`${SET_INPUT} set(document.querySelector('[data-testid=window-start]'), 0); set(document.querySelector('[data-testid=window-end]'), 139);`);
+  await page.getByTestId('export-shape').filter({ hasText: ', 4, 63, 140]' }).waitFor();
+  page.on('download', onDownload);
+  const t0 = performance.now();
+  await page.getByTestId('export-npy').click();
+  const deadline = Date.now() + 1_800_000;
+  while (!got.some((d) => d.suggestedFilename().endsWith('.npy')) && Date.now() < deadline) await page.waitForTimeout(200);
+  page.off('download', onDownload);
+  const dl = got.find((d) => d.suggestedFilename().endsWith('.npy'));
+  if (!dl) throw new Error('the .npy export did not download');
+  const path = await dl.path();
+  const failure = await dl.failure();
+  if (!path || failure) throw new Error(`the .npy download failed: ${failure}`);
+  const seconds = (performance.now() - t0) / 1000;
+  const heap = await heapMb(page);
+  const bytes = statSync(path).size;
+  // the CLI on the first and last image alone
+  const two = join(tmp, 'two');
+  mkdirSync(two, { recursive: true });
+  const [first, last] = [stimuli.names[0], stimuli.names[stimuli.names.length - 1]].map((n) => n.replace('/', '_'));
+  for (const n of [first, last]) linkSync(join(stimuli.flat, n), join(two, n));
+  const cliOut = join(tmp, 'two.npy');
+  execFileSync(process.execPath, ['bin/insilico-eeg.mjs', 'encode', '--model', DEMO, '--images', two, '--out', cliOut, '--device', 'wasm', '--threads', String(threads), '--quiet'], { stdio: 'ignore' });
+  const py = `
+import json, sys, numpy as np
+a = np.load(sys.argv[1], mmap_mode='r')
+ref = np.load(sys.argv[2])
+rows = np.stack([a[0], a[-1]]).astype(np.float64)
+print(json.dumps({'shape': list(a.shape), 'dtype': str(a.dtype), 'memmap': isinstance(a, np.memmap), 'maxAbsDiff': float(np.abs(rows - ref).max()), 'maxAbsRef': float(np.abs(ref).max())}))
+`;
+  const r = JSON.parse(execFileSync('/usr/bin/python3', ['-c', py, path, cliOut], { encoding: 'utf8' })) as Omit<NpyExport, 'bytes' | 'seconds' | 'heapMb'>;
+  rmSync(path, { force: true });
+  console.error(`  .npy export: ${(bytes / 1e9).toFixed(2)} GB on disk in ${seconds.toFixed(1)} s, page heap then ${heap.toFixed(0)} MB; numpy: ${JSON.stringify(r)}`);
+  return { bytes, seconds, heapMb: heap, ...r };
 }
 
 /** viewsOnly: stop after the view updates (no heap, reload or CLI rows), for iterating on the views. */
@@ -340,7 +430,7 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
   const kept = keepDir();
   const resumed = kept !== null && viewsOnly && existsSync(join(kept, 'Default'));
   const profile = kept ?? mkdtempSync(join(tmpdir(), 'bench-scale-profile-'));
-  const folder = resumed ? '' : writeImages(tmp, nImages);
+  const stimuli = resumed ? null : writeImages(tmp, nImages);
   const ctx = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -383,7 +473,7 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
       await page.waitForTimeout(1500);
       const t0 = await page.evaluate(() => performance.now());
       const encodeProfile = await encodeProfiler(page, 'while encoding');
-      await page.locator('[data-testid=folder-input]').setInputFiles(folder);
+      await page.locator('[data-testid=folder-input]').setInputFiles(stimuli!.set);
       const tEnc = await stateAt(page, 'encoding', t0);
       const tDone = await stateAt(page, 'done', t0);
       await encodeProfile();
@@ -393,8 +483,11 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
     }
     // the page's wasm thread count, from its sidecar's backend note
     const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-sidecar').click()]);
-    const note = String(JSON.parse(readFileSync((await dl.path())!, 'utf8')).backend_note ?? '');
-    const threads = Number(/(\d+) thread/.exec(note)?.[1] ?? 1);
+    const sidecar = JSON.parse(readFileSync((await dl.path())!, 'utf8')) as { backend_note?: string; images: { name: string; condition?: string }[] };
+    const threads = Number(/(\d+) thread/.exec(String(sidecar.backend_note ?? ''))?.[1] ?? 1);
+    // the two subfolders, two conditions
+    const perCondition = sidecar.images.reduce<Record<string, number>>((acc, im) => ((acc[im.condition ?? '(none)'] = (acc[im.condition ?? '(none)'] ?? 0) + 1), acc), {});
+    if (!resumed && (perCondition.a !== Math.ceil(nImages / 2) || perCondition.b !== Math.floor(nImages / 2))) throw new Error(`the sidecar's conditions are ${JSON.stringify(perCondition)}, not a and b by halves`);
     await page.waitForTimeout(2000);
 
     const updateMs: Record<string, number> = {};
@@ -452,8 +545,10 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
     const count = Number(await page.getByTestId('gallery').getAttribute('data-count'));
     if (count !== nImages) throw new Error(`after the reload the gallery has ${count} images, not ${nImages}: ${await galleryState(page)}`);
 
-    const cliImgPerS = withCli ? await cliRate(folder, threads, nImages) : NaN;
-    return { images: nImages, heapMb: heap, labHeapMb: labHeap, labS, tabMb: tab, updateMs, longestTaskMs, longestInteractMs, pageImgPerS, cliImgPerS, threads, reloadS: tBack / 1000, reloadViewsS: tViews / 1000, reloadSent };
+    // the reloaded session's full export, to disk and into numpy
+    const npyExport = await exportCheck(page, tmp, stimuli!, threads);
+    const cliImgPerS = withCli ? await cliRate(stimuli!.flat, threads, nImages) : NaN;
+    return { images: nImages, heapMb: heap, labHeapMb: labHeap, labS, tabMb: tab, updateMs, longestTaskMs, longestInteractMs, pageImgPerS, cliImgPerS, threads, reloadS: tBack / 1000, reloadViewsS: tViews / 1000, reloadSent, perCondition, npyExport };
   } finally {
     await ctx.close();
     await new Promise<void>((r) => server.httpServer.close(() => r()));
@@ -478,6 +573,13 @@ function viewsLine(r: Pick<ScaleResult, 'images' | 'updateMs' | 'longestInteract
   ].join('\n');
 }
 
+function npyLine(r: ScaleResult): string {
+  const e = r.npyExport;
+  const want = [r.images, 4, 63, 140];
+  const ok = e.memmap && e.dtype === 'float32' && e.shape.join() === want.join() && e.maxAbsDiff <= 1e-5 * e.maxAbsRef;
+  return `  full .npy export of the reloaded session: ${(e.bytes / 1e9).toFixed(2)} GB to disk in ${e.seconds.toFixed(1)} s, page JS heap then ${e.heapMb.toFixed(0)} MB; numpy memory-maps it as ${e.dtype} [${e.shape.join(', ')}], first and last rows vs the CLI max |diff| ${e.maxAbsDiff.toExponential(2)} of max |ref| ${e.maxAbsRef.toFixed(3)} (${ok ? 'met' : 'NOT met'})`;
+}
+
 /** The --views-only run's lines. */
 export function describeViews(r: Pick<ScaleResult, 'images' | 'updateMs' | 'longestInteractMs'>): string {
   return [`playground at scale: ${r.images} images, view updates only`, viewsLine(r)].join('\n');
@@ -496,6 +598,8 @@ export function describeScale(r: ScaleResult): string {
     Number.isNaN(r.cliImgPerS)
       ? `  encoding: page ${r.pageImgPerS.toFixed(1)} img/s (the CLI not run: --no-cli)`
       : `  encoding: page ${r.pageImgPerS.toFixed(1)} img/s, CLI ${r.cliImgPerS.toFixed(1)} img/s = ${(r.pageImgPerS / r.cliImgPerS).toFixed(2)}x (target >= 0.9x: ${ok(r.pageImgPerS >= 0.9 * r.cliImgPerS)})`,
+    `  subfolders a and b as conditions: ${Object.entries(r.perCondition).map(([c, n]) => `${c} ${n}`).join(', ')} images`,
+    npyLine(r),
     `  reload to every image back from storage: ${r.reloadS.toFixed(2)} s (views drawn at ${r.reloadViewsS.toFixed(2)} s), ${r.reloadSent} sent to the engine (target <= 3 s${r.images > 1000 ? ' at 1,000' : ''}, none sent: ${ok((r.images > 1000 || r.reloadS <= 3) && r.reloadSent === 0)})`,
   ];
   return lines.join('\n');
