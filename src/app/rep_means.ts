@@ -9,24 +9,16 @@
 import { N_CHANNELS, N_TIMES } from '../core/types.ts';
 
 const CT = N_CHANNELS * N_TIMES;
-/** slots per buffer: buffers are made as images arrive, 2.3 MB at a time */
-export const SLOTS_PER_CHUNK = 64;
 
-/** What the page is told: new buffers (in slot order), then in order each image given a slot or losing its own (slot -1). */
+/**
+ * What the page is told: the slots' header (sequence and owner numbers, once), new slots' buffers
+ * (one per image slot: a memory measure that counts a view's whole buffer then counts 35 KB), and
+ * in order each image given a slot or losing its own (slot -1).
+ */
 export interface RepMeanSlots {
-  chunks: ArrayBufferLike[];
+  header?: ArrayBufferLike;
+  slots: [slot: number, buffer: ArrayBufferLike][];
   moves: [id: string, slot: number, owner: number][];
-}
-
-interface Chunk {
-  seq: Int32Array;
-  owner: Int32Array;
-  data: Float32Array;
-}
-
-function chunkOf(buf: ArrayBufferLike): Chunk {
-  const S = SLOTS_PER_CHUNK;
-  return { seq: new Int32Array(buf, 0, S), owner: new Int32Array(buf, S * 4, S), data: new Float32Array(buf, S * 8, S * CT) };
 }
 
 /** The store's side: keeps up to `capacity` images' means, and (with `share`) tells the page where they are. */
@@ -34,32 +26,38 @@ export class RepMeanCache {
   /** image id -> slot, least recently used first */
   private slots = new Map<string, number>();
   private free: number[] = [];
-  private chunks: Chunk[] = [];
-  private made = 0;
+  private data: Float32Array[] = [];
+  /** per slot: a sequence number (odd while written), then (at capacity + slot) its owner number */
+  private header: Int32Array;
   private nextOwner = 0;
-  private news: RepMeanSlots = { chunks: [], moves: [] };
+  private news: RepMeanSlots = { slots: [], moves: [] };
   private queued = false;
 
   /** share: where memory can be shared, called (once per task) with what changed */
   constructor(
     private readonly capacity: number,
     private readonly share: ((change: RepMeanSlots) => void) | null = null,
-  ) {}
+  ) {
+    const bytes = Math.max(0, capacity) * 8;
+    const buf = share ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+    this.header = new Int32Array(buf);
+    if (share && capacity > 0) this.news.header = buf;
+  }
 
   get size(): number {
     return this.slots.size;
   }
 
-  /** The image's means, as most recently used; a view into the cache, valid until the next set(). */
+  /** The image's means, as most recently used; the cache's own array, valid until the next set(). */
   get(id: string): Float32Array | undefined {
     const s = this.slots.get(id);
     if (s === undefined) return undefined;
     this.slots.delete(id);
     this.slots.set(id, s);
-    return this.view(s);
+    return this.data[s];
   }
 
-  /** Keeps the image's means (a copy), dropping the least recently used past the capacity; returns the kept view (or `means` when nothing is kept). */
+  /** Keeps the image's means (a copy), dropping the least recently used past the capacity; returns the kept array (or `means` when nothing is kept). */
   set(id: string, means: Float32Array): Float32Array {
     if (this.capacity <= 0) return means;
     let s = this.slots.get(id);
@@ -75,15 +73,13 @@ export class RepMeanCache {
     }
     this.slots.set(id, s);
     const owner = (this.nextOwner = (this.nextOwner % 0x7fffffff) + 1);
-    const c = this.chunks[Math.floor(s / SLOTS_PER_CHUNK)];
-    const i = s % SLOTS_PER_CHUNK;
-    Atomics.add(c.seq, i, 1);
-    Atomics.store(c.owner, i, owner);
-    c.data.set(means, i * CT);
-    Atomics.add(c.seq, i, 1);
+    Atomics.add(this.header, s, 1);
+    Atomics.store(this.header, this.capacity + s, owner);
+    this.data[s].set(means);
+    Atomics.add(this.header, s, 1);
     this.news.moves.push([id, s, owner]);
     this.tell();
-    return this.view(s);
+    return this.data[s];
   }
 
   delete(id: string) {
@@ -105,27 +101,17 @@ export class RepMeanCache {
   }
 
   private release(s: number) {
-    const c = this.chunks[Math.floor(s / SLOTS_PER_CHUNK)];
-    const i = s % SLOTS_PER_CHUNK;
-    Atomics.add(c.seq, i, 1);
-    Atomics.store(c.owner, i, 0);
-    Atomics.add(c.seq, i, 1);
+    Atomics.add(this.header, s, 1);
+    Atomics.store(this.header, this.capacity + s, 0);
+    Atomics.add(this.header, s, 1);
     this.free.push(s);
   }
 
-  private view(s: number): Float32Array {
-    const i = s % SLOTS_PER_CHUNK;
-    return this.chunks[Math.floor(s / SLOTS_PER_CHUNK)].data.subarray(i * CT, (i + 1) * CT);
-  }
-
   private newSlot(): number {
-    if (this.made % SLOTS_PER_CHUNK === 0) {
-      const bytes = SLOTS_PER_CHUNK * (8 + CT * 4);
-      const buf = this.share ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
-      this.chunks.push(chunkOf(buf));
-      if (this.share) this.news.chunks.push(buf);
-    }
-    return this.made++;
+    const buf = this.share ? new SharedArrayBuffer(CT * 4) : new ArrayBuffer(CT * 4);
+    this.data.push(new Float32Array(buf));
+    if (this.share) this.news.slots.push([this.data.length - 1, buf]);
+    return this.data.length - 1;
   }
 
   /** What changed goes to the page once the current task is done (a batch of puts: one message). */
@@ -135,40 +121,37 @@ export class RepMeanCache {
     queueMicrotask(() => {
       this.queued = false;
       const n = this.news;
-      this.news = { chunks: [], moves: [] };
-      if (n.chunks.length || n.moves.length) this.share!(n);
+      this.news = { slots: [], moves: [] };
+      if (n.header || n.slots.length || n.moves.length) this.share!(n);
     });
   }
 }
 
 /** The page's side: which slot holds which image, and a consistent copy of one image's means. */
 export class RepMeanReader {
-  private chunks: Chunk[] = [];
+  private header: Int32Array | null = null;
+  private data: Float32Array[] = [];
   private where = new Map<string, { slot: number; owner: number }>();
 
   apply(change: RepMeanSlots) {
-    for (const b of change.chunks) this.chunks.push(chunkOf(b));
+    if (change.header) this.header = new Int32Array(change.header);
+    for (const [slot, b] of change.slots) this.data[slot] = new Float32Array(b);
     for (const [id, slot, owner] of change.moves) {
       if (slot < 0) this.where.delete(id);
       else this.where.set(id, { slot, owner });
     }
   }
 
-  clear() {
-    this.chunks = [];
-    this.where.clear();
-  }
-
   /** A copy of the image's means, or null when they are not kept (or their slot is being written or was reused). */
   read(id: string): Float32Array | null {
     const w = this.where.get(id);
-    if (!w) return null;
-    const c = this.chunks[Math.floor(w.slot / SLOTS_PER_CHUNK)];
-    if (!c) return null;
-    const i = w.slot % SLOTS_PER_CHUNK;
-    const before = Atomics.load(c.seq, i);
-    if (before & 1 || Atomics.load(c.owner, i) !== w.owner) return null;
-    const out = c.data.slice(i * CT, (i + 1) * CT);
-    return Atomics.load(c.seq, i) === before ? out : null;
+    const h = this.header;
+    const d = w && this.data[w.slot];
+    if (!w || !h || !d) return null;
+    const capacity = h.length / 2;
+    const before = Atomics.load(h, w.slot);
+    if (before & 1 || Atomics.load(h, capacity + w.slot) !== w.owner) return null;
+    const out = d.slice();
+    return Atomics.load(h, w.slot) === before ? out : null;
   }
 }

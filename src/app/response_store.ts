@@ -711,7 +711,7 @@ export class ResponseStore {
     // a spec with an unknown channel or an empty window is refused before any row is read
     for (const m of specs) measureImages([], ONE_REP, chNames, times, m);
     await this.eachImageMean(tags, keys, (rm, b) => {
-      // a copy: a kept mean is a view that later reads may reuse before the batch is measured
+      // a copy: a kept mean's array is reused by later reads before the batch is measured
       blocks.push(rm.slice());
       at.push(b);
       if (blocks.length === BATCH) flush();

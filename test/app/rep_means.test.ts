@@ -2,7 +2,7 @@
 // only from the slot the store gave it, never another image's that the slot holds by then, and
 // the store's means are the ones the group mean of that one image gives.
 import { describe, expect, it } from 'vitest';
-import { RepMeanCache, RepMeanReader, SLOTS_PER_CHUNK, type RepMeanSlots } from '../../src/app/rep_means.ts';
+import { RepMeanCache, RepMeanReader, type RepMeanSlots } from '../../src/app/rep_means.ts';
 import { BLOCK, ResponseStore } from '../../src/app/response_store.ts';
 import { meanChannelsByTime } from '../../src/viz/stats.ts';
 
@@ -27,8 +27,9 @@ describe('shared repetition means', () => {
     expect(reader.read('i0')).toBeNull(); // not told yet
     await tick();
     expect(told).toHaveLength(1);
-    expect(told[0].chunks).toHaveLength(1);
-    expect(told[0].chunks[0]).toBeInstanceOf(SharedArrayBuffer);
+    expect(told[0].header).toBeInstanceOf(SharedArrayBuffer);
+    expect(told[0].slots.map(([k]) => k)).toEqual([0, 1, 2, 3, 4]);
+    expect(told[0].slots[0][1]).toBeInstanceOf(SharedArrayBuffer);
     deliver();
     for (let i = 0; i < 5; i++) expect(reader.read(`i${i}`)).toEqual(means(i));
     expect(reader.read('i9')).toBeNull();
@@ -60,20 +61,20 @@ describe('shared repetition means', () => {
     expect(reader.read('c')).toBeNull();
   });
 
-  it('a slot being written is not read; the chunks grow as images come', async () => {
-    const { cache, reader, told, deliver } = shared(SLOTS_PER_CHUNK + 3);
-    for (let i = 0; i < SLOTS_PER_CHUNK + 3; i++) cache.set(`i${i}`, means(i));
+  it('a slot being written is not read; a slot is made only when none is free', async () => {
+    const { cache, reader, told, deliver } = shared(3);
+    for (let i = 0; i < 5; i++) cache.set(`i${i}`, means(i));
     await tick();
-    expect(told[0].chunks).toHaveLength(2);
-    const second = told[0].chunks[1];
+    expect(told[0].slots).toHaveLength(3); // i3 and i4 took the slots of i0 and i1
+    const header = new Int32Array(told[0].header!);
     deliver();
-    expect(reader.read(`i${SLOTS_PER_CHUNK + 1}`)).toEqual(means(SLOTS_PER_CHUNK + 1));
-    // the writer half-way through slot 1 of the second chunk: its sequence number is odd
-    const seq = new Int32Array(second, 0, SLOTS_PER_CHUNK);
-    Atomics.add(seq, 1, 1);
-    expect(reader.read(`i${SLOTS_PER_CHUNK + 1}`)).toBeNull();
-    Atomics.add(seq, 1, 1);
-    expect(reader.read(`i${SLOTS_PER_CHUNK + 1}`)).toEqual(means(SLOTS_PER_CHUNK + 1));
+    expect(reader.read('i4')).toEqual(means(4));
+    expect(reader.read('i0')).toBeNull();
+    // the writer half-way through i4's slot (slot 1): its sequence number is odd
+    Atomics.add(header, 1, 1);
+    expect(reader.read('i4')).toBeNull();
+    Atomics.add(header, 1, 1);
+    expect(reader.read('i4')).toEqual(means(4));
   });
 
   it('without sharing nothing is told, and a capacity of 0 keeps nothing', async () => {
