@@ -44,10 +44,6 @@ export class RepMeanCache {
     if (share && capacity > 0) this.news.header = buf;
   }
 
-  get size(): number {
-    return this.slots.size;
-  }
-
   /** The image's means, as most recently used; the cache's own array, valid until the next set(). */
   get(id: string): Float32Array | undefined {
     const s = this.slots.get(id);

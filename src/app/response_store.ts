@@ -246,7 +246,7 @@ export class ResponseStore {
     this.repMeans = new RepMeanCache(repMeanRows, shareRepMeans);
   }
 
-  /** The image's repetition means (kept while the row is the image's current one; a view valid until the next is kept). */
+  /** The image's repetition means (kept while the row is the image's current one; the cache's array, reused once it drops them). */
   private keepRepMean(id: string, r: Float32Array): Float32Array {
     return this.repMeans.get(id) ?? this.repMeans.set(id, repMeanOf(r));
   }
@@ -701,22 +701,10 @@ export class ResponseStore {
    */
   async imageMeasures(tags: Tags, keys: readonly string[], chNames: readonly string[], times: readonly number[], specs: readonly MeasureSpec[]): Promise<Float64Array[]> {
     const out = specs.map(() => new Float64Array(keys.length));
-    const blocks: Float32Array[] = [];
-    const at: number[] = [];
-    const flush = () => {
-      specs.forEach((m, k) => measureImages(blocks, ONE_REP, chNames, times, m).forEach((v, j) => (out[k][at[j]] = v)));
-      blocks.length = 0;
-      at.length = 0;
-    };
     // a spec with an unknown channel or an empty window is refused before any row is read
     for (const m of specs) measureImages([], ONE_REP, chNames, times, m);
-    await this.eachImageMean(tags, keys, (rm, b) => {
-      // a copy: a kept mean's array is reused by later reads before the batch is measured
-      blocks.push(rm.slice());
-      at.push(b);
-      if (blocks.length === BATCH) flush();
-    });
-    if (blocks.length) flush();
+    // each image measured as its means come: a kept mean's array is reused by later reads
+    await this.eachImageMean(tags, keys, (rm, b) => specs.forEach((m, k) => (out[k][b] = measureImages([rm], ONE_REP, chNames, times, m)[0])));
     return out;
   }
 
