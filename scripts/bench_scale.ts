@@ -23,7 +23,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Download, type Page } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import jpeg from 'jpeg-js';
 import { build, preview } from 'vite';
 import { frameName, selfTimes, type CpuProfile } from './bench_playground.ts';
@@ -379,20 +379,12 @@ async function cliRate(folder: string, threads: number, n: number): Promise<numb
  * rows compared with the CLI's responses to those two images (wasm, the page's thread count).
  */
 async function exportCheck(page: Page, tmp: string, stimuli: { flat: string; names: string[] }, threads: number): Promise<NpyExport> {
-  const got: Download[] = [];
-  const onDownload = (d: Download) => void got.push(d);
   // the whole response: every channel, every time point
   await page.locator('[data-preset=all]').click();
   await page.evaluate(`${SET_INPUT} set(document.querySelector('[data-testid=window-start]'), 0); set(document.querySelector('[data-testid=window-end]'), 139);`);
   await page.getByTestId('export-shape').filter({ hasText: ', 4, 63, 140]' }).waitFor();
-  page.on('download', onDownload);
   const t0 = performance.now();
-  await page.getByTestId('export-npy').click();
-  const deadline = Date.now() + 1_800_000;
-  while (!got.some((d) => d.suggestedFilename().endsWith('.npy')) && Date.now() < deadline) await page.waitForTimeout(200);
-  page.off('download', onDownload);
-  const dl = got.find((d) => d.suggestedFilename().endsWith('.npy'));
-  if (!dl) throw new Error('the .npy export did not download');
+  const [dl] = await Promise.all([page.waitForEvent('download', { predicate: (d) => d.suggestedFilename().endsWith('.npy'), timeout: 1_800_000 }), page.getByTestId('export-npy').click()]);
   const path = await dl.path();
   const failure = await dl.failure();
   if (!path || failure) throw new Error(`the .npy download failed: ${failure}`);
