@@ -7,7 +7,7 @@ import { conditionFromPath, fileHash, type PathedFile } from '../folder_input.ts
 import { dropImage } from '../responses.ts';
 import { isStimulusList, matcher, parseStimulusList, type StimulusList } from '../stimulus_list.ts';
 import { newImageId, nextImageNumber, persistent, session, sessionError } from '../state/session_sync.ts';
-import { pixelMode, turnedByExif } from '../state/selectors.ts';
+import { imageById, pixelMode, turnedByExif } from '../state/selectors.ts';
 import { useApp, type ImageItem } from '../state/store.ts';
 import { duplicatesNote, errorText } from '../status_text.ts';
 import { addConditions } from './conditions.ts';
@@ -139,13 +139,13 @@ export function removeDuplicates() {
 
 /** Decodes an image (thumbnail, size, pixel summary) with the mode it needs, then sends what is ready to encode. */
 export async function decode(id: string): Promise<void> {
-  const it = get().images.find((i) => i.id === id);
+  const it = imageById(id);
   if (!it) return;
   const mode = pixelMode(it);
   try {
     const d = await decodeInWorker(it.file, mode);
     const squareMode = d.width === d.height ? 'crop' : mode;
-    let old = get().images.find((i) => i.id === id);
+    let old = imageById(id);
     if (!old) return; // removed while decoding
     // bytes that could not be read for their hash on the way in are hashed now: an image without
     // its hash is not kept in the session, and would be gone after a reload
@@ -154,7 +154,7 @@ export async function decode(id: string): Promise<void> {
       hash = await fileHash(it.file).catch(() => undefined);
       if (!hash) throw new Error('its bytes could not be read again to keep it in the session');
       if (persistent()) session.saveImage(hash, it.file).catch(sessionError);
-      old = get().images.find((i) => i.id === id);
+      old = imageById(id);
       if (!old) return;
     }
     if (old.thumb) URL.revokeObjectURL(old.thumb);
@@ -245,7 +245,7 @@ export async function decodeInBackground(ids: string[], live: () => boolean): Pr
   let next = 0;
   const lane = async () => {
     while (next < ids.length && live()) {
-      const it = get().images.find((i) => i.id === ids[next]);
+      const it = imageById(ids[next]);
       next++;
       if (!it || it.thumb || it.status !== 'ready' || !it.squareMode) continue;
       const squareMode = it.squareMode;
@@ -270,7 +270,7 @@ function patch(id: string, p: Partial<ImageItem>) {
 }
 
 function releaseThumb(id: string) {
-  const t = get().images.find((i) => i.id === id)?.thumb;
+  const t = imageById(id)?.thumb;
   if (t) URL.revokeObjectURL(t);
 }
 

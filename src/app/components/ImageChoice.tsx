@@ -4,6 +4,7 @@
 // elements that each render of the view walks again.
 import { useState } from 'react';
 import type { ImageItem } from '../state/store.ts';
+import { indexById } from '../state/selectors.ts';
 import { NumberField } from './NumberField.tsx';
 
 export interface GroupOption {
@@ -33,7 +34,7 @@ export interface ImageChoiceProps {
 export function ImageChoice({ label, value, groups, items, prefix = 'img:', onChange, testId }: ImageChoiceProps) {
   // the image number picked last: choosing "one image" again comes back to it
   const [last, setLast] = useState(0);
-  const found = value.startsWith(prefix) ? items.findIndex((it) => prefix + it.id === value) : -1;
+  const found = value.startsWith(prefix) ? indexById(items, value.slice(prefix.length)) : -1;
   const showImage = found >= 0 || (!groups.length && items.length > 0);
   const index = Math.max(0, found);
   const pick = (k: number) => {

@@ -11,7 +11,7 @@ import { subjectMean } from '../../analysis/subjects.ts';
 import { channelIndices, maskIndices, meanChannelsByTime, repSeries, type Dims } from '../../viz/stats.ts';
 import type { GroupMean, GroupRequest } from '../response_store.ts';
 import { groupMeans, hasResponse, itemKey, modelTag, repMeanNow } from '../responses.ts';
-import { chNames } from './selectors.ts';
+import { chNames, indexById } from './selectors.ts';
 import { useApp, type ImageItem } from './store.ts';
 import { collectSubjects, subjectMeanOn, type SubjectsEncoded } from './subjects.ts';
 
@@ -66,7 +66,7 @@ function listRequests(enc: Encoded, conditions: string[]): GroupRequest[] {
 function pickedRequests(enc: Encoded, picked: string[]): GroupRequest[] {
   const out: GroupRequest[] = [];
   for (const p of picked) {
-    const i = enc.items.findIndex((it) => `img:${it.id}` === p);
+    const i = p.startsWith('img:') ? indexById(enc.items, p.slice(4)) : -1;
     if (i >= 0) out.push({ id: p, keys: [enc.keys[i]] });
   }
   return out;
@@ -275,8 +275,7 @@ export function imagesFor(enc: Encoded, which: 'all' | `img:${string}` | `cond:$
   if (idx) return idx;
   if (which === 'all') idx = enc.items.map((_, i) => i);
   else if (which.startsWith('img:')) {
-    const id = which.slice(4);
-    const i = enc.items.findIndex((it) => it.id === id);
+    const i = indexById(enc.items, which.slice(4));
     idx = i >= 0 ? [i] : [];
   } else {
     const cond = which.slice(5);
@@ -301,7 +300,7 @@ export function groupCT(enc: Encoded, which: string): Float32Array | null {
   const m = groupMean(enc, which);
   if (m) return meanChannelsByTime(m, { ...enc.dims, B: 1 }, [0]);
   if (!which.startsWith('img:') || !enc.tag) return null; // (no tag: no model, or a subject mean)
-  const i = enc.items.findIndex((it) => it.id === which.slice(4));
+  const i = indexById(enc.items, which.slice(4));
   return i < 0 ? null : repMeanNow(enc.tag, enc.keys[i]);
 }
 

@@ -22,3 +22,24 @@ export function pixelMode(item: ImageItem, s: AppState = useApp.getState()): Squ
 
 /** Whether the image's EXIF tag turns it (its pixels then depend on the EXIF switch). */
 export const turnedByExif = (it: ImageItem): boolean => it.exifOrientation != null && it.exifOrientation !== 1;
+
+// Each image list's positions by id, made once per list: the store's list is a new array on every
+// change, and a walk per image over it (one per decode, at thousands of images) is quadratic.
+const positions = new WeakMap<readonly { id: string }[], Map<string, number>>();
+
+/** The position of the item with this id in `list` (the store's images or Encoded.items), or -1. */
+export function indexById(list: readonly { id: string }[], id: string): number {
+  let at = positions.get(list);
+  if (!at) {
+    at = new Map();
+    for (let i = 0; i < list.length; i++) if (!at.has(list[i].id)) at.set(list[i].id, i);
+    positions.set(list, at);
+  }
+  return at.get(id) ?? -1;
+}
+
+/** The store's image with this id, or undefined. */
+export function imageById(id: string, s: AppState = useApp.getState()): ImageItem | undefined {
+  const i = indexById(s.images, id);
+  return i < 0 ? undefined : s.images[i];
+}
