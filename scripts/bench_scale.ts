@@ -179,10 +179,21 @@ async function heapMb(page: Page): Promise<number> {
 /** The tab's memory, page and workers (measureUserAgentSpecificMemory: cross-origin isolated pages only), MB. */
 async function tabMb(page: Page): Promise<number | null> {
   return page.evaluate(async () => {
-    const p = performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> };
+    type Entry = { bytes: number; types: string[]; attribution: { url?: string; scope?: string }[] };
+    const p = performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number; breakdown: Entry[] }> };
     if (!p.measureUserAgentSpecificMemory) return null;
     const r = await Promise.race([p.measureUserAgentSpecificMemory(), new Promise<null>((res) => setTimeout(() => res(null), 60_000))]);
-    return r ? r.bytes / 1e6 : null;
+    if (!r) return null;
+    // where the bytes are: by memory type and the context (window, worker) they belong to
+    const parts = r.breakdown
+      .filter((e) => e.bytes > 1e6)
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, 8)
+      .map((e) => `${(e.bytes / 1e6).toFixed(0)} MB ${e.types.join('+') || '(untyped)'} ${e.attribution.map((a) => `${a.scope ?? ''} ${(a.url ?? '').replace(/^.*\//, '')}`).join(', ')}`);
+    return { mb: r.bytes / 1e6, parts };
+  }).then((r) => {
+    if (r && process.env.BENCH_VERBOSE) for (const line of r.parts) console.error(`    tab: ${line}`);
+    return r ? r.mb : null;
   });
 }
 
