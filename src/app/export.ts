@@ -198,40 +198,90 @@ function collectItems(s: AppState) {
  * The .npy, header then rows, into `sink`; `progress` after each image. Responses: each image's
  * [4, C, T]; repetition mean: each image's [C, T]; condition mean: each condition's [4, C, T],
  * written once all its images are summed. The sums are float32, added in image order and divided
- * by the count: numpy's x.mean(axis=...) of the full export, to the bit.
+ * by the count: numpy's x.mean(axis=...) of the full export, to the bit. The bytes reach `sink`
+ * in chunks of `chunkBytes` (the last one shorter): a write into a browser file is a round trip
+ * to the browser, and one per image made the export of thousands of images take minutes.
  */
-export async function writeExport(plan: ExportPlan, sink: (chunk: Uint8Array) => Promise<unknown> | unknown, progress?: (done: number, total: number) => void) {
-  await sink(npyHeader(plan.shape, '<f4'));
+export async function writeExport(plan: ExportPlan, sink: (chunk: Uint8Array) => Promise<unknown> | unknown, progress?: (done: number, total: number) => void, chunkBytes = EXPORT_CHUNK_BYTES) {
+  const header = npyHeader(plan.shape, '<f4');
+  const out = gathered(sink, Math.min(chunkBytes, header.length + 4 * plan.shape.reduce((a, b) => a * b, 1)));
+  await out.put(header);
   const bytes = (a: Float32Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
   const B = plan.items.length;
   if (plan.kind === 'condition_mean') {
+    const next = readAhead(plan.rows, plan.groups.flat());
     let done = 0;
     for (const idx of plan.groups) {
       let sum: Float32Array | null = null;
-      for (const b of idx) {
-        const r = await plan.rows(b);
+      for (let j = 0; j < idx.length; j++) {
+        const r = await next();
         if (!sum) sum = r;
         else for (let i = 0; i < r.length; i++) sum[i] += r[i];
         progress?.(++done, B);
       }
       for (let i = 0; i < sum!.length; i++) sum![i] /= idx.length;
-      await sink(bytes(sum!));
+      await out.put(bytes(sum!));
     }
-    return;
+    return out.end();
   }
   // responses per subject: S × B blocks, subject after subject
   const blocks = plan.shape.length === 5 ? plan.shape[0] * B : B;
+  const next = readAhead(plan.rows, Array.from({ length: blocks }, (_, b) => b));
   for (let b = 0; b < blocks; b++) {
-    const r = await plan.rows(b);
+    const r = await next();
     if (plan.kind === 'repetition_mean') {
       const n = r.length / N_REPETITIONS;
       const m = r.slice(0, n);
       for (let rep = 1; rep < N_REPETITIONS; rep++) for (let i = 0; i < n; i++) m[i] += r[rep * n + i];
       for (let i = 0; i < n; i++) m[i] /= N_REPETITIONS;
-      await sink(bytes(m));
-    } else await sink(bytes(r));
+      await out.put(bytes(m));
+    } else await out.put(bytes(r));
     progress?.(b + 1, blocks);
   }
+  return out.end();
+}
+
+/** The size of the export's writes (see writeExport). */
+export const EXPORT_CHUNK_BYTES = 8 << 20;
+/** Rows asked for ahead of the one being written: the responses worker reads while the page writes. */
+const READ_AHEAD = 4;
+
+/** `rows` of the blocks in `order`, each call the next one, asked for up to READ_AHEAD ahead. */
+function readAhead(rows: (i: number) => Promise<Float32Array>, order: number[]): () => Promise<Float32Array> {
+  const asked: Promise<Float32Array>[] = [];
+  let k = 0;
+  return () => {
+    while (asked.length <= READ_AHEAD && k < order.length) {
+      const p = rows(order[k++]);
+      p.catch(() => undefined); // (a row asked ahead of an export that stops with an earlier error)
+      asked.push(p);
+    }
+    return asked.shift()!;
+  };
+}
+
+/** Bytes put in order, passed on to `sink` in chunks of `size` (a fresh array each: a sink may keep it). */
+function gathered(sink: (chunk: Uint8Array) => Promise<unknown> | unknown, size: number) {
+  let buf = new Uint8Array(size);
+  let n = 0;
+  return {
+    async put(c: Uint8Array) {
+      for (let o = 0; o < c.length; ) {
+        const k = Math.min(size - n, c.length - o);
+        buf.set(c.subarray(o, o + k), n);
+        n += k;
+        o += k;
+        if (n === size) {
+          await sink(buf);
+          buf = new Uint8Array(size);
+          n = 0;
+        }
+      }
+    },
+    async end() {
+      if (n) await sink(buf.subarray(0, n));
+    },
+  };
 }
 
 const EXPORTS_DIR = 'exports';

@@ -1,4 +1,4 @@
-// The streamed export writes exactly the bytes the in-memory export assembles, one image at a time.
+// The streamed export writes exactly the bytes the in-memory export assembles, in chunks of a set size.
 import { describe, expect, it } from 'vitest';
 import { planExport, writeExport } from '../../src/app/export.ts';
 import { putResponse, modelTag, pixelKey } from '../../src/app/responses.ts';
@@ -12,7 +12,7 @@ const model = DEMO_MODEL;
 const item = (id: string): ImageItem => ({ id, name: `${id}.png`, file: new Blob([]), status: 'ready', width: 8, height: 8, squareMode: 'crop' });
 
 describe('streamed export', () => {
-  it('equals the in-memory export byte for byte, and writes one chunk per image after the header', async () => {
+  it('equals the in-memory export byte for byte, in chunks of the set size (the last one shorter)', async () => {
     const images = ['c', 'a', 'b'].map(item);
     const blocks = images.map((_, k) => Float32Array.from({ length: 4 * 63 * 140 }, (_, i) => Math.sin(k * 7 + i)));
     images.forEach((it, k) => putResponse(modelTag(model), pixelKey(it.id, 'crop'), blocks[k].slice()));
@@ -23,8 +23,10 @@ describe('streamed export', () => {
     const t = maskIndices(mask);
     const whole = writeNpy([3, 4, ch.length, t.length], sliceResponses(stack(blocks, 4 * 63 * 140), { B: 3, R: 4, C: 63, T: 140 }, ch, t));
     const chunks: Uint8Array[] = [];
-    await writeExport(planExport(useApp.getState(), new Date('2026-01-01T00:00:00Z')), (c) => chunks.push(c.slice()));
-    expect(chunks.length).toBe(1 + images.length);
+    // 1000 bytes: not a whole number of rows, so rows are split across chunks
+    await writeExport(planExport(useApp.getState(), new Date('2026-01-01T00:00:00Z')), (c) => chunks.push(c.slice()), undefined, 1000);
+    expect(chunks.length).toBe(Math.ceil(whole.length / 1000));
+    expect(chunks.slice(0, -1).every((c) => c.length === 1000)).toBe(true);
     const joined = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
     let o = 0;
     for (const c of chunks) {
@@ -32,6 +34,11 @@ describe('streamed export', () => {
       o += c.length;
     }
     expect(Buffer.from(joined).equals(Buffer.from(whole))).toBe(true);
+    // the default size: a small export is one write
+    const one: Uint8Array[] = [];
+    await writeExport(planExport(useApp.getState(), new Date('2026-01-01T00:00:00Z')), (c) => one.push(c.slice()));
+    expect(one.length).toBe(1);
+    expect(Buffer.from(one[0]).equals(Buffer.from(whole))).toBe(true);
   });
 
   it('names an image whose response went away while writing', async () => {
