@@ -12,6 +12,8 @@
 // Writes go through one queue, so a state written later never lands before an earlier one. No
 // DOM and no React: tests run it on a stand-in directory handle (test/io/fake_opfs.ts).
 
+import { isNotFound, readBytes, writeFile } from '../io/opfs.ts';
+
 export const SESSION_DIR = 'sessions';
 const CURRENT = 'current';
 export const STATE_FILE = 'state.json';
@@ -139,17 +141,10 @@ export class SessionStore {
   }
 
   private static async write(d: Dir, name: string, body: Blob | ArrayBufferView | string) {
-    // bytes in one piece: what every OPFS writer (and the tests' stand-in) accepts
-    const data = typeof body === 'string' ? new TextEncoder().encode(body) : body instanceof Blob ? new Uint8Array(await body.arrayBuffer()) : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-    const h = await d.getFileHandle(name, { create: true });
-    const w = await h.createWritable();
-    try {
-      await w.write(data as Uint8Array<ArrayBuffer>);
-      await w.close();
-    } catch (e) {
-      await w.abort().catch(() => undefined);
-      throw e;
-    }
+    // bytes in one piece: what every OPFS writer (and the tests' stand-in) accepts; in a worker
+    // (the responses worker's rows and sums) through a sync access handle, without a swap file
+    const data = typeof body === 'string' ? body : body instanceof Blob ? new Uint8Array(await body.arrayBuffer()) : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    await writeFile(d, name, data);
   }
 
   private static async read(d: Dir, name: string): Promise<File | null> {
@@ -210,11 +205,27 @@ export class SessionStore {
   }
 
   response(tag: string, key: string): Promise<Float32Array | null> {
+    const parts = ['responses', encodeURIComponent(tag)];
+    const name = `${encodeURIComponent(key)}.f32`;
+    const read = async (d: Dir) => {
+      try {
+        return await readBytes(d, name);
+      } catch (e) {
+        if (isNotFound(e)) return null;
+        throw e;
+      }
+    };
     return this.track(
       (async () => {
-        const f = await this.readAt(['responses', encodeURIComponent(tag)], `${encodeURIComponent(key)}.f32`);
-        if (!f) return null;
-        return new Float32Array(await f.arrayBuffer());
+        // (a miss is checked once on freshly looked-up folders, as readAt does)
+        let bytes = await read(await this.dir(...parts));
+        if (!bytes) {
+          bytes = await read(await this.open(parts));
+          if (bytes) this.dirs.clear();
+        }
+        if (!bytes) return null;
+        if (bytes.byteLength % 4) throw new Error(`the stored response ${name} is ${bytes.byteLength} bytes, not float32 values`);
+        return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
       })(),
     );
   }

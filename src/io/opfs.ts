@@ -1,6 +1,7 @@
 // Small helpers over the browser's origin-private file system (OPFS): folders, names, whole-file
 // reads and writes, removal that tolerates a missing entry, and '..'-safe relative paths. Used by
-// the model store (browser_store.ts) and the fast shard reader (opfs_read.ts). No DOM.
+// the model store (browser_store.ts), the fast shard reader (opfs_read.ts) and the playground's
+// session store. No DOM.
 
 export function nav(): (Navigator & { locks?: LockManager }) | undefined {
   return (globalThis as { navigator?: Navigator }).navigator;
@@ -28,6 +29,38 @@ export async function names(dir: Dir): Promise<string[]> {
 
 export async function readFile(dir: Dir, name: string): Promise<File> {
   return (await dir.getFileHandle(name)).getFile();
+}
+
+/**
+ * A file's bytes. In a worker through a read-only sync access handle: a File's arrayBuffer() is a
+ * round trip through the browser for the bytes, several times slower for a file of a few hundred
+ * kB; where that mode is missing or the file is held by a writer, read as a File.
+ */
+export async function readBytes(dir: Dir, name: string): Promise<Uint8Array> {
+  const fh = await dir.getFileHandle(name);
+  const open = (fh as unknown as { createSyncAccessHandle?: (o: { mode: string }) => Promise<{ getSize(): number; read(into: Uint8Array, o: { at: number }): number; close(): void }> }).createSyncAccessHandle;
+  if (typeof open === 'function') {
+    let h: Awaited<ReturnType<typeof open>> | null = null;
+    try {
+      h = await open.call(fh, { mode: 'read-only' });
+    } catch (e) {
+      if (!(e instanceof Error) || (e.name !== 'NoModificationAllowedError' && e.name !== 'InvalidStateError' && e.name !== 'TypeError')) throw e;
+    }
+    if (h) {
+      try {
+        const out = new Uint8Array(h.getSize());
+        for (let at = 0; at < out.length; ) {
+          const n = h.read(out.subarray(at), { at });
+          if (!(n > 0)) throw new Error(`reading ${name}: no progress at byte ${at} of ${out.length}`);
+          at += n;
+        }
+        return out;
+      } finally {
+        h.close();
+      }
+    }
+  }
+  return new Uint8Array(await (await fh.getFile()).arrayBuffer());
 }
 
 export async function writeFile(dir: Dir, name: string, data: Uint8Array | string): Promise<void> {

@@ -32,6 +32,30 @@ describe('session store', () => {
     expect(await again.responseKeys('m/demo@wasm:exact')).toEqual(new Set(['i2|crop']));
   });
 
+  it('reads a stored response through a read-only sync access handle where the thread has them (a worker), in as many reads as it takes', async () => {
+    const fs = new FakeFs();
+    const st = new SessionStore(async () => fs.handle());
+    const r = Float32Array.from({ length: 300 }, (_, i) => Math.sin(i));
+    await st.saveResponse('m/demo@wasm:exact', 'i1|crop', r);
+    fs.syncReads = true;
+    fs.syncReadLimit = 500; // (a browser may return fewer bytes than asked)
+    expect(await st.response('m/demo@wasm:exact', 'i1|crop')).toEqual(r);
+    expect(fs.syncModes).toEqual(['read-only']);
+    expect(fs.syncOpen).toBe(0);
+    expect(await st.response('m/demo@wasm:exact', 'i2|crop')).toBeNull();
+  });
+
+  it('refuses a stored response that is not whole float32 values', async () => {
+    const fs = new FakeFs();
+    const st = new SessionStore(async () => fs.handle());
+    await st.saveResponse('m/demo@wasm:exact', 'i1|crop', new Float32Array(4));
+    const dir = await (await (await (await (await fs.handle()).getDirectoryHandle('sessions')).getDirectoryHandle('current')).getDirectoryHandle('responses')).getDirectoryHandle(encodeURIComponent('m/demo@wasm:exact'));
+    const w = await (await dir.getFileHandle(`${encodeURIComponent('i1|crop')}.f32`)).createWritable();
+    await w.write(new Uint8Array(15));
+    await w.close();
+    await expect(new SessionStore(async () => fs.handle()).response('m/demo@wasm:exact', 'i1|crop')).rejects.toThrow(/15 bytes, not float32 values/);
+  });
+
   it("a removed image's stored responses go, under every tag, mode and EXIF variant; other images' stay", async () => {
     const fs = new FakeFs();
     const st = new SessionStore(async () => fs.handle());
