@@ -46,10 +46,7 @@ function run(job: AnalysisJob, progress: (done: number, total: number) => void):
   if (job.kind === 'spread') {
     return {
       kind: 'spread',
-      groups: job.groups.map((g) => {
-        const d = dims(g);
-        return spread(imageSeries(g, d, all(g), job.ch), d.B, T);
-      }),
+      groups: job.series.map((s) => spread(s, s.length / T, T)),
     };
   }
   if (job.kind === 'cluster') {

@@ -6,9 +6,13 @@ import type { DecodingResult, Scoring } from '../analysis/decoding.ts';
 import type { RdmMetric, RsaResult } from '../analysis/rsa.ts';
 import type { Spread } from '../analysis/spread.ts';
 
-/** groups: per condition, the responses of its images, float32 [n, 4, 63, 140]; ch: channel indices used. */
+/**
+ * spread: per condition, each image's mean over the channels and repetitions, float64 [n, 140]
+ * (analysis/spread imageSeries). Others: groups, per condition, the responses of its images,
+ * float32 [n, 4, 63, 140]; ch: channel indices used.
+ */
 export type AnalysisJob =
-  | { kind: 'spread'; groups: Float32Array[]; ch: Int32Array }
+  | { kind: 'spread'; series: Float64Array[] }
   | {
       kind: 'cluster';
       groups: [Float32Array, Float32Array];
@@ -87,8 +91,8 @@ export function runAnalysis<J extends AnalysisJob>(job: J, onProgress?: (done: n
       reject(new AnalysisCancelled());
     };
   });
-  // the groups' rows are the job's own (fetched for it from the responses worker): moved, not copied
-  worker.postMessage(job, job.groups.map((g) => g.buffer as ArrayBuffer));
+  // the groups' rows (a spread's series) are the job's own (fetched for it from the responses worker): moved, not copied
+  worker.postMessage(job, (job.kind === 'spread' ? job.series : job.groups).map((g) => g.buffer as ArrayBuffer));
   return { promise, cancel };
 }
 

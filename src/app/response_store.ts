@@ -30,6 +30,7 @@
 // (gather, repetitionMeans), one array per subject (eachSeries, dissimilarityCourse) or the mean of
 // the subjects' own matrices (dissimilarityAt), as src/analysis/subjects.ts defines them.
 import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../core/types.ts';
+import { imageSeries } from '../analysis/spread.ts';
 import { subjectMean } from '../analysis/subjects.ts';
 import { dissimilarity, repSeries, type Dims } from '../viz/stats.ts';
 import { channelRows, componentMeasures, groupWaveform, measureImages, windowIndices, windowTopography, type ComponentPreset, type ComponentResult, type MeasureSpec } from '../lab/measures.ts';
@@ -671,6 +672,17 @@ export class ResponseStore {
     const n = keys.length * N_REPETITIONS * N_TIMES;
     const out = new Float32Array(ts.length * n);
     for (let s = 0; s < ts.length; s++) await this.eachRow(ts[s], keys, (r, b) => out.set(repSeries(r, ONE, [0], ch), s * n + b * N_REPETITIONS * N_TIMES));
+    return out;
+  }
+
+  /**
+   * Each image's mean over the channels ch and the repetitions, float64 [B, 140] (with several
+   * tags, of its subject-mean row): analysis/spread's imageSeries, row by row, so the statistics'
+   * spread across images reads 140 values per image instead of its whole response.
+   */
+  async imageSeries(tags: Tags, keys: readonly string[], ch: ArrayLike<number>): Promise<Float64Array> {
+    const out = new Float64Array(keys.length * N_TIMES);
+    await this.eachMeanRow(tags, keys, (r, b) => out.set(imageSeries(r, ONE, [0], ch), b * N_TIMES));
     return out;
   }
 

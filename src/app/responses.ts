@@ -31,7 +31,7 @@ export function itemKey(it: { id: string; squareMode?: string }): string {
 }
 
 /** What the views may ask of the store (its methods that answer with arrays). */
-type Method = 'groupMeans' | 'eachSeries' | 'gather' | 'imageMeasures' | 'meanSummaries' | 'componentTable' | 'dissimilarityAt' | 'dissimilarityCourse';
+type Method = 'groupMeans' | 'eachSeries' | 'imageSeries' | 'gather' | 'imageMeasures' | 'meanSummaries' | 'componentTable' | 'dissimilarityAt' | 'dissimilarityCourse';
 
 export type ResponsesRequest =
   | { type: 'put'; tag: string; key: string; store: string | null; data: Float32Array }
@@ -198,6 +198,8 @@ export const groupMeans = (tag: string, groups: GroupRequest[]) => call<GroupMea
 // several tags (a subject mean): see ResponseStore for what each answers then
 export const eachSeries = (tags: Tags, keys: string[], ch: Int32Array) => call<Float32Array>('eachSeries', tags, keys, ch);
 export const gatherResponses = (tags: Tags, keys: string[]) => call<Float32Array>('gather', tags, keys);
+/** Each image's mean over the channels ch and the repetitions, float64 [B, 140] (ResponseStore.imageSeries). */
+export const imageSeriesOf = (tags: Tags, keys: string[], ch: Int32Array) => call<Float64Array>('imageSeries', tags, keys, ch);
 export const imageMeasures = (tags: Tags, keys: string[], chNames: readonly string[], times: readonly number[], specs: MeasureSpec[]) => call<Float64Array[]>('imageMeasures', tags, keys, chNames, times, specs);
 export const meanSummaries = (tags: Tags, sets: string[][], chNames: readonly string[], times: readonly number[], what: { kind: 'topography' | 'waveform'; channels: string[]; tmin: number; tmax: number }) =>
   call<Float64Array[]>('meanSummaries', tags, sets, chNames, times, what);

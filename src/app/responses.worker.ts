@@ -42,7 +42,7 @@ scope.onmessage = async (ev: MessageEvent<ResponsesRequest>) => {
     } else if (m.type === 'call') {
       const value = await (store[m.method] as (...a: unknown[]) => Promise<unknown>).apply(store, m.args);
       // each answer is made for this request: its buffers move to the page
-      const transfer = value instanceof Float32Array ? [value.buffer] : Array.isArray(value) ? value.flatMap((g: { mean?: Float32Array }) => (g.mean ? [g.mean.buffer] : [])) : [];
+      const transfer = value instanceof Float32Array || value instanceof Float64Array ? [value.buffer] : Array.isArray(value) ? value.flatMap((g: { mean?: Float32Array }) => (g.mean ? [g.mean.buffer] : [])) : [];
       reply({ type: 'value', reqId: m.reqId, value }, transfer);
     }
   } catch (e) {

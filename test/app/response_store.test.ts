@@ -6,6 +6,7 @@ import { BATCH, BLOCK, ResponseStore, type RowStorage } from '../../src/app/resp
 import { SessionStore } from '../../src/app/session_store.ts';
 import { FakeFs } from '../io/fake_opfs.ts';
 import { dissimilarity, meanChannelsByTime, meanDissimilarityOverTime, patternsAt, repSeries, stack } from '../../src/viz/stats.ts';
+import { imageSeries } from '../../src/analysis/spread.ts';
 import { subjectMean } from '../../src/analysis/subjects.ts';
 import { meanOfSubjects } from '../../src/app/state/encoded.ts';
 import { COMPONENT_PRESETS, componentMeasures, groupWaveform, measureImages, windowIndices, windowTopography, type MeasureSpec } from '../../src/lab/measures.ts';
@@ -65,6 +66,8 @@ describe('response store', async () => {
     close(await st.dissimilarityAt('t', order, ch, 60), dissimilarity(patternsAt(all, dims(4), [3, 2, 1, 0], ch, 60), 4, ch.length));
     close(await st.dissimilarityCourse('t', keys, ch), meanDissimilarityOverTime(all, dims(4), [0, 1, 2, 3], ch));
     close(await st.gather('t', [keys[2]]), blocks[2]);
+    // the statistics' spread reads each image's mean over channels and repetitions: analysis/spread's, to the bit
+    expect(await st.imageSeries('t', order, ch)).toEqual(imageSeries(all, dims(4), [3, 2, 1, 0], ch));
   });
 
   it("computes the Lab's measures image by image, as lab/measures does on the repetition means (one tag, and a subject mean)", async () => {
@@ -160,6 +163,7 @@ describe('response store', async () => {
       const j = i % n;
       return (mean[b * BLOCK + j] + mean[b * BLOCK + n + j] + mean[b * BLOCK + 2 * n + j] + mean[b * BLOCK + 3 * n + j]) / 4;
     }));
+    expect(await st.imageSeries(tags, keys, [3, 7])).toEqual(imageSeries(mean, dims(3), [0, 1, 2], [3, 7]));
     // one line per image, per subject: [S, B, 4, 140]
     const lines = await st.eachSeries(tags, keys, [3, 7]);
     expect(lines.length).toBe(3 * 3 * 4 * 140);

@@ -12,7 +12,7 @@ import { timesMs } from '../../viz/plots.ts';
 import { channelIndices } from '../../viz/stats.ts';
 import { AnalysisCancelled, cancelAnalysis, runAnalysis, type AnalysisJob, type AnalysisResult } from '../analysis_client.ts';
 import { download } from '../export.ts';
-import { gatherResponses } from '../responses.ts';
+import { gatherResponses, imageSeriesOf } from '../responses.ts';
 import { ALPHA, clusterSummary, decodingFigures, rsaFigures, spreadFigure } from '../figures/stats.ts';
 import { topomapGrid } from '../figures/topomap_grid.ts';
 import { imagesFor, useEncodedForPlots, type Encoded } from '../state/encoded.ts';
@@ -125,15 +125,18 @@ export function StatsPanel() {
   const ready = A && B && A !== B && idxA.length >= 2 && idxB.length >= 2 && ch.length > 0;
   const chLabel = ch.length === names.length ? 'all channels' : `${ch.length} selected channel${ch.length > 1 ? 's' : ''}`;
 
-  // Spread across images: recomputed in the worker whenever images, conditions or channels change.
+  // Spread across images: recomputed in the worker whenever the images' responses, conditions or
+  // channels change; by their keys, not the list's identity (a thumbnail landing makes a new list).
+  const condSig = useMemo(() => `${tagsKey}\n${condIdx.map((g) => `${g.c}:${g.idx.map((i) => enc.keys[i]).join(',')}`).join('\n')}`, [condIdx, tagsKey]); // eslint-disable-line react-hooks/exhaustive-deps
   useEffect(() => {
     if (!condIdx.length || !ch.length) return;
+    const chosen = Int32Array.from(ch);
     spreadJob.start(
-      Promise.all(condIdx.map((g) => gather(enc, g.idx))).then((groups) => ({ kind: 'spread' as const, groups, ch: Int32Array.from(ch) })),
+      Promise.all(condIdx.map((g) => imageSeriesOf(enc.tags, g.idx.map((i) => enc.keys[i]), chosen))).then((series) => ({ kind: 'spread' as const, series })),
       { conditions: condIdx.map((g) => g.c) },
     );
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [condIdx, ch]);
+  }, [condSig, ch]);
 
   const clusterParams = () => ({
     test: design === 'paired' ? (space === 'time' ? 'permutation_cluster_1samp_test' : 'spatio_temporal_cluster_1samp_test') : space === 'time' ? 'permutation_cluster_test' : 'spatio_temporal_cluster_test',
