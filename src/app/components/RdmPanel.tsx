@@ -99,7 +99,8 @@ export function RdmPanel() {
         {view ? (
           <CanvasPlot figure={view.mat} height={360} filename="dissimilarity-matrix" className="matrix-view" data={{ size: String(labels.length), ticks: ticks ? 'labels' : 'hover', order: groups.length ? 'condition' : 'gallery' }} />
         ) : (
-          <div className="empty">{NEEDS}</div>
+          // (with the images and channels there, the worker's answer is on its way: after a reload it reads every image's rows from storage first)
+          <div className="empty" data-testid="rdm-waiting">{plan ? `Computing the dissimilarities of ${inMatrix.length} images…` : NEEDS}</div>
         )}
         <LinePlot figure={line ?? placeholder} filename="dissimilarity-over-time" className="plot" onCursor={(x) => setCursor(nearestIndex(x, tms))} />
       </div>
