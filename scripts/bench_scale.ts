@@ -16,11 +16,12 @@
 // or `npm run bench -- --only scale` (--views-only: the view updates alone; --no-cli: without the
 // CLI's run on the same images, e.g. at 10,000; --keep: see benchScale; BENCH_PROFILE=1 /
 // BENCH_TRACE=1 print where each row's main-thread time goes, BENCH_PROFILE=encode where the
-// encoding's longest tasks' time goes, BENCH_VERBOSE=1 the long animation frames and their scripts).
+// encoding's longest tasks' time goes, BENCH_VERBOSE=1 the long animation frames and their scripts, BENCH_SHOT=<stem> a screenshot of
+// the page before the view updates).
 // Timings vary with machine load: on a shared machine run it more than once.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from 'playwright-core';
@@ -40,6 +41,7 @@ export interface ScaleResult {
   labHeapMb: number;
   labS: number;
   tabMb: number | null;
+  resident: { renderers: number; browser: number } | null;
   updateMs: Record<string, number>;
   longestTaskMs: number;
   /** the longest main-thread task over the view-update rows */
@@ -174,6 +176,45 @@ async function heapMb(page: Page): Promise<number> {
   const { metrics } = await cdp.send('Performance.getMetrics');
   await cdp.detach();
   return (metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? NaN) / 1e6;
+}
+
+/**
+ * The resident memory (PSS: shared pages split among their processes) of this process's Chromium
+ * renderers (the tab: page and workers) and of the whole browser, MB; null where /proc is missing.
+ * What the system holds, beside the JavaScript engine's own measure (tabMb).
+ */
+function residentMb(): { renderers: number; browser: number } | null {
+  if (!existsSync('/proc/self/smaps_rollup')) return null;
+  const parent = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // the parent pid follows the command name, which may hold spaces and parentheses
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      parent.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // (gone meanwhile)
+    }
+  }
+  const mine = (pid: number): boolean => {
+    for (let p = parent.get(pid), hops = 0; p !== undefined && p > 1 && hops < 64; p = parent.get(p), hops++) if (p === process.pid) return true;
+    return false;
+  };
+  let renderers = 0;
+  let browser = 0;
+  for (const pid of parent.keys()) {
+    if (!mine(pid)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!cmd.includes('chrom')) continue;
+      const kb = Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+      browser += kb / 1e3;
+      if (cmd.includes('--type=renderer')) renderers += kb / 1e3;
+    } catch {
+      // (gone meanwhile)
+    }
+  }
+  return { renderers, browser };
 }
 
 /** The tab's memory, page and workers (measureUserAgentSpecificMemory: cross-origin isolated pages only), MB. */
@@ -493,6 +534,8 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
     if (!resumed && (perCondition.a !== Math.ceil(nImages / 2) || perCondition.b !== Math.floor(nImages / 2))) throw new Error(`the sidecar's conditions are ${JSON.stringify(perCondition)}, not a and b by halves`);
     await page.waitForTimeout(2000);
 
+    // BENCH_SHOT=<path stem>: the page as the view updates find it, whole
+    if (process.env.BENCH_SHOT) await page.screenshot({ path: `${process.env.BENCH_SHOT}-${nImages}-${resumed ? 'kept' : 'fresh'}.png`, fullPage: true });
     const updateMs: Record<string, number> = {};
     const tInteract = await page.evaluate(() => performance.now());
     updateMs.cursor = await profiled(page, 'cursor', () => updateMedian(page, 'cursor', 21, `${SET_INPUT} set(document.querySelector('[data-testid=cursor]'), 30 + (k * 7) % 100);`));
@@ -523,7 +566,8 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
     if (viewsOnly) return { images: nImages, updateMs, longestInteractMs } as ScaleResult; // what describeViews reads
     const heap = await heapMb(page);
     const tab = await tabMb(page);
-    console.error(`  page heap ${heap.toFixed(0)} MB, tab ${tab === null ? 'n/a' : tab.toFixed(0)} MB`);
+    const resident = residentMb();
+    console.error(`  page heap ${heap.toFixed(0)} MB, tab ${tab === null ? 'n/a' : tab.toFixed(0)} MB, resident ${resident ? `${resident.renderers.toFixed(0)} MB renderers, ${resident.browser.toFixed(0)} MB browser` : 'n/a'}`);
     // the Lab on screen: its measures and ranking of every image, computed in the responses worker
     const tLab = await page.evaluate(() => performance.now());
     await page.getByTestId('lab-panel').scrollIntoViewIfNeeded();
@@ -551,7 +595,7 @@ export async function benchScale(nImages: number, viewsOnly = false, withCli = t
     // the reloaded session's full export, to disk and into numpy
     const npyExport = await exportCheck(page, tmp, stimuli!, threads);
     const cliImgPerS = withCli ? await cliRate(stimuli!.flat, threads, nImages) : NaN;
-    return { images: nImages, heapMb: heap, labHeapMb: labHeap, labS, tabMb: tab, updateMs, longestTaskMs, longestInteractMs, pageImgPerS, cliImgPerS, threads, reloadS: tBack / 1000, reloadViewsS: tViews / 1000, reloadSent, perCondition, npyExport };
+    return { images: nImages, heapMb: heap, labHeapMb: labHeap, labS, tabMb: tab, resident, updateMs, longestTaskMs, longestInteractMs, pageImgPerS, cliImgPerS, threads, reloadS: tBack / 1000, reloadViewsS: tViews / 1000, reloadSent, perCondition, npyExport };
   } finally {
     await ctx.close();
     await new Promise<void>((r) => server.httpServer.close(() => r()));
@@ -594,7 +638,7 @@ export function describeScale(r: ScaleResult): string {
   const ok = (b: boolean) => (b ? 'met' : 'NOT met');
   const lines = [
     `playground at scale: ${r.images} images, wasm ${r.threads} thread(s), Chromium`,
-    `  page JS heap ${r.heapMb.toFixed(0)} MB (target <= ${heapT} MB: ${ok(r.heapMb <= heapT)}); tab total (page + workers) ${r.tabMb === null ? 'not measurable here' : `${r.tabMb.toFixed(0)} MB`}`,
+    `  page JS heap ${r.heapMb.toFixed(0)} MB (target <= ${heapT} MB: ${ok(r.heapMb <= heapT)}); tab total (page + workers) ${r.tabMb === null ? 'not measurable here' : `${r.tabMb.toFixed(0)} MB as the JavaScript engine counts it`}${r.resident ? `, ${r.resident.renderers.toFixed(0)} MB resident in the tab's processes (PSS; ${r.resident.browser.toFixed(0)} MB the whole browser)` : ''}`,
     `  with the Lab on screen (every image measured and ranked in ${r.labS.toFixed(1)} s): page JS heap ${r.labHeapMb.toFixed(0)} MB (target <= ${heapT} MB: ${ok(r.labHeapMb <= heapT)})`,
     viewsLine(r),
     `  longest main-thread task while encoding: ${longTask(r.longestTaskMs)}`,
