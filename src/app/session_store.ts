@@ -12,7 +12,7 @@
 // Writes go through one queue, so a state written later never lands before an earlier one. No
 // DOM and no React: tests run it on a stand-in directory handle (test/io/fake_opfs.ts).
 
-import { isNotFound, readBytes, writeFile } from '../io/opfs.ts';
+import { isNotFound, readBytes } from '../io/opfs.ts';
 
 export const SESSION_DIR = 'sessions';
 const CURRENT = 'current';
@@ -141,10 +141,19 @@ export class SessionStore {
   }
 
   private static async write(d: Dir, name: string, body: Blob | ArrayBufferView | string) {
-    // bytes in one piece: what every OPFS writer (and the tests' stand-in) accepts; in a worker
-    // (the responses worker's rows and sums) through a sync access handle, without a swap file
-    const data = typeof body === 'string' ? body : body instanceof Blob ? new Uint8Array(await body.arrayBuffer()) : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-    await writeFile(d, name, data);
+    // bytes in one piece: what every OPFS writer (and the tests' stand-in) accepts. Through a
+    // writable stream, not a sync access handle: its bytes replace the file's only on close, so a
+    // write that fails or is cut off leaves the file as it was, never a truncated row.
+    const data = typeof body === 'string' ? new TextEncoder().encode(body) : body instanceof Blob ? new Uint8Array(await body.arrayBuffer()) : new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+    const h = await d.getFileHandle(name, { create: true });
+    const w = await h.createWritable();
+    try {
+      await w.write(data as Uint8Array<ArrayBuffer>);
+      await w.close();
+    } catch (e) {
+      await w.abort().catch(() => undefined);
+      throw e;
+    }
   }
 
   private static async read(d: Dir, name: string): Promise<File | null> {
