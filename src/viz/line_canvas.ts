@@ -26,8 +26,8 @@ export interface SceneTrace {
   fillcolor: string;
   name: string;
   legend: boolean;
-  /** per point (a faint group's line names), else null */
-  text: string[] | null;
+  /** per point (a faint group's line names, plotly's markup kept), else null */
+  text: readonly unknown[] | null;
   /** what follows the value in its hover text */
   unit: string;
   hover: boolean;
@@ -174,7 +174,8 @@ export function lineScene(fig: Figure, width: number, height: number): LineScene
       fillcolor: String(d.fillcolor ?? 'rgba(0,0,0,0.1)'),
       name: plainText(String(d.name ?? '')),
       legend: d.showlegend !== false && Boolean(d.name),
-      text: Array.isArray(d.text) ? (d.text as string[]).map((t) => plainText(String(t))) : null,
+      // (as plotly has them: made plain when hovered, not for every point on every draw)
+      text: Array.isArray(d.text) ? (d.text as unknown[]) : null,
       unit: unitOf(d.hovertemplate),
       hover: d.hoverinfo !== 'skip',
     });
@@ -552,7 +553,7 @@ export function hoverText(s: LineScene, px: number, py: number): string | null {
         const d = Math.abs(yPixel(a, t.y[i]) - py);
         if (d < nd) (nd = d), (near = i);
       }
-      if (near >= 0) rows.push(`${t.text[near]}: ${fmt(t.y[near])} ${t.unit}`.trim());
+      if (near >= 0) rows.push(`${plainText(String(t.text[near]))}: ${fmt(t.y[near])} ${t.unit}`.trim());
     } else if (t.name) {
       let i = best;
       if (t.x[i] !== xAt) {
