@@ -16,8 +16,8 @@
 // or `npm run bench -- --only scale` (--views-only: the view updates alone; --no-cli: without the
 // CLI's run on the same images, e.g. at 10,000; --keep: see benchScale; BENCH_PROFILE=1 /
 // BENCH_TRACE=1 print where each row's main-thread time goes, BENCH_PROFILE=encode where the
-// encoding's longest tasks' time goes, BENCH_VERBOSE=1 the long animation frames and their scripts, BENCH_SHOT=<stem> a screenshot of
-// the page before the view updates).
+// encoding's longest tasks' time goes, BENCH_VERBOSE=1 the long animation frames and their scripts,
+// BENCH_SHOT=<stem> a screenshot of the page before the view updates).
 // Timings vary with machine load: on a shared machine run it more than once.
 
 import { execFileSync, spawn } from 'node:child_process';

@@ -119,11 +119,14 @@ export class SessionStore {
     }
   }
 
-  /** A file, or null; a miss is checked once on freshly looked-up folders (a kept handle may be stale). */
-  private async readAt(parts: string[], name: string): Promise<File | null> {
-    const f = await SessionStore.read(await this.dir(...parts), name);
+  /**
+   * What `read` makes of a file (SessionStore.read: the File), or null; a miss is checked once on
+   * freshly looked-up folders (a kept handle may be stale).
+   */
+  private async readAt<T>(parts: string[], name: string, read: (d: Dir, name: string) => Promise<T | null>): Promise<T | null> {
+    const f = await read(await this.dir(...parts), name);
     if (f) return f;
-    const again = await SessionStore.read(await this.open(parts), name);
+    const again = await read(await this.open(parts), name);
     if (again) this.dirs.clear();
     return again;
   }
@@ -179,7 +182,7 @@ export class SessionStore {
 
   async loadState(): Promise<SessionState | null> {
     await this.flush();
-    const f = await this.readAt([], STATE_FILE);
+    const f = await this.readAt([], STATE_FILE, SessionStore.read);
     if (!f) return null;
     const s = JSON.parse(await f.text()) as SessionState;
     if (s.schema !== SESSION_SCHEMA || !Array.isArray(s.images)) throw new Error('sessions/current/state.json is not a playground session');
@@ -191,7 +194,7 @@ export class SessionStore {
     if (this.known.has(hash)) return Promise.resolve();
     this.known.add(hash);
     return this.enqueue(async () => {
-      if (!(await this.readAt(['images'], hash))) await this.inDir(['images'], (d) => SessionStore.write(d, hash, file));
+      if (!(await this.readAt(['images'], hash, SessionStore.read))) await this.inDir(['images'], (d) => SessionStore.write(d, hash, file));
     }).catch((e) => {
       this.known.delete(hash);
       throw e;
@@ -202,7 +205,7 @@ export class SessionStore {
   image(hash: string, type: string): Promise<File | null> {
     return this.track(
       (async () => {
-        const f = await this.readAt(['images'], hash);
+        const f = await this.readAt(['images'], hash, SessionStore.read);
         return f ? new File([f], hash, { type }) : null;
       })(),
     );
@@ -214,24 +217,11 @@ export class SessionStore {
   }
 
   response(tag: string, key: string): Promise<Float32Array | null> {
-    const parts = ['responses', encodeURIComponent(tag)];
     const name = `${encodeURIComponent(key)}.f32`;
-    const read = async (d: Dir) => {
-      try {
-        return await readBytes(d, name);
-      } catch (e) {
-        if (isNotFound(e)) return null;
-        throw e;
-      }
-    };
     return this.track(
       (async () => {
-        // (a miss is checked once on freshly looked-up folders, as readAt does)
-        let bytes = await read(await this.dir(...parts));
-        if (!bytes) {
-          bytes = await read(await this.open(parts));
-          if (bytes) this.dirs.clear();
-        }
+        // the bytes alone (in the responses worker through a read-only sync access handle)
+        const bytes = await this.readAt(['responses', encodeURIComponent(tag)], name, (d, n) => readBytes(d, n).catch((e: unknown) => (isNotFound(e) ? null : Promise.reject(e))));
         if (!bytes) return null;
         if (bytes.byteLength % 4) throw new Error(`the stored response ${name} is ${bytes.byteLength} bytes, not float32 values`);
         return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
@@ -269,7 +259,7 @@ export class SessionStore {
   sum(tag: string, id: string): Promise<Uint8Array | null> {
     return this.track(
       (async () => {
-        const f = await this.readAt([SUMS_DIR, encodeURIComponent(tag)], `${encodeURIComponent(id)}.sum`);
+        const f = await this.readAt([SUMS_DIR, encodeURIComponent(tag)], `${encodeURIComponent(id)}.sum`, SessionStore.read);
         return f ? new Uint8Array(await f.arrayBuffer()) : null;
       })(),
     );

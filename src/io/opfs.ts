@@ -31,6 +31,24 @@ export async function readFile(dir: Dir, name: string): Promise<File> {
   return (await dir.getFileHandle(name)).getFile();
 }
 
+/** A sync access handle (dedicated workers only), as far as the readers here use one. */
+export interface SyncAccessHandle {
+  getSize(): number;
+  read(into: Uint8Array, o: { at: number }): number;
+  close(): void;
+}
+export type SyncFileHandle = FileSystemFileHandle & { createSyncAccessHandle(o?: { mode?: string }): Promise<SyncAccessHandle> };
+
+/** Fills `into` with the file's bytes from its start, in as many reads as it takes (a browser may return fewer bytes than asked); false when a read makes no progress. */
+export function readSyncInto(h: SyncAccessHandle, into: Uint8Array): boolean {
+  for (let at = 0; at < into.length; ) {
+    const n = h.read(into.subarray(at), { at });
+    if (!(n > 0)) return false;
+    at += n;
+  }
+  return true;
+}
+
 /**
  * A file's bytes. In a worker through a read-only sync access handle: a File's arrayBuffer() is a
  * round trip through the browser for the bytes, several times slower for a file of a few hundred
@@ -38,22 +56,17 @@ export async function readFile(dir: Dir, name: string): Promise<File> {
  */
 export async function readBytes(dir: Dir, name: string): Promise<Uint8Array> {
   const fh = await dir.getFileHandle(name);
-  const open = (fh as unknown as { createSyncAccessHandle?: (o: { mode: string }) => Promise<{ getSize(): number; read(into: Uint8Array, o: { at: number }): number; close(): void }> }).createSyncAccessHandle;
-  if (typeof open === 'function') {
-    let h: Awaited<ReturnType<typeof open>> | null = null;
+  if (typeof (fh as Partial<SyncFileHandle>).createSyncAccessHandle === 'function') {
+    let h: SyncAccessHandle | null = null;
     try {
-      h = await open.call(fh, { mode: 'read-only' });
+      h = await (fh as SyncFileHandle).createSyncAccessHandle({ mode: 'read-only' });
     } catch (e) {
       if (!(e instanceof Error) || (e.name !== 'NoModificationAllowedError' && e.name !== 'InvalidStateError' && e.name !== 'TypeError')) throw e;
     }
     if (h) {
       try {
         const out = new Uint8Array(h.getSize());
-        for (let at = 0; at < out.length; ) {
-          const n = h.read(out.subarray(at), { at });
-          if (!(n > 0)) throw new Error(`reading ${name}: no progress at byte ${at} of ${out.length}`);
-          at += n;
-        }
+        if (!readSyncInto(h, out)) throw new Error(`reading ${name}: a read stopped short of its ${out.length} bytes`);
         return out;
       } finally {
         h.close();

@@ -5,14 +5,7 @@
 // workers only: a page, and the app's engine worker (to read two at once), start the helpers;
 // where workers fail, a worker reads in its own thread. scripts/bench_opfs.ts measures the modes.
 
-import { subdir, type Dir } from './opfs.ts';
-
-interface SyncAccessHandle {
-  getSize(): number;
-  read(into: Uint8Array, o: { at: number }): number;
-  close(): void;
-}
-type SyncFileHandle = FileSystemFileHandle & { createSyncAccessHandle(o?: { mode?: string }): Promise<SyncAccessHandle> };
+import { readSyncInto, subdir, type Dir, type SyncFileHandle } from './opfs.ts';
 
 /** True where sync access handles can be opened in this thread (dedicated workers). */
 export function syncHandlesHere(): boolean {
@@ -37,11 +30,7 @@ export async function readFilesSync(root: Dir, paths: string[][], sizes: number[
     const h = await fh.createSyncAccessHandle({ mode: 'read-only' });
     try {
       if (h.getSize() !== sizes[i]) return null;
-      for (let o = 0; o < sizes[i]; ) {
-        const n = h.read(out.subarray(at + o, at + sizes[i]), { at: o });
-        if (!(n > 0)) return null;
-        o += n;
-      }
+      if (!readSyncInto(h, out.subarray(at, at + sizes[i]))) return null;
     } finally {
       h.close();
     }
