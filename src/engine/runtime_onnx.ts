@@ -285,6 +285,9 @@ export async function createOnnxEncoder(o: OnnxEncoderOptions): Promise<OnnxEnco
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
+        // No planned block per input shape: the arena alone serves the activations, at the same
+        // speed, and the process stays under its memory bound with the weights mapped in.
+        enableMemPattern: false,
         // Idle pool threads sleep instead of spinning: between batches the CPU is the decoder's.
         extra: { session: { intra_op: { allow_spinning: '0' } } },
       },
