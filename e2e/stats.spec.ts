@@ -71,8 +71,9 @@ test('two conditions of 8 images: spread bands, a cluster test, its export, canc
   }
   await expect(cond).toContainText(`bright · ${N} images`);
   const stats = page.getByTestId('stats');
-  // spread across images, computed in the worker: the band is named on the figure
-  await expect(stats.locator('.js-plotly-plot')).toHaveCount(1);
+  // spread across images, computed in the worker, drawn as a line canvas: the band is named on the figure
+  await expect(stats.locator('.line-plot canvas')).toHaveCount(1);
+  await expect(stats.locator('.line-plot')).not.toHaveAttribute('data-points', '0');
   await expect(stats).toContainText('95% CI across images (t-based');
 
   // sensors x time, independent (F), 200 permutations, seed 3
@@ -84,7 +85,7 @@ test('two conditions of 8 images: spread bands, a cluster test, its export, canc
   await expect(stats.getByTestId('stats-params')).toContainText('spatio_temporal_cluster_test (f_oneway)');
   await expect(stats.getByTestId('stats-params')).toContainText('200 permutations');
   await expect(stats.getByTestId('stats-params')).toContainText('seed 3');
-  await expect(stats.locator('.canvas-plot canvas')).toHaveCount(1); // the F map with the cluster's sensors
+  await expect(stats.locator('.topomap-view canvas')).toHaveCount(1); // the F map with the cluster's sensors
 
   const [jsonDl] = await clickForDownloads(page, stats.getByTestId('stats-export'), 1);
   const table = JSON.parse(readFileSync((await jsonDl.path())!, 'utf8'));

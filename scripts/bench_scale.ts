@@ -113,7 +113,7 @@ type LongFrame = { start: number; ms: number; renderMs: number; scripts: string[
 async function printLongFrames(page: Page, label: string, from: number, to: number) {
   if (!process.env.BENCH_VERBOSE) return;
   const frames = (await page.evaluate(`window.__frames.filter((f) => f.start >= ${from} && f.start < ${to})`)) as LongFrame[];
-  console.error(`  ${label}: ${frames.length} animation frames over 100 ms`);
+  console.error(`  ${label}: ${frames.length} animation frames over 100 ms or with a task over 50 ms`);
   for (const f of frames.sort((a, b) => b.ms - a.ms).slice(0, 5)) {
     console.error(`    ${f.ms.toFixed(0)} ms at ${((f.start - from) / 1000).toFixed(1)} s (rendering ${f.renderMs.toFixed(0)} ms)`);
     for (const x of f.scripts) console.error(`      ${x}`);
@@ -130,12 +130,13 @@ async function instrument(page: Page) {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) w.__long.push({ start: e.startTime, ms: e.duration });
     }).observe({ type: 'longtask', buffered: true });
-    // the long animation frames (over 100 ms) with the scripts that ran in them, for BENCH_VERBOSE
+    // the long animation frames (over 100 ms, or with a task over 50 ms: blocking time) with the
+    // scripts that ran in them, for BENCH_VERBOSE
     type Script = { invoker: string; sourceFunctionName: string; sourceURL: string; sourceCharPosition: number; duration: number; forcedStyleAndLayoutDuration: number };
     try {
       new PerformanceObserver((list) => {
-        for (const e of list.getEntries() as unknown as { startTime: number; duration: number; renderStart: number; styleAndLayoutStart: number; scripts: Script[] }[])
-          if (e.duration > 100)
+        for (const e of list.getEntries() as unknown as { startTime: number; duration: number; blockingDuration: number; renderStart: number; styleAndLayoutStart: number; scripts: Script[] }[])
+          if (e.duration > 100 || e.blockingDuration > 0)
             w.__frames.push({
               start: e.startTime,
               ms: e.duration,
@@ -314,6 +315,8 @@ async function profiled<T>(page: Page, label: string, run: () => Promise<T>): Pr
     const p = (await cdp.send('Profiler.stop')).profile as CpuProfile;
     console.error(`  ${label}: main-thread self time`);
     for (const [k, ms] of selfTimes(p).slice(0, 25)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
+    console.error(`  ${label}: time on the stack (callees included)`);
+    for (const [k, ms] of onStackTimes(p as CpuProfile & { nodes: { id: number; children?: number[] }[] }).slice(0, 30)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
   }
   if (trace) {
     const done = new Promise<void>((r) => cdp.once('Tracing.tracingComplete', () => r()));
@@ -327,6 +330,20 @@ async function profiled<T>(page: Page, label: string, run: () => Promise<T>): Pr
   }
   await cdp.detach();
   return out;
+}
+
+/** Each function's time on the stack (its callees' included), over a whole profile. */
+function onStackTimes(p: CpuProfile & { nodes: { id: number; children?: number[] }[] }): [string, number][] {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const total = new Map<string, number>();
+  (p.samples ?? []).forEach((id, k) => {
+    const seen = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) seen.add(frameName(byId.get(n)!.callFrame));
+    for (const f of seen) total.set(f, (total.get(f) ?? 0) + (p.timeDeltas?.[k] ?? 0) / 1000);
+  });
+  return [...total].sort((a, b) => b[1] - a[1]);
 }
 
 function keepDir(): string | null {

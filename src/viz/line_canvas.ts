@@ -80,6 +80,9 @@ export interface LineScene {
 /** Rows of a legend under the plot, four entries each. */
 export const LEGEND_ROWS = 3;
 
+/** Type size (px) of a title's later lines: the parameters line the figure specs add after a <br>. */
+const SUBTITLE_SIZE = 11;
+
 /** Plotly's text subset as plain text: entities back to characters, <br> to line breaks, other tags dropped. */
 export function plainText(s: string): string {
   // most names have no markup (a butterfly's text array holds 63 x 141 of them)
@@ -423,11 +426,26 @@ export function paintLineScene(ctx: CanvasRenderingContext2D, s: LineScene, dpr:
     }
   }
   if (s.title) {
-    ctx.font = font(s.titleSize);
+    // A title's later lines (after a <br>) are its parameters, in small type as the figure specs
+    // set them; one that is wider than the figure is set smaller, not cut.
+    const [head, ...rest] = s.title.split('\n');
+    const x = 0.02 * s.width;
+    const room = s.width - 2 * x;
+    const step = SUBTITLE_SIZE + 3;
+    let y = s.top / 2 - (rest.length * step) / 2;
     ctx.textAlign = 'left';
     ctx.textBaseline = 'middle';
     ctx.fillStyle = TEXT;
-    ctx.fillText(s.title, 0.02 * s.width, s.top / 2);
+    ctx.font = font(s.titleSize);
+    ctx.fillText(head, x, y);
+    y += (s.titleSize + SUBTITLE_SIZE) / 2 + 3;
+    for (const line of rest) {
+      ctx.font = font(SUBTITLE_SIZE);
+      const w = ctx.measureText(line).width;
+      if (w > room) ctx.font = font(Math.max(7, Math.floor((SUBTITLE_SIZE * room) / w)));
+      ctx.fillText(line, x, y);
+      y += step;
+    }
   }
   paintLegend(ctx, s, font);
   for (const t of s.texts) {

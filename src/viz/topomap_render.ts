@@ -219,12 +219,12 @@ interface PixelPlan {
   y: number;
   w: number;
   h: number;
-  /** Per drawn pixel: its RGBA offset, the grid cell, the bilinear fractions, the alpha. */
-  offset: Int32Array;
+  /** Per drawn pixel: its index in the raster, the grid cell, the bilinear fractions, its alpha (as the top byte of an RGBA word). */
+  pixel: Int32Array;
   cellIndex: Int32Array;
   fx: Float32Array;
   fy: Float32Array;
-  alpha: Uint8Array;
+  alphaWord: Uint32Array;
 }
 
 // Plans per grid and box: a cursor move repaints the same boxes with new values, so each pixel's
@@ -247,7 +247,7 @@ function pixelPlan(grid: TopomapGrid, box: PanelBox, dpr: number): PixelPlan {
   const a0 = grid.axis[0];
   const cell = grid.axis[1] - grid.axis[0];
   const res = grid.res;
-  const offset: number[] = [];
+  const pixel: number[] = [];
   const cellIndex: number[] = [];
   const fxs: number[] = [];
   const fys: number[] = [];
@@ -264,14 +264,14 @@ function pixelPlan(grid: TopomapGrid, box: PanelBox, dpr: number): PixelPlan {
       const gx = (xM - a0) / cell;
       const c = Math.floor(gx);
       if (c < 0 || c >= res - 1) continue;
-      offset.push((py * w + px) * 4);
+      pixel.push(py * w + px);
       cellIndex.push(r * res + c);
       fxs.push(gx - c);
       fys.push(gy - r);
-      alphas.push(Math.round(alpha * 255));
+      alphas.push(Math.round(alpha * 255) * 2 ** 24);
     }
   }
-  const plan = { x, y, w, h, offset: Int32Array.from(offset), cellIndex: Int32Array.from(cellIndex), fx: Float32Array.from(fxs), fy: Float32Array.from(fys), alpha: Uint8Array.from(alphas) };
+  const plan = { x, y, w, h, pixel: Int32Array.from(pixel), cellIndex: Int32Array.from(cellIndex), fx: Float32Array.from(fxs), fy: Float32Array.from(fys), alphaWord: Uint32Array.from(alphas) };
   if (byBox.size > 64) byBox.clear();
   byBox.set(key, plan);
   return plan;
@@ -295,35 +295,45 @@ export function rasterizePanel(prep: PreparedScene, box: PanelBox, i: number, dp
 
 const rasters = new WeakMap<Float32Array, { key: string; raster: Raster }>();
 
+/** The colour map as little-endian RGBA words with alpha 0: a pixel is one store, its alpha or'd in. */
+const lutWords = new WeakMap<Uint8Array, Uint32Array>();
+function lutRgb(lut: Uint8Array): Uint32Array {
+  let w = lutWords.get(lut);
+  if (!w) {
+    w = new Uint32Array(lut.length / 3);
+    for (let i = 0; i < w.length; i++) w[i] = lut[3 * i] | (lut[3 * i + 1] << 8) | (lut[3 * i + 2] << 16);
+    lutWords.set(lut, w);
+  }
+  return w;
+}
+
 function rasterizeField(prep: PreparedScene, box: PanelBox, z: Float32Array, dpr: number): Raster {
   const { grid, lut } = prep;
   const [lo, hi] = prep.range;
   const plan = pixelPlan(grid, box, dpr);
   const { w, h } = plan;
   const rgba = new Uint8ClampedArray(w * h * 4);
-  const nLut = lut.length / 3;
+  const out = new Uint32Array(rgba.buffer);
+  const rgb = lutRgb(lut);
+  const nLut = rgb.length;
   const scale = hi > lo ? (nLut - 1) / (hi - lo) : 0;
   const mid = (nLut - 1) >> 1;
   const res = grid.res;
-  const { offset, cellIndex, fx, fy, alpha } = plan;
-  for (let p = 0; p < offset.length; p++) {
+  const { pixel, cellIndex, fx, fy, alphaWord } = plan;
+  for (let p = 0; p < pixel.length; p++) {
     const k = cellIndex[p];
     const a = fx[p];
     const t = z[k] + (z[k + 1] - z[k]) * a;
     const b = z[k + res] + (z[k + res + 1] - z[k + res]) * a;
     const v = t + (b - t) * fy[p];
     if (!(v === v)) continue; // NaN: beyond the grid's values
+    // the nearest colour (Math.round, clamped to the map), without leaving float arithmetic early
     let li = mid;
     if (scale) {
-      li = Math.round((v - lo) * scale);
-      if (li < 0) li = 0;
-      else if (li > nLut - 1) li = nLut - 1;
+      const f = (v - lo) * scale + 0.5;
+      li = f <= 0 ? 0 : f >= nLut ? nLut - 1 : f | 0;
     }
-    const o = offset[p];
-    rgba[o] = lut[3 * li];
-    rgba[o + 1] = lut[3 * li + 1];
-    rgba[o + 2] = lut[3 * li + 2];
-    rgba[o + 3] = alpha[p];
+    out[pixel[p]] = rgb[li] | alphaWord[p];
   }
   return { x: plan.x, y: plan.y, w, h, rgba };
 }

@@ -115,6 +115,37 @@ describe('topomap scene', () => {
     expect(px(grid.clipRadius * 0.99, grid.clipRadius * 0.99)[3]).toBe(0);
   });
 
+  it('raster: each pixel is the colour map at the field under it, clamped to the colour limits', () => {
+    // colour limits well inside the field's range: both clamped ends are drawn
+    const narrow = { ...scene, range: [-2, 2] as [number, number] };
+    const prep = prepareScene(narrow);
+    const lay = layoutScene(narrow, 400, 340);
+    const box = lay.panels[0];
+    const r = rasterizePanel(prep, box, 0, 1);
+    const n = prep.lut.length / 3;
+    const colour = (i: number) => Array.from(prep.lut.subarray(3 * i, 3 * i + 3));
+    let low = 0;
+    let high = 0;
+    let inside = 0;
+    for (let y = 0; y < r.h; y += 3) {
+      for (let x = 0; x < r.w; x += 3) {
+        const o = (y * r.w + x) * 4;
+        if (r.rgba[o + 3] !== 255) continue;
+        const v = sampleField(grid, prep.fields[0], (r.x + x + 0.5 - box.cx) / box.k, -(r.y + y + 0.5 - box.cy) / box.k);
+        if (!Number.isFinite(v)) continue;
+        const got = Array.from(r.rgba.subarray(o, o + 3));
+        if (v > 2.05) (high++, expect(got).toEqual(colour(n - 1)));
+        else if (v < -2.05) (low++, expect(got).toEqual(colour(0)));
+        else if (v > -1.95 && v < 1.95) {
+          inside++;
+          const want = Math.round(((v + 2) * (n - 1)) / 4);
+          expect([want - 1, want, want + 1].map((i) => colour(i).join())).toContain(got.join());
+        }
+      }
+    }
+    expect(Math.min(low, high, inside)).toBeGreaterThan(50);
+  });
+
   it('small multiples side by side; hit test finds sensors and field values', () => {
     const multi = { ...scene, panels: [{ values, title: 'a' }, { values, title: 'b' }] };
     const lay = layoutScene(multi, 700, 300);

@@ -10,14 +10,18 @@ import { parseModelRdm, type RdmMetric } from '../../analysis/rsa.ts';
 import type { SpreadKind } from '../../analysis/spread.ts';
 import { timesMs } from '../../viz/plots.ts';
 import { channelIndices } from '../../viz/stats.ts';
+import { setCursor } from '../actions/selection.ts';
 import { AnalysisCancelled, cancelAnalysis, runAnalysis, type AnalysisJob, type AnalysisResult } from '../analysis_client.ts';
 import { download } from '../export.ts';
 import { gatherResponses, imageSeriesOf } from '../responses.ts';
+import { nearestIndex } from '../figures/time_axis.ts';
+import { moveCursor } from '../figures/timecourse.ts';
 import { ALPHA, clusterSummary, decodingFigures, rsaFigures, spreadFigure } from '../figures/stats.ts';
 import { topomapGrid } from '../figures/topomap_grid.ts';
 import { imagesFor, useEncodedForPlots, type Encoded } from '../state/encoded.ts';
 import { chNames, times } from '../state/selectors.ts';
 import { useApp } from '../state/store.ts';
+import { LinePlot } from './LinePlot.tsx';
 import { NumberField } from './NumberField.tsx';
 import { Plot } from './Plot.tsx';
 import { StatsSubjects } from './StatsSubjects.tsx';
@@ -190,10 +194,15 @@ export function StatsPanel() {
 
   // ---- figures
   const clusterDone = cluster.job.state === 'done' ? cluster.job : null;
-  const spreadFig = (cursor: number) => {
-    if (spreadJob.job.state !== 'done' || !ch.length) return null;
-    return spreadFigure({ out: spreadJob.job.out, conds: spreadJob.job.params.conditions as string[], conditions, kind: spreadKind, tms, cursor, A, B, chLabel, cluster: clusterDone });
-  };
+  // built once per result and choice: a cursor move only moves its line (an overlay, no repaint)
+  const spreadBase = useMemo(
+    () =>
+      spreadJob.job.state !== 'done' || !ch.length
+        ? null
+        : spreadFigure({ out: spreadJob.job.out, conds: spreadJob.job.params.conditions as string[], conditions, kind: spreadKind, tms, cursor: 0, A, B, chLabel, cluster: clusterDone }),
+    [spreadJob.job, ch.length, conditions, spreadKind, tms, A, B, chLabel, clusterDone],
+  );
+  const spreadFig = (cursor: number) => spreadBase && moveCursor(spreadBase, tms[cursor]);
 
   // the table and its export do not depend on the cursor; the map does (it falls back to the cursor without a cluster)
   const grid = useMemo(() => topomapGrid(names, topoMethod), [names, topoMethod]);
@@ -268,7 +277,7 @@ export function StatsPanel() {
       <AtCursor>
         {(cursor) => {
           const f = spreadFig(cursor);
-          return f && <Plot figure={f} filename="condition-means-ci" className="plot" />;
+          return f && <LinePlot figure={f} filename="condition-means-ci" className="plot" onCursor={(x) => setCursor(nearestIndex(x, tms))} />;
         }}
       </AtCursor>
       {enc.subjects && <StatsSubjects enc={enc} idxA={idxA} idxB={idxB} ch={ch} chLabel={chLabel} A={A} B={B} tms={tms} />}
