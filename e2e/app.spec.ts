@@ -5,7 +5,7 @@ import { test, expect, type Browser, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { writeFixtures, type Fixture } from './fixtures.ts';
 import { referenceResponse } from './reference.ts';
-import { clickForDownloads, encodeRequests, exportBoth, imagesSent, maxErr, screenshotPath, sliceRef, waitForState } from './helpers.ts';
+import { clickForDownloads, encodeRequests, exportBoth, fullPageShot, imagesSent, maxErr, screenshotPath, sliceRef, waitForState } from './helpers.ts';
 
 // The tests from the fresh page to paste-and-drop go on with one page (a browser context of its
 // own, so no stored session at first), in file order, as a person goes from one step to the next:
@@ -91,7 +91,7 @@ test('a fresh page: demo subject, synthetic banner, all 63 channels and 140 samp
   const input = page.getByTestId('dropzone').locator('input[type=file]');
   await expect(input).toHaveAttribute('multiple', '');
   await expect(input).toHaveAttribute('accept', 'image/*');
-  await page.screenshot({ path: screenshotPath('01-fresh-page.png'), fullPage: true });
+  await fullPageShot(page, screenshotPath('01-fresh-page.png'));
 });
 
 test('images in: encoded in order, the broken file gets an error chip, non-square ones a notice', async () => {
@@ -123,7 +123,7 @@ test('images in: encoded in order, the broken file gets an error chip, non-squar
   expect(centre[3]).toBe(255);
   expect(centre.slice(0, 3)).not.toEqual([0, 0, 0]);
   await expect(page.getByTestId('timecourse').locator('.line-plot')).not.toHaveAttribute('data-points', '0');
-  await page.screenshot({ path: screenshotPath('02-encoded-butterfly.png'), fullPage: true });
+  await fullPageShot(page, screenshotPath('02-encoded-butterfly.png'));
   await page.getByTestId('topomap').screenshot({ path: screenshotPath('topomap-panel.png') });
 });
 
@@ -230,7 +230,7 @@ test('channel and time selections re-slice the plots without re-encoding; the ex
   const ms = Number(await tc.getAttribute('data-compute-ms'));
   console.log(`time-course re-slice: ${ms} ms; topomap: ${await topo.getAttribute('data-compute-ms')} ms`);
   expect(ms).toBeLessThan(16);
-  await page.screenshot({ path: screenshotPath('03-occipital-selection.png'), fullPage: true });
+  await fullPageShot(page, screenshotPath('03-occipital-selection.png'));
 
   const { npy, sidecar } = await exportBoth(page);
   const occipital = ['O1', 'Oz', 'O2', 'PO7', 'PO3', 'POz', 'PO4', 'PO8'];
@@ -343,7 +343,7 @@ test('conditions: means, difference wave and its topomap; dissimilarity matrix',
   await expect(page.getByTestId('rdm').locator('.line-plot canvas')).toHaveCount(1);
   await page.getByTestId('cursor').fill('54');
   await page.getByTestId('conditions').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: screenshotPath('04-conditions-rdm.png'), fullPage: true });
+  await fullPageShot(page, screenshotPath('04-conditions-rdm.png'));
   await page.getByTestId('topomap').getByLabel('Map of').selectOption('all');
 
   // A condition named with markup is shown as text in the legend, never as a live link or bold.

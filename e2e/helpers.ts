@@ -19,6 +19,17 @@ export function screenshotPath(name: string): string {
 }
 
 /** Click and collect n downloads (the export writes the .npy and then its .json sidecar). */
+/**
+ * The whole page as one PNG. Panels off screen are skipped by the browser (content-visibility:
+ * auto, as a user scrolling never notices): for the capture they are laid out and painted.
+ */
+export async function fullPageShot(page: Page, path: string): Promise<void> {
+  const style = await page.addStyleTag({ content: '.panel { content-visibility: visible !important; }' });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  await page.screenshot({ path, fullPage: true });
+  await style.evaluate((el) => (el as Element).remove());
+}
+
 export async function clickForDownloads(page: Page, target: Locator, n: number): Promise<Download[]> {
   const got: Download[] = [];
   const all = new Promise<void>((resolve) => {

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { colormapLut } from '../src/viz/colormap.ts';
-import { screenshotPath, waitForState } from './helpers.ts';
+import { screenshotPath, fullPageShot, waitForState } from './helpers.ts';
 
 test.describe.configure({ mode: 'serial' });
 
@@ -387,7 +387,7 @@ test('screenshots at 1680, 1024 and 390 px: picker beside the plots at 1024, no 
       const plot = (await topo.boundingBox())!;
       expect(chan.x).toBeGreaterThanOrEqual(plot.x + plot.width);
     }
-    await page.screenshot({ path: screenshotPath(`page-${w}.png`), fullPage: true });
+    await fullPageShot(page, screenshotPath(`page-${w}.png`));
     await topo.screenshot({ path: screenshotPath(`joint-plot-${w}.png`) });
   }
   expect(violations).toEqual([]);

@@ -246,9 +246,8 @@ test('a dropped folder (nested), duplicates skipped on the way in, and a TSV lis
   await expect(mat).toHaveAttribute('data-size', '60');
   await expect(mat).toHaveAttribute('data-ticks', 'hover');
   await expect(mat).toHaveAttribute('data-order', 'condition');
-  await mat.scrollIntoViewIfNeeded();
-  const box = (await mat.locator('canvas').boundingBox())!;
-  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  // (hover: scrolled to, and the pointer placed once the page below has settled)
+  await mat.locator('canvas').hover();
   await expect(mat.locator('.canvas-tip')).toHaveText(/^\d+: \S+\.png \(\w+\) vs \d+: \S+\.png \(\w+\): \d\.\d{3} 1 − r$/);
   const cond = page.getByTestId('rdm-conditions').locator('.canvas-plot');
   await expect(cond).toHaveAttribute('data-size', '4'); // animate, faces, houses, objects

@@ -5,7 +5,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { clickForDownloads, waitForState } from './helpers.ts';
+import { clickForDownloads, fullPageShot, waitForState } from './helpers.ts';
 import { parseNpyF32 } from './reference.ts';
 import { channelAdjacency } from '../src/analysis/adjacency.ts';
 import { permutationClusterTest } from '../src/analysis/cluster_test.ts';
@@ -165,7 +165,7 @@ test('two conditions of 8 images: spread bands, a cluster test, its export, canc
   expect(rsa.rdms_condensed[0].length).toBe((2 * N * (2 * N - 1)) / 2);
   expect(rsa.n_permutations).toBe(200);
   await stats.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: info.outputPath('stats-panel.png'), fullPage: true });
+  await fullPageShot(page, info.outputPath('stats-panel.png'));
 });
 
 test('number fields apply typed values on Enter or blur and refuse bad ones with a message', async ({ browser }) => {

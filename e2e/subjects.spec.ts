@@ -12,7 +12,7 @@ import { measureCompactError } from '../src/convert/compact_error.ts';
 import { PNG } from 'pngjs';
 import { rgbaToSquareChw } from '../src/io/image_square.ts';
 import { writeSmall } from './fixtures.ts';
-import { exportBoth, fixturePath, maxErr, screenshotPath, waitForState } from './helpers.ts';
+import { exportBoth, fixturePath, fullPageShot, maxErr, screenshotPath, waitForState } from './helpers.ts';
 
 const SUB_PATH = `${MODEL_ID}/sub-01/`;
 
@@ -51,7 +51,7 @@ test('a converted subject: select it, see its model quality, export with weight 
   await page.getByTestId('dropzone').locator('input[type=file]').setInputFiles(f.path);
   await waitForState(page, 'done');
   await quality.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: screenshotPath('05-converted-subject-quality.png'), fullPage: true });
+  await fullPageShot(page, screenshotPath('05-converted-subject-quality.png'));
 
   const { npy, sidecar } = await exportBoth(page);
   expect(sidecar.subject).toBe(1);

@@ -24,7 +24,7 @@ const keyOfItem = new WeakMap<object, { mode: string; key: string }>();
 export function itemKey(it: { id: string; squareMode?: string }): string {
   const mode = it.squareMode!;
   const c = keyOfItem.get(it);
-  if (c?.mode === mode) return c.key;
+  if (c && c.mode === mode) return c.key;
   const key = pixelKey(it.id, mode);
   keyOfItem.set(it, { mode, key });
   return key;

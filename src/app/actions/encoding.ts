@@ -8,20 +8,25 @@ import { turnedByExif } from '../state/selectors.ts';
 import { useApp, type AppState, type ImageItem } from '../state/store.ts';
 import { errorText, progressText, settledStatus } from '../status_text.ts';
 import { currentLoad, engine } from './engine.ts';
-import type { SquareImage } from '../../io/image_square.ts';
 import { pixelsFor } from './pixels.ts';
 import { defaultBatchSize } from '../../engine/pipeline.ts';
 
 const { getState: get, setState: set } = useApp;
 
-// Images go to the worker a chunk at a time: only a chunk's pixels exist at once, a cancel loses at
-// most one chunk, and progress spans the whole run.
+// Images go to the worker a chunk at a time: only a few chunks' pixels exist at once, a cancel
+// stops within a batch, and progress spans the whole run.
 const CHUNK = 32;
 
-let job: { reqId: number; tag: string } | null = null;
-// The next chunk's pixels, decoding while the engine encodes this one (as the CLI reads ahead):
-// the engine does not wait for the decoder between chunks. At most one chunk ahead.
-let ahead = new Map<string, Promise<SquareImage>>();
+/**
+ * Jobs sent to the engine worker, oldest first. The worker runs them in order; the next one is
+ * sent (its images decoded) while the one before it encodes, so that the engine starts it the
+ * moment it is free instead of after a round trip through this thread, which may be busy
+ * drawing the batch just received. At most two (and a third decoding).
+ */
+let jobs: { reqId: number; tag: string }[] = [];
+const IN_FLIGHT = 2;
+/** Images (itemKey) sent, or being decoded to be sent, and not yet answered. */
+const inFlight = new Set<string>();
 let preparing = false;
 /** The running run's start and how many images were encoded before it, for images/s and time left. */
 let run: { t0: number; before: number } | null = null;
@@ -38,14 +43,25 @@ function batchFor(s: AppState): number {
   return s.batchSize ?? (s.model ? defaultBatchSize(s.model.backend) : 8);
 }
 
-/** Sends every ready image that has no response for the current model yet (one chunk now, the rest as chunks finish). */
+/** The progress line: images with a response out of those ready. */
+function showProgress(tag: string) {
+  const s = get();
+  if (!s.model || !run) return;
+  const ready = s.images.filter((i) => i.status === 'ready' && i.squareMode);
+  let done = 0;
+  for (const i of ready) if (hasResponse(tag, itemKey(i))) done++;
+  set({ status: { state: 'encoding', text: progressText(s.model.backend, done, ready.length, run, performance.now()), done, total: ready.length } });
+}
+
+/** Sends every ready image that has no response for the current model yet (a chunk at a time, the next while one encodes). */
 export function encodeMissing() {
   const s = get();
   if (!s.model) return;
   const tag = modelTag(s.model);
   const ready = s.images.filter((i) => i.status === 'ready' && i.squareMode);
-  const missing = ready.filter((i) => !hasResponse(tag, itemKey(i)));
-  if (job || preparing) return; // the running job calls again when it ends
+  if (preparing || jobs.length >= IN_FLIGHT) return; // a job's end calls again
+  if (jobs.some((j) => j.tag !== tag)) return; // (a job for another model: its end calls again)
+  const missing = ready.filter((i) => !hasResponse(tag, itemKey(i)) && !inFlight.has(itemKey(i)));
   // Responses already in browser storage (a reload, a session import) are found first, all at
   // once and without reading them; only the images still missing then are encoded.
   const unchecked = persistent() ? missing.filter((i) => !storageChecked(tag, storeKey(i, s))) : [];
@@ -61,6 +77,7 @@ export function encodeMissing() {
     return;
   }
   if (!missing.length || s.paused) {
+    if (jobs.length) return; // the last job's end settles the status
     run = null;
     if (s.status.state === 'error' && s.status.text.startsWith('Model')) return;
     set({
@@ -76,17 +93,16 @@ export function encodeMissing() {
     });
     return;
   }
-  const before = ready.length - missing.length;
-  const total = ready.length;
-  if (!run) run = { t0: performance.now(), before };
-  const backend = s.model.backend;
+  if (!run) run = { t0: performance.now(), before: ready.length - missing.length - inFlight.size };
   const chunk = missing.slice(0, Math.max(CHUNK, batchFor(s)));
-  set({ status: { state: 'encoding', text: progressText(backend, before, total, run, performance.now()), done: before, total } });
+  if (!jobs.length) showProgress(tag);
   preparing = true;
+  for (const i of chunk) inFlight.add(itemKey(i));
   const seq = currentLoad();
-  const early = ahead;
-  ahead = new Map();
-  void Promise.all(chunk.map(async (i) => ({ i, q: await (early.get(storeKey(i, s)) ?? pixelsFor(i)) })))
+  const release = () => {
+    for (const i of chunk) inFlight.delete(itemKey(i));
+  };
+  void Promise.all(chunk.map(async (i) => ({ i, q: await pixelsFor(i) })))
     .then(
       (got) => {
         preparing = false;
@@ -94,18 +110,20 @@ export function encodeMissing() {
         const now = get();
         const live = new Map(now.images.map((i) => [i.id, i]));
         const still = got.filter(({ i }) => live.get(i.id)?.squareMode === i.squareMode && live.get(i.id)?.status === 'ready');
-        if (seq !== currentLoad() || !now.model || modelTag(now.model) !== tag || now.paused || !still.length) return encodeMissing();
-        const stored = new Map(still.map(({ i }) => [itemKey(i), storeKey(i, now)]));
-        startJob(still.map(({ i, q }) => ({ key: itemKey(i), size: q.size, pixels: q.data.buffer as ArrayBuffer })), tag, before, total, stored);
-        for (const i of missing.slice(chunk.length, chunk.length + chunk.length)) {
-          const p = pixelsFor(i);
-          p.catch(() => undefined); // its own chunk reports a failed decode
-          ahead.set(storeKey(i, now), p); // (keyed with the EXIF variant: a switch meanwhile decodes again)
+        if (seq !== currentLoad() || !now.model || modelTag(now.model) !== tag || now.paused || !still.length) {
+          release();
+          return encodeMissing();
         }
+        for (const { i } of got) if (!still.some((x) => x.i === i)) inFlight.delete(itemKey(i));
+        const stored = new Map(still.map(({ i }) => [itemKey(i), storeKey(i, now)]));
+        startJob(still.map(({ i, q }) => ({ key: itemKey(i), size: q.size, pixels: q.data.buffer as ArrayBuffer })), tag, stored);
+        encodeMissing(); // the next chunk, decoded and queued while this one encodes
       },
       (e) => {
         preparing = false;
+        release();
         set({ status: { state: 'error', text: `Encoding failed: ${errorText(e)}` }, paused: true });
+        stopRunningJob();
       },
     );
 }
@@ -120,8 +138,7 @@ export function encodeMissingSoon() {
   }, 40);
 }
 
-function startJob(items: EncodeItem[], tag: string, before: number, total: number, stored: Map<string, string>) {
-  const backend = get().model!.backend;
+function startJob(items: EncodeItem[], tag: string, stored: Map<string, string>) {
   const j = engine().encode(
     items,
     batchFor(get()),
@@ -131,24 +148,31 @@ function startJob(items: EncodeItem[], tag: string, before: number, total: numbe
       bumpResponsesSoon();
     },
     (done) => {
-      if (job?.reqId === j.reqId) set({ status: { state: 'encoding', text: progressText(backend, before + done, total, run, performance.now()), done: before + done, total } });
+      if (done > 0 && jobs[0]?.reqId === j.reqId) showProgress(tag);
     },
   );
-  job = { reqId: j.reqId, tag };
+  jobs.push({ reqId: j.reqId, tag });
   const t0 = performance.now();
+  // false for a job forgotten meanwhile (abandonRunningJob): what it held is no longer its own
+  const end = () => {
+    if (!jobs.some((x) => x.reqId === j.reqId)) return false;
+    for (const it of items) inFlight.delete(it.key);
+    jobs = jobs.filter((x) => x.reqId !== j.reqId);
+    return true;
+  };
   j.done.then(
     (how) => {
-      if (job?.reqId !== j.reqId) return;
-      job = null;
-      bumpResponsesNow();
-      if (how === 'finished') lastRun = { n: total - (run?.before ?? before), ms: performance.now() - (run?.t0 ?? t0), tag };
+      if (!end()) return;
+      if (how === 'finished' && !jobs.length) lastRun = { n: get().images.filter((i) => i.status === 'ready' && i.squareMode && hasResponse(tag, itemKey(i))).length - (run?.before ?? 0), ms: performance.now() - (run?.t0 ?? t0), tag };
       if (how === 'cancelled') set({ paused: true });
+      // the next chunk goes out before the views catch up with this one's responses
       encodeMissing();
+      bumpResponsesNow();
     },
     (e) => {
-      if (job?.reqId !== j.reqId) return;
-      job = null;
+      if (!end()) return;
       set({ status: { state: 'error', text: `Encoding failed: ${errorText(e)}` }, paused: true });
+      stopRunningJob();
     },
   );
 }
@@ -165,15 +189,16 @@ function bumpResponsesNow() {
   set({ responsesVersion: get().responsesVersion + 1 });
 }
 
-/** Asks the worker to stop the running job (a model change, a cleared gallery); the page is not paused. */
+/** Asks the worker to stop the running jobs (a model change, a cleared gallery); the page is not paused. */
 export function stopRunningJob() {
-  if (job) engine().cancel(job.reqId);
+  for (const j of jobs) engine().cancel(j.reqId);
 }
 
-/** Forgets the running job without waiting for it (a new model load: its answers are stale). */
+/** Forgets the running jobs without waiting for them (a new model load: their answers are stale). */
 export function abandonRunningJob() {
   stopRunningJob();
-  job = null;
+  jobs = [];
+  inFlight.clear();
 }
 
 export function cancelEncode() {
