@@ -18,7 +18,6 @@ export function screenshotPath(name: string): string {
   return process.env.SCREENSHOTS === '1' ? join('docs/screenshots', name) : test.info().outputPath(name);
 }
 
-/** Click and collect n downloads (the export writes the .npy and then its .json sidecar). */
 /**
  * The whole page as one PNG. Panels off screen are skipped by the browser (content-visibility:
  * auto, as a user scrolling never notices): for the capture they are laid out and painted.
@@ -30,6 +29,7 @@ export async function fullPageShot(page: Page, path: string): Promise<void> {
   await style.evaluate((el) => (el as Element).remove());
 }
 
+/** Click and collect n downloads (the export writes the .npy and then its .json sidecar). */
 export async function clickForDownloads(page: Page, target: Locator, n: number): Promise<Download[]> {
   const got: Download[] = [];
   const all = new Promise<void>((resolve) => {

@@ -336,17 +336,18 @@ async function profiled<T>(page: Page, label: string, run: () => Promise<T>): Pr
   return out;
 }
 
-/** Each function's time on the stack (its callees' included), over a whole profile. */
-function onStackTimes(p: CpuProfile & { nodes: { id: number; children?: number[] }[] }): [string, number][] {
+/** Each function's time on the stack (its callees' included), over the given samples (all by default). */
+function onStackTimes(p: CpuProfile & { nodes: { id: number; children?: number[] }[] }, indices?: number[]): [string, number][] {
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const samples = p.samples ?? [];
   const total = new Map<string, number>();
-  (p.samples ?? []).forEach((id, k) => {
+  for (const k of indices ?? samples.keys()) {
     const seen = new Set<string>();
-    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) seen.add(frameName(byId.get(n)!.callFrame));
+    for (let n: number | undefined = samples[k]; n !== undefined; n = parent.get(n)) seen.add(frameName(byId.get(n)!.callFrame));
     for (const f of seen) total.set(f, (total.get(f) ?? 0) + (p.timeDeltas?.[k] ?? 0) / 1000);
-  });
+  }
   return [...total].sort((a, b) => b[1] - a[1]);
 }
 
@@ -373,14 +374,10 @@ async function encodeProfiler(page: Page, label: string): Promise<() => Promise<
     const p = (await cdp.send('Profiler.stop')).profile as CpuProfile & { nodes: { id: number; children?: number[] }[] };
     await cdp.detach();
     const byId = new Map(p.nodes.map((n) => [n.id, n]));
-    const parent = new Map<number, number>();
-    for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
     const samples = p.samples ?? [];
     const dt = (p.timeDeltas ?? []).map((d) => d / 1000);
     const idle = (id: number) => byId.get(id)!.callFrame.functionName === '(idle)';
     const inLong: number[] = [];
-    const onStack = new Map<string, number>();
-    const name = (id: number) => frameName(byId.get(id)!.callFrame);
     let runs = 0;
     const stretches: { from: number; to: number; ms: number }[] = [];
     for (let i = 0; i < samples.length; ) {
@@ -394,12 +391,7 @@ async function encodeProfiler(page: Page, label: string): Promise<() => Promise<
       if (ms > 50) {
         runs++;
         stretches.push({ from: i, to: j, ms });
-        for (let k = i; k < j; k++) {
-          inLong.push(k);
-          const seen = new Set<string>();
-          for (let n: number | undefined = samples[k]; n !== undefined; n = parent.get(n)) seen.add(name(n));
-          for (const f of seen) onStack.set(f, (onStack.get(f) ?? 0) + dt[k]);
-        }
+        for (let k = i; k < j; k++) inLong.push(k);
       }
       i = j;
     }
@@ -407,17 +399,12 @@ async function encodeProfiler(page: Page, label: string): Promise<() => Promise<
     console.error(`  ${label}: ${runs} main-thread stretches over 50 ms; self time in them`);
     for (const [k, ms] of self.slice(0, 30)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
     console.error('  and time on the stack (callees included)');
-    for (const [k, ms] of [...onStack].sort((x, y) => y[1] - x[1]).slice(0, 30)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
+    for (const [k, ms] of onStackTimes(p, inLong).slice(0, 30)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
     // the three longest, each on its own: what one long task is made of
     for (const st of stretches.sort((a, b) => b.ms - a.ms).slice(0, 3)) {
-      const own = new Map<string, number>();
-      for (let k = st.from; k < st.to; k++) {
-        const seen = new Set<string>();
-        for (let n: number | undefined = samples[k]; n !== undefined; n = parent.get(n)) seen.add(name(n));
-        for (const f of seen) own.set(f, (own.get(f) ?? 0) + dt[k]);
-      }
+      const own = onStackTimes(p, Array.from({ length: st.to - st.from }, (_, d) => st.from + d));
       console.error(`  one stretch of ${st.ms.toFixed(0)} ms, time on the stack:`);
-      for (const [k, ms] of [...own].sort((x, y) => y[1] - x[1]).slice(0, 40)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
+      for (const [k, ms] of own.slice(0, 40)) console.error(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
     }
   };
 }

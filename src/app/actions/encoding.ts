@@ -43,13 +43,24 @@ function batchFor(s: AppState): number {
   return s.batchSize ?? (s.model ? defaultBatchSize(s.model.backend) : 8);
 }
 
+/** The images that can be encoded: decoded, with their square mode. */
+function readyImages(s: AppState): ImageItem[] {
+  return s.images.filter((i) => i.status === 'ready' && i.squareMode);
+}
+
+/** How many of these images have a response for the model. */
+function encodedCount(tag: string, ready: ImageItem[]): number {
+  let n = 0;
+  for (const i of ready) if (hasResponse(tag, itemKey(i))) n++;
+  return n;
+}
+
 /** The progress line: images with a response out of those ready. */
 function showProgress(tag: string) {
   const s = get();
   if (!s.model || !run) return;
-  const ready = s.images.filter((i) => i.status === 'ready' && i.squareMode);
-  let done = 0;
-  for (const i of ready) if (hasResponse(tag, itemKey(i))) done++;
+  const ready = readyImages(s);
+  const done = encodedCount(tag, ready);
   set({ status: { state: 'encoding', text: progressText(s.model.backend, done, ready.length, run, performance.now()), done, total: ready.length } });
 }
 
@@ -58,7 +69,7 @@ export function encodeMissing() {
   const s = get();
   if (!s.model) return;
   const tag = modelTag(s.model);
-  const ready = s.images.filter((i) => i.status === 'ready' && i.squareMode);
+  const ready = readyImages(s);
   if (preparing || jobs.length >= IN_FLIGHT) return; // a job's end calls again
   if (jobs.some((j) => j.tag !== tag)) return; // (a job for another model: its end calls again)
   const missing = ready.filter((i) => !hasResponse(tag, itemKey(i)) && !inFlight.has(itemKey(i)));
@@ -93,7 +104,7 @@ export function encodeMissing() {
     });
     return;
   }
-  if (!run) run = { t0: performance.now(), before: ready.length - missing.length - inFlight.size };
+  if (!run) run = { t0: performance.now(), before: encodedCount(tag, ready) };
   const chunk = missing.slice(0, Math.max(CHUNK, batchFor(s)));
   if (!jobs.length) showProgress(tag);
   preparing = true;
@@ -114,7 +125,8 @@ export function encodeMissing() {
           release();
           return encodeMissing();
         }
-        for (const { i } of got) if (!still.some((x) => x.i === i)) inFlight.delete(itemKey(i));
+        const sent = new Set(still.map(({ i }) => i));
+        for (const { i } of got) if (!sent.has(i)) inFlight.delete(itemKey(i));
         const stored = new Map(still.map(({ i }) => [itemKey(i), storeKey(i, now)]));
         startJob(still.map(({ i, q }) => ({ key: itemKey(i), size: q.size, pixels: q.data.buffer as ArrayBuffer })), tag, stored);
         encodeMissing(); // the next chunk, decoded and queued while this one encodes
@@ -163,7 +175,7 @@ function startJob(items: EncodeItem[], tag: string, stored: Map<string, string>)
   j.done.then(
     (how) => {
       if (!end()) return;
-      if (how === 'finished' && !jobs.length) lastRun = { n: get().images.filter((i) => i.status === 'ready' && i.squareMode && hasResponse(tag, itemKey(i))).length - (run?.before ?? 0), ms: performance.now() - (run?.t0 ?? t0), tag };
+      if (how === 'finished' && !jobs.length) lastRun = { n: encodedCount(tag, readyImages(get())) - (run?.before ?? 0), ms: performance.now() - (run?.t0 ?? t0), tag };
       if (how === 'cancelled') set({ paused: true });
       // the next chunk goes out before the views catch up with this one's responses
       encodeMissing();
