@@ -4,7 +4,7 @@
 // took them in.
 import type { SquareMode } from '../io/image_square.ts';
 import type { ExifOrientationMode } from '../io/image_decode.ts';
-import type { Decoded } from './decode.ts';
+import type { Decoded, DecodeWants } from './decode.ts';
 import { useApp } from './state/store.ts';
 
 export interface DecodeRequest {
@@ -12,15 +12,44 @@ export interface DecodeRequest {
   file: Blob;
   mode: SquareMode;
   exifOrientation: ExifOrientationMode;
+  wants: DecodeWants;
 }
 export type DecodeReply = { reqId: number; ok: true; decoded: Decoded } | { reqId: number; ok: false; message: string };
 
 let worker: Worker | null = null;
 let nextId = 1;
 const pending = new Map<number, { resolve: (d: Decoded) => void; reject: (e: Error) => void }>();
-/** requests not yet sent, oldest first; the encoder's go before the gallery's */
-const waiting: DecodeRequest[] = [];
-const urgent: DecodeRequest[] = [];
+/**
+ * Requests not yet sent, oldest first, taken from the front by an index: shift() moves every
+ * element, and a folder of 10,000 files made each send cost 10,000 moves.
+ */
+class Queue<T> {
+  private items: (T | undefined)[] = [];
+  private head = 0;
+  get length() {
+    return this.items.length - this.head;
+  }
+  push(x: T) {
+    this.items.push(x);
+  }
+  shift(): T | undefined {
+    if (this.head >= this.items.length) return undefined;
+    const x = this.items[this.head];
+    this.items[this.head++] = undefined;
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return x;
+  }
+  clear() {
+    this.items = [];
+    this.head = 0;
+  }
+}
+// the encoder's go before the gallery's
+const waiting = new Queue<DecodeRequest>();
+const urgent = new Queue<DecodeRequest>();
 const IN_FLIGHT = 4;
 let sent = 0;
 
@@ -47,8 +76,8 @@ function get(): Worker {
   worker.onerror = (ev) => {
     for (const p of pending.values()) p.reject(new Error(ev.message || 'The image decoder failed to start'));
     pending.clear();
-    waiting.length = 0;
-    urgent.length = 0;
+    waiting.clear();
+    urgent.clear();
     sent = 0;
   };
   return worker;
@@ -62,16 +91,24 @@ export async function decodesSettled(): Promise<void> {
   while (pending.size) await new Promise<void>((r) => setTimeout(r, 20));
 }
 
+export interface DecodeOptions extends Partial<DecodeWants> {
+  /** EXIF orientation: as the store says by default */
+  exifOrientation?: ExifOrientationMode;
+  /** ahead of the requests waiting without it (the encoder's pixels, which the engine waits for, before a gallery's backlog of thumbnails) */
+  first?: boolean;
+}
+
 /**
- * Decode an image file in the worker (PIL's pixels; EXIF orientation as the store says), squared
- * by mode. `first`: ahead of the requests waiting without it (the encoder's pixels, which the
- * engine waits for, before a gallery's backlog of thumbnails).
+ * Decode an image file in the worker (PIL's pixels), squared by mode: its size and pixel summary,
+ * and the square pixels and the thumbnail where `pixels` and `thumb` ask for them.
  */
-export function decodeInWorker(file: Blob, mode: SquareMode, exifOrientation: ExifOrientationMode = useApp.getState().exifOrientation, first = false): Promise<Decoded> {
+export function decodeInWorker(file: Blob, mode: SquareMode, opts: DecodeOptions = {}): Promise<Decoded> {
   const reqId = nextId++;
+  const exifOrientation = opts.exifOrientation ?? useApp.getState().exifOrientation;
+  const wants = { pixels: opts.pixels ?? false, thumb: opts.thumb ?? false };
   return new Promise((resolve, reject) => {
     pending.set(reqId, { resolve, reject });
-    (first ? urgent : waiting).push({ reqId, file, mode, exifOrientation });
+    (opts.first ? urgent : waiting).push({ reqId, file, mode, exifOrientation, wants });
     pump();
   });
 }

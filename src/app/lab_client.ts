@@ -33,8 +33,8 @@ export function previewInWorker(image: ChwImage, chain: Manipulation[]): Promise
  */
 export async function encodedPixels(it: ImageItem): Promise<ChwImage> {
   if (it.status !== 'ready' || !it.squareMode) throw new Error(`${it.name} is not decoded yet`);
-  const d = await decodeInWorker(it.file, it.squareMode);
-  return d.square;
+  const d = await decodeInWorker(it.file, it.squareMode, { pixels: true });
+  return d.square!;
 }
 
 /** A sweep's derived stimuli in the sweep's order, each with its PNG file's bytes; `ms` and `totalMs` are the slowest worker's times. */

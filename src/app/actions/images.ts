@@ -12,7 +12,7 @@ import { useApp, type ImageItem } from '../state/store.ts';
 import { duplicatesNote, errorText } from '../status_text.ts';
 import { addConditions } from './conditions.ts';
 import { encodeMissing, encodeMissingSoon, stopRunningJob } from './encoding.ts';
-import { dropAllPixels, dropPixels, keepPixels, pixelSummary } from './pixels.ts';
+import { dropAllPixels, dropPixels, keepPixels, roomForPixels } from './pixels.ts';
 
 const { getState: get, setState: set } = useApp;
 
@@ -143,7 +143,7 @@ export async function decode(id: string): Promise<void> {
   if (!it) return;
   const mode = pixelMode(it);
   try {
-    const d = await decodeInWorker(it.file, mode);
+    const d = await decodeInWorker(it.file, mode, { thumb: true, pixels: roomForPixels() });
     const squareMode = d.width === d.height ? 'crop' : mode;
     let old = imageById(id);
     if (!old) return; // removed while decoding
@@ -159,16 +159,17 @@ export async function decode(id: string): Promise<void> {
     }
     if (old.thumb) URL.revokeObjectURL(old.thumb);
     keepPixels(id, squareMode, d.square);
-    stage(id, { status: 'ready', error: undefined, hash, width: d.width, height: d.height, square: pixelSummary(d.square), squareMode, thumb: URL.createObjectURL(d.thumb), transparent: d.transparent, exifOrientation: d.exifOrientation, orientationApplied: d.orientationApplied });
+    stage(id, { status: 'ready', error: undefined, hash, width: d.width, height: d.height, square: d.summary, squareMode, thumb: URL.createObjectURL(d.thumb!), transparent: d.transparent, exifOrientation: d.exifOrientation, orientationApplied: d.orientationApplied });
   } catch (e) {
     stage(id, { status: 'error', error: errorText(e), square: undefined });
   }
 }
 
-// Decodes land in the gallery together, STAGE_MS after the first of a batch: one gallery update
+// Decodes land in the gallery together, a while after the first of a batch: one gallery update
 // (and one render of what follows from it) per batch, not one per image, which at 10,000 images
-// made the intake quadratic.
-const STAGE_MS = 60;
+// made the intake quadratic. What a landing costs grows with the gallery (panels count and look
+// through it), so a large one lands less often: every 60 ms up to 2,400 images, every N/40 ms above.
+const stageMs = () => Math.max(60, get().images.length / 40);
 const staged = new Map<string, Partial<ImageItem>>();
 let stageTimer: ReturnType<typeof setTimeout> | null = null;
 
@@ -176,7 +177,7 @@ function stage(id: string, p: Partial<ImageItem>) {
   const before = staged.get(id);
   if (before?.thumb && p.thumb && before.thumb !== p.thumb) URL.revokeObjectURL(before.thumb);
   staged.set(id, { ...before, ...p });
-  stageTimer ??= setTimeout(landStaged, STAGE_MS);
+  stageTimer ??= setTimeout(landStaged, stageMs());
 }
 
 function landStaged() {
@@ -250,8 +251,8 @@ export async function decodeInBackground(ids: string[], live: () => boolean): Pr
       if (!it || it.thumb || it.status !== 'ready' || !it.squareMode) continue;
       const squareMode = it.squareMode;
       try {
-        const d = await decodeInWorker(it.file, squareMode);
-        staged.set(it.id, { thumb: URL.createObjectURL(d.thumb), square: pixelSummary(d.square), squareMode });
+        const d = await decodeInWorker(it.file, squareMode, { thumb: true });
+        staged.set(it.id, { thumb: URL.createObjectURL(d.thumb!), square: d.summary, squareMode });
       } catch (e) {
         if (live()) patch(it.id, { status: 'error', error: errorText(e), square: undefined });
       }

@@ -7,7 +7,7 @@ import { setCursor, toggleChannel } from '../actions/selection.ts';
 import { conditionsAt, conditionsBase } from '../figures/conditions.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
 import { topomapGrid } from '../figures/topomap_grid.ts';
-import { useEncodedForPlots, useSelection } from '../state/encoded.ts';
+import { useEncodedForPlots, useImages, useSelection } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { useApp } from '../state/store.ts';
 import { LinePlot } from './LinePlot.tsx';
@@ -16,11 +16,12 @@ import { TopomapView } from './TopomapView.tsx';
 
 export function ConditionsPanel() {
   const enc = useEncodedForPlots();
+  const images = useImages();
   const { names, ch, chMask, t } = useSelection();
   // only what the panel reads (see TopomapPanel)
   const s = useApp(
     useShallow((a) => ({
-      ...{ model: a.model, images: a.images, cursor: a.cursor, timeMask: a.timeMask, conditions: a.conditions, diffA: a.diffA, diffB: a.diffB },
+      ...{ model: a.model, cursor: a.cursor, timeMask: a.timeMask, conditions: a.conditions, diffA: a.diffA, diffB: a.diffB },
       ...{ band: a.band, topoMode: a.topoMode, colorScale: a.colorScale, subjectSpread: a.subjectSpread },
     })),
   );
@@ -32,7 +33,7 @@ export function ConditionsPanel() {
   // the condition means once per change of the data or the choices; a cursor move only re-slices the difference
   const base = useMemo(
     () => conditionsBase({ enc, ch, conditions: s.conditions, diffA: s.diffA, diffB: s.diffB, band: s.band, subjectSpread: s.subjectSpread }),
-    [enc, ch, s.conditions, s.diffA, s.diffB, s.band, s.images, s.subjectSpread],
+    [enc, ch, s.conditions, s.diffA, s.diffB, s.band, images, s.subjectSpread],
   );
   const view = useMemo(
     () =>
@@ -45,7 +46,7 @@ export function ConditionsPanel() {
     [base, enc, names, ch, chMask, t, tms, s.conditions, s.diffA, s.diffB, s.band, s.cursor, s.timeMask, s.topoMode, s.colorScale, s.subjectSpread],
   );
 
-  const counts = useMemo(() => s.conditions.map((c) => s.images.filter((i) => i.condition === c && i.status !== 'error').length), [s.conditions, s.images]);
+  const counts = useMemo(() => s.conditions.map((c) => images.filter((i) => i.condition === c && i.status !== 'error').length), [s.conditions, images]);
   return (
     <section className="panel conditions-panel" data-testid="conditions" aria-label="Conditions">
       <div className="panel-head">

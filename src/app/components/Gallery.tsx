@@ -1,6 +1,6 @@
 // The image list in gallery (= export) order. Past a few dozen images only the rows in view are in
 // the DOM (@tanstack/react-virtual): a thousand-image set costs what the visible rows cost.
-import { memo, useRef } from 'react';
+import { memo, useCallback, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { squareGeometry, type SquareMode } from '../../io/image_square.ts';
 import { setCondition } from '../actions/conditions.ts';
@@ -35,12 +35,14 @@ function upscale(item: ImageItem): string | null {
 export function Gallery({ items, duplicateOf }: { items: ImageItem[]; duplicateOf: Map<string, string> }) {
   const scroller = useRef<HTMLDivElement>(null);
   const virtual = items.length >= VIRTUAL_FROM;
+  // the same function while the list is the same: the virtualizer lays every row out again when it changes
+  const getItemKey = useCallback((i: number) => items[i].id, [items]);
   const v = useVirtualizer({
     count: virtual ? items.length : 0,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW,
     overscan: 4,
-    getItemKey: (i) => items[i].id,
+    getItemKey,
     gap: 6,
   });
   // how many thumbnails are drawn so far (a reload decodes them again in the background)

@@ -81,10 +81,10 @@ function CompactBadge({ model }: { model: NonNullable<ReturnType<typeof useApp.g
 function StatusBar() {
   const status = useApp((s) => s.status);
   const paused = useApp((s) => s.paused);
-  const images = useApp((s) => s.images);
+  // After a cancel, Resume only while something is left to encode (the status is 'done' when not);
+  // the gallery is looked through only while paused
+  const canResume = useApp((s) => s.paused && s.status.state !== 'done' && s.images.some((i) => i.status === 'ready'));
   const pct = status.total ? Math.round((100 * (status.done ?? 0)) / status.total) : undefined;
-  // After a cancel, Resume only while something is left to encode (the status is 'done' when not).
-  const canResume = paused && status.state !== 'done' && images.some((i) => i.status === 'ready');
   return (
     <div className={`status status-${status.state}`} data-testid="encode-status" data-state={status.state} data-encode-requests={encodeRequestCount()} data-images-sent={imagesSentCount()} role="status" aria-live="polite">
       <span className="status-dot" />

@@ -4,6 +4,7 @@ import { addFiles, addPathed, clearImages, duplicateGroups, loadStimulusList, re
 import { fromDataTransfer, fromFileList, type PathedFile } from '../folder_input.ts';
 import { SQUARE_MODE_LABEL, type SquareMode } from '../../io/image_square.ts';
 import { useApp } from '../state/store.ts';
+import { useImages } from '../state/encoded.ts';
 import { Gallery } from './Gallery.tsx';
 import { SessionMenu } from './SessionMenu.tsx';
 
@@ -22,7 +23,7 @@ function addChosen(files: PathedFile[], opts: AddOptions) {
 }
 
 export function ImagePanel() {
-  const images = useApp((s) => s.images);
+  const images = useImages();
   const globalMode = useApp((s) => s.globalMode);
   const exifOrientation = useApp((s) => s.exifOrientation);
   const intakeNote = useApp((s) => s.intakeNote);

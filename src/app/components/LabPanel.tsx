@@ -29,7 +29,7 @@ import { runSweepToGallery } from '../actions/lab.ts';
 import { topomapGrid } from '../figures/topomap_grid.ts';
 import { encodedPixels, previewInWorker } from '../lab_client.ts';
 import { componentTable, imageMeasures, meanSummaries } from '../responses.ts';
-import { useEncodedForPlots, useWorkerValue, type Encoded } from '../state/encoded.ts';
+import { useEncodedForPlots, useImages, useWorkerValue, type Encoded } from '../state/encoded.ts';
 import { chNames, times } from '../state/selectors.ts';
 import { useApp, type DerivedInfo, type ImageItem } from '../state/store.ts';
 import { ImageChoice } from './ImageChoice.tsx';
@@ -254,7 +254,8 @@ const SOURCE_ROW = 20;
  */
 function SourceList({ images, unchecked, onToggle }: { images: readonly ImageItem[]; unchecked: ReadonlySet<string>; onToggle: (id: string, on: boolean) => void }) {
   const scroller = useRef<HTMLDivElement>(null);
-  const v = useVirtualizer({ count: images.length, getScrollElement: () => scroller.current, estimateSize: () => SOURCE_ROW, overscan: 8, getItemKey: (i) => images[i].id });
+  const getItemKey = useCallback((i: number) => images[i].id, [images]);
+  const v = useVirtualizer({ count: images.length, getScrollElement: () => scroller.current, estimateSize: () => SOURCE_ROW, overscan: 8, getItemKey });
   return (
     <div className="lab-sources" ref={scroller} data-testid="lab-sources" data-count={images.length}>
       <div style={{ height: v.getTotalSize(), position: 'relative' }}>
@@ -274,7 +275,7 @@ function SourceList({ images, unchecked, onToggle }: { images: readonly ImageIte
 
 const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
   // narrow subscriptions: a cursor or window move does not touch what the Lab shows
-  const images = useApp((s) => s.images);
+  const images = useImages();
   const exifOrientation = useApp((s) => s.exifOrientation);
   const model = useApp((s) => s.model);
   const conditions = useApp((s) => s.conditions);

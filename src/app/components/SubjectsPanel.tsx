@@ -3,7 +3,7 @@
 import { useMemo } from 'react';
 import { isDemoSubject, SYNTHETIC_LABEL } from '../../core/types.ts';
 import { encodeForSubjects, setSubjectSpread, setSubjectView, toggleSubject } from '../actions/subjects.ts';
-import { useEncoded } from '../state/encoded.ts';
+import { useEncoded, useImages } from '../state/encoded.ts';
 import { subjectMeanOn, subjectsMissing } from '../state/subjects.ts';
 import { useApp, type SubjectSpreadKind } from '../state/store.ts';
 
@@ -25,7 +25,7 @@ export function SubjectsPanel() {
   const missing = useApp((s) => subjectsMissing(s).join('\u0001'));
   const enc = useEncoded();
   // counted when the image list changes, not in a selector that every store update runs (O(N) at 10,000 images)
-  const images = useApp((s) => s.images);
+  const images = useImages();
   const readyImages = useMemo(() => images.filter((i) => i.status === 'ready').length, [images]);
   const syntheticChosen = paths.filter((p) => catalog.find((m) => m.path === p)?.synthetic).length;
   const waiting = on && enc.subjects ? readyImages - enc.items.length : 0;

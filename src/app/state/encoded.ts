@@ -146,6 +146,16 @@ function askGroups(enc: Encoded, conditions: string[], picked: string[]) {
   );
 }
 
+/**
+ * The gallery's images for what a panel works out from the whole list (counts, duplicates, option
+ * lists, the encoded images): deferred, so that a batch of decodes landing re-renders those panels
+ * in React's background render, which yields to input between components, and not in the task
+ * that lands it (thousands of images made that task long).
+ */
+export function useImages(): ImageItem[] {
+  return useDeferredValue(useApp((s) => s.images));
+}
+
 const sameList = <T,>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
@@ -154,7 +164,7 @@ const sameList = <T,>(a: readonly T[], b: readonly T[]) => a.length === b.length
  * page between panels, rather than in one long task with the status and the thumbnails.
  */
 export function useEncoded(): Encoded {
-  const images = useApp((s) => s.images);
+  const images = useImages();
   const model = useApp((s) => s.model);
   const version = useApp((s) => s.responsesVersion);
   const aggregates = useApp((s) => s.aggregatesVersion);

@@ -153,6 +153,10 @@ export function freshView(): Partial<AppState> {
 }
 
 let saving: ReturnType<typeof setTimeout> | null = null;
+/** when the oldest change not yet written was made (performance.now()) */
+let unsavedSince = 0;
+/** a gallery whose decodes land every few tenths of a second is written at least this often */
+const SAVE_MAX_WAIT_MS = 3000;
 let unsubscribe: (() => void) | null = null;
 let lastImages: unknown = null;
 let lastView: unknown[] = [];
@@ -161,7 +165,7 @@ let lastWritten = '';
 
 /**
  * From now on, changes to the gallery or the view are written (coalesced, half a second after the
- * last). `pending`: the state already differs from what is stored (a restore under an address that
+ * last, and at most three seconds after the first: an intake of thousands keeps changing it). `pending`: the state already differs from what is stored (a restore under an address that
  * carries another view), so it is written once too, even if nothing changes again.
  */
 export function startSaving(onError: (e: unknown) => void, pending = false) {
@@ -174,7 +178,9 @@ export function startSaving(onError: (e: unknown) => void, pending = false) {
   };
   remember(get());
   const schedule = () => {
+    const now = performance.now();
     if (saving) clearTimeout(saving);
+    else unsavedSince = now;
     saving = setTimeout(() => {
       saving = null;
       // a change the state does not keep (a thumbnail decoded in the background) writes nothing
@@ -185,7 +191,7 @@ export function startSaving(onError: (e: unknown) => void, pending = false) {
         lastWritten = '';
         onError(e);
       });
-    }, 500);
+    }, Math.max(0, Math.min(500, unsavedSince + SAVE_MAX_WAIT_MS - now)));
   };
   unsubscribe = useApp.subscribe((s) => {
     if (!changed(s)) return;
