@@ -496,6 +496,18 @@ function fillBetween(ctx: CanvasRenderingContext2D, s: LineScene, a: SceneAxis, 
   ctx.closePath();
 }
 
+/** Where the title's widest line ends (CSS px; 0 without a title), as paintScene sets it. */
+function titleRight(ctx: CanvasRenderingContext2D, s: LineScene, font: (px: number) => string): number {
+  if (!s.title) return 0;
+  const [head, ...rest] = s.title.split('\n');
+  const x = 0.02 * s.width;
+  ctx.font = font(s.titleSize);
+  let w = ctx.measureText(head).width;
+  ctx.font = font(SUBTITLE_SIZE);
+  for (const line of rest) w = Math.max(w, Math.min(s.width - 2 * x, ctx.measureText(line).width));
+  return x + w;
+}
+
 function paintLegend(ctx: CanvasRenderingContext2D, s: LineScene, font: (px: number) => string) {
   if (!s.legend.length) return;
   ctx.font = font(11);
@@ -530,10 +542,19 @@ function paintLegend(ctx: CanvasRenderingContext2D, s: LineScene, font: (px: num
     });
     return;
   }
-  // one row at the top right, above the plot
+  // one row at the top right, above the plot; where the title leaves no room for it there (a
+  // narrow figure), inside the plot's top right corner on a white ground
   const widths = s.legend.map((e) => 33 + ctx.measureText(e.name).width + 12);
-  let x = s.right - widths.reduce((a, b) => a + b, 0);
-  const y = s.top - 10;
+  const total = widths.reduce((a, b) => a + b, 0);
+  let x = s.right - total;
+  let y = s.top - 10;
+  if (x < titleRight(ctx, s, font) + 12) {
+    x = s.right - total - 2;
+    y = s.top + 12;
+    ctx.fillStyle = 'rgba(255,255,255,0.85)';
+    ctx.fillRect(x - 4, y - 9, total + 4, 18);
+  }
+  ctx.font = font(11);
   s.legend.forEach((e, i) => {
     sample(x, y, e);
     ctx.fillStyle = TEXT;

@@ -111,4 +111,31 @@ describe('line figures on a canvas', () => {
     const first = path.find((c) => c[0] === 'moveTo')![1];
     expect(first[0]).toBeCloseTo(xPixel(s, -100), 9);
   });
+
+  it('a legend beside a title that leaves no room for it goes inside the plot, clear of the title', () => {
+    const mean = tms.map((t) => Math.sin(t / 50));
+    const title = 'Butterfly (selected in blue) + global field power';
+    const fig = timecourseFigure({ timesMs: tms, series: [{ name: 'Oz', mean, faint: true }], lower: { name: 'GFP', values: mean.map(Math.abs), unit: 'a.u.' }, title });
+    const texts = (width: number) => {
+      const s = lineScene(fig, width, 420);
+      const out: { text: string; x: number; y: number }[] = [];
+      const ctx = new Proxy({} as Record<string | symbol, unknown>, {
+        get: (target, k) => (k in target ? target[k] : () => undefined),
+        set: (target, k, v) => ((target[k] = v), true),
+      }) as unknown as CanvasRenderingContext2D;
+      // 6 px per character: the title ends at 2 % of the width + 6 px per character
+      Object.assign(ctx, { measureText: (t: string) => ({ width: 6 * t.length }), fillText: (text: string, x: number, y: number) => void out.push({ text, x, y }) });
+      paintLineScene(ctx, s, 1);
+      // (the lower axis's title is GFP too, painted before the legend)
+      return { s, legend: out.filter((t) => t.text === 'GFP').pop()!, title: out.find((t) => t.text === title)! };
+    };
+    const wide = texts(900);
+    expect(wide.s.legend.map((e) => e.name)).toEqual(['GFP']);
+    expect(wide.legend.y).toBeLessThan(wide.s.top); // above the plot, beside the title
+    const narrow = texts(330);
+    const titleEnd = narrow.title.x + 6 * title.length;
+    expect(narrow.legend.x - 33).toBeLessThan(titleEnd); // would overlap it above the plot
+    expect(narrow.legend.y).toBeGreaterThan(narrow.s.top); // so it is inside the plot
+    expect(narrow.legend.x + 6 * 'GFP'.length).toBeLessThanOrEqual(narrow.s.right);
+  });
 });
