@@ -541,27 +541,14 @@ export class ResponseStore {
 
   /**
    * Each group's mean [4, 63, 140]; a group without images has a NaN mean. Each image is read once
-   * for all groups. Groups of at most a batch of images (a picked image) go before the reads of
-   * answers over many.
+   * for all groups. The stored sums are read, and then at most a batch of rows (a picked image, the
+   * images encoded since the sums), before the reads of answers over many: after a reload the
+   * views' group means come from a few sum files while the dissimilarity and the statistics read
+   * every row.
    */
-  groupMeans(tag: string, groups: readonly GroupRequest[]): Promise<GroupMean[]> {
-    const small = groups.reduce((n, g) => n + g.keys.length, 0) <= BATCH;
-    return small ? this.asUrgent(() => this.sumGroups(tag, groups)) : this.sumGroups(tag, groups);
-  }
-
-  private async sumGroups(tag: string, groups: readonly GroupRequest[]): Promise<GroupMean[]> {
+  async groupMeans(tag: string, groups: readonly GroupRequest[]): Promise<GroupMean[]> {
     const epoch = this.epoch;
-    const runs = await Promise.all(
-      groups.map(async (g) => {
-        let run = this.running.get(`${tag}\n${g.id}`);
-        if (run && !isPrefix(run.keys, g.keys)) run = undefined;
-        const back = await this.storedSum(tag, g, run ? run.keys.length : -1);
-        const from = back ?? run;
-        // unchanged: nothing new to write
-        const same = from !== undefined && from.keys.length === g.keys.length;
-        return { sum: from ? from.sum.slice() : new Float64Array(BLOCK), from: from ? from.keys.length : 0, same };
-      }),
-    );
+    const runs = await this.asUrgent(() => this.groupStarts(tag, groups));
     // the images to add, each once, in an order that keeps each group's own (the same sums as from scratch)
     const { order, apart } = addOrder(groups.map((g, gi) => g.keys.slice(runs[gi].from)));
     const need = new Map<string, number[]>();
@@ -577,10 +564,34 @@ export class ResponseStore {
       for (let i = 0; i < BLOCK; i++) sum[i] += r[i];
     };
     const keys = order.filter((k) => need.has(k));
-    await this.eachRow(tag, keys, (r, b) => {
-      for (const gi of need.get(keys[b])!) add(runs[gi].sum, r);
-    });
-    for (const gi of apart) await this.eachRow(tag, groups[gi].keys.slice(runs[gi].from), (r) => add(runs[gi].sum, r));
+    const read = async () => {
+      await this.eachRow(tag, keys, (r, b) => {
+        for (const gi of need.get(keys[b])!) add(runs[gi].sum, r);
+      });
+      for (const gi of apart) await this.eachRow(tag, groups[gi].keys.slice(runs[gi].from), (r) => add(runs[gi].sum, r));
+    };
+    const rows = keys.length + [...apart].reduce((n, gi) => n + groups[gi].keys.length - runs[gi].from, 0);
+    await (rows <= BATCH ? this.asUrgent(read) : read());
+    return this.finishGroups(tag, groups, runs, epoch);
+  }
+
+  /** Where each group's sum starts: a stored sum, the running one, or zero; and how many images it holds. */
+  private groupStarts(tag: string, groups: readonly GroupRequest[]): Promise<{ sum: Float64Array; from: number; same: boolean }[]> {
+    return Promise.all(
+      groups.map(async (g) => {
+        let run = this.running.get(`${tag}\n${g.id}`);
+        if (run && !isPrefix(run.keys, g.keys)) run = undefined;
+        const back = await this.storedSum(tag, g, run ? run.keys.length : -1);
+        const from = back ?? run;
+        // unchanged: nothing new to write
+        const same = from !== undefined && from.keys.length === g.keys.length;
+        return { sum: from ? from.sum.slice() : new Float64Array(BLOCK), from: from ? from.keys.length : 0, same };
+      }),
+    );
+  }
+
+  /** The groups' means from their sums, the running sums kept and the changed ones marked for writing. */
+  private finishGroups(tag: string, groups: readonly GroupRequest[], runs: { sum: Float64Array; same: boolean }[], epoch: number): GroupMean[] {
     return groups.map((g, gi) => {
       const { sum, same } = runs[gi];
       if (epoch === this.epoch) {

@@ -174,10 +174,10 @@ export class SessionStore {
     return p;
   }
 
-  /** Writes the session state (or its JSON text, made already). */
-  saveState(state: SessionState | string): Promise<void> {
-    const text = typeof state === 'string' ? state : JSON.stringify(state);
-    return this.enqueue(() => this.inDir([], (d) => SessionStore.write(d, STATE_FILE, text)));
+  /** Writes the session state (or its JSON text, or a file of that text, made already). */
+  saveState(state: SessionState | string | Blob): Promise<void> {
+    const body = typeof state === 'string' || state instanceof Blob ? state : JSON.stringify(state);
+    return this.enqueue(() => this.inDir([], (d) => SessionStore.write(d, STATE_FILE, body)));
   }
 
   async loadState(): Promise<SessionState | null> {

@@ -2,7 +2,7 @@
 // EXIF) it is ready at once, so its response key is known without decoding; a record saved before
 // those were kept, or one whose pixels this session's modes would make differently, decodes first.
 import { describe, expect, it } from 'vitest';
-import { newImageId, nextImageNumber, reserveImageId, reserveImageNumber, restoredImage, snapshot, snapshotText, storedImage } from '../../src/app/state/session_sync.ts';
+import { newImageId, nextImageNumber, reserveImageId, reserveImageNumber, restoredImage, snapshot, snapshotFile, storedImage } from '../../src/app/state/session_sync.ts';
 import { useApp, type AppState, type ImageItem } from '../../src/app/state/store.ts';
 
 const file = new Blob([new Uint8Array([1, 2, 3])], { type: 'image/png' });
@@ -42,17 +42,25 @@ describe('session restore', () => {
     expect(restoredImage(roundTrip(decoded({ status: 'decoding', width: undefined, height: undefined, squareMode: undefined })), file, state()).status).toBe('decoding');
   });
 
-  it("the session's text is JSON.stringify of its snapshot, and a changed image (a new item) is written anew", () => {
+  it("the session's file is JSON.stringify of its snapshot, and a changed image (a new item) or view is written anew", async () => {
     const now = new Date('2026-03-04T05:06:07Z');
     const images = [decoded(), decoded({ id: 'i8', status: 'error' }), decoded({ id: 'i9', hash: undefined }), decoded({ id: 'i10', condition: undefined, meta: { rt: '512' } })];
     const s = state({ images, cursor: 42, conditions: ['faces'] });
-    const { text, body } = snapshotText(s, now);
-    expect(text).toBe(JSON.stringify(snapshot(s, now)));
+    const snap = snapshotFile(s, now);
+    expect(await snap.file.text()).toBe(JSON.stringify(snapshot(s, now)));
     // the same state an hour later: only the time differs
-    expect(snapshotText(s, new Date('2026-03-04T06:06:07Z')).body).toBe(body);
+    const later = snapshotFile(s, new Date('2026-03-04T06:06:07Z'));
+    expect([later.images, later.rest]).toEqual([snap.images, snap.rest]);
+    expect(await later.file.text()).toBe(JSON.stringify(snapshot(s, new Date('2026-03-04T06:06:07Z'))));
     const renamed = state({ ...s, images: [{ ...images[0], condition: 'houses' }, ...images.slice(1)] });
-    expect(snapshotText(renamed, now).text).toBe(JSON.stringify(snapshot(renamed, now)));
-    expect(JSON.parse(snapshotText(renamed, now).text).images[0].condition).toBe('houses');
+    const text = await snapshotFile(renamed, now).file.text();
+    expect(text).toBe(JSON.stringify(snapshot(renamed, now)));
+    expect(JSON.parse(text).images[0].condition).toBe('houses');
+    // a view change alone: the same image list text, another rest
+    const moved = snapshotFile(state({ ...renamed, cursor: 43 }), now);
+    expect(moved.images).toBe(snapshotFile(renamed, now).images);
+    expect(moved.rest).not.toBe(snapshotFile(renamed, now).rest);
+    expect(await moved.file.text()).toBe(JSON.stringify(snapshot(state({ ...renamed, cursor: 43 }), now)));
   });
 
   it("image ids never repeat: the session keeps its counter, so a removed image's id (under which its response stays stored) is not given again", () => {

@@ -2,7 +2,7 @@ import { useMemo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { download, exportBlockers, exportToBlob, exportToFolder, exportToStorage, planExport, type ExportKind, type SubjectExport } from '../export.ts';
 import { subjectMeanOn } from '../state/subjects.ts';
-import { useImages, useSelection } from '../state/encoded.ts';
+import { useImages, useResponsesVersion, useSelection } from '../state/encoded.ts';
 import { useApp } from '../state/store.ts';
 import { pythonSnippet } from '../python_snippet.ts';
 
@@ -12,11 +12,12 @@ const dirPicker = (): DirPicker | undefined => (globalThis as { showDirectoryPic
 export function ExportPanel() {
   const [subjects, setSubjects] = useState<SubjectExport>('mean');
   const images = useImages();
+  const responses = useResponsesVersion();
   // What the blockers read, so that they are worked out (a look-up per image) when that changes,
   // not on every change of the store (a cursor move); the window and the channels only by whether any is chosen.
   const inputs = useApp(
     useShallow((s) => ({
-      ...{ model: s.model, responses: s.responsesVersion, subjectPaths: s.subjectPaths, subjectModels: s.subjectModels, subjectView: s.subjectView },
+      ...{ model: s.model, subjectPaths: s.subjectPaths, subjectModels: s.subjectModels, subjectView: s.subjectView },
       ...{ anyChannel: s.selectedChannels.length > 0, anyTime: s.timeMask.some(Boolean) },
     })),
   );
@@ -33,7 +34,7 @@ export function ExportPanel() {
       B: live.length,
     };
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [inputs, images, subjects]);
+  }, [inputs, images, responses, subjects]);
   const { ch, t } = useSelection();
   const [error, setError] = useState<string | null>(null);
   const [progress, setProgress] = useState<string | null>(null);

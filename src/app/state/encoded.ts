@@ -156,6 +156,11 @@ export function useImages(): ImageItem[] {
   return useDeferredValue(useApp((s) => s.images));
 }
 
+/** The responses' version (a batch encoded, an image removed), deferred as useImages is and for the same reason. */
+export function useResponsesVersion(): number {
+  return useDeferredValue(useApp((s) => s.responsesVersion));
+}
+
 const sameList = <T,>(a: readonly T[], b: readonly T[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
@@ -166,7 +171,7 @@ const sameList = <T,>(a: readonly T[], b: readonly T[]) => a.length === b.length
 export function useEncoded(): Encoded {
   const images = useImages();
   const model = useApp((s) => s.model);
-  const version = useApp((s) => s.responsesVersion);
+  const version = useResponsesVersion();
   const aggregates = useApp((s) => s.aggregatesVersion);
   const conditions = useApp((s) => s.conditions);
   const mapSource = useApp((s) => s.mapSource);

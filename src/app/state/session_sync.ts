@@ -85,14 +85,13 @@ export function snapshot(s: AppState = get(), now = new Date()): SessionState {
 // Each image's stored JSON, by its item: items are replaced, never changed, so a view change or a
 // batch of decodes writes the session without serialising every other image of thousands again.
 const imageJson = new WeakMap<ImageItem, string | null>();
+// and the whole list's, by the list: a view change alone does not join thousands of them again
+let listJson: { images: ImageItem[]; json: string; bytes?: Uint8Array<ArrayBuffer> } | null = null;
 
-/**
- * snapshot(s, now) as JSON text (the same text as JSON.stringify of it), in two parts: the time
- * saved, and the rest, which says whether anything kept has changed.
- */
-export function snapshotText(s: AppState, now: Date): { text: string; body: string } {
+function imagesJson(images: ImageItem[]): string {
+  if (listJson?.images === images) return listJson.json;
   const parts: string[] = [];
-  for (const i of s.images) {
+  for (const i of images) {
     let j = imageJson.get(i);
     if (j === undefined) {
       const r = storedImage(i);
@@ -100,9 +99,25 @@ export function snapshotText(s: AppState, now: Date): { text: string; body: stri
     }
     if (j !== null) parts.push(j);
   }
-  const body = `"images":[${parts.join(',')}],"view":${JSON.stringify(viewState(s))},"next_image_id":${JSON.stringify(nextImageId)}}`;
+  const json = parts.join(',');
+  // the same text as before (a thumbnail landed): its bytes too
+  listJson = { images, json, bytes: listJson?.json === json ? listJson.bytes : undefined };
+  return json;
+}
+
+/**
+ * The state file for snapshot(s, now): the bytes of JSON.stringify of it, and what says whether
+ * anything kept changed (the time saved aside): the image list's JSON, kept (and encoded) once
+ * per list, and the rest. Made without joining or encoding the thousands of images' text again
+ * when only the view changed.
+ */
+export function snapshotFile(s: AppState, now: Date): { file: Blob; images: string; rest: string } {
+  const images = imagesJson(s.images);
+  const cache = listJson!;
+  cache.bytes ??= new TextEncoder().encode(images);
+  const rest = `,"view":${JSON.stringify(viewState(s))},"next_image_id":${JSON.stringify(nextImageId)}}`;
   const head = JSON.stringify({ schema: SESSION_SCHEMA, version: 1, saved: now.toISOString() });
-  return { text: `${head.slice(0, -1)},${body}`, body };
+  return { file: new Blob([`${head.slice(0, -1)},"images":[`, cache.bytes, `]${rest}`], { type: 'application/json' }), images, rest };
 }
 
 // Image ids never repeat within a session, removed images' included: a response is stored under
@@ -161,7 +176,8 @@ let unsubscribe: (() => void) | null = null;
 let lastImages: unknown = null;
 let lastView: unknown[] = [];
 /** the last state written, without its time */
-let lastWritten = '';
+let lastWritten: { images: string; rest: string } | null = null;
+const sameAsWritten = (w: { images: string; rest: string }) => lastWritten !== null && lastWritten.images === w.images && lastWritten.rest === w.rest;
 
 /**
  * From now on, changes to the gallery or the view are written (coalesced, half a second after the
@@ -170,7 +186,7 @@ let lastWritten = '';
  */
 export function startSaving(onError: (e: unknown) => void, pending = false) {
   unsubscribe?.();
-  lastWritten = '';
+  lastWritten = null;
   const changed = (s: AppState) => s.images !== lastImages || VIEW_KEYS.some((k, n) => s[k] !== lastView[n]);
   const remember = (s: AppState) => {
     lastImages = s.images;
@@ -184,11 +200,11 @@ export function startSaving(onError: (e: unknown) => void, pending = false) {
     saving = setTimeout(() => {
       saving = null;
       // a change the state does not keep (a thumbnail decoded in the background) writes nothing
-      const { text, body } = snapshotText(get(), new Date());
-      if (body === lastWritten) return;
-      lastWritten = body;
-      session.saveState(text).catch((e) => {
-        lastWritten = '';
+      const snap = snapshotFile(get(), new Date());
+      if (sameAsWritten(snap)) return;
+      lastWritten = snap;
+      session.saveState(snap.file).catch((e) => {
+        lastWritten = null;
         onError(e);
       });
     }, Math.max(0, Math.min(500, unsavedSince + SAVE_MAX_WAIT_MS - now)));
@@ -205,9 +221,9 @@ export function startSaving(onError: (e: unknown) => void, pending = false) {
 export async function saveNow(): Promise<void> {
   if (saving) clearTimeout(saving);
   saving = null;
-  const { text, body } = snapshotText(get(), new Date());
-  lastWritten = body;
-  await session.saveState(text);
+  const snap = snapshotFile(get(), new Date());
+  lastWritten = snap;
+  await session.saveState(snap.file);
   await session.flush();
 }
 
