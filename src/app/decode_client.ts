@@ -47,9 +47,10 @@ class Queue<T> {
     this.head = 0;
   }
 }
-// the encoder's go before the gallery's
-const waiting = new Queue<DecodeRequest>();
-const urgent = new Queue<DecodeRequest>();
+// the encoder's go before the gallery's; whether a request wants the pixels may be decided when it is sent
+type Waiting = Omit<DecodeRequest, 'wants'> & { wants: { pixels: boolean | (() => boolean); thumb: boolean } };
+const waiting = new Queue<Waiting>();
+const urgent = new Queue<Waiting>();
 const IN_FLIGHT = 4;
 let sent = 0;
 
@@ -57,7 +58,8 @@ function pump() {
   while (sent < IN_FLIGHT && (urgent.length || waiting.length)) {
     const req = (urgent.length ? urgent : waiting).shift()!;
     sent++;
-    get().postMessage(req);
+    const pixels = typeof req.wants.pixels === 'function' ? req.wants.pixels() : req.wants.pixels;
+    get().postMessage({ ...req, wants: { ...req.wants, pixels } } satisfies DecodeRequest);
   }
 }
 
@@ -91,7 +93,11 @@ export async function decodesSettled(): Promise<void> {
   while (pending.size) await new Promise<void>((r) => setTimeout(r, 20));
 }
 
-export interface DecodeOptions extends Partial<DecodeWants> {
+export interface DecodeOptions {
+  /** the square pixels too: yes, no, or asked when the request goes to the worker (a cache with room by then) */
+  pixels?: boolean | (() => boolean);
+  /** the gallery's thumbnail too */
+  thumb?: boolean;
   /** EXIF orientation: as the store says by default */
   exifOrientation?: ExifOrientationMode;
   /** ahead of the requests waiting without it (the encoder's pixels, which the engine waits for, before a gallery's backlog of thumbnails) */

@@ -143,7 +143,7 @@ export async function decode(id: string): Promise<void> {
   if (!it) return;
   const mode = pixelMode(it);
   try {
-    const d = await decodeInWorker(it.file, mode, { thumb: true, pixels: roomForPixels() });
+    const d = await decodeInWorker(it.file, mode, { thumb: true, pixels: roomForPixels });
     const squareMode = d.width === d.height ? 'crop' : mode;
     let old = imageById(id);
     if (!old) return; // removed while decoding
