@@ -57,7 +57,7 @@ export async function decodeImage(blob: Blob, mode: SquareMode, exifOrientation:
 }
 
 /** A 32×32 block mean of the square, by the statistics panel's block rule, for pixel-model RDMs. */
-export function pixelSummary(q: SquareImage, side = 32): SquareImage {
+function pixelSummary(q: SquareImage, side = 32): SquareImage {
   const sum = new Float64Array(3 * side * side);
   const cnt = new Float64Array(side * side);
   const S = q.size;

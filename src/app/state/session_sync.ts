@@ -85,11 +85,12 @@ export function snapshot(s: AppState = get(), now = new Date()): SessionState {
 // Each image's stored JSON, by its item: items are replaced, never changed, so a view change or a
 // batch of decodes writes the session without serialising every other image of thousands again.
 const imageJson = new WeakMap<ImageItem, string | null>();
-// and the whole list's, by the list: a view change alone does not join thousands of them again
-let listJson: { images: ImageItem[]; json: string; bytes?: Uint8Array<ArrayBuffer> } | null = null;
+// and the whole list's text and its bytes, by the list: a view change alone does not join and
+// encode thousands of them again
+let listJson: { images: ImageItem[]; json: string; bytes: Uint8Array<ArrayBuffer> } | null = null;
 
-function imagesJson(images: ImageItem[]): string {
-  if (listJson?.images === images) return listJson.json;
+function imagesJson(images: ImageItem[]): { json: string; bytes: Uint8Array<ArrayBuffer> } {
+  if (listJson?.images === images) return listJson;
   const parts: string[] = [];
   for (const i of images) {
     let j = imageJson.get(i);
@@ -101,8 +102,8 @@ function imagesJson(images: ImageItem[]): string {
   }
   const json = parts.join(',');
   // the same text as before (a thumbnail landed): its bytes too
-  listJson = { images, json, bytes: listJson?.json === json ? listJson.bytes : undefined };
-  return json;
+  listJson = { images, json, bytes: listJson?.json === json ? listJson.bytes : new TextEncoder().encode(json) };
+  return listJson;
 }
 
 /**
@@ -112,12 +113,10 @@ function imagesJson(images: ImageItem[]): string {
  * when only the view changed.
  */
 export function snapshotFile(s: AppState, now: Date): { file: Blob; images: string; rest: string } {
-  const images = imagesJson(s.images);
-  const cache = listJson!;
-  cache.bytes ??= new TextEncoder().encode(images);
+  const { json: images, bytes } = imagesJson(s.images);
   const rest = `,"view":${JSON.stringify(viewState(s))},"next_image_id":${JSON.stringify(nextImageId)}}`;
   const head = JSON.stringify({ schema: SESSION_SCHEMA, version: 1, saved: now.toISOString() });
-  return { file: new Blob([`${head.slice(0, -1)},"images":[`, cache.bytes, `]${rest}`], { type: 'application/json' }), images, rest };
+  return { file: new Blob([`${head.slice(0, -1)},"images":[`, bytes, `]${rest}`], { type: 'application/json' }), images, rest };
 }
 
 // Image ids never repeat within a session, removed images' included: a response is stored under
