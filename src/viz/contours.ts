@@ -8,8 +8,8 @@
  */
 export function isoSegments(z: ArrayLike<number>, res: number, level: number): Float32Array {
   const out: number[] = [];
-  // Crossing point on the edge between corners a (at pa) and b (at pb) along one axis.
-  const t = (a: number, b: number) => (level - a) / (b - a);
+  // (the edge points are pushed straight from the corner values: a closure or a pair per point
+  // made every cell of every level allocate, on every topomap drawn)
   for (let r = 0; r < res - 1; r++) {
     for (let c = 0; c < res - 1; c++) {
       const v0 = z[r * res + c]; // (c, r)
@@ -20,46 +20,51 @@ export function isoSegments(z: ArrayLike<number>, res: number, level: number): F
       const code = (v0 > level ? 1 : 0) | (v1 > level ? 2 : 0) | (v2 > level ? 4 : 0) | (v3 > level ? 8 : 0);
       if (code === 0 || code === 15) continue;
       // Edge points: bottom (v0-v1), right (v1-v2), top (v3-v2), left (v0-v3).
-      const bottom = () => [c + t(v0, v1), r];
-      const right = () => [c + 1, r + t(v1, v2)];
-      const top = () => [c + t(v3, v2), r + 1];
-      const left = () => [c, r + t(v0, v3)];
-      const seg = (a: number[], b: number[]) => out.push(a[0], a[1], b[0], b[1]);
       switch (code) {
         case 1:
         case 14:
-          seg(left(), bottom());
+          left(out, c, r, v0, v3, level);
+          bottom(out, c, r, v0, v1, level);
           break;
         case 2:
         case 13:
-          seg(bottom(), right());
+          bottom(out, c, r, v0, v1, level);
+          right(out, c, r, v1, v2, level);
           break;
         case 3:
         case 12:
-          seg(left(), right());
+          left(out, c, r, v0, v3, level);
+          right(out, c, r, v1, v2, level);
           break;
         case 4:
         case 11:
-          seg(right(), top());
+          right(out, c, r, v1, v2, level);
+          top(out, c, r, v3, v2, level);
           break;
         case 6:
         case 9:
-          seg(bottom(), top());
+          bottom(out, c, r, v0, v1, level);
+          top(out, c, r, v3, v2, level);
           break;
         case 7:
         case 8:
-          seg(left(), top());
+          left(out, c, r, v0, v3, level);
+          top(out, c, r, v3, v2, level);
           break;
         case 5:
         case 10: {
           // Saddle: the centre decides which corners connect.
           const centreHigh = (v0 + v1 + v2 + v3) / 4 > level;
           if ((code === 5) === centreHigh) {
-            seg(left(), top());
-            seg(bottom(), right());
+            left(out, c, r, v0, v3, level);
+            top(out, c, r, v3, v2, level);
+            bottom(out, c, r, v0, v1, level);
+            right(out, c, r, v1, v2, level);
           } else {
-            seg(left(), bottom());
-            seg(right(), top());
+            left(out, c, r, v0, v3, level);
+            bottom(out, c, r, v0, v1, level);
+            right(out, c, r, v1, v2, level);
+            top(out, c, r, v3, v2, level);
           }
           break;
         }
@@ -67,4 +72,18 @@ export function isoSegments(z: ArrayLike<number>, res: number, level: number): F
     }
   }
   return Float32Array.from(out);
+}
+
+// The crossing point on one edge of cell (c, r), pushed as x, y (grid units), linear between its corners a and b.
+function bottom(out: number[], c: number, r: number, a: number, b: number, level: number) {
+  out.push(c + (level - a) / (b - a), r);
+}
+function right(out: number[], c: number, r: number, a: number, b: number, level: number) {
+  out.push(c + 1, r + (level - a) / (b - a));
+}
+function top(out: number[], c: number, r: number, a: number, b: number, level: number) {
+  out.push(c + (level - a) / (b - a), r + 1);
+}
+function left(out: number[], c: number, r: number, a: number, b: number, level: number) {
+  out.push(c, r + (level - a) / (b - a));
 }
