@@ -144,6 +144,8 @@ test('scalp map and dissimilarity matrix download as PNG and SVG', async () => {
   const png = readFileSync((await pngDl.path())!);
   expect([...png.subarray(0, 8)]).toEqual([137, 80, 78, 71, 13, 10, 26, 10]);
   const rdm = page.getByTestId('rdm');
+  // (a panel far off screen computes when it comes near)
+  await rdm.scrollIntoViewIfNeeded();
   await rdm.locator('.matrix-view').hover();
   const [matDl] = await clickForDownloads(page, rdm.locator('.matrix-view').getByRole('button', { name: 'SVG' }), 1);
   const mat = readFileSync((await matDl.path())!, 'utf8');
@@ -339,6 +341,7 @@ test('conditions: means, difference wave and its topomap; dissimilarity matrix',
   await expect(cond).toContainText('faces − houses');
   await page.getByTestId('topomap').getByLabel('Map of').selectOption('diff');
   await expect(page.getByTestId('topomap')).toContainText('faces − houses');
+  await page.getByTestId('rdm').scrollIntoViewIfNeeded();
   await expect(page.getByTestId('rdm').locator('.matrix-view canvas')).toHaveCount(1);
   await expect(page.getByTestId('rdm').locator('.line-plot canvas')).toHaveCount(1);
   await page.getByTestId('cursor').fill('54');

@@ -24,7 +24,17 @@ export function screenshotPath(name: string): string {
  */
 export async function fullPageShot(page: Page, path: string): Promise<void> {
   const style = await page.addStyleTag({ content: '.panel { content-visibility: visible !important; }' });
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  // figures far off screen are drawn once they come near: the page is scrolled through first
+  await page.evaluate(async () => {
+    const frames = () => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    const back = window.scrollY;
+    for (let y = 0; y < document.documentElement.scrollHeight; y += window.innerHeight) {
+      window.scrollTo(0, y);
+      await frames();
+    }
+    window.scrollTo(0, back);
+    await frames();
+  });
   await page.screenshot({ path, fullPage: true });
   await style.evaluate((el) => (el as Element).remove());
 }

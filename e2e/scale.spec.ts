@@ -242,6 +242,7 @@ test('a dropped folder (nested), duplicates skipped on the way in, and a TSV lis
   await waitForState(page, 'done');
   await expect(page.getByTestId('encode-status')).toContainText('60 images encoded on wasm');
   // Dissimilarity at this size: ordered by condition, names on hover instead of 60 tick labels, a condition-level matrix.
+  await page.getByTestId('rdm').scrollIntoViewIfNeeded(); // (computed once near the screen)
   const mat = page.getByTestId('rdm').locator('.matrix-view').first();
   await expect(mat).toHaveAttribute('data-size', '60');
   await expect(mat).toHaveAttribute('data-ticks', 'hover');

@@ -43,6 +43,7 @@ test('three demo subjects: the mean view and its between-subject spread, equal t
   expect(sem).toHaveLength(63);
 
   // The dissimilarity view draws the mean of the subjects' own matrices, from the responses worker.
+  await page.getByTestId('rdm').scrollIntoViewIfNeeded(); // (computed once near the screen)
   await expect(page.getByTestId('rdm-subjects-note')).toBeVisible();
   await expect(page.getByTestId('rdm').locator('.matrix-view')).toHaveAttribute('data-size', '2');
   // The averages export the subject mean; each subject's file has no reduced form.

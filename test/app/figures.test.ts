@@ -4,7 +4,7 @@ import type { ClusterResult } from '../../src/analysis/cluster_test.ts';
 import type { DecodingResult } from '../../src/analysis/decoding.ts';
 import { conditionsView } from '../../src/app/figures/conditions.ts';
 import { qualityView } from '../../src/app/figures/quality.ts';
-import { conditionOrder, dissimilarityCourse, dissimilarityView, imageMatrixScene, matrixImages, MATRIX_UPTO } from '../../src/app/figures/rdm.ts';
+import { conditionGroups, conditionOrder, dissimilarityCourse, dissimilarityView, imageMatrixScene, matrixImages, MATRIX_UPTO } from '../../src/app/figures/rdm.ts';
 import { ALPHA, decodingFigures, heatmap, shade, significantSpans, spreadFigure, titled } from '../../src/app/figures/stats.ts';
 import { nearestIndex, windowText } from '../../src/app/figures/time_axis.ts';
 import { timecourseTitle, timecourseView, withCursor, withWindow } from '../../src/app/figures/timecourse.ts';
@@ -222,6 +222,17 @@ describe('dissimilarity figures', () => {
   it('orders images by condition (in the list order, none last) and keeps the gallery order within', () => {
     const enc = encoded([undefined, 'b', 'a', 'b', 'a']);
     expect(conditionOrder(enc.items, ['a', 'b'])).toEqual([2, 4, 1, 3, 0]);
+    // a condition missing from the list goes with the first, as before; none is last
+    expect(conditionOrder(encoded(['c', undefined, 'b', 'a']).items, ['a', 'b'])).toEqual([0, 3, 2, 1]);
+  });
+
+  it('groups the images of each listed condition in the matrix order, skipping conditions without images', () => {
+    const enc = encoded([undefined, 'b', 'a', 'b', 'a', 'x']);
+    const order = conditionOrder(enc.items, ['a', 'c', 'b']);
+    expect(conditionGroups(enc.items, ['a', 'c', 'b'], order)).toEqual([
+      { c: 'a', idx: [2, 4] },
+      { c: 'b', idx: [1, 3] },
+    ]);
   });
 
   it('needs 2 images and 2 channels, and titles a full course plainly', () => {

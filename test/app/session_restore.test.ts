@@ -63,6 +63,24 @@ describe('session restore', () => {
     expect(await moved.file.text()).toBe(JSON.stringify(snapshot(state({ ...renamed, cursor: 43 }), now)));
   });
 
+  it('a long new list is serialised a slice at a time, each call going on from the last, to the same file', async () => {
+    const now = new Date('2026-03-04T05:06:07Z');
+    const images = Array.from({ length: 200 }, (_, k) => decoded({ id: `s${k}`, name: `img${k}.png` }));
+    const s = state({ images });
+    // a budget already spent: each call serialises 64 more images, then yields
+    let calls = 1;
+    let snap = snapshotFile(s, now, -1);
+    while (!snap) {
+      calls++;
+      snap = snapshotFile(s, now, -1);
+    }
+    expect(calls).toBe(4);
+    expect(await snap.file.text()).toBe(JSON.stringify(snapshot(s, now)));
+    // a new list whose images keep their stored facts (a thumbnail landed): the same parts
+    const thumbs = snapshotFile(state({ images: images.map((it) => ({ ...it, thumb: 'blob:x' })) }), now);
+    expect(thumbs.images.parts).toBe(snap.images.parts);
+  });
+
   it("image ids never repeat: the session keeps its counter, so a removed image's id (under which its response stays stored) is not given again", () => {
     // a session that had i1..i9 and removed the last ones keeps its counter past them
     reserveImageId('i3');

@@ -2,6 +2,7 @@
 // time cursor while the engine works), with tooltips, clicks, horizontal drags and PNG/SVG download.
 import { useEffect, useRef, useState } from 'react';
 import { download } from '../export.ts';
+import { useNearScreen } from '../near_screen.ts';
 
 export interface CanvasFigure {
   /** Paint at width x height CSS px with dpr device pixels per CSS px. */
@@ -52,9 +53,16 @@ export function CanvasPlot({ figure, height, filename, className, data, overlay 
     return () => ro.disconnect();
   }, []);
 
+  // Far off screen it is not drawn: the drawing waits until the figure comes near (a cursor move
+  // would otherwise draw every figure down the page for nobody to see).
+  const near = useNearScreen(wrap);
+  const drawn = useRef<{ figure: CanvasFigure; width: number; height: number } | null>(null);
   useEffect(() => {
     const c = canvas.current;
-    if (!c || width <= 0) return;
+    if (!c || width <= 0 || !near) return;
+    const last = drawn.current;
+    if (last && last.figure === figure && last.width === width && last.height === height) return;
+    drawn.current = { figure, width, height };
     const dpr = window.devicePixelRatio || 1;
     const w = Math.round(width * dpr);
     const h = Math.round(height * dpr);
@@ -75,7 +83,7 @@ export function CanvasPlot({ figure, height, filename, className, data, overlay 
     figure.draw(ctx, width, height, dpr);
     // when the drawing shows the figure: what tests and the benchmark wait for
     wrap.current!.dataset.drawnAt = String(performance.now());
-  }, [figure, width, height]);
+  }, [figure, width, height, near]);
 
   const local = (e: React.MouseEvent) => {
     const r = canvas.current!.getBoundingClientRect();

@@ -1,5 +1,5 @@
 // User-named conditions: condition means, the difference wave and its topomap.
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { PALETTE, timesMs } from '../../viz/plots.ts';
 import { addCondition, assignByName, removeCondition, setDiffA, setDiffB } from '../actions/conditions.ts';
@@ -7,16 +7,17 @@ import { setCursor, toggleChannel } from '../actions/selection.ts';
 import { conditionsAt, conditionsBase } from '../figures/conditions.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
 import { topomapGrid } from '../figures/topomap_grid.ts';
-import { useEncodedForPlots, useImages, useSelection } from '../state/encoded.ts';
+import { useEncodedFor, useEncodedForPlots, useImagesNearScreen, useSelection } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
-import { useApp } from '../state/store.ts';
+import { useApp, type ImageItem } from '../state/store.ts';
 import { LinePlot } from './LinePlot.tsx';
 import { SUBJECT_SPREAD_LABEL } from './SubjectsPanel.tsx';
 import { TopomapView } from './TopomapView.tsx';
 
 export function ConditionsPanel() {
   const enc = useEncodedForPlots();
-  const images = useImages();
+  const panel = useRef<HTMLElement>(null);
+  const images = useImagesNearScreen(panel);
   const { names, ch, chMask, t } = useSelection();
   // only what the panel reads (see TopomapPanel)
   const s = useApp(
@@ -29,26 +30,28 @@ export function ConditionsPanel() {
   const [pattern, setPattern] = useState('');
   const [target, setTarget] = useState('');
   const tms = useMemo(() => timesMs(times()), [s.model]);
+  // (what the condition means read: another map source's image mean leaves them as they are)
+  const condEnc = useEncodedFor(enc, [...s.conditions, s.diffA, s.diffB].map((c) => `cond:${c}`));
 
   // the condition means once per change of the data or the choices; a cursor move only re-slices the difference
   const base = useMemo(
-    () => conditionsBase({ enc, ch, conditions: s.conditions, diffA: s.diffA, diffB: s.diffB, band: s.band, subjectSpread: s.subjectSpread }),
-    [enc, ch, s.conditions, s.diffA, s.diffB, s.band, images, s.subjectSpread],
+    () => conditionsBase({ enc: condEnc, ch, conditions: s.conditions, diffA: s.diffA, diffB: s.diffB, band: s.band, subjectSpread: s.subjectSpread }),
+    [condEnc, ch, s.conditions, s.diffA, s.diffB, s.band, s.subjectSpread],
   );
   const view = useMemo(
     () =>
       conditionsAt(base, {
-        ...{ enc, names, ch, chMask, t, tms },
+        ...{ enc: condEnc, names, ch, chMask, t, tms },
         ...{ cursor: s.cursor, timeMask: s.timeMask, conditions: s.conditions, diffA: s.diffA, diffB: s.diffB, band: s.band, topoMode: s.topoMode, colorScale: s.colorScale },
         grid: () => topomapGrid(names, useApp.getState().topoMethod),
         subjectSpread: s.subjectSpread,
       }),
-    [base, enc, names, ch, chMask, t, tms, s.conditions, s.diffA, s.diffB, s.band, s.cursor, s.timeMask, s.topoMode, s.colorScale, s.subjectSpread],
+    [base, condEnc, names, ch, chMask, t, tms, s.conditions, s.diffA, s.diffB, s.band, s.cursor, s.timeMask, s.topoMode, s.colorScale, s.subjectSpread],
   );
 
-  const counts = useMemo(() => s.conditions.map((c) => images.filter((i) => i.condition === c && i.status !== 'error').length), [s.conditions, images]);
+  const counts = useMemo(() => conditionCounts(images, s.conditions), [s.conditions, images]);
   return (
-    <section className="panel conditions-panel" data-testid="conditions" aria-label="Conditions">
+    <section ref={panel} className="panel conditions-panel" data-testid="conditions" aria-label="Conditions">
       <div className="panel-head">
         <h2>Conditions</h2>
         <form
@@ -135,4 +138,11 @@ export function ConditionsPanel() {
       )}
     </section>
   );
+}
+
+/** The images (not failed) of each condition, in the list's order: one pass over the gallery. */
+function conditionCounts(images: readonly ImageItem[], conditions: readonly string[]): number[] {
+  const byName = new Map<string, number>();
+  for (const it of images) if (it.condition !== undefined && it.status !== 'error') byName.set(it.condition, (byName.get(it.condition) ?? 0) + 1);
+  return conditions.map((c) => byName.get(c) ?? 0);
 }

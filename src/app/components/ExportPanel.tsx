@@ -1,8 +1,9 @@
-import { useMemo, useState } from 'react';
+import { useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { download, exportBlockers, exportToBlob, exportToFolder, exportToStorage, planExport, type ExportKind, type SubjectExport } from '../export.ts';
 import { subjectMeanOn } from '../state/subjects.ts';
-import { useImages, useResponsesVersion, useSelection } from '../state/encoded.ts';
+import { useImages, useOffScreenDuringRun, useResponsesVersion, useSelection } from '../state/encoded.ts';
+import { useHeldWhile } from '../near_screen.ts';
 import { useApp } from '../state/store.ts';
 import { pythonSnippet } from '../python_snippet.ts';
 
@@ -11,8 +12,10 @@ const dirPicker = (): DirPicker | undefined => (globalThis as { showDirectoryPic
 
 export function ExportPanel() {
   const [subjects, setSubjects] = useState<SubjectExport>('mean');
-  const images = useImages();
-  const responses = useResponsesVersion();
+  const panel = useRef<HTMLElement>(null);
+  const hold = useOffScreenDuringRun(panel);
+  const images = useHeldWhile(useImages(), hold);
+  const responses = useHeldWhile(useResponsesVersion(), hold);
   // What the blockers read, so that they are worked out (a look-up per image) when that changes,
   // not on every change of the store (a cursor move); the window and the channels only by whether any is chosen.
   const inputs = useApp(
@@ -72,7 +75,7 @@ export function ExportPanel() {
   }
 
   return (
-    <section className="panel export-panel" aria-label="Export">
+    <section ref={panel} className="panel export-panel" aria-label="Export">
       <h2>Export</h2>
       <p className="shape" data-testid="export-shape">
         float32 [{shape.join(', ')}] · {perSubject ? 'subjects × ' : ''}images × repetitions × channels × times{group && !perSubject ? `, mean of ${group} subjects` : ''} · {mb.toFixed(mb < 1 ? 3 : 1)} MB

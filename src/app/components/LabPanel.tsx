@@ -29,7 +29,7 @@ import { runSweepToGallery } from '../actions/lab.ts';
 import { topomapGrid } from '../figures/topomap_grid.ts';
 import { encodedPixels, previewInWorker } from '../lab_client.ts';
 import { componentTable, imageMeasures, meanSummaries } from '../responses.ts';
-import { useEncodedForPlots, useImages, useWorkerValue, type Encoded } from '../state/encoded.ts';
+import { useEncodedForPlots, useImagesNearScreen, useWorkerValue, type Encoded } from '../state/encoded.ts';
 import { chNames, times } from '../state/selectors.ts';
 import { useApp, type DerivedInfo, type ImageItem } from '../state/store.ts';
 import { ImageChoice } from './ImageChoice.tsx';
@@ -275,7 +275,8 @@ function SourceList({ images, unchecked, onToggle }: { images: readonly ImageIte
 
 const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
   // narrow subscriptions: a cursor or window move does not touch what the Lab shows
-  const images = useImages();
+  const panel = useRef<HTMLElement>(null);
+  const images = useImagesNearScreen(panel);
   const exifOrientation = useApp((s) => s.exifOrientation);
   const model = useApp((s) => s.model);
   const conditions = useApp((s) => s.conditions);
@@ -386,7 +387,6 @@ const LabBody = memo(function LabBody({ enc }: { enc: Encoded }) {
   // The measures are computed in the responses worker from each image's repetition means; the
   // page receives one score per image (or one topography per step). They are asked for once the
   // panel has been on screen: a session that never scrolls to the Lab computes none.
-  const panel = useRef<HTMLElement>(null);
   const [seen, setSeen] = useState(false);
   // watched once there are images: on an empty page the Lab is on screen, and that says nothing
   const hasImages = enc.keys.length > 0;

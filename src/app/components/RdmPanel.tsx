@@ -2,16 +2,17 @@
 // cursor, ordered by condition; the condition-by-condition matrix of condition means; and the mean
 // off-diagonal dissimilarity over time (over a fixed random sample of images in large sets, as its
 // title says). Past a few dozen images the matrix names images on hover instead of tick labels.
-import { useDeferredValue, useMemo } from 'react';
+import { useDeferredValue, useMemo, useRef } from 'react';
 import { colormapLut } from '../../viz/colormap.ts';
 import { drawMatrix, layoutMatrix, matrixCellAt, matrixSvg, type MatrixScene } from '../../viz/matrix_render.ts';
 import { timecourseFigure, timesMs } from '../../viz/plots.ts';
 import { setCursor } from '../actions/selection.ts';
-import { conditionMatrixScene, conditionOrder, courseValues, dissimilarityCourse, dissimilarityLine, imageMatrixScene, matrixImages, TICKS_UPTO } from '../figures/rdm.ts';
+import { conditionGroups, conditionMatrixScene, conditionOrder, courseValues, dissimilarityCourse, dissimilarityLine, imageMatrixScene, matrixImages, TICKS_UPTO } from '../figures/rdm.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
 import { moveCursor, withWindow } from '../figures/timecourse.ts';
 import { dissimilarityAt, dissimilarityCourse as courseInWorker } from '../responses.ts';
 import { useEncodedForPlots, useSelection, useWorkerValue } from '../state/encoded.ts';
+import { useHeldWhile, useNearScreen } from '../near_screen.ts';
 import { times } from '../state/selectors.ts';
 import { SUBJECT_SPREAD_LABEL } from './SubjectsPanel.tsx';
 import { useApp } from '../state/store.ts';
@@ -38,11 +39,15 @@ function matrixCanvasFigure(scene: MatrixScene, names: string[] = scene.labels):
 }
 
 export function RdmPanel() {
-  const enc = useEncodedForPlots();
+  // Far off screen the panel keeps what it last showed: a cursor move would otherwise have the
+  // worker compute a matrix of up to a million pairs for nobody to see. It catches up when it comes near.
+  const panel = useRef<HTMLElement>(null);
+  const far = !useNearScreen(panel);
+  const enc = useHeldWhile(useEncodedForPlots(), far);
   // deferred, as the images are: a channel change paints the maps and time courses first, then this panel
-  const { ch } = useDeferredValue(useSelection());
-  const cursor = useApp((s) => s.cursor);
-  const mask = useApp((s) => s.timeMask);
+  const { ch } = useHeldWhile(useDeferredValue(useSelection()), far);
+  const cursor = useHeldWhile(useApp((s) => s.cursor), far);
+  const mask = useHeldWhile(useApp((s) => s.timeMask), far);
   const model = useApp((s) => s.model);
   const tms = useMemo(() => timesMs(times()), [model]);
   const conditions = useApp((s) => s.conditions);
@@ -56,7 +61,7 @@ export function RdmPanel() {
   const names = useMemo(() => inMatrix.map((i) => `${i + 1}: ${items[i].name}${items[i].condition ? ` (${items[i].condition})` : ''}`), [items, inMatrix]);
   const ticks = inMatrix.length <= TICKS_UPTO;
   const labels = useMemo(() => (ticks ? inMatrix.map((i) => `${i + 1}: ${items[i].name.length > 18 ? items[i].name.slice(0, 17) + '…' : items[i].name}`) : inMatrix.map(() => '')), [items, inMatrix, ticks]);
-  const groups = useMemo(() => conditions.map((c) => ({ c, idx: order.filter((i) => items[i].condition === c) })).filter((g) => g.idx.length > 0), [conditions, order, items]);
+  const groups = useMemo(() => conditionGroups(items, conditions, order), [conditions, order, items]);
 
   const subjectSpread = useApp((s) => s.subjectSpread);
   // the course and the image matrix come from the responses worker, for these images in this order
@@ -90,7 +95,7 @@ export function RdmPanel() {
   // The requirement is spelled out once, beside it, where the matrix will be.
   const placeholder = useMemo(() => timecourseFigure({ timesMs: tms, series: [], placeholder: 'The mean dissimilarity at each time point appears here.', yTitle: 'mean 1 − r', title: 'Mean pairwise dissimilarity over time', height: 360 }), [tms]);
   return (
-    <section className="panel rdm-panel" data-testid="rdm" aria-label="Dissimilarity">
+    <section ref={panel} className="panel rdm-panel" data-testid="rdm" aria-label="Dissimilarity">
       <div className="panel-head">
         <h2>Representational dissimilarity</h2>
         <span className="hint">1 − Pearson r between images across the {ch.length} selected channels (mean of the 4 repetitions)</span>

@@ -1,9 +1,9 @@
 // Subject means: choose two or more subjects, encode the gallery for each, and read every view as
 // their mean with the between-subject spread (state/subjects.ts, analysis/subjects.ts).
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
 import { isDemoSubject, SYNTHETIC_LABEL } from '../../core/types.ts';
 import { encodeForSubjects, setSubjectSpread, setSubjectView, toggleSubject } from '../actions/subjects.ts';
-import { useEncoded, useImages } from '../state/encoded.ts';
+import { useEncoded, useImagesNearScreen } from '../state/encoded.ts';
 import { subjectMeanOn, subjectsMissing } from '../state/subjects.ts';
 import { useApp, type SubjectSpreadKind } from '../state/store.ts';
 
@@ -24,13 +24,14 @@ export function SubjectsPanel() {
   const on = useApp(subjectMeanOn);
   const missing = useApp((s) => subjectsMissing(s).join('\u0001'));
   const enc = useEncoded();
+  const panel = useRef<HTMLElement>(null);
   // counted when the image list changes, not in a selector that every store update runs (O(N) at 10,000 images)
-  const images = useImages();
+  const images = useImagesNearScreen(panel);
   const readyImages = useMemo(() => images.filter((i) => i.status === 'ready').length, [images]);
   const syntheticChosen = paths.filter((p) => catalog.find((m) => m.path === p)?.synthetic).length;
   const waiting = on && enc.subjects ? readyImages - enc.items.length : 0;
   return (
-    <section className="panel subjects-panel" data-testid="subjects" aria-label="Subject means" data-mean={on && enc.subjects ? String(enc.subjects.paths.length) : '0'}>
+    <section ref={panel} className="panel subjects-panel" data-testid="subjects" aria-label="Subject means" data-mean={on && enc.subjects ? String(enc.subjects.paths.length) : '0'}>
       <h2>Subjects</h2>
       <p className="hint">Encode the same images for several subjects and read every view as their mean, with the spread across subjects (subjects as the observations, as in a group ERP).</p>
       <fieldset className="subject-list">

@@ -7,7 +7,7 @@ import { setBand, setChannelView, setImageView } from '../actions/view.ts';
 import { nearestIndex } from '../figures/time_axis.ts';
 import { timecourseTitle, timecourseView, withCursor, withWindow } from '../figures/timecourse.ts';
 import { eachSeries } from '../responses.ts';
-import { useEncodedShowing, useSelection, useWorkerValue } from '../state/encoded.ts';
+import { useEncodedFor, useEncodedShowing, useSelection, useWorkerValue } from '../state/encoded.ts';
 import { times } from '../state/selectors.ts';
 import { useApp, type ChannelView, type ImageView } from '../state/store.ts';
 import { ImageChoice } from './ImageChoice.tsx';
@@ -42,12 +42,14 @@ export function TimecoursePanel() {
   const wantEach = s.imageView === 'each' && s.channelView === 'mean' && enc.keys.length > 0 && ch.length > 0;
   const eachSig = useMemo(() => (wantEach ? `${enc.tags.join('+')}\n${enc.keys.join(',')}\n${ch.join(',')}` : null), [wantEach, enc.tags, enc.keys, ch]);
   const each = useWorkerValue(eachSig, () => eachSeries(enc.tags, enc.keys, Int32Array.from(ch)));
+  // (what the lines read: another map source's image mean leaves them as they are)
+  const lineEnc = useEncodedFor(enc, ['all', 'conditioned', s.imageView, ...s.conditions.map((c) => `cond:${c}`)]);
   const view = useMemo(() => {
     const t0 = performance.now();
     // without the window: its shading is added below (withWindow), so moving it rebuilds no lines
-    const v = timecourseView({ enc, names, ch, chMask, tms, imageView: s.imageView, channelView: s.channelView, band: s.band, timeMask: NO_WINDOW, conditions: s.conditions, title, each, subjectSpread: s.subjectSpread });
+    const v = timecourseView({ enc: lineEnc, names, ch, chMask, tms, imageView: s.imageView, channelView: s.channelView, band: s.band, timeMask: NO_WINDOW, conditions: s.conditions, title, each, subjectSpread: s.subjectSpread });
     return v && { ...v, ms: performance.now() - t0 };
-  }, [enc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.conditions, title, each, s.subjectSpread]);
+  }, [lineEnc, names, ch, chMask, tms, s.imageView, s.channelView, s.band, s.conditions, title, each, s.subjectSpread]);
 
   const hasConditions = s.conditions.length > 0;
   const imageGroups = useMemo(

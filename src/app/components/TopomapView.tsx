@@ -2,7 +2,7 @@
 // and the joint plot (maps above a butterfly with GFP), whose height follows its width.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { drawJoint, jointHeight, jointHit, jointSvg, layoutJoint, type JointLayout, type JointSpec } from '../../viz/joint.ts';
-import { drawScene, hitTest, layoutScene, prepareScene, rasterizePanel, sceneSvg, type PanelBox, type PreparedScene, type SceneLayout, type TopomapScene } from '../../viz/topomap_render.ts';
+import { drawScene, hitTest, layoutScene, prepareScene, rasterizePanel, sceneNote, sceneSvg, type PanelBox, type PreparedScene, type SceneLayout, type TopomapScene } from '../../viz/topomap_render.ts';
 import { CanvasPlot, type CanvasFigure } from './CanvasPlot.tsx';
 
 function pngUrl(r: { w: number; h: number; rgba: Uint8ClampedArray<ArrayBuffer> }): string {
@@ -23,27 +23,29 @@ function panelImages(prep: PreparedScene, panels: PanelBox[]) {
 const heads = (panels: PanelBox[]) => panels.map((b) => `${b.cx.toFixed(2)},${b.cy.toFixed(2)},${b.k.toFixed(4)}`).join(';');
 
 export function topomapCanvasFigure(scene: TopomapScene, onSensorClick?: (index: number) => void): CanvasFigure {
-  const prep = prepareScene(scene);
+  // (the field and its contours are worked out at the first draw or hit: a figure far off screen is not drawn)
+  let prepared: PreparedScene | null = null;
+  const prep = () => (prepared ??= prepareScene(scene));
   let cached: SceneLayout | null = null;
   const layout = (w: number, h: number) => (cached && cached.width === w && cached.height === h ? cached : (cached = layoutScene(scene, w, h)));
   const name = (k: number) => scene.names?.[k] ?? scene.grid.sensors[k].name;
   return {
-    label: [scene.title ?? 'Topomap', ...scene.panels.map((p) => p.title).filter(Boolean), prep.note].filter(Boolean).join(' · '),
-    draw: (ctx, w, h, dpr) => drawScene(ctx, prep, layout(w, h), dpr),
+    label: [scene.title ?? 'Topomap', ...scene.panels.map((p) => p.title).filter(Boolean), sceneNote(scene)].filter(Boolean).join(' · '),
+    draw: (ctx, w, h, dpr) => drawScene(ctx, prep(), layout(w, h), dpr),
     // Head centres and scales (CSS px, px per metre): where a sensor at (x, y) m is drawn.
     attrs: (w, h) => ({ heads: heads(layout(w, h).panels) }),
     svg: (w, h) => {
       const lay = layout(w, h);
-      return sceneSvg(prep, lay, panelImages(prep, lay.panels));
+      return sceneSvg(prep(), lay, panelImages(prep(), lay.panels));
     },
     hit: (x, y, w, h) => {
-      const hit = hitTest(prep, layout(w, h), x, y);
+      const hit = hitTest(prep(), layout(w, h), x, y);
       if (!hit || (hit.sensor === null && !Number.isFinite(hit.value))) return null;
       const v = `${hit.value.toPrecision(3)} ${scene.unit}`;
       return hit.sensor !== null ? { text: `${name(hit.sensor)}: ${v}`, clickable: Boolean(onSensorClick) } : { text: v };
     },
     click: (x, y, w, h) => {
-      const s = hitTest(prep, layout(w, h), x, y)?.sensor;
+      const s = hitTest(prep(), layout(w, h), x, y)?.sensor;
       if (s != null) onSensorClick?.(s);
     },
   };

@@ -43,8 +43,25 @@ function sample(idx: number[], k: number, seed = 1): number[] {
 
 /** Image indices grouped by condition (in the condition list's order, images without one last), gallery order within. */
 export function conditionOrder(items: ImageItem[], conditions: string[]): number[] {
-  const rank = (c: string | undefined) => (c === undefined ? conditions.length : Math.max(0, conditions.indexOf(c)));
-  return items.map((_, i) => i).sort((a, b) => rank(items[a].condition) - rank(items[b].condition) || a - b);
+  // one bucket per condition, filled in gallery order (a sort with a comparator was a long task at 10,000 images)
+  const rank = new Map<string, number>();
+  conditions.forEach((c, k) => rank.has(c) || rank.set(c, k));
+  const buckets: number[][] = Array.from({ length: conditions.length + 1 }, () => []);
+  for (let i = 0; i < items.length; i++) {
+    const c = items[i].condition;
+    buckets[c === undefined ? conditions.length : (rank.get(c) ?? 0)].push(i);
+  }
+  return buckets.flat();
+}
+
+/** The conditions with images, in the condition list's order, each with its image indices in `order`. */
+export function conditionGroups(items: ImageItem[], conditions: string[], order: number[]): { c: string; idx: number[] }[] {
+  const byCondition = new Map<string, number[]>(conditions.map((c) => [c, []]));
+  for (const i of order) {
+    const c = items[i].condition;
+    if (c !== undefined) byCondition.get(c)?.push(i);
+  }
+  return [...byCondition].filter(([, idx]) => idx.length > 0).map(([c, idx]) => ({ c, idx }));
 }
 
 /**

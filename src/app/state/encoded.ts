@@ -5,7 +5,8 @@
 // responses or conditions change; a cursor, window or channel change re-slices them here. With a
 // subject mean (state/subjects.ts) they are asked for under each chosen subject's model tag, and
 // the views get both each subject's group means (for the between-subject spread) and their mean.
-import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
+import { useDeferredValue, useEffect, useMemo, useRef, useState, type RefObject } from 'react';
+import { useHeldWhile, useNearScreen } from '../near_screen.ts';
 import { N_CHANNELS, N_REPETITIONS, N_TIMES } from '../../core/types.ts';
 import { subjectMean } from '../../analysis/subjects.ts';
 import { channelIndices, maskIndices, meanChannelsByTime, repSeries, type Dims } from '../../viz/stats.ts';
@@ -99,7 +100,7 @@ export function answersFor(tags: readonly string[]): ReadonlyMap<string, GroupMe
 // conditions change, and then compared by their keys) and the picked images. A new pick alone
 // asks for that image only, and its answer joins the list groups' last one.
 let list: { items: ImageItem[]; keys: string[]; tags: string; conditions: string[]; req: GroupRequest[]; sig: string } | null = null;
-let asked = '';
+let asked: { list: string; picked: string } | null = null;
 /** the list groups' signature that `answered` holds */
 let answeredList = '';
 
@@ -117,8 +118,9 @@ function askGroups(enc: Encoded, conditions: string[], picked: string[]) {
     list = { items: enc.items, keys: enc.keys, tags, conditions, req, sig: `${tags}\n${req.map((g) => `${g.id}:${g.keys.join(',')}`).join('\n')}` };
   }
   const pickedReq = pickedRequests(enc, picked);
-  const sig = `${list.sig}\n${pickedReq.map((g) => `${g.id}:${g.keys[0]}`).join('\n')}`;
-  if (sig === asked) return;
+  // (the list's signature and the picks' apart: a new pick compares, and copies, none of the list's keys)
+  const sig = { list: list.sig, picked: pickedReq.map((g) => `${g.id}:${g.keys[0]}`).join('\n') };
+  if (asked && sig.list === asked.list && sig.picked === asked.picked) return;
   asked = sig;
   const listSig = list.sig;
   // the list groups as last answered: only the picks are asked for
@@ -141,7 +143,7 @@ function askGroups(enc: Encoded, conditions: string[], picked: string[]) {
     },
     () => {
       // an image went away meanwhile: the change that removed it asks again
-      if (asked === sig) asked = '';
+      if (asked === sig) asked = null;
     },
   );
 }
@@ -154,6 +156,23 @@ function askGroups(enc: Encoded, conditions: string[], picked: string[]) {
  */
 export function useImages(): ImageItem[] {
   return useDeferredValue(useApp((s) => s.images));
+}
+
+/**
+ * Whether a panel may hold what it last drew: images decode and encode, and it is not on screen.
+ * Each landing of thousands of images would otherwise re-render it (its option lists, counts and
+ * blockers) for nobody to see; it catches up once it comes near the screen or the run ends.
+ */
+export function useOffScreenDuringRun(panel: RefObject<Element | null>): boolean {
+  // (on screen itself: a count a frame late as it scrolls in costs nothing)
+  const near = useNearScreen(panel, '0px');
+  const running = useApp((s) => s.status.state === 'encoding');
+  return running && !near;
+}
+
+/** useImages for a panel that holds its images while off screen during a run (useOffScreenDuringRun). */
+export function useImagesNearScreen(panel: RefObject<Element | null>): ImageItem[] {
+  return useHeldWhile(useImages(), useOffScreenDuringRun(panel));
 }
 
 /** The responses' version (a batch encoded, an image removed), deferred as useImages is and for the same reason. */
@@ -200,6 +219,19 @@ export function useEncoded(): Encoded {
   const picked = [mapSource, imageView].filter((v) => v.startsWith('img:'));
   useEffect(() => askGroups(enc, conditions, picked), [enc, conditions, picked.join('\n')]); // eslint-disable-line react-hooks/exhaustive-deps
   return enc;
+}
+
+/**
+ * `enc` as it was when the inputs of these groups last changed (the images, the subjects, each
+ * group's mean): a figure built from these groups only is not made again when another group's
+ * mean comes (a new map source's image).
+ */
+export function useEncodedFor(enc: Encoded, ids: readonly string[]): Encoded {
+  const kept = useRef<{ enc: Encoded; inputs: unknown[] } | null>(null);
+  const inputs: unknown[] = [enc.items, enc.keys, enc.tags.join('+'), enc.subjects, ...ids.map((id) => enc.groups.get(id))];
+  const k = kept.current;
+  if (!k || k.inputs.length !== inputs.length || k.inputs.some((x, i) => x !== inputs[i])) kept.current = { enc, inputs };
+  return kept.current!.enc;
 }
 
 /**

@@ -82,41 +82,74 @@ export function snapshot(s: AppState = get(), now = new Date()): SessionState {
   return { schema: SESSION_SCHEMA, version: 1, saved: now.toISOString(), images: s.images.map(storedImage).filter((x): x is StoredImage => x !== null), view: viewState(s), next_image_id: nextImageId };
 }
 
-// Each image's stored JSON, by its item: items are replaced, never changed, so a view change or a
-// batch of decodes writes the session without serialising every other image of thousands again.
-const imageJson = new WeakMap<ImageItem, string | null>();
-// and the whole list's text and its bytes, by the list: a view change alone does not join and
-// encode thousands of them again
-let listJson: { images: ImageItem[]; json: string; bytes: Uint8Array<ArrayBuffer> } | null = null;
+// Each image's stored JSON and its bytes (with the comma before it), by its item: items are
+// replaced, never changed, so a view change or a batch of decodes writes the session without
+// serialising or encoding every other image of thousands again.
+const imageText = new WeakMap<ImageItem, { json: string; bytes: Uint8Array<ArrayBuffer> } | null>();
+// The last text by image id: an item replaced with the same stored facts (a thumbnail landed)
+// keeps the same bytes, so that the list compares as unchanged part by part.
+let textById = new Map<string, { json: string; bytes: Uint8Array<ArrayBuffer> }>();
+const utf8 = new TextEncoder();
 
-function imagesJson(images: ImageItem[]): { json: string; bytes: Uint8Array<ArrayBuffer> } {
-  if (listJson?.images === images) return listJson;
-  const parts: string[] = [];
-  for (const i of images) {
-    let j = imageJson.get(i);
-    if (j === undefined) {
-      const r = storedImage(i);
-      imageJson.set(i, (j = r ? JSON.stringify(r) : null));
+/** The image list as the state file holds it: each image's bytes, in order (one object per distinct list). */
+export interface ImageListParts {
+  images: readonly ImageItem[];
+  parts: readonly Uint8Array<ArrayBuffer>[];
+}
+let listParts: ImageListParts | null = null;
+
+/**
+ * The list's parts, or null when `budgetMs` (performance.now() time) ran out first: what was
+ * serialised stays cached, and a later call goes on from there (the first write of 10,000 new
+ * images is then spread over several tasks).
+ */
+function imageListParts(images: readonly ImageItem[], budgetMs = Infinity): ImageListParts | null {
+  if (listParts?.images === images) return listParts;
+  const until = performance.now() + budgetMs;
+  const parts: Uint8Array<ArrayBuffer>[] = [];
+  const byId = new Map<string, { json: string; bytes: Uint8Array<ArrayBuffer> }>();
+  let made = 0;
+  for (const it of images) {
+    let t = imageText.get(it);
+    if (t === undefined) {
+      // (64 at least per call, so that every call goes on)
+      if (++made % 64 === 0 && performance.now() > until) return null;
+      const r = storedImage(it);
+      if (r) {
+        const json = JSON.stringify(r);
+        const old = textById.get(it.id);
+        t = old?.json === json ? old : { json, bytes: utf8.encode(',' + json) };
+      } else t = null;
+      imageText.set(it, t);
     }
-    if (j !== null) parts.push(j);
+    if (!t) continue;
+    parts.push(t.bytes);
+    byId.set(it.id, t);
   }
-  const json = parts.join(',');
-  // the same text as before (a thumbnail landed): its bytes too
-  listJson = { images, json, bytes: listJson?.json === json ? listJson.bytes : new TextEncoder().encode(json) };
-  return listJson;
+  textById = byId;
+  // the same parts as the last list (a thumbnail landed): the same object, so nothing to write
+  const prev = listParts?.parts;
+  listParts = { images, parts: prev && prev.length === parts.length && prev.every((x, i) => x === parts[i]) ? prev : parts };
+  return listParts;
 }
 
 /**
  * The state file for snapshot(s, now): the bytes of JSON.stringify of it, and what says whether
- * anything kept changed (the time saved aside): the image list's JSON, kept (and encoded) once
- * per list, and the rest. Made without joining or encoding the thousands of images' text again
- * when only the view changed.
+ * anything kept changed (the time saved aside): the image list's parts, made once per list (each
+ * image's bytes once per item), and the rest. Made without serialising, joining or encoding the
+ * thousands of images' text again when only the view changed. Null when `budgetMs` ran out
+ * before the list was made (see imageListParts).
  */
-export function snapshotFile(s: AppState, now: Date): { file: Blob; images: string; rest: string } {
-  const { json: images, bytes } = imagesJson(s.images);
+export function snapshotFile(s: AppState, now: Date): { file: Blob; images: ImageListParts; rest: string };
+export function snapshotFile(s: AppState, now: Date, budgetMs: number): { file: Blob; images: ImageListParts; rest: string } | null;
+export function snapshotFile(s: AppState, now: Date, budgetMs = Infinity): { file: Blob; images: ImageListParts; rest: string } | null {
+  const images = imageListParts(s.images, budgetMs);
+  if (!images) return null;
   const rest = `,"view":${JSON.stringify(viewState(s))},"next_image_id":${JSON.stringify(nextImageId)}}`;
   const head = JSON.stringify({ schema: SESSION_SCHEMA, version: 1, saved: now.toISOString() });
-  return { file: new Blob([`${head.slice(0, -1)},"images":[`, bytes, `]${rest}`], { type: 'application/json' }), images, rest };
+  // (each part starts with its comma: the first one's is left out)
+  const body = images.parts.length ? [images.parts[0].subarray(1), ...images.parts.slice(1)] : [];
+  return { file: new Blob([`${head.slice(0, -1)},"images":[`, ...body, `]${rest}`], { type: 'application/json' }), images, rest };
 }
 
 // Image ids never repeat within a session, removed images' included: a response is stored under
@@ -175,8 +208,10 @@ let unsubscribe: (() => void) | null = null;
 let lastImages: unknown = null;
 let lastView: unknown[] = [];
 /** the last state written, without its time */
-let lastWritten: { images: string; rest: string } | null = null;
-const sameAsWritten = (w: { images: string; rest: string }) => lastWritten !== null && lastWritten.images === w.images && lastWritten.rest === w.rest;
+let lastWritten: { images: ImageListParts; rest: string } | null = null;
+const sameAsWritten = (w: { images: ImageListParts; rest: string }) => lastWritten !== null && lastWritten.images.parts === w.images.parts && lastWritten.rest === w.rest;
+/** the longest a save's serialising of new images may hold the main thread before it yields (ms) */
+const SAVE_SLICE_MS = 12;
 
 /**
  * From now on, changes to the gallery or the view are written (coalesced, half a second after the
@@ -196,17 +231,23 @@ export function startSaving(onError: (e: unknown) => void, pending = false) {
     const now = performance.now();
     if (saving) clearTimeout(saving);
     else unsavedSince = now;
-    saving = setTimeout(() => {
+    const write = () => {
+      // thousands of new images are serialised a slice at a time, the page running between slices
+      const snap = snapshotFile(get(), new Date(), SAVE_SLICE_MS);
+      if (!snap) {
+        saving = setTimeout(write, 0);
+        return;
+      }
       saving = null;
       // a change the state does not keep (a thumbnail decoded in the background) writes nothing
-      const snap = snapshotFile(get(), new Date());
       if (sameAsWritten(snap)) return;
       lastWritten = snap;
       session.saveState(snap.file).catch((e) => {
         lastWritten = null;
         onError(e);
       });
-    }, Math.max(0, Math.min(500, unsavedSince + SAVE_MAX_WAIT_MS - now)));
+    };
+    saving = setTimeout(write, Math.max(0, Math.min(500, unsavedSince + SAVE_MAX_WAIT_MS - now)));
   };
   unsubscribe = useApp.subscribe((s) => {
     if (!changed(s)) return;
